@@ -1,0 +1,140 @@
+//! Phone normalisation to E.164 with the `phonenumber` crate (a port of Google's
+//! libphonenumber, metadata 9.0.33).
+//!
+//! The region for numbers written without `+country` is the row's own country when it has a
+//! valid one, else the mapping's `default_region`. Vanity letters (`1-800-FLOWERS`) are mapped to
+//! digits by the parser, as libphonenumber does. An extension (`x123`, `ext. 123`, `#123`) is
+//! parsed and left out, with a warning: HighLevel's `phone` field takes none.
+
+use std::str::FromStr;
+
+use phonenumber::country::Id;
+use phonenumber::Mode;
+
+use super::issue::{IssueCode, Problem};
+
+/// A phone region (ISO alpha-2 as libphonenumber knows it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Region(Id);
+
+impl Region {
+    /// The region for an alpha-2 code (any case), if libphonenumber has metadata for it.
+    pub fn from_code(code: &str) -> Option<Region> {
+        Id::from_str(&code.trim().to_ascii_uppercase())
+            .ok()
+            .map(Region)
+    }
+
+    /// The alpha-2 code.
+    pub fn code(&self) -> &str {
+        self.0.as_ref()
+    }
+}
+
+/// The full parse of one phone, as the reference comparison needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedPhone {
+    /// The number in E.164, extension left out.
+    pub e164: String,
+    /// Whether libphonenumber's metadata says the number is valid for its region.
+    pub valid: bool,
+    /// The extension, if the input had one.
+    pub extension: Option<String>,
+}
+
+/// Parses a phone without judging it. `Err` holds the parser's reason.
+pub fn parse_phone(raw: &str, region: Option<Region>) -> Result<ParsedPhone, String> {
+    let number = phonenumber::parse(region.map(|r| r.0), raw.trim()).map_err(|e| e.to_string())?;
+    Ok(ParsedPhone {
+        e164: number.format().mode(Mode::E164).to_string(),
+        valid: phonenumber::is_valid(&number),
+        extension: number.extension().map(|e| e.to_string()),
+    })
+}
+
+/// Normalises a phone to E.164. On success, also returns a warning when an extension was left
+/// out. Refuses numbers that libphonenumber does not consider valid: HighLevel matches contacts
+/// by phone, so a wrong number would merge or split people.
+pub fn normalise_phone(
+    raw: &str,
+    region: Option<Region>,
+) -> Result<(String, Option<Problem>), Problem> {
+    let shown = raw.trim();
+    let parsed = parse_phone(shown, region).map_err(|why| {
+        let hint = if region.is_none() && !shown.starts_with('+') {
+            " (it has no +country code and the mapping sets no default_region)"
+        } else {
+            ""
+        };
+        Problem::new(
+            IssueCode::PhoneInvalid,
+            format!("\"{shown}\" is not a phone number: {why}{hint}"),
+        )
+    })?;
+    if !parsed.valid {
+        let region_note = match region {
+            Some(r) if !shown.starts_with('+') => format!(" for region {}", r.code()),
+            _ => String::new(),
+        };
+        return Err(Problem::new(
+            IssueCode::PhoneInvalid,
+            format!("\"{shown}\" is not a valid phone number{region_note}"),
+        ));
+    }
+    let warning = parsed.extension.as_ref().map(|ext| {
+        Problem::new(
+            IssueCode::PhoneExtensionDropped,
+            format!(
+                "extension {ext} left out of {}: HighLevel's phone field takes no extension",
+                parsed.e164
+            ),
+        )
+    });
+    Ok((parsed.e164, warning))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn us() -> Option<Region> {
+        Region::from_code("us")
+    }
+
+    #[test]
+    fn national_and_international_forms() {
+        assert_eq!(normalise_phone("(415) 555-2671", us()).unwrap().0, "+14155552671");
+        assert_eq!(normalise_phone("+44 20 7946 0958", us()).unwrap().0, "+442079460958");
+        assert_eq!(
+            normalise_phone("020 7946 0958", Region::from_code("GB")).unwrap().0,
+            "+442079460958"
+        );
+        assert_eq!(normalise_phone("+14155552671", None).unwrap().0, "+14155552671");
+    }
+
+    #[test]
+    fn vanity_letters_and_extensions() {
+        assert_eq!(normalise_phone("1-800-FLOWERS", us()).unwrap().0, "+18003569377");
+        let (e164, warning) = normalise_phone("415-555-2671 ext. 204", us()).unwrap();
+        assert_eq!(e164, "+14155552671");
+        let warning = warning.unwrap();
+        assert_eq!(warning.code, IssueCode::PhoneExtensionDropped);
+        assert!(warning.message.contains("204"));
+    }
+
+    #[test]
+    fn refuses_junk_and_invalid_numbers() {
+        for bad in ["", "n/a", "12", "+1 555 0100", "000-000-0000"] {
+            let err = normalise_phone(bad, us()).unwrap_err();
+            assert_eq!(err.code, IssueCode::PhoneInvalid, "{bad}");
+        }
+        let err = normalise_phone("4155552671", None).unwrap_err();
+        assert!(err.message.contains("default_region"), "{}", err.message);
+    }
+
+    #[test]
+    fn region_codes() {
+        assert_eq!(Region::from_code("de").unwrap().code(), "DE");
+        assert_eq!(Region::from_code("ZZZ"), None);
+    }
+}

@@ -1,0 +1,37 @@
+//! Timezones: IANA names from chrono-tz's copy of the tz database (links such as
+//! `Asia/Calcutta` included, since HighLevel's own examples use them), matched without regard to
+//! case and returned in the database's spelling.
+
+use chrono_tz::Tz;
+
+use super::issue::{IssueCode, Problem};
+
+/// Normalises a timezone to its IANA spelling, or says why it cannot.
+pub fn normalise_timezone(raw: &str) -> Result<&'static str, Problem> {
+    let trimmed = raw.trim();
+    // People write "America/New York" for the zone whose name has an underscore.
+    let candidate = trimmed.replace(' ', "_");
+    Tz::from_str_insensitive(&candidate)
+        .map(|tz| tz.name())
+        .map_err(|_| {
+            Problem::new(
+                IssueCode::TimezoneInvalid,
+                format!("\"{trimmed}\" is not an IANA timezone such as America/New_York"),
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_links() {
+        assert_eq!(normalise_timezone("america/chihuahua").unwrap(), "America/Chihuahua");
+        assert_eq!(normalise_timezone(" Asia/Calcutta ").unwrap(), "Asia/Calcutta");
+        assert_eq!(normalise_timezone("America/New York").unwrap(), "America/New_York");
+        assert_eq!(normalise_timezone("UTC").unwrap(), "UTC");
+        assert!(normalise_timezone("Mars/Olympus").is_err());
+        assert!(normalise_timezone("").is_err());
+    }
+}
