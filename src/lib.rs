@@ -2,3 +2,5 @@
 //! library; see `design.md` in the docs for the data flow.
 
 pub mod cli;
+pub mod report;
+pub mod source;

@@ -1,0 +1,1 @@
+//! Report files (placeholder until the writers land).
