@@ -23,6 +23,16 @@ const MONTHS: [&str; 12] = [
     "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
 ];
 
+/// Whether a cell is an exporter's way of writing "no date" (Outlook writes `0/0/00`), to be
+/// read as empty rather than as a bad date.
+pub(crate) fn is_empty_marker(raw: &str) -> bool {
+    let digits_only: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+    !digits_only.is_empty()
+        && digits_only
+            .chars()
+            .all(|c| c == '0' || c == '/' || c == '-' || c == '.')
+}
+
 /// Normalises a date of birth, or says why it cannot.
 pub fn normalise_dob(raw: &str, order: DateOrder) -> Result<String, Problem> {
     let s = raw.trim();

@@ -53,6 +53,9 @@ pub struct Rules {
     pub date_order: DateOrder,
     /// Policy per standard field, indexed by `StdField as usize`.
     pub policies: [Policy; FIELD_COUNT],
+    /// Today's date (`YYYY-MM-DD`): a later date of birth is refused. `None` skips the check
+    /// (the pipeline always sets it; keeping the clock out of this module keeps it pure).
+    pub today: Option<String>,
 }
 
 impl Default for Rules {
@@ -61,6 +64,7 @@ impl Default for Rules {
             default_region: None,
             date_order: DateOrder::MonthFirst,
             policies: StdField::ALL.map(Policy::default_for),
+            today: None,
         }
     }
 }
@@ -117,7 +121,16 @@ pub fn normalise(draft: Draft, rules: &Rules) -> Normalised {
                     Err(p) => Err(p),
                 }
             }
-            StdField::DateOfBirth => normalise_dob(&raw, rules.date_order),
+            StdField::DateOfBirth if dob::is_empty_marker(&raw) => continue,
+            StdField::DateOfBirth => normalise_dob(&raw, rules.date_order).and_then(|d| {
+                match &rules.today {
+                    Some(today) if d.as_str() > today.as_str() => Err(Problem::new(
+                        IssueCode::DobInvalid,
+                        format!("\"{}\" is in the future", raw.trim()),
+                    )),
+                    _ => Ok(d),
+                }
+            }),
             StdField::Timezone => normalise_timezone(&raw).map(str::to_string),
             StdField::Website => normalise_website(&raw),
             StdField::Dnd => match normalise_dnd(&raw) {

@@ -80,6 +80,20 @@ fn bad_birthday_is_only_a_warning_unless_told() {
 }
 
 #[test]
+fn future_and_empty_marker_birthdays() {
+    let mut rules = rules_us();
+    rules.today = Some("2026-11-23".into());
+    let d = draft(&[(StdField::Email, "a@b.co"), (StdField::DateOfBirth, "2031-01-01")]);
+    let n = normalise(d, &rules);
+    assert_eq!(n.issues[0].code, IssueCode::DobInvalid);
+    assert!(n.contact.date_of_birth.is_none());
+    let d = draft(&[(StdField::Email, "a@b.co"), (StdField::DateOfBirth, "0/0/00")]);
+    let n = normalise(d, &rules);
+    assert!(n.issues.is_empty(), "{:?}", n.issues);
+    assert!(n.contact.date_of_birth.is_none());
+}
+
+#[test]
 fn no_identity() {
     let n = normalise(draft(&[(StdField::FirstName, "Ann")]), &rules_us());
     assert_eq!(n.rejection().map(|i| i.code), Some(IssueCode::NoIdentity));

@@ -73,8 +73,8 @@ pub struct StagedRow {
     pub rejection: Option<(String, String, String, String)>,
     /// All issues as JSON, when there are any.
     pub issues_json: Option<String>,
-    /// The input cells as JSON (rejected rows).
-    pub cells_json: Option<String>,
+    /// The input cells as JSON (every row: the report files repeat the input's columns).
+    pub cells_json: String,
 }
 
 /// Run metadata written at the start.
@@ -115,6 +115,23 @@ pub struct RejectedRow {
     pub field: String,
     /// The message.
     pub message: String,
+    /// Every issue of the row, as JSON (`RowIssue` list), when there are any.
+    pub issues_json: Option<String>,
+}
+
+/// A merged row read back for duplicates.csv.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MergedRow {
+    /// The merged row.
+    pub row: u64,
+    /// The row it merged into.
+    pub merged_into: u64,
+    /// `email` or `phone`.
+    pub key: String,
+    /// The shared value.
+    pub value: String,
+    /// The input cells.
+    pub cells: Vec<String>,
 }
 
 /// An open ledger.
@@ -254,16 +271,17 @@ impl Ledger {
                 .map_err(|e| sql(&path, e))?;
             let mut merged = tx
                 .prepare_cached(
-                    "UPDATE rows SET state = 'merged', merged_into = ?2 WHERE row = ?1",
+                    "UPDATE rows SET state = 'merged', merged_into = ?2, merged_key = ?3, \
+                     merged_value = ?4 WHERE row = ?1",
                 )
                 .map_err(|e| sql(&path, e))?;
             for g in groups {
                 survivor
                     .execute(params![g.survivor as i64, g.payload_json])
                     .map_err(|e| sql(&path, e))?;
-                for &m in &g.merged {
+                for (m, key, value) in &g.merged {
                     merged
-                        .execute(params![m as i64, g.survivor as i64])
+                        .execute(params![*m as i64, g.survivor as i64, key, value])
                         .map_err(|e| sql(&path, e))?;
                 }
             }
@@ -276,55 +294,55 @@ impl Ledger {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT row, cells_json, stage, code, field, message FROM rows \
+                "SELECT row, cells_json, stage, code, field, message, issues_json FROM rows \
                  WHERE state = 'rejected' ORDER BY row",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([], |r| {
-                let cells: Option<String> = r.get(1)?;
                 Ok((
                     r.get::<_, i64>(0)? as u64,
-                    cells,
+                    r.get::<_, String>(1)?,
                     r.get::<_, Option<String>>(2)?.unwrap_or_default(),
                     r.get::<_, Option<String>>(3)?.unwrap_or_default(),
                     r.get::<_, Option<String>>(4)?.unwrap_or_default(),
                     r.get::<_, Option<String>>(5)?.unwrap_or_default(),
+                    r.get::<_, Option<String>>(6)?,
                 ))
             })
             .map_err(|e| self.err(e))?;
         let mut out = Vec::new();
         for r in rows {
-            let (row, cells, stage, code, field, message) = r.map_err(|e| self.err(e))?;
-            let cells = match cells {
-                Some(json) => serde_json::from_str(&json).map_err(|source| {
-                    LedgerError::Payload {
-                        path: self.path.clone(),
-                        row,
-                        source,
-                    }
-                })?,
-                None => Vec::new(),
-            };
+            let (row, cells, stage, code, field, message, issues_json) =
+                r.map_err(|e| self.err(e))?;
             out.push(RejectedRow {
                 row,
-                cells,
+                cells: self.cells(row, &cells)?,
                 stage,
                 code,
                 field,
                 message,
+                issues_json,
             });
         }
         Ok(out)
     }
 
-    /// `(merged row, row it merged into, email, phone)` in row order, for duplicates.csv.
-    pub fn merged(&self) -> Result<Vec<(u64, u64, Option<String>, Option<String>)>, LedgerError> {
+    fn cells(&self, row: u64, json: &str) -> Result<Vec<String>, LedgerError> {
+        serde_json::from_str(json).map_err(|source| LedgerError::Payload {
+            path: self.path.clone(),
+            row,
+            source,
+        })
+    }
+
+    /// Merged rows in row order, for duplicates.csv.
+    pub fn merged(&self) -> Result<Vec<MergedRow>, LedgerError> {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT row, merged_into, email, phone FROM rows WHERE state = 'merged' \
-                 ORDER BY row",
+                "SELECT row, merged_into, merged_key, merged_value, cells_json FROM rows \
+                 WHERE state = 'merged' ORDER BY row",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
@@ -332,12 +350,24 @@ impl Ledger {
                 Ok((
                     r.get::<_, i64>(0)? as u64,
                     r.get::<_, i64>(1)? as u64,
-                    r.get(2)?,
-                    r.get(3)?,
+                    r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                    r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                    r.get::<_, String>(4)?,
                 ))
             })
             .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+        let mut out = Vec::new();
+        for r in rows {
+            let (row, merged_into, key, value, cells) = r.map_err(|e| self.err(e))?;
+            out.push(MergedRow {
+                row,
+                merged_into,
+                key,
+                value,
+                cells: self.cells(row, &cells)?,
+            });
+        }
+        Ok(out)
     }
 
     /// Row count per state.
@@ -376,8 +406,9 @@ pub struct MergedGroup {
     pub survivor: u64,
     /// Its merged payload, JSON.
     pub payload_json: String,
-    /// The other rows of the group.
-    pub merged: Vec<u64>,
+    /// The other rows of the group, each with the key (`email`/`phone`) and value it shares
+    /// with another row of the group.
+    pub merged: Vec<(u64, String, String)>,
 }
 
 fn sql(path: &Path, source: rusqlite::Error) -> LedgerError {

@@ -46,12 +46,14 @@ CREATE TABLE rows (
     email            TEXT,                 -- identity keys, normalised
     phone            TEXT,
     merged_into      INTEGER,              -- for state = merged: the row delivered instead
+    merged_key       TEXT,                 -- for state = merged: 'email' or 'phone' it shares
+    merged_value     TEXT,                 --   with another row of its group, and the value
     stage            TEXT,                 -- for rejected/failed: read | map | validate | deliver
     code             TEXT,                 -- the blocking issue's code
     field            TEXT,
     message          TEXT,
     issues_json      TEXT,                 -- every issue, warnings included; NULL when none
-    cells_json       TEXT,                 -- the input cells, kept for rejected rows
+    cells_json       TEXT NOT NULL,        -- the input cells (reject, duplicate, success files)
     contact_id       TEXT,                 -- delivery: HighLevel's id for the contact
     created          INTEGER,              -- delivery: 1 if this run created the contact
     attempts         INTEGER NOT NULL DEFAULT 0,

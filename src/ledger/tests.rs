@@ -13,7 +13,7 @@ fn staged(row: u64, state: LocalState, email: &str) -> StagedRow {
             ("validate".into(), "email_invalid".into(), "email".into(), "bad".into())
         }),
         issues_json: None,
-        cells_json: (state == LocalState::Rejected).then(|| r#"["x","=1"]"#.to_string()),
+        cells_json: format!(r#"["{row}","=1"]"#),
     }
 }
 
@@ -35,17 +35,21 @@ fn stage_merge_and_read_back() {
         .apply_merges(&[MergedGroup {
             survivor: 2,
             payload_json: r#"{"email":"a@x.co","city":"Paris"}"#.into(),
-            merged: vec![4],
+            merged: vec![(4, "email".into(), "a@x.co".into())],
         }])
         .unwrap();
     assert_eq!(
         ledger.state_counts().unwrap(),
         vec![("merged".into(), 1), ("pending".into(), 1), ("rejected".into(), 1)]
     );
-    assert_eq!(ledger.merged().unwrap(), vec![(4, 2, Some("a@x.co".into()), None)]);
+    let merged = ledger.merged().unwrap();
+    assert_eq!(merged.len(), 1);
+    assert_eq!((merged[0].row, merged[0].merged_into), (4, 2));
+    assert_eq!((merged[0].key.as_str(), merged[0].value.as_str()), ("email", "a@x.co"));
+    assert_eq!(merged[0].cells, vec!["4", "=1"]);
     let rejected = ledger.rejected().unwrap();
     assert_eq!(rejected.len(), 1);
-    assert_eq!(rejected[0].cells, vec!["x", "=1"]);
+    assert_eq!(rejected[0].cells, vec!["3", "=1"]);
     assert_eq!(rejected[0].code, "email_invalid");
     assert_eq!(ledger.payloads(&[2]).unwrap()[0].1, r#"{"email":"a@x.co","city":"Paris"}"#);
 

@@ -191,6 +191,29 @@ impl Mapping {
         draft
     }
 
+    /// The input column a field's value comes from (the first for `join`), so reject files can
+    /// highlight the offending cell. `field` is a DTO name or `email/phone` (no identity).
+    pub fn column_for(&self, field: &str) -> Option<usize> {
+        let of = |f: StdField| {
+            self.fields
+                .iter()
+                .find(|(g, _)| *g == f)
+                .and_then(|(_, rule)| match &rule.origin {
+                    Origin::Column(c) => Some(*c),
+                    Origin::Join(cols, _) => cols.first().copied(),
+                    Origin::Constant(_) => None,
+                })
+        };
+        if field == "email/phone" {
+            return of(StdField::Email).or_else(|| of(StdField::Phone));
+        }
+        let std = StdField::from_name(field)?;
+        of(std).or_else(|| match std {
+            StdField::FirstName | StdField::LastName => self.split_name,
+            _ => None,
+        })
+    }
+
     fn notes(&self, cells: &[String]) -> Vec<String> {
         match self.note_columns.as_slice() {
             [] => Vec::new(),

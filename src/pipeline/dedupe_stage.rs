@@ -4,6 +4,7 @@
 
 use crate::contact::Contact;
 use crate::ledger::{Ledger, LedgerError, MergedGroup};
+use crate::mapping::DedupeKey;
 
 use super::PipelineError;
 
@@ -22,33 +23,65 @@ pub struct DedupeStats {
 pub(crate) fn merge_groups(
     ledger: &mut Ledger,
     groups: Vec<Vec<u64>>,
+    keys: &[DedupeKey],
 ) -> Result<DedupeStats, PipelineError> {
     let mut stats = DedupeStats::default();
     for batch in groups.chunks(BATCH) {
         let mut merged = Vec::with_capacity(batch.len());
         for group in batch {
-            let payloads = ledger.payloads(group)?;
-            let mut rows = payloads.into_iter();
-            let Some((survivor, first)) = rows.next() else {
+            let mut members = Vec::with_capacity(group.len());
+            for (row, payload) in ledger.payloads(group)? {
+                members.push((row, parse(ledger, row, &payload)?));
+            }
+            let Some(((survivor, first), rest)) = members.split_first() else {
                 continue;
             };
-            let mut contact = parse(ledger, survivor, &first)?;
-            let mut others = Vec::with_capacity(group.len() - 1);
-            for (row, payload) in rows {
-                contact.merge_from(&parse(ledger, row, &payload)?);
-                others.push(row);
+            let mut contact = first.clone();
+            let mut others = Vec::with_capacity(rest.len());
+            for (i, (row, other)) in rest.iter().enumerate() {
+                contact.merge_from(other);
+                let (key, value) = shared_key(other, &members, i + 1, keys);
+                others.push((*row, key, value));
             }
             stats.groups += 1;
             stats.merged_rows += others.len() as u64;
             merged.push(MergedGroup {
-                survivor,
-                payload_json: serde_json::to_string(&contact).unwrap_or(first),
+                survivor: *survivor,
+                // A Contact always serialises; the fallback keeps the survivor's own payload.
+                payload_json: serde_json::to_string(&contact)
+                    .or_else(|_| serde_json::to_string(first))
+                    .unwrap_or_default(),
                 merged: others,
             });
         }
         ledger.apply_merges(&merged)?;
     }
     Ok(stats)
+}
+
+/// Which key ties member `at` to another member of its group (earlier members first), for
+/// duplicates.csv. Union-find guarantees one exists.
+fn shared_key(
+    me: &Contact,
+    members: &[(u64, Contact)],
+    at: usize,
+    keys: &[DedupeKey],
+) -> (String, String) {
+    let others = members[..at].iter().rev().chain(&members[at + 1..]);
+    for (_, other) in others {
+        for key in keys {
+            let (mine, theirs, name) = match key {
+                DedupeKey::Email => (&me.email, &other.email, "email"),
+                DedupeKey::Phone => (&me.phone, &other.phone, "phone"),
+            };
+            if let (Some(a), Some(b)) = (mine, theirs) {
+                if a == b {
+                    return (name.to_string(), a.clone());
+                }
+            }
+        }
+    }
+    (String::new(), String::new())
 }
 
 fn parse(ledger: &Ledger, row: u64, json: &str) -> Result<Contact, PipelineError> {

@@ -95,15 +95,17 @@ pub fn run(config: &ValidateConfig) -> Result<Summary, PipelineError> {
     let headers = source.headers().to_vec();
     let format = source.format().name().to_string();
     let dialect = source.dialect();
-    let mapping = Mapping::compile(
+    let mut mapping = Mapping::compile(
         &config.mapping.spec,
         &headers,
         config.region.as_deref(),
         &config.mapping.path,
     )?;
+    // Dates of birth after today are refused; the clock is read here, not in `contact`.
+    mapping.rules.today = Some(chrono::Utc::now().format("%Y-%m-%d").to_string());
 
     std::fs::create_dir_all(&config.run_dir).map_err(|e| write_err(&config.run_dir, e))?;
-    let mut ledger = Ledger::create(&config.run_dir.join("ledger.db"))?;
+    let ledger = Ledger::create(&config.run_dir.join("ledger.db"))?;
     let (input_size, input_blake3) = fingerprint
         .join()
         .map_err(|_| PipelineError::Thread("fingerprint"))?
@@ -191,11 +193,12 @@ pub fn run(config: &ValidateConfig) -> Result<Summary, PipelineError> {
     let read_done = started.elapsed();
 
     let mut ledger = ledger;
-    let groups = dedupe_stage::merge_groups(&mut ledger, deduper.groups())?;
+    let groups =
+        dedupe_stage::merge_groups(&mut ledger, deduper.groups(), &mapping.dedupe_keys)?;
     let dedupe_done = started.elapsed();
 
     let outcome_counts = ledger.state_counts()?;
-    reports::write(&ledger, &headers, &config.run_dir)?;
+    let written = reports::write(&ledger, &headers, &mapping, &config.run_dir)?;
     let reports_done = started.elapsed();
 
     let summary = Summary::build(summary::Inputs {
@@ -210,6 +213,7 @@ pub fn run(config: &ValidateConfig) -> Result<Summary, PipelineError> {
         rows_read,
         state_counts: outcome_counts,
         dedupe_groups: groups,
+        xlsx_rows_omitted: written.xlsx_rows_omitted,
         issues,
         durations: [
             ("read_map_normalise_stage", read_done),

@@ -45,7 +45,7 @@ fn process_row(mapping: &Mapping, raw: RawRow) -> Processed {
                     defect.message.clone(),
                 )),
                 issues_json: None,
-                cells_json: Some(cells_json(&raw.cells)),
+                cells_json: cells_json(&raw.cells),
             },
         };
     }
@@ -67,7 +67,7 @@ fn process_row(mapping: &Mapping, raw: RawRow) -> Processed {
                 issue.message.clone(),
             )),
             issues_json,
-            cells_json: Some(cells_json(&raw.cells)),
+            cells_json: cells_json(&raw.cells),
         },
         None => {
             let contact = normalised.contact;
@@ -80,7 +80,7 @@ fn process_row(mapping: &Mapping, raw: RawRow) -> Processed {
                 phone: contact.phone,
                 rejection: None,
                 issues_json,
-                cells_json: None,
+                cells_json: cells_json(&raw.cells),
             }
         }
     };

@@ -24,6 +24,7 @@ pub(crate) struct Inputs<'a> {
     pub rows_read: u64,
     pub state_counts: Vec<(String, u64)>,
     pub dedupe_groups: DedupeStats,
+    pub xlsx_rows_omitted: u64,
     pub issues: BTreeMap<String, u64>,
     pub durations: [(&'static str, Duration); 4],
 }
@@ -53,6 +54,9 @@ pub struct Summary {
     pub outcomes_add_up: bool,
     /// Dedupe groups (of two rows or more).
     pub duplicate_groups: u64,
+    /// Rejected rows left out of rejects.xlsx because Excel's sheet was full (all are in
+    /// rejects.csv).
+    pub rejects_xlsx_rows_omitted: u64,
     /// Issue code → how many times it was found (blocking or not; a row may have several).
     pub issues: BTreeMap<String, u64>,
     /// Stage → milliseconds.
@@ -116,6 +120,7 @@ impl Summary {
             outcomes,
             outcomes_add_up: add_up,
             duplicate_groups: i.dedupe_groups.groups,
+            rejects_xlsx_rows_omitted: i.xlsx_rows_omitted,
             issues: i.issues,
             durations_ms: i
                 .durations
