@@ -284,14 +284,26 @@ impl CsvRows {
         let floor = self.record.position().map_or(1, |p| p.line());
         let end_position = self.reader.position();
         let end = end_position.line();
-        let inner: u64 = self
-            .record
-            .iter()
-            .map(|f| f.iter().filter(|b| **b == b'\n').count() as u64)
-            .sum();
         let terminator = match self.stream_end {
             Some((len, last_is_lf)) if end_position.byte() >= len => u64::from(last_is_lf),
             _ => u64::from(self.lf_terminated),
+        };
+        // The common record (one line, no blank line before it) moves the line count only by
+        // its own `\n` (LF) or the previous record's (CRLF): then it holds no newline and its
+        // bytes need no scan.
+        let span = end.saturating_sub(floor);
+        let plain = if self.lf_terminated {
+            span <= terminator
+        } else {
+            span <= 1
+        };
+        let inner: u64 = if plain {
+            0
+        } else {
+            self.record
+                .iter()
+                .map(|f| f.iter().filter(|b| **b == b'\n').count() as u64)
+                .sum()
         };
         end.saturating_sub(inner + terminator).max(floor)
     }
