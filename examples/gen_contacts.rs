@@ -9,8 +9,8 @@
 //! from both, so a duplicate can re-derive the earlier row it copies without keeping the file
 //! in memory, and the output is the same for a seed whatever the row count. Identities of
 //! clean rows are unique by construction (the email carries the row index; the phone is a
-//! bijection of the row index) up to 2,000,000 rows for Canadian numbers and 8,000,000 for
-//! the others, so every duplicate in the file is a planted one.
+//! bijection of the row index) up to 8,000,000 rows, so every duplicate in the file is a
+//! planted one.
 //! Phones are mostly US numbers in mixed national formats, plus Canadian, British, German and
 //! Australian numbers in international format; all of them parse with default region US.
 
@@ -84,11 +84,24 @@ const DOMAINS: &[&str] = &[
 enum Plan {
     /// NANP with the given area codes, rendered in a mixed national format.
     Us(&'static [&'static str]),
-    /// NANP (Canada) in the exchanges 222-246, which libphonenumber accepts for every line.
-    Ca(&'static [&'static str]),
+    /// NANP (Canada): one of [`CA_AREAS`] and an exchange in 222-246, which libphonenumber
+    /// accepts for every line. The area code follows the row index, not the city, so that
+    /// Canadian numbers stay unique as far as US ones do.
+    Ca,
     /// `+prefix` then `digits` subscriber digits, rendered as written.
     Intl(&'static str, u32),
 }
+
+/// Rows up to which clean rows have unique phones (the US and Canadian number spans).
+const UNIQUE_ROWS: u64 = 8_000_000;
+
+/// Canadian area codes (32 x 25 exchanges x 10,000 lines = the 8,000,000 US numbers span).
+#[rustfmt::skip]
+const CA_AREAS: [&str; 32] = [
+    "204", "226", "236", "249", "250", "289", "306", "343", "365", "403", "416", "418", "431",
+    "437", "438", "450", "506", "514", "519", "548", "579", "581", "587", "604", "613", "639",
+    "647", "672", "705", "709", "778", "780",
+];
 
 /// city, state/province, postal code, country, phone plan, weight (of 1000).
 type Place = (
@@ -115,8 +128,8 @@ const PLACES: &[Place] = &[
     ("Nashville", "TN", "37203", "US", Plan::Us(&["615"]), 50),
     ("Atlanta", "GA", "30303", "US", Plan::Us(&["404", "678"]), 70),
     ("New York", "NY", "10001", "US", Plan::Us(&["212", "646", "718"]), 80),
-    ("Toronto", "ON", "M5H 2N2", "CA", Plan::Ca(&["416", "647"]), 20),
-    ("Vancouver", "BC", "V6B 1A1", "CA", Plan::Ca(&["604"]), 10),
+    ("Toronto", "ON", "M5H 2N2", "CA", Plan::Ca, 20),
+    ("Vancouver", "BC", "V6B 1A1", "CA", Plan::Ca, 10),
     ("London", "", "EC1A 1BB", "GB", Plan::Intl("+44 20 7", 7), 10),
     ("Berlin", "", "10117", "DE", Plan::Intl("+49 30 ", 8), 5),
     ("Sydney", "NSW", "2000", "AU", Plan::Intl("+61 2 9", 7), 5),
@@ -190,14 +203,14 @@ fn scramble(i: u64, modulus: u64) -> u64 {
 fn phone_for(place: &Place, i: u64, rng: &mut fastrand::Rng) -> String {
     match place.4 {
         Plan::Us(areas) => {
-            let x = scramble(i, 8_000_000);
+            let x = scramble(i, UNIQUE_ROWS);
             let area = areas[rng.usize(..areas.len())];
             let ten = format!("{area}{}{:04}", 200 + x / 10_000, x % 10_000);
             render_nanp(&ten, rng.u8(0..10))
         }
-        Plan::Ca(areas) => {
-            let x = scramble(i, 250_000 * areas.len() as u64);
-            let area = areas[(x / 250_000) as usize];
+        Plan::Ca => {
+            let x = scramble(i, UNIQUE_ROWS);
+            let area = CA_AREAS[(x / 250_000) as usize];
             let x = x % 250_000;
             // International format: Canadians in a US list are usually written with +1.
             render_nanp(&format!("{area}{}{:04}", 222 + x / 10_000, x % 10_000), 4)
@@ -409,6 +422,12 @@ fn write_rows(out: Box<dyn Write>, args: &Args) -> anyhow::Result<Counts> {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    if args.rows > UNIQUE_ROWS {
+        eprintln!(
+            "gen_contacts: warning: phone numbers repeat past {UNIQUE_ROWS} rows, so the file \
+             will hold more duplicates than the planted ones"
+        );
+    }
     let started = Instant::now();
     let out: Box<dyn Write> = match &args.out {
         Some(path) => Box::new(

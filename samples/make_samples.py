@@ -226,6 +226,9 @@ def xlsx_write(path: str, sheet: str, header: list[str], rows: list[list], *, tr
     for k in range(trailing_blank):
         for c in range(len(header)):
             ws.write_blank(len(rows) + 1 + k, c, None, fill)
+    if trailing_blank >= 2:
+        # Someone "cleared" a cell by typing a space: the row now has a value, a blank one.
+        ws.write_string(len(rows) + 2, 0, " ", fill)
     for c, width in (col_widths or {}).items():
         ws.set_column(c, c, width)
     if extra_sheet:
@@ -333,6 +336,8 @@ def contacts_xlsx(people: list[dict]):
     rows[83][col["Phone"]] = ""
     put(87, "Phone", "n/a", "placeholder text in phone; email valid", "reject")
     DEFECTS.add(name, 92, 0, "*", "rows 92-94 are formatted but empty (not data rows)", "skip")
+    DEFECTS.add(name, 93, 0, "First Name", "a single space in A93, the rest of the row empty: "
+                "extends the sheet's used range, still not a data row", "skip")
     # Boston rows keep their leading-zero ZIP as text "02134": the common, correct case.
     xlsx_write(os.path.join(HERE, name), "Contacts", XLSX_HEADER, rows, trailing_blank=3,
                col_widths={0: 12, 1: 14, 2: 30, 3: 16, 4: 26, 5: 20, 12: 30, 15: 32})
@@ -973,7 +978,8 @@ Formats worth knowing when reading these files:
 - **contacts.xlsx** mixes cell types on purpose: phones are *number* cells (4155550134, one
   with the custom format `(000) 000-0000`, one ZIP shown through `00000`), Boston ZIPs are
   *text* `02134`, most birthdays are *date* cells (`mm/dd/yyyy`), some are text. Row 62's
-  Lead Score is the formula `=40+32` with cached value 72. Rows 92-94 carry formatting only.
+  Lead Score is the formula `=40+32` with cached value 72. Rows 92-94 carry formatting only,
+  except a single space in A93 (so the used range ends at row 93).
 - **Dates of birth** use only formats HighLevel accepts (ISO `YYYY-MM-DD`, `MM/DD/YYYY`, ...),
   except where a defect below says otherwise: `DD.MM.YYYY` and `DD/MM/YYYY` are *not* accepted
   (ambiguous dates read month-first), so they appear only as planted defects.
@@ -1045,7 +1051,8 @@ def read_back(counts: dict[str, int]):
         assert len(data) - footer == counts[f], (f, len(data), counts[f])
     wb = openpyxl.load_workbook(os.path.join(HERE, "contacts.xlsx"))
     ws = wb["Contacts"]
-    filled = [r for r in ws.iter_rows(min_row=2, values_only=True) if any(v not in (None, "") for v in r)]
+    filled = [r for r in ws.iter_rows(min_row=2, values_only=True)
+              if any(v is not None and str(v).strip() for v in r)]
     assert len(filled) == counts["contacts.xlsx"], len(filled)
     assert ws["D2"].value == 4155550134 and ws["I3"].value == "60614", (ws["D2"].value, ws["I3"].value)
     assert ws["Q62"].value == "=40+32" and isinstance(ws["K2"].value, dt.datetime)
