@@ -13,6 +13,8 @@
 //! planted one.
 //! Phones are mostly US numbers in mixed national formats, plus Canadian, British, German and
 //! Australian numbers in international format; all of them parse with default region US.
+//! At this scale they cannot all come from fiction ranges: they are well-formed and may be
+//! someone's real number, which is harmless as long as they only ever reach the sandbox.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};

@@ -283,7 +283,7 @@ def contacts_xlsx(people: list[dict]):
     rows[24][col["City"]], rows[24][col["State"]], rows[24][col["Postal Code"]] = "London", "", "EC1A 1BB"
     rows[24][col["Timezone"]] = "Europe/London"
     put(29, "Country", "Germany", "country as an English name, German phone in national format", "ok")
-    rows[27][col["Phone"]] = "030 901820"
+    rows[27][col["Phone"]] = "030 1234567"
     rows[27][col["City"]], rows[27][col["State"]], rows[27][col["Postal Code"]] = "Berlin", "", "10117"
     rows[27][col["Timezone"]] = "Europe/Berlin"
     put(32, "Country", "ca", "country code in lower case; Canadian number", "ok")
@@ -394,17 +394,17 @@ def crm_export_semicolon(rng: random.Random):
               "Company", "Street", "Zip", "City", "Country", "Birthday", "Revenue", "Created"]
     base = [
         ("Herr", "Jürgen", "Weißmüller", "DE", "Berlin", "10117", "Friedrichstraße 120",
-         "+49 30 901820", "+49 1512 3456789"),
+         "+49 30 1234567", "+49 1512 3456789"),
         ("Frau", "Anja", "Köhler", "DE", "München", "80331", "Marienplatz 8",
-         "+49 89 2333 0100", ""),
+         "+49 89 1234567", ""),
         ("Mme", "Élodie", "Lefèvre", "FR", "Paris", "75002", "12 rue de la Paix",
          "+33 1 99 00 12 34", "+33 6 12 34 56 78"),
         ("M.", "François", "Dubois", "FR", "Lyon", "69002", "5 place Bellecour",
-         "04 78 00 12 34", ""),
+         "04 65 71 12 34", ""),
         ("Herr", "Lukas", "Brunner", "AT", "Wien", "1010", "Graben 21",
-         "+43 1 5354 0100", ""),
+         "+43 1 234567890", ""),
         ("Frau", "Sabine", "Zürcher", "CH", "Zürich", "8001", "Bahnhofstrasse 45",
-         "+41 44 668 1800", "+41 78 123 45 67"),
+         "+41 21 234 56 78", "+41 78 123 45 67"),
         ("Sr.", "Álvaro", "Núñez", "ES", "Madrid", "28013", "Calle Mayor 10",
          "+34 912 345 678", ""),
         ("Sig.", "Giulia", "Rossi", "IT", "Milano", "20121", "Via Dante 7",
@@ -412,7 +412,7 @@ def crm_export_semicolon(rng: random.Random):
         ("Dhr.", "Daan", "de Vries", "NL", "Amsterdam", "1012 AB", "Damrak 70",
          "+31 20 123 4567", "+31 6 12345678"),
         ("Mevr.", "Lotte", "Janssens", "BE", "Antwerpen", "2000", "Meir 50",
-         "+32 3 201 45 67", ""),
+         "+32 12 34 56 78", "+32 470 12 34 56"),
     ]
     rows = []
     for i in range(30):
@@ -443,7 +443,7 @@ def crm_export_semicolon(rng: random.Random):
     starts = write_csv(name, header, rows, bom=True, delimiter=";")
     d = lambda rec, col, what, exp: DEFECTS.add(name, starts[rec - 1], rec, col, what, exp)
     DEFECTS.add(name, 1, 0, "*", "UTF-8 BOM before the first header", "ok")
-    d(4, "Phone", "French national number 04 78 00 12 34; region must come from Country", "ok")
+    d(4, "Phone", "French national number 04 65 71 12 34; region must come from Country", "ok")
     d(4, "Country", "country as the English name 'France'", "ok")
     d(15, "Country", "country as the German name 'Deutschland'", "warning")
     d(21, "Birthday", "DD.MM.YYYY (24.12.1978): not an accepted format", "warning")
@@ -528,10 +528,10 @@ def excel_unicode_text(people: list[dict]):
     name = "excel_unicode_text.txt"
     header = ["First Name", "Last Name", "Email", "Phone", "Company", "City", "State",
               "Postal Code", "Country", "Date of Birth", "Tags", "Notes"]
-    intl = [("娜", "李", "li.na@example.com", "+86 10 5555 0123", "CN"),
-            ("Σοφία", "Παπαδοπούλου", "sofia.p@example.org", "+30 21 0555 0123", "GR"),
-            ("Zoë", "Ångström", "zoe.angstrom@example.net", "+46 8 555 012 34", "SE"),
-            ("Björn", "Þórsson", "bjorn.thorsson@example.com", "+354 555 0123", "IS"),
+    intl = [("娜", "李", "li.na@example.com", "+86 10 1234 5678", "CN"),
+            ("Σοφία", "Παπαδοπούλου", "sofia.p@example.org", "+30 21 2345 6789", "GR"),
+            ("Zoë", "Ångström", "zoe.angstrom@example.net", "+46 8 465 004 12", "SE"),
+            ("Björn", "Þórsson", "bjorn.thorsson@example.com", "+354 410 1234", "IS"),
             ("Дмитрий", "Иванов", "dmitry.ivanov@example.org", "", "RU")]
     rows = []
     for i, p in enumerate(people[180:205]):
@@ -955,8 +955,10 @@ binary ones are committed, so the quick start needs only the Rust toolchain:
 This file and `defects.csv` are written by the same script; do not edit them by hand.
 
 People, companies and street numbers are made up. Phones are in ranges set aside for fiction
-or examples (US/CA 555-0100..0199, UK 020 7946 0xxx, AU 0491 570 1xx), which libphonenumber
-still counts as valid; mail domains are example.com, example.org and example.net.
+(US/CA 555-0100..0199, UK 020 7946 0xxx, FR 01 99 00 xx xx and 04 65 71 xx xx, SE
+08-465 004 xx) or are libphonenumber's own example numbers (`+49 30 1234567`,
+`+39 02 1234 5678`, ...), all of which libphonenumber counts as valid; mail domains are
+example.com, example.org and example.net.
 
 ## Files
 
