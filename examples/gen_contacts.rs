@@ -105,36 +105,57 @@ const CA_AREAS: [&str; 32] = [
     "647", "672", "705", "709", "778", "780",
 ];
 
-/// city, state/province, postal code, country, phone plan, weight (of 1000).
-type Place = (
-    &'static str,
-    &'static str,
-    &'static str,
-    &'static str,
-    Plan,
-    u32,
-);
+/// Where a contact lives and how numbers there are written.
+struct Place {
+    city: &'static str,
+    /// State or province code; empty where addresses have none.
+    region: &'static str,
+    postal: &'static str,
+    /// ISO 3166-1 alpha-2, as the Country column holds it.
+    country: &'static str,
+    plan: Plan,
+    /// Relative share of rows.
+    weight: u32,
+}
+
+const fn place(
+    city: &'static str,
+    region: &'static str,
+    postal: &'static str,
+    country: &'static str,
+    plan: Plan,
+    weight: u32,
+) -> Place {
+    Place {
+        city,
+        region,
+        postal,
+        country,
+        plan,
+        weight,
+    }
+}
 
 #[rustfmt::skip]
 const PLACES: &[Place] = &[
-    ("San Francisco", "CA", "94107", "US", Plan::Us(&["415", "628"]), 90),
-    ("Boston", "MA", "02134", "US", Plan::Us(&["617", "857"]), 80),
-    ("Austin", "TX", "78701", "US", Plan::Us(&["512", "737"]), 80),
-    ("Denver", "CO", "80202", "US", Plan::Us(&["303", "720"]), 70),
-    ("Chicago", "IL", "60614", "US", Plan::Us(&["312", "773"]), 90),
-    ("Seattle", "WA", "98101", "US", Plan::Us(&["206"]), 60),
-    ("Miami", "FL", "33131", "US", Plan::Us(&["305", "786"]), 70),
-    ("Phoenix", "AZ", "85004", "US", Plan::Us(&["602"]), 60),
-    ("Newark", "NJ", "07102", "US", Plan::Us(&["973", "862"]), 50),
-    ("Portland", "OR", "97205", "US", Plan::Us(&["503", "971"]), 50),
-    ("Nashville", "TN", "37203", "US", Plan::Us(&["615"]), 50),
-    ("Atlanta", "GA", "30303", "US", Plan::Us(&["404", "678"]), 70),
-    ("New York", "NY", "10001", "US", Plan::Us(&["212", "646", "718"]), 80),
-    ("Toronto", "ON", "M5H 2N2", "CA", Plan::Ca, 20),
-    ("Vancouver", "BC", "V6B 1A1", "CA", Plan::Ca, 10),
-    ("London", "", "EC1A 1BB", "GB", Plan::Intl("+44 20 7", 7), 10),
-    ("Berlin", "", "10117", "DE", Plan::Intl("+49 30 ", 8), 5),
-    ("Sydney", "NSW", "2000", "AU", Plan::Intl("+61 2 9", 7), 5),
+    place("San Francisco", "CA", "94107", "US", Plan::Us(&["415", "628"]), 90),
+    place("Boston", "MA", "02134", "US", Plan::Us(&["617", "857"]), 80),
+    place("Austin", "TX", "78701", "US", Plan::Us(&["512", "737"]), 80),
+    place("Denver", "CO", "80202", "US", Plan::Us(&["303", "720"]), 70),
+    place("Chicago", "IL", "60614", "US", Plan::Us(&["312", "773"]), 90),
+    place("Seattle", "WA", "98101", "US", Plan::Us(&["206"]), 60),
+    place("Miami", "FL", "33131", "US", Plan::Us(&["305", "786"]), 70),
+    place("Phoenix", "AZ", "85004", "US", Plan::Us(&["602"]), 60),
+    place("Newark", "NJ", "07102", "US", Plan::Us(&["973", "862"]), 50),
+    place("Portland", "OR", "97205", "US", Plan::Us(&["503", "971"]), 50),
+    place("Nashville", "TN", "37203", "US", Plan::Us(&["615"]), 50),
+    place("Atlanta", "GA", "30303", "US", Plan::Us(&["404", "678"]), 70),
+    place("New York", "NY", "10001", "US", Plan::Us(&["212", "646", "718"]), 80),
+    place("Toronto", "ON", "M5H 2N2", "CA", Plan::Ca, 20),
+    place("Vancouver", "BC", "V6B 1A1", "CA", Plan::Ca, 10),
+    place("London", "", "EC1A 1BB", "GB", Plan::Intl("+44 20 7", 7), 10),
+    place("Berlin", "", "10117", "DE", Plan::Intl("+49 30 ", 8), 5),
+    place("Sydney", "NSW", "2000", "AU", Plan::Intl("+61 2 9", 7), 5),
 ];
 
 #[derive(Parser)]
@@ -203,7 +224,7 @@ fn scramble(i: u64, modulus: u64) -> u64 {
 
 /// The phone of row `i` at `place`, unique per row index.
 fn phone_for(place: &Place, i: u64, rng: &mut fastrand::Rng) -> String {
-    match place.4 {
+    match place.plan {
         Plan::Us(areas) => {
             let x = scramble(i, UNIQUE_ROWS);
             let area = areas[rng.usize(..areas.len())];
@@ -259,13 +280,13 @@ fn pick<T: Copy>(rng: &mut fastrand::Rng, items: &[T]) -> T {
 }
 
 fn pick_place(rng: &mut fastrand::Rng) -> &'static Place {
-    let total: u32 = PLACES.iter().map(|p| p.5).sum();
+    let total: u32 = PLACES.iter().map(|p| p.weight).sum();
     let mut roll = rng.u32(0..total);
     for place in PLACES {
-        if roll < place.5 {
+        if roll < place.weight {
             return place;
         }
-        roll -= place.5;
+        roll -= place.weight;
     }
     &PLACES[0]
 }
@@ -402,7 +423,7 @@ fn write_rows(out: Box<dyn Write>, args: &Args) -> anyhow::Result<Counts> {
                 }
             }
         }
-        let (city, state, postal, country, _, _) = *p.place;
+        let place = p.place;
         w.write_record([
             p.first,
             p.last,
@@ -410,10 +431,10 @@ fn write_rows(out: Box<dyn Write>, args: &Args) -> anyhow::Result<Counts> {
             p.phone.as_str(),
             p.company,
             p.address.as_str(),
-            city,
-            state,
-            postal,
-            country,
+            place.city,
+            place.region,
+            place.postal,
+            place.country,
             p.dob.as_str(),
             p.tags.as_str(),
         ])?;
