@@ -22,6 +22,7 @@ pub enum CustomRef {
 enum Origin {
     Column(usize),
     Join(Vec<usize>, String),
+    FirstOf(Vec<usize>),
     Constant(String),
 }
 
@@ -45,6 +46,8 @@ pub struct Mapping {
     tag_columns: Vec<usize>,
     tag_delimiter: String,
     constant_tags: Vec<String>,
+    /// Lower-cased, trimmed.
+    ignored_tags: Vec<String>,
     note_columns: Vec<(usize, String)>,
     /// Validation settings for `contact::normalise`.
     pub rules: Rules,
@@ -124,6 +127,7 @@ impl Mapping {
             None => None,
         };
         let (mut tag_columns, mut tag_delimiter, mut constant_tags) = (vec![], ",".into(), vec![]);
+        let mut ignored_tags = vec![];
         if let Some(tags) = &spec.tags {
             for c in &tags.columns {
                 tag_columns.push(find("[tags]", c)?);
@@ -135,6 +139,7 @@ impl Mapping {
                 tag_delimiter = d.clone();
             }
             constant_tags = tags.constant.clone();
+            ignored_tags = tags.ignore.iter().map(|t| t.trim().to_lowercase()).collect();
         }
         let mut note_columns = Vec::new();
         if let Some(notes) = &spec.notes {
@@ -150,6 +155,7 @@ impl Mapping {
             tag_columns,
             tag_delimiter,
             constant_tags,
+            ignored_tags,
             note_columns,
             rules,
             dedupe_keys: spec.dedupe.keys.clone(),
@@ -183,6 +189,10 @@ impl Mapping {
             draft.tags.extend(
                 cell(cells, col)
                     .split(self.tag_delimiter.as_str())
+                    .filter(|t| {
+                        self.ignored_tags.is_empty()
+                            || !self.ignored_tags.contains(&t.trim().to_lowercase())
+                    })
                     .map(str::to_string),
             );
         }
@@ -200,7 +210,7 @@ impl Mapping {
                 .find(|(g, _)| *g == f)
                 .and_then(|(_, rule)| match &rule.origin {
                     Origin::Column(c) => Some(*c),
-                    Origin::Join(cols, _) => cols.first().copied(),
+                    Origin::Join(cols, _) | Origin::FirstOf(cols) => cols.first().copied(),
                     Origin::Constant(_) => None,
                 })
         };
@@ -244,6 +254,12 @@ impl Rule {
                 .filter(|v| !v.is_empty())
                 .collect::<Vec<_>>()
                 .join(sep),
+            Origin::FirstOf(cols) => cols
+                .iter()
+                .map(|c| cell(cells, *c).trim())
+                .find(|v| !v.is_empty())
+                .unwrap_or("")
+                .to_string(),
             Origin::Constant(v) => v.clone(),
         };
         let raw = if raw.is_empty() {
@@ -268,17 +284,25 @@ impl Rule {
 }
 
 fn rule(table: &FieldTable, headers: &Headers) -> Result<Rule, String> {
-    let origin = match (&table.column, &table.join, &table.value) {
-        (Some(c), None, None) => Origin::Column(headers.find(c)?),
-        (None, Some(cols), None) if !cols.is_empty() => Origin::Join(
-            cols.iter()
-                .map(|c| headers.find(c))
-                .collect::<Result<_, _>>()?,
+    let find_all = |cols: &[String]| -> Result<Vec<usize>, String> {
+        cols.iter().map(|c| headers.find(c)).collect()
+    };
+    let origin = match (&table.column, &table.join, &table.first_of, &table.value) {
+        (Some(c), None, None, None) => Origin::Column(headers.find(c)?),
+        (None, Some(cols), None, None) if !cols.is_empty() => Origin::Join(
+            find_all(cols)?,
             table.separator.clone().unwrap_or_else(|| " ".into()),
         ),
-        (None, None, Some(v)) => Origin::Constant(v.to_string()),
-        (None, None, None) => return Err("needs one of `column`, `join` or `value`".into()),
-        _ => return Err("give only one of `column`, `join` (non-empty) or `value`".into()),
+        (None, None, Some(cols), None) if !cols.is_empty() => Origin::FirstOf(find_all(cols)?),
+        (None, None, None, Some(v)) => Origin::Constant(v.to_string()),
+        (None, None, None, None) => {
+            return Err("needs one of `column`, `join`, `first_of` or `value`".into())
+        }
+        _ => {
+            return Err(
+                "give only one of `column`, `join`, `first_of` (non-empty lists) or `value`".into(),
+            )
+        }
     };
     if table.separator.is_some() && table.join.is_none() {
         return Err("`separator` only goes with `join`".into());

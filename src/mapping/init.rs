@@ -26,7 +26,7 @@ const KNOWN: &[(Target, &[&str])] = &[
     (Target::Field("firstName"), &["firstname", "first", "givenname", "fname", "forename"]),
     (Target::Field("lastName"), &["lastname", "last", "surname", "familyname", "lname"]),
     (Target::FullName, &["name", "fullname", "contactname", "displayname"]),
-    (Target::Field("companyName"), &["companyname", "company", "businessname", "organization", "organisation", "organization1name", "accountname", "account", "employer"]),
+    (Target::Field("companyName"), &["companyname", "company", "businessname", "organization", "organisation", "organization1name", "accountname", "account", "companyaccount", "employer"]),
     (Target::Field("address1"), &["address1", "address", "streetaddress", "street", "addressline1", "address1street", "businessstreet", "homestreet", "mailingstreet", "streetaddress1"]),
     (Target::Field("city"), &["city", "town", "address1city", "businesscity", "homecity", "mailingcity"]),
     (Target::Field("state"), &["state", "province", "stateprovince", "stateregion", "region", "address1region", "businessstate", "homestate", "mailingstate", "mailingstateprovince"]),

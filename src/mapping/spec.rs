@@ -111,6 +111,8 @@ pub struct FieldTable {
     pub column: Option<String>,
     /// Several columns joined with `separator` (empty cells skipped).
     pub join: Option<Vec<String>>,
+    /// Several columns: the first non-empty cell wins (e.g. Mobile, then Business Phone).
+    pub first_of: Option<Vec<String>>,
     /// Separator for `join` (default one space).
     pub separator: Option<String>,
     /// A constant for every row (no column).
@@ -218,6 +220,10 @@ pub struct TagsSpec {
     /// Tags added to every row.
     #[serde(default)]
     pub constant: Vec<String>,
+    /// Tags read from the file but not imported (compared case-insensitively after trimming),
+    /// such as Google's `* myContacts`.
+    #[serde(default)]
+    pub ignore: Vec<String>,
 }
 
 /// `[notes]`.

@@ -28,7 +28,7 @@ default_region = "GB"
 date_order = "dmy"
 [fields]
 email = { column = "E-mail", transform = ["lower"] }
-phone = "Phone"
+phone = { first_of = ["No", "Phone"] }
 dnd = { column = "Opt Out", map = { Y = true, N = false }, default = false }
 address1 = { join = ["No", "Street"] }
 source = { value = "expo 2026" }
@@ -42,6 +42,7 @@ column = "Interests"
 columns = ["Tags"]
 delimiter = ";"
 constant = ["Expo"]
+ignore = [" VIP "]
 [notes]
 columns = ["Notes", "Comments"]
 [dedupe]
@@ -52,7 +53,7 @@ keys = ["email"]
 fn applies_every_kind_of_rule() {
     let m = compile(FULL).unwrap();
     let row = cells(&[
-        "Lee, Ann", " ANN@X.COM ", "020 7946 0958", "y", "vip; b2b", "golf", "High St", "12",
+        "Lee, Ann", " ANN@X.COM ", "020 7946 0958", "y", "vip; b2b;vIp ", "golf", "High St", "12",
         "met at booth", "", "sw1a 1aa", "7",
     ]);
     let d = m.apply(3, &row);
@@ -61,13 +62,21 @@ fn applies_every_kind_of_rule() {
     assert_eq!(f(StdField::FirstName).as_deref(), Some("Ann"));
     assert_eq!(f(StdField::LastName).as_deref(), Some("Lee"));
     assert_eq!(f(StdField::Email).as_deref(), Some("ann@x.com"));
+    // first_of: "No" is "12", so it wins over Phone.
+    assert_eq!(f(StdField::Phone).as_deref(), Some("12"));
+    let mut no_no = row.clone();
+    no_no[7] = " ".into();
+    assert_eq!(
+        m.apply(3, &no_no).fields[StdField::Phone as usize].as_deref(),
+        Some("020 7946 0958")
+    );
     assert_eq!(f(StdField::Dnd).as_deref(), Some("true"));
     assert_eq!(f(StdField::Address1).as_deref(), Some("12 High St"));
     assert_eq!(f(StdField::Source).as_deref(), Some("expo 2026"));
     assert_eq!(f(StdField::PostalCode).as_deref(), Some("SW1A 1AA"));
     assert_eq!(d.custom, vec![(0, "golf".to_string())]);
     assert_eq!(m.custom_refs, vec![CustomRef::Key("contact.interests".into())]);
-    assert_eq!(d.tags, vec!["vip", " b2b", "Expo"]);
+    assert_eq!(d.tags, vec![" b2b", "Expo"]);
     assert_eq!(d.notes, vec!["Notes: met at booth"]);
     assert_eq!(m.rules.date_order, DateOrder::DayFirst);
     assert_eq!(m.rules.policies[StdField::PostalCode as usize], Policy::RejectRow);
@@ -98,6 +107,7 @@ fn missing_column_lists_headers() {
 fn impossible_combinations() {
     for (text, want) in [
         ("[fields]\nemail = {}\n", "needs one of"),
+        ("[fields]\nemail = { first_of = [] }\n", "only one of"),
         ("[fields]\nemail = { column = \"E-mail\", value = \"x\" }\n", "only one of"),
         ("[fields]\nemail = { key = \"x\", column = \"E-mail\" }\n", "custom_fields"),
         ("[[custom_fields]]\ncolumn = \"Zip\"\n", "exactly one of `key` or `id`"),
