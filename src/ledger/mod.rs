@@ -153,13 +153,13 @@ impl Ledger {
         };
         // WAL: a crash at any instant leaves the last committed transaction; NORMAL sync is
         // durable across application crashes (only an OS crash may lose the last commits).
-        // A 32 MB page cache and checkpoints every 8,192 pages (32 MB of WAL) instead of 1,000
+        // An 8 MB page cache and checkpoints every 8,192 pages (32 MB of WAL) instead of 1,000
         // keep bulk staging from rewriting the same pages over and over.
         ledger
             .conn
             .execute_batch(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                 PRAGMA cache_size = -32768; PRAGMA wal_autocheckpoint = 8192;",
+                 PRAGMA cache_size = -8192; PRAGMA wal_autocheckpoint = 8192;",
             )
             .map_err(|e| ledger.err(e))?;
         ledger
