@@ -49,6 +49,17 @@ fn open_as(path: &Path, format: Format) -> Result<Workbook, SourceError> {
     opened.map_err(workbook_error(path))
 }
 
+/// Run calamine on untrusted bytes. Its parsers have panicked on malformed files before (index
+/// arithmetic on lengths read from the file); a damaged workbook must be an error for the user,
+/// not a crash of the run.
+fn guard<T>(path: &Path, read: impl FnOnce() -> Result<T, SourceError>) -> Result<T, SourceError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|_| {
+        Err(SourceError::Corrupt {
+            path: path.to_owned(),
+        })
+    })
+}
+
 /// Tell the ZIP-based formats apart by their member names (no workbook parsing): ODS has
 /// `content.xml`, xlsb has `xl/workbook.bin`; anything else is tried as xlsx.
 pub(super) fn sniff_zip_format(path: &Path) -> Format {
@@ -79,7 +90,7 @@ pub fn sheet_names(path: &Path) -> Result<Vec<String>, SourceError> {
                 .unwrap_or_default(),
             found: "it is delimited text, which has no sheets",
         }),
-        format => Ok(open_as(path, format)?.sheet_names()),
+        format => guard(path, || Ok(open_as(path, format)?.sheet_names())),
     }
 }
 
@@ -134,12 +145,14 @@ pub(super) fn open(
     format: Format,
     options: &SourceOptions,
 ) -> Result<(ExcelRows, Vec<String>, String), SourceError> {
-    let mut workbook = open_as(path, format)?;
-    let sheet = choose_sheet(&workbook, options.sheet.as_deref(), path)?;
-    let range = workbook
-        .worksheet_range(&sheet)
-        .map_err(workbook_error(path))?;
-    drop(workbook);
+    let (sheet, range) = guard(path, || {
+        let mut workbook = open_as(path, format)?;
+        let sheet = choose_sheet(&workbook, options.sheet.as_deref(), path)?;
+        let range = workbook
+            .worksheet_range(&sheet)
+            .map_err(workbook_error(path))?;
+        Ok((sheet, range))
+    })?;
 
     let no_header = |detail: String| SourceError::NoHeader {
         path: path.to_owned(),

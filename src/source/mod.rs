@@ -144,6 +144,12 @@ pub enum SourceError {
         /// The underlying error.
         source: calamine::Error,
     },
+    /// The workbook is damaged in a way its parser could not handle.
+    #[error("{} is damaged: the workbook parser failed on it; open and re-save it in a spreadsheet program", path.display())]
+    Corrupt {
+        /// The input file.
+        path: PathBuf,
+    },
     /// The extension says workbook but the content is not one.
     #[error(
         "{} has the .{extension} extension but is not a workbook ({found}); if it is delimited \
