@@ -44,6 +44,11 @@ fn build(dir: &Path) -> PathBuf {
     sheet.write_number(5, 2, 1e20).expect("w");
     sheet.write_number(5, 3, -0.1).expect("w");
     sheet.write_string(5, 10, "stray").expect("w");
+    // A ZIP typed as a number, shown with Excel's "Zip Code" format.
+    let zip = Format::new().set_num_format("00000");
+    sheet
+        .write_number_with_format(5, 8, 501.0, &zip)
+        .expect("w");
     // A formatted but empty row at the end (not data).
     sheet.write_blank(8, 1, &date).expect("w");
     workbook.save(&path).expect("save");

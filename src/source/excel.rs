@@ -11,6 +11,7 @@ use calamine::{
     Xlsx,
 };
 
+use super::zero_pad::{self, ZeroPad};
 use super::{clean_header, fit_width, Format, RawRow, SourceError, SourceOptions};
 
 type Workbook = Sheets<BufReader<File>>;
@@ -20,8 +21,12 @@ pub(super) struct ExcelRows {
     range: calamine::Range<Data>,
     /// 0-based sheet row of the range's first row (calamine trims leading empty rows).
     first_row: u64,
+    /// 0-based sheet column of the range's first column.
+    first_col: u32,
     /// Index in `range` of the next row to hand out.
     next: usize,
+    /// Cells whose number format pads with zeros (xlsx only).
+    zero_pad: ZeroPad,
 }
 
 fn workbook_error(path: &Path) -> impl FnOnce(calamine::Error) -> SourceError + '_ {
@@ -158,7 +163,7 @@ pub(super) fn open(
         path: path.to_owned(),
         detail,
     };
-    let Some((first_row, _)) = range.start() else {
+    let Some((first_row, first_col)) = range.start() else {
         return Err(no_header(format!("sheet '{sheet}' is empty")));
     };
     let first_row = u64::from(first_row);
@@ -185,10 +190,16 @@ pub(super) fn open(
         .map(|(i, c)| clean_header(&render_cell(c), i))
         .collect();
     let dialect = format!("{format}, sheet '{sheet}'");
+    let zero_pad = match format {
+        Format::Xlsx | Format::Xlsm => ZeroPad::load(path, &sheet),
+        _ => ZeroPad::default(),
+    };
     let rows = ExcelRows {
         range,
         first_row,
+        first_col,
         next: header_index + 1,
+        zero_pad,
     };
     Ok((rows, headers, dialect))
 }
@@ -211,10 +222,23 @@ impl ExcelRows {
             if cells.iter().all(is_blank) {
                 continue;
             }
-            let mut rendered: Vec<String> = cells.iter().map(render_cell).collect();
+            let row = self.first_row + index as u64;
+            let sheet_row = u32::try_from(row).unwrap_or(u32::MAX);
+            let mut rendered: Vec<String> = cells
+                .iter()
+                .zip(self.first_col..)
+                .map(|(cell, col)| {
+                    let padded = match (self.zero_pad.width(sheet_row, col), cell) {
+                        (Some(width), Data::Float(f)) => zero_pad::pad(*f, width),
+                        (Some(width), Data::Int(i)) => zero_pad::pad(*i as f64, width),
+                        _ => None,
+                    };
+                    padded.unwrap_or_else(|| render_cell(cell))
+                })
+                .collect();
             let defect = fit_width(&mut rendered, width);
             return Some(RawRow {
-                row: self.first_row + index as u64 + 1,
+                row: row + 1,
                 cells: rendered,
                 defect,
             });

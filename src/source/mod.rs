@@ -18,6 +18,7 @@
 mod csv;
 mod excel;
 mod sniff;
+mod zero_pad;
 
 use std::fmt;
 use std::fs::File;
