@@ -9,10 +9,12 @@
 //! from both, so a duplicate can re-derive the earlier row it copies without keeping the file
 //! in memory, and the output is the same for a seed whatever the row count. Identities of
 //! clean rows are unique by construction (the email carries the row index; the phone is a
-//! bijection of the row index) up to 2,000,000 rows for Canadian numbers and 8,000,000 for
-//! the others, so every duplicate in the file is a planted one.
+//! bijection of the row index) up to 8,000,000 rows, so every duplicate in the file is a
+//! planted one.
 //! Phones are mostly US numbers in mixed national formats, plus Canadian, British, German and
 //! Australian numbers in international format; all of them parse with default region US.
+//! At this scale they cannot all come from fiction ranges: they are well-formed and may be
+//! someone's real number, which is harmless as long as they only ever reach the sandbox.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -84,42 +86,76 @@ const DOMAINS: &[&str] = &[
 enum Plan {
     /// NANP with the given area codes, rendered in a mixed national format.
     Us(&'static [&'static str]),
-    /// NANP (Canada) in the exchanges 222-246, which libphonenumber accepts for every line.
-    Ca(&'static [&'static str]),
+    /// NANP (Canada): one of [`CA_AREAS`] and an exchange in 222-246, which libphonenumber
+    /// accepts for every line. The area code follows the row index, not the city, so that
+    /// Canadian numbers stay unique as far as US ones do.
+    Ca,
     /// `+prefix` then `digits` subscriber digits, rendered as written.
     Intl(&'static str, u32),
 }
 
-/// city, state/province, postal code, country, phone plan, weight (of 1000).
-type Place = (
-    &'static str,
-    &'static str,
-    &'static str,
-    &'static str,
-    Plan,
-    u32,
-);
+/// Rows up to which clean rows have unique phones (the US and Canadian number spans).
+const UNIQUE_ROWS: u64 = 8_000_000;
+
+/// Canadian area codes (32 x 25 exchanges x 10,000 lines = the 8,000,000 US numbers span).
+#[rustfmt::skip]
+const CA_AREAS: [&str; 32] = [
+    "204", "226", "236", "249", "250", "289", "306", "343", "365", "403", "416", "418", "431",
+    "437", "438", "450", "506", "514", "519", "548", "579", "581", "587", "604", "613", "639",
+    "647", "672", "705", "709", "778", "780",
+];
+
+/// Where a contact lives and how numbers there are written.
+struct Place {
+    city: &'static str,
+    /// State or province code; empty where addresses have none.
+    region: &'static str,
+    postal: &'static str,
+    /// ISO 3166-1 alpha-2, as the Country column holds it.
+    country: &'static str,
+    plan: Plan,
+    /// Relative share of rows.
+    weight: u32,
+}
+
+const fn place(
+    city: &'static str,
+    region: &'static str,
+    postal: &'static str,
+    country: &'static str,
+    plan: Plan,
+    weight: u32,
+) -> Place {
+    Place {
+        city,
+        region,
+        postal,
+        country,
+        plan,
+        weight,
+    }
+}
 
 #[rustfmt::skip]
 const PLACES: &[Place] = &[
-    ("San Francisco", "CA", "94107", "US", Plan::Us(&["415", "628"]), 90),
-    ("Boston", "MA", "02134", "US", Plan::Us(&["617", "857"]), 80),
-    ("Austin", "TX", "78701", "US", Plan::Us(&["512", "737"]), 80),
-    ("Denver", "CO", "80202", "US", Plan::Us(&["303", "720"]), 70),
-    ("Chicago", "IL", "60614", "US", Plan::Us(&["312", "773"]), 90),
-    ("Seattle", "WA", "98101", "US", Plan::Us(&["206"]), 60),
-    ("Miami", "FL", "33131", "US", Plan::Us(&["305", "786"]), 70),
-    ("Phoenix", "AZ", "85004", "US", Plan::Us(&["602"]), 60),
-    ("Newark", "NJ", "07102", "US", Plan::Us(&["973", "862"]), 50),
-    ("Portland", "OR", "97205", "US", Plan::Us(&["503", "971"]), 50),
-    ("Nashville", "TN", "37203", "US", Plan::Us(&["615"]), 50),
-    ("Atlanta", "GA", "30303", "US", Plan::Us(&["404", "678"]), 70),
-    ("New York", "NY", "10001", "US", Plan::Us(&["212", "646", "718"]), 80),
-    ("Toronto", "ON", "M5H 2N2", "CA", Plan::Ca(&["416", "647"]), 20),
-    ("Vancouver", "BC", "V6B 1A1", "CA", Plan::Ca(&["604"]), 10),
-    ("London", "", "EC1A 1BB", "GB", Plan::Intl("+44 20 7", 7), 10),
-    ("Berlin", "", "10117", "DE", Plan::Intl("+49 30 ", 8), 5),
-    ("Sydney", "NSW", "2000", "AU", Plan::Intl("+61 2 9", 7), 5),
+    place("San Francisco", "CA", "94107", "US", Plan::Us(&["415", "628"]), 90),
+    place("Boston", "MA", "02134", "US", Plan::Us(&["617", "857"]), 80),
+    place("Austin", "TX", "78701", "US", Plan::Us(&["512", "737"]), 80),
+    place("Denver", "CO", "80202", "US", Plan::Us(&["303", "720"]), 70),
+    place("Chicago", "IL", "60614", "US", Plan::Us(&["312", "773"]), 90),
+    place("Seattle", "WA", "98101", "US", Plan::Us(&["206"]), 60),
+    place("Miami", "FL", "33131", "US", Plan::Us(&["305", "786"]), 70),
+    place("Phoenix", "AZ", "85004", "US", Plan::Us(&["602"]), 60),
+    place("Newark", "NJ", "07102", "US", Plan::Us(&["973", "862"]), 50),
+    place("Portland", "OR", "97205", "US", Plan::Us(&["503", "971"]), 50),
+    place("Nashville", "TN", "37203", "US", Plan::Us(&["615"]), 50),
+    place("Atlanta", "GA", "30303", "US", Plan::Us(&["404", "678"]), 70),
+    place("New York", "NY", "10001", "US", Plan::Us(&["212", "646", "718"]), 80),
+    place("Toronto", "ON", "M5H 2N2", "CA", Plan::Ca, 20),
+    place("Vancouver", "BC", "V6B 1A1", "CA", Plan::Ca, 10),
+    place("London", "", "EC1A 1BB", "GB", Plan::Intl("+44 20 7", 7), 10),
+    place("Berlin", "", "10117", "DE", Plan::Intl("+49 30 ", 8), 5),
+    place("Sydney", "NSW", "2000", "AU", Plan::Intl("+61 2 9", 7), 5),
 ];
 
 #[derive(Parser)]
@@ -188,16 +224,16 @@ fn scramble(i: u64, modulus: u64) -> u64 {
 
 /// The phone of row `i` at `place`, unique per row index.
 fn phone_for(place: &Place, i: u64, rng: &mut fastrand::Rng) -> String {
-    match place.4 {
+    match place.plan {
         Plan::Us(areas) => {
-            let x = scramble(i, 8_000_000);
+            let x = scramble(i, UNIQUE_ROWS);
             let area = areas[rng.usize(..areas.len())];
             let ten = format!("{area}{}{:04}", 200 + x / 10_000, x % 10_000);
             render_nanp(&ten, rng.u8(0..10))
         }
-        Plan::Ca(areas) => {
-            let x = scramble(i, 250_000 * areas.len() as u64);
-            let area = areas[(x / 250_000) as usize];
+        Plan::Ca => {
+            let x = scramble(i, UNIQUE_ROWS);
+            let area = CA_AREAS[(x / 250_000) as usize];
             let x = x % 250_000;
             // International format: Canadians in a US list are usually written with +1.
             render_nanp(&format!("{area}{}{:04}", 222 + x / 10_000, x % 10_000), 4)
@@ -244,13 +280,13 @@ fn pick<T: Copy>(rng: &mut fastrand::Rng, items: &[T]) -> T {
 }
 
 fn pick_place(rng: &mut fastrand::Rng) -> &'static Place {
-    let total: u32 = PLACES.iter().map(|p| p.5).sum();
+    let total: u32 = PLACES.iter().map(|p| p.weight).sum();
     let mut roll = rng.u32(0..total);
     for place in PLACES {
-        if roll < place.5 {
+        if roll < place.weight {
             return place;
         }
-        roll -= place.5;
+        roll -= place.weight;
     }
     &PLACES[0]
 }
@@ -387,7 +423,7 @@ fn write_rows(out: Box<dyn Write>, args: &Args) -> anyhow::Result<Counts> {
                 }
             }
         }
-        let (city, state, postal, country, _, _) = *p.place;
+        let place = p.place;
         w.write_record([
             p.first,
             p.last,
@@ -395,10 +431,10 @@ fn write_rows(out: Box<dyn Write>, args: &Args) -> anyhow::Result<Counts> {
             p.phone.as_str(),
             p.company,
             p.address.as_str(),
-            city,
-            state,
-            postal,
-            country,
+            place.city,
+            place.region,
+            place.postal,
+            place.country,
             p.dob.as_str(),
             p.tags.as_str(),
         ])?;
@@ -409,6 +445,12 @@ fn write_rows(out: Box<dyn Write>, args: &Args) -> anyhow::Result<Counts> {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    if args.rows > UNIQUE_ROWS {
+        eprintln!(
+            "gen_contacts: warning: phone numbers repeat past {UNIQUE_ROWS} rows, so the file \
+             will hold more duplicates than the planted ones"
+        );
+    }
     let started = Instant::now();
     let out: Box<dyn Write> = match &args.out {
         Some(path) => Box::new(
