@@ -204,10 +204,12 @@ pub(super) fn open(
     Ok((rows, headers, dialect))
 }
 
+/// Empty, or text that is only whitespace: a stray space in an otherwise empty row does not
+/// make it a data row (nor a header cell).
 fn is_blank(cell: &Data) -> bool {
     match cell {
         Data::Empty => true,
-        Data::String(s) => s.is_empty(),
+        Data::String(s) => s.trim().is_empty(),
         _ => false,
     }
 }

@@ -9,8 +9,10 @@
 //!   a row with more non-empty cells than headers keeps the first cells and carries a
 //!   `ragged_row` defect naming the extra values. Extra cells that are all empty (a trailing
 //!   delimiter, a formatted but empty Excel column) are dropped silently.
-//! - Rows whose cells are all empty are skipped: they are not data rows (Excel sheets often
-//!   carry blank rows in the middle and at the end; CSV exports end with `,,,,` lines).
+//! - Rows whose cells are all empty or whitespace are skipped: they are not data rows (Excel
+//!   sheets carry blank or formatted-but-empty rows in the middle and at the end; CSV exports
+//!   end with `,,,,` lines). Whitespace means ASCII whitespace in CSV, any Unicode whitespace in
+//!   a workbook.
 //! - Cell values are not trimmed: whitespace is data until the normaliser decides otherwise.
 //! - A row that cannot be read cleanly is a value ([`RowDefect`]), never an `Err`; `Err` is
 //!   kept for fatal I/O or a file that cannot be opened at all.
