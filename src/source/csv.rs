@@ -4,6 +4,7 @@
 //! decoded per field, which is safe because the delimiter, quote and newline bytes are ASCII in
 //! them; UTF-16 and other encodings are transcoded to UTF-8 on the fly first.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -36,7 +37,8 @@ pub(super) struct CsvRows {
     record: ByteRecord,
     decode: FieldDecode,
     delimiter: u8,
-    /// Whether records end in a bare `\n` (true) or `\r\n` (false); see [`CsvRows::start_line`].
+    /// Whether records end in `\n` (true: LF files, and CR files once adapted) or `\r\n`;
+    /// see [`CsvRows::start_line`].
     lf_terminated: bool,
     /// Bytes the csv parser will see and whether the last one is `\n` (not known for
     /// transcoded streams, whose length differs from the file's).
@@ -67,12 +69,12 @@ pub(super) fn open(
     let decode = field_decode(&choice);
     // The sample as the parser will see it (UTF-8 for transcoded encodings).
     let body = &sample[choice.bom_len..];
-    let text: std::borrow::Cow<'_, [u8]> = match decode {
+    let text: Cow<'_, [u8]> = match decode {
         FieldDecode::Transcoded => match choice.encoding.decode_without_bom_handling(body).0 {
-            std::borrow::Cow::Borrowed(s) => std::borrow::Cow::Borrowed(s.as_bytes()),
-            std::borrow::Cow::Owned(s) => std::borrow::Cow::Owned(s.into_bytes()),
+            Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
+            Cow::Owned(s) => Cow::Owned(s.into_bytes()),
         },
-        _ => std::borrow::Cow::Borrowed(body),
+        _ => Cow::Borrowed(body),
     };
     let line_ends = LineEnds::of(&text);
     let delimiter = match options.delimiter {
