@@ -187,3 +187,30 @@ proptest! {
         let _ = damaged(name, &flips);
     }
 }
+
+/// The `excel_reader` fuzz target found that a looping sector chain in an .xls made calamine
+/// allocate without bound. Make the directory chain of leads.xls point at itself.
+#[test]
+fn looping_xls_sector_chain_is_an_error_not_an_endless_allocation() {
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let mut bytes = std::fs::read(samples.join("leads.xls")).expect("sample");
+    let u32_at = |b: &[u8], at: usize| u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]);
+    let sector_size = 1usize << u16::from_le_bytes([bytes[0x1E], bytes[0x1F]]);
+    let dir_start = u32_at(&bytes, 0x30) as usize;
+    let first_fat_sector = u32_at(&bytes, 0x4C) as usize;
+    assert!(
+        dir_start < sector_size / 4,
+        "entry is in the first FAT sector"
+    );
+    let entry = (first_fat_sector + 1) * sector_size + 4 * dir_start;
+    bytes[entry..entry + 4].copy_from_slice(&(dir_start as u32).to_le_bytes());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("looping.xls");
+    std::fs::write(&path, bytes).expect("write");
+    let err = source::open(&path, &SourceOptions::default()).expect_err("damaged");
+    assert!(err.to_string().contains("FAT has a loop"), "{err}");
+    assert!(matches!(
+        source::sheet_names(&path),
+        Err(SourceError::Corrupt { .. })
+    ));
+}

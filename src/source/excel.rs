@@ -37,6 +37,12 @@ fn workbook_error(path: &Path) -> impl FnOnce(calamine::Error) -> SourceError + 
 }
 
 fn open_as(path: &Path, format: Format) -> Result<Workbook, SourceError> {
+    if format == Format::Xls {
+        super::cfb_check::check(path).map_err(|detail| SourceError::Corrupt {
+            path: path.to_owned(),
+            detail,
+        })?;
+    }
     let opened = match format {
         Format::Xls => open_workbook::<Xls<_>, _>(path)
             .map(Sheets::Xls)
@@ -61,6 +67,7 @@ fn guard<T>(path: &Path, read: impl FnOnce() -> Result<T, SourceError>) -> Resul
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|_| {
         Err(SourceError::Corrupt {
             path: path.to_owned(),
+            detail: "the workbook parser failed on it",
         })
     })
 }

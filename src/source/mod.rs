@@ -17,6 +17,7 @@
 //! - A row that cannot be read cleanly is a value ([`RowDefect`]), never an `Err`; `Err` is
 //!   kept for fatal I/O or a file that cannot be opened at all.
 
+mod cfb_check;
 mod csv;
 mod excel;
 mod sniff;
@@ -147,11 +148,16 @@ pub enum SourceError {
         /// The underlying error.
         source: calamine::Error,
     },
-    /// The workbook is damaged in a way its parser could not handle.
-    #[error("{} is damaged: the workbook parser failed on it; open and re-save it in a spreadsheet program", path.display())]
+    /// The workbook is damaged in a way its parser cannot handle safely.
+    #[error(
+        "{} is damaged ({detail}); open it in a spreadsheet program and save it again",
+        path.display()
+    )]
     Corrupt {
         /// The input file.
         path: PathBuf,
+        /// What was found.
+        detail: &'static str,
     },
     /// The extension says workbook but the content is not one.
     #[error(
