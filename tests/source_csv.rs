@@ -197,9 +197,10 @@ proptest! {
         ),
     ) {
         let headers = ["email", "first name", "notes"];
-        // All-empty rows are skipped by design; keep them out of the expectation.
+        // Rows of empty or whitespace cells are skipped by design; keep them out.
+        let blank = |c: &String| c.bytes().all(|b| b.is_ascii_whitespace());
         let expected: Vec<Vec<String>> =
-            table.into_iter().filter(|r| r.iter().any(|c| !c.is_empty())).collect();
+            table.into_iter().filter(|r| !r.iter().all(blank)).collect();
         let mut writer = csv::WriterBuilder::new().delimiter(delimiter).from_writer(Vec::new());
         writer.write_record(headers).expect("write header");
         for row in &expected {
@@ -223,14 +224,13 @@ proptest! {
     /// lines in between, quoted newlines, or a missing final newline.
     #[test]
     fn row_numbers_are_start_lines(
-        crlf in any::<bool>(),
+        eol in prop::sample::select(vec!["\n", "\r\n", "\r"]),
         final_newline in any::<bool>(),
         rows in proptest::collection::vec(
             (0usize..3, proptest::collection::vec("[a-z]{1,4}(\n[a-z]{0,3}){0,2}", 2)),
             1..15,
         ),
     ) {
-        let eol = if crlf { "\r\n" } else { "\n" };
         let mut text = format!("a,b{eol}");
         let mut line = 2u64;
         let mut expected = Vec::new();
@@ -257,4 +257,45 @@ proptest! {
         let got: Vec<u64> = read.iter().map(|r| r.row).collect();
         prop_assert_eq!(got, expected, "{:?}", text);
     }
+}
+
+#[test]
+fn classic_mac_line_ends_count_lines() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write(
+        &dir,
+        "mac.csv",
+        b"email,notes\ra@x.com,\"two\rlines\"\r\rb@x.com,x\r",
+    );
+    let (_, dialect, rows) = read_all(&path, &SourceOptions::default());
+    assert_eq!(dialect, "UTF-8, ','-separated, CR line ends");
+    assert_eq!(rows.iter().map(|r| r.row).collect::<Vec<_>>(), [2, 5]);
+    assert_eq!(rows[0].cells[1], "two\nlines");
+}
+
+#[test]
+fn unpaired_utf16_surrogate_marks_the_row() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut bytes = vec![0xFF, 0xFE];
+    "email\nok@x.com\nbad@x.com"
+        .encode_utf16()
+        .for_each(|u| bytes.extend(u.to_le_bytes()));
+    bytes.extend(0xD800u16.to_le_bytes());
+    bytes.extend(u16::from(b'\n').to_le_bytes());
+    let path = write(&dir, "s.txt", &bytes);
+    let (_, _, rows) = read_all(&path, &SourceOptions::default());
+    assert!(rows[0].defect.is_none());
+    assert_eq!(rows[1].cells[0], "bad@x.com\u{fffd}");
+    assert_eq!(
+        rows[1].defect.as_ref().map(|d| d.code),
+        Some("bad_encoding")
+    );
+}
+
+/// The pipeline may read on one thread and validate on others.
+#[test]
+fn source_is_send() {
+    fn send<T: Send>() {}
+    send::<ghl_bulk::source::Source>();
+    send::<ghl_bulk::source::SourceError>();
 }

@@ -84,6 +84,9 @@ pub struct RejectsXlsx {
     widths: Vec<usize>,
     outcome: XlsxOutcome,
     notes: usize,
+    /// [`MAX_DATA_ROWS`] and [`MAX_NOTES`], lowered in tests.
+    max_rows: u64,
+    max_notes: usize,
 }
 
 impl RejectsXlsx {
@@ -101,6 +104,8 @@ impl RejectsXlsx {
                 notes_omitted: 0,
             },
             notes: 0,
+            max_rows: MAX_DATA_ROWS,
+            max_notes: MAX_NOTES,
             kept,
         };
         let header: Vec<&str> = report.kept.cells(headers).chain(REJECT_COLUMNS).collect();
@@ -138,7 +143,7 @@ impl RejectsXlsx {
 
     /// Write one rejected row; every issue that names a column fills that cell and notes why.
     pub fn write(&mut self, reject: &RejectRow<'_>) -> Result<(), ReportError> {
-        if self.outcome.rows_written >= MAX_DATA_ROWS {
+        if self.outcome.rows_written >= self.max_rows {
             self.outcome.rows_omitted += 1;
             return Ok(());
         }
@@ -192,7 +197,7 @@ impl RejectsXlsx {
             sheet.write_string_with_format(sheet_row, col_num(col)?, value, format)?;
         }
         for (col, text) in notes {
-            if self.notes >= MAX_NOTES {
+            if self.notes >= self.max_notes {
                 self.outcome.notes_omitted += 1;
                 continue;
             }
@@ -242,9 +247,9 @@ impl RejectsXlsx {
                 "{} rejected rows did not fit in this sheet (Excel's limit is {} rows) and {} \
                  offending cells got no note (limit {}). rejects.csv holds every rejected row.",
                 outcome.rows_omitted,
-                MAX_DATA_ROWS + 1,
+                self.max_rows + 1,
                 outcome.notes_omitted,
-                MAX_NOTES
+                self.max_notes
             );
             let sheet = self.workbook.add_worksheet();
             sheet.set_name("Not shown")?;
@@ -260,8 +265,75 @@ fn col_num(col: usize) -> Result<u16, XlsxError> {
 
 /// Cut a value to Excel's cell limit (a runaway field from a broken quote can exceed it).
 fn clip(value: &str) -> &str {
-    match value.char_indices().nth(MAX_CELL_CHARS - 1) {
+    match value.char_indices().nth(MAX_CELL_CHARS) {
         Some((i, _)) => &value[..i],
         None => value,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Issue;
+    use calamine::{open_workbook, Reader, Xlsx};
+
+    #[test]
+    fn rows_and_notes_beyond_the_limits_are_counted_and_explained() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("rejects.xlsx");
+        let headers = vec!["Email".to_owned(), "Phone".to_owned()];
+        let mut out = RejectsXlsx::create(&path, &headers).unwrap_or_else(|e| panic!("{e}"));
+        out.max_rows = 2;
+        out.max_notes = 1;
+        let cells = vec!["x".to_owned(), "1".to_owned()];
+        let more = [Issue {
+            code: "invalid_phone",
+            field: Some("phone"),
+            message: "short",
+            column: Some(1),
+        }];
+        for row in 2..6 {
+            let reject = RejectRow {
+                row,
+                cells: &cells,
+                stage: "validate",
+                code: "invalid_email",
+                field: Some("email"),
+                message: "no @",
+                column: Some(0),
+                more: &more,
+            };
+            out.write(&reject).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let outcome = out.finish().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            outcome,
+            XlsxOutcome {
+                rows_written: 2,
+                rows_omitted: 2,
+                notes_omitted: 3,
+            }
+        );
+        let mut workbook: Xlsx<_> = open_workbook(&path).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(workbook.sheet_names(), ["Rejects", "Not shown"]);
+        let range = workbook
+            .worksheet_range("Rejects")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(range.height(), 3, "header + 2 rows");
+        let note = workbook
+            .worksheet_range("Not shown")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let text = note
+            .get((0, 0))
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        assert!(text.starts_with("2 rejected rows did not fit"), "{text}");
+    }
+
+    #[test]
+    fn overlong_cells_are_clipped_to_excels_limit() {
+        let long = "é".repeat(MAX_CELL_CHARS + 10);
+        assert_eq!(clip(&long).chars().count(), MAX_CELL_CHARS);
+        assert_eq!(clip("short"), "short");
     }
 }

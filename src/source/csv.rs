@@ -4,6 +4,7 @@
 //! decoded per field, which is safe because the delimiter, quote and newline bytes are ASCII in
 //! them; UTF-16 and other encodings are transcoded to UTF-8 on the fly first.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -36,7 +37,8 @@ pub(super) struct CsvRows {
     record: ByteRecord,
     decode: FieldDecode,
     delimiter: u8,
-    /// Whether records end in a bare `\n` (true) or `\r\n` (false); see [`CsvRows::start_line`].
+    /// Whether records end in `\n` (true: LF files, and CR files once adapted) or `\r\n`;
+    /// see [`CsvRows::start_line`].
     lf_terminated: bool,
     /// Bytes the csv parser will see and whether the last one is `\n` (not known for
     /// transcoded streams, whose length differs from the file's).
@@ -65,19 +67,16 @@ pub(super) fn open(
 
     let choice = sniff::sniff_encoding(&sample, truncated, options.encoding.as_deref())?;
     let decode = field_decode(&choice);
-    let lf_terminated = {
-        let body = &sample[choice.bom_len..];
-        match decode {
-            FieldDecode::Transcoded => lf_terminated(
-                choice
-                    .encoding
-                    .decode_without_bom_handling(body)
-                    .0
-                    .as_bytes(),
-            ),
-            _ => lf_terminated(body),
-        }
+    // The sample as the parser will see it (UTF-8 for transcoded encodings).
+    let body = &sample[choice.bom_len..];
+    let text: Cow<'_, [u8]> = match decode {
+        FieldDecode::Transcoded => match choice.encoding.decode_without_bom_handling(body).0 {
+            Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
+            Cow::Owned(s) => Cow::Owned(s.into_bytes()),
+        },
+        _ => Cow::Borrowed(body),
     };
+    let line_ends = LineEnds::of(&text);
     let delimiter = match options.delimiter {
         Some(d) if matches!(d, b'"' | b'\n' | b'\r') || !d.is_ascii() => {
             return Err(SourceError::InvalidOption(format!(
@@ -86,26 +85,16 @@ pub(super) fn open(
             )))
         }
         Some(d) => d,
-        None => {
-            let body = &sample[choice.bom_len..];
-            let skip = options.header_row - 1;
-            match decode {
-                FieldDecode::Transcoded => {
-                    let (text, _) = choice.encoding.decode_without_bom_handling(body);
-                    sniff::sniff_delimiter(text.as_bytes(), truncated, skip)
-                }
-                _ => sniff::sniff_delimiter(body, truncated, skip),
-            }
-            .unwrap_or(b',')
-        }
+        None => sniff::sniff_delimiter(&text, truncated, options.header_row - 1).unwrap_or(b','),
     };
+    drop(text);
     drop(sample);
 
     // Start after the BOM so that it never reaches the first header.
     let bom_len = u64::try_from(choice.bom_len).unwrap_or(0);
     let stream_end = match decode {
         FieldDecode::Transcoded => None,
-        _ => stream_end(&mut file, bom_len).map_err(io_error(path))?,
+        _ => stream_end(&mut file, bom_len, line_ends).map_err(io_error(path))?,
     };
     file.seek(SeekFrom::Start(bom_len))
         .map_err(io_error(path))?;
@@ -117,6 +106,11 @@ pub(super) fn open(
                 .build(file),
         ),
         _ => Box::new(file),
+    };
+    // csv counts lines by `\n` only; old Mac files end lines with a bare `\r`.
+    let stream: Box<dyn Read + Send> = match line_ends {
+        LineEnds::Cr => Box::new(CrToLf(stream)),
+        _ => stream,
     };
     let reader = ::csv::ReaderBuilder::new()
         .has_headers(false)
@@ -130,29 +124,69 @@ pub(super) fn open(
         record: ByteRecord::new(),
         decode,
         delimiter,
-        lf_terminated,
+        lf_terminated: line_ends != LineEnds::CrLf,
         stream_end,
         done: false,
     };
     let headers = rows.read_headers(options.header_row)?;
-    let dialect = format!(
+    let mut dialect = format!(
         "{}, {}",
         choice.describe(),
         sniff::describe_delimiter(delimiter)
     );
+    if line_ends == LineEnds::Cr {
+        dialect.push_str(", CR line ends");
+    }
     Ok((rows, headers, dialect))
 }
 
-/// Whether the first line ends in a bare `\n` rather than `\r\n`.
-fn lf_terminated(sample: &[u8]) -> bool {
-    match sample.iter().position(|b| *b == b'\n') {
-        Some(i) => i == 0 || sample[i - 1] != b'\r',
-        None => true,
+/// How lines end, judged from the first line break of the sample.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LineEnds {
+    /// `\n` (Unix, and files with a single line).
+    Lf,
+    /// `\r\n` (Windows, Excel).
+    CrLf,
+    /// A bare `\r` (classic Mac OS, "CSV (Macintosh)" in Excel for Mac).
+    Cr,
+}
+
+impl LineEnds {
+    fn of(sample: &[u8]) -> LineEnds {
+        match sample.iter().position(|b| matches!(b, b'\n' | b'\r')) {
+            Some(i) if sample[i] == b'\n' => LineEnds::Lf,
+            Some(i) if sample.get(i + 1) == Some(&b'\n') => LineEnds::CrLf,
+            // A `\r` as the sample's very last byte may be the first half of a CRLF.
+            Some(i) if i + 1 == sample.len() => LineEnds::CrLf,
+            Some(_) if sample.contains(&b'\n') => LineEnds::CrLf,
+            Some(_) => LineEnds::Cr,
+            None => LineEnds::Lf,
+        }
     }
 }
 
-/// The length of the stream after the BOM and whether its last byte is `\n`.
-fn stream_end(file: &mut File, bom_len: u64) -> std::io::Result<Option<(u64, bool)>> {
+/// Turns every `\r` into `\n`, so that csv counts the lines of a CR-only file. Safe in UTF-8
+/// and single-byte encodings: the byte 0x0D is never part of another character.
+struct CrToLf<R>(R);
+
+impl<R: Read> Read for CrToLf<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.0.read(buf)?;
+        for byte in &mut buf[..n] {
+            if *byte == b'\r' {
+                *byte = b'\n';
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// The length of the stream after the BOM and whether its last byte ends a line.
+fn stream_end(
+    file: &mut File,
+    bom_len: u64,
+    line_ends: LineEnds,
+) -> std::io::Result<Option<(u64, bool)>> {
     let len = file.metadata()?.len();
     if len <= bom_len {
         return Ok(Some((0, false)));
@@ -160,7 +194,8 @@ fn stream_end(file: &mut File, bom_len: u64) -> std::io::Result<Option<(u64, boo
     file.seek(SeekFrom::Start(len - 1))?;
     let mut last = [0u8; 1];
     file.read_exact(&mut last)?;
-    Ok(Some((len - bom_len, last[0] == b'\n')))
+    let ends_line = last[0] == b'\n' || (line_ends == LineEnds::Cr && last[0] == b'\r');
+    Ok(Some((len - bom_len, ends_line)))
 }
 
 fn field_decode(choice: &EncodingChoice) -> FieldDecode {
@@ -235,7 +270,7 @@ impl CsvRows {
         bad
     }
 
-    /// The next data row, skipping rows whose fields are all empty.
+    /// The next data row, skipping rows whose fields are all empty or whitespace.
     pub(super) fn next_row(&mut self, width: usize) -> Option<Result<RawRow, SourceError>> {
         loop {
             if self.done {
@@ -252,7 +287,12 @@ impl CsvRows {
                     return Some(Err(e));
                 }
             }
-            if self.record.iter().all(<[u8]>::is_empty) {
+            // Not a data row: every field empty or ASCII whitespace (`,,,` lines, a stray space).
+            if self
+                .record
+                .iter()
+                .all(|f| f.iter().all(u8::is_ascii_whitespace))
+            {
                 continue;
             }
             let row = self.start_line();

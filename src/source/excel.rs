@@ -11,6 +11,7 @@ use calamine::{
     Xlsx,
 };
 
+use super::zero_pad::{self, ZeroPad};
 use super::{clean_header, fit_width, Format, RawRow, SourceError, SourceOptions};
 
 type Workbook = Sheets<BufReader<File>>;
@@ -20,8 +21,12 @@ pub(super) struct ExcelRows {
     range: calamine::Range<Data>,
     /// 0-based sheet row of the range's first row (calamine trims leading empty rows).
     first_row: u64,
+    /// 0-based sheet column of the range's first column.
+    first_col: u32,
     /// Index in `range` of the next row to hand out.
     next: usize,
+    /// Cells whose number format pads with zeros (xlsx only).
+    zero_pad: ZeroPad,
 }
 
 fn workbook_error(path: &Path) -> impl FnOnce(calamine::Error) -> SourceError + '_ {
@@ -32,6 +37,12 @@ fn workbook_error(path: &Path) -> impl FnOnce(calamine::Error) -> SourceError + 
 }
 
 fn open_as(path: &Path, format: Format) -> Result<Workbook, SourceError> {
+    if format == Format::Xls {
+        super::cfb_check::check(path).map_err(|detail| SourceError::Corrupt {
+            path: path.to_owned(),
+            detail,
+        })?;
+    }
     let opened = match format {
         Format::Xls => open_workbook::<Xls<_>, _>(path)
             .map(Sheets::Xls)
@@ -47,6 +58,18 @@ fn open_as(path: &Path, format: Format) -> Result<Workbook, SourceError> {
             .map_err(calamine::Error::Xlsx),
     };
     opened.map_err(workbook_error(path))
+}
+
+/// Run calamine on untrusted bytes. Its parsers have panicked on malformed files before (index
+/// arithmetic on lengths read from the file); a damaged workbook must be an error for the user,
+/// not a crash of the run.
+fn guard<T>(path: &Path, read: impl FnOnce() -> Result<T, SourceError>) -> Result<T, SourceError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|_| {
+        Err(SourceError::Corrupt {
+            path: path.to_owned(),
+            detail: "the workbook parser failed on it",
+        })
+    })
 }
 
 /// Tell the ZIP-based formats apart by their member names (no workbook parsing): ODS has
@@ -79,7 +102,7 @@ pub fn sheet_names(path: &Path) -> Result<Vec<String>, SourceError> {
                 .unwrap_or_default(),
             found: "it is delimited text, which has no sheets",
         }),
-        format => Ok(open_as(path, format)?.sheet_names()),
+        format => guard(path, || Ok(open_as(path, format)?.sheet_names())),
     }
 }
 
@@ -134,18 +157,20 @@ pub(super) fn open(
     format: Format,
     options: &SourceOptions,
 ) -> Result<(ExcelRows, Vec<String>, String), SourceError> {
-    let mut workbook = open_as(path, format)?;
-    let sheet = choose_sheet(&workbook, options.sheet.as_deref(), path)?;
-    let range = workbook
-        .worksheet_range(&sheet)
-        .map_err(workbook_error(path))?;
-    drop(workbook);
+    let (sheet, range) = guard(path, || {
+        let mut workbook = open_as(path, format)?;
+        let sheet = choose_sheet(&workbook, options.sheet.as_deref(), path)?;
+        let range = workbook
+            .worksheet_range(&sheet)
+            .map_err(workbook_error(path))?;
+        Ok((sheet, range))
+    })?;
 
     let no_header = |detail: String| SourceError::NoHeader {
         path: path.to_owned(),
         detail,
     };
-    let Some((first_row, _)) = range.start() else {
+    let Some((first_row, first_col)) = range.start() else {
         return Err(no_header(format!("sheet '{sheet}' is empty")));
     };
     let first_row = u64::from(first_row);
@@ -172,18 +197,26 @@ pub(super) fn open(
         .map(|(i, c)| clean_header(&render_cell(c), i))
         .collect();
     let dialect = format!("{format}, sheet '{sheet}'");
+    let zero_pad = match format {
+        Format::Xlsx | Format::Xlsm => ZeroPad::load(path, &sheet),
+        _ => ZeroPad::default(),
+    };
     let rows = ExcelRows {
         range,
         first_row,
+        first_col,
         next: header_index + 1,
+        zero_pad,
     };
     Ok((rows, headers, dialect))
 }
 
+/// Empty, or text that is only whitespace: a stray space in an otherwise empty row does not
+/// make it a data row (nor a header cell).
 fn is_blank(cell: &Data) -> bool {
     match cell {
         Data::Empty => true,
-        Data::String(s) => s.is_empty(),
+        Data::String(s) => s.trim().is_empty(),
         _ => false,
     }
 }
@@ -198,10 +231,23 @@ impl ExcelRows {
             if cells.iter().all(is_blank) {
                 continue;
             }
-            let mut rendered: Vec<String> = cells.iter().map(render_cell).collect();
+            let row = self.first_row + index as u64;
+            let sheet_row = u32::try_from(row).unwrap_or(u32::MAX);
+            let mut rendered: Vec<String> = cells
+                .iter()
+                .zip(self.first_col..)
+                .map(|(cell, col)| {
+                    let padded = match (self.zero_pad.width(sheet_row, col), cell) {
+                        (Some(width), Data::Float(f)) => zero_pad::pad(*f, width),
+                        (Some(width), Data::Int(i)) => zero_pad::pad(*i as f64, width),
+                        _ => None,
+                    };
+                    padded.unwrap_or_else(|| render_cell(cell))
+                })
+                .collect();
             let defect = fit_width(&mut rendered, width);
             return Some(RawRow {
-                row: self.first_row + index as u64 + 1,
+                row: row + 1,
                 cells: rendered,
                 defect,
             });

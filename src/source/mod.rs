@@ -9,15 +9,19 @@
 //!   a row with more non-empty cells than headers keeps the first cells and carries a
 //!   `ragged_row` defect naming the extra values. Extra cells that are all empty (a trailing
 //!   delimiter, a formatted but empty Excel column) are dropped silently.
-//! - Rows whose cells are all empty are skipped: they are not data rows (Excel sheets often
-//!   carry blank rows in the middle and at the end; CSV exports end with `,,,,` lines).
+//! - Rows whose cells are all empty or whitespace are skipped: they are not data rows (Excel
+//!   sheets carry blank or formatted-but-empty rows in the middle and at the end; CSV exports
+//!   end with `,,,,` lines). Whitespace means ASCII whitespace in CSV, any Unicode whitespace in
+//!   a workbook.
 //! - Cell values are not trimmed: whitespace is data until the normaliser decides otherwise.
 //! - A row that cannot be read cleanly is a value ([`RowDefect`]), never an `Err`; `Err` is
 //!   kept for fatal I/O or a file that cannot be opened at all.
 
+mod cfb_check;
 mod csv;
 mod excel;
 mod sniff;
+mod zero_pad;
 
 use std::fmt;
 use std::fs::File;
@@ -143,6 +147,17 @@ pub enum SourceError {
         path: PathBuf,
         /// The underlying error.
         source: calamine::Error,
+    },
+    /// The workbook is damaged in a way its parser cannot handle safely.
+    #[error(
+        "{} is damaged ({detail}); open it in a spreadsheet program and save it again",
+        path.display()
+    )]
+    Corrupt {
+        /// The input file.
+        path: PathBuf,
+        /// What was found.
+        detail: &'static str,
     },
     /// The extension says workbook but the content is not one.
     #[error(
