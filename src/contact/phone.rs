@@ -72,7 +72,9 @@ fn warm_regex_cache() {
         // A poisoned lock only means another thread panicked mid-lookup; the cache is still a
         // valid LRU map, so resizing it is safe either way.
         let cache = phonenumber::metadata::DATABASE.cache();
-        let mut guard = cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut guard = cache
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         guard.set_capacity(REGEX_CACHE_CAPACITY);
     });
 }
@@ -271,7 +273,9 @@ mod tests {
             for first in ['2', '3', '4', '5', '6', '7'] {
                 for rest in ["000000", "111111", "999999", "012345", "810101"] {
                     let text = format!("{first}{rest}");
-                    let hit = idd.find(&text).is_some_and(|m| m.start() == 0 && m.end() > 0);
+                    let hit = idd
+                        .find(&text)
+                        .is_some_and(|m| m.start() == 0 && m.end() > 0);
                     assert!(!hit, "{}: {} matches {text}", meta.id(), idd.as_str());
                 }
             }
