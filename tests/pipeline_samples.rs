@@ -204,3 +204,70 @@ fn planted_defects_of_contacts_xlsx() {
         );
     }
 }
+
+#[test]
+fn ledger_holds_every_row_and_the_merged_payload() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run_dir = tmp.path().join("run");
+    validate(
+        &root().join("samples/contacts.xlsx"),
+        &root().join("mappings/example.toml"),
+        &run_dir,
+    );
+    let s = summary(&run_dir);
+    let db = rusqlite::Connection::open(run_dir.join("ledger.db")).unwrap();
+    let rows: u64 = db
+        .query_row("SELECT COUNT(*) FROM rows", [], |r| r.get::<_, i64>(0))
+        .unwrap() as u64;
+    assert_eq!(Some(rows), s["rows_read"].as_u64());
+    let pending: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM rows WHERE state = 'pending'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(Some(pending as u64), s["outcomes"]["valid"].as_u64());
+    let (exit, hash): (i64, String) = db
+        .query_row("SELECT exit_code, input_blake3 FROM run", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(exit, 3);
+    assert_eq!(Some(hash.as_str()), s["input"]["blake3"].as_str());
+
+    // Rows 45 and 52 merged into row 3: its payload carries the union of the group's tags.
+    let payload = |row: i64| -> Value {
+        let json: String = db
+            .query_row("SELECT payload_json FROM rows WHERE row = ?1", [row], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        serde_json::from_str(&json).unwrap()
+    };
+    let into = |row: i64| -> Option<i64> {
+        db.query_row("SELECT merged_into FROM rows WHERE row = ?1", [row], |r| {
+            r.get(0)
+        })
+        .unwrap()
+    };
+    assert_eq!(into(45), Some(3));
+    assert_eq!(into(52), Some(3));
+    let survivor = payload(3);
+    let tags: Vec<&str> = survivor["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    for row in [45, 52] {
+        for tag in payload(row)["tags"].as_array().into_iter().flatten() {
+            assert!(
+                tags.contains(&tag.as_str().unwrap()),
+                "tag {tag} of row {row} lost"
+            );
+        }
+    }
+    assert!(tags.contains(&"imported"), "{tags:?}");
+    assert_eq!(survivor["email"], payload(45)["email"]);
+}
