@@ -1,4 +1,5 @@
 //! ghl-bulk: bulk import and export of HighLevel contacts. The binary is a thin shell over this
 //! library; see `design.md` in the docs for the data flow.
 
+pub mod api;
 pub mod cli;
