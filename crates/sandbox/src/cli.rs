@@ -79,18 +79,14 @@ fn parse_daily(s: &str) -> Result<Option<u64>, String> {
     if s == "off" {
         return Ok(None);
     }
-    s.parse::<u64>()
-        .map(Some)
-        .map_err(|_| format!("invalid daily limit {s:?}: expected a number or `off`"))
+    s.parse::<u64>().map(Some).map_err(|_| format!("invalid daily limit {s:?}: expected a number or `off`"))
 }
 
 fn parse_match_field(s: &str) -> Result<MatchField, String> {
     match s {
         "email" => Ok(MatchField::Email),
         "phone" => Ok(MatchField::Phone),
-        _ => Err(format!(
-            "invalid match field {s:?}: expected email or phone"
-        )),
+        _ => Err(format!("invalid match field {s:?}: expected email or phone")),
     }
 }
 
@@ -100,20 +96,13 @@ impl SandboxArgs {
         let mut location = LocationConfig::new(&self.location);
         location.allow_duplicate_contact = self.allow_duplicates;
         location.match_order = self.match_order.clone();
-        location.country = crate::normalise::country(&self.country).ok_or_else(|| {
-            crate::Error::Config(format!("unknown country code {}", self.country))
-        })?;
+        location.country = crate::normalise::country(&self.country).ok_or_else(|| crate::Error::Config(format!("unknown country code {}", self.country)))?;
         let mut cfg = Config {
             listen: self.listen,
             seed: self.seed,
             locations: vec![location],
             tokens: vec![TokenConfig::new(&self.token, &self.location)],
-            rate_limit: config::RateLimitConfig {
-                burst: self.limit,
-                daily: self.daily,
-                window: self.window,
-                retry_after: self.retry_after,
-            },
+            rate_limit: config::RateLimitConfig { burst: self.limit, daily: self.daily, window: self.window, retry_after: self.retry_after },
             faults: config::FaultConfig {
                 latency: self.latency,
                 fault_rate: self.fault_rate,
