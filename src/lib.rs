@@ -3,3 +3,10 @@
 
 pub mod api;
 pub mod cli;
+pub mod contact;
+pub mod dedupe;
+pub mod ledger;
+pub mod mapping;
+pub mod pipeline;
+pub mod report;
+pub mod source;

@@ -1,0 +1,143 @@
+//! Turns what the user typed into validated configurations: loads the mapping, merges reader
+//! options (flags over the mapping's `[source]`), picks the run folder, checks the region.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context};
+
+use super::{InitArgs, RunArgs};
+use crate::contact::Region;
+use crate::mapping::{self, spec::SourceSpec};
+use crate::pipeline::ValidateConfig;
+use crate::source::SourceOptions;
+
+/// The configuration of `validate` / `import --dry-run`.
+pub(crate) fn validate_config(args: &RunArgs, command: &str) -> anyhow::Result<ValidateConfig> {
+    let loaded = mapping::load(&args.mapping)?;
+    if let Some(region) = &args.region {
+        check_region(region)?;
+    }
+    let mut source = source_options(&loaded.spec.source, &args.mapping)?;
+    if args.sheet.is_some() {
+        source.sheet = args.sheet.clone();
+    }
+    let run_dir = match &args.run_dir {
+        Some(dir) => dir.clone(),
+        None => default_run_dir(&args.file),
+    };
+    let options_json = serde_json::json!({
+        "command": command,
+        "file": args.file.display().to_string(),
+        "mapping": args.mapping.display().to_string(),
+        "sheet": args.sheet,
+        "region": args.region,
+        "run_dir": run_dir.display().to_string(),
+    })
+    .to_string();
+    Ok(ValidateConfig {
+        input: args.file.clone(),
+        mapping: loaded,
+        source,
+        region: args.region.clone(),
+        run_dir,
+        progress: !args.quiet,
+        print_summary: !args.quiet,
+        command: command.to_string(),
+        options_json,
+    })
+}
+
+/// `mapping init`: reads the headers and writes the draft.
+pub(crate) fn mapping_init(args: &InitArgs) -> anyhow::Result<()> {
+    let region = args.region.clone().unwrap_or_else(|| "US".to_string());
+    check_region(&region)?;
+    let options = SourceOptions {
+        sheet: args.sheet.clone(),
+        ..SourceOptions::default()
+    };
+    let source = crate::source::open(&args.file, &options)?;
+    let name = args
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let text = mapping::init::draft(source.headers(), &region.to_uppercase(), &name);
+    match &args.out {
+        None => {
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`| head`) is a normal end, not an error.
+            match out.write_all(text.as_bytes()) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.context("cannot write to stdout"),
+            }
+        }
+        Some(path) => {
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true);
+            if args.force {
+                options.create(true).truncate(true);
+            } else {
+                options.create_new(true);
+            }
+            let mut file = options.open(path).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    anyhow!("{} exists already: pass --force to overwrite it", path.display())
+                } else {
+                    anyhow!("cannot write {}: {e}", path.display())
+                }
+            })?;
+            file.write_all(text.as_bytes())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("Wrote {}.", path.display());
+            Ok(())
+        }
+    }
+}
+
+fn check_region(region: &str) -> anyhow::Result<()> {
+    if Region::from_code(region).is_none() {
+        bail!("region \"{region}\" is not an ISO alpha-2 code with phone numbering (e.g. US, GB, DE)");
+    }
+    Ok(())
+}
+
+fn source_options(spec: &SourceSpec, mapping_path: &Path) -> anyhow::Result<SourceOptions> {
+    let delimiter = match spec.delimiter.as_deref() {
+        None => None,
+        Some("\t") | Some("tab") | Some("\\t") => Some(b'\t'),
+        Some(d) if d.len() == 1 && d.is_ascii() => Some(d.as_bytes()[0]),
+        Some(d) => bail!(
+            "{}: [source] delimiter \"{d}\" must be one ASCII character (or \"\\t\")",
+            mapping_path.display()
+        ),
+    };
+    let header_row = match spec.header_row {
+        None => 1,
+        Some(0) => bail!("{}: [source] header_row is 1-based", mapping_path.display()),
+        Some(n) => n as usize,
+    };
+    Ok(SourceOptions {
+        encoding: spec.encoding.clone(),
+        delimiter,
+        sheet: spec.sheet.clone(),
+        header_row,
+    })
+}
+
+/// `runs/<UTC timestamp>-<input stem>`, with `-2`, `-3`… if two runs start in the same second.
+fn default_run_dir(input: &Path) -> PathBuf {
+    let stem = input
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "input".into());
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+    let base = PathBuf::from("runs").join(format!("{stamp}-{stem}"));
+    let mut candidate = base.clone();
+    let mut n = 2;
+    while candidate.exists() {
+        candidate = PathBuf::from(format!("{}-{n}", base.display()));
+        n += 1;
+    }
+    candidate
+}

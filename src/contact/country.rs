@@ -1,0 +1,241 @@
+//! Country names and codes to the ISO alpha-2 codes HighLevel accepts (the 247 of
+//! `country_table.rs`). Accepted: the code itself in any case, HighLevel's English name, and the
+//! aliases below (common English names, a few native names, alpha-3 codes of frequent
+//! countries). Names are compared case-, accent- and punctuation-insensitively.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use super::country_table::COUNTRIES;
+use super::issue::{IssueCode, Problem};
+
+/// Names people write that are not HighLevel's spelling. HighLevel's own list gives the same
+/// name to two codes three times ("Congo", "Korea", "Virgin Islands"); those bare names are
+/// refused as ambiguous and the qualified names here pick one.
+const ALIASES: &[(&str, &str)] = &[
+    ("usa", "US"),
+    ("us", "US"),
+    ("u s a", "US"),
+    ("united states of america", "US"),
+    ("america", "US"),
+    ("uk", "GB"),
+    ("u k", "GB"),
+    ("united kingdom", "GB"),
+    ("great britain", "GB"),
+    ("britain", "GB"),
+    ("england", "GB"),
+    ("scotland", "GB"),
+    ("wales", "GB"),
+    ("northern ireland", "GB"),
+    ("gbr", "GB"),
+    ("deutschland", "DE"),
+    ("deu", "DE"),
+    ("ger", "DE"),
+    ("espana", "ES"),
+    ("esp", "ES"),
+    ("france", "FR"),
+    ("fra", "FR"),
+    ("italia", "IT"),
+    ("ita", "IT"),
+    ("nederland", "NL"),
+    ("holland", "NL"),
+    ("the netherlands", "NL"),
+    ("nld", "NL"),
+    ("belgique", "BE"),
+    ("belgie", "BE"),
+    ("schweiz", "CH"),
+    ("suisse", "CH"),
+    ("svizzera", "CH"),
+    ("osterreich", "AT"),
+    ("sverige", "SE"),
+    ("norge", "NO"),
+    ("danmark", "DK"),
+    ("suomi", "FI"),
+    ("polska", "PL"),
+    ("brasil", "BR"),
+    ("bra", "BR"),
+    ("mexico", "MX"),
+    ("mex", "MX"),
+    ("can", "CA"),
+    ("aus", "AU"),
+    ("nzl", "NZ"),
+    ("ind", "IN"),
+    ("irl", "IE"),
+    ("eire", "IE"),
+    ("zaf", "ZA"),
+    ("south korea", "KR"),
+    ("korea republic of", "KR"),
+    ("republic of korea", "KR"),
+    ("north korea", "KP"),
+    ("korea democratic peoples republic of", "KP"),
+    ("republic of the congo", "CG"),
+    ("congo brazzaville", "CG"),
+    ("democratic republic of the congo", "CD"),
+    ("dr congo", "CD"),
+    ("drc", "CD"),
+    ("congo kinshasa", "CD"),
+    ("british virgin islands", "VG"),
+    ("virgin islands british", "VG"),
+    ("us virgin islands", "VI"),
+    ("virgin islands us", "VI"),
+    ("russia", "RU"),
+    ("czechia", "CZ"),
+    ("vietnam", "VN"),
+    ("laos", "LA"),
+    ("syria", "SY"),
+    ("libya", "LY"),
+    ("iran islamic republic of", "IR"),
+    ("ivory coast", "CI"),
+    ("cote divoire", "CI"),
+    ("north macedonia", "MK"),
+    ("eswatini", "SZ"),
+    ("turkiye", "TR"),
+    ("cabo verde", "CV"),
+    ("vatican", "VA"),
+    ("vatican city", "VA"),
+    ("palestine", "PS"),
+    ("brunei", "BN"),
+    ("macau", "MO"),
+    ("burma", "MM"),
+    ("uae", "AE"),
+    ("u a e", "AE"),
+    ("st kitts and nevis", "KN"),
+    ("st lucia", "LC"),
+    ("st vincent and the grenadines", "VC"),
+    ("falkland islands", "FK"),
+    ("micronesia federated states of", "FM"),
+    ("moldova republic of", "MD"),
+    ("tanzania united republic of", "TZ"),
+    ("bolivia plurinational state of", "BO"),
+    ("venezuela bolivarian republic of", "VE"),
+];
+
+struct Index {
+    by_name: HashMap<String, &'static str>,
+    ambiguous: HashMap<String, Vec<&'static str>>,
+}
+
+fn index() -> &'static Index {
+    static INDEX: OnceLock<Index> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut seen: HashMap<String, Vec<&'static str>> = HashMap::new();
+        for (code, name) in COUNTRIES.iter() {
+            seen.entry(name_key(name)).or_default().push(code);
+        }
+        let mut by_name = HashMap::new();
+        let mut ambiguous = HashMap::new();
+        for (key, codes) in seen {
+            if codes.len() == 1 {
+                by_name.insert(key, codes[0]);
+            } else {
+                ambiguous.insert(key, codes);
+            }
+        }
+        for (alias, code) in ALIASES {
+            by_name.insert(name_key(alias), *code);
+        }
+        Index { by_name, ambiguous }
+    })
+}
+
+/// Folds a name for comparison: lower case, common accents removed, punctuation dropped,
+/// `&` read as "and", whitespace collapsed.
+fn name_key(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars().flat_map(char::to_lowercase) {
+        let c = match c {
+            'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' => 'a',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'í' | 'ì' | 'î' | 'ï' => 'i',
+            'ó' | 'ò' | 'ô' | 'ö' | 'õ' | 'ø' => 'o',
+            'ú' | 'ù' | 'û' | 'ü' => 'u',
+            'ç' => 'c',
+            'ñ' => 'n',
+            '-' | '_' | '/' | ',' => ' ',
+            '&' => {
+                out.push_str(" and ");
+                continue;
+            }
+            c if c.is_alphanumeric() || c.is_whitespace() => c,
+            _ => continue,
+        };
+        out.push(c);
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Normalises a country to its alpha-2 code, or says why it cannot.
+pub fn normalise_country(raw: &str) -> Result<&'static str, Problem> {
+    let trimmed = raw.trim();
+    if trimmed.len() == 2 {
+        let upper = trimmed.to_ascii_uppercase();
+        if let Some((code, _)) = COUNTRIES.iter().find(|(code, _)| *code == upper) {
+            return Ok(code);
+        }
+    }
+    let key = name_key(trimmed);
+    let index = index();
+    if let Some(code) = index.by_name.get(&key) {
+        return Ok(code);
+    }
+    if let Some(codes) = index.ambiguous.get(&key) {
+        return Err(Problem::new(
+            IssueCode::CountryInvalid,
+            format!(
+                "\"{trimmed}\" could be any of {}: write the code or the full name",
+                codes.join(", ")
+            ),
+        ));
+    }
+    Err(Problem::new(
+        IssueCode::CountryInvalid,
+        format!("\"{trimmed}\" is not a country HighLevel knows (use an ISO alpha-2 code)"),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_whole_and_unique() {
+        let mut codes: Vec<_> = COUNTRIES.iter().map(|(c, _)| *c).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), 247);
+        for (alias, code) in ALIASES {
+            assert!(codes.contains(code), "alias {alias} points at unknown {code}");
+        }
+    }
+
+    #[test]
+    fn codes_names_and_aliases() {
+        for (input, want) in [
+            ("us", "US"),
+            (" De ", "DE"),
+            ("XK", "XK"),
+            ("United States", "US"),
+            ("USA", "US"),
+            ("United States of America", "US"),
+            ("U.S.A.", "US"),
+            ("UK", "GB"),
+            ("United Kingdom", "GB"),
+            ("Deutschland", "DE"),
+            ("andorra", "AD"),
+            ("Côte d'Ivoire", "CI"),
+            ("Bosnia & Herzegovina", "BA"),
+            ("south korea", "KR"),
+            ("Guinea-Bissau", "GW"),
+        ] {
+            assert_eq!(normalise_country(input).unwrap(), want, "{input}");
+        }
+    }
+
+    #[test]
+    fn unknown_and_ambiguous() {
+        assert!(normalise_country("Atlantis").is_err());
+        assert!(normalise_country("ZZ").is_err());
+        let err = normalise_country("Korea").unwrap_err();
+        assert!(err.message.contains("KP") && err.message.contains("KR"));
+    }
+}

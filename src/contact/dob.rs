@@ -1,0 +1,257 @@
+//! Dates of birth to `YYYY-MM-DD`.
+//!
+//! Accepted: year-first `YYYY-MM-DD` with `-`, `/`, `.` or `_` (HighLevel's four year-first
+//! formats) and an ISO date-time (the time is dropped); `NN?NN?YYYY` with the same separators,
+//! read month-first as HighLevel does unless the mapping says `date_order = "dmy"`; two-digit
+//! years (`30`–`99` → 19xx, `00`–`29` → 20xx); `YYYYMMDD`; month names (`25 Sep 1990`,
+//! `September 25, 1990`, `Sep 25 1990`); and Excel serial day numbers (1–2958465, as a cell
+//! holding a date formatted as a number shows). Impossible dates (30 February) are refused.
+
+use super::issue::{IssueCode, Problem};
+
+/// How to read `NN/NN/YYYY`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DateOrder {
+    /// Month first (`03/04/1990` is 4 March), as HighLevel reads it.
+    #[default]
+    MonthFirst,
+    /// Day first (`03/04/1990` is 3 April).
+    DayFirst,
+}
+
+const MONTHS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
+
+/// Whether a cell is an exporter's way of writing "no date" (Outlook writes `0/0/00`), to be
+/// read as empty rather than as a bad date.
+pub(crate) fn is_empty_marker(raw: &str) -> bool {
+    let digits_only: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+    !digits_only.is_empty()
+        && digits_only
+            .chars()
+            .all(|c| c == '0' || c == '/' || c == '-' || c == '.')
+}
+
+/// Normalises a date of birth, or says why it cannot.
+pub fn normalise_dob(raw: &str, order: DateOrder) -> Result<String, Problem> {
+    let s = raw.trim();
+    let (y, m, d) = parse(s, order).map_err(|why| {
+        Problem::new(
+            IssueCode::DobInvalid,
+            format!("\"{s}\" is not a date of birth: {why}"),
+        )
+    })?;
+    Ok(format!("{y:04}-{m:02}-{d:02}"))
+}
+
+fn parse(s: &str, order: DateOrder) -> Result<(i64, u32, u32), String> {
+    if s.is_empty() {
+        return Err("empty".into());
+    }
+    // ISO date-time: keep the date part.
+    let s = match s.find(['T', ' ']) {
+        Some(i) if i == 10 && s.as_bytes().get(4) == Some(&b'-') => &s[..10],
+        _ => s,
+    };
+    if let Some(serial) = excel_serial(s) {
+        return from_excel_serial(serial);
+    }
+    if s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()) {
+        let n = |r: std::ops::Range<usize>| s[r].parse::<u32>().unwrap_or(0);
+        return checked(i64::from(n(0..4)), n(4..6), n(6..8));
+    }
+    if s.chars().any(|c| c.is_ascii_alphabetic()) {
+        return month_name(s);
+    }
+    let parts: Vec<&str> = s.split(['-', '/', '.', '_']).collect();
+    let [a, b, c] = parts.as_slice() else {
+        return Err("expected three parts like 1990-09-25 or 09/25/1990".into());
+    };
+    let num = |p: &str| -> Result<u32, String> {
+        if p.is_empty() || p.len() > 4 || !p.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("\"{p}\" is not a number"));
+        }
+        p.parse::<u32>().map_err(|e| e.to_string())
+    };
+    let (a_n, b_n, c_n) = (num(a)?, num(b)?, num(c)?);
+    if a.len() == 4 {
+        return checked(i64::from(a_n), b_n, c_n);
+    }
+    if c.len() != 4 && c.len() != 2 {
+        return Err("the year must have four (or two) digits".into());
+    }
+    let year = if c.len() == 2 { two_digit_year(c_n) } else { i64::from(c_n) };
+    match order {
+        DateOrder::MonthFirst => checked(year, a_n, b_n).map_err(|why| {
+            if a_n > 12 && b_n <= 12 {
+                format!("{why}; it looks day-first: set date_order = \"dmy\" in the mapping")
+            } else {
+                why
+            }
+        }),
+        DateOrder::DayFirst => checked(year, b_n, a_n),
+    }
+}
+
+fn two_digit_year(yy: u32) -> i64 {
+    // A person born in 2030 is not in a contact list yet; 1930 is plausible.
+    if yy >= 30 {
+        1900 + i64::from(yy)
+    } else {
+        2000 + i64::from(yy)
+    }
+}
+
+fn month_name(s: &str) -> Result<(i64, u32, u32), String> {
+    let words: Vec<String> = s
+        .split(|c: char| c.is_whitespace() || c == ',' || c == '-' || c == '/' || c == '.')
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let [w1, w2, w3] = words.as_slice() else {
+        return Err("expected a day, a month name and a year".into());
+    };
+    let month_of = |w: &str| {
+        MONTHS
+            .iter()
+            .position(|m| w.len() >= 3 && w.starts_with(m))
+            .map(|i| i as u32 + 1)
+    };
+    let day_of = |w: &str| {
+        w.trim_end_matches(|c: char| c.is_ascii_alphabetic())
+            .parse::<u32>()
+            .ok()
+    };
+    let year_of = |w: &str| (w.len() == 4).then(|| w.parse::<i64>().ok()).flatten();
+    let found = if let Some(m) = month_of(w1) {
+        day_of(w2).zip(year_of(w3)).map(|(d, y)| (y, m, d))
+    } else if let Some(m) = month_of(w2) {
+        day_of(w1).zip(year_of(w3)).map(|(d, y)| (y, m, d))
+    } else {
+        None
+    };
+    let (y, m, d) = found.ok_or("expected a day, a month name and a four-digit year")?;
+    checked(y, m, d)
+}
+
+fn excel_serial(s: &str) -> Option<i64> {
+    let int = s.strip_suffix(".0").unwrap_or(s);
+    if int.is_empty() || int.len() > 7 || !int.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // Four digits is a year, not a date; eight is YYYYMMDD.
+    if int.len() == 4 && s.len() == 4 {
+        return None;
+    }
+    int.parse().ok().filter(|n| (1..=2_958_465).contains(n))
+}
+
+fn from_excel_serial(serial: i64) -> Result<(i64, u32, u32), String> {
+    if serial == 60 {
+        return Err("Excel's serial 60 is 29 February 1900, a day that never was".into());
+    }
+    // Excel counts from 1900-01-01 = 1 and wrongly has 1900-02-29: from serial 61 on, day 0 is
+    // 1899-12-30; before it, 1899-12-31.
+    let base = if serial > 60 { serial } else { serial + 1 };
+    let (y, m, d) = civil_from_days(days_from_civil(1899, 12, 30) + base);
+    checked(y, m, d)
+}
+
+fn is_leap(y: i64) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+fn checked(y: i64, m: u32, d: u32) -> Result<(i64, u32, u32), String> {
+    if !(1900..=2100).contains(&y) {
+        return Err(format!("year {y} is not a plausible birth year"));
+    }
+    if !(1..=12).contains(&m) {
+        return Err(format!("there is no month {m}"));
+    }
+    let days = match m {
+        2 if is_leap(y) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    if d == 0 || d > days {
+        return Err(format!("month {m} of {y} has no day {d}"));
+    }
+    Ok((y, m, d))
+}
+
+// Howard Hinnant's days-from-civil algorithm (proleptic Gregorian).
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mdy(s: &str) -> Result<String, Problem> {
+        normalise_dob(s, DateOrder::MonthFirst)
+    }
+
+    #[test]
+    fn every_api_format() {
+        for s in [
+            "1990/09/25", "09/25/1990", "1990-09-25", "09-25-1990", "1990.09.25", "09.25.1990",
+            "1990_09_25", "09_25_1990",
+        ] {
+            assert_eq!(mdy(s).unwrap(), "1990-09-25", "{s}");
+        }
+    }
+
+    #[test]
+    fn other_common_forms() {
+        assert_eq!(mdy("1990-09-25T00:00:00.000Z").unwrap(), "1990-09-25");
+        assert_eq!(mdy("19900925").unwrap(), "1990-09-25");
+        assert_eq!(mdy("9/5/85").unwrap(), "1985-09-05");
+        assert_eq!(mdy("25 Sep 1990").unwrap(), "1990-09-25");
+        assert_eq!(mdy("September 25, 1990").unwrap(), "1990-09-25");
+        assert_eq!(mdy("Sep 25th 1990").unwrap(), "1990-09-25");
+        // Excel serials: 33141 is 1990-09-25; 1 is 1900-01-01; 61 is 1900-03-01.
+        assert_eq!(mdy("33141").unwrap(), "1990-09-25");
+        assert_eq!(mdy("33141.0").unwrap(), "1990-09-25");
+        assert_eq!(mdy("1").unwrap(), "1900-01-01");
+        assert_eq!(mdy("61").unwrap(), "1900-03-01");
+    }
+
+    #[test]
+    fn date_order() {
+        assert_eq!(mdy("03/04/1990").unwrap(), "1990-03-04");
+        assert_eq!(normalise_dob("03/04/1990", DateOrder::DayFirst).unwrap(), "1990-04-03");
+        let err = mdy("25/12/1990").unwrap_err();
+        assert!(err.message.contains("dmy"), "{}", err.message);
+        assert_eq!(normalise_dob("25/12/1990", DateOrder::DayFirst).unwrap(), "1990-12-25");
+    }
+
+    #[test]
+    fn impossible_dates() {
+        for s in ["02/30/1990", "1990-02-29", "1990-13-01", "00/10/1990", "60", "1990", "x", ""] {
+            assert_eq!(mdy(s).unwrap_err().code, IssueCode::DobInvalid, "{s}");
+        }
+        assert_eq!(mdy("2000-02-29").unwrap(), "2000-02-29");
+    }
+}

@@ -1,0 +1,108 @@
+//! Email normalisation: trimmed, lower-cased, and a pragmatic syntax check.
+//!
+//! What is accepted: exactly one `@`; a local part of 1–64 characters with no whitespace, no
+//! control characters, none of `()<>[]\,;:"`, and no leading, trailing or doubled dot; a domain
+//! of at least two dot-separated labels, each 1–63 characters of letters (any script, for IDN),
+//! digits or `-` not at either end, with a top-level label that is not all digits; 254
+//! characters at most. Quoted local parts and IP-literal domains are refused: they are legal
+//! but in practice only ever typos in a contact list. A leading `mailto:` is removed.
+
+use super::issue::{IssueCode, Problem};
+
+/// Normalises an email, or says why it is not one.
+pub fn normalise_email(raw: &str) -> Result<String, Problem> {
+    let trimmed = raw.trim();
+    let trimmed = strip_prefix_ci(trimmed, "mailto:").unwrap_or(trimmed);
+    let email = trimmed.to_lowercase();
+    check(&email).map_err(|why| {
+        Problem::new(
+            IssueCode::EmailInvalid,
+            format!("\"{}\" is not a valid email: {why}", raw.trim()),
+        )
+    })?;
+    Ok(email)
+}
+
+fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = s.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix).then(|| &s[prefix.len()..])
+}
+
+fn check(email: &str) -> Result<(), &'static str> {
+    if email.chars().count() > 254 {
+        return Err("longer than 254 characters");
+    }
+    let mut parts = email.split('@');
+    let (Some(local), Some(domain), None) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(if email.contains('@') {
+            "more than one @"
+        } else {
+            "no @"
+        });
+    };
+    if local.is_empty() {
+        return Err("nothing before the @");
+    }
+    if local.chars().count() > 64 {
+        return Err("more than 64 characters before the @");
+    }
+    if local
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || "()<>[]\\,;:\"".contains(c))
+    {
+        return Err("a space or forbidden character before the @");
+    }
+    if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
+        return Err("a misplaced dot before the @");
+    }
+    let labels: Vec<&str> = domain.split('.').collect();
+    if labels.len() < 2 {
+        return Err("the domain has no dot");
+    }
+    for label in &labels {
+        if label.is_empty() {
+            return Err("an empty part in the domain");
+        }
+        if label.chars().count() > 63 {
+            return Err("a domain part longer than 63 characters");
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            return Err("a domain part starting or ending with -");
+        }
+        if !label.chars().all(|c| c.is_alphanumeric() || c == '-') {
+            return Err("a space or forbidden character in the domain");
+        }
+    }
+    if labels
+        .last()
+        .is_some_and(|tld| tld.chars().all(|c| c.is_ascii_digit()))
+    {
+        return Err("the domain ends in a number");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_and_normalises() {
+        assert_eq!(normalise_email("  Jane.Doe@Example.COM ").unwrap(), "jane.doe@example.com");
+        assert_eq!(normalise_email("mailto:a+tag@b.co.uk").unwrap(), "a+tag@b.co.uk");
+        assert_eq!(normalise_email("o'neil@xn--bcher-kva.de").unwrap(), "o'neil@xn--bcher-kva.de");
+        assert_eq!(normalise_email("jörg@bücher.de").unwrap(), "jörg@bücher.de");
+    }
+
+    #[test]
+    fn refuses_typos() {
+        for bad in [
+            "", "plain", "a@b", "a@@b.com", "a@b@c.com", "@b.com", "a b@c.com", "a@b .com",
+            "a@-b.com", "a@b-.com", "a@b..com", ".a@b.com", "a.@b.com", "a..b@c.com",
+            "a@b.123", "a,b@c.com", "\"a\"@b.com", "a@[1.2.3.4]", "a@b.com.",
+        ] {
+            let err = normalise_email(bad).unwrap_err();
+            assert_eq!(err.code, IssueCode::EmailInvalid, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,201 @@
+//! The contact model (the draft a mapping produces and the normalised contact the ledger stages),
+//! the per-row issues, and `normalise`, which turns one into the other. Pure: no I/O.
+//!
+//! Blocking rules (design.md "normalise/validate"): no usable identity, or an email or phone that
+//! is present but invalid, rejects the row; any other bad value drops that field and keeps a
+//! warning. The mapping can switch either default per field (`on_invalid`).
+
+mod country;
+mod country_table;
+mod dob;
+mod email;
+mod issue;
+mod model;
+mod phone;
+mod text;
+mod timezone;
+
+pub use country::normalise_country;
+pub use dob::{normalise_dob, DateOrder};
+pub use email::normalise_email;
+pub use issue::{IssueCode, Problem, RowIssue};
+pub use model::{Contact, CustomValue, Draft, StdField, FIELD_COUNT};
+pub use phone::{normalise_phone, parse_phone, ParsedPhone, Region};
+pub use text::{normalise_dnd, normalise_tags, normalise_website};
+pub use timezone::normalise_timezone;
+
+/// What to do with a row whose value for a field is present but invalid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Policy {
+    /// The row is rejected: someone should fix the value.
+    RejectRow,
+    /// The field is left out of the payload and a warning is kept on the row.
+    DropField,
+}
+
+impl Policy {
+    /// The policy a field has when the mapping says nothing: email and phone identify the
+    /// person, so a wrong one must be fixed rather than lost; anything else is not worth a lead.
+    pub fn default_for(field: StdField) -> Policy {
+        match field {
+            StdField::Email | StdField::Phone => Policy::RejectRow,
+            _ => Policy::DropField,
+        }
+    }
+}
+
+/// The validation settings of one mapping, shared by every row.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    /// The phone region used when a row has no usable country of its own.
+    pub default_region: Option<Region>,
+    /// How to read an ambiguous `NN/NN/YYYY` date of birth.
+    pub date_order: DateOrder,
+    /// Policy per standard field, indexed by `StdField as usize`.
+    pub policies: [Policy; FIELD_COUNT],
+    /// Today's date (`YYYY-MM-DD`): a later date of birth is refused. `None` skips the check
+    /// (the pipeline always sets it; keeping the clock out of this module keeps it pure).
+    pub today: Option<String>,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules {
+            default_region: None,
+            date_order: DateOrder::MonthFirst,
+            policies: StdField::ALL.map(Policy::default_for),
+            today: None,
+        }
+    }
+}
+
+/// A normalised row: the contact, every issue found on the way, and whether it is rejected.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Normalised {
+    /// The clean contact (fields that failed with `drop_field` are absent).
+    pub contact: Contact,
+    /// Everything worth telling the user, blocking or not, in field order.
+    pub issues: Vec<RowIssue>,
+}
+
+impl Normalised {
+    /// The first blocking issue, if any: the reason the row is rejected.
+    pub fn rejection(&self) -> Option<&RowIssue> {
+        self.issues.iter().find(|i| i.blocking)
+    }
+}
+
+/// Normalises and validates one draft under the mapping's rules.
+pub fn normalise(draft: Draft, rules: &Rules) -> Normalised {
+    let mut issues = draft.issues;
+    let mut contact = Contact::default();
+    let mut fields = draft.fields;
+
+    // Country first: a valid per-row country is the phone's region before the mapping default.
+    let mut row_region = None;
+    if let Some(raw) = fields[StdField::Country as usize].take() {
+        match normalise_country(&raw) {
+            Ok(code) => {
+                row_region = Region::from_code(code);
+                contact.country = Some(code.to_string());
+            }
+            Err(p) => push(&mut issues, rules, StdField::Country, p),
+        }
+    }
+
+    for field in StdField::ALL {
+        let Some(raw) = fields[field as usize].take() else {
+            continue;
+        };
+        let result = match field {
+            StdField::Country => continue,
+            StdField::Email => normalise_email(&raw),
+            StdField::Phone => {
+                match normalise_phone(&raw, row_region.or(rules.default_region)) {
+                    Ok((e164, warning)) => {
+                        if let Some(w) = warning {
+                            issues.push(RowIssue::warning(field, w));
+                        }
+                        Ok(e164)
+                    }
+                    Err(p) => Err(p),
+                }
+            }
+            StdField::DateOfBirth if dob::is_empty_marker(&raw) => continue,
+            StdField::DateOfBirth => normalise_dob(&raw, rules.date_order).and_then(|d| {
+                match &rules.today {
+                    Some(today) if d.as_str() > today.as_str() => Err(Problem::new(
+                        IssueCode::DobInvalid,
+                        format!("\"{}\" is in the future", raw.trim()),
+                    )),
+                    _ => Ok(d),
+                }
+            }),
+            StdField::Timezone => normalise_timezone(&raw).map(str::to_string),
+            StdField::Website => normalise_website(&raw),
+            StdField::Dnd => match normalise_dnd(&raw) {
+                Ok(b) => {
+                    contact.dnd = Some(b);
+                    continue;
+                }
+                Err(p) => Err(p),
+            },
+            StdField::Gender => Ok(text::collapse_spaces(&raw).to_lowercase()),
+            _ => Ok(text::collapse_spaces(&raw)),
+        };
+        match result {
+            Ok(v) if v.is_empty() => {}
+            Ok(v) => {
+                if let Some(slot) = contact.text_mut(field) {
+                    *slot = Some(v);
+                }
+            }
+            Err(p) => push(&mut issues, rules, field, p),
+        }
+    }
+
+    // Custom fields are kept as text: their data types live in the location, which this local
+    // stage does not ask; the delivery issue checks them against the location's definitions.
+    for (index, value) in draft.custom {
+        let value = value.trim();
+        if value.is_empty() {
+            continue;
+        }
+        contact.custom_fields.push(CustomValue {
+            index,
+            value: value.to_string(),
+        });
+    }
+    contact.tags = normalise_tags(draft.tags.iter().map(String::as_str));
+    contact.notes = draft
+        .notes
+        .into_iter()
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty())
+        .collect();
+
+    if contact.email.is_none() && contact.phone.is_none() && !issues.iter().any(|i| i.blocking) {
+        issues.push(RowIssue {
+            field: "email/phone".to_string(),
+            code: IssueCode::NoIdentity,
+            message: "the row has neither a valid email nor a valid phone, so it cannot be \
+                      matched or upserted"
+                .to_string(),
+            blocking: true,
+        });
+    }
+    Normalised { contact, issues }
+}
+
+fn push(issues: &mut Vec<RowIssue>, rules: &Rules, field: StdField, problem: Problem) {
+    let blocking = rules.policies[field as usize] == Policy::RejectRow;
+    issues.push(RowIssue {
+        field: field.name().to_string(),
+        code: problem.code,
+        message: problem.message,
+        blocking,
+    });
+}
+
+#[cfg(test)]
+mod tests;

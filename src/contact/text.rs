@@ -1,0 +1,101 @@
+//! The small normalisers: free text (whitespace collapsed), tags, website, dnd.
+
+use super::issue::{IssueCode, Problem};
+
+/// Trims and collapses runs of whitespace (including newlines) to one space.
+pub(crate) fn collapse_spaces(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for word in raw.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// Tags: each trimmed (inner whitespace collapsed, surrounding double quotes removed, as
+/// Mailchimp writes `"a","b"`) and lower-cased, as HighLevel stores them; empty ones dropped;
+/// duplicates removed keeping the first.
+pub fn normalise_tags<'a>(raw: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for tag in raw {
+        let tag = collapse_spaces(tag.trim_matches(|c: char| c == '"' || c.is_whitespace()))
+            .to_lowercase();
+        if !tag.is_empty() && !out.contains(&tag) {
+            out.push(tag);
+        }
+    }
+    out
+}
+
+/// A website: trimmed and kept as written when it is plausibly a web address: an optional
+/// `http://` or `https://`, then a host with a dot, no whitespace. Not rewritten otherwise:
+/// HighLevel stores the text, and guessing a scheme would change what the user typed.
+pub fn normalise_website(raw: &str) -> Result<String, Problem> {
+    let s = raw.trim();
+    let lower = s.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))
+        .unwrap_or(&lower);
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = host.rsplit('@').next().unwrap_or(host);
+    let host = host.split(':').next().unwrap_or(host);
+    let plausible = !s.chars().any(char::is_whitespace)
+        && !rest.contains("://")
+        && host.contains('.')
+        && host
+            .split('.')
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-'));
+    if plausible {
+        Ok(s.to_string())
+    } else {
+        Err(Problem::new(
+            IssueCode::WebsiteInvalid,
+            format!("\"{s}\" is not a web address such as example.com or https://example.com"),
+        ))
+    }
+}
+
+/// A yes/no for `dnd`. The mapping's value map runs first, so "Opted out" can become "true".
+pub fn normalise_dnd(raw: &str) -> Result<bool, Problem> {
+    match raw.trim().to_lowercase().as_str() {
+        "true" | "t" | "yes" | "y" | "1" | "x" | "on" => Ok(true),
+        "false" | "f" | "no" | "n" | "0" | "off" => Ok(false),
+        other => Err(Problem::new(
+            IssueCode::DndInvalid,
+            format!("\"{other}\" is not a yes/no value (map it with `map` in the mapping)"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags() {
+        assert_eq!(
+            normalise_tags([" VIP ", "vip", "", "Trade  Show", "b2b"]),
+            vec!["vip", "trade show", "b2b"]
+        );
+    }
+
+    #[test]
+    fn websites() {
+        for ok in ["example.com", "https://www.example.co.uk/path?q=1", "http://a.b:8080"] {
+            assert_eq!(normalise_website(ok).unwrap(), ok);
+        }
+        for bad in ["", "n/a", "not a site", "ftp://x.com", "https://", "http://localhost"] {
+            assert!(normalise_website(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn dnd() {
+        assert!(normalise_dnd(" Yes").unwrap());
+        assert!(!normalise_dnd("0").unwrap());
+        assert_eq!(normalise_dnd("maybe").unwrap_err().code, IssueCode::DndInvalid);
+    }
+}

@@ -1,0 +1,422 @@
+//! The run ledger (`ledger.db`, SQLite in WAL mode): run metadata and every row's state,
+//! normalised payload, identity keys, issues and outcome. The local pipeline stages rows in
+//! chunked transactions; dedupe rewrites merged rows; reports are written from it.
+//! The delivery issue extends the same file (its columns already exist, see `schema.rs`).
+
+mod schema;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+pub use schema::SCHEMA_VERSION;
+
+/// Why the ledger failed. Any of these is fatal: without its ledger a run cannot account for
+/// its rows.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    /// SQLite refused an operation.
+    #[error("ledger {path}: {source}")]
+    Sqlite {
+        /// The ledger file.
+        path: PathBuf,
+        /// SQLite's error.
+        source: rusqlite::Error,
+    },
+    /// The file exists already: a new run never writes into an old ledger.
+    #[error("ledger {0} exists already: choose a new run folder")]
+    Exists(PathBuf),
+    /// A stored JSON payload could not be read back.
+    #[error("ledger {path}: row {row} has an unreadable payload: {source}")]
+    Payload {
+        /// The ledger file.
+        path: PathBuf,
+        /// The row.
+        row: u64,
+        /// The JSON error.
+        source: serde_json::Error,
+    },
+}
+
+/// The row states written by the local pipeline (the rest are the delivery's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocalState {
+    /// Valid and waiting for delivery.
+    Pending,
+    /// Refused locally.
+    Rejected,
+}
+
+impl LocalState {
+    fn as_str(self) -> &'static str {
+        match self {
+            LocalState::Pending => "pending",
+            LocalState::Rejected => "rejected",
+        }
+    }
+}
+
+/// One row as staged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StagedRow {
+    /// The 1-based data row.
+    pub row: u64,
+    /// Pending or rejected.
+    pub state: LocalState,
+    /// The normalised contact as JSON (pending rows).
+    pub payload_json: Option<String>,
+    /// Normalised email (identity key).
+    pub email: Option<String>,
+    /// E.164 phone (identity key).
+    pub phone: Option<String>,
+    /// The rejection: (stage, code, field, message).
+    pub rejection: Option<(String, String, String, String)>,
+    /// All issues as JSON, when there are any.
+    pub issues_json: Option<String>,
+    /// The input cells as JSON (every row: the report files repeat the input's columns).
+    pub cells_json: String,
+}
+
+/// Run metadata written at the start.
+#[derive(Debug, Clone)]
+pub struct RunMeta {
+    /// `CARGO_PKG_VERSION`.
+    pub tool_version: String,
+    /// RFC 3339 UTC.
+    pub started_at: String,
+    /// The input file.
+    pub input_path: String,
+    /// Its size in bytes.
+    pub input_size: u64,
+    /// blake3 of its bytes, hex.
+    pub input_blake3: String,
+    /// The mapping file.
+    pub mapping_path: String,
+    /// blake3 of its bytes, hex.
+    pub mapping_blake3: String,
+    /// The validated options, as JSON.
+    pub options_json: String,
+    /// The header row, as JSON.
+    pub headers_json: String,
+}
+
+/// A rejected row read back for the reject files.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RejectedRow {
+    /// The 1-based data row.
+    pub row: u64,
+    /// The input cells.
+    pub cells: Vec<String>,
+    /// Stage, code, field, message.
+    pub stage: String,
+    /// The blocking issue's code.
+    pub code: String,
+    /// The field.
+    pub field: String,
+    /// The message.
+    pub message: String,
+    /// Every issue of the row, as JSON (`RowIssue` list), when there are any.
+    pub issues_json: Option<String>,
+}
+
+/// A merged row read back for duplicates.csv.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MergedRow {
+    /// The merged row.
+    pub row: u64,
+    /// The row it merged into.
+    pub merged_into: u64,
+    /// `email` or `phone`.
+    pub key: String,
+    /// The shared value.
+    pub value: String,
+    /// The input cells.
+    pub cells: Vec<String>,
+}
+
+/// An open ledger.
+pub struct Ledger {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Ledger {
+    /// Creates a new ledger file (refusing an existing one) with the schema and WAL mode.
+    pub fn create(path: &Path) -> Result<Ledger, LedgerError> {
+        if path.exists() {
+            return Err(LedgerError::Exists(path.to_path_buf()));
+        }
+        let conn = Connection::open(path).map_err(|e| sql(path, e))?;
+        let ledger = Ledger {
+            conn,
+            path: path.to_path_buf(),
+        };
+        // WAL: a crash at any instant leaves the last committed transaction; NORMAL sync is
+        // durable across application crashes (only an OS crash may lose the last commits).
+        ledger
+            .conn
+            .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+            .map_err(|e| ledger.err(e))?;
+        ledger
+            .conn
+            .execute_batch(schema::CREATE)
+            .map_err(|e| ledger.err(e))?;
+        ledger
+            .conn
+            .execute(
+                "INSERT INTO meta (key, value) VALUES ('schema_version', ?1)",
+                params![SCHEMA_VERSION.to_string()],
+            )
+            .map_err(|e| ledger.err(e))?;
+        Ok(ledger)
+    }
+
+    /// The ledger file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn err(&self, source: rusqlite::Error) -> LedgerError {
+        sql(&self.path, source)
+    }
+
+    /// Records the run's metadata.
+    pub fn write_run(&self, meta: &RunMeta, dialect_json: Option<&str>) -> Result<(), LedgerError> {
+        self.conn
+            .execute(
+                "INSERT INTO run (id, tool_version, started_at, input_path, input_size, \
+                 input_blake3, mapping_path, mapping_blake3, options_json, headers_json, \
+                 dialect_json) VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                params![
+                    meta.tool_version,
+                    meta.started_at,
+                    meta.input_path,
+                    meta.input_size as i64,
+                    meta.input_blake3,
+                    meta.mapping_path,
+                    meta.mapping_blake3,
+                    meta.options_json,
+                    meta.headers_json,
+                    dialect_json,
+                ],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Stages one chunk of rows in one transaction.
+    pub fn stage(&mut self, rows: &[StagedRow]) -> Result<(), LedgerError> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO rows (row, state, payload_json, email, phone, stage, code, \
+                     field, message, issues_json, cells_json) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                )
+                .map_err(|e| sql(&path, e))?;
+            for r in rows {
+                let (stage, code, field, message) = match &r.rejection {
+                    Some((s, c, f, m)) => (Some(s), Some(c), Some(f), Some(m)),
+                    None => (None, None, None, None),
+                };
+                insert
+                    .execute(params![
+                        r.row as i64,
+                        r.state.as_str(),
+                        r.payload_json,
+                        r.email,
+                        r.phone,
+                        stage,
+                        code,
+                        field,
+                        message,
+                        r.issues_json,
+                        r.cells_json,
+                    ])
+                    .map_err(|e| sql(&path, e))?;
+            }
+        }
+        tx.commit().map_err(|e| sql(&path, e))
+    }
+
+    /// The payload of each of these rows (pending rows only), in the order asked.
+    pub fn payloads(&self, rows: &[u64]) -> Result<Vec<(u64, String)>, LedgerError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT payload_json FROM rows WHERE row = ?1 AND state = 'pending'")
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::with_capacity(rows.len());
+        for &row in rows {
+            let payload: Option<Option<String>> = stmt
+                .query_row(params![row as i64], |r| r.get(0))
+                .optional()
+                .map_err(|e| self.err(e))?;
+            if let Some(Some(p)) = payload {
+                out.push((row, p));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Writes dedupe's result for many groups in one transaction: each group's survivor gets
+    /// the merged payload; the others become `merged` into it.
+    pub fn apply_merges(&mut self, groups: &[MergedGroup]) -> Result<(), LedgerError> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
+        {
+            let mut survivor = tx
+                .prepare_cached("UPDATE rows SET payload_json = ?2 WHERE row = ?1")
+                .map_err(|e| sql(&path, e))?;
+            let mut merged = tx
+                .prepare_cached(
+                    "UPDATE rows SET state = 'merged', merged_into = ?2, merged_key = ?3, \
+                     merged_value = ?4 WHERE row = ?1",
+                )
+                .map_err(|e| sql(&path, e))?;
+            for g in groups {
+                survivor
+                    .execute(params![g.survivor as i64, g.payload_json])
+                    .map_err(|e| sql(&path, e))?;
+                for (m, key, value) in &g.merged {
+                    merged
+                        .execute(params![*m as i64, g.survivor as i64, key, value])
+                        .map_err(|e| sql(&path, e))?;
+                }
+            }
+        }
+        tx.commit().map_err(|e| sql(&path, e))
+    }
+
+    /// Rejected rows in row order, for the reject files.
+    pub fn rejected(&self) -> Result<Vec<RejectedRow>, LedgerError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT row, cells_json, stage, code, field, message, issues_json FROM rows \
+                 WHERE state = 'rejected' ORDER BY row",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)? as u64,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                    r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                    r.get::<_, Option<String>>(4)?.unwrap_or_default(),
+                    r.get::<_, Option<String>>(5)?.unwrap_or_default(),
+                    r.get::<_, Option<String>>(6)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for r in rows {
+            let (row, cells, stage, code, field, message, issues_json) =
+                r.map_err(|e| self.err(e))?;
+            out.push(RejectedRow {
+                row,
+                cells: self.cells(row, &cells)?,
+                stage,
+                code,
+                field,
+                message,
+                issues_json,
+            });
+        }
+        Ok(out)
+    }
+
+    fn cells(&self, row: u64, json: &str) -> Result<Vec<String>, LedgerError> {
+        serde_json::from_str(json).map_err(|source| LedgerError::Payload {
+            path: self.path.clone(),
+            row,
+            source,
+        })
+    }
+
+    /// Merged rows in row order, for duplicates.csv.
+    pub fn merged(&self) -> Result<Vec<MergedRow>, LedgerError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT row, merged_into, merged_key, merged_value, cells_json FROM rows \
+                 WHERE state = 'merged' ORDER BY row",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)? as u64,
+                    r.get::<_, i64>(1)? as u64,
+                    r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                    r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                    r.get::<_, String>(4)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for r in rows {
+            let (row, merged_into, key, value, cells) = r.map_err(|e| self.err(e))?;
+            out.push(MergedRow {
+                row,
+                merged_into,
+                key,
+                value,
+                cells: self.cells(row, &cells)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Row count per state.
+    pub fn state_counts(&self) -> Result<Vec<(String, u64)>, LedgerError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT state, COUNT(*) FROM rows GROUP BY state ORDER BY state")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Records the end of the run.
+    pub fn finish_run(
+        &self,
+        finished_at: &str,
+        exit_code: u8,
+        summary_json: &str,
+    ) -> Result<(), LedgerError> {
+        self.conn
+            .execute(
+                "UPDATE run SET finished_at = ?1, exit_code = ?2, summary_json = ?3 WHERE id = 1",
+                params![finished_at, exit_code, summary_json],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+}
+
+/// One dedupe group as written back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MergedGroup {
+    /// The row delivered for the group (the first in file order).
+    pub survivor: u64,
+    /// Its merged payload, JSON.
+    pub payload_json: String,
+    /// The other rows of the group, each with the key (`email`/`phone`) and value it shares
+    /// with another row of the group.
+    pub merged: Vec<(u64, String, String)>,
+}
+
+fn sql(path: &Path, source: rusqlite::Error) -> LedgerError {
+    LedgerError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,378 @@
+//! A mapping compiled against one file's headers: column names resolved to indices, value maps
+//! folded, policies laid out per field. `Mapping::apply` turns a row's cells into a `Draft`.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use super::headers::Headers;
+use super::spec::{DateOrderSpec, DedupeKey, FieldTable, MappingSpec, OnInvalid, Transform};
+use super::MappingError;
+use crate::contact::{DateOrder, Draft, Policy, Region, Rules, StdField};
+
+/// Where a custom field's value goes: HighLevel takes the field's `id` or its `key`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CustomRef {
+    /// By field key (e.g. `contact.pincode`).
+    Key(String),
+    /// By field id.
+    Id(String),
+}
+
+#[derive(Debug, Clone)]
+enum Origin {
+    Column(usize),
+    Join(Vec<usize>, String),
+    FirstOf(Vec<usize>),
+    Constant(String),
+}
+
+#[derive(Debug, Clone)]
+struct Rule {
+    origin: Origin,
+    default: Option<String>,
+    transforms: Vec<Transform>,
+    /// Keys trimmed and lower-cased.
+    map: HashMap<String, String>,
+}
+
+/// A compiled mapping, ready for rows.
+#[derive(Debug, Clone)]
+pub struct Mapping {
+    fields: Vec<(StdField, Rule)>,
+    split_name: Option<usize>,
+    custom: Vec<Rule>,
+    /// The custom fields, in the order `Draft::custom` indices refer to.
+    pub custom_refs: Vec<CustomRef>,
+    tag_columns: Vec<usize>,
+    tag_delimiter: String,
+    constant_tags: Vec<String>,
+    /// Lower-cased, trimmed.
+    ignored_tags: Vec<String>,
+    note_columns: Vec<(usize, String)>,
+    /// Validation settings for `contact::normalise`.
+    pub rules: Rules,
+    /// Identity keys for dedupe.
+    pub dedupe_keys: Vec<DedupeKey>,
+}
+
+impl Mapping {
+    /// Compiles `spec` against `headers`. `region_override` (from the command line) wins over
+    /// the file's `default_region`. `path` is only used in messages.
+    pub fn compile(
+        spec: &MappingSpec,
+        headers: &[String],
+        region_override: Option<&str>,
+        path: &Path,
+    ) -> Result<Mapping, MappingError> {
+        let invalid = |message: String| MappingError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        };
+        let headers = Headers::new(headers);
+        let mut rules = Rules::default();
+        if let Some(code) = region_override.or(spec.default_region.as_deref()) {
+            rules.default_region = Some(Region::from_code(code).ok_or_else(|| {
+                invalid(format!(
+                    "default_region \"{code}\" is not a region with phone numbering (use an \
+                     ISO alpha-2 code such as US, GB, DE)"
+                ))
+            })?);
+        }
+        if spec.date_order == Some(DateOrderSpec::Dmy) {
+            rules.date_order = DateOrder::DayFirst;
+        }
+
+        let mut fields = Vec::new();
+        for (field, table) in field_tables(spec) {
+            let at = |m: String| invalid(format!("[fields] {}: {m}", field.name()));
+            if table.key.is_some() || table.id.is_some() {
+                return Err(at("`key` and `id` belong to [[custom_fields]] entries".into()));
+            }
+            if let Some(p) = table.on_invalid {
+                rules.policies[field as usize] = match p {
+                    OnInvalid::RejectRow => Policy::RejectRow,
+                    OnInvalid::DropField => Policy::DropField,
+                };
+            }
+            fields.push((field, rule(table, &headers).map_err(at)?));
+        }
+
+        let mut custom = Vec::new();
+        let mut custom_refs = Vec::new();
+        for (i, table) in spec.custom_fields.iter().enumerate() {
+            let at = |m: String| invalid(format!("[[custom_fields]] entry {}: {m}", i + 1));
+            let reference = match (&table.key, &table.id) {
+                (Some(key), None) if !key.trim().is_empty() => CustomRef::Key(key.trim().into()),
+                (None, Some(id)) if !id.trim().is_empty() => CustomRef::Id(id.trim().into()),
+                _ => return Err(at("give exactly one of `key` or `id`".into())),
+            };
+            if table.on_invalid.is_some() {
+                return Err(at(
+                    "`on_invalid` has no effect on custom fields: their values are not \
+                     validated locally"
+                        .into(),
+                ));
+            }
+            custom.push(rule(table, &headers).map_err(at)?);
+            custom_refs.push(reference);
+        }
+
+        let find = |section: &str, column: &str| {
+            headers
+                .find(column)
+                .map_err(|m| invalid(format!("{section}: {m}")))
+        };
+        let split_name = match &spec.split_name {
+            Some(s) => Some(find("[split_name]", &s.column)?),
+            None => None,
+        };
+        let (mut tag_columns, mut tag_delimiter, mut constant_tags) = (vec![], ",".into(), vec![]);
+        let mut ignored_tags = vec![];
+        if let Some(tags) = &spec.tags {
+            for c in &tags.columns {
+                tag_columns.push(find("[tags]", c)?);
+            }
+            if let Some(d) = &tags.delimiter {
+                if d.is_empty() {
+                    return Err(invalid("[tags] delimiter must not be empty".into()));
+                }
+                tag_delimiter = d.clone();
+            }
+            constant_tags = tags.constant.clone();
+            ignored_tags = tags.ignore.iter().map(|t| t.trim().to_lowercase()).collect();
+        }
+        let mut note_columns = Vec::new();
+        if let Some(notes) = &spec.notes {
+            for c in &notes.columns {
+                note_columns.push((find("[notes]", c)?, c.trim().to_string()));
+            }
+        }
+        Ok(Mapping {
+            fields,
+            split_name,
+            custom,
+            custom_refs,
+            tag_columns,
+            tag_delimiter,
+            constant_tags,
+            ignored_tags,
+            note_columns,
+            rules,
+            dedupe_keys: spec.dedupe.keys.clone(),
+        })
+    }
+
+    /// Maps one row's cells (missing trailing cells read as empty) to a draft contact.
+    pub fn apply(&self, row: u64, cells: &[String]) -> Draft {
+        let mut draft = Draft {
+            row,
+            ..Draft::default()
+        };
+        for (field, rule) in &self.fields {
+            draft.fields[*field as usize] = rule.value(cells);
+        }
+        if let Some(col) = self.split_name {
+            let (first, last) = split_full_name(cell(cells, col));
+            for (field, part) in [(StdField::FirstName, first), (StdField::LastName, last)] {
+                let slot = &mut draft.fields[field as usize];
+                if slot.is_none() && !part.is_empty() {
+                    *slot = Some(part);
+                }
+            }
+        }
+        for (i, rule) in self.custom.iter().enumerate() {
+            if let Some(v) = rule.value(cells) {
+                draft.custom.push((i, v));
+            }
+        }
+        for &col in &self.tag_columns {
+            draft.tags.extend(
+                cell(cells, col)
+                    .split(self.tag_delimiter.as_str())
+                    .filter(|t| {
+                        self.ignored_tags.is_empty()
+                            || !self.ignored_tags.contains(&t.trim().to_lowercase())
+                    })
+                    .map(str::to_string),
+            );
+        }
+        draft.tags.extend(self.constant_tags.iter().cloned());
+        draft.notes = self.notes(cells);
+        draft
+    }
+
+    /// The input column a field's value comes from (the first for `join`), so reject files can
+    /// highlight the offending cell. `field` is a DTO name or `email/phone` (no identity).
+    pub fn column_for(&self, field: &str) -> Option<usize> {
+        let of = |f: StdField| {
+            self.fields
+                .iter()
+                .find(|(g, _)| *g == f)
+                .and_then(|(_, rule)| match &rule.origin {
+                    Origin::Column(c) => Some(*c),
+                    Origin::Join(cols, _) | Origin::FirstOf(cols) => cols.first().copied(),
+                    Origin::Constant(_) => None,
+                })
+        };
+        if field == "email/phone" {
+            return of(StdField::Email).or_else(|| of(StdField::Phone));
+        }
+        let std = StdField::from_name(field)?;
+        of(std).or_else(|| match std {
+            StdField::FirstName | StdField::LastName => self.split_name,
+            _ => None,
+        })
+    }
+
+    fn notes(&self, cells: &[String]) -> Vec<String> {
+        match self.note_columns.as_slice() {
+            [] => Vec::new(),
+            [(col, _)] => vec![cell(cells, *col).to_string()],
+            many => {
+                let lines: Vec<String> = many
+                    .iter()
+                    .filter(|(col, _)| !cell(cells, *col).trim().is_empty())
+                    .map(|(col, header)| format!("{header}: {}", cell(cells, *col).trim()))
+                    .collect();
+                vec![lines.join("\n")]
+            }
+        }
+    }
+}
+
+fn cell(cells: &[String], index: usize) -> &str {
+    cells.get(index).map_or("", String::as_str)
+}
+
+impl Rule {
+    fn value(&self, cells: &[String]) -> Option<String> {
+        let raw = match &self.origin {
+            Origin::Column(i) => cell(cells, *i).trim().to_string(),
+            Origin::Join(cols, sep) => cols
+                .iter()
+                .map(|c| cell(cells, *c).trim())
+                .filter(|v| !v.is_empty())
+                .collect::<Vec<_>>()
+                .join(sep),
+            Origin::FirstOf(cols) => cols
+                .iter()
+                .map(|c| cell(cells, *c).trim())
+                .find(|v| !v.is_empty())
+                .unwrap_or("")
+                .to_string(),
+            Origin::Constant(v) => v.clone(),
+        };
+        let raw = if raw.is_empty() {
+            self.default.clone()?
+        } else {
+            raw
+        };
+        let mut v = match self.map.get(&raw.trim().to_lowercase()) {
+            Some(mapped) => mapped.clone(),
+            None => raw,
+        };
+        for t in &self.transforms {
+            v = match t {
+                Transform::Trim => v.trim().to_string(),
+                Transform::Lower => v.to_lowercase(),
+                Transform::Upper => v.to_uppercase(),
+                Transform::Title => title_case(&v),
+            };
+        }
+        (!v.trim().is_empty()).then_some(v)
+    }
+}
+
+fn rule(table: &FieldTable, headers: &Headers) -> Result<Rule, String> {
+    let find_all = |cols: &[String]| -> Result<Vec<usize>, String> {
+        cols.iter().map(|c| headers.find(c)).collect()
+    };
+    let origin = match (&table.column, &table.join, &table.first_of, &table.value) {
+        (Some(c), None, None, None) => Origin::Column(headers.find(c)?),
+        (None, Some(cols), None, None) if !cols.is_empty() => Origin::Join(
+            find_all(cols)?,
+            table.separator.clone().unwrap_or_else(|| " ".into()),
+        ),
+        (None, None, Some(cols), None) if !cols.is_empty() => Origin::FirstOf(find_all(cols)?),
+        (None, None, None, Some(v)) => Origin::Constant(v.to_string()),
+        (None, None, None, None) => {
+            return Err("needs one of `column`, `join`, `first_of` or `value`".into())
+        }
+        _ => {
+            return Err(
+                "give only one of `column`, `join`, `first_of` (non-empty lists) or `value`".into(),
+            )
+        }
+    };
+    if table.separator.is_some() && table.join.is_none() {
+        return Err("`separator` only goes with `join`".into());
+    }
+    let map = table
+        .map
+        .iter()
+        .flatten()
+        .map(|(k, v)| (k.trim().to_lowercase(), v.to_string()))
+        .collect();
+    Ok(Rule {
+        origin,
+        default: table.default.as_ref().map(ToString::to_string),
+        transforms: table.transform.clone(),
+        map,
+    })
+}
+
+fn field_tables(spec: &MappingSpec) -> Vec<(StdField, &FieldTable)> {
+    let f = &spec.fields;
+    let all = [
+        (StdField::FirstName, &f.first_name),
+        (StdField::LastName, &f.last_name),
+        (StdField::Name, &f.name),
+        (StdField::Email, &f.email),
+        (StdField::Phone, &f.phone),
+        (StdField::Gender, &f.gender),
+        (StdField::Address1, &f.address1),
+        (StdField::City, &f.city),
+        (StdField::State, &f.state),
+        (StdField::PostalCode, &f.postal_code),
+        (StdField::Website, &f.website),
+        (StdField::Timezone, &f.timezone),
+        (StdField::Dnd, &f.dnd),
+        (StdField::Source, &f.source),
+        (StdField::DateOfBirth, &f.date_of_birth),
+        (StdField::Country, &f.country),
+        (StdField::CompanyName, &f.company_name),
+        (StdField::AssignedTo, &f.assigned_to),
+    ];
+    all.into_iter()
+        .filter_map(|(field, spec)| spec.as_ref().map(|s| (field, &s.0)))
+        .collect()
+}
+
+/// "Ann Marie Lee" → ("Ann Marie", "Lee"); "Lee, Ann" → ("Ann", "Lee"); "Cher" → ("Cher", "").
+fn split_full_name(full: &str) -> (String, String) {
+    let full = full.trim();
+    if let Some((last, first)) = full.split_once(',') {
+        return (first.trim().to_string(), last.trim().to_string());
+    }
+    match full.rsplit_once(char::is_whitespace) {
+        Some((first, last)) => (first.trim().to_string(), last.trim().to_string()),
+        None => (full.to_string(), String::new()),
+    }
+}
+
+fn title_case(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut start = true;
+    for c in s.chars() {
+        if start {
+            out.extend(c.to_uppercase());
+        } else {
+            out.extend(c.to_lowercase());
+        }
+        start = c.is_whitespace() || c == '-' || c == '\'';
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

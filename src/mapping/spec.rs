@@ -1,0 +1,262 @@
+//! The mapping file format as written by people (TOML, `version = 1`). Every table refuses
+//! unknown keys, so a typo is an error with its line and column rather than a silently ignored
+//! setting. `mappings/example.toml` documents every key; keep the two in step.
+//!
+//! Reserved for the delivery issue (not accepted yet): `[tasks]` (task title / due-date
+//! columns), `tags_remove`, a `businessId` column.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+
+/// The whole mapping file.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct MappingSpec {
+    /// Format version; only 1 exists.
+    pub version: u32,
+    /// Phone region for numbers without `+country` when the row has no valid country column.
+    #[serde(default)]
+    pub default_region: Option<String>,
+    /// How to read `NN/NN/YYYY` dates: `"mdy"` (default, as HighLevel) or `"dmy"`.
+    #[serde(default)]
+    pub date_order: Option<DateOrderSpec>,
+    /// Overrides for what the reader sniffs.
+    #[serde(default)]
+    pub source: SourceSpec,
+    /// Standard fields: DTO name → where its value comes from.
+    #[serde(default)]
+    pub fields: FieldsSpec,
+    /// A full-name column split into first and last name where those are empty.
+    #[serde(default)]
+    pub split_name: Option<SplitNameSpec>,
+    /// Custom fields, by `key` or `id`.
+    #[serde(default)]
+    pub custom_fields: Vec<FieldTable>,
+    /// Tag columns and constant tags.
+    #[serde(default)]
+    pub tags: Option<TagsSpec>,
+    /// Note column(s).
+    #[serde(default)]
+    pub notes: Option<NotesSpec>,
+    /// Which identity keys make two rows the same person.
+    #[serde(default)]
+    pub dedupe: DedupeSpec,
+}
+
+/// `date_order`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DateOrderSpec {
+    /// Month first.
+    Mdy,
+    /// Day first.
+    Dmy,
+}
+
+/// `[source]`: reader overrides; anything left out is sniffed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceSpec {
+    /// Text encoding label (`utf-8`, `utf-16le`, `windows-1252`, …).
+    pub encoding: Option<String>,
+    /// One-character delimiter; `"\t"` for tab.
+    pub delimiter: Option<String>,
+    /// Worksheet name for spreadsheets (default: the first sheet).
+    pub sheet: Option<String>,
+    /// 1-based row holding the headers (default 1).
+    pub header_row: Option<u32>,
+}
+
+/// `[fields]`: one optional entry per writable DTO field.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[allow(missing_docs)] // each is the DTO field of the same name
+pub struct FieldsSpec {
+    pub first_name: Option<FieldSpec>,
+    pub last_name: Option<FieldSpec>,
+    pub name: Option<FieldSpec>,
+    pub email: Option<FieldSpec>,
+    pub phone: Option<FieldSpec>,
+    pub gender: Option<FieldSpec>,
+    pub address1: Option<FieldSpec>,
+    pub city: Option<FieldSpec>,
+    pub state: Option<FieldSpec>,
+    pub postal_code: Option<FieldSpec>,
+    pub website: Option<FieldSpec>,
+    pub timezone: Option<FieldSpec>,
+    pub dnd: Option<FieldSpec>,
+    pub source: Option<FieldSpec>,
+    pub date_of_birth: Option<FieldSpec>,
+    pub country: Option<FieldSpec>,
+    pub company_name: Option<FieldSpec>,
+    pub assigned_to: Option<FieldSpec>,
+}
+
+/// A field's source: a bare string is a column name; a table says more.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldSpec(pub FieldTable);
+
+/// The long form of a field entry (also each `[[custom_fields]]` entry).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldTable {
+    /// Custom fields only: the field key (e.g. `contact.pincode`).
+    pub key: Option<String>,
+    /// Custom fields only: the field id (the safer choice, per the API notes).
+    pub id: Option<String>,
+    /// The column to read.
+    pub column: Option<String>,
+    /// Several columns joined with `separator` (empty cells skipped).
+    pub join: Option<Vec<String>>,
+    /// Several columns: the first non-empty cell wins (e.g. Mobile, then Business Phone).
+    pub first_of: Option<Vec<String>>,
+    /// Separator for `join` (default one space).
+    pub separator: Option<String>,
+    /// A constant for every row (no column).
+    pub value: Option<Scalar>,
+    /// Used when the column's cell is empty.
+    pub default: Option<Scalar>,
+    /// Applied in order: `trim`, `lower`, `upper`, `title`.
+    #[serde(default)]
+    pub transform: Vec<Transform>,
+    /// Value map, matched case-insensitively after trimming; unmatched values pass unchanged.
+    pub map: Option<BTreeMap<String, Scalar>>,
+    /// What an invalid value does: `reject_row` or `drop_field`.
+    pub on_invalid: Option<OnInvalid>,
+}
+
+impl<'de> Deserialize<'de> for FieldSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = FieldSpec;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a column name or a table such as { column = \"E-mail\" }")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<FieldSpec, E> {
+                Ok(FieldSpec(FieldTable {
+                    column: Some(v.to_string()),
+                    ..FieldTable::default()
+                }))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<FieldSpec, A::Error> {
+                // Delegating keeps `deny_unknown_fields` and its precise error location.
+                FieldTable::deserialize(de::value::MapAccessDeserializer::new(map)).map(FieldSpec)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A TOML scalar used as text (`value = true` and `value = "true"` mean the same).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum Scalar {
+    /// A string.
+    Str(String),
+    /// A boolean.
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A float.
+    Float(f64),
+}
+
+impl fmt::Display for Scalar {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Scalar::Str(s) => f.write_str(s),
+            Scalar::Bool(b) => write!(f, "{b}"),
+            Scalar::Int(i) => write!(f, "{i}"),
+            Scalar::Float(x) => write!(f, "{x}"),
+        }
+    }
+}
+
+/// A simple text transform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transform {
+    /// Remove surrounding whitespace (every value is trimmed anyway before validation).
+    Trim,
+    /// Lower case.
+    Lower,
+    /// Upper case.
+    Upper,
+    /// First letter of each word upper case, the rest lower case.
+    Title,
+}
+
+/// `on_invalid`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnInvalid {
+    /// Reject the row.
+    RejectRow,
+    /// Drop the field, keep the row with a warning.
+    DropField,
+}
+
+/// `[split_name]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SplitNameSpec {
+    /// The full-name column: "Ann Lee" → Ann / Lee; "Lee, Ann" → Ann / Lee.
+    pub column: String,
+}
+
+/// `[tags]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TagsSpec {
+    /// Columns holding tags, each cell split on `delimiter`.
+    #[serde(default)]
+    pub columns: Vec<String>,
+    /// Delimiter inside a cell (default `,`).
+    pub delimiter: Option<String>,
+    /// Tags added to every row.
+    #[serde(default)]
+    pub constant: Vec<String>,
+    /// Tags read from the file but not imported (compared case-insensitively after trimming),
+    /// such as Google's `* myContacts`.
+    #[serde(default)]
+    pub ignore: Vec<String>,
+}
+
+/// `[notes]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotesSpec {
+    /// Note columns. One column: its text is the note. Several: one note of
+    /// `Header: value` lines.
+    pub columns: Vec<String>,
+}
+
+/// `[dedupe]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DedupeSpec {
+    /// Any of `"email"`, `"phone"`; empty turns dedupe off.
+    pub keys: Vec<DedupeKey>,
+}
+
+impl Default for DedupeSpec {
+    fn default() -> Self {
+        DedupeSpec {
+            keys: vec![DedupeKey::Email, DedupeKey::Phone],
+        }
+    }
+}
+
+/// An identity key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DedupeKey {
+    /// The normalised email.
+    Email,
+    /// The E.164 phone.
+    Phone,
+}

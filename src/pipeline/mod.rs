@@ -1,0 +1,285 @@
+//! The local import pipeline (issue 3): read → map → normalise/validate → stage in the ledger →
+//! dedupe → reports. No network. A reader thread sends chunks of rows over a bounded channel
+//! (back-pressure: reading never runs more than a few chunks ahead); rayon normalises each
+//! chunk in order; a writer thread stages chunks into the ledger, one transaction each. Dedupe
+//! keeps only 128-bit key digests in memory and merges payloads from the ledger afterwards.
+
+mod dedupe_stage;
+mod reports;
+mod rows;
+mod summary;
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{sync_channel, Receiver};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::ledger::{Ledger, LedgerError, RunMeta, StagedRow};
+use crate::mapping::{LoadedMapping, Mapping, MappingError};
+use crate::source::{self, RawRow, SourceError, SourceOptions};
+
+pub use summary::Summary;
+
+/// Rows per chunk: large enough to amortise a transaction and rayon's fan-out, small enough
+/// that the few chunks in flight stay a few megabytes.
+const CHUNK_ROWS: usize = 8192;
+/// Chunks the reader may run ahead of normalisation, and normalisation ahead of the ledger.
+const CHANNEL_DEPTH: usize = 2;
+
+/// Everything one `validate` (or `import --dry-run`) needs, validated by `cli::plan`.
+#[derive(Debug, Clone)]
+pub struct ValidateConfig {
+    /// The input file.
+    pub input: PathBuf,
+    /// The loaded mapping.
+    pub mapping: LoadedMapping,
+    /// Reader options (the mapping's `[source]` with command-line overrides applied).
+    pub source: SourceOptions,
+    /// Overrides the mapping's `default_region`.
+    pub region: Option<String>,
+    /// The run folder (created; must not hold a ledger yet).
+    pub run_dir: PathBuf,
+    /// Show a progress bar (only honoured when stderr is a terminal).
+    pub progress: bool,
+    /// Print the human summary on stderr.
+    pub print_summary: bool,
+    /// The command name for the summary (`validate` or `import --dry-run`).
+    pub command: String,
+    /// The options as JSON, recorded in the ledger.
+    pub options_json: String,
+}
+
+/// What stops the pipeline. Bad rows never do: they are outcomes.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// The input cannot be read.
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    /// The mapping does not fit the file.
+    #[error(transparent)]
+    Mapping(#[from] MappingError),
+    /// The ledger failed.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    /// A report or the run folder could not be written.
+    #[error("cannot write {path}: {message}")]
+    Write {
+        /// The file or folder.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+    /// A pipeline thread died (a bug): reported rather than hidden.
+    #[error("internal error: the {0} thread stopped unexpectedly")]
+    Thread(&'static str),
+}
+
+pub(crate) fn write_err(path: &Path, e: impl std::fmt::Display) -> PipelineError {
+    PipelineError::Write {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+/// Runs the local pipeline to its end and returns the summary (also written to the run
+/// folder). Exit status: `summary.exit_code`.
+pub fn run(config: &ValidateConfig) -> Result<Summary, PipelineError> {
+    let started = Instant::now();
+    let started_at = now_rfc3339();
+    let input = config.input.clone();
+    let fingerprint = thread::spawn(move || fingerprint(&input));
+
+    let source = source::open(&config.input, &config.source)?;
+    let headers = source.headers().to_vec();
+    let format = source.format().name().to_string();
+    let dialect = source.dialect();
+    let mut mapping = Mapping::compile(
+        &config.mapping.spec,
+        &headers,
+        config.region.as_deref(),
+        &config.mapping.path,
+    )?;
+    // Dates of birth after today are refused; the clock is read here, not in `contact`.
+    mapping.rules.today = Some(chrono::Utc::now().format("%Y-%m-%d").to_string());
+
+    std::fs::create_dir_all(&config.run_dir).map_err(|e| write_err(&config.run_dir, e))?;
+    let ledger = Ledger::create(&config.run_dir.join("ledger.db"))?;
+    let (input_size, input_blake3) = fingerprint
+        .join()
+        .map_err(|_| PipelineError::Thread("fingerprint"))?
+        .map_err(|e| write_err(&config.input, e))?;
+    ledger.write_run(
+        &RunMeta {
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            started_at: started_at.clone(),
+            input_path: config.input.display().to_string(),
+            input_size,
+            input_blake3: input_blake3.clone(),
+            mapping_path: config.mapping.path.display().to_string(),
+            mapping_blake3: config.mapping.hash.clone(),
+            options_json: config.options_json.clone(),
+            headers_json: serde_json::to_string(&headers).unwrap_or_default(),
+        },
+        Some(&serde_json::json!({ "format": format, "dialect": dialect }).to_string()),
+    )?;
+
+    let progress = Progress::new(config.progress);
+    let (chunk_tx, chunk_rx) = sync_channel::<Result<Vec<RawRow>, SourceError>>(CHANNEL_DEPTH);
+    let reader = thread::spawn(move || {
+        let mut chunk = Vec::with_capacity(CHUNK_ROWS);
+        for item in source {
+            match item {
+                Ok(row) => {
+                    chunk.push(row);
+                    if chunk.len() == CHUNK_ROWS {
+                        let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_ROWS));
+                        if chunk_tx.send(Ok(full)).is_err() {
+                            return;
+                        }
+                    }
+                }
+                Err(e) => {
+                    let _ = chunk_tx.send(Err(e));
+                    return;
+                }
+            }
+        }
+        if !chunk.is_empty() {
+            let _ = chunk_tx.send(Ok(chunk));
+        }
+    });
+    let (stage_tx, stage_rx) = sync_channel::<Vec<StagedRow>>(CHANNEL_DEPTH);
+    let writer = thread::spawn(move || stage_all(ledger, stage_rx));
+
+    let mut deduper = crate::dedupe::Deduper::new(&mapping.dedupe_keys);
+    let mut rows_read = 0u64;
+    let mut issues: BTreeMap<String, u64> = BTreeMap::new();
+    let mut failure = None;
+    for chunk in chunk_rx {
+        let chunk = match chunk {
+            Ok(c) => c,
+            Err(e) => {
+                failure = Some(PipelineError::Source(e));
+                break;
+            }
+        };
+        let processed = rows::process_chunk(&mapping, chunk);
+        let mut staged = Vec::with_capacity(processed.len());
+        for p in processed {
+            for code in p.codes {
+                *issues.entry(code.to_string()).or_default() += 1;
+            }
+            let s = p.staged;
+            if s.state == crate::ledger::LocalState::Pending {
+                deduper.add(s.row, s.email.as_deref(), s.phone.as_deref());
+            }
+            staged.push(s);
+        }
+        rows_read += staged.len() as u64;
+        progress.set(rows_read);
+        if stage_tx.send(staged).is_err() {
+            break; // the writer failed; its error is collected below
+        }
+    }
+    drop(stage_tx);
+    let ledger = writer.join().map_err(|_| PipelineError::Thread("ledger"))??;
+    reader.join().map_err(|_| PipelineError::Thread("reader"))?;
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    progress.finish();
+    let read_done = started.elapsed();
+
+    let mut ledger = ledger;
+    let groups =
+        dedupe_stage::merge_groups(&mut ledger, deduper.groups(), &mapping.dedupe_keys)?;
+    let dedupe_done = started.elapsed();
+
+    let outcome_counts = ledger.state_counts()?;
+    let written = reports::write(&ledger, &headers, &mapping, &config.run_dir)?;
+    let reports_done = started.elapsed();
+
+    let summary = Summary::build(summary::Inputs {
+        command: config.command.clone(),
+        config,
+        format,
+        dialect,
+        input_size,
+        input_blake3,
+        started_at,
+        finished_at: now_rfc3339(),
+        rows_read,
+        state_counts: outcome_counts,
+        dedupe_groups: groups,
+        xlsx_rows_omitted: written.xlsx_rows_omitted,
+        issues,
+        durations: [
+            ("read_map_normalise_stage", read_done),
+            ("dedupe", dedupe_done - read_done),
+            ("reports", reports_done - dedupe_done),
+            ("total", started.elapsed()),
+        ],
+    });
+    let json = summary.to_json();
+    let path = config.run_dir.join("summary.json");
+    std::fs::write(&path, format!("{json}\n")).map_err(|e| write_err(&path, e))?;
+    ledger.finish_run(&summary.finished_at, summary.exit_code, &json)?;
+    if config.print_summary {
+        eprint!("{}", summary.human());
+    }
+    Ok(summary)
+}
+
+fn stage_all(mut ledger: Ledger, rx: Receiver<Vec<StagedRow>>) -> Result<Ledger, LedgerError> {
+    for chunk in rx {
+        ledger.stage(&chunk)?;
+    }
+    Ok(ledger)
+}
+
+/// Size and blake3 digest of the input (read in one pass, on its own thread).
+fn fingerprint(path: &Path) -> std::io::Result<(u64, String)> {
+    let mut hasher = blake3::Hasher::new();
+    let file = std::fs::File::open(path)?;
+    let size = file.metadata()?.len();
+    hasher.update_reader(file)?;
+    Ok((size, hasher.finalize().to_hex().to_string()))
+}
+
+/// The current UTC time, RFC 3339 with seconds.
+pub fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// A row counter on stderr, drawn only when stderr is a terminal.
+struct Progress(Option<indicatif::ProgressBar>);
+
+impl Progress {
+    fn new(wanted: bool) -> Progress {
+        if !wanted || !std::io::stderr().is_terminal() {
+            return Progress(None);
+        }
+        let bar = indicatif::ProgressBar::new_spinner();
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{spinner} {human_pos} rows read ({per_sec})")
+        {
+            bar.set_style(style);
+        }
+        bar.enable_steady_tick(Duration::from_millis(120));
+        Progress(Some(bar))
+    }
+
+    fn set(&self, rows: u64) {
+        if let Some(bar) = &self.0 {
+            bar.set_position(rows);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! One chunk of rows through map → normalise, in parallel (rayon) with row order kept. Turns
+//! each raw row into what the ledger stages; a bad row is a value here, never an error.
+
+use rayon::prelude::*;
+
+use crate::contact::{normalise, RowIssue};
+use crate::ledger::{LocalState, StagedRow};
+use crate::mapping::Mapping;
+use crate::source::RawRow;
+
+/// The stage names written to `_stage` in reject files.
+pub(crate) const STAGE_READ: &str = "read";
+/// Normalise/validate.
+pub(crate) const STAGE_VALIDATE: &str = "validate";
+
+/// One processed row: what to stage, plus the issue codes for the summary.
+pub(crate) struct Processed {
+    pub staged: StagedRow,
+    pub codes: Vec<&'static str>,
+}
+
+/// Maps and normalises a chunk; the output has the chunk's order.
+pub(crate) fn process_chunk(mapping: &Mapping, chunk: Vec<RawRow>) -> Vec<Processed> {
+    chunk
+        .into_par_iter()
+        .with_min_len(256)
+        .map(|raw| process_row(mapping, raw))
+        .collect()
+}
+
+fn process_row(mapping: &Mapping, raw: RawRow) -> Processed {
+    if let Some(defect) = &raw.defect {
+        return Processed {
+            codes: vec![defect.code],
+            staged: StagedRow {
+                row: raw.row,
+                state: LocalState::Rejected,
+                payload_json: None,
+                email: None,
+                phone: None,
+                rejection: Some((
+                    STAGE_READ.to_string(),
+                    defect.code.to_string(),
+                    "row".to_string(),
+                    defect.message.clone(),
+                )),
+                issues_json: None,
+                cells_json: cells_json(&raw.cells),
+            },
+        };
+    }
+    let draft = mapping.apply(raw.row, &raw.cells);
+    let normalised = normalise(draft, &mapping.rules);
+    let codes = normalised.issues.iter().map(|i| i.code.as_str()).collect();
+    let issues_json = issues_json(&normalised.issues);
+    let staged = match normalised.rejection() {
+        Some(issue) => StagedRow {
+            row: raw.row,
+            state: LocalState::Rejected,
+            payload_json: None,
+            email: None,
+            phone: None,
+            rejection: Some((
+                STAGE_VALIDATE.to_string(),
+                issue.code.as_str().to_string(),
+                issue.field.clone(),
+                issue.message.clone(),
+            )),
+            issues_json,
+            cells_json: cells_json(&raw.cells),
+        },
+        None => {
+            let contact = normalised.contact;
+            StagedRow {
+                row: raw.row,
+                state: LocalState::Pending,
+                // A Contact of strings, bools and vectors always serialises.
+                payload_json: serde_json::to_string(&contact).ok(),
+                email: contact.email,
+                phone: contact.phone,
+                rejection: None,
+                issues_json,
+                cells_json: cells_json(&raw.cells),
+            }
+        }
+    };
+    Processed { staged, codes }
+}
+
+fn cells_json(cells: &[String]) -> String {
+    serde_json::to_string(cells).unwrap_or_else(|_| "[]".to_string())
+}
+
+fn issues_json(issues: &[RowIssue]) -> Option<String> {
+    if issues.is_empty() {
+        None
+    } else {
+        serde_json::to_string(issues).ok()
+    }
+}

@@ -1,0 +1,177 @@
+//! summary.json and the short human summary on stderr. Outcome counts come from the ledger
+//! (the source of truth) and must add up to the rows read; `outcomes_add_up` says whether they
+//! do, and a mismatch is an exit 1, never a silent success.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::dedupe_stage::DedupeStats;
+use super::ValidateConfig;
+
+/// What `Summary::build` needs.
+pub(crate) struct Inputs<'a> {
+    pub command: String,
+    pub config: &'a ValidateConfig,
+    pub format: String,
+    pub dialect: String,
+    pub input_size: u64,
+    pub input_blake3: String,
+    pub started_at: String,
+    pub finished_at: String,
+    pub rows_read: u64,
+    pub state_counts: Vec<(String, u64)>,
+    pub dedupe_groups: DedupeStats,
+    pub xlsx_rows_omitted: u64,
+    pub issues: BTreeMap<String, u64>,
+    pub durations: [(&'static str, Duration); 4],
+}
+
+/// The run's summary, written as summary.json.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// The tool version.
+    pub version: String,
+    /// `validate` or `import --dry-run`.
+    pub command: String,
+    /// Input file facts.
+    pub input: InputFacts,
+    /// The mapping file and its blake3.
+    pub mapping: BTreeMap<String, String>,
+    /// The run folder.
+    pub run_dir: String,
+    /// RFC 3339 UTC.
+    pub started_at: String,
+    /// RFC 3339 UTC.
+    pub finished_at: String,
+    /// Data rows read (every one has exactly one outcome).
+    pub rows_read: u64,
+    /// Outcome → rows. Locally: `valid` (staged, waiting for delivery), `merged`, `rejected`.
+    pub outcomes: BTreeMap<String, u64>,
+    /// Whether the outcomes add up to `rows_read`.
+    pub outcomes_add_up: bool,
+    /// Dedupe groups (of two rows or more).
+    pub duplicate_groups: u64,
+    /// Rejected rows left out of rejects.xlsx because Excel's sheet was full (all are in
+    /// rejects.csv).
+    pub rejects_xlsx_rows_omitted: u64,
+    /// Issue code → how many times it was found (blocking or not; a row may have several).
+    pub issues: BTreeMap<String, u64>,
+    /// Stage → milliseconds.
+    pub durations_ms: BTreeMap<String, u64>,
+    /// The process exit code: 0 all valid, 3 some rows rejected, 1 if the counts do not add up.
+    pub exit_code: u8,
+}
+
+/// Input facts in the summary.
+#[derive(Debug, Clone, Serialize)]
+pub struct InputFacts {
+    /// Path as given.
+    pub path: String,
+    /// Bytes.
+    pub size: u64,
+    /// blake3 of the bytes.
+    pub blake3: String,
+    /// csv, xlsx, …
+    pub format: String,
+    /// How it was read: encoding and delimiter, or sheet.
+    pub dialect: String,
+}
+
+impl Summary {
+    pub(crate) fn build(i: Inputs<'_>) -> Summary {
+        let mut outcomes: BTreeMap<String, u64> = ["valid", "merged", "rejected"]
+            .iter()
+            .map(|k| (k.to_string(), 0))
+            .collect();
+        for (state, n) in i.state_counts {
+            let name = if state == "pending" { "valid".to_string() } else { state };
+            *outcomes.entry(name).or_default() += n;
+        }
+        let total: u64 = outcomes.values().sum();
+        let add_up = total == i.rows_read;
+        let exit_code = if !add_up {
+            1
+        } else if outcomes.get("rejected").copied().unwrap_or(0) > 0 {
+            3
+        } else {
+            0
+        };
+        Summary {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            command: i.command,
+            input: InputFacts {
+                path: i.config.input.display().to_string(),
+                size: i.input_size,
+                blake3: i.input_blake3,
+                format: i.format,
+                dialect: i.dialect,
+            },
+            mapping: BTreeMap::from([
+                ("path".to_string(), i.config.mapping.path.display().to_string()),
+                ("blake3".to_string(), i.config.mapping.hash.clone()),
+            ]),
+            run_dir: i.config.run_dir.display().to_string(),
+            started_at: i.started_at,
+            finished_at: i.finished_at,
+            rows_read: i.rows_read,
+            outcomes,
+            outcomes_add_up: add_up,
+            duplicate_groups: i.dedupe_groups.groups,
+            rejects_xlsx_rows_omitted: i.xlsx_rows_omitted,
+            issues: i.issues,
+            durations_ms: i
+                .durations
+                .iter()
+                .map(|(k, d)| (k.to_string(), d.as_millis() as u64))
+                .collect(),
+            exit_code,
+        }
+    }
+
+    /// Pretty JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|_| "{}".to_string())
+    }
+
+    /// How many rows ended with this outcome.
+    pub fn outcome(&self, name: &str) -> u64 {
+        self.outcomes.get(name).copied().unwrap_or(0)
+    }
+
+    /// A few lines for a person, for stderr.
+    pub fn human(&self) -> String {
+        let mut s = String::new();
+        let secs = self.durations_ms.get("total").copied().unwrap_or(0) as f64 / 1000.0;
+        let _ = writeln!(
+            s,
+            "Read {} rows from {} ({}) in {secs:.1} s: {} valid, {} merged into another row, {} rejected.",
+            self.rows_read,
+            self.input.path,
+            self.input.dialect,
+            self.outcome("valid"),
+            self.outcome("merged"),
+            self.outcome("rejected"),
+        );
+        let mut top: Vec<(&String, &u64)> = self.issues.iter().collect();
+        top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        if !top.is_empty() {
+            let list: Vec<String> = top.iter().take(5).map(|(c, n)| format!("{c} {n}")).collect();
+            let _ = writeln!(s, "Issues found: {}.", list.join(", "));
+        }
+        if self.outcome("rejected") > 0 {
+            let _ = writeln!(
+                s,
+                "Rejected rows are in {}/rejects.csv (and rejects.xlsx): fix them and run the file again with the same mapping.",
+                self.run_dir
+            );
+        }
+        if !self.outcomes_add_up {
+            let _ = writeln!(s, "error: the outcomes do not add up to the rows read (a bug; please report it).");
+        }
+        let _ = writeln!(s, "Run folder: {}", self.run_dir);
+        s
+    }
+}

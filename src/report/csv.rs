@@ -1,0 +1,219 @@
+//! The CSV report files: `rejects.csv`, `duplicates.csv` and `success.csv`. Each is UTF-8 with
+//! a BOM, comma-separated, CRLF-terminated (what Excel writes), every cell neutralised.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use super::{
+    neutralise, Kept, RejectRow, ReportError, DUPLICATE_COLUMNS, REJECT_COLUMNS, SUCCESS_COLUMNS,
+};
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// A CSV file being written: BOM, header, neutralised records, then flush and fsync.
+struct CsvOut {
+    path: PathBuf,
+    writer: ::csv::Writer<BufWriter<File>>,
+    /// Reused for each record so that writing costs no allocation per row.
+    record: Vec<String>,
+}
+
+impl CsvOut {
+    fn create<'h>(
+        path: &Path,
+        header: impl IntoIterator<Item = &'h str>,
+    ) -> Result<CsvOut, ReportError> {
+        let io = |source| ReportError::Io {
+            path: path.to_owned(),
+            source,
+        };
+        let mut file = BufWriter::new(File::create(path).map_err(io)?);
+        file.write_all(BOM).map_err(io)?;
+        let writer = ::csv::WriterBuilder::new()
+            .terminator(::csv::Terminator::CRLF)
+            .from_writer(file);
+        let mut out = CsvOut {
+            path: path.to_owned(),
+            writer,
+            record: Vec::new(),
+        };
+        out.write(header)?;
+        Ok(out)
+    }
+
+    fn write<'c>(&mut self, cells: impl IntoIterator<Item = &'c str>) -> Result<(), ReportError> {
+        let mut used = 0;
+        for cell in cells {
+            let cell = neutralise(cell);
+            match self.record.get_mut(used) {
+                Some(slot) => {
+                    slot.clear();
+                    slot.push_str(&cell);
+                }
+                None => self.record.push(cell.into_owned()),
+            }
+            used += 1;
+        }
+        self.writer
+            .write_record(&self.record[..used])
+            .map_err(|source| ReportError::Csv {
+                path: self.path.clone(),
+                source,
+            })
+    }
+
+    fn finish(self) -> Result<(), ReportError> {
+        let path = self.path;
+        let io = |source| ReportError::Io {
+            path: path.clone(),
+            source,
+        };
+        let buffered = self
+            .writer
+            .into_inner()
+            .map_err(|e| io(std::io::Error::other(e.to_string())))?;
+        let file = buffered.into_inner().map_err(|e| io(e.into_error()))?;
+        file.sync_all().map_err(io)
+    }
+}
+
+/// `rejects.csv`: the input columns unchanged, then `_row,_stage,_code,_field,_message`.
+pub struct RejectsCsv {
+    out: CsvOut,
+    kept: Kept,
+}
+
+impl RejectsCsv {
+    /// Create the file and write its header from the input headers.
+    pub fn create(path: &Path, headers: &[String]) -> Result<RejectsCsv, ReportError> {
+        let kept = Kept::new(headers);
+        let header = kept
+            .cells(headers)
+            .chain(REJECT_COLUMNS)
+            .collect::<Vec<_>>();
+        Ok(RejectsCsv {
+            out: CsvOut::create(path, header)?,
+            kept,
+        })
+    }
+
+    /// Write one rejected row (one line, whatever the number of issues).
+    pub fn write(&mut self, reject: &RejectRow<'_>) -> Result<(), ReportError> {
+        let row = reject.row.to_string();
+        let message = reject.joined_message();
+        let added = [
+            row.as_str(),
+            reject.stage,
+            reject.code,
+            reject.field.unwrap_or(""),
+            message.as_str(),
+        ];
+        self.out.write(self.kept.cells(reject.cells).chain(added))
+    }
+
+    /// Flush and fsync the file.
+    pub fn finish(self) -> Result<(), ReportError> {
+        self.out.finish()
+    }
+}
+
+/// A row merged into another, as written to `duplicates.csv`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DuplicateRow<'a> {
+    /// The merged row's number in the input.
+    pub row: u64,
+    /// The row it was merged into (the one delivered).
+    pub merged_into_row: u64,
+    /// What they share: `email` or `phone`.
+    pub key: &'a str,
+    /// The shared normalised value.
+    pub value: &'a str,
+    /// The merged row's input cells.
+    pub cells: &'a [String],
+}
+
+/// `duplicates.csv`: `_row,_merged_into_row,_key,_value`, then the input columns.
+pub struct DuplicatesCsv {
+    out: CsvOut,
+    kept: Kept,
+}
+
+impl DuplicatesCsv {
+    /// Create the file and write its header from the input headers.
+    pub fn create(path: &Path, headers: &[String]) -> Result<DuplicatesCsv, ReportError> {
+        let kept = Kept::new(headers);
+        let header = DUPLICATE_COLUMNS
+            .into_iter()
+            .chain(kept.cells(headers))
+            .collect::<Vec<_>>();
+        Ok(DuplicatesCsv {
+            out: CsvOut::create(path, header)?,
+            kept,
+        })
+    }
+
+    /// Write one merged row.
+    pub fn write(&mut self, duplicate: &DuplicateRow<'_>) -> Result<(), ReportError> {
+        let row = duplicate.row.to_string();
+        let into = duplicate.merged_into_row.to_string();
+        let added = [row.as_str(), into.as_str(), duplicate.key, duplicate.value];
+        self.out
+            .write(added.into_iter().chain(self.kept.cells(duplicate.cells)))
+    }
+
+    /// Flush and fsync the file.
+    pub fn finish(self) -> Result<(), ReportError> {
+        self.out.finish()
+    }
+}
+
+/// A delivered row, as written to `success.csv`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SuccessRow<'a> {
+    /// The row's number in the input.
+    pub row: u64,
+    /// The row's input cells.
+    pub cells: &'a [String],
+    /// `created`, `updated`, `unchanged` or `merged`.
+    pub outcome: &'a str,
+    /// The HighLevel contact id, when known.
+    pub contact_id: Option<&'a str>,
+}
+
+/// `success.csv`: the input columns, then `_row,_outcome,_contact_id`.
+pub struct SuccessCsv {
+    out: CsvOut,
+    kept: Kept,
+}
+
+impl SuccessCsv {
+    /// Create the file and write its header from the input headers.
+    pub fn create(path: &Path, headers: &[String]) -> Result<SuccessCsv, ReportError> {
+        let kept = Kept::new(headers);
+        let header = kept
+            .cells(headers)
+            .chain(SUCCESS_COLUMNS)
+            .collect::<Vec<_>>();
+        Ok(SuccessCsv {
+            out: CsvOut::create(path, header)?,
+            kept,
+        })
+    }
+
+    /// Write one delivered row.
+    pub fn write(&mut self, success: &SuccessRow<'_>) -> Result<(), ReportError> {
+        let row = success.row.to_string();
+        let added = [
+            row.as_str(),
+            success.outcome,
+            success.contact_id.unwrap_or(""),
+        ];
+        self.out.write(self.kept.cells(success.cells).chain(added))
+    }
+
+    /// Flush and fsync the file.
+    pub fn finish(self) -> Result<(), ReportError> {
+        self.out.finish()
+    }
+}

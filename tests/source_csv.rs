@@ -1,0 +1,260 @@
+//! The CSV reader end to end on files written to a temp dir: dialects, row numbers, defects,
+//! and properties (never panics on arbitrary bytes; csv-written tables round-trip).
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use ghl_bulk::source::{self, Format, RawRow, SourceOptions};
+use proptest::prelude::*;
+
+fn write(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.path().join(name);
+    let mut file = std::fs::File::create(&path).expect("create temp file");
+    file.write_all(bytes).expect("write temp file");
+    path
+}
+
+fn read_all(path: &std::path::Path, options: &SourceOptions) -> (Vec<String>, String, Vec<RawRow>) {
+    let source = source::open(path, options).unwrap_or_else(|e| panic!("open: {e}"));
+    let headers = source.headers().to_vec();
+    let dialect = source.dialect();
+    assert_eq!(source.format(), Format::Csv);
+    let rows = source
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap_or_else(|e| panic!("read: {e}"));
+    (headers, dialect, rows)
+}
+
+#[test]
+fn utf8_bom_semicolon_with_quoted_newlines_and_row_numbers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = "\u{feff} Email ;Name;;Notes\r\n\
+                a@x.com;José;x;\"two\r\nlines\"\r\n\
+                \r\n\
+                ;;;\r\n\
+                b@x.com;Zoë ;y;plain\r\n";
+    let path = write(&dir, "in.csv", text.as_bytes());
+    let (headers, dialect, rows) = read_all(&path, &SourceOptions::default());
+    assert_eq!(headers, ["Email", "Name", "Column 3", "Notes"]);
+    assert_eq!(dialect, "UTF-8 with BOM, ';'-separated");
+    assert_eq!(rows.len(), 2, "blank and all-empty lines are not data rows");
+    assert_eq!(rows[0].row, 2);
+    assert_eq!(rows[0].cells, ["a@x.com", "José", "x", "two\r\nlines"]);
+    assert_eq!(rows[1].row, 6, "line where the record starts");
+    assert_eq!(rows[1].cells[1], "Zoë ", "cells are not trimmed");
+    assert!(rows.iter().all(|r| r.defect.is_none()));
+}
+
+#[test]
+fn ragged_and_short_rows() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write(&dir, "r.csv", b"a,b,c\n1,2\n1,2,3,4,5\n1,2,3,\n");
+    let (_, _, rows) = read_all(&path, &SourceOptions::default());
+    assert_eq!(rows[0].cells, ["1", "2", ""]);
+    assert!(rows[0].defect.is_none());
+    let defect = rows[1].defect.as_ref().expect("ragged row has a defect");
+    assert_eq!(defect.code, "ragged_row");
+    assert!(
+        defect.message.contains("\"4\", \"5\""),
+        "{}",
+        defect.message
+    );
+    assert_eq!(rows[1].cells, ["1", "2", "3"]);
+    assert!(
+        rows[2].defect.is_none(),
+        "a trailing empty field is not ragged"
+    );
+}
+
+#[test]
+fn windows_1252_fallback() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write(&dir, "w.csv", b"name\tcity\nJos\xe9\tK\xf6ln\nA\tB\n");
+    let (headers, dialect, rows) = read_all(&path, &SourceOptions::default());
+    assert_eq!(headers, ["name", "city"]);
+    assert_eq!(dialect, "windows-1252 (not valid UTF-8), tab-separated");
+    assert_eq!(rows[0].cells, ["José", "Köln"]);
+}
+
+#[test]
+fn utf16le_with_bom_streams_and_counts_lines() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = "email|name\nx@y.z|\"Ann\nMarie\"\nq@r.s|Łukasz\n";
+    let mut bytes = vec![0xFF, 0xFE];
+    text.encode_utf16()
+        .for_each(|u| bytes.extend(u.to_le_bytes()));
+    let path = write(&dir, "u.txt", &bytes);
+    let (headers, dialect, rows) = read_all(&path, &SourceOptions::default());
+    assert_eq!(headers, ["email", "name"]);
+    assert_eq!(dialect, "UTF-16LE with BOM, '|'-separated");
+    assert_eq!(rows[1].cells, ["q@r.s", "Łukasz"]);
+    assert_eq!((rows[0].row, rows[1].row), (2, 4));
+}
+
+#[test]
+fn invalid_utf8_after_the_sniffed_sample_marks_the_row() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut bytes = b"email,name\n".to_vec();
+    for i in 0..5000 {
+        bytes.extend(format!("user{i}@example.com,Name {i}\n").as_bytes());
+    }
+    assert!(bytes.len() > 64 * 1024);
+    bytes.extend(b"late@example.com,Ren\xe9e\n");
+    let path = write(&dir, "late.csv", &bytes);
+    let (_, dialect, rows) = read_all(&path, &SourceOptions::default());
+    assert_eq!(dialect, "UTF-8, ','-separated");
+    let last = rows.last().expect("rows");
+    assert_eq!(last.row, 5002);
+    assert_eq!(last.cells[1], "Ren\u{fffd}e");
+    assert_eq!(last.defect.as_ref().map(|d| d.code), Some("bad_encoding"));
+    assert!(rows[..rows.len() - 1].iter().all(|r| r.defect.is_none()));
+}
+
+#[test]
+fn forced_options_and_header_row() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write(&dir, "h.csv", b"Export 2024\n\nemail;name\nA@x.com;A\n");
+    let options = SourceOptions {
+        header_row: 2,
+        delimiter: Some(b';'),
+        encoding: Some("windows-1252".into()),
+        ..SourceOptions::default()
+    };
+    let (headers, dialect, rows) = read_all(&path, &options);
+    assert_eq!(headers, ["email", "name"]);
+    assert_eq!(dialect, "windows-1252 (forced), ';'-separated");
+    assert_eq!((rows[0].row, rows.len()), (4, 1));
+}
+
+#[test]
+fn unclosed_quote_is_flagged_not_silently_swallowed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write(
+        &dir,
+        "q.csv",
+        b"email,name,city\na@x.com,\"Ann,Paris\nb@x.com,Bob,Lyon\nc@x.com,Cy,Nice\n",
+    );
+    let (_, _, rows) = read_all(&path, &SourceOptions::default());
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        rows[0].defect.as_ref().map(|d| d.code),
+        Some("unbalanced_quote")
+    );
+}
+
+#[test]
+fn empty_file_and_bad_options_are_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write(&dir, "e.csv", b"");
+    let err = source::open(&path, &SourceOptions::default()).expect_err("empty file");
+    assert!(err.to_string().contains("e.csv"), "{err}");
+    let path = write(&dir, "ok.csv", b"a\n1\n");
+    let options = SourceOptions {
+        delimiter: Some(b'"'),
+        ..SourceOptions::default()
+    };
+    assert!(source::open(&path, &options).is_err());
+    let options = SourceOptions {
+        encoding: Some("nope".into()),
+        ..SourceOptions::default()
+    };
+    assert!(source::open(&path, &options).is_err());
+}
+
+#[test]
+fn unknown_extension_text_is_csv() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write(&dir, "contacts.export", b"a,b\n1,2\n");
+    let (headers, _, rows) = read_all(&path, &SourceOptions::default());
+    assert_eq!((headers.len(), rows.len()), (2, 1));
+    let path = write(&dir, "fake.xlsx", b"a,b\n1,2\n");
+    let err = source::open(&path, &SourceOptions::default()).expect_err("text named .xlsx");
+    assert!(err.to_string().contains("rename it to .csv"), "{err}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn never_panics_on_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = write(&dir, "fuzz.csv", &bytes);
+        if let Ok(source) = source::open(&path, &SourceOptions::default()) {
+            let width = source.headers().len();
+            for row in source {
+                let row = row.expect("no I/O error on a local file");
+                prop_assert_eq!(row.cells.len(), width);
+            }
+        }
+    }
+
+    #[test]
+    fn csv_written_tables_round_trip(
+        delimiter in prop::sample::select(vec![b',', b';', b'\t', b'|']),
+        table in proptest::collection::vec(
+            proptest::collection::vec("[a-zA-Z0-9 ,;|\t\"\n\r'=é€]{0,12}", 3),
+            1..20,
+        ),
+    ) {
+        let headers = ["email", "first name", "notes"];
+        // All-empty rows are skipped by design; keep them out of the expectation.
+        let expected: Vec<Vec<String>> =
+            table.into_iter().filter(|r| r.iter().any(|c| !c.is_empty())).collect();
+        let mut writer = csv::WriterBuilder::new().delimiter(delimiter).from_writer(Vec::new());
+        writer.write_record(headers).expect("write header");
+        for row in &expected {
+            writer.write_record(row).expect("write row");
+        }
+        let bytes = writer.into_inner().expect("flush");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = write(&dir, "rt.csv", &bytes);
+        let options = SourceOptions { delimiter: Some(delimiter), ..SourceOptions::default() };
+        let (read_headers, _, rows) = read_all(&path, &options);
+        prop_assert_eq!(read_headers, headers);
+        let cells: Vec<Vec<String>> = rows.into_iter().map(|r| r.cells).collect();
+        prop_assert_eq!(cells, expected);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// Row numbers are the line where each record starts, whatever the line endings, blank
+    /// lines in between, quoted newlines, or a missing final newline.
+    #[test]
+    fn row_numbers_are_start_lines(
+        crlf in any::<bool>(),
+        final_newline in any::<bool>(),
+        rows in proptest::collection::vec(
+            (0usize..3, proptest::collection::vec("[a-z]{1,4}(\n[a-z]{0,3}){0,2}", 2)),
+            1..15,
+        ),
+    ) {
+        let eol = if crlf { "\r\n" } else { "\n" };
+        let mut text = format!("a,b{eol}");
+        let mut line = 2u64;
+        let mut expected = Vec::new();
+        for (i, (blanks, cells)) in rows.iter().enumerate() {
+            for _ in 0..*blanks {
+                text.push_str(eol);
+                line += 1;
+            }
+            expected.push(line);
+            let record: Vec<String> = cells
+                .iter()
+                .map(|c| format!("\"{}\"", c.replace('\n', eol)))
+                .collect();
+            text.push_str(&record.join(","));
+            line += cells.iter().map(|c| c.matches('\n').count() as u64).sum::<u64>();
+            if final_newline || i + 1 < rows.len() {
+                text.push_str(eol);
+                line += 1;
+            }
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = write(&dir, "lines.csv", text.as_bytes());
+        let (_, _, read) = read_all(&path, &SourceOptions::default());
+        let got: Vec<u64> = read.iter().map(|r| r.row).collect();
+        prop_assert_eq!(got, expected, "{:?}", text);
+    }
+}
