@@ -35,10 +35,7 @@ impl Deduper {
         let me = self.parent.len() as u32;
         self.parent.push(me);
         self.rows.push(row);
-        let keys = [
-            (self.use_email, b'e', email),
-            (self.use_phone, b'p', phone),
-        ];
+        let keys = [(self.use_email, b'e', email), (self.use_phone, b'p', phone)];
         for (used, kind, value) in keys {
             let Some(value) = value.filter(|v| used && !v.is_empty()) else {
                 continue;

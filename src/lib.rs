@@ -5,6 +5,7 @@ pub mod api;
 pub mod cli;
 pub mod contact;
 pub mod dedupe;
+pub mod delivery;
 pub mod ledger;
 pub mod mapping;
 pub mod pipeline;

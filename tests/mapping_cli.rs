@@ -42,7 +42,13 @@ fn init_drafts_a_working_mapping_for_every_sample() {
     for sample in &samples {
         let name = sample.file_name().unwrap().to_string_lossy().into_owned();
         let mapping = tmp.path().join(format!("{name}.toml"));
-        let out = ghl(&[os("mapping"), os("init"), sample.as_os_str(), os("--out"), mapping.as_os_str()]);
+        let out = ghl(&[
+            os("mapping"),
+            os("init"),
+            sample.as_os_str(),
+            os("--out"),
+            mapping.as_os_str(),
+        ]);
         assert!(out.status.success(), "{name}: {}", stderr(&out));
         let text = std::fs::read_to_string(&mapping).unwrap();
         assert!(text.contains("default_region = \"US\""), "{name}");
@@ -57,7 +63,11 @@ fn init_drafts_a_working_mapping_for_every_sample() {
             os("--quiet"),
         ]);
         let code = out.status.code();
-        assert!(code == Some(0) || code == Some(3), "{name}: exit {code:?}: {}\n{text}", stderr(&out));
+        assert!(
+            code == Some(0) || code == Some(3),
+            "{name}: exit {code:?}: {}\n{text}",
+            stderr(&out)
+        );
         assert!(out.stderr.is_empty(), "--quiet printed: {}", stderr(&out));
     }
 }
@@ -66,7 +76,13 @@ fn init_drafts_a_working_mapping_for_every_sample() {
 fn init_writes_stdout_region_and_refuses_to_overwrite() {
     let tmp = tempfile::tempdir().unwrap();
     let sample = root().join("samples/hubspot_export.csv");
-    let out = ghl(&[os("mapping"), os("init"), sample.as_os_str(), os("--region"), os("ca")]);
+    let out = ghl(&[
+        os("mapping"),
+        os("init"),
+        sample.as_os_str(),
+        os("--region"),
+        os("ca"),
+    ]);
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("default_region = \"CA\""), "{text}");
@@ -74,17 +90,36 @@ fn init_writes_stdout_region_and_refuses_to_overwrite() {
 
     let target = tmp.path().join("m.toml");
     std::fs::write(&target, "keep me").unwrap();
-    let out = ghl(&[os("mapping"), os("init"), sample.as_os_str(), os("--out"), target.as_os_str()]);
+    let out = ghl(&[
+        os("mapping"),
+        os("init"),
+        sample.as_os_str(),
+        os("--out"),
+        target.as_os_str(),
+    ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("--force"), "{}", stderr(&out));
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep me");
     let out = ghl(&[
-        os("mapping"), os("init"), sample.as_os_str(), os("--out"), target.as_os_str(), os("--force"),
+        os("mapping"),
+        os("init"),
+        sample.as_os_str(),
+        os("--out"),
+        target.as_os_str(),
+        os("--force"),
     ]);
     assert!(out.status.success());
-    assert!(std::fs::read_to_string(&target).unwrap().contains("version = 1"));
+    assert!(std::fs::read_to_string(&target)
+        .unwrap()
+        .contains("version = 1"));
 
-    let out = ghl(&[os("mapping"), os("init"), sample.as_os_str(), os("--region"), os("XX")]);
+    let out = ghl(&[
+        os("mapping"),
+        os("init"),
+        sample.as_os_str(),
+        os("--region"),
+        os("XX"),
+    ]);
     assert_eq!(out.status.code(), Some(1));
 }
 
@@ -111,12 +146,18 @@ fn broken_mappings_are_fatal_and_say_where() {
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("line 4, column 11"), "{err}");
     assert!(err.contains("unknown field `colum`"), "{err}");
-    assert!(!run_dir.exists(), "a run folder was written for a broken mapping");
+    assert!(
+        !run_dir.exists(),
+        "a run folder was written for a broken mapping"
+    );
 
     let (code, err, _, _tmp) = validate_with("version = 1\n[fields]\nemail = \"E-Mail\"\n");
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("did you mean \"Email\""), "{err}");
-    assert!(err.contains("\"Badge ID\""), "the headers are listed: {err}");
+    assert!(
+        err.contains("\"Badge ID\""),
+        "the headers are listed: {err}"
+    );
 
     let (code, err, _, _tmp) = validate_with("version = 1\n[tasks]\ntitle = \"Notes\"\n");
     assert_eq!(code, Some(1), "{err}");
@@ -128,18 +169,36 @@ fn import_without_dry_run_is_not_implemented_yet() {
     let tmp = tempfile::tempdir().unwrap();
     let sample = root().join("samples/tradeshow_leads.csv");
     let mapping = root().join("mappings/tradeshow_leads.toml");
-    let out = ghl(&[os("import"), sample.as_os_str(), os("--mapping"), mapping.as_os_str()]);
+    let out = ghl(&[
+        os("import"),
+        sample.as_os_str(),
+        os("--mapping"),
+        mapping.as_os_str(),
+    ]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("delivery is not implemented yet"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("delivery is not implemented yet"),
+        "{}",
+        stderr(&out)
+    );
 
     let run_dir = tmp.path().join("dry");
     let out = ghl(&[
-        os("import"), sample.as_os_str(), os("--mapping"), mapping.as_os_str(), os("--dry-run"),
-        os("--run-dir"), run_dir.as_os_str(), os("-q"),
+        os("import"),
+        sample.as_os_str(),
+        os("--mapping"),
+        mapping.as_os_str(),
+        os("--dry-run"),
+        os("--run-dir"),
+        run_dir.as_os_str(),
+        os("-q"),
     ]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let summary = std::fs::read_to_string(run_dir.join("summary.json")).unwrap();
-    assert!(summary.contains("\"command\": \"import --dry-run\""), "{summary}");
+    assert!(
+        summary.contains("\"command\": \"import --dry-run\""),
+        "{summary}"
+    );
 }
 
 #[test]
@@ -150,10 +209,18 @@ fn a_run_folder_is_never_reused() {
         os("validate"),
         root().join("samples/tradeshow_leads.csv").as_os_str(),
         os("--mapping"),
-        Path::new(&run_dir).parent().unwrap().join("m.toml").as_os_str(),
+        Path::new(&run_dir)
+            .parent()
+            .unwrap()
+            .join("m.toml")
+            .as_os_str(),
         os("--run-dir"),
         run_dir.as_os_str(),
     ]);
     assert_eq!(again.status.code(), Some(1));
-    assert!(stderr(&again).contains("exists already"), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("exists already"),
+        "{}",
+        stderr(&again)
+    );
 }

@@ -25,7 +25,10 @@ struct Case {
 
 #[test]
 fn phone_normalisation_agrees_with_libphonenumber() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/phone_reference.csv");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/phone_reference.csv"
+    );
     let mut reader = csv::Reader::from_path(path).expect("the reference table is in the repo");
     let mut cases = Vec::new();
     for record in reader.deserialize::<Case>() {
@@ -45,7 +48,11 @@ fn phone_normalisation_agrees_with_libphonenumber() {
         assert!(region.is_some(), "unknown region {}", case.region);
         let got = parse_phone(&case.input, region);
         let (e164, valid, extension) = match &got {
-            Ok(p) => (p.e164.clone(), p.valid, p.extension.clone().unwrap_or_default()),
+            Ok(p) => (
+                p.e164.clone(),
+                p.valid,
+                p.extension.clone().unwrap_or_default(),
+            ),
             Err(_) => (String::new(), false, String::new()),
         };
         let agrees = valid == case.valid && (!case.valid || e164 == case.e164);
@@ -78,7 +85,10 @@ fn phone_normalisation_agrees_with_libphonenumber() {
         invalid_e164_differs,
         skipped
     );
-    assert!(stale.is_empty(), "listed as different but now agree: {stale:#?}");
+    assert!(
+        stale.is_empty(),
+        "listed as different but now agree: {stale:#?}"
+    );
     assert!(
         disagreements.is_empty(),
         "{} disagreements:\n{}",

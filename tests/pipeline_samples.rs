@@ -79,24 +79,45 @@ fn every_sample_accounts_for_every_row() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         let s = summary(&run_dir);
         let rows = s["rows_read"].as_u64().unwrap();
-        let (valid, merged, rejected) = (count(&s, "valid"), count(&s, "merged"), count(&s, "rejected"));
+        let (valid, merged, rejected) = (
+            count(&s, "valid"),
+            count(&s, "merged"),
+            count(&s, "rejected"),
+        );
         assert!(rows > 0, "{sample}: no rows read");
-        assert_eq!(valid + merged + rejected, rows, "{sample}: outcomes do not add up");
+        assert_eq!(
+            valid + merged + rejected,
+            rows,
+            "{sample}: outcomes do not add up"
+        );
         assert_eq!(s["outcomes_add_up"], Value::Bool(true), "{sample}");
         let want_exit = if rejected > 0 { 3 } else { 0 };
         assert_eq!(out.status.code(), Some(want_exit), "{sample}: {stderr}");
         assert_eq!(s["exit_code"].as_u64(), Some(want_exit as u64), "{sample}");
-        assert!(stderr.contains(&format!("Read {rows} rows")), "{sample}: {stderr}");
+        assert!(
+            stderr.contains(&format!("Read {rows} rows")),
+            "{sample}: {stderr}"
+        );
 
         let (headers, rejects) = records(&run_dir.join("rejects.csv"));
         assert_eq!(rejects.len() as u64, rejected, "{sample}: rejects.csv rows");
-        assert_eq!(&headers[headers.len() - 5..], ["_row", "_stage", "_code", "_field", "_message"]);
+        assert_eq!(
+            &headers[headers.len() - 5..],
+            ["_row", "_stage", "_code", "_field", "_message"]
+        );
         let (_, dups) = records(&run_dir.join("duplicates.csv"));
         assert_eq!(dups.len() as u64, merged, "{sample}: duplicates.csv rows");
         for dup in &dups {
             let (row, into): (u64, u64) = (dup[0].parse().unwrap(), dup[1].parse().unwrap());
-            assert!(into < row, "{sample}: row {row} merged into a later row {into}");
-            assert!(dup[2] == "email" || dup[2] == "phone", "{sample}: key {:?}", dup[2]);
+            assert!(
+                into < row,
+                "{sample}: row {row} merged into a later row {into}"
+            );
+            assert!(
+                dup[2] == "email" || dup[2] == "phone",
+                "{sample}: key {:?}",
+                dup[2]
+            );
         }
         assert!(run_dir.join("rejects.xlsx").is_file(), "{sample}");
         assert!(run_dir.join("ledger.db").is_file(), "{sample}");
@@ -117,10 +138,23 @@ fn rejects_fed_back_reread_exactly_the_rejected_rows() {
         }
         let second = tmp.path().join(format!("{sample}-2"));
         let out = validate(&first.join("rejects.csv"), &mapping, &second);
-        assert_eq!(out.status.code(), Some(3), "{sample}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(3),
+            "{sample}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let again = summary(&second);
-        assert_eq!(again["rows_read"].as_u64(), Some(rejected), "{sample}: rows re-read");
-        assert_eq!(count(&again, "rejected"), rejected, "{sample}: still rejected, unfixed");
+        assert_eq!(
+            again["rows_read"].as_u64(),
+            Some(rejected),
+            "{sample}: rows re-read"
+        );
+        assert_eq!(
+            count(&again, "rejected"),
+            rejected,
+            "{sample}: still rejected, unfixed"
+        );
         // Same input cells, same reasons: the `_` columns were ignored, not read as data.
         let (h1, r1) = records(&first.join("rejects.csv"));
         let (h2, r2) = records(&second.join("rejects.csv"));
@@ -164,6 +198,9 @@ fn planted_defects_of_contacts_xlsx() {
     let (_, dups) = records(&run_dir.join("duplicates.csv"));
     let merged: Vec<(String, String)> = dups.iter().map(|d| (d[0].clone(), d[1].clone())).collect();
     for pair in [("45", "3"), ("48", "2"), ("52", "3")] {
-        assert!(merged.contains(&(pair.0.into(), pair.1.into())), "{pair:?} in {merged:?}");
+        assert!(
+            merged.contains(&(pair.0.into(), pair.1.into())),
+            "{pair:?} in {merged:?}"
+        );
     }
 }

@@ -151,6 +151,21 @@ impl Client {
         Ok(envelope.note)
     }
 
+    /// `GET /contacts/{id}/notes`: the contact's notes (to avoid creating one twice on resume).
+    pub async fn list_notes(&self, contact_id: &str) -> Result<Vec<Note>, ApiError> {
+        let response: NotesResponse = self
+            .send(Call {
+                endpoint: "GET /contacts/{id}/notes",
+                method: Method::GET,
+                path: format!("/contacts/{contact_id}/notes"),
+                query: &[],
+                body: None,
+                idempotency: Safe,
+            })
+            .await?;
+        Ok(response.notes)
+    }
+
     /// `POST /contacts/{id}/tasks`: not idempotent.
     pub async fn create_task(
         &self,

@@ -222,6 +222,13 @@ pub struct NoteEnvelope {
     pub note: Note,
 }
 
+/// `{ "notes": [...] }`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct NotesResponse {
+    #[serde(default)]
+    pub notes: Vec<Note>,
+}
+
 /// `POST /contacts/{id}/tasks`: `title`, `dueDate` and `completed` are required.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -82,7 +82,10 @@ pub(crate) fn mapping_init(args: &InitArgs) -> anyhow::Result<()> {
             }
             let mut file = options.open(path).map_err(|e| {
                 if e.kind() == std::io::ErrorKind::AlreadyExists {
-                    anyhow!("{} exists already: pass --force to overwrite it", path.display())
+                    anyhow!(
+                        "{} exists already: pass --force to overwrite it",
+                        path.display()
+                    )
                 } else {
                     anyhow!("cannot write {}: {e}", path.display())
                 }
@@ -97,7 +100,9 @@ pub(crate) fn mapping_init(args: &InitArgs) -> anyhow::Result<()> {
 
 fn check_region(region: &str) -> anyhow::Result<()> {
     if Region::from_code(region).is_none() {
-        bail!("region \"{region}\" is not an ISO alpha-2 code with phone numbering (e.g. US, GB, DE)");
+        bail!(
+            "region \"{region}\" is not an ISO alpha-2 code with phone numbering (e.g. US, GB, DE)"
+        );
     }
     Ok(())
 }

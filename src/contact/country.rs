@@ -204,7 +204,10 @@ mod tests {
         codes.dedup();
         assert_eq!(codes.len(), 247);
         for (alias, code) in ALIASES {
-            assert!(codes.contains(code), "alias {alias} points at unknown {code}");
+            assert!(
+                codes.contains(code),
+                "alias {alias} points at unknown {code}"
+            );
         }
     }
 

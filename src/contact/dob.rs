@@ -81,7 +81,11 @@ fn parse(s: &str, order: DateOrder) -> Result<(i64, u32, u32), String> {
     if c.len() != 4 && c.len() != 2 {
         return Err("the year must have four (or two) digits".into());
     }
-    let year = if c.len() == 2 { two_digit_year(c_n) } else { i64::from(c_n) };
+    let year = if c.len() == 2 {
+        two_digit_year(c_n)
+    } else {
+        i64::from(c_n)
+    };
     match order {
         DateOrder::MonthFirst => checked(year, a_n, b_n).map_err(|why| {
             if a_n > 12 && b_n <= 12 {
@@ -216,8 +220,14 @@ mod tests {
     #[test]
     fn every_api_format() {
         for s in [
-            "1990/09/25", "09/25/1990", "1990-09-25", "09-25-1990", "1990.09.25", "09.25.1990",
-            "1990_09_25", "09_25_1990",
+            "1990/09/25",
+            "09/25/1990",
+            "1990-09-25",
+            "09-25-1990",
+            "1990.09.25",
+            "09.25.1990",
+            "1990_09_25",
+            "09_25_1990",
         ] {
             assert_eq!(mdy(s).unwrap(), "1990-09-25", "{s}");
         }
@@ -241,15 +251,30 @@ mod tests {
     #[test]
     fn date_order() {
         assert_eq!(mdy("03/04/1990").unwrap(), "1990-03-04");
-        assert_eq!(normalise_dob("03/04/1990", DateOrder::DayFirst).unwrap(), "1990-04-03");
+        assert_eq!(
+            normalise_dob("03/04/1990", DateOrder::DayFirst).unwrap(),
+            "1990-04-03"
+        );
         let err = mdy("25/12/1990").unwrap_err();
         assert!(err.message.contains("dmy"), "{}", err.message);
-        assert_eq!(normalise_dob("25/12/1990", DateOrder::DayFirst).unwrap(), "1990-12-25");
+        assert_eq!(
+            normalise_dob("25/12/1990", DateOrder::DayFirst).unwrap(),
+            "1990-12-25"
+        );
     }
 
     #[test]
     fn impossible_dates() {
-        for s in ["02/30/1990", "1990-02-29", "1990-13-01", "00/10/1990", "60", "1990", "x", ""] {
+        for s in [
+            "02/30/1990",
+            "1990-02-29",
+            "1990-13-01",
+            "00/10/1990",
+            "60",
+            "1990",
+            "x",
+            "",
+        ] {
             assert_eq!(mdy(s).unwrap_err().code, IssueCode::DobInvalid, "{s}");
         }
         assert_eq!(mdy("2000-02-29").unwrap(), "2000-02-29");

@@ -110,27 +110,25 @@ pub fn normalise(draft: Draft, rules: &Rules) -> Normalised {
         let result = match field {
             StdField::Country => continue,
             StdField::Email => normalise_email(&raw),
-            StdField::Phone => {
-                match normalise_phone(&raw, row_region.or(rules.default_region)) {
-                    Ok((e164, warning)) => {
-                        if let Some(w) = warning {
-                            issues.push(RowIssue::warning(field, w));
-                        }
-                        Ok(e164)
+            StdField::Phone => match normalise_phone(&raw, row_region.or(rules.default_region)) {
+                Ok((e164, warning)) => {
+                    if let Some(w) = warning {
+                        issues.push(RowIssue::warning(field, w));
                     }
-                    Err(p) => Err(p),
+                    Ok(e164)
                 }
-            }
+                Err(p) => Err(p),
+            },
             StdField::DateOfBirth if dob::is_empty_marker(&raw) => continue,
-            StdField::DateOfBirth => normalise_dob(&raw, rules.date_order).and_then(|d| {
-                match &rules.today {
+            StdField::DateOfBirth => {
+                normalise_dob(&raw, rules.date_order).and_then(|d| match &rules.today {
                     Some(today) if d.as_str() > today.as_str() => Err(Problem::new(
                         IssueCode::DobInvalid,
                         format!("\"{}\" is in the future", raw.trim()),
                     )),
                     _ => Ok(d),
-                }
-            }),
+                })
+            }
             StdField::Timezone => normalise_timezone(&raw).map(str::to_string),
             StdField::Website => normalise_website(&raw),
             StdField::Dnd => match normalise_dnd(&raw) {

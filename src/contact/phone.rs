@@ -90,7 +90,9 @@ fn international_form(text: &str, region: Option<Region>) -> Option<String> {
         .take_while(|c| c.is_ascii_digit() || " -.()/".contains(*c))
         .filter(char::is_ascii_digit)
         .collect();
-    let found = idd.find(&digits).filter(|m| m.start() == 0 && m.end() > 0)?;
+    let found = idd
+        .find(&digits)
+        .filter(|m| m.start() == 0 && m.end() > 0)?;
     let mut to_skip = found.end();
     let mut rest = start;
     for (i, c) in start.char_indices() {
@@ -157,18 +159,32 @@ mod tests {
 
     #[test]
     fn national_and_international_forms() {
-        assert_eq!(normalise_phone("(415) 555-2671", us()).unwrap().0, "+14155552671");
-        assert_eq!(normalise_phone("+44 20 7946 0958", us()).unwrap().0, "+442079460958");
         assert_eq!(
-            normalise_phone("020 7946 0958", Region::from_code("GB")).unwrap().0,
+            normalise_phone("(415) 555-2671", us()).unwrap().0,
+            "+14155552671"
+        );
+        assert_eq!(
+            normalise_phone("+44 20 7946 0958", us()).unwrap().0,
             "+442079460958"
         );
-        assert_eq!(normalise_phone("+14155552671", None).unwrap().0, "+14155552671");
+        assert_eq!(
+            normalise_phone("020 7946 0958", Region::from_code("GB"))
+                .unwrap()
+                .0,
+            "+442079460958"
+        );
+        assert_eq!(
+            normalise_phone("+14155552671", None).unwrap().0,
+            "+14155552671"
+        );
     }
 
     #[test]
     fn vanity_letters_and_extensions() {
-        assert_eq!(normalise_phone("1-800-FLOWERS", us()).unwrap().0, "+18003569377");
+        assert_eq!(
+            normalise_phone("1-800-FLOWERS", us()).unwrap().0,
+            "+18003569377"
+        );
         let (e164, warning) = normalise_phone("415-555-2671 ext. 204", us()).unwrap();
         assert_eq!(e164, "+14155552671");
         let warning = warning.unwrap();
@@ -189,12 +205,27 @@ mod tests {
     #[test]
     fn international_numbers_keep_their_own_national_rules() {
         // Regressions for the crate stripping the default region's prefix (see module docs).
-        assert_eq!(normalise_phone("+44 121 234 5678", us()).unwrap().0, "+441212345678");
-        assert_eq!(normalise_phone("+49 1512 3456789", us()).unwrap().0, "+4915123456789");
-        assert_eq!(normalise_phone("+44 (0) 1212345678", us()).unwrap().0, "+441212345678");
+        assert_eq!(
+            normalise_phone("+44 121 234 5678", us()).unwrap().0,
+            "+441212345678"
+        );
+        assert_eq!(
+            normalise_phone("+49 1512 3456789", us()).unwrap().0,
+            "+4915123456789"
+        );
+        assert_eq!(
+            normalise_phone("+44 (0) 1212345678", us()).unwrap().0,
+            "+441212345678"
+        );
         let de = Region::from_code("DE");
-        assert_eq!(normalise_phone("0039 0212345678", de).unwrap().0, "+390212345678");
-        assert_eq!(normalise_phone("011 44 121 234 5678", us()).unwrap().0, "+441212345678");
+        assert_eq!(
+            normalise_phone("0039 0212345678", de).unwrap().0,
+            "+390212345678"
+        );
+        assert_eq!(
+            normalise_phone("011 44 121 234 5678", us()).unwrap().0,
+            "+441212345678"
+        );
         let (e164, ext) = normalise_phone("+1 201-555-0123;ext=89", us()).unwrap();
         assert_eq!(e164, "+12015550123");
         assert!(ext.unwrap().message.contains("89"));

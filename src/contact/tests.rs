@@ -45,7 +45,10 @@ fn a_clean_row() {
 
 #[test]
 fn row_country_is_the_phone_region() {
-    let d = draft(&[(StdField::Phone, "030 901820"), (StdField::Country, "Deutschland")]);
+    let d = draft(&[
+        (StdField::Phone, "030 901820"),
+        (StdField::Country, "Deutschland"),
+    ]);
     let n = normalise(d, &rules_us());
     assert_eq!(n.contact.phone.as_deref(), Some("+4930901820"));
     assert_eq!(n.contact.country.as_deref(), Some("DE"));
@@ -70,7 +73,10 @@ fn invalid_email_blocks_by_default_and_drops_when_told() {
 
 #[test]
 fn bad_birthday_is_only_a_warning_unless_told() {
-    let d = draft(&[(StdField::Email, "a@b.co"), (StdField::DateOfBirth, "31/31/1990")]);
+    let d = draft(&[
+        (StdField::Email, "a@b.co"),
+        (StdField::DateOfBirth, "31/31/1990"),
+    ]);
     let n = normalise(d.clone(), &rules_us());
     assert!(n.rejection().is_none());
     assert_eq!(n.issues[0].code, IssueCode::DobInvalid);
@@ -83,11 +89,17 @@ fn bad_birthday_is_only_a_warning_unless_told() {
 fn future_and_empty_marker_birthdays() {
     let mut rules = rules_us();
     rules.today = Some("2026-11-23".into());
-    let d = draft(&[(StdField::Email, "a@b.co"), (StdField::DateOfBirth, "2031-01-01")]);
+    let d = draft(&[
+        (StdField::Email, "a@b.co"),
+        (StdField::DateOfBirth, "2031-01-01"),
+    ]);
     let n = normalise(d, &rules);
     assert_eq!(n.issues[0].code, IssueCode::DobInvalid);
     assert!(n.contact.date_of_birth.is_none());
-    let d = draft(&[(StdField::Email, "a@b.co"), (StdField::DateOfBirth, "0/0/00")]);
+    let d = draft(&[
+        (StdField::Email, "a@b.co"),
+        (StdField::DateOfBirth, "0/0/00"),
+    ]);
     let n = normalise(d, &rules);
     assert!(n.issues.is_empty(), "{:?}", n.issues);
     assert!(n.contact.date_of_birth.is_none());
@@ -137,7 +149,10 @@ fn payload_is_dto_shaped() {
         ..Contact::default()
     };
     let json = serde_json::to_string(&c).unwrap();
-    assert_eq!(json, r#"{"firstName":"Ann","dnd":true,"dateOfBirth":"1990-09-25"}"#);
+    assert_eq!(
+        json,
+        r#"{"firstName":"Ann","dnd":true,"dateOfBirth":"1990-09-25"}"#
+    );
     let back: Contact = serde_json::from_str(&json).unwrap();
     assert_eq!(back, c);
 }

@@ -84,10 +84,21 @@ mod tests {
 
     #[test]
     fn websites() {
-        for ok in ["example.com", "https://www.example.co.uk/path?q=1", "http://a.b:8080"] {
+        for ok in [
+            "example.com",
+            "https://www.example.co.uk/path?q=1",
+            "http://a.b:8080",
+        ] {
             assert_eq!(normalise_website(ok).unwrap(), ok);
         }
-        for bad in ["", "n/a", "not a site", "ftp://x.com", "https://", "http://localhost"] {
+        for bad in [
+            "",
+            "n/a",
+            "not a site",
+            "ftp://x.com",
+            "https://",
+            "http://localhost",
+        ] {
             assert!(normalise_website(bad).is_err(), "{bad}");
         }
     }
@@ -96,6 +107,9 @@ mod tests {
     fn dnd() {
         assert!(normalise_dnd(" Yes").unwrap());
         assert!(!normalise_dnd("0").unwrap());
-        assert_eq!(normalise_dnd("maybe").unwrap_err().code, IssueCode::DndInvalid);
+        assert_eq!(
+            normalise_dnd("maybe").unwrap_err().code,
+            IssueCode::DndInvalid
+        );
     }
 }

@@ -32,9 +32,18 @@ mod tests {
 
     #[test]
     fn names_and_links() {
-        assert_eq!(normalise_timezone("america/chihuahua").unwrap(), "America/Chihuahua");
-        assert_eq!(normalise_timezone(" Asia/Calcutta ").unwrap(), "Asia/Calcutta");
-        assert_eq!(normalise_timezone("America/New York").unwrap(), "America/New_York");
+        assert_eq!(
+            normalise_timezone("america/chihuahua").unwrap(),
+            "America/Chihuahua"
+        );
+        assert_eq!(
+            normalise_timezone(" Asia/Calcutta ").unwrap(),
+            "Asia/Calcutta"
+        );
+        assert_eq!(
+            normalise_timezone("America/New York").unwrap(),
+            "America/New_York"
+        );
         assert_eq!(normalise_timezone("UTC").unwrap(), "UTC");
         assert!(normalise_timezone("Mars/Olympus").is_err());
         assert!(normalise_timezone("EST").is_err());

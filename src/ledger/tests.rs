@@ -10,7 +10,12 @@ fn staged(row: u64, state: LocalState, email: &str) -> StagedRow {
         email: Some(email.to_string()),
         phone: None,
         rejection: (state == LocalState::Rejected).then(|| {
-            ("validate".into(), "email_invalid".into(), "email".into(), "bad".into())
+            (
+                "validate".into(),
+                "email_invalid".into(),
+                "email".into(),
+                "bad".into(),
+            )
         }),
         issues_json: None,
         cells_json: format!(r#"["{row}","=1"]"#),
@@ -40,24 +45,40 @@ fn stage_merge_and_read_back() {
         .unwrap();
     assert_eq!(
         ledger.state_counts().unwrap(),
-        vec![("merged".into(), 1), ("pending".into(), 1), ("rejected".into(), 1)]
+        vec![
+            ("merged".into(), 1),
+            ("pending".into(), 1),
+            ("rejected".into(), 1)
+        ]
     );
     let merged = ledger.merged().unwrap();
     assert_eq!(merged.len(), 1);
     assert_eq!((merged[0].row, merged[0].merged_into), (4, 2));
-    assert_eq!((merged[0].key.as_str(), merged[0].value.as_str()), ("email", "a@x.co"));
+    assert_eq!(
+        (merged[0].key.as_str(), merged[0].value.as_str()),
+        ("email", "a@x.co")
+    );
     assert_eq!(merged[0].cells, vec!["4", "=1"]);
     let rejected = ledger.rejected().unwrap();
     assert_eq!(rejected.len(), 1);
     assert_eq!(rejected[0].cells, vec!["3", "=1"]);
     assert_eq!(rejected[0].code, "email_invalid");
-    assert_eq!(ledger.payloads(&[2]).unwrap()[0].1, r#"{"email":"a@x.co","city":"Paris"}"#);
+    assert_eq!(
+        ledger.payloads(&[2]).unwrap()[0].1,
+        r#"{"email":"a@x.co","city":"Paris"}"#
+    );
 
     let conn = Connection::open(&path).unwrap();
-    let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(mode, "wal");
     let version: String = conn
-        .query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| r.get(0))
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'schema_version'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(version, SCHEMA_VERSION.to_string());
 }

@@ -86,7 +86,9 @@ impl Mapping {
         for (field, table) in field_tables(spec) {
             let at = |m: String| invalid(format!("[fields] {}: {m}", field.name()));
             if table.key.is_some() || table.id.is_some() {
-                return Err(at("`key` and `id` belong to [[custom_fields]] entries".into()));
+                return Err(at(
+                    "`key` and `id` belong to [[custom_fields]] entries".into()
+                ));
             }
             if let Some(p) = table.on_invalid {
                 rules.policies[field as usize] = match p {
@@ -139,7 +141,11 @@ impl Mapping {
                 tag_delimiter = d.clone();
             }
             constant_tags = tags.constant.clone();
-            ignored_tags = tags.ignore.iter().map(|t| t.trim().to_lowercase()).collect();
+            ignored_tags = tags
+                .ignore
+                .iter()
+                .map(|t| t.trim().to_lowercase())
+                .collect();
         }
         let mut note_columns = Vec::new();
         if let Some(notes) = &spec.notes {

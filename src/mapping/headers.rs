@@ -58,7 +58,12 @@ mod tests {
     use super::*;
 
     fn headers() -> Headers {
-        Headers::new(&["Email".into(), " Phone ".into(), "First Name".into(), "_row".into()])
+        Headers::new(&[
+            "Email".into(),
+            " Phone ".into(),
+            "First Name".into(),
+            "_row".into(),
+        ])
     }
 
     #[test]
@@ -71,7 +76,10 @@ mod tests {
     fn suggests_and_lists() {
         let msg = headers().find("email").unwrap_err();
         assert!(msg.contains("did you mean \"Email\""), "{msg}");
-        assert!(msg.contains("\"Email\", \"Phone\", \"First Name\""), "{msg}");
+        assert!(
+            msg.contains("\"Email\", \"Phone\", \"First Name\""),
+            "{msg}"
+        );
         assert!(!msg.contains("_row"), "{msg}");
         let msg = headers().find("Frist Name").unwrap_err();
         assert!(msg.contains("did you mean \"First Name\""), "{msg}");

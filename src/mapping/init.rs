@@ -21,28 +21,171 @@ enum Target {
 /// "Mobile Phone", "Business Street", HubSpot "Phone Number", Mailchimp "Email Address",
 /// Salesforce "Mailing Street", HighLevel "Business Name").
 const KNOWN: &[(Target, &[&str])] = &[
-    (Target::Field("email"), &["email", "emailaddress", "email1value", "primaryemail", "emailaddress1"]),
-    (Target::Field("phone"), &["phone", "mobile", "mobilephone", "mobilephonenumber", "cellphone", "cell", "phonenumber", "phone1value", "primaryphone", "businessphone", "homephone", "telephone", "tel"]),
-    (Target::Field("firstName"), &["firstname", "first", "givenname", "fname", "forename"]),
-    (Target::Field("lastName"), &["lastname", "last", "surname", "familyname", "lname"]),
-    (Target::FullName, &["name", "fullname", "contactname", "displayname"]),
-    (Target::Field("companyName"), &["companyname", "company", "businessname", "organization", "organisation", "organization1name", "accountname", "account", "companyaccount", "employer"]),
-    (Target::Field("address1"), &["address1", "address", "streetaddress", "street", "addressline1", "address1street", "businessstreet", "homestreet", "mailingstreet", "streetaddress1"]),
-    (Target::Field("city"), &["city", "town", "address1city", "businesscity", "homecity", "mailingcity"]),
-    (Target::Field("state"), &["state", "province", "stateprovince", "stateregion", "region", "address1region", "businessstate", "homestate", "mailingstate", "mailingstateprovince"]),
-    (Target::Field("postalCode"), &["postalcode", "zip", "zipcode", "postcode", "zippostalcode", "address1postalcode", "businesspostalcode", "homepostalcode", "mailingzippostalcode", "mailingpostalcode"]),
-    (Target::Field("country"), &["country", "countrycode", "countryregion", "address1country", "businesscountryregion", "homecountryregion", "mailingcountry"]),
-    (Target::Field("website"), &["website", "web", "url", "webpage", "websiteurl", "homepage", "website1value"]),
+    (
+        Target::Field("email"),
+        &[
+            "email",
+            "emailaddress",
+            "email1value",
+            "primaryemail",
+            "emailaddress1",
+        ],
+    ),
+    (
+        Target::Field("phone"),
+        &[
+            "phone",
+            "mobile",
+            "mobilephone",
+            "mobilephonenumber",
+            "cellphone",
+            "cell",
+            "phonenumber",
+            "phone1value",
+            "primaryphone",
+            "businessphone",
+            "homephone",
+            "telephone",
+            "tel",
+        ],
+    ),
+    (
+        Target::Field("firstName"),
+        &["firstname", "first", "givenname", "fname", "forename"],
+    ),
+    (
+        Target::Field("lastName"),
+        &["lastname", "last", "surname", "familyname", "lname"],
+    ),
+    (
+        Target::FullName,
+        &["name", "fullname", "contactname", "displayname"],
+    ),
+    (
+        Target::Field("companyName"),
+        &[
+            "companyname",
+            "company",
+            "businessname",
+            "organization",
+            "organisation",
+            "organization1name",
+            "accountname",
+            "account",
+            "companyaccount",
+            "employer",
+        ],
+    ),
+    (
+        Target::Field("address1"),
+        &[
+            "address1",
+            "address",
+            "streetaddress",
+            "street",
+            "addressline1",
+            "address1street",
+            "businessstreet",
+            "homestreet",
+            "mailingstreet",
+            "streetaddress1",
+        ],
+    ),
+    (
+        Target::Field("city"),
+        &[
+            "city",
+            "town",
+            "address1city",
+            "businesscity",
+            "homecity",
+            "mailingcity",
+        ],
+    ),
+    (
+        Target::Field("state"),
+        &[
+            "state",
+            "province",
+            "stateprovince",
+            "stateregion",
+            "region",
+            "address1region",
+            "businessstate",
+            "homestate",
+            "mailingstate",
+            "mailingstateprovince",
+        ],
+    ),
+    (
+        Target::Field("postalCode"),
+        &[
+            "postalcode",
+            "zip",
+            "zipcode",
+            "postcode",
+            "zippostalcode",
+            "address1postalcode",
+            "businesspostalcode",
+            "homepostalcode",
+            "mailingzippostalcode",
+            "mailingpostalcode",
+        ],
+    ),
+    (
+        Target::Field("country"),
+        &[
+            "country",
+            "countrycode",
+            "countryregion",
+            "address1country",
+            "businesscountryregion",
+            "homecountryregion",
+            "mailingcountry",
+        ],
+    ),
+    (
+        Target::Field("website"),
+        &[
+            "website",
+            "web",
+            "url",
+            "webpage",
+            "websiteurl",
+            "homepage",
+            "website1value",
+        ],
+    ),
     (Target::Field("timezone"), &["timezone", "tz"]),
-    (Target::Field("dateOfBirth"), &["dateofbirth", "birthday", "birthdate", "dob"]),
+    (
+        Target::Field("dateOfBirth"),
+        &["dateofbirth", "birthday", "birthdate", "dob"],
+    ),
     (Target::Field("gender"), &["gender", "sex"]),
-    (Target::Field("source"), &["source", "leadsource", "contactsource"]),
-    (Target::Field("dnd"), &["dnd", "donotdisturb", "donotcontact", "optout", "emailoptout", "unsubscribed", "donotcall"]),
+    (
+        Target::Field("source"),
+        &["source", "leadsource", "contactsource"],
+    ),
+    (
+        Target::Field("dnd"),
+        &[
+            "dnd",
+            "donotdisturb",
+            "donotcontact",
+            "optout",
+            "emailoptout",
+            "unsubscribed",
+            "donotcall",
+        ],
+    ),
     (Target::Field("assignedTo"), &["assignedto"]),
     (Target::Tags(","), &["tags", "tag", "membertags"]),
     (Target::Tags(":::"), &["labels", "groupmembership"]),
     (Target::Tags(";"), &["categories"]),
-    (Target::Note, &["notes", "note", "description", "comments", "comment"]),
+    (
+        Target::Note,
+        &["notes", "note", "description", "comments", "comment"],
+    ),
 ];
 
 fn fold(header: &str) -> String {
@@ -66,7 +209,9 @@ pub fn draft(headers: &[String], region: &str, file_name: &str) -> String {
     let mut leftovers: Vec<&str> = Vec::new();
     // Best name first across the whole header row, so "Mobile Phone" beats "Home Phone".
     for (target, names) in KNOWN {
-        let pick = names.iter().find_map(|n| usable.iter().find(|h| fold(h) == *n));
+        let pick = names
+            .iter()
+            .find_map(|n| usable.iter().find(|h| fold(h) == *n));
         if let Some(h) = pick {
             let field_taken = chosen.iter().any(|(t, _)| match (t, target) {
                 (Target::Tags(_), Target::Tags(_)) => true,
@@ -85,7 +230,10 @@ pub fn draft(headers: &[String], region: &str, file_name: &str) -> String {
     let has = |f: &'static str| chosen.iter().any(|(t, _)| *t == Target::Field(f));
 
     let mut out = String::new();
-    let _ = writeln!(out, "# Mapping drafted by `ghl-bulk mapping init` from {file_name}.");
+    let _ = writeln!(
+        out,
+        "# Mapping drafted by `ghl-bulk mapping init` from {file_name}."
+    );
     out.push_str(
         "# Check it, then run `ghl-bulk validate <file> --mapping <this file>`.\n\
          # Every key is explained in mappings/example.toml.\n\n\
@@ -165,7 +313,16 @@ mod tests {
 
     #[test]
     fn google_contacts() {
-        let t = compiles(&["Name", "Given Name", "Family Name", "E-mail 1 - Value", "Phone 1 - Value", "Labels", "Notes", "Birthday"]);
+        let t = compiles(&[
+            "Name",
+            "Given Name",
+            "Family Name",
+            "E-mail 1 - Value",
+            "Phone 1 - Value",
+            "Labels",
+            "Notes",
+            "Birthday",
+        ]);
         assert!(t.contains("email = \"E-mail 1 - Value\""), "{t}");
         assert!(t.contains("firstName = \"Given Name\""), "{t}");
         assert!(t.contains("name = \"Name\""), "{t}");
@@ -175,7 +332,16 @@ mod tests {
 
     #[test]
     fn outlook_prefers_mobile_and_lists_leftovers() {
-        let t = compiles(&["First Name", "Last Name", "E-mail Address", "Home Phone", "Mobile Phone", "Business City", "Job Title", "_row"]);
+        let t = compiles(&[
+            "First Name",
+            "Last Name",
+            "E-mail Address",
+            "Home Phone",
+            "Mobile Phone",
+            "Business City",
+            "Job Title",
+            "_row",
+        ]);
         assert!(t.contains("phone = \"Mobile Phone\""), "{t}");
         assert!(t.contains("#   \"Home Phone\""), "{t}");
         assert!(t.contains("#   \"Job Title\""), "{t}");

@@ -104,11 +104,7 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
     }
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
-    let column = before
-        .rsplit('\n')
-        .next()
-        .map_or(0, |l| l.chars().count())
-        + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, column)
 }
 
@@ -123,7 +119,10 @@ mod tests {
     #[test]
     fn unknown_key_has_line_and_column() {
         let msg = err("version = 1\n[fields]\nemail = \"E-mail\"\nphon = \"Phone\"\n");
-        assert!(msg.starts_with("m.toml: line 4, column 1: unknown field `phon`"), "{msg}");
+        assert!(
+            msg.starts_with("m.toml: line 4, column 1: unknown field `phon`"),
+            "{msg}"
+        );
         let msg = err("version = 1\n[fields]\nemail = { colum = \"E\" }\n");
         assert!(msg.contains("line 3, column 11"), "{msg}");
         assert!(msg.contains("unknown field `colum`"), "{msg}");

@@ -184,7 +184,9 @@ pub fn run(config: &ValidateConfig) -> Result<Summary, PipelineError> {
         }
     }
     drop(stage_tx);
-    let ledger = writer.join().map_err(|_| PipelineError::Thread("ledger"))??;
+    let ledger = writer
+        .join()
+        .map_err(|_| PipelineError::Thread("ledger"))??;
     reader.join().map_err(|_| PipelineError::Thread("reader"))?;
     if let Some(e) = failure {
         return Err(e);
@@ -193,8 +195,7 @@ pub fn run(config: &ValidateConfig) -> Result<Summary, PipelineError> {
     let read_done = started.elapsed();
 
     let mut ledger = ledger;
-    let groups =
-        dedupe_stage::merge_groups(&mut ledger, deduper.groups(), &mapping.dedupe_keys)?;
+    let groups = dedupe_stage::merge_groups(&mut ledger, deduper.groups(), &mapping.dedupe_keys)?;
     let dedupe_done = started.elapsed();
 
     let outcome_counts = ledger.state_counts()?;

@@ -87,7 +87,11 @@ impl Summary {
             .map(|k| (k.to_string(), 0))
             .collect();
         for (state, n) in i.state_counts {
-            let name = if state == "pending" { "valid".to_string() } else { state };
+            let name = if state == "pending" {
+                "valid".to_string()
+            } else {
+                state
+            };
             *outcomes.entry(name).or_default() += n;
         }
         let total: u64 = outcomes.values().sum();
@@ -110,7 +114,10 @@ impl Summary {
                 dialect: i.dialect,
             },
             mapping: BTreeMap::from([
-                ("path".to_string(), i.config.mapping.path.display().to_string()),
+                (
+                    "path".to_string(),
+                    i.config.mapping.path.display().to_string(),
+                ),
                 ("blake3".to_string(), i.config.mapping.hash.clone()),
             ]),
             run_dir: i.config.run_dir.display().to_string(),
@@ -158,7 +165,11 @@ impl Summary {
         let mut top: Vec<(&String, &u64)> = self.issues.iter().collect();
         top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         if !top.is_empty() {
-            let list: Vec<String> = top.iter().take(5).map(|(c, n)| format!("{c} {n}")).collect();
+            let list: Vec<String> = top
+                .iter()
+                .take(5)
+                .map(|(c, n)| format!("{c} {n}"))
+                .collect();
             let _ = writeln!(s, "Issues found: {}.", list.join(", "));
         }
         if self.outcome("rejected") > 0 {
@@ -169,7 +180,10 @@ impl Summary {
             );
         }
         if !self.outcomes_add_up {
-            let _ = writeln!(s, "error: the outcomes do not add up to the rows read (a bug; please report it).");
+            let _ = writeln!(
+                s,
+                "error: the outcomes do not add up to the rows read (a bug; please report it)."
+            );
         }
         let _ = writeln!(s, "Run folder: {}", self.run_dir);
         s

@@ -6,11 +6,23 @@ use super::*;
 use crate::mapping::parse;
 
 fn headers() -> Vec<String> {
-    ["Full Name", "E-mail", "Phone", "Opt Out", "Tags", "Interests", "Street", "No", "Notes",
-     "Comments", "Zip", "_row"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
+    [
+        "Full Name",
+        "E-mail",
+        "Phone",
+        "Opt Out",
+        "Tags",
+        "Interests",
+        "Street",
+        "No",
+        "Notes",
+        "Comments",
+        "Zip",
+        "_row",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
 }
 
 fn compile(text: &str) -> Result<Mapping, MappingError> {
@@ -53,8 +65,18 @@ keys = ["email"]
 fn applies_every_kind_of_rule() {
     let m = compile(FULL).unwrap();
     let row = cells(&[
-        "Lee, Ann", " ANN@X.COM ", "020 7946 0958", "y", "vip; b2b;vIp ", "golf", "High St", "12",
-        "met at booth", "", "sw1a 1aa", "7",
+        "Lee, Ann",
+        " ANN@X.COM ",
+        "020 7946 0958",
+        "y",
+        "vip; b2b;vIp ",
+        "golf",
+        "High St",
+        "12",
+        "met at booth",
+        "",
+        "sw1a 1aa",
+        "7",
     ]);
     let d = m.apply(3, &row);
     let f = |f: StdField| d.fields[f as usize].clone();
@@ -75,11 +97,17 @@ fn applies_every_kind_of_rule() {
     assert_eq!(f(StdField::Source).as_deref(), Some("expo 2026"));
     assert_eq!(f(StdField::PostalCode).as_deref(), Some("SW1A 1AA"));
     assert_eq!(d.custom, vec![(0, "golf".to_string())]);
-    assert_eq!(m.custom_refs, vec![CustomRef::Key("contact.interests".into())]);
+    assert_eq!(
+        m.custom_refs,
+        vec![CustomRef::Key("contact.interests".into())]
+    );
     assert_eq!(d.tags, vec![" b2b", "Expo"]);
     assert_eq!(d.notes, vec!["Notes: met at booth"]);
     assert_eq!(m.rules.date_order, DateOrder::DayFirst);
-    assert_eq!(m.rules.policies[StdField::PostalCode as usize], Policy::RejectRow);
+    assert_eq!(
+        m.rules.policies[StdField::PostalCode as usize],
+        Policy::RejectRow
+    );
     assert_eq!(m.dedupe_keys, vec![DedupeKey::Email]);
 }
 
@@ -88,7 +116,10 @@ fn defaults_and_short_rows() {
     let m = compile(FULL).unwrap();
     let d = m.apply(1, &cells(&["Cher"]));
     assert_eq!(d.fields[StdField::Dnd as usize].as_deref(), Some("false"));
-    assert_eq!(d.fields[StdField::FirstName as usize].as_deref(), Some("Cher"));
+    assert_eq!(
+        d.fields[StdField::FirstName as usize].as_deref(),
+        Some("Cher")
+    );
     assert_eq!(d.fields[StdField::LastName as usize], None);
     assert_eq!(d.fields[StdField::Email as usize], None);
     assert_eq!(d.tags, vec!["", "Expo"]);
@@ -99,7 +130,10 @@ fn missing_column_lists_headers() {
     let msg = compile("version = 1\n[fields]\nemail = \"Email\"\n")
         .unwrap_err()
         .to_string();
-    assert!(msg.contains("[fields] email: column \"Email\" is not in the file"), "{msg}");
+    assert!(
+        msg.contains("[fields] email: column \"Email\" is not in the file"),
+        "{msg}"
+    );
     assert!(msg.contains("did you mean \"E-mail\""), "{msg}");
 }
 
@@ -108,20 +142,34 @@ fn impossible_combinations() {
     for (text, want) in [
         ("[fields]\nemail = {}\n", "needs one of"),
         ("[fields]\nemail = { first_of = [] }\n", "only one of"),
-        ("[fields]\nemail = { column = \"E-mail\", value = \"x\" }\n", "only one of"),
-        ("[fields]\nemail = { key = \"x\", column = \"E-mail\" }\n", "custom_fields"),
-        ("[[custom_fields]]\ncolumn = \"Zip\"\n", "exactly one of `key` or `id`"),
+        (
+            "[fields]\nemail = { column = \"E-mail\", value = \"x\" }\n",
+            "only one of",
+        ),
+        (
+            "[fields]\nemail = { key = \"x\", column = \"E-mail\" }\n",
+            "custom_fields",
+        ),
+        (
+            "[[custom_fields]]\ncolumn = \"Zip\"\n",
+            "exactly one of `key` or `id`",
+        ),
         ("default_region = \"Mars\"\n", "default_region"),
         ("[tags]\ncolumns = [\"Tag\"]\n", "did you mean \"Tags\""),
     ] {
-        let msg = compile(&format!("version = 1\n{text}")).unwrap_err().to_string();
+        let msg = compile(&format!("version = 1\n{text}"))
+            .unwrap_err()
+            .to_string();
         assert!(msg.contains(want), "{text}: {msg}");
     }
 }
 
 #[test]
 fn names() {
-    assert_eq!(split_full_name("Ann Marie Lee"), ("Ann Marie".into(), "Lee".into()));
+    assert_eq!(
+        split_full_name("Ann Marie Lee"),
+        ("Ann Marie".into(), "Lee".into())
+    );
     assert_eq!(split_full_name(" Cher "), ("Cher".into(), String::new()));
     assert_eq!(title_case("o'neil-smith ANN"), "O'Neil-Smith Ann");
 }
