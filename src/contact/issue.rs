@@ -5,7 +5,9 @@ use serde::Serialize;
 
 use super::model::StdField;
 
-/// The stable issue codes. Renaming one is a breaking change for anyone filtering reject files.
+/// The stable issue codes of the validate stage (the reader's own, such as `ragged_row`, come
+/// from `source::RowDefect`). Renaming one is a breaking change for anyone filtering reject
+/// files; the README lists them all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IssueCode {
@@ -27,10 +29,6 @@ pub enum IssueCode {
     WebsiteInvalid,
     /// The dnd value is not a recognisable yes/no.
     DndInvalid,
-    /// The reader found the row malformed (e.g. more cells than headers, undecodable bytes).
-    RowMalformed,
-    /// A value had no entry in the mapping's value map and the map is strict.
-    ValueUnmapped,
 }
 
 impl IssueCode {
@@ -46,8 +44,6 @@ impl IssueCode {
             IssueCode::TimezoneInvalid => "timezone_invalid",
             IssueCode::WebsiteInvalid => "website_invalid",
             IssueCode::DndInvalid => "dnd_invalid",
-            IssueCode::RowMalformed => "row_malformed",
-            IssueCode::ValueUnmapped => "value_unmapped",
         }
     }
 }

@@ -16,6 +16,15 @@
 //!   which makes the crate use the metadata of the number's own country, as libphonenumber
 //!   does.
 //! - It does not recognise the RFC 3966 extension form `;ext=89`; it is split off here.
+//!
+//! Speed: the crate looks every regex up by its pattern text in one shared, mutex-guarded LRU
+//! cache of only 100 entries, and matches while holding that lock. A file with numbers from
+//! many regions uses more than 100 patterns, and an evicted regex is rebuilt from scratch, so
+//! the cache is enlarged once before the first parse (`warm_regex_cache`). That does not make
+//! the crate fast: hashing long pattern texts per lookup and rebuilding lazy-DFA states still
+//! cost about 15 µs of CPU per number (see docs/BENCHMARKS.md), the largest single cost of
+//! `validate`. International dialling prefixes start with 0, 1, 8 or 9 only, so the prefix
+//! check (another regex) is skipped for numbers starting with 2 to 7.
 
 use std::str::FromStr;
 
@@ -53,8 +62,24 @@ pub struct ParsedPhone {
     pub extension: Option<String>,
 }
 
+/// Room for every pattern of every region (about 3,000 in metadata 9.0.33), so nothing is
+/// ever evicted; a compiled pattern is small, and only the regions a file uses get compiled.
+const REGEX_CACHE_CAPACITY: usize = 8192;
+
+fn warm_regex_cache() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // A poisoned lock only means another thread panicked mid-lookup; the cache is still a
+        // valid LRU map, so resizing it is safe either way.
+        let cache = phonenumber::metadata::DATABASE.cache();
+        let mut guard = cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        guard.set_capacity(REGEX_CACHE_CAPACITY);
+    });
+}
+
 /// Parses a phone without judging it. `Err` holds the parser's reason.
 pub fn parse_phone(raw: &str, region: Option<Region>) -> Result<ParsedPhone, String> {
+    warm_regex_cache();
     let mut text = raw.trim();
     let mut rfc_extension = None;
     if let Some((number, ext)) = text.split_once(";ext=") {
@@ -80,6 +105,11 @@ fn international_form(text: &str, region: Option<Region>) -> Option<String> {
     let start = text.trim_start_matches(|c: char| !c.is_ascii_alphanumeric() && c != '+');
     if let Some(rest) = start.strip_prefix('+') {
         return Some(format!("+{}", rest.trim_start_matches('+')));
+    }
+    // Every international prefix in the metadata starts with 0, 1, 8 or 9 (00, 011, 0011,
+    // 810, Finland's 99x…); the test below checks it against the metadata.
+    if !start.starts_with(['0', '1', '8', '9']) {
+        return None;
     }
     let meta = phonenumber::metadata::DATABASE.by_id(region?.0.as_ref())?;
     let idd = meta.international_prefix()?;
@@ -229,6 +259,23 @@ mod tests {
         let (e164, ext) = normalise_phone("+1 201-555-0123;ext=89", us()).unwrap();
         assert_eq!(e164, "+12015550123");
         assert!(ext.unwrap().message.contains("89"));
+    }
+
+    #[test]
+    fn no_international_prefix_starts_with_2_to_7() {
+        // Guards the shortcut in `international_form` against a metadata update.
+        for meta in phonenumber::metadata::DATABASE.iter() {
+            let Some(idd) = meta.international_prefix() else {
+                continue;
+            };
+            for first in ['2', '3', '4', '5', '6', '7'] {
+                for rest in ["000000", "111111", "999999", "012345", "810101"] {
+                    let text = format!("{first}{rest}");
+                    let hit = idd.find(&text).is_some_and(|m| m.start() == 0 && m.end() > 0);
+                    assert!(!hit, "{}: {} matches {text}", meta.id(), idd.as_str());
+                }
+            }
+        }
     }
 
     #[test]

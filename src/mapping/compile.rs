@@ -224,7 +224,7 @@ impl Mapping {
             return of(StdField::Email).or_else(|| of(StdField::Phone));
         }
         let std = StdField::from_name(field)?;
-        of(std).or_else(|| match std {
+        of(std).or(match std {
             StdField::FirstName | StdField::LastName => self.split_name,
             _ => None,
         })

@@ -40,7 +40,7 @@ pub(crate) fn write(
     let mut csv = RejectsCsv::create(&csv_path, headers).map_err(|e| report_err(&csv_path, e))?;
     let mut xlsx =
         RejectsXlsx::create(&xlsx_path, headers).map_err(|e| report_err(&xlsx_path, e))?;
-    for rejected in ledger.rejected()? {
+    ledger.each_rejected(|rejected| {
         let stored: Vec<StoredIssue> = rejected
             .issues_json
             .as_deref()
@@ -75,14 +75,15 @@ pub(crate) fn write(
         };
         csv.write(&row).map_err(|e| report_err(&csv_path, e))?;
         xlsx.write(&row).map_err(|e| report_err(&xlsx_path, e))?;
-    }
+        Ok::<_, PipelineError>(())
+    })?;
     csv.finish().map_err(|e| report_err(&csv_path, e))?;
     let outcome = xlsx.finish().map_err(|e| report_err(&xlsx_path, e))?;
 
     let dup_path = dir.join("duplicates.csv");
     let mut dups =
         DuplicatesCsv::create(&dup_path, headers).map_err(|e| report_err(&dup_path, e))?;
-    for merged in ledger.merged()? {
+    ledger.each_merged(|merged| {
         dups.write(&DuplicateRow {
             row: merged.row,
             merged_into_row: merged.merged_into,
@@ -90,8 +91,8 @@ pub(crate) fn write(
             value: &merged.value,
             cells: &merged.cells,
         })
-        .map_err(|e| report_err(&dup_path, e))?;
-    }
+        .map_err(|e| report_err(&dup_path, e))
+    })?;
     dups.finish().map_err(|e| report_err(&dup_path, e))?;
     Ok(Written {
         xlsx_rows_omitted: outcome.rows_omitted,
