@@ -1,9 +1,11 @@
 //! ghl-bulk: bulk import and export of HighLevel contacts. The binary is a thin shell over this
 //! library; see `design.md` in the docs for the data flow.
 
+pub mod api;
 pub mod cli;
 pub mod contact;
 pub mod dedupe;
+pub mod delivery;
 pub mod ledger;
 pub mod mapping;
 pub mod pipeline;

@@ -3,7 +3,10 @@
 //! chunked transactions; dedupe rewrites merged rows; reports are written from it.
 //! The delivery issue extends the same file (its columns already exist, see `schema.rs`).
 
+mod delivery;
 mod schema;
+
+pub use delivery::{DeliveryResult, DeliveryRow};
 
 use std::path::{Path, PathBuf};
 
@@ -314,7 +317,7 @@ impl Ledger {
             .conn
             .prepare(
                 "SELECT row, cells_json, stage, code, field, message, issues_json FROM rows \
-                 WHERE state = 'rejected' ORDER BY row",
+                 WHERE state IN ('rejected', 'failed') ORDER BY row",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt

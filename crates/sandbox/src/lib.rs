@@ -4,46 +4,80 @@
 //! sides of a test and still pass. It is used three ways: in-process by tests and by
 //! `ghl-bulk import --sandbox` through [`spawn`], and standalone through `ghl-bulk sandbox`
 //! ([`cli`]).
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), ghl_sandbox::Error> {
+//! use ghl_sandbox::{spawn, Config, DEFAULT_LOCATION_ID, DEFAULT_TOKEN};
+//! let sandbox = spawn(Config::default()).await?;
+//! // POST {base_url}/contacts/upsert with `Authorization: Bearer {DEFAULT_TOKEN}` and
+//! // `Version: 2021-07-28`, locationId = DEFAULT_LOCATION_ID ...
+//! println!("{} {}", sandbox.base_url(), sandbox.stats().total_requests);
+//! sandbox.shutdown().await?;
+//! # Ok(()) }
+//! ```
 
 pub mod cli;
+pub mod config;
+mod contact;
+mod countries;
+mod dto;
+mod error;
+mod faults;
+mod generate;
+mod normalise;
+mod ops;
+mod query;
+mod persist;
+mod ratelimit;
+mod routes;
+mod server;
+mod stats;
+mod store;
+
+pub use config::{
+    Config, ConfigError, CustomFieldDef, FaultConfig, Fixture, LocationConfig, MatchField, OAuthClientConfig,
+    RateLimitConfig, RefreshTokenConfig, Secret, TokenConfig, WindowMode, ALL_SCOPES, DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET, DEFAULT_LOCATION_ID, DEFAULT_REFRESH_TOKEN, DEFAULT_TOKEN,
+};
+pub use server::{spawn, Handle};
+pub use stats::{FaultCounts, LimitInfo, Stats};
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
-/// Everything that shapes one sandbox server.
-#[derive(Debug, Clone, Default)]
-pub struct Config {
-    /// Address to listen on; port 0 picks a free one.
-    pub listen: Option<SocketAddr>,
-}
-
-/// A running sandbox.
-pub struct Handle {
-    /// The address it listens on.
-    pub addr: SocketAddr,
-}
-
-/// Errors that stop the sandbox from starting.
+/// Errors that stop the sandbox from starting or saving.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The listening socket could not be bound.
     #[error("cannot listen on {addr}")]
     Bind {
+        /// The address asked for.
         addr: SocketAddr,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
-}
-
-/// Starts a sandbox in the current tokio runtime.
-pub async fn spawn(config: Config) -> Result<Handle, Error> {
-    let addr = config
-        .listen
-        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|source| Error::Bind { addr, source })?;
-    let addr = listener
-        .local_addr()
-        .map_err(|source| Error::Bind { addr, source })?;
-    Ok(Handle { addr })
+    /// A configuration value, fixture or preloaded contact was refused.
+    #[error("{0}")]
+    Config(String),
+    /// A flag or fixture file was invalid.
+    #[error(transparent)]
+    Value(#[from] ConfigError),
+    /// The `--data` file could not be read or written.
+    #[error("cannot use data file {path}")]
+    Data {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The `--data` file is not a sandbox snapshot.
+    #[error("data file {path} is not a sandbox snapshot: {reason}")]
+    DataFormat {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
 }

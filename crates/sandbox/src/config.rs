@@ -1,0 +1,560 @@
+//! What shapes one sandbox: locations and their duplicate settings, tokens, OAuth clients, rate
+//! limits, faults, persistence; plus the `--fixture` JSON format and the small value parsers
+//! (durations, `100/10s`, `50ms..300ms`) that the command line and fixtures share.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Every scope a contacts import/export needs (ghl-api.md §1.4). The default token has them all.
+pub const ALL_SCOPES: &[&str] = &[
+    "contacts.readonly",
+    "contacts.write",
+    "locations.readonly",
+    "locations/customFields.readonly",
+    "locations/customFields.write",
+];
+
+/// The location a bare sandbox starts with: a fixed, documented 20-character id so scripts and
+/// docs can name it.
+pub const DEFAULT_LOCATION_ID: &str = "SandboxLocation00001";
+/// The bearer token a bare sandbox accepts (a sandbox secret, printed on purpose).
+pub const DEFAULT_TOKEN: &str = "pit-sandbox-0000-0000-0000-000000000000";
+/// OAuth client id a bare sandbox accepts on `POST /oauth/token`.
+pub const DEFAULT_CLIENT_ID: &str = "sandbox-client";
+/// OAuth client secret a bare sandbox accepts on `POST /oauth/token`.
+pub const DEFAULT_CLIENT_SECRET: &str = "sandbox-secret";
+/// Refresh token a bare sandbox accepts once (each use returns a new one).
+pub const DEFAULT_REFRESH_TOKEN: &str = "sandbox-refresh-0000";
+
+/// Errors in configuration values, fixture files and flags.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A value such as `100/10s` or `50ms..300ms` did not parse.
+    #[error("invalid {what} {value:?}: {reason}")]
+    Value {
+        /// Which setting.
+        what: &'static str,
+        /// What was given.
+        value: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// The fixture file could not be read.
+    #[error("cannot read fixture {path}")]
+    FixtureRead {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The fixture file is not the documented JSON.
+    #[error("fixture {path} is not valid: {source}")]
+    FixtureParse {
+        /// The file.
+        path: PathBuf,
+        /// The JSON error.
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+/// Everything that shapes one sandbox server. `Config::default()` is the bare sandbox: one
+/// location, one token with every contacts scope, the documented HighLevel limits, no faults.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to listen on; port 0 picks a free one.
+    pub listen: SocketAddr,
+    /// Seed of every random choice (ids, faults, generated contacts).
+    pub seed: u64,
+    /// Locations (sub-accounts) with their settings, custom fields and preloaded contacts.
+    pub locations: Vec<LocationConfig>,
+    /// Bearer tokens accepted on the API routes.
+    pub tokens: Vec<TokenConfig>,
+    /// OAuth clients accepted by `POST /oauth/token`.
+    pub oauth_clients: Vec<OAuthClientConfig>,
+    /// Refresh tokens accepted (once each) by `POST /oauth/token`.
+    pub refresh_tokens: Vec<RefreshTokenConfig>,
+    /// Burst and daily limits per location.
+    pub rate_limit: RateLimitConfig,
+    /// Injected latency and failures.
+    pub faults: FaultConfig,
+    /// Most contact ids accepted by one bulk-tags call (the real cap is undocumented, I#315).
+    pub bulk_tags_max: usize,
+    /// `expires_in` of access tokens minted by `POST /oauth/token` (HighLevel: 86399 s).
+    pub access_token_ttl: Duration,
+    /// `Version` header values accepted (others get 401 "version header is invalid").
+    pub accepted_versions: Vec<String>,
+    /// Persist state to this JSON file (loaded at start if present, saved periodically and at
+    /// shutdown).
+    pub data_file: Option<PathBuf>,
+    /// How often dirty state is flushed to `data_file`.
+    pub flush_interval: Duration,
+    /// Generate this many realistic contacts into the first location at start.
+    pub generate: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            seed: 1,
+            locations: vec![LocationConfig::new(DEFAULT_LOCATION_ID)],
+            tokens: vec![TokenConfig::new(DEFAULT_TOKEN, DEFAULT_LOCATION_ID)],
+            oauth_clients: vec![OAuthClientConfig {
+                client_id: DEFAULT_CLIENT_ID.into(),
+                client_secret: Secret(DEFAULT_CLIENT_SECRET.into()),
+            }],
+            refresh_tokens: vec![RefreshTokenConfig {
+                refresh_token: Secret(DEFAULT_REFRESH_TOKEN.into()),
+                client_id: DEFAULT_CLIENT_ID.into(),
+                location_id: DEFAULT_LOCATION_ID.into(),
+                scopes: ALL_SCOPES.iter().map(|s| s.to_string()).collect(),
+            }],
+            rate_limit: RateLimitConfig::default(),
+            faults: FaultConfig::default(),
+            bulk_tags_max: 100,
+            access_token_ttl: Duration::from_secs(86_399),
+            // 2021-07-28 is the only value in the spec's enum; a live probe also saw 2021-04-15
+            // and 2023-02-21 accepted (ghl-api.md §1.1). `v3` is refused on purpose: it selects
+            // a different response dialect that the sandbox does not speak.
+            accepted_versions: vec!["2021-07-28".into(), "2021-04-15".into(), "2023-02-21".into()],
+            data_file: None,
+            flush_interval: Duration::from_secs(1),
+            generate: 0,
+        }
+    }
+}
+
+impl Config {
+    /// A config with no locations and no tokens, for tests that build everything themselves.
+    pub fn empty() -> Self {
+        Config {
+            locations: Vec::new(),
+            tokens: Vec::new(),
+            oauth_clients: Vec::new(),
+            refresh_tokens: Vec::new(),
+            ..Config::default()
+        }
+    }
+
+    /// Adds the locations, tokens, OAuth clients and refresh tokens of a fixture file.
+    /// A location or token with an id already present replaces the earlier one.
+    pub fn apply_fixture(&mut self, fixture: Fixture) {
+        for loc in fixture.locations {
+            self.locations.retain(|l| l.id != loc.id);
+            self.locations.push(loc);
+        }
+        for tok in fixture.tokens {
+            self.tokens.retain(|t| t.token != tok.token);
+            self.tokens.push(tok);
+        }
+        self.oauth_clients.extend(fixture.oauth_clients);
+        self.refresh_tokens.extend(fixture.refresh_tokens);
+    }
+}
+
+/// A string that is never shown by `Debug` (tokens and secrets).
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl Secret {
+    /// The secret value itself.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(s: &str) -> Self {
+        Secret(s.to_string())
+    }
+}
+
+/// Which contact field identifies a duplicate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MatchField {
+    /// Case-insensitive email.
+    Email,
+    /// E.164 phone.
+    Phone,
+}
+
+impl MatchField {
+    /// The name used in `meta.matchingField`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchField::Email => "email",
+            MatchField::Phone => "phone",
+        }
+    }
+}
+
+/// One location (sub-account).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LocationConfig {
+    /// 20-character location id.
+    pub id: String,
+    /// "Allow Duplicate Contact" setting (default false).
+    #[serde(default)]
+    pub allow_duplicate_contact: bool,
+    /// Deduplication preference: primary and optional secondary match field.
+    #[serde(default = "default_match_order")]
+    pub match_order: Vec<MatchField>,
+    /// ISO alpha-2 country used to read phone numbers written without `+` (default US).
+    #[serde(default = "default_country")]
+    pub country: String,
+    /// Custom field definitions (`GET /locations/{id}/customFields`).
+    #[serde(default = "default_custom_fields")]
+    pub custom_fields: Vec<CustomFieldDef>,
+    /// Contacts to preload, in the create-DTO shape, optionally with `id`, `dateAdded`,
+    /// `dateUpdated` (ISO) and `customFields[].value`.
+    #[serde(default)]
+    pub contacts: Vec<serde_json::Value>,
+}
+
+impl LocationConfig {
+    /// A location with the default settings: duplicates not allowed, match email then phone,
+    /// country US, four sample custom fields.
+    pub fn new(id: &str) -> Self {
+        LocationConfig {
+            id: id.to_string(),
+            allow_duplicate_contact: false,
+            match_order: default_match_order(),
+            country: default_country(),
+            custom_fields: default_custom_fields(),
+            contacts: Vec::new(),
+        }
+    }
+}
+
+fn default_match_order() -> Vec<MatchField> {
+    vec![MatchField::Email, MatchField::Phone]
+}
+
+fn default_country() -> String {
+    "US".into()
+}
+
+/// A custom field definition, in the shape `GET /locations/{id}/customFields` returns.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomFieldDef {
+    /// 20-character id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Key such as `contact.lead_score`.
+    pub field_key: String,
+    /// `TEXT`, `LARGE_TEXT`, `NUMERICAL`, `MONETORY`, `CHECKBOX`, `SINGLE_OPTIONS`,
+    /// `MULTIPLE_OPTIONS`, `DATE`, `PHONE`, `RADIO`, `EMAIL`, `TEXTBOX_LIST`, `FILE_UPLOAD`.
+    pub data_type: String,
+    /// Options of picklist types.
+    #[serde(default)]
+    pub picklist_options: Vec<String>,
+    /// Sort position.
+    #[serde(default)]
+    pub position: u32,
+    /// `contact` or `opportunity`.
+    #[serde(default = "default_model")]
+    pub model: String,
+    /// Placeholder text.
+    #[serde(default)]
+    pub placeholder: String,
+}
+
+fn default_model() -> String {
+    "contact".into()
+}
+
+fn field(id: &str, name: &str, key: &str, data_type: &str, options: &[&str], pos: u32) -> CustomFieldDef {
+    CustomFieldDef {
+        id: id.into(),
+        name: name.into(),
+        field_key: key.into(),
+        data_type: data_type.into(),
+        picklist_options: options.iter().map(|s| s.to_string()).collect(),
+        position: pos,
+        model: default_model(),
+        placeholder: String::new(),
+    }
+}
+
+/// The four custom fields every default location has (fixed ids so tests can name them).
+pub fn default_custom_fields() -> Vec<CustomFieldDef> {
+    vec![
+        field("CfLeadScore000000001", "Lead Score", "contact.lead_score", "NUMERICAL", &[], 0),
+        field("CfColour000000000002", "Favourite Colour", "contact.favourite_colour", "SINGLE_OPTIONS", &["Red", "Green", "Blue"], 1),
+        field("CfInterests000000003", "Interests", "contact.interests", "MULTIPLE_OPTIONS", &["Golf", "Tennis", "Chess", "Cooking"], 2),
+        field("CfMemo00000000000004", "Memo", "contact.memo", "TEXT", &[], 3),
+    ]
+}
+
+/// A bearer token: which location it opens and with which scopes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TokenConfig {
+    /// The bearer value.
+    pub token: Secret,
+    /// The location it is for.
+    pub location_id: String,
+    /// Scopes granted.
+    #[serde(default = "all_scopes")]
+    pub scopes: Vec<String>,
+    /// Expiry, epoch milliseconds (None = a PIT that never expires).
+    #[serde(default)]
+    pub expires_at_ms: Option<i64>,
+}
+
+impl TokenConfig {
+    /// A never-expiring token with every scope of [`ALL_SCOPES`].
+    pub fn new(token: &str, location_id: &str) -> Self {
+        TokenConfig {
+            token: Secret(token.into()),
+            location_id: location_id.into(),
+            scopes: all_scopes(),
+            expires_at_ms: None,
+        }
+    }
+
+    /// The same token restricted to `scopes`.
+    pub fn with_scopes(mut self, scopes: &[&str]) -> Self {
+        self.scopes = scopes.iter().map(|s| s.to_string()).collect();
+        self
+    }
+}
+
+fn all_scopes() -> Vec<String> {
+    ALL_SCOPES.iter().map(|s| s.to_string()).collect()
+}
+
+/// An OAuth client (marketplace app).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OAuthClientConfig {
+    /// `client_id`.
+    pub client_id: String,
+    /// `client_secret`.
+    pub client_secret: Secret,
+}
+
+/// A refresh token and the grant it stands for.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RefreshTokenConfig {
+    /// The refresh token value (single use: each refresh returns a new one).
+    pub refresh_token: Secret,
+    /// The client it was issued to.
+    pub client_id: String,
+    /// The location the minted access tokens open.
+    pub location_id: String,
+    /// Scopes of the minted access tokens.
+    #[serde(default = "all_scopes")]
+    pub scopes: Vec<String>,
+}
+
+/// Fixed-window or sliding-window burst limiting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum WindowMode {
+    /// A counter reset at window boundaries aligned to sandbox start.
+    Fixed,
+    /// At most `max` admitted requests in any interval of length `interval`.
+    Sliding,
+}
+
+impl WindowMode {
+    /// `fixed` or `sliding`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WindowMode::Fixed => "fixed",
+            WindowMode::Sliding => "sliding",
+        }
+    }
+}
+
+/// Rate limits, applied per location.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RateLimitConfig {
+    /// Burst limit: `max` requests per `interval`; None = off.
+    pub burst: Option<(u32, Duration)>,
+    /// Requests per day (24 h windows aligned to sandbox start); None = off.
+    pub daily: Option<u64>,
+    /// Window mode of the burst limit.
+    pub window: WindowMode,
+    /// Add `Retry-After` (seconds until a request would be admitted) to 429s.
+    pub retry_after: bool,
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        RateLimitConfig {
+            burst: Some((100, Duration::from_secs(10))),
+            daily: Some(200_000),
+            window: WindowMode::Fixed,
+            retry_after: false,
+        }
+    }
+}
+
+impl RateLimitConfig {
+    /// No limits at all (benchmarks).
+    pub fn off() -> Self {
+        RateLimitConfig { burst: None, daily: None, ..RateLimitConfig::default() }
+    }
+}
+
+/// Injected latency and failures. Every draw comes from `seed` and the request's sequence
+/// number, so a sequential client sees the same faults on every run.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FaultConfig {
+    /// Uniform latency added before handling, `(min, max)`.
+    pub latency: Option<(Duration, Duration)>,
+    /// Share (0..=1) of requests answered 500, 502 or 503 without being handled.
+    pub fault_rate: f64,
+    /// Share of requests that hang for `stall_for` (then 504) without being handled.
+    pub stall_rate: f64,
+    /// How long a stalled request hangs.
+    pub stall_for: Duration,
+    /// Share of successful writes whose connection is closed after the commit, with no response.
+    pub cut_after_commit: f64,
+}
+
+/// The `--fixture` file.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Fixture {
+    /// Locations to add.
+    #[serde(default)]
+    pub locations: Vec<LocationConfig>,
+    /// Tokens to add.
+    #[serde(default)]
+    pub tokens: Vec<TokenConfig>,
+    /// OAuth clients to add.
+    #[serde(default)]
+    pub oauth_clients: Vec<OAuthClientConfig>,
+    /// Refresh tokens to add.
+    #[serde(default)]
+    pub refresh_tokens: Vec<RefreshTokenConfig>,
+}
+
+impl Fixture {
+    /// Reads a fixture file.
+    pub fn load(path: &Path) -> Result<Fixture, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::FixtureRead { path: path.into(), source })?;
+        serde_json::from_str(&text)
+            .map_err(|source| ConfigError::FixtureParse { path: path.into(), source })
+    }
+}
+
+fn bad(what: &'static str, value: &str, reason: &str) -> ConfigError {
+    ConfigError::Value { what, value: value.into(), reason: reason.into() }
+}
+
+/// Parses `250ms`, `10s`, `2m`, `1h` or `0`.
+pub fn parse_duration(s: &str) -> Result<Duration, ConfigError> {
+    let t = s.trim();
+    if t == "0" {
+        return Ok(Duration::ZERO);
+    }
+    let split = t.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num.parse().map_err(|_| bad("duration", s, "expected a number and a unit (ms, s, m, h)"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(bad("duration", s, "unit must be ms, s, m or h")),
+    };
+    Duration::try_from_secs_f64(secs).map_err(|_| bad("duration", s, "out of range"))
+}
+
+/// Parses `100/10s` (or `off`) into `(max, interval)`.
+pub fn parse_limit(s: &str) -> Result<Option<(u32, Duration)>, ConfigError> {
+    if s == "off" {
+        return Ok(None);
+    }
+    let (max, interval) = s.split_once('/').ok_or_else(|| bad("limit", s, "expected MAX/INTERVAL, e.g. 100/10s"))?;
+    let max: u32 = max.parse().map_err(|_| bad("limit", s, "MAX must be a positive integer"))?;
+    let interval = parse_duration(interval)?;
+    if max == 0 || interval.is_zero() {
+        return Err(bad("limit", s, "MAX and INTERVAL must be positive"));
+    }
+    Ok(Some((max, interval)))
+}
+
+/// Parses `50ms..300ms`, a single duration, or `0`/`off`.
+pub fn parse_latency(s: &str) -> Result<Option<(Duration, Duration)>, ConfigError> {
+    if s == "off" || s == "0" {
+        return Ok(None);
+    }
+    let (lo, hi) = match s.split_once("..") {
+        Some((a, b)) => (parse_duration(a)?, parse_duration(b)?),
+        None => {
+            let d = parse_duration(s)?;
+            (d, d)
+        }
+    };
+    if hi < lo {
+        return Err(bad("latency", s, "the upper bound is below the lower one"));
+    }
+    Ok(Some((lo, hi)))
+}
+
+/// Parses a share between 0 and 1.
+pub fn parse_rate(s: &str) -> Result<f64, ConfigError> {
+    let v: f64 = s.parse().map_err(|_| bad("rate", s, "expected a number between 0 and 1"))?;
+    if !(0.0..=1.0).contains(&v) {
+        return Err(bad("rate", s, "must be between 0 and 1"));
+    }
+    Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_limits_and_latency() {
+        assert_eq!(parse_limit("100/10s").unwrap(), Some((100, Duration::from_secs(10))));
+        assert_eq!(parse_limit("20/500ms").unwrap(), Some((20, Duration::from_millis(500))));
+        assert_eq!(parse_limit("off").unwrap(), None);
+        assert!(parse_limit("0/1s").is_err());
+        assert!(parse_limit("100").is_err());
+        assert_eq!(
+            parse_latency("50ms..300ms").unwrap(),
+            Some((Duration::from_millis(50), Duration::from_millis(300)))
+        );
+        assert!(parse_latency("300ms..50ms").is_err());
+        assert!(parse_rate("1.5").is_err());
+        assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
+    }
+
+    #[test]
+    fn secrets_do_not_show_in_debug() {
+        let t = TokenConfig::new("abc-secret", DEFAULT_LOCATION_ID);
+        assert!(!format!("{t:?}").contains("abc-secret"));
+    }
+
+    #[test]
+    fn default_ids_are_20_characters() {
+        assert_eq!(DEFAULT_LOCATION_ID.len(), 20);
+        for f in default_custom_fields() {
+            assert_eq!(f.id.len(), 20, "{}", f.id);
+        }
+    }
+}

@@ -1,0 +1,244 @@
+//! The typed calls: one method per Contacts API endpoint the tool uses, each naming its
+//! idempotency so the retry policy knows whether a lost answer may be resent.
+
+use super::client::{Call, Client};
+use super::models::*;
+use super::retry::Idempotency::{Safe, Unsafe};
+use super::ApiError;
+use reqwest::Method;
+
+impl Client {
+    /// `POST /contacts/upsert`: creates or updates by the location's duplicate rules.
+    /// Safe to resend: a second upsert of the same payload finds the contact the first made.
+    pub async fn upsert(&self, fields: &ContactFields) -> Result<UpsertResponse, ApiError> {
+        let body = UpsertRequest {
+            location_id: self.location_id(),
+            fields,
+        };
+        self.send(Call {
+            endpoint: "POST /contacts/upsert",
+            method: Method::POST,
+            path: "/contacts/upsert".into(),
+            query: &[],
+            body: Some(Self::json(&body)?),
+            idempotency: Safe,
+        })
+        .await
+    }
+
+    /// `POST /contacts/`: never resent blindly; an unknown outcome is [`ApiError::InDoubt`].
+    pub async fn create(&self, fields: &ContactFields) -> Result<Contact, ApiError> {
+        let body = CreateRequest {
+            location_id: self.location_id(),
+            fields,
+        };
+        let envelope: ContactEnvelope = self
+            .send(Call {
+                endpoint: "POST /contacts/",
+                method: Method::POST,
+                path: "/contacts/".into(),
+                query: &[],
+                body: Some(Self::json(&body)?),
+                idempotency: Unsafe,
+            })
+            .await?;
+        Ok(envelope.contact)
+    }
+
+    /// `GET /contacts/{id}`.
+    pub async fn get_contact(&self, id: &str) -> Result<Contact, ApiError> {
+        let envelope: ContactEnvelope = self
+            .send(Call {
+                endpoint: "GET /contacts/{id}",
+                method: Method::GET,
+                path: format!("/contacts/{id}"),
+                query: &[],
+                body: None,
+                idempotency: Safe,
+            })
+            .await?;
+        Ok(envelope.contact)
+    }
+
+    /// `PUT /contacts/{id}`; fields the update DTO does not know are left out.
+    pub async fn update_contact(
+        &self,
+        id: &str,
+        fields: &ContactFields,
+    ) -> Result<UpdateResponse, ApiError> {
+        self.send(Call {
+            endpoint: "PUT /contacts/{id}",
+            method: Method::PUT,
+            path: format!("/contacts/{id}"),
+            query: &[],
+            body: Some(Self::json(&UpdateRequest::from_fields(fields))?),
+            idempotency: Safe,
+        })
+        .await
+    }
+
+    /// `GET /contacts/search/duplicate`: the contact HighLevel would match, if any.
+    pub async fn find_duplicate(
+        &self,
+        email: Option<&str>,
+        phone: Option<&str>,
+    ) -> Result<Option<Contact>, ApiError> {
+        let mut query = vec![("locationId", self.location_id())];
+        if let Some(email) = email {
+            query.push(("email", email));
+        }
+        if let Some(phone) = phone {
+            query.push(("number", phone));
+        }
+        let response: DuplicateResponse = self
+            .send(Call {
+                endpoint: "GET /contacts/search/duplicate",
+                method: Method::GET,
+                path: "/contacts/search/duplicate".into(),
+                query: &query,
+                body: None,
+                idempotency: Safe,
+            })
+            .await?;
+        Ok(response.contact)
+    }
+
+    /// `POST /contacts/bulk/tags/update/{add|remove}` for a batch of contacts.
+    pub async fn bulk_tags(
+        &self,
+        change: TagChange,
+        contact_ids: &[String],
+        tags: &[String],
+    ) -> Result<BulkTagsResponse, ApiError> {
+        let (endpoint, path) = match change {
+            TagChange::Add => (
+                "POST /contacts/bulk/tags/update/add",
+                "/contacts/bulk/tags/update/add",
+            ),
+            TagChange::Remove => (
+                "POST /contacts/bulk/tags/update/remove",
+                "/contacts/bulk/tags/update/remove",
+            ),
+        };
+        let body = BulkTagsRequest {
+            contacts: contact_ids,
+            tags,
+            location_id: self.location_id(),
+        };
+        self.send(Call {
+            endpoint,
+            method: Method::POST,
+            path: path.into(),
+            query: &[],
+            body: Some(Self::json(&body)?),
+            idempotency: Safe,
+        })
+        .await
+    }
+
+    /// `POST /contacts/{id}/notes`: not idempotent.
+    pub async fn create_note(&self, contact_id: &str, body: &str) -> Result<Note, ApiError> {
+        let envelope: NoteEnvelope = self
+            .send(Call {
+                endpoint: "POST /contacts/{id}/notes",
+                method: Method::POST,
+                path: format!("/contacts/{contact_id}/notes"),
+                query: &[],
+                body: Some(Self::json(&NoteRequest { body })?),
+                idempotency: Unsafe,
+            })
+            .await?;
+        Ok(envelope.note)
+    }
+
+    /// `GET /contacts/{id}/notes`: the contact's notes (to avoid creating one twice on resume).
+    pub async fn list_notes(&self, contact_id: &str) -> Result<Vec<Note>, ApiError> {
+        let response: NotesResponse = self
+            .send(Call {
+                endpoint: "GET /contacts/{id}/notes",
+                method: Method::GET,
+                path: format!("/contacts/{contact_id}/notes"),
+                query: &[],
+                body: None,
+                idempotency: Safe,
+            })
+            .await?;
+        Ok(response.notes)
+    }
+
+    /// `POST /contacts/{id}/tasks`: not idempotent.
+    pub async fn create_task(
+        &self,
+        contact_id: &str,
+        task: &TaskRequest<'_>,
+    ) -> Result<Task, ApiError> {
+        let envelope: TaskEnvelope = self
+            .send(Call {
+                endpoint: "POST /contacts/{id}/tasks",
+                method: Method::POST,
+                path: format!("/contacts/{contact_id}/tasks"),
+                query: &[],
+                body: Some(Self::json(task)?),
+                idempotency: Unsafe,
+            })
+            .await?;
+        Ok(envelope.task)
+    }
+
+    /// `POST /contacts/bulk/business`: attaches contacts to a business (or detaches with None).
+    pub async fn bulk_business(
+        &self,
+        contact_ids: &[String],
+        business_id: Option<&str>,
+    ) -> Result<BulkBusinessResponse, ApiError> {
+        let body = BulkBusinessRequest {
+            location_id: self.location_id(),
+            ids: contact_ids,
+            business_id,
+        };
+        self.send(Call {
+            endpoint: "POST /contacts/bulk/business",
+            method: Method::POST,
+            path: "/contacts/bulk/business".into(),
+            query: &[],
+            body: Some(Self::json(&body)?),
+            idempotency: Safe,
+        })
+        .await
+    }
+
+    /// `GET /locations/{id}/customFields?model=contact`.
+    pub async fn custom_fields(&self) -> Result<Vec<CustomFieldDef>, ApiError> {
+        let response: CustomFieldsResponse = self
+            .send(Call {
+                endpoint: "GET /locations/{id}/customFields",
+                method: Method::GET,
+                path: format!("/locations/{}/customFields", self.location_id()),
+                query: &[("model", "contact")],
+                body: None,
+                idempotency: Safe,
+            })
+            .await?;
+        Ok(response.custom_fields)
+    }
+
+    /// `POST /contacts/search`: one page.
+    pub async fn search(&self, request: &SearchRequest) -> Result<SearchResponse, ApiError> {
+        self.send(Call {
+            endpoint: "POST /contacts/search",
+            method: Method::POST,
+            path: "/contacts/search".into(),
+            query: &[],
+            body: Some(Self::json(request)?),
+            idempotency: Safe,
+        })
+        .await
+    }
+}
+
+/// Which bulk tags operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TagChange {
+    Add,
+    Remove,
+}

@@ -1,0 +1,274 @@
+//! The HighLevel client: the only place that sets `Authorization` and `Version`, and the only
+//! loop that sends a request, so that every request goes through the one limiter and the one
+//! retry policy.
+
+use super::endpoint::BaseUrl;
+use super::limiter::{DailyReserve, Limiter, RateLimitHeaders};
+use super::models::ErrorBody;
+use super::oauth::{Credentials, TokenSource};
+use super::retry::{classify, Action, Attempt, Idempotency, RetryConfig, RetryPolicy};
+use super::secret::Secret;
+use super::stats::RequestStats;
+use super::ApiError;
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The API version every contacts call names (the only value the 2021-07-28 spec allows).
+pub const API_VERSION: &str = "2021-07-28";
+
+/// Everything a client needs.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    pub base_url: BaseUrl,
+    pub location_id: String,
+    pub credentials: Credentials,
+    /// Per-attempt timeout (connect + request + response).
+    pub timeout: Duration,
+    pub daily_reserve: DailyReserve,
+    pub retry: RetryConfig,
+    /// Seed for the backoff jitter.
+    pub seed: u64,
+}
+
+impl ClientConfig {
+    /// A config with the defaults for everything but where and who.
+    pub fn new(base_url: BaseUrl, location_id: String, credentials: Credentials) -> Self {
+        ClientConfig {
+            base_url,
+            location_id,
+            credentials,
+            timeout: Duration::from_secs(30),
+            daily_reserve: DailyReserve::Fraction(0.01),
+            retry: RetryConfig::default(),
+            seed: 0x5eed,
+        }
+    }
+}
+
+/// One request, described before it is sent (it may be sent several times).
+pub(crate) struct Call<'a> {
+    /// Stable label for statistics, e.g. `POST /contacts/upsert`.
+    pub endpoint: &'static str,
+    pub method: Method,
+    pub path: String,
+    pub query: &'a [(&'a str, &'a str)],
+    pub body: Option<Vec<u8>>,
+    pub idempotency: Idempotency,
+}
+
+/// A client for one location. Cheap to share behind an `Arc`.
+pub struct Client {
+    http: reqwest::Client,
+    base: BaseUrl,
+    location_id: String,
+    timeout: Duration,
+    tokens: TokenSource,
+    limiter: Arc<Limiter>,
+    retry: RetryPolicy,
+    stats: RequestStats,
+}
+
+impl Client {
+    /// Builds the client; no request is sent yet.
+    pub fn new(config: ClientConfig) -> Result<Self, ApiError> {
+        // reqwest is built without a default TLS provider: name ours once per process.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("ghl-bulk/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(10).min(config.timeout))
+            .pool_idle_timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|err| ApiError::Build(err.to_string()))?;
+        Ok(Client {
+            http,
+            base: config.base_url,
+            location_id: config.location_id,
+            timeout: config.timeout,
+            tokens: TokenSource::new(config.credentials),
+            limiter: Arc::new(Limiter::new(config.daily_reserve)),
+            retry: RetryPolicy::new(config.retry, config.seed),
+            stats: RequestStats::default(),
+        })
+    }
+
+    /// The location every call is for.
+    pub fn location_id(&self) -> &str {
+        &self.location_id
+    }
+
+    /// The location's limiter (rate, throttled time, daily budget).
+    pub fn limiter(&self) -> &Limiter {
+        &self.limiter
+    }
+
+    /// Request counters.
+    pub fn stats(&self) -> &RequestStats {
+        &self.stats
+    }
+
+    /// The retry policy (its budget).
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
+    /// Sends a call until it succeeds, fails for good, or its outcome becomes unknown.
+    pub(crate) async fn send<T: DeserializeOwned>(&self, call: Call<'_>) -> Result<T, ApiError> {
+        let url = self.base.join(&call.path);
+        let mut attempts = 0u32;
+        let mut throttled = 0u32;
+        let mut reauthenticated = false;
+        loop {
+            self.limiter.acquire().await?;
+            let token = self.tokens.bearer(&self.http, &self.base).await?;
+            attempts += 1;
+            let mut request = self
+                .http
+                .request(call.method.clone(), url.clone())
+                .header(reqwest::header::AUTHORIZATION, bearer(&token))
+                .header("Version", API_VERSION)
+                .header(reqwest::header::ACCEPT, "application/json")
+                .timeout(self.timeout);
+            if !call.query.is_empty() {
+                request = request.query(call.query);
+            }
+            if let Some(body) = &call.body {
+                request = request
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(body.clone());
+            }
+            let retry = attempts + throttled > 1;
+            let (attempt, response) = match request.send().await {
+                Ok(response) => {
+                    let status = response.status();
+                    let headers = RateLimitHeaders::parse(response.headers());
+                    self.limiter
+                        .observe(&headers, status == StatusCode::TOO_MANY_REQUESTS);
+                    match response.bytes().await {
+                        Ok(bytes) => (Attempt::Status(status), Some((status, bytes))),
+                        Err(err) => (transport_attempt(&err), None),
+                    }
+                }
+                Err(err) => (transport_attempt(&err), None),
+            };
+            self.stats
+                .record(call.endpoint, &attempt_label(attempt), retry);
+            match classify(attempt, call.idempotency) {
+                Action::Done => {
+                    let (status, bytes) = response.ok_or(ApiError::Build(
+                        "a response was classified done without a body".into(),
+                    ))?;
+                    return self.finish(call.endpoint, status, &bytes);
+                }
+                Action::Throttled => {
+                    throttled += 1;
+                    if throttled > self.retry.config().max_throttled {
+                        return Err(ApiError::RateLimited {
+                            endpoint: call.endpoint,
+                            times: throttled,
+                        });
+                    }
+                    tracing::debug!(
+                        endpoint = call.endpoint,
+                        "Rate limited; resending after the window."
+                    );
+                }
+                Action::Reauthenticate if !reauthenticated && self.tokens.can_refresh() => {
+                    reauthenticated = true;
+                    self.tokens
+                        .refresh_after_401(&self.http, &self.base, &token)
+                        .await?;
+                }
+                Action::Reauthenticate => {
+                    let (status, bytes) = response.ok_or(ApiError::Build(
+                        "a 401 was classified without a body".into(),
+                    ))?;
+                    return self.finish(call.endpoint, status, &bytes);
+                }
+                Action::Backoff => {
+                    if attempts >= self.retry.config().max_attempts || !self.retry.try_spend() {
+                        return Err(ApiError::Exhausted {
+                            endpoint: call.endpoint,
+                            attempts,
+                            last: attempt_label(attempt),
+                        });
+                    }
+                    let delay = self.retry.backoff(attempts);
+                    tracing::debug!(
+                        endpoint = call.endpoint,
+                        attempt = attempts,
+                        outcome = %attempt_label(attempt),
+                        delay_ms = delay.as_millis() as u64,
+                        "Transient failure; backing off."
+                    );
+                    tokio::time::sleep(delay).await;
+                }
+                Action::InDoubt => {
+                    return Err(ApiError::InDoubt {
+                        endpoint: call.endpoint,
+                        last: attempt_label(attempt),
+                    })
+                }
+            }
+        }
+    }
+
+    fn finish<T: DeserializeOwned>(
+        &self,
+        endpoint: &'static str,
+        status: StatusCode,
+        bytes: &[u8],
+    ) -> Result<T, ApiError> {
+        if status.is_success() {
+            self.retry.refund();
+            return serde_json::from_slice(bytes).map_err(|err| ApiError::Decode {
+                endpoint,
+                detail: err.to_string(),
+            });
+        }
+        let body = serde_json::from_slice::<ErrorBody>(bytes).unwrap_or_else(|_| ErrorBody {
+            message: serde_json::Value::String(
+                String::from_utf8_lossy(bytes).chars().take(300).collect(),
+            ),
+            ..ErrorBody::default()
+        });
+        Err(ApiError::Status {
+            endpoint,
+            status: status.as_u16(),
+            body: Box::new(body),
+        })
+    }
+
+    pub(crate) fn json<B: Serialize>(body: &B) -> Result<Vec<u8>, ApiError> {
+        serde_json::to_vec(body).map_err(|err| ApiError::Build(err.to_string()))
+    }
+}
+
+fn bearer(token: &Secret) -> reqwest::header::HeaderValue {
+    let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+        .unwrap_or_else(|_| reqwest::header::HeaderValue::from_static("Bearer invalid"));
+    // Marks the header so HTTP tooling (and reqwest's Debug) never shows it.
+    value.set_sensitive(true);
+    value
+}
+
+fn transport_attempt(err: &reqwest::Error) -> Attempt {
+    if err.is_connect() {
+        Attempt::ConnectFailed
+    } else if err.is_timeout() {
+        Attempt::TimedOut
+    } else {
+        Attempt::Broken
+    }
+}
+
+fn attempt_label(attempt: Attempt) -> String {
+    match attempt {
+        Attempt::Status(status) => status.as_u16().to_string(),
+        Attempt::ConnectFailed => "connect".into(),
+        Attempt::TimedOut => "timeout".into(),
+        Attempt::Broken => "broken".into(),
+    }
+}

@@ -1,0 +1,404 @@
+//! The location's rate limiter: a GCRA (governor) for the steady rate, corrected by the
+//! `X-RateLimit-*` headers HighLevel sends on every response, and the daily budget.
+//!
+//! The headers are the truth: the limiter starts at the documented 100 requests / 10 s and
+//! switches to whatever `X-RateLimit-Max` / `X-RateLimit-Interval-Milliseconds` say (a trial
+//! token's 25 / 10 s is picked up from the first response, no flag needed). Every clock read and
+//! sleep goes through tokio time, so tests run on paused time.
+
+use governor::clock::{Clock, Reference};
+use governor::middleware::NoOpMiddleware;
+use governor::nanos::Nanos;
+use governor::state::{InMemoryState, NotKeyed};
+use governor::{Quota, RateLimiter};
+use reqwest::header::HeaderMap;
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// The documented burst limit: 100 requests per 10 seconds per location.
+pub const DEFAULT_MAX: u32 = 100;
+/// The documented burst interval.
+pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(10);
+
+/// What one response said about the limits (any header may be missing).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RateLimitHeaders {
+    pub max: Option<u32>,
+    pub interval: Option<Duration>,
+    pub remaining: Option<u32>,
+    pub daily_limit: Option<u64>,
+    pub daily_remaining: Option<u64>,
+}
+
+impl RateLimitHeaders {
+    /// Reads the five `X-RateLimit-*` headers (names are case-insensitive in HTTP).
+    pub fn parse(headers: &HeaderMap) -> Self {
+        fn number<T: std::str::FromStr>(headers: &HeaderMap, name: &str) -> Option<T> {
+            headers.get(name)?.to_str().ok()?.trim().parse().ok()
+        }
+        RateLimitHeaders {
+            max: number(headers, "x-ratelimit-max").filter(|max| *max > 0),
+            interval: number::<u64>(headers, "x-ratelimit-interval-milliseconds")
+                .filter(|ms| *ms > 0)
+                .map(Duration::from_millis),
+            remaining: number(headers, "x-ratelimit-remaining"),
+            daily_limit: number(headers, "x-ratelimit-limit-daily"),
+            daily_remaining: number(headers, "x-ratelimit-daily-remaining"),
+        }
+    }
+}
+
+/// How much of the daily allowance to leave unused.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DailyReserve {
+    /// A share of the daily limit (0.01 = 1 %).
+    Fraction(f64),
+    /// A number of requests.
+    Requests(u64),
+}
+
+impl DailyReserve {
+    fn requests(self, daily_limit: u64) -> u64 {
+        match self {
+            DailyReserve::Fraction(share) => (daily_limit as f64 * share).ceil() as u64,
+            DailyReserve::Requests(count) => count,
+        }
+    }
+}
+
+/// The limiter refuses to send because the daily budget is down to the reserve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("daily request budget reached: {remaining} of {limit} left, reserve is {reserve}")]
+pub struct DailyBudgetReached {
+    pub remaining: u64,
+    pub limit: u64,
+    pub reserve: u64,
+}
+
+/// Tokio's clock as a governor clock, so the GCRA runs on paused time in tests.
+#[derive(Debug, Clone, Copy)]
+struct TokioClock {
+    origin: Instant,
+}
+
+impl Clock for TokioClock {
+    type Instant = Nanos;
+    fn now(&self) -> Nanos {
+        Nanos::from(Instant::now().saturating_duration_since(self.origin))
+    }
+}
+
+type Gcra = RateLimiter<NotKeyed, InMemoryState, TokioClock, NoOpMiddleware<Nanos>>;
+
+struct State {
+    max: u32,
+    interval: Duration,
+    gcra: Arc<Gcra>,
+    hold_until: Option<Instant>,
+    daily_limit: Option<u64>,
+    daily_remaining: Option<u64>,
+    throttled: Duration,
+}
+
+/// One location's limiter, shared by every request to that location.
+pub struct Limiter {
+    clock: TokioClock,
+    reserve: DailyReserve,
+    /// Waiters queue here one at a time (FIFO), so a crowd of tasks does not wake together.
+    turn: tokio::sync::Mutex<()>,
+    state: Mutex<State>,
+}
+
+impl Limiter {
+    /// A limiter at the documented defaults until the first response says otherwise.
+    pub fn new(reserve: DailyReserve) -> Self {
+        Self::with_limits(DEFAULT_MAX, DEFAULT_INTERVAL, reserve)
+    }
+
+    /// A limiter starting from given limits.
+    pub fn with_limits(max: u32, interval: Duration, reserve: DailyReserve) -> Self {
+        let clock = TokioClock {
+            origin: Instant::now(),
+        };
+        let state = State {
+            max,
+            interval,
+            gcra: Arc::new(gcra(max, interval, clock)),
+            hold_until: None,
+            daily_limit: None,
+            daily_remaining: None,
+            throttled: Duration::ZERO,
+        };
+        Limiter {
+            clock,
+            reserve,
+            turn: tokio::sync::Mutex::new(()),
+            state: Mutex::new(state),
+        }
+    }
+
+    /// Waits until one request may be sent, or says the daily budget is spent.
+    pub async fn acquire(&self) -> Result<(), DailyBudgetReached> {
+        let _turn = self.turn.lock().await;
+        loop {
+            let wait = {
+                let state = self.lock();
+                if let Some(reached) = self.daily_budget_reached(&state) {
+                    return Err(reached);
+                }
+                let now = Instant::now();
+                match state.hold_until {
+                    Some(until) if until > now => until - now,
+                    _ => match state.gcra.check() {
+                        Ok(()) => return Ok(()),
+                        Err(not_until) => not_until.wait_time_from(self.clock.now()),
+                    },
+                }
+            };
+            let started = Instant::now();
+            tokio::time::sleep(wait).await;
+            self.lock().throttled += Instant::now() - started;
+        }
+    }
+
+    /// Takes in what a response said: new limits, the remaining burst and daily budget, a 429.
+    pub fn observe(&self, headers: &RateLimitHeaders, throttled: bool) {
+        let mut state = self.lock();
+        let max = headers.max.unwrap_or(state.max);
+        let interval = headers.interval.unwrap_or(state.interval);
+        if (max, interval) != (state.max, state.interval) {
+            tracing::info!(
+                max,
+                interval_ms = interval.as_millis() as u64,
+                "The API reports a different rate limit; following it."
+            );
+            state.max = max;
+            state.interval = interval;
+            state.gcra = Arc::new(gcra(max, interval, self.clock));
+        }
+        let now = Instant::now();
+        let hold = if throttled {
+            // A 429: the window is full. Wait for a whole interval, as the official SDK does:
+            // that empties a sliding window and passes the boundary of a fixed one.
+            Some(interval)
+        } else if headers.remaining == Some(0) {
+            // The server's count is ahead of ours (another client on the location, or a
+            // previous run): give the window one request's worth of time to drain.
+            Some(interval / max.max(1))
+        } else {
+            None
+        };
+        if let Some(hold) = hold {
+            let until = now + hold;
+            state.hold_until = Some(state.hold_until.map_or(until, |held| held.max(until)));
+        }
+        if let Some(limit) = headers.daily_limit {
+            state.daily_limit = Some(limit);
+        }
+        if let Some(remaining) = headers.daily_remaining {
+            state.daily_remaining = Some(remaining);
+        }
+    }
+
+    /// The limits currently followed: (requests, per interval).
+    pub fn limits(&self) -> (u32, Duration) {
+        let state = self.lock();
+        (state.max, state.interval)
+    }
+
+    /// The request rate the limiter sends at, per second.
+    pub fn target_rate(&self) -> f64 {
+        let state = self.lock();
+        f64::from(effective_max(state.max)) / state.interval.as_secs_f64()
+    }
+
+    /// The rate HighLevel allows, per second.
+    pub fn allowed_rate(&self) -> f64 {
+        let state = self.lock();
+        f64::from(state.max) / state.interval.as_secs_f64()
+    }
+
+    /// Total time requests spent waiting for the limiter.
+    pub fn throttled(&self) -> Duration {
+        self.lock().throttled
+    }
+
+    /// The daily budget as last reported: (remaining, limit).
+    pub fn daily(&self) -> Option<(u64, u64)> {
+        let state = self.lock();
+        Some((state.daily_remaining?, state.daily_limit?))
+    }
+
+    /// Whether the daily budget is down to the reserve.
+    pub fn daily_exhausted(&self) -> Option<DailyBudgetReached> {
+        let state = self.lock();
+        self.daily_budget_reached(&state)
+    }
+
+    fn daily_budget_reached(&self, state: &State) -> Option<DailyBudgetReached> {
+        let (remaining, limit) = (state.daily_remaining?, state.daily_limit?);
+        let reserve = self.reserve.requests(limit);
+        (remaining <= reserve).then_some(DailyBudgetReached {
+            remaining,
+            limit,
+            reserve,
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // The state is plain numbers, always consistent between statements: a panic elsewhere
+        // while holding the lock cannot leave it half-written.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// How many requests per interval the limiter allows itself out of the server's `max`.
+///
+/// A GCRA with a burst of one lets `n + 1` requests through in any closed window that spans `n`
+/// emission intervals, so sending at exactly `max / interval` can put `max + 1` requests into a
+/// sliding window. One request less, and a further 2 % for scheduling jitter, keeps every window
+/// at or under `max` while staying at ≥ 97 % of the allowed rate (96 % for a trial token's 25).
+pub fn effective_max(max: u32) -> u32 {
+    max.saturating_sub(1 + max / 50).max(1)
+}
+
+fn gcra(max: u32, interval: Duration, clock: TokioClock) -> Gcra {
+    let per = effective_max(max);
+    let period = (interval / per).max(Duration::from_micros(1));
+    let quota = Quota::with_period(period)
+        .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+        .allow_burst(NonZeroU32::MIN);
+    RateLimiter::direct_with_clock(quota, clock)
+}
+
+// `Nanos` must be a governor clock reference for `TokioClock`; this keeps the bound checked here.
+const _: fn() = || {
+    fn assert_reference<T: Reference>() {}
+    assert_reference::<Nanos>();
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, HeaderValue::from_str(value).unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn parses_the_five_headers_case_insensitively() {
+        let parsed = RateLimitHeaders::parse(&headers(&[
+            ("X-RateLimit-Max", "25"),
+            ("x-ratelimit-interval-milliseconds", "10000"),
+            ("X-RATELIMIT-REMAINING", "7"),
+            ("X-RateLimit-Limit-Daily", "10000"),
+            ("X-RateLimit-Daily-Remaining", "9000"),
+        ]));
+        assert_eq!(parsed.max, Some(25));
+        assert_eq!(parsed.interval, Some(Duration::from_secs(10)));
+        assert_eq!(parsed.remaining, Some(7));
+        assert_eq!(parsed.daily_limit, Some(10_000));
+        assert_eq!(parsed.daily_remaining, Some(9_000));
+        assert_eq!(
+            RateLimitHeaders::parse(&headers(&[("x-ratelimit-max", "lots")])),
+            RateLimitHeaders::default()
+        );
+    }
+
+    /// Counts how many of `times` fall in the busiest window of length `interval`.
+    fn busiest_window(times: &[Duration], interval: Duration) -> usize {
+        let mut best = 0;
+        for (start, first) in times.iter().enumerate() {
+            let inside = times[start..]
+                .iter()
+                .take_while(|t| **t < *first + interval)
+                .count();
+            best = best.max(inside);
+        }
+        best
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn never_exceeds_the_limit_in_any_window_and_stays_near_it() {
+        let limiter =
+            Limiter::with_limits(100, Duration::from_secs(2), DailyReserve::Fraction(0.01));
+        let start = Instant::now();
+        let mut times = Vec::new();
+        for _ in 0..1_000 {
+            limiter.acquire().await.unwrap();
+            times.push(Instant::now() - start);
+        }
+        assert!(busiest_window(&times, Duration::from_secs(2)) <= 100);
+        let elapsed = times.last().unwrap().as_secs_f64();
+        let rate = 999.0 / elapsed;
+        assert!(
+            rate >= 0.95 * 50.0,
+            "rate {rate:.2}/s is under 95 % of 50/s"
+        );
+        assert!(limiter.throttled() > Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn follows_the_limits_the_headers_report() {
+        let limiter = Limiter::new(DailyReserve::Fraction(0.01));
+        limiter.observe(
+            &RateLimitHeaders {
+                max: Some(25),
+                interval: Some(Duration::from_secs(10)),
+                ..RateLimitHeaders::default()
+            },
+            false,
+        );
+        assert_eq!(limiter.limits(), (25, Duration::from_secs(10)));
+        let start = Instant::now();
+        let mut times = Vec::new();
+        for _ in 0..60 {
+            limiter.acquire().await.unwrap();
+            times.push(Instant::now() - start);
+        }
+        assert!(busiest_window(&times, Duration::from_secs(10)) <= 25);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_429_holds_every_sender_for_a_whole_interval() {
+        let limiter =
+            Limiter::with_limits(100, Duration::from_secs(10), DailyReserve::Fraction(0.01));
+        limiter.acquire().await.unwrap();
+        let at = Instant::now();
+        limiter.observe(&RateLimitHeaders::default(), true);
+        limiter.acquire().await.unwrap();
+        assert!(Instant::now() - at >= Duration::from_secs(10));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn stops_at_the_daily_reserve() {
+        let limiter = Limiter::new(DailyReserve::Fraction(0.01));
+        let report = |remaining| RateLimitHeaders {
+            daily_limit: Some(200_000),
+            daily_remaining: Some(remaining),
+            ..RateLimitHeaders::default()
+        };
+        limiter.observe(&report(2_001), false);
+        assert!(limiter.acquire().await.is_ok());
+        limiter.observe(&report(2_000), false);
+        let reached = limiter.acquire().await.unwrap_err();
+        assert_eq!(reached.reserve, 2_000);
+        assert!(limiter.daily_exhausted().is_some());
+    }
+
+    #[test]
+    fn effective_max_keeps_a_margin() {
+        assert_eq!(effective_max(100), 97);
+        assert_eq!(effective_max(25), 24);
+        assert_eq!(effective_max(1), 1);
+    }
+}

@@ -1,0 +1,73 @@
+//! Counters of what the client sent: requests by endpoint and by status (or transport failure),
+//! retries, 429s. The summary and the HTML report are written from these.
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+/// A snapshot of the counters.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RequestCounts {
+    /// Every attempt sent, retries included.
+    pub total: u64,
+    /// `endpoint → (status or "timeout" / "connect" / "broken") → count`.
+    pub by_endpoint: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Responses with status 429.
+    pub throttled: u64,
+    /// Attempts that were resends of an earlier attempt.
+    pub retries: u64,
+}
+
+/// Thread-safe counters, shared by every request of a client.
+#[derive(Debug, Default)]
+pub struct RequestStats {
+    counts: Mutex<RequestCounts>,
+}
+
+impl RequestStats {
+    /// Counts one attempt.
+    pub fn record(&self, endpoint: &str, outcome: &str, retry: bool) {
+        let mut counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        counts.total += 1;
+        if outcome == "429" {
+            counts.throttled += 1;
+        }
+        if retry {
+            counts.retries += 1;
+        }
+        *counts
+            .by_endpoint
+            .entry(endpoint.to_string())
+            .or_default()
+            .entry(outcome.to_string())
+            .or_default() += 1;
+    }
+
+    /// The counters now.
+    pub fn snapshot(&self) -> RequestCounts {
+        self.counts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_by_endpoint_and_outcome() {
+        let stats = RequestStats::default();
+        stats.record("POST /contacts/upsert", "200", false);
+        stats.record("POST /contacts/upsert", "429", false);
+        stats.record("POST /contacts/upsert", "200", true);
+        stats.record("GET /contacts/{id}", "timeout", false);
+        let counts = stats.snapshot();
+        assert_eq!(counts.total, 4);
+        assert_eq!(counts.throttled, 1);
+        assert_eq!(counts.retries, 1);
+        assert_eq!(counts.by_endpoint["POST /contacts/upsert"]["200"], 2);
+        assert_eq!(counts.by_endpoint["GET /contacts/{id}"]["timeout"], 1);
+    }
+}

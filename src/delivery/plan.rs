@@ -1,0 +1,86 @@
+//! A staged row turned into what delivery sends: the upsert body (never with `tags`, which would
+//! replace the contact's tags), the tags to add afterwards, and the notes to create.
+
+use super::custom_fields::CustomFieldResolver;
+use crate::api::models::ContactFields;
+use crate::contact::Contact;
+
+/// The requests one row needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowPlan {
+    pub row: u64,
+    pub fields: ContactFields,
+    /// Tags to add (lower-case, unique), sent with the bulk tags endpoint.
+    pub tags: Vec<String>,
+    pub notes: Vec<String>,
+    /// Values left out before sending: (field, code, message).
+    pub warnings: Vec<(String, String, String)>,
+}
+
+/// Plans one row from its staged payload.
+pub fn plan_row(
+    row: u64,
+    payload_json: &str,
+    custom: &CustomFieldResolver,
+) -> Result<RowPlan, String> {
+    let contact: Contact = serde_json::from_str(payload_json)
+        .map_err(|err| format!("the staged payload cannot be read: {err}"))?;
+    let mut warnings = Vec::new();
+    let mut custom_fields = Vec::new();
+    for value in &contact.custom_fields {
+        match custom.convert(value.index, &value.value) {
+            Ok(input) => custom_fields.push(input),
+            Err(message) => warnings.push((
+                custom.name(value.index).to_string(),
+                "custom_field_invalid".to_string(),
+                message,
+            )),
+        }
+    }
+    let fields = ContactFields {
+        first_name: contact.first_name,
+        last_name: contact.last_name,
+        name: contact.name,
+        email: contact.email,
+        phone: contact.phone,
+        gender: contact.gender,
+        address1: contact.address1,
+        city: contact.city,
+        state: contact.state,
+        postal_code: contact.postal_code,
+        website: contact.website,
+        timezone: contact.timezone,
+        dnd: contact.dnd,
+        source: contact.source,
+        date_of_birth: contact.date_of_birth,
+        country: contact.country,
+        company_name: contact.company_name,
+        assigned_to: contact.assigned_to,
+        tags: None,
+        custom_fields: (!custom_fields.is_empty()).then_some(custom_fields),
+    };
+    Ok(RowPlan {
+        row,
+        fields,
+        tags: contact.tags,
+        notes: contact.notes,
+        warnings,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_never_go_into_the_upsert_body() {
+        let payload = r#"{"email":"a@example.com","tags":["vip","expo"],"notes":["met at expo"]}"#;
+        let plan = plan_row(7, payload, &CustomFieldResolver::default()).unwrap();
+        assert_eq!(plan.fields.tags, None);
+        assert_eq!(plan.tags, ["vip", "expo"]);
+        assert_eq!(plan.notes, ["met at expo"]);
+        let body = serde_json::to_value(&plan.fields).unwrap();
+        assert!(body.get("tags").is_none());
+        assert!(plan_row(7, "{not json", &CustomFieldResolver::default()).is_err());
+    }
+}

@@ -1,0 +1,219 @@
+//! The delivery's side of the ledger: rows to send, marking them `in_doubt` before a request
+//! leaves, and recording what came back (contact id, created or not, tags before and added,
+//! notes created, warnings), one transaction per batch.
+
+use rusqlite::{params, Connection};
+use std::path::Path;
+
+use super::{sql, Ledger, LedgerError};
+
+/// Created on first use: warnings found while delivering (honest results).
+const DELIVERY_TABLES: &str = "
+CREATE TABLE IF NOT EXISTS delivery_warnings (
+    row     INTEGER NOT NULL,
+    field   TEXT NOT NULL,
+    code    TEXT NOT NULL,
+    message TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS delivery_warnings_by_row ON delivery_warnings (row);
+";
+
+/// A row waiting for delivery (pending, failed earlier, or in doubt after a stop).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliveryRow {
+    pub row: u64,
+    pub state: String,
+    pub payload_json: String,
+    pub contact_id: Option<String>,
+    pub attempts: u32,
+    /// Notes this row already created in an earlier attempt.
+    pub note_ids_json: Option<String>,
+}
+
+/// What delivering one row ended in.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DeliveryResult {
+    pub row: u64,
+    /// `created`, `updated`, `failed` (or `in_doubt` when the run stopped mid-row).
+    pub state: &'static str,
+    pub contact_id: Option<String>,
+    pub created: Option<bool>,
+    pub tags_before: Option<Vec<String>>,
+    pub tags_added: Option<Vec<String>>,
+    pub note_ids: Vec<String>,
+    pub last_status: Option<u16>,
+    /// For failed rows: (code, field, message).
+    pub error: Option<(String, String, String)>,
+    /// Honest-result warnings: (field, code, message).
+    pub warnings: Vec<(String, String, String)>,
+}
+
+impl Ledger {
+    /// Opens an existing ledger (resume, reports).
+    pub fn open(path: &Path) -> Result<Ledger, LedgerError> {
+        let conn = Connection::open(path).map_err(|e| sql(path, e))?;
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+            .map_err(|e| sql(path, e))?;
+        Ok(Ledger {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Makes sure the delivery's own tables exist.
+    pub fn prepare_delivery(&self) -> Result<(), LedgerError> {
+        self.conn
+            .execute_batch(DELIVERY_TABLES)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Up to `limit` rows after `after` that still need delivery, in row order.
+    pub fn deliverable(&self, after: u64, limit: usize) -> Result<Vec<DeliveryRow>, LedgerError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT row, state, payload_json, contact_id, attempts, note_ids_json FROM rows \
+                 WHERE row > ?1 AND state IN ('pending', 'in_doubt', 'failed') \
+                 AND payload_json IS NOT NULL ORDER BY row LIMIT ?2",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![after as i64, limit as i64], |r| {
+                Ok(DeliveryRow {
+                    row: r.get::<_, i64>(0)? as u64,
+                    state: r.get(1)?,
+                    payload_json: r.get(2)?,
+                    contact_id: r.get(3)?,
+                    attempts: r.get::<_, i64>(4)? as u32,
+                    note_ids_json: r.get(5)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Marks rows `in_doubt` (and counts the attempt) before their requests are sent, so a crash
+    /// at any later instant leaves them to be resolved on resume.
+    pub fn mark_in_doubt(&mut self, rows: &[u64], now: &str) -> Result<(), LedgerError> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
+        {
+            let mut update = tx
+                .prepare_cached(
+                    "UPDATE rows SET state = 'in_doubt', attempts = attempts + 1, \
+                     updated_at = ?2 WHERE row = ?1",
+                )
+                .map_err(|e| sql(&path, e))?;
+            for row in rows {
+                update
+                    .execute(params![*row as i64, now])
+                    .map_err(|e| sql(&path, e))?;
+            }
+        }
+        tx.commit().map_err(|e| sql(&path, e))
+    }
+
+    /// Writes a batch of results in one transaction.
+    pub fn record_delivery(
+        &mut self,
+        results: &[DeliveryResult],
+        now: &str,
+    ) -> Result<(), LedgerError> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
+        {
+            let mut update = tx
+                .prepare_cached(
+                    "UPDATE rows SET state = ?2, contact_id = COALESCE(?3, contact_id), \
+                     created = COALESCE(?4, created), \
+                     tags_before_json = COALESCE(?5, tags_before_json), \
+                     tags_added_json = COALESCE(?6, tags_added_json), \
+                     note_ids_json = COALESCE(?7, note_ids_json), last_status = ?8, \
+                     stage = ?9, code = ?10, field = ?11, message = ?12, last_error = ?12, \
+                     updated_at = ?13 WHERE row = ?1",
+                )
+                .map_err(|e| sql(&path, e))?;
+            let mut clear_warnings = tx
+                .prepare_cached("DELETE FROM delivery_warnings WHERE row = ?1")
+                .map_err(|e| sql(&path, e))?;
+            let mut warn = tx
+                .prepare_cached(
+                    "INSERT INTO delivery_warnings (row, field, code, message) \
+                     VALUES (?1, ?2, ?3, ?4)",
+                )
+                .map_err(|e| sql(&path, e))?;
+            for r in results {
+                let json = |v: &Option<Vec<String>>| {
+                    v.as_ref()
+                        .map(|tags| serde_json::to_string(tags).unwrap_or_default())
+                };
+                let notes = (!r.note_ids.is_empty())
+                    .then(|| serde_json::to_string(&r.note_ids).unwrap_or_default());
+                let (stage, code, field, message) = match &r.error {
+                    Some((code, field, message)) => (
+                        Some("deliver"),
+                        Some(code.as_str()),
+                        Some(field.as_str()),
+                        Some(message.as_str()),
+                    ),
+                    None => (None, None, None, None),
+                };
+                update
+                    .execute(params![
+                        r.row as i64,
+                        r.state,
+                        r.contact_id,
+                        r.created,
+                        json(&r.tags_before),
+                        json(&r.tags_added),
+                        notes,
+                        r.last_status,
+                        stage,
+                        code,
+                        field,
+                        message,
+                        now,
+                    ])
+                    .map_err(|e| sql(&path, e))?;
+                clear_warnings
+                    .execute(params![r.row as i64])
+                    .map_err(|e| sql(&path, e))?;
+                for (field, code, message) in &r.warnings {
+                    warn.execute(params![r.row as i64, field, code, message])
+                        .map_err(|e| sql(&path, e))?;
+                }
+            }
+        }
+        tx.commit().map_err(|e| sql(&path, e))
+    }
+
+    /// Every delivered row with its contact id, in row order: (row, state, contact id).
+    pub fn delivered(&self) -> Result<Vec<(u64, String, Option<String>)>, LedgerError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT row, state, contact_id FROM rows \
+                 WHERE state IN ('created', 'updated', 'unchanged') ORDER BY row",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((r.get::<_, i64>(0)? as u64, r.get(1)?, r.get(2)?))
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Delivery warnings per code: (code, count).
+    pub fn warning_counts(&self) -> Result<Vec<(String, u64)>, LedgerError> {
+        self.prepare_delivery()?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT code, COUNT(*) FROM delivery_warnings GROUP BY code ORDER BY code")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+}
