@@ -88,7 +88,11 @@ fn fix(name: &str, doc: &mut Value) {
                 "additionalProperties": false
             }));
             for dto in ["CreateContactDto", "UpdateContactDto", "UpsertContactDto"] {
-                patch(doc, &format!("/components/schemas/{dto}/properties/dateOfBirth"), json!({"type": "string", "nullable": true}));
+                // 5f8673c's upsert DTO has no dateOfBirth at all.
+                let p = format!("/components/schemas/{dto}/properties/dateOfBirth");
+                if doc.pointer(&p).is_some() {
+                    patch(doc, &p, json!({"type": "string", "nullable": true}));
+                }
             }
             for f in ["NumericField", "MonetoryField"] {
                 patch(doc, &format!("/components/schemas/{f}/properties/field_value"), json!({"type": ["number", "string"]}));
