@@ -32,7 +32,11 @@ use jsonschema::{Retrieve, Uri, Validator};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::collections::BTreeSet;
+use std::sync::{Mutex, OnceLock};
+
+/// Every `(method, route template, status)` whose body has been checked in this test binary.
+pub static CHECKED: Mutex<BTreeSet<(String, String, u16)>> = Mutex::new(BTreeSet::new());
 
 /// The folder holding the OpenAPI copies.
 pub fn openapi_dir() -> PathBuf {
@@ -306,6 +310,7 @@ impl Spec {
     /// Checks a response body against the schema for its status (or the fallbacks above).
     pub fn check_response(&self, method: &str, path: &str, status: u16, body: &Value) -> Result<(), String> {
         let op = self.find(method, path).ok_or_else(|| format!("{method} {path} is not a spec route"))?;
+        CHECKED.lock().unwrap_or_else(|e| e.into_inner()).insert((op.method.clone(), op.template.clone(), status));
         let v = match (status, op.responses.get(&status)) {
             (422, _) => &self.unprocessable,
             (_, Some(v)) => v,
