@@ -18,7 +18,8 @@ impl Drop for Running {
 /// One HTTP/1.1 request over a plain socket (the root package has no HTTP client dependency).
 fn request(addr: &str, head: &str, body: &str) -> String {
     let mut s = TcpStream::connect(addr).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+    s.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
     let msg = format!("{head}\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
     s.write_all(msg.as_bytes()).expect("write");
     let mut out = String::new();
@@ -29,7 +30,17 @@ fn request(addr: &str, head: &str, body: &str) -> String {
 #[test]
 fn first_line_names_base_url_token_and_location_and_the_sandbox_answers() {
     let child = Command::new(env!("CARGO_BIN_EXE_ghl-bulk"))
-        .args(["sandbox", "--listen", "127.0.0.1:0", "--token", "cli-token", "--generate", "25", "--limit", "5/10s"])
+        .args([
+            "sandbox",
+            "--listen",
+            "127.0.0.1:0",
+            "--token",
+            "cli-token",
+            "--generate",
+            "25",
+            "--limit",
+            "5/10s",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -37,7 +48,9 @@ fn first_line_names_base_url_token_and_location_and_the_sandbox_answers() {
     let mut child = Running(child);
     let stdout = child.0.stdout.take().expect("stdout");
     let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("first line");
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("first line");
     let first: serde_like::Map = serde_like::parse(&line);
     assert_eq!(first.get("token"), Some("cli-token"));
     assert_eq!(first.get("location_id"), Some("SandboxLocation00001"));
@@ -45,13 +58,24 @@ fn first_line_names_base_url_token_and_location_and_the_sandbox_answers() {
     let addr = base.strip_prefix("http://").expect("http base url");
 
     let body = r#"{"locationId":"SandboxLocation00001","pageLimit":10}"#;
-    let resp = request(addr, "POST /contacts/search HTTP/1.1\r\nAuthorization: Bearer cli-token\r\nVersion: 2021-07-28", body);
+    let resp = request(
+        addr,
+        "POST /contacts/search HTTP/1.1\r\nAuthorization: Bearer cli-token\r\nVersion: 2021-07-28",
+        body,
+    );
     assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
     assert!(resp.contains("\"total\":25"), "{resp}");
-    assert!(resp.to_ascii_lowercase().contains("x-ratelimit-remaining: 4"), "{resp}");
+    assert!(
+        resp.to_ascii_lowercase()
+            .contains("x-ratelimit-remaining: 4"),
+        "{resp}"
+    );
 
     let resp = request(addr, "GET /_sandbox/stats HTTP/1.1", "");
-    assert!(resp.contains("\"total_requests\":1") && resp.contains("\"max\":5"), "{resp}");
+    assert!(
+        resp.contains("\"total_requests\":1") && resp.contains("\"max\":5"),
+        "{resp}"
+    );
 }
 
 /// The first line is flat JSON of strings; reading it needs no JSON crate in the root package.
@@ -60,7 +84,10 @@ mod serde_like {
 
     impl Map {
         pub fn get(&self, k: &str) -> Option<&str> {
-            self.0.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str())
+            self.0
+                .iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.as_str())
         }
     }
 
@@ -70,7 +97,10 @@ mod serde_like {
             .split("\",\"")
             .filter_map(|pair| {
                 let (k, v) = pair.split_once("\":\"")?;
-                Some((k.trim_matches('"').to_string(), v.trim_matches('"').to_string()))
+                Some((
+                    k.trim_matches('"').to_string(),
+                    v.trim_matches('"').to_string(),
+                ))
             })
             .collect())
     }

@@ -40,18 +40,29 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let (base, _sandbox) = match &args.base_url {
         Some(url) => {
-            let host = url.trim_start_matches("http://").split([':', '/']).next().unwrap_or_default();
+            let host = url
+                .trim_start_matches("http://")
+                .split([':', '/'])
+                .next()
+                .unwrap_or_default();
             if host != "127.0.0.1" && host != "localhost" {
                 return Err("only loopback targets are allowed".into());
             }
             (url.trim_end_matches('/').to_string(), None)
         }
         None => {
-            let h = spawn(Config { rate_limit: RateLimitConfig::off(), ..Config::default() }).await?;
+            let h = spawn(Config {
+                rate_limit: RateLimitConfig::off(),
+                ..Config::default()
+            })
+            .await?;
             (h.base_url(), Some(h))
         }
     };
-    let client = reqwest::Client::builder().pool_max_idle_per_host(args.concurrency).timeout(Duration::from_secs(10)).build()?;
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.concurrency)
+        .timeout(Duration::from_secs(10))
+        .build()?;
     let next = Arc::new(AtomicUsize::new(0));
     let deadline = Instant::now() + Duration::from_secs(args.max_seconds);
     let started = Instant::now();
@@ -68,7 +79,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 if i >= count || Instant::now() > deadline {
                     break;
                 }
-                let n = if i > 0 && rng.f64() < repeat { rng.usize(..i) } else { i };
+                let n = if i > 0 && rng.f64() < repeat {
+                    rng.usize(..i)
+                } else {
+                    i
+                };
                 let body = json!({
                     "locationId": DEFAULT_LOCATION_ID,
                     "firstName": "Load", "lastName": format!("Test{n}"),
@@ -104,7 +119,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let elapsed = started.elapsed();
     lat.sort();
-    let pct = |p: f64| lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1))).copied().unwrap_or_default();
+    let pct = |p: f64| {
+        lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
     println!(
         "{{\"requests\":{},\"errors\":{errors},\"seconds\":{:.2},\"per_second\":{:.0},\"p50_ms\":{:.2},\"p99_ms\":{:.2},\"concurrency\":{}}}",
         lat.len(),

@@ -92,14 +92,18 @@ fn parse_daily(s: &str) -> Result<Option<u64>, String> {
     if s == "off" {
         return Ok(None);
     }
-    s.parse::<u64>().map(Some).map_err(|_| format!("invalid daily limit {s:?}: expected a number or `off`"))
+    s.parse::<u64>()
+        .map(Some)
+        .map_err(|_| format!("invalid daily limit {s:?}: expected a number or `off`"))
 }
 
 fn parse_match_field(s: &str) -> Result<MatchField, String> {
     match s {
         "email" => Ok(MatchField::Email),
         "phone" => Ok(MatchField::Phone),
-        _ => Err(format!("invalid match field {s:?}: expected email or phone")),
+        _ => Err(format!(
+            "invalid match field {s:?}: expected email or phone"
+        )),
     }
 }
 
@@ -109,13 +113,20 @@ impl SandboxArgs {
         let mut location = LocationConfig::new(&self.location);
         location.allow_duplicate_contact = self.allow_duplicates;
         location.match_order = self.match_order.clone();
-        location.country = crate::normalise::country(&self.country).ok_or_else(|| crate::Error::Config(format!("unknown country code {}", self.country)))?;
+        location.country = crate::normalise::country(&self.country).ok_or_else(|| {
+            crate::Error::Config(format!("unknown country code {}", self.country))
+        })?;
         let mut cfg = Config {
             listen: self.listen,
             seed: self.seed,
             locations: vec![location],
             tokens: vec![TokenConfig::new(&self.token, &self.location)],
-            rate_limit: config::RateLimitConfig { burst: self.limit.0, daily: self.daily.0, window: self.window, retry_after: self.retry_after },
+            rate_limit: config::RateLimitConfig {
+                burst: self.limit.0,
+                daily: self.daily.0,
+                window: self.window,
+                retry_after: self.retry_after,
+            },
             faults: config::FaultConfig {
                 latency: self.latency.0,
                 fault_rate: self.fault_rate,
@@ -185,17 +196,47 @@ mod tests {
 
     #[test]
     fn flags_become_a_config() {
-        let w = Wrap::try_parse_from(["x", "--limit", "20/500ms", "--daily", "off", "--window", "sliding", "--latency", "50ms..300ms",
-            "--fault-rate", "0.1", "--match-order", "phone,email", "--allow-duplicates", "--country", "gb"]).unwrap();
+        let w = Wrap::try_parse_from([
+            "x",
+            "--limit",
+            "20/500ms",
+            "--daily",
+            "off",
+            "--window",
+            "sliding",
+            "--latency",
+            "50ms..300ms",
+            "--fault-rate",
+            "0.1",
+            "--match-order",
+            "phone,email",
+            "--allow-duplicates",
+            "--country",
+            "gb",
+        ])
+        .unwrap();
         let c = w.args.to_config().unwrap();
-        assert_eq!(c.rate_limit.burst, Some((20, std::time::Duration::from_millis(500))));
+        assert_eq!(
+            c.rate_limit.burst,
+            Some((20, std::time::Duration::from_millis(500)))
+        );
         assert_eq!(c.rate_limit.daily, None);
         assert_eq!(c.rate_limit.window, WindowMode::Sliding);
-        assert_eq!(c.faults.latency.map(|l| l.1), Some(std::time::Duration::from_millis(300)));
-        assert_eq!(c.locations[0].match_order, vec![MatchField::Phone, MatchField::Email]);
+        assert_eq!(
+            c.faults.latency.map(|l| l.1),
+            Some(std::time::Duration::from_millis(300))
+        );
+        assert_eq!(
+            c.locations[0].match_order,
+            vec![MatchField::Phone, MatchField::Email]
+        );
         assert!(c.locations[0].allow_duplicate_contact);
         assert_eq!(c.locations[0].country, "GB");
-        let d = Wrap::try_parse_from(["x"]).unwrap().args.to_config().unwrap();
+        let d = Wrap::try_parse_from(["x"])
+            .unwrap()
+            .args
+            .to_config()
+            .unwrap();
         assert_eq!(d.rate_limit, config::RateLimitConfig::default());
         assert!(Wrap::try_parse_from(["x", "--limit", "100"]).is_err());
         assert!(Wrap::try_parse_from(["x", "--fault-rate", "2"]).is_err());

@@ -121,7 +121,11 @@ impl Default for Config {
             // 2021-07-28 is the only value in the spec's enum; a live probe also saw 2021-04-15
             // and 2023-02-21 accepted (ghl-api.md §1.1). `v3` is refused on purpose: it selects
             // a different response dialect that the sandbox does not speak.
-            accepted_versions: vec!["2021-07-28".into(), "2021-04-15".into(), "2023-02-21".into()],
+            accepted_versions: vec![
+                "2021-07-28".into(),
+                "2021-04-15".into(),
+                "2023-02-21".into(),
+            ],
             data_file: None,
             flush_interval: Duration::from_secs(1),
             generate: 0,
@@ -279,7 +283,14 @@ fn default_model() -> String {
     "contact".into()
 }
 
-fn field(id: &str, name: &str, key: &str, data_type: &str, options: &[&str], pos: u32) -> CustomFieldDef {
+fn field(
+    id: &str,
+    name: &str,
+    key: &str,
+    data_type: &str,
+    options: &[&str],
+    pos: u32,
+) -> CustomFieldDef {
     CustomFieldDef {
         id: id.into(),
         name: name.into(),
@@ -295,10 +306,38 @@ fn field(id: &str, name: &str, key: &str, data_type: &str, options: &[&str], pos
 /// The four custom fields every default location has (fixed ids so tests can name them).
 pub fn default_custom_fields() -> Vec<CustomFieldDef> {
     vec![
-        field("CfLeadScore000000001", "Lead Score", "contact.lead_score", "NUMERICAL", &[], 0),
-        field("CfColour000000000002", "Favourite Colour", "contact.favourite_colour", "SINGLE_OPTIONS", &["Red", "Green", "Blue"], 1),
-        field("CfInterests000000003", "Interests", "contact.interests", "MULTIPLE_OPTIONS", &["Golf", "Tennis", "Chess", "Cooking"], 2),
-        field("CfMemo00000000000004", "Memo", "contact.memo", "TEXT", &[], 3),
+        field(
+            "CfLeadScore000000001",
+            "Lead Score",
+            "contact.lead_score",
+            "NUMERICAL",
+            &[],
+            0,
+        ),
+        field(
+            "CfColour000000000002",
+            "Favourite Colour",
+            "contact.favourite_colour",
+            "SINGLE_OPTIONS",
+            &["Red", "Green", "Blue"],
+            1,
+        ),
+        field(
+            "CfInterests000000003",
+            "Interests",
+            "contact.interests",
+            "MULTIPLE_OPTIONS",
+            &["Golf", "Tennis", "Chess", "Cooking"],
+            2,
+        ),
+        field(
+            "CfMemo00000000000004",
+            "Memo",
+            "contact.memo",
+            "TEXT",
+            &[],
+            3,
+        ),
     ]
 }
 
@@ -412,7 +451,11 @@ impl Default for RateLimitConfig {
 impl RateLimitConfig {
     /// No limits at all (benchmarks).
     pub fn off() -> Self {
-        RateLimitConfig { burst: None, daily: None, ..RateLimitConfig::default() }
+        RateLimitConfig {
+            burst: None,
+            daily: None,
+            ..RateLimitConfig::default()
+        }
     }
 }
 
@@ -453,15 +496,23 @@ pub struct Fixture {
 impl Fixture {
     /// Reads a fixture file.
     pub fn load(path: &Path) -> Result<Fixture, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::FixtureRead { path: path.into(), source })?;
-        serde_json::from_str(&text)
-            .map_err(|source| ConfigError::FixtureParse { path: path.into(), source })
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::FixtureRead {
+            path: path.into(),
+            source,
+        })?;
+        serde_json::from_str(&text).map_err(|source| ConfigError::FixtureParse {
+            path: path.into(),
+            source,
+        })
     }
 }
 
 fn bad(what: &'static str, value: &str, reason: &str) -> ConfigError {
-    ConfigError::Value { what, value: value.into(), reason: reason.into() }
+    ConfigError::Value {
+        what,
+        value: value.into(),
+        reason: reason.into(),
+    }
 }
 
 /// Parses `250ms`, `10s`, `2m`, `1h` or `0`.
@@ -470,9 +521,13 @@ pub fn parse_duration(s: &str) -> Result<Duration, ConfigError> {
     if t == "0" {
         return Ok(Duration::ZERO);
     }
-    let split = t.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(t.len());
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let n: f64 = num.parse().map_err(|_| bad("duration", s, "expected a number and a unit (ms, s, m, h)"))?;
+    let n: f64 = num
+        .parse()
+        .map_err(|_| bad("duration", s, "expected a number and a unit (ms, s, m, h)"))?;
     let secs = match unit {
         "ms" => n / 1000.0,
         "s" => n,
@@ -488,8 +543,12 @@ pub fn parse_limit(s: &str) -> Result<Option<(u32, Duration)>, ConfigError> {
     if s == "off" {
         return Ok(None);
     }
-    let (max, interval) = s.split_once('/').ok_or_else(|| bad("limit", s, "expected MAX/INTERVAL, e.g. 100/10s"))?;
-    let max: u32 = max.parse().map_err(|_| bad("limit", s, "MAX must be a positive integer"))?;
+    let (max, interval) = s
+        .split_once('/')
+        .ok_or_else(|| bad("limit", s, "expected MAX/INTERVAL, e.g. 100/10s"))?;
+    let max: u32 = max
+        .parse()
+        .map_err(|_| bad("limit", s, "MAX must be a positive integer"))?;
     let interval = parse_duration(interval)?;
     if max == 0 || interval.is_zero() {
         return Err(bad("limit", s, "MAX and INTERVAL must be positive"));
@@ -517,7 +576,9 @@ pub fn parse_latency(s: &str) -> Result<Option<(Duration, Duration)>, ConfigErro
 
 /// Parses a share between 0 and 1.
 pub fn parse_rate(s: &str) -> Result<f64, ConfigError> {
-    let v: f64 = s.parse().map_err(|_| bad("rate", s, "expected a number between 0 and 1"))?;
+    let v: f64 = s
+        .parse()
+        .map_err(|_| bad("rate", s, "expected a number between 0 and 1"))?;
     if !(0.0..=1.0).contains(&v) {
         return Err(bad("rate", s, "must be between 0 and 1"));
     }
@@ -530,8 +591,14 @@ mod tests {
 
     #[test]
     fn parses_limits_and_latency() {
-        assert_eq!(parse_limit("100/10s").unwrap(), Some((100, Duration::from_secs(10))));
-        assert_eq!(parse_limit("20/500ms").unwrap(), Some((20, Duration::from_millis(500))));
+        assert_eq!(
+            parse_limit("100/10s").unwrap(),
+            Some((100, Duration::from_secs(10)))
+        );
+        assert_eq!(
+            parse_limit("20/500ms").unwrap(),
+            Some((20, Duration::from_millis(500)))
+        );
         assert_eq!(parse_limit("off").unwrap(), None);
         assert!(parse_limit("0/1s").is_err());
         assert!(parse_limit("100").is_err());

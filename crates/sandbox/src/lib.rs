@@ -26,8 +26,8 @@ mod faults;
 mod generate;
 mod normalise;
 mod ops;
-mod query;
 mod persist;
+mod query;
 mod ratelimit;
 mod routes;
 mod server;
@@ -35,9 +35,10 @@ mod stats;
 mod store;
 
 pub use config::{
-    Config, ConfigError, CustomFieldDef, FaultConfig, Fixture, LocationConfig, MatchField, OAuthClientConfig,
-    RateLimitConfig, RefreshTokenConfig, Secret, TokenConfig, WindowMode, ALL_SCOPES, DEFAULT_CLIENT_ID,
-    DEFAULT_CLIENT_SECRET, DEFAULT_LOCATION_ID, DEFAULT_REFRESH_TOKEN, DEFAULT_TOKEN,
+    Config, ConfigError, CustomFieldDef, FaultConfig, Fixture, LocationConfig, MatchField,
+    OAuthClientConfig, RateLimitConfig, RefreshTokenConfig, Secret, TokenConfig, WindowMode,
+    ALL_SCOPES, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_LOCATION_ID,
+    DEFAULT_REFRESH_TOKEN, DEFAULT_TOKEN,
 };
 pub use server::{spawn, Handle};
 pub use stats::{FaultCounts, LimitInfo, Stats};

@@ -11,10 +11,21 @@ use std::time::{Duration, Instant};
 async fn data_file_keeps_contacts_notes_and_indexes_across_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("sandbox.json");
-    let cfg = || Config { data_file: Some(data.clone()), flush_interval: Duration::from_millis(100), ..unlimited() };
+    let cfg = || Config {
+        data_file: Some(data.clone()),
+        flush_interval: Duration::from_millis(100),
+        ..unlimited()
+    };
     let (h, api) = start(cfg()).await;
-    let (_, id) = api.upsert(json!({"email": "keep@x.io", "tags": ["Kept"]})).await;
-    api.call("POST", &format!("/contacts/{id}/notes"), Some(json!({"body": "note"}))).await;
+    let (_, id) = api
+        .upsert(json!({"email": "keep@x.io", "tags": ["Kept"]}))
+        .await;
+    api.call(
+        "POST",
+        &format!("/contacts/{id}/notes"),
+        Some(json!({"body": "note"})),
+    )
+    .await;
     h.shutdown().await.unwrap();
     assert!(data.exists());
 
@@ -23,7 +34,9 @@ async fn data_file_keeps_contacts_notes_and_indexes_across_a_restart() {
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0]["id"], id.as_str());
     assert_eq!(stored[0]["tags"], json!(["kept"]));
-    let r = api.call("GET", &format!("/contacts/{id}/notes"), None).await;
+    let r = api
+        .call("GET", &format!("/contacts/{id}/notes"), None)
+        .await;
     assert_eq!(r.body["notes"].as_array().unwrap().len(), 1);
     // Indexes are rebuilt: an upsert of the same email updates instead of creating.
     let (new, again) = api.upsert(json!({"email": "KEEP@x.io"})).await;
@@ -34,7 +47,13 @@ async fn data_file_keeps_contacts_notes_and_indexes_across_a_restart() {
     assert_ne!(other, id);
     tokio::time::sleep(Duration::from_millis(400)).await;
     let saved: serde_json::Value = serde_json::from_slice(&std::fs::read(&data).unwrap()).unwrap();
-    assert_eq!(saved["locations"]["SandboxLocation00001"]["contacts"].as_object().unwrap().len(), 2);
+    assert_eq!(
+        saved["locations"]["SandboxLocation00001"]["contacts"]
+            .as_object()
+            .unwrap()
+            .len(),
+        2
+    );
     drop(h);
 }
 
@@ -59,13 +78,24 @@ async fn fixture_file_preloads_locations_tokens_fields_and_contacts() {
     let mut cfg = unlimited();
     cfg.apply_fixture(Fixture::load(&path).unwrap());
     let (h, api) = start(cfg).await;
-    let api = common::Api { location: "FixtureLocation00001".into(), ..api.with_token("fixture-token") };
+    let api = common::Api {
+        location: "FixtureLocation00001".into(),
+        ..api.with_token("fixture-token")
+    };
     let stored = h.contacts(Some("FixtureLocation00001"));
     assert_eq!(stored.len(), 2);
     assert_eq!(stored[0]["id"], "FixtureContact000002");
-    assert_eq!(stored[1]["phone"], "+447700900001", "national numbers read with the location's country");
-    assert_eq!(stored[1]["customFields"], json!([{"id": "CfFixture00000000001", "value": "Gold"}]));
-    let (new, _) = api.upsert(json!({"phone": "+447700900001", "email": "new@x.io"})).await;
+    assert_eq!(
+        stored[1]["phone"], "+447700900001",
+        "national numbers read with the location's country"
+    );
+    assert_eq!(
+        stored[1]["customFields"],
+        json!([{"id": "CfFixture00000000001", "value": "Gold"}])
+    );
+    let (new, _) = api
+        .upsert(json!({"phone": "+447700900001", "email": "new@x.io"}))
+        .await;
     assert!(!new, "phone is the only match field here");
     assert!(Fixture::load(&dir.path().join("missing.json")).is_err());
     std::fs::write(&path, b"{\"locations\": [{\"id\": 1}]}").unwrap();
@@ -75,12 +105,21 @@ async fn fixture_file_preloads_locations_tokens_fields_and_contacts() {
 #[tokio::test]
 async fn generate_100k_contacts_quickly() {
     let t = Instant::now();
-    let (h, _api) = start(Config { generate: 100_000, ..unlimited() }).await;
+    let (h, _api) = start(Config {
+        generate: 100_000,
+        ..unlimited()
+    })
+    .await;
     let took = t.elapsed();
     assert_eq!(h.stats().contacts, 100_000);
     assert!(took < Duration::from_secs(10), "generation took {took:?}");
     let sample = h.contacts(None);
-    assert!(sample.iter().take(1000).all(|c| c["id"].as_str().unwrap().len() == 20));
-    assert!(sample.iter().any(|c| c["customFields"].as_array().is_some_and(|a| !a.is_empty())));
+    assert!(sample
+        .iter()
+        .take(1000)
+        .all(|c| c["id"].as_str().unwrap().len() == 20));
+    assert!(sample
+        .iter()
+        .any(|c| c["customFields"].as_array().is_some_and(|a| !a.is_empty())));
     assert!(sample.iter().any(|c| c["country"] == "GB"));
 }

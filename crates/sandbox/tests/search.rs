@@ -17,7 +17,12 @@ async fn search(api: &Api, body: Value) -> common::Reply {
 }
 
 fn ids(r: &common::Reply) -> Vec<String> {
-    r.body["contacts"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_string()).collect()
+    r.body["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_string())
+        .collect()
 }
 
 #[tokio::test]
@@ -25,10 +30,34 @@ async fn filters_sorts_and_validation() {
     let (h, api) = start(unlimited()).await;
     let loc = api.location.clone();
     for (email, first, tags, added, score) in [
-        ("ann@acme.io", "Ann", json!(["vip"]), "2021-01-10T00:00:00.000Z", 10),
-        ("bob@acme.io", "Bob", json!(["lead"]), "2022-06-01T00:00:00.000Z", 50),
-        ("cy@other.org", "Cy", json!(["lead", "vip"]), "2023-03-03T00:00:00.000Z", 90),
-        ("dee@other.org", "Dee", json!([]), "2024-12-24T00:00:00.000Z", 0),
+        (
+            "ann@acme.io",
+            "Ann",
+            json!(["vip"]),
+            "2021-01-10T00:00:00.000Z",
+            10,
+        ),
+        (
+            "bob@acme.io",
+            "Bob",
+            json!(["lead"]),
+            "2022-06-01T00:00:00.000Z",
+            50,
+        ),
+        (
+            "cy@other.org",
+            "Cy",
+            json!(["lead", "vip"]),
+            "2023-03-03T00:00:00.000Z",
+            90,
+        ),
+        (
+            "dee@other.org",
+            "Dee",
+            json!([]),
+            "2024-12-24T00:00:00.000Z",
+            0,
+        ),
     ] {
         let mut c = json!({"email": email, "firstName": first, "tags": tags, "dateAdded": added});
         if score > 0 {
@@ -39,8 +68,17 @@ async fn filters_sorts_and_validation() {
     let r = search(&api, json!({"pageLimit": 10})).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.body["total"], 4);
-    let names: Vec<&str> = r.body["contacts"].as_array().unwrap().iter().map(|c| c["firstName"].as_str().unwrap()).collect();
-    assert_eq!(names, ["Ann", "Bob", "Cy", "Dee"], "default order is dateAdded asc");
+    let names: Vec<&str> = r.body["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["firstName"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["Ann", "Bob", "Cy", "Dee"],
+        "default order is dateAdded asc"
+    );
     let first = &r.body["contacts"][0];
     assert_eq!(first["searchAfter"][0], 1_610_236_800_000_i64);
     assert_eq!(first["searchAfter"][1], first["id"]);
@@ -55,7 +93,10 @@ async fn filters_sorts_and_validation() {
     };
     assert_eq!(count(json!({"pageLimit": 5, "filters": [{"field": "email", "operator": "eq", "value": "BOB@acme.io"}]})).await, 1);
     assert_eq!(count(json!({"pageLimit": 5, "filters": [{"field": "tags", "operator": "eq", "value": "vip"}]})).await, 2);
-    assert_eq!(count(json!({"pageLimit": 5, "filters": [{"field": "tags", "operator": "exists"}]})).await, 3);
+    assert_eq!(
+        count(json!({"pageLimit": 5, "filters": [{"field": "tags", "operator": "exists"}]})).await,
+        3
+    );
     assert_eq!(count(json!({"pageLimit": 5, "filters": [{"field": "firstNameLowerCase", "operator": "contains", "value": "e"}]})).await, 1);
     assert_eq!(count(json!({"pageLimit": 5, "filters": [{"field": "dateAdded", "operator": "range", "value": {"gte": "2022-01-01T00:00:00.000Z", "lt": "2024-01-01"}}]})).await, 2);
     assert_eq!(count(json!({"pageLimit": 5, "filters": [{"field": "dateUpdated", "operator": "range", "value": {"gt": 1_700_000_000_000_i64}}]})).await, 1);
@@ -66,24 +107,50 @@ async fn filters_sorts_and_validation() {
     ]})).await, 2);
     assert_eq!(count(json!({"pageLimit": 5, "query": "acme"})).await, 2);
 
-    let r = search(&api, json!({"pageLimit": 2, "sort": [{"field": "firstNameLowerCase", "direction": "desc"}]})).await;
+    let r = search(
+        &api,
+        json!({"pageLimit": 2, "sort": [{"field": "firstNameLowerCase", "direction": "desc"}]}),
+    )
+    .await;
     assert_eq!(r.body["contacts"][0]["firstName"], "Dee");
     let next = r.body["contacts"][1]["searchAfter"].clone();
     let r2 = search(&api, json!({"pageLimit": 2, "sort": [{"field": "firstNameLowerCase", "direction": "desc"}], "searchAfter": next})).await;
-    let names: Vec<&str> = r2.body["contacts"].as_array().unwrap().iter().map(|c| c["firstName"].as_str().unwrap()).collect();
+    let names: Vec<&str> = r2.body["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["firstName"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["Bob", "Ann"]);
 
     for (body, status) in [
         (json!({"locationId": loc}), 422),
         (json!({"locationId": loc, "pageLimit": 501}), 422),
         (json!({"pageLimit": 10}), 422),
-        (json!({"locationId": loc, "pageLimit": 10, "sort": [{"field": "dateAdded", "direction": "asc"}, {"field": "email", "direction": "asc"}, {"field": "dnd", "direction": "asc"}]}), 422),
-        (json!({"locationId": loc, "pageLimit": 10, "filters": [{"field": "email", "operator": "contains", "value": "a"}]}), 422),
-        (json!({"locationId": loc, "pageLimit": 10, "filters": [{"field": "nope", "operator": "eq", "value": "a"}]}), 422),
-        (json!({"locationId": loc, "pageLimit": 10, "unknown": 1}), 422),
-        (json!({"locationId": "OtherLocation0000002", "pageLimit": 10}), 403),
+        (
+            json!({"locationId": loc, "pageLimit": 10, "sort": [{"field": "dateAdded", "direction": "asc"}, {"field": "email", "direction": "asc"}, {"field": "dnd", "direction": "asc"}]}),
+            422,
+        ),
+        (
+            json!({"locationId": loc, "pageLimit": 10, "filters": [{"field": "email", "operator": "contains", "value": "a"}]}),
+            422,
+        ),
+        (
+            json!({"locationId": loc, "pageLimit": 10, "filters": [{"field": "nope", "operator": "eq", "value": "a"}]}),
+            422,
+        ),
+        (
+            json!({"locationId": loc, "pageLimit": 10, "unknown": 1}),
+            422,
+        ),
+        (
+            json!({"locationId": "OtherLocation0000002", "pageLimit": 10}),
+            403,
+        ),
     ] {
-        let r = api.raw("POST", "/contacts/search", Some(body.clone()), &[]).await;
+        let r = api
+            .raw("POST", "/contacts/search", Some(body.clone()), &[])
+            .await;
         assert_eq!(r.status, status, "{body} → {}", r.body);
     }
 }
@@ -99,7 +166,11 @@ async fn page_paging_stops_at_10000_and_search_after_walks_everything() {
     assert_eq!(r.body["total"], 10_600);
     let r = search(&api, json!({"pageLimit": 500, "page": 21})).await;
     assert_eq!(r.status, 400);
-    assert!(r.body["message"].as_str().unwrap().contains("searchAfter"), "{}", r.body);
+    assert!(
+        r.body["message"].as_str().unwrap().contains("searchAfter"),
+        "{}",
+        r.body
+    );
     let r = search(&api, json!({"pageLimit": 100, "page": 101})).await;
     assert_eq!(r.status, 400);
 

@@ -39,7 +39,10 @@ pub struct Api {
 pub async fn start(config: Config) -> (Handle, Api) {
     let handle = spawn(config).await.expect("sandbox starts");
     let api = Api {
-        client: reqwest::Client::builder().timeout(Duration::from_secs(20)).build().expect("client"),
+        client: reqwest::Client::builder()
+            .timeout(Duration::from_secs(20))
+            .build()
+            .expect("client"),
         base: handle.base_url(),
         token: DEFAULT_TOKEN.into(),
         location: DEFAULT_LOCATION_ID.into(),
@@ -49,13 +52,19 @@ pub async fn start(config: Config) -> (Handle, Api) {
 
 /// A bare sandbox with limits off (tests that are not about limits should not trip them).
 pub fn unlimited() -> Config {
-    Config { rate_limit: ghl_sandbox::RateLimitConfig::off(), ..Config::default() }
+    Config {
+        rate_limit: ghl_sandbox::RateLimitConfig::off(),
+        ..Config::default()
+    }
 }
 
 impl Api {
     /// The same client with another token.
     pub fn with_token(&self, token: &str) -> Api {
-        Api { token: token.into(), ..self.clone() }
+        Api {
+            token: token.into(),
+            ..self.clone()
+        }
     }
 
     /// Sends a spec-valid request (checked) and checks the answer.
@@ -69,8 +78,17 @@ impl Api {
     }
 
     /// Sends any body (deliberately invalid ones included) with extra headers; checks the answer.
-    pub async fn raw(&self, method: &str, path: &str, body: Option<Value>, headers: &[(&str, &str)]) -> Reply {
-        let r = self.send(method, path, body, headers).await.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+    pub async fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let r = self
+            .send(method, path, body, headers)
+            .await
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
         if let Err(e) = spec::Spec::get().check_response(method, path, r.status, &r.body) {
             panic!("{e}");
         }
@@ -78,10 +96,22 @@ impl Api {
     }
 
     /// Sends without any check; transport errors are returned.
-    pub async fn send(&self, method: &str, path: &str, body: Option<Value>, headers: &[(&str, &str)]) -> Result<Reply, reqwest::Error> {
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Result<Reply, reqwest::Error> {
         let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-        let mut rb = self.client.request(m, format!("{}{path}", self.base)).bearer_auth(&self.token);
-        if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("version")) {
+        let mut rb = self
+            .client
+            .request(m, format!("{}{path}", self.base))
+            .bearer_auth(&self.token);
+        if !headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("version"))
+        {
             rb = rb.header("Version", "2021-07-28");
         }
         for (k, v) in headers {
@@ -96,8 +126,16 @@ impl Api {
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let bytes = resp.bytes().await?;
-        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::Null) };
-        Ok(Reply { status, headers, body })
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+        };
+        Ok(Reply {
+            status,
+            headers,
+            body,
+        })
     }
 
     /// Upserts a contact and returns its id.
@@ -108,18 +146,34 @@ impl Api {
         }
         let r = self.call("POST", "/contacts/upsert", Some(body)).await;
         assert_eq!(r.status, 200, "{}", r.body);
-        (r.body["new"].as_bool().unwrap_or_default(), r.body["contact"]["id"].as_str().unwrap_or_default().to_string())
+        (
+            r.body["new"].as_bool().unwrap_or_default(),
+            r.body["contact"]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        )
     }
 
     /// `/_sandbox/contacts` of the default location.
     pub async fn stored(&self) -> Vec<Value> {
-        let r = self.client.get(format!("{}/_sandbox/contacts", self.base)).send().await.expect("admin");
+        let r = self
+            .client
+            .get(format!("{}/_sandbox/contacts", self.base))
+            .send()
+            .await
+            .expect("admin");
         r.json().await.expect("json")
     }
 
     /// `/_sandbox/stats`.
     pub async fn stats(&self) -> ghl_sandbox::Stats {
-        let r = self.client.get(format!("{}/_sandbox/stats", self.base)).send().await.expect("admin");
+        let r = self
+            .client
+            .get(format!("{}/_sandbox/stats", self.base))
+            .send()
+            .await
+            .expect("admin");
         r.json().await.expect("json")
     }
 }

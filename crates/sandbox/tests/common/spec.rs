@@ -31,8 +31,8 @@
 use jsonschema::{Retrieve, Uri, Validator};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
 /// Every `(method, route template, status)` whose body has been checked in this test binary.
@@ -40,7 +40,10 @@ pub static CHECKED: Mutex<BTreeSet<(String, String, u16)>> = Mutex::new(BTreeSet
 
 /// The folder holding the OpenAPI copies.
 pub fn openapi_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/openapi").canonicalize().expect("tests/openapi exists")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/openapi")
+        .canonicalize()
+        .expect("tests/openapi exists")
 }
 
 fn file_uri(rel: &str) -> String {
@@ -56,7 +59,10 @@ fn convert(v: &mut Value) {
             }
             if m.remove("nullable") == Some(Value::Bool(true)) {
                 let inner = Value::Object(std::mem::take(m));
-                *m = json!({"anyOf": [inner, {"type": "null"}]}).as_object().cloned().unwrap_or_default();
+                *m = json!({"anyOf": [inner, {"type": "null"}]})
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default();
             }
         }
         Value::Array(a) => a.iter_mut().for_each(convert),
@@ -65,12 +71,15 @@ fn convert(v: &mut Value) {
 }
 
 fn patch(doc: &mut Value, pointer: &str, value: Value) {
-    *doc.pointer_mut(pointer).unwrap_or_else(|| panic!("spec has no {pointer}")) = value;
+    *doc.pointer_mut(pointer)
+        .unwrap_or_else(|| panic!("spec has no {pointer}")) = value;
 }
 
 fn close(doc: &mut Value, schema: &str) {
     let p = format!("/components/schemas/{schema}");
-    let s = doc.pointer_mut(&p).unwrap_or_else(|| panic!("spec has no {p}"));
+    let s = doc
+        .pointer_mut(&p)
+        .unwrap_or_else(|| panic!("spec has no {p}"));
     s["additionalProperties"] = json!(false);
 }
 
@@ -79,18 +88,22 @@ fn fix(name: &str, doc: &mut Value) {
     let any_value = json!({"type": ["string", "number", "array", "object", "boolean"]});
     match name {
         "apps/contacts.json" | "prev-5f8673c/contacts.json" => {
-            patch(doc, "/components/schemas/UpdateTagsResponseDTO/properties/responses/items", json!({
-                "type": "object",
-                "required": ["contactId", "message", "type"],
-                "properties": {
-                    "contactId": {"type": "string"}, "message": {"type": "string"},
-                    "type": {"enum": ["success", "error"]},
-                    "oldTags": {"type": "array", "items": {"type": "string"}},
-                    "tagsAdded": {"type": "array", "items": {"type": "string"}},
-                    "tagsRemoved": {"type": "array", "items": {"type": "string"}}
-                },
-                "additionalProperties": false
-            }));
+            patch(
+                doc,
+                "/components/schemas/UpdateTagsResponseDTO/properties/responses/items",
+                json!({
+                    "type": "object",
+                    "required": ["contactId", "message", "type"],
+                    "properties": {
+                        "contactId": {"type": "string"}, "message": {"type": "string"},
+                        "type": {"enum": ["success", "error"]},
+                        "oldTags": {"type": "array", "items": {"type": "string"}},
+                        "tagsAdded": {"type": "array", "items": {"type": "string"}},
+                        "tagsRemoved": {"type": "array", "items": {"type": "string"}}
+                    },
+                    "additionalProperties": false
+                }),
+            );
             for dto in ["CreateContactDto", "UpdateContactDto", "UpsertContactDto"] {
                 // 5f8673c's upsert DTO has no dateOfBirth at all.
                 let p = format!("/components/schemas/{dto}/properties/dateOfBirth");
@@ -99,16 +112,37 @@ fn fix(name: &str, doc: &mut Value) {
                 }
             }
             for f in ["NumericField", "MonetoryField"] {
-                patch(doc, &format!("/components/schemas/{f}/properties/field_value"), json!({"type": ["number", "string"]}));
+                patch(
+                    doc,
+                    &format!("/components/schemas/{f}/properties/field_value"),
+                    json!({"type": ["number", "string"]}),
+                );
             }
-            patch(doc, "/components/schemas/CustomFieldSchema/properties/value", any_value);
+            patch(
+                doc,
+                "/components/schemas/CustomFieldSchema/properties/value",
+                any_value,
+            );
             if name.starts_with("prev") {
-                patch(doc, "/components/schemas/Contact/properties/searchAfter/items", json!({"type": ["string", "number"]}));
+                patch(
+                    doc,
+                    "/components/schemas/Contact/properties/searchAfter/items",
+                    json!({"type": ["string", "number"]}),
+                );
             } else {
-                for s in ["GetContectByIdSchema", "GetNoteSchema", "TaskSchema", "CustomFieldSchema",
-                          "ContactsByIdSuccessfulResponseDto", "CreateContactsSuccessfulResponseDto",
-                          "UpsertContactsSuccessfulResponseDto", "UpdateContactsSuccessfulResponseDto",
-                          "DeleteContactsSuccessfulResponseDto", "UpdateTagsResponseDTO", "ContactsBulkUpateResponse"] {
+                for s in [
+                    "GetContectByIdSchema",
+                    "GetNoteSchema",
+                    "TaskSchema",
+                    "CustomFieldSchema",
+                    "ContactsByIdSuccessfulResponseDto",
+                    "CreateContactsSuccessfulResponseDto",
+                    "UpsertContactsSuccessfulResponseDto",
+                    "UpdateContactsSuccessfulResponseDto",
+                    "DeleteContactsSuccessfulResponseDto",
+                    "UpdateTagsResponseDTO",
+                    "ContactsBulkUpateResponse",
+                ] {
                     close(doc, s);
                 }
             }
@@ -122,7 +156,8 @@ fn fix(name: &str, doc: &mut Value) {
 
 fn load(rel: &str) -> Value {
     let path = openapi_dir().join(rel);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    let text =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     let mut doc: Value = serde_json::from_str(&text).expect("spec is JSON");
     fix(rel, &mut doc);
     doc
@@ -132,10 +167,15 @@ fn load(rel: &str) -> Value {
 struct LocalFiles;
 
 impl Retrieve for LocalFiles {
-    fn retrieve(&self, uri: &Uri<String>) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+    fn retrieve(
+        &self,
+        uri: &Uri<String>,
+    ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
         let s = uri.as_str();
         let root = format!("file://{}/", openapi_dir().display());
-        let rel = s.strip_prefix(&root).ok_or_else(|| format!("refusing to fetch {s}: only local spec files"))?;
+        let rel = s
+            .strip_prefix(&root)
+            .ok_or_else(|| format!("refusing to fetch {s}: only local spec files"))?;
         Ok(load(rel.split('#').next().unwrap_or(rel)))
     }
 }
@@ -148,7 +188,10 @@ fn validator(schema: Value) -> Validator {
 }
 
 fn absolute(schema: &Value, file: &str) -> Value {
-    let r = schema.get("$ref").and_then(Value::as_str).expect("spec schemas here are $refs");
+    let r = schema
+        .get("$ref")
+        .and_then(Value::as_str)
+        .expect("spec schemas here are $refs");
     let uri = if let Some(local) = r.strip_prefix('#') {
         format!("{}#{local}", file_uri(file))
     } else {
@@ -181,7 +224,11 @@ const SANDBOX_ROUTES: &[(&str, &str, &str)] = &[
     ("apps/contacts.json", "delete", "/contacts/{contactId}"),
     ("apps/contacts.json", "post", "/contacts/{contactId}/tags"),
     ("apps/contacts.json", "delete", "/contacts/{contactId}/tags"),
-    ("apps/contacts.json", "post", "/contacts/bulk/tags/update/{type}"),
+    (
+        "apps/contacts.json",
+        "post",
+        "/contacts/bulk/tags/update/{type}",
+    ),
     ("apps/contacts.json", "post", "/contacts/bulk/business"),
     ("apps/contacts.json", "post", "/contacts/search"),
     ("apps/contacts.json", "get", "/contacts/search/duplicate"),
@@ -189,7 +236,11 @@ const SANDBOX_ROUTES: &[(&str, &str, &str)] = &[
     ("apps/contacts.json", "post", "/contacts/{contactId}/notes"),
     ("apps/contacts.json", "get", "/contacts/{contactId}/tasks"),
     ("apps/contacts.json", "post", "/contacts/{contactId}/tasks"),
-    ("apps/locations.json", "get", "/locations/{locationId}/customFields"),
+    (
+        "apps/locations.json",
+        "get",
+        "/locations/{locationId}/customFields",
+    ),
     ("apps/oauth.json", "post", "/oauth/token"),
 ];
 
@@ -232,9 +283,17 @@ impl Spec {
         let mut ops = Vec::new();
         for (file, method, path) in SANDBOX_ROUTES {
             let doc = load(file);
-            let op = doc.pointer(&format!("/paths/{}/{method}", path.replace('~', "~0").replace('/', "~1")))
+            let op = doc
+                .pointer(&format!(
+                    "/paths/{}/{method}",
+                    path.replace('~', "~0").replace('/', "~1")
+                ))
                 .unwrap_or_else(|| panic!("{method} {path} not in {file}"));
-            let request = op.pointer("/requestBody/content").and_then(|c| c.as_object()).and_then(|c| c.values().next()).map(|c| c["schema"].clone());
+            let request = op
+                .pointer("/requestBody/content")
+                .and_then(|c| c.as_object())
+                .and_then(|c| c.values().next())
+                .map(|c| c["schema"].clone());
             let request = if *path == "/contacts/search" {
                 Some(validator(search_request_schema()))
             } else {
@@ -242,7 +301,9 @@ impl Spec {
             };
             let mut responses = BTreeMap::new();
             for (code, r) in op["responses"].as_object().into_iter().flatten() {
-                let Ok(code) = code.parse::<u16>() else { continue };
+                let Ok(code) = code.parse::<u16>() else {
+                    continue;
+                };
                 if let Some(s) = r.pointer("/content/application~1json/schema") {
                     responses.insert(code, validator(absolute(s, file)));
                 }
@@ -258,7 +319,12 @@ impl Spec {
                         {"type": "null"}]}}
                 })));
             }
-            ops.push(Operation { method: method.to_uppercase(), template: path.to_string(), request, responses });
+            ops.push(Operation {
+                method: method.to_uppercase(),
+                template: path.to_string(),
+                request,
+                responses,
+            });
         }
         let error_shape = validator(json!({
             "type": "object", "required": ["statusCode", "message"],
@@ -269,7 +335,11 @@ impl Spec {
             "properties": {"statusCode": {"const": 422}, "error": {"type": "string"},
                            "message": {"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]}}
         }));
-        Spec { ops, error_shape, unprocessable }
+        Spec {
+            ops,
+            error_shape,
+            unprocessable,
+        }
     }
 
     /// The operation serving `method path` (query string ignored); static segments win.
@@ -302,27 +372,47 @@ impl Spec {
 
     /// Checks a request body against the operation's request schema.
     pub fn check_request(&self, method: &str, path: &str, body: &Value) -> Result<(), String> {
-        let op = self.find(method, path).ok_or_else(|| format!("{method} {path} is not a spec route"))?;
+        let op = self
+            .find(method, path)
+            .ok_or_else(|| format!("{method} {path} is not a spec route"))?;
         let Some(v) = &op.request else { return Ok(()) };
-        errors(v, body).map_err(|e| format!("request {method} {path} breaks the spec: {e}\nbody: {body}"))
+        errors(v, body)
+            .map_err(|e| format!("request {method} {path} breaks the spec: {e}\nbody: {body}"))
     }
 
     /// Checks a response body against the schema for its status (or the fallbacks above).
-    pub fn check_response(&self, method: &str, path: &str, status: u16, body: &Value) -> Result<(), String> {
-        let op = self.find(method, path).ok_or_else(|| format!("{method} {path} is not a spec route"))?;
-        CHECKED.lock().unwrap_or_else(|e| e.into_inner()).insert((op.method.clone(), op.template.clone(), status));
+    pub fn check_response(
+        &self,
+        method: &str,
+        path: &str,
+        status: u16,
+        body: &Value,
+    ) -> Result<(), String> {
+        let op = self
+            .find(method, path)
+            .ok_or_else(|| format!("{method} {path} is not a spec route"))?;
+        CHECKED.lock().unwrap_or_else(|e| e.into_inner()).insert((
+            op.method.clone(),
+            op.template.clone(),
+            status,
+        ));
         let v = match (status, op.responses.get(&status)) {
             (422, _) => &self.unprocessable,
             (_, Some(v)) => v,
             (s, None) if s >= 400 => &self.error_shape,
             (s, None) => return Err(format!("{method} {path}: status {s} is not in the spec")),
         };
-        errors(v, body).map_err(|e| format!("response {status} of {method} {path} breaks the spec: {e}\nbody: {body}"))
+        errors(v, body).map_err(|e| {
+            format!("response {status} of {method} {path} breaks the spec: {e}\nbody: {body}")
+        })
     }
 }
 
 fn errors(v: &Validator, body: &Value) -> Result<(), String> {
-    let errs: Vec<String> = v.iter_errors(body).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    let errs: Vec<String> = v
+        .iter_errors(body)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
     if errs.is_empty() {
         Ok(())
     } else {
