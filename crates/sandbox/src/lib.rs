@@ -16,6 +16,7 @@
 //! # Ok(()) }
 //! ```
 
+mod accounts;
 pub mod cli;
 pub mod config;
 mod contact;
@@ -29,6 +30,7 @@ mod ops;
 mod persist;
 mod query;
 mod ratelimit;
+mod render;
 mod routes;
 mod server;
 mod stats;
