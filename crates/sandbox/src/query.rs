@@ -266,6 +266,18 @@ pub(crate) fn matches(f: &Filter, c: &Contact) -> bool {
             items.is_empty() || items.iter().any(|i| matches(i, c))
         }
         Filter::Group { any: false, items } => items.iter().all(|i| matches(i, c)),
+        // Ids are case-sensitive; every other text field compares lower-cased.
+        Filter::Cond {
+            field,
+            op: op @ (Op::Eq | Op::NotEq),
+            value,
+        } if field == "id" => {
+            let hit = match value {
+                Value::Array(a) => a.iter().any(|v| v.as_str() == Some(c.id.as_str())),
+                v => v.as_str() == Some(c.id.as_str()),
+            };
+            hit == (*op == Op::Eq)
+        }
         Filter::Cond { field, op, value } => {
             let got = read(c, field);
             let exists = !matches!(got, Field::None);

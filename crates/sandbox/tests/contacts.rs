@@ -660,3 +660,38 @@ async fn programmatic_setup_through_the_handle() {
         200
     );
 }
+
+#[tokio::test]
+async fn minted_access_tokens_expire_after_the_ttl() {
+    let mut cfg = unlimited();
+    cfg.access_token_ttl = std::time::Duration::from_millis(1500);
+    let (_h, api) = start(cfg).await;
+    let form = [
+        ("client_id", ghl_sandbox::DEFAULT_CLIENT_ID),
+        ("client_secret", ghl_sandbox::DEFAULT_CLIENT_SECRET),
+        ("grant_type", "refresh_token"),
+        ("refresh_token", ghl_sandbox::DEFAULT_REFRESH_TOKEN),
+    ];
+    let r = api
+        .client
+        .post(format!("{}/oauth/token", api.base))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["expires_in"], 1, "whole seconds");
+    let minted = api.with_token(body["access_token"].as_str().unwrap());
+    let path = "/contacts/AAAAAAAAAAAAAAAAAAAA";
+    assert_eq!(
+        minted.call("GET", path, None).await.status,
+        400,
+        "valid token, unknown contact"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
+    let r = minted.call("GET", path, None).await;
+    assert_eq!(
+        (r.status, r.body["message"].clone()),
+        (401, json!("Invalid JWT"))
+    );
+}

@@ -106,6 +106,16 @@ async fn filters_sorts_and_validation() {
         {"field": "email", "operator": "not_eq", "value": "cy@other.org"}
     ]})).await, 2);
     assert_eq!(count(json!({"pageLimit": 5, "query": "acme"})).await, 2);
+    let ann = first["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        count(
+            json!({"pageLimit": 5, "filters": [{"field": "id", "operator": "eq", "value": ann}]})
+        )
+        .await,
+        1
+    );
+    assert_eq!(count(json!({"pageLimit": 5, "filters": [{"field": "id", "operator": "eq", "value": ann.to_lowercase()}]})).await, u64::from(ann == ann.to_lowercase()));
+    assert_eq!(count(json!({"pageLimit": 5, "filters": [{"field": "id", "operator": "not_eq", "value": ann}]})).await, 3);
 
     let r = search(
         &api,
