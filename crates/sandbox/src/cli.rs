@@ -73,6 +73,9 @@ pub struct SandboxArgs {
     /// Preload this many generated contacts into the default location.
     #[arg(long, default_value_t = 0)]
     pub generate: usize,
+    /// Search index lag: new contacts appear in search only after this long.
+    #[arg(long, default_value = "0", value_parser = config::parse_duration)]
+    pub index_lag: std::time::Duration,
 }
 
 /// A parsed `--limit` (None = off). A newtype because clap reads a bare `Option` field as
@@ -138,6 +141,7 @@ impl SandboxArgs {
             access_token_ttl: self.token_ttl,
             data_file: self.data.clone(),
             generate: self.generate,
+            search_index_lag: self.index_lag,
             ..Config::default()
         };
         for r in &mut cfg.refresh_tokens {

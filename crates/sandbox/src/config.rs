@@ -99,6 +99,10 @@ pub struct Config {
     pub flush_interval: Duration,
     /// Generate this many realistic contacts into the first location at start.
     pub generate: usize,
+    /// Search index lag: a contact created less than this long ago is not yet found by
+    /// `POST /contacts/search` ("a few seconds" live, ghl-api.md §2.7). Updates show at once:
+    /// the sandbox keeps no older versions to serve meanwhile.
+    pub search_index_lag: Duration,
 }
 
 impl Default for Config {
@@ -133,6 +137,7 @@ impl Default for Config {
             data_file: None,
             flush_interval: Duration::from_secs(1),
             generate: 0,
+            search_index_lag: Duration::ZERO,
         }
     }
 }

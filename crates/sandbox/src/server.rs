@@ -31,6 +31,7 @@ pub(crate) struct AppState {
     pub bulk_tags_max: usize,
     pub access_token_ttl: Duration,
     pub accepted_versions: Vec<String>,
+    pub search_index_lag: Duration,
 }
 
 impl AppState {
@@ -267,6 +268,7 @@ pub async fn spawn(config: Config) -> Result<Handle, Error> {
         bulk_tags_max: config.bulk_tags_max,
         access_token_ttl: config.access_token_ttl,
         accepted_versions: config.accepted_versions.clone(),
+        search_index_lag: config.search_index_lag,
     });
     let app = routes::router(
         state.clone(),

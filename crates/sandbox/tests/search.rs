@@ -214,3 +214,23 @@ async fn page_paging_stops_at_10000_and_search_after_walks_everything() {
     assert_eq!(seen.len(), 10_600);
     assert_eq!(pages, 22);
 }
+
+#[tokio::test]
+async fn index_lag_hides_new_contacts_for_a_while() {
+    let mut cfg = unlimited();
+    cfg.search_index_lag = std::time::Duration::from_millis(400);
+    let (_h, api) = start(cfg).await;
+    let (_, id) = api.upsert(json!({"email": "lag@x.io"})).await;
+    let r = search(&api, json!({"pageLimit": 10})).await;
+    assert_eq!(r.body["total"], 0, "not indexed yet");
+    assert_eq!(
+        api.call("GET", &format!("/contacts/{id}"), None)
+            .await
+            .status,
+        200,
+        "GET by id sees it at once"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(450)).await;
+    let r = search(&api, json!({"pageLimit": 10})).await;
+    assert_eq!(r.body["total"], 1);
+}

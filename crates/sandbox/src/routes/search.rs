@@ -1,12 +1,12 @@
 //! `POST /contacts/search`: `pageLimit` (required, ≤ 500), `page` paging capped at 10,000
 //! records, `searchAfter` cursor paging past it, filters, at most 2 sorts, free-text `query`,
-//! and `{contacts, total}` with a `searchAfter` on every contact.
+//! and `{contacts, total}` with a `searchAfter` on every contact; `--index-lag` hides contacts
+//! created too recently, as HighLevel's search index does for a few seconds.
 //!
 //! Past 10,000 records page paging answers **400** "Standard pagination is limited to 10000
 //! records. Use searchAfter to fetch more." The real answer is undocumented (ghl-api.md §8); 400
 //! is what the Elasticsearch `max_result_window` error behind such caps surfaces as, and it keeps
-//! 422 for DTO shape errors. `total` counts every match (not capped). Contacts are visible to
-//! search as soon as they are written (no index lag).
+//! 422 for DTO shape errors. `total` counts every match (not capped).
 
 use super::{ApiResult, Ctx};
 use crate::dto::Dto;
@@ -144,9 +144,12 @@ fn run(st: &AppState, ctx: &Ctx, body: &[u8]) -> ApiResult {
     };
     let fields: Vec<&str> = sorts.iter().map(|(f, _)| f.as_str()).collect();
     let desc: Vec<bool> = sorts.iter().map(|(_, d)| *d).collect();
+    let indexed_before = crate::normalise::now_ms()
+        - i64::try_from(st.search_index_lag.as_millis()).unwrap_or(i64::MAX);
     let mut rows: Vec<(Vec<Key>, &crate::contact::Contact)> = loc
         .contacts
         .values()
+        .filter(|c| st.search_index_lag.is_zero() || c.date_added <= indexed_before)
         .filter(|c| query::matches(&filters, c))
         .filter(|c| text.as_ref().is_none_or(|q| free_text(c, q)))
         .map(|c| (fields.iter().map(|f| query::sort_key(c, f)).collect(), c))
