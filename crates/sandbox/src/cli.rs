@@ -23,11 +23,11 @@ pub struct SandboxArgs {
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Burst limit per location, MAX/INTERVAL (e.g. 100/10s, 25/10s for trial PITs), or `off`.
-    #[arg(long, default_value = "100/10s", value_parser = config::parse_limit)]
-    pub limit: Option<(u32, std::time::Duration)>,
+    #[arg(long, default_value = "100/10s", value_parser = |s: &str| config::parse_limit(s).map(Limit))]
+    pub limit: Limit,
     /// Daily requests per location, or `off`.
-    #[arg(long, default_value = "200000", value_parser = parse_daily)]
-    pub daily: Option<u64>,
+    #[arg(long, default_value = "200000", value_parser = |s: &str| parse_daily(s).map(Daily))]
+    pub daily: Daily,
     /// Burst window kind.
     #[arg(long, value_enum, default_value_t = WindowMode::Fixed)]
     pub window: WindowMode,
@@ -35,8 +35,8 @@ pub struct SandboxArgs {
     #[arg(long)]
     pub retry_after: bool,
     /// Latency added to each request: `50ms..300ms` (uniform), `100ms`, or `off`.
-    #[arg(long, default_value = "off", value_parser = config::parse_latency)]
-    pub latency: Option<(std::time::Duration, std::time::Duration)>,
+    #[arg(long, default_value = "off", value_parser = |s: &str| config::parse_latency(s).map(Latency))]
+    pub latency: Latency,
     /// Share (0..1) of requests answered 500/502/503 without being handled.
     #[arg(long, default_value = "0", value_parser = config::parse_rate)]
     pub fault_rate: f64,
@@ -73,20 +73,40 @@ pub struct SandboxArgs {
     /// Preload this many generated contacts into the default location.
     #[arg(long, default_value_t = 0)]
     pub generate: usize,
+    /// Search index lag: new contacts appear in search only after this long.
+    #[arg(long, default_value = "0", value_parser = config::parse_duration)]
+    pub index_lag: std::time::Duration,
 }
+
+/// A parsed `--limit` (None = off). A newtype because clap reads a bare `Option` field as
+/// "flag may be absent".
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limit(pub Option<(u32, std::time::Duration)>);
+
+/// A parsed `--daily` (None = off).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Daily(pub Option<u64>);
+
+/// A parsed `--latency` range (None = off).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Latency(pub Option<(std::time::Duration, std::time::Duration)>);
 
 fn parse_daily(s: &str) -> Result<Option<u64>, String> {
     if s == "off" {
         return Ok(None);
     }
-    s.parse::<u64>().map(Some).map_err(|_| format!("invalid daily limit {s:?}: expected a number or `off`"))
+    s.parse::<u64>()
+        .map(Some)
+        .map_err(|_| format!("invalid daily limit {s:?}: expected a number or `off`"))
 }
 
 fn parse_match_field(s: &str) -> Result<MatchField, String> {
     match s {
         "email" => Ok(MatchField::Email),
         "phone" => Ok(MatchField::Phone),
-        _ => Err(format!("invalid match field {s:?}: expected email or phone")),
+        _ => Err(format!(
+            "invalid match field {s:?}: expected email or phone"
+        )),
     }
 }
 
@@ -96,15 +116,22 @@ impl SandboxArgs {
         let mut location = LocationConfig::new(&self.location);
         location.allow_duplicate_contact = self.allow_duplicates;
         location.match_order = self.match_order.clone();
-        location.country = crate::normalise::country(&self.country).ok_or_else(|| crate::Error::Config(format!("unknown country code {}", self.country)))?;
+        location.country = crate::normalise::country(&self.country).ok_or_else(|| {
+            crate::Error::Config(format!("unknown country code {}", self.country))
+        })?;
         let mut cfg = Config {
             listen: self.listen,
             seed: self.seed,
             locations: vec![location],
             tokens: vec![TokenConfig::new(&self.token, &self.location)],
-            rate_limit: config::RateLimitConfig { burst: self.limit, daily: self.daily, window: self.window, retry_after: self.retry_after },
+            rate_limit: config::RateLimitConfig {
+                burst: self.limit.0,
+                daily: self.daily.0,
+                window: self.window,
+                retry_after: self.retry_after,
+            },
             faults: config::FaultConfig {
-                latency: self.latency,
+                latency: self.latency.0,
                 fault_rate: self.fault_rate,
                 stall_rate: self.stall_rate,
                 stall_for: self.stall_for,
@@ -114,6 +141,7 @@ impl SandboxArgs {
             access_token_ttl: self.token_ttl,
             data_file: self.data.clone(),
             generate: self.generate,
+            search_index_lag: self.index_lag,
             ..Config::default()
         };
         for r in &mut cfg.refresh_tokens {
@@ -139,6 +167,82 @@ pub async fn run(args: SandboxArgs) -> Result<(), crate::Error> {
     let _ = writeln!(out, "{first}").and_then(|_| out.flush());
     drop(out);
     tracing::info!(base_url = %handle.base_url(), "Sandbox listening.");
-    let _ = tokio::signal::ctrl_c().await;
+    stopped().await;
     handle.shutdown().await
+}
+
+/// Ctrl-C, or SIGTERM on Unix (what `kill` and service managers send), so `--data` is saved.
+async fn stopped() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Wrap {
+        #[command(flatten)]
+        args: SandboxArgs,
+    }
+
+    #[test]
+    fn flags_become_a_config() {
+        let w = Wrap::try_parse_from([
+            "x",
+            "--limit",
+            "20/500ms",
+            "--daily",
+            "off",
+            "--window",
+            "sliding",
+            "--latency",
+            "50ms..300ms",
+            "--fault-rate",
+            "0.1",
+            "--match-order",
+            "phone,email",
+            "--allow-duplicates",
+            "--country",
+            "gb",
+        ])
+        .unwrap();
+        let c = w.args.to_config().unwrap();
+        assert_eq!(
+            c.rate_limit.burst,
+            Some((20, std::time::Duration::from_millis(500)))
+        );
+        assert_eq!(c.rate_limit.daily, None);
+        assert_eq!(c.rate_limit.window, WindowMode::Sliding);
+        assert_eq!(
+            c.faults.latency.map(|l| l.1),
+            Some(std::time::Duration::from_millis(300))
+        );
+        assert_eq!(
+            c.locations[0].match_order,
+            vec![MatchField::Phone, MatchField::Email]
+        );
+        assert!(c.locations[0].allow_duplicate_contact);
+        assert_eq!(c.locations[0].country, "GB");
+        let d = Wrap::try_parse_from(["x"])
+            .unwrap()
+            .args
+            .to_config()
+            .unwrap();
+        assert_eq!(d.rate_limit, config::RateLimitConfig::default());
+        assert!(Wrap::try_parse_from(["x", "--limit", "100"]).is_err());
+        assert!(Wrap::try_parse_from(["x", "--fault-rate", "2"]).is_err());
+    }
 }

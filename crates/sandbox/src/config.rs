@@ -3,10 +3,14 @@
 //! (durations, `100/10s`, `50ms..300ms`) that the command line and fixtures share.
 
 use serde::{Deserialize, Serialize};
-use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+pub use crate::accounts::{
+    default_custom_fields, CustomFieldDef, LocationConfig, MatchField, OAuthClientConfig,
+    RefreshTokenConfig, Secret, TokenConfig,
+};
 
 /// Every scope a contacts import/export needs (ghl-api.md §1.4). The default token has them all.
 pub const ALL_SCOPES: &[&str] = &[
@@ -95,6 +99,10 @@ pub struct Config {
     pub flush_interval: Duration,
     /// Generate this many realistic contacts into the first location at start.
     pub generate: usize,
+    /// Search index lag: a contact created less than this long ago is not yet found by
+    /// `POST /contacts/search` ("a few seconds" live, ghl-api.md §2.7). Updates show at once:
+    /// the sandbox keeps no older versions to serve meanwhile.
+    pub search_index_lag: Duration,
 }
 
 impl Default for Config {
@@ -121,10 +129,15 @@ impl Default for Config {
             // 2021-07-28 is the only value in the spec's enum; a live probe also saw 2021-04-15
             // and 2023-02-21 accepted (ghl-api.md §1.1). `v3` is refused on purpose: it selects
             // a different response dialect that the sandbox does not speak.
-            accepted_versions: vec!["2021-07-28".into(), "2021-04-15".into(), "2023-02-21".into()],
+            accepted_versions: vec![
+                "2021-07-28".into(),
+                "2021-04-15".into(),
+                "2023-02-21".into(),
+            ],
             data_file: None,
             flush_interval: Duration::from_secs(1),
             generate: 0,
+            search_index_lag: Duration::ZERO,
         }
     }
 }
@@ -155,214 +168,6 @@ impl Config {
         self.oauth_clients.extend(fixture.oauth_clients);
         self.refresh_tokens.extend(fixture.refresh_tokens);
     }
-}
-
-/// A string that is never shown by `Debug` (tokens and secrets).
-#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Secret(pub String);
-
-impl Secret {
-    /// The secret value itself.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
-
-impl From<&str> for Secret {
-    fn from(s: &str) -> Self {
-        Secret(s.to_string())
-    }
-}
-
-/// Which contact field identifies a duplicate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum MatchField {
-    /// Case-insensitive email.
-    Email,
-    /// E.164 phone.
-    Phone,
-}
-
-impl MatchField {
-    /// The name used in `meta.matchingField`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MatchField::Email => "email",
-            MatchField::Phone => "phone",
-        }
-    }
-}
-
-/// One location (sub-account).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct LocationConfig {
-    /// 20-character location id.
-    pub id: String,
-    /// "Allow Duplicate Contact" setting (default false).
-    #[serde(default)]
-    pub allow_duplicate_contact: bool,
-    /// Deduplication preference: primary and optional secondary match field.
-    #[serde(default = "default_match_order")]
-    pub match_order: Vec<MatchField>,
-    /// ISO alpha-2 country used to read phone numbers written without `+` (default US).
-    #[serde(default = "default_country")]
-    pub country: String,
-    /// Custom field definitions (`GET /locations/{id}/customFields`).
-    #[serde(default = "default_custom_fields")]
-    pub custom_fields: Vec<CustomFieldDef>,
-    /// Contacts to preload, in the create-DTO shape, optionally with `id`, `dateAdded`,
-    /// `dateUpdated` (ISO) and `customFields[].value`.
-    #[serde(default)]
-    pub contacts: Vec<serde_json::Value>,
-}
-
-impl LocationConfig {
-    /// A location with the default settings: duplicates not allowed, match email then phone,
-    /// country US, four sample custom fields.
-    pub fn new(id: &str) -> Self {
-        LocationConfig {
-            id: id.to_string(),
-            allow_duplicate_contact: false,
-            match_order: default_match_order(),
-            country: default_country(),
-            custom_fields: default_custom_fields(),
-            contacts: Vec::new(),
-        }
-    }
-}
-
-fn default_match_order() -> Vec<MatchField> {
-    vec![MatchField::Email, MatchField::Phone]
-}
-
-fn default_country() -> String {
-    "US".into()
-}
-
-/// A custom field definition, in the shape `GET /locations/{id}/customFields` returns.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct CustomFieldDef {
-    /// 20-character id.
-    pub id: String,
-    /// Display name.
-    pub name: String,
-    /// Key such as `contact.lead_score`.
-    pub field_key: String,
-    /// `TEXT`, `LARGE_TEXT`, `NUMERICAL`, `MONETORY`, `CHECKBOX`, `SINGLE_OPTIONS`,
-    /// `MULTIPLE_OPTIONS`, `DATE`, `PHONE`, `RADIO`, `EMAIL`, `TEXTBOX_LIST`, `FILE_UPLOAD`.
-    pub data_type: String,
-    /// Options of picklist types.
-    #[serde(default)]
-    pub picklist_options: Vec<String>,
-    /// Sort position.
-    #[serde(default)]
-    pub position: u32,
-    /// `contact` or `opportunity`.
-    #[serde(default = "default_model")]
-    pub model: String,
-    /// Placeholder text.
-    #[serde(default)]
-    pub placeholder: String,
-}
-
-fn default_model() -> String {
-    "contact".into()
-}
-
-fn field(id: &str, name: &str, key: &str, data_type: &str, options: &[&str], pos: u32) -> CustomFieldDef {
-    CustomFieldDef {
-        id: id.into(),
-        name: name.into(),
-        field_key: key.into(),
-        data_type: data_type.into(),
-        picklist_options: options.iter().map(|s| s.to_string()).collect(),
-        position: pos,
-        model: default_model(),
-        placeholder: String::new(),
-    }
-}
-
-/// The four custom fields every default location has (fixed ids so tests can name them).
-pub fn default_custom_fields() -> Vec<CustomFieldDef> {
-    vec![
-        field("CfLeadScore000000001", "Lead Score", "contact.lead_score", "NUMERICAL", &[], 0),
-        field("CfColour000000000002", "Favourite Colour", "contact.favourite_colour", "SINGLE_OPTIONS", &["Red", "Green", "Blue"], 1),
-        field("CfInterests000000003", "Interests", "contact.interests", "MULTIPLE_OPTIONS", &["Golf", "Tennis", "Chess", "Cooking"], 2),
-        field("CfMemo00000000000004", "Memo", "contact.memo", "TEXT", &[], 3),
-    ]
-}
-
-/// A bearer token: which location it opens and with which scopes.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct TokenConfig {
-    /// The bearer value.
-    pub token: Secret,
-    /// The location it is for.
-    pub location_id: String,
-    /// Scopes granted.
-    #[serde(default = "all_scopes")]
-    pub scopes: Vec<String>,
-    /// Expiry, epoch milliseconds (None = a PIT that never expires).
-    #[serde(default)]
-    pub expires_at_ms: Option<i64>,
-}
-
-impl TokenConfig {
-    /// A never-expiring token with every scope of [`ALL_SCOPES`].
-    pub fn new(token: &str, location_id: &str) -> Self {
-        TokenConfig {
-            token: Secret(token.into()),
-            location_id: location_id.into(),
-            scopes: all_scopes(),
-            expires_at_ms: None,
-        }
-    }
-
-    /// The same token restricted to `scopes`.
-    pub fn with_scopes(mut self, scopes: &[&str]) -> Self {
-        self.scopes = scopes.iter().map(|s| s.to_string()).collect();
-        self
-    }
-}
-
-fn all_scopes() -> Vec<String> {
-    ALL_SCOPES.iter().map(|s| s.to_string()).collect()
-}
-
-/// An OAuth client (marketplace app).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct OAuthClientConfig {
-    /// `client_id`.
-    pub client_id: String,
-    /// `client_secret`.
-    pub client_secret: Secret,
-}
-
-/// A refresh token and the grant it stands for.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct RefreshTokenConfig {
-    /// The refresh token value (single use: each refresh returns a new one).
-    pub refresh_token: Secret,
-    /// The client it was issued to.
-    pub client_id: String,
-    /// The location the minted access tokens open.
-    pub location_id: String,
-    /// Scopes of the minted access tokens.
-    #[serde(default = "all_scopes")]
-    pub scopes: Vec<String>,
 }
 
 /// Fixed-window or sliding-window burst limiting.
@@ -412,7 +217,11 @@ impl Default for RateLimitConfig {
 impl RateLimitConfig {
     /// No limits at all (benchmarks).
     pub fn off() -> Self {
-        RateLimitConfig { burst: None, daily: None, ..RateLimitConfig::default() }
+        RateLimitConfig {
+            burst: None,
+            daily: None,
+            ..RateLimitConfig::default()
+        }
     }
 }
 
@@ -453,15 +262,23 @@ pub struct Fixture {
 impl Fixture {
     /// Reads a fixture file.
     pub fn load(path: &Path) -> Result<Fixture, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::FixtureRead { path: path.into(), source })?;
-        serde_json::from_str(&text)
-            .map_err(|source| ConfigError::FixtureParse { path: path.into(), source })
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::FixtureRead {
+            path: path.into(),
+            source,
+        })?;
+        serde_json::from_str(&text).map_err(|source| ConfigError::FixtureParse {
+            path: path.into(),
+            source,
+        })
     }
 }
 
 fn bad(what: &'static str, value: &str, reason: &str) -> ConfigError {
-    ConfigError::Value { what, value: value.into(), reason: reason.into() }
+    ConfigError::Value {
+        what,
+        value: value.into(),
+        reason: reason.into(),
+    }
 }
 
 /// Parses `250ms`, `10s`, `2m`, `1h` or `0`.
@@ -470,9 +287,13 @@ pub fn parse_duration(s: &str) -> Result<Duration, ConfigError> {
     if t == "0" {
         return Ok(Duration::ZERO);
     }
-    let split = t.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(t.len());
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let n: f64 = num.parse().map_err(|_| bad("duration", s, "expected a number and a unit (ms, s, m, h)"))?;
+    let n: f64 = num
+        .parse()
+        .map_err(|_| bad("duration", s, "expected a number and a unit (ms, s, m, h)"))?;
     let secs = match unit {
         "ms" => n / 1000.0,
         "s" => n,
@@ -488,8 +309,12 @@ pub fn parse_limit(s: &str) -> Result<Option<(u32, Duration)>, ConfigError> {
     if s == "off" {
         return Ok(None);
     }
-    let (max, interval) = s.split_once('/').ok_or_else(|| bad("limit", s, "expected MAX/INTERVAL, e.g. 100/10s"))?;
-    let max: u32 = max.parse().map_err(|_| bad("limit", s, "MAX must be a positive integer"))?;
+    let (max, interval) = s
+        .split_once('/')
+        .ok_or_else(|| bad("limit", s, "expected MAX/INTERVAL, e.g. 100/10s"))?;
+    let max: u32 = max
+        .parse()
+        .map_err(|_| bad("limit", s, "MAX must be a positive integer"))?;
     let interval = parse_duration(interval)?;
     if max == 0 || interval.is_zero() {
         return Err(bad("limit", s, "MAX and INTERVAL must be positive"));
@@ -517,7 +342,9 @@ pub fn parse_latency(s: &str) -> Result<Option<(Duration, Duration)>, ConfigErro
 
 /// Parses a share between 0 and 1.
 pub fn parse_rate(s: &str) -> Result<f64, ConfigError> {
-    let v: f64 = s.parse().map_err(|_| bad("rate", s, "expected a number between 0 and 1"))?;
+    let v: f64 = s
+        .parse()
+        .map_err(|_| bad("rate", s, "expected a number between 0 and 1"))?;
     if !(0.0..=1.0).contains(&v) {
         return Err(bad("rate", s, "must be between 0 and 1"));
     }
@@ -530,8 +357,14 @@ mod tests {
 
     #[test]
     fn parses_limits_and_latency() {
-        assert_eq!(parse_limit("100/10s").unwrap(), Some((100, Duration::from_secs(10))));
-        assert_eq!(parse_limit("20/500ms").unwrap(), Some((20, Duration::from_millis(500))));
+        assert_eq!(
+            parse_limit("100/10s").unwrap(),
+            Some((100, Duration::from_secs(10)))
+        );
+        assert_eq!(
+            parse_limit("20/500ms").unwrap(),
+            Some((20, Duration::from_millis(500)))
+        );
         assert_eq!(parse_limit("off").unwrap(), None);
         assert!(parse_limit("0/1s").is_err());
         assert!(parse_limit("100").is_err());

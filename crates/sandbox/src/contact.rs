@@ -6,12 +6,29 @@ use crate::config::CustomFieldDef;
 use crate::dto::{Dto, Patch};
 use crate::normalise;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 const COMMON_FIELDS: &[&str] = &[
-    "firstName", "lastName", "name", "email", "phone", "address1", "city", "state", "postalCode",
-    "website", "timezone", "dnd", "dndSettings", "inboundDndSettings", "tags", "customFields",
-    "source", "dateOfBirth", "country", "assignedTo",
+    "firstName",
+    "lastName",
+    "name",
+    "email",
+    "phone",
+    "address1",
+    "city",
+    "state",
+    "postalCode",
+    "website",
+    "timezone",
+    "dnd",
+    "dndSettings",
+    "inboundDndSettings",
+    "tags",
+    "customFields",
+    "source",
+    "dateOfBirth",
+    "country",
+    "assignedTo",
 ];
 
 /// Which endpoint's DTO a contact body is checked against.
@@ -31,7 +48,12 @@ impl ContactDto {
         let mut v = COMMON_FIELDS.to_vec();
         match self {
             ContactDto::Create => v.extend(["locationId", "gender", "companyName"]),
-            ContactDto::Upsert => v.extend(["locationId", "gender", "companyName", "createNewIfDuplicateAllowed"]),
+            ContactDto::Upsert => v.extend([
+                "locationId",
+                "gender",
+                "companyName",
+                "createNewIfDuplicateAllowed",
+            ]),
             ContactDto::Update => {}
         }
         v
@@ -102,17 +124,28 @@ impl ContactInput {
             c.company_name = dto.string("companyName", true);
         }
         if kind == ContactDto::Upsert {
-            c.create_new_if_duplicate_allowed = dto.bool("createNewIfDuplicateAllowed").unwrap_or(false);
+            c.create_new_if_duplicate_allowed =
+                dto.bool("createNewIfDuplicateAllowed").unwrap_or(false);
         }
-        c.country = dto.string("country", false).map(|raw| match normalise::country(&raw) {
-            Some(code) => code,
-            None => {
-                // The spec points at Country.md for valid values; the exact message is a guess.
-                dto.error(format!("country must be one of the country codes of Country.md, got {raw}"));
-                raw
-            }
-        });
-        let phone_country = c.country.as_set().filter(|c| crate::countries::is_known(c)).map(String::as_str).unwrap_or(ctx.country).to_string();
+        c.country = dto
+            .string("country", false)
+            .map(|raw| match normalise::country(&raw) {
+                Some(code) => code,
+                None => {
+                    // The spec points at Country.md for valid values; the exact message is a guess.
+                    dto.error(format!(
+                        "country must be one of the country codes of Country.md, got {raw}"
+                    ));
+                    raw
+                }
+            });
+        let phone_country = c
+            .country
+            .as_set()
+            .filter(|c| crate::countries::is_known(c))
+            .map(String::as_str)
+            .unwrap_or(ctx.country)
+            .to_string();
         c.email = match dto.string("email", true) {
             Patch::Set(e) if e.trim().is_empty() => Patch::Null,
             Patch::Set(e) if !looks_like_email(e.trim()) => {
@@ -163,12 +196,20 @@ impl ContactInput {
 }
 
 fn looks_like_email(s: &str) -> bool {
-    let Some((local, domain)) = s.rsplit_once('@') else { return false };
-    !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !s.contains(char::is_whitespace)
+    let Some((local, domain)) = s.rsplit_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !s.contains(char::is_whitespace)
 }
 
 fn read_custom_fields(dto: &mut Dto, defs: &[CustomFieldDef]) -> Vec<(String, Option<Value>)> {
-    let Some(raw) = dto.raw("customFields").cloned() else { return Vec::new() };
+    let Some(raw) = dto.raw("customFields").cloned() else {
+        return Vec::new();
+    };
     let Value::Array(items) = raw else {
         dto.error("customFields must be an array");
         return Vec::new();
@@ -179,19 +220,26 @@ fn read_custom_fields(dto: &mut Dto, defs: &[CustomFieldDef]) -> Vec<(String, Op
             dto.error(format!("customFields.{i} must be an object"));
             continue;
         };
-        for k in obj.keys().filter(|k| !matches!(k.as_str(), "id" | "key" | "field_value")) {
+        for k in obj
+            .keys()
+            .filter(|k| !matches!(k.as_str(), "id" | "key" | "field_value"))
+        {
             dto.error(format!("customFields.{i}.property {k} should not exist"));
         }
         let by_id = obj.get("id").and_then(Value::as_str);
         let by_key = obj.get("key").and_then(Value::as_str);
         let def = defs.iter().find(|d| {
             by_id == Some(d.id.as_str())
-                || by_key.is_some_and(|k| d.field_key == k || d.field_key.strip_prefix("contact.") == Some(k))
+                || by_key.is_some_and(|k| {
+                    d.field_key == k || d.field_key.strip_prefix("contact.") == Some(k)
+                })
         });
         // The real answer to an unknown field is undocumented; refusing it is the safer reading
         // for a test peer (a silently dropped value would hide a mapping bug).
         let Some(def) = def else {
-            dto.error(format!("customFields.{i} does not name a custom field of this location"));
+            dto.error(format!(
+                "customFields.{i} does not name a custom field of this location"
+            ));
             continue;
         };
         match custom_value(def, obj.get("field_value").unwrap_or(&Value::Null)) {
@@ -212,7 +260,11 @@ fn custom_value(def: &CustomFieldDef, v: &Value) -> Result<Option<Value>, &'stat
     match def.data_type.as_str() {
         "NUMERICAL" | "MONETORY" => match v {
             Value::Number(_) => Ok(Some(v.clone())),
-            Value::String(s) => s.trim().parse::<f64>().map(|f| Some(json!(f))).map_err(|_| "must be a number"),
+            Value::String(s) => s
+                .trim()
+                .parse::<f64>()
+                .map(|f| Some(json!(f)))
+                .map_err(|_| "must be a number"),
             _ => Err("must be a number"),
         },
         "CHECKBOX" | "MULTIPLE_OPTIONS" => match v {
@@ -266,7 +318,12 @@ pub(crate) struct Contact {
 impl Contact {
     /// Writes `input` into the contact. `skip_gender` drops `gender` silently, as HighLevel does
     /// on an existing contact (I#313); `skip` names the match field an upsert must not write.
-    pub(crate) fn apply(&mut self, input: ContactInput, skip_gender: bool, skip: Option<crate::config::MatchField>) {
+    pub(crate) fn apply(
+        &mut self,
+        input: ContactInput,
+        skip_gender: bool,
+        skip: Option<crate::config::MatchField>,
+    ) {
         use crate::config::MatchField;
         input.first_name.apply_to(&mut self.first_name);
         input.last_name.apply_to(&mut self.last_name);
@@ -318,101 +375,11 @@ impl Contact {
         if let Some(n) = self.name.as_ref().filter(|n| !n.is_empty()) {
             return Some(n.clone());
         }
-        let parts: Vec<&str> = [self.first_name.as_deref(), self.last_name.as_deref()].into_iter().flatten().filter(|s| !s.is_empty()).collect();
+        let parts: Vec<&str> = [self.first_name.as_deref(), self.last_name.as_deref()]
+            .into_iter()
+            .flatten()
+            .filter(|s| !s.is_empty())
+            .collect();
         (!parts.is_empty()).then(|| parts.join(" "))
-    }
-
-    fn custom_fields_json(&self) -> Value {
-        Value::Array(self.custom_fields.iter().map(|(id, v)| json!({"id": id, "value": v})).collect())
-    }
-
-    /// `GetContectByIdSchema` (GET, update and upsert responses).
-    pub(crate) fn get_json(&self) -> Value {
-        let mut m = Map::new();
-        put(&mut m, "id", Some(&self.id));
-        put(&mut m, "name", self.full_name().as_ref());
-        put(&mut m, "locationId", Some(&self.location_id));
-        put(&mut m, "firstName", self.first_name.as_ref());
-        put(&mut m, "lastName", self.last_name.as_ref());
-        put(&mut m, "email", self.email.as_ref());
-        put(&mut m, "emailLowerCase", self.email.as_ref().map(|e| e.to_lowercase()).as_ref());
-        put(&mut m, "timezone", self.timezone.as_ref());
-        put(&mut m, "companyName", self.company_name.as_ref());
-        put(&mut m, "phone", self.phone.as_ref());
-        m.insert("dnd".into(), json!(self.dnd));
-        if let Some(d) = &self.dnd_settings {
-            m.insert("dndSettings".into(), d.clone());
-        }
-        m.insert("type".into(), json!("lead"));
-        put(&mut m, "source", self.source.as_ref());
-        put(&mut m, "assignedTo", self.assigned_to.as_ref());
-        put(&mut m, "address1", self.address1.as_ref());
-        put(&mut m, "city", self.city.as_ref());
-        put(&mut m, "state", self.state.as_ref());
-        put(&mut m, "country", self.country.as_ref());
-        put(&mut m, "postalCode", self.postal_code.as_ref());
-        put(&mut m, "website", self.website.as_ref());
-        m.insert("tags".into(), json!(self.tags));
-        put(&mut m, "dateOfBirth", self.date_of_birth.as_ref());
-        m.insert("dateAdded".into(), json!(normalise::iso_ms(self.date_added)));
-        m.insert("dateUpdated".into(), json!(normalise::iso_ms(self.date_updated)));
-        put(&mut m, "firstNameLowerCase", self.first_name.as_ref().map(|s| s.to_lowercase()).as_ref());
-        put(&mut m, "lastNameLowerCase", self.last_name.as_ref().map(|s| s.to_lowercase()).as_ref());
-        put(&mut m, "fullNameLowerCase", self.full_name().map(|s| s.to_lowercase()).as_ref());
-        m.insert("customFields".into(), self.custom_fields_json());
-        put(&mut m, "businessId", self.business_id.as_ref());
-        Value::Object(m)
-    }
-
-    /// `CreateContactSchema`: the GET shape plus `deleted`, and the date of birth as ISO midnight
-    /// with `birthMonth` (0-based, as the spec's example pairs September with 8) and `birthDay`.
-    pub(crate) fn create_json(&self) -> Value {
-        let mut v = self.get_json();
-        if let Value::Object(m) = &mut v {
-            m.insert("deleted".into(), json!(false));
-            if let Some(dob) = &self.date_of_birth {
-                m.insert("dateOfBirth".into(), json!(format!("{dob}T00:00:00.000Z")));
-                let month: u32 = dob.get(5..7).and_then(|s| s.parse().ok()).unwrap_or(1);
-                let day: u32 = dob.get(8..10).and_then(|s| s.parse().ok()).unwrap_or(1);
-                m.insert("birthMonth".into(), json!(month.saturating_sub(1)));
-                m.insert("birthDay".into(), json!(day));
-            }
-        }
-        v
-    }
-
-    /// The search result shape (`Contact` of the 5f8673c spec): `address` instead of
-    /// `address1`, the never-writable `additionalEmails`/`additionalPhones`, `followers`, and
-    /// the `searchAfter` cursor.
-    pub(crate) fn search_json(&self, search_after: Value) -> Value {
-        let mut v = self.get_json();
-        if let Value::Object(m) = &mut v {
-            if let Some(a) = m.remove("address1") {
-                m.insert("address".into(), a);
-            }
-            for k in ["name", "emailLowerCase", "fullNameLowerCase"] {
-                m.remove(k);
-            }
-            m.insert("additionalEmails".into(), json!([]));
-            m.insert("additionalPhones".into(), json!([]));
-            m.insert("followers".into(), json!([]));
-            m.insert("searchAfter".into(), search_after);
-        }
-        v
-    }
-
-    /// The `/_sandbox/contacts` shape: GET plus what GET hides (`gender`).
-    pub(crate) fn admin_json(&self) -> Value {
-        let mut v = self.get_json();
-        if let (Value::Object(m), Some(g)) = (&mut v, &self.gender) {
-            m.insert("gender".into(), json!(g));
-        }
-        v
-    }
-}
-
-fn put(m: &mut Map<String, Value>, key: &str, v: Option<&String>) {
-    if let Some(s) = v {
-        m.insert(key.into(), Value::String(s.clone()));
     }
 }

@@ -56,11 +56,19 @@ pub(crate) struct Dto {
 
 /// Reads a JSON body; 400 if it is not JSON or not an object (NestJS's body parser answer).
 pub(crate) fn parse_object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
-    let body = if body.iter().all(|b| b.is_ascii_whitespace()) { b"{}".as_slice() } else { body };
+    let body = if body.iter().all(|b| b.is_ascii_whitespace()) {
+        b"{}".as_slice()
+    } else {
+        body
+    };
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err(ApiError::BadRequest("Request body must be a JSON object".into())),
-        Err(e) => Err(ApiError::BadRequest(format!("Unexpected token in JSON: {e}"))),
+        Ok(_) => Err(ApiError::BadRequest(
+            "Request body must be a JSON object".into(),
+        )),
+        Err(e) => Err(ApiError::BadRequest(format!(
+            "Unexpected token in JSON: {e}"
+        ))),
     }
 }
 
@@ -108,7 +116,11 @@ impl Dto {
         match self.string(key, false) {
             Patch::Set(s) if !s.is_empty() => Some(s),
             Patch::Set(_) | Patch::Absent | Patch::Null => {
-                if !self.errors.iter().any(|e| e.starts_with(&format!("{key} must"))) {
+                if !self
+                    .errors
+                    .iter()
+                    .any(|e| e.starts_with(&format!("{key} must")))
+                {
                     self.error(format!("{key} should not be empty"));
                     self.error(format!("{key} must be a string"));
                 }
@@ -145,7 +157,9 @@ impl Dto {
             None => None,
             Some(Value::Number(n)) => n.as_f64(),
             Some(_) => {
-                self.error(format!("{key} must be a number conforming to the specified constraints"));
+                self.error(format!(
+                    "{key} must be a number conforming to the specified constraints"
+                ));
                 None
             }
         }
@@ -161,7 +175,10 @@ impl Dto {
                 None
             }
             Some(Value::Array(items)) => {
-                let strings: Option<Vec<String>> = items.iter().map(|v| v.as_str().map(str::to_string)).collect();
+                let strings: Option<Vec<String>> = items
+                    .iter()
+                    .map(|v| v.as_str().map(str::to_string))
+                    .collect();
                 if strings.is_none() {
                     self.error(format!("each value in {key} must be a string"));
                 }
@@ -207,26 +224,50 @@ mod tests {
 
     #[test]
     fn unknown_properties_are_each_reported() {
-        let mut d = Dto::new(br#"{"gender":"male","locationId":"x","firstName":"A"}"#, &["firstName"]).unwrap();
+        let mut d = Dto::new(
+            br#"{"gender":"male","locationId":"x","firstName":"A"}"#,
+            &["firstName"],
+        )
+        .unwrap();
         assert_eq!(d.string("firstName", true), Patch::Set("A".into()));
-        let Err(ApiError::Unprocessable(m)) = d.finish() else { panic!("expected 422") };
+        let Err(ApiError::Unprocessable(m)) = d.finish() else {
+            panic!("expected 422")
+        };
         assert!(m.contains(&"property gender should not exist".to_string()));
         assert!(m.contains(&"property locationId should not exist".to_string()));
     }
 
     #[test]
     fn types_are_checked_with_class_validator_wording() {
-        let mut d = Dto::new(br#"{"dnd":"yes","tags":[1],"email":null}"#, &["dnd", "tags", "email"]).unwrap();
+        let mut d = Dto::new(
+            br#"{"dnd":"yes","tags":[1],"email":null}"#,
+            &["dnd", "tags", "email"],
+        )
+        .unwrap();
         assert_eq!(d.bool("dnd"), None);
         assert_eq!(d.string_array("tags", false), None);
         assert_eq!(d.string("email", true), Patch::Null);
-        let Err(ApiError::Unprocessable(m)) = d.finish() else { panic!("expected 422") };
-        assert_eq!(m, vec!["dnd must be a boolean value", "each value in tags must be a string"]);
+        let Err(ApiError::Unprocessable(m)) = d.finish() else {
+            panic!("expected 422")
+        };
+        assert_eq!(
+            m,
+            vec![
+                "dnd must be a boolean value",
+                "each value in tags must be a string"
+            ]
+        );
     }
 
     #[test]
     fn bad_json_is_a_400() {
-        assert!(matches!(Dto::new(b"{nope", &[]), Err(ApiError::BadRequest(_))));
-        assert!(matches!(Dto::new(b"[1]", &[]), Err(ApiError::BadRequest(_))));
+        assert!(matches!(
+            Dto::new(b"{nope", &[]),
+            Err(ApiError::BadRequest(_))
+        ));
+        assert!(matches!(
+            Dto::new(b"[1]", &[]),
+            Err(ApiError::BadRequest(_))
+        ));
     }
 }

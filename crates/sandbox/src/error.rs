@@ -54,7 +54,9 @@ impl ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Unprocessable(_) | ApiError::UnprocessableText(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unprocessable(_) | ApiError::UnprocessableText(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
         }
     }
 
@@ -63,7 +65,11 @@ impl ApiError {
         let status = self.status().as_u16();
         let reason = self.status().canonical_reason().unwrap_or("Error");
         match self {
-            ApiError::Duplicate { contact_id, contact_name, matching_field } => json!({
+            ApiError::Duplicate {
+                contact_id,
+                contact_name,
+                matching_field,
+            } => json!({
                 "statusCode": status,
                 "message": "This location does not allow duplicated contacts.",
                 "error": reason,
@@ -122,7 +128,12 @@ mod tests {
         let b = contact_not_found("abc").body("t");
         assert_eq!(b["statusCode"], 400);
         assert_eq!(b["message"], "Contact with id abc not found");
-        let b = ApiError::Duplicate { contact_id: "x".into(), contact_name: "A B".into(), matching_field: "email" }.body("t");
+        let b = ApiError::Duplicate {
+            contact_id: "x".into(),
+            contact_name: "A B".into(),
+            matching_field: "email",
+        }
+        .body("t");
         assert_eq!(b["meta"]["matchingField"], "email");
     }
 }

@@ -45,7 +45,10 @@ impl Faults {
 
     /// Whether any fault or latency is configured (lets the hot path skip the RNG).
     pub(crate) fn active(&self) -> bool {
-        self.cfg.latency.is_some() || self.cfg.fault_rate > 0.0 || self.cfg.stall_rate > 0.0 || self.cfg.cut_after_commit > 0.0
+        self.cfg.latency.is_some()
+            || self.cfg.fault_rate > 0.0
+            || self.cfg.stall_rate > 0.0
+            || self.cfg.cut_after_commit > 0.0
     }
 
     /// The plan of request number `seq`.
@@ -64,7 +67,7 @@ impl Faults {
             Some((lo, hi)) => lo + (hi - lo).mul_f64(lat_draw),
             None => Duration::ZERO,
         };
-        let fail = (fail_draw < self.cfg.fault_rate).then(|| match fail_kind {
+        let fail = (fail_draw < self.cfg.fault_rate).then_some(match fail_kind {
             0 => StatusCode::INTERNAL_SERVER_ERROR,
             1 => StatusCode::BAD_GATEWAY,
             _ => StatusCode::SERVICE_UNAVAILABLE,
@@ -100,9 +103,14 @@ mod tests {
         let stalls = plans.iter().filter(|p| p.stall).count() as f64 / n as f64;
         assert!((fails - 0.2).abs() < 0.02, "{fails}");
         assert!((stalls - 0.08).abs() < 0.02, "{stalls}");
-        assert!(plans.iter().all(|p| p.latency >= Duration::from_millis(50) && p.latency <= Duration::from_millis(300)));
+        assert!(plans
+            .iter()
+            .all(|p| p.latency >= Duration::from_millis(50)
+                && p.latency <= Duration::from_millis(300)));
         for code in [500, 502, 503] {
-            assert!(plans.iter().any(|p| p.fail.map(|s| s.as_u16()) == Some(code)));
+            assert!(plans
+                .iter()
+                .any(|p| p.fail.map(|s| s.as_u16()) == Some(code)));
         }
         assert_ne!(Faults::new(a.cfg.clone(), 43).plan(0), a.plan(0));
     }

@@ -16,6 +16,7 @@
 //! # Ok(()) }
 //! ```
 
+mod accounts;
 pub mod cli;
 pub mod config;
 mod contact;
@@ -26,18 +27,20 @@ mod faults;
 mod generate;
 mod normalise;
 mod ops;
-mod query;
 mod persist;
+mod query;
 mod ratelimit;
+mod render;
 mod routes;
 mod server;
 mod stats;
 mod store;
 
 pub use config::{
-    Config, ConfigError, CustomFieldDef, FaultConfig, Fixture, LocationConfig, MatchField, OAuthClientConfig,
-    RateLimitConfig, RefreshTokenConfig, Secret, TokenConfig, WindowMode, ALL_SCOPES, DEFAULT_CLIENT_ID,
-    DEFAULT_CLIENT_SECRET, DEFAULT_LOCATION_ID, DEFAULT_REFRESH_TOKEN, DEFAULT_TOKEN,
+    Config, ConfigError, CustomFieldDef, FaultConfig, Fixture, LocationConfig, MatchField,
+    OAuthClientConfig, RateLimitConfig, RefreshTokenConfig, Secret, TokenConfig, WindowMode,
+    ALL_SCOPES, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_LOCATION_ID,
+    DEFAULT_REFRESH_TOKEN, DEFAULT_TOKEN,
 };
 pub use server::{spawn, Handle};
 pub use stats::{FaultCounts, LimitInfo, Stats};

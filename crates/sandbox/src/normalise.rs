@@ -21,7 +21,11 @@ pub(crate) fn phone_e164(raw: &str, country: &str) -> Option<String> {
     if trimmed.is_empty() || !trimmed.chars().any(|c| c.is_ascii_digit()) {
         return None;
     }
-    let intl = if let Some(rest) = trimmed.strip_prefix("00") { format!("+{rest}") } else { trimmed.to_string() };
+    let intl = if let Some(rest) = trimmed.strip_prefix("00") {
+        format!("+{rest}")
+    } else {
+        trimmed.to_string()
+    };
     let id = country.parse::<phonenumber::country::Id>().ok();
     let parsed = phonenumber::parse(if intl.starts_with('+') { None } else { id }, &intl).ok()?;
     let e164 = parsed.format().mode(phonenumber::Mode::E164).to_string();
@@ -37,7 +41,11 @@ pub(crate) fn date_of_birth(raw: &str) -> Option<String> {
     let s = s.strip_suffix("T00:00:00.000Z").unwrap_or(s);
     let sep = s.chars().find(|c| matches!(c, '/' | '-' | '.' | '_'))?;
     let parts: Vec<&str> = s.split(sep).collect();
-    if parts.len() != 3 || parts.iter().any(|p| p.is_empty() || !p.chars().all(|c| c.is_ascii_digit())) {
+    if parts.len() != 3
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || !p.chars().all(|c| c.is_ascii_digit()))
+    {
         return None;
     }
     let (y, m, d) = if parts[0].len() == 4 {
@@ -95,7 +103,9 @@ pub(crate) fn parse_instant(v: &serde_json::Value) -> Option<i64> {
                 return Some(dt.timestamp_millis());
             }
             if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-                return d.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp_millis());
+                return d
+                    .and_hms_opt(0, 0, 0)
+                    .map(|t| t.and_utc().timestamp_millis());
             }
             s.parse::<i64>().ok()
         }
@@ -109,11 +119,26 @@ mod tests {
 
     #[test]
     fn phones_become_e164() {
-        assert_eq!(phone_e164("+1 888-888-8888", "US").as_deref(), Some("+18888888888"));
-        assert_eq!(phone_e164("(888) 555-0100", "US").as_deref(), Some("+18885550100"));
-        assert_eq!(phone_e164("07700 900123", "GB").as_deref(), Some("+447700900123"));
-        assert_eq!(phone_e164("0044 7700 900123", "US").as_deref(), Some("+447700900123"));
-        assert_eq!(phone_e164("+91 70100 00000", "US").as_deref(), Some("+917010000000"));
+        assert_eq!(
+            phone_e164("+1 888-888-8888", "US").as_deref(),
+            Some("+18888888888")
+        );
+        assert_eq!(
+            phone_e164("(888) 555-0100", "US").as_deref(),
+            Some("+18885550100")
+        );
+        assert_eq!(
+            phone_e164("07700 900123", "GB").as_deref(),
+            Some("+447700900123")
+        );
+        assert_eq!(
+            phone_e164("0044 7700 900123", "US").as_deref(),
+            Some("+447700900123")
+        );
+        assert_eq!(
+            phone_e164("+91 70100 00000", "US").as_deref(),
+            Some("+917010000000")
+        );
         assert_eq!(phone_e164("not a phone", "US"), None);
         assert_eq!(phone_e164("12", "US"), None);
     }
@@ -121,8 +146,15 @@ mod tests {
     #[test]
     fn dob_accepts_the_eight_formats_only() {
         for s in [
-            "1990/09/25", "09/25/1990", "1990-09-25", "09-25-1990", "1990.09.25", "09.25.1990",
-            "1990_09_25", "09_25_1990", "1990-09-25T00:00:00.000Z",
+            "1990/09/25",
+            "09/25/1990",
+            "1990-09-25",
+            "09-25-1990",
+            "1990.09.25",
+            "09.25.1990",
+            "1990_09_25",
+            "09_25_1990",
+            "1990-09-25T00:00:00.000Z",
         ] {
             assert_eq!(date_of_birth(s).as_deref(), Some("1990-09-25"), "{s}");
         }
@@ -143,7 +175,12 @@ mod tests {
         let ms = parse_instant(&v).unwrap();
         assert_eq!(iso_ms(ms), "2021-07-02T05:18:26.704Z");
         assert_eq!(parse_instant(&serde_json::json!(ms)), Some(ms));
-        assert_eq!(parse_instant(&serde_json::json!("2021-07-02")).map(iso_ms).as_deref(), Some("2021-07-02T00:00:00.000Z"));
+        assert_eq!(
+            parse_instant(&serde_json::json!("2021-07-02"))
+                .map(iso_ms)
+                .as_deref(),
+            Some("2021-07-02T00:00:00.000Z")
+        );
         assert_eq!(country("gb").as_deref(), Some("GB"));
         assert_eq!(country("UK"), None);
     }

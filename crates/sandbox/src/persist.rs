@@ -8,7 +8,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 fn tmp_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
     name.push(".tmp");
     path.with_file_name(name)
 }
@@ -18,20 +21,40 @@ pub(crate) fn load(path: &Path) -> Result<Option<Store>, Error> {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(Error::Data { path: path.into(), source }),
+        Err(source) => {
+            return Err(Error::Data {
+                path: path.into(),
+                source,
+            })
+        }
     };
-    let store: Store = serde_json::from_slice(&bytes).map_err(|e| Error::DataFormat { path: path.into(), reason: e.to_string() })?;
+    let store: Store = serde_json::from_slice(&bytes).map_err(|e| Error::DataFormat {
+        path: path.into(),
+        reason: e.to_string(),
+    })?;
     if store.version != SNAPSHOT_VERSION {
-        return Err(Error::DataFormat { path: path.into(), reason: format!("snapshot version {} is not {SNAPSHOT_VERSION}", store.version) });
+        return Err(Error::DataFormat {
+            path: path.into(),
+            reason: format!(
+                "snapshot version {} is not {SNAPSHOT_VERSION}",
+                store.version
+            ),
+        });
     }
     Ok(Some(store))
 }
 
 /// Saves the store. Serialises under the read lock (brief), writes outside it.
 pub(crate) async fn save(state: &AppState, path: &Path) -> Result<(), Error> {
-    let bytes = serde_json::to_vec(&*state.read()).map_err(|e| Error::DataFormat { path: path.into(), reason: e.to_string() })?;
+    let bytes = serde_json::to_vec(&*state.read()).map_err(|e| Error::DataFormat {
+        path: path.into(),
+        reason: e.to_string(),
+    })?;
     let path = path.to_path_buf();
-    let res = tokio::task::spawn_blocking(move || write_atomically(&path, &bytes).map_err(|source| Error::Data { path, source })).await;
+    let res = tokio::task::spawn_blocking(move || {
+        write_atomically(&path, &bytes).map_err(|source| Error::Data { path, source })
+    })
+    .await;
     match res {
         Ok(r) => r,
         Err(e) => Err(Error::Config(format!("saving task failed: {e}"))),

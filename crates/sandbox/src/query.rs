@@ -44,14 +44,23 @@ pub(crate) enum Filter {
     Group { any: bool, items: Vec<Filter> },
 }
 
-const TEXT6: &[Op] = &[Op::Eq, Op::NotEq, Op::Contains, Op::NotContains, Op::Exists, Op::NotExists];
+const TEXT6: &[Op] = &[
+    Op::Eq,
+    Op::NotEq,
+    Op::Contains,
+    Op::NotContains,
+    Op::Exists,
+    Op::NotExists,
+];
 const EQ4: &[Op] = &[Op::Eq, Op::NotEq, Op::Exists, Op::NotExists];
 const RANGE3: &[Op] = &[Op::Range, Op::Exists, Op::NotExists];
 const NUM5: &[Op] = &[Op::Range, Op::Eq, Op::NotEq, Op::Exists, Op::NotExists];
 
 fn allowed_ops(field: &str, defs: &[CustomFieldDef]) -> Option<&'static [Op]> {
     if let Some(id) = field.strip_prefix("customFields.") {
-        let def = defs.iter().find(|d| d.id == id || id.starts_with(&format!("{}.", d.id)))?;
+        let def = defs
+            .iter()
+            .find(|d| d.id == id || id.starts_with(&format!("{}.", d.id)))?;
         return Some(match def.data_type.as_str() {
             "CHECKBOX" | "MULTIPLE_OPTIONS" | "TEXTBOX_LIST" => EQ4,
             "NUMERICAL" | "MONETORY" => NUM5,
@@ -61,11 +70,17 @@ fn allowed_ops(field: &str, defs: &[CustomFieldDef]) -> Option<&'static [Op]> {
     }
     Some(match field {
         "id" => &[Op::Eq, Op::NotEq],
-        "address" | "businessName" | "city" | "companyName" | "firstNameLowerCase" | "lastNameLowerCase" | "phone"
-        | "postalCode" | "source" | "state" | "tags" => TEXT6,
-        "contactName" | "country" | "dnd" | "followers" | "assignedTo" | "timezone" | "type" | "validEmail"
-        | "isValidWhatsapp" | "email" | "website" | "activeWorkflows" | "finishedWorkflows" => EQ4,
-        "dateAdded" | "dateUpdated" | "dateOfBirth" | "lastEmailClickedDate" | "lastEmailOpenedDate" | "lastAppointment" => RANGE3,
+        "address" | "businessName" | "city" | "companyName" | "firstNameLowerCase"
+        | "lastNameLowerCase" | "phone" | "postalCode" | "source" | "state" | "tags" => TEXT6,
+        "contactName" | "country" | "dnd" | "followers" | "assignedTo" | "timezone" | "type"
+        | "validEmail" | "isValidWhatsapp" | "email" | "website" | "activeWorkflows"
+        | "finishedWorkflows" => EQ4,
+        "dateAdded"
+        | "dateUpdated"
+        | "dateOfBirth"
+        | "lastEmailClickedDate"
+        | "lastEmailOpenedDate"
+        | "lastAppointment" => RANGE3,
         f if f == "opportunities" || f.starts_with("opportunities.") => EQ4,
         _ => return None,
     })
@@ -74,7 +89,10 @@ fn allowed_ops(field: &str, defs: &[CustomFieldDef]) -> Option<&'static [Op]> {
 /// Parses and validates the `filters` array (top level is AND). Errors are 422 messages.
 pub(crate) fn parse(filters: &Value, defs: &[CustomFieldDef], errors: &mut Vec<String>) -> Filter {
     let items = match filters {
-        Value::Array(a) => a.iter().filter_map(|f| parse_one(f, defs, errors)).collect(),
+        Value::Array(a) => a
+            .iter()
+            .filter_map(|f| parse_one(f, defs, errors))
+            .collect(),
         _ => {
             errors.push("filters must be an array".into());
             Vec::new()
@@ -101,10 +119,24 @@ fn parse_one(f: &Value, defs: &[CustomFieldDef], errors: &mut Vec<String>) -> Op
             errors.push("filters of a group must be an array".into());
             return None;
         };
-        return Some(Filter::Group { any, items: sub.iter().filter_map(|s| parse_one(s, defs, errors)).collect() });
+        return Some(Filter::Group {
+            any,
+            items: sub
+                .iter()
+                .filter_map(|s| parse_one(s, defs, errors))
+                .collect(),
+        });
     }
-    let field = o.get("field").and_then(Value::as_str).unwrap_or_default().to_string();
-    let Some(op) = o.get("operator").and_then(Value::as_str).and_then(Op::parse) else {
+    let field = o
+        .get("field")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let Some(op) = o
+        .get("operator")
+        .and_then(Value::as_str)
+        .and_then(Op::parse)
+    else {
         errors.push(format!("operator of filter on {field} must be one of eq, not_eq, contains, not_contains, exists, not_exists, range"));
         return None;
     };
@@ -113,17 +145,24 @@ fn parse_one(f: &Value, defs: &[CustomFieldDef], errors: &mut Vec<String>) -> Op
         return None;
     };
     if !ops.contains(&op) {
-        errors.push(format!("operator {} is not supported for field {field}", o["operator"].as_str().unwrap_or_default()));
+        errors.push(format!(
+            "operator {} is not supported for field {field}",
+            o["operator"].as_str().unwrap_or_default()
+        ));
         return None;
     }
     let value = o.get("value").cloned().unwrap_or(Value::Null);
     let too_long = |v: &Value| v.as_str().is_some_and(|s| s.chars().count() > 75);
     if too_long(&value) || value.as_array().is_some_and(|a| a.iter().any(too_long)) {
-        errors.push(format!("value of filter on {field} must be shorter than or equal to 75 characters"));
+        errors.push(format!(
+            "value of filter on {field} must be shorter than or equal to 75 characters"
+        ));
     }
     match op {
         Op::Exists | Op::NotExists => {}
-        Op::Range if !value.is_object() => errors.push(format!("range filter on {field} needs a value with gt, gte, lt or lte")),
+        Op::Range if !value.is_object() => errors.push(format!(
+            "range filter on {field} needs a value with gt, gte, lt or lte"
+        )),
         _ if value.is_null() => errors.push(format!("filter on {field} needs a value")),
         _ => {}
     }
@@ -139,7 +178,11 @@ enum Field {
 }
 
 fn read(c: &Contact, field: &str) -> Field {
-    let text = |s: Option<&String>| s.filter(|s| !s.is_empty()).map(|s| Field::Texts(vec![s.to_lowercase()])).unwrap_or(Field::None);
+    let text = |s: Option<&String>| {
+        s.filter(|s| !s.is_empty())
+            .map(|s| Field::Texts(vec![s.to_lowercase()]))
+            .unwrap_or(Field::None)
+    };
     match field {
         "id" => Field::Texts(vec![c.id.to_lowercase()]),
         "contactName" => text(c.full_name().as_ref()),
@@ -169,10 +212,18 @@ fn read(c: &Contact, field: &str) -> Field {
             .and_then(|d| normalise::parse_instant(&Value::String(d.clone())))
             .map(|ms| Field::Num(ms as f64))
             .unwrap_or(Field::None),
-        f => match f.strip_prefix("customFields.").and_then(|id| c.custom_fields.iter().find(|(fid, _)| fid == id)) {
+        f => match f
+            .strip_prefix("customFields.")
+            .and_then(|id| c.custom_fields.iter().find(|(fid, _)| fid == id))
+        {
             Some((_, Value::Number(n))) => n.as_f64().map(Field::Num).unwrap_or(Field::None),
             Some((_, Value::String(s))) => Field::Texts(vec![s.to_lowercase()]),
-            Some((_, Value::Array(a))) => Field::Texts(a.iter().filter_map(Value::as_str).map(str::to_lowercase).collect()),
+            Some((_, Value::Array(a))) => Field::Texts(
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_lowercase)
+                    .collect(),
+            ),
             _ => Field::None,
         },
     }
@@ -194,16 +245,39 @@ fn value_text(v: &Value) -> String {
 
 fn in_range(x: f64, range: &Value, is_date: bool) -> bool {
     let bound = |k: &str| {
-        range.get(k).and_then(|v| if is_date { normalise::parse_instant(v).map(|ms| ms as f64) } else { v.as_f64().or_else(|| v.as_str()?.parse().ok()) })
+        range.get(k).and_then(|v| {
+            if is_date {
+                normalise::parse_instant(v).map(|ms| ms as f64)
+            } else {
+                v.as_f64().or_else(|| v.as_str()?.parse().ok())
+            }
+        })
     };
-    bound("gt").is_none_or(|b| x > b) && bound("gte").is_none_or(|b| x >= b) && bound("lt").is_none_or(|b| x < b) && bound("lte").is_none_or(|b| x <= b)
+    bound("gt").is_none_or(|b| x > b)
+        && bound("gte").is_none_or(|b| x >= b)
+        && bound("lt").is_none_or(|b| x < b)
+        && bound("lte").is_none_or(|b| x <= b)
 }
 
 /// Whether a contact passes the filter.
 pub(crate) fn matches(f: &Filter, c: &Contact) -> bool {
     match f {
-        Filter::Group { any: true, items } => items.is_empty() || items.iter().any(|i| matches(i, c)),
+        Filter::Group { any: true, items } => {
+            items.is_empty() || items.iter().any(|i| matches(i, c))
+        }
         Filter::Group { any: false, items } => items.iter().all(|i| matches(i, c)),
+        // Ids are case-sensitive; every other text field compares lower-cased.
+        Filter::Cond {
+            field,
+            op: op @ (Op::Eq | Op::NotEq),
+            value,
+        } if field == "id" => {
+            let hit = match value {
+                Value::Array(a) => a.iter().any(|v| v.as_str() == Some(c.id.as_str())),
+                v => v.as_str() == Some(c.id.as_str()),
+            };
+            hit == (*op == Op::Eq)
+        }
         Filter::Cond { field, op, value } => {
             let got = read(c, field);
             let exists = !matches!(got, Field::None);
@@ -211,11 +285,17 @@ pub(crate) fn matches(f: &Filter, c: &Contact) -> bool {
             let eq = || match &got {
                 Field::None => false,
                 Field::Texts(t) => wanted_texts(value).iter().any(|w| t.contains(w)),
-                Field::Num(n) => value.as_f64().or_else(|| value.as_str()?.parse().ok()) == Some(*n),
-                Field::Bool(b) => value.as_bool().or_else(|| value.as_str()?.parse().ok()) == Some(*b),
+                Field::Num(n) => {
+                    value.as_f64().or_else(|| value.as_str()?.parse().ok()) == Some(*n)
+                }
+                Field::Bool(b) => {
+                    value.as_bool().or_else(|| value.as_str()?.parse().ok()) == Some(*b)
+                }
             };
             let contains = || match &got {
-                Field::Texts(t) => wanted_texts(value).iter().any(|w| t.iter().any(|x| x.contains(w.as_str()))),
+                Field::Texts(t) => wanted_texts(value)
+                    .iter()
+                    .any(|w| t.iter().any(|x| x.contains(w.as_str()))),
                 _ => false,
             };
             match op {
@@ -235,8 +315,16 @@ pub(crate) fn matches(f: &Filter, c: &Contact) -> bool {
 }
 
 /// Fields that can be sorted on.
-pub(crate) const SORT_FIELDS: &[&str] =
-    &["firstNameLowerCase", "lastNameLowerCase", "businessName", "dateAdded", "dateUpdated", "email", "dnd", "source"];
+pub(crate) const SORT_FIELDS: &[&str] = &[
+    "firstNameLowerCase",
+    "lastNameLowerCase",
+    "businessName",
+    "dateAdded",
+    "dateUpdated",
+    "email",
+    "dnd",
+    "source",
+];
 
 /// A sort value: numbers (dates as epoch ms, dnd as 0/1) or lower-case strings (missing = "").
 #[derive(Debug, Clone, PartialEq)]
@@ -257,7 +345,10 @@ impl Key {
     /// Reads a `searchAfter` element of the same kind as `like`.
     pub(crate) fn from_json(v: &Value, like: &Key) -> Option<Key> {
         match like {
-            Key::Num(_) => v.as_i64().or_else(|| v.as_str()?.parse().ok()).map(Key::Num),
+            Key::Num(_) => v
+                .as_i64()
+                .or_else(|| v.as_str()?.parse().ok())
+                .map(Key::Num),
             Key::Text(_) => v.as_str().map(|s| Key::Text(s.to_string())),
         }
     }

@@ -62,7 +62,11 @@ const DAY: Duration = Duration::from_secs(86_400);
 impl Limiter {
     /// A limiter whose fixed windows and days are aligned to now.
     pub(crate) fn new(cfg: RateLimitConfig) -> Limiter {
-        Limiter { cfg, start: Instant::now(), buckets: HashMap::new() }
+        Limiter {
+            cfg,
+            start: Instant::now(),
+            buckets: HashMap::new(),
+        }
     }
 
     /// The configuration.
@@ -78,7 +82,10 @@ impl Limiter {
             Some(b) => b,
             None => self.buckets.entry(location.to_string()).or_default(),
         };
-        let (max, interval) = cfg.burst.map(|(m, i)| (u64::from(m), i)).unwrap_or((u64::MAX, Duration::ZERO));
+        let (max, interval) = cfg
+            .burst
+            .map(|(m, i)| (u64::from(m), i))
+            .unwrap_or((u64::MAX, Duration::ZERO));
         let interval_ms = u64::try_from(interval.as_millis()).unwrap_or(u64::MAX);
 
         // Daily window.
@@ -91,7 +98,11 @@ impl Limiter {
 
         // Sliding bookkeeping, needed by the measurement in both modes.
         if !interval.is_zero() {
-            while b.recent.front().is_some_and(|t| now.saturating_duration_since(*t) >= interval) {
+            while b
+                .recent
+                .front()
+                .is_some_and(|t| now.saturating_duration_since(*t) >= interval)
+            {
                 b.recent.pop_front();
             }
         }
@@ -121,11 +132,19 @@ impl Limiter {
         if !(burst_ok && daily_ok) {
             h.remaining = max.saturating_sub(used);
             let wait = if !daily_ok {
-                DAY.saturating_sub(Duration::from_secs_f64(elapsed.as_secs_f64() % DAY.as_secs_f64()))
+                DAY.saturating_sub(Duration::from_secs_f64(
+                    elapsed.as_secs_f64() % DAY.as_secs_f64(),
+                ))
             } else {
                 match cfg.window {
-                    WindowMode::Fixed => interval.saturating_sub(Duration::from_nanos((elapsed.as_nanos() % interval.as_nanos()) as u64)),
-                    WindowMode::Sliding => b.recent.front().map(|t| interval.saturating_sub(now.saturating_duration_since(*t))).unwrap_or_default(),
+                    WindowMode::Fixed => interval.saturating_sub(Duration::from_nanos(
+                        (elapsed.as_nanos() % interval.as_nanos()) as u64,
+                    )),
+                    WindowMode::Sliding => b
+                        .recent
+                        .front()
+                        .map(|t| interval.saturating_sub(now.saturating_duration_since(*t)))
+                        .unwrap_or_default(),
                 }
             };
             h.retry_after_secs = wait.as_secs_f64().ceil().max(1.0) as u64;
@@ -149,12 +168,19 @@ impl Limiter {
     /// The most admitted requests seen inside one burst interval, over all locations.
     #[cfg(test)]
     pub(crate) fn max_in_window(&self) -> u64 {
-        self.buckets.values().map(|b| b.max_in_window).max().unwrap_or(0)
+        self.buckets
+            .values()
+            .map(|b| b.max_in_window)
+            .max()
+            .unwrap_or(0)
     }
 
     /// The same per location.
     pub(crate) fn max_in_window_by_location(&self) -> HashMap<String, u64> {
-        self.buckets.iter().map(|(k, b)| (k.clone(), b.max_in_window)).collect()
+        self.buckets
+            .iter()
+            .map(|(k, b)| (k.clone(), b.max_in_window))
+            .collect()
     }
 }
 
@@ -163,7 +189,12 @@ mod tests {
     use super::*;
 
     fn limiter(window: WindowMode) -> Limiter {
-        Limiter::new(RateLimitConfig { burst: Some((3, Duration::from_secs(1))), daily: Some(5), window, retry_after: false })
+        Limiter::new(RateLimitConfig {
+            burst: Some((3, Duration::from_secs(1))),
+            daily: Some(5),
+            window,
+            retry_after: false,
+        })
     }
 
     #[tokio::test(start_paused = true)]
@@ -174,8 +205,13 @@ mod tests {
         for ms in [900, 950, 990] {
             assert!(matches!(l.check("L", at(ms)), Verdict::Admitted(_)));
         }
-        let Verdict::Rejected(h) = l.check("L", at(995)) else { panic!("4th in window must be refused") };
-        assert_eq!((h.remaining, h.max, h.interval_ms, h.retry_after_secs), (0, 3, 1000, 1));
+        let Verdict::Rejected(h) = l.check("L", at(995)) else {
+            panic!("4th in window must be refused")
+        };
+        assert_eq!(
+            (h.remaining, h.max, h.interval_ms, h.retry_after_secs),
+            (0, 3, 1000, 1)
+        );
         // New fixed window: admitted again, so 4 land within 1 s of each other.
         assert!(matches!(l.check("L", at(1000)), Verdict::Admitted(_)));
         assert_eq!(l.max_in_window(), 4);
@@ -186,7 +222,10 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn sliding_window_never_admits_more_than_max_in_any_interval() {
-        let mut l = Limiter::new(RateLimitConfig { daily: None, ..limiter(WindowMode::Sliding).cfg });
+        let mut l = Limiter::new(RateLimitConfig {
+            daily: None,
+            ..limiter(WindowMode::Sliding).cfg
+        });
         let t0 = l.start;
         let mut admitted = 0;
         for ms in (0..3000).step_by(10) {

@@ -31,6 +31,7 @@ pub(crate) struct AppState {
     pub bulk_tags_max: usize,
     pub access_token_ttl: Duration,
     pub accepted_versions: Vec<String>,
+    pub search_index_lag: Duration,
 }
 
 impl AppState {
@@ -56,7 +57,10 @@ impl AppState {
         let (limit, miw) = {
             let l = self.limiter();
             let cfg = l.config();
-            let (max, interval) = cfg.burst.map(|(m, i)| (u64::from(m), i)).unwrap_or((0, Duration::ZERO));
+            let (max, interval) = cfg
+                .burst
+                .map(|(m, i)| (u64::from(m), i))
+                .unwrap_or((0, Duration::ZERO));
             let info = LimitInfo {
                 max,
                 interval_ms: u64::try_from(interval.as_millis()).unwrap_or(u64::MAX),
@@ -87,7 +91,9 @@ pub struct Handle {
 
 impl std::fmt::Debug for Handle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Handle").field("addr", &self.addr).finish_non_exhaustive()
+        f.debug_struct("Handle")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
     }
 }
 
@@ -109,7 +115,10 @@ impl Handle {
 
     /// Adds (or replaces) a bearer token.
     pub fn add_token(&self, token: TokenConfig) {
-        self.state.write().tokens.insert(token.token.expose().to_string(), token);
+        self.state
+            .write()
+            .tokens
+            .insert(token.token.expose().to_string(), token);
     }
 
     /// Adds a location with its settings, custom fields and contacts. Replaces nothing: an
@@ -120,9 +129,16 @@ impl Handle {
     }
 
     /// Adds a custom field definition to a location.
-    pub fn add_custom_field(&self, location_id: &str, field: crate::config::CustomFieldDef) -> Result<(), Error> {
+    pub fn add_custom_field(
+        &self,
+        location_id: &str,
+        field: crate::config::CustomFieldDef,
+    ) -> Result<(), Error> {
         let mut store = self.state.write();
-        let loc = store.locations.get_mut(location_id).ok_or_else(|| Error::Config(format!("no location {location_id}")))?;
+        let loc = store
+            .locations
+            .get_mut(location_id)
+            .ok_or_else(|| Error::Config(format!("no location {location_id}")))?;
         loc.custom_fields.retain(|f| f.id != field.id);
         loc.custom_fields.push(field);
         Ok(())
@@ -131,9 +147,13 @@ impl Handle {
     /// Stores a contact given as a create body (plus optional `id`, `dateAdded`, `dateUpdated`),
     /// through the same validation and duplicate rules as `POST /contacts/`. Returns its id.
     pub fn insert_contact(&self, location_id: &str, contact: Value) -> Result<String, Error> {
-        let Value::Object(body) = contact else { return Err(Error::Config("a contact must be a JSON object".into())) };
+        let Value::Object(body) = contact else {
+            return Err(Error::Config("a contact must be a JSON object".into()));
+        };
         let mut store = self.state.write();
-        ops::preload(&mut store, location_id, body).map(|c| c.id).map_err(rejected)
+        ops::preload(&mut store, location_id, body)
+            .map(|c| c.id)
+            .map_err(rejected)
     }
 
     /// Stops accepting connections, closes open ones, and saves `--data` state if configured.
@@ -158,15 +178,30 @@ fn add_location(store: &mut Store, cfg: &LocationConfig) -> Result<(), Error> {
     store.locations.insert(cfg.id.clone(), Location::new(cfg));
     for (i, c) in cfg.contacts.iter().enumerate() {
         let Value::Object(body) = c.clone() else {
-            return Err(Error::Config(format!("location {} contact {i} is not a JSON object", cfg.id)));
+            return Err(Error::Config(format!(
+                "location {} contact {i} is not a JSON object",
+                cfg.id
+            )));
         };
-        ops::preload(store, &cfg.id, body).map_err(|e| Error::Config(format!("location {} contact {i}: {}", cfg.id, e.body("")["message"])))?;
+        ops::preload(store, &cfg.id, body).map_err(|e| {
+            Error::Config(format!(
+                "location {} contact {i}: {}",
+                cfg.id,
+                e.body("")["message"]
+            ))
+        })?;
     }
     Ok(())
 }
 
 fn build_store(config: &Config) -> Result<Store, Error> {
-    let mut store = match config.data_file.as_deref().map(persist::load).transpose()?.flatten() {
+    let mut store = match config
+        .data_file
+        .as_deref()
+        .map(persist::load)
+        .transpose()?
+        .flatten()
+    {
         Some(mut saved) => {
             // Saved state wins; configured locations it lacks are added empty, so a fixture can
             // grow a persisted sandbox. Refresh tokens come only from the saved state: the
@@ -181,7 +216,10 @@ fn build_store(config: &Config) -> Result<Store, Error> {
                 loc.reindex();
             }
             for t in &config.tokens {
-                saved.tokens.entry(t.token.expose().to_string()).or_insert_with(|| t.clone());
+                saved
+                    .tokens
+                    .entry(t.token.expose().to_string())
+                    .or_insert_with(|| t.clone());
             }
             return Ok(saved);
         }
@@ -194,11 +232,16 @@ fn build_store(config: &Config) -> Result<Store, Error> {
         store.tokens.insert(t.token.expose().to_string(), t.clone());
     }
     for r in &config.refresh_tokens {
-        store.refresh_tokens.insert(r.refresh_token.expose().to_string(), r.clone());
+        store
+            .refresh_tokens
+            .insert(r.refresh_token.expose().to_string(), r.clone());
     }
     store.oauth_clients = config.oauth_clients.clone();
     if config.generate > 0 {
-        let first = config.locations.first().ok_or_else(|| Error::Config("--generate needs a location".into()))?;
+        let first = config
+            .locations
+            .first()
+            .ok_or_else(|| Error::Config("--generate needs a location".into()))?;
         generate::contacts(&mut store, &first.id, config.generate);
     }
     Ok(store)
@@ -208,8 +251,12 @@ fn build_store(config: &Config) -> Result<Store, Error> {
 pub async fn spawn(config: Config) -> Result<Handle, Error> {
     let store = build_store(&config)?;
     let addr = config.listen;
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| Error::Bind { addr, source })?;
-    let addr = listener.local_addr().map_err(|source| Error::Bind { addr, source })?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| Error::Bind { addr, source })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| Error::Bind { addr, source })?;
     let state = Arc::new(AppState {
         store: RwLock::new(store),
         limiter: Mutex::new(Limiter::new(config.rate_limit.clone())),
@@ -221,17 +268,37 @@ pub async fn spawn(config: Config) -> Result<Handle, Error> {
         bulk_tags_max: config.bulk_tags_max,
         access_token_ttl: config.access_token_ttl,
         accepted_versions: config.accepted_versions.clone(),
+        search_index_lag: config.search_index_lag,
     });
-    let app = routes::router(state.clone(), config.rate_limit.retry_after, config.faults.stall_for);
+    let app = routes::router(
+        state.clone(),
+        config.rate_limit.retry_after,
+        config.faults.stall_for,
+    );
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     if let Some(path) = config.data_file.clone() {
-        tokio::spawn(flush_loop(state.clone(), path, config.flush_interval, shutdown_rx.clone()));
+        tokio::spawn(flush_loop(
+            state.clone(),
+            path,
+            config.flush_interval,
+            shutdown_rx.clone(),
+        ));
     }
     let server = tokio::spawn(accept_loop(listener, app, shutdown_rx));
-    Ok(Handle { addr, state, shutdown_tx, server, data_file: config.data_file })
+    Ok(Handle {
+        addr,
+        state,
+        shutdown_tx,
+        server,
+        data_file: config.data_file,
+    })
 }
 
-async fn accept_loop(listener: tokio::net::TcpListener, app: axum::Router, mut shutdown: watch::Receiver<bool>) {
+async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    mut shutdown: watch::Receiver<bool>,
+) {
     loop {
         let stream = tokio::select! {
             r = listener.accept() => match r {
@@ -250,11 +317,14 @@ async fn accept_loop(listener: tokio::net::TcpListener, app: axum::Router, mut s
         tokio::spawn(async move {
             let kill = Arc::new(Notify::new());
             let ext = ConnKill(kill.clone());
-            let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
-                req.extensions_mut().insert(ext.clone());
-                app.clone().oneshot(req)
-            });
-            let conn = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+            let service = hyper::service::service_fn(
+                move |mut req: hyper::Request<hyper::body::Incoming>| {
+                    req.extensions_mut().insert(ext.clone());
+                    app.clone().oneshot(req)
+                },
+            );
+            let conn = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service);
             // Dropping `conn` closes the socket without writing anything: that is the cut.
             tokio::select! {
                 _ = conn => {}
@@ -265,7 +335,12 @@ async fn accept_loop(listener: tokio::net::TcpListener, app: axum::Router, mut s
     }
 }
 
-async fn flush_loop(state: Arc<AppState>, path: PathBuf, every: Duration, mut shutdown: watch::Receiver<bool>) {
+async fn flush_loop(
+    state: Arc<AppState>,
+    path: PathBuf,
+    every: Duration,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let mut tick = tokio::time::interval(every.max(Duration::from_millis(50)));
     loop {
         tokio::select! {

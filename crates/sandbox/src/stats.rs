@@ -112,7 +112,12 @@ impl Counters {
     }
 
     /// The counters part of a snapshot; the caller fills in the limiter and store parts.
-    pub(crate) fn snapshot(&self, limit: LimitInfo, max_in_window: BTreeMap<String, u64>, contacts: u64) -> Stats {
+    pub(crate) fn snapshot(
+        &self,
+        limit: LimitInfo,
+        max_in_window: BTreeMap<String, u64>,
+        contacts: u64,
+    ) -> Stats {
         let g = self.lock();
         Stats {
             total_requests: g.total,
@@ -138,7 +143,16 @@ mod tests {
         c.record("POST /contacts/upsert", Outcome::Status(200));
         c.record("POST /contacts/upsert", Outcome::Status(429));
         c.record("GET /contacts/{contactId}", Outcome::Cut);
-        let s = c.snapshot(LimitInfo { max: 1, interval_ms: 1, window: "fixed".into(), daily: 0 }, BTreeMap::new(), 0);
+        let s = c.snapshot(
+            LimitInfo {
+                max: 1,
+                interval_ms: 1,
+                window: "fixed".into(),
+                daily: 0,
+            },
+            BTreeMap::new(),
+            0,
+        );
         assert_eq!(s.total_requests, 3);
         assert_eq!(s.status_429, 1);
         assert_eq!(s.by_route["POST /contacts/upsert"]["429"], 1);

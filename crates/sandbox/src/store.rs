@@ -2,7 +2,9 @@
 //! phone), notes, tasks, custom fields and deleted ids; tokens and OAuth grants; the seeded id
 //! generator. It lives behind one `RwLock` held briefly and never across an await.
 
-use crate::config::{CustomFieldDef, LocationConfig, MatchField, OAuthClientConfig, RefreshTokenConfig, TokenConfig};
+use crate::config::{
+    CustomFieldDef, LocationConfig, MatchField, OAuthClientConfig, RefreshTokenConfig, TokenConfig,
+};
 use crate::contact::Contact;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -87,7 +89,11 @@ impl Location {
     pub(crate) fn reindex(&mut self) {
         self.by_email.clear();
         self.by_phone.clear();
-        let mut all: Vec<(i64, String)> = self.contacts.values().map(|c| (c.date_added, c.id.clone())).collect();
+        let mut all: Vec<(i64, String)> = self
+            .contacts
+            .values()
+            .map(|c| (c.date_added, c.id.clone()))
+            .collect();
         all.sort();
         for (_, id) in all {
             if let Some(c) = self.contacts.get(&id) {
@@ -99,16 +105,30 @@ impl Location {
     }
 
     /// The oldest contact whose `field` equals the (normalised) value, other than `except`.
-    pub(crate) fn find_by(&self, field: MatchField, value: &str, except: Option<&str>) -> Option<&Contact> {
+    pub(crate) fn find_by(
+        &self,
+        field: MatchField,
+        value: &str,
+        except: Option<&str>,
+    ) -> Option<&Contact> {
         let (index, key) = match field {
             MatchField::Email => (&self.by_email, value.to_lowercase()),
             MatchField::Phone => (&self.by_phone, value.to_string()),
         };
-        index.get(&key)?.iter().find(|id| Some(id.as_str()) != except).and_then(|id| self.contacts.get(id))
+        index
+            .get(&key)?
+            .iter()
+            .find(|id| Some(id.as_str()) != except)
+            .and_then(|id| self.contacts.get(id))
     }
 
     /// The first contact matching in the location's match order, with the field that matched.
-    pub(crate) fn find_match(&self, email: Option<&str>, phone: Option<&str>, except: Option<&str>) -> Option<(&Contact, MatchField)> {
+    pub(crate) fn find_match(
+        &self,
+        email: Option<&str>,
+        phone: Option<&str>,
+        except: Option<&str>,
+    ) -> Option<(&Contact, MatchField)> {
         self.settings.match_order.iter().find_map(|f| {
             let v = match f {
                 MatchField::Email => email?,
@@ -128,7 +148,9 @@ impl Location {
 
     /// Changes a contact through `f`, keeping the indexes right. Returns false if unknown.
     pub(crate) fn update(&mut self, id: &str, f: impl FnOnce(&mut Contact)) -> bool {
-        let Some(c) = self.contacts.get_mut(id) else { return false };
+        let Some(c) = self.contacts.get_mut(id) else {
+            return false;
+        };
         let before = keys(c);
         f(c);
         let after = keys(c);
@@ -219,8 +241,14 @@ impl Store {
     /// A new 20-character alphanumeric id (Firebase style), unique in this store.
     pub(crate) fn new_id(&mut self) -> String {
         loop {
-            let id: String = (0..20).map(|_| ID_ALPHABET[self.rng.usize(..ID_ALPHABET.len())] as char).collect();
-            if !self.locations.values().any(|l| l.contacts.contains_key(&id) || l.deleted.contains(&id)) {
+            let id: String = (0..20)
+                .map(|_| ID_ALPHABET[self.rng.usize(..ID_ALPHABET.len())] as char)
+                .collect();
+            if !self
+                .locations
+                .values()
+                .any(|l| l.contacts.contains_key(&id) || l.deleted.contains(&id))
+            {
                 return id;
             }
         }
@@ -233,7 +261,10 @@ impl Store {
 
     /// The location holding contact `id`, if any.
     pub(crate) fn location_of(&self, id: &str) -> Option<&str> {
-        self.locations.values().find(|l| l.contacts.contains_key(id)).map(|l| l.id.as_str())
+        self.locations
+            .values()
+            .find(|l| l.contacts.contains_key(id))
+            .map(|l| l.id.as_str())
     }
 
     /// Every contact as JSON, optionally of one location, ordered by dateAdded then id.
@@ -259,7 +290,13 @@ mod tests {
     use super::*;
 
     fn contact(id: &str, email: &str, phone: &str, added: i64) -> Contact {
-        Contact { id: id.into(), email: Some(email.into()), phone: Some(phone.into()), date_added: added, ..Contact::default() }
+        Contact {
+            id: id.into(),
+            email: Some(email.into()),
+            phone: Some(phone.into()),
+            date_added: added,
+            ..Contact::default()
+        }
     }
 
     #[test]
@@ -267,10 +304,18 @@ mod tests {
         let mut loc = Location::new(&LocationConfig::new("L"));
         loc.insert(contact("a", "A@x.io", "+15550001", 1));
         loc.insert(contact("b", "b@x.io", "+15550002", 2));
-        assert_eq!(loc.find_by(MatchField::Email, "a@X.io", None).map(|c| c.id.as_str()), Some("a"));
+        assert_eq!(
+            loc.find_by(MatchField::Email, "a@X.io", None)
+                .map(|c| c.id.as_str()),
+            Some("a")
+        );
         assert!(loc.update("a", |c| c.email = Some("new@x.io".into())));
         assert!(loc.find_by(MatchField::Email, "a@x.io", None).is_none());
-        assert_eq!(loc.find_match(Some("zzz@x.io"), Some("+15550002"), None).map(|(c, f)| (c.id.as_str(), f)), Some(("b", MatchField::Phone)));
+        assert_eq!(
+            loc.find_match(Some("zzz@x.io"), Some("+15550002"), None)
+                .map(|(c, f)| (c.id.as_str(), f)),
+            Some(("b", MatchField::Phone))
+        );
         loc.remove("b");
         assert!(loc.find_by(MatchField::Phone, "+15550002", None).is_none());
         assert!(loc.deleted.contains("b"));

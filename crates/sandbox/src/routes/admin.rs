@@ -12,6 +12,9 @@ pub(super) async fn stats(State(st): State<Arc<AppState>>) -> Json<crate::stats:
     Json(st.stats())
 }
 
-pub(super) async fn contacts(State(st): State<Arc<AppState>>, Query(q): Query<HashMap<String, String>>) -> Json<Vec<Value>> {
+pub(super) async fn contacts(
+    State(st): State<Arc<AppState>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Json<Vec<Value>> {
     Json(st.read().dump(q.get("locationId").map(String::as_str)))
 }

@@ -18,7 +18,11 @@ use serde_json::json;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-pub(super) async fn create(State(st): State<Arc<AppState>>, Extension(ctx): Extension<Ctx>, body: Bytes) -> Response {
+pub(super) async fn create(
+    State(st): State<Arc<AppState>>,
+    Extension(ctx): Extension<Ctx>,
+    body: Bytes,
+) -> Response {
     let r = (|| -> ApiResult {
         let body = parse_object(&body)?;
         let c = ops::create(&mut st.write(), &ctx.location, body)?;
@@ -27,16 +31,27 @@ pub(super) async fn create(State(st): State<Arc<AppState>>, Extension(ctx): Exte
     ctx.reply(r)
 }
 
-pub(super) async fn upsert(State(st): State<Arc<AppState>>, Extension(ctx): Extension<Ctx>, body: Bytes) -> Response {
+pub(super) async fn upsert(
+    State(st): State<Arc<AppState>>,
+    Extension(ctx): Extension<Ctx>,
+    body: Bytes,
+) -> Response {
     let r = (|| -> ApiResult {
         let body = parse_object(&body)?;
         let (new, c) = ops::upsert(&mut st.write(), &ctx.location, body)?;
-        Ok((StatusCode::OK, json!({ "new": new, "contact": c.get_json(), "traceId": ctx.trace_id })))
+        Ok((
+            StatusCode::OK,
+            json!({ "new": new, "contact": c.get_json(), "traceId": ctx.trace_id }),
+        ))
     })();
     ctx.reply(r)
 }
 
-pub(super) async fn get(State(st): State<Arc<AppState>>, Extension(ctx): Extension<Ctx>, Path(id): Path<String>) -> Response {
+pub(super) async fn get(
+    State(st): State<Arc<AppState>>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> Response {
     let r = (|| -> ApiResult {
         let store = st.read();
         let c = ops::owned(&store, &ctx.location, &id)?;
@@ -45,16 +60,28 @@ pub(super) async fn get(State(st): State<Arc<AppState>>, Extension(ctx): Extensi
     ctx.reply(r)
 }
 
-pub(super) async fn update(State(st): State<Arc<AppState>>, Extension(ctx): Extension<Ctx>, Path(id): Path<String>, body: Bytes) -> Response {
+pub(super) async fn update(
+    State(st): State<Arc<AppState>>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
     let r = (|| -> ApiResult {
         let body = parse_object(&body)?;
         let c = ops::update(&mut st.write(), &ctx.location, &id, body)?;
-        Ok((StatusCode::OK, json!({ "succeded": true, "contact": c.get_json() })))
+        Ok((
+            StatusCode::OK,
+            json!({ "succeded": true, "contact": c.get_json() }),
+        ))
     })();
     ctx.reply(r)
 }
 
-pub(super) async fn delete(State(st): State<Arc<AppState>>, Extension(ctx): Extension<Ctx>, Path(id): Path<String>) -> Response {
+pub(super) async fn delete(
+    State(st): State<Arc<AppState>>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> Response {
     let r = (|| -> ApiResult {
         let mut store = st.write();
         ops::owned(&store, &ctx.location, &id)?;
@@ -69,41 +96,66 @@ pub(super) async fn delete(State(st): State<Arc<AppState>>, Extension(ctx): Exte
 /// `GET /contacts/search/duplicate?locationId=&email=&number=`. With duplicates disallowed the
 /// location's match order decides; with duplicates allowed email is tried first, then phone
 /// (spec description).
-pub(super) async fn duplicate(State(st): State<Arc<AppState>>, Extension(ctx): Extension<Ctx>, Query(q): Query<HashMap<String, String>>) -> Response {
+pub(super) async fn duplicate(
+    State(st): State<Arc<AppState>>,
+    Extension(ctx): Extension<Ctx>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let r = (|| -> ApiResult {
         let Some(location) = q.get("locationId").filter(|l| !l.is_empty()) else {
-            return Err(ApiError::Unprocessable(vec!["locationId should not be empty".into(), "locationId must be a string".into()]));
+            return Err(ApiError::Unprocessable(vec![
+                "locationId should not be empty".into(),
+                "locationId must be a string".into(),
+            ]));
         };
         ctx.check_location(location)?;
         let email = q.get("email").filter(|e| !e.is_empty());
         let number = q.get("number").filter(|e| !e.is_empty());
         if email.is_none() && number.is_none() {
-            return Err(ApiError::BadRequest("Pass at least one of number, email query parameter".into()));
+            return Err(ApiError::BadRequest(
+                "Pass at least one of number, email query parameter".into(),
+            ));
         }
         let store = st.read();
-        let loc = store.locations.get(location).ok_or_else(crate::error::wrong_location)?;
+        let loc = store
+            .locations
+            .get(location)
+            .ok_or_else(crate::error::wrong_location)?;
         // A `+` sent without URL-encoding arrives as a space: it is read as a national number of
         // the location, so the lookup misses, as it would live.
         let phone = number.and_then(|n| normalise::phone_e164(n, &loc.settings.country));
-        let order = if loc.settings.allow_duplicate_contact { vec![MatchField::Email, MatchField::Phone] } else { loc.settings.match_order.clone() };
+        let order = if loc.settings.allow_duplicate_contact {
+            vec![MatchField::Email, MatchField::Phone]
+        } else {
+            loc.settings.match_order.clone()
+        };
         let found = order.iter().find_map(|f| match f {
             MatchField::Email => email.and_then(|e| loc.find_by(*f, e, None)),
             MatchField::Phone => phone.as_deref().and_then(|p| loc.find_by(*f, p, None)),
         });
-        Ok((StatusCode::OK, json!({ "contact": found.map(|c| c.get_json()) })))
+        Ok((
+            StatusCode::OK,
+            json!({ "contact": found.map(|c| c.get_json()) }),
+        ))
     })();
     ctx.reply(r)
 }
 
 /// `POST /contacts/bulk/business` `{locationId, ids[], businessId|null}` → `{success, ids}` with
 /// the ids that were found and changed.
-pub(super) async fn bulk_business(State(st): State<Arc<AppState>>, Extension(ctx): Extension<Ctx>, body: Bytes) -> Response {
+pub(super) async fn bulk_business(
+    State(st): State<Arc<AppState>>,
+    Extension(ctx): Extension<Ctx>,
+    body: Bytes,
+) -> Response {
     let r = (|| -> ApiResult {
         let mut dto = Dto::new(&body, &["locationId", "ids", "businessId"])?;
         let location = dto.required_string("locationId");
         let ids = dto.string_array("ids", true).unwrap_or_default();
         for id in ids.iter().filter(|i| i.len() > 50) {
-            dto.error(format!("each value in ids must be shorter than or equal to 50 characters ({id})"));
+            dto.error(format!(
+                "each value in ids must be shorter than or equal to 50 characters ({id})"
+            ));
         }
         if dto.raw("businessId").is_none() {
             dto.error("businessId must be a string");
@@ -113,7 +165,10 @@ pub(super) async fn bulk_business(State(st): State<Arc<AppState>>, Extension(ctx
         let location = location.unwrap_or_default();
         ctx.check_location(&location)?;
         let mut store = st.write();
-        let loc = store.locations.get_mut(&location).ok_or_else(crate::error::wrong_location)?;
+        let loc = store
+            .locations
+            .get_mut(&location)
+            .ok_or_else(crate::error::wrong_location)?;
         let now = normalise::now_ms();
         let changed: Vec<String> = ids
             .into_iter()

@@ -21,11 +21,16 @@ pub(super) async fn custom_fields(
     let r = (|| -> ApiResult {
         let model = q.get("model").map(String::as_str).unwrap_or("all");
         if !matches!(model, "contact" | "opportunity" | "all") {
-            return Err(ApiError::Unprocessable(vec!["model must be one of the following values: contact, opportunity, all".into()]));
+            return Err(ApiError::Unprocessable(vec![
+                "model must be one of the following values: contact, opportunity, all".into(),
+            ]));
         }
         ctx.check_location(&location)?;
         let store = st.read();
-        let loc = store.locations.get(&location).ok_or_else(crate::error::wrong_location)?;
+        let loc = store
+            .locations
+            .get(&location)
+            .ok_or_else(crate::error::wrong_location)?;
         let fields: Vec<Value> = loc
             .custom_fields
             .iter()

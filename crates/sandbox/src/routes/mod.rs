@@ -75,20 +75,41 @@ struct GateState {
 
 /// Builds the router.
 pub(crate) fn router(state: Arc<AppState>, retry_after: bool, stall_for: Duration) -> Router {
-    let gate_state = GateState { app: state.clone(), retry_after, stall_for };
+    let gate_state = GateState {
+        app: state.clone(),
+        retry_after,
+        stall_for,
+    };
     let api = Router::new()
         .route("/contacts/", post(contacts::create))
         .route("/contacts", post(contacts::create))
         .route("/contacts/upsert", post(contacts::upsert))
-        .route("/contacts/{contactId}", get(contacts::get).put(contacts::update).delete(contacts::delete))
-        .route("/contacts/{contactId}/tags", post(tags::add).delete(tags::remove))
+        .route(
+            "/contacts/{contactId}",
+            get(contacts::get)
+                .put(contacts::update)
+                .delete(contacts::delete),
+        )
+        .route(
+            "/contacts/{contactId}/tags",
+            post(tags::add).delete(tags::remove),
+        )
         .route("/contacts/bulk/tags/update/{type}", post(tags::bulk))
         .route("/contacts/bulk/business", post(contacts::bulk_business))
         .route("/contacts/search", post(search::search))
         .route("/contacts/search/duplicate", get(contacts::duplicate))
-        .route("/contacts/{contactId}/notes", get(notes_tasks::list_notes).post(notes_tasks::create_note))
-        .route("/contacts/{contactId}/tasks", get(notes_tasks::list_tasks).post(notes_tasks::create_task))
-        .route("/locations/{locationId}/customFields", get(locations::custom_fields))
+        .route(
+            "/contacts/{contactId}/notes",
+            get(notes_tasks::list_notes).post(notes_tasks::create_note),
+        )
+        .route(
+            "/contacts/{contactId}/tasks",
+            get(notes_tasks::list_tasks).post(notes_tasks::create_task),
+        )
+        .route(
+            "/locations/{locationId}/customFields",
+            get(locations::custom_fields),
+        )
         .route_layer(middleware::from_fn_with_state(gate_state, gate));
     let open = Router::new()
         .route("/oauth/token", post(oauth::token))
@@ -96,7 +117,10 @@ pub(crate) fn router(state: Arc<AppState>, retry_after: bool, stall_for: Duratio
     let sandbox = Router::new()
         .route("/_sandbox/stats", get(admin::stats))
         .route("/_sandbox/contacts", get(admin::contacts));
-    api.merge(open).merge(sandbox).fallback(not_found).with_state(state)
+    api.merge(open)
+        .merge(sandbox)
+        .fallback(not_found)
+        .with_state(state)
 }
 
 /// The scope a route needs (ghl-api.md §1.4; bulk routes have none in the spec: assume write).
@@ -118,14 +142,25 @@ fn bearer(req: &Request) -> Option<&str> {
 
 pub(super) fn trace_id(app: &AppState, seq: u64) -> String {
     let mut rng = fastrand::Rng::with_seed(app.seed.rotate_left(17) ^ seq);
-    format!("{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}", rng.u32(..), rng.u16(..), rng.u16(..0x1000), rng.u16(..), rng.u64(..1 << 48))
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        rng.u32(..),
+        rng.u16(..),
+        rng.u16(..0x1000),
+        rng.u16(..),
+        rng.u64(..1 << 48)
+    )
 }
 
 async fn gate(State(gs): State<GateState>, req: Request, next: Next) -> Response {
     let app = &gs.app;
     let seq = app.seq.fetch_add(1, Ordering::Relaxed);
     let trace = trace_id(app, seq);
-    let path = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string()).unwrap_or_default();
+    let path = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_default();
     let method = req.method().clone();
     let route = format!("{method} {path}");
     let finish = |resp: Response, outcome: Outcome| {
@@ -137,7 +172,9 @@ async fn gate(State(gs): State<GateState>, req: Request, next: Next) -> Response
     let principal = bearer(&req).and_then(|t| {
         let store = app.read();
         let tok = store.tokens.get(t)?;
-        let live = tok.expires_at_ms.is_none_or(|exp| exp > crate::normalise::now_ms());
+        let live = tok
+            .expires_at_ms
+            .is_none_or(|exp| exp > crate::normalise::now_ms());
         live.then(|| (tok.location_id.clone(), tok.scopes.clone()))
     });
     let Some((location, scopes)) = principal else {
@@ -150,7 +187,11 @@ async fn gate(State(gs): State<GateState>, req: Request, next: Next) -> Response
     let headers = match verdict {
         Verdict::Admitted(h) => h,
         Verdict::Rejected(h) => {
-            let mut r = (StatusCode::TOO_MANY_REQUESTS, Json(crate::error::too_many_requests())).into_response();
+            let mut r = (
+                StatusCode::TOO_MANY_REQUESTS,
+                Json(crate::error::too_many_requests()),
+            )
+                .into_response();
             put_headers(&mut r, &h, gs.retry_after);
             return finish(r, Outcome::Status(429));
         }
@@ -161,15 +202,23 @@ async fn gate(State(gs): State<GateState>, req: Request, next: Next) -> Response
     };
 
     // 3. Version. 4. Scope.
-    let version = req.headers().get("version").map(|v| v.to_str().unwrap_or_default().to_string());
+    let version = req
+        .headers()
+        .get("version")
+        .map(|v| v.to_str().unwrap_or_default().to_string());
     let denied = match version {
         None => Some("version header was not found."),
         Some(v) if !app.accepted_versions.contains(&v) => Some("version header is invalid"),
-        Some(_) if !scopes.iter().any(|s| s == required_scope(&method, &path)) => Some("The token is not authorized for this scope."),
+        Some(_) if !scopes.iter().any(|s| s == required_scope(&method, &path)) => {
+            Some("The token is not authorized for this scope.")
+        }
         Some(_) => None,
     };
     if let Some(m) = denied {
-        return done(ApiError::Unauthorized(m.into()).into_response_with(&trace), Outcome::Status(401));
+        return done(
+            ApiError::Unauthorized(m.into()).into_response_with(&trace),
+            Outcome::Status(401),
+        );
     }
 
     // 5. Faults.
@@ -183,12 +232,19 @@ async fn gate(State(gs): State<GateState>, req: Request, next: Next) -> Response
     }
     if plan.stall {
         tokio::time::sleep(gs.stall_for).await;
-        let r = (StatusCode::GATEWAY_TIMEOUT, Json(crate::error::server_error(StatusCode::GATEWAY_TIMEOUT))).into_response();
+        let r = (
+            StatusCode::GATEWAY_TIMEOUT,
+            Json(crate::error::server_error(StatusCode::GATEWAY_TIMEOUT)),
+        )
+            .into_response();
         return done(r, Outcome::Stalled);
     }
     let kill = req.extensions().get::<ConnKill>().cloned();
     let mut req = req;
-    req.extensions_mut().insert(Ctx { location, trace_id: trace });
+    req.extensions_mut().insert(Ctx {
+        location,
+        trace_id: trace,
+    });
     let resp = next.run(req).await;
     if plan.cut_after_commit && method != Method::GET && resp.status().is_success() {
         if let Some(ConnKill(n)) = kill {
@@ -223,15 +279,24 @@ fn put_headers(r: &mut Response, h: &Headers, retry_after: bool) {
 }
 
 async fn count_only(State(app): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    let path = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string()).unwrap_or_default();
+    let path = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_default();
     let route = format!("{} {path}", req.method());
     app.seq.fetch_add(1, Ordering::Relaxed);
     let resp = next.run(req).await;
-    app.counters.record(&route, Outcome::Status(resp.status().as_u16()));
+    app.counters
+        .record(&route, Outcome::Status(resp.status().as_u16()));
     resp
 }
 
-async fn not_found(State(app): State<Arc<AppState>>, method: Method, uri: axum::http::Uri) -> Response {
+async fn not_found(
+    State(app): State<Arc<AppState>>,
+    method: Method,
+    uri: axum::http::Uri,
+) -> Response {
     let path = uri.path();
     if !path.starts_with("/_sandbox") {
         app.counters.record("unmatched", Outcome::Status(404));

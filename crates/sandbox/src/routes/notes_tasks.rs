@@ -50,18 +50,30 @@ fn task_json(t: &Task) -> Value {
     Value::Object(m)
 }
 
-pub(super) async fn list_notes(State(st): State<Arc<AppState>>, Extension(ctx): Extension<Ctx>, Path(id): Path<String>) -> Response {
+pub(super) async fn list_notes(
+    State(st): State<Arc<AppState>>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> Response {
     let r = (|| -> ApiResult {
         let store = st.read();
         ops::owned(&store, &ctx.location, &id)?;
-        let notes = store.locations.get(&ctx.location).and_then(|l| l.notes.get(&id));
+        let notes = store
+            .locations
+            .get(&ctx.location)
+            .and_then(|l| l.notes.get(&id));
         let list: Vec<Value> = notes.into_iter().flatten().map(note_json).collect();
         Ok((StatusCode::OK, json!({ "notes": list })))
     })();
     ctx.reply(r)
 }
 
-pub(super) async fn create_note(State(st): State<Arc<AppState>>, Extension(ctx): Extension<Ctx>, Path(id): Path<String>, body: Bytes) -> Response {
+pub(super) async fn create_note(
+    State(st): State<Arc<AppState>>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
     let r = (|| -> ApiResult {
         let mut dto = Dto::new(&body, &["userId", "body", "title", "color", "pinned"])?;
         let text = dto.required_string("body");
@@ -91,20 +103,35 @@ pub(super) async fn create_note(State(st): State<Arc<AppState>>, Extension(ctx):
     ctx.reply(r)
 }
 
-pub(super) async fn list_tasks(State(st): State<Arc<AppState>>, Extension(ctx): Extension<Ctx>, Path(id): Path<String>) -> Response {
+pub(super) async fn list_tasks(
+    State(st): State<Arc<AppState>>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> Response {
     let r = (|| -> ApiResult {
         let store = st.read();
         ops::owned(&store, &ctx.location, &id)?;
-        let tasks = store.locations.get(&ctx.location).and_then(|l| l.tasks.get(&id));
+        let tasks = store
+            .locations
+            .get(&ctx.location)
+            .and_then(|l| l.tasks.get(&id));
         let list: Vec<Value> = tasks.into_iter().flatten().map(task_json).collect();
         Ok((StatusCode::OK, json!({ "tasks": list })))
     })();
     ctx.reply(r)
 }
 
-pub(super) async fn create_task(State(st): State<Arc<AppState>>, Extension(ctx): Extension<Ctx>, Path(id): Path<String>, body: Bytes) -> Response {
+pub(super) async fn create_task(
+    State(st): State<Arc<AppState>>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
     let r = (|| -> ApiResult {
-        let mut dto = Dto::new(&body, &["title", "body", "dueDate", "completed", "assignedTo"])?;
+        let mut dto = Dto::new(
+            &body,
+            &["title", "body", "dueDate", "completed", "assignedTo"],
+        )?;
         let title = dto.required_string("title");
         let due = dto.required_string("dueDate");
         if let Some(d) = &due {

@@ -1,12 +1,12 @@
 //! `POST /contacts/search`: `pageLimit` (required, ≤ 500), `page` paging capped at 10,000
 //! records, `searchAfter` cursor paging past it, filters, at most 2 sorts, free-text `query`,
-//! and `{contacts, total}` with a `searchAfter` on every contact.
+//! and `{contacts, total}` with a `searchAfter` on every contact; `--index-lag` hides contacts
+//! created too recently, as HighLevel's search index does for a few seconds.
 //!
 //! Past 10,000 records page paging answers **400** "Standard pagination is limited to 10000
 //! records. Use searchAfter to fetch more." The real answer is undocumented (ghl-api.md §8); 400
 //! is what the Elasticsearch `max_result_window` error behind such caps surfaces as, and it keeps
-//! 422 for DTO shape errors. `total` counts every match (not capped). Contacts are visible to
-//! search as soon as they are written (no index lag).
+//! 422 for DTO shape errors. `total` counts every match (not capped).
 
 use super::{ApiResult, Ctx};
 use crate::dto::Dto;
@@ -24,13 +24,28 @@ use std::sync::Arc;
 /// Most records reachable with `page` paging.
 const PAGE_WINDOW: u64 = 10_000;
 
-pub(super) async fn search(State(st): State<Arc<AppState>>, Extension(ctx): Extension<Ctx>, body: Bytes) -> Response {
+pub(super) async fn search(
+    State(st): State<Arc<AppState>>,
+    Extension(ctx): Extension<Ctx>,
+    body: Bytes,
+) -> Response {
     let r = run(&st, &ctx, &body);
     ctx.reply(r)
 }
 
 fn run(st: &AppState, ctx: &Ctx, body: &[u8]) -> ApiResult {
-    let mut dto = Dto::new(body, &["locationId", "pageLimit", "page", "searchAfter", "query", "filters", "sort"])?;
+    let mut dto = Dto::new(
+        body,
+        &[
+            "locationId",
+            "pageLimit",
+            "page",
+            "searchAfter",
+            "query",
+            "filters",
+            "sort",
+        ],
+    )?;
     let location = dto.required_string("locationId");
     let page_limit = match dto.number("pageLimit") {
         None if !dto.has_errors() || dto.raw("pageLimit").is_none() => {
@@ -63,7 +78,10 @@ fn run(st: &AppState, ctx: &Ctx, body: &[u8]) -> ApiResult {
     if page.is_some() && search_after.is_some() {
         dto.error("page and searchAfter cannot be used together");
     }
-    let text = dto.string("query", false).as_set().map(|q| q.to_lowercase());
+    let text = dto
+        .string("query", false)
+        .as_set()
+        .map(|q| q.to_lowercase());
     if text.as_ref().is_some_and(|q| q.chars().count() > 75) {
         dto.error("query must be shorter than or equal to 75 characters");
     }
@@ -97,9 +115,17 @@ fn run(st: &AppState, ctx: &Ctx, body: &[u8]) -> ApiResult {
     };
     let store = st.read();
     let filters = {
-        let defs = store.locations.get(&ctx.location).map(|l| l.custom_fields.as_slice()).unwrap_or_default();
+        let defs = store
+            .locations
+            .get(&ctx.location)
+            .map(|l| l.custom_fields.as_slice())
+            .unwrap_or_default();
         let mut errors = Vec::new();
-        let f = query::parse(dto.raw("filters").unwrap_or(&Value::Array(Vec::new())), defs, &mut errors);
+        let f = query::parse(
+            dto.raw("filters").unwrap_or(&Value::Array(Vec::new())),
+            defs,
+            &mut errors,
+        );
         for e in errors {
             dto.error(e);
         }
@@ -113,12 +139,17 @@ fn run(st: &AppState, ctx: &Ctx, body: &[u8]) -> ApiResult {
             "Standard pagination is limited to {PAGE_WINDOW} records. Use searchAfter to fetch more."
         )));
     }
-    let Some(loc) = store.locations.get(&ctx.location) else { return Err(crate::error::wrong_location()) };
+    let Some(loc) = store.locations.get(&ctx.location) else {
+        return Err(crate::error::wrong_location());
+    };
     let fields: Vec<&str> = sorts.iter().map(|(f, _)| f.as_str()).collect();
     let desc: Vec<bool> = sorts.iter().map(|(_, d)| *d).collect();
+    let indexed_before = crate::normalise::now_ms()
+        - i64::try_from(st.search_index_lag.as_millis()).unwrap_or(i64::MAX);
     let mut rows: Vec<(Vec<Key>, &crate::contact::Contact)> = loc
         .contacts
         .values()
+        .filter(|c| st.search_index_lag.is_zero() || c.date_added <= indexed_before)
         .filter(|c| query::matches(&filters, c))
         .filter(|c| text.as_ref().is_none_or(|q| free_text(c, q)))
         .map(|c| (fields.iter().map(|f| query::sort_key(c, f)).collect(), c))
@@ -128,9 +159,16 @@ fn run(st: &AppState, ctx: &Ctx, body: &[u8]) -> ApiResult {
         let (keys, id) = read_cursor(cursor, &fields)?;
         rows.retain(|(k, c)| query::compare((k, &c.id), (&keys, &id), &desc).is_gt());
     }
-    let skip = if search_after.is_some() { 0 } else { ((page - 1) * page_limit) as usize };
+    let skip = if search_after.is_some() {
+        0
+    } else {
+        ((page - 1) * page_limit) as usize
+    };
     let want = (skip + page_limit as usize).min(rows.len());
-    let cmp = |a: &(Vec<Key>, &crate::contact::Contact), b: &(Vec<Key>, &crate::contact::Contact)| query::compare((&a.0, &a.1.id), (&b.0, &b.1.id), &desc);
+    let cmp = |a: &(Vec<Key>, &crate::contact::Contact),
+               b: &(Vec<Key>, &crate::contact::Contact)| {
+        query::compare((&a.0, &a.1.id), (&b.0, &b.1.id), &desc)
+    };
     // Only the first `want` rows need ordering: select them in linear time, then sort those.
     if want > 0 && want < rows.len() {
         rows.select_nth_unstable_by(want - 1, cmp);
@@ -146,18 +184,28 @@ fn run(st: &AppState, ctx: &Ctx, body: &[u8]) -> ApiResult {
             c.search_json(Value::Array(cursor))
         })
         .collect();
-    Ok((StatusCode::OK, json!({ "contacts": contacts, "total": total })))
+    Ok((
+        StatusCode::OK,
+        json!({ "contacts": contacts, "total": total }),
+    ))
 }
 
 fn free_text(c: &crate::contact::Contact, q: &str) -> bool {
-    [c.full_name(), c.email.clone(), c.phone.clone(), c.company_name.clone()]
-        .into_iter()
-        .flatten()
-        .any(|v| v.to_lowercase().contains(q))
+    [
+        c.full_name(),
+        c.email.clone(),
+        c.phone.clone(),
+        c.company_name.clone(),
+    ]
+    .into_iter()
+    .flatten()
+    .any(|v| v.to_lowercase().contains(q))
 }
 
 fn read_cursor(cursor: &[Value], fields: &[&str]) -> Result<(Vec<Key>, String), ApiError> {
-    let bad = || ApiError::Unprocessable(vec![format!("searchAfter must hold {} sort value(s) and the contact id, as returned on the last contact of the previous page", fields.len())]);
+    let bad = || {
+        ApiError::Unprocessable(vec![format!("searchAfter must hold {} sort value(s) and the contact id, as returned on the last contact of the previous page", fields.len())])
+    };
     if cursor.len() != fields.len() + 1 {
         return Err(bad());
     }

@@ -23,12 +23,21 @@ fn read_tags(body: &[u8]) -> Result<Vec<String>, ApiError> {
     Ok(normalise::tags(tags.unwrap_or_default()))
 }
 
-fn change(st: &AppState, ctx: &Ctx, id: &str, body: &[u8], add: bool) -> Result<Vec<String>, ApiError> {
+fn change(
+    st: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    body: &[u8],
+    add: bool,
+) -> Result<Vec<String>, ApiError> {
     let tags = read_tags(body)?;
     let mut store = st.write();
     ops::owned(&store, &ctx.location, id)?;
     let now = normalise::now_ms();
-    let loc = store.locations.get_mut(&ctx.location).ok_or_else(crate::error::wrong_location)?;
+    let loc = store
+        .locations
+        .get_mut(&ctx.location)
+        .ok_or_else(crate::error::wrong_location)?;
     let mut result = Vec::new();
     loc.update(id, |c| {
         if add {
@@ -46,12 +55,23 @@ fn change(st: &AppState, ctx: &Ctx, id: &str, body: &[u8], add: bool) -> Result<
     Ok(result)
 }
 
-pub(super) async fn add(State(st): State<Arc<AppState>>, Extension(ctx): Extension<Ctx>, Path(id): Path<String>, body: Bytes) -> Response {
-    let r = change(&st, &ctx, &id, &body, true).map(|t| (StatusCode::CREATED, json!({ "tags": t })));
+pub(super) async fn add(
+    State(st): State<Arc<AppState>>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let r =
+        change(&st, &ctx, &id, &body, true).map(|t| (StatusCode::CREATED, json!({ "tags": t })));
     ctx.reply(r)
 }
 
-pub(super) async fn remove(State(st): State<Arc<AppState>>, Extension(ctx): Extension<Ctx>, Path(id): Path<String>, body: Bytes) -> Response {
+pub(super) async fn remove(
+    State(st): State<Arc<AppState>>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
     let r = change(&st, &ctx, &id, &body, false).map(|t| (StatusCode::OK, json!({ "tags": t })));
     ctx.reply(r)
 }
@@ -62,12 +82,21 @@ fn is_firebase_id(id: &str) -> bool {
 
 /// The bulk route. The largest accepted batch is `bulk_tags_max` (the real cap is undocumented,
 /// I#315); a larger batch is a 422 in class-validator's `ArrayMaxSize` wording.
-pub(super) async fn bulk(State(st): State<Arc<AppState>>, Extension(ctx): Extension<Ctx>, Path(kind): Path<String>, body: Bytes) -> Response {
+pub(super) async fn bulk(
+    State(st): State<Arc<AppState>>,
+    Extension(ctx): Extension<Ctx>,
+    Path(kind): Path<String>,
+    body: Bytes,
+) -> Response {
     let r = (|| -> ApiResult {
         let add = match kind.as_str() {
             "add" => true,
             "remove" => false,
-            _ => return Err(ApiError::Unprocessable(vec!["type must be one of the following values: add, remove".into()])),
+            _ => {
+                return Err(ApiError::Unprocessable(vec![
+                    "type must be one of the following values: add, remove".into(),
+                ]))
+            }
         };
         let mut dto = Dto::new(&body, &["contacts", "tags", "locationId", "removeAllTags"])?;
         let contacts = dto.string_array("contacts", true).unwrap_or_default();
@@ -75,11 +104,16 @@ pub(super) async fn bulk(State(st): State<Arc<AppState>>, Extension(ctx): Extens
         let location = dto.required_string("locationId");
         let remove_all = dto.bool("removeAllTags").unwrap_or(false);
         if contacts.len() > st.bulk_tags_max {
-            dto.error(format!("contacts must contain no more than {} elements", st.bulk_tags_max));
+            dto.error(format!(
+                "contacts must contain no more than {} elements",
+                st.bulk_tags_max
+            ));
         }
         dto.finish()?;
         if remove_all && add {
-            return Err(ApiError::BadRequest("removeAllTags is only valid with type remove".into()));
+            return Err(ApiError::BadRequest(
+                "removeAllTags is only valid with type remove".into(),
+            ));
         }
         let location = location.unwrap_or_default();
         ctx.check_location(&location)?;
@@ -89,9 +123,17 @@ pub(super) async fn bulk(State(st): State<Arc<AppState>>, Extension(ctx): Extens
         for id in contacts {
             let error = if !is_firebase_id(&id) {
                 Some("contact id is not a valid firebase id")
-            } else if store.locations.get(&location).is_some_and(|l| l.deleted.contains(&id)) {
+            } else if store
+                .locations
+                .get(&location)
+                .is_some_and(|l| l.deleted.contains(&id))
+            {
                 Some("contact is deleted")
-            } else if !store.locations.get(&location).is_some_and(|l| l.contacts.contains_key(&id)) {
+            } else if !store
+                .locations
+                .get(&location)
+                .is_some_and(|l| l.contacts.contains_key(&id))
+            {
                 Some("contact does not belong to location")
             } else {
                 None
@@ -100,7 +142,9 @@ pub(super) async fn bulk(State(st): State<Arc<AppState>>, Extension(ctx): Extens
                 responses.push(json!({"contactId": id, "message": message, "type": "error"}));
                 continue;
             }
-            let Some(loc) = store.locations.get_mut(&location) else { continue };
+            let Some(loc) = store.locations.get_mut(&location) else {
+                continue;
+            };
             let mut entry = Value::Null;
             loc.update(&id, |c| {
                 let old = c.tags.clone();
@@ -128,7 +172,10 @@ pub(super) async fn bulk(State(st): State<Arc<AppState>>, Extension(ctx): Extens
             responses.push(entry);
         }
         let error_count = responses.iter().filter(|r| r["type"] == "error").count();
-        Ok((StatusCode::CREATED, json!({ "succeded": error_count == 0, "errorCount": error_count, "responses": responses })))
+        Ok((
+            StatusCode::CREATED,
+            json!({ "succeded": error_count == 0, "errorCount": error_count, "responses": responses }),
+        ))
     })();
     ctx.reply(r)
 }

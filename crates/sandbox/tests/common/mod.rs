@@ -1,0 +1,179 @@
+//! Shared test harness: start a sandbox on 127.0.0.1:0 and talk to it with reqwest. Every call
+//! made through [`Api::call`] has its request body checked against the spec's request schema,
+//! and every answer (of any helper) has its body checked against the spec's schema for its
+//! status, so all tests speak HighLevel's dialect, not only the conformance test.
+#![allow(dead_code)]
+
+pub mod spec;
+
+use ghl_sandbox::{spawn, Config, Handle, DEFAULT_LOCATION_ID, DEFAULT_TOKEN};
+use reqwest::header::HeaderMap;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// An answer.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    /// A header as a number.
+    pub fn header(&self, name: &str) -> Option<u64> {
+        self.headers.get(name)?.to_str().ok()?.parse().ok()
+    }
+}
+
+/// A client bound to one sandbox, token and location.
+#[derive(Clone)]
+pub struct Api {
+    pub client: reqwest::Client,
+    pub base: String,
+    pub token: String,
+    pub location: String,
+}
+
+/// Starts a sandbox with `config` and a client using the default token and location.
+pub async fn start(config: Config) -> (Handle, Api) {
+    let handle = spawn(config).await.expect("sandbox starts");
+    let api = Api {
+        client: reqwest::Client::builder()
+            .timeout(Duration::from_secs(20))
+            .build()
+            .expect("client"),
+        base: handle.base_url(),
+        token: DEFAULT_TOKEN.into(),
+        location: DEFAULT_LOCATION_ID.into(),
+    };
+    (handle, api)
+}
+
+/// A bare sandbox with limits off (tests that are not about limits should not trip them).
+pub fn unlimited() -> Config {
+    Config {
+        rate_limit: ghl_sandbox::RateLimitConfig::off(),
+        ..Config::default()
+    }
+}
+
+impl Api {
+    /// The same client with another token.
+    pub fn with_token(&self, token: &str) -> Api {
+        Api {
+            token: token.into(),
+            ..self.clone()
+        }
+    }
+
+    /// Sends a spec-valid request (checked) and checks the answer.
+    pub async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Reply {
+        if let Some(b) = &body {
+            if let Err(e) = spec::Spec::get().check_request(method, path, b) {
+                panic!("{e}");
+            }
+        }
+        self.raw(method, path, body, &[]).await
+    }
+
+    /// Sends any body (deliberately invalid ones included) with extra headers; checks the answer.
+    pub async fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let r = self
+            .send(method, path, body, headers)
+            .await
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        if let Err(e) = spec::Spec::get().check_response(method, path, r.status, &r.body) {
+            panic!("{e}");
+        }
+        r
+    }
+
+    /// Sends without any check; transport errors are returned.
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Result<Reply, reqwest::Error> {
+        let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut rb = self
+            .client
+            .request(m, format!("{}{path}", self.base))
+            .bearer_auth(&self.token);
+        if !headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("version"))
+        {
+            rb = rb.header("Version", "2021-07-28");
+        }
+        for (k, v) in headers {
+            if !v.is_empty() {
+                rb = rb.header(*k, *v);
+            }
+        }
+        if let Some(b) = body {
+            rb = rb.json(&b);
+        }
+        let resp = rb.send().await?;
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let bytes = resp.bytes().await?;
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+        };
+        Ok(Reply {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    /// Upserts a contact and returns its id.
+    pub async fn upsert(&self, fields: Value) -> (bool, String) {
+        let mut body = json!({ "locationId": self.location });
+        if let (Some(b), Some(f)) = (body.as_object_mut(), fields.as_object()) {
+            b.extend(f.clone());
+        }
+        let r = self.call("POST", "/contacts/upsert", Some(body)).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        (
+            r.body["new"].as_bool().unwrap_or_default(),
+            r.body["contact"]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        )
+    }
+
+    /// `/_sandbox/contacts` of the default location.
+    pub async fn stored(&self) -> Vec<Value> {
+        let r = self
+            .client
+            .get(format!("{}/_sandbox/contacts", self.base))
+            .send()
+            .await
+            .expect("admin");
+        r.json().await.expect("json")
+    }
+
+    /// `/_sandbox/stats`.
+    pub async fn stats(&self) -> ghl_sandbox::Stats {
+        let r = self
+            .client
+            .get(format!("{}/_sandbox/stats", self.base))
+            .send()
+            .await
+            .expect("admin");
+        r.json().await.expect("json")
+    }
+}

@@ -1,0 +1,107 @@
+//! `ghl-bulk sandbox` as a user runs it: the first stdout line is the JSON that tells scripts
+//! where the sandbox is, and the sandbox answers on that address with that token.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// One HTTP/1.1 request over a plain socket (the root package has no HTTP client dependency).
+fn request(addr: &str, head: &str, body: &str) -> String {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let msg = format!("{head}\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+    s.write_all(msg.as_bytes()).expect("write");
+    let mut out = String::new();
+    s.read_to_string(&mut out).expect("read");
+    out
+}
+
+#[test]
+fn first_line_names_base_url_token_and_location_and_the_sandbox_answers() {
+    let child = Command::new(env!("CARGO_BIN_EXE_ghl-bulk"))
+        .args([
+            "sandbox",
+            "--listen",
+            "127.0.0.1:0",
+            "--token",
+            "cli-token",
+            "--generate",
+            "25",
+            "--limit",
+            "5/10s",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("ghl-bulk runs");
+    let mut child = Running(child);
+    let stdout = child.0.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("first line");
+    let first: serde_like::Map = serde_like::parse(&line);
+    assert_eq!(first.get("token"), Some("cli-token"));
+    assert_eq!(first.get("location_id"), Some("SandboxLocation00001"));
+    let base = first.get("base_url").expect("base_url");
+    let addr = base.strip_prefix("http://").expect("http base url");
+
+    let body = r#"{"locationId":"SandboxLocation00001","pageLimit":10}"#;
+    let resp = request(
+        addr,
+        "POST /contacts/search HTTP/1.1\r\nAuthorization: Bearer cli-token\r\nVersion: 2021-07-28",
+        body,
+    );
+    assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
+    assert!(resp.contains("\"total\":25"), "{resp}");
+    assert!(
+        resp.to_ascii_lowercase()
+            .contains("x-ratelimit-remaining: 4"),
+        "{resp}"
+    );
+
+    let resp = request(addr, "GET /_sandbox/stats HTTP/1.1", "");
+    assert!(
+        resp.contains("\"total_requests\":1") && resp.contains("\"max\":5"),
+        "{resp}"
+    );
+}
+
+/// The first line is flat JSON of strings; reading it needs no JSON crate in the root package.
+mod serde_like {
+    pub struct Map(Vec<(String, String)>);
+
+    impl Map {
+        pub fn get(&self, k: &str) -> Option<&str> {
+            self.0
+                .iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.as_str())
+        }
+    }
+
+    pub fn parse(line: &str) -> Map {
+        let inner = line.trim().trim_start_matches('{').trim_end_matches('}');
+        Map(inner
+            .split("\",\"")
+            .filter_map(|pair| {
+                let (k, v) = pair.split_once("\":\"")?;
+                Some((
+                    k.trim_matches('"').to_string(),
+                    v.trim_matches('"').to_string(),
+                ))
+            })
+            .collect())
+    }
+}
