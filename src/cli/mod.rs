@@ -9,7 +9,6 @@ pub use exit::Exit;
 
 use std::path::PathBuf;
 
-use anyhow::bail;
 use clap::{Args, Parser, Subcommand};
 
 /// Bulk import and export of HighLevel contacts.
@@ -28,9 +27,11 @@ pub enum Command {
     /// folder (ledger, summary.json, rejects.csv/xlsx, duplicates.csv). Exit 0 when every row is
     /// valid, 3 when some are rejected, 1 on a fatal error.
     Validate(RunArgs),
-    /// Import a file into HighLevel. Only `--dry-run` works for now (it does what `validate`
-    /// does): delivery to the API is not implemented yet, and without `--dry-run` the command
-    /// stops with exit 1.
+    /// Import a file into HighLevel: validate and stage it (as `validate`), then upsert every
+    /// valid row, add its tags (never removing any) and create its notes, within the API's
+    /// rate limits. Exit 0, 3 (rejected or failed rows), 75 (stopped, resumable: daily
+    /// budget, API unreachable) or 130 (Ctrl-C, resumable). Token: GHL_TOKEN, or OAuth with
+    /// GHL_CLIENT_ID, GHL_CLIENT_SECRET and a refresh-token file; location: GHL_LOCATION_ID.
     Import(ImportArgs),
     /// Mapping files.
     #[command(subcommand)]
@@ -64,12 +65,79 @@ pub struct RunArgs {
 /// `import` options.
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// What to read and how.
-    #[command(flatten)]
-    pub run: RunArgs,
-    /// Do everything up to the first request and stop: the same as `validate`.
+    /// The input file: CSV (any common encoding and delimiter), XLSX, XLSM, XLSB, XLS or ODS.
+    #[arg(required_unless_present = "resume")]
+    pub file: Option<PathBuf>,
+    /// The mapping file (TOML); `ghl-bulk mapping init <FILE>` drafts one.
+    #[arg(long, short = 'm', required_unless_present = "resume")]
+    pub mapping: Option<PathBuf>,
+    /// Worksheet to read (name, or 1-based index); overrides the mapping's [source] sheet.
     #[arg(long)]
+    pub sheet: Option<String>,
+    /// Phone region for numbers without +country; overrides the mapping's default_region.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// The run folder [default: runs/<UTC timestamp>-<input stem>].
+    #[arg(long)]
+    pub run_dir: Option<PathBuf>,
+    /// No progress and no summary on stderr (summary.json is still written).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Do everything up to the first request and stop: the same as `validate`.
+    #[arg(long, conflicts_with_all = ["resume", "sandbox"])]
     pub dry_run: bool,
+    /// Continue a stopped run (crash, Ctrl-C, daily budget): rows already delivered are not
+    /// sent again. Refused if the input or the mapping changed.
+    #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["file", "mapping", "run_dir", "sheet", "region"])]
+    pub resume: Option<PathBuf>,
+    /// Send to a sandbox started in this process (HighLevel's limits, a few existing
+    /// contacts) instead of HighLevel: no token, no network.
+    #[arg(long)]
+    pub sandbox: bool,
+    /// The API connection (ignored with --sandbox).
+    #[command(flatten)]
+    pub api: ApiArgs,
+    /// Requests in flight at most [default: sized from the rate the API allows].
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+    /// Contacts per bulk tags request.
+    #[arg(long, default_value_t = 100)]
+    pub tag_batch: usize,
+    /// Stop (exit 75, resumable) when the daily request budget left falls to this: a
+    /// percentage of the daily limit ("1%") or a number of requests.
+    #[arg(long, default_value = "1%")]
+    pub daily_reserve: String,
+}
+
+/// Where and as whom to connect. Secrets come from the environment or a file, never a flag.
+#[derive(Debug, Args)]
+pub struct ApiArgs {
+    /// The location (sub-account) id.
+    #[arg(long = "location", env = "GHL_LOCATION_ID")]
+    pub location: Option<String>,
+    /// The API's base URL (https, or http to loopback only).
+    #[arg(long, env = "GHL_BASE_URL", default_value = crate::api::DEFAULT_BASE_URL)]
+    pub base_url: String,
+    /// A private integration token or OAuth access token.
+    #[arg(long = "token-env", env = "GHL_TOKEN", hide = true, hide_env_values = true, value_parser = secret)]
+    pub token: Option<crate::api::Secret>,
+    /// OAuth: the app's client id (with GHL_CLIENT_SECRET and --refresh-token-file).
+    #[arg(long, env = "GHL_CLIENT_ID")]
+    pub client_id: Option<String>,
+    /// OAuth: the app's client secret.
+    #[arg(long = "client-secret-env", env = "GHL_CLIENT_SECRET", hide = true, hide_env_values = true, value_parser = secret)]
+    pub client_secret: Option<crate::api::Secret>,
+    /// OAuth: the file holding the current refresh token; rewritten (mode 0600) each time
+    /// HighLevel rotates it.
+    #[arg(long, env = "GHL_REFRESH_TOKEN_FILE")]
+    pub refresh_token_file: Option<PathBuf>,
+    /// Per-request timeout in seconds.
+    #[arg(long, default_value_t = 30)]
+    pub timeout: u64,
+}
+
+fn secret(value: &str) -> Result<crate::api::Secret, String> {
+    Ok(crate::api::Secret::new(value))
 }
 
 /// `mapping` subcommands.
@@ -104,13 +172,17 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Validate(args) => validate(&args, "validate"),
         Command::Import(args) => {
-            if !args.dry_run {
-                bail!(
-                    "delivery is not implemented yet: `import` only runs with --dry-run \
-                     (the same as `validate`) for now"
-                );
+            if args.dry_run {
+                let run = plan::run_args(&args)?;
+                return validate(&run, "import --dry-run");
             }
-            validate(&args.run, "import --dry-run")
+            let config = plan::import_config(&args)?;
+            Ok(match crate::import::run(config)? {
+                crate::import::ImportEnd::Clean => Exit::Ok,
+                crate::import::ImportEnd::WithRejects => Exit::Rejects,
+                crate::import::ImportEnd::Resumable => Exit::Resumable,
+                crate::import::ImportEnd::Interrupted => Exit::Interrupted,
+            })
         }
         Command::Mapping(MappingCommand::Init(args)) => {
             plan::mapping_init(&args)?;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context};
 
-use super::{InitArgs, RunArgs};
+use super::{ImportArgs, InitArgs, RunArgs};
 use crate::contact::Region;
 use crate::mapping::{self, spec::SourceSpec};
 use crate::pipeline::ValidateConfig;
@@ -145,4 +145,90 @@ fn default_run_dir(input: &Path) -> PathBuf {
         n += 1;
     }
     candidate
+}
+
+/// The `RunArgs` of an import (file and mapping are required unless resuming; clap checks).
+pub(crate) fn run_args(args: &ImportArgs) -> anyhow::Result<RunArgs> {
+    let (Some(file), Some(mapping)) = (&args.file, &args.mapping) else {
+        bail!("import needs a FILE and --mapping (or --resume RUN_DIR)");
+    };
+    Ok(RunArgs {
+        file: file.clone(),
+        mapping: mapping.clone(),
+        sheet: args.sheet.clone(),
+        region: args.region.clone(),
+        run_dir: args.run_dir.clone(),
+        quiet: args.quiet,
+    })
+}
+
+/// Validates an import's options and builds its configuration.
+pub(crate) fn import_config(args: &ImportArgs) -> anyhow::Result<crate::import::ImportConfig> {
+    use crate::api::{BaseUrl, ClientConfig, Credentials, OAuthConfig};
+    use crate::import::{ImportConfig, Start, Target};
+
+    let daily_reserve = parse_reserve(&args.daily_reserve)?;
+    let target = if args.sandbox {
+        Target::Sandbox
+    } else {
+        let api = &args.api;
+        let base_url = BaseUrl::parse(&api.base_url)?;
+        let Some(location) = api.location.clone().filter(|l| !l.trim().is_empty()) else {
+            bail!("no location: set GHL_LOCATION_ID or pass --location (or try --sandbox)");
+        };
+        let credentials = match (&api.token, &api.client_id, &api.client_secret, &api.refresh_token_file) {
+            (Some(token), _, _, _) if !token.is_empty() => Credentials::Token(token.clone()),
+            (_, Some(client_id), Some(client_secret), Some(file)) => Credentials::OAuth(OAuthConfig {
+                client_id: client_id.clone(),
+                client_secret: client_secret.clone(),
+                refresh_token_file: file.clone(),
+            }),
+            _ => bail!(
+                "no credentials: set GHL_TOKEN (a private integration token), or GHL_CLIENT_ID, \
+                 GHL_CLIENT_SECRET and GHL_REFRESH_TOKEN_FILE for OAuth (or try --sandbox)"
+            ),
+        };
+        let mut client = ClientConfig::new(base_url, location, credentials);
+        client.timeout = std::time::Duration::from_secs(api.timeout.max(1));
+        client.daily_reserve = daily_reserve;
+        Target::Api(client)
+    };
+    let start = match &args.resume {
+        Some(dir) => {
+            if !dir.join("ledger.db").is_file() {
+                bail!("{} is not a run folder (no ledger.db in it)", dir.display());
+            }
+            Start::Resume(dir.clone())
+        }
+        None => Start::New(Box::new(validate_config(&run_args(args)?, "import")?)),
+    };
+    if args.tag_batch == 0 {
+        bail!("--tag-batch must be at least 1");
+    }
+    let engine = crate::delivery::EngineConfig {
+        concurrency: args.concurrency.unwrap_or(16).max(1),
+        tag_batch: args.tag_batch,
+        ..crate::delivery::EngineConfig::default()
+    };
+    Ok(ImportConfig {
+        start,
+        target,
+        engine,
+        concurrency_fixed: args.concurrency.is_some(),
+        progress: !args.quiet,
+    })
+}
+
+fn parse_reserve(text: &str) -> anyhow::Result<crate::api::DailyReserve> {
+    use crate::api::DailyReserve;
+    let text = text.trim();
+    if let Some(percent) = text.strip_suffix('%') {
+        let share: f64 = percent.trim().parse().map_err(|_| anyhow!("--daily-reserve {text}: not a percentage"))?;
+        if !(0.0..=100.0).contains(&share) {
+            bail!("--daily-reserve {text}: between 0% and 100%");
+        }
+        return Ok(DailyReserve::Fraction(share / 100.0));
+    }
+    let count: u64 = text.parse().map_err(|_| anyhow!("--daily-reserve {text}: a percentage (\"1%\") or a number of requests"))?;
+    Ok(DailyReserve::Requests(count))
 }

@@ -217,3 +217,107 @@ impl Ledger {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 }
+
+/// What the ledger recorded about the run, for a resume.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunRecord {
+    pub input_path: String,
+    pub input_blake3: String,
+    pub mapping_path: String,
+    pub mapping_blake3: String,
+    pub options_json: String,
+    pub headers: Vec<String>,
+    pub summary_json: Option<String>,
+}
+
+/// A row for success.csv: (row, cells, outcome, contact id).
+pub type SuccessRecord = (u64, Vec<String>, String, Option<String>);
+
+impl Ledger {
+    /// The run's metadata.
+    pub fn run_record(&self) -> Result<RunRecord, LedgerError> {
+        let (record, headers_json) = self
+            .conn
+            .query_row(
+                "SELECT input_path, input_blake3, mapping_path, mapping_blake3, options_json, \
+                 headers_json, summary_json FROM run WHERE id = 1",
+                [],
+                |r| {
+                    Ok((
+                        RunRecord {
+                            input_path: r.get(0)?,
+                            input_blake3: r.get(1)?,
+                            mapping_path: r.get(2)?,
+                            mapping_blake3: r.get(3)?,
+                            options_json: r.get(4)?,
+                            headers: Vec::new(),
+                            summary_json: r.get(6)?,
+                        },
+                        r.get::<_, String>(5)?,
+                    ))
+                },
+            )
+            .map_err(|e| self.err(e))?;
+        let headers = serde_json::from_str(&headers_json).map_err(|source| LedgerError::Payload {
+            path: self.path.clone(),
+            row: 0,
+            source,
+        })?;
+        Ok(RunRecord { headers, ..record })
+    }
+
+    /// Calls `f` on each row that ended well (delivered, unchanged or merged), in row order;
+    /// a merged row carries the contact id of the row it merged into.
+    pub fn each_success<E: From<LedgerError>>(
+        &self,
+        mut f: impl FnMut(SuccessRecord) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT r.row, r.cells_json, r.state, \
+                 COALESCE(r.contact_id, (SELECT s.contact_id FROM rows s WHERE s.row = r.merged_into)) \
+                 FROM rows r WHERE r.state IN ('created', 'updated', 'unchanged', 'merged') \
+                 ORDER BY r.row",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)? as u64,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        for r in rows {
+            let (row, cells_json, state, contact_id) = r.map_err(|e| self.err(e))?;
+            let cells = serde_json::from_str(&cells_json).map_err(|source| LedgerError::Payload {
+                path: self.path.clone(),
+                row,
+                source,
+            })?;
+            f((row, cells, state, contact_id))?;
+        }
+        Ok(())
+    }
+
+    /// Rows that still need delivery (pending, in doubt or failed).
+    pub fn undelivered(&self) -> Result<u64, LedgerError> {
+        self.conn
+            .query_row(
+                "SELECT COUNT(*) FROM rows WHERE state IN ('pending', 'in_doubt', 'failed') \
+                 AND payload_json IS NOT NULL",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Records the run's summary again after delivery (or a resume).
+    pub fn update_summary(&self, exit_code: u8, summary_json: &str, now: &str) -> Result<(), LedgerError> {
+        self.finish_run(now, exit_code, summary_json)
+    }
+}

@@ -6,7 +6,7 @@
 mod delivery;
 mod schema;
 
-pub use delivery::{DeliveryResult, DeliveryRow};
+pub use delivery::{DeliveryResult, DeliveryRow, RunRecord, SuccessRecord};
 
 use std::path::{Path, PathBuf};
 

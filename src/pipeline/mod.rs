@@ -249,6 +249,17 @@ fn fingerprint(path: &Path) -> std::io::Result<(u64, String)> {
     Ok((size, hasher.finalize().to_hex().to_string()))
 }
 
+/// Writes rejects.csv, rejects.xlsx and duplicates.csv from the ledger (again, after delivery
+/// added failed rows).
+pub(crate) fn write_reports(
+    ledger: &Ledger,
+    headers: &[String],
+    mapping: &Mapping,
+    dir: &Path,
+) -> Result<(), PipelineError> {
+    reports::write(ledger, headers, mapping, dir).map(|_| ())
+}
+
 /// The current UTC time, RFC 3339 with seconds.
 pub fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)

@@ -1,0 +1,253 @@
+//! The import command end to end: the local pipeline stages the file in the run ledger, then
+//! delivery sends the staged rows to HighLevel (or to an in-process sandbox), then the run
+//! folder's reports are written again from the ledger. `--resume` skips the first step after
+//! checking that the input and the mapping are the ones the run started with.
+
+mod finish;
+mod sandbox;
+
+use crate::api::{ApiError, Client, ClientConfig};
+use crate::delivery::{engine, CustomFieldResolver, DeliveryError, EngineConfig, EngineCounts, StopReason};
+use crate::ledger::{Ledger, LedgerError};
+use crate::mapping::{self, Mapping, MappingError};
+use crate::pipeline::{self, PipelineError, ValidateConfig};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Instant;
+
+pub use finish::DeliverySummary;
+
+/// Where the contacts go.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// A HighLevel location (or a sandbox started elsewhere).
+    Api(ClientConfig),
+    /// A sandbox started in this process, seeded with a few existing contacts.
+    Sandbox,
+}
+
+/// How the run starts.
+#[derive(Debug, Clone)]
+pub enum Start {
+    /// Stage the file first.
+    New(Box<ValidateConfig>),
+    /// Continue the run in this folder.
+    Resume(PathBuf),
+}
+
+/// Everything one import needs, validated by the command line's plan.
+#[derive(Debug, Clone)]
+pub struct ImportConfig {
+    pub start: Start,
+    pub target: Target,
+    pub engine: EngineConfig,
+    /// `--concurrency` given explicitly (otherwise sized from the rate the API reports).
+    pub concurrency_fixed: bool,
+    /// Progress bar / periodic lines and the human summary on stderr.
+    pub progress: bool,
+}
+
+/// How an import ended, for the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportEnd {
+    /// Every row ended created/updated/unchanged/merged.
+    Clean,
+    /// Finished, with rejected or failed rows.
+    WithRejects,
+    /// Stopped early and resumable (daily budget, API unreachable).
+    Resumable,
+    /// Ctrl-C; resumable.
+    Interrupted,
+}
+
+/// What stops an import as a whole.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error(transparent)]
+    Pipeline(#[from] PipelineError),
+    #[error(transparent)]
+    Delivery(#[from] DeliveryError),
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error(transparent)]
+    Mapping(#[from] MappingError),
+    #[error("cannot reach the API: {0}")]
+    Api(#[from] ApiError),
+    #[error("cannot resume {dir}: {reason}")]
+    Resume { dir: PathBuf, reason: String },
+    #[error("the in-process sandbox failed: {0}")]
+    Sandbox(String),
+    #[error("cannot write {path}: {message}")]
+    Write { path: PathBuf, message: String },
+}
+
+/// Runs an import to its end (or to a clean stop).
+pub fn run(config: ImportConfig) -> Result<ImportEnd, ImportError> {
+    let (run_dir, local_exit) = match &config.start {
+        Start::New(validate) => {
+            let summary = pipeline::run(validate)?;
+            if summary.exit_code == 1 {
+                return Err(ImportError::Resume {
+                    dir: validate.run_dir.clone(),
+                    reason: "the staged outcomes do not add up (see summary.json)".into(),
+                });
+            }
+            (validate.run_dir.clone(), summary.exit_code)
+        }
+        Start::Resume(dir) => (dir.clone(), 0),
+    };
+    let ledger_path = run_dir.join("ledger.db");
+    let ledger = Ledger::open(&ledger_path)?;
+    let record = ledger.run_record()?;
+    let mapping = compiled_mapping(&run_dir, &record, matches!(config.start, Start::Resume(_)))?;
+    let _ = local_exit;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| ImportError::Sandbox(e.to_string()))?;
+    runtime.block_on(deliver(config, run_dir, ledger, mapping))
+}
+
+async fn deliver(
+    config: ImportConfig,
+    run_dir: PathBuf,
+    ledger: Ledger,
+    mapping: Mapping,
+) -> Result<ImportEnd, ImportError> {
+    let started = Instant::now();
+    let (client_config, sandbox) = match &config.target {
+        Target::Api(client_config) => (client_config.clone(), None),
+        Target::Sandbox => {
+            let (handle, client_config) = sandbox::start(&ledger, &mapping).await?;
+            if config.progress {
+                eprintln!(
+                    "Started an in-process sandbox at {} (HighLevel's limits, with {} existing contacts).",
+                    handle.base_url(),
+                    sandbox::SEEDED
+                );
+            }
+            (client_config, Some(handle))
+        }
+    };
+    let client = Client::new(client_config)?;
+    let resolver = if mapping.custom_refs.is_empty() {
+        CustomFieldResolver::default()
+    } else {
+        let defs = client.custom_fields().await.map_err(classify_first)?;
+        CustomFieldResolver::new(&mapping.custom_refs, &defs).map_err(DeliveryError::from)?
+    };
+    let mut engine_config = config.engine.clone();
+    if !config.concurrency_fixed {
+        engine_config.concurrency = concurrency_for(&client);
+    }
+    let total = ledger.undelivered()?;
+    let ledger = Mutex::new(ledger);
+    let (cancel_tx, cancel) = tokio::sync::watch::channel(false);
+    let interrupts = tokio::spawn(watch_ctrl_c(cancel_tx));
+    let progress = finish::Progress::new(config.progress && std::io::stderr().is_terminal(), config.progress, total);
+    let outcome = engine::run(&ledger, &client, &resolver, &engine_config, cancel, &|counts: &EngineCounts| {
+        progress.update(counts, &client)
+    })
+    .await;
+    interrupts.abort();
+    progress.finish();
+    let (stop, counts) = outcome?;
+    let ledger = ledger.into_inner().map_err(|_| DeliveryError::Poisoned)?;
+    let end = finish::write(&finish::Finish {
+        run_dir: &run_dir,
+        ledger: &ledger,
+        mapping: &mapping,
+        client: &client,
+        stop: &stop,
+        counts: &counts,
+        elapsed: started.elapsed(),
+        print: config.progress,
+    })?;
+    if let Some(handle) = sandbox {
+        handle
+            .shutdown()
+            .await
+            .map_err(|e| ImportError::Sandbox(e.to_string()))?;
+    }
+    Ok(end)
+}
+
+/// The first request's auth errors are fatal with a clear message; others as they are.
+fn classify_first(error: ApiError) -> ImportError {
+    if error.is_auth() {
+        ImportError::Delivery(DeliveryError::Auth(error))
+    } else {
+        ImportError::Api(error)
+    }
+}
+
+/// In-flight requests: enough to keep the allowed rate busy at half a second of latency, with
+/// head-room; the limiter, not the pool, sets the pace.
+fn concurrency_for(client: &Client) -> usize {
+    let rate = client.limiter().target_rate();
+    ((rate * 0.75).ceil() as usize).clamp(4, 64)
+}
+
+async fn watch_ctrl_c(cancel: tokio::sync::watch::Sender<bool>) {
+    if tokio::signal::ctrl_c().await.is_err() {
+        return;
+    }
+    eprintln!("\nStopping after the requests in flight (Ctrl-C again to abort at once; the run can be resumed).");
+    let _ = cancel.send(true);
+    if tokio::signal::ctrl_c().await.is_ok() {
+        // The ledger is written in transactions: whatever was committed stays consistent.
+        eprintln!("Aborted. Resume with: ghl-bulk import --resume <run folder>");
+        std::process::exit(130);
+    }
+}
+
+fn compiled_mapping(
+    run_dir: &Path,
+    record: &crate::ledger::RunRecord,
+    resuming: bool,
+) -> Result<Mapping, ImportError> {
+    let refuse = |reason: String| ImportError::Resume {
+        dir: run_dir.to_path_buf(),
+        reason,
+    };
+    let loaded = mapping::load(Path::new(&record.mapping_path))?;
+    if resuming {
+        if loaded.hash != record.mapping_blake3 {
+            return Err(refuse(format!(
+                "the mapping {} changed since the run started; start a new run instead",
+                record.mapping_path
+            )));
+        }
+        let digest = file_digest(Path::new(&record.input_path))
+            .map_err(|e| refuse(format!("cannot read the input {}: {e}", record.input_path)))?;
+        if digest != record.input_blake3 {
+            return Err(refuse(format!(
+                "the input {} changed since the run started; start a new run instead",
+                record.input_path
+            )));
+        }
+    }
+    let options: serde_json::Value = serde_json::from_str(&record.options_json).unwrap_or_default();
+    let region = options["region"].as_str();
+    let mut compiled = Mapping::compile(&loaded.spec, &record.headers, region, &loaded.path)?;
+    compiled.rules.today = Some(chrono::Utc::now().format("%Y-%m-%d").to_string());
+    Ok(compiled)
+}
+
+fn file_digest(path: &Path) -> std::io::Result<String> {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update_reader(std::fs::File::open(path)?)?;
+    Ok(hasher.finalize().to_hex().to_string())
+}
+
+/// The end of a run as a stop reason says it.
+pub(crate) fn end_for(stop: &StopReason, failed_or_rejected: bool) -> ImportEnd {
+    match stop {
+        StopReason::Interrupted => ImportEnd::Interrupted,
+        StopReason::Resumable(_) => ImportEnd::Resumable,
+        StopReason::Finished if failed_or_rejected => ImportEnd::WithRejects,
+        StopReason::Finished => ImportEnd::Clean,
+    }
+}
