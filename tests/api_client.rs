@@ -118,14 +118,19 @@ async fn burst(client: Arc<Client>, count: usize, concurrency: usize) {
 }
 
 async fn steady_state_run(window: WindowMode) {
-    let mut config = Config::default();
-    config.rate_limit = RateLimitConfig {
-        burst: Some((20, Duration::from_secs(1))),
-        daily: Some(200_000),
-        window,
-        retry_after: false,
+    let config = Config {
+        rate_limit: RateLimitConfig {
+            burst: Some((20, Duration::from_secs(1))),
+            daily: Some(200_000),
+            window,
+            retry_after: false,
+        },
+        faults: FaultConfig {
+            latency: Some((Duration::from_millis(20), Duration::from_millis(80))),
+            ..FaultConfig::default()
+        },
+        ..Config::default()
     };
-    config.faults.latency = Some((Duration::from_millis(20), Duration::from_millis(80)));
     let sandbox = ghl_sandbox::spawn(config).await.unwrap();
     let client = Arc::new(client_for(&sandbox, token()));
 
@@ -189,12 +194,14 @@ async fn a_429_is_waited_out_and_resent() {
 
 #[tokio::test]
 async fn transient_faults_are_retried_and_creates_in_doubt_are_not() {
-    let mut config = Config::default();
-    config.rate_limit = RateLimitConfig::off();
-    config.seed = 42;
-    config.faults = FaultConfig {
-        fault_rate: 0.3,
-        ..FaultConfig::default()
+    let config = Config {
+        rate_limit: RateLimitConfig::off(),
+        seed: 42,
+        faults: FaultConfig {
+            fault_rate: 0.3,
+            ..FaultConfig::default()
+        },
+        ..Config::default()
     };
     let sandbox = ghl_sandbox::spawn(config).await.unwrap();
     let client = client_for(&sandbox, token());
@@ -205,9 +212,14 @@ async fn transient_faults_are_retried_and_creates_in_doubt_are_not() {
     assert!(counts.retries > 0, "a 30 % fault rate must cause retries");
     sandbox.shutdown().await.unwrap();
 
-    let mut config = Config::default();
-    config.rate_limit = RateLimitConfig::off();
-    config.faults.cut_after_commit = 1.0;
+    let config = Config {
+        rate_limit: RateLimitConfig::off(),
+        faults: FaultConfig {
+            cut_after_commit: 1.0,
+            ..FaultConfig::default()
+        },
+        ..Config::default()
+    };
     let sandbox = ghl_sandbox::spawn(config).await.unwrap();
     let client = client_for(&sandbox, token());
     let err = client.create(&person(200)).await.unwrap_err();

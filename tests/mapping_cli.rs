@@ -165,22 +165,26 @@ fn broken_mappings_are_fatal_and_say_where() {
 }
 
 #[test]
-fn import_without_dry_run_is_not_implemented_yet() {
+fn import_without_credentials_says_what_is_missing_and_sends_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let sample = root().join("samples/tradeshow_leads.csv");
     let mapping = root().join("mappings/tradeshow_leads.toml");
-    let out = ghl(&[
-        os("import"),
-        sample.as_os_str(),
-        os("--mapping"),
-        mapping.as_os_str(),
-    ]);
+    let out = Command::new(env!("CARGO_BIN_EXE_ghl-bulk"))
+        .args([
+            os("import"),
+            sample.as_os_str(),
+            os("--mapping"),
+            mapping.as_os_str(),
+        ])
+        .env_remove("GHL_TOKEN")
+        .env_remove("GHL_LOCATION_ID")
+        .env_remove("GHL_CLIENT_ID")
+        .env_remove("GHL_CLIENT_SECRET")
+        .env_remove("GHL_REFRESH_TOKEN_FILE")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("delivery is not implemented yet"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).contains("GHL_LOCATION_ID"), "{}", stderr(&out));
 
     let run_dir = tmp.path().join("dry");
     let out = ghl(&[

@@ -74,8 +74,6 @@ pub struct Client {
 impl Client {
     /// Builds the client; no request is sent yet.
     pub fn new(config: ClientConfig) -> Result<Self, ApiError> {
-        // reqwest is built without a default TLS provider: name ours once per process.
-        let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()
             .user_agent(concat!("ghl-bulk/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(10).min(config.timeout))

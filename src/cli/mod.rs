@@ -32,12 +32,12 @@ pub enum Command {
     /// rate limits. Exit 0, 3 (rejected or failed rows), 75 (stopped, resumable: daily
     /// budget, API unreachable) or 130 (Ctrl-C, resumable). Token: GHL_TOKEN, or OAuth with
     /// GHL_CLIENT_ID, GHL_CLIENT_SECRET and a refresh-token file; location: GHL_LOCATION_ID.
-    Import(ImportArgs),
+    Import(Box<ImportArgs>),
     /// Mapping files.
     #[command(subcommand)]
     Mapping(MappingCommand),
     /// Run the local simulator of the HighLevel Contacts API (for tests and trials).
-    Sandbox(ghl_sandbox::cli::SandboxArgs),
+    Sandbox(Box<ghl_sandbox::cli::SandboxArgs>),
 }
 
 /// Options shared by `validate` and `import`.
@@ -192,7 +192,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
-            runtime.block_on(ghl_sandbox::cli::run(args))?;
+            runtime.block_on(ghl_sandbox::cli::run(*args))?;
             Ok(Exit::Ok)
         }
     }

@@ -176,13 +176,20 @@ pub(crate) fn import_config(args: &ImportArgs) -> anyhow::Result<crate::import::
         let Some(location) = api.location.clone().filter(|l| !l.trim().is_empty()) else {
             bail!("no location: set GHL_LOCATION_ID or pass --location (or try --sandbox)");
         };
-        let credentials = match (&api.token, &api.client_id, &api.client_secret, &api.refresh_token_file) {
+        let credentials = match (
+            &api.token,
+            &api.client_id,
+            &api.client_secret,
+            &api.refresh_token_file,
+        ) {
             (Some(token), _, _, _) if !token.is_empty() => Credentials::Token(token.clone()),
-            (_, Some(client_id), Some(client_secret), Some(file)) => Credentials::OAuth(OAuthConfig {
-                client_id: client_id.clone(),
-                client_secret: client_secret.clone(),
-                refresh_token_file: file.clone(),
-            }),
+            (_, Some(client_id), Some(client_secret), Some(file)) => {
+                Credentials::OAuth(OAuthConfig {
+                    client_id: client_id.clone(),
+                    client_secret: client_secret.clone(),
+                    refresh_token_file: file.clone(),
+                })
+            }
             _ => bail!(
                 "no credentials: set GHL_TOKEN (a private integration token), or GHL_CLIENT_ID, \
                  GHL_CLIENT_SECRET and GHL_REFRESH_TOKEN_FILE for OAuth (or try --sandbox)"
@@ -191,7 +198,7 @@ pub(crate) fn import_config(args: &ImportArgs) -> anyhow::Result<crate::import::
         let mut client = ClientConfig::new(base_url, location, credentials);
         client.timeout = std::time::Duration::from_secs(api.timeout.max(1));
         client.daily_reserve = daily_reserve;
-        Target::Api(client)
+        Target::Api(Box::new(client))
     };
     let start = match &args.resume {
         Some(dir) => {
@@ -223,12 +230,17 @@ fn parse_reserve(text: &str) -> anyhow::Result<crate::api::DailyReserve> {
     use crate::api::DailyReserve;
     let text = text.trim();
     if let Some(percent) = text.strip_suffix('%') {
-        let share: f64 = percent.trim().parse().map_err(|_| anyhow!("--daily-reserve {text}: not a percentage"))?;
+        let share: f64 = percent
+            .trim()
+            .parse()
+            .map_err(|_| anyhow!("--daily-reserve {text}: not a percentage"))?;
         if !(0.0..=100.0).contains(&share) {
             bail!("--daily-reserve {text}: between 0% and 100%");
         }
         return Ok(DailyReserve::Fraction(share / 100.0));
     }
-    let count: u64 = text.parse().map_err(|_| anyhow!("--daily-reserve {text}: a percentage (\"1%\") or a number of requests"))?;
+    let count: u64 = text.parse().map_err(|_| {
+        anyhow!("--daily-reserve {text}: a percentage (\"1%\") or a number of requests")
+    })?;
     Ok(DailyReserve::Requests(count))
 }

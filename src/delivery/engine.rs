@@ -66,7 +66,7 @@ pub struct EngineCounts {
 type Job<'a> = Pin<Box<dyn Future<Output = Done> + Send + 'a>>;
 
 enum Done {
-    Upsert(u64, Result<UpsertResponse, ApiError>),
+    Upsert(u64, Box<Result<UpsertResponse, ApiError>>),
     Tags(
         Vec<String>,
         Vec<(u64, String)>,
@@ -74,6 +74,9 @@ enum Done {
     ),
     Notes(u64, Vec<String>, Option<ApiError>),
 }
+
+/// Rows (with their contact ids) waiting for the same tags, and since when.
+type TagGroup = (Vec<(u64, String)>, Instant);
 
 struct Row {
     plan: RowPlan,
@@ -183,7 +186,7 @@ struct Engine<'a> {
     config: &'a EngineConfig,
     rows: HashMap<u64, Row>,
     /// Rows waiting for the same tags: tags → (row, contact id), and when the group started.
-    groups: BTreeMap<Vec<String>, (Vec<(u64, String)>, Instant)>,
+    groups: BTreeMap<Vec<String>, TagGroup>,
     ready: VecDeque<Job<'a>>,
     finished: Vec<DeliveryResult>,
     counts: EngineCounts,
@@ -208,12 +211,12 @@ impl<'a> Engine<'a> {
                 waiting: 1,
             },
         );
-        Box::pin(async move { Done::Upsert(row, client.upsert(&fields).await) })
+        Box::pin(async move { Done::Upsert(row, Box::new(client.upsert(&fields).await)) })
     }
 
     fn handle(&mut self, done: Done) -> Result<(), DeliveryError> {
         match done {
-            Done::Upsert(row, outcome) => self.upserted(row, outcome),
+            Done::Upsert(row, outcome) => self.upserted(row, *outcome),
             Done::Tags(tags, members, outcome) => self.tagged(tags, members, outcome),
             Done::Notes(row, ids, error) => {
                 if let Some(error) = error {

@@ -76,7 +76,11 @@ pub(super) fn write(f: &Finish<'_>) -> Result<ImportEnd, ImportError> {
         created: f.counts.created,
         updated: f.counts.updated,
         failed: f.counts.failed,
-        requests_per_row: if rows_done == 0 { 0.0 } else { requests.total as f64 / rows_done as f64 },
+        requests_per_row: if rows_done == 0 {
+            0.0
+        } else {
+            requests.total as f64 / rows_done as f64
+        },
         throttled_ms: f.client.limiter().throttled().as_millis() as u64,
         limit_max,
         limit_interval_ms: interval.as_millis() as u64,
@@ -88,7 +92,8 @@ pub(super) fn write(f: &Finish<'_>) -> Result<ImportEnd, ImportError> {
         resume: resumable.then(|| format!("ghl-bulk import --resume {}", f.run_dir.display())),
         requests,
     };
-    let bad = states.get("rejected").copied().unwrap_or(0) + states.get("failed").copied().unwrap_or(0);
+    let bad =
+        states.get("rejected").copied().unwrap_or(0) + states.get("failed").copied().unwrap_or(0);
     let end = end_for(f.stop, bad > 0);
     let exit_code = match end {
         ImportEnd::Clean => 0,
@@ -147,7 +152,9 @@ fn write_atomically(path: &Path, text: &str) -> Result<(), ImportError> {
     };
     let tmp: PathBuf = path.with_extension("json.tmp");
     std::fs::write(&tmp, text).map_err(fail)?;
-    std::fs::File::open(&tmp).and_then(|f| f.sync_all()).map_err(fail)?;
+    std::fs::File::open(&tmp)
+        .and_then(|f| f.sync_all())
+        .map_err(fail)?;
     std::fs::rename(&tmp, path).map_err(fail)
 }
 
@@ -178,10 +185,16 @@ fn human(d: &DeliverySummary, states: &BTreeMap<String, u64>, dir: &Path) -> Str
     ));
     if !d.warnings.is_empty() {
         let list: Vec<String> = d.warnings.iter().map(|(c, n)| format!("{c} {n}")).collect();
-        text.push_str(&format!("Warnings (see success.csv and summary.json): {}.\n", list.join(", ")));
+        text.push_str(&format!(
+            "Warnings (see success.csv and summary.json): {}.\n",
+            list.join(", ")
+        ));
     }
     if let Some(resume) = &d.resume {
-        text.push_str(&format!("The run stopped early ({}). Resume with:\n  {resume}\n", d.stop));
+        text.push_str(&format!(
+            "The run stopped early ({}). Resume with:\n  {resume}\n",
+            d.stop
+        ));
     }
     text.push_str(&format!("Run folder: {}\n", dir.display()));
     text

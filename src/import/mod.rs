@@ -7,7 +7,9 @@ mod finish;
 mod sandbox;
 
 use crate::api::{ApiError, Client, ClientConfig};
-use crate::delivery::{engine, CustomFieldResolver, DeliveryError, EngineConfig, EngineCounts, StopReason};
+use crate::delivery::{
+    engine, CustomFieldResolver, DeliveryError, EngineConfig, EngineCounts, StopReason,
+};
 use crate::ledger::{Ledger, LedgerError};
 use crate::mapping::{self, Mapping, MappingError};
 use crate::pipeline::{self, PipelineError, ValidateConfig};
@@ -22,7 +24,7 @@ pub use finish::DeliverySummary;
 #[derive(Debug, Clone)]
 pub enum Target {
     /// A HighLevel location (or a sandbox started elsewhere).
-    Api(ClientConfig),
+    Api(Box<ClientConfig>),
     /// A sandbox started in this process, seeded with a few existing contacts.
     Sandbox,
 }
@@ -118,7 +120,7 @@ async fn deliver(
 ) -> Result<ImportEnd, ImportError> {
     let started = Instant::now();
     let (client_config, sandbox) = match &config.target {
-        Target::Api(client_config) => (client_config.clone(), None),
+        Target::Api(client_config) => ((**client_config).clone(), None),
         Target::Sandbox => {
             let (handle, client_config) = sandbox::start(&ledger, &mapping).await?;
             if config.progress {
@@ -146,10 +148,19 @@ async fn deliver(
     let ledger = Mutex::new(ledger);
     let (cancel_tx, cancel) = tokio::sync::watch::channel(false);
     let interrupts = tokio::spawn(watch_ctrl_c(cancel_tx));
-    let progress = finish::Progress::new(config.progress && std::io::stderr().is_terminal(), config.progress, total);
-    let outcome = engine::run(&ledger, &client, &resolver, &engine_config, cancel, &|counts: &EngineCounts| {
-        progress.update(counts, &client)
-    })
+    let progress = finish::Progress::new(
+        config.progress && std::io::stderr().is_terminal(),
+        config.progress,
+        total,
+    );
+    let outcome = engine::run(
+        &ledger,
+        &client,
+        &resolver,
+        &engine_config,
+        cancel,
+        &|counts: &EngineCounts| progress.update(counts, &client),
+    )
     .await;
     interrupts.abort();
     progress.finish();

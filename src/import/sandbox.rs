@@ -15,7 +15,10 @@ use std::time::Duration;
 pub const SEEDED: usize = 3;
 
 /// Starts the sandbox and returns it with a client configuration for it.
-pub async fn start(ledger: &Ledger, mapping: &Mapping) -> Result<(Handle, ClientConfig), ImportError> {
+pub async fn start(
+    ledger: &Ledger,
+    mapping: &Mapping,
+) -> Result<(Handle, ClientConfig), ImportError> {
     let fail = |e: ghl_sandbox::Error| ImportError::Sandbox(e.to_string());
     let mut config = Config::default();
     config.faults.latency = Some((Duration::from_millis(30), Duration::from_millis(120)));
@@ -46,7 +49,8 @@ pub async fn start(ledger: &Ledger, mapping: &Mapping) -> Result<(Handle, Client
     let staged = ledger.deliverable(0, 64)?;
     let picks = staged.iter().step_by(9).take(SEEDED);
     for (n, row) in picks.enumerate() {
-        let payload: serde_json::Value = serde_json::from_str(&row.payload_json).unwrap_or_default();
+        let payload: serde_json::Value =
+            serde_json::from_str(&row.payload_json).unwrap_or_default();
         let mut existing = json!({
             "firstName": payload["firstName"].as_str().map(|f| format!("{f} (old record)")),
             "tags": ["customer-2019", if n % 2 == 0 { "newsletter" } else { "webinar-2024" }],
@@ -62,7 +66,8 @@ pub async fn start(ledger: &Ledger, mapping: &Mapping) -> Result<(Handle, Client
             .map_err(fail)?;
     }
 
-    let base = BaseUrl::parse(&handle.base_url()).map_err(|e| ImportError::Sandbox(e.to_string()))?;
+    let base =
+        BaseUrl::parse(&handle.base_url()).map_err(|e| ImportError::Sandbox(e.to_string()))?;
     let client = ClientConfig::new(
         base,
         DEFAULT_LOCATION_ID.to_string(),

@@ -258,11 +258,12 @@ impl Ledger {
                 },
             )
             .map_err(|e| self.err(e))?;
-        let headers = serde_json::from_str(&headers_json).map_err(|source| LedgerError::Payload {
-            path: self.path.clone(),
-            row: 0,
-            source,
-        })?;
+        let headers =
+            serde_json::from_str(&headers_json).map_err(|source| LedgerError::Payload {
+                path: self.path.clone(),
+                row: 0,
+                source,
+            })?;
         Ok(RunRecord { headers, ..record })
     }
 
@@ -293,11 +294,12 @@ impl Ledger {
             .map_err(|e| self.err(e))?;
         for r in rows {
             let (row, cells_json, state, contact_id) = r.map_err(|e| self.err(e))?;
-            let cells = serde_json::from_str(&cells_json).map_err(|source| LedgerError::Payload {
-                path: self.path.clone(),
-                row,
-                source,
-            })?;
+            let cells =
+                serde_json::from_str(&cells_json).map_err(|source| LedgerError::Payload {
+                    path: self.path.clone(),
+                    row,
+                    source,
+                })?;
             f((row, cells, state, contact_id))?;
         }
         Ok(())
@@ -317,7 +319,12 @@ impl Ledger {
     }
 
     /// Records the run's summary again after delivery (or a resume).
-    pub fn update_summary(&self, exit_code: u8, summary_json: &str, now: &str) -> Result<(), LedgerError> {
+    pub fn update_summary(
+        &self,
+        exit_code: u8,
+        summary_json: &str,
+        now: &str,
+    ) -> Result<(), LedgerError> {
         self.finish_run(now, exit_code, summary_json)
     }
 }

@@ -44,8 +44,13 @@ pub(crate) fn load(path: &Path) -> Result<Option<Store>, Error> {
     Ok(Some(store))
 }
 
+/// One save at a time: the periodic flush and the save at shutdown could otherwise share the
+/// temporary file, or rename an older snapshot over a newer one.
+static SAVING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Saves the store. Serialises under the read lock (brief), writes outside it.
 pub(crate) async fn save(state: &AppState, path: &Path) -> Result<(), Error> {
+    let _one_at_a_time = SAVING.lock().await;
     let bytes = serde_json::to_vec(&*state.read()).map_err(|e| Error::DataFormat {
         path: path.into(),
         reason: e.to_string(),
