@@ -225,6 +225,13 @@ fn compiled_mapping(
     };
     let loaded = mapping::load(Path::new(&record.mapping_path))?;
     if resuming {
+        if record.summary_json.is_none() {
+            return Err(refuse(
+                "the run stopped before the file was fully staged, so nothing was sent; \
+                 start a new run instead"
+                    .into(),
+            ));
+        }
         if loaded.hash != record.mapping_blake3 {
             return Err(refuse(format!(
                 "the mapping {} changed since the run started; start a new run instead",

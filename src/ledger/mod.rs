@@ -154,15 +154,15 @@ impl Ledger {
             conn,
             path: path.to_path_buf(),
         };
-        // WAL: a crash at any instant leaves the last committed transaction; NORMAL sync is
-        // durable across application crashes (only an OS crash may lose the last commits).
-        // An 8 MB page cache and checkpoints every 8,192 pages (32 MB of WAL) instead of 1,000
-        // keep bulk staging from rewriting the same pages over and over.
+        // While the file is staged, nothing in it can be delivered or resumed yet (a resume
+        // refuses a run whose staging did not finish), so staging writes without a journal:
+        // every page is written once instead of twice (WAL, then checkpoint). `make_durable`
+        // switches to WAL before the first thing that must survive a crash.
         ledger
             .conn
             .execute_batch(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                 PRAGMA cache_size = -8192; PRAGMA wal_autocheckpoint = 8192;",
+                "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; \
+                 PRAGMA cache_size = -8192;",
             )
             .map_err(|e| ledger.err(e))?;
         ledger
@@ -177,6 +177,18 @@ impl Ledger {
             )
             .map_err(|e| ledger.err(e))?;
         Ok(ledger)
+    }
+
+    /// Switches the ledger to WAL, so that from here on a crash at any instant leaves the last
+    /// committed transaction (NORMAL sync survives an application crash; only an OS crash may
+    /// lose the last commits). Called once staging is complete.
+    pub fn make_durable(&self) -> Result<(), LedgerError> {
+        self.conn
+            .execute_batch(
+                "PRAGMA synchronous = NORMAL; PRAGMA journal_mode = WAL; \
+                 PRAGMA wal_autocheckpoint = 8192;",
+            )
+            .map_err(|e| self.err(e))
     }
 
     /// The ledger file.

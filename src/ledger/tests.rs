@@ -68,6 +68,7 @@ fn stage_merge_and_read_back() {
         r#"{"email":"a@x.co","city":"Paris"}"#
     );
 
+    ledger.make_durable().unwrap();
     let conn = Connection::open(&path).unwrap();
     let mode: String = conn
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))

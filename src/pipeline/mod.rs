@@ -196,6 +196,7 @@ pub fn run(config: &ValidateConfig) -> Result<Summary, PipelineError> {
 
     let mut ledger = ledger;
     let groups = dedupe_stage::merge_groups(&mut ledger, deduper.groups(), &mapping.dedupe_keys)?;
+    ledger.make_durable()?;
     let dedupe_done = started.elapsed();
 
     let outcome_counts = ledger.state_counts()?;
