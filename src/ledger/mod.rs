@@ -184,6 +184,9 @@ impl Ledger {
     /// lose the last commits). Called once staging is complete.
     pub fn make_durable(&self) -> Result<(), LedgerError> {
         self.conn
+            .execute_batch(schema::INDEXES)
+            .map_err(|e| self.err(e))?;
+        self.conn
             .execute_batch(
                 "PRAGMA synchronous = NORMAL; PRAGMA journal_mode = WAL; \
                  PRAGMA wal_autocheckpoint = 8192;",

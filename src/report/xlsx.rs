@@ -11,9 +11,11 @@
 //!   `'=1+2`): the value stays byte-for-byte the input's, reads back unchanged, and stays text
 //!   when edited.
 //! - The sheet is written in rust_xlsxwriter's constant-memory mode (rows stream to a temp
-//!   file). Notes are compatible with it but kept in memory until the file is saved (about
-//!   200 bytes plus the text each), so at most [`MAX_NOTES`] notes are written; later
-//!   offending cells are still filled red and the `_message` column still says everything.
+//!   file). Notes are compatible with it but kept in memory until the file is saved, and saving
+//!   builds their drawing XML in memory too: measured at about 8 KB per note (30,000 notes
+//!   raised the peak RSS of a 1,000,000-row `validate` from 340 MB to 500 MB). So at most
+//!   [`MAX_NOTES`] notes are written, more than a person reviews by hand; later offending cells
+//!   are still filled red and the `_message` column still says everything.
 //! - Excel stops at 1,048,576 rows: after [`MAX_DATA_ROWS`] rejected rows the rest are left
 //!   out of the workbook (they are all in `rejects.csv`); a second sheet and a log warning say
 //!   how many, and [`XlsxOutcome`] reports it.
@@ -28,7 +30,7 @@ use super::{needs_neutralising, Kept, RejectRow, ReportError, REJECT_COLUMNS};
 /// Data rows that fit under Excel's header row.
 pub const MAX_DATA_ROWS: u64 = 1_048_575;
 /// Notes written at most (see the module docs for why).
-pub const MAX_NOTES: usize = 100_000;
+pub const MAX_NOTES: usize = 10_000;
 /// Excel's limit on the characters in one cell.
 const MAX_CELL_CHARS: usize = 32_767;
 /// Widths are sized from the header and the first rows only: constant-memory mode cannot
