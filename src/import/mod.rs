@@ -238,7 +238,7 @@ fn compiled_mapping(
                 record.mapping_path
             )));
         }
-        let digest = file_digest(Path::new(&record.input_path))
+        let (_, digest) = pipeline::fingerprint(Path::new(&record.input_path))
             .map_err(|e| refuse(format!("cannot read the input {}: {e}", record.input_path)))?;
         if digest != record.input_blake3 {
             return Err(refuse(format!(
@@ -252,12 +252,6 @@ fn compiled_mapping(
     let mut compiled = Mapping::compile(&loaded.spec, &record.headers, region, &loaded.path)?;
     compiled.rules.today = Some(chrono::Utc::now().format("%Y-%m-%d").to_string());
     Ok(compiled)
-}
-
-fn file_digest(path: &Path) -> std::io::Result<String> {
-    let mut hasher = blake3::Hasher::new();
-    hasher.update_reader(std::fs::File::open(path)?)?;
-    Ok(hasher.finalize().to_hex().to_string())
 }
 
 /// The end of a run as a stop reason says it.

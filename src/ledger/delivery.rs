@@ -207,14 +207,7 @@ impl Ledger {
     /// Delivery warnings per code: (code, count).
     pub fn warning_counts(&self) -> Result<Vec<(String, u64)>, LedgerError> {
         self.prepare_delivery()?;
-        let mut stmt = self
-            .conn
-            .prepare("SELECT code, COUNT(*) FROM delivery_warnings GROUP BY code ORDER BY code")
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+        self.counts("SELECT code, COUNT(*) FROM delivery_warnings GROUP BY code ORDER BY code")
     }
 }
 
@@ -258,12 +251,8 @@ impl Ledger {
                 },
             )
             .map_err(|e| self.err(e))?;
-        let headers =
-            serde_json::from_str(&headers_json).map_err(|source| LedgerError::Payload {
-                path: self.path.clone(),
-                row: 0,
-                source,
-            })?;
+        // Row 0 in an error message: the header row.
+        let headers = self.cells(0, &headers_json)?;
         Ok(RunRecord { headers, ..record })
     }
 
@@ -294,13 +283,7 @@ impl Ledger {
             .map_err(|e| self.err(e))?;
         for r in rows {
             let (row, cells_json, state, contact_id) = r.map_err(|e| self.err(e))?;
-            let cells =
-                serde_json::from_str(&cells_json).map_err(|source| LedgerError::Payload {
-                    path: self.path.clone(),
-                    row,
-                    source,
-                })?;
-            f((row, cells, state, contact_id))?;
+            f((row, self.cells(row, &cells_json)?, state, contact_id))?;
         }
         Ok(())
     }

@@ -364,7 +364,7 @@ impl Ledger {
         Ok(())
     }
 
-    fn cells(&self, row: u64, json: &str) -> Result<Vec<String>, LedgerError> {
+    pub(super) fn cells(&self, row: u64, json: &str) -> Result<Vec<String>, LedgerError> {
         serde_json::from_str(json).map_err(|source| LedgerError::Payload {
             path: self.path.clone(),
             row,
@@ -420,10 +420,12 @@ impl Ledger {
 
     /// Row count per state.
     pub fn state_counts(&self) -> Result<Vec<(String, u64)>, LedgerError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT state, COUNT(*) FROM rows GROUP BY state ORDER BY state")
-            .map_err(|e| self.err(e))?;
+        self.counts("SELECT state, COUNT(*) FROM rows GROUP BY state ORDER BY state")
+    }
+
+    /// Runs a `SELECT key, COUNT(*) … GROUP BY key` query.
+    fn counts(&self, sql: &str) -> Result<Vec<(String, u64)>, LedgerError> {
+        let mut stmt = self.conn.prepare(sql).map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))
             .map_err(|e| self.err(e))?;

@@ -241,8 +241,9 @@ fn stage_all(mut ledger: Ledger, rx: Receiver<Vec<StagedRow>>) -> Result<Ledger,
     Ok(ledger)
 }
 
-/// Size and blake3 digest of the input (read in one pass, on its own thread).
-fn fingerprint(path: &Path) -> std::io::Result<(u64, String)> {
+/// Size and blake3 digest of the input (read in one pass, on its own thread); a resume checks
+/// the input against it.
+pub(crate) fn fingerprint(path: &Path) -> std::io::Result<(u64, String)> {
     let mut hasher = blake3::Hasher::new();
     let file = std::fs::File::open(path)?;
     let size = file.metadata()?.len();
