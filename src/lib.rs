@@ -12,3 +12,4 @@ pub mod mapping;
 pub mod pipeline;
 pub mod report;
 pub mod source;
+pub mod state;

@@ -1,0 +1,313 @@
+//! The state store: one SQLite file per HighLevel location that outlives runs. It remembers,
+//! per identity key, which contact a payload was delivered to and the payload's hash (the delta
+//! that lets a nightly import skip unchanged rows), and, per export target, the watermark of the
+//! last complete export (`--since last`).
+
+use rusqlite::{params, Connection, OptionalExtension};
+use std::path::{Path, PathBuf};
+
+/// Bumped when the tables change shape; an older file is upgraded in place, a newer one refused.
+const STATE_VERSION: i64 = 1;
+
+const TABLES: &str = "
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS delivered (
+    identity     TEXT PRIMARY KEY,
+    contact_id   TEXT NOT NULL,
+    payload_hash TEXT NOT NULL,
+    delivered_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS watermarks (
+    target     TEXT PRIMARY KEY,
+    value      TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+";
+
+/// Why the state store failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// SQLite refused an operation.
+    #[error("state store {path}: {source}")]
+    Sqlite {
+        /// The state file.
+        path: PathBuf,
+        /// SQLite's error.
+        source: rusqlite::Error,
+    },
+    /// The folder for the state file could not be created.
+    #[error("state store folder {path}: {source}")]
+    Io {
+        /// The folder.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// No data folder is known for this user (no HOME): `--state` must say where.
+    #[error("no data folder is known for this user: choose a state file with --state")]
+    NoDataDir,
+    /// The file remembers another location: mixing them would skip rows wrongly.
+    #[error("state store {path} belongs to location {found}, not {expected}: choose another --state file")]
+    OtherLocation {
+        /// The state file.
+        path: PathBuf,
+        /// The location the file belongs to.
+        found: String,
+        /// The location of this run.
+        expected: String,
+    },
+    /// The file was written by a newer ghl-bulk.
+    #[error("state store {path} has version {found}, newer than this ghl-bulk understands ({STATE_VERSION})")]
+    Newer {
+        /// The state file.
+        path: PathBuf,
+        /// Its version.
+        found: i64,
+    },
+}
+
+/// What the store remembers about one identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivered {
+    /// The contact the payload went to.
+    pub contact_id: String,
+    /// Hash of the payload last delivered for this identity.
+    pub payload_hash: String,
+}
+
+/// One delivered payload to remember.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveredEntry {
+    /// Identity key (for example `email:ann@example.com` or `phone:+14155550100`).
+    pub identity: String,
+    /// The contact id the API returned.
+    pub contact_id: String,
+    /// Hash of the payload sent.
+    pub payload_hash: String,
+}
+
+/// The default state file for a location: `<data folder>/ghl-bulk/state/<location>.sqlite`
+/// (`~/.local/share` on Linux, `~/Library/Application Support` on macOS, `%APPDATA%` on Windows).
+pub fn default_path(location_id: &str) -> Result<PathBuf, StateError> {
+    let base = dirs::data_dir().ok_or(StateError::NoDataDir)?;
+    Ok(base
+        .join("ghl-bulk")
+        .join("state")
+        .join(format!("{}.sqlite", file_stem(location_id))))
+}
+
+/// A file name for a location id: ids are alphanumeric in practice, anything else is replaced so
+/// that an odd id can never escape the folder.
+fn file_stem(location_id: &str) -> String {
+    let stem: String = location_id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if stem.is_empty() {
+        "_".to_string()
+    } else {
+        stem
+    }
+}
+
+/// An open state store for one location.
+#[derive(Debug)]
+pub struct StateStore {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl StateStore {
+    /// Opens (creating it and its folder when needed) the state file for `location_id`. A file
+    /// that belongs to another location is refused.
+    pub fn open(path: &Path, location_id: &str) -> Result<StateStore, StateError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            create_private_dir(parent)?;
+        }
+        let conn = Connection::open(path).map_err(|e| sqlite(path, e))?;
+        // Several runs (an import and an export) may use the same file: wait for a writer
+        // rather than fail at once.
+        conn.busy_timeout(std::time::Duration::from_secs(30))
+            .map_err(|e| sqlite(path, e))?;
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+            .map_err(|e| sqlite(path, e))?;
+        conn.execute_batch(TABLES).map_err(|e| sqlite(path, e))?;
+        let store = StateStore {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store.claim(location_id)?;
+        Ok(store)
+    }
+
+    /// The file this store lives in.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn claim(&self, location_id: &str) -> Result<(), StateError> {
+        let meta = |key: &str| -> Result<Option<String>, StateError> {
+            self.conn
+                .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+                .optional()
+                .map_err(|e| self.err(e))
+        };
+        if let Some(found) = meta("version")? {
+            let found: i64 = found.parse().unwrap_or(i64::MAX);
+            if found > STATE_VERSION {
+                return Err(StateError::Newer {
+                    path: self.path.clone(),
+                    found,
+                });
+            }
+        }
+        match meta("location_id")? {
+            Some(found) if found != location_id => Err(StateError::OtherLocation {
+                path: self.path.clone(),
+                found,
+                expected: location_id.to_string(),
+            }),
+            _ => {
+                self.conn
+                    .execute(
+                        "INSERT OR REPLACE INTO meta (key, value) VALUES \
+                         ('location_id', ?1), ('version', ?2)",
+                        params![location_id, STATE_VERSION.to_string()],
+                    )
+                    .map_err(|e| self.err(e))?;
+                Ok(())
+            }
+        }
+    }
+
+    /// What was last delivered for `identity`, if anything.
+    pub fn delivered(&self, identity: &str) -> Result<Option<Delivered>, StateError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT contact_id, payload_hash FROM delivered WHERE identity = ?1")
+            .map_err(|e| self.err(e))?;
+        stmt.query_row([identity], |r| {
+            Ok(Delivered {
+                contact_id: r.get(0)?,
+                payload_hash: r.get(1)?,
+            })
+        })
+        .optional()
+        .map_err(|e| self.err(e))
+    }
+
+    /// Remembers delivered payloads, in one transaction (a later delivery of the same identity
+    /// replaces the earlier one).
+    pub fn record_delivered(
+        &mut self,
+        entries: &[DeliveredEntry],
+        now: &str,
+    ) -> Result<(), StateError> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(|e| sqlite(&path, e))?;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO delivered \
+                     (identity, contact_id, payload_hash, delivered_at) VALUES (?1, ?2, ?3, ?4)",
+                )
+                .map_err(|e| sqlite(&path, e))?;
+            for entry in entries {
+                stmt.execute(params![
+                    entry.identity,
+                    entry.contact_id,
+                    entry.payload_hash,
+                    now
+                ])
+                .map_err(|e| sqlite(&path, e))?;
+            }
+        }
+        tx.commit().map_err(|e| sqlite(&path, e))
+    }
+
+    /// Forgets identities (their contact was deleted, or the delivery must be redone).
+    pub fn forget(&mut self, identities: &[String]) -> Result<(), StateError> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(|e| sqlite(&path, e))?;
+        {
+            let mut stmt = tx
+                .prepare_cached("DELETE FROM delivered WHERE identity = ?1")
+                .map_err(|e| sqlite(&path, e))?;
+            for identity in identities {
+                stmt.execute([identity]).map_err(|e| sqlite(&path, e))?;
+            }
+        }
+        tx.commit().map_err(|e| sqlite(&path, e))
+    }
+
+    /// The watermark of the last complete export to `target`.
+    pub fn watermark(&self, target: &str) -> Result<Option<String>, StateError> {
+        self.conn
+            .query_row(
+                "SELECT value FROM watermarks WHERE target = ?1",
+                [target],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Moves the watermark of `target` (call only once the export's file is complete).
+    pub fn set_watermark(
+        &mut self,
+        target: &str,
+        value: &str,
+        now: &str,
+    ) -> Result<(), StateError> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO watermarks (target, value, updated_at) VALUES (?1, ?2, ?3)",
+                params![target, value, now],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    fn err(&self, source: rusqlite::Error) -> StateError {
+        sqlite(&self.path, source)
+    }
+}
+
+fn sqlite(path: &Path, source: rusqlite::Error) -> StateError {
+    StateError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// The state folder holds contact ids and payload hashes of a client's data: readable by the
+/// user only.
+fn create_private_dir(dir: &Path) -> Result<(), StateError> {
+    let io = |source| StateError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir).map_err(io)
+}
+
+#[cfg(test)]
+mod tests;
