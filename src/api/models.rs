@@ -257,6 +257,13 @@ pub struct TaskEnvelope {
     pub task: Task,
 }
 
+/// `{ "tasks": [...] }`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TasksResponse {
+    #[serde(default)]
+    pub tasks: Vec<Task>,
+}
+
 /// `POST /contacts/bulk/business`.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
