@@ -121,6 +121,7 @@ pub struct Contact {
     pub custom_fields: Vec<CustomFieldOutput>,
     pub date_added: Option<String>,
     pub date_updated: Option<String>,
+    pub business_id: Option<String>,
 }
 
 /// One custom field value on a read: `value` (reads use `value`, writes `field_value`).
