@@ -144,6 +144,15 @@ async fn deliver(
     if !config.concurrency_fixed {
         engine_config.concurrency = concurrency_for(&client);
     }
+    // A run keeps the mode it started with (the engine refuses another).
+    if let Some(recorded) = ledger.delivery_mode()? {
+        engine_config.mode = recorded.parse().map_err(|e: crate::delivery::UnknownMode| {
+            ImportError::Resume {
+                dir: run_dir.clone(),
+                reason: e.to_string(),
+            }
+        })?;
+    }
     let total = ledger.undelivered()?;
     let ledger = Mutex::new(ledger);
     let (cancel_tx, cancel) = tokio::sync::watch::channel(false);
