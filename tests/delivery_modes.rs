@@ -81,8 +81,7 @@ async fn deliver(
         ..EngineConfig::default()
     };
     let resolver = CustomFieldResolver::default();
-    let (stop, counts) =
-        engine::run(&ledger, &client, &resolver, &config, cancel, &|_| {}).await?;
+    let (stop, counts) = engine::run(&ledger, &client, &resolver, &config, cancel, &|_| {}).await?;
     Ok((stop, counts, client.stats().snapshot()))
 }
 
@@ -95,7 +94,10 @@ async fn deliver_ok(sandbox: &Handle, ledger: &Path, mode: Mode) -> (EngineCount
 
 /// Requests our client sent to an endpoint (any status).
 fn sent(requests: &RequestCounts, endpoint: &str) -> u64 {
-    requests.by_endpoint.get(endpoint).map_or(0, |m| m.values().sum())
+    requests
+        .by_endpoint
+        .get(endpoint)
+        .map_or(0, |m| m.values().sum())
 }
 
 fn rows(ledger: &Path) -> Vec<DeliveredRow> {
@@ -109,7 +111,11 @@ fn by_email<'a>(stored: &'a [Value], email: &str) -> Vec<&'a Value> {
 fn tags_of(contact: &Value) -> Vec<String> {
     let mut tags: Vec<String> = contact["tags"]
         .as_array()
-        .map(|t| t.iter().filter_map(|t| t.as_str().map(str::to_string)).collect())
+        .map(|t| {
+            t.iter()
+                .filter_map(|t| t.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default();
     tags.sort();
     tags
@@ -140,7 +146,8 @@ async fn create_sends_tags_inline_and_updates_a_duplicate() {
             json!({"email": "bob@example.com", "firstName": "Robert", "tags": ["customer-2019"]}),
         )
         .unwrap();
-    let (counts, requested) = deliver_ok(&sandbox, &ledger, Mode::Create(OnDuplicate::Update)).await;
+    let (counts, requested) =
+        deliver_ok(&sandbox, &ledger, Mode::Create(OnDuplicate::Update)).await;
     assert_eq!((counts.created, counts.updated), (1, 1), "{counts:?}");
 
     let stored = sandbox.contacts(Some(DEFAULT_LOCATION_ID));
@@ -150,7 +157,11 @@ async fn create_sends_tags_inline_and_updates_a_duplicate() {
     let bob = by_email(&stored, "bob@example.com");
     assert_eq!(bob[0]["id"], existing.as_str());
     assert_eq!(bob[0]["firstName"], "Bob", "the duplicate was updated");
-    assert_eq!(tags_of(bob[0]), ["customer-2019", "expo"], "tags added, none lost");
+    assert_eq!(
+        tags_of(bob[0]),
+        ["customer-2019", "expo"],
+        "tags added, none lost"
+    );
 
     let report = rows(&ledger);
     assert_eq!(report[0].state, "created");
@@ -163,7 +174,11 @@ async fn create_sends_tags_inline_and_updates_a_duplicate() {
     assert_eq!(requests(&sandbox, "POST /contacts/"), 2, "{all}");
     assert_eq!(requests(&sandbox, "PUT /contacts/{contactId}"), 1, "{all}");
     // Ann's tags went inline with her create: only Bob's tag needed the bulk call.
-    assert_eq!(sent(&requested, "POST /contacts/bulk/tags/update/add"), 1, "{all}");
+    assert_eq!(
+        sent(&requested, "POST /contacts/bulk/tags/update/add"),
+        1,
+        "{all}"
+    );
     sandbox.shutdown().await.unwrap();
 }
 
@@ -194,7 +209,11 @@ async fn create_with_skip_leaves_a_duplicate_alone() {
     assert_eq!(report[0].contact_id.as_deref(), Some(existing.as_str()));
     let all = routes(&sandbox);
     assert_eq!(requests(&sandbox, "PUT /contacts/{contactId}"), 0, "{all}");
-    assert_eq!(sent(&requested, "POST /contacts/bulk/tags/update/add"), 0, "{all}");
+    assert_eq!(
+        sent(&requested, "POST /contacts/bulk/tags/update/add"),
+        0,
+        "{all}"
+    );
     sandbox.shutdown().await.unwrap();
 }
 
@@ -224,8 +243,14 @@ async fn update_only_updates_matches_and_rejects_the_rest() {
     let ledger = Ledger::open(&ledger).unwrap();
     let rejected = ledger.rejected().unwrap();
     assert_eq!(rejected.len(), 1, "{rejected:?}");
-    assert_eq!(rejected[0].row, 3, "data rows count from 2, after the header");
-    assert_eq!((rejected[0].stage.as_str(), rejected[0].code.as_str()), ("deliver", "not_found"));
+    assert_eq!(
+        rejected[0].row, 3,
+        "data rows count from 2, after the header"
+    );
+    assert_eq!(
+        (rejected[0].stage.as_str(), rejected[0].code.as_str()),
+        ("deliver", "not_found")
+    );
     let states = ledger.state_counts().unwrap();
     assert!(states.contains(&("rejected".to_string(), 1)), "{states:?}");
     assert!(states.contains(&("updated".to_string(), 1)), "{states:?}");
@@ -265,7 +290,11 @@ async fn tags_removed_are_only_those_the_contact_has() {
     assert!(report[1].tags_removed.is_empty(), "Ann had none of them");
     // One remove call for Bob (Ann needed none, "cold" nobody had).
     let all = routes(&sandbox);
-    assert_eq!(sent(&requested, "POST /contacts/bulk/tags/update/remove"), 1, "{all}");
+    assert_eq!(
+        sent(&requested, "POST /contacts/bulk/tags/update/remove"),
+        1,
+        "{all}"
+    );
     sandbox.shutdown().await.unwrap();
 }
 
@@ -299,7 +328,10 @@ async fn tasks_and_businesses_are_created_once_and_recorded() {
     assert_eq!(ann_tasks.len(), 1);
     assert_eq!(ann_tasks[0].title, "Call back");
     assert_eq!(ann_tasks[0].body.as_deref(), Some("About the quote"));
-    assert_eq!(ann_tasks[0].due_date.as_deref(), Some("2026-12-01T12:00:00Z"));
+    assert_eq!(
+        ann_tasks[0].due_date.as_deref(),
+        Some("2026-12-01T12:00:00Z")
+    );
     assert_eq!(report[0].task_ids, [ann_tasks[0].id.clone()]);
     assert_eq!(report[1].task_ids.len(), 1);
     // Cy's due date is not a date: no task (a task_due_invalid warning at staging), Di has none.
@@ -307,7 +339,12 @@ async fn tasks_and_businesses_are_created_once_and_recorded() {
     assert_eq!(requests(&sandbox, "POST /contacts/{contactId}/tasks"), 2);
 
     let stored = sandbox.contacts(Some(DEFAULT_LOCATION_ID));
-    for (row, business) in [(0, Some("biz-a")), (1, Some("biz-a")), (2, Some("biz-b")), (3, None)] {
+    for (row, business) in [
+        (0, Some("biz-a")),
+        (1, Some("biz-a")),
+        (2, Some("biz-b")),
+        (3, None),
+    ] {
         assert_eq!(report[row].business_id.as_deref(), business);
         let contact = stored
             .iter()
@@ -315,20 +352,38 @@ async fn tasks_and_businesses_are_created_once_and_recorded() {
             .unwrap();
         assert_eq!(contact["businessId"].as_str(), business);
     }
-    assert_eq!(requests(&sandbox, "POST /contacts/bulk/business"), 2, "one per business");
+    assert_eq!(
+        requests(&sandbox, "POST /contacts/bulk/business"),
+        2,
+        "one per business"
+    );
     assert_eq!(sent(&requested, "POST /contacts/bulk/business"), 2);
 
     // As if the run had died before writing its results: the rows are in doubt again. The
     // resume lists each contact's tasks first and creates none twice.
     let conn = rusqlite::Connection::open(&ledger).unwrap();
-    conn.execute("UPDATE rows SET state = 'in_doubt', task_ids_json = NULL WHERE row <= 3", [])
-        .unwrap();
+    conn.execute(
+        "UPDATE rows SET state = 'in_doubt', task_ids_json = NULL WHERE row <= 3",
+        [],
+    )
+    .unwrap();
     drop(conn);
     let (_, requested) = deliver_ok(&sandbox, &ledger, Mode::Upsert).await;
-    assert_eq!(requests(&sandbox, "POST /contacts/{contactId}/tasks"), 2, "none created twice");
-    assert_eq!(sent(&requested, "GET /contacts/{id}/tasks"), 2, "listed first");
+    assert_eq!(
+        requests(&sandbox, "POST /contacts/{contactId}/tasks"),
+        2,
+        "none created twice"
+    );
+    assert_eq!(
+        sent(&requested, "GET /contacts/{id}/tasks"),
+        2,
+        "listed first"
+    );
     let again = rows(&ledger);
-    assert_eq!(again[0].task_ids, report[0].task_ids, "the existing task is recorded");
+    assert_eq!(
+        again[0].task_ids, report[0].task_ids,
+        "the existing task is recorded"
+    );
     sandbox.shutdown().await.unwrap();
 }
 
@@ -359,8 +414,12 @@ async fn an_in_doubt_create_is_looked_up_and_never_sent_twice() {
         ..FaultConfig::default()
     })
     .await;
-    let (counts, requested) = deliver_ok(&sandbox, &ledger, Mode::Create(OnDuplicate::Update)).await;
-    assert!(sandbox.stats().faults.cut_after_commit > 0, "the fault happened");
+    let (counts, requested) =
+        deliver_ok(&sandbox, &ledger, Mode::Create(OnDuplicate::Update)).await;
+    assert!(
+        sandbox.stats().faults.cut_after_commit > 0,
+        "the fault happened"
+    );
     assert!(
         sent(&requested, "GET /contacts/search/duplicate") > 0,
         "lost creates were looked up"
@@ -393,10 +452,15 @@ async fn a_resumed_in_doubt_create_finds_the_contact_its_lost_attempt_made() {
             )
             .unwrap();
     }
-    let (counts, requested) = deliver_ok(&sandbox, &ledger, Mode::Create(OnDuplicate::Update)).await;
+    let (counts, requested) =
+        deliver_ok(&sandbox, &ledger, Mode::Create(OnDuplicate::Update)).await;
     assert_eq!(counts.created, n as u64, "{counts:?} {:?}", rows(&ledger));
     one_contact_per_identity(&sandbox, n);
-    assert_eq!(sent(&requested, "POST /contacts/"), 3, "only the rows never sent");
+    assert_eq!(
+        sent(&requested, "POST /contacts/"),
+        3,
+        "only the rows never sent"
+    );
     assert_eq!(
         sent(&requested, "GET /contacts/search/duplicate"),
         3,
@@ -420,11 +484,24 @@ async fn an_upsert_cut_after_commit_still_counts_as_created() {
         .get("cut")
         .copied()
         .unwrap_or(0);
-    assert!(cut > 0, "some upserts were cut after commit: {}", routes(&sandbox));
-    assert!(sent(&requested, "POST /contacts/upsert") > n as u64, "and sent again");
+    assert!(
+        cut > 0,
+        "some upserts were cut after commit: {}",
+        routes(&sandbox)
+    );
+    assert!(
+        sent(&requested, "POST /contacts/upsert") > n as u64,
+        "and sent again"
+    );
     // Every contact is new, so every row created its contact, whatever the resend said.
-    assert_eq!((counts.created, counts.updated), (n as u64, 0), "{counts:?}");
-    assert!(rows(&ledger).iter().all(|r| r.state == "created" && r.created == Some(true)));
+    assert_eq!(
+        (counts.created, counts.updated),
+        (n as u64, 0),
+        "{counts:?}"
+    );
+    assert!(rows(&ledger)
+        .iter()
+        .all(|r| r.state == "created" && r.created == Some(true)));
     one_contact_per_identity(&sandbox, n);
     sandbox.shutdown().await.unwrap();
 }
@@ -452,8 +529,14 @@ async fn a_resumed_upsert_tells_its_own_contact_from_an_older_one() {
         .unwrap();
     deliver_ok(&sandbox, &ledger, Mode::Upsert).await;
     let report = rows(&ledger);
-    assert_eq!((report[0].state.as_str(), report[0].created), ("created", Some(true)));
-    assert_eq!((report[1].state.as_str(), report[1].created), ("updated", Some(false)));
+    assert_eq!(
+        (report[0].state.as_str(), report[0].created),
+        ("created", Some(true))
+    );
+    assert_eq!(
+        (report[1].state.as_str(), report[1].created),
+        ("updated", Some(false))
+    );
     sandbox.shutdown().await.unwrap();
 }
 
@@ -466,7 +549,11 @@ async fn a_run_keeps_its_mode() {
     let err = deliver(&sandbox, &ledger, Mode::Upsert).await.unwrap_err();
     assert!(matches!(err, DeliveryError::ModeChanged { .. }), "{err}");
     assert_eq!(
-        Ledger::open(&ledger).unwrap().delivery_mode().unwrap().as_deref(),
+        Ledger::open(&ledger)
+            .unwrap()
+            .delivery_mode()
+            .unwrap()
+            .as_deref(),
         Some("create/skip")
     );
     sandbox.shutdown().await.unwrap();

@@ -167,11 +167,7 @@ mod tests {
             &["imported"],
         ];
         for (i, set) in sets.iter().enumerate() {
-            batches.add(
-                BatchKey::Add(tags(set)),
-                (i as u64, format!("c{i}")),
-                100,
-            );
+            batches.add(BatchKey::Add(tags(set)), (i as u64, format!("c{i}")), 100);
         }
         batches.add(BatchKey::Business("b1".into()), (9, "c9".into()), 100);
         let (removed, ready) = batches.drain(100);
@@ -187,7 +183,9 @@ mod tests {
             .find(|(k, _)| *k == BatchKey::Add(tags(&["imported"])))
             .unwrap();
         assert_eq!(imported.1.len(), 5);
-        assert!(ready.iter().any(|(k, _)| *k == BatchKey::Business("b1".into())));
+        assert!(ready
+            .iter()
+            .any(|(k, _)| *k == BatchKey::Business("b1".into())));
         assert!(batches.is_empty());
     }
 

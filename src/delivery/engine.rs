@@ -215,9 +215,8 @@ fn read_rows(
             sent_before: staged.attempts > 0,
             first_sent,
         };
-        let recheck = staged.attempts > 0
-            || staged.note_ids_json.is_some()
-            || staged.task_ids_json.is_some();
+        let recheck =
+            staged.attempts > 0 || staged.note_ids_json.is_some() || staged.task_ids_json.is_some();
         match plan_row(staged.row, &staged.payload_json, custom) {
             Ok(plan) => out.push(Row::new(plan, history, recheck)),
             Err(message) => engine.fail(

@@ -65,7 +65,13 @@ impl<'a> Engine<'a> {
         let mut to_remove: Vec<String> = contact
             .tags
             .iter()
-            .filter(|t| state.plan.tags_remove.iter().any(|r| r.eq_ignore_ascii_case(t)))
+            .filter(|t| {
+                state
+                    .plan
+                    .tags_remove
+                    .iter()
+                    .any(|r| r.eq_ignore_ascii_case(t))
+            })
             .cloned()
             .collect();
         to_remove.sort();
@@ -177,11 +183,20 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
-    fn batch_answered(&mut self, key: &BatchKey, members: Vec<Member>, reply: BatchReply, code: &str) {
+    fn batch_answered(
+        &mut self,
+        key: &BatchKey,
+        members: Vec<Member>,
+        reply: BatchReply,
+        code: &str,
+    ) {
         for (row, contact_id) in members {
             let verdict = match (&reply, key) {
                 (BatchReply::Tags(response), BatchKey::Add(tags) | BatchKey::Remove(tags)) => {
-                    let entry = response.responses.iter().find(|r| r.contact_id == contact_id);
+                    let entry = response
+                        .responses
+                        .iter()
+                        .find(|r| r.contact_id == contact_id);
                     match entry {
                         Some(entry) if entry.kind == "error" => Err(entry.message.clone()),
                         _ => {
@@ -214,8 +229,16 @@ impl<'a> Engine<'a> {
                     continue;
                 }
                 Ok(tags) => match key {
-                    BatchKey::Add(_) => state.result.tags_added.get_or_insert_with(Vec::new).extend(tags),
-                    BatchKey::Remove(_) => state.result.tags_removed.get_or_insert_with(Vec::new).extend(tags),
+                    BatchKey::Add(_) => state
+                        .result
+                        .tags_added
+                        .get_or_insert_with(Vec::new)
+                        .extend(tags),
+                    BatchKey::Remove(_) => state
+                        .result
+                        .tags_removed
+                        .get_or_insert_with(Vec::new)
+                        .extend(tags),
                     BatchKey::Business(id) => state.result.business_id = Some(id.clone()),
                 },
             }

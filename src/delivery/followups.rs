@@ -137,7 +137,11 @@ async fn existing_task(
 /// Same title and same due instant (HighLevel may write the instant differently, e.g. with
 /// milliseconds, so instants are compared, not strings).
 fn same_task(existing: &Task, wanted: &TaskPayload) -> bool {
-    let instant = |s: &str| DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc));
+    let instant = |s: &str| {
+        DateTime::parse_from_rfc3339(s)
+            .ok()
+            .map(|t| t.with_timezone(&Utc))
+    };
     existing.title.trim() == wanted.title.trim()
         && existing.due_date.as_deref().is_some_and(|due| {
             due == wanted.due_date

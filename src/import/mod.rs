@@ -146,12 +146,12 @@ async fn deliver(
     }
     // A run keeps the mode it started with (the engine refuses another).
     if let Some(recorded) = ledger.delivery_mode()? {
-        engine_config.mode = recorded.parse().map_err(|e: crate::delivery::UnknownMode| {
-            ImportError::Resume {
+        engine_config.mode = recorded
+            .parse()
+            .map_err(|e: crate::delivery::UnknownMode| ImportError::Resume {
                 dir: run_dir.clone(),
                 reason: e.to_string(),
-            }
-        })?;
+            })?;
     }
     let total = ledger.undelivered()?;
     let ledger = Mutex::new(ledger);

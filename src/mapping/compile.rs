@@ -172,8 +172,7 @@ impl Mapping {
             }
         }
         self.tags.apply(cells, &mut draft.tags);
-        self.extras
-            .apply(cells, self.rules.date_order, &mut draft);
+        self.extras.apply(cells, self.rules.date_order, &mut draft);
         draft.notes = self.notes(cells);
         draft
     }

@@ -41,7 +41,11 @@ impl TagRule {
             columns,
             delimiter,
             constant: spec.constant.clone(),
-            ignored: spec.ignore.iter().map(|t| t.trim().to_lowercase()).collect(),
+            ignored: spec
+                .ignore
+                .iter()
+                .map(|t| t.trim().to_lowercase())
+                .collect(),
         })
     }
 
