@@ -73,14 +73,15 @@ async fn upsert(client: &Client, plan: &RowPlan, history: History) -> Result<Res
     let (response, doubted) = match client.upsert_reporting_doubt(&plan.fields).await {
         Ok(response) => (response, history.sent_before),
         // The lost attempt may have created the contact; resending is safe (it finds it), but
-        // its answer will then say `new: false`.
-        Err(ApiError::InDoubt { .. }) => (
-            client
+        // its answer will then say `new: false`. Backed off like any retry.
+        Err(ApiError::InDoubt { .. }) => {
+            tokio::time::sleep(client.retry_policy().backoff(1)).await;
+            let response = client
                 .upsert(&plan.fields)
                 .await
-                .map_err(|e| ("api_refused", e))?,
-            true,
-        ),
+                .map_err(|e| ("api_refused", e))?;
+            (response, true)
+        }
         Err(error) => return Err(("api_refused", error)),
     };
     let created = response.new || (doubted && made_since(&response.contact, history.first_sent));
