@@ -284,3 +284,82 @@ async fn a_run_keeps_its_mode() {
     );
     sandbox.shutdown().await.unwrap();
 }
+
+/// The command line end to end: `--mode update-only` through the real binary, the refused rows
+/// counted as rejected in summary.json, listed in rejects.csv, and the exit code saying so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn update_only_from_the_command_line_reports_not_found_rows_as_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("in.csv"), people(4)).unwrap();
+    std::fs::write(dir.path().join("m.toml"), MAPPING).unwrap();
+    let sandbox = sandbox(FaultConfig::default()).await;
+    sandbox
+        .insert_contact(DEFAULT_LOCATION_ID, json!({"email": "p1@example.com"}))
+        .unwrap();
+    let run_dir = dir.path().join("run");
+    let base_url = sandbox.base_url();
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_ghl-bulk"))
+            .args(["import", "in.csv", "--mapping", "m.toml", "--quiet"])
+            .args(["--mode", "update-only", "--run-dir", "run"])
+            .env("GHL_TOKEN", ghl_sandbox::DEFAULT_TOKEN)
+            .env("GHL_LOCATION_ID", DEFAULT_LOCATION_ID)
+            .env("GHL_BASE_URL", base_url)
+            .current_dir(run_dir.parent().unwrap())
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "rejected rows: exit 3. {stderr}"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("run/summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(summary["outcomes"]["updated"], 1, "{summary}");
+    assert_eq!(summary["outcomes"]["rejected"], 3, "{summary}");
+    assert_eq!(summary["outcomes_add_up"], true);
+    let rejects = std::fs::read_to_string(dir.path().join("run/rejects.csv")).unwrap();
+    assert_eq!(rejects.matches("not_found").count(), 3, "{rejects}");
+    assert_eq!(sandbox.contacts(Some(DEFAULT_LOCATION_ID)).len(), 1);
+    sandbox.shutdown().await.unwrap();
+}
+
+/// A bulk call the API refuses as a whole (here: more contacts than it takes) is halved until
+/// the parts pass; removals and additions share that path.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_bulk_removal_is_split_until_it_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = 10;
+    let mapping = format!("{MAPPING}\n[tags_remove]\nconstant = [\"lead\"]\n");
+    let ledger = stage(dir.path(), &people(n), &mapping);
+    let mut config = ghl_sandbox::Config::default();
+    config.rate_limit.burst = Some((1000, std::time::Duration::from_secs(1)));
+    config.bulk_tags_max = 4;
+    let sandbox = ghl_sandbox::spawn(config).await.unwrap();
+    for i in 0..n {
+        sandbox
+            .insert_contact(
+                DEFAULT_LOCATION_ID,
+                json!({"email": format!("p{i}@example.com"), "tags": ["lead", "keep"]}),
+            )
+            .unwrap();
+    }
+    let (counts, requested) = deliver_ok(&sandbox, &ledger, Mode::Upsert).await;
+    assert_eq!((counts.updated, counts.failed), (n as u64, 0), "{counts:?}");
+    let removals = &requested.by_endpoint["POST /contacts/bulk/tags/update/remove"];
+    assert!(
+        removals.get("422").copied().unwrap_or(0) > 0,
+        "{removals:?}"
+    );
+    for contact in sandbox.contacts(Some(DEFAULT_LOCATION_ID)) {
+        let tags = tags_of(&contact);
+        assert!(tags.contains(&"keep".to_string()) && !tags.contains(&"lead".to_string()));
+    }
+    assert!(rows(&ledger).iter().all(|r| r.tags_removed == ["lead"]));
+    sandbox.shutdown().await.unwrap();
+}
