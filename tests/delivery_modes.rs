@@ -167,6 +167,20 @@ async fn tags_removed_are_only_those_the_contact_has() {
     removed.sort();
     assert_eq!(removed, ["lead", "newsletter"], "only tags Bob had");
     assert!(report[1].tags_removed.is_empty(), "Ann had none of them");
+    // As if the run had stopped before writing Bob's result: the resume sees his tags after
+    // the removal, but the ledger keeps what they were and what was removed (for an undo).
+    let conn = rusqlite::Connection::open(&ledger).unwrap();
+    conn.execute("UPDATE rows SET state = 'in_doubt' WHERE row = 2", [])
+        .unwrap();
+    drop(conn);
+    deliver_ok(&sandbox, &ledger, Mode::Upsert).await;
+    let again = rows(&ledger);
+    let mut before = again[0].tags_before.clone();
+    before.sort();
+    assert_eq!(before, ["customer-2019", "lead", "newsletter", "partner"]);
+    let mut removed_again = again[0].tags_removed.clone();
+    removed_again.sort();
+    assert_eq!(removed_again, ["lead", "newsletter"]);
     // One remove call for Bob (Ann needed none, "cold" nobody had).
     let all = routes(&sandbox);
     assert_eq!(

@@ -4,7 +4,7 @@
 //! contact that spoils it is alone (the endpoints' size cap is undocumented, HighLevel #315).
 
 use super::batches::{BatchKey, Member, Ready};
-use super::engine::{BatchReply, Done, Engine, Job};
+use super::engine::{with_ledger, BatchReply, Done, Engine, Job};
 use super::followups::{self, FollowupsDone};
 use super::honest;
 use super::resolve::{Resolved, Via};
@@ -90,6 +90,14 @@ impl<'a> Engine<'a> {
         }
         if let Some(business) = business {
             keys.push(BatchKey::Business(business));
+        }
+        // Tags are about to change: the ledger learns the contact and its tags first, so that
+        // whatever happens next (a stop, a crash) an undo knows what they were.
+        if keys.iter().any(|k| !matches!(k, BatchKey::Business(_))) {
+            let ledger = self.ledger;
+            with_ledger(ledger, |l| {
+                l.record_contact_seen(row, &contact.id, created, &contact.tags)
+            })?;
         }
         state.waiting += keys.len();
         if !state.plan.notes.is_empty() || state.plan.task.is_some() {

@@ -150,14 +150,15 @@ impl Ledger {
     ) -> Result<(), LedgerError> {
         let path = self.path.clone();
         // `created` stays 1 once a run created the contact: a later retry of the row (its tags
-        // or notes failed) finds the contact and would otherwise record "not created".
+        // or notes failed) finds the contact and would otherwise record "not created". The
+        // first `tags_before` seen stays too: a retry sees the tags after this run's changes.
         let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
         {
             let mut update = tx
                 .prepare_cached(
                     "UPDATE rows SET state = ?2, contact_id = COALESCE(?3, contact_id), \
                      created = CASE WHEN created = 1 THEN 1 ELSE COALESCE(?4, created) END, \
-                     tags_before_json = COALESCE(?5, tags_before_json), \
+                     tags_before_json = COALESCE(tags_before_json, ?5), \
                      tags_added_json = COALESCE(?6, tags_added_json), \
                      note_ids_json = COALESCE(?7, note_ids_json), last_status = ?8, \
                      stage = ?9, code = ?10, field = ?11, message = ?12, last_error = ?12, \

@@ -38,6 +38,8 @@ pub struct DeliveredRow {
     pub contact_id: Option<String>,
     /// Whether this run created the contact.
     pub created: Option<bool>,
+    /// The contact's tags when this run first saw it.
+    pub tags_before: Vec<String>,
     pub tags_added: Vec<String>,
     pub tags_removed: Vec<String>,
     pub task_ids: Vec<String>,
@@ -61,6 +63,29 @@ impl Ledger {
             .map(|m| m.unwrap_or_else(|| mode.to_string()))
     }
 
+    /// Records a row's contact as soon as it is known, before any tag is added or removed: a
+    /// stop or a crash before the row's result is written leaves the contact id, whether this
+    /// run created it, and its tags before any change (the first seen wins) for an undo. The
+    /// row stays in doubt.
+    pub fn record_contact_seen(
+        &self,
+        row: u64,
+        contact_id: &str,
+        created: bool,
+        tags_before: &[String],
+    ) -> Result<(), LedgerError> {
+        let tags = serde_json::to_string(tags_before).unwrap_or_default();
+        self.conn
+            .prepare_cached(
+                "UPDATE rows SET contact_id = ?2, \
+                 created = CASE WHEN created = 1 THEN 1 ELSE ?3 END, \
+                 tags_before_json = COALESCE(tags_before_json, ?4) WHERE row = ?1",
+            )
+            .and_then(|mut stmt| stmt.execute(params![row as i64, contact_id, created, tags]))
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
     /// The delivery mode recorded by the run's first delivery, if it got that far.
     pub fn delivery_mode(&self) -> Result<Option<String>, LedgerError> {
         self.prepare_delivery()?;
@@ -81,7 +106,8 @@ impl Ledger {
             .conn
             .prepare(
                 "SELECT r.row, r.state, r.contact_id, r.created, r.tags_added_json, \
-                 d.tags_removed_json, r.task_ids_json, d.business_id, r.code FROM rows r \
+                 d.tags_removed_json, r.task_ids_json, d.business_id, r.code, r.tags_before_json \
+                 FROM rows r \
                  LEFT JOIN delivery_rows d ON d.row = r.row \
                  WHERE r.state IN ('created', 'updated', 'unchanged', 'failed') \
                  OR (r.state = 'rejected' AND r.stage = 'deliver') ORDER BY r.row",
@@ -103,6 +129,7 @@ impl Ledger {
                     task_ids: list(r.get(6)?),
                     business_id: r.get(7)?,
                     code: r.get(8)?,
+                    tags_before: list(r.get(9)?),
                 })
             })
             .map_err(|e| self.err(e))?;
