@@ -156,9 +156,9 @@ impl<'a> Engine<'a> {
         outcome: Result<BatchReply, ApiError>,
     ) -> Result<(), DeliveryError> {
         let code = match key {
-            BatchKey::Add(_) => "tags_failed",
-            BatchKey::Remove(_) => "tags_remove_failed",
-            BatchKey::Business(_) => "business_failed",
+            BatchKey::Add(_) => ("tags_failed", "adding tags failed"),
+            BatchKey::Remove(_) => ("tags_remove_failed", "removing tags failed"),
+            BatchKey::Business(_) => ("business_failed", "setting the business failed"),
         };
         let error = match outcome {
             Ok(reply) => {
@@ -186,7 +186,7 @@ impl<'a> Engine<'a> {
             return Ok(());
         }
         for (row, _) in members {
-            self.fail_row(row, code, format!("{code}: {}", error.api_message()));
+            self.fail_row(row, code.0, format!("{}: {}", code.1, error.api_message()));
         }
         Ok(())
     }
@@ -196,7 +196,7 @@ impl<'a> Engine<'a> {
         key: &BatchKey,
         members: Vec<Member>,
         reply: BatchReply,
-        code: &str,
+        (code, what): (&str, &str),
     ) {
         for (row, contact_id) in members {
             let verdict = match (&reply, key) {
@@ -233,7 +233,7 @@ impl<'a> Engine<'a> {
             };
             match verdict {
                 Err(message) => {
-                    self.fail_row(row, code, format!("{code}: {message}"));
+                    self.fail_row(row, code, format!("{what}: {message}"));
                     continue;
                 }
                 Ok(tags) => match key {
