@@ -16,7 +16,9 @@ pub struct RowPlan {
     pub notes: Vec<String>,
     /// Tags to remove where the contact has them (lower-case, unique, none of `tags`).
     pub tags_remove: Vec<String>,
+    /// The task to create once the contact exists.
     pub task: Option<TaskPayload>,
+    /// The business to attach the contact to.
     pub business_id: Option<String>,
     /// Values left out before sending: (field, code, message).
     pub warnings: Vec<(String, String, String)>,

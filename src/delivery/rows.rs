@@ -11,10 +11,13 @@ use crate::ledger::DeliveryResult;
 
 /// A row with requests still to come.
 pub(super) struct Row {
+    /// What the row sends.
     pub plan: RowPlan,
+    /// What earlier attempts may have done.
     pub history: History,
     /// Notes or a task may exist from an earlier attempt: read the contact's lists first.
     pub recheck: bool,
+    /// The result as it takes shape.
     pub result: DeliveryResult,
     /// Requests (or bulk memberships) not answered yet.
     pub waiting: usize,

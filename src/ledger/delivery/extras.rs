@@ -33,16 +33,23 @@ pub(super) const RECORD: &str = "INSERT INTO delivery_rows (row, tags_removed_js
 /// A delivered (or refused) row with everything delivery recorded about it.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeliveredRow {
+    /// The 1-based data row.
     pub row: u64,
+    /// `created`, `updated`, `unchanged`, `rejected` or `failed`.
     pub state: String,
+    /// HighLevel's id of the row's contact.
     pub contact_id: Option<String>,
     /// Whether this run created the contact.
     pub created: Option<bool>,
     /// The contact's tags when this run first saw it.
     pub tags_before: Vec<String>,
+    /// Tags this run added.
     pub tags_added: Vec<String>,
+    /// Tags this run removed.
     pub tags_removed: Vec<String>,
+    /// Tasks this run created.
     pub task_ids: Vec<String>,
+    /// The business this run attached the contact to.
     pub business_id: Option<String>,
     /// For refused rows: the code (e.g. `not_found`).
     pub code: Option<String>,
