@@ -2,7 +2,9 @@
 //! merged group, existing tags kept, and the same with faults injected.
 
 use ghl_bulk::api::{BaseUrl, Client, ClientConfig, Credentials, Secret};
-use ghl_bulk::delivery::{engine, CustomFieldResolver, EngineConfig, StopReason};
+use ghl_bulk::delivery::{
+    engine, CustomFieldResolver, EngineConfig, Mode, OnDuplicate, StopReason,
+};
 use ghl_bulk::ledger::Ledger;
 use ghl_bulk::mapping::{self, Mapping};
 use ghl_bulk::source::{self, SourceOptions};
@@ -68,6 +70,7 @@ fn state_counts(ledger: &Path) -> Vec<(String, u64)> {
 async fn deliver(
     config: Config,
     timeout: Duration,
+    mode: Mode,
 ) -> (ghl_sandbox::Handle, PathBuf, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let ledger_path = stage(dir.path());
@@ -104,6 +107,7 @@ async fn deliver(
     let engine_config = EngineConfig {
         concurrency: 8,
         tag_flush_after: Duration::from_millis(200),
+        mode,
         ..EngineConfig::default()
     };
     let (stop, counts) = engine::run(&ledger, &client, &resolver, &engine_config, cancel, &|_| {})
@@ -181,7 +185,7 @@ async fn every_staged_row_is_delivered_once_and_existing_tags_survive() {
     // Generous limits, but limits: the client learns them from the headers (with none, it would
     // keep HighLevel's documented 100 / 10 s).
     config.rate_limit.burst = Some((1000, Duration::from_secs(1)));
-    let (sandbox, ledger, _dir) = deliver(config, Duration::from_secs(5)).await;
+    let (sandbox, ledger, _dir) = deliver(config, Duration::from_secs(5), Mode::Upsert).await;
     assert_one_contact_per_delivered_row(&sandbox, &ledger);
     let stats = sandbox.stats();
     let upserts: u64 = stats.by_route["POST /contacts/upsert"].values().sum();
@@ -208,7 +212,27 @@ async fn faults_cost_retries_but_no_row_and_no_duplicate() {
         cut_after_commit: 0.01,
         ..FaultConfig::default()
     };
-    let (sandbox, ledger, _dir) = deliver(config, Duration::from_millis(700)).await;
+    let (sandbox, ledger, _dir) = deliver(config, Duration::from_millis(700), Mode::Upsert).await;
+    assert_one_contact_per_delivered_row(&sandbox, &ledger);
+    sandbox.shutdown().await.unwrap();
+}
+
+/// The same faults in `create` mode: lost creates are looked up, never sent twice, and the
+/// existing contact is updated without losing its tags.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_mode_under_faults_creates_nobody_twice() {
+    let mut config = Config::default();
+    config.rate_limit.burst = Some((1000, Duration::from_secs(1)));
+    config.seed = 7;
+    config.faults = FaultConfig {
+        fault_rate: 0.05,
+        stall_rate: 0.01,
+        stall_for: Duration::from_millis(1500),
+        cut_after_commit: 0.01,
+        ..FaultConfig::default()
+    };
+    let mode = Mode::Create(OnDuplicate::Update);
+    let (sandbox, ledger, _dir) = deliver(config, Duration::from_millis(700), mode).await;
     assert_one_contact_per_delivered_row(&sandbox, &ledger);
     sandbox.shutdown().await.unwrap();
 }

@@ -159,9 +159,10 @@ fn broken_mappings_are_fatal_and_say_where() {
         "the headers are listed: {err}"
     );
 
+    // A task needs a due date (the API requires one).
     let (code, err, _, _tmp) = validate_with("version = 1\n[tasks]\ntitle = \"Notes\"\n");
     assert_eq!(code, Some(1), "{err}");
-    assert!(err.contains("unknown field `tasks`"), "{err}");
+    assert!(err.contains("missing field `due`"), "{err}");
 }
 
 #[test]

@@ -26,6 +26,29 @@ impl Client {
         .await
     }
 
+    /// `POST /contacts/upsert`, but an unknown outcome (timeout, cut connection, 5xx) comes back
+    /// as [`ApiError::InDoubt`] instead of being resent here. The engine resends it itself with
+    /// [`Client::upsert`] (it is safe to), and so learns that the contact may have been created
+    /// by the lost attempt: the resend's `new: false` would otherwise hide that this run made it.
+    pub async fn upsert_reporting_doubt(
+        &self,
+        fields: &ContactFields,
+    ) -> Result<UpsertResponse, ApiError> {
+        let body = UpsertRequest {
+            location_id: self.location_id(),
+            fields,
+        };
+        self.send(Call {
+            endpoint: "POST /contacts/upsert",
+            method: Method::POST,
+            path: "/contacts/upsert".into(),
+            query: &[],
+            body: Some(Self::json(&body)?),
+            idempotency: Unsafe,
+        })
+        .await
+    }
+
     /// `POST /contacts/`: never resent blindly; an unknown outcome is [`ApiError::InDoubt`].
     pub async fn create(&self, fields: &ContactFields) -> Result<Contact, ApiError> {
         let body = CreateRequest {
@@ -183,6 +206,21 @@ impl Client {
             })
             .await?;
         Ok(envelope.task)
+    }
+
+    /// `GET /contacts/{id}/tasks`: the contact's tasks (to avoid creating one twice).
+    pub async fn list_tasks(&self, contact_id: &str) -> Result<Vec<Task>, ApiError> {
+        let response: TasksResponse = self
+            .send(Call {
+                endpoint: "GET /contacts/{id}/tasks",
+                method: Method::GET,
+                path: format!("/contacts/{contact_id}/tasks"),
+                query: &[],
+                body: None,
+                idempotency: Safe,
+            })
+            .await?;
+        Ok(response.tasks)
     }
 
     /// `POST /contacts/bulk/business`: attaches contacts to a business (or detaches with None).

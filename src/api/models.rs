@@ -121,6 +121,7 @@ pub struct Contact {
     pub custom_fields: Vec<CustomFieldOutput>,
     pub date_added: Option<String>,
     pub date_updated: Option<String>,
+    pub business_id: Option<String>,
 }
 
 /// One custom field value on a read: `value` (reads use `value`, writes `field_value`).
@@ -255,6 +256,13 @@ pub struct Task {
 #[derive(Debug, Clone, Deserialize)]
 pub struct TaskEnvelope {
     pub task: Task,
+}
+
+/// `{ "tasks": [...] }`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TasksResponse {
+    #[serde(default)]
+    pub tasks: Vec<Task>,
 }
 
 /// `POST /contacts/bulk/business`.

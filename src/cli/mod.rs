@@ -103,10 +103,39 @@ pub struct ImportArgs {
     /// Contacts per bulk tags request.
     #[arg(long, default_value_t = 100)]
     pub tag_batch: usize,
+    /// How contacts are written: `upsert` creates or updates by email/phone; `create` makes
+    /// new contacts (tags inline; see --on-duplicate); `update-only` changes existing contacts
+    /// only (a row matching none is rejected, not_found). A resumed run keeps its mode.
+    #[arg(long, value_enum, default_value_t = ModeArg::Upsert, conflicts_with = "resume")]
+    pub mode: ModeArg,
+    /// With --mode create, a contact that already exists is `update`d (fields written, the
+    /// row's tags added: the default) or `skip`ped (left as it is; the row ends unchanged).
+    #[arg(long, value_enum, conflicts_with = "resume")]
+    pub on_duplicate: Option<OnDuplicateArg>,
     /// Stop (exit 75, resumable) when the daily request budget left falls to this: a
     /// percentage of the daily limit ("1%") or a number of requests.
     #[arg(long, default_value = "1%")]
     pub daily_reserve: String,
+}
+
+/// `--mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ModeArg {
+    /// Create or update, matched by the location's duplicate rules.
+    Upsert,
+    /// Create; duplicates as --on-duplicate says.
+    Create,
+    /// Update existing contacts only.
+    UpdateOnly,
+}
+
+/// `--on-duplicate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnDuplicateArg {
+    /// Update the existing contact.
+    Update,
+    /// Leave it alone.
+    Skip,
 }
 
 /// Where and as whom to connect. Secrets come from the environment or a file, never a flag.

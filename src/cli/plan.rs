@@ -215,6 +215,7 @@ pub(crate) fn import_config(args: &ImportArgs) -> anyhow::Result<crate::import::
     let engine = crate::delivery::EngineConfig {
         concurrency: args.concurrency.unwrap_or(16).max(1),
         tag_batch: args.tag_batch,
+        mode: delivery_mode(args)?,
         ..crate::delivery::EngineConfig::default()
     };
     Ok(ImportConfig {
@@ -223,6 +224,18 @@ pub(crate) fn import_config(args: &ImportArgs) -> anyhow::Result<crate::import::
         engine,
         concurrency_fixed: args.concurrency.is_some(),
         progress: !args.quiet,
+    })
+}
+
+fn delivery_mode(args: &ImportArgs) -> anyhow::Result<crate::delivery::Mode> {
+    use super::{ModeArg, OnDuplicateArg};
+    use crate::delivery::{Mode, OnDuplicate};
+    Ok(match (args.mode, args.on_duplicate) {
+        (ModeArg::Upsert, None) => Mode::Upsert,
+        (ModeArg::UpdateOnly, None) => Mode::UpdateOnly,
+        (ModeArg::Create, None | Some(OnDuplicateArg::Update)) => Mode::Create(OnDuplicate::Update),
+        (ModeArg::Create, Some(OnDuplicateArg::Skip)) => Mode::Create(OnDuplicate::Skip),
+        (_, Some(_)) => bail!("--on-duplicate only applies to --mode create"),
     })
 }
 

@@ -29,6 +29,8 @@ pub enum IssueCode {
     WebsiteInvalid,
     /// The dnd value is not a recognisable yes/no.
     DndInvalid,
+    /// A task's due date is missing or not a date (the task is left out, or the row rejected).
+    TaskDueInvalid,
 }
 
 impl IssueCode {
@@ -44,6 +46,7 @@ impl IssueCode {
             IssueCode::TimezoneInvalid => "timezone_invalid",
             IssueCode::WebsiteInvalid => "website_invalid",
             IssueCode::DndInvalid => "dnd_invalid",
+            IssueCode::TaskDueInvalid => "task_due_invalid",
         }
     }
 }

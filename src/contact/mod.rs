@@ -19,7 +19,7 @@ pub use country::normalise_country;
 pub use dob::{normalise_dob, DateOrder};
 pub use email::normalise_email;
 pub use issue::{IssueCode, Problem, RowIssue};
-pub use model::{Contact, CustomValue, Draft, StdField, FIELD_COUNT};
+pub use model::{Contact, CustomValue, Draft, StdField, TaskPayload, FIELD_COUNT};
 pub use phone::{normalise_phone, parse_phone, ParsedPhone, Region};
 pub use text::{normalise_dnd, normalise_tags, normalise_website};
 pub use timezone::normalise_timezone;
@@ -171,6 +171,11 @@ pub fn normalise(draft: Draft, rules: &Rules) -> Normalised {
         .map(|n| n.trim().to_string())
         .filter(|n| !n.is_empty())
         .collect();
+    // Delivery's extras, already checked by the mapping; a tag both added and removed is added.
+    contact.tags_remove = normalise_tags(draft.tags_remove.iter().map(String::as_str));
+    contact.tags_remove.retain(|t| !contact.tags.contains(t));
+    contact.task = draft.task;
+    contact.business_id = draft.business_id;
 
     if contact.email.is_none() && contact.phone.is_none() && !issues.iter().any(|i| i.blocking) {
         issues.push(RowIssue {

@@ -117,8 +117,31 @@ pub struct Draft {
     pub tags: Vec<String>,
     /// Note texts from the note column(s).
     pub notes: Vec<String>,
-    /// Problems the mapping itself found (a reader defect, a value missing from a value map).
+    /// Problems the mapping itself found (a reader defect, a value missing from a value map,
+    /// a task's due date that is not a date).
     pub issues: Vec<RowIssue>,
+    /// Tags to take off the contact (`[tags_remove]`), split like `tags`.
+    pub tags_remove: Vec<String>,
+    /// The task to create (`[tasks]`), its due date already in the API's form.
+    pub task: Option<TaskPayload>,
+    /// The business to attach the contact to (`business_id`).
+    pub business_id: Option<String>,
+}
+
+/// A task a row asks for (`POST /contacts/{id}/tasks` after the contact exists).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskPayload {
+    /// The title (required by the API).
+    pub title: String,
+    /// Optional description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// ISO 8601 instant in UTC, `YYYY-MM-DDTHH:MM:SSZ`.
+    pub due_date: String,
+    /// Created as already done.
+    #[serde(default)]
+    pub completed: bool,
 }
 
 /// A custom field value; `index` points into the mapping's custom field list, which knows the
@@ -183,6 +206,15 @@ pub struct Contact {
     /// One entry per note to create; not part of the DTO (notes have their own endpoint).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Tags to remove where the contact has them (bulk remove endpoint); never one of `tags`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags_remove: Vec<String>,
+    /// A task to create once the contact exists (tasks endpoint).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task: Option<TaskPayload>,
+    /// The business the contact joins (`POST /contacts/bulk/business`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub business_id: Option<String>,
 }
 
 impl Contact {
@@ -238,6 +270,20 @@ impl Contact {
             if !self.notes.contains(&note) {
                 self.notes.push(note);
             }
+        }
+        for tag in other.tags_remove {
+            if !self.tags_remove.contains(&tag) && !self.tags.contains(&tag) {
+                self.tags_remove.push(tag);
+            }
+        }
+        // A tag one row adds is not removed because of another row of the same person.
+        let tags = &self.tags;
+        self.tags_remove.retain(|t| !tags.contains(t));
+        if self.task.is_none() {
+            self.task = other.task;
+        }
+        if self.business_id.is_none() {
+            self.business_id = other.business_id;
         }
     }
 }

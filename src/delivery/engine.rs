@@ -1,18 +1,23 @@
-//! The async engine: a bounded set of in-flight requests fed from the ledger. Each row is
-//! upserted (without tags), then its tags join a group of rows needing the same tags, sent as
-//! one bulk call when the group is full (or has waited long enough), then its notes are created.
-//! A row's result is written when all its requests are done. Rows are marked `in_doubt` in the
-//! ledger before their first request leaves, so a stop at any instant loses nothing.
+//! The async engine: a bounded set of in-flight requests fed from the ledger. Each row's contact
+//! is resolved as the mode says (`resolve`), then its tag changes and business join groups of
+//! rows needing the same bulk request (`batches`), and its notes and task are created
+//! (`followups`). A row's result is written when all its requests are done (`rows`). Rows are
+//! marked `in_doubt` in the ledger before their first request leaves, so a stop at any instant
+//! loses nothing.
 
+use super::batches::{BatchKey, Batches, Member};
 use super::custom_fields::CustomFieldResolver;
-use super::honest;
-use super::plan::{plan_row, RowPlan};
-use super::DeliveryError;
-use crate::api::models::{BulkTagsResponse, UpsertResponse};
-use crate::api::{ApiError, Client, TagChange};
+use super::followups::FollowupsDone;
+use super::plan::plan_row;
+use super::resolve::{self, Failure, History, Resolved};
+use super::rows::Row;
+use super::{DeliveryError, Mode};
+use crate::api::models::{BulkBusinessResponse, BulkTagsResponse};
+use crate::api::{ApiError, Client};
 use crate::ledger::{DeliveryResult, Ledger};
+use chrono::{DateTime, Utc};
 use futures_util::stream::{FuturesUnordered, StreamExt};
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Mutex;
@@ -25,12 +30,15 @@ use tokio::time::Instant;
 pub struct EngineConfig {
     /// Requests in flight at most.
     pub concurrency: usize,
-    /// Contacts per bulk tags call.
+    /// Contacts per bulk tags (or business) call.
     pub tag_batch: usize,
     /// Rows read (and marked in doubt) from the ledger at a time.
     pub read_ahead: usize,
-    /// A tag group that has not filled up is sent after this long.
+    /// Safety valve: bulk groups that have not filled up are sent after this long, even while
+    /// contacts are still being sent (normally they wait for the last contact).
     pub tag_flush_after: Duration,
+    /// Upsert, create or update-only.
+    pub mode: Mode,
 }
 
 impl Default for EngineConfig {
@@ -39,7 +47,8 @@ impl Default for EngineConfig {
             concurrency: 32,
             tag_batch: 100,
             read_ahead: 256,
-            tag_flush_after: Duration::from_secs(5),
+            tag_flush_after: Duration::from_secs(30),
+            mode: Mode::default(),
         }
     }
 }
@@ -61,29 +70,30 @@ pub struct EngineCounts {
     pub created: u64,
     pub updated: u64,
     pub failed: u64,
+    /// `create --on-duplicate skip` rows that met an existing contact.
+    pub unchanged: u64,
+    /// `update-only` rows that matched no contact.
+    pub rejected: u64,
 }
 
-type Job<'a> = Pin<Box<dyn Future<Output = Done> + Send + 'a>>;
+/// One request (or a row's short sequence of them) in flight.
+pub(super) type Job<'a> = Pin<Box<dyn Future<Output = Done> + Send + 'a>>;
 
-enum Done {
-    Upsert(u64, Box<Result<UpsertResponse, ApiError>>),
-    Tags(
-        Vec<String>,
-        Vec<(u64, String)>,
-        Result<BulkTagsResponse, ApiError>,
-    ),
-    Notes(u64, Vec<String>, Option<ApiError>),
+/// What a finished job hands back.
+pub(super) enum Done {
+    Contact(u64, Box<Result<Resolved, Failure>>),
+    Batch(BatchKey, Vec<Member>, Result<BatchReply, ApiError>),
+    Followups(u64, FollowupsDone),
 }
 
-/// Rows (with their contact ids) waiting for the same tags, and since when.
-type TagGroup = (Vec<(u64, String)>, Instant);
-
-struct Row {
-    plan: RowPlan,
-    recheck_notes: bool,
-    result: DeliveryResult,
-    waiting: usize,
+/// The answer of a bulk call.
+pub(super) enum BatchReply {
+    Tags(BulkTagsResponse),
+    Business(BulkBusinessResponse),
 }
+
+/// Rows waiting in memory at most before their bulk groups are sent anyway, in batches.
+const WAITING_CAP_BATCHES: usize = 10;
 
 /// Delivers every deliverable row of the ledger, or stops early (see [`StopReason`]).
 pub async fn run(
@@ -94,29 +104,37 @@ pub async fn run(
     mut cancel: watch::Receiver<bool>,
     on_progress: &(dyn Fn(&EngineCounts) + Sync),
 ) -> Result<(StopReason, EngineCounts), DeliveryError> {
+    let recorded = with_ledger(ledger, |l| l.pin_delivery_mode(config.mode.as_str()))?;
+    if recorded != config.mode.as_str() {
+        return Err(DeliveryError::ModeChanged {
+            recorded,
+            asked: config.mode.to_string(),
+        });
+    }
     let mut engine = Engine {
         ledger,
         client,
         config,
         rows: HashMap::new(),
-        groups: BTreeMap::new(),
+        batches: Batches::default(),
         ready: VecDeque::new(),
         finished: Vec::new(),
         counts: EngineCounts::default(),
         stop: None,
+        resolving: 0,
     };
-    with_ledger(ledger, |l| l.prepare_delivery())?;
-    let mut queue: VecDeque<(RowPlan, bool)> = VecDeque::new();
+    let mut queue: VecDeque<Row> = VecDeque::new();
     let mut after = 0u64;
     let mut drained = false;
     let mut inflight: FuturesUnordered<Job<'_>> = FuturesUnordered::new();
     let mut last_write = Instant::now();
+    let cap = config.tag_batch.max(1) * WAITING_CAP_BATCHES;
     loop {
         if *cancel.borrow() && engine.stop.is_none() {
             engine.stop = Some(StopReason::Interrupted);
         }
         let stopping = engine.stop.is_some();
-        while inflight.len() < config.concurrency {
+        while inflight.len() < config.concurrency.max(1) {
             if let Some(job) = engine.ready.pop_front() {
                 inflight.push(job);
                 continue;
@@ -124,49 +142,38 @@ pub async fn run(
             if stopping {
                 break;
             }
-            if queue.is_empty() && !drained {
-                let batch = with_ledger(ledger, |l| l.deliverable(after, config.read_ahead))?;
-                if batch.is_empty() {
-                    drained = true;
-                    break;
-                }
-                after = batch.last().map_or(after, |r| r.row);
-                let rows: Vec<u64> = batch.iter().map(|r| r.row).collect();
-                let now = crate::pipeline::now_rfc3339();
-                with_ledger(ledger, |l| l.mark_in_doubt(&rows, &now))?;
-                for staged in batch {
-                    let recheck = staged.attempts > 0 || staged.note_ids_json.is_some();
-                    match plan_row(staged.row, &staged.payload_json, custom) {
-                        Ok(plan) => queue.push_back((plan, recheck)),
-                        Err(message) => engine.fail(
-                            DeliveryResult {
-                                row: staged.row,
-                                ..DeliveryResult::default()
-                            },
-                            "payload_unreadable",
-                            message,
-                        ),
-                    }
-                }
+            // A read whose rows all failed to plan reads on: nothing else would wake the loop.
+            while queue.is_empty() && !drained {
+                let (read, more) = read_rows(&mut engine, &mut after, custom)?;
+                drained = !more;
+                queue.extend(read);
             }
-            let Some((plan, recheck_notes)) = queue.pop_front() else {
+            let Some(row) = queue.pop_front() else {
                 break;
             };
-            inflight.push(engine.upsert(plan, recheck_notes));
+            inflight.push(engine.resolve(row));
         }
-        let upserts_left = !queue.is_empty() || !drained;
-        engine.flush_groups(stopping || !upserts_left);
+        // Bulk groups wait for the last contact (fewest requests), unless the valve opens.
+        let contacts_left = !queue.is_empty() || !drained || engine.resolving > 0;
+        let finishing = stopping || !contacts_left;
+        if finishing || engine.batches.overdue(config.tag_flush_after, cap) {
+            engine.flush_batches();
+        }
         if inflight.is_empty() {
-            if engine.ready.is_empty() && engine.groups.is_empty() {
-                break;
-            }
             if !engine.ready.is_empty() {
                 continue;
             }
+            if finishing && engine.batches.is_empty() {
+                break;
+            }
         }
+        let valve = engine
+            .batches
+            .deadline(config.tag_flush_after)
+            .unwrap_or_else(|| Instant::now() + config.tag_flush_after);
         tokio::select! {
             Some(done) = inflight.next(), if !inflight.is_empty() => engine.handle(done)?,
-            _ = tokio::time::sleep(config.tag_flush_after / 4) => {}
+            _ = tokio::time::sleep_until(valve) => {}
             _ = cancel.changed() => {}
         }
         if engine.finished.len() >= 64 || last_write.elapsed() >= Duration::from_millis(500) {
@@ -180,336 +187,100 @@ pub async fn run(
     Ok((engine.stop.unwrap_or(StopReason::Finished), engine.counts))
 }
 
-struct Engine<'a> {
-    ledger: &'a Mutex<Ledger>,
-    client: &'a Client,
-    config: &'a EngineConfig,
-    rows: HashMap<u64, Row>,
-    /// Rows waiting for the same tags: tags → (row, contact id), and when the group started.
-    groups: BTreeMap<Vec<String>, TagGroup>,
-    ready: VecDeque<Job<'a>>,
-    finished: Vec<DeliveryResult>,
-    counts: EngineCounts,
-    stop: Option<StopReason>,
+/// The next rows from the ledger, marked in doubt before anything is sent for them, and
+/// whether there were any.
+fn read_rows(
+    engine: &mut Engine<'_>,
+    after: &mut u64,
+    custom: &CustomFieldResolver,
+) -> Result<(Vec<Row>, bool), DeliveryError> {
+    let read_ahead = engine.config.read_ahead.max(1);
+    let batch = with_ledger(engine.ledger, |l| l.deliverable(*after, read_ahead))?;
+    let Some(last) = batch.last() else {
+        return Ok((Vec::new(), false));
+    };
+    *after = last.row;
+    let rows: Vec<u64> = batch.iter().map(|r| r.row).collect();
+    let now = Utc::now();
+    let stamp = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    with_ledger(engine.ledger, |l| l.mark_in_doubt(&rows, &stamp))?;
+    let mut out = Vec::with_capacity(batch.len());
+    for staged in batch {
+        let first_sent = staged
+            .first_sent_at
+            .as_deref()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map_or(now, |t| t.with_timezone(&Utc));
+        let history = History {
+            sent_before: staged.attempts > 0,
+            first_sent,
+        };
+        let recheck =
+            staged.attempts > 0 || staged.note_ids_json.is_some() || staged.task_ids_json.is_some();
+        match plan_row(staged.row, &staged.payload_json, custom) {
+            Ok(plan) => out.push(Row::new(plan, history, recheck)),
+            Err(message) => engine.fail(
+                DeliveryResult {
+                    row: staged.row,
+                    ..DeliveryResult::default()
+                },
+                "payload_unreadable",
+                message,
+            ),
+        }
+    }
+    Ok((out, true))
+}
+
+/// The engine's state between requests.
+pub(super) struct Engine<'a> {
+    pub(super) ledger: &'a Mutex<Ledger>,
+    pub(super) client: &'a Client,
+    pub(super) config: &'a EngineConfig,
+    /// Rows with requests still to come, by row number.
+    pub(super) rows: HashMap<u64, Row>,
+    pub(super) batches: Batches,
+    /// Jobs waiting for a free slot.
+    pub(super) ready: VecDeque<Job<'a>>,
+    /// Results not yet written to the ledger.
+    pub(super) finished: Vec<DeliveryResult>,
+    pub(super) counts: EngineCounts,
+    pub(super) stop: Option<StopReason>,
+    /// Rows whose contact is being resolved.
+    pub(super) resolving: usize,
 }
 
 impl<'a> Engine<'a> {
-    fn upsert(&mut self, plan: RowPlan, recheck_notes: bool) -> Job<'a> {
+    fn resolve(&mut self, row: Row) -> Job<'a> {
         let client = self.client;
-        let row = plan.row;
-        let fields = plan.fields.clone();
-        self.rows.insert(
-            row,
-            Row {
-                result: DeliveryResult {
-                    row,
-                    warnings: plan.warnings.clone(),
-                    ..DeliveryResult::default()
-                },
-                plan,
-                recheck_notes,
-                waiting: 1,
-            },
-        );
-        Box::pin(async move { Done::Upsert(row, Box::new(client.upsert(&fields).await)) })
+        let mode = self.config.mode;
+        let number = row.plan.row;
+        let plan = row.plan.clone();
+        let history = row.history;
+        self.rows.insert(number, row);
+        self.resolving += 1;
+        Box::pin(async move {
+            let outcome = resolve::resolve(client, mode, &plan, history).await;
+            Done::Contact(number, Box::new(outcome))
+        })
     }
 
     fn handle(&mut self, done: Done) -> Result<(), DeliveryError> {
         match done {
-            Done::Upsert(row, outcome) => self.upserted(row, *outcome),
-            Done::Tags(tags, members, outcome) => self.tagged(tags, members, outcome),
-            Done::Notes(row, ids, error) => {
-                if let Some(error) = error {
-                    self.row_error(row, "note_failed", error)?;
-                } else if let Some(state) = self.rows.get_mut(&row) {
-                    state.result.note_ids.extend(ids);
-                    self.step_done(row);
-                }
-                Ok(())
-            }
-        }
-    }
-
-    fn upserted(
-        &mut self,
-        row: u64,
-        outcome: Result<UpsertResponse, ApiError>,
-    ) -> Result<(), DeliveryError> {
-        let response = match outcome {
-            Ok(response) => response,
-            Err(error) => return self.row_error(row, "api_refused", error),
-        };
-        let Some(state) = self.rows.get_mut(&row) else {
-            return Ok(());
-        };
-        let contact = response.contact;
-        state.result.state = if response.new { "created" } else { "updated" };
-        state.result.created = Some(response.new);
-        state.result.contact_id = Some(contact.id.clone());
-        state.result.last_status = Some(200);
-        state
-            .result
-            .warnings
-            .extend(honest::compare(&state.plan.fields, &contact));
-        let before: Vec<String> = contact.tags.iter().map(|t| t.to_lowercase()).collect();
-        let mut to_add: Vec<String> = state
-            .plan
-            .tags
-            .iter()
-            .filter(|t| !before.contains(&t.to_lowercase()))
-            .cloned()
-            .collect();
-        to_add.sort();
-        state.result.tags_before = Some(contact.tags.clone());
-        state.result.tags_added = Some(Vec::new());
-        if !to_add.is_empty() {
-            state.waiting += 1;
-            let group = self
-                .groups
-                .entry(to_add)
-                .or_insert_with(|| (Vec::new(), Instant::now()));
-            group.0.push((row, contact.id.clone()));
-        }
-        if !state.plan.notes.is_empty() {
-            state.waiting += 1;
-            let job = notes_job(
-                self.client,
-                row,
-                contact.id,
-                state.plan.notes.clone(),
-                state.recheck_notes,
-            );
-            self.ready.push_back(job);
-        }
-        self.step_done(row);
-        Ok(())
-    }
-
-    fn tagged(
-        &mut self,
-        tags: Vec<String>,
-        members: Vec<(u64, String)>,
-        outcome: Result<BulkTagsResponse, ApiError>,
-    ) -> Result<(), DeliveryError> {
-        match outcome {
-            Ok(response) => {
-                for (row, contact_id) in members {
-                    let entry = response
-                        .responses
-                        .iter()
-                        .find(|r| r.contact_id == contact_id);
-                    match entry {
-                        Some(entry) if entry.kind == "error" => {
-                            let message = format!("adding tags failed: {}", entry.message);
-                            self.fail_row(row, "tags_failed", message);
-                        }
-                        _ => {
-                            if let Some(state) = self.rows.get_mut(&row) {
-                                let added = entry
-                                    .map(|e| e.tags_added.clone())
-                                    .filter(|added| !added.is_empty())
-                                    .unwrap_or_else(|| tags.clone());
-                                state.result.tags_added = Some(added);
-                            }
-                            self.step_done(row);
-                        }
-                    }
-                }
-                Ok(())
-            }
-            // A batch the API refuses may hold one bad id: halve it until the culprit is alone
-            // (the bulk endpoint's size cap is undocumented, HighLevel issue #315).
-            Err(error)
-                if error.status().is_some_and(|s| s < 500)
-                    && members.len() > 1
-                    && !error.is_auth() =>
-            {
-                let half = members.len() / 2;
-                let (left, right) = members.split_at(half);
-                for part in [left.to_vec(), right.to_vec()] {
-                    let job = tags_job(self.client, tags.clone(), part);
-                    self.ready.push_back(job);
-                }
-                Ok(())
-            }
-            Err(error) => {
-                if error.is_auth() {
-                    return Err(DeliveryError::Auth(error));
-                }
-                if error.is_resumable_stop() {
-                    self.stop_for(&error);
-                    for (row, _) in members {
-                        self.rows.remove(&row);
-                    }
-                    return Ok(());
-                }
-                for (row, _) in members {
-                    self.fail_row(
-                        row,
-                        "tags_failed",
-                        format!("adding tags failed: {}", error.api_message()),
-                    );
-                }
-                Ok(())
-            }
-        }
-    }
-
-    fn row_error(&mut self, row: u64, code: &str, error: ApiError) -> Result<(), DeliveryError> {
-        if error.is_auth() {
-            return Err(DeliveryError::Auth(error));
-        }
-        if error.is_resumable_stop() {
-            // The row stays in doubt in the ledger; the resume sends it again.
-            self.stop_for(&error);
-            self.rows.remove(&row);
-            return Ok(());
-        }
-        let code = match error.status() {
-            Some(status) => format!("{code}_{status}"),
-            None => code.to_string(),
-        };
-        if let Some(state) = self.rows.get_mut(&row) {
-            state.result.last_status = error.status();
-        }
-        self.fail_row(row, &code, error.api_message());
-        Ok(())
-    }
-
-    fn stop_for(&mut self, error: &ApiError) {
-        if self.stop.is_none() {
-            tracing::warn!(%error, "Stopping: the run can be resumed later.");
-            self.stop = Some(StopReason::Resumable(error.to_string()));
-        }
-    }
-
-    fn fail_row(&mut self, row: u64, code: &str, message: String) {
-        if let Some(state) = self.rows.remove(&row) {
-            self.fail(state.result, code, message);
-        }
-    }
-
-    fn fail(&mut self, mut result: DeliveryResult, code: &str, message: String) {
-        result.state = "failed";
-        result.error = Some((code.to_string(), String::new(), message));
-        self.counts.failed += 1;
-        self.finished.push(result);
-    }
-
-    fn step_done(&mut self, row: u64) {
-        let Some(state) = self.rows.get_mut(&row) else {
-            return;
-        };
-        state.waiting -= 1;
-        if state.waiting > 0 {
-            return;
-        }
-        if let Some(state) = self.rows.remove(&row) {
-            match state.result.state {
-                "created" => self.counts.created += 1,
-                _ => self.counts.updated += 1,
-            }
-            self.finished.push(state.result);
-        }
-    }
-
-    /// Sends full groups, groups that waited long enough, and every group when `all`.
-    fn flush_groups(&mut self, all: bool) {
-        let batch = self.config.tag_batch.max(1);
-        let due: Vec<Vec<String>> = self
-            .groups
-            .iter()
-            .filter(|(_, (members, since))| {
-                all || members.len() >= batch || since.elapsed() >= self.config.tag_flush_after
-            })
-            .map(|(tags, _)| tags.clone())
-            .collect();
-        for tags in due {
-            let Some((members, _)) = self.groups.remove(&tags) else {
-                continue;
-            };
-            for chunk in members.chunks(batch) {
-                let job = tags_job(self.client, tags.clone(), chunk.to_vec());
-                self.ready.push_back(job);
-            }
-        }
-    }
-
-    fn write(&mut self) -> Result<(), DeliveryError> {
-        if self.finished.is_empty() {
-            return Ok(());
-        }
-        let results = std::mem::take(&mut self.finished);
-        let now = crate::pipeline::now_rfc3339();
-        with_ledger(self.ledger, |l| l.record_delivery(&results, &now))?;
-        Ok(())
-    }
-}
-
-fn tags_job<'a>(client: &'a Client, tags: Vec<String>, members: Vec<(u64, String)>) -> Job<'a> {
-    Box::pin(async move {
-        let ids: Vec<String> = members.iter().map(|(_, id)| id.clone()).collect();
-        let outcome = client.bulk_tags(TagChange::Add, &ids, &tags).await;
-        Done::Tags(tags, members, outcome)
-    })
-}
-
-fn notes_job<'a>(
-    client: &'a Client,
-    row: u64,
-    contact_id: String,
-    notes: Vec<String>,
-    recheck: bool,
-) -> Job<'a> {
-    Box::pin(async move {
-        let mut created = Vec::new();
-        // A resumed row may have created some of its notes before the stop: read them first so
-        // none is created twice (notes have no idempotency key).
-        let existing: Vec<String> = if recheck {
-            match client.list_notes(&contact_id).await {
-                Ok(notes) => notes.into_iter().map(|n| n.body).collect(),
-                Err(error) => return Done::Notes(row, created, Some(error)),
-            }
-        } else {
-            Vec::new()
-        };
-        for body in notes {
-            if existing.iter().any(|e| e == &body) {
-                continue;
-            }
-            match create_note_once(client, &contact_id, &body).await {
-                Ok(id) => created.push(id),
-                Err(error) => return Done::Notes(row, created, Some(error)),
-            }
-        }
-        Done::Notes(row, created, None)
-    })
-}
-
-/// Creates a note, resolving an unknown outcome (timeout, cut connection, 5xx) by reading the
-/// contact's notes before trying again, so a note is never created twice.
-async fn create_note_once(
-    client: &Client,
-    contact_id: &str,
-    body: &str,
-) -> Result<String, ApiError> {
-    let mut tries = 0;
-    loop {
-        tries += 1;
-        match client.create_note(contact_id, body).await {
-            Ok(note) => return Ok(note.id),
-            Err(ApiError::InDoubt { .. }) if tries < 3 => {
-                let notes = client.list_notes(contact_id).await?;
-                if let Some(note) = notes.into_iter().find(|n| n.body == body) {
-                    return Ok(note.id);
+            Done::Contact(row, outcome) => {
+                self.resolving -= 1;
+                match *outcome {
+                    Ok(resolved) => self.resolved(row, resolved),
+                    Err((code, error)) => self.row_error(row, code, error),
                 }
             }
-            Err(error) => return Err(error),
+            Done::Batch(key, members, outcome) => self.batch_done(key, members, outcome),
+            Done::Followups(row, done) => self.followups_done(row, done),
         }
     }
 }
 
-fn with_ledger<T>(
+pub(super) fn with_ledger<T>(
     ledger: &Mutex<Ledger>,
     f: impl FnOnce(&mut Ledger) -> Result<T, crate::ledger::LedgerError>,
 ) -> Result<T, DeliveryError> {

@@ -1,14 +1,24 @@
 //! Delivery: staged rows sent to HighLevel. `plan` turns a row into the requests it needs,
-//! `custom_fields` resolves and type-checks custom fields, `engine` executes plans through the
-//! one client (limiter, retries), `honest` compares what came back with what was sent.
+//! `custom_fields` resolves and type-checks custom fields, `mode` names how contacts are
+//! written, `engine` runs plans through the one client (limiter, retries): `resolve` makes each
+//! row's contact exist, `batches` and `fanout` group the bulk calls that follow, `followups`
+//! creates notes and tasks once, `rows` keeps the books, and `honest` compares what came back
+//! with what was sent.
 
+mod batches;
 pub mod custom_fields;
 pub mod engine;
+mod fanout;
+mod followups;
 pub mod honest;
+pub mod mode;
 pub mod plan;
+mod resolve;
+mod rows;
 
 pub use custom_fields::{CustomFieldResolver, UnknownCustomField};
 pub use engine::{EngineConfig, EngineCounts, StopReason};
+pub use mode::{Mode, OnDuplicate, UnknownMode};
 
 use crate::api::ApiError;
 use crate::ledger::LedgerError;
@@ -25,6 +35,9 @@ pub enum DeliveryError {
     /// A mapped custom field does not exist in the location.
     #[error(transparent)]
     CustomField(#[from] UnknownCustomField),
+    /// A resume asked for another delivery mode than the run started with.
+    #[error("this run delivers in mode {recorded}; it cannot continue in mode {asked}")]
+    ModeChanged { recorded: String, asked: String },
     /// Another part of the run panicked while holding the ledger.
     #[error("internal error: the ledger lock was poisoned")]
     Poisoned,

@@ -1,9 +1,10 @@
-//! A staged row turned into what delivery sends: the upsert body (never with `tags`, which would
-//! replace the contact's tags), the tags to add afterwards, and the notes to create.
+//! A staged row turned into what delivery sends: the contact body (never with `tags` for an
+//! upsert or an update, where they would replace the contact's tags), the tags to add and to
+//! remove afterwards, the notes and the task to create, and the business to attach.
 
 use super::custom_fields::CustomFieldResolver;
 use crate::api::models::ContactFields;
-use crate::contact::Contact;
+use crate::contact::{Contact, TaskPayload};
 
 /// The requests one row needs.
 #[derive(Debug, Clone, PartialEq)]
@@ -13,6 +14,12 @@ pub struct RowPlan {
     /// Tags to add (lower-case, unique), sent with the bulk tags endpoint.
     pub tags: Vec<String>,
     pub notes: Vec<String>,
+    /// Tags to remove where the contact has them (lower-case, unique, none of `tags`).
+    pub tags_remove: Vec<String>,
+    /// The task to create once the contact exists.
+    pub task: Option<TaskPayload>,
+    /// The business to attach the contact to.
+    pub business_id: Option<String>,
     /// Values left out before sending: (field, code, message).
     pub warnings: Vec<(String, String, String)>,
 }
@@ -64,8 +71,21 @@ pub fn plan_row(
         fields,
         tags: contact.tags,
         notes: contact.notes,
+        tags_remove: contact.tags_remove,
+        task: contact.task,
+        business_id: contact.business_id,
         warnings,
     })
+}
+
+impl RowPlan {
+    /// The body of a create: a new contact has no tags to lose, so they go inline and save
+    /// the bulk call.
+    pub fn fields_with_tags(&self) -> ContactFields {
+        let mut fields = self.fields.clone();
+        fields.tags = (!self.tags.is_empty()).then(|| self.tags.clone());
+        fields
+    }
 }
 
 #[cfg(test)]

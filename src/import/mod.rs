@@ -101,6 +101,10 @@ pub fn run(config: ImportConfig) -> Result<ImportEnd, ImportError> {
     };
     let ledger_path = run_dir.join("ledger.db");
     let ledger = Ledger::open(&ledger_path)?;
+    // From here on the mode is the run's: a resume keeps it, even before any row was sent.
+    if matches!(config.start, Start::New(_)) {
+        ledger.pin_delivery_mode(config.engine.mode.as_str())?;
+    }
     let record = ledger.run_record()?;
     let mapping = compiled_mapping(&run_dir, &record, matches!(config.start, Start::Resume(_)))?;
     let _ = local_exit;
@@ -143,6 +147,15 @@ async fn deliver(
     let mut engine_config = config.engine.clone();
     if !config.concurrency_fixed {
         engine_config.concurrency = concurrency_for(&client);
+    }
+    // A run keeps the mode it started with (the engine refuses another).
+    if let Some(recorded) = ledger.delivery_mode()? {
+        engine_config.mode = recorded
+            .parse()
+            .map_err(|e: crate::delivery::UnknownMode| ImportError::Resume {
+                dir: run_dir.clone(),
+                reason: e.to_string(),
+            })?;
     }
     let total = ledger.undelivered()?;
     let ledger = Mutex::new(ledger);

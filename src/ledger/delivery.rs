@@ -1,6 +1,11 @@
 //! The delivery's side of the ledger: rows to send, marking them `in_doubt` before a request
 //! leaves, and recording what came back (contact id, created or not, tags before and added,
-//! notes created, warnings), one transaction per batch.
+//! notes created, warnings), one transaction per batch. `extras` keeps what the delivery modes
+//! add (first send time, tags removed, business, the run's mode).
+
+mod extras;
+
+pub use extras::DeliveredRow;
 
 use rusqlite::{params, Connection};
 use std::path::Path;
@@ -18,6 +23,12 @@ CREATE TABLE IF NOT EXISTS delivery_warnings (
 CREATE INDEX IF NOT EXISTS delivery_warnings_by_row ON delivery_warnings (row);
 ";
 
+/// The delivery's own tables, beside `rows` (whose schema predates them).
+fn create_tables(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(DELIVERY_TABLES)?;
+    conn.execute_batch(extras::TABLES)
+}
+
 /// A row waiting for delivery (pending, failed earlier, or in doubt after a stop).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeliveryRow {
@@ -28,19 +39,28 @@ pub struct DeliveryRow {
     pub attempts: u32,
     /// Notes this row already created in an earlier attempt.
     pub note_ids_json: Option<String>,
+    /// Tasks this row already created in an earlier attempt.
+    pub task_ids_json: Option<String>,
+    /// When the row was first marked in doubt (RFC 3339), if it ever was.
+    pub first_sent_at: Option<String>,
 }
 
 /// What delivering one row ended in.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeliveryResult {
     pub row: u64,
-    /// `created`, `updated`, `failed` (or `in_doubt` when the run stopped mid-row).
+    /// `created`, `updated`, `unchanged`, `rejected` (update-only, no such contact) or `failed`.
     pub state: &'static str,
     pub contact_id: Option<String>,
     pub created: Option<bool>,
     pub tags_before: Option<Vec<String>>,
     pub tags_added: Option<Vec<String>>,
     pub note_ids: Vec<String>,
+    /// Tags this run took off the contact (`None`: nothing to record).
+    pub tags_removed: Option<Vec<String>>,
+    pub task_ids: Vec<String>,
+    /// The business this run attached the contact to.
+    pub business_id: Option<String>,
     pub last_status: Option<u16>,
     /// For failed rows: (code, field, message).
     pub error: Option<(String, String, String)>,
@@ -62,19 +82,20 @@ impl Ledger {
 
     /// Makes sure the delivery's own tables exist.
     pub fn prepare_delivery(&self) -> Result<(), LedgerError> {
-        self.conn
-            .execute_batch(DELIVERY_TABLES)
-            .map_err(|e| self.err(e))
+        create_tables(&self.conn).map_err(|e| self.err(e))
     }
 
     /// Up to `limit` rows after `after` that still need delivery, in row order.
     pub fn deliverable(&self, after: u64, limit: usize) -> Result<Vec<DeliveryRow>, LedgerError> {
+        self.prepare_delivery()?;
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT row, state, payload_json, contact_id, attempts, note_ids_json FROM rows \
-                 WHERE row > ?1 AND state IN ('pending', 'in_doubt', 'failed') \
-                 AND payload_json IS NOT NULL ORDER BY row LIMIT ?2",
+                "SELECT r.row, r.state, r.payload_json, r.contact_id, r.attempts, r.note_ids_json, \
+                 r.task_ids_json, d.first_sent_at FROM rows r \
+                 LEFT JOIN delivery_rows d ON d.row = r.row \
+                 WHERE r.row > ?1 AND r.state IN ('pending', 'in_doubt', 'failed') \
+                 AND r.payload_json IS NOT NULL ORDER BY r.row LIMIT ?2",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
@@ -86,6 +107,8 @@ impl Ledger {
                     contact_id: r.get(3)?,
                     attempts: r.get::<_, i64>(4)? as u32,
                     note_ids_json: r.get(5)?,
+                    task_ids_json: r.get(6)?,
+                    first_sent_at: r.get(7)?,
                 })
             })
             .map_err(|e| self.err(e))?;
@@ -104,8 +127,14 @@ impl Ledger {
                      updated_at = ?2 WHERE row = ?1",
                 )
                 .map_err(|e| sql(&path, e))?;
+            let mut first = tx
+                .prepare_cached(extras::FIRST_SENT)
+                .map_err(|e| sql(&path, e))?;
             for row in rows {
                 update
+                    .execute(params![*row as i64, now])
+                    .map_err(|e| sql(&path, e))?;
+                first
                     .execute(params![*row as i64, now])
                     .map_err(|e| sql(&path, e))?;
             }
@@ -120,18 +149,25 @@ impl Ledger {
         now: &str,
     ) -> Result<(), LedgerError> {
         let path = self.path.clone();
+        // `created` stays 1 once a run created the contact: a later retry of the row (its tags
+        // or notes failed) finds the contact and would otherwise record "not created". The
+        // first `tags_before` seen stays too: a retry sees the tags after this run's changes.
         let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
         {
             let mut update = tx
                 .prepare_cached(
                     "UPDATE rows SET state = ?2, contact_id = COALESCE(?3, contact_id), \
-                     created = COALESCE(?4, created), \
-                     tags_before_json = COALESCE(?5, tags_before_json), \
+                     created = CASE WHEN created = 1 THEN 1 ELSE COALESCE(?4, created) END, \
+                     tags_before_json = COALESCE(tags_before_json, ?5), \
                      tags_added_json = COALESCE(?6, tags_added_json), \
                      note_ids_json = COALESCE(?7, note_ids_json), last_status = ?8, \
                      stage = ?9, code = ?10, field = ?11, message = ?12, last_error = ?12, \
-                     updated_at = ?13 WHERE row = ?1",
+                     updated_at = ?13, task_ids_json = COALESCE(?14, task_ids_json) \
+                     WHERE row = ?1",
                 )
+                .map_err(|e| sql(&path, e))?;
+            let mut extra = tx
+                .prepare_cached(extras::RECORD)
                 .map_err(|e| sql(&path, e))?;
             let mut clear_warnings = tx
                 .prepare_cached("DELETE FROM delivery_warnings WHERE row = ?1")
@@ -149,6 +185,8 @@ impl Ledger {
                 };
                 let notes = (!r.note_ids.is_empty())
                     .then(|| serde_json::to_string(&r.note_ids).unwrap_or_default());
+                let tasks = (!r.task_ids.is_empty())
+                    .then(|| serde_json::to_string(&r.task_ids).unwrap_or_default());
                 let (stage, code, field, message) = match &r.error {
                     Some((code, field, message)) => (
                         Some("deliver"),
@@ -173,8 +211,14 @@ impl Ledger {
                         field,
                         message,
                         now,
+                        tasks,
                     ])
                     .map_err(|e| sql(&path, e))?;
+                if r.tags_removed.is_some() || r.business_id.is_some() {
+                    extra
+                        .execute(params![r.row as i64, json(&r.tags_removed), r.business_id])
+                        .map_err(|e| sql(&path, e))?;
+                }
                 clear_warnings
                     .execute(params![r.row as i64])
                     .map_err(|e| sql(&path, e))?;

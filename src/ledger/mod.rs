@@ -6,7 +6,7 @@
 mod delivery;
 mod schema;
 
-pub use delivery::{DeliveryResult, DeliveryRow, RunRecord, SuccessRecord};
+pub use delivery::{DeliveredRow, DeliveryResult, DeliveryRow, RunRecord, SuccessRecord};
 
 use std::path::{Path, PathBuf};
 

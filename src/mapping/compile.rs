@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use super::extras::{Extras, TagRule};
 use super::headers::Headers;
 use super::spec::{DateOrderSpec, DedupeKey, FieldTable, MappingSpec, OnInvalid, Transform};
 use super::MappingError;
@@ -27,7 +28,7 @@ enum Origin {
 }
 
 #[derive(Debug, Clone)]
-struct Rule {
+pub(super) struct Rule {
     origin: Origin,
     default: Option<String>,
     transforms: Vec<Transform>,
@@ -43,11 +44,9 @@ pub struct Mapping {
     custom: Vec<Rule>,
     /// The custom fields, in the order `Draft::custom` indices refer to.
     pub custom_refs: Vec<CustomRef>,
-    tag_columns: Vec<usize>,
-    tag_delimiter: String,
-    constant_tags: Vec<String>,
-    /// Lower-cased, trimmed.
-    ignored_tags: Vec<String>,
+    tags: TagRule,
+    /// Tags to remove, the task, the business.
+    extras: Extras,
     note_columns: Vec<(usize, String)>,
     /// Validation settings for `contact::normalise`.
     pub rules: Rules,
@@ -128,25 +127,8 @@ impl Mapping {
             Some(s) => Some(find("[split_name]", &s.column)?),
             None => None,
         };
-        let (mut tag_columns, mut tag_delimiter, mut constant_tags) = (vec![], ",".into(), vec![]);
-        let mut ignored_tags = vec![];
-        if let Some(tags) = &spec.tags {
-            for c in &tags.columns {
-                tag_columns.push(find("[tags]", c)?);
-            }
-            if let Some(d) = &tags.delimiter {
-                if d.is_empty() {
-                    return Err(invalid("[tags] delimiter must not be empty".into()));
-                }
-                tag_delimiter = d.clone();
-            }
-            constant_tags = tags.constant.clone();
-            ignored_tags = tags
-                .ignore
-                .iter()
-                .map(|t| t.trim().to_lowercase())
-                .collect();
-        }
+        let tags = TagRule::compile(spec.tags.as_ref(), "[tags]", &headers).map_err(invalid)?;
+        let extras = Extras::compile(spec, &headers).map_err(invalid)?;
         let mut note_columns = Vec::new();
         if let Some(notes) = &spec.notes {
             for c in &notes.columns {
@@ -158,10 +140,8 @@ impl Mapping {
             split_name,
             custom,
             custom_refs,
-            tag_columns,
-            tag_delimiter,
-            constant_tags,
-            ignored_tags,
+            tags,
+            extras,
             note_columns,
             rules,
             dedupe_keys: spec.dedupe.keys.clone(),
@@ -191,18 +171,8 @@ impl Mapping {
                 draft.custom.push((i, v));
             }
         }
-        for &col in &self.tag_columns {
-            draft.tags.extend(
-                cell(cells, col)
-                    .split(self.tag_delimiter.as_str())
-                    .filter(|t| {
-                        self.ignored_tags.is_empty()
-                            || !self.ignored_tags.contains(&t.trim().to_lowercase())
-                    })
-                    .map(str::to_string),
-            );
-        }
-        draft.tags.extend(self.constant_tags.iter().cloned());
+        self.tags.apply(cells, &mut draft.tags);
+        self.extras.apply(cells, self.rules.date_order, &mut draft);
         draft.notes = self.notes(cells);
         draft
     }
@@ -251,7 +221,7 @@ fn cell(cells: &[String], index: usize) -> &str {
 }
 
 impl Rule {
-    fn value(&self, cells: &[String]) -> Option<String> {
+    pub(super) fn value(&self, cells: &[String]) -> Option<String> {
         let raw = match &self.origin {
             Origin::Column(i) => cell(cells, *i).trim().to_string(),
             Origin::Join(cols, sep) => cols
@@ -289,7 +259,7 @@ impl Rule {
     }
 }
 
-fn rule(table: &FieldTable, headers: &Headers) -> Result<Rule, String> {
+pub(super) fn rule(table: &FieldTable, headers: &Headers) -> Result<Rule, String> {
     let find_all = |cols: &[String]| -> Result<Vec<usize>, String> {
         cols.iter().map(|c| headers.find(c)).collect()
     };

@@ -3,6 +3,7 @@
 //! headers (`init`). Pure apart from reading the mapping file itself.
 
 mod compile;
+mod extras;
 mod headers;
 pub mod init;
 pub mod spec;
@@ -10,6 +11,7 @@ pub mod spec;
 use std::path::{Path, PathBuf};
 
 pub use compile::{CustomRef, Mapping};
+pub use extras::normalise_due;
 pub use spec::{DedupeKey, MappingSpec};
 
 /// Why a mapping cannot be used.

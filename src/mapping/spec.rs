@@ -2,8 +2,8 @@
 //! unknown keys, so a typo is an error with its line and column rather than a silently ignored
 //! setting. `mappings/example.toml` documents every key; keep the two in step.
 //!
-//! Reserved for the delivery issue (not accepted yet): `[tasks]` (task title / due-date
-//! columns), `tags_remove`, a `businessId` column.
+//! Delivery's keys: `[tags_remove]` (tags taken off the contact where it has them), `[tasks]`
+//! (one task per row) and `business_id` (the contact's business).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -41,6 +41,15 @@ pub struct MappingSpec {
     /// Note column(s).
     #[serde(default)]
     pub notes: Option<NotesSpec>,
+    /// Tags to remove, with the keys of `[tags]`; only tags the contact has are removed.
+    #[serde(default)]
+    pub tags_remove: Option<TagsSpec>,
+    /// A task per row, created once the contact exists.
+    #[serde(default)]
+    pub tasks: Option<TasksSpec>,
+    /// The business (its HighLevel id) the contact is attached to.
+    #[serde(default)]
+    pub business_id: Option<FieldSpec>,
     /// Which identity keys make two rows the same person.
     #[serde(default)]
     pub dedupe: DedupeSpec,
@@ -233,6 +242,23 @@ pub struct NotesSpec {
     /// Note columns. One column: its text is the note. Several: one note of
     /// `Header: value` lines.
     pub columns: Vec<String>,
+}
+
+/// `[tasks]`: each entry is a column name or a field table (`value`, `default`, `map`, …).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TasksSpec {
+    /// The title; a row whose title is empty gets no task.
+    pub title: FieldSpec,
+    /// Optional description.
+    #[serde(default)]
+    pub body: Option<FieldSpec>,
+    /// The due date or date-time (required by the API). Its `on_invalid` says what a missing
+    /// or unreadable one does: `drop_field` (default: no task, a warning) or `reject_row`.
+    pub due: FieldSpec,
+    /// Whether the task is created as done: a yes/no column or constant (default no).
+    #[serde(default)]
+    pub completed: Option<FieldSpec>,
 }
 
 /// `[dedupe]`.

@@ -173,3 +173,78 @@ fn names() {
     assert_eq!(split_full_name(" Cher "), ("Cher".into(), String::new()));
     assert_eq!(title_case("o'neil-smith ANN"), "O'Neil-Smith Ann");
 }
+
+const DELIVERY_KEYS: &str = r#"
+version = 1
+business_id = "Zip"
+[fields]
+email = "E-mail"
+[tags_remove]
+columns = ["Interests"]
+delimiter = "|"
+constant = ["lead"]
+[tasks]
+title = { value = "Call back" }
+body = "Notes"
+due = { column = "Comments", on_invalid = "reject_row" }
+completed = "Opt Out"
+"#;
+
+#[test]
+fn delivery_keys_fill_the_draft() {
+    let m = compile(DELIVERY_KEYS).unwrap();
+    let mut row = cells(&[
+        "",
+        "a@x.com",
+        "",
+        "yes",
+        "",
+        "old|cold",
+        "",
+        "",
+        "ring",
+        "2026-12-01",
+        "B-7",
+    ]);
+    let d = m.apply(2, &row);
+    assert_eq!(d.tags_remove, vec!["old", "cold", "lead"]);
+    assert_eq!(d.business_id.as_deref(), Some("B-7"));
+    let task = d.task.clone().unwrap();
+    assert_eq!(task.title, "Call back");
+    assert_eq!(task.body.as_deref(), Some("ring"));
+    assert_eq!(task.due_date, "2026-12-01T12:00:00Z");
+    assert!(task.completed);
+    assert!(d.issues.is_empty());
+
+    row[9] = "soon".into();
+    let d = m.apply(2, &row);
+    assert!(d.task.is_none());
+    assert_eq!(d.issues.len(), 1);
+    assert_eq!(d.issues[0].field, "tasks.due");
+    assert!(d.issues[0].blocking, "on_invalid = reject_row");
+}
+
+#[test]
+fn delivery_keys_are_checked() {
+    for (text, want) in [
+        ("[tasks]\ntitle = \"Notes\"\n", "missing field `due`"),
+        (
+            "[tasks]\ntitle = \"Notes\"\ndue = \"When\"\n",
+            "[tasks] due: column \"When\" is not in the file",
+        ),
+        (
+            "[tasks]\ntitle = { column = \"Notes\", on_invalid = \"reject_row\" }\ndue = \"Zip\"\n",
+            "only read on [tasks] due",
+        ),
+        (
+            "[tags_remove]\ncolumns = [\"Tag\"]\n",
+            "[tags_remove]: column",
+        ),
+        ("business_id = \"Biz\"\n", "business_id: column"),
+    ] {
+        let msg = compile(&format!("version = 1\n{text}"))
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains(want), "{text}: {msg}");
+    }
+}

@@ -1,0 +1,136 @@
+//! A row in flight and its bookkeeping: how many requests it still waits for, its result taking
+//! shape, and the ways it ends (done, failed, refused, or left in doubt for a resume). Results
+//! reach the ledger in batches.
+
+use super::engine::{with_ledger, Engine, StopReason};
+use super::plan::RowPlan;
+use super::resolve::History;
+use super::DeliveryError;
+use crate::api::ApiError;
+use crate::ledger::DeliveryResult;
+
+/// A row with requests still to come.
+pub(super) struct Row {
+    /// What the row sends.
+    pub plan: RowPlan,
+    /// What earlier attempts may have done.
+    pub history: History,
+    /// Notes or a task may exist from an earlier attempt: read the contact's lists first.
+    pub recheck: bool,
+    /// The result as it takes shape.
+    pub result: DeliveryResult,
+    /// Requests (or bulk memberships) not answered yet.
+    pub waiting: usize,
+}
+
+impl Row {
+    pub(super) fn new(plan: RowPlan, history: History, recheck: bool) -> Row {
+        Row {
+            result: DeliveryResult {
+                row: plan.row,
+                warnings: plan.warnings.clone(),
+                ..DeliveryResult::default()
+            },
+            plan,
+            history,
+            recheck,
+            waiting: 1,
+        }
+    }
+}
+
+impl Engine<'_> {
+    /// A request failed for a row: fatal for auth, a clean stop when the run cannot go on, the
+    /// row's failure otherwise.
+    pub(super) fn row_error(
+        &mut self,
+        row: u64,
+        code: &str,
+        error: ApiError,
+    ) -> Result<(), DeliveryError> {
+        if error.is_auth() {
+            return Err(DeliveryError::Auth(error));
+        }
+        if error.is_resumable_stop() {
+            // The row stays in doubt in the ledger; the resume sends it again.
+            self.stop_for(&error);
+            self.rows.remove(&row);
+            return Ok(());
+        }
+        let code = match error.status() {
+            Some(status) => format!("{code}_{status}"),
+            None => code.to_string(),
+        };
+        if let Some(state) = self.rows.get_mut(&row) {
+            state.result.last_status = error.status();
+        }
+        self.fail_row(row, &code, error.api_message());
+        Ok(())
+    }
+
+    pub(super) fn stop_for(&mut self, error: &ApiError) {
+        if self.stop.is_none() {
+            tracing::warn!(%error, "Stopping: the run can be resumed later.");
+            self.stop = Some(StopReason::Resumable(error.to_string()));
+        }
+    }
+
+    pub(super) fn fail_row(&mut self, row: u64, code: &str, message: String) {
+        if let Some(state) = self.rows.remove(&row) {
+            self.fail(state.result, code, message);
+        }
+    }
+
+    pub(super) fn fail(&mut self, mut result: DeliveryResult, code: &str, message: String) {
+        result.state = "failed";
+        result.error = Some((code.to_string(), String::new(), message));
+        self.counts.failed += 1;
+        self.finished.push(result);
+    }
+
+    /// `update-only` found nobody: a final `rejected` row, like a local rejection.
+    pub(super) fn refuse_row(&mut self, row: u64) {
+        if let Some(state) = self.rows.remove(&row) {
+            let mut result = state.result;
+            result.state = "rejected";
+            result.error = Some((
+                "not_found".into(),
+                "email/phone".into(),
+                "no contact in the location matches this row's email or phone \
+                 (--mode update-only creates nobody)"
+                    .into(),
+            ));
+            self.counts.rejected += 1;
+            self.finished.push(result);
+        }
+    }
+
+    /// One of the row's requests is done; the row is written when it was the last.
+    pub(super) fn step_done(&mut self, row: u64) {
+        let Some(state) = self.rows.get_mut(&row) else {
+            return;
+        };
+        state.waiting = state.waiting.saturating_sub(1);
+        if state.waiting > 0 {
+            return;
+        }
+        if let Some(state) = self.rows.remove(&row) {
+            match state.result.state {
+                "created" => self.counts.created += 1,
+                "unchanged" => self.counts.unchanged += 1,
+                _ => self.counts.updated += 1,
+            }
+            self.finished.push(state.result);
+        }
+    }
+
+    pub(super) fn write(&mut self) -> Result<(), DeliveryError> {
+        if self.finished.is_empty() {
+            return Ok(());
+        }
+        let results = std::mem::take(&mut self.finished);
+        let now = crate::pipeline::now_rfc3339();
+        with_ledger(self.ledger, |l| l.record_delivery(&results, &now))?;
+        Ok(())
+    }
+}
