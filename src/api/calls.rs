@@ -10,20 +10,35 @@ use reqwest::Method;
 impl Client {
     /// `POST /contacts/upsert`: creates or updates by the location's duplicate rules.
     /// Safe to resend: a second upsert of the same payload finds the contact the first made.
+    ///
+    /// `new` is true also when an earlier attempt of this call created the contact and its
+    /// answer was lost (a cut connection, a timeout, a 5xx after the write: HighLevel issue
+    /// #64): the resend then finds the contact and says `new: false`, yet this run made it,
+    /// which an undo and the run's counts must know.
     pub async fn upsert(&self, fields: &ContactFields) -> Result<UpsertResponse, ApiError> {
         let body = UpsertRequest {
             location_id: self.location_id(),
             fields,
         };
-        self.send(Call {
-            endpoint: "POST /contacts/upsert",
-            method: Method::POST,
-            path: "/contacts/upsert".into(),
-            query: &[],
-            body: Some(Self::json(&body)?),
-            idempotency: Safe,
-        })
-        .await
+        let sent_at = chrono::Utc::now();
+        let mut resent = false;
+        let mut response: UpsertResponse = self
+            .send_noting(
+                Call {
+                    endpoint: "POST /contacts/upsert",
+                    method: Method::POST,
+                    path: "/contacts/upsert".into(),
+                    query: &[],
+                    body: Some(Self::json(&body)?),
+                    idempotency: Safe,
+                },
+                &mut resent,
+            )
+            .await?;
+        if resent && !response.new && added_since(&response.contact, sent_at) {
+            response.new = true;
+        }
+        Ok(response)
     }
 
     /// `POST /contacts/`: never resent blindly; an unknown outcome is [`ApiError::InDoubt`].
@@ -241,4 +256,42 @@ impl Client {
 pub enum TagChange {
     Add,
     Remove,
+}
+
+/// Whether the server added `contact` at or after `instant` (our clock). A server clock behind
+/// ours makes this false for a contact we did create (reported `updated`: the safe side for an
+/// undo); one ahead of ours could claim a contact someone else created in that instant, which
+/// within one upsert call is the narrowest window available without an idempotency key.
+fn added_since(contact: &Contact, instant: chrono::DateTime<chrono::Utc>) -> bool {
+    contact
+        .date_added
+        .as_deref()
+        .and_then(|d| chrono::DateTime::parse_from_rfc3339(d).ok())
+        // HighLevel's dates carry milliseconds: compare at that precision.
+        .is_some_and(|added| added.timestamp_millis() >= instant.timestamp_millis())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn added(date: Option<&str>) -> Contact {
+        Contact {
+            date_added: date.map(str::to_string),
+            ..Contact::default()
+        }
+    }
+
+    #[test]
+    fn a_contact_added_after_the_first_attempt_was_made_by_it() {
+        let sent = chrono::DateTime::parse_from_rfc3339("2026-11-23T08:00:00.123456Z")
+            .map(|d| d.to_utc())
+            .unwrap_or_default();
+        assert!(added_since(&added(Some("2026-11-23T08:00:00.123Z")), sent));
+        assert!(added_since(&added(Some("2026-11-23T08:00:01.000Z")), sent));
+        assert!(!added_since(&added(Some("2026-11-23T08:00:00.122Z")), sent));
+        assert!(!added_since(&added(Some("2019-01-01T00:00:00.000Z")), sent));
+        assert!(!added_since(&added(Some("yesterday")), sent));
+        assert!(!added_since(&added(None), sent));
+    }
 }

@@ -114,6 +114,17 @@ impl Client {
 
     /// Sends a call until it succeeds, fails for good, or its outcome becomes unknown.
     pub(crate) async fn send<T: DeserializeOwned>(&self, call: Call<'_>) -> Result<T, ApiError> {
+        self.send_noting(call, &mut false).await
+    }
+
+    /// As [`Client::send`], and sets `resent_after_unknown` when the call was sent again after
+    /// an attempt that may have been processed (timeout, broken connection, 5xx): the answer
+    /// that counts may then describe what the lost attempt did.
+    pub(crate) async fn send_noting<T: DeserializeOwned>(
+        &self,
+        call: Call<'_>,
+        resent_after_unknown: &mut bool,
+    ) -> Result<T, ApiError> {
         let url = self.base.join(&call.path);
         let mut attempts = 0u32;
         let mut throttled = 0u32;
@@ -192,6 +203,13 @@ impl Client {
                             attempts,
                             last: attempt_label(attempt),
                         });
+                    }
+                    // A refused connection or a 408 was certainly not processed.
+                    if !matches!(
+                        attempt,
+                        Attempt::ConnectFailed | Attempt::Status(StatusCode::REQUEST_TIMEOUT)
+                    ) {
+                        *resent_after_unknown = true;
                     }
                     let delay = self.retry.backoff(attempts);
                     tracing::debug!(

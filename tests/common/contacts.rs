@@ -467,25 +467,29 @@ pub fn check_outcomes(summary: &Value, ledger: &[super::LedgerRow], expected: &E
 }
 
 /// Rows this run created are reported `created` (with `created` = 1), rows whose contact
-/// existed before are `updated`: what an undo or an audit reads from the ledger. Returns the
-/// rows reported wrongly as (row, state, created flag).
+/// existed before are `updated`, and the tags recorded as "before" are the ones the contact had
+/// before the run (none for a new contact): what an undo or an audit reads from the ledger.
+/// Returns the rows reported wrongly as (row, state, created flag, tags before).
 pub fn misreported_creations(
     ledger: &[super::LedgerRow],
     expected: &Expected,
     seeded: &BTreeMap<usize, String>,
-) -> Vec<(u64, String, Option<bool>)> {
+) -> Vec<(u64, String, Option<bool>, Option<Vec<String>>)> {
     let by_row: BTreeMap<u64, &super::LedgerRow> = ledger.iter().map(|r| (r.row, r)).collect();
     let mut wrong = Vec::new();
     for (n, g) in expected.groups.iter().enumerate() {
         let lead = by_row[&g.rows[0]];
         let existed = seeded.contains_key(&n);
-        let (state, flag) = if existed {
-            ("updated", Some(false))
+        let (state, flag, before) = if existed {
+            ("updated", Some(false), OLD_TAGS.map(str::to_string).to_vec())
         } else {
-            ("created", Some(true))
+            ("created", Some(true), Vec::new())
         };
-        if lead.state != state || lead.created != flag {
-            wrong.push((lead.row, lead.state.clone(), lead.created));
+        let mut recorded = lead.tags_before.clone().unwrap_or_default();
+        recorded.iter_mut().for_each(|t| *t = t.to_lowercase());
+        recorded.sort();
+        if lead.state != state || lead.created != flag || recorded != before {
+            wrong.push((lead.row, lead.state.clone(), lead.created, lead.tags_before.clone()));
         }
     }
     wrong

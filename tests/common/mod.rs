@@ -347,6 +347,8 @@ pub struct LedgerRow {
     pub merged_into: Option<u64>,
     pub contact_id: Option<String>,
     pub created: Option<bool>,
+    /// The tags the contact had before this run touched it, as the ledger recorded them.
+    pub tags_before: Option<Vec<String>>,
 }
 
 /// Opens the ledger read-only (it may belong to a process that is still running or was killed).
@@ -356,8 +358,8 @@ pub fn ledger_rows(run_dir: &Path) -> Vec<LedgerRow> {
         .unwrap_or_else(|e| panic!("cannot open {}: {e}", path.display()));
     let mut stmt = conn
         .prepare(
-            "SELECT row, state, email, phone, merged_into, contact_id, created FROM rows \
-             ORDER BY row",
+            "SELECT row, state, email, phone, merged_into, contact_id, created, \
+             tags_before_json FROM rows ORDER BY row",
         )
         .expect("the ledger has a rows table");
     let rows = stmt
@@ -370,6 +372,9 @@ pub fn ledger_rows(run_dir: &Path) -> Vec<LedgerRow> {
                 merged_into: r.get::<_, Option<i64>>(4)?.map(|n| n as u64),
                 contact_id: r.get(5)?,
                 created: r.get(6)?,
+                tags_before: r
+                    .get::<_, Option<String>>(7)?
+                    .and_then(|json| serde_json::from_str(&json).ok()),
             })
         })
         .expect("the rows query runs");
