@@ -264,6 +264,17 @@ impl Running {
         }
     }
 
+    /// Sends SIGINT, as Ctrl-C in a terminal does.
+    pub fn interrupt(&mut self) {
+        assert!(self.alive(), "the process ended before it could be interrupted");
+        let pid = libc::pid_t::try_from(self.child.id()).expect("a pid fits pid_t");
+        // SAFETY: kill(2) only sends a signal. The pid is our child's, which `alive` just saw
+        // running and nobody has reaped since (an exited child stays a zombie until then), so
+        // the pid cannot belong to another process.
+        let sent = unsafe { libc::kill(pid, libc::SIGINT) };
+        assert_eq!(sent, 0, "SIGINT could not be sent");
+    }
+
     /// True while the process has not exited.
     pub fn alive(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
