@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::contacts::{check_outcomes, check_sandbox, misreported_creations, seed_existing};
+use common::checks::{check_outcomes, check_sandbox, misreported_creations, seed_existing};
 use common::{
     fast_config, import, ledger_rows, resume, run, summary, wait_until, workspace, Expected,
     FileSpec, LedgerRow, Running, Sandbox,
@@ -28,7 +28,11 @@ fn check_stopped(
     flushed: bool,
 ) -> Vec<LedgerRow> {
     let rows = ledger_rows(run_dir);
-    assert_eq!(rows.len(), expected.rows.len(), "a ledger row per input row");
+    assert_eq!(
+        rows.len(),
+        expected.rows.len(),
+        "a ledger row per input row"
+    );
     let ids: BTreeSet<String> = sandbox
         .contacts()
         .iter()
@@ -40,7 +44,10 @@ fn check_stopped(
         .filter_map(|r| r.contact_id.clone())
         .collect();
     let unknown: Vec<_> = recorded.difference(&ids).collect();
-    assert!(unknown.is_empty(), "the ledger names contacts the sandbox lacks: {unknown:?}");
+    assert!(
+        unknown.is_empty(),
+        "the ledger names contacts the sandbox lacks: {unknown:?}"
+    );
     if flushed {
         let made: BTreeSet<String> = ids.difference(untouched).cloned().collect();
         let unrecorded: Vec<_> = made.difference(&recorded).collect();
@@ -57,7 +64,10 @@ fn check_resumable_summary(run_dir: &Path, exit_code: u64, stop: &str) -> serde_
     let s = summary(run_dir);
     assert_eq!(s["exit_code"], exit_code, "{s:#}");
     let said = s["delivery"]["stop"].as_str().unwrap_or_default();
-    assert!(said.starts_with(stop), "stop reason {said:?}, expected {stop:?}");
+    assert!(
+        said.starts_with(stop),
+        "stop reason {said:?}, expected {stop:?}"
+    );
     let command = format!("ghl-bulk import --resume {}", run_dir.display());
     assert_eq!(s["delivery"]["resume"], command.as_str(), "{s:#}");
     assert_eq!(s["outcomes_add_up"], true, "{s:#}");
@@ -90,20 +100,32 @@ fn ctrl_c_once_stops_gracefully_with_130_and_resume_finishes() {
     let mut child = Running::spawn(cmd);
     let target = expected.groups.len() / 5;
     wait_until("a fifth of the contacts", LIMIT, || {
-        assert!(child.alive(), "the import ended before it could be interrupted");
+        assert!(
+            child.alive(),
+            "the import ended before it could be interrupted"
+        );
         sandbox.contacts().len() - before >= target
     });
     child.interrupt();
     let stopped = child.finish(LIMIT);
     assert_eq!(stopped.code, Some(130), "{}", stopped.describe());
     assert!(
-        stopped.stderr.contains("Stopping after the requests in flight"),
+        stopped
+            .stderr
+            .contains("Stopping after the requests in flight"),
         "{}",
         stopped.describe()
     );
-    let rows = check_stopped(&run_dir, &sandbox, &expected, &untouched(&seeded, &stranger), true);
+    let rows = check_stopped(
+        &run_dir,
+        &sandbox,
+        &expected,
+        &untouched(&seeded, &stranger),
+        true,
+    );
     assert!(
-        rows.iter().any(|r| r.state == "pending" || r.state == "in_doubt"),
+        rows.iter()
+            .any(|r| r.state == "pending" || r.state == "in_doubt"),
         "the interrupt came before the end: rows are left for the resume"
     );
     check_resumable_summary(&run_dir, 130, "interrupted");
@@ -114,7 +136,13 @@ fn ctrl_c_once_stops_gracefully_with_130_and_resume_finishes() {
     assert_eq!(done.code, Some(3), "planted rejects: {}", done.describe());
     let rows = ledger_rows(&run_dir);
     check_outcomes(&summary(&run_dir), &rows, &expected);
-    check_sandbox(&sandbox.contacts(), &expected, &rows, &seeded, Some(&stranger));
+    check_sandbox(
+        &sandbox.contacts(),
+        &expected,
+        &rows,
+        &seeded,
+        Some(&stranger),
+    );
 }
 
 #[test]
@@ -135,7 +163,10 @@ fn ctrl_c_twice_aborts_at_once_and_resume_finishes_without_duplicates() {
     cmd.args(["--quiet", "--concurrency", "8"]);
     let mut child = Running::spawn(cmd);
     wait_until("the first contacts", LIMIT, || {
-        assert!(child.alive(), "the import ended before it could be interrupted");
+        assert!(
+            child.alive(),
+            "the import ended before it could be interrupted"
+        );
         sandbox.contacts().len() > before
     });
     child.interrupt();
@@ -146,12 +177,22 @@ fn ctrl_c_twice_aborts_at_once_and_resume_finishes_without_duplicates() {
     child.interrupt();
     let aborted = child.finish(LIMIT);
     assert_eq!(aborted.code, Some(130), "{}", aborted.describe());
-    assert!(aborted.stderr.contains("Aborted."), "{}", aborted.describe());
+    assert!(
+        aborted.stderr.contains("Aborted."),
+        "{}",
+        aborted.describe()
+    );
     assert!(
         !run_dir.join("success.csv").exists(),
         "an abort writes no reports: it stops at once"
     );
-    check_stopped(&run_dir, &sandbox, &expected, &untouched(&seeded, &stranger), false);
+    check_stopped(
+        &run_dir,
+        &sandbox,
+        &expected,
+        &untouched(&seeded, &stranger),
+        false,
+    );
 
     let mut cmd = resume(&sandbox.base_url(), DEFAULT_TOKEN, &run_dir);
     cmd.args(["--quiet", "--concurrency", "32"]);
@@ -159,7 +200,13 @@ fn ctrl_c_twice_aborts_at_once_and_resume_finishes_without_duplicates() {
     assert_eq!(done.code, Some(3), "planted rejects: {}", done.describe());
     let rows = ledger_rows(&run_dir);
     check_outcomes(&summary(&run_dir), &rows, &expected);
-    check_sandbox(&sandbox.contacts(), &expected, &rows, &seeded, Some(&stranger));
+    check_sandbox(
+        &sandbox.contacts(),
+        &expected,
+        &rows,
+        &seeded,
+        Some(&stranger),
+    );
 }
 
 struct OverBudget {
@@ -208,16 +255,27 @@ fn import_over_two_days() -> OverBudget {
     assert!(stopped.stderr.contains(&command), "{}", stopped.describe());
     let s = check_resumable_summary(&run_dir, 75, "stopped: daily request budget reached");
     let stats = sandbox.stats();
-    assert_eq!(stats.status_429, 0, "the reserve was kept: no request was refused");
+    assert_eq!(
+        stats.status_429, 0,
+        "the reserve was kept: no request was refused"
+    );
     assert!(
         stats.total_requests <= DAILY - RESERVE + CONCURRENCY,
         "at most the budget above the reserve, plus what was in flight: {stats:?}"
     );
     assert!(
-        s["delivery"]["daily_remaining"].as_u64().is_some_and(|r| r <= RESERVE),
+        s["delivery"]["daily_remaining"]
+            .as_u64()
+            .is_some_and(|r| r <= RESERVE),
         "{s:#}"
     );
-    check_stopped(&run_dir, &sandbox, &expected, &untouched(&seeded, &stranger), false);
+    check_stopped(
+        &run_dir,
+        &sandbox,
+        &expected,
+        &untouched(&seeded, &stranger),
+        false,
+    );
 
     // The same day: the resume learns the budget from its first answers and stops again.
     let sent_before = sandbox.stats().total_requests;
@@ -226,8 +284,14 @@ fn import_over_two_days() -> OverBudget {
     let again = run(cmd, LIMIT);
     assert_eq!(again.code, Some(75), "{}", again.describe());
     let stats = sandbox.stats();
-    assert_eq!(stats.status_429, 0, "the resume kept the reserve too: {stats:?}");
-    assert!(stats.total_requests - sent_before <= CONCURRENCY, "{stats:?}");
+    assert_eq!(
+        stats.status_429, 0,
+        "the resume kept the reserve too: {stats:?}"
+    );
+    assert!(
+        stats.total_requests - sent_before <= CONCURRENCY,
+        "{stats:?}"
+    );
     check_resumable_summary(&run_dir, 75, "stopped: daily request budget reached");
 
     // The next day: a fresh daily budget (the sandbox restarted from its saved state).

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::contacts::{check_outcomes, check_sandbox, misreported_creations, seed_existing};
+use common::checks::{check_outcomes, check_sandbox, misreported_creations, seed_existing};
 use common::{
     fast_config, import, ledger_rows, resume, run, summary, workspace, Expected, FileSpec,
     LedgerRow, Sandbox,

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::contacts::{check_outcomes, check_sandbox, misreported_creations, seed_existing};
+use common::checks::{check_outcomes, check_sandbox, misreported_creations, seed_existing};
 use common::{
     fast_config, import, ledger_rows, resume, run, state_counts, summary, wait_until, workspace,
     Expected, FileSpec, LedgerRow, Running, Sandbox,
@@ -20,13 +20,20 @@ const LIMIT: Duration = Duration::from_secs(60);
 /// delivered points at a contact the sandbox really has.
 fn check_after_kill(run_dir: &Path, sandbox: &Sandbox, expected: &Expected) -> Vec<LedgerRow> {
     let rows = ledger_rows(run_dir);
-    assert_eq!(rows.len(), expected.rows.len(), "a ledger row per input row");
+    assert_eq!(
+        rows.len(),
+        expected.rows.len(),
+        "a ledger row per input row"
+    );
     let ids: Vec<String> = sandbox
         .contacts()
         .iter()
         .filter_map(|c| c["id"].as_str().map(str::to_string))
         .collect();
-    for r in rows.iter().filter(|r| matches!(r.state.as_str(), "created" | "updated")) {
+    for r in rows
+        .iter()
+        .filter(|r| matches!(r.state.as_str(), "created" | "updated"))
+    {
         let id = r.contact_id.as_deref().unwrap_or_default();
         assert!(
             ids.iter().any(|i| i == id),
@@ -87,7 +94,12 @@ fn kill_three_times_and_resume() -> Killed {
             },
         );
         let killed = child.kill();
-        assert_eq!(killed.code, None, "killed by a signal: {}", killed.describe());
+        assert_eq!(
+            killed.code,
+            None,
+            "killed by a signal: {}",
+            killed.describe()
+        );
         let rows = check_after_kill(&run_dir, &sandbox, &expected);
         eprintln!(
             "killed at {percent} %: {} contacts made, ledger {:?}",
@@ -170,11 +182,17 @@ fn sigkill_while_staging_is_refused_on_resume_and_a_new_run_finishes() {
     let refused = run(cmd, LIMIT);
     assert_eq!(refused.code, Some(1), "{}", refused.describe());
     assert!(
-        refused.stderr.contains("stopped before the file was fully staged"),
+        refused
+            .stderr
+            .contains("stopped before the file was fully staged"),
         "the refusal says why and what to do: {}",
         refused.describe()
     );
-    assert_eq!(sandbox.stats().total_requests, 0, "the refused resume sent nothing");
+    assert_eq!(
+        sandbox.stats().total_requests,
+        0,
+        "the refused resume sent nothing"
+    );
 
     // What the message tells the user to do: a new run.
     let fresh = dir.path().join("run-2");
@@ -184,5 +202,11 @@ fn sigkill_while_staging_is_refused_on_resume_and_a_new_run_finishes() {
     assert_eq!(done.code, Some(3), "{}", done.describe());
     let rows = ledger_rows(&fresh);
     check_outcomes(&summary(&fresh), &rows, &expected);
-    check_sandbox(&sandbox.contacts(), &expected, &rows, &BTreeMap::new(), None);
+    check_sandbox(
+        &sandbox.contacts(),
+        &expected,
+        &rows,
+        &BTreeMap::new(),
+        None,
+    );
 }
