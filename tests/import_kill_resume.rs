@@ -182,9 +182,7 @@ fn sigkill_while_staging_is_refused_on_resume_and_a_new_run_finishes() {
     let refused = run(cmd, LIMIT);
     assert_eq!(refused.code, Some(1), "{}", refused.describe());
     assert!(
-        refused
-            .stderr
-            .contains("stopped before the file was fully staged"),
+        refused.stderr.contains("start a new run instead"),
         "the refusal says why and what to do: {}",
         refused.describe()
     );
@@ -209,4 +207,27 @@ fn sigkill_while_staging_is_refused_on_resume_and_a_new_run_finishes() {
         &BTreeMap::new(),
         None,
     );
+}
+
+/// Regression: a kill in the first instants of staging leaves a ledger without tables (staging
+/// writes without a journal); the resume answered only "no such table: run: SQL logic error".
+#[test]
+fn resume_of_a_ledger_killed_before_its_tables_existed_says_to_start_a_new_run() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let run_dir = dir.path().join("run");
+    std::fs::create_dir(&run_dir).expect("run folder");
+    std::fs::write(run_dir.join("ledger.db"), b"").expect("an empty ledger");
+    let sandbox = Sandbox::start(fast_config(6, (0, 1)));
+    let mut cmd = resume(&sandbox.base_url(), DEFAULT_TOKEN, &run_dir);
+    cmd.arg("--quiet");
+    let refused = run(cmd, LIMIT);
+    assert_eq!(refused.code, Some(1), "{}", refused.describe());
+    assert!(
+        refused
+            .stderr
+            .contains("sent nothing: start a new run instead"),
+        "{}",
+        refused.describe()
+    );
+    assert_eq!(sandbox.stats().total_requests, 0, "nothing was sent");
 }

@@ -100,9 +100,27 @@ pub fn run(config: ImportConfig) -> Result<ImportEnd, ImportError> {
         Start::Resume(dir) => (dir.clone(), 0),
     };
     let ledger_path = run_dir.join("ledger.db");
-    let ledger = Ledger::open(&ledger_path)?;
-    let record = ledger.run_record()?;
-    let mapping = compiled_mapping(&run_dir, &record, matches!(config.start, Start::Resume(_)))?;
+    let resuming = matches!(config.start, Start::Resume(_));
+    let (ledger, record) = match Ledger::open(&ledger_path).and_then(|l| {
+        let record = l.run_record()?;
+        Ok((l, record))
+    }) {
+        Ok(opened) => opened,
+        // Staging writes the ledger without a journal (see `Ledger::create`): a kill in its
+        // first instants leaves a file without its tables or its run record. Nothing was sent
+        // then, and the user needs to hear that, not SQLite's words alone.
+        Err(e) if resuming => {
+            return Err(ImportError::Resume {
+                dir: run_dir,
+                reason: format!(
+                    "its ledger has no complete run record ({e}); a run stopped while the file \
+                     was being staged leaves it so, and sent nothing: start a new run instead"
+                ),
+            })
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mapping = compiled_mapping(&run_dir, &record, resuming)?;
     let _ = local_exit;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
