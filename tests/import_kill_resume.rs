@@ -231,3 +231,65 @@ fn resume_of_a_ledger_killed_before_its_tables_existed_says_to_start_a_new_run()
     );
     assert_eq!(sandbox.stats().total_requests, 0, "nothing was sent");
 }
+
+/// Regression: nothing stopped a second process from delivering a run that was still
+/// running: both sent every row (twice the requests, notes at risk of duplication) and the
+/// rows the first created were reported `updated`.
+#[test]
+fn a_resume_while_the_run_is_still_going_is_refused_with_75() {
+    let spec = FileSpec {
+        rows: 120,
+        seed: 51,
+        invalid: true,
+    };
+    let (dir, file, expected) = workspace(&spec);
+    let sandbox = Sandbox::start(fast_config(3, (20, 40)));
+    let run_dir = dir.path().join("run");
+    let mut cmd = import(&sandbox.base_url(), DEFAULT_TOKEN, &file, &run_dir);
+    cmd.args(["--quiet", "--concurrency", "4"]);
+    let mut child = Running::spawn(cmd);
+    wait_until("the first contacts", LIMIT, || {
+        assert!(
+            child.alive(),
+            "the import ended before the second process started"
+        );
+        !sandbox.contacts().is_empty()
+    });
+    let mut cmd = resume(&sandbox.base_url(), DEFAULT_TOKEN, &run_dir);
+    cmd.args(["--quiet", "--concurrency", "4"]);
+    let second = run(cmd, LIMIT);
+    assert!(
+        child.alive(),
+        "the first run was still going: the check means something"
+    );
+    assert_eq!(second.code, Some(75), "{}", second.describe());
+    assert!(
+        second.stderr.contains("Another ghl-bulk process"),
+        "{}",
+        second.describe()
+    );
+
+    let first = child.finish(LIMIT);
+    assert_eq!(first.code, Some(3), "planted rejects: {}", first.describe());
+    let rows = ledger_rows(&run_dir);
+    check_outcomes(&summary(&run_dir), &rows, &expected);
+    check_sandbox(
+        &sandbox.contacts(),
+        &expected,
+        &rows,
+        &BTreeMap::new(),
+        None,
+    );
+    let upserts: u64 = sandbox.stats().by_route["POST /contacts/upsert"]
+        .values()
+        .sum();
+    assert_eq!(
+        upserts as usize,
+        expected.groups.len(),
+        "each contact sent once"
+    );
+    assert!(
+        misreported_creations(&rows, &expected, &BTreeMap::new()).is_empty(),
+        "every contact reported created"
+    );
+}

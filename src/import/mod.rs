@@ -101,11 +101,21 @@ pub fn run(config: ImportConfig) -> Result<ImportEnd, ImportError> {
     };
     let ledger_path = run_dir.join("ledger.db");
     let resuming = matches!(config.start, Start::Resume(_));
-    let (ledger, record) = match Ledger::open(&ledger_path).and_then(|l| {
-        let record = l.run_record()?;
-        Ok((l, record))
-    }) {
-        Ok(opened) => opened,
+    let opened = Ledger::open_exclusive(&ledger_path).and_then(|ledger| match ledger {
+        Some(ledger) => ledger.run_record().map(|record| Some((ledger, record))),
+        None => Ok(None),
+    });
+    let (ledger, record) = match opened {
+        Ok(Some(opened)) => opened,
+        Ok(None) => {
+            // Not an error in the run: it goes on in the other process (exit 75, try later).
+            eprintln!(
+                "Another ghl-bulk process is working on the run in {}; it was left alone. \
+                 Resume it once that process has ended.",
+                run_dir.display()
+            );
+            return Ok(ImportEnd::Resumable);
+        }
         // Staging writes the ledger without a journal (see `Ledger::create`): a kill in its
         // first instants leaves a file without its tables or its run record. Nothing was sent
         // then, and the user needs to hear that, not SQLite's words alone.

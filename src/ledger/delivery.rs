@@ -60,6 +60,41 @@ impl Ledger {
         })
     }
 
+    /// Opens the ledger of a run to work on it, holding the run's lock: SQLite's exclusive
+    /// lock on the file, kept by this connection until it closes. The operating system drops
+    /// it when the process ends, even by SIGKILL, so a crashed run never leaves a stale lock.
+    /// `None` when another process holds it: two processes delivering one run would send
+    /// every row twice (and a note is not idempotent). While it is held, other processes
+    /// cannot read the ledger either.
+    pub fn open_exclusive(path: &Path) -> Result<Option<Ledger>, LedgerError> {
+        let conn = Connection::open(path).map_err(|e| sql(path, e))?;
+        // Fail at once instead of waiting for the other process (rusqlite waits 5 s).
+        conn.busy_timeout(std::time::Duration::ZERO)
+            .map_err(|e| sql(path, e))?;
+        // Exclusive mode before the first access: the lock is taken by the empty write
+        // transaction and kept after it.
+        let locked =
+            conn.execute_batch("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; COMMIT;");
+        match locked {
+            Ok(()) => {}
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(
+                    e.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) =>
+            {
+                return Ok(None)
+            }
+            Err(e) => return Err(sql(path, e)),
+        }
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+            .map_err(|e| sql(path, e))?;
+        Ok(Some(Ledger {
+            conn,
+            path: path.to_path_buf(),
+        }))
+    }
+
     /// Makes sure the delivery's own tables exist.
     pub fn prepare_delivery(&self) -> Result<(), LedgerError> {
         self.conn
