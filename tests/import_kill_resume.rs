@@ -243,7 +243,7 @@ fn a_resume_while_the_run_is_still_going_is_refused_with_75() {
         invalid: true,
     };
     let (dir, file, expected) = workspace(&spec);
-    let sandbox = Sandbox::start(fast_config(3, (20, 40)));
+    let sandbox = Sandbox::start(fast_config(3, (50, 80)));
     let run_dir = dir.path().join("run");
     let mut cmd = import(&sandbox.base_url(), DEFAULT_TOKEN, &file, &run_dir);
     cmd.args(["--quiet", "--concurrency", "4"]);
