@@ -1,6 +1,8 @@
 //! The real binary killed with SIGKILL at several points of an import (while staging, and after
 //! about 10 %, 50 % and 90 % of the contacts were delivered), then `--resume`d until it
-//! finishes: no contact is created twice, none is missing, every row has one outcome.
+//! finishes: no contact is created twice, none is missing, every row has one outcome. Also what
+//! a resume does with a ledger killed before it had tables, and with a run that is still going
+//! in another process.
 
 mod common;
 

@@ -157,6 +157,15 @@ impl Running {
     }
 }
 
+impl Drop for Running {
+    /// A test that fails half-way must not leave an importer running.
+    fn drop(&mut self) {
+        // std remembers a reaped child and then sends nothing: no risk to a reused pid.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 fn wait_with_limit(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
     let deadline = Instant::now() + limit;
     loop {
