@@ -143,6 +143,19 @@ fn ctrl_c_once_stops_gracefully_with_130_and_resume_finishes() {
         &seeded,
         Some(&stranger),
     );
+
+    // Resuming a finished run sends nothing and changes nothing.
+    let sent = sandbox.stats().total_requests;
+    let mut cmd = resume(&sandbox.base_url(), DEFAULT_TOKEN, &run_dir);
+    cmd.arg("--quiet");
+    let again = run(cmd, LIMIT);
+    assert_eq!(again.code, Some(3), "{}", again.describe());
+    assert_eq!(
+        sandbox.stats().total_requests,
+        sent,
+        "no request for a finished run"
+    );
+    check_outcomes(&summary(&run_dir), &ledger_rows(&run_dir), &expected);
 }
 
 #[test]
