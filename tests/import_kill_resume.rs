@@ -147,7 +147,7 @@ fn sigkill_then_resume_reports_contacts_the_killed_attempt_created_as_created() 
     assert!(
         wrong.is_empty(),
         "rows whose contact this run created but which the ledger reports otherwise \
-         (row, state, created): {wrong:?}"
+         (row, state, created, tags before): {wrong:?}"
     );
 }
 
