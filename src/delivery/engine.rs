@@ -9,7 +9,7 @@ use super::batches::{BatchKey, Batches, Member};
 use super::custom_fields::CustomFieldResolver;
 use super::followups::FollowupsDone;
 use super::plan::plan_row;
-use super::resolve::{self, Failure, History, Resolved};
+use super::resolve::{self, Failure, History, KnownContact, Resolved};
 use super::rows::Row;
 use super::{DeliveryError, Mode};
 use crate::api::models::{BulkBusinessResponse, BulkTagsResponse};
@@ -134,7 +134,8 @@ pub async fn run(
             engine.stop = Some(StopReason::Interrupted);
         }
         let stopping = engine.stop.is_some();
-        while inflight.len() < config.concurrency.max(1) {
+        let mut starting: Vec<Row> = Vec::new();
+        while inflight.len() + starting.len() < config.concurrency.max(1) {
             if let Some(job) = engine.ready.pop_front() {
                 inflight.push(job);
                 continue;
@@ -151,7 +152,10 @@ pub async fn run(
             let Some(row) = queue.pop_front() else {
                 break;
             };
-            inflight.push(engine.resolve(row));
+            starting.push(row);
+        }
+        for job in start_rows(&mut engine, starting)? {
+            inflight.push(job);
         }
         // Bulk groups wait for the last contact (fewest requests), unless the valve opens.
         let contacts_left = !queue.is_empty() || !drained || engine.resolving > 0;
@@ -187,8 +191,32 @@ pub async fn run(
     Ok((engine.stop.unwrap_or(StopReason::Finished), engine.counts))
 }
 
-/// The next rows from the ledger, marked in doubt before anything is sent for them, and
-/// whether there were any.
+/// Rows about to send their first request: marked in doubt in the ledger (one transaction)
+/// before any of their requests can leave, and only then, so that a row left `in_doubt` by a
+/// stop was really sent, and its first send time bounds what it may have created.
+fn start_rows<'a>(
+    engine: &mut Engine<'a>,
+    mut rows: Vec<Row>,
+) -> Result<Vec<Job<'a>>, DeliveryError> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let now = Utc::now();
+    let stamp = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let numbers: Vec<u64> = rows.iter().map(|r| r.plan.row).collect();
+    with_ledger(engine.ledger, |l| l.mark_in_doubt(&numbers, &stamp))?;
+    Ok(rows
+        .drain(..)
+        .map(|mut row| {
+            if !row.history.sent_before {
+                row.history.first_sent = now;
+            }
+            engine.resolve(row)
+        })
+        .collect())
+}
+
+/// The next rows from the ledger that still need delivery, and whether there were any.
 fn read_rows(
     engine: &mut Engine<'_>,
     after: &mut u64,
@@ -200,10 +228,8 @@ fn read_rows(
         return Ok((Vec::new(), false));
     };
     *after = last.row;
-    let rows: Vec<u64> = batch.iter().map(|r| r.row).collect();
+    // Replaced when the row starts, unless an earlier attempt sent it.
     let now = Utc::now();
-    let stamp = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    with_ledger(engine.ledger, |l| l.mark_in_doubt(&rows, &stamp))?;
     let mut out = Vec::with_capacity(batch.len());
     for staged in batch {
         let first_sent = staged
@@ -217,8 +243,20 @@ fn read_rows(
         };
         let recheck =
             staged.attempts > 0 || staged.note_ids_json.is_some() || staged.task_ids_json.is_some();
+        let known = match (&staged.contact_id, &staged.tags_before_json) {
+            (Some(contact_id), Some(tags)) if staged.attempts > 0 => Some(KnownContact {
+                contact_id: contact_id.clone(),
+                created: staged.created.unwrap_or(false),
+                tags_before: serde_json::from_str(tags).unwrap_or_default(),
+            }),
+            _ => None,
+        };
         match plan_row(staged.row, &staged.payload_json, custom) {
-            Ok(plan) => out.push(Row::new(plan, history, recheck)),
+            Ok(plan) => {
+                let mut row = Row::new(plan, history, recheck);
+                row.known = known;
+                out.push(row);
+            }
             Err(message) => engine.fail(
                 DeliveryResult {
                     row: staged.row,
@@ -257,10 +295,14 @@ impl<'a> Engine<'a> {
         let number = row.plan.row;
         let plan = row.plan.clone();
         let history = row.history;
+        let known = row.known.clone();
         self.rows.insert(number, row);
         self.resolving += 1;
         Box::pin(async move {
-            let outcome = resolve::resolve(client, mode, &plan, history).await;
+            let outcome = match known {
+                Some(known) => Ok(known.resolved()),
+                None => resolve::resolve(client, mode, &plan, history).await,
+            };
             Done::Contact(number, Box::new(outcome))
         })
     }

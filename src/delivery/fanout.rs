@@ -45,10 +45,14 @@ impl<'a> Engine<'a> {
         result.contact_id = Some(contact.id.clone());
         result.last_status = Some(200);
         let sent = match via {
-            Via::Update => UpdateRequest::from_fields(&state.plan.fields).fields,
-            Via::Upsert | Via::Create => state.plan.fields.clone(),
+            Via::Update => Some(UpdateRequest::from_fields(&state.plan.fields).fields),
+            Via::Upsert | Via::Create => Some(state.plan.fields.clone()),
+            // Nothing was sent for the fields this time: no answer to compare with.
+            Via::Known => None,
         };
-        result.warnings.extend(honest::compare(&sent, &contact));
+        if let Some(sent) = sent {
+            result.warnings.extend(honest::compare(&sent, &contact));
+        }
         result.tags_before = Some(contact.tags.clone());
         result.tags_added = Some(Vec::new());
 
@@ -91,9 +95,10 @@ impl<'a> Engine<'a> {
         if let Some(business) = business {
             keys.push(BatchKey::Business(business));
         }
-        // Tags are about to change: the ledger learns the contact and its tags first, so that
-        // whatever happens next (a stop, a crash) an undo knows what they were.
-        if keys.iter().any(|k| !matches!(k, BatchKey::Business(_))) {
+        // The ledger learns the contact and its tags at once, before anything else is sent for
+        // the row: whatever happens next (a stop, a crash) an undo knows what they were, and a
+        // resume goes straight on to what follows instead of sending the row again.
+        if via != Via::Known {
             let ledger = self.ledger;
             with_ledger(ledger, |l| {
                 l.record_contact_seen(row, &contact.id, created, &contact.tags)

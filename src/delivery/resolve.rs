@@ -12,11 +12,6 @@ use crate::api::models::Contact;
 use crate::api::{ApiError, Client};
 use chrono::{DateTime, Utc};
 
-/// A contact dated this long before a row's first send still counts as made by it: HighLevel's
-/// clock and ours differ by some seconds at most; a minute keeps clear of that while leaving
-/// little room for a contact that someone else created in the same minute.
-const CLOCK_SKEW: chrono::Duration = chrono::Duration::seconds(60);
-
 /// What the ledger says about a row's earlier attempts.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct History {
@@ -32,6 +27,33 @@ pub(super) enum Via {
     Upsert,
     Create,
     Update,
+    /// An earlier attempt of the run already made sure of the contact and recorded it; only
+    /// what follows (tags, business, notes, task) is left to do.
+    Known,
+}
+
+/// What an earlier attempt recorded about a row's contact before it was stopped.
+#[derive(Debug, Clone)]
+pub(super) struct KnownContact {
+    pub contact_id: String,
+    pub created: bool,
+    /// The contact's tags when the run first saw it.
+    pub tags_before: Vec<String>,
+}
+
+impl KnownContact {
+    /// The contact as far as the ledger knows it: what follows needs its id and tags only.
+    pub(super) fn resolved(self) -> Resolved {
+        Resolved::Contact {
+            contact: Box::new(Contact {
+                id: self.contact_id,
+                tags: self.tags_before,
+                ..Contact::default()
+            }),
+            created: self.created,
+            via: Via::Known,
+        }
+    }
 }
 
 /// The contact side of a row, done.
@@ -201,19 +223,22 @@ async fn lookup(client: &Client, plan: &RowPlan) -> Result<Option<Contact>, Fail
         .map_err(|e| ("lookup_failed", e))
 }
 
-/// Whether `contact` was created after `first_sent` (less the clock skew), so by this row.
+/// Whether `contact` was created at or after `first_sent`, so by this row.
 ///
 /// Used only when an earlier attempt of the row may have reached HighLevel unanswered. A
 /// contact that existed before the run is older than the row's first send; one that this run
-/// created is not. A missing or unreadable `dateAdded` counts as "not created here": wrongly
-/// saying "updated" leaves a contact behind after an undo, wrongly saying "created" would let an
-/// undo delete someone else's contact.
+/// created is not. Every doubt counts as "not created here": wrongly saying "updated" leaves a
+/// contact behind after an undo, wrongly saying "created" would let an undo delete someone
+/// else's contact. So there is no allowance for clock skew: a HighLevel clock behind ours makes
+/// a contact we created look older (reported `updated`, the safe side), and an allowance would
+/// claim contacts someone else created just before the row was sent (the tests seed such
+/// contacts a moment before the run). Compared at HighLevel's precision, milliseconds.
 pub(super) fn made_since(contact: &Contact, first_sent: DateTime<Utc>) -> bool {
     contact
         .date_added
         .as_deref()
         .and_then(|d| DateTime::parse_from_rfc3339(d).ok())
-        .is_some_and(|added| added.with_timezone(&Utc) >= first_sent - CLOCK_SKEW)
+        .is_some_and(|added| added.timestamp_millis() >= first_sent.timestamp_millis())
 }
 
 #[cfg(test)]
@@ -233,7 +258,8 @@ mod tests {
             .unwrap()
             .with_timezone(&Utc);
         assert!(made_since(&added("2026-11-23T10:00:02.123Z"), first));
-        assert!(made_since(&added("2026-11-23T09:59:30.000Z"), first));
+        assert!(made_since(&added("2026-11-23T10:00:00.000Z"), first));
+        assert!(!made_since(&added("2026-11-23T09:59:59.999Z"), first));
         assert!(!made_since(&added("2026-11-23T09:58:00.000Z"), first));
         assert!(!made_since(&added("2019-01-01T00:00:00Z"), first));
         assert!(!made_since(&added("yesterday"), first));

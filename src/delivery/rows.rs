@@ -4,7 +4,7 @@
 
 use super::engine::{with_ledger, Engine, StopReason};
 use super::plan::RowPlan;
-use super::resolve::History;
+use super::resolve::{History, KnownContact};
 use super::DeliveryError;
 use crate::api::ApiError;
 use crate::ledger::DeliveryResult;
@@ -17,6 +17,8 @@ pub(super) struct Row {
     pub history: History,
     /// Notes or a task may exist from an earlier attempt: read the contact's lists first.
     pub recheck: bool,
+    /// The contact an earlier attempt already made sure of.
+    pub known: Option<KnownContact>,
     /// The result as it takes shape.
     pub result: DeliveryResult,
     /// Requests (or bulk memberships) not answered yet.
@@ -34,6 +36,7 @@ impl Row {
             plan,
             history,
             recheck,
+            known: None,
             waiting: 1,
         }
     }

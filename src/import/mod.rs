@@ -100,13 +100,41 @@ pub fn run(config: ImportConfig) -> Result<ImportEnd, ImportError> {
         Start::Resume(dir) => (dir.clone(), 0),
     };
     let ledger_path = run_dir.join("ledger.db");
-    let ledger = Ledger::open(&ledger_path)?;
+    let resuming = matches!(config.start, Start::Resume(_));
+    let opened = Ledger::open_exclusive(&ledger_path).and_then(|ledger| match ledger {
+        Some(ledger) => ledger.run_record().map(|record| Some((ledger, record))),
+        None => Ok(None),
+    });
+    let (ledger, record) = match opened {
+        Ok(Some(opened)) => opened,
+        Ok(None) => {
+            // Not an error in the run: it goes on in the other process (exit 75, try later).
+            eprintln!(
+                "Another ghl-bulk process is working on the run in {}; it was left alone. \
+                 Resume it once that process has ended.",
+                run_dir.display()
+            );
+            return Ok(ImportEnd::Resumable);
+        }
+        // Staging writes the ledger without a journal (see `Ledger::create`): a kill in its
+        // first instants leaves a file without its tables or its run record. Nothing was sent
+        // then, and the user needs to hear that, not SQLite's words alone.
+        Err(e) if resuming => {
+            return Err(ImportError::Resume {
+                dir: run_dir,
+                reason: format!(
+                    "its ledger has no complete run record ({e}); a run stopped while the file \
+                     was being staged leaves it so, and sent nothing: start a new run instead"
+                ),
+            })
+        }
+        Err(e) => return Err(e.into()),
+    };
     // From here on the mode is the run's: a resume keeps it, even before any row was sent.
-    if matches!(config.start, Start::New(_)) {
+    if !resuming {
         ledger.pin_delivery_mode(config.engine.mode.as_str())?;
     }
-    let record = ledger.run_record()?;
-    let mapping = compiled_mapping(&run_dir, &record, matches!(config.start, Start::Resume(_)))?;
+    let mapping = compiled_mapping(&run_dir, &record, resuming)?;
     let _ = local_exit;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -43,6 +43,10 @@ pub struct DeliveryRow {
     pub task_ids_json: Option<String>,
     /// When the row was first marked in doubt (RFC 3339), if it ever was.
     pub first_sent_at: Option<String>,
+    /// Whether an earlier attempt created the contact (once its contact was seen).
+    pub created: Option<bool>,
+    /// The contact's tags when an earlier attempt first saw it (JSON array).
+    pub tags_before_json: Option<String>,
 }
 
 /// What delivering one row ended in.
@@ -80,6 +84,41 @@ impl Ledger {
         })
     }
 
+    /// Opens the ledger of a run to work on it, holding the run's lock: SQLite's exclusive
+    /// lock on the file, kept by this connection until it closes. The operating system drops
+    /// it when the process ends, even by SIGKILL, so a crashed run never leaves a stale lock.
+    /// `None` when another process holds it: two processes delivering one run would send
+    /// every row twice (and a note is not idempotent). While it is held, other processes
+    /// cannot read the ledger either.
+    pub fn open_exclusive(path: &Path) -> Result<Option<Ledger>, LedgerError> {
+        let conn = Connection::open(path).map_err(|e| sql(path, e))?;
+        // Fail at once instead of waiting for the other process (rusqlite waits 5 s).
+        conn.busy_timeout(std::time::Duration::ZERO)
+            .map_err(|e| sql(path, e))?;
+        // Exclusive mode before the first access: the lock is taken by the empty write
+        // transaction and kept after it.
+        let locked =
+            conn.execute_batch("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; COMMIT;");
+        match locked {
+            Ok(()) => {}
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(
+                    e.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) =>
+            {
+                return Ok(None)
+            }
+            Err(e) => return Err(sql(path, e)),
+        }
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+            .map_err(|e| sql(path, e))?;
+        Ok(Some(Ledger {
+            conn,
+            path: path.to_path_buf(),
+        }))
+    }
+
     /// Makes sure the delivery's own tables exist.
     pub fn prepare_delivery(&self) -> Result<(), LedgerError> {
         create_tables(&self.conn).map_err(|e| self.err(e))
@@ -92,7 +131,7 @@ impl Ledger {
             .conn
             .prepare_cached(
                 "SELECT r.row, r.state, r.payload_json, r.contact_id, r.attempts, r.note_ids_json, \
-                 r.task_ids_json, d.first_sent_at FROM rows r \
+                 r.task_ids_json, d.first_sent_at, r.created, r.tags_before_json FROM rows r \
                  LEFT JOIN delivery_rows d ON d.row = r.row \
                  WHERE r.row > ?1 AND r.state IN ('pending', 'in_doubt', 'failed') \
                  AND r.payload_json IS NOT NULL ORDER BY r.row LIMIT ?2",
@@ -109,6 +148,8 @@ impl Ledger {
                     note_ids_json: r.get(5)?,
                     task_ids_json: r.get(6)?,
                     first_sent_at: r.get(7)?,
+                    created: r.get(8)?,
+                    tags_before_json: r.get(9)?,
                 })
             })
             .map_err(|e| self.err(e))?;

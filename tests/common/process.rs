@@ -1,0 +1,182 @@
+//! The importer as a child process: run to its end with both streams captured, or driven
+//! while it runs (wait for a stderr line, SIGINT, SIGKILL), always within a time limit.
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// What a finished child process left behind.
+#[derive(Debug)]
+pub struct Output {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    /// A readable account of the run for assertion messages.
+    pub fn describe(&self) -> String {
+        format!(
+            "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+/// Runs a command to its end within `limit`, capturing both streams.
+pub fn run(mut cmd: Command, limit: Duration) -> Output {
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("ghl-bulk starts");
+    Running::new(child).finish(limit)
+}
+
+/// A child whose stderr lines arrive on a channel as they are written (so a test can wait for
+/// one), and whose streams are collected for the end.
+pub struct Running {
+    pub child: Child,
+    lines: mpsc::Receiver<String>,
+    stderr_seen: Vec<String>,
+    stdout: Option<std::thread::JoinHandle<String>>,
+    stderr: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Running {
+    /// Takes over a child spawned with piped stdout and stderr.
+    pub fn new(mut child: Child) -> Running {
+        let mut out = child.stdout.take().expect("stdout is piped");
+        let err = child.stderr.take().expect("stderr is piped");
+        let stdout = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = out.read_to_string(&mut text);
+            text
+        });
+        let (tx, lines) = mpsc::channel();
+        let stderr = std::thread::spawn(move || {
+            for line in BufReader::new(err).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Running {
+            child,
+            lines,
+            stderr_seen: Vec::new(),
+            stdout: Some(stdout),
+            stderr: Some(stderr),
+        }
+    }
+
+    /// Spawns `cmd` with piped streams.
+    pub fn spawn(mut cmd: Command) -> Running {
+        let child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("ghl-bulk starts");
+        Running::new(child)
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits until a stderr line contains `needle`; false if the stream ended or `limit` passed.
+    pub fn wait_for_stderr(&mut self, needle: &str, limit: Duration) -> bool {
+        let deadline = Instant::now() + limit;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    let hit = line.contains(needle);
+                    self.stderr_seen.push(line);
+                    if hit {
+                        return true;
+                    }
+                }
+                Err(_) => return false,
+            }
+        }
+    }
+
+    /// Sends SIGINT, as Ctrl-C in a terminal does.
+    pub fn interrupt(&mut self) {
+        assert!(
+            self.alive(),
+            "the process ended before it could be interrupted"
+        );
+        let pid = libc::pid_t::try_from(self.child.id()).expect("a pid fits pid_t");
+        // SAFETY: kill(2) only sends a signal. The pid is our child's, which `alive` just saw
+        // running and nobody has reaped since (an exited child stays a zombie until then), so
+        // the pid cannot belong to another process.
+        let sent = unsafe { libc::kill(pid, libc::SIGINT) };
+        assert_eq!(sent, 0, "SIGINT could not be sent");
+    }
+
+    /// True while the process has not exited.
+    pub fn alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// SIGKILL, then collect what it wrote.
+    pub fn kill(mut self) -> Output {
+        let _ = self.child.kill();
+        self.finish(Duration::from_secs(10))
+    }
+
+    /// Waits for the exit within `limit` (killing it and failing the test past that).
+    pub fn finish(mut self, limit: Duration) -> Output {
+        let status = wait_with_limit(&mut self.child, limit);
+        let stdout = self
+            .stdout
+            .take()
+            .and_then(|t| t.join().ok())
+            .unwrap_or_default();
+        if let Some(t) = self.stderr.take() {
+            let _ = t.join();
+        }
+        let mut lines = std::mem::take(&mut self.stderr_seen);
+        lines.extend(self.lines.try_iter());
+        let output = Output {
+            code: status.and_then(|s| s.code()),
+            stdout,
+            stderr: lines.join("\n"),
+        };
+        assert!(
+            status.is_some(),
+            "ghl-bulk did not finish within {limit:?}\n{}",
+            output.describe()
+        );
+        output
+    }
+}
+
+impl Drop for Running {
+    /// A test that fails half-way must not leave an importer running.
+    fn drop(&mut self) {
+        // std remembers a reaped child and then sends nothing: no risk to a reused pid.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn wait_with_limit(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Some(status);
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
