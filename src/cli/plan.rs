@@ -226,7 +226,7 @@ pub(crate) fn import_config(args: &ImportArgs) -> anyhow::Result<crate::import::
     })
 }
 
-fn parse_reserve(text: &str) -> anyhow::Result<crate::api::DailyReserve> {
+pub(super) fn parse_reserve(text: &str) -> anyhow::Result<crate::api::DailyReserve> {
     use crate::api::DailyReserve;
     let text = text.trim();
     if let Some(percent) = text.strip_suffix('%') {
