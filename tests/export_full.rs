@@ -1,0 +1,171 @@
+//! `ghl-bulk export` against the sandbox: a location of 25,000 contacts (past search's
+//! 10,000-record page window) exported completely in each format, the XLSX equal to the CSV as
+//! calamine reads it, the JSONL one object per line; and the guarantees a nightly job relies
+//! on: a second run on the same target exits 75, a killed run leaves the old file as it was.
+
+mod export_support;
+
+use calamine::{Data, Reader, Xlsx};
+use export_support::{column, read_csv, summary, Sandbox};
+use ghl_bulk::report::unneutralise;
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+const CONTACTS: usize = 25_000;
+
+#[test]
+fn exports_25000_contacts_completely_in_each_format() {
+    let sandbox = Sandbox::fast(CONTACTS);
+    let dir = tempfile::tempdir().unwrap();
+    let expected = sandbox.ids();
+    assert_eq!(expected.len(), CONTACTS);
+
+    // CSV: every contact once, by id.
+    let (code, stderr) = sandbox.export(dir.path(), &["--out", "c.csv", "--summary", "c.json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let (headers, rows) = read_csv(&dir.path().join("c.csv"));
+    let ids = column(&headers, &rows, "Contact Id");
+    assert_eq!(ids.len(), CONTACTS, "one row per contact");
+    assert_eq!(ids.iter().cloned().collect::<BTreeSet<_>>(), expected);
+    // Custom fields are named by name and key, never by their opaque ids.
+    assert!(headers.contains(&"Lead Score (contact.lead_score)".to_string()));
+    assert!(!headers.iter().any(|h| h.contains("CfLeadScore")));
+    let s = summary(&dir.path().join("c.json"));
+    assert_eq!(s["status"], "complete");
+    assert_eq!(s["contacts_written"], CONTACTS as u64);
+    // 50 full pages of 500 and the empty page that ends the cursor.
+    assert_eq!(s["pages"], 51);
+    assert_eq!(s["requests"]["by_endpoint"]["POST /contacts/search"]["200"], 51);
+
+    // XLSX: the same rows as the CSV, as calamine reads them.
+    let (code, stderr) = sandbox.export(dir.path(), &["--out", "c.xlsx"]);
+    assert_eq!(code, 0, "{stderr}");
+    let mut book: Xlsx<_> = calamine::open_workbook(dir.path().join("c.xlsx")).unwrap();
+    let range = book.worksheet_range("Contacts").unwrap();
+    let mut sheet_rows = range.rows().map(|r| {
+        let mut cells: Vec<String> = r
+            .iter()
+            .map(|c| match c {
+                Data::Empty => String::new(),
+                Data::String(s) => s.clone(),
+                other => panic!("every cell is written as text, got {other:?}"),
+            })
+            .collect();
+        cells.resize(headers.len(), String::new());
+        cells
+    });
+    assert_eq!(sheet_rows.next().unwrap(), headers);
+    let mut compared = 0;
+    for (csv_row, sheet_row) in rows.iter().zip(sheet_rows) {
+        let csv_row: Vec<&str> = csv_row.iter().map(|c| unneutralise(c)).collect();
+        assert_eq!(csv_row, sheet_row);
+        compared += 1;
+    }
+    assert_eq!(compared, CONTACTS);
+
+    // JSONL: one contact per line, each a JSON object.
+    let (code, stderr) = sandbox.export(dir.path(), &["--out", "c.jsonl"]);
+    assert_eq!(code, 0, "{stderr}");
+    let file = std::fs::File::open(dir.path().join("c.jsonl")).unwrap();
+    let mut ids = BTreeSet::new();
+    for line in BufReader::new(file).lines() {
+        let record: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
+        assert!(record.get("searchAfter").is_none());
+        for field in record["customFields"].as_array().unwrap() {
+            assert!(field["key"].as_str().unwrap().starts_with("contact."));
+        }
+        assert!(ids.insert(record["id"].as_str().unwrap().to_string()));
+    }
+    assert_eq!(ids, expected);
+}
+
+/// Waits until `cond` holds (polling), or fails after `limit`.
+fn wait_for(limit: Duration, what: &str, mut cond: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !cond() {
+        assert!(start.elapsed() < limit, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn temp_files(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect()
+}
+
+#[test]
+fn a_second_run_on_the_same_target_exits_75_while_the_first_runs() {
+    // 11 pages at 150 ms each: the first run is busy for well over a second.
+    let sandbox = Sandbox::slow(5_000, Duration::from_millis(150));
+    let dir = tempfile::tempdir().unwrap();
+    let mut first = sandbox
+        .command(dir.path(), &["export", "-q", "--state", "state.sqlite", "--out", "c.csv"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = first.id().to_string();
+    let lock = dir.path().join(".c.csv.lock");
+    wait_for(Duration::from_secs(20), "the first run's lock", || {
+        std::fs::read_to_string(&lock).is_ok_and(|s| s.trim() == pid)
+    });
+    let (code, stderr) = sandbox.export(dir.path(), &["--out", "c.csv", "--summary", "x.json"]);
+    assert_eq!(code, 75, "{stderr}");
+    assert!(
+        stderr.contains("another export to c.csv is running") && stderr.contains(&pid),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("x.json").exists(), "a locked run writes nothing");
+    // Another target is not blocked.
+    let (code, stderr) = sandbox.export(dir.path(), &["--out", "other.jsonl"]);
+    assert_eq!(code, 0, "{stderr}");
+    let status = first.wait().unwrap();
+    assert!(status.success());
+    let (_, rows) = read_csv(&dir.path().join("c.csv"));
+    assert_eq!(rows.len(), 5_000);
+    // With the first run gone, the lock is free again.
+    let (code, stderr) = sandbox.export(dir.path(), &["--out", "c.csv"]);
+    assert_eq!(code, 0, "{stderr}");
+}
+
+#[test]
+fn a_killed_export_leaves_the_previous_file_intact() {
+    let sandbox = Sandbox::slow(5_000, Duration::from_millis(150));
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stderr) = sandbox.export(dir.path(), &["--out", "c.xlsx"]);
+    assert_eq!(code, 0, "{stderr}");
+    let before = std::fs::read(dir.path().join("c.xlsx")).unwrap();
+
+    let mut child = sandbox
+        .command(dir.path(), &["export", "-q", "--state", "state.sqlite", "--out", "c.xlsx"])
+        .spawn()
+        .unwrap();
+    // Mid-run: the temporary file exists and pages are being fetched.
+    wait_for(Duration::from_secs(20), "the temporary file", || {
+        !temp_files(dir.path()).is_empty()
+    });
+    std::thread::sleep(Duration::from_millis(400));
+    child.kill().unwrap(); // SIGKILL: no handler, no cleanup
+    child.wait().unwrap();
+
+    assert_eq!(std::fs::read(dir.path().join("c.xlsx")).unwrap(), before);
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names.iter().all(|n| n == "c.xlsx" || n.starts_with('.') || n.starts_with("state.sqlite")),
+        "no partial file under a visible name: {names:?}"
+    );
+
+    // The next run replaces the file and removes what the killed one left.
+    let (code, stderr) = sandbox.export(dir.path(), &["--out", "c.xlsx"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(temp_files(dir.path()).is_empty());
+}
