@@ -38,7 +38,10 @@ fn exports_25000_contacts_completely_in_each_format() {
     assert_eq!(s["contacts_written"], CONTACTS as u64);
     // 50 full pages of 500 and the empty page that ends the cursor.
     assert_eq!(s["pages"], 51);
-    assert_eq!(s["requests"]["by_endpoint"]["POST /contacts/search"]["200"], 51);
+    assert_eq!(
+        s["requests"]["by_endpoint"]["POST /contacts/search"]["200"],
+        51
+    );
 
     // XLSX: the same rows as the CSV, as calamine reads them.
     let (code, stderr) = sandbox.export(dir.path(), &["--out", "c.xlsx"]);
@@ -106,7 +109,10 @@ fn a_second_run_on_the_same_target_exits_75_while_the_first_runs() {
     let sandbox = Sandbox::slow(5_000, Duration::from_millis(150));
     let dir = tempfile::tempdir().unwrap();
     let mut first = sandbox
-        .command(dir.path(), &["export", "-q", "--state", "state.sqlite", "--out", "c.csv"])
+        .command(
+            dir.path(),
+            &["export", "-q", "--state", "state.sqlite", "--out", "c.csv"],
+        )
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -121,7 +127,10 @@ fn a_second_run_on_the_same_target_exits_75_while_the_first_runs() {
         stderr.contains("another export to c.csv is running") && stderr.contains(&pid),
         "{stderr}"
     );
-    assert!(!dir.path().join("x.json").exists(), "a locked run writes nothing");
+    assert!(
+        !dir.path().join("x.json").exists(),
+        "a locked run writes nothing"
+    );
     // Another target is not blocked.
     let (code, stderr) = sandbox.export(dir.path(), &["--out", "other.jsonl"]);
     assert_eq!(code, 0, "{stderr}");
@@ -143,7 +152,10 @@ fn a_killed_export_leaves_the_previous_file_intact() {
     let before = std::fs::read(dir.path().join("c.xlsx")).unwrap();
 
     let mut child = sandbox
-        .command(dir.path(), &["export", "-q", "--state", "state.sqlite", "--out", "c.xlsx"])
+        .command(
+            dir.path(),
+            &["export", "-q", "--state", "state.sqlite", "--out", "c.xlsx"],
+        )
         .spawn()
         .unwrap();
     // Mid-run: the temporary file exists and pages are being fetched.
@@ -160,7 +172,9 @@ fn a_killed_export_leaves_the_previous_file_intact() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert!(
-        names.iter().all(|n| n == "c.xlsx" || n.starts_with('.') || n.starts_with("state.sqlite")),
+        names
+            .iter()
+            .all(|n| n == "c.xlsx" || n.starts_with('.') || n.starts_with("state.sqlite")),
         "no partial file under a visible name: {names:?}"
     );
 

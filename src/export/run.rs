@@ -11,7 +11,9 @@ use super::output::{PendingFile, TargetLock};
 use super::summary::{self, Progress, Report};
 use super::watermark::{Stored, Tracker, Window};
 use super::writer::{OutputFormat, Sink};
-use super::{fetch, notes, Batch, ExportConfig, ExportEnd, ExportError, Since, Source, StateChoice};
+use super::{
+    fetch, notes, Batch, ExportConfig, ExportEnd, ExportError, Since, Source, StateChoice,
+};
 use crate::api::{BaseUrl, Client, ClientConfig, Credentials, Secret};
 use crate::state::{self, StateStore};
 

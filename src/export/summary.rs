@@ -88,10 +88,7 @@ impl Report {
                 "Interrupted: {} was left as it was (nothing written under its name).",
                 self.out.display()
             ),
-            _ => format!(
-                "Export failed: {} was left as it was.",
-                self.out.display()
-            ),
+            _ => format!("Export failed: {} was left as it was.", self.out.display()),
         }
     }
 }

@@ -96,7 +96,10 @@ impl Tracker {
             self.max = Some((ms, date_updated.to_string()));
             self.prune();
         }
-        let floor = self.max.as_ref().map_or(ms, |(max, _)| max - self.overlap_ms);
+        let floor = self
+            .max
+            .as_ref()
+            .map_or(ms, |(max, _)| max - self.overlap_ms);
         if ms >= floor {
             self.recent
                 .entry(ms)

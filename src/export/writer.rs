@@ -56,7 +56,7 @@ const MAX_CELL_CHARS: usize = 32_767;
 /// A file being written.
 pub enum Sink {
     /// CSV into the temporary file.
-    Csv(csv::Writer<BufWriter<File>>),
+    Csv(Box<csv::Writer<BufWriter<File>>>),
     /// XLSX: rows go to rust_xlsxwriter's own temporary storage, the workbook into the file at
     /// the end.
     Xlsx(Box<XlsxSink>),
@@ -97,7 +97,7 @@ impl Sink {
                     .from_writer(out);
                 write_csv_record(&mut writer, headers.iter().copied())
                     .map_err(|e| csv_err(path, e))?;
-                Ok(Sink::Csv(writer))
+                Ok(Sink::Csv(Box::new(writer)))
             }
             OutputFormat::Jsonl => Ok(Sink::Jsonl(BufWriter::with_capacity(256 * 1024, file))),
             OutputFormat::Xlsx => {
@@ -154,7 +154,7 @@ impl Sink {
             source,
         };
         match self {
-            Sink::Csv(writer) => writer
+            Sink::Csv(writer) => (*writer)
                 .into_inner()
                 .map_err(|e| io(std::io::Error::other(e.to_string())))?
                 .into_inner()
