@@ -59,7 +59,8 @@ pub struct ExportArgs {
     /// The API connection (ignored with --sandbox).
     #[command(flatten)]
     pub api: ApiArgs,
-    /// Notes requests in flight at most [default: sized from the rate the API allows].
+    /// Requests in flight at most: notes, and search cursors over slices of the contacts
+    /// (at most 8) [default: sized from the rate the API allows].
     #[arg(long)]
     pub concurrency: Option<usize>,
     /// Stop (exit 75) when the daily request budget left falls to this: a percentage of the

@@ -88,7 +88,7 @@ pub struct ExportConfig {
     pub overlap: Duration,
     /// Where the contacts come from.
     pub source: Source,
-    /// Notes requests in flight [default: sized from the rate the API allows].
+    /// Requests in flight (notes, search cursors) [default: sized from the rate allowed].
     pub concurrency: Option<usize>,
     /// Progress bar (on a terminal) and the result line on stderr.
     pub progress: bool,

@@ -167,11 +167,11 @@ async fn export_with(
     let (pending, file) = PendingFile::create(&config.out)?;
     let progress = Progress::new(config.progress, config.with_notes);
     let (page_tx, page_rx) = mpsc::channel::<Batch>(CHANNEL_PAGES);
+    let concurrency = config
+        .concurrency
+        .unwrap_or_else(|| concurrency_for(client));
     let (writer_rx, notes_stage) = if config.with_notes {
         let (tx, rx) = mpsc::channel::<Batch>(CHANNEL_PAGES);
-        let concurrency = config
-            .concurrency
-            .unwrap_or_else(|| concurrency_for(client));
         (rx, Some(notes::attach(client, concurrency, page_rx, tx)))
     } else {
         (page_rx, None)
@@ -186,7 +186,7 @@ async fn export_with(
     };
     let writer = tokio::task::spawn_blocking(move || job.run(file, writer_rx));
     let fetching = async {
-        let pages = fetch::pages(client, &query, page_tx);
+        let pages = fetch::pages(client, &query, concurrency, page_tx);
         match notes_stage {
             Some(stage) => tokio::try_join!(pages, stage).map(|(pages, ())| pages),
             None => pages.await,
@@ -317,8 +317,9 @@ fn absolute(path: &Path) -> PathBuf {
     }
 }
 
-/// Notes requests in flight: enough to keep the allowed rate busy at half a second of latency
-/// (as the import sizes its pool); the limiter, not the pool, sets the pace.
+/// Requests in flight (notes; search cursors up to `fetch::MAX_SLICES`): enough to keep the
+/// allowed rate busy at half a second of latency (as the import sizes its pool); the limiter,
+/// not the pool, sets the pace.
 fn concurrency_for(client: &Client) -> usize {
     ((client.limiter().target_rate() * 0.75).ceil() as usize).clamp(4, 64)
 }
