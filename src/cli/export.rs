@@ -100,6 +100,11 @@ pub(crate) fn export_config(args: &ExportArgs) -> anyhow::Result<ExportConfig> {
     if args.out.is_dir() {
         bail!("--out {} is a folder; name a file", args.out.display());
     }
+    if let Some(folder) = args.out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if !folder.is_dir() {
+            bail!("--out {}: the folder {} does not exist", args.out.display(), folder.display());
+        }
+    }
     let mapping = match &args.mapping {
         Some(path) if format == OutputFormat::Jsonl => bail!(
             "--mapping {} shapes a spreadsheet for re-import; write .csv or .xlsx with it",
