@@ -41,7 +41,7 @@ fn exports_25000_contacts_completely_in_each_format() {
     let searches = s["requests"]["by_endpoint"]["POST /contacts/search"]["200"]
         .as_u64()
         .unwrap();
-    assert_eq!(s["pages"].as_u64(), Some(searches));
+    assert_eq!(s["search_requests"].as_u64(), Some(searches));
     assert!((51..=60).contains(&searches), "{searches} search requests");
 
     // XLSX: the same rows as the CSV, as calamine reads them.
@@ -190,4 +190,50 @@ fn a_killed_export_leaves_the_previous_file_intact() {
     let (code, stderr) = sandbox.export(dir.path(), &["--out", "c.xlsx"]);
     assert_eq!(code, 0, "{stderr}");
     assert!(temp_files(dir.path()).is_empty());
+}
+
+#[test]
+fn ctrl_c_exits_130_and_leaves_the_previous_file() {
+    let sandbox = Sandbox::slow(5_000, Duration::from_millis(150));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("c.jsonl"), "previous night\n").unwrap();
+    let mut child = sandbox
+        .command(
+            dir.path(),
+            &[
+                "export",
+                "-q",
+                "--state",
+                "state.sqlite",
+                "--out",
+                "c.jsonl",
+                "--summary",
+                "s.json",
+            ],
+        )
+        .spawn()
+        .unwrap();
+    wait_for(Duration::from_secs(20), "the temporary file", || {
+        !temp_files(dir.path()).is_empty()
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("c.jsonl")).unwrap(),
+        "previous night\n"
+    );
+    assert!(
+        temp_files(dir.path()).is_empty(),
+        "the temporary file is removed"
+    );
+    let s = summary(&dir.path().join("s.json"));
+    assert_eq!(s["status"], "interrupted");
+    assert_eq!(s["exit_code"], 130);
+    assert!(s["watermark_after"].is_null());
 }

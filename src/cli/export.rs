@@ -102,7 +102,11 @@ pub(crate) fn export_config(args: &ExportArgs) -> anyhow::Result<ExportConfig> {
     }
     if let Some(folder) = args.out.parent().filter(|p| !p.as_os_str().is_empty()) {
         if !folder.is_dir() {
-            bail!("--out {}: the folder {} does not exist", args.out.display(), folder.display());
+            bail!(
+                "--out {}: the folder {} does not exist",
+                args.out.display(),
+                folder.display()
+            );
         }
     }
     let mapping = match &args.mapping {

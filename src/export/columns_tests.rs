@@ -168,13 +168,3 @@ fn json_records_name_custom_fields_and_drop_the_cursor() {
     );
     assert_eq!(record["notes"], json!([]));
 }
-
-#[test]
-fn values_as_cells() {
-    assert_eq!(value_text(&json!(42.0)), "42");
-    assert_eq!(value_text(&json!(42.5)), "42.5");
-    assert_eq!(value_text(&json!(7)), "7");
-    assert_eq!(value_text(&json!(["a", "", "b"])), "a, b");
-    assert_eq!(value_text(&json!(null)), "");
-    assert_eq!(value_text(&json!({"u": 1})), "{\"u\":1}");
-}

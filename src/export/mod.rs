@@ -8,6 +8,7 @@
 //! (output.rs) → only then the watermark moves (watermark.rs). Stages are joined by bounded
 //! channels, so memory holds a few pages whatever the size of the location.
 
+mod cells;
 mod columns;
 mod fetch;
 mod notes;
@@ -22,7 +23,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-pub use columns::{value_text, Layout};
+pub use cells::value_text;
+pub use columns::Layout;
 pub use fetch::{Query, PAGE_LIMIT};
 pub use output::{PendingFile, TargetLock};
 pub use run::run;

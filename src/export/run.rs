@@ -206,7 +206,7 @@ async fn export_with(
         Some(result) => result?,
     };
     let done = written??;
-    report.pages = pages;
+    report.search_requests = pages;
     report.contacts_written = done.written;
     report.duplicates_skipped = done.duplicates;
     report.total_reported = done.total;

@@ -37,8 +37,8 @@ pub struct Report {
     pub duplicates_skipped: u64,
     /// Matches search reported on its first page.
     pub total_reported: u64,
-    /// Search pages fetched.
-    pub pages: u64,
+    /// Search requests sent (pages, and the newest-contact probe when the range is sliced).
+    pub search_requests: u64,
     /// Whether notes were fetched (one request per contact).
     pub with_notes: bool,
     /// The watermark before and after (the largest `dateUpdated` of a complete export).
@@ -127,7 +127,7 @@ impl Progress {
         }
         let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
         let style = ProgressStyle::with_template(
-            "{msg} {wide_bar} {human_pos}/{human_len} contacts [{elapsed_precise}, {per_sec}]",
+            "{msg} {wide_bar} {human_pos}/{human_len} contacts [{elapsed_precise}, eta {eta}]",
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar());
         bar.set_style(style);

@@ -178,10 +178,17 @@ fn parse_one(f: &Value, defs: &[CustomFieldDef], errors: &mut Vec<String>) -> Op
 
 fn numeric_bounds(field: &str, mut range: Value) -> Value {
     let is_date = !field.starts_with("customFields.");
-    for v in range.as_object_mut().into_iter().flat_map(|m| m.values_mut()) {
+    for v in range
+        .as_object_mut()
+        .into_iter()
+        .flat_map(|m| m.values_mut())
+    {
         let n = match is_date {
             true => normalise::parse_instant(v).map(Value::from),
-            false => v.as_f64().or_else(|| v.as_str()?.parse().ok()).map(Value::from),
+            false => v
+                .as_f64()
+                .or_else(|| v.as_str()?.parse().ok())
+                .map(Value::from),
         };
         *v = n.unwrap_or(Value::Null);
     }
