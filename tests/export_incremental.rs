@@ -116,6 +116,24 @@ fn since_last_exports_exactly_what_changed() {
     let (code, stderr) = sandbox.export(d, &["--out", "night.csv", "--since", "last"]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(ids_in(d, "night.csv"), BTreeSet::from([last]));
+
+    // A run that cannot even start still replaces the summary, so a monitor never reads the
+    // last good night's file as tonight's.
+    let (code, stderr) = sandbox.export(
+        d,
+        &[
+            "--out",
+            "night.csv",
+            "--mapping",
+            "missing.toml",
+            "--summary",
+            "s4.json",
+        ],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    let s = summary(&d.join("s4.json"));
+    assert_eq!(s["status"], "failed");
+    assert!(s["error"].as_str().unwrap().contains("missing.toml"), "{s}");
 }
 
 const ROUND_TRIP_MAPPING: &str = r#"

@@ -193,7 +193,19 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
             })
         }
         Command::Export(args) => {
-            let config = export::export_config(&args)?;
+            let config = match export::export_config(&args) {
+                Ok(config) => config,
+                Err(err) => {
+                    if let Some(path) = &args.summary {
+                        let _ = crate::export::write_failed_summary(
+                            path,
+                            &args.out,
+                            &format!("{err:#}"),
+                        );
+                    }
+                    return Err(err);
+                }
+            };
             match crate::export::run(config) {
                 Ok(crate::export::ExportEnd::Complete) => Ok(Exit::Ok),
                 Ok(crate::export::ExportEnd::Interrupted) => Ok(Exit::Interrupted),

@@ -27,7 +27,7 @@ pub use cells::value_text;
 pub use columns::Layout;
 pub use fetch::{Query, PAGE_LIMIT};
 pub use output::{PendingFile, TargetLock};
-pub use run::run;
+pub use run::{run, write_failed_summary};
 pub use summary::Report;
 pub use watermark::{parse_user_date, Stored, Window};
 pub use writer::OutputFormat;

@@ -71,6 +71,23 @@ pub fn run(config: ExportConfig) -> Result<ExportEnd, ExportError> {
     result
 }
 
+/// Writes `--summary` for an export that could not start (bad flags, an unreadable mapping,
+/// no credentials), so a monitor reading the file never mistakes last night's for tonight's.
+pub fn write_failed_summary(path: &Path, out: &Path, error: &str) -> Result<(), ExportError> {
+    let now = crate::pipeline::now_rfc3339();
+    let report = Report {
+        command: "export",
+        status: "failed".into(),
+        exit_code: 1,
+        error: Some(error.to_string()),
+        out: out.to_path_buf(),
+        started_at: now.clone(),
+        finished_at: now,
+        ..Report::default()
+    };
+    summary::write(path, &report)
+}
+
 async fn export(config: &ExportConfig, report: &mut Report) -> Result<ExportEnd, ExportError> {
     let (client_config, sandbox) = match &config.source {
         Source::Api(client) => ((**client).clone(), None),
