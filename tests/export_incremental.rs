@@ -302,3 +302,29 @@ fn with_notes_adds_each_contacts_notes() {
         40
     );
 }
+
+#[test]
+fn a_refused_token_is_fatal_and_says_so() {
+    let sandbox = Sandbox::fast(10);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("c.csv"), "old\n").unwrap();
+    let output = sandbox
+        .command(
+            dir.path(),
+            &["export", "-q", "--state", "state.sqlite", "--out", "c.csv"],
+        )
+        .env("GHL_TOKEN", "pit-wrong")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("refused the credentials"), "{stderr}");
+    assert!(
+        !stderr.contains("pit-wrong"),
+        "the token is never printed: {stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("c.csv")).unwrap(),
+        "old\n"
+    );
+}

@@ -36,13 +36,13 @@ pub fn run(config: ExportConfig) -> Result<ExportEnd, ExportError> {
         started_at: crate::pipeline::now_rfc3339(),
         ..Report::default()
     };
-    let lock = TargetLock::acquire(&config.out)?;
+    // Held until the summary is written too: the next run to the target owns both files.
+    let _lock = TargetLock::acquire(&config.out)?;
     let result = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| ExportError::Internal(format!("cannot start the runtime: {e}")))
         .and_then(|runtime| runtime.block_on(export(&config, &mut report)));
-    drop(lock);
     report.finished_at = crate::pipeline::now_rfc3339();
     report.elapsed_seconds = started.elapsed().as_secs_f64();
     report.requests_per_second = report.requests.total as f64 / report.elapsed_seconds.max(1e-9);
@@ -123,7 +123,7 @@ async fn export_with(
     client: &Client,
     sandboxed: bool,
 ) -> Result<ExportEnd, ExportError> {
-    // The first request: a wrong token or scope stops here, before any file is touched.
+    // The first request: a wrong token or scope stops here, before the output is touched.
     let defs = client.custom_fields().await.map_err(|e| {
         if e.is_auth() {
             ExportError::Auth(e)
