@@ -140,6 +140,11 @@ const ROUND_TRIP_MAPPING: &str = r#"
 version = 1
 default_region = "US"
 
+# Forced reader settings the export must honour for the file to read back.
+[source]
+delimiter = ";"
+sheet = "Leads"
+
 [fields]
 firstName = "First Name"
 lastName = "Last Name"

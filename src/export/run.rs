@@ -10,7 +10,7 @@ use super::columns::Layout;
 use super::output::{PendingFile, TargetLock};
 use super::summary::{self, Progress, Report};
 use super::watermark::{Stored, Tracker, Window};
-use super::writer::{OutputFormat, Sink};
+use super::writer::{OutputFormat, Shape, Sink};
 use super::{
     fetch, notes, Batch, ExportConfig, ExportEnd, ExportError, Since, Source, StateChoice,
 };
@@ -131,9 +131,12 @@ async fn export_with(
             ExportError::Api(e)
         }
     })?;
-    let layout = match &config.mapping {
-        Some(mapping) => Layout::from_mapping(&mapping.spec, &defs, config.with_notes)?,
-        None => Layout::standard(&defs, config.with_notes),
+    let (layout, shape) = match &config.mapping {
+        Some(mapping) => (
+            Layout::from_mapping(&mapping.spec, &defs, config.with_notes)?,
+            Shape::for_source(&mapping.spec.source)?,
+        ),
+        None => (Layout::standard(&defs, config.with_notes), Shape::default()),
     };
 
     // The user's real data folder is never touched by a sandbox run unless --state says so.
@@ -197,6 +200,7 @@ async fn export_with(
         format: config.format,
         temp: pending.temp_path().to_path_buf(),
         layout,
+        shape,
         window,
         tracker: Tracker::new(overlap_ms),
         progress: progress.clone(),
@@ -244,6 +248,7 @@ struct WriterJob {
     format: OutputFormat,
     temp: PathBuf,
     layout: Layout,
+    shape: Shape,
     window: Window,
     tracker: Tracker,
     progress: Progress,
@@ -265,7 +270,7 @@ impl WriterJob {
         mut rx: mpsc::Receiver<Batch>,
     ) -> Result<Written, ExportError> {
         let headers = self.layout.headers();
-        let mut sink = Sink::create(self.format, file, &self.temp, &headers)?;
+        let mut sink = Sink::create(self.format, file, &self.temp, &headers, &self.shape)?;
         let (mut written, mut duplicates, mut total) = (0u64, 0u64, 0u64);
         let mut cells = Vec::new();
         while let Some(batch) = rx.blocking_recv() {

@@ -11,6 +11,7 @@ use rust_xlsxwriter::{Format as XlsxFormat, Workbook, XlsxError};
 use serde_json::Value;
 
 use super::ExportError;
+use crate::mapping::spec::SourceSpec;
 use crate::report::{needs_neutralising, neutralise};
 
 /// The output format.
@@ -47,8 +48,73 @@ impl OutputFormat {
     }
 }
 
+/// How the file must look for the import to read it back: a mapping's `[source]` can force the
+/// CSV delimiter and the worksheet's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shape {
+    /// The CSV delimiter.
+    pub delimiter: u8,
+    /// The (first) worksheet's name.
+    pub sheet: String,
+}
+
+impl Default for Shape {
+    fn default() -> Self {
+        Shape {
+            delimiter: b',',
+            sheet: "Contacts".into(),
+        }
+    }
+}
+
+impl Shape {
+    /// The shape a mapping's `[source]` asks for; what the export cannot write (another text
+    /// encoding, headers below row 1, a worksheet by a later index) is refused, since the
+    /// import would then misread the file.
+    pub fn for_source(source: &SourceSpec) -> Result<Shape, ExportError> {
+        let refuse = |message: String| ExportError::Mapping { message };
+        let mut shape = Shape::default();
+        if let Some(encoding) = &source.encoding {
+            let label = encoding.trim().to_ascii_lowercase().replace('_', "-");
+            if !matches!(label.as_str(), "utf-8" | "utf8" | "utf-8-sig") {
+                return Err(refuse(format!(
+                    "[source] encoding = \"{encoding}\": the export writes UTF-8; remove the \
+                     setting (UTF-8 with a BOM is recognised on import) to re-import the file"
+                )));
+            }
+        }
+        if source.header_row.is_some_and(|row| row > 1) {
+            return Err(refuse(
+                "[source] header_row: the export writes its headers on row 1; remove the \
+                 setting to re-import the file"
+                    .into(),
+            ));
+        }
+        match source.delimiter.as_deref() {
+            None => {}
+            Some("\t") | Some("tab") | Some("\\t") => shape.delimiter = b'\t',
+            Some(d) if d.len() == 1 && d.is_ascii() => shape.delimiter = d.as_bytes()[0],
+            Some(d) => {
+                return Err(refuse(format!(
+                    "[source] delimiter \"{d}\" must be one ASCII character"
+                )))
+            }
+        }
+        match source.sheet.as_deref().map(str::trim) {
+            None | Some("1") => {}
+            Some(index) if index.parse::<u32>().is_ok() => {
+                return Err(refuse(format!(
+                    "[source] sheet = \"{index}\": the export writes one sheet; name it instead"
+                )))
+            }
+            Some(name) => shape.sheet = name.to_string(),
+        }
+        Ok(shape)
+    }
+}
+
 /// Excel's last row is 1,048,576: one header row and this many data rows per sheet; further
-/// rows continue on "Contacts (2)", "Contacts (3)"…
+/// rows continue on "Contacts (2)", "Contacts (3)"… (the import reads the first sheet).
 pub const SHEET_ROWS: u32 = 1_048_575;
 /// Excel's limit on the characters in one cell.
 const MAX_CELL_CHARS: usize = 32_767;
@@ -73,6 +139,7 @@ pub struct XlsxSink {
     plain: XlsxFormat,
     quoted: XlsxFormat,
     sheet: usize,
+    name: String,
     row: u32,
 }
 
@@ -83,6 +150,7 @@ impl Sink {
         file: File,
         path: &Path,
         headers: &[&str],
+        shape: &Shape,
     ) -> Result<Sink, ExportError> {
         let io = |source| ExportError::Io {
             path: path.to_path_buf(),
@@ -93,6 +161,7 @@ impl Sink {
                 let mut out = BufWriter::with_capacity(256 * 1024, file);
                 out.write_all(b"\xEF\xBB\xBF").map_err(io)?;
                 let mut writer = csv::WriterBuilder::new()
+                    .delimiter(shape.delimiter)
                     .terminator(csv::Terminator::CRLF)
                     .from_writer(out);
                 write_csv_record(&mut writer, headers.iter().copied())
@@ -109,6 +178,7 @@ impl Sink {
                     plain: XlsxFormat::new(),
                     quoted: XlsxFormat::new().set_quote_prefix(),
                     sheet: 0,
+                    name: shape.sheet.clone(),
                     row: 0,
                 };
                 sink.new_sheet().map_err(|e| xlsx_err(path, e))?;
@@ -181,9 +251,9 @@ impl XlsxSink {
     fn new_sheet(&mut self) -> Result<(), XlsxError> {
         self.sheet += 1;
         let name = if self.sheet == 1 {
-            "Contacts".to_string()
+            self.name.clone()
         } else {
-            format!("Contacts ({})", self.sheet)
+            format!("{} ({})", self.name, self.sheet)
         };
         let sheet = self.workbook.add_worksheet_with_constant_memory();
         sheet.set_name(name)?;
@@ -253,5 +323,55 @@ fn xlsx_err(path: &Path, e: XlsxError) -> ExportError {
     ExportError::Io {
         path: path.to_path_buf(),
         source: std::io::Error::other(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(text: &str) -> SourceSpec {
+        crate::mapping::parse(&format!("version = 1\n[source]\n{text}"), Path::new("m"))
+            .unwrap()
+            .source
+    }
+
+    #[test]
+    fn a_mapping_source_shapes_the_file_or_is_refused() {
+        assert_eq!(Shape::for_source(&source("")).unwrap(), Shape::default());
+        let shape = Shape::for_source(&source("delimiter = \"\\t\"\nsheet = \"Leads\"")).unwrap();
+        assert_eq!((shape.delimiter, shape.sheet.as_str()), (b'\t', "Leads"));
+        assert_eq!(
+            Shape::for_source(&source("delimiter = \";\""))
+                .unwrap()
+                .delimiter,
+            b';'
+        );
+        assert!(Shape::for_source(&source("encoding = \"UTF-8\"")).is_ok());
+        for refused in [
+            "encoding = \"windows-1252\"",
+            "header_row = 3",
+            "sheet = \"2\"",
+        ] {
+            assert!(Shape::for_source(&source(refused)).is_err(), "{refused}");
+        }
+    }
+
+    #[test]
+    fn formats_from_extensions() {
+        assert_eq!(
+            OutputFormat::from_path(Path::new("a.CSV")),
+            Some(OutputFormat::Csv)
+        );
+        assert_eq!(
+            OutputFormat::from_path(Path::new("a.xlsx")),
+            Some(OutputFormat::Xlsx)
+        );
+        assert_eq!(
+            OutputFormat::from_path(Path::new("a.ndjson")),
+            Some(OutputFormat::Jsonl)
+        );
+        assert_eq!(OutputFormat::from_path(Path::new("a.xls")), None);
+        assert_eq!(clip(&"é".repeat(40_000)).chars().count(), MAX_CELL_CHARS);
     }
 }
