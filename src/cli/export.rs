@@ -6,10 +6,10 @@ use std::time::Duration;
 use anyhow::{anyhow, bail};
 use clap::{Args, ValueEnum};
 
-use super::ApiArgs;
+use super::{ApiArgs, Exit};
 use crate::api::{BaseUrl, ClientConfig, Credentials, OAuthConfig};
 use crate::export::{
-    parse_user_date, ExportConfig, OutputFormat, Query, Since, Source, StateChoice,
+    parse_user_date, ExportConfig, ExportEnd, OutputFormat, Query, Since, Source, StateChoice,
 };
 
 /// `export` options.
@@ -81,6 +81,30 @@ pub enum FormatArg {
     Xlsx,
     /// One JSON object per line.
     Jsonl,
+}
+
+/// Runs `export` and says how the process should exit. A run that cannot start still writes
+/// a failed `--summary`; a resumable stop (another run holds the target, the daily budget,
+/// the API unreachable) is exit 75 with the reason on stderr.
+pub(crate) fn run(args: &ExportArgs) -> anyhow::Result<Exit> {
+    let config = match export_config(args) {
+        Ok(config) => config,
+        Err(err) => {
+            if let Some(path) = &args.summary {
+                let _ = crate::export::write_failed_summary(path, &args.out, &format!("{err:#}"));
+            }
+            return Err(err);
+        }
+    };
+    match crate::export::run(config) {
+        Ok(ExportEnd::Complete) => Ok(Exit::Ok),
+        Ok(ExportEnd::Interrupted) => Ok(Exit::Interrupted),
+        Err(err) if err.is_resumable() => {
+            eprintln!("error: {err}");
+            Ok(Exit::Resumable)
+        }
+        Err(err) => Err(err.into()),
+    }
 }
 
 /// Validates the flags and builds the export's configuration.

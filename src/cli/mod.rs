@@ -192,30 +192,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
                 crate::import::ImportEnd::Interrupted => Exit::Interrupted,
             })
         }
-        Command::Export(args) => {
-            let config = match export::export_config(&args) {
-                Ok(config) => config,
-                Err(err) => {
-                    if let Some(path) = &args.summary {
-                        let _ = crate::export::write_failed_summary(
-                            path,
-                            &args.out,
-                            &format!("{err:#}"),
-                        );
-                    }
-                    return Err(err);
-                }
-            };
-            match crate::export::run(config) {
-                Ok(crate::export::ExportEnd::Complete) => Ok(Exit::Ok),
-                Ok(crate::export::ExportEnd::Interrupted) => Ok(Exit::Interrupted),
-                Err(err) if err.is_resumable() => {
-                    eprintln!("error: {err}");
-                    Ok(Exit::Resumable)
-                }
-                Err(err) => Err(err.into()),
-            }
-        }
+        Command::Export(args) => export::run(&args),
         Command::Mapping(MappingCommand::Init(args)) => {
             plan::mapping_init(&args)?;
             Ok(Exit::Ok)
