@@ -6,6 +6,7 @@ pub mod cli;
 pub mod contact;
 pub mod dedupe;
 pub mod delivery;
+pub mod export;
 pub mod import;
 pub mod ledger;
 pub mod mapping;

@@ -3,9 +3,11 @@
 //! `cli/` sees clap.
 
 mod exit;
+mod export;
 mod plan;
 
 pub use exit::Exit;
+pub use export::{ExportArgs, FormatArg};
 
 use std::path::PathBuf;
 
@@ -33,6 +35,12 @@ pub enum Command {
     /// budget, API unreachable) or 130 (Ctrl-C, resumable). Token: GHL_TOKEN, or OAuth with
     /// GHL_CLIENT_ID, GHL_CLIENT_SECRET and a refresh-token file; location: GHL_LOCATION_ID.
     Import(Box<ImportArgs>),
+    /// Export contacts to CSV, XLSX or JSONL: every contact, or those a filter or `--since`
+    /// selects. The file is replaced atomically when complete; a lock keeps two runs to the
+    /// same file apart. Exit 0, 1 (fatal), 75 (another export to the file is running, daily
+    /// budget, API unreachable: run again later) or 130 (Ctrl-C). Token and location as for
+    /// import.
+    Export(Box<ExportArgs>),
     /// Mapping files.
     #[command(subcommand)]
     Mapping(MappingCommand),
@@ -213,6 +221,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
                 crate::import::ImportEnd::Interrupted => Exit::Interrupted,
             })
         }
+        Command::Export(args) => export::run(&args),
         Command::Mapping(MappingCommand::Init(args)) => {
             plan::mapping_init(&args)?;
             Ok(Exit::Ok)

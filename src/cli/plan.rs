@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context};
 
-use super::{ImportArgs, InitArgs, RunArgs};
+use super::{ApiArgs, ImportArgs, InitArgs, RunArgs};
+use crate::api::{BaseUrl, ClientConfig, Credentials, OAuthConfig};
 use crate::contact::Region;
 use crate::mapping::{self, spec::SourceSpec};
 use crate::pipeline::ValidateConfig;
@@ -164,41 +165,13 @@ pub(crate) fn run_args(args: &ImportArgs) -> anyhow::Result<RunArgs> {
 
 /// Validates an import's options and builds its configuration.
 pub(crate) fn import_config(args: &ImportArgs) -> anyhow::Result<crate::import::ImportConfig> {
-    use crate::api::{BaseUrl, ClientConfig, Credentials, OAuthConfig};
     use crate::import::{ImportConfig, Start, Target};
 
     let daily_reserve = parse_reserve(&args.daily_reserve)?;
     let target = if args.sandbox {
         Target::Sandbox
     } else {
-        let api = &args.api;
-        let base_url = BaseUrl::parse(&api.base_url)?;
-        let Some(location) = api.location.clone().filter(|l| !l.trim().is_empty()) else {
-            bail!("no location: set GHL_LOCATION_ID or pass --location (or try --sandbox)");
-        };
-        let credentials = match (
-            &api.token,
-            &api.client_id,
-            &api.client_secret,
-            &api.refresh_token_file,
-        ) {
-            (Some(token), _, _, _) if !token.is_empty() => Credentials::Token(token.clone()),
-            (_, Some(client_id), Some(client_secret), Some(file)) => {
-                Credentials::OAuth(OAuthConfig {
-                    client_id: client_id.clone(),
-                    client_secret: client_secret.clone(),
-                    refresh_token_file: file.clone(),
-                })
-            }
-            _ => bail!(
-                "no credentials: set GHL_TOKEN (a private integration token), or GHL_CLIENT_ID, \
-                 GHL_CLIENT_SECRET and GHL_REFRESH_TOKEN_FILE for OAuth (or try --sandbox)"
-            ),
-        };
-        let mut client = ClientConfig::new(base_url, location, credentials);
-        client.timeout = std::time::Duration::from_secs(api.timeout.max(1));
-        client.daily_reserve = daily_reserve;
-        Target::Api(Box::new(client))
+        Target::Api(Box::new(client_config(&args.api, daily_reserve)?))
     };
     let start = match &args.resume {
         Some(dir) => {
@@ -239,7 +212,40 @@ fn delivery_mode(args: &ImportArgs) -> anyhow::Result<crate::delivery::Mode> {
     })
 }
 
-fn parse_reserve(text: &str) -> anyhow::Result<crate::api::DailyReserve> {
+/// The client configuration from `--location`, `--base-url` and the credentials in the
+/// environment, for every command that talks to HighLevel.
+pub(crate) fn client_config(
+    api: &ApiArgs,
+    daily_reserve: crate::api::DailyReserve,
+) -> anyhow::Result<ClientConfig> {
+    let base_url = BaseUrl::parse(&api.base_url)?;
+    let Some(location) = api.location.clone().filter(|l| !l.trim().is_empty()) else {
+        bail!("no location: set GHL_LOCATION_ID or pass --location (or try --sandbox)");
+    };
+    let credentials = match (
+        &api.token,
+        &api.client_id,
+        &api.client_secret,
+        &api.refresh_token_file,
+    ) {
+        (Some(token), _, _, _) if !token.is_empty() => Credentials::Token(token.clone()),
+        (_, Some(client_id), Some(client_secret), Some(file)) => Credentials::OAuth(OAuthConfig {
+            client_id: client_id.clone(),
+            client_secret: client_secret.clone(),
+            refresh_token_file: file.clone(),
+        }),
+        _ => bail!(
+            "no credentials: set GHL_TOKEN (a private integration token), or GHL_CLIENT_ID, \
+             GHL_CLIENT_SECRET and GHL_REFRESH_TOKEN_FILE for OAuth (or try --sandbox)"
+        ),
+    };
+    let mut client = ClientConfig::new(base_url, location, credentials);
+    client.timeout = std::time::Duration::from_secs(api.timeout.max(1));
+    client.daily_reserve = daily_reserve;
+    Ok(client)
+}
+
+pub(super) fn parse_reserve(text: &str) -> anyhow::Result<crate::api::DailyReserve> {
     use crate::api::DailyReserve;
     let text = text.trim();
     if let Some(percent) = text.strip_suffix('%') {

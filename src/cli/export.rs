@@ -1,0 +1,231 @@
+//! `export`: its flags, and the validated [`ExportConfig`] built from them.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{anyhow, bail};
+use clap::{Args, ValueEnum};
+
+use super::plan::client_config;
+use super::{ApiArgs, Exit};
+use crate::export::{
+    parse_user_date, ExportConfig, ExportEnd, OutputFormat, Query, Since, Source, StateChoice,
+};
+
+/// `export` options.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The file to write; replaced atomically when the export is complete.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub out: PathBuf,
+    /// csv, xlsx or jsonl [default: from the extension of --out].
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
+    /// An import mapping read in reverse: the file gets the columns the mapping reads, so it
+    /// imports back (after edits) with the same mapping. CSV and XLSX only.
+    #[arg(long, short = 'm')]
+    pub mapping: Option<PathBuf>,
+    /// `last`: only contacts updated since the last complete export to the same file (every
+    /// contact the first time); or a date (YYYY-MM-DD, UTC) or instant (RFC 3339).
+    #[arg(long, value_name = "last|DATE")]
+    pub since: Option<String>,
+    /// Only contacts updated after this date or instant (a filter; see also --since).
+    #[arg(long, value_name = "DATE")]
+    pub updated_after: Option<String>,
+    /// Only contacts with this tag (repeat for contacts having every one of them).
+    #[arg(long, value_name = "TAG")]
+    pub tag: Vec<String>,
+    /// Free-text search (at most 75 characters), as HighLevel's search box.
+    #[arg(long, value_name = "TEXT")]
+    pub query: Option<String>,
+    /// Add each contact's notes (one extra request per contact: a large location takes hours).
+    #[arg(long)]
+    pub with_notes: bool,
+    /// Write a JSON summary here (counts, requests, watermark, exit code).
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+    /// The state file holding the --since watermark [default: per location in the user's data
+    /// folder; none with --sandbox].
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// How far below the watermark `--since last` looks again (search indexes changes a few
+    /// seconds late); contacts already exported are left out by id: 30s, 10m, 2h.
+    #[arg(long, default_value = "10m", value_parser = parse_overlap)]
+    pub overlap: Duration,
+    /// Read from a sandbox started in this process (1,000 generated contacts) instead of
+    /// HighLevel: no token, no network.
+    #[arg(long)]
+    pub sandbox: bool,
+    /// The API connection (ignored with --sandbox).
+    #[command(flatten)]
+    pub api: ApiArgs,
+    /// Requests in flight at most: notes, and search cursors over slices of the contacts
+    /// (at most 8) [default: sized from the rate the API allows].
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+    /// Stop (exit 75) when the daily request budget left falls to this: a percentage of the
+    /// daily limit ("1%") or a number of requests.
+    #[arg(long, default_value = "1%")]
+    pub daily_reserve: String,
+    /// No progress bar and no result line on stderr.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Comma-separated, UTF-8 with a BOM (opens cleanly in Excel).
+    Csv,
+    /// An Excel workbook.
+    Xlsx,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+/// Runs `export` and says how the process should exit. A run that cannot start still writes
+/// a failed `--summary`; a resumable stop (another run holds the target, the daily budget,
+/// the API unreachable) is exit 75 with the reason on stderr.
+pub(crate) fn run(args: &ExportArgs) -> anyhow::Result<Exit> {
+    let config = match export_config(args) {
+        Ok(config) => config,
+        Err(err) => {
+            if let Some(path) = &args.summary {
+                let _ = crate::export::write_failed_summary(path, &args.out, &format!("{err:#}"));
+            }
+            return Err(err);
+        }
+    };
+    match crate::export::run(config) {
+        Ok(ExportEnd::Complete) => Ok(Exit::Ok),
+        Ok(ExportEnd::Interrupted) => Ok(Exit::Interrupted),
+        Err(err) if err.is_resumable() => {
+            eprintln!("error: {err}");
+            Ok(Exit::Resumable)
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// Validates the flags and builds the export's configuration.
+pub(crate) fn export_config(args: &ExportArgs) -> anyhow::Result<ExportConfig> {
+    let format = match args.format {
+        Some(FormatArg::Csv) => OutputFormat::Csv,
+        Some(FormatArg::Xlsx) => OutputFormat::Xlsx,
+        Some(FormatArg::Jsonl) => OutputFormat::Jsonl,
+        None => OutputFormat::from_path(&args.out).ok_or_else(|| {
+            anyhow!(
+                "cannot tell the format of {} from its extension: name it .csv, .xlsx or \
+                 .jsonl, or pass --format",
+                args.out.display()
+            )
+        })?,
+    };
+    if args.out.is_dir() {
+        bail!("--out {} is a folder; name a file", args.out.display());
+    }
+    if let Some(folder) = args.out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if !folder.is_dir() {
+            bail!(
+                "--out {}: the folder {} does not exist",
+                args.out.display(),
+                folder.display()
+            );
+        }
+    }
+    let mapping = match &args.mapping {
+        Some(path) if format == OutputFormat::Jsonl => bail!(
+            "--mapping {} shapes a spreadsheet for re-import; write .csv or .xlsx with it",
+            path.display()
+        ),
+        Some(path) => Some(crate::mapping::load(path)?),
+        None => None,
+    };
+    let since = match args.since.as_deref().map(str::trim) {
+        None => Since::Full,
+        Some("last") => Since::Last,
+        Some(text) => Since::Date(parse_user_date(text).ok_or_else(|| {
+            anyhow!("--since {text}: use `last`, a date (2026-11-20) or an instant (2026-11-20T08:00:00Z)")
+        })?),
+    };
+    let updated_after = match &args.updated_after {
+        None => None,
+        Some(text) => Some(parse_user_date(text).ok_or_else(|| {
+            anyhow!("--updated-after {text}: use a date (2026-11-20) or an instant (2026-11-20T08:00:00Z)")
+        })?),
+    };
+    if let Some(text) = &args.query {
+        if text.chars().count() > 75 {
+            bail!("--query is limited to 75 characters by HighLevel's search");
+        }
+    }
+    if args.tag.iter().any(|t| t.trim().is_empty()) {
+        bail!("--tag needs a tag name");
+    }
+    if args.concurrency == Some(0) {
+        bail!("--concurrency must be at least 1");
+    }
+    let reserve = super::plan::parse_reserve(&args.daily_reserve)?;
+    let source = if args.sandbox {
+        Source::Sandbox
+    } else {
+        Source::Api(Box::new(client_config(&args.api, reserve)?))
+    };
+    Ok(ExportConfig {
+        out: args.out.clone(),
+        format,
+        mapping,
+        since,
+        query: Query {
+            text: args.query.clone().filter(|q| !q.trim().is_empty()),
+            // HighLevel stores tags lower-cased.
+            tags: args.tag.iter().map(|t| t.trim().to_lowercase()).collect(),
+            since: None,
+            updated_after,
+        },
+        with_notes: args.with_notes,
+        summary: args.summary.clone(),
+        state: match &args.state {
+            Some(path) => StateChoice::File(path.clone()),
+            None => StateChoice::Default,
+        },
+        overlap: args.overlap,
+        source,
+        concurrency: args.concurrency,
+        progress: !args.quiet,
+    })
+}
+
+/// `30s`, `10m`, `2h`, or a number of seconds.
+fn parse_overlap(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => text.split_at(at),
+        None => (text, "s"),
+    };
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("{text}: a duration such as 30s, 10m or 2h"))?;
+    let seconds = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        _ => return Err(format!("{text}: a duration such as 30s, 10m or 2h")),
+    };
+    Ok(Duration::from_secs(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overlaps() {
+        assert_eq!(parse_overlap("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_overlap("10m"), Ok(Duration::from_secs(600)));
+        assert_eq!(parse_overlap("2h"), Ok(Duration::from_secs(7200)));
+        assert_eq!(parse_overlap("0"), Ok(Duration::ZERO));
+        assert!(parse_overlap("10 minutes").is_err());
+        assert!(parse_overlap("m").is_err());
+    }
+}

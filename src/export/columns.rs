@@ -1,0 +1,371 @@
+//! The export's columns: the default layout (standard fields, tags joined, custom fields by
+//! name and key) and an import mapping read in reverse, so that export → edit → import
+//! round-trips. Turns one search contact into the row's cells. No I/O.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use super::cells::{custom_value, std_value, text, value_text};
+use super::ExportError;
+use crate::api::models::{CustomFieldDef, Note};
+use crate::contact::StdField;
+use crate::mapping::spec::{FieldTable, MappingSpec, Scalar};
+
+/// Where a column's value comes from.
+#[derive(Debug, Clone)]
+enum Source {
+    /// The contact id.
+    Id,
+    /// A standard field, by its DTO name.
+    Std(StdField),
+    /// Every tag, joined with the separator.
+    Tags(String),
+    /// A custom field: index into the layout's definitions.
+    Custom(usize),
+    /// "Last, First" for a mapping's `[split_name]` column (the comma form splits back exactly,
+    /// even for a last name with spaces such as "van der Berg").
+    SplitName,
+    /// The contact's notes (with `--with-notes`).
+    Notes,
+    /// `dateAdded` / `dateUpdated`, as the API gives them.
+    Date(&'static str),
+    /// A column the mapping reads but that must stay empty on export (a second `join` or
+    /// `first_of` column, a note column: writing notes there would create them again).
+    Empty,
+}
+
+#[derive(Debug, Clone)]
+struct Column {
+    header: String,
+    source: Source,
+    /// A mapping's value map reversed: the stored value (lower case) → the cell that maps to it.
+    reverse: HashMap<String, String>,
+}
+
+/// The columns of one export and how each is filled.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    columns: Vec<Column>,
+    defs: Vec<CustomFieldDef>,
+    /// Custom field id → index in `defs`.
+    by_id: HashMap<String, usize>,
+}
+
+/// The default layout's standard columns: header, field.
+const DEFAULT_FIELDS: &[(&str, StdField)] = &[
+    ("First Name", StdField::FirstName),
+    ("Last Name", StdField::LastName),
+    ("Email", StdField::Email),
+    ("Phone", StdField::Phone),
+    ("Company Name", StdField::CompanyName),
+    ("Address", StdField::Address1),
+    ("City", StdField::City),
+    ("State", StdField::State),
+    ("Postal Code", StdField::PostalCode),
+    ("Country", StdField::Country),
+    ("Timezone", StdField::Timezone),
+    ("Website", StdField::Website),
+    ("Date of Birth", StdField::DateOfBirth),
+    ("Source", StdField::Source),
+    ("Assigned To", StdField::AssignedTo),
+    ("DND", StdField::Dnd),
+];
+
+impl Layout {
+    /// Contact Id, the standard fields, Date Added/Updated, Tags, one column per custom field
+    /// headed "Name (contact.key)", and Notes with `--with-notes`.
+    pub fn standard(defs: &[CustomFieldDef], with_notes: bool) -> Layout {
+        let mut layout = Layout::empty(defs);
+        layout.push("Contact Id", Source::Id);
+        for (header, field) in DEFAULT_FIELDS {
+            layout.push(header, Source::Std(*field));
+        }
+        layout.push("Date Added", Source::Date("dateAdded"));
+        layout.push("Date Updated", Source::Date("dateUpdated"));
+        layout.push("Tags", Source::Tags(", ".into()));
+        for (i, def) in layout.defs.clone().iter().enumerate() {
+            let header = if def.field_key.is_empty() {
+                def.name.clone()
+            } else {
+                format!("{} ({})", def.name, def.field_key)
+            };
+            layout.push(&header, Source::Custom(i));
+        }
+        if with_notes {
+            layout.push("Notes", Source::Notes);
+        }
+        layout
+    }
+
+    /// The columns an import mapping reads, each filled so that importing the file with the
+    /// same mapping sends back the values the contact has. `_contact_id` (and `_notes` with
+    /// `--with-notes`) are added: import never reads `_` columns.
+    pub fn from_mapping(
+        spec: &MappingSpec,
+        defs: &[CustomFieldDef],
+        with_notes: bool,
+    ) -> Result<Layout, ExportError> {
+        let mut layout = Layout::empty(defs);
+        layout.push("_contact_id", Source::Id);
+        for (field, table) in spec_fields(spec) {
+            layout.push_table(table, Source::Std(field));
+        }
+        if let Some(split) = &spec.split_name {
+            layout.push(&split.column, Source::SplitName);
+        }
+        for table in &spec.custom_fields {
+            let wanted = table.key.as_deref().or(table.id.as_deref()).unwrap_or("");
+            let index = find_def(defs, table).ok_or_else(|| ExportError::Mapping {
+                message: format!(
+                    "custom field '{wanted}' is not a custom field of the location; its fields \
+                     are: {}",
+                    defs.iter()
+                        .map(|d| format!("{} ({})", d.field_key, d.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            })?;
+            layout.push_table(table, Source::Custom(index));
+        }
+        if let Some(tags) = &spec.tags {
+            let delimiter = tags.delimiter.clone().unwrap_or_else(|| ",".into());
+            // "a, b" reads back as "a" and "b" (import trims each piece) and is easier to read.
+            let joiner = if delimiter.trim().is_empty() || delimiter.ends_with(' ') {
+                delimiter
+            } else {
+                format!("{delimiter} ")
+            };
+            for (n, column) in tags.columns.iter().enumerate() {
+                let source = if n == 0 {
+                    Source::Tags(joiner.clone())
+                } else {
+                    Source::Empty
+                };
+                layout.push(column, source);
+            }
+        }
+        if let Some(notes) = &spec.notes {
+            for column in &notes.columns {
+                layout.push(column, Source::Empty);
+            }
+        }
+        if with_notes {
+            layout.push("_notes", Source::Notes);
+        }
+        Ok(layout)
+    }
+
+    fn empty(defs: &[CustomFieldDef]) -> Layout {
+        let by_id = defs
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.id.clone(), i))
+            .collect();
+        Layout {
+            columns: Vec::new(),
+            defs: defs.to_vec(),
+            by_id,
+        }
+    }
+
+    /// Adds a column unless one with the same header exists (two mapping entries reading one
+    /// column read the same cell, so the first writer's value serves both).
+    fn push(&mut self, header: &str, source: Source) {
+        self.push_with(header, source, HashMap::new());
+    }
+
+    fn push_with(&mut self, header: &str, source: Source, reverse: HashMap<String, String>) {
+        let header = header.trim();
+        if header.is_empty() || self.columns.iter().any(|c| c.header == header) {
+            return;
+        }
+        self.columns.push(Column {
+            header: header.to_string(),
+            source,
+            reverse,
+        });
+    }
+
+    /// A mapping entry: `column` gets the value; the first of `join` / `first_of` gets the
+    /// whole value and the others stay empty (a join of one non-empty cell is that cell; the
+    /// first non-empty cell is the first). `value` (a constant) has no column.
+    fn push_table(&mut self, table: &FieldTable, source: Source) {
+        let reverse: HashMap<String, String> = table
+            .map
+            .iter()
+            .flatten()
+            .rev() // the first key wins when several map to one value
+            .map(|(cell, to)| (scalar_text(to).to_lowercase(), cell.clone()))
+            .collect();
+        if let Some(column) = &table.column {
+            self.push_with(column, source, reverse);
+        } else if let Some(columns) = table.join.as_ref().or(table.first_of.as_ref()) {
+            for (n, column) in columns.iter().enumerate() {
+                if n == 0 {
+                    self.push_with(column, source.clone(), reverse.clone());
+                } else {
+                    self.push(column, Source::Empty);
+                }
+            }
+        }
+    }
+
+    /// The header row.
+    pub fn headers(&self) -> Vec<&str> {
+        self.columns.iter().map(|c| c.header.as_str()).collect()
+    }
+
+    /// The custom field definitions the layout resolves ids with.
+    pub fn defs(&self) -> &[CustomFieldDef] {
+        &self.defs
+    }
+
+    /// The cells of one contact, into `out` (cleared first; its strings are reused).
+    pub fn render(&self, contact: &Value, notes: Option<&[Note]>, out: &mut Vec<String>) {
+        out.resize(self.columns.len(), String::new());
+        for (cell, column) in out.iter_mut().zip(&self.columns) {
+            cell.clear();
+            self.fill(cell, contact, notes, column);
+        }
+    }
+
+    fn fill(&self, cell: &mut String, contact: &Value, notes: Option<&[Note]>, column: &Column) {
+        match &column.source {
+            Source::Id => cell.push_str(text(contact, "id")),
+            Source::Std(field) => {
+                let value = std_value(contact, *field);
+                match column.reverse.get(&value.to_lowercase()) {
+                    Some(original) if !value.is_empty() => cell.push_str(original),
+                    _ => cell.push_str(&value),
+                }
+            }
+            Source::Tags(joiner) => {
+                if let Some(tags) = contact.get("tags").and_then(Value::as_array) {
+                    let tags: Vec<&str> = tags.iter().filter_map(Value::as_str).collect();
+                    cell.push_str(&tags.join(joiner));
+                }
+            }
+            Source::Custom(index) => {
+                let id = self.defs.get(*index).map_or("", |d| d.id.as_str());
+                if let Some(value) = custom_value(contact, id) {
+                    let value = value_text(value);
+                    match column.reverse.get(&value.to_lowercase()) {
+                        Some(original) if !value.is_empty() => cell.push_str(original),
+                        _ => cell.push_str(&value),
+                    }
+                }
+            }
+            Source::SplitName => {
+                let (first, last) = (text(contact, "firstName"), text(contact, "lastName"));
+                match (first.is_empty(), last.is_empty()) {
+                    (false, false) => {
+                        cell.push_str(last);
+                        cell.push_str(", ");
+                        cell.push_str(first);
+                    }
+                    (false, true) => cell.push_str(first),
+                    // "Lee," splits to first "" and last "Lee".
+                    (true, false) => {
+                        cell.push_str(last);
+                        cell.push(',');
+                    }
+                    (true, true) => {}
+                }
+            }
+            Source::Notes => {
+                for (n, note) in notes.unwrap_or_default().iter().enumerate() {
+                    if n > 0 {
+                        cell.push_str("\n\n");
+                    }
+                    cell.push_str(note.body.trim());
+                }
+            }
+            Source::Date(key) => cell.push_str(text(contact, key)),
+            Source::Empty => {}
+        }
+    }
+
+    /// The contact for a JSONL line: as the API returned it, less the paging cursor, with
+    /// custom fields named by key and name instead of their ids, and notes when asked for.
+    pub fn json_record(&self, contact: &Value, notes: Option<&[Note]>) -> Value {
+        let mut record = contact.clone();
+        if let Value::Object(map) = &mut record {
+            map.remove("searchAfter");
+            if let Some(Value::Array(fields)) = map.get("customFields") {
+                let named: Vec<Value> = fields
+                    .iter()
+                    .map(|field| {
+                        let id = field.get("id").and_then(Value::as_str).unwrap_or("");
+                        let value = field.get("value").cloned().unwrap_or(Value::Null);
+                        match self.by_id.get(id).and_then(|&i| self.defs.get(i)) {
+                            Some(def) => serde_json::json!({
+                                "key": def.field_key, "name": def.name, "value": value
+                            }),
+                            // A field the location no longer lists: its id is all there is.
+                            None => serde_json::json!({ "id": id, "value": value }),
+                        }
+                    })
+                    .collect();
+                map.insert("customFields".into(), Value::Array(named));
+            }
+            if let Some(notes) = notes {
+                map.insert(
+                    "notes".into(),
+                    serde_json::to_value(notes).unwrap_or(Value::Null),
+                );
+            }
+        }
+        record
+    }
+}
+
+fn scalar_text(scalar: &Scalar) -> String {
+    scalar.to_string()
+}
+
+/// A mapping's custom field entry resolved as the import resolves it: by id, or by key (with
+/// or without `contact.`), then by name.
+fn find_def(defs: &[CustomFieldDef], table: &FieldTable) -> Option<usize> {
+    if let Some(id) = table.id.as_deref().map(str::trim) {
+        return defs.iter().position(|d| d.id == id);
+    }
+    let key = table.key.as_deref()?.trim();
+    let bare = key.strip_prefix("contact.").unwrap_or(key);
+    defs.iter()
+        .position(|d| d.field_key.strip_prefix("contact.").unwrap_or(&d.field_key) == bare)
+        .or_else(|| defs.iter().position(|d| d.name.eq_ignore_ascii_case(key)))
+        .or_else(|| defs.iter().position(|d| d.id == key))
+}
+
+/// The standard field entries of a mapping, in DTO order.
+fn spec_fields(spec: &MappingSpec) -> Vec<(StdField, &FieldTable)> {
+    let f = &spec.fields;
+    let all = [
+        (StdField::FirstName, &f.first_name),
+        (StdField::LastName, &f.last_name),
+        (StdField::Name, &f.name),
+        (StdField::Email, &f.email),
+        (StdField::Phone, &f.phone),
+        (StdField::Gender, &f.gender),
+        (StdField::Address1, &f.address1),
+        (StdField::City, &f.city),
+        (StdField::State, &f.state),
+        (StdField::PostalCode, &f.postal_code),
+        (StdField::Website, &f.website),
+        (StdField::Timezone, &f.timezone),
+        (StdField::Dnd, &f.dnd),
+        (StdField::Source, &f.source),
+        (StdField::DateOfBirth, &f.date_of_birth),
+        (StdField::Country, &f.country),
+        (StdField::CompanyName, &f.company_name),
+        (StdField::AssignedTo, &f.assigned_to),
+    ];
+    all.into_iter()
+        .filter_map(|(field, spec)| spec.as_ref().map(|s| (field, &s.0)))
+        .collect()
+}
+
+#[cfg(test)]
+#[path = "columns_tests.rs"]
+mod tests;

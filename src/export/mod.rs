@@ -1,0 +1,183 @@
+//! The export command: every contact of a location (or those a filter or `--since` selects)
+//! into a CSV, XLSX or JSONL file, safe for nightly jobs.
+//!
+//! Flow: take the target's lock → custom field definitions (the first request, which also
+//! checks the token) → the `dateUpdated` window from the state store's watermark → search
+//! pages (fetch.rs) → optionally each contact's notes (notes.rs) → the writer, on a blocking
+//! thread, into a temporary file (writer.rs, columns.rs) → fsync and rename over the output
+//! (output.rs) → only then the watermark moves (watermark.rs). Stages are joined by bounded
+//! channels, so memory holds a few pages whatever the size of the location.
+
+mod cells;
+mod columns;
+mod fetch;
+mod notes;
+mod output;
+mod run;
+mod summary;
+mod watermark;
+mod writer;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::Value;
+
+pub use cells::value_text;
+pub use columns::Layout;
+pub use fetch::{Query, PAGE_LIMIT};
+pub use output::{PendingFile, TargetLock};
+pub use run::{run, write_failed_summary};
+pub use summary::Report;
+pub use watermark::{parse_user_date, Stored, Window};
+pub use writer::OutputFormat;
+
+use crate::api::models::Note;
+use crate::api::{ApiError, ClientConfig};
+use crate::mapping::{LoadedMapping, MappingError};
+use crate::state::StateError;
+
+/// Which contacts, by when they were last updated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Since {
+    /// Every contact.
+    Full,
+    /// Those updated since the last complete export to the same target (every contact the
+    /// first time).
+    Last,
+    /// Those updated at or after this instant (ISO).
+    Date(String),
+}
+
+/// Where the watermark is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StateChoice {
+    /// The location's default state file (`state::default_path`); none with `--sandbox`.
+    Default,
+    /// This file.
+    File(PathBuf),
+}
+
+/// Where the contacts come from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// A HighLevel location (or a sandbox started elsewhere).
+    Api(Box<ClientConfig>),
+    /// A sandbox started in this process with generated contacts.
+    Sandbox,
+}
+
+/// Everything one export needs, validated by the command line's plan.
+#[derive(Debug, Clone)]
+pub struct ExportConfig {
+    /// The output file.
+    pub out: PathBuf,
+    /// Its format.
+    pub format: OutputFormat,
+    /// An import mapping to read in reverse (CSV and XLSX only).
+    pub mapping: Option<LoadedMapping>,
+    /// The `dateUpdated` window.
+    pub since: Since,
+    /// Tags, free text, `--updated-after`.
+    pub query: Query,
+    /// Fetch each contact's notes.
+    pub with_notes: bool,
+    /// Write the summary JSON here.
+    pub summary: Option<PathBuf>,
+    /// Where the watermark is kept.
+    pub state: StateChoice,
+    /// How far below the watermark `--since last` asks again.
+    pub overlap: Duration,
+    /// Where the contacts come from.
+    pub source: Source,
+    /// Requests in flight (notes, search cursors) [default: sized from the rate allowed].
+    pub concurrency: Option<usize>,
+    /// Progress bar (on a terminal) and the result line on stderr.
+    pub progress: bool,
+}
+
+/// How an export ended, for the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportEnd {
+    /// The file is complete and in place.
+    Complete,
+    /// Ctrl-C; the previous file is untouched.
+    Interrupted,
+}
+
+/// A batch of contacts between the stages: as search returned them, with their notes when
+/// asked for (`notes[i]` belongs to `contacts[i]`).
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// The contacts.
+    pub contacts: Vec<Value>,
+    /// Their notes, with `--with-notes`.
+    pub notes: Option<Vec<Vec<Note>>>,
+    /// Matches search reported (for progress).
+    pub total: u64,
+}
+
+/// What stops an export.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// Another export to the same file holds its lock.
+    #[error(
+        "another export to {out} is running (pid {holder}; lock {lock}); nothing was done, \
+         try again when it has finished"
+    )]
+    Locked {
+        /// The output.
+        out: PathBuf,
+        /// The lock file.
+        lock: PathBuf,
+        /// The holder's pid, as it wrote it.
+        holder: String,
+    },
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// The token, its scopes or its location were refused.
+    #[error("HighLevel refused the credentials: {0}")]
+    Auth(ApiError),
+    /// A request failed for good.
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// The state store failed.
+    #[error(transparent)]
+    State(#[from] StateError),
+    /// The mapping file could not be read.
+    #[error(transparent)]
+    MappingFile(#[from] MappingError),
+    /// The mapping does not fit the location.
+    #[error("mapping: {message}")]
+    Mapping {
+        /// What is wrong.
+        message: String,
+    },
+    /// Search answered in a way paging cannot go on from.
+    #[error("search paging stopped: {0}")]
+    Paging(String),
+    /// The in-process sandbox failed.
+    #[error("the in-process sandbox failed: {0}")]
+    Sandbox(String),
+    /// A broken invariant (a bug).
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ExportError {
+    /// Stopped without harm and worth running again later (exit 75): the target is locked by
+    /// another run, the daily budget is spent, the API stayed unreachable past the retries.
+    pub fn is_resumable(&self) -> bool {
+        match self {
+            ExportError::Locked { .. } => true,
+            ExportError::Api(error) => error.is_resumable_stop(),
+            _ => false,
+        }
+    }
+}

@@ -1,0 +1,226 @@
+//! The output file's safety for unattended runs: a lock per target so two exports to the same
+//! file cannot overlap, and atomic replacement (a temporary file in the same folder, fsync,
+//! rename, fsync of the folder), so a killed export leaves the previous file intact and never
+//! a partial file under the final name.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use super::ExportError;
+
+/// An exclusive OS advisory lock on `.<name>.lock` beside the output, held until dropped. The
+/// kernel releases it when the process ends in any way (SIGKILL included), so a crash never
+/// leaves a stale lock behind; the file itself stays and only carries the holder's pid.
+#[derive(Debug)]
+pub struct TargetLock {
+    _file: File,
+    path: PathBuf,
+}
+
+impl TargetLock {
+    /// Takes the lock for `out`, or says who holds it.
+    pub fn acquire(out: &Path) -> Result<TargetLock, ExportError> {
+        let path = sibling(out, "", ".lock");
+        let io = |source| ExportError::Io {
+            path: path.clone(),
+            source,
+        };
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let mut holder = String::new();
+                let _ = file.read_to_string(&mut holder);
+                return Err(ExportError::Locked {
+                    out: out.to_path_buf(),
+                    lock: path,
+                    holder: holder.trim().to_string(),
+                });
+            }
+            Err(std::fs::TryLockError::Error(source)) => return Err(io(source)),
+        }
+        file.set_len(0).map_err(io)?;
+        file.seek(SeekFrom::Start(0)).map_err(io)?;
+        writeln!(file, "{}", std::process::id()).map_err(io)?;
+        Ok(TargetLock { _file: file, path })
+    }
+
+    /// The lock file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// The temporary file an export writes; renamed over the output by [`PendingFile::commit`],
+/// removed if dropped before that (an error or Ctrl-C). A SIGKILL leaves it behind under its
+/// temporary name: the next run to the same target removes it while holding the lock.
+#[derive(Debug)]
+pub struct PendingFile {
+    temp: PathBuf,
+    out: PathBuf,
+    committed: bool,
+}
+
+impl PendingFile {
+    /// Creates `.<name>.<pid>.tmp` beside `out` (same folder, so the rename is atomic), after
+    /// removing what killed runs left. Call while holding the target's lock.
+    pub fn create(out: &Path) -> Result<(PendingFile, File), ExportError> {
+        remove_stale(out);
+        let temp = sibling(out, &format!(".{}", std::process::id()), ".tmp");
+        let file = OpenOptions::new()
+            .write(true)
+            .read(true)
+            .create(true)
+            .truncate(true)
+            .open(&temp)
+            .map_err(|source| ExportError::Io {
+                path: temp.clone(),
+                source,
+            })?;
+        Ok((
+            PendingFile {
+                temp,
+                out: out.to_path_buf(),
+                committed: false,
+            },
+            file,
+        ))
+    }
+
+    /// The temporary path.
+    pub fn temp_path(&self) -> &Path {
+        &self.temp
+    }
+
+    /// Makes the written file the output: fsync the data, rename over the output, fsync the
+    /// folder so the rename itself survives a power cut.
+    pub fn commit(mut self, file: File) -> Result<(), ExportError> {
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| ExportError::Io { path, source }
+        };
+        file.sync_all().map_err(io(&self.temp))?;
+        drop(file);
+        std::fs::rename(&self.temp, &self.out).map_err(io(&self.out))?;
+        self.committed = true;
+        sync_dir(folder(&self.out)).map_err(io(folder(&self.out)))
+    }
+}
+
+impl Drop for PendingFile {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_file(&self.temp);
+        }
+    }
+}
+
+/// `<folder>/.<name><middle><suffix>`.
+fn sibling(out: &Path, middle: &str, suffix: &str) -> PathBuf {
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "export".into());
+    folder(out).join(format!(".{name}{middle}{suffix}"))
+}
+
+fn folder(out: &Path) -> &Path {
+    match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// Temporary files of earlier runs to the same output that were killed before renaming.
+fn remove_stale(out: &Path) {
+    let Some(name) = out.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return;
+    };
+    let prefix = format!(".{name}.");
+    let Ok(entries) = std::fs::read_dir(folder(out)) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        let pid = file
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.strip_suffix(".tmp"));
+        if pid.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) {
+            tracing::info!(file = %entry.path().display(), "Removing the temporary file of an interrupted export.");
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+#[cfg(unix)]
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+#[cfg(not(unix))]
+fn sync_dir(_dir: &Path) -> std::io::Result<()> {
+    // Windows cannot open a folder as a file; its rename is durable once it returns.
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn second_lock_on_the_same_target_is_refused_with_the_holder() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("contacts.csv");
+        let held = TargetLock::acquire(&out).unwrap();
+        match TargetLock::acquire(&out) {
+            Err(ExportError::Locked { holder, .. }) => {
+                assert_eq!(holder, std::process::id().to_string())
+            }
+            other => panic!("expected Locked, got {other:?}"),
+        }
+        // Another target is independent.
+        TargetLock::acquire(&dir.path().join("other.csv")).unwrap();
+        drop(held);
+        TargetLock::acquire(&out).unwrap();
+    }
+
+    #[test]
+    fn commit_replaces_and_drop_keeps_the_old_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("contacts.csv");
+        std::fs::write(&out, "old").unwrap();
+        let (pending, mut file) = PendingFile::create(&out).unwrap();
+        file.write_all(b"half").unwrap();
+        let temp = pending.temp_path().to_path_buf();
+        assert!(temp.exists());
+        drop(pending);
+        assert!(!temp.exists());
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "old");
+
+        let (pending, mut file) = PendingFile::create(&out).unwrap();
+        file.write_all(b"new").unwrap();
+        pending.commit(file).unwrap();
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "new");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "only the output is left");
+    }
+
+    #[test]
+    fn stale_temporary_files_are_removed_and_others_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("c.csv");
+        std::fs::write(dir.path().join(".c.csv.999999.tmp"), "x").unwrap();
+        std::fs::write(dir.path().join(".c.csv.notes.tmp"), "keep").unwrap();
+        let (pending, _file) = PendingFile::create(&out).unwrap();
+        assert!(!dir.path().join(".c.csv.999999.tmp").exists());
+        assert!(dir.path().join(".c.csv.notes.tmp").exists());
+        drop(pending);
+    }
+}

@@ -1,0 +1,372 @@
+//! One export from start to end: lock, client, columns, window, the three stages, commit,
+//! watermark, summary. See the module docs of `export` for the flow.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use tokio::sync::mpsc;
+
+use super::columns::Layout;
+use super::output::{PendingFile, TargetLock};
+use super::summary::{self, Progress, Report};
+use super::watermark::{Stored, Tracker, Window};
+use super::writer::{OutputFormat, Shape, Sink};
+use super::{
+    fetch, notes, Batch, ExportConfig, ExportEnd, ExportError, Since, Source, StateChoice,
+};
+use crate::api::{BaseUrl, Client, ClientConfig, Credentials, Secret};
+use crate::state::{self, StateStore};
+
+/// Pages (or batches) waiting between two stages: enough to keep the next stage busy, few
+/// enough that memory does not depend on the location's size.
+const CHANNEL_PAGES: usize = 4;
+/// Contacts the in-process sandbox (`--sandbox`) starts with.
+pub const SANDBOX_CONTACTS: usize = 1_000;
+
+/// Runs an export to its end. The summary file (if asked for) is written whatever the end,
+/// except when the target is locked: the running export owns it then.
+pub fn run(config: ExportConfig) -> Result<ExportEnd, ExportError> {
+    let started = Instant::now();
+    let mut report = Report {
+        command: "export",
+        out: config.out.clone(),
+        format: config.format.name().into(),
+        mapping: config.mapping.as_ref().map(|m| m.path.clone()),
+        with_notes: config.with_notes,
+        started_at: crate::pipeline::now_rfc3339(),
+        ..Report::default()
+    };
+    // Held until the summary is written too: the next run to the target owns both files.
+    let _lock = TargetLock::acquire(&config.out)?;
+    let result = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| ExportError::Internal(format!("cannot start the runtime: {e}")))
+        .and_then(|runtime| runtime.block_on(export(&config, &mut report)));
+    report.finished_at = crate::pipeline::now_rfc3339();
+    report.elapsed_seconds = started.elapsed().as_secs_f64();
+    report.requests_per_second = report.requests.total as f64 / report.elapsed_seconds.max(1e-9);
+    let (status, code) = match &result {
+        Ok(ExportEnd::Complete) => ("complete", 0),
+        Ok(ExportEnd::Interrupted) => ("interrupted", 130),
+        Err(e) if e.is_resumable() => ("failed", 75),
+        Err(_) => ("failed", 1),
+    };
+    report.status = status.into();
+    report.exit_code = code;
+    report.error = result.as_ref().err().map(|e| e.to_string());
+    if config.progress {
+        eprintln!("{}", report.line());
+    }
+    if let Some(path) = &config.summary {
+        if let Err(e) = summary::write(path, &report) {
+            // The export's own error is the one to report; a summary failure after a
+            // complete export still fails the run, as a monitor relies on the file.
+            if result.is_ok() {
+                return Err(e);
+            }
+            tracing::warn!(error = %e, "Cannot write the summary.");
+        }
+    }
+    result
+}
+
+/// Writes `--summary` for an export that could not start (bad flags, an unreadable mapping,
+/// no credentials), so a monitor reading the file never mistakes last night's for tonight's.
+pub fn write_failed_summary(path: &Path, out: &Path, error: &str) -> Result<(), ExportError> {
+    let now = crate::pipeline::now_rfc3339();
+    let report = Report {
+        command: "export",
+        status: "failed".into(),
+        exit_code: 1,
+        error: Some(error.to_string()),
+        out: out.to_path_buf(),
+        started_at: now.clone(),
+        finished_at: now,
+        ..Report::default()
+    };
+    summary::write(path, &report)
+}
+
+async fn export(config: &ExportConfig, report: &mut Report) -> Result<ExportEnd, ExportError> {
+    let (client_config, sandbox) = match &config.source {
+        Source::Api(client) => ((**client).clone(), None),
+        Source::Sandbox => {
+            let (handle, client) = start_sandbox().await?;
+            if config.progress {
+                eprintln!(
+                    "Started an in-process sandbox at {} with {SANDBOX_CONTACTS} generated contacts.",
+                    handle.base_url()
+                );
+            }
+            (client, Some(handle))
+        }
+    };
+    let client = Client::new(client_config)?;
+    let result = export_with(config, report, &client, sandbox.is_some()).await;
+    report.requests = client.stats().snapshot();
+    report.throttled_seconds = client.limiter().throttled().as_secs_f64();
+    let (max, interval) = client.limiter().limits();
+    report.rate_limit = Some((max, interval.as_millis() as u64));
+    if let Some(handle) = sandbox {
+        handle
+            .shutdown()
+            .await
+            .map_err(|e| ExportError::Sandbox(e.to_string()))?;
+    }
+    result
+}
+
+async fn export_with(
+    config: &ExportConfig,
+    report: &mut Report,
+    client: &Client,
+    sandboxed: bool,
+) -> Result<ExportEnd, ExportError> {
+    // The first request: a wrong token or scope stops here, before the output is touched.
+    let defs = client.custom_fields().await.map_err(|e| {
+        if e.is_auth() {
+            ExportError::Auth(e)
+        } else {
+            ExportError::Api(e)
+        }
+    })?;
+    let (layout, shape) = match &config.mapping {
+        Some(mapping) => (
+            Layout::from_mapping(&mapping.spec, &defs, config.with_notes)?,
+            Shape::for_source(&mapping.spec.source)?,
+        ),
+        None => (Layout::standard(&defs, config.with_notes), Shape::default()),
+    };
+
+    // The user's real data folder is never touched by a sandbox run unless --state says so.
+    let state_path = match (&config.state, sandboxed) {
+        (StateChoice::File(path), _) => Some(path.clone()),
+        (StateChoice::Default, false) => Some(state::default_path(client.location_id())?),
+        (StateChoice::Default, true) => None,
+    };
+    let mut store = state_path
+        .as_deref()
+        .map(|p| StateStore::open(p, client.location_id()))
+        .transpose()?;
+    report.state_file = state_path;
+    let target = target_key(config);
+    let previous = match &store {
+        Some(store) => store.watermark(&target)?.and_then(|t| Stored::parse(&t)),
+        None => None,
+    };
+    report.watermark_before = previous.as_ref().map(|p| p.date_updated.clone());
+    let overlap_ms = i64::try_from(config.overlap.as_millis()).unwrap_or(i64::MAX / 4);
+    let window = match (&config.since, &previous) {
+        (Since::Full, _) => Window::default(),
+        (Since::Last, Some(previous)) => Window::after(previous, overlap_ms),
+        (Since::Last, None) => {
+            if config.progress {
+                eprintln!(
+                    "No earlier complete export to {} is recorded: exporting every contact.",
+                    config.out.display()
+                );
+            }
+            Window::default()
+        }
+        (Since::Date(from), _) => Window {
+            from: Some(from.clone()),
+            ..Window::default()
+        },
+    };
+    report.since = match config.since {
+        Since::Full => "full",
+        Since::Last => "last",
+        Since::Date(_) => "date",
+    }
+    .into();
+    report.updated_from = window.from.clone();
+    let mut query = config.query.clone();
+    query.since = window.from.clone();
+
+    let (pending, file) = PendingFile::create(&config.out)?;
+    let progress = Progress::new(config.progress, config.with_notes);
+    let (page_tx, page_rx) = mpsc::channel::<Batch>(CHANNEL_PAGES);
+    let concurrency = config
+        .concurrency
+        .unwrap_or_else(|| concurrency_for(client));
+    let (writer_rx, notes_stage) = if config.with_notes {
+        let (tx, rx) = mpsc::channel::<Batch>(CHANNEL_PAGES);
+        (rx, Some(notes::attach(client, concurrency, page_rx, tx)))
+    } else {
+        (page_rx, None)
+    };
+    let job = WriterJob {
+        format: config.format,
+        temp: pending.temp_path().to_path_buf(),
+        layout,
+        shape,
+        window,
+        tracker: Tracker::new(overlap_ms),
+        progress: progress.clone(),
+    };
+    let writer = tokio::task::spawn_blocking(move || job.run(file, writer_rx));
+    let fetching = async {
+        let pages = fetch::pages(client, &query, concurrency, page_tx);
+        match notes_stage {
+            Some(stage) => tokio::try_join!(pages, stage).map(|(pages, ())| pages),
+            None => pages.await,
+        }
+    };
+    let fetched = tokio::select! {
+        result = fetching => Some(result),
+        _ = interrupted() => None,
+    };
+    // The stages are gone, so the writer's channel is closed: it ends on its own.
+    let written = writer
+        .await
+        .map_err(|e| ExportError::Internal(format!("the writer stopped: {e}")));
+    progress.finish();
+    let pages = match fetched {
+        None => return Ok(ExportEnd::Interrupted),
+        Some(result) => result?,
+    };
+    let done = written??;
+    report.search_requests = pages;
+    report.contacts_written = done.written;
+    report.duplicates_skipped = done.duplicates;
+    report.total_reported = done.total;
+    pending.commit(done.file)?;
+
+    // Only now, with the file complete and in place, does the watermark move.
+    if let Some(store) = &mut store {
+        if let Some(stored) = done.tracker.finish(previous.as_ref()) {
+            store.set_watermark(&target, &stored.to_text(), &crate::pipeline::now_rfc3339())?;
+            report.watermark_after = Some(stored.date_updated);
+        }
+    }
+    Ok(ExportEnd::Complete)
+}
+
+/// The writer stage's inputs.
+struct WriterJob {
+    format: OutputFormat,
+    temp: PathBuf,
+    layout: Layout,
+    shape: Shape,
+    window: Window,
+    tracker: Tracker,
+    progress: Progress,
+}
+
+/// What the writer stage hands back.
+struct Written {
+    file: std::fs::File,
+    written: u64,
+    duplicates: u64,
+    total: u64,
+    tracker: Tracker,
+}
+
+impl WriterJob {
+    fn run(
+        mut self,
+        file: std::fs::File,
+        mut rx: mpsc::Receiver<Batch>,
+    ) -> Result<Written, ExportError> {
+        let headers = self.layout.headers();
+        let mut sink = Sink::create(self.format, file, &self.temp, &headers, &self.shape)?;
+        let (mut written, mut duplicates, mut total) = (0u64, 0u64, 0u64);
+        let mut cells = Vec::new();
+        while let Some(batch) = rx.blocking_recv() {
+            total = total.max(batch.total);
+            for (i, contact) in batch.contacts.iter().enumerate() {
+                let id = contact.get("id").and_then(|v| v.as_str()).unwrap_or("");
+                let updated = contact
+                    .get("dateUpdated")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("");
+                self.tracker.see(id, updated);
+                if self.window.is_duplicate(id, updated) {
+                    duplicates += 1;
+                    continue;
+                }
+                let notes = batch
+                    .notes
+                    .as_ref()
+                    .and_then(|n| n.get(i))
+                    .map(Vec::as_slice);
+                if self.format == OutputFormat::Jsonl {
+                    sink.write_json(&self.layout.json_record(contact, notes), &self.temp)?;
+                } else {
+                    self.layout.render(contact, notes, &mut cells);
+                    sink.write_row(&cells, &self.temp)?;
+                }
+                written += 1;
+            }
+            self.progress.set(written + duplicates, total);
+        }
+        let file = sink.finish(&self.temp)?;
+        Ok(Written {
+            file,
+            written,
+            duplicates,
+            total,
+            tracker: self.tracker,
+        })
+    }
+}
+
+/// The state store's key for this export: the output file and the filters that choose the
+/// contacts (another tag or query is another target with its own watermark).
+fn target_key(config: &ExportConfig) -> String {
+    let mut key = format!("export:{}", absolute(&config.out).display());
+    let mut tags = config.query.tags.clone();
+    tags.sort();
+    if !tags.is_empty() {
+        key.push_str(&format!("|tags={}", tags.join(",")));
+    }
+    if let Some(text) = &config.query.text {
+        key.push_str(&format!("|query={text}"));
+    }
+    key
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    let name = path.file_name().map(PathBuf::from).unwrap_or_default();
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    match folder.canonicalize() {
+        Ok(folder) => folder.join(name),
+        Err(_) => path.to_path_buf(),
+    }
+}
+
+/// Requests in flight (notes; search cursors up to `fetch::MAX_SLICES`): enough to keep the
+/// allowed rate busy at half a second of latency (as the import sizes its pool); the limiter,
+/// not the pool, sets the pace.
+fn concurrency_for(client: &Client) -> usize {
+    ((client.limiter().target_rate() * 0.75).ceil() as usize).clamp(4, 64)
+}
+
+async fn interrupted() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        // No signal handler (unusual): never resolve, so the export runs to its end.
+        std::future::pending::<()>().await;
+    }
+}
+
+async fn start_sandbox() -> Result<(ghl_sandbox::Handle, ClientConfig), ExportError> {
+    let fail = |e: String| ExportError::Sandbox(e);
+    let config = ghl_sandbox::Config {
+        generate: SANDBOX_CONTACTS,
+        ..ghl_sandbox::Config::default()
+    };
+    let handle = ghl_sandbox::spawn(config)
+        .await
+        .map_err(|e| fail(e.to_string()))?;
+    let base = BaseUrl::parse(&handle.base_url()).map_err(|e| fail(e.to_string()))?;
+    let client = ClientConfig::new(
+        base,
+        ghl_sandbox::DEFAULT_LOCATION_ID.to_string(),
+        Credentials::Token(Secret::new(ghl_sandbox::DEFAULT_TOKEN)),
+    );
+    Ok((handle, client))
+}

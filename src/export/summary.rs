@@ -1,0 +1,158 @@
+//! What an export reports: the progress bar (stderr, only on a terminal), the one-line result
+//! on stderr, and `--summary FILE` (JSON, written atomically) for schedulers and monitoring.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+
+use super::ExportError;
+use crate::api::stats::RequestCounts;
+
+/// The summary of one export (also what `--summary` writes).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    /// Always "export".
+    pub command: &'static str,
+    /// `complete`, `failed`, `interrupted`.
+    pub status: String,
+    /// The process exit code.
+    pub exit_code: u8,
+    /// The error, when the export failed.
+    pub error: Option<String>,
+    /// The output file.
+    pub out: PathBuf,
+    /// csv, xlsx or jsonl.
+    pub format: String,
+    /// The mapping read in reverse, if any.
+    pub mapping: Option<PathBuf>,
+    /// `full`, `last` or `date`.
+    pub since: String,
+    /// The `dateUpdated` lower bound asked for, if any.
+    pub updated_from: Option<String>,
+    /// Contacts written to the file.
+    pub contacts_written: u64,
+    /// Contacts skipped because the previous export already had them (overlap window).
+    pub duplicates_skipped: u64,
+    /// Matches search reported on its first page.
+    pub total_reported: u64,
+    /// Search requests sent (pages, and the newest-contact probe when the range is sliced).
+    pub search_requests: u64,
+    /// Whether notes were fetched (one request per contact).
+    pub with_notes: bool,
+    /// The watermark before and after (the largest `dateUpdated` of a complete export).
+    pub watermark_before: Option<String>,
+    /// Moved only when the file is complete.
+    pub watermark_after: Option<String>,
+    /// The state file holding the watermark, if one was used.
+    pub state_file: Option<PathBuf>,
+    /// Requests sent, by endpoint and status.
+    pub requests: RequestCounts,
+    /// The burst limit followed: requests per interval (ms).
+    pub rate_limit: Option<(u32, u64)>,
+    /// Requests per second achieved over the whole run.
+    pub requests_per_second: f64,
+    /// Time requests waited for the rate limiter, seconds.
+    pub throttled_seconds: f64,
+    /// When it started and ended (UTC, RFC 3339).
+    pub started_at: String,
+    /// When it ended.
+    pub finished_at: String,
+    /// Wall time, seconds.
+    pub elapsed_seconds: f64,
+}
+
+impl Report {
+    /// The line printed on stderr at the end.
+    pub fn line(&self) -> String {
+        match self.status.as_str() {
+            "complete" => {
+                let mut line = format!(
+                    "Exported {} contacts to {} in {:.1} s ({} requests, {:.1}/s).",
+                    self.contacts_written,
+                    self.out.display(),
+                    self.elapsed_seconds,
+                    self.requests.total,
+                    self.requests_per_second
+                );
+                if self.duplicates_skipped > 0 {
+                    line.push_str(&format!(
+                        " {} already exported last time were left out.",
+                        self.duplicates_skipped
+                    ));
+                }
+                line
+            }
+            "interrupted" => format!(
+                "Interrupted: {} was left as it was (nothing written under its name).",
+                self.out.display()
+            ),
+            _ => format!("Export failed: {} was left as it was.", self.out.display()),
+        }
+    }
+}
+
+/// Writes `--summary` atomically (temporary file, fsync, rename), so a monitor never reads
+/// half a file.
+pub fn write(path: &Path, report: &Report) -> Result<(), ExportError> {
+    let io = |source| ExportError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let json = serde_json::to_vec_pretty(report).map_err(|e| io(std::io::Error::other(e)))?;
+    let temp = path.with_extension(format!("{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::File::create(&temp)?;
+        file.write_all(&json)?;
+        file.write_all(b"\n")?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result.map_err(io)
+}
+
+/// The progress bar: drawn on stderr when it is a terminal and progress is wanted.
+#[derive(Debug, Clone)]
+pub struct Progress(Option<ProgressBar>);
+
+impl Progress {
+    /// A bar if `wanted` and stderr is a terminal; otherwise nothing is drawn.
+    pub fn new(wanted: bool, with_notes: bool) -> Progress {
+        if !wanted || !std::io::stderr().is_terminal() {
+            return Progress(None);
+        }
+        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+        let style = ProgressStyle::with_template(
+            "{msg} {wide_bar} {human_pos}/{human_len} contacts [{elapsed_precise}, eta {eta}]",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+        bar.set_style(style);
+        bar.set_message(if with_notes {
+            "Exporting with notes (one request per contact)"
+        } else {
+            "Exporting"
+        });
+        Progress(Some(bar))
+    }
+
+    /// Contacts done so far, and the total search reported.
+    pub fn set(&self, done: u64, total: u64) {
+        if let Some(bar) = &self.0 {
+            if bar.length() != Some(total.max(done)) {
+                bar.set_length(total.max(done));
+            }
+            bar.set_position(done);
+        }
+    }
+
+    /// Removes the bar.
+    pub fn finish(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}

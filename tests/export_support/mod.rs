@@ -1,0 +1,152 @@
+//! Shared by the export tests: a sandbox on 127.0.0.1 port 0 kept running on its own runtime
+//! while the real binary runs against it, and readers for the files the export writes.
+
+#![allow(dead_code)] // each test binary uses a different part
+
+use ghl_sandbox::{
+    Config, FaultConfig, Handle, RateLimitConfig, DEFAULT_LOCATION_ID, DEFAULT_TOKEN,
+};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+/// A running sandbox and the runtime that serves it.
+pub struct Sandbox {
+    pub handle: Handle,
+    pub rt: tokio::runtime::Runtime,
+}
+
+impl Sandbox {
+    /// `n` generated contacts, no latency, a limit high enough not to slow a test.
+    pub fn fast(n: usize) -> Sandbox {
+        Sandbox::start(Config {
+            generate: n,
+            rate_limit: RateLimitConfig {
+                burst: Some((2_000, Duration::from_secs(1))),
+                daily: None,
+                ..RateLimitConfig::default()
+            },
+            ..Config::default()
+        })
+    }
+
+    /// `n` contacts and `latency` per request, so an export is still running when a test
+    /// acts on it.
+    pub fn slow(n: usize, latency: Duration) -> Sandbox {
+        Sandbox::start(Config {
+            generate: n,
+            rate_limit: RateLimitConfig {
+                burst: Some((2_000, Duration::from_secs(1))),
+                daily: None,
+                ..RateLimitConfig::default()
+            },
+            faults: FaultConfig {
+                latency: Some((latency, latency)),
+                ..FaultConfig::default()
+            },
+            ..Config::default()
+        })
+    }
+
+    pub fn start(config: Config) -> Sandbox {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let handle = rt.block_on(ghl_sandbox::spawn(config)).expect("sandbox");
+        Sandbox { handle, rt }
+    }
+
+    /// Every stored contact, as `/_sandbox/contacts` serves them.
+    pub fn contacts(&self) -> Vec<Value> {
+        self.handle.contacts(Some(DEFAULT_LOCATION_ID))
+    }
+
+    /// The ids of every stored contact.
+    pub fn ids(&self) -> BTreeSet<String> {
+        self.contacts()
+            .iter()
+            .filter_map(|c| c["id"].as_str().map(str::to_string))
+            .collect()
+    }
+
+    /// `PUT /contacts/{id}` through the API, as another user of the location would.
+    pub fn update(&self, id: &str, body: Value) {
+        let url = format!("{}/contacts/{id}", self.handle.base_url());
+        self.rt.block_on(async {
+            let response = reqwest::Client::new()
+                .put(url)
+                .bearer_auth(DEFAULT_TOKEN)
+                .header("Version", "2021-07-28")
+                .json(&body)
+                .send()
+                .await
+                .expect("update sent");
+            assert!(response.status().is_success(), "{}", response.status());
+        });
+    }
+
+    /// The binary with this sandbox's connection in its environment. HOME and the data
+    /// folders point into `dir`, so nothing can reach the real user's state by mistake.
+    pub fn command(&self, dir: &Path, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ghl-bulk"));
+        cmd.args(args)
+            .current_dir(dir)
+            .env("GHL_TOKEN", DEFAULT_TOKEN)
+            .env("GHL_LOCATION_ID", DEFAULT_LOCATION_ID)
+            .env("GHL_BASE_URL", self.handle.base_url())
+            .env("HOME", dir)
+            .env("XDG_DATA_HOME", dir.join("data"))
+            .env_remove("GHL_CLIENT_ID");
+        cmd
+    }
+
+    /// Runs `export` with `--state dir/state.sqlite` and `-q`; returns the exit code and
+    /// stderr.
+    pub fn export(&self, dir: &Path, args: &[&str]) -> (i32, String) {
+        let mut all = vec!["export", "-q", "--state", "state.sqlite"];
+        all.extend_from_slice(args);
+        let output = self.command(dir, &all).output().expect("ghl-bulk runs");
+        (
+            output.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
+}
+
+/// A CSV the export wrote: its header and rows (the BOM removed).
+pub fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let bytes = std::fs::read(path).expect("csv exists");
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").expect("BOM");
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(bytes);
+    let headers = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let rows = reader
+        .records()
+        .map(|r| r.expect("record").iter().map(str::to_string).collect())
+        .collect();
+    (headers, rows)
+}
+
+/// The values of one column.
+pub fn column(headers: &[String], rows: &[Vec<String>], name: &str) -> Vec<String> {
+    let at = headers
+        .iter()
+        .position(|h| h == name)
+        .unwrap_or_else(|| panic!("no column {name} in {headers:?}"));
+    rows.iter().map(|r| r[at].clone()).collect()
+}
+
+/// The summary JSON.
+pub fn summary(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).expect("summary exists")).expect("json")
+}
