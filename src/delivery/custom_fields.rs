@@ -97,6 +97,10 @@ fn typed_value(field: &Resolved, value: &str) -> Result<Value, String> {
                 .chars()
                 .filter(|c| !matches!(c, ',' | ' ' | '$' | '€' | '£' | '\u{a0}'))
                 .collect();
+            // A whole number goes as one (94, not 94.0): HighLevel shows what it is sent.
+            if let Ok(whole) = cleaned.parse::<i64>() {
+                return Ok(Value::Number(whole.into()));
+            }
             cleaned
                 .parse::<f64>()
                 .ok()
@@ -194,6 +198,20 @@ mod tests {
     }
 
     #[test]
+    fn whole_numbers_stay_whole() {
+        let score = Resolved {
+            id: "id-score".into(),
+            name: "Lead Score".into(),
+            data_type: "NUMERICAL".into(),
+            options: Vec::new(),
+        };
+        assert_eq!(typed_value(&score, "94").unwrap().to_string(), "94");
+        assert_eq!(typed_value(&score, "$1,250").unwrap().to_string(), "1250");
+        assert_eq!(typed_value(&score, "12.5").unwrap().to_string(), "12.5");
+        assert!(typed_value(&score, "lots").is_err());
+    }
+
+    #[test]
     fn resolves_by_key_bare_key_name_or_id() {
         let refs = vec![
             CustomRef::Key("contact.lead_score".into()),
@@ -204,7 +222,7 @@ mod tests {
         let resolver = CustomFieldResolver::new(&refs, &defs()).unwrap();
         assert_eq!(
             resolver.convert(0, "1,200").unwrap().field_value,
-            serde_json::json!(1200.0)
+            serde_json::json!(1200)
         );
         assert_eq!(resolver.convert(1, "gold").unwrap().field_value, "Gold");
         assert_eq!(

@@ -216,8 +216,13 @@ impl Mapping {
     }
 }
 
+/// A cell as the person wrote it: the `'` that our own reject and export files put before a
+/// cell starting with `=`, `+`, `-` or `@` (formula injection) is taken off again, so that such
+/// a file re-imports to the same values. A cell that merely starts with `'` is kept.
 fn cell(cells: &[String], index: usize) -> &str {
-    cells.get(index).map_or("", String::as_str)
+    cells
+        .get(index)
+        .map_or("", |c| crate::report::unneutralise(c))
 }
 
 impl Rule {

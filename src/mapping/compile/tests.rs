@@ -248,3 +248,16 @@ fn delivery_keys_are_checked() {
         assert!(msg.contains(want), "{text}: {msg}");
     }
 }
+
+#[test]
+fn cells_our_files_neutralised_read_back_as_written() {
+    let m = compile(FULL).unwrap();
+    let mut row = cells(&["", "", "", "", "", "", "", "", "", "", "", ""]);
+    row[8] = "'=HYPERLINK(\"x\")".into();
+    row[9] = "'Tis the season".into();
+    let d = m.apply(2, &row);
+    assert_eq!(
+        d.notes,
+        vec!["Notes: =HYPERLINK(\"x\")\nComments: 'Tis the season".to_string()]
+    );
+}
