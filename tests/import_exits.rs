@@ -84,6 +84,16 @@ fn untouched(seeded: &BTreeMap<usize, String>, stranger: &str) -> BTreeSet<Strin
 
 #[test]
 fn ctrl_c_once_stops_gracefully_with_130_and_resume_finishes() {
+    stop_once_then_resume(libc::SIGINT);
+}
+
+/// What `systemctl stop` (and `kill`) sends: the same graceful stop as a first Ctrl-C.
+#[test]
+fn sigterm_stops_gracefully_with_130_and_resume_finishes() {
+    stop_once_then_resume(libc::SIGTERM);
+}
+
+fn stop_once_then_resume(signal: libc::c_int) {
     let spec = FileSpec {
         rows: 200,
         seed: 31,
@@ -106,7 +116,7 @@ fn ctrl_c_once_stops_gracefully_with_130_and_resume_finishes() {
         );
         sandbox.contacts().len() - before >= target
     });
-    child.interrupt();
+    child.signal(signal);
     let stopped = child.finish(LIMIT);
     assert_eq!(stopped.code, Some(130), "{}", stopped.describe());
     assert!(

@@ -242,17 +242,34 @@ fn concurrency_for(client: &Client) -> usize {
     ((rate * 0.75).ceil() as usize).clamp(4, 64)
 }
 
+/// Ctrl-C, or SIGTERM (what `systemctl stop`, `docker stop` and `kill` send): the first asks
+/// for a graceful stop, the second aborts at once.
 async fn watch_ctrl_c(cancel: tokio::sync::watch::Sender<bool>) {
-    if tokio::signal::ctrl_c().await.is_err() {
+    if !stop_signal().await {
         return;
     }
     eprintln!("\nStopping after the requests in flight (Ctrl-C again to abort at once; the run can be resumed).");
     let _ = cancel.send(true);
-    if tokio::signal::ctrl_c().await.is_ok() {
+    if stop_signal().await {
         // The ledger is written in transactions: whatever was committed stays consistent.
         eprintln!("Aborted. Resume with: ghl-bulk import --resume <run folder>");
         std::process::exit(130);
     }
+}
+
+/// Waits for Ctrl-C or SIGTERM; false when neither can be listened to.
+async fn stop_signal() -> bool {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            return tokio::select! {
+                interrupted = tokio::signal::ctrl_c() => interrupted.is_ok(),
+                terminated = term.recv() => terminated.is_some(),
+            };
+        }
+    }
+    tokio::signal::ctrl_c().await.is_ok()
 }
 
 fn compiled_mapping(

@@ -107,6 +107,11 @@ impl Running {
 
     /// Sends SIGINT, as Ctrl-C in a terminal does.
     pub fn interrupt(&mut self) {
+        self.signal(libc::SIGINT);
+    }
+
+    /// Sends `signal` (SIGINT, SIGTERM).
+    pub fn signal(&mut self, signal: libc::c_int) {
         assert!(
             self.alive(),
             "the process ended before it could be interrupted"
@@ -115,8 +120,8 @@ impl Running {
         // SAFETY: kill(2) only sends a signal. The pid is our child's, which `alive` just saw
         // running and nobody has reaped since (an exited child stays a zombie until then), so
         // the pid cannot belong to another process.
-        let sent = unsafe { libc::kill(pid, libc::SIGINT) };
-        assert_eq!(sent, 0, "SIGINT could not be sent");
+        let sent = unsafe { libc::kill(pid, signal) };
+        assert_eq!(sent, 0, "signal {signal} could not be sent");
     }
 
     /// True while the process has not exited.
