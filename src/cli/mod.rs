@@ -107,6 +107,16 @@ pub struct ImportArgs {
     /// percentage of the daily limit ("1%") or a number of requests.
     #[arg(long, default_value = "1%")]
     pub daily_reserve: String,
+    /// The state file that remembers, per contact, the payload last delivered, so that rows
+    /// unchanged since then are skipped (outcome `unchanged`, no request). One file per
+    /// location [default: <data folder>/ghl-bulk/state/<location>.sqlite; with --sandbox or a
+    /// loopback --base-url, `state.sqlite` in the run folder]. A resume uses the run's file.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// Send every row, even those the state file shows unchanged (what is delivered is still
+    /// remembered). Use it after contacts were edited or deleted in HighLevel.
+    #[arg(long)]
+    pub full: bool,
 }
 
 /// Where and as whom to connect. Secrets come from the environment or a file, never a flag.

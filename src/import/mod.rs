@@ -3,6 +3,7 @@
 //! folder's reports are written again from the ledger. `--resume` skips the first step after
 //! checking that the input and the mapping are the ones the run started with.
 
+pub mod delta;
 mod finish;
 mod sandbox;
 
@@ -18,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Instant;
 
+pub use delta::{DeltaOptions, DeltaReport};
 pub use finish::DeliverySummary;
 
 /// Where the contacts go.
@@ -48,6 +50,8 @@ pub struct ImportConfig {
     pub concurrency_fixed: bool,
     /// Progress bar / periodic lines and the human summary on stderr.
     pub progress: bool,
+    /// The state file and `--full`.
+    pub delta: DeltaOptions,
 }
 
 /// How an import ended, for the exit code.
@@ -80,6 +84,8 @@ pub enum ImportError {
     Resume { dir: PathBuf, reason: String },
     #[error("the in-process sandbox failed: {0}")]
     Sandbox(String),
+    #[error(transparent)]
+    State(#[from] crate::state::StateError),
     #[error("cannot write {path}: {message}")]
     Write { path: PathBuf, message: String },
 }
@@ -100,16 +106,20 @@ pub fn run(config: ImportConfig) -> Result<ImportEnd, ImportError> {
         Start::Resume(dir) => (dir.clone(), 0),
     };
     let ledger_path = run_dir.join("ledger.db");
-    let ledger = Ledger::open(&ledger_path)?;
+    let mut ledger = Ledger::open(&ledger_path)?;
     let record = ledger.run_record()?;
     let mapping = compiled_mapping(&run_dir, &record, matches!(config.start, Start::Resume(_)))?;
     let _ = local_exit;
+    // Before the engine starts (and before a resume sends anything): rows already delivered
+    // with this very payload cost no request.
+    let mut delta = delta::Delta::open(&config.delta, &config.target, &run_dir, &ledger, &mapping)?;
+    delta.skip_unchanged(&mut ledger)?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| ImportError::Sandbox(e.to_string()))?;
-    runtime.block_on(deliver(config, run_dir, ledger, mapping))
+    runtime.block_on(deliver(config, run_dir, ledger, mapping, delta))
 }
 
 async fn deliver(
@@ -117,6 +127,7 @@ async fn deliver(
     run_dir: PathBuf,
     ledger: Ledger,
     mapping: Mapping,
+    mut delta: delta::Delta,
 ) -> Result<ImportEnd, ImportError> {
     let started = Instant::now();
     let (client_config, sandbox) = match &config.target {
@@ -134,7 +145,9 @@ async fn deliver(
         }
     };
     let client = Client::new(client_config)?;
-    let resolver = if mapping.custom_refs.is_empty() {
+    let total = ledger.undelivered()?;
+    // Nothing to send (every row unchanged): not even the custom fields are read.
+    let resolver = if mapping.custom_refs.is_empty() || total == 0 {
         CustomFieldResolver::default()
     } else {
         let defs = client.custom_fields().await.map_err(classify_first)?;
@@ -144,7 +157,6 @@ async fn deliver(
     if !config.concurrency_fixed {
         engine_config.concurrency = concurrency_for(&client);
     }
-    let total = ledger.undelivered()?;
     let ledger = Mutex::new(ledger);
     let (cancel_tx, cancel) = tokio::sync::watch::channel(false);
     let interrupts = tokio::spawn(watch_ctrl_c(cancel_tx));
@@ -164,8 +176,20 @@ async fn deliver(
     .await;
     interrupts.abort();
     progress.finish();
-    let (stop, counts) = outcome?;
-    let ledger = ledger.into_inner().map_err(|_| DeliveryError::Poisoned)?;
+    let mut ledger = ledger.into_inner().map_err(|_| DeliveryError::Poisoned)?;
+    // Whatever ended the engine (finished, stopped, or an error such as a revoked token), the
+    // rows it delivered are remembered: the next run must not send them again.
+    let remembered = delta.remember(&mut ledger);
+    let (stop, counts) = match (outcome, remembered) {
+        (Ok(done), Ok(())) => done,
+        (Err(error), remembered) => {
+            if let Err(also) = remembered {
+                tracing::warn!(%also, "The delivered rows could not be remembered in the state file.");
+            }
+            return Err(error.into());
+        }
+        (Ok(_), Err(error)) => return Err(error),
+    };
     let end = finish::write(&finish::Finish {
         run_dir: &run_dir,
         ledger: &ledger,
@@ -175,6 +199,7 @@ async fn deliver(
         counts: &counts,
         elapsed: started.elapsed(),
         print: config.progress,
+        delta: Some(delta.report()),
     })?;
     if let Some(handle) = sandbox {
         handle

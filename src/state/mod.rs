@@ -14,12 +14,14 @@ CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+-- WITHOUT ROWID: one B-tree keyed by identity instead of a table plus an index on it, so a
+-- million contacts take about half the space and each lookup one descent.
 CREATE TABLE IF NOT EXISTS delivered (
     identity     TEXT PRIMARY KEY,
     contact_id   TEXT NOT NULL,
     payload_hash TEXT NOT NULL,
     delivered_at TEXT NOT NULL
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS watermarks (
     target     TEXT PRIMARY KEY,
     value      TEXT NOT NULL,
@@ -203,6 +205,24 @@ impl StateStore {
         })
         .optional()
         .map_err(|e| self.err(e))
+    }
+
+    /// How many identities the store remembers.
+    pub fn len(&self) -> Result<u64, StateError> {
+        self.conn
+            .query_row("SELECT COUNT(*) FROM delivered", [], |r| r.get::<_, i64>(0))
+            .map(|n| n as u64)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Whether the store remembers nothing yet (a first run skips the lookups).
+    pub fn is_empty(&self) -> Result<bool, StateError> {
+        self.conn
+            .query_row("SELECT EXISTS (SELECT 1 FROM delivered)", [], |r| {
+                r.get::<_, bool>(0)
+            })
+            .map(|any| !any)
+            .map_err(|e| self.err(e))
     }
 
     /// Remembers delivered payloads, in one transaction (a later delivery of the same identity
