@@ -93,13 +93,7 @@ impl Delta {
         ledger: &Ledger,
         mapping: &Mapping,
     ) -> Result<Delta, ImportError> {
-        let (location, sandbox) = match target {
-            Target::Api(client) => (
-                client.location_id.clone(),
-                is_loopback(client.base_url.as_str()),
-            ),
-            Target::Sandbox => (ghl_sandbox::DEFAULT_LOCATION_ID.to_string(), true),
-        };
+        let (location, sandbox) = where_to(target);
         let recorded_scope = ledger.meta_value(META_SCOPE)?;
         let recorded_file = ledger.meta_value(META_FILE)?;
         let (path, scope) = match (&options.state, recorded_scope.as_deref(), recorded_file) {
@@ -138,6 +132,18 @@ impl Delta {
                 remember_ms: 0,
             },
         })
+    }
+
+    /// Checks, before a new run stages anything, that the state file it will use opens and
+    /// belongs to this location: a wrong `--state` is refused before the file is read.
+    pub fn preflight(options: &DeltaOptions, target: &Target) -> Result<(), ImportError> {
+        let (location, sandbox) = where_to(target);
+        if let Some(path) = &options.state {
+            StateStore::open(path, &location)?;
+        } else if !sandbox {
+            StateStore::open(&state::default_path(&location)?, &location)?;
+        }
+        Ok(())
     }
 
     /// What the delta did so far.
@@ -278,6 +284,17 @@ enum Verdict {
 /// way. Today there is one mode (upsert without tags, tags added, notes created); a mode or a
 /// mapping-level list of tags to remove that is not part of the payload belongs here.
 const DELIVERY_CONTEXT: &str = "upsert; tags added; notes created";
+
+/// The target's location id, and whether the target is a sandbox.
+fn where_to(target: &Target) -> (String, bool) {
+    match target {
+        Target::Api(client) => (
+            client.location_id.clone(),
+            is_loopback(client.base_url.as_str()),
+        ),
+        Target::Sandbox => (ghl_sandbox::DEFAULT_LOCATION_ID.to_string(), true),
+    }
+}
 
 /// Whether a base URL points at this machine (a sandbox, never HighLevel).
 fn is_loopback(base_url: &str) -> bool {

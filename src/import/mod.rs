@@ -94,6 +94,7 @@ pub enum ImportError {
 pub fn run(config: ImportConfig) -> Result<ImportEnd, ImportError> {
     let (run_dir, local_exit) = match &config.start {
         Start::New(validate) => {
+            delta::Delta::preflight(&config.delta, &config.target)?;
             let summary = pipeline::run(validate)?;
             if summary.exit_code == 1 {
                 return Err(ImportError::Resume {
