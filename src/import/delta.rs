@@ -11,9 +11,10 @@ pub use hash::{identity_keys, PayloadHasher};
 use super::{ImportError, Target};
 use crate::ledger::{DeltaRow, Ledger};
 use crate::mapping::Mapping;
-use crate::state::{self, DeliveredEntry, StateStore};
+use crate::state::{self, Delivered, DeliveredEntry, StateStore};
 use rayon::prelude::*;
 use serde::Serialize;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -164,11 +165,12 @@ impl Delta {
             let Some(last) = page.last() else { break };
             after = last.row;
             let prepared = prepare(&self.hasher, &page);
+            let found = self.look_up(&prepared)?;
             let mut unchanged = Vec::new();
             let mut recheck_notes = Vec::new();
             for (row, keys, hash, has_notes) in prepared {
                 self.report.compared += 1;
-                match self.verdict(&keys, &hash)? {
+                match verdict(&found, &keys, &hash) {
                     Verdict::Unchanged(contact_id) => unchanged.push((row, contact_id)),
                     Verdict::Changed => {
                         self.report.changed += 1;
@@ -223,31 +225,48 @@ impl Delta {
         Ok(())
     }
 
-    /// Unchanged only when every identity key of the row is remembered with this very payload
-    /// and the same contact: keys that point at different contacts (the person's email and
-    /// phone were last delivered apart) mean HighLevel may now match differently, so the row
-    /// is sent.
-    fn verdict(&self, keys: &[String], hash: &str) -> Result<Verdict, ImportError> {
-        let mut contact: Option<String> = None;
-        let mut all_same = !keys.is_empty();
-        let mut known = false;
+    /// What the store remembers about the keys of a page of rows, looked up in key order
+    /// (neighbouring keys share B-tree pages).
+    fn look_up(
+        &self,
+        prepared: &[(u64, Vec<String>, String, bool)],
+    ) -> Result<HashMap<String, Delivered>, ImportError> {
+        let mut keys: Vec<&String> = prepared.iter().flat_map(|p| p.1.iter()).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let mut found = HashMap::with_capacity(keys.len());
         for key in keys {
-            match self.store.delivered(key)? {
-                Some(found) => {
-                    known = true;
-                    let agrees = found.payload_hash == hash
-                        && contact.as_ref().is_none_or(|c| *c == found.contact_id);
-                    all_same &= agrees;
-                    contact.get_or_insert(found.contact_id);
-                }
-                None => all_same = false,
+            if let Some(delivered) = self.store.delivered(key)? {
+                found.insert(key.clone(), delivered);
             }
         }
-        Ok(match contact {
-            Some(contact_id) if all_same => Verdict::Unchanged(contact_id),
-            _ if known => Verdict::Changed,
-            _ => Verdict::New,
-        })
+        Ok(found)
+    }
+}
+
+/// Unchanged only when every identity key of the row is remembered with this very payload and
+/// the same contact: keys that point at different contacts (the person's email and phone were
+/// last delivered apart) mean HighLevel may now match differently, so the row is sent.
+fn verdict(found: &HashMap<String, Delivered>, keys: &[String], hash: &str) -> Verdict {
+    let mut contact: Option<&str> = None;
+    let mut all_same = !keys.is_empty();
+    let mut known = false;
+    for key in keys {
+        match found.get(key) {
+            Some(entry) => {
+                known = true;
+                let agrees =
+                    entry.payload_hash == hash && contact.is_none_or(|c| c == entry.contact_id);
+                all_same &= agrees;
+                contact.get_or_insert(&entry.contact_id);
+            }
+            None => all_same = false,
+        }
+    }
+    match contact {
+        Some(contact_id) if all_same => Verdict::Unchanged(contact_id.to_string()),
+        _ if known => Verdict::Changed,
+        _ => Verdict::New,
     }
 }
 

@@ -156,6 +156,9 @@ async fn deliver(
     };
     let mut engine_config = config.engine.clone();
     if !config.concurrency_fixed {
+        if total > 0 && client.stats().snapshot().total == 0 {
+            learn_limits(&client).await;
+        }
         engine_config.concurrency = concurrency_for(&client);
     }
     let ledger = Mutex::new(ledger);
@@ -217,6 +220,25 @@ fn classify_first(error: ApiError) -> ImportError {
         ImportError::Delivery(DeliveryError::Auth(error))
     } else {
         ImportError::Api(error)
+    }
+}
+
+/// One small read before the pool is sized, so that it is sized from the limit the API reports
+/// rather than the documented default: the engine keeps its pool size for the whole run, and a
+/// pool sized for 10 requests/s held a 50/s location to half its rate (docs/BENCHMARKS.md,
+/// "Import"). Any answer carries the limit headers; a refusal (a token without the contacts
+/// read scope) only leaves the default in place, and the engine reports real errors itself.
+async fn learn_limits(client: &Client) {
+    let probe = crate::api::models::SearchRequest {
+        location_id: client.location_id().to_string(),
+        page_limit: 1,
+        search_after: None,
+        query: None,
+        filters: Vec::new(),
+        sort: Vec::new(),
+    };
+    if let Err(error) = client.search(&probe).await {
+        tracing::debug!(%error, "The rate-limit probe was refused; sizing from the defaults.");
     }
 }
 

@@ -120,10 +120,14 @@ fn unchanged_only_when_every_key_agrees_on_hash_and_contact() {
         ("phone:+2", "c2", "h1"),
         ("email:b@x.com", "c3", "h0"),
     ]);
-    let verdict = |k: &[&str], h: &str| match delta.verdict(&keys(k), h).unwrap() {
-        Verdict::Unchanged(c) => format!("unchanged {c}"),
-        Verdict::Changed => "changed".into(),
-        Verdict::New => "new".into(),
+    let verdict = |k: &[&str], h: &str| {
+        let prepared = vec![(1, keys(k), h.to_string(), false)];
+        let found = delta.look_up(&prepared).unwrap();
+        match super::verdict(&found, &keys(k), h) {
+            Verdict::Unchanged(c) => format!("unchanged {c}"),
+            Verdict::Changed => "changed".into(),
+            Verdict::New => "new".into(),
+        }
     };
     assert_eq!(
         verdict(&["email:a@x.com", "phone:+1"], "h1"),
