@@ -21,13 +21,19 @@ use ghl_bulk::mapping::{self, Mapping};
 const LOCATION: &str = "BenchLocation0000001";
 
 fn main() -> anyhow::Result<()> {
-    let args: Vec<PathBuf> = std::env::args().skip(1).map(PathBuf::from).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    // `--compare-only`: the state file is filled already; time the comparison alone.
+    let compare_only = args.first().is_some_and(|a| a == "--compare-only");
+    if compare_only {
+        args.remove(0);
+    }
+    let args: Vec<PathBuf> = args.into_iter().map(PathBuf::from).collect();
     let [delivered_run, lookup_run, state] = args.as_slice() else {
-        bail!("usage: delta_bench DELIVERED_RUN_DIR LOOKUP_RUN_DIR STATE_FILE");
+        bail!("usage: delta_bench [--compare-only] DELIVERED_RUN_DIR LOOKUP_RUN_DIR STATE_FILE");
     };
-    if state.exists() {
+    if state.exists() != compare_only {
         bail!(
-            "{} exists: the benchmark starts from an empty state file",
+            "{}: the benchmark starts from an empty state file (with --compare-only, a filled one)",
             state.display()
         );
     }
@@ -41,8 +47,19 @@ fn main() -> anyhow::Result<()> {
         LOCATION.to_string(),
         Credentials::Token(Secret::new("unused")),
     )));
+    if !compare_only {
+        deliver_and_remember(&options, &target, delivered_run)?;
+    }
+    compare(&options, &target, lookup_run, state)
+}
 
-    // 1. Every pending row of the first run "delivered", as the engine would record it.
+/// Every pending row of the first run "delivered" (as the engine would record it), then
+/// remembered: the pass that runs after the engine.
+fn deliver_and_remember(
+    options: &DeltaOptions,
+    target: &Target,
+    delivered_run: &Path,
+) -> anyhow::Result<()> {
     let mut ledger = Ledger::open(&delivered_run.join("ledger.db"))?;
     ledger.prepare_delivery()?;
     let started = Instant::now();
@@ -71,10 +88,8 @@ fn main() -> anyhow::Result<()> {
         "marked {marked} rows delivered in {:.2} s (setup, not the delta)",
         started.elapsed().as_secs_f64()
     );
-
-    // 2. Remember them: the pass that runs after the engine.
     let mapping = compiled(&ledger)?;
-    let mut delta = Delta::open(&options, &target, delivered_run, &ledger, &mapping)?;
+    let mut delta = Delta::open(options, target, delivered_run, &ledger, &mapping)?;
     let started = Instant::now();
     delta.remember(&mut ledger)?;
     println!(
@@ -82,13 +97,20 @@ fn main() -> anyhow::Result<()> {
         delta.report().remembered,
         started.elapsed().as_secs_f64()
     );
-    drop(delta);
+    Ok(())
+}
 
-    // 3. The same file staged again: every row should be found unchanged.
+/// The same file staged again: every row should be found unchanged.
+fn compare(
+    options: &DeltaOptions,
+    target: &Target,
+    lookup_run: &Path,
+    state: &Path,
+) -> anyhow::Result<()> {
     let mut ledger = Ledger::open(&lookup_run.join("ledger.db"))?;
     let mapping = compiled(&ledger)?;
     let started = Instant::now();
-    let mut delta = Delta::open(&options, &target, lookup_run, &ledger, &mapping)?;
+    let mut delta = Delta::open(options, target, lookup_run, &ledger, &mapping)?;
     let opened = started.elapsed().as_secs_f64();
     delta.skip_unchanged(&mut ledger)?;
     let report = delta.report();

@@ -106,6 +106,7 @@ impl Delta {
             (None, _, _) => (state::default_path(&location)?, StateScope::Location),
         };
         let full = options.full || ledger.meta_value(META_FULL)?.as_deref() == Some("1");
+        ledger.prepare_bulk_pass()?;
         let store = StateStore::open(&path, &location)?;
         ledger.set_meta_value(META_FILE, &path.display().to_string())?;
         ledger.set_meta_value(
@@ -231,16 +232,18 @@ impl Delta {
         &self,
         prepared: &[(u64, Vec<String>, String, bool)],
     ) -> Result<HashMap<String, Delivered>, ImportError> {
-        let mut keys: Vec<&String> = prepared.iter().flat_map(|p| p.1.iter()).collect();
+        let mut keys: Vec<&str> = prepared
+            .iter()
+            .flat_map(|p| p.1.iter().map(String::as_str))
+            .collect();
         keys.sort_unstable();
         keys.dedup();
-        let mut found = HashMap::with_capacity(keys.len());
-        for key in keys {
-            if let Some(delivered) = self.store.delivered(key)? {
-                found.insert(key.clone(), delivered);
-            }
-        }
-        Ok(found)
+        let delivered = self.store.delivered_all(&keys)?;
+        Ok(keys
+            .into_iter()
+            .zip(delivered)
+            .filter_map(|(key, found)| Some((key.to_string(), found?)))
+            .collect())
     }
 }
 

@@ -213,6 +213,19 @@ impl StateStore {
         .map_err(|e| self.err(e))
     }
 
+    /// What was last delivered for each of `identities`, in their order, read in one
+    /// transaction: a lookup outside one takes and drops the file's lock each time, which was
+    /// a third of the time of comparing a million rows.
+    pub fn delivered_all(&self, identities: &[&str]) -> Result<Vec<Option<Delivered>>, StateError> {
+        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        let found = identities
+            .iter()
+            .map(|identity| self.delivered(identity))
+            .collect::<Result<Vec<_>, _>>()?;
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(found)
+    }
+
     /// How many identities the store remembers.
     pub fn len(&self) -> Result<u64, StateError> {
         self.conn
