@@ -114,6 +114,27 @@ impl Fixture {
         (run_dir, output)
     }
 
+    /// The bodies of a contact's notes, read through the API.
+    async fn notes(&self, contact_id: &str) -> Vec<String> {
+        let url = format!("{}/contacts/{contact_id}/notes", self.sandbox.base_url());
+        let body: serde_json::Value = reqwest::Client::new()
+            .get(url)
+            .bearer_auth(DEFAULT_TOKEN)
+            .header("Version", "2021-07-28")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        body["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["body"].as_str().unwrap().to_string())
+            .collect()
+    }
+
     fn requests(&self, route: &str) -> u64 {
         let stats = self.sandbox.stats();
         match route {
@@ -214,7 +235,9 @@ async fn a_second_import_sends_nothing_and_a_changed_row_is_sent_alone() {
         Some(f.path("state.sqlite").display().to_string())
     );
 
-    // A field changed, a tag added, a note added: those three rows are sent, nothing else.
+    // A field changed (twice: one of the rows has a note already), a tag added, a note added:
+    // those four rows are sent, nothing else.
+    rows[0].first = "Renamed0".into();
     rows[5].first = "Renamed".into();
     rows[10].tags.push_str(",gold");
     rows[15].note = "Called back".into();
@@ -222,10 +245,11 @@ async fn a_second_import_sends_nothing_and_a_changed_row_is_sent_alone() {
     let upserts = f.requests(UPSERT);
     let (third, out) = f.import("changed.csv", &[]).await;
     assert_eq!(code(&out), Some(0), "{}", stderr(&out));
-    assert_eq!(f.requests(UPSERT) - upserts, 3);
+    assert_eq!(f.requests(UPSERT) - upserts, 4);
     let s = summary(&third);
-    assert_eq!(outcome(&s, "updated"), 3, "{s}");
-    assert_eq!(outcome(&s, "unchanged"), ROWS as u64 - 3, "{s}");
+    assert_eq!(outcome(&s, "updated"), 4, "{s}");
+    assert_eq!(outcome(&s, "unchanged"), ROWS as u64 - 4, "{s}");
+    assert_eq!(s["delta"]["changed"], 4);
     let contacts = f.sandbox.contacts(Some(DEFAULT_LOCATION_ID));
     let find = |email: &str| {
         contacts
@@ -237,6 +261,17 @@ async fn a_second_import_sends_nothing_and_a_changed_row_is_sent_alone() {
     assert_eq!(find("person5@example.com")["firstName"], "Renamed");
     let tags = find("person10@example.com")["tags"].to_string();
     assert!(tags.contains("gold") && tags.contains("vip"), "{tags}");
+    // Sending a known row again does not create its note a second time.
+    let person0 = find("person0@example.com")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(f.notes(&person0).await, ["Met at the expo (0)"]);
+    let person15 = find("person15@example.com")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(f.notes(&person15).await, ["Called back"]);
 
     // And the changes are remembered: the same file once more costs nothing.
     let before = f.requests("*");

@@ -151,3 +151,71 @@ fn loopback_base_urls_are_sandboxes() {
     assert!(!is_loopback("https://services.leadconnectorhq.com/"));
     assert!(!is_loopback("https://10.0.0.1/"));
 }
+
+#[test]
+fn a_resume_keeps_the_state_file_the_run_started_with() {
+    use crate::api::{BaseUrl, ClientConfig, Credentials, Secret};
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = crate::ledger::Ledger::create(&dir.path().join("ledger.db")).unwrap();
+    let remote = |location: &str| {
+        Target::Api(Box::new(ClientConfig::new(
+            BaseUrl::parse("https://services.example.com/").unwrap(),
+            location.to_string(),
+            Credentials::Token(Secret::new("t")),
+        )))
+    };
+    let chosen = dir.path().join("nightly.sqlite");
+    let options = DeltaOptions {
+        state: Some(chosen.clone()),
+        full: true,
+    };
+    let m = mapping(&[]);
+    let first = Delta::open(&options, &remote("Loc"), dir.path(), &ledger, &m).unwrap();
+    assert_eq!(first.report().scope, StateScope::Location);
+    drop(first);
+    // Resumed without --state or --full: the same file, still full, never the default one.
+    let resumed = Delta::open(
+        &DeltaOptions::default(),
+        &remote("Loc"),
+        dir.path(),
+        &ledger,
+        &m,
+    )
+    .unwrap();
+    assert_eq!(resumed.report().state_file, chosen.display().to_string());
+    assert!(resumed.report().full);
+    drop(resumed);
+    // The location still guards the file.
+    let other = Delta::open(
+        &DeltaOptions::default(),
+        &remote("Other"),
+        dir.path(),
+        &ledger,
+        &m,
+    );
+    assert!(matches!(
+        other,
+        Err(ImportError::State(
+            crate::state::StateError::OtherLocation { .. }
+        ))
+    ));
+}
+
+#[test]
+fn a_sandbox_keeps_its_state_in_the_run_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = crate::ledger::Ledger::create(&dir.path().join("ledger.db")).unwrap();
+    let delta = Delta::open(
+        &DeltaOptions::default(),
+        &Target::Sandbox,
+        dir.path(),
+        &ledger,
+        &mapping(&[]),
+    )
+    .unwrap();
+    assert_eq!(delta.report().scope, StateScope::Run);
+    assert_eq!(
+        delta.report().state_file,
+        dir.path().join("state.sqlite").display().to_string()
+    );
+}
