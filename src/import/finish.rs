@@ -211,6 +211,8 @@ fn human(d: &DeliverySummary, states: &BTreeMap<String, u64>, dir: &Path) -> Str
 fn human_delta(d: &super::DeltaReport) -> String {
     let what = if d.full {
         "--full: every row was sent".to_string()
+    } else if d.known_before == 0 {
+        "the state file was empty (a first run), every row was sent".to_string()
     } else {
         format!(
             "{} rows unchanged since they were last delivered (no request), {} changed",
