@@ -84,7 +84,7 @@ pub struct ImportArgs {
     #[arg(long, short = 'q')]
     pub quiet: bool,
     /// Do everything up to the first request and stop: the same as `validate`.
-    #[arg(long, conflicts_with_all = ["resume", "sandbox"])]
+    #[arg(long, conflicts_with_all = ["resume", "sandbox", "state", "full"])]
     pub dry_run: bool,
     /// Continue a stopped run (crash, Ctrl-C, daily budget): rows already delivered are not
     /// sent again. Refused if the input or the mapping changed.

@@ -273,15 +273,17 @@ fn verdict(found: &HashMap<String, Delivered>, keys: &[String], hash: &str) -> V
     }
 }
 
-/// Identity keys, hash and whether it has notes, for each row (in parallel: hashing a million
-/// payloads is the pass's main cost). A payload that cannot be read gets no keys, so it is never
-/// skipped (the engine reports it).
+/// Identity keys, hash and whether it creates things without an idempotency key (notes, tasks),
+/// for each row (in parallel: hashing a million payloads is the pass's main cost). A payload
+/// that cannot be read gets no keys, so it is never skipped (the engine reports it).
 fn prepare(hasher: &PayloadHasher, page: &[DeltaRow]) -> Vec<(u64, Vec<String>, String, bool)> {
     page.par_iter()
         .map(
             |r| match serde_json::from_str::<serde_json::Value>(&r.payload_json) {
                 Ok(payload) => {
-                    let has_notes = payload["notes"].as_array().is_some_and(|n| !n.is_empty());
+                    let has_notes = ["notes", "tasks"]
+                        .iter()
+                        .any(|k| payload[k].as_array().is_some_and(|n| !n.is_empty()));
                     (
                         r.row,
                         identity_keys(&payload),
