@@ -92,7 +92,7 @@ pub struct ImportArgs {
     #[arg(long, short = 'q')]
     pub quiet: bool,
     /// Do everything up to the first request and stop: the same as `validate`.
-    #[arg(long, conflicts_with_all = ["resume", "sandbox"])]
+    #[arg(long, conflicts_with_all = ["resume", "sandbox", "state", "full"])]
     pub dry_run: bool,
     /// Continue a stopped run (crash, Ctrl-C, daily budget): rows already delivered are not
     /// sent again. Refused if the input or the mapping changed.
@@ -124,6 +124,16 @@ pub struct ImportArgs {
     /// percentage of the daily limit ("1%") or a number of requests.
     #[arg(long, default_value = "1%")]
     pub daily_reserve: String,
+    /// The state file that remembers, per contact, the payload last delivered, so that rows
+    /// unchanged since then are skipped (outcome `unchanged`, no request). One file per
+    /// location [default: <data folder>/ghl-bulk/state/<location>.sqlite; with --sandbox or a
+    /// loopback --base-url, `state.sqlite` in the run folder]. A resume uses the run's file.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// Send every row, even those the state file shows unchanged (what is delivered is still
+    /// remembered). Use it after contacts were edited or deleted in HighLevel.
+    #[arg(long)]
+    pub full: bool,
 }
 
 /// `--mode`.

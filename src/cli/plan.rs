@@ -197,6 +197,10 @@ pub(crate) fn import_config(args: &ImportArgs) -> anyhow::Result<crate::import::
         engine,
         concurrency_fixed: args.concurrency.is_some(),
         progress: !args.quiet,
+        delta: crate::import::DeltaOptions {
+            state: args.state.clone(),
+            full: args.full,
+        },
     })
 }
 

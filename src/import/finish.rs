@@ -54,6 +54,8 @@ pub(super) struct Finish<'a> {
     pub counts: &'a EngineCounts,
     pub elapsed: Duration,
     pub print: bool,
+    /// What the delta did (`None` when no state file was used).
+    pub delta: Option<&'a super::DeltaReport>,
 }
 
 pub(super) fn write(f: &Finish<'_>) -> Result<ImportEnd, ImportError> {
@@ -113,6 +115,9 @@ pub(super) fn write(f: &Finish<'_>) -> Result<ImportEnd, ImportError> {
     summary["outcomes"] = serde_json::to_value(&states).unwrap_or_default();
     summary["outcomes_add_up"] = (total == rows_read).into();
     summary["delivery"] = serde_json::to_value(&delivery).unwrap_or_default();
+    if let Some(delta) = f.delta {
+        summary["delta"] = serde_json::to_value(delta).unwrap_or_default();
+    }
     summary["exit_code"] = exit_code.into();
     summary["finished_at"] = crate::pipeline::now_rfc3339().into();
     let json = serde_json::to_string_pretty(&summary).unwrap_or_default();
@@ -121,6 +126,9 @@ pub(super) fn write(f: &Finish<'_>) -> Result<ImportEnd, ImportError> {
     f.ledger
         .update_summary(exit_code, &json, &crate::pipeline::now_rfc3339())?;
     if f.print {
+        if let Some(delta) = f.delta {
+            eprint!("{}", human_delta(delta));
+        }
         eprint!("{}", human(&delivery, &states, f.run_dir));
     }
     Ok(end)
@@ -198,6 +206,27 @@ fn human(d: &DeliverySummary, states: &BTreeMap<String, u64>, dir: &Path) -> Str
     }
     text.push_str(&format!("Run folder: {}\n", dir.display()));
     text
+}
+
+fn human_delta(d: &super::DeltaReport) -> String {
+    let what = if d.full {
+        "--full: every row was sent".to_string()
+    } else if d.known_before == 0 {
+        "the state file was empty (a first run), every row was sent".to_string()
+    } else {
+        format!(
+            "{} rows unchanged since they were last delivered (no request), {} changed",
+            d.unchanged, d.changed
+        )
+    };
+    let scope = match d.scope {
+        super::delta::StateScope::Location => "",
+        super::delta::StateScope::Run => " (in the run folder: the target is a sandbox)",
+    };
+    format!(
+        "Delta: {what}; {} delivered rows remembered in {}{scope}.\n",
+        d.remembered, d.state_file
+    )
 }
 
 fn round2(x: f64) -> f64 {

@@ -3,6 +3,7 @@
 //! folder's reports are written again from the ledger. `--resume` skips the first step after
 //! checking that the input and the mapping are the ones the run started with.
 
+pub mod delta;
 mod finish;
 mod sandbox;
 
@@ -18,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Instant;
 
+pub use delta::{DeltaOptions, DeltaReport};
 pub use finish::DeliverySummary;
 
 /// Where the contacts go.
@@ -48,6 +50,8 @@ pub struct ImportConfig {
     pub concurrency_fixed: bool,
     /// Progress bar / periodic lines and the human summary on stderr.
     pub progress: bool,
+    /// The state file and `--full`.
+    pub delta: DeltaOptions,
 }
 
 /// How an import ended, for the exit code.
@@ -80,6 +84,8 @@ pub enum ImportError {
     Resume { dir: PathBuf, reason: String },
     #[error("the in-process sandbox failed: {0}")]
     Sandbox(String),
+    #[error(transparent)]
+    State(#[from] crate::state::StateError),
     #[error("cannot write {path}: {message}")]
     Write { path: PathBuf, message: String },
 }
@@ -88,6 +94,7 @@ pub enum ImportError {
 pub fn run(config: ImportConfig) -> Result<ImportEnd, ImportError> {
     let (run_dir, local_exit) = match &config.start {
         Start::New(validate) => {
+            delta::Delta::preflight(&config.delta, &config.target)?;
             let summary = pipeline::run(validate)?;
             if summary.exit_code == 1 {
                 return Err(ImportError::Resume {
@@ -105,7 +112,7 @@ pub fn run(config: ImportConfig) -> Result<ImportEnd, ImportError> {
         Some(ledger) => ledger.run_record().map(|record| Some((ledger, record))),
         None => Ok(None),
     });
-    let (ledger, record) = match opened {
+    let (mut ledger, record) = match opened {
         Ok(Some(opened)) => opened,
         Ok(None) => {
             // Not an error in the run: it goes on in the other process (exit 75, try later).
@@ -136,12 +143,16 @@ pub fn run(config: ImportConfig) -> Result<ImportEnd, ImportError> {
     }
     let mapping = compiled_mapping(&run_dir, &record, resuming)?;
     let _ = local_exit;
+    // Before the engine starts (and before a resume sends anything): rows already delivered
+    // with this very payload cost no request.
+    let mut delta = delta::Delta::open(&config.delta, &config.target, &run_dir, &ledger, &mapping)?;
+    delta.skip_unchanged(&mut ledger)?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| ImportError::Sandbox(e.to_string()))?;
-    runtime.block_on(deliver(config, run_dir, ledger, mapping))
+    runtime.block_on(deliver(config, run_dir, ledger, mapping, delta))
 }
 
 async fn deliver(
@@ -149,6 +160,7 @@ async fn deliver(
     run_dir: PathBuf,
     ledger: Ledger,
     mapping: Mapping,
+    mut delta: delta::Delta,
 ) -> Result<ImportEnd, ImportError> {
     let started = Instant::now();
     let (client_config, sandbox) = match &config.target {
@@ -166,7 +178,9 @@ async fn deliver(
         }
     };
     let client = Client::new(client_config)?;
-    let resolver = if mapping.custom_refs.is_empty() {
+    let total = ledger.undelivered()?;
+    // Nothing to send (every row unchanged): not even the custom fields are read.
+    let resolver = if mapping.custom_refs.is_empty() || total == 0 {
         CustomFieldResolver::default()
     } else {
         let defs = client.custom_fields().await.map_err(classify_first)?;
@@ -174,6 +188,9 @@ async fn deliver(
     };
     let mut engine_config = config.engine.clone();
     if !config.concurrency_fixed {
+        if total > 0 && client.stats().snapshot().total == 0 {
+            learn_limits(&client).await;
+        }
         engine_config.concurrency = concurrency_for(&client);
     }
     // A run keeps the mode it started with (the engine refuses another).
@@ -185,7 +202,6 @@ async fn deliver(
                 reason: e.to_string(),
             })?;
     }
-    let total = ledger.undelivered()?;
     let ledger = Mutex::new(ledger);
     let (cancel_tx, cancel) = tokio::sync::watch::channel(false);
     let interrupts = tokio::spawn(watch_ctrl_c(cancel_tx));
@@ -205,8 +221,20 @@ async fn deliver(
     .await;
     interrupts.abort();
     progress.finish();
-    let (stop, counts) = outcome?;
-    let ledger = ledger.into_inner().map_err(|_| DeliveryError::Poisoned)?;
+    let mut ledger = ledger.into_inner().map_err(|_| DeliveryError::Poisoned)?;
+    // Whatever ended the engine (finished, stopped, or an error such as a revoked token), the
+    // rows it delivered are remembered: the next run must not send them again.
+    let remembered = delta.remember(&mut ledger);
+    let (stop, counts) = match (outcome, remembered) {
+        (Ok(done), Ok(())) => done,
+        (Err(error), remembered) => {
+            if let Err(also) = remembered {
+                tracing::warn!(%also, "The delivered rows could not be remembered in the state file.");
+            }
+            return Err(error.into());
+        }
+        (Ok(_), Err(error)) => return Err(error),
+    };
     let end = finish::write(&finish::Finish {
         run_dir: &run_dir,
         ledger: &ledger,
@@ -216,6 +244,7 @@ async fn deliver(
         counts: &counts,
         elapsed: started.elapsed(),
         print: config.progress,
+        delta: Some(delta.report()),
     })?;
     if let Some(handle) = sandbox {
         handle
@@ -232,6 +261,25 @@ fn classify_first(error: ApiError) -> ImportError {
         ImportError::Delivery(DeliveryError::Auth(error))
     } else {
         ImportError::Api(error)
+    }
+}
+
+/// One small read before the pool is sized, so that it is sized from the limit the API reports
+/// rather than the documented default: the engine keeps its pool size for the whole run, and a
+/// pool sized for 10 requests/s held a 50/s location to half its rate (docs/BENCHMARKS.md,
+/// "Import"). Any answer carries the limit headers; a refusal (a token without the contacts
+/// read scope) only leaves the default in place, and the engine reports real errors itself.
+async fn learn_limits(client: &Client) {
+    let probe = crate::api::models::SearchRequest {
+        location_id: client.location_id().to_string(),
+        page_limit: 1,
+        search_after: None,
+        query: None,
+        filters: Vec::new(),
+        sort: Vec::new(),
+    };
+    if let Err(error) = client.search(&probe).await {
+        tracing::debug!(%error, "The rate-limit probe was refused; sizing from the defaults.");
     }
 }
 

@@ -4,9 +4,11 @@
 //! The delivery issue extends the same file (its columns already exist, see `schema.rs`).
 
 mod delivery;
+mod delta;
 mod schema;
 
 pub use delivery::{DeliveredRow, DeliveryResult, DeliveryRow, RunRecord, SuccessRecord};
+pub use delta::DeltaRow;
 
 use std::path::{Path, PathBuf};
 

@@ -14,12 +14,14 @@ CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+-- WITHOUT ROWID: one B-tree keyed by identity instead of a table plus an index on it, so a
+-- million contacts take about half the space and each lookup one descent.
 CREATE TABLE IF NOT EXISTS delivered (
     identity     TEXT PRIMARY KEY,
     contact_id   TEXT NOT NULL,
     payload_hash TEXT NOT NULL,
     delivered_at TEXT NOT NULL
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS watermarks (
     target     TEXT PRIMARY KEY,
     value      TEXT NOT NULL,
@@ -138,8 +140,14 @@ impl StateStore {
         // rather than fail at once.
         conn.busy_timeout(std::time::Duration::from_secs(30))
             .map_err(|e| sqlite(path, e))?;
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
-            .map_err(|e| sqlite(path, e))?;
+        // A million contacts make a store of about 200 MB, looked up in no useful order: read
+        // it through the page cache (mmap) rather than a read() per page, and keep a cache big
+        // enough for the B-tree's inner pages.
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+             PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824;",
+        )
+        .map_err(|e| sqlite(path, e))?;
         conn.execute_batch(TABLES).map_err(|e| sqlite(path, e))?;
         let store = StateStore {
             conn,
@@ -205,6 +213,37 @@ impl StateStore {
         .map_err(|e| self.err(e))
     }
 
+    /// What was last delivered for each of `identities`, in their order, read in one
+    /// transaction: a lookup outside one takes and drops the file's lock each time, which was
+    /// a third of the time of comparing a million rows.
+    pub fn delivered_all(&self, identities: &[&str]) -> Result<Vec<Option<Delivered>>, StateError> {
+        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        let found = identities
+            .iter()
+            .map(|identity| self.delivered(identity))
+            .collect::<Result<Vec<_>, _>>()?;
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(found)
+    }
+
+    /// How many identities the store remembers.
+    pub fn len(&self) -> Result<u64, StateError> {
+        self.conn
+            .query_row("SELECT COUNT(*) FROM delivered", [], |r| r.get::<_, i64>(0))
+            .map(|n| n as u64)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Whether the store remembers nothing yet (a first run skips the lookups).
+    pub fn is_empty(&self) -> Result<bool, StateError> {
+        self.conn
+            .query_row("SELECT EXISTS (SELECT 1 FROM delivered)", [], |r| {
+                r.get::<_, bool>(0)
+            })
+            .map(|any| !any)
+            .map_err(|e| self.err(e))
+    }
+
     /// Remembers delivered payloads, in one transaction (a later delivery of the same identity
     /// replaces the earlier one).
     pub fn record_delivered(
@@ -221,7 +260,10 @@ impl StateStore {
                      (identity, contact_id, payload_hash, delivered_at) VALUES (?1, ?2, ?3, ?4)",
                 )
                 .map_err(|e| sqlite(&path, e))?;
-            for entry in entries {
+            // In key order: each insert lands next to the previous one in the B-tree.
+            let mut sorted: Vec<&DeliveredEntry> = entries.iter().collect();
+            sorted.sort_unstable_by(|a, b| a.identity.cmp(&b.identity));
+            for entry in sorted {
                 stmt.execute(params![
                     entry.identity,
                     entry.contact_id,
