@@ -125,6 +125,10 @@ impl Ledger {
     }
 
     /// Up to `limit` rows after `after` that still need delivery, in row order.
+    ///
+    /// The unary `+` keeps SQLite off the state index: walking rows in key order from `after`
+    /// reads one page; the index would sort every remaining row for every page (quadratic on a
+    /// million rows).
     pub fn deliverable(&self, after: u64, limit: usize) -> Result<Vec<DeliveryRow>, LedgerError> {
         self.prepare_delivery()?;
         let mut stmt = self
@@ -133,7 +137,7 @@ impl Ledger {
                 "SELECT r.row, r.state, r.payload_json, r.contact_id, r.attempts, r.note_ids_json, \
                  r.task_ids_json, d.first_sent_at, r.created, r.tags_before_json FROM rows r \
                  LEFT JOIN delivery_rows d ON d.row = r.row \
-                 WHERE r.row > ?1 AND r.state IN ('pending', 'in_doubt', 'failed') \
+                 WHERE r.row > ?1 AND +r.state IN ('pending', 'in_doubt', 'failed') \
                  AND r.payload_json IS NOT NULL ORDER BY r.row LIMIT ?2",
             )
             .map_err(|e| self.err(e))?;
