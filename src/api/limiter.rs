@@ -439,6 +439,9 @@ mod tests {
         }
         assert!(busiest_window(&times, Duration::from_secs(2)) <= 99);
         let rate = 999.0 / times.last().unwrap().as_secs_f64();
-        assert!(rate >= 0.96 * 50.0, "rate {rate:.2}/s fell with late senders");
+        assert!(
+            rate >= 0.96 * 50.0,
+            "rate {rate:.2}/s fell with late senders"
+        );
     }
 }

@@ -76,6 +76,13 @@ pub struct EngineCounts {
     pub rejected: u64,
 }
 
+impl EngineCounts {
+    /// Rows that reached an outcome in this run.
+    pub fn done(&self) -> u64 {
+        self.created + self.updated + self.failed + self.unchanged + self.rejected
+    }
+}
+
 /// One request (or a row's short sequence of them) in flight.
 pub(super) type Job<'a> = Pin<Box<dyn Future<Output = Done> + Send + 'a>>;
 

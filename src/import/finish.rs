@@ -24,6 +24,10 @@ pub struct DeliverySummary {
     pub created: u64,
     pub updated: u64,
     pub failed: u64,
+    /// `create --on-duplicate skip` rows that met an existing contact.
+    pub unchanged: u64,
+    /// `update-only` rows that matched no contact.
+    pub rejected: u64,
     /// Every request sent, by endpoint and status.
     pub requests: RequestCounts,
     /// Requests per delivered or failed row.
@@ -66,7 +70,7 @@ pub(super) fn write(f: &Finish<'_>) -> Result<ImportEnd, ImportError> {
     let states: BTreeMap<String, u64> = f.ledger.state_counts()?.into_iter().collect();
     let requests = f.client.stats().snapshot();
     let (limit_max, interval) = f.client.limiter().limits();
-    let rows_done = f.counts.created + f.counts.updated + f.counts.failed;
+    let rows_done = f.counts.done();
     let secs = f.elapsed.as_secs_f64().max(0.001);
     let resumable = !matches!(f.stop, StopReason::Finished);
     let delivery = DeliverySummary {
@@ -78,6 +82,8 @@ pub(super) fn write(f: &Finish<'_>) -> Result<ImportEnd, ImportError> {
         created: f.counts.created,
         updated: f.counts.updated,
         failed: f.counts.failed,
+        unchanged: f.counts.unchanged,
+        rejected: f.counts.rejected,
         requests_per_row: if rows_done == 0 {
             0.0
         } else {
@@ -264,7 +270,7 @@ impl Progress {
     }
 
     pub(super) fn update(&self, counts: &EngineCounts, client: &Client) {
-        let done = counts.created + counts.updated + counts.failed;
+        let done = counts.done();
         let throttled = client.limiter().throttled().as_secs_f64();
         if let Some(bar) = &self.bar {
             bar.set_position(done);
