@@ -121,6 +121,7 @@ impl Client {
         loop {
             self.limiter.acquire().await?;
             let token = self.tokens.bearer(&self.http, &self.base).await?;
+            self.stats.sending();
             attempts += 1;
             let mut request = self
                 .http

@@ -258,25 +258,29 @@ impl Limiter {
 
 /// How many requests per interval the limiter allows itself out of the server's `max`.
 ///
-/// A GCRA with a burst of one lets `n + 1` requests through in any closed window that spans `n`
-/// emission intervals, so sending at exactly `max / interval` can put `max + 1` requests into a
-/// sliding window. One request less, and a further 2 % for scheduling jitter, keeps every window
-/// at or under `max` while staying at ≥ 97 % of the allowed rate (96 % for a trial token's 25).
+/// A GCRA with a burst of `b` lets `n + b` requests through in any closed window that spans `n`
+/// emission intervals, so the steady rate leaves `b` requests of room, and a further 2 % for the
+/// spread between a request leaving the limiter and reaching HighLevel (scheduling, the
+/// connection pool, the network): every window stays at or under `max - max / 50` (98 of 100)
+/// while sending at 96 % of the allowed rate (96 % for a trial token's 25 too).
 pub fn effective_max(max: u32) -> u32 {
-    max.saturating_sub(1 + max / 50).max(1)
+    max.saturating_sub(burst(max) + max / 50).max(1)
 }
 
 /// How many requests the limiter may let through at once (its GCRA burst).
 ///
 /// With a burst of one, every late wake-up is lost for good: a waiter that sleeps a little
 /// longer than asked (timers round up to the millisecond, a busy machine wakes tasks late)
-/// restarts the schedule from its own late instant, and the achieved rate falls ~7 % below the
-/// target. A burst of `b` absorbs up to `b - 1` intervals of lateness, at the price of `b - 1`
-/// more requests in the worst window: any window then holds at most `effective_max + b`
-/// requests, so the burst is what is left under `max` less one request of margin for the
-/// spread of arrival times (2 for 100 per window, 1, as before, for a trial token's 25).
+/// restarts the schedule from its own late instant, and the achieved rate fell ~7 % below the
+/// target (0.90 of the allowed rate measured at 100 per 2 s). A burst of two absorbs up to one
+/// interval of lateness. Small limits (a trial token's 25) keep a burst of one: the request of
+/// room it costs is 4 % of their rate.
 pub fn burst(max: u32) -> u32 {
-    max.saturating_sub(1 + effective_max(max)).clamp(1, 4)
+    if max >= 50 {
+        2
+    } else {
+        1
+    }
 }
 
 fn gcra(max: u32, interval: Duration, clock: TokioClock) -> Gcra {
@@ -411,14 +415,14 @@ mod tests {
 
     #[test]
     fn effective_max_keeps_a_margin() {
-        assert_eq!(effective_max(100), 97);
+        assert_eq!(effective_max(100), 96);
         assert_eq!(effective_max(25), 24);
         assert_eq!(effective_max(1), 1);
         for max in [1, 2, 10, 25, 50, 100, 200, 1_000] {
             let worst = effective_max(max) + burst(max);
             assert!(worst <= max.max(2), "{max}: the worst window fits");
             if max >= 50 {
-                assert!(worst < max, "{max}: with a request of margin");
+                assert!(worst < max, "{max}: with room for the arrival spread");
             }
         }
     }

@@ -16,15 +16,46 @@ pub struct RequestCounts {
     pub throttled: u64,
     /// Attempts that were resends of an earlier attempt.
     pub retries: u64,
+    /// Time from the first request sent to the last one: the span the rate is measured over
+    /// (the last answer's latency and the run's start-up are not sending).
+    #[serde(skip)]
+    pub sending: std::time::Duration,
+}
+
+impl RequestCounts {
+    /// Requests per second between the first request sent and the last (0 for fewer than two).
+    pub fn sending_rate(&self) -> f64 {
+        let secs = self.sending.as_secs_f64();
+        if self.total < 2 || secs <= 0.0 {
+            return 0.0;
+        }
+        // n requests span n - 1 intervals.
+        (self.total - 1) as f64 / secs
+    }
 }
 
 /// Thread-safe counters, shared by every request of a client.
 #[derive(Debug, Default)]
 pub struct RequestStats {
     counts: Mutex<RequestCounts>,
+    first_sent: Mutex<Option<tokio::time::Instant>>,
 }
 
 impl RequestStats {
+    /// Notes that an attempt is leaving now (after the limiter let it through).
+    pub fn sending(&self) {
+        let now = tokio::time::Instant::now();
+        let first = *self
+            .first_sent
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_or_insert(now);
+        self.counts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .sending = now - first;
+    }
+
     /// Counts one attempt.
     pub fn record(&self, endpoint: &str, outcome: &str, retry: bool) {
         let mut counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
@@ -69,5 +100,19 @@ mod tests {
         assert_eq!(counts.retries, 1);
         assert_eq!(counts.by_endpoint["POST /contacts/upsert"]["200"], 2);
         assert_eq!(counts.by_endpoint["GET /contacts/{id}"]["timeout"], 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_rate_is_measured_over_the_sending_span() {
+        let stats = RequestStats::default();
+        for _ in 0..11 {
+            stats.sending();
+            stats.record("POST /contacts/upsert", "200", false);
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let counts = stats.snapshot();
+        assert_eq!(counts.sending, std::time::Duration::from_secs(1));
+        assert!((counts.sending_rate() - 10.0).abs() < 1e-9);
+        assert_eq!(RequestCounts::default().sending_rate(), 0.0);
     }
 }

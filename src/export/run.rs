@@ -46,6 +46,7 @@ pub fn run(config: ExportConfig) -> Result<ExportEnd, ExportError> {
     report.finished_at = crate::pipeline::now_rfc3339();
     report.elapsed_seconds = started.elapsed().as_secs_f64();
     report.requests_per_second = report.requests.total as f64 / report.elapsed_seconds.max(1e-9);
+    report.sending_rate = report.requests.sending_rate();
     let (status, code) = match &result {
         Ok(ExportEnd::Complete) => ("complete", 0),
         Ok(ExportEnd::Interrupted) => ("interrupted", 130),

@@ -53,6 +53,9 @@ pub struct Report {
     pub rate_limit: Option<(u32, u64)>,
     /// Requests per second achieved over the whole run.
     pub requests_per_second: f64,
+    /// Requests per second between the first request sent and the last: the pace the
+    /// limiter kept, to hold against the allowed rate.
+    pub sending_rate: f64,
     /// Time requests waited for the rate limiter, seconds.
     pub throttled_seconds: f64,
     /// When it started and ended (UTC, RFC 3339).

@@ -37,9 +37,15 @@ pub struct DeliverySummary {
     /// The limit the API reported: requests per interval.
     pub limit_max: u32,
     pub limit_interval_ms: u64,
-    /// Requests per second the API allows, and what this run achieved.
+    /// Requests per second the API allows.
     pub allowed_rate: f64,
+    /// Requests per second between the first request sent and the last: the pace the limiter
+    /// kept (the run's start-up and the last answer's latency are not sending).
     pub achieved_rate: f64,
+    /// Requests per second over the whole delivery, start-up and last answers included.
+    pub overall_rate: f64,
+    /// From the first request sent to the last.
+    pub sending_ms: u64,
     /// Daily budget left, as last reported.
     pub daily_remaining: Option<u64>,
     pub elapsed_ms: u64,
@@ -93,7 +99,9 @@ pub(super) fn write(f: &Finish<'_>) -> Result<ImportEnd, ImportError> {
         limit_max,
         limit_interval_ms: interval.as_millis() as u64,
         allowed_rate: round2(f.client.limiter().allowed_rate()),
-        achieved_rate: round2(requests.total as f64 / secs),
+        achieved_rate: round2(requests.sending_rate()),
+        overall_rate: round2(requests.total as f64 / secs),
+        sending_ms: requests.sending.as_millis() as u64,
         daily_remaining: f.client.limiter().daily().map(|(remaining, _)| remaining),
         elapsed_ms: f.elapsed.as_millis() as u64,
         warnings: f.ledger.warning_counts()?.into_iter().collect(),
