@@ -264,7 +264,8 @@ impl Ledger {
         tx.commit().map_err(|e| sql(&path, e))
     }
 
-    /// The payload of each of these rows (pending rows only), in the order asked.
+    /// The payload of each of these rows (pending rows only), in the order asked. Ask in
+    /// ascending order where possible: neighbouring rows then share their B-tree pages.
     pub fn payloads(&self, rows: &[u64]) -> Result<Vec<(u64, String)>, LedgerError> {
         let mut stmt = self
             .conn
@@ -284,8 +285,21 @@ impl Ledger {
     }
 
     /// Writes dedupe's result for many groups in one transaction: each group's survivor gets
-    /// the merged payload; the others become `merged` into it.
+    /// the merged payload; the others become `merged` into it. Rows are written in ascending
+    /// order whatever the groups' order, so each B-tree page is visited once per batch.
     pub fn apply_merges(&mut self, groups: &[MergedGroup]) -> Result<(), LedgerError> {
+        enum Write<'a> {
+            Survivor(&'a str),
+            Merged(u64, &'a str, &'a str),
+        }
+        let mut writes: Vec<(u64, Write<'_>)> = Vec::new();
+        for g in groups {
+            writes.push((g.survivor, Write::Survivor(&g.payload_json)));
+            for (m, key, value) in &g.merged {
+                writes.push((*m, Write::Merged(g.survivor, key, value)));
+            }
+        }
+        writes.sort_unstable_by_key(|(row, _)| *row);
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
         {
@@ -298,15 +312,14 @@ impl Ledger {
                      merged_value = ?4 WHERE row = ?1",
                 )
                 .map_err(|e| sql(&path, e))?;
-            for g in groups {
-                survivor
-                    .execute(params![g.survivor as i64, g.payload_json])
-                    .map_err(|e| sql(&path, e))?;
-                for (m, key, value) in &g.merged {
-                    merged
-                        .execute(params![*m as i64, g.survivor as i64, key, value])
-                        .map_err(|e| sql(&path, e))?;
+            for (row, write) in writes {
+                match write {
+                    Write::Survivor(payload) => survivor.execute(params![row as i64, payload]),
+                    Write::Merged(into, key, value) => {
+                        merged.execute(params![row as i64, into as i64, key, value])
+                    }
                 }
+                .map_err(|e| sql(&path, e))?;
             }
         }
         tx.commit().map_err(|e| sql(&path, e))

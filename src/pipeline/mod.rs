@@ -173,7 +173,7 @@ pub fn run(config: &ValidateConfig) -> Result<Summary, PipelineError> {
             }
             let s = p.staged;
             if s.state == crate::ledger::LocalState::Pending {
-                deduper.add(s.row, s.email.as_deref(), s.phone.as_deref());
+                deduper.add_digests(s.row, p.keys);
             }
             staged.push(s);
         }
@@ -196,8 +196,9 @@ pub fn run(config: &ValidateConfig) -> Result<Summary, PipelineError> {
 
     let mut ledger = ledger;
     let groups = dedupe_stage::merge_groups(&mut ledger, deduper.groups(), &mapping.dedupe_keys)?;
-    ledger.make_durable()?;
     let dedupe_done = started.elapsed();
+    ledger.make_durable()?;
+    let durable_done = started.elapsed();
 
     let outcome_counts = ledger.state_counts()?;
     let written = reports::write(&ledger, &headers, &mapping, &config.run_dir)?;
@@ -220,7 +221,8 @@ pub fn run(config: &ValidateConfig) -> Result<Summary, PipelineError> {
         durations: [
             ("read_map_normalise_stage", read_done),
             ("dedupe", dedupe_done - read_done),
-            ("reports", reports_done - dedupe_done),
+            ("index_and_wal", durable_done - dedupe_done),
+            ("reports", reports_done - durable_done),
             ("total", started.elapsed()),
         ],
     });

@@ -4,6 +4,7 @@
 use rayon::prelude::*;
 
 use crate::contact::{normalise, RowIssue};
+use crate::dedupe::KeyDigests;
 use crate::ledger::{LocalState, StagedRow};
 use crate::mapping::Mapping;
 use crate::source::RawRow;
@@ -13,10 +14,12 @@ pub(crate) const STAGE_READ: &str = "read";
 /// Normalise/validate.
 pub(crate) const STAGE_VALIDATE: &str = "validate";
 
-/// One processed row: what to stage, plus the issue codes for the summary.
+/// One processed row: what to stage, the issue codes for the summary, and the identity-key
+/// digests for dedupe (digested here, on the workers, rather than on the sequential thread).
 pub(crate) struct Processed {
     pub staged: StagedRow,
     pub codes: Vec<&'static str>,
+    pub keys: KeyDigests,
 }
 
 /// Maps and normalises a chunk; the output has the chunk's order.
@@ -32,6 +35,7 @@ fn process_row(mapping: &Mapping, raw: RawRow) -> Processed {
     if let Some(defect) = &raw.defect {
         return Processed {
             codes: vec![defect.code],
+            keys: KeyDigests::default(),
             staged: StagedRow {
                 row: raw.row,
                 state: LocalState::Rejected,
@@ -53,6 +57,7 @@ fn process_row(mapping: &Mapping, raw: RawRow) -> Processed {
     let normalised = normalise(draft, &mapping.rules);
     let codes = normalised.issues.iter().map(|i| i.code.as_str()).collect();
     let issues_json = issues_json(&normalised.issues);
+    let mut keys = KeyDigests::default();
     let staged = match normalised.rejection() {
         Some(issue) => StagedRow {
             row: raw.row,
@@ -71,6 +76,11 @@ fn process_row(mapping: &Mapping, raw: RawRow) -> Processed {
         },
         None => {
             let contact = normalised.contact;
+            keys = KeyDigests::of(
+                &mapping.dedupe_keys,
+                contact.email.as_deref(),
+                contact.phone.as_deref(),
+            );
             StagedRow {
                 row: raw.row,
                 state: LocalState::Pending,
@@ -84,7 +94,11 @@ fn process_row(mapping: &Mapping, raw: RawRow) -> Processed {
             }
         }
     };
-    Processed { staged, codes }
+    Processed {
+        staged,
+        codes,
+        keys,
+    }
 }
 
 fn cells_json(cells: &[String]) -> String {
