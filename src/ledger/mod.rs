@@ -157,12 +157,14 @@ impl Ledger {
         // While the file is staged, nothing in it can be delivered or resumed yet (a resume
         // refuses a run whose staging did not finish), so staging writes without a journal:
         // every page is written once instead of twice (WAL, then checkpoint). `make_durable`
-        // switches to WAL before the first thing that must survive a crash.
+        // switches to WAL before the first thing that must survive a crash. Until then the
+        // file is locked exclusively: no other process reads a half-staged ledger, and each
+        // transaction skips taking and dropping the file lock and probing for a journal.
         ledger
             .conn
             .execute_batch(
-                "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; \
-                 PRAGMA cache_size = -8192;",
+                "PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = OFF; \
+                 PRAGMA synchronous = OFF; PRAGMA cache_size = -8192;",
             )
             .map_err(|e| ledger.err(e))?;
         ledger
@@ -183,6 +185,11 @@ impl Ledger {
     /// committed transaction (NORMAL sync survives an application crash; only an OS crash may
     /// lose the last commits). Called once staging is complete.
     pub fn make_durable(&self) -> Result<(), LedgerError> {
+        // Back to normal locking: the exclusive lock goes with the index build's transaction,
+        // and WAL then lets `import` and other readers open the file.
+        self.conn
+            .execute_batch("PRAGMA locking_mode = NORMAL;")
+            .map_err(|e| self.err(e))?;
         self.conn
             .execute_batch(schema::INDEXES)
             .map_err(|e| self.err(e))?;
