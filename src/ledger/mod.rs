@@ -164,12 +164,16 @@ impl Ledger {
             .conn
             .execute_batch(
                 "PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = OFF; \
-                 PRAGMA synchronous = OFF; PRAGMA cache_size = -8192;",
+                 PRAGMA synchronous = OFF; PRAGMA cache_size = -32768;",
             )
             .map_err(|e| ledger.err(e))?;
         ledger
             .conn
             .execute_batch(schema::CREATE)
+            .map_err(|e| ledger.err(e))?;
+        ledger
+            .conn
+            .execute_batch(schema::INDEXES)
             .map_err(|e| ledger.err(e))?;
         ledger
             .conn

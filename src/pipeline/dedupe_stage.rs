@@ -12,7 +12,7 @@ use crate::mapping::DedupeKey;
 use super::PipelineError;
 
 /// Member rows per batch (whole groups: a larger group makes a larger batch).
-const BATCH_ROWS: usize = 32_768;
+const BATCH_ROWS: usize = 4096;
 
 /// How many groups there were and how many rows they folded away.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

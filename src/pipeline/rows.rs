@@ -14,12 +14,14 @@ pub(crate) const STAGE_READ: &str = "read";
 /// Normalise/validate.
 pub(crate) const STAGE_VALIDATE: &str = "validate";
 
-/// One processed row: what to stage, the issue codes for the summary, and the identity-key
-/// digests for dedupe (digested here, on the workers, rather than on the sequential thread).
+/// One processed row: what to stage, the issue codes for the summary, the identity-key
+/// digests for dedupe (digested here, on the workers, rather than on the sequential thread)
+/// and, for a rejected row, its input cells for the reject files.
 pub(crate) struct Processed {
     pub staged: StagedRow,
     pub codes: Vec<&'static str>,
     pub keys: KeyDigests,
+    pub rejected_cells: Option<Vec<String>>,
 }
 
 /// Maps and normalises a chunk; the output has the chunk's order.
@@ -33,9 +35,11 @@ pub(crate) fn process_chunk(mapping: &Mapping, chunk: Vec<RawRow>) -> Vec<Proces
 
 fn process_row(mapping: &Mapping, raw: RawRow) -> Processed {
     if let Some(defect) = &raw.defect {
+        let cells_json = cells_json(&raw.cells);
         return Processed {
             codes: vec![defect.code],
             keys: KeyDigests::default(),
+            rejected_cells: Some(raw.cells),
             staged: StagedRow {
                 row: raw.row,
                 state: LocalState::Rejected,
@@ -49,7 +53,7 @@ fn process_row(mapping: &Mapping, raw: RawRow) -> Processed {
                     defect.message.clone(),
                 )),
                 issues_json: None,
-                cells_json: cells_json(&raw.cells),
+                cells_json,
             },
         };
     }
@@ -58,6 +62,7 @@ fn process_row(mapping: &Mapping, raw: RawRow) -> Processed {
     let codes = normalised.issues.iter().map(|i| i.code.as_str()).collect();
     let issues_json = issues_json(&normalised.issues);
     let mut keys = KeyDigests::default();
+    let mut rejected_cells = None;
     let staged = match normalised.rejection() {
         Some(issue) => StagedRow {
             row: raw.row,
@@ -94,10 +99,14 @@ fn process_row(mapping: &Mapping, raw: RawRow) -> Processed {
             }
         }
     };
+    if staged.state == LocalState::Rejected {
+        rejected_cells = Some(raw.cells);
+    }
     Processed {
         staged,
         codes,
         keys,
+        rejected_cells,
     }
 }
 
