@@ -187,7 +187,8 @@ impl Ledger {
 
     /// Switches the ledger to WAL, so that from here on a crash at any instant leaves the last
     /// committed transaction (NORMAL sync survives an application crash; only an OS crash may
-    /// lose the last commits). Called once staging is complete.
+    /// lose the last commits), and releases the exclusive lock. Called once staging and dedupe
+    /// are complete. Makes sure the indexes exist (a ledger always has them from `create`).
     pub fn make_durable(&self) -> Result<(), LedgerError> {
         // Back to normal locking: the exclusive lock goes with the index build's transaction,
         // and WAL then lets `import` and other readers open the file.

@@ -351,3 +351,6 @@ impl Progress {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
