@@ -218,7 +218,12 @@ mod tests {
 
     #[test]
     fn short_and_long_keys_digest_like_a_streaming_hasher() {
-        for value in ["a@x.co", &"x".repeat(255), &"y".repeat(256), &"z".repeat(5000)] {
+        for value in [
+            "a@x.co",
+            &"x".repeat(255),
+            &"y".repeat(256),
+            &"z".repeat(5000),
+        ] {
             let mut hasher = blake3::Hasher::new();
             hasher.update(b"e");
             hasher.update(value.as_bytes());
@@ -233,7 +238,10 @@ mod tests {
         let only_phone = KeyDigests::of(&[DedupeKey::Phone], Some("a@x.co"), Some("+1"));
         assert_eq!(only_phone.email, None);
         assert_eq!(only_phone.phone, Some(key_digest(b'p', "+1")));
-        assert_eq!(KeyDigests::of(&[DedupeKey::Email], Some(""), None), KeyDigests::default());
+        assert_eq!(
+            KeyDigests::of(&[DedupeKey::Email], Some(""), None),
+            KeyDigests::default()
+        );
     }
 
     #[test]

@@ -210,9 +210,7 @@ pub fn run(config: &ValidateConfig) -> Result<Summary, PipelineError> {
     }
     drop(stage_tx);
     drop(reject_tx);
-    let staged = writer
-        .join()
-        .map_err(|_| PipelineError::Thread("ledger"))?;
+    let staged = writer.join().map_err(|_| PipelineError::Thread("ledger"))?;
     reader.join().map_err(|_| PipelineError::Thread("reader"))?;
     let mut ledger = match (failure, staged) {
         (Some(e), _) => return Err(e),

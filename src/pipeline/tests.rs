@@ -27,7 +27,11 @@ fn input_csv() -> String {
             8 => "(615) 200-0002".to_string(), // shared phone
             _ => format!("(615) 200-{:04}", 1000 + i),
         };
-        let dob = if i % 9 == 4 { "31/31/1990" } else { "1980-01-02" };
+        let dob = if i % 9 == 4 {
+            "31/31/1990"
+        } else {
+            "1980-01-02"
+        };
         let country = if i % 11 == 6 { "Atlantis" } else { "US" };
         let company = if i % 13 == 2 { "=SUM(A1)" } else { "Acme" };
         let line = match i {
