@@ -273,12 +273,13 @@ mod tests {
             let (mut group, mut todo) = (vec![start], vec![start]);
             seen[start] = true;
             while let Some(a) = todo.pop() {
-                for b in 0..rows.len() {
-                    if !seen[b] && shares(a, b) {
-                        seen[b] = true;
-                        group.push(b);
-                        todo.push(b);
-                    }
+                let joined: Vec<usize> = (0..rows.len())
+                    .filter(|&b| !seen[b] && shares(a, b))
+                    .collect();
+                for b in joined {
+                    seen[b] = true;
+                    group.push(b);
+                    todo.push(b);
                 }
             }
             if group.len() > 1 {

@@ -8,8 +8,8 @@ use crate::ledger::{LocalState, StagedRow};
 fn contact(row: u64, email: Option<&str>, phone: Option<&str>) -> Contact {
     Contact {
         // Every member fills a few fields the others leave empty, so the merge shows.
-        first_name: (row % 3 == 0).then(|| format!("First{row}")),
-        city: (row % 2 == 0).then(|| format!("City{row}")),
+        first_name: row.is_multiple_of(3).then(|| format!("First{row}")),
+        city: row.is_multiple_of(2).then(|| format!("City{row}")),
         company_name: (row % 5 == 1).then(|| format!("Co{row}")),
         email: email.map(str::to_string),
         phone: phone.map(str::to_string),
