@@ -1,6 +1,7 @@
 //! The run ledger (`ledger.db`, SQLite in WAL mode): run metadata and every row's state,
 //! normalised payload, identity keys, issues and outcome. The local pipeline stages rows in
-//! chunked transactions; dedupe rewrites merged rows; reports are written from it.
+//! chunked transactions; dedupe rewrites merged rows; reports are written from it (`validate`
+//! writes its reject files from the rows as it stages them, through the same code).
 //! The delivery issue extends the same file (its columns already exist, see `schema.rs`).
 
 mod delivery;
