@@ -245,7 +245,11 @@ impl Contact {
     /// Fills every empty field of `self` from `other` (first non-empty value wins), takes the
     /// union of tags and custom fields, and appends `other`'s notes that are not already here.
     pub fn merge_from(&mut self, other: &Contact) {
-        let mut other = other.clone();
+        self.merge_owned(other.clone());
+    }
+
+    /// [`Contact::merge_from`] for a contact the caller no longer needs: nothing is copied.
+    pub fn merge_owned(&mut self, mut other: Contact) {
         for field in StdField::ALL {
             if let (Some(slot), Some(theirs)) = (self.text_mut(field), other.text_mut(field)) {
                 if slot.is_none() {

@@ -66,9 +66,23 @@ pub fn parse_phone(raw: &str, region: Option<Region>) -> Result<ParsedPhone, Str
         .map_err(|e| e.to_string())?;
     Ok(ParsedPhone {
         e164: number.format_as(PhoneNumberFormat::E164).to_string(),
-        valid: number.is_valid(),
+        valid: is_valid(&number),
         extension: number.extension.clone().filter(|e| !e.is_empty()),
     })
+}
+
+/// libphonenumber's `is_valid`, with half the pattern matching for most numbers. `is_valid`
+/// first picks the number's region: the first region of its country code (in the metadata's
+/// order, main country first) whose leading digits or number patterns match; then it checks
+/// the number against that region's patterns again. When the first region already validates
+/// the number, that search stops there and the second check agrees, so asking it first gives
+/// the same answer with one round of patterns instead of two (every number of a US file). Any
+/// other number gets the full check.
+fn is_valid(number: &rlibphonenumber::PhoneNumber) -> bool {
+    PHONE_NUMBER_UTIL
+        .get_region_for_country_code(number.country_code)
+        .is_some_and(|first| number.is_valid_for_region(first))
+        || number.is_valid()
 }
 
 /// Normalises a phone to E.164. On success, also returns a warning when an extension was left
@@ -118,6 +132,69 @@ mod tests {
 
     fn us() -> Option<Region> {
         Region::from_code("us")
+    }
+
+    #[test]
+    fn quick_validity_agrees_with_the_full_check() {
+        // Shared country codes (NANP, +44, +7, +61, +262, +590), a non-geographic code, valid,
+        // invalid and impossible numbers, national forms read with several regions.
+        let numbers = [
+            "+1 415 555 2671",
+            "+1 202 456 1111",
+            "+1 416 555 0123",
+            "+1 604 555 0199",
+            "+1 876 927 1234",
+            "+1 268 460 1234",
+            "+1 787 723 1234",
+            "+1 345 949 1234",
+            "+1 800 555 0199",
+            "+1 555 555 5555",
+            "+1 123 456 7890",
+            "+1 999 999 9999",
+            "+44 20 7946 0958",
+            "+44 7700 900123",
+            "+44 1534 456789",
+            "+44 7797 123456",
+            "+44 1481 256789",
+            "+44 7781 123456",
+            "+44 1624 756789",
+            "+44 7624 123456",
+            "+7 495 123 4567",
+            "+7 727 250 1234",
+            "+7 701 123 4567",
+            "+61 2 9374 4000",
+            "+61 8 9164 1234",
+            "+61 8 9162 1234",
+            "+262 262 16 1234",
+            "+262 269 60 1234",
+            "+590 590 27 1234",
+            "+800 1234 5678",
+            "+49 1512 3456789",
+            "+33 1 42 68 53 00",
+            "+91 98765 43210",
+            "+86 138 0013 8000",
+            "+999 123",
+            "+44 12",
+        ];
+        let regions = [None, us(), Region::from_code("GB"), Region::from_code("CA")];
+        let nationals = [
+            "(415) 555-2671",
+            "020 7946 0958",
+            "416-555-0123",
+            "01534 456789",
+        ];
+        for region in regions {
+            for raw in numbers.iter().chain(&nationals) {
+                let Ok(number) = PHONE_NUMBER_UTIL.parse(*raw, region.map(|r| r.0)) else {
+                    continue;
+                };
+                assert_eq!(
+                    is_valid(&number),
+                    number.is_valid(),
+                    "{raw} with {region:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The run ledger (`ledger.db`, SQLite in WAL mode): run metadata and every row's state,
 //! normalised payload, identity keys, issues and outcome. The local pipeline stages rows in
-//! chunked transactions; dedupe rewrites merged rows; reports are written from it.
+//! chunked transactions; dedupe rewrites merged rows; reports are written from it (`validate`
+//! writes its reject files from the rows as it stages them, through the same code).
 //! The delivery issue extends the same file (its columns already exist, see `schema.rs`).
 
 mod delivery;
@@ -159,17 +160,23 @@ impl Ledger {
         // While the file is staged, nothing in it can be delivered or resumed yet (a resume
         // refuses a run whose staging did not finish), so staging writes without a journal:
         // every page is written once instead of twice (WAL, then checkpoint). `make_durable`
-        // switches to WAL before the first thing that must survive a crash.
+        // switches to WAL before the first thing that must survive a crash. Until then the
+        // file is locked exclusively: no other process reads a half-staged ledger, and each
+        // transaction skips taking and dropping the file lock and probing for a journal.
         ledger
             .conn
             .execute_batch(
-                "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; \
-                 PRAGMA cache_size = -8192;",
+                "PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = OFF; \
+                 PRAGMA synchronous = OFF; PRAGMA cache_size = -32768;",
             )
             .map_err(|e| ledger.err(e))?;
         ledger
             .conn
             .execute_batch(schema::CREATE)
+            .map_err(|e| ledger.err(e))?;
+        ledger
+            .conn
+            .execute_batch(schema::INDEXES)
             .map_err(|e| ledger.err(e))?;
         ledger
             .conn
@@ -183,8 +190,14 @@ impl Ledger {
 
     /// Switches the ledger to WAL, so that from here on a crash at any instant leaves the last
     /// committed transaction (NORMAL sync survives an application crash; only an OS crash may
-    /// lose the last commits). Called once staging is complete.
+    /// lose the last commits), and releases the exclusive lock. Called once staging and dedupe
+    /// are complete. Makes sure the indexes exist (a ledger always has them from `create`).
     pub fn make_durable(&self) -> Result<(), LedgerError> {
+        // Back to normal locking: the exclusive lock goes with the index build's transaction,
+        // and WAL then lets `import` and other readers open the file.
+        self.conn
+            .execute_batch("PRAGMA locking_mode = NORMAL;")
+            .map_err(|e| self.err(e))?;
         self.conn
             .execute_batch(schema::INDEXES)
             .map_err(|e| self.err(e))?;
@@ -266,7 +279,8 @@ impl Ledger {
         tx.commit().map_err(|e| sql(&path, e))
     }
 
-    /// The payload of each of these rows (pending rows only), in the order asked.
+    /// The payload of each of these rows (pending rows only), in the order asked. Ask in
+    /// ascending order where possible: neighbouring rows then share their B-tree pages.
     pub fn payloads(&self, rows: &[u64]) -> Result<Vec<(u64, String)>, LedgerError> {
         let mut stmt = self
             .conn
@@ -286,8 +300,21 @@ impl Ledger {
     }
 
     /// Writes dedupe's result for many groups in one transaction: each group's survivor gets
-    /// the merged payload; the others become `merged` into it.
+    /// the merged payload; the others become `merged` into it. Rows are written in ascending
+    /// order whatever the groups' order, so each B-tree page is visited once per batch.
     pub fn apply_merges(&mut self, groups: &[MergedGroup]) -> Result<(), LedgerError> {
+        enum Write<'a> {
+            Survivor(&'a str),
+            Merged(u64, &'a str, &'a str),
+        }
+        let mut writes: Vec<(u64, Write<'_>)> = Vec::new();
+        for g in groups {
+            writes.push((g.survivor, Write::Survivor(&g.payload_json)));
+            for (m, key, value) in &g.merged {
+                writes.push((*m, Write::Merged(g.survivor, key, value)));
+            }
+        }
+        writes.sort_unstable_by_key(|(row, _)| *row);
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
         {
@@ -300,15 +327,14 @@ impl Ledger {
                      merged_value = ?4 WHERE row = ?1",
                 )
                 .map_err(|e| sql(&path, e))?;
-            for g in groups {
-                survivor
-                    .execute(params![g.survivor as i64, g.payload_json])
-                    .map_err(|e| sql(&path, e))?;
-                for (m, key, value) in &g.merged {
-                    merged
-                        .execute(params![*m as i64, g.survivor as i64, key, value])
-                        .map_err(|e| sql(&path, e))?;
+            for (row, write) in writes {
+                match write {
+                    Write::Survivor(payload) => survivor.execute(params![row as i64, payload]),
+                    Write::Merged(into, key, value) => {
+                        merged.execute(params![row as i64, into as i64, key, value])
+                    }
                 }
+                .map_err(|e| sql(&path, e))?;
             }
         }
         tx.commit().map_err(|e| sql(&path, e))

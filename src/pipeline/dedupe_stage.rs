@@ -1,6 +1,9 @@
 //! Writes dedupe's groups back to the ledger: each group's payloads are read, merged in file
 //! order (`Contact::merge_from`) and written to the survivor; the other rows become `merged`.
-//! Groups are handled in batches, one transaction each, so memory holds one batch of payloads.
+//! Groups are handled in batches of about `BATCH_ROWS` member rows, one transaction each, so
+//! memory holds one batch of payloads. Within a batch the ledger is read, and then written, in
+//! ascending row order: neighbouring members share B-tree pages instead of each costing a
+//! random page read.
 
 use crate::contact::Contact;
 use crate::ledger::{Ledger, LedgerError, MergedGroup};
@@ -8,8 +11,8 @@ use crate::mapping::DedupeKey;
 
 use super::PipelineError;
 
-/// Groups per transaction.
-const BATCH: usize = 5000;
+/// Member rows per batch (whole groups: a larger group makes a larger batch).
+const BATCH_ROWS: usize = 4096;
 
 /// How many groups there were and how many rows they folded away.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -25,54 +28,106 @@ pub(crate) fn merge_groups(
     groups: Vec<Vec<u64>>,
     keys: &[DedupeKey],
 ) -> Result<DedupeStats, PipelineError> {
+    merge_in_batches(ledger, &groups, keys, BATCH_ROWS)
+}
+
+fn merge_in_batches(
+    ledger: &mut Ledger,
+    groups: &[Vec<u64>],
+    keys: &[DedupeKey],
+    batch_rows: usize,
+) -> Result<DedupeStats, PipelineError> {
     let mut stats = DedupeStats::default();
-    for batch in groups.chunks(BATCH) {
+    let mut rest = groups;
+    while !rest.is_empty() {
+        let (batch, after) = rest.split_at(batch_len(rest, batch_rows));
+        rest = after;
+        let mut wanted: Vec<u64> = batch.iter().flatten().copied().collect();
+        wanted.sort_unstable();
+        // Sorted by row, so a member's payload is found by binary search.
+        let payloads = ledger.payloads(&wanted)?;
+        let payload_of = |row: u64| {
+            payloads
+                .binary_search_by_key(&row, |(r, _)| *r)
+                .ok()
+                .map(|i| payloads[i].1.as_str())
+        };
         let mut merged = Vec::with_capacity(batch.len());
         for group in batch {
-            let mut members = Vec::with_capacity(group.len());
-            for (row, payload) in ledger.payloads(group)? {
-                members.push((row, parse(ledger, row, &payload)?));
+            // Rows without a pending payload (none in practice) take no part, as before.
+            let members = group
+                .iter()
+                .filter_map(|&row| payload_of(row).map(|p| (row, p)));
+            if let Some(g) = merge_group(ledger, members, keys)? {
+                stats.groups += 1;
+                stats.merged_rows += g.merged.len() as u64;
+                merged.push(g);
             }
-            let Some(((survivor, first), rest)) = members.split_first() else {
-                continue;
-            };
-            let mut contact = first.clone();
-            let mut others = Vec::with_capacity(rest.len());
-            for (i, (row, other)) in rest.iter().enumerate() {
-                contact.merge_from(other);
-                let (key, value) = shared_key(other, &members, i + 1, keys);
-                others.push((*row, key, value));
-            }
-            stats.groups += 1;
-            stats.merged_rows += others.len() as u64;
-            merged.push(MergedGroup {
-                survivor: *survivor,
-                // A Contact always serialises; the fallback keeps the survivor's own payload.
-                payload_json: serde_json::to_string(&contact)
-                    .or_else(|_| serde_json::to_string(first))
-                    .unwrap_or_default(),
-                merged: others,
-            });
         }
         ledger.apply_merges(&merged)?;
     }
     Ok(stats)
 }
 
-/// Which key ties member `at` to another member of its group (earlier members first), for
-/// duplicates.csv. Union-find guarantees one exists.
-fn shared_key(
-    me: &Contact,
-    members: &[(u64, Contact)],
-    at: usize,
+/// How many groups from the front of `groups` make the next batch of at most `batch_rows`
+/// rows (at least one group, however large).
+fn batch_len(groups: &[Vec<u64>], batch_rows: usize) -> usize {
+    let mut rows = 0;
+    groups
+        .iter()
+        .position(|g| {
+            rows += g.len();
+            rows > batch_rows
+        })
+        .unwrap_or(groups.len())
+        .max(1)
+}
+
+/// Merges one group's members (in file order, with their payloads): the first survives and
+/// gets the merged payload. `None` when no member has a payload.
+fn merge_group<'a>(
+    ledger: &Ledger,
+    mut members: impl Iterator<Item = (u64, &'a str)>,
     keys: &[DedupeKey],
-) -> (String, String) {
+) -> Result<Option<MergedGroup>, PipelineError> {
+    let Some((survivor, first_json)) = members.next() else {
+        return Ok(None);
+    };
+    let first = parse(ledger, survivor, first_json)?;
+    let mut identities = vec![(survivor, first.email.clone(), first.phone.clone())];
+    let mut contact = first;
+    for (row, json) in members {
+        let other = parse(ledger, row, json)?;
+        identities.push((row, other.email.clone(), other.phone.clone()));
+        contact.merge_owned(other);
+    }
+    let merged = (1..identities.len())
+        .map(|at| {
+            let (key, value) = shared_key(&identities, at, keys);
+            (identities[at].0, key, value)
+        })
+        .collect();
+    Ok(Some(MergedGroup {
+        survivor,
+        // A Contact always serialises; the fallback keeps the survivor's own payload.
+        payload_json: serde_json::to_string(&contact).unwrap_or_else(|_| first_json.to_string()),
+        merged,
+    }))
+}
+
+/// A member's row, email and phone.
+type Identity = (u64, Option<String>, Option<String>);
+
+/// Which key ties member `at` to another member of its group (earlier members first, nearest
+/// first), for duplicates.csv. Union-find guarantees one exists.
+fn shared_key(members: &[Identity], at: usize, keys: &[DedupeKey]) -> (String, String) {
+    let (_, my_email, my_phone) = &members[at];
     let others = members[..at].iter().rev().chain(&members[at + 1..]);
-    for (_, other) in others {
+    for (_, email, phone) in others {
         for key in keys {
             let (mine, theirs, name) = match key {
-                DedupeKey::Email => (&me.email, &other.email, "email"),
-                DedupeKey::Phone => (&me.phone, &other.phone, "phone"),
+                DedupeKey::Email => (my_email, email, "email"),
+                DedupeKey::Phone => (my_phone, phone, "phone"),
             };
             if let (Some(a), Some(b)) = (mine, theirs) {
                 if a == b {
@@ -93,3 +148,6 @@ fn parse(ledger: &Ledger, row: u64, json: &str) -> Result<Contact, PipelineError
         })
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,8 +1,11 @@
 //! The local import pipeline (issue 3): read → map → normalise/validate → stage in the ledger →
 //! dedupe → reports. No network. A reader thread sends chunks of rows over a bounded channel
 //! (back-pressure: reading never runs more than a few chunks ahead); rayon normalises each
-//! chunk in order; a writer thread stages chunks into the ledger, one transaction each. Dedupe
-//! keeps only 128-bit key digests in memory and merges payloads from the ledger afterwards.
+//! chunk in order; a writer thread stages chunks into the ledger, one transaction each, and a
+//! rejects thread writes the rejected rows to rejects.csv/xlsx as they are staged (the same rows
+//! and code as the rewrite from the ledger after delivery), so that it finishes while dedupe
+//! runs. Dedupe keeps only 128-bit key digests in memory and merges payloads from the ledger
+//! afterwards; duplicates.csv and the outcome counts are read from the ledger at the end.
 
 mod dedupe_stage;
 mod reports;
@@ -16,7 +19,7 @@ use std::sync::mpsc::{sync_channel, Receiver};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::ledger::{Ledger, LedgerError, RunMeta, StagedRow};
+use crate::ledger::{Ledger, LedgerError, RejectedRow, RunMeta, StagedRow};
 use crate::mapping::{LoadedMapping, Mapping, MappingError};
 use crate::source::{self, RawRow, SourceError, SourceOptions};
 
@@ -152,11 +155,18 @@ pub fn run(config: &ValidateConfig) -> Result<Summary, PipelineError> {
     });
     let (stage_tx, stage_rx) = sync_channel::<Vec<StagedRow>>(CHANNEL_DEPTH);
     let writer = thread::spawn(move || stage_all(ledger, stage_rx));
+    let (reject_tx, reject_rx) = sync_channel::<Vec<RejectedRow>>(CHANNEL_DEPTH);
+    let rejects = {
+        let rejects = reports::Rejects::create(&config.run_dir, &headers)?;
+        let mapping = mapping.clone();
+        thread::spawn(move || write_rejects(rejects, &mapping, reject_rx))
+    };
 
     let mut deduper = crate::dedupe::Deduper::new(&mapping.dedupe_keys);
     let mut rows_read = 0u64;
     let mut issues: BTreeMap<String, u64> = BTreeMap::new();
     let mut failure = None;
+    let mut stopped = false;
     for chunk in chunk_rx {
         let chunk = match chunk {
             Ok(c) => c,
@@ -167,40 +177,70 @@ pub fn run(config: &ValidateConfig) -> Result<Summary, PipelineError> {
         };
         let processed = rows::process_chunk(&mapping, chunk);
         let mut staged = Vec::with_capacity(processed.len());
+        let mut rejected = Vec::new();
         for p in processed {
             for code in p.codes {
                 *issues.entry(code.to_string()).or_default() += 1;
             }
             let s = p.staged;
             if s.state == crate::ledger::LocalState::Pending {
-                deduper.add(s.row, s.email.as_deref(), s.phone.as_deref());
+                deduper.add_digests(s.row, p.keys);
+            }
+            if let (Some(cells), Some((stage, code, field, message))) =
+                (p.rejected_cells, &s.rejection)
+            {
+                rejected.push(RejectedRow {
+                    row: s.row,
+                    cells,
+                    stage: stage.clone(),
+                    code: code.clone(),
+                    field: field.clone(),
+                    message: message.clone(),
+                    issues_json: s.issues_json.clone(),
+                });
             }
             staged.push(s);
         }
         rows_read += staged.len() as u64;
         progress.set(rows_read);
-        if stage_tx.send(staged).is_err() {
-            break; // the writer failed; its error is collected below
+        // A closed channel means that thread failed; its error is collected below.
+        if stage_tx.send(staged).is_err()
+            || (!rejected.is_empty() && reject_tx.send(rejected).is_err())
+        {
+            stopped = true;
+            break;
         }
     }
     drop(stage_tx);
-    let ledger = writer
-        .join()
-        .map_err(|_| PipelineError::Thread("ledger"))??;
+    drop(reject_tx);
+    let staged = writer.join().map_err(|_| PipelineError::Thread("ledger"))?;
     reader.join().map_err(|_| PipelineError::Thread("reader"))?;
-    if let Some(e) = failure {
-        return Err(e);
+    let mut ledger = match (failure, staged) {
+        (Some(e), _) => return Err(e),
+        (None, Err(e)) => return Err(e.into()),
+        (None, Ok(ledger)) => ledger,
+    };
+    if stopped {
+        // Only the rejects thread is left to have closed its channel: its error says why.
+        rejects
+            .join()
+            .map_err(|_| PipelineError::Thread("rejects"))??;
+        return Err(PipelineError::Thread("rejects"));
     }
     progress.finish();
     let read_done = started.elapsed();
 
-    let mut ledger = ledger;
+    // The reject files are finished on their thread meanwhile (they do not depend on dedupe).
     let groups = dedupe_stage::merge_groups(&mut ledger, deduper.groups(), &mapping.dedupe_keys)?;
-    ledger.make_durable()?;
     let dedupe_done = started.elapsed();
+    ledger.make_durable()?;
+    let durable_done = started.elapsed();
 
     let outcome_counts = ledger.state_counts()?;
-    let written = reports::write(&ledger, &headers, &mapping, &config.run_dir)?;
+    reports::write_duplicates(&ledger, &headers, &config.run_dir)?;
+    let written = rejects
+        .join()
+        .map_err(|_| PipelineError::Thread("rejects"))??;
     let reports_done = started.elapsed();
 
     let summary = Summary::build(summary::Inputs {
@@ -220,7 +260,8 @@ pub fn run(config: &ValidateConfig) -> Result<Summary, PipelineError> {
         durations: [
             ("read_map_normalise_stage", read_done),
             ("dedupe", dedupe_done - read_done),
-            ("reports", reports_done - dedupe_done),
+            ("index_and_wal", durable_done - dedupe_done),
+            ("reports", reports_done - durable_done),
             ("total", started.elapsed()),
         ],
     });
@@ -232,6 +273,20 @@ pub fn run(config: &ValidateConfig) -> Result<Summary, PipelineError> {
         eprint!("{}", summary.human());
     }
     Ok(summary)
+}
+
+/// The reject files' thread: rows arrive in row order, a chunk at a time.
+fn write_rejects(
+    mut rejects: reports::Rejects,
+    mapping: &Mapping,
+    rx: Receiver<Vec<RejectedRow>>,
+) -> Result<reports::Written, PipelineError> {
+    for chunk in rx {
+        for row in &chunk {
+            rejects.write(row, mapping)?;
+        }
+    }
+    rejects.finish()
 }
 
 fn stage_all(mut ledger: Ledger, rx: Receiver<Vec<StagedRow>>) -> Result<Ledger, LedgerError> {
@@ -297,3 +352,6 @@ impl Progress {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,14 +1,19 @@
-//! Writes the run folder's report files from the ledger with the `report` writers:
-//! rejects.csv, rejects.xlsx (offending cells highlighted, a note on each) and duplicates.csv.
-//! Every cell is neutralised by the writers.
+//! Writes the run folder's report files with the `report` writers: rejects.csv, rejects.xlsx
+//! (offending cells highlighted, a note on each) and duplicates.csv. Every cell is neutralised
+//! by the writers. [`write`] reads every row from the ledger (after a delivery, which adds
+//! failed rows); `validate` feeds [`Rejects`] the rejected rows as they are staged, on a thread
+//! of its own, so that the workbook is built while dedupe runs, and writes duplicates.csv
+//! from the ledger once dedupe is done. Either way each row goes through [`Rejects::write`].
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::ledger::Ledger;
+use crate::ledger::{Ledger, RejectedRow};
 use crate::mapping::Mapping;
-use crate::report::{DuplicateRow, DuplicatesCsv, Issue, RejectRow, RejectsCsv, RejectsXlsx};
+use crate::report::{
+    DuplicateRow, DuplicatesCsv, Issue, RejectRow, RejectsCsv, RejectsXlsx, ReportError,
+};
 
 use super::{write_err, PipelineError};
 
@@ -28,19 +33,36 @@ pub(crate) struct Written {
     pub xlsx_rows_omitted: u64,
 }
 
-pub(crate) fn write(
-    ledger: &Ledger,
-    headers: &[String],
-    mapping: &Mapping,
-    dir: &Path,
-) -> Result<Written, PipelineError> {
-    let report_err = |path: &Path, e: crate::report::ReportError| write_err(path, e);
-    let csv_path = dir.join("rejects.csv");
-    let xlsx_path = dir.join("rejects.xlsx");
-    let mut csv = RejectsCsv::create(&csv_path, headers).map_err(|e| report_err(&csv_path, e))?;
-    let mut xlsx =
-        RejectsXlsx::create(&xlsx_path, headers).map_err(|e| report_err(&xlsx_path, e))?;
-    ledger.each_rejected(|rejected| {
+/// rejects.csv and rejects.xlsx, open; rows must come in row order.
+pub(crate) struct Rejects {
+    csv: RejectsCsv,
+    xlsx: RejectsXlsx,
+    csv_path: PathBuf,
+    xlsx_path: PathBuf,
+}
+
+impl Rejects {
+    /// Creates both files in `dir` with the input's headers.
+    pub(crate) fn create(dir: &Path, headers: &[String]) -> Result<Rejects, PipelineError> {
+        let csv_path = dir.join("rejects.csv");
+        let xlsx_path = dir.join("rejects.xlsx");
+        let csv = RejectsCsv::create(&csv_path, headers).map_err(|e| write_err(&csv_path, e))?;
+        let xlsx =
+            RejectsXlsx::create(&xlsx_path, headers).map_err(|e| write_err(&xlsx_path, e))?;
+        Ok(Rejects {
+            csv,
+            xlsx,
+            csv_path,
+            xlsx_path,
+        })
+    }
+
+    /// Writes one rejected (or failed) row to both files.
+    pub(crate) fn write(
+        &mut self,
+        rejected: &RejectedRow,
+        mapping: &Mapping,
+    ) -> Result<(), PipelineError> {
         let stored: Vec<StoredIssue> = rejected
             .issues_json
             .as_deref()
@@ -73,13 +95,51 @@ pub(crate) fn write(
             column: field.and_then(|f| mapping.column_for(f)),
             more: &more,
         };
-        csv.write(&row).map_err(|e| report_err(&csv_path, e))?;
-        xlsx.write(&row).map_err(|e| report_err(&xlsx_path, e))?;
-        Ok::<_, PipelineError>(())
-    })?;
-    csv.finish().map_err(|e| report_err(&csv_path, e))?;
-    let outcome = xlsx.finish().map_err(|e| report_err(&xlsx_path, e))?;
+        self.csv
+            .write(&row)
+            .map_err(|e| write_err(&self.csv_path, e))?;
+        self.xlsx
+            .write(&row)
+            .map_err(|e| write_err(&self.xlsx_path, e))
+    }
 
+    /// Flushes and closes both files.
+    pub(crate) fn finish(self) -> Result<Written, PipelineError> {
+        let Rejects {
+            csv,
+            xlsx,
+            csv_path,
+            xlsx_path,
+        } = self;
+        csv.finish().map_err(|e| write_err(&csv_path, e))?;
+        let outcome = xlsx.finish().map_err(|e| write_err(&xlsx_path, e))?;
+        Ok(Written {
+            xlsx_rows_omitted: outcome.rows_omitted,
+        })
+    }
+}
+
+/// Writes every report from the ledger.
+pub(crate) fn write(
+    ledger: &Ledger,
+    headers: &[String],
+    mapping: &Mapping,
+    dir: &Path,
+) -> Result<Written, PipelineError> {
+    let mut rejects = Rejects::create(dir, headers)?;
+    ledger.each_rejected(|rejected| rejects.write(&rejected, mapping))?;
+    let written = rejects.finish()?;
+    write_duplicates(ledger, headers, dir)?;
+    Ok(written)
+}
+
+/// Writes duplicates.csv from the ledger's merged rows.
+pub(crate) fn write_duplicates(
+    ledger: &Ledger,
+    headers: &[String],
+    dir: &Path,
+) -> Result<(), PipelineError> {
+    let report_err = |path: &Path, e: ReportError| write_err(path, e);
     let dup_path = dir.join("duplicates.csv");
     let mut dups =
         DuplicatesCsv::create(&dup_path, headers).map_err(|e| report_err(&dup_path, e))?;
@@ -93,8 +153,5 @@ pub(crate) fn write(
         })
         .map_err(|e| report_err(&dup_path, e))
     })?;
-    dups.finish().map_err(|e| report_err(&dup_path, e))?;
-    Ok(Written {
-        xlsx_rows_omitted: outcome.rows_omitted,
-    })
+    dups.finish().map_err(|e| report_err(&dup_path, e))
 }

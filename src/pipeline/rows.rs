@@ -4,6 +4,7 @@
 use rayon::prelude::*;
 
 use crate::contact::{normalise, RowIssue};
+use crate::dedupe::KeyDigests;
 use crate::ledger::{LocalState, StagedRow};
 use crate::mapping::Mapping;
 use crate::source::RawRow;
@@ -13,10 +14,14 @@ pub(crate) const STAGE_READ: &str = "read";
 /// Normalise/validate.
 pub(crate) const STAGE_VALIDATE: &str = "validate";
 
-/// One processed row: what to stage, plus the issue codes for the summary.
+/// One processed row: what to stage, the issue codes for the summary, the identity-key
+/// digests for dedupe (digested here, on the workers, rather than on the sequential thread)
+/// and, for a rejected row, its input cells for the reject files.
 pub(crate) struct Processed {
     pub staged: StagedRow,
     pub codes: Vec<&'static str>,
+    pub keys: KeyDigests,
+    pub rejected_cells: Option<Vec<String>>,
 }
 
 /// Maps and normalises a chunk; the output has the chunk's order.
@@ -30,8 +35,11 @@ pub(crate) fn process_chunk(mapping: &Mapping, chunk: Vec<RawRow>) -> Vec<Proces
 
 fn process_row(mapping: &Mapping, raw: RawRow) -> Processed {
     if let Some(defect) = &raw.defect {
+        let cells_json = cells_json(&raw.cells);
         return Processed {
             codes: vec![defect.code],
+            keys: KeyDigests::default(),
+            rejected_cells: Some(raw.cells),
             staged: StagedRow {
                 row: raw.row,
                 state: LocalState::Rejected,
@@ -45,7 +53,7 @@ fn process_row(mapping: &Mapping, raw: RawRow) -> Processed {
                     defect.message.clone(),
                 )),
                 issues_json: None,
-                cells_json: cells_json(&raw.cells),
+                cells_json,
             },
         };
     }
@@ -53,6 +61,8 @@ fn process_row(mapping: &Mapping, raw: RawRow) -> Processed {
     let normalised = normalise(draft, &mapping.rules);
     let codes = normalised.issues.iter().map(|i| i.code.as_str()).collect();
     let issues_json = issues_json(&normalised.issues);
+    let mut keys = KeyDigests::default();
+    let mut rejected_cells = None;
     let staged = match normalised.rejection() {
         Some(issue) => StagedRow {
             row: raw.row,
@@ -71,11 +81,15 @@ fn process_row(mapping: &Mapping, raw: RawRow) -> Processed {
         },
         None => {
             let contact = normalised.contact;
+            keys = KeyDigests::of(
+                &mapping.dedupe_keys,
+                contact.email.as_deref(),
+                contact.phone.as_deref(),
+            );
             StagedRow {
                 row: raw.row,
                 state: LocalState::Pending,
-                // A Contact of strings, bools and vectors always serialises.
-                payload_json: serde_json::to_string(&contact).ok(),
+                payload_json: payload_json(&contact),
                 email: contact.email,
                 phone: contact.phone,
                 rejection: None,
@@ -84,11 +98,34 @@ fn process_row(mapping: &Mapping, raw: RawRow) -> Processed {
             }
         }
     };
-    Processed { staged, codes }
+    if staged.state == LocalState::Rejected {
+        rejected_cells = Some(raw.cells);
+    }
+    Processed {
+        staged,
+        codes,
+        keys,
+        rejected_cells,
+    }
+}
+
+/// The payload, into a buffer sized for a typical contact up front: growing one from empty
+/// reallocates it half a dozen times per row. A Contact of strings, bools and vectors always
+/// serialises.
+fn payload_json(contact: &crate::contact::Contact) -> Option<String> {
+    let mut buf = Vec::with_capacity(384);
+    serde_json::to_writer(&mut buf, contact).ok()?;
+    String::from_utf8(buf).ok()
 }
 
 fn cells_json(cells: &[String]) -> String {
-    serde_json::to_string(cells).unwrap_or_else(|_| "[]".to_string())
+    // Quotes and commas add three bytes a cell; escapes are rare.
+    let size = cells.iter().map(|c| c.len() + 3).sum::<usize>() + 2;
+    let mut buf = Vec::with_capacity(size);
+    match serde_json::to_writer(&mut buf, cells) {
+        Ok(()) => String::from_utf8(buf).unwrap_or_else(|_| "[]".to_string()),
+        Err(_) => "[]".to_string(),
+    }
 }
 
 fn issues_json(issues: &[RowIssue]) -> Option<String> {

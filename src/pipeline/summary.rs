@@ -26,7 +26,7 @@ pub(crate) struct Inputs<'a> {
     pub dedupe_groups: DedupeStats,
     pub xlsx_rows_omitted: u64,
     pub issues: BTreeMap<String, u64>,
-    pub durations: [(&'static str, Duration); 4],
+    pub durations: [(&'static str, Duration); 5],
 }
 
 /// The run's summary, written as summary.json.
