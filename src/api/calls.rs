@@ -11,19 +11,7 @@ impl Client {
     /// `POST /contacts/upsert`: creates or updates by the location's duplicate rules.
     /// Safe to resend: a second upsert of the same payload finds the contact the first made.
     pub async fn upsert(&self, fields: &ContactFields) -> Result<UpsertResponse, ApiError> {
-        let body = UpsertRequest {
-            location_id: self.location_id(),
-            fields,
-        };
-        self.send(Call {
-            endpoint: "POST /contacts/upsert",
-            method: Method::POST,
-            path: "/contacts/upsert".into(),
-            query: &[],
-            body: Some(Self::json(&body)?),
-            idempotency: Safe,
-        })
-        .await
+        self.upsert_as(fields, Safe).await
     }
 
     /// `POST /contacts/upsert`, but an unknown outcome (timeout, cut connection, 5xx) comes back
@@ -33,6 +21,14 @@ impl Client {
     pub async fn upsert_reporting_doubt(
         &self,
         fields: &ContactFields,
+    ) -> Result<UpsertResponse, ApiError> {
+        self.upsert_as(fields, Unsafe).await
+    }
+
+    async fn upsert_as(
+        &self,
+        fields: &ContactFields,
+        idempotency: super::retry::Idempotency,
     ) -> Result<UpsertResponse, ApiError> {
         let body = UpsertRequest {
             location_id: self.location_id(),
@@ -44,7 +40,7 @@ impl Client {
             path: "/contacts/upsert".into(),
             query: &[],
             body: Some(Self::json(&body)?),
-            idempotency: Unsafe,
+            idempotency,
         })
         .await
     }

@@ -338,32 +338,9 @@ fn find_def(defs: &[CustomFieldDef], table: &FieldTable) -> Option<usize> {
         .or_else(|| defs.iter().position(|d| d.id == key))
 }
 
-/// The standard field entries of a mapping, in DTO order.
+/// The standard field entries of a mapping, in DTO order (as the import compiles them).
 fn spec_fields(spec: &MappingSpec) -> Vec<(StdField, &FieldTable)> {
-    let f = &spec.fields;
-    let all = [
-        (StdField::FirstName, &f.first_name),
-        (StdField::LastName, &f.last_name),
-        (StdField::Name, &f.name),
-        (StdField::Email, &f.email),
-        (StdField::Phone, &f.phone),
-        (StdField::Gender, &f.gender),
-        (StdField::Address1, &f.address1),
-        (StdField::City, &f.city),
-        (StdField::State, &f.state),
-        (StdField::PostalCode, &f.postal_code),
-        (StdField::Website, &f.website),
-        (StdField::Timezone, &f.timezone),
-        (StdField::Dnd, &f.dnd),
-        (StdField::Source, &f.source),
-        (StdField::DateOfBirth, &f.date_of_birth),
-        (StdField::Country, &f.country),
-        (StdField::CompanyName, &f.company_name),
-        (StdField::AssignedTo, &f.assigned_to),
-    ];
-    all.into_iter()
-        .filter_map(|(field, spec)| spec.as_ref().map(|s| (field, &s.0)))
-        .collect()
+    crate::mapping::field_tables(spec)
 }
 
 #[cfg(test)]

@@ -302,7 +302,8 @@ pub(super) fn rule(table: &FieldTable, headers: &Headers) -> Result<Rule, String
     })
 }
 
-fn field_tables(spec: &MappingSpec) -> Vec<(StdField, &FieldTable)> {
+/// The standard field entries of a mapping, in DTO order.
+pub(crate) fn field_tables(spec: &MappingSpec) -> Vec<(StdField, &FieldTable)> {
     let f = &spec.fields;
     let all = [
         (StdField::FirstName, &f.first_name),

@@ -10,6 +10,7 @@ pub mod spec;
 
 use std::path::{Path, PathBuf};
 
+pub(crate) use compile::field_tables;
 pub use compile::{CustomRef, Mapping};
 pub use extras::normalise_due;
 pub use spec::{DedupeKey, MappingSpec};
