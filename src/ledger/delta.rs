@@ -122,40 +122,34 @@ impl Ledger {
     /// a row that has a note list): these rows were delivered on an earlier run, with notes
     /// that may be among the ones they carry now, and a note has no idempotency key.
     pub fn mark_notes_recheck(&mut self, rows: &[u64]) -> Result<(), LedgerError> {
+        self.each_row(
+            "UPDATE rows SET note_ids_json = '[]' WHERE row = ?1 AND note_ids_json IS NULL",
+            rows,
+        )
+    }
+
+    /// Notes that these delivered rows are now in the state store.
+    pub fn mark_remembered(&mut self, rows: &[u64]) -> Result<(), LedgerError> {
+        self.conn
+            .execute_batch(DELTA_TABLES)
+            .map_err(|e| self.err(e))?;
+        self.each_row(
+            "INSERT OR IGNORE INTO delta_remembered (row) VALUES (?1)",
+            rows,
+        )
+    }
+
+    /// Runs `statement` (with the row as `?1`) for every row, in one transaction.
+    fn each_row(&mut self, statement: &str, rows: &[u64]) -> Result<(), LedgerError> {
         if rows.is_empty() {
             return Ok(());
         }
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
         {
-            let mut update = tx
-                .prepare_cached(
-                    "UPDATE rows SET note_ids_json = '[]' WHERE row = ?1 AND note_ids_json IS NULL",
-                )
-                .map_err(|e| sql(&path, e))?;
+            let mut stmt = tx.prepare_cached(statement).map_err(|e| sql(&path, e))?;
             for row in rows {
-                update
-                    .execute(params![*row as i64])
-                    .map_err(|e| sql(&path, e))?;
-            }
-        }
-        tx.commit().map_err(|e| sql(&path, e))
-    }
-
-    /// Notes that these delivered rows are now in the state store.
-    pub fn mark_remembered(&mut self, rows: &[u64]) -> Result<(), LedgerError> {
-        let path = self.path.clone();
-        self.conn
-            .execute_batch(DELTA_TABLES)
-            .map_err(|e| sql(&path, e))?;
-        let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
-        {
-            let mut insert = tx
-                .prepare_cached("INSERT OR IGNORE INTO delta_remembered (row) VALUES (?1)")
-                .map_err(|e| sql(&path, e))?;
-            for row in rows {
-                insert
-                    .execute(params![*row as i64])
+                stmt.execute(params![*row as i64])
                     .map_err(|e| sql(&path, e))?;
             }
         }
