@@ -4,6 +4,7 @@
 mod calls;
 mod client;
 pub mod endpoint;
+pub mod estimate;
 pub mod limiter;
 pub mod models;
 mod oauth;
@@ -14,6 +15,7 @@ pub mod stats;
 pub use calls::TagChange;
 pub use client::{Client, ClientConfig, API_VERSION};
 pub use endpoint::{BaseUrl, BaseUrlError, DEFAULT_BASE_URL};
+pub use estimate::Estimate;
 pub use limiter::{DailyBudgetReached, DailyReserve, Limiter};
 pub use oauth::{AuthError, Credentials, OAuthConfig};
 pub use secret::Secret;
