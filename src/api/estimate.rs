@@ -89,7 +89,7 @@ pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -104,7 +104,7 @@ pub fn human(d: Duration) -> String {
         0 if d.is_zero() => "0 s".to_string(),
         0 => "under 1 s".to_string(),
         1..=59 => format!("{secs} s"),
-        60..=3599 if secs % 60 == 0 => format!("{} min", secs / 60),
+        60..=3599 if secs.is_multiple_of(60) => format!("{} min", secs / 60),
         60..=3599 => format!("{} min {} s", secs / 60, secs % 60),
         _ if secs % 3600 < 60 => format!("{} h", secs / 3600),
         _ => format!("{} h {} min", secs / 3600, (secs % 3600) / 60),
