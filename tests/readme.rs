@@ -27,7 +27,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use common::Sandbox;
-use ghl_sandbox::{Config, LocationConfig, TokenConfig};
+use ghl_sandbox::{Config, CustomFieldDef, LocationConfig, TokenConfig};
 
 /// The token and location the README's examples export.
 const README_TOKEN: &str = "pit-...";
@@ -51,7 +51,8 @@ enum Step {
 struct Cmd {
     line: usize,
     text: String,
-    expect: i32,
+    /// Exit codes that count as success: 0, or what the README says.
+    accept: Vec<i32>,
 }
 
 fn steps(readme: &str) -> Result<Vec<Step>, String> {
@@ -114,13 +115,13 @@ fn is_command(line: &str) -> bool {
 /// --` and `cargo test` handled as the module comment says.
 fn commands(body: &[(usize, &str)]) -> Vec<Cmd> {
     let mut out = Vec::new();
-    let mut pending: Option<(usize, String, i32)> = None;
+    let mut pending: Option<(usize, String, Vec<i32>)> = None;
     for &(n, raw) in body {
         let (code, comment) = split_comment(raw);
         let expect = comment.and_then(expected_exit);
-        let (start, mut text, mut exp) = pending.take().unwrap_or((n, String::new(), 0));
+        let (start, mut text, mut exp) = pending.take().unwrap_or((n, String::new(), vec![0]));
         if let Some(e) = expect {
-            exp = e;
+            exp = vec![e];
         }
         let code = code.trim_end();
         if let Some(head) = code.strip_suffix('\\') {
@@ -136,13 +137,25 @@ fn commands(body: &[(usize, &str)]) -> Vec<Cmd> {
         out.push(Cmd {
             line: start,
             text,
-            expect: exp,
+            accept: exp,
         });
     }
     out
 }
 
+/// The `ghl-bulk …` commands of a cron or systemd block. Success is what the scheduler is told
+/// it is: 0, the block's `SuccessExitStatus=`, and a line's own `|| [ $? -eq N ]`.
 fn scheduled(body: &[(usize, &str)], command: impl Fn(&str) -> Option<String>) -> Vec<Cmd> {
+    let numbers = |text: &str| -> Vec<i32> {
+        text.split_whitespace()
+            .filter_map(|w| w.trim_end_matches(']').parse().ok())
+            .collect()
+    };
+    let block_success: Vec<i32> = body
+        .iter()
+        .filter_map(|(_, l)| l.trim().strip_prefix("SuccessExitStatus="))
+        .flat_map(numbers)
+        .collect();
     body.iter()
         .filter_map(|&(n, l)| {
             let line = command(l)?;
@@ -150,7 +163,11 @@ fn scheduled(body: &[(usize, &str)], command: impl Fn(&str) -> Option<String>) -
             let at = code.find("ghl-bulk ")?;
             let from = code[..at].rfind(' ').map_or(0, |s| s + 1);
             let tail = &code[from..];
-            let text = tail.split("||").next().unwrap_or(tail).trim();
+            let (text, handled) = tail.split_once("||").unwrap_or((tail, ""));
+            let text = text.trim();
+            let mut accept = vec![0];
+            accept.extend(&block_success);
+            accept.extend(handled.split("-eq").skip(1).flat_map(numbers));
             // `/usr/local/bin/ghl-bulk …`: the binary under test, wherever the guide installs it.
             let text = text
                 .split_once(' ')
@@ -160,7 +177,7 @@ fn scheduled(body: &[(usize, &str)], command: impl Fn(&str) -> Option<String>) -
             Some(Cmd {
                 line: n,
                 text,
-                expect: 0,
+                accept,
             })
         })
         .collect()
@@ -181,10 +198,14 @@ fn split_comment(line: &str) -> (&str, Option<&str>) {
     (line, None)
 }
 
-/// `(exit 3)` in a comment.
+/// `(exit 3)` or `(exit 3: why)` in a comment.
 fn expected_exit(comment: &str) -> Option<i32> {
     let at = comment.find("(exit ")?;
-    comment[at + 6..].split(')').next()?.trim().parse().ok()
+    let digits: String = comment[at + 6..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
 }
 
 fn script(commands: &[Cmd]) -> String {
@@ -193,9 +214,10 @@ fn script(commands: &[Cmd]) -> String {
         let background = c.text.ends_with('&');
         s.push_str(&format!("{}\n", c.text));
         if !background {
+            let accept: Vec<String> = c.accept.iter().map(i32::to_string).collect();
             s.push_str(&format!(
-                "rc=$?; if [ $rc -ne {e} ]; then echo \"README line {l}: exit $rc, expected {e}: {t}\" >&2; kill $(jobs -p) 2>/dev/null; exit 99; fi\n",
-                e = c.expect,
+                "rc=$?; case $rc in {a}) ;; *) echo \"README line {l}: exit $rc, expected {a}: {t}\" >&2; kill $(jobs -p) 2>/dev/null; exit 99;; esac\n",
+                a = accept.join("|"),
                 l = c.line,
                 t = c.text.replace(['"', '`', '$', '\\'], "")
             ));
@@ -220,14 +242,49 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-fn sandbox() -> Sandbox {
+/// "Your location": HighLevel's limits ten times over (the guide's commands keep their shape,
+/// the suite its pace), 300 existing contacts, and the custom fields the bundled mappings name
+/// (as text fields where the sandbox's defaults lack them), as `import --sandbox` does.
+fn sandbox(mappings: &Path) -> Sandbox {
+    let mut location = LocationConfig::new(README_LOCATION);
+    let mut keys: Vec<String> = std::fs::read_dir(mappings)
+        .expect("mappings/")
+        .flatten()
+        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+        .flat_map(|text| {
+            text.lines()
+                .filter_map(|l| l.trim().strip_prefix("key = \"contact."))
+                .filter_map(|rest| rest.split('"').next().map(str::to_string))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    keys.sort();
+    keys.dedup();
+    for (n, key) in keys.iter().enumerate() {
+        if location
+            .custom_fields
+            .iter()
+            .any(|f| f.field_key == format!("contact.{key}"))
+        {
+            continue;
+        }
+        location.custom_fields.push(CustomFieldDef {
+            id: format!("CfReadme{n:012}"),
+            name: key.replace('_', " "),
+            field_key: format!("contact.{key}"),
+            data_type: "TEXT".into(),
+            picklist_options: Vec::new(),
+            position: 10 + n as u32,
+            model: "contact".into(),
+            placeholder: String::new(),
+        });
+    }
     let mut config = Config {
-        locations: vec![LocationConfig::new(README_LOCATION)],
+        locations: vec![location],
         tokens: vec![TokenConfig::new(README_TOKEN, README_LOCATION)],
         generate: 300,
         ..Config::default()
     };
-    // Ten times HighLevel's burst: the guide's commands keep their shape, the suite its pace.
     config.rate_limit.burst = Some((1000, Duration::from_secs(10)));
     Sandbox::start(config)
 }
@@ -248,7 +305,7 @@ fn every_command_in_the_readme_runs() {
         .expect("symlink");
     let home = root.join("home");
     std::fs::create_dir_all(&home).expect("home");
-    let sandbox = sandbox();
+    let sandbox = sandbox(&repo.join("mappings"));
     let env: BTreeMap<&str, String> = BTreeMap::from([
         (
             "PATH",
@@ -326,12 +383,13 @@ fn the_parser_reads_blocks_comments_and_exit_codes() {
         commands[0].text,
         "ghl-bulk validate a.csv   --mapping m.toml"
     );
-    assert_eq!(commands[0].expect, 3);
+    assert_eq!(commands[0].accept, [3]);
     assert_eq!(commands[1].text, "echo '#not a comment'");
     let Step::Script { commands, .. } = &parsed[1] else {
         panic!("{parsed:?}")
     };
     assert_eq!(commands[0].text, "ghl-bulk export --out x.csv -q");
+    assert_eq!(commands[0].accept, [0, 75]);
     assert!(
         matches!(&parsed[2], Step::File { path, text, .. } if path == "ghl-bulk.toml" && text == "location = \"x\"\n")
     );
