@@ -276,7 +276,7 @@ fn render(chromium: &Path, page: &Path, png: &Path) -> String {
         "--disable-gpu",
         "--no-first-run",
         "--hide-scrollbars",
-        "--window-size=1280,2600",
+        "--window-size=1280,3200",
         "--enable-logging=stderr",
         "--v=0",
     ])

@@ -246,28 +246,26 @@ fn rejects(conn: &Connection) -> rusqlite::Result<Vec<Reason>> {
 }
 
 fn merges(conn: &Connection) -> rusqlite::Result<Merges> {
-    let (rows, groups) = conn.query_row(
-        "SELECT COUNT(*), COUNT(DISTINCT merged_into) FROM rows WHERE state = 'merged'",
-        [],
-        |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
-    )?;
-    if rows == 0 {
-        return Ok(Merges::default());
-    }
+    // One pass over the merged rows gives the sizes; the totals follow from them.
     let mut stmt = conn.prepare(
         "SELECT n + 1 AS size, COUNT(*) FROM (SELECT COUNT(*) AS n FROM rows \
          WHERE state = 'merged' GROUP BY merged_into) GROUP BY size ORDER BY size",
     )?;
-    let sizes = stmt
+    let sizes: Vec<(u64, u64)> = stmt
         .query_map([], |r| {
             Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64))
         })?
         .collect::<Result<_, _>>()?;
+    if sizes.is_empty() {
+        return Ok(Merges::default());
+    }
+    let groups = sizes.iter().map(|s| s.1).sum();
+    let rows = sizes.iter().map(|(size, n)| (size - 1) * n).sum();
     let mut stmt = conn.prepare(
-        "SELECT m.merged_into, COUNT(*) + 1 AS size, GROUP_CONCAT(DISTINCT m.merged_key), \
-         s.email, s.phone FROM rows m LEFT JOIN rows s ON s.row = m.merged_into \
-         WHERE m.state = 'merged' GROUP BY m.merged_into ORDER BY size DESC, m.merged_into \
-         LIMIT ?1",
+        "SELECT g.merged_into, g.size, g.keys, s.email, s.phone FROM (SELECT merged_into, \
+         COUNT(*) + 1 AS size, GROUP_CONCAT(DISTINCT merged_key) AS keys FROM rows \
+         WHERE state = 'merged' GROUP BY merged_into ORDER BY size DESC, merged_into LIMIT ?1) g \
+         LEFT JOIN rows s ON s.row = g.merged_into ORDER BY g.size DESC, g.merged_into",
     )?;
     let largest = stmt
         .query_map(params![TOP_GROUPS as i64], |r| {

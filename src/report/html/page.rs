@@ -100,10 +100,7 @@ pub(crate) fn render(f: &Facts) -> String {
         esc(&input_name),
         int(f.run.rows_read.max(f.outcomes.values().sum())),
         esc(&timestamp(&f.run.started_at)),
-        f.run
-            .elapsed_ms
-            .map(|ms| format!(" · took {}", duration(Duration::from_millis(ms))))
-            .unwrap_or_default(),
+        took(f),
     );
     status(&mut h, f);
     outcomes(&mut h, f);
@@ -127,6 +124,19 @@ pub(crate) fn render(f: &Facts) -> String {
         esc(env!("CARGO_PKG_VERSION"))
     );
     h
+}
+
+/// How long the run took: the local run, or the delivery (the last session's, when resumed:
+/// the time between sessions is not the run's).
+fn took(f: &Facts) -> String {
+    let Some(ms) = f.run.elapsed_ms else {
+        return String::new();
+    };
+    let d = duration(Duration::from_millis(ms));
+    match f.sessions.len() {
+        0 | 1 => format!(" · took {d}"),
+        n => format!(" · {n} delivery sessions, the last took {d}"),
+    }
 }
 
 fn count(f: &Facts, state: &str) -> u64 {
@@ -216,6 +226,11 @@ fn status(h: &mut String, f: &Facts) {
 fn outcomes(h: &mut String, f: &Facts) {
     let total: u64 = f.outcomes.values().sum();
     let mut states: Vec<&str> = ORDER.to_vec();
+    if !f.run.delivered {
+        // In a local run `pending` is "valid", the outcome that matters most: first.
+        states.retain(|s| *s != "pending");
+        states.insert(0, "pending");
+    }
     states.extend(
         f.outcomes
             .keys()

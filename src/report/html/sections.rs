@@ -31,7 +31,7 @@ pub(crate) fn rejects(h: &mut String, f: &Facts) {
         int(total),
         percent(total, rows),
         f.rejects.len(),
-        if f.rejects.len() == 1 { "" } else { "s" }
+        plural(f.rejects.len() as u64)
     );
     for r in f.rejects.iter().take(TOP_REASONS) {
         let _ = write!(
@@ -53,6 +53,14 @@ pub(crate) fn rejects(h: &mut String, f: &Facts) {
     h.push_str("</section>");
 }
 
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
 fn field_suffix(field: &str) -> String {
     if field.is_empty() {
         String::new()
@@ -69,11 +77,7 @@ fn more_reasons(h: &mut String, reasons: &[Reason]) {
             h,
             "<p class=\"note\">…and {} more reason{} covering {} rows.</p>",
             reasons.len() - TOP_REASONS,
-            if reasons.len() - TOP_REASONS == 1 {
-                ""
-            } else {
-                "s"
-            },
+            plural((reasons.len() - TOP_REASONS) as u64),
             int(rest)
         );
     }
@@ -184,11 +188,13 @@ pub(crate) fn warnings(h: &mut String, f: &Facts) {
     let _ = write!(
         h,
         "<section><h2>Warnings from HighLevel's answers</h2><p class=\"muted\" \
-         style=\"margin-top:-6px\">{} warnings on {} delivered rows: the contact HighLevel \
+         style=\"margin-top:-6px\">{} warning{} on {} delivered row{}: the contact HighLevel \
          kept differs from what was sent (the row still counts as delivered).</p><table><tr>\
          <th>Warning</th><th class=\"num\">Rows</th><th>Examples (row number in the file)</th></tr>",
         int(total),
-        int(f.rows_with_warnings)
+        plural(total),
+        int(f.rows_with_warnings),
+        plural(f.rows_with_warnings)
     );
     for r in f.warnings.iter().take(TOP_REASONS) {
         let _ = write!(

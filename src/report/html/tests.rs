@@ -230,10 +230,24 @@ fn a_local_run_has_no_request_section_and_no_resume() {
 /// `cargo test --lib million -- --ignored --nocapture`: a million-row ledger (5 % rejected in
 /// 12 reasons, 10 % merged, the rest pending) and a 28-hour request log; the page must stay
 /// small and be written in well under a few seconds.
+///
+/// With `GHL_REPORT_LEDGER=<run>/ledger.db` it times the page of that ledger instead (a real
+/// `validate` of a million rows; the page is written to a temporary folder).
 #[test]
 #[ignore = "slow: builds a million-row ledger"]
 fn a_million_row_run_gives_a_small_page_quickly() {
     let dir = tempfile::tempdir().unwrap();
+    if let Some(path) = std::env::var_os("GHL_REPORT_LEDGER") {
+        let ledger = Ledger::open(Path::new(&path)).unwrap();
+        let started = std::time::Instant::now();
+        let out = write(&ledger, dir.path()).unwrap();
+        let size = std::fs::metadata(&out).unwrap().len();
+        eprintln!(
+            "report.html of {path:?}: {size} bytes in {:?}",
+            started.elapsed()
+        );
+        return;
+    }
     let mut ledger = Ledger::create(&dir.path().join("ledger.db")).unwrap();
     ledger.write_run(&meta(), None).unwrap();
     let codes = [

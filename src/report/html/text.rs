@@ -117,7 +117,7 @@ pub(crate) fn bytes(n: u64) -> String {
 
 /// A rate with sensible precision: `0.35`, `9.8`, `10`, `120`.
 pub(crate) fn rate(r: f64) -> String {
-    if r >= 1.0 && (r - r.round()).abs() < 0.05 {
+    if r == 0.0 || (r >= 1.0 && (r - r.round()).abs() < 0.05) {
         format!("{r:.0}")
     } else if r < 1.0 {
         format!("{r:.2}")
@@ -177,6 +177,7 @@ mod tests {
         assert_eq!(rate(9.84), "9.8");
         assert_eq!(rate(10.0), "10");
         assert_eq!(rate(0.5), "0.50");
+        assert_eq!(rate(0.0), "0");
     }
 
     #[test]
