@@ -15,8 +15,11 @@ const MIN_SEGMENT: f64 = 4.0;
 
 /// One outcome of the bar: label, count, CSS colour.
 pub(crate) struct Segment<'a> {
+    /// What the outcome is called on the page.
     pub label: &'a str,
+    /// Rows with it.
     pub count: u64,
+    /// A CSS colour (our own constant, never user data).
     pub colour: &'a str,
 }
 
@@ -105,9 +108,13 @@ pub(crate) fn nice_step(max: f64, ticks: usize) -> f64 {
 /// end), requests per second, 429s.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct RatePoint {
+    /// Start, in seconds of sending time.
     pub from: f64,
+    /// End, in seconds of sending time.
     pub to: f64,
+    /// Requests sent per second over it.
     pub rate: f64,
+    /// 429s answered in it.
     pub throttled: u64,
 }
 

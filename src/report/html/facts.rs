@@ -45,16 +45,25 @@ pub(crate) struct Facts {
 /// The run's identity and end, from the `run` table and the recorded summary.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RunFacts {
+    /// The version of ghl-bulk that started the run.
     pub tool_version: String,
     /// `validate`, `import --dry-run`, `import`.
     pub command: String,
+    /// RFC 3339, UTC.
     pub started_at: String,
+    /// RFC 3339, UTC; `None` while the run has not ended.
     pub finished_at: Option<String>,
+    /// The input file, as given.
     pub input_path: String,
+    /// Its size in bytes.
     pub input_size: u64,
+    /// `csv`, `xlsx`, …
     pub input_format: Option<String>,
+    /// The mapping file, as given.
     pub mapping_path: String,
+    /// The process's exit code, once it ended.
     pub exit_code: Option<u8>,
+    /// Data rows read.
     pub rows_read: u64,
     /// Whether delivery ran (the summary has a `delivery` part).
     pub delivered: bool,
@@ -75,16 +84,22 @@ pub(crate) struct Reason {
     pub state: String,
     /// `read`, `validate`, `deliver` (empty for warnings).
     pub stage: String,
+    /// The stable issue or warning code.
     pub code: String,
+    /// The contact field concerned (may be empty).
     pub field: String,
+    /// Rows with this reason.
     pub count: u64,
+    /// The first few such rows, in row order.
     pub examples: Vec<Example>,
 }
 
 /// One example row.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Example {
+    /// The row number in the file.
     pub row: u64,
+    /// What is wrong, for a person.
     pub message: String,
     /// The input cells (empty for warnings, whose message carries the values).
     pub cells: Vec<String>,
@@ -112,8 +127,9 @@ pub(crate) struct Group {
     pub size: u64,
     /// The keys its rows were matched on (`email`, `phone`).
     pub keys: String,
-    /// The survivor's identity keys.
+    /// The survivor's normalised email.
     pub email: Option<String>,
+    /// The survivor's E.164 phone.
     pub phone: Option<String>,
 }
 
@@ -124,25 +140,30 @@ pub(crate) fn gather(ledger: &Ledger, run_dir: &str) -> Result<Facts, LedgerErro
         source: e,
     };
     let conn = ledger.connection();
-    let (run, headers) = run_facts(conn).map_err(sql)?;
-    let issues = run.1.clone();
+    let recorded = run_facts(conn).map_err(sql)?;
     Ok(Facts {
         run_dir: run_dir.to_string(),
-        run: run.0,
-        headers,
+        run: recorded.run,
+        headers: recorded.headers,
         outcomes: ledger.state_counts()?.into_iter().collect(),
         rejects: rejects(conn).map_err(sql)?,
         merges: merges(conn).map_err(sql)?,
         warnings: warnings(conn).map_err(sql)?,
         rows_with_warnings: rows_with_warnings(conn).map_err(sql)?,
-        issues,
+        issues: recorded.issues,
         sessions: ledger.request_sessions()?,
     })
 }
 
-type RunAndIssues = (RunFacts, Vec<(String, u64)>);
+/// What the `run` table and its summary say.
+#[derive(Default)]
+struct Recorded {
+    run: RunFacts,
+    issues: Vec<(String, u64)>,
+    headers: Vec<String>,
+}
 
-fn run_facts(conn: &Connection) -> rusqlite::Result<(RunAndIssues, Vec<String>)> {
+fn run_facts(conn: &Connection) -> rusqlite::Result<Recorded> {
     let row = conn
         .query_row(
             "SELECT tool_version, started_at, finished_at, input_path, input_size, mapping_path, \
@@ -167,7 +188,7 @@ fn run_facts(conn: &Connection) -> rusqlite::Result<(RunAndIssues, Vec<String>)>
         )
         .optional()?;
     let Some((mut run, summary, headers)) = row else {
-        return Ok(((RunFacts::default(), Vec::new()), Vec::new()));
+        return Ok(Recorded::default());
     };
     // The summary is our own JSON; a field missing from an older one just stays unknown.
     let summary: Value = summary
@@ -193,8 +214,11 @@ fn run_facts(conn: &Connection) -> rusqlite::Result<(RunAndIssues, Vec<String>)>
         })
         .unwrap_or_default();
     issues.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    let headers = serde_json::from_str(&headers).unwrap_or_default();
-    Ok(((run, issues), headers))
+    Ok(Recorded {
+        run,
+        issues,
+        headers: serde_json::from_str(&headers).unwrap_or_default(),
+    })
 }
 
 /// Rejected and failed rows per (state, stage, code, field), largest first, the top ones with

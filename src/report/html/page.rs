@@ -117,10 +117,10 @@ pub(crate) fn render(f: &Facts) -> String {
         );
     }
     details(&mut h, f);
-    let _ = write!(
+    let _ = writeln!(
         h,
         "<footer>Written by ghl-bulk {} from the run's ledger.db. This page is self-contained: \
-         no script, nothing loaded from anywhere.</footer></main></body></html>\n",
+         no script, nothing loaded from anywhere.</footer></main></body></html>",
         esc(env!("CARGO_PKG_VERSION"))
     );
     h
