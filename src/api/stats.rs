@@ -1,9 +1,11 @@
 //! Counters of what the client sent: requests by endpoint and by status (or transport failure),
-//! retries, 429s. The summary and the HTML report are written from these.
+//! retries, 429s, and the same over time ([`RateSeries`]: requests sent and 429s per time
+//! bucket since the first request). The summary and the HTML report are written from these.
 
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
+use std::time::Duration;
 
 /// A snapshot of the counters.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -34,11 +36,76 @@ impl RequestCounts {
     }
 }
 
+/// Most buckets a [`RateSeries`] keeps: enough for a chart a person reads (one bucket per
+/// pixel or two), small enough to store with every run.
+pub const MAX_BUCKETS: usize = 2000;
+
+/// Requests sent and 429s answered per time bucket since the first request of a session.
+/// Buckets start one second wide; when the run outlasts [`MAX_BUCKETS`] buckets, neighbours
+/// are merged in pairs and the width doubles, so memory stays bounded for any run length (a
+/// million-row import at 10 requests/s lasts about 28 hours: 100,000 seconds, 64-second
+/// buckets).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateSeries {
+    /// Width of one bucket.
+    pub bucket: Duration,
+    /// `(sent, 429s)` per bucket, from the first request on.
+    pub buckets: Vec<(u64, u64)>,
+    /// From the first request sent to the last event counted.
+    pub span: Duration,
+}
+
+impl Default for RateSeries {
+    fn default() -> Self {
+        RateSeries {
+            bucket: Duration::from_secs(1),
+            buckets: Vec::new(),
+            span: Duration::ZERO,
+        }
+    }
+}
+
+impl RateSeries {
+    /// Counts a request sent `at` after the first one.
+    pub fn add_sent(&mut self, at: Duration) {
+        self.slot(at).0 += 1;
+    }
+
+    /// Counts a 429 answered `at` after the first request.
+    pub fn add_throttled(&mut self, at: Duration) {
+        self.slot(at).1 += 1;
+    }
+
+    fn slot(&mut self, at: Duration) -> &mut (u64, u64) {
+        self.span = self.span.max(at);
+        let mut index = (at.as_nanos() / self.bucket.as_nanos().max(1)) as usize;
+        while index >= MAX_BUCKETS {
+            self.widen();
+            index = (at.as_nanos() / self.bucket.as_nanos().max(1)) as usize;
+        }
+        if self.buckets.len() <= index {
+            self.buckets.resize(index + 1, (0, 0));
+        }
+        &mut self.buckets[index]
+    }
+
+    /// Doubles the bucket width, merging neighbours in pairs.
+    fn widen(&mut self) {
+        self.buckets = self
+            .buckets
+            .chunks(2)
+            .map(|pair| pair.iter().fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1)))
+            .collect();
+        self.bucket *= 2;
+    }
+}
+
 /// Thread-safe counters, shared by every request of a client.
 #[derive(Debug, Default)]
 pub struct RequestStats {
     counts: Mutex<RequestCounts>,
     first_sent: Mutex<Option<tokio::time::Instant>>,
+    series: Mutex<RateSeries>,
 }
 
 impl RequestStats {
@@ -54,6 +121,10 @@ impl RequestStats {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .sending = now - first;
+        self.series
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .add_sent(now - first);
     }
 
     /// Counts one attempt.
@@ -62,6 +133,14 @@ impl RequestStats {
         counts.total += 1;
         if outcome == "429" {
             counts.throttled += 1;
+            let first = *self.first_sent.lock().unwrap_or_else(|p| p.into_inner());
+            let at = first.map_or(Duration::ZERO, |first| {
+                tokio::time::Instant::now().saturating_duration_since(first)
+            });
+            self.series
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .add_throttled(at);
         }
         if retry {
             counts.retries += 1;
@@ -72,6 +151,14 @@ impl RequestStats {
             .or_default()
             .entry(outcome.to_string())
             .or_default() += 1;
+    }
+
+    /// Requests and 429s over time, so far.
+    pub fn series(&self) -> RateSeries {
+        self.series
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// The counters now.
@@ -114,5 +201,48 @@ mod tests {
         assert_eq!(counts.sending, std::time::Duration::from_secs(1));
         assert!((counts.sending_rate() - 10.0).abs() < 1e-9);
         assert_eq!(RequestCounts::default().sending_rate(), 0.0);
+        let series = stats.series();
+        assert_eq!(series.bucket, Duration::from_secs(1));
+        assert_eq!(series.buckets, [(10, 0), (1, 0)]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_429_lands_in_the_bucket_of_its_answer() {
+        let stats = RequestStats::default();
+        stats.sending();
+        stats.record("POST /contacts/upsert", "200", false);
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        stats.sending();
+        stats.record("POST /contacts/upsert", "429", false);
+        let series = stats.series();
+        assert_eq!(series.buckets, [(1, 0), (0, 0), (1, 1)]);
+        assert_eq!(series.span, Duration::from_millis(2500));
+    }
+
+    #[test]
+    fn a_long_run_widens_its_buckets_and_keeps_every_count() {
+        let mut series = RateSeries::default();
+        // A 28-hour run at 10 requests/s, one count per second (sent 10 at a time).
+        let seconds = 100_000u64;
+        for s in 0..seconds {
+            for _ in 0..10 {
+                series.add_sent(Duration::from_secs(s));
+            }
+            if s % 1000 == 0 {
+                series.add_throttled(Duration::from_secs(s));
+            }
+        }
+        assert!(
+            series.buckets.len() <= MAX_BUCKETS,
+            "{}",
+            series.buckets.len()
+        );
+        assert_eq!(series.bucket, Duration::from_secs(64));
+        let sent: u64 = series.buckets.iter().map(|b| b.0).sum();
+        let throttled: u64 = series.buckets.iter().map(|b| b.1).sum();
+        assert_eq!((sent, throttled), (10 * seconds, 100));
+        // A full bucket holds its width's worth: 64 s × 10/s.
+        assert_eq!(series.buckets[0].0, 640);
+        assert_eq!(series.span, Duration::from_secs(seconds - 1));
     }
 }

@@ -139,6 +139,11 @@ pub(super) fn write(f: &Finish<'_>) -> Result<ImportEnd, ImportError> {
     write_atomically(&path, &format!("{json}\n"))?;
     f.ledger
         .update_summary(exit_code, &json, &crate::pipeline::now_rfc3339())?;
+    crate::report::html::write_after_delivery(f.ledger, f.run_dir, f.client, &delivery.stop)
+        .map_err(|e| ImportError::Write {
+            path: f.run_dir.join(crate::report::html::FILE_NAME),
+            message: e.to_string(),
+        })?;
     if f.print {
         if let Some(delta) = f.delta {
             eprint!("{}", human_delta(delta));

@@ -7,9 +7,12 @@
 mod delivery;
 mod delta;
 mod schema;
+mod series;
 
 pub use delivery::{DeliveredRow, DeliveryResult, DeliveryRow, RunRecord, SuccessRecord};
 pub use delta::DeltaRow;
+pub(crate) use series::has_table;
+pub use series::RequestSession;
 
 use std::path::{Path, PathBuf};
 

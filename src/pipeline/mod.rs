@@ -269,6 +269,8 @@ pub fn run(config: &ValidateConfig) -> Result<Summary, PipelineError> {
     let path = config.run_dir.join("summary.json");
     std::fs::write(&path, format!("{json}\n")).map_err(|e| write_err(&path, e))?;
     ledger.finish_run(&summary.finished_at, summary.exit_code, &json)?;
+    crate::report::html::write(&ledger, &config.run_dir)
+        .map_err(|e| write_err(&config.run_dir.join(crate::report::html::FILE_NAME), e))?;
     if config.print_summary {
         eprint!("{}", summary.human());
     }

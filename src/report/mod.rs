@@ -1,5 +1,5 @@
-//! Report files written into the run folder: `rejects.csv`, `rejects.xlsx`, `duplicates.csv`
-//! and `success.csv`. This module owns their layout and the cell-level safety rules
+//! Report files written into the run folder: `rejects.csv`, `rejects.xlsx`, `duplicates.csv`,
+//! `success.csv`, and `report.html` (in [`html`]). This module owns their layout and the cell-level safety rules
 //! (formula-injection neutralising, Excel's limits); it does not decide which rows go where.
 //!
 //! Layout rules shared by every file:
@@ -18,6 +18,7 @@
 //!   the rejected rows, once each. In `rejects.xlsx` each offending cell also gets its own note.
 
 mod csv;
+pub mod html;
 mod neutralise;
 mod xlsx;
 
