@@ -98,7 +98,7 @@ pub async fn pages(
         .and_then(epoch_ms);
     let batch = Batch {
         contacts: first.contacts,
-        notes: None,
+        related: None,
         total,
     };
     let asked = 1 + u64::from(slices > 1);
@@ -154,7 +154,7 @@ async fn walk(
         let next = cursor(&response.contacts);
         let batch = Batch {
             contacts: response.contacts,
-            notes: None,
+            related: None,
             total: 0,
         };
         if count > 0 && tx.send(batch).await.is_err() {

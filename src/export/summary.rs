@@ -41,6 +41,12 @@ pub struct Report {
     pub search_requests: u64,
     /// Whether notes were fetched (one request per contact).
     pub with_notes: bool,
+    /// Whether tasks were fetched (one request per contact).
+    pub with_tasks: bool,
+    /// Whether appointments were fetched (one request per contact).
+    pub with_appointments: bool,
+    /// The requests the estimate announced before the work started (when one was made).
+    pub estimated_requests: Option<u64>,
     /// The watermark before and after (the largest `dateUpdated` of a complete export).
     pub watermark_before: Option<String>,
     /// Moved only when the file is complete.
@@ -124,7 +130,7 @@ pub struct Progress(Option<ProgressBar>);
 
 impl Progress {
     /// A bar if `wanted` and stderr is a terminal; otherwise nothing is drawn.
-    pub fn new(wanted: bool, with_notes: bool) -> Progress {
+    pub fn new(wanted: bool, with_related: bool) -> Progress {
         if !wanted || !std::io::stderr().is_terminal() {
             return Progress(None);
         }
@@ -134,8 +140,8 @@ impl Progress {
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar());
         bar.set_style(style);
-        bar.set_message(if with_notes {
-            "Exporting with notes (one request per contact)"
+        bar.set_message(if with_related {
+            "Exporting with related records (one request per contact and kind)"
         } else {
             "Exporting"
         });
