@@ -12,11 +12,9 @@ use super::summary::{self, Progress, Report};
 use super::watermark::{Stored, Tracker, Window};
 use super::writer::{OutputFormat, Shape, Sink};
 use super::{
-    fetch, related, Batch, ExportConfig, ExportEnd, ExportError, Query, Since, Source, StateChoice,
+    fetch, related, Batch, ExportConfig, ExportEnd, ExportError, Since, Source, StateChoice,
 };
-use crate::api::estimate::thousands;
-use crate::api::models::SearchRequest;
-use crate::api::{BaseUrl, Client, ClientConfig, Credentials, Estimate, RelatedKind, Secret};
+use crate::api::{BaseUrl, Client, ClientConfig, Credentials, Secret};
 use crate::state::{self, StateStore};
 
 /// Pages (or batches) waiting between two stages: enough to keep the next stage busy, few
@@ -205,15 +203,10 @@ async fn export_with(
         .unwrap_or_else(|| concurrency_for(client));
     // The estimate costs one small search; it is made when someone will read it.
     if config.progress || config.dry_run {
-        let (total, estimate) = estimate(client, &query, &kinds, concurrency).await?;
+        let (total, estimate) = fetch::estimate(client, &query, &kinds, concurrency).await?;
         report.search_requests += 1;
         report.estimated_requests = Some(estimate.requests);
-        let kinds: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
-        let with = match kinds.is_empty() {
-            true => String::new(),
-            false => format!(" with their {}", kinds.join(", ")),
-        };
-        let text = format!("{} contacts to export{with}. {estimate}", thousands(total));
+        let text = summary::announce(total, &kinds, &estimate);
         if config.dry_run {
             println!("{text}");
             return Ok(ExportEnd::DryRun);
@@ -341,30 +334,6 @@ impl WriterJob {
             tracker: self.tracker,
         })
     }
-}
-
-/// What the export will send, learned from one search of a single contact (its `total`, and
-/// the limits its headers report): the search pages, the newest-contact probe when the range
-/// may be sliced, and one request per contact per related kind. A floor: the slices' last
-/// short pages and retries come on top.
-async fn estimate(
-    client: &Client,
-    query: &Query,
-    kinds: &[RelatedKind],
-    concurrency: usize,
-) -> Result<(u64, Estimate), ExportError> {
-    let probe = SearchRequest {
-        location_id: client.location_id().to_string(),
-        page_limit: 1,
-        search_after: None,
-        query: query.text.clone(),
-        filters: query.filters(),
-        sort: vec![serde_json::json!({"field": "dateAdded", "direction": "asc"})],
-    };
-    let total = client.search(&probe).await?.total;
-    let pages = total.div_ceil(u64::from(fetch::PAGE_LIMIT)).max(1) + u64::from(concurrency > 1);
-    let requests = pages + total * kinds.len() as u64;
-    Ok((total, Estimate::new(requests, client.limiter())))
 }
 
 /// The state store's key for this export: the output file and the filters that choose the

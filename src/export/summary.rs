@@ -8,7 +8,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
 use super::ExportError;
+use crate::api::estimate::thousands;
 use crate::api::stats::RequestCounts;
+use crate::api::{Estimate, RelatedKind};
 
 /// The summary of one export (also what `--summary` writes).
 #[derive(Debug, Clone, Default, Serialize)]
@@ -122,6 +124,17 @@ pub fn write(path: &Path, report: &Report) -> Result<(), ExportError> {
         let _ = std::fs::remove_file(&temp);
     }
     result.map_err(io)
+}
+
+/// The line said before an export starts: `1,234 contacts to export with their tasks.
+/// Estimate: …`.
+pub fn announce(total: u64, kinds: &[RelatedKind], estimate: &Estimate) -> String {
+    let names: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
+    let with = match names.is_empty() {
+        true => String::new(),
+        false => format!(" with their {}", names.join(", ")),
+    };
+    format!("{} contacts to export{with}. {estimate}", thousands(total))
 }
 
 /// The progress bar: drawn on stderr when it is a terminal and progress is wanted.
