@@ -8,6 +8,7 @@ pub mod estimate;
 pub mod limiter;
 pub mod models;
 mod oauth;
+pub mod related;
 pub mod retry;
 pub mod secret;
 pub mod stats;
@@ -18,6 +19,7 @@ pub use endpoint::{BaseUrl, BaseUrlError, DEFAULT_BASE_URL};
 pub use estimate::Estimate;
 pub use limiter::{DailyBudgetReached, DailyReserve, Limiter};
 pub use oauth::{AuthError, Credentials, OAuthConfig};
+pub use related::{parse_event_time, Appointment, RelatedKind};
 pub use secret::Secret;
 
 use models::ErrorBody;

@@ -41,6 +41,19 @@ pub struct ExportArgs {
     /// Add each contact's notes (one extra request per contact: a large location takes hours).
     #[arg(long)]
     pub with_notes: bool,
+    /// Add each contact's tasks: a nested array in JSONL; a count and the next open task due
+    /// in CSV/XLSX (one extra request per contact).
+    #[arg(long)]
+    pub with_tasks: bool,
+    /// Add each contact's appointments: a nested array in JSONL; a count and the next one
+    /// ahead in CSV/XLSX (one extra request per contact).
+    #[arg(long)]
+    pub with_appointments: bool,
+    /// Print only the estimate (requests, and time at the limit the API reports) and stop:
+    /// no file is written. Sends two small requests (custom fields, and a one-contact search
+    /// that learns the total and the limits).
+    #[arg(long)]
+    pub dry_run: bool,
     /// Write a JSON summary here (counts, requests, watermark, exit code).
     #[arg(long, value_name = "FILE")]
     pub summary: Option<PathBuf>,
@@ -97,7 +110,7 @@ pub(crate) fn run(args: &ExportArgs) -> anyhow::Result<Exit> {
         }
     };
     match crate::export::run(config) {
-        Ok(ExportEnd::Complete) => Ok(Exit::Ok),
+        Ok(ExportEnd::Complete | ExportEnd::DryRun) => Ok(Exit::Ok),
         Ok(ExportEnd::Interrupted) => Ok(Exit::Interrupted),
         Err(err) if err.is_resumable() => {
             eprintln!("error: {err}");
@@ -184,6 +197,9 @@ pub(crate) fn export_config(args: &ExportArgs) -> anyhow::Result<ExportConfig> {
             updated_after,
         },
         with_notes: args.with_notes,
+        with_tasks: args.with_tasks,
+        with_appointments: args.with_appointments,
+        dry_run: args.dry_run,
         summary: args.summary.clone(),
         state: match &args.state {
             Some(path) => StateChoice::File(path.clone()),

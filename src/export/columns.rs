@@ -7,8 +7,11 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::cells::{custom_value, std_value, text, value_text};
+use super::digest::{next_appointment, next_task};
+use super::related::Related;
 use super::ExportError;
-use crate::api::models::{CustomFieldDef, Note};
+use crate::api::models::CustomFieldDef;
+use crate::api::RelatedKind;
 use crate::contact::StdField;
 use crate::mapping::spec::{FieldTable, MappingSpec, Scalar};
 
@@ -28,6 +31,12 @@ enum Source {
     SplitName,
     /// The contact's notes (with `--with-notes`).
     Notes,
+    /// How many records of a kind the contact has (with `--with-tasks` / `--with-appointments`).
+    Count(RelatedKind),
+    /// The open task due first.
+    NextTask,
+    /// The next appointment ahead.
+    NextAppointment,
     /// `dateAdded` / `dateUpdated`, as the API gives them.
     Date(&'static str),
     /// A column the mapping reads but that must stay empty on export (a second `join` or
@@ -50,6 +59,8 @@ pub struct Layout {
     defs: Vec<CustomFieldDef>,
     /// Custom field id → index in `defs`.
     by_id: HashMap<String, usize>,
+    /// "Now" for the next-appointment column, fixed once so every row reads the same instant.
+    now_ms: i64,
 }
 
 /// The default layout's standard columns: header, field.
@@ -74,8 +85,9 @@ const DEFAULT_FIELDS: &[(&str, StdField)] = &[
 
 impl Layout {
     /// Contact Id, the standard fields, Date Added/Updated, Tags, one column per custom field
-    /// headed "Name (contact.key)", and Notes with `--with-notes`.
-    pub fn standard(defs: &[CustomFieldDef], with_notes: bool) -> Layout {
+    /// headed "Name (contact.key)", then for each related kind asked for: Notes (their text);
+    /// Tasks and Next Task; Appointments and Next Appointment.
+    pub fn standard(defs: &[CustomFieldDef], kinds: &[RelatedKind]) -> Layout {
         let mut layout = Layout::empty(defs);
         layout.push("Contact Id", Source::Id);
         for (header, field) in DEFAULT_FIELDS {
@@ -92,19 +104,51 @@ impl Layout {
             };
             layout.push(&header, Source::Custom(i));
         }
-        if with_notes {
-            layout.push("Notes", Source::Notes);
-        }
+        layout.push_related(kinds, "");
         layout
     }
 
+    /// The related columns, in `RelatedKind::ALL` order, headers prefixed with `prefix`.
+    fn push_related(&mut self, kinds: &[RelatedKind], prefix: &str) {
+        let named = |plain: &str, snake: &str| {
+            if prefix.is_empty() {
+                plain.to_string()
+            } else {
+                format!("{prefix}{snake}")
+            }
+        };
+        for kind in RelatedKind::ALL.iter().filter(|k| kinds.contains(k)) {
+            match kind {
+                RelatedKind::Notes => self.push(&named("Notes", "notes"), Source::Notes),
+                RelatedKind::Tasks => {
+                    self.push(&named("Tasks", "tasks"), Source::Count(*kind));
+                    self.push(&named("Next Task", "next_task"), Source::NextTask);
+                }
+                RelatedKind::Appointments => {
+                    self.push(&named("Appointments", "appointments"), Source::Count(*kind));
+                    self.push(
+                        &named("Next Appointment", "next_appointment"),
+                        Source::NextAppointment,
+                    );
+                }
+            }
+        }
+    }
+
+    /// The same layout with "now" (for the next appointment) set to `now_ms`.
+    pub fn at(mut self, now_ms: i64) -> Layout {
+        self.now_ms = now_ms;
+        self
+    }
+
     /// The columns an import mapping reads, each filled so that importing the file with the
-    /// same mapping sends back the values the contact has. `_contact_id` (and `_notes` with
-    /// `--with-notes`) are added: import never reads `_` columns.
+    /// same mapping sends back the values the contact has. `_contact_id` (and `_notes`,
+    /// `_tasks`, `_next_task`, `_appointments`, `_next_appointment` for the related kinds asked
+    /// for) are added: import never reads `_` columns.
     pub fn from_mapping(
         spec: &MappingSpec,
         defs: &[CustomFieldDef],
-        with_notes: bool,
+        kinds: &[RelatedKind],
     ) -> Result<Layout, ExportError> {
         let mut layout = Layout::empty(defs);
         layout.push("_contact_id", Source::Id);
@@ -150,9 +194,7 @@ impl Layout {
                 layout.push(column, Source::Empty);
             }
         }
-        if with_notes {
-            layout.push("_notes", Source::Notes);
-        }
+        layout.push_related(kinds, "_");
         Ok(layout)
     }
 
@@ -166,6 +208,7 @@ impl Layout {
             columns: Vec::new(),
             defs: defs.to_vec(),
             by_id,
+            now_ms: chrono::Utc::now().timestamp_millis(),
         }
     }
 
@@ -222,15 +265,16 @@ impl Layout {
     }
 
     /// The cells of one contact, into `out` (cleared first; its strings are reused).
-    pub fn render(&self, contact: &Value, notes: Option<&[Note]>, out: &mut Vec<String>) {
+    pub fn render(&self, contact: &Value, related: Option<&Related>, out: &mut Vec<String>) {
         out.resize(self.columns.len(), String::new());
         for (cell, column) in out.iter_mut().zip(&self.columns) {
             cell.clear();
-            self.fill(cell, contact, notes, column);
+            self.fill(cell, contact, related, column);
         }
     }
 
-    fn fill(&self, cell: &mut String, contact: &Value, notes: Option<&[Note]>, column: &Column) {
+    fn fill(&self, cell: &mut String, contact: &Value, related: Option<&Related>, column: &Column) {
+        let list = |kind| related.and_then(|r| r.get(kind)).unwrap_or_default();
         match &column.source {
             Source::Id => cell.push_str(text(contact, "id")),
             Source::Std(field) => {
@@ -274,21 +318,32 @@ impl Layout {
                 }
             }
             Source::Notes => {
-                for (n, note) in notes.unwrap_or_default().iter().enumerate() {
+                for (n, note) in list(RelatedKind::Notes).iter().enumerate() {
                     if n > 0 {
                         cell.push_str("\n\n");
                     }
-                    cell.push_str(note.body.trim());
+                    cell.push_str(text(note, "body").trim());
                 }
             }
+            Source::Count(kind) => {
+                if related.and_then(|r| r.get(*kind)).is_some() {
+                    cell.push_str(&list(*kind).len().to_string());
+                }
+            }
+            Source::NextTask => cell.push_str(&next_task(list(RelatedKind::Tasks))),
+            Source::NextAppointment => cell.push_str(&next_appointment(
+                list(RelatedKind::Appointments),
+                self.now_ms,
+            )),
             Source::Date(key) => cell.push_str(text(contact, key)),
             Source::Empty => {}
         }
     }
 
     /// The contact for a JSONL line: as the API returned it, less the paging cursor, with
-    /// custom fields named by key and name instead of their ids, and notes when asked for.
-    pub fn json_record(&self, contact: &Value, notes: Option<&[Note]>) -> Value {
+    /// custom fields named by key and name instead of their ids, and the related lists asked
+    /// for (`notes`, `tasks`, `appointments`) as the API returned them.
+    pub fn json_record(&self, contact: &Value, related: Option<&Related>) -> Value {
         let mut record = contact.clone();
         if let Value::Object(map) = &mut record {
             map.remove("searchAfter");
@@ -309,11 +364,8 @@ impl Layout {
                     .collect();
                 map.insert("customFields".into(), Value::Array(named));
             }
-            if let Some(notes) = notes {
-                map.insert(
-                    "notes".into(),
-                    serde_json::to_value(notes).unwrap_or(Value::Null),
-                );
+            for (kind, items) in related.into_iter().flat_map(Related::lists) {
+                map.insert(kind.name().into(), Value::Array(items.to_vec()));
             }
         }
         record

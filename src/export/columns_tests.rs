@@ -53,7 +53,7 @@ fn cell<'a>(row: &'a [(String, String)], header: &str) -> &'a str {
 
 #[test]
 fn standard_layout_names_custom_fields_by_name_and_key() {
-    let layout = Layout::standard(&defs(), true);
+    let layout = Layout::standard(&defs(), &[RelatedKind::Notes]);
     let row = cells(&layout, &contact());
     assert_eq!(cell(&row, "Contact Id"), "abc");
     assert_eq!(cell(&row, "Address"), "1 Main St");
@@ -92,7 +92,7 @@ fn a_mapping_read_in_reverse_maps_back_to_the_same_values() {
         columns = ["Notes"]
     "#;
     let spec = parse(text, Path::new("m.toml")).unwrap();
-    let layout = Layout::from_mapping(&spec, &defs(), false).unwrap();
+    let layout = Layout::from_mapping(&spec, &defs(), &[]).unwrap();
     let headers: Vec<String> = layout.headers().iter().map(|h| h.to_string()).collect();
     assert_eq!(
         headers,
@@ -149,14 +149,17 @@ fn a_custom_field_the_location_lacks_is_an_error() {
         Path::new("m"),
     )
     .unwrap();
-    let err = Layout::from_mapping(&spec, &defs(), false).unwrap_err();
+    let err = Layout::from_mapping(&spec, &defs(), &[]).unwrap_err();
     assert!(err.to_string().contains("contact.nope"), "{err}");
 }
 
 #[test]
 fn json_records_name_custom_fields_and_drop_the_cursor() {
-    let layout = Layout::standard(&defs(), false);
-    let record = layout.json_record(&contact(), Some(&[]));
+    let layout = Layout::standard(&defs(), &[]);
+    let record = layout.json_record(
+        &contact(),
+        Some(&Related::from_lists(vec![(RelatedKind::Notes, Vec::new())])),
+    );
     assert!(record.get("searchAfter").is_none());
     assert_eq!(
         record["customFields"],
@@ -167,4 +170,48 @@ fn json_records_name_custom_fields_and_drop_the_cursor() {
         ])
     );
     assert_eq!(record["notes"], json!([]));
+}
+
+#[test]
+fn related_kinds_add_counts_and_summaries() {
+    let kinds = [RelatedKind::Appointments, RelatedKind::Tasks];
+    let layout = Layout::standard(&defs(), &kinds).at(1_767_225_600_000); // 2026-01-01
+    let headers = layout.headers();
+    let tail: Vec<&str> = headers[headers.len() - 4..].to_vec();
+    assert_eq!(
+        tail,
+        ["Tasks", "Next Task", "Appointments", "Next Appointment"]
+    );
+    let related = Related::from_lists(vec![
+        (
+            RelatedKind::Tasks,
+            vec![
+                json!({"id": "t1", "title": "Call", "dueDate": "2026-02-01T09:00:00Z", "completed": false}),
+                json!({"id": "t2", "title": "Old", "dueDate": "2025-02-01T09:00:00Z", "completed": true}),
+            ],
+        ),
+        (
+            RelatedKind::Appointments,
+            vec![
+                json!({"id": "e1", "title": "Demo", "startTime": "2026-01-05 15:00:00", "status": "booked"}),
+            ],
+        ),
+    ]);
+    let mut row = Vec::new();
+    layout.render(&contact(), Some(&related), &mut row);
+    let row: Vec<(String, String)> = headers.iter().map(|h| h.to_string()).zip(row).collect();
+    assert_eq!(cell(&row, "Tasks"), "2");
+    assert_eq!(cell(&row, "Next Task"), "Call (due 2026-02-01 09:00 UTC)");
+    assert_eq!(cell(&row, "Appointments"), "1");
+    assert_eq!(
+        cell(&row, "Next Appointment"),
+        "Demo on 2026-01-05 15:00 UTC (booked)"
+    );
+    let record = layout.json_record(&contact(), Some(&related));
+    assert_eq!(record["tasks"][1]["id"], "t2");
+    assert_eq!(
+        record["appointments"][0]["startTime"],
+        "2026-01-05 15:00:00"
+    );
+    assert!(record.get("notes").is_none());
 }

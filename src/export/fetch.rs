@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 use super::watermark::{epoch_ms, iso_ms};
 use super::{Batch, ExportError};
 use crate::api::models::SearchRequest;
-use crate::api::Client;
+use crate::api::{Client, Estimate, RelatedKind};
 
 /// The largest page the API serves.
 pub const PAGE_LIMIT: u32 = 500;
@@ -98,7 +98,7 @@ pub async fn pages(
         .and_then(epoch_ms);
     let batch = Batch {
         contacts: first.contacts,
-        notes: None,
+        related: None,
         total,
     };
     let asked = 1 + u64::from(slices > 1);
@@ -140,6 +140,30 @@ pub async fn pages(
     Ok(asked + pages)
 }
 
+/// What the export will send, learned from one search of a single contact (its `total`, and
+/// the limits its headers report): the search pages, the newest-contact probe when the range
+/// may be sliced, and one request per contact per related kind. A floor: the slices' last
+/// short pages and retries come on top.
+pub async fn estimate(
+    client: &Client,
+    query: &Query,
+    kinds: &[RelatedKind],
+    concurrency: usize,
+) -> Result<(u64, Estimate), ExportError> {
+    let probe = SearchRequest {
+        location_id: client.location_id().to_string(),
+        page_limit: 1,
+        search_after: None,
+        query: query.text.clone(),
+        filters: query.filters(),
+        sort: vec![json!({"field": "dateAdded", "direction": "asc"})],
+    };
+    let total = client.search(&probe).await?.total;
+    let pages = total.div_ceil(u64::from(PAGE_LIMIT)).max(1) + u64::from(concurrency > 1);
+    let requests = pages + total * kinds.len() as u64;
+    Ok((total, Estimate::new(requests, client.limiter())))
+}
+
 /// Pages one cursor to its end.
 async fn walk(
     client: &Client,
@@ -154,7 +178,7 @@ async fn walk(
         let next = cursor(&response.contacts);
         let batch = Batch {
             contacts: response.contacts,
-            notes: None,
+            related: None,
             total: 0,
         };
         if count > 0 && tx.send(batch).await.is_err() {

@@ -2,17 +2,19 @@
 //! into a CSV, XLSX or JSONL file, safe for nightly jobs.
 //!
 //! Flow: take the target's lock → custom field definitions (the first request, which also
-//! checks the token) → the `dateUpdated` window from the state store's watermark → search
-//! pages (fetch.rs) → optionally each contact's notes (notes.rs) → the writer, on a blocking
+//! checks the token) → the `dateUpdated` window from the state store's watermark → the
+//! estimate (one small search learns the total; `--dry-run` stops here) → search pages
+//! (fetch.rs) → optionally each contact's notes, tasks, appointments (related.rs) → the writer, on a blocking
 //! thread, into a temporary file (writer.rs, columns.rs) → fsync and rename over the output
 //! (output.rs) → only then the watermark moves (watermark.rs). Stages are joined by bounded
 //! channels, so memory holds a few pages whatever the size of the location.
 
 mod cells;
 mod columns;
+mod digest;
 mod fetch;
-mod notes;
 mod output;
+mod related;
 mod run;
 mod summary;
 mod watermark;
@@ -27,13 +29,13 @@ pub use cells::value_text;
 pub use columns::Layout;
 pub use fetch::{Query, PAGE_LIMIT};
 pub use output::{PendingFile, TargetLock};
+pub use related::Related;
 pub use run::{run, write_failed_summary};
 pub use summary::Report;
 pub use watermark::{parse_user_date, Stored, Window};
 pub use writer::OutputFormat;
 
-use crate::api::models::Note;
-use crate::api::{ApiError, ClientConfig};
+use crate::api::{ApiError, ClientConfig, RelatedKind};
 use crate::mapping::{LoadedMapping, MappingError};
 use crate::state::StateError;
 
@@ -82,6 +84,12 @@ pub struct ExportConfig {
     pub query: Query,
     /// Fetch each contact's notes.
     pub with_notes: bool,
+    /// Fetch each contact's tasks.
+    pub with_tasks: bool,
+    /// Fetch each contact's appointments.
+    pub with_appointments: bool,
+    /// Print the estimate (requests, time at the limit) and stop: no file, no watermark.
+    pub dry_run: bool,
     /// Write the summary JSON here.
     pub summary: Option<PathBuf>,
     /// Where the watermark is kept.
@@ -96,23 +104,37 @@ pub struct ExportConfig {
     pub progress: bool,
 }
 
+impl ExportConfig {
+    /// The related kinds asked for, one request per contact each.
+    pub fn related_kinds(&self) -> Vec<RelatedKind> {
+        let wanted = [self.with_notes, self.with_tasks, self.with_appointments];
+        RelatedKind::ALL
+            .into_iter()
+            .zip(wanted)
+            .filter_map(|(kind, on)| on.then_some(kind))
+            .collect()
+    }
+}
+
 /// How an export ended, for the exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExportEnd {
     /// The file is complete and in place.
     Complete,
+    /// `--dry-run`: the estimate was printed; nothing was written.
+    DryRun,
     /// Ctrl-C; the previous file is untouched.
     Interrupted,
 }
 
-/// A batch of contacts between the stages: as search returned them, with their notes when
-/// asked for (`notes[i]` belongs to `contacts[i]`).
+/// A batch of contacts between the stages: as search returned them, with their related lists
+/// when asked for (`related[i]` belongs to `contacts[i]`).
 #[derive(Debug, Default)]
 pub struct Batch {
     /// The contacts.
     pub contacts: Vec<Value>,
-    /// Their notes, with `--with-notes`.
-    pub notes: Option<Vec<Vec<Note>>>,
+    /// Their notes, tasks, appointments, with `--with-*`.
+    pub related: Option<Vec<Related>>,
     /// Matches search reported (for progress).
     pub total: u64,
 }

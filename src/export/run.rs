@@ -12,7 +12,7 @@ use super::summary::{self, Progress, Report};
 use super::watermark::{Stored, Tracker, Window};
 use super::writer::{OutputFormat, Shape, Sink};
 use super::{
-    fetch, notes, Batch, ExportConfig, ExportEnd, ExportError, Since, Source, StateChoice,
+    fetch, related, Batch, ExportConfig, ExportEnd, ExportError, Since, Source, StateChoice,
 };
 use crate::api::{BaseUrl, Client, ClientConfig, Credentials, Secret};
 use crate::state::{self, StateStore};
@@ -33,11 +33,17 @@ pub fn run(config: ExportConfig) -> Result<ExportEnd, ExportError> {
         format: config.format.name().into(),
         mapping: config.mapping.as_ref().map(|m| m.path.clone()),
         with_notes: config.with_notes,
+        with_tasks: config.with_tasks,
+        with_appointments: config.with_appointments,
         started_at: crate::pipeline::now_rfc3339(),
         ..Report::default()
     };
-    // Held until the summary is written too: the next run to the target owns both files.
-    let _lock = TargetLock::acquire(&config.out)?;
+    // Held until the summary is written too: the next run to the target owns both files. A
+    // dry run writes nothing, so it takes no lock either.
+    let _lock = match config.dry_run {
+        true => None,
+        false => Some(TargetLock::acquire(&config.out)?),
+    };
     let result = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -49,6 +55,7 @@ pub fn run(config: ExportConfig) -> Result<ExportEnd, ExportError> {
     report.sending_rate = report.requests.sending_rate();
     let (status, code) = match &result {
         Ok(ExportEnd::Complete) => ("complete", 0),
+        Ok(ExportEnd::DryRun) => return result,
         Ok(ExportEnd::Interrupted) => ("interrupted", 130),
         Err(e) if e.is_resumable() => ("failed", 75),
         Err(_) => ("failed", 1),
@@ -134,10 +141,13 @@ async fn export_with(
     })?;
     let (layout, shape) = match &config.mapping {
         Some(mapping) => (
-            Layout::from_mapping(&mapping.spec, &defs, config.with_notes)?,
+            Layout::from_mapping(&mapping.spec, &defs, &config.related_kinds())?,
             Shape::for_source(&mapping.spec.source)?,
         ),
-        None => (Layout::standard(&defs, config.with_notes), Shape::default()),
+        None => (
+            Layout::standard(&defs, &config.related_kinds()),
+            Shape::default(),
+        ),
     };
 
     // The user's real data folder is never touched by a sandbox run unless --state says so.
@@ -146,8 +156,10 @@ async fn export_with(
         (StateChoice::Default, false) => Some(state::default_path(client.location_id())?),
         (StateChoice::Default, true) => None,
     };
+    // A dry run reads an existing watermark but creates no state file.
     let mut store = state_path
         .as_deref()
+        .filter(|p| !config.dry_run || p.exists())
         .map(|p| StateStore::open(p, client.location_id()))
         .transpose()?;
     report.state_file = state_path;
@@ -185,17 +197,32 @@ async fn export_with(
     let mut query = config.query.clone();
     query.since = window.from.clone();
 
-    let (pending, file) = PendingFile::create(&config.out)?;
-    let progress = Progress::new(config.progress, config.with_notes);
-    let (page_tx, page_rx) = mpsc::channel::<Batch>(CHANNEL_PAGES);
+    let kinds = config.related_kinds();
     let concurrency = config
         .concurrency
         .unwrap_or_else(|| concurrency_for(client));
-    let (writer_rx, notes_stage) = if config.with_notes {
-        let (tx, rx) = mpsc::channel::<Batch>(CHANNEL_PAGES);
-        (rx, Some(notes::attach(client, concurrency, page_rx, tx)))
-    } else {
+    // The estimate costs one small search; it is made when someone will read it.
+    if config.progress || config.dry_run {
+        let (total, estimate) = fetch::estimate(client, &query, &kinds, concurrency).await?;
+        report.search_requests += 1;
+        report.estimated_requests = Some(estimate.requests);
+        let text = summary::announce(total, &kinds, &estimate);
+        if config.dry_run {
+            println!("{text}");
+            return Ok(ExportEnd::DryRun);
+        }
+        eprintln!("{text}");
+    }
+
+    let (pending, file) = PendingFile::create(&config.out)?;
+    let progress = Progress::new(config.progress, !kinds.is_empty());
+    let (page_tx, page_rx) = mpsc::channel::<Batch>(CHANNEL_PAGES);
+    let (writer_rx, related_stage) = if kinds.is_empty() {
         (page_rx, None)
+    } else {
+        let (tx, rx) = mpsc::channel::<Batch>(CHANNEL_PAGES);
+        let stage = related::attach(client, &kinds, concurrency, page_rx, tx);
+        (rx, Some(stage))
     };
     let job = WriterJob {
         format: config.format,
@@ -209,7 +236,7 @@ async fn export_with(
     let writer = tokio::task::spawn_blocking(move || job.run(file, writer_rx));
     let fetching = async {
         let pages = fetch::pages(client, &query, concurrency, page_tx);
-        match notes_stage {
+        match related_stage {
             Some(stage) => tokio::try_join!(pages, stage).map(|(pages, ())| pages),
             None => pages.await,
         }
@@ -228,7 +255,7 @@ async fn export_with(
         Some(result) => result?,
     };
     let done = written??;
-    report.search_requests = pages;
+    report.search_requests += pages;
     report.contacts_written = done.written;
     report.duplicates_skipped = done.duplicates;
     report.total_reported = done.total;
@@ -287,15 +314,11 @@ impl WriterJob {
                     duplicates += 1;
                     continue;
                 }
-                let notes = batch
-                    .notes
-                    .as_ref()
-                    .and_then(|n| n.get(i))
-                    .map(Vec::as_slice);
+                let related = batch.related.as_ref().and_then(|r| r.get(i));
                 if self.format == OutputFormat::Jsonl {
-                    sink.write_json(&self.layout.json_record(contact, notes), &self.temp)?;
+                    sink.write_json(&self.layout.json_record(contact, related), &self.temp)?;
                 } else {
-                    self.layout.render(contact, notes, &mut cells);
+                    self.layout.render(contact, related, &mut cells);
                     sink.write_row(&cells, &self.temp)?;
                 }
                 written += 1;

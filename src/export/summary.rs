@@ -8,7 +8,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
 use super::ExportError;
+use crate::api::estimate::thousands;
 use crate::api::stats::RequestCounts;
+use crate::api::{Estimate, RelatedKind};
 
 /// The summary of one export (also what `--summary` writes).
 #[derive(Debug, Clone, Default, Serialize)]
@@ -41,6 +43,12 @@ pub struct Report {
     pub search_requests: u64,
     /// Whether notes were fetched (one request per contact).
     pub with_notes: bool,
+    /// Whether tasks were fetched (one request per contact).
+    pub with_tasks: bool,
+    /// Whether appointments were fetched (one request per contact).
+    pub with_appointments: bool,
+    /// The requests the estimate announced before the work started (when one was made).
+    pub estimated_requests: Option<u64>,
     /// The watermark before and after (the largest `dateUpdated` of a complete export).
     pub watermark_before: Option<String>,
     /// Moved only when the file is complete.
@@ -118,13 +126,24 @@ pub fn write(path: &Path, report: &Report) -> Result<(), ExportError> {
     result.map_err(io)
 }
 
+/// The line said before an export starts: `1,234 contacts to export with their tasks.
+/// Estimate: …`.
+pub fn announce(total: u64, kinds: &[RelatedKind], estimate: &Estimate) -> String {
+    let names: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
+    let with = match names.is_empty() {
+        true => String::new(),
+        false => format!(" with their {}", names.join(", ")),
+    };
+    format!("{} contacts to export{with}. {estimate}", thousands(total))
+}
+
 /// The progress bar: drawn on stderr when it is a terminal and progress is wanted.
 #[derive(Debug, Clone)]
 pub struct Progress(Option<ProgressBar>);
 
 impl Progress {
     /// A bar if `wanted` and stderr is a terminal; otherwise nothing is drawn.
-    pub fn new(wanted: bool, with_notes: bool) -> Progress {
+    pub fn new(wanted: bool, with_related: bool) -> Progress {
         if !wanted || !std::io::stderr().is_terminal() {
             return Progress(None);
         }
@@ -134,8 +153,8 @@ impl Progress {
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar());
         bar.set_style(style);
-        bar.set_message(if with_notes {
-            "Exporting with notes (one request per contact)"
+        bar.set_message(if with_related {
+            "Exporting with related records (one request per contact and kind)"
         } else {
             "Exporting"
         });
