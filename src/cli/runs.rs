@@ -17,10 +17,10 @@ pub struct RunsArgs {
     #[command(subcommand)]
     pub command: Option<RunsCommand>,
     /// The folder holding the run folders.
-    #[arg(long, value_name = "DIR", default_value = "runs")]
+    #[arg(long, value_name = "DIR", default_value = "runs", global = true)]
     pub dir: PathBuf,
-    /// JSON instead of the table (for scripts).
-    #[arg(long)]
+    /// JSON instead of text (for scripts).
+    #[arg(long, global = true)]
     pub json: bool,
 }
 
@@ -37,9 +37,6 @@ pub enum RunsCommand {
 pub struct ShowArgs {
     /// The run folder (a path, or the name of a folder under --dir).
     pub run_dir: PathBuf,
-    /// JSON instead of text.
-    #[arg(long)]
-    pub json: bool,
 }
 
 /// Runs `runs` or `runs show`.
@@ -49,7 +46,7 @@ pub(crate) fn run(args: &RunsArgs) -> anyhow::Result<Exit> {
         Some(RunsCommand::Show(show)) => {
             let dir = resolve(&show.run_dir, &args.dir);
             let info = runs::inspect(&dir)?;
-            let text = if show.json || args.json {
+            let text = if args.json {
                 format!("{}\n", serde_json::to_string_pretty(&info)?)
             } else {
                 runs::render::show(&info)

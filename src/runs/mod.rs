@@ -201,13 +201,37 @@ pub fn scan(dir: &Path) -> Result<Vec<RunInfo>, RunsError> {
     Ok(runs)
 }
 
+/// Newest first by start time. A folder whose ledger cannot be read (a running import holds
+/// it) is placed by the timestamp its default name starts with, else by its modification time.
 fn sort_key(run: &RunInfo) -> (String, String) {
     let name = run
         .dir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    (run.started_at.clone().unwrap_or_default(), name)
+    let when = run
+        .started_at
+        .clone()
+        .or_else(|| name_time(&name))
+        .or_else(|| {
+            let modified = std::fs::metadata(&run.dir)
+                .and_then(|m| m.modified())
+                .ok()?;
+            Some(rfc3339(chrono::DateTime::<chrono::Utc>::from(modified)))
+        })
+        .unwrap_or_default();
+    (when, name)
+}
+
+/// The start time in a default run folder's name (`20261123T112405Z-leads`).
+fn name_time(name: &str) -> Option<String> {
+    let stamp = name.get(..16)?;
+    let time = chrono::NaiveDateTime::parse_from_str(stamp, "%Y%m%dT%H%M%SZ").ok()?;
+    Some(rfc3339(time.and_utc()))
+}
+
+fn rfc3339(time: chrono::DateTime<chrono::Utc>) -> String {
+    time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// One run folder (which must exist).

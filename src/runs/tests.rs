@@ -196,3 +196,13 @@ fn reads_ledgers_and_tells_running_damaged_and_missing_apart() {
         Err(RunsError::NoFolder(_))
     ));
 }
+
+#[test]
+fn default_folder_names_carry_their_start() {
+    assert_eq!(
+        name_time("20261123T112405Z-leads").as_deref(),
+        Some("2026-11-23T11:24:05Z")
+    );
+    assert_eq!(name_time("leads"), None);
+    assert_eq!(name_time("2026-11-23-leads"), None);
+}
