@@ -45,7 +45,7 @@ fn completions_for_every_shell_and_bash_loads_them() {
         for sub in SUBCOMMANDS {
             assert!(script.contains(sub), "{shell} script lacks {sub}");
         }
-        assert!(script.contains("--log-format"), "{shell}: global flags");
+        assert!(script.contains("log-format"), "{shell}: global flags");
     }
     let out = ghl(&["completions", "tcsh"]);
     assert_eq!(
@@ -63,15 +63,19 @@ fn completions_for_every_shell_and_bash_loads_them() {
     std::fs::write(&script, ghl(&["completions", "bash"]).stdout).unwrap();
     // Load it, then ask bash's completion machinery for `ghl-bulk ru<TAB>`.
     let probe = format!(
-        "source {} && complete -p ghl-bulk && COMP_WORDS=(ghl-bulk ru) COMP_CWORD=1 \
-         COMP_LINE='ghl-bulk ru' COMP_POINT=11 && _ghl-bulk ghl-bulk ru ghl-bulk && \
-         printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        "source {} && complete -p ghl-bulk && \
+         f=$(complete -p ghl-bulk | sed -E 's/.*-F ([^ ]+).*/\\1/') && \
+         COMP_WORDS=(ghl-bulk ru) COMP_CWORD=1 COMP_LINE='ghl-bulk ru' COMP_POINT=11 && \
+         \"$f\" ghl-bulk ru ghl-bulk && printf '%s\\n' \"${{COMPREPLY[@]}}\"",
         script.display()
     );
     let out = Command::new("bash").args(["-c", &probe]).output().unwrap();
     assert!(out.status.success(), "bash: {}", text(&out.stderr));
     let said = text(&out.stdout);
-    assert!(said.contains("complete -F _ghl-bulk"), "{said}");
+    assert!(
+        said.contains(" -F ") && said.contains(" ghl-bulk"),
+        "{said}"
+    );
     assert!(
         said.lines().any(|l| l == "runs"),
         "ghl-bulk ru<TAB> offers runs: {said}"

@@ -54,7 +54,7 @@ fn show_reports_each_setting_with_its_source_and_masks_secrets() {
          state = \"state/loc.sqlite\"\nclient_id = \"file-app\"\n",
     )
     .unwrap();
-    let token = "pit-0123456789-abcdef-SECRET";
+    let token = "pit-0123456789-abcdef-XYZZY";
     let mut cmd = ghl(cwd, &["config", "show", "--concurrency", "3"]);
     cmd.env("GHL_LOCATION_ID", "env-location")
         .env("GHL_BASE_URL", "http://127.0.0.1:9")
@@ -95,7 +95,7 @@ fn show_reports_each_setting_with_its_source_and_masks_secrets() {
     assert!(line(&out, "token").contains("*** (set)"), "{s}");
     assert!(line(&out, "token").ends_with("# env GHL_TOKEN"), "{s}");
     assert!(line(&out, "client_secret").contains("*** (set)"), "{s}");
-    for leak in [token, "SECRET", "abcdef", "client-secret-VALUE", "VALUE"] {
+    for leak in [token, "XYZZY", "abcdef", "client-secret-VALUE", "VALUE"] {
         assert!(!s.contains(leak), "{leak} leaked:\n{s}");
     }
 

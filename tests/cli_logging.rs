@@ -122,10 +122,10 @@ fn verbose_text_rust_log_and_fatal_errors_as_json() {
         &file,
         &dir.path().join("b"),
     );
-    cmd.env("RUST_LOG", "ghl_bulk=debug");
+    cmd.env("RUST_LOG", "ghl_bulk=info");
     let out = run(cmd, LIMIT);
     assert_eq!(out.code, Some(0), "{}", out.describe());
-    assert!(out.stderr.contains("DEBUG"), "{}", out.describe());
+    assert!(out.stderr.contains(" INFO "), "{}", out.describe());
 
     // Without either: no log lines, only the human summary.
     let mut cmd = import(

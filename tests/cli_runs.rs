@@ -170,7 +170,7 @@ fn lists_finished_resumable_validate_damaged_and_empty_folders() {
         out.stdout
     );
     for needle in [
-        "State        resumable (stopped: daily request budget reached)",
+        "State        resumable (stopped: daily request budget reached",
         "Requests     ",
         "req/s of",
         "rejects.csv (",
