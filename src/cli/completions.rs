@@ -38,13 +38,15 @@ pub(crate) fn completions(args: &CompletionsArgs) -> anyhow::Result<Exit> {
 
 /// Prints the manual: the page of `ghl-bulk`, then one page per subcommand (depth first, as
 /// `man -l -` renders them in turn), or writes each page to its own file with `--out`.
-pub(crate) fn man(args: &ManArgs) -> anyhow::Result<Exit> {
+pub(crate) fn man(args: &ManArgs, human: bool) -> anyhow::Result<Exit> {
     let command = Cli::command();
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         clap_mangen::generate_to(command, dir)
             .with_context(|| format!("cannot write the man pages into {}", dir.display()))?;
-        eprintln!("Wrote the man pages into {}.", dir.display());
+        if human {
+            eprintln!("Wrote the man pages into {}.", dir.display());
+        }
         return Ok(Exit::Ok);
     }
     let mut roff = Vec::new();

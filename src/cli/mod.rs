@@ -301,7 +301,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         }
         Command::Export(args) => export::run(&ctx, &args),
         Command::Mapping(MappingCommand::Init(args)) => {
-            plan::mapping_init(&args)?;
+            plan::mapping_init(&args, human)?;
             Ok(Exit::Ok)
         }
         Command::Sandbox(args) => {
@@ -314,7 +314,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Runs(args) => runs::run(&args),
         Command::Config(ConfigCommand::Show(args)) => config::show(&ctx, &args),
         Command::Completions(args) => completions::completions(&args),
-        Command::Man(args) => completions::man(&args),
+        Command::Man(args) => completions::man(&args, human),
     }
 }
 

@@ -55,8 +55,8 @@ pub(crate) fn validate_config(
     })
 }
 
-/// `mapping init`: reads the headers and writes the draft.
-pub(crate) fn mapping_init(args: &InitArgs) -> anyhow::Result<()> {
+/// `mapping init`: reads the headers and writes the draft (`human`: say where on stderr).
+pub(crate) fn mapping_init(args: &InitArgs, human: bool) -> anyhow::Result<()> {
     let region = args.region.clone().unwrap_or_else(|| "US".to_string());
     check_region(&region)?;
     let options = SourceOptions {
@@ -99,7 +99,9 @@ pub(crate) fn mapping_init(args: &InitArgs) -> anyhow::Result<()> {
             })?;
             file.write_all(text.as_bytes())
                 .with_context(|| format!("cannot write {}", path.display()))?;
-            eprintln!("Wrote {}.", path.display());
+            if human {
+                eprintln!("Wrote {}.", path.display());
+            }
             Ok(())
         }
     }

@@ -197,7 +197,7 @@ pub fn scan(dir: &Path) -> Result<Vec<RunInfo>, RunsError> {
             runs.push(inspect_folder(&entry.path()));
         }
     }
-    runs.sort_by(|a, b| sort_key(b).cmp(&sort_key(a)));
+    runs.sort_by_cached_key(|run| std::cmp::Reverse(sort_key(run)));
     Ok(runs)
 }
 

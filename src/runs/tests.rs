@@ -156,8 +156,7 @@ fn reads_ledgers_and_tells_running_damaged_and_missing_apart() {
 
     let before = std::fs::read(stopped.join("ledger.db")).unwrap();
     let runs = scan(root).unwrap();
-    let names: Vec<String> = runs.iter().map(|r| render::table(&[r.clone()])).collect();
-    assert_eq!(runs.len(), 4, "{names:#?}");
+    assert_eq!(runs.len(), 4, "{}", render::table(&runs));
     let by_dir = |d: &Path| runs.iter().find(|r| r.dir == d).unwrap();
 
     let s = by_dir(&stopped);
