@@ -173,8 +173,11 @@ fn reads_ledgers_and_tells_running_damaged_and_missing_apart() {
     assert_eq!(by_dir(&running).state, RunState::Running);
     assert_eq!(by_dir(&damaged).state, RunState::Damaged);
     assert_eq!(by_dir(&empty).state, RunState::NoLedger);
-    // Newest first: the running one started last.
-    assert_eq!(runs[0].dir, running);
+    // Newest first: the running one (placed by its name's time, its ledger being locked)
+    // before the stopped one; the folder without a timestamp by its modification time (now).
+    let at = |d: &Path| runs.iter().position(|r| r.dir == d).unwrap();
+    assert!(at(&running) < at(&stopped));
+    assert_eq!(runs[0].dir, empty);
     // Reading changed nothing, and the running import kept its lock.
     assert_eq!(std::fs::read(stopped.join("ledger.db")).unwrap(), before);
     assert!(
