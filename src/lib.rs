@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod cli;
+pub mod config;
 pub mod contact;
 pub mod dedupe;
 pub mod delivery;
@@ -12,5 +13,6 @@ pub mod ledger;
 pub mod mapping;
 pub mod pipeline;
 pub mod report;
+pub mod runs;
 pub mod source;
 pub mod state;

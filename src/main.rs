@@ -9,12 +9,5 @@ use std::process::ExitCode;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = ghl_bulk::cli::Cli::parse();
-    match ghl_bulk::cli::run(cli) {
-        Ok(code) => code.into(),
-        Err(err) => {
-            eprintln!("error: {err:#}");
-            ghl_bulk::cli::Exit::Fatal.into()
-        }
-    }
+    ghl_bulk::cli::main(ghl_bulk::cli::Cli::parse()).into()
 }

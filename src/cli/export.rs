@@ -7,7 +7,7 @@ use anyhow::{anyhow, bail};
 use clap::{Args, ValueEnum};
 
 use super::plan::client_config;
-use super::{ApiArgs, Exit};
+use super::{ApiArgs, Context, Exit};
 use crate::export::{
     parse_user_date, ExportConfig, ExportEnd, OutputFormat, Query, Since, Source, StateChoice,
 };
@@ -77,12 +77,9 @@ pub struct ExportArgs {
     #[arg(long)]
     pub concurrency: Option<usize>,
     /// Stop (exit 75) when the daily request budget left falls to this: a percentage of the
-    /// daily limit ("1%") or a number of requests.
-    #[arg(long, default_value = "1%")]
-    pub daily_reserve: String,
-    /// No progress bar and no result line on stderr.
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
+    /// daily limit ("1%") or a number of requests [default: 1%].
+    #[arg(long)]
+    pub daily_reserve: Option<String>,
 }
 
 /// `--format`.
@@ -99,8 +96,8 @@ pub enum FormatArg {
 /// Runs `export` and says how the process should exit. A run that cannot start still writes
 /// a failed `--summary`; a resumable stop (another run holds the target, the daily budget,
 /// the API unreachable) is exit 75 with the reason on stderr.
-pub(crate) fn run(args: &ExportArgs) -> anyhow::Result<Exit> {
-    let config = match export_config(args) {
+pub(crate) fn run(ctx: &Context, args: &ExportArgs) -> anyhow::Result<Exit> {
+    let config = match export_config(ctx, args) {
         Ok(config) => config,
         Err(err) => {
             if let Some(path) = &args.summary {
@@ -121,7 +118,7 @@ pub(crate) fn run(args: &ExportArgs) -> anyhow::Result<Exit> {
 }
 
 /// Validates the flags and builds the export's configuration.
-pub(crate) fn export_config(args: &ExportArgs) -> anyhow::Result<ExportConfig> {
+pub(crate) fn export_config(ctx: &Context, args: &ExportArgs) -> anyhow::Result<ExportConfig> {
     let format = match args.format {
         Some(FormatArg::Csv) => OutputFormat::Csv,
         Some(FormatArg::Xlsx) => OutputFormat::Xlsx,
@@ -175,14 +172,23 @@ pub(crate) fn export_config(args: &ExportArgs) -> anyhow::Result<ExportConfig> {
     if args.tag.iter().any(|t| t.trim().is_empty()) {
         bail!("--tag needs a tag name");
     }
-    if args.concurrency == Some(0) {
-        bail!("--concurrency must be at least 1");
+    let flags = super::config::flag_layer(
+        &args.api,
+        args.concurrency,
+        args.daily_reserve.as_deref(),
+        args.state.as_deref(),
+    );
+    let settings = super::config::settings(ctx, &flags)?;
+    if settings.concurrency.value == Some(0) {
+        bail!(
+            "concurrency must be at least 1 (from {})",
+            settings.concurrency.source
+        );
     }
-    let reserve = super::plan::parse_reserve(&args.daily_reserve)?;
     let source = if args.sandbox {
         Source::Sandbox
     } else {
-        Source::Api(Box::new(client_config(&args.api, reserve)?))
+        Source::Api(Box::new(client_config(&settings)?))
     };
     Ok(ExportConfig {
         out: args.out.clone(),
@@ -201,14 +207,14 @@ pub(crate) fn export_config(args: &ExportArgs) -> anyhow::Result<ExportConfig> {
         with_appointments: args.with_appointments,
         dry_run: args.dry_run,
         summary: args.summary.clone(),
-        state: match &args.state {
+        state: match &settings.state.value {
             Some(path) => StateChoice::File(path.clone()),
             None => StateChoice::Default,
         },
         overlap: args.overlap,
         source,
-        concurrency: args.concurrency,
-        progress: !args.quiet,
+        concurrency: settings.concurrency.value,
+        progress: ctx.log.human_output(),
     })
 }
 

@@ -2,12 +2,20 @@
 //! `plan.rs` turns these into the validated configuration the library runs; nothing outside
 //! `cli/` sees clap.
 
+mod completions;
+mod config;
 mod exit;
 mod export;
+mod logging;
 mod plan;
+mod runs;
 
+pub use completions::{CompletionsArgs, ManArgs};
+pub use config::{ConfigCommand, ShowArgs as ConfigShowArgs};
 pub use exit::Exit;
 pub use export::{ExportArgs, FormatArg};
+pub use logging::{LogFormat, LogOptions};
+pub use runs::{RunsArgs, RunsCommand, ShowArgs as RunsShowArgs};
 
 use std::path::PathBuf;
 
@@ -20,6 +28,25 @@ pub struct Cli {
     /// The subcommand.
     #[command(subcommand)]
     pub command: Command,
+    /// Errors only on stderr: no progress, no summary, no warnings (summary.json and the
+    /// run folder are still written).
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
+    /// More log on stderr: -v info, -vv debug, -vvv trace. Without it RUST_LOG applies if set,
+    /// else warnings and errors only.
+    #[arg(long, short = 'v', action = clap::ArgAction::Count, global = true, conflicts_with = "quiet")]
+    pub verbose: u8,
+    /// Log lines as text or JSON (one object per line; the progress and the human summary are
+    /// then left out so that every stderr line is JSON).
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+    /// The settings file [default: ./ghl-bulk.toml, else ghl-bulk/config.toml in the user's
+    /// config folder; GHL_BULK_CONFIG names one too].
+    #[arg(long, value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+    /// Read no settings file.
+    #[arg(long, global = true, conflicts_with = "config")]
+    pub no_config: bool,
 }
 
 /// The subcommands.
@@ -46,6 +73,16 @@ pub enum Command {
     Mapping(MappingCommand),
     /// Run the local simulator of the HighLevel Contacts API (for tests and trials).
     Sandbox(Box<ghl_sandbox::cli::SandboxArgs>),
+    /// List the run folders under runs/ (newest first: started, input, outcome counts,
+    /// state: finished, resumable, failed, running); `runs show RUN_DIR` for one run.
+    Runs(RunsArgs),
+    /// The settings file and the effective settings.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Print the shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(CompletionsArgs),
+    /// Print the manual pages (roff), or write one file per command with --out.
+    Man(ManArgs),
 }
 
 /// Options shared by `validate` and `import`.
@@ -65,9 +102,6 @@ pub struct RunArgs {
     /// The run folder [default: runs/<UTC timestamp>-<input stem>].
     #[arg(long)]
     pub run_dir: Option<PathBuf>,
-    /// No progress bar and no summary on stderr (summary.json is still written).
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
 }
 
 /// `import` options.
@@ -88,9 +122,6 @@ pub struct ImportArgs {
     /// The run folder [default: runs/<UTC timestamp>-<input stem>].
     #[arg(long)]
     pub run_dir: Option<PathBuf>,
-    /// No progress and no summary on stderr (summary.json is still written).
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
     /// Do everything up to the first request and stop: the same as `validate`.
     #[arg(long, conflicts_with_all = ["resume", "sandbox", "state", "full"])]
     pub dry_run: bool,
@@ -121,9 +152,9 @@ pub struct ImportArgs {
     #[arg(long, value_enum, conflicts_with = "resume")]
     pub on_duplicate: Option<OnDuplicateArg>,
     /// Stop (exit 75, resumable) when the daily request budget left falls to this: a
-    /// percentage of the daily limit ("1%") or a number of requests.
-    #[arg(long, default_value = "1%")]
-    pub daily_reserve: String,
+    /// percentage of the daily limit ("1%") or a number of requests [default: 1%].
+    #[arg(long)]
+    pub daily_reserve: Option<String>,
     /// The state file that remembers, per contact, the payload last delivered, so that rows
     /// unchanged since then are skipped (outcome `unchanged`, no request). One file per
     /// location [default: <data folder>/ghl-bulk/state/<location>.sqlite; with --sandbox or a
@@ -156,35 +187,32 @@ pub enum OnDuplicateArg {
     Skip,
 }
 
-/// Where and as whom to connect. Secrets come from the environment or a file, never a flag.
+/// Where and as whom to connect. Each of these can also come from the settings file;
+/// secrets come from the environment (GHL_TOKEN, GHL_CLIENT_SECRET) or a file, never a flag.
 #[derive(Debug, Args)]
 pub struct ApiArgs {
-    /// The location (sub-account) id.
-    #[arg(long = "location", env = "GHL_LOCATION_ID")]
+    /// The location (sub-account) id [env: GHL_LOCATION_ID].
+    #[arg(long = "location")]
     pub location: Option<String>,
-    /// The API's base URL (https, or http to loopback only).
-    #[arg(long, env = "GHL_BASE_URL", default_value = crate::api::DEFAULT_BASE_URL)]
-    pub base_url: String,
-    /// A private integration token or OAuth access token.
-    #[arg(long = "token-env", env = "GHL_TOKEN", hide = true, hide_env_values = true, value_parser = secret)]
-    pub token: Option<crate::api::Secret>,
-    /// OAuth: the app's client id (with GHL_CLIENT_SECRET and --refresh-token-file).
-    #[arg(long, env = "GHL_CLIENT_ID")]
+    /// The API's base URL, https (or http to loopback only) [env: GHL_BASE_URL; default:
+    /// https://services.leadconnectorhq.com].
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// A file holding the private integration token or OAuth access token (instead of
+    /// GHL_TOKEN; e.g. a systemd credential).
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// OAuth: the app's client id, with GHL_CLIENT_SECRET and --refresh-token-file
+    /// [env: GHL_CLIENT_ID].
+    #[arg(long)]
     pub client_id: Option<String>,
-    /// OAuth: the app's client secret.
-    #[arg(long = "client-secret-env", env = "GHL_CLIENT_SECRET", hide = true, hide_env_values = true, value_parser = secret)]
-    pub client_secret: Option<crate::api::Secret>,
     /// OAuth: the file holding the current refresh token; rewritten (mode 0600) each time
-    /// HighLevel rotates it.
-    #[arg(long, env = "GHL_REFRESH_TOKEN_FILE")]
+    /// HighLevel rotates it [env: GHL_REFRESH_TOKEN_FILE].
+    #[arg(long, value_name = "FILE")]
     pub refresh_token_file: Option<PathBuf>,
-    /// Per-request timeout in seconds.
-    #[arg(long, default_value_t = 30)]
-    pub timeout: u64,
-}
-
-fn secret(value: &str) -> Result<crate::api::Secret, String> {
-    Ok(crate::api::Secret::new(value))
+    /// Per-request timeout in seconds [default: 30].
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
 }
 
 /// `mapping` subcommands.
@@ -214,16 +242,56 @@ pub struct InitArgs {
     pub force: bool,
 }
 
+/// What every command may need besides its own flags: the logging choices and how the
+/// settings file is found.
+#[derive(Debug, Clone)]
+pub(crate) struct Context {
+    /// The global logging flags.
+    pub log: LogOptions,
+    /// How the settings file is chosen.
+    pub config: crate::config::file::Choice,
+}
+
+/// The whole process after parsing: installs logging, runs the command, reports a fatal error
+/// on stderr (as a JSON event with `--log-format json`) and says how to exit.
+pub fn main(cli: Cli) -> Exit {
+    let log = LogOptions {
+        quiet: cli.quiet,
+        verbose: cli.verbose,
+        format: cli.log_format,
+    };
+    logging::init(log);
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            match log.format {
+                LogFormat::Text => eprintln!("error: {err:#}"),
+                LogFormat::Json => tracing::error!(error = format!("{err:#}"), "Fatal error."),
+            }
+            Exit::Fatal
+        }
+    }
+}
+
 /// Runs one command to its end and says how the process should exit.
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
+    let ctx = Context {
+        log: LogOptions {
+            quiet: cli.quiet,
+            verbose: cli.verbose,
+            format: cli.log_format,
+        },
+        config: config::choice(cli.no_config, cli.config.as_deref()),
+    };
+    let human = ctx.log.human_output();
     match cli.command {
-        Command::Validate(args) => validate(&args, "validate"),
+        Command::Validate(args) => validate(&args, "validate", human),
         Command::Import(args) => {
             if args.dry_run {
                 let run = plan::run_args(&args)?;
-                return validate(&run, "import --dry-run");
+                return validate(&run, "import --dry-run", human);
             }
-            let config = plan::import_config(&args)?;
+            let config = plan::import_config(&ctx, &args)?;
             Ok(match crate::import::run(config)? {
                 crate::import::ImportEnd::Clean => Exit::Ok,
                 crate::import::ImportEnd::WithRejects => Exit::Rejects,
@@ -231,9 +299,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
                 crate::import::ImportEnd::Interrupted => Exit::Interrupted,
             })
         }
-        Command::Export(args) => export::run(&args),
+        Command::Export(args) => export::run(&ctx, &args),
         Command::Mapping(MappingCommand::Init(args)) => {
-            plan::mapping_init(&args)?;
+            plan::mapping_init(&args, human)?;
             Ok(Exit::Ok)
         }
         Command::Sandbox(args) => {
@@ -243,11 +311,15 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
             runtime.block_on(ghl_sandbox::cli::run(*args))?;
             Ok(Exit::Ok)
         }
+        Command::Runs(args) => runs::run(&args),
+        Command::Config(ConfigCommand::Show(args)) => config::show(&ctx, &args),
+        Command::Completions(args) => completions::completions(&args),
+        Command::Man(args) => completions::man(&args, human),
     }
 }
 
-fn validate(args: &RunArgs, command: &str) -> anyhow::Result<Exit> {
-    let config = plan::validate_config(args, command)?;
+fn validate(args: &RunArgs, command: &str, human: bool) -> anyhow::Result<Exit> {
+    let config = plan::validate_config(args, command, human)?;
     let summary = crate::pipeline::run(&config)?;
     Ok(match summary.exit_code {
         0 => Exit::Ok,

@@ -4,17 +4,23 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, bail, Context};
+use anyhow::{anyhow, bail, Context as _};
 
-use super::{ApiArgs, ImportArgs, InitArgs, RunArgs};
+use super::{Context, ImportArgs, InitArgs, RunArgs};
 use crate::api::{BaseUrl, ClientConfig, Credentials, OAuthConfig};
+use crate::config::{Settings, Token};
 use crate::contact::Region;
 use crate::mapping::{self, spec::SourceSpec};
 use crate::pipeline::ValidateConfig;
 use crate::source::SourceOptions;
 
 /// The configuration of `validate` / `import --dry-run`.
-pub(crate) fn validate_config(args: &RunArgs, command: &str) -> anyhow::Result<ValidateConfig> {
+/// `human`: progress and the summary on stderr (not with `--quiet` or JSON logs).
+pub(crate) fn validate_config(
+    args: &RunArgs,
+    command: &str,
+    human: bool,
+) -> anyhow::Result<ValidateConfig> {
     let loaded = mapping::load(&args.mapping)?;
     if let Some(region) = &args.region {
         check_region(region)?;
@@ -42,15 +48,15 @@ pub(crate) fn validate_config(args: &RunArgs, command: &str) -> anyhow::Result<V
         source,
         region: args.region.clone(),
         run_dir,
-        progress: !args.quiet,
-        print_summary: !args.quiet,
+        progress: human,
+        print_summary: human,
         command: command.to_string(),
         options_json,
     })
 }
 
-/// `mapping init`: reads the headers and writes the draft.
-pub(crate) fn mapping_init(args: &InitArgs) -> anyhow::Result<()> {
+/// `mapping init`: reads the headers and writes the draft (`human`: say where on stderr).
+pub(crate) fn mapping_init(args: &InitArgs, human: bool) -> anyhow::Result<()> {
     let region = args.region.clone().unwrap_or_else(|| "US".to_string());
     check_region(&region)?;
     let options = SourceOptions {
@@ -93,7 +99,9 @@ pub(crate) fn mapping_init(args: &InitArgs) -> anyhow::Result<()> {
             })?;
             file.write_all(text.as_bytes())
                 .with_context(|| format!("cannot write {}", path.display()))?;
-            eprintln!("Wrote {}.", path.display());
+            if human {
+                eprintln!("Wrote {}.", path.display());
+            }
             Ok(())
         }
     }
@@ -159,20 +167,29 @@ pub(crate) fn run_args(args: &ImportArgs) -> anyhow::Result<RunArgs> {
         sheet: args.sheet.clone(),
         region: args.region.clone(),
         run_dir: args.run_dir.clone(),
-        quiet: args.quiet,
     })
 }
 
 /// Validates an import's options and builds its configuration.
-pub(crate) fn import_config(args: &ImportArgs) -> anyhow::Result<crate::import::ImportConfig> {
+pub(crate) fn import_config(
+    ctx: &Context,
+    args: &ImportArgs,
+) -> anyhow::Result<crate::import::ImportConfig> {
     use crate::import::{ImportConfig, Start, Target};
 
-    let daily_reserve = parse_reserve(&args.daily_reserve)?;
+    let flags = super::config::flag_layer(
+        &args.api,
+        args.concurrency,
+        args.daily_reserve.as_deref(),
+        args.state.as_deref(),
+    );
+    let settings = super::config::settings(ctx, &flags)?;
     let target = if args.sandbox {
         Target::Sandbox
     } else {
-        Target::Api(Box::new(client_config(&args.api, daily_reserve)?))
+        Target::Api(Box::new(client_config(&settings)?))
     };
+    let human = ctx.log.human_output();
     let start = match &args.resume {
         Some(dir) => {
             if !dir.join("ledger.db").is_file() {
@@ -180,13 +197,24 @@ pub(crate) fn import_config(args: &ImportArgs) -> anyhow::Result<crate::import::
             }
             Start::Resume(dir.clone())
         }
-        None => Start::New(Box::new(validate_config(&run_args(args)?, "import")?)),
+        None => Start::New(Box::new(validate_config(
+            &run_args(args)?,
+            "import",
+            human,
+        )?)),
     };
     if args.tag_batch == 0 {
         bail!("--tag-batch must be at least 1");
     }
+    let concurrency = settings.concurrency.value;
+    if concurrency == Some(0) {
+        bail!(
+            "concurrency must be at least 1 (from {})",
+            settings.concurrency.source
+        );
+    }
     let engine = crate::delivery::EngineConfig {
-        concurrency: args.concurrency.unwrap_or(16).max(1),
+        concurrency: concurrency.unwrap_or(16),
         tag_batch: args.tag_batch,
         mode: delivery_mode(args)?,
         ..crate::delivery::EngineConfig::default()
@@ -195,10 +223,10 @@ pub(crate) fn import_config(args: &ImportArgs) -> anyhow::Result<crate::import::
         start,
         target,
         engine,
-        concurrency_fixed: args.concurrency.is_some(),
-        progress: !args.quiet,
+        concurrency_fixed: concurrency.is_some(),
+        progress: human,
         delta: crate::import::DeltaOptions {
-            state: args.state.clone(),
+            state: settings.state.value.clone(),
             full: args.full,
         },
     })
@@ -216,35 +244,62 @@ fn delivery_mode(args: &ImportArgs) -> anyhow::Result<crate::delivery::Mode> {
     })
 }
 
-/// The client configuration from `--location`, `--base-url` and the credentials in the
-/// environment, for every command that talks to HighLevel.
-pub(crate) fn client_config(
-    api: &ApiArgs,
-    daily_reserve: crate::api::DailyReserve,
-) -> anyhow::Result<ClientConfig> {
-    let base_url = BaseUrl::parse(&api.base_url)?;
-    let Some(location) = api.location.clone().filter(|l| !l.trim().is_empty()) else {
-        bail!("no location: set GHL_LOCATION_ID or pass --location (or try --sandbox)");
+/// The client configuration from the resolved settings (location, base URL, credentials,
+/// timeout, daily reserve), for every command that talks to HighLevel. A bad value is
+/// reported with where it came from.
+pub(crate) fn client_config(settings: &Settings) -> anyhow::Result<ClientConfig> {
+    let base_url = settings
+        .base_url
+        .value
+        .as_deref()
+        .unwrap_or(crate::api::DEFAULT_BASE_URL);
+    let base_url = BaseUrl::parse(base_url)
+        .with_context(|| format!("base_url (from {})", settings.base_url.source))?;
+    let Some(location) = settings
+        .location
+        .value
+        .clone()
+        .filter(|l| !l.trim().is_empty())
+    else {
+        bail!(
+            "no location: set GHL_LOCATION_ID, pass --location or write `location` in the \
+             config file (or try --sandbox)"
+        );
+    };
+    let reserve = settings.daily_reserve.value.as_deref().unwrap_or("1%");
+    let daily_reserve = parse_reserve(reserve)
+        .with_context(|| format!("daily_reserve (from {})", settings.daily_reserve.source))?;
+    let token = match &settings.token.value {
+        Some(Token::Value(secret)) => Some(secret.clone()),
+        Some(Token::File(path)) => Some(super::config::read_token_file(path)?),
+        None => None,
     };
     let credentials = match (
-        &api.token,
-        &api.client_id,
-        &api.client_secret,
-        &api.refresh_token_file,
+        token,
+        &settings.client_id.value,
+        &settings.client_secret.value,
+        &settings.refresh_token_file.value,
     ) {
-        (Some(token), _, _, _) if !token.is_empty() => Credentials::Token(token.clone()),
-        (_, Some(client_id), Some(client_secret), Some(file)) => Credentials::OAuth(OAuthConfig {
-            client_id: client_id.clone(),
-            client_secret: client_secret.clone(),
-            refresh_token_file: file.clone(),
-        }),
+        (Some(token), _, _, _) => Credentials::Token(token),
+        (None, Some(client_id), Some(client_secret), Some(file)) => {
+            Credentials::OAuth(OAuthConfig {
+                client_id: client_id.clone(),
+                client_secret: client_secret.clone(),
+                refresh_token_file: file.clone(),
+            })
+        }
         _ => bail!(
-            "no credentials: set GHL_TOKEN (a private integration token), or GHL_CLIENT_ID, \
+            "no credentials: set GHL_TOKEN (a private integration token) or name a token file \
+             (--token-file, or token_file in the config file), or set GHL_CLIENT_ID, \
              GHL_CLIENT_SECRET and GHL_REFRESH_TOKEN_FILE for OAuth (or try --sandbox)"
         ),
     };
     let mut client = ClientConfig::new(base_url, location, credentials);
-    client.timeout = std::time::Duration::from_secs(api.timeout.max(1));
+    let timeout = settings
+        .timeout
+        .value
+        .unwrap_or(crate::config::DEFAULT_TIMEOUT_SECS);
+    client.timeout = std::time::Duration::from_secs(timeout.max(1));
     client.daily_reserve = daily_reserve;
     Ok(client)
 }

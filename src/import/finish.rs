@@ -134,6 +134,20 @@ pub(super) fn write(f: &Finish<'_>) -> Result<ImportEnd, ImportError> {
     }
     summary["exit_code"] = exit_code.into();
     summary["finished_at"] = crate::pipeline::now_rfc3339().into();
+    let get = |k: &str| states.get(k).copied().unwrap_or(0);
+    tracing::info!(
+        stop = %delivery.stop,
+        exit_code,
+        created = get("created"),
+        updated = get("updated"),
+        unchanged = get("unchanged"),
+        merged = get("merged"),
+        rejected = get("rejected"),
+        failed = get("failed"),
+        requests = delivery.requests.total,
+        throttled_ms = delivery.throttled_ms,
+        "Import ended."
+    );
     let json = serde_json::to_string_pretty(&summary).unwrap_or_default();
     let path = f.run_dir.join("summary.json");
     write_atomically(&path, &format!("{json}\n"))?;

@@ -104,7 +104,10 @@ pub fn run(config: ImportConfig) -> Result<ImportEnd, ImportError> {
             }
             (validate.run_dir.clone(), summary.exit_code)
         }
-        Start::Resume(dir) => (dir.clone(), 0),
+        Start::Resume(dir) => {
+            tracing::info!(run_dir = %dir.display(), "Resuming the run.");
+            (dir.clone(), 0)
+        }
     };
     let ledger_path = run_dir.join("ledger.db");
     let resuming = matches!(config.start, Start::Resume(_));
@@ -179,6 +182,12 @@ async fn deliver(
     };
     let client = Client::new(client_config)?;
     let total = ledger.undelivered()?;
+    tracing::info!(
+        run_dir = %run_dir.display(),
+        rows = total,
+        location = client.location_id(),
+        "Delivering the staged rows."
+    );
     // Nothing to send (every row unchanged): not even the custom fields are read.
     let resolver = if mapping.custom_refs.is_empty() || total == 0 {
         CustomFieldResolver::default()
@@ -192,6 +201,11 @@ async fn deliver(
             learn_limits(&client).await;
         }
         engine_config.concurrency = concurrency_for(&client);
+        tracing::info!(
+            allowed_rate = client.limiter().allowed_rate(),
+            concurrency = engine_config.concurrency,
+            "Sized the request pool from the rate the API allows."
+        );
     }
     // A run keeps the mode it started with (the engine refuses another).
     if let Some(recorded) = ledger.delivery_mode()? {

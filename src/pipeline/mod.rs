@@ -98,6 +98,13 @@ pub fn run(config: &ValidateConfig) -> Result<Summary, PipelineError> {
     let headers = source.headers().to_vec();
     let format = source.format().name().to_string();
     let dialect = source.dialect();
+    tracing::info!(
+        command = %config.command,
+        input = %config.input.display(),
+        format = %format,
+        run_dir = %config.run_dir.display(),
+        "Reading the input."
+    );
     let mut mapping = Mapping::compile(
         &config.mapping.spec,
         &headers,

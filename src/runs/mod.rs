@@ -1,0 +1,357 @@
+//! What the run folders say about the runs they hold, for `ghl-bulk runs`: each folder's
+//! ledger read without writing to it or waiting on it, and the run's state decided from what
+//! it records (finished, resumable, failed, still running). Rendering is in `render.rs`, the
+//! SQLite reading in `read.rs`; nothing here changes a run folder.
+
+mod read;
+pub mod render;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+/// Why a list of runs could not be made (a single damaged run folder is not an error: it is
+/// listed as damaged).
+#[derive(Debug, thiserror::Error)]
+pub enum RunsError {
+    /// The folder to scan does not exist.
+    #[error("{0} does not exist: run from the folder the imports ran in, or pass --dir")]
+    NoFolder(PathBuf),
+    /// The run folder named does not exist or is not a folder.
+    #[error("{0} is not a run folder")]
+    NotARun(PathBuf),
+    /// The folder could not be listed.
+    #[error("cannot list {path}: {source}")]
+    List {
+        /// The folder.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+/// Where a run stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunState {
+    /// Ran to its end (rejected or failed rows may remain: see the counts).
+    Finished,
+    /// Stopped early (daily budget, Ctrl-C, a crash, a fatal API error): `import --resume`
+    /// continues it.
+    Resumable,
+    /// Cannot be continued: a new run is needed.
+    Failed,
+    /// Another process holds the ledger's lock: the run is in progress.
+    Running,
+    /// The ledger is unreadable or incomplete in a way no ghl-bulk run leaves it.
+    Damaged,
+    /// No ledger.db in the folder.
+    NoLedger,
+}
+
+impl RunState {
+    /// The word shown in the table.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunState::Finished => "finished",
+            RunState::Resumable => "resumable",
+            RunState::Failed => "failed",
+            RunState::Running => "running",
+            RunState::Damaged => "damaged",
+            RunState::NoLedger => "no ledger",
+        }
+    }
+}
+
+/// Rows per state, as the ledger holds them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Delivered: created by the run.
+    pub created: u64,
+    /// Delivered: an existing contact updated.
+    pub updated: u64,
+    /// Nothing to send (the state file shows the payload delivered already).
+    pub unchanged: u64,
+    /// Folded into another row of the file by dedupe.
+    pub merged: u64,
+    /// Refused locally (or update-only rows matching no contact).
+    pub rejected: u64,
+    /// Refused by the API or retries ran out (retried on resume).
+    pub failed: u64,
+    /// Valid and not sent yet (for `validate`: the valid rows).
+    pub pending: u64,
+    /// Sent with no known outcome (resolved on resume).
+    pub in_doubt: u64,
+    /// Every row of the ledger.
+    pub rows: u64,
+}
+
+impl Counts {
+    fn from_states(states: &BTreeMap<String, u64>) -> Counts {
+        let get = |k: &str| states.get(k).copied().unwrap_or(0);
+        Counts {
+            created: get("created"),
+            updated: get("updated"),
+            unchanged: get("unchanged"),
+            merged: get("merged"),
+            rejected: get("rejected"),
+            failed: get("failed"),
+            pending: get("pending"),
+            in_doubt: get("in_doubt"),
+            rows: states.values().sum(),
+        }
+    }
+
+    /// Rows an import still has to send.
+    pub fn left(&self) -> u64 {
+        self.pending + self.in_doubt
+    }
+}
+
+/// One run folder, as far as its ledger tells.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunInfo {
+    /// The run folder.
+    pub dir: PathBuf,
+    /// Where the run stands.
+    pub state: RunState,
+    /// Why it is in that state, when that needs saying.
+    pub note: Option<String>,
+    /// `validate`, `import --dry-run` or `import`.
+    pub command: Option<String>,
+    /// RFC 3339, UTC.
+    pub started_at: Option<String>,
+    /// RFC 3339, UTC: the end of the last step recorded (staging, or delivery).
+    pub finished_at: Option<String>,
+    /// The input file.
+    pub input_path: Option<String>,
+    /// The mapping file.
+    pub mapping_path: Option<String>,
+    /// The exit code recorded.
+    pub exit_code: Option<u8>,
+    /// Rows per state.
+    pub counts: Counts,
+    /// The command that continues the run, when it is resumable.
+    pub resume: Option<String>,
+    /// summary.json as the ledger holds it (null before staging finished).
+    pub summary: Option<serde_json::Value>,
+}
+
+impl RunInfo {
+    fn bare(dir: &Path, state: RunState, note: Option<String>) -> RunInfo {
+        RunInfo {
+            dir: dir.to_path_buf(),
+            state,
+            note,
+            command: None,
+            started_at: None,
+            finished_at: None,
+            input_path: None,
+            mapping_path: None,
+            exit_code: None,
+            counts: Counts::default(),
+            resume: None,
+            summary: None,
+        }
+    }
+
+    /// The input file's name (not its folder), for the table.
+    pub fn input_name(&self) -> Option<String> {
+        let path = self.input_path.as_deref()?;
+        Some(
+            Path::new(path)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| path.to_string()),
+        )
+    }
+}
+
+/// The files a run folder may hold, in the order `runs show` lists them.
+pub const RUN_FILES: [&str; 8] = [
+    "ledger.db",
+    "summary.json",
+    "rejects.csv",
+    "rejects.xlsx",
+    "success.csv",
+    "duplicates.csv",
+    "report.html",
+    "state.sqlite",
+];
+
+/// Every run folder directly under `dir`, newest first (by start time; folders whose start
+/// is unknown by name, which begins with the UTC timestamp for default run folders).
+pub fn scan(dir: &Path) -> Result<Vec<RunInfo>, RunsError> {
+    if !dir.is_dir() {
+        return Err(RunsError::NoFolder(dir.to_path_buf()));
+    }
+    let list = |source| RunsError::List {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut runs = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(list)? {
+        let entry = entry.map_err(list)?;
+        if entry.file_type().map_err(list)?.is_dir() {
+            runs.push(inspect_folder(&entry.path()));
+        }
+    }
+    runs.sort_by_cached_key(|run| std::cmp::Reverse(sort_key(run)));
+    Ok(runs)
+}
+
+/// Newest first by start time. A folder whose ledger cannot be read (a running import holds
+/// it) is placed by the timestamp its default name starts with, else by its modification time.
+fn sort_key(run: &RunInfo) -> (String, String) {
+    let name = run
+        .dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let when = run
+        .started_at
+        .clone()
+        .or_else(|| name_time(&name))
+        .or_else(|| {
+            let modified = std::fs::metadata(&run.dir)
+                .and_then(|m| m.modified())
+                .ok()?;
+            Some(rfc3339(chrono::DateTime::<chrono::Utc>::from(modified)))
+        })
+        .unwrap_or_default();
+    (when, name)
+}
+
+/// The start time in a default run folder's name (`20261123T112405Z-leads`).
+fn name_time(name: &str) -> Option<String> {
+    let stamp = name.get(..16)?;
+    let time = chrono::NaiveDateTime::parse_from_str(stamp, "%Y%m%dT%H%M%SZ").ok()?;
+    Some(rfc3339(time.and_utc()))
+}
+
+fn rfc3339(time: chrono::DateTime<chrono::Utc>) -> String {
+    time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// One run folder (which must exist).
+pub fn inspect(dir: &Path) -> Result<RunInfo, RunsError> {
+    if !dir.is_dir() {
+        return Err(RunsError::NotARun(dir.to_path_buf()));
+    }
+    Ok(inspect_folder(dir))
+}
+
+fn inspect_folder(dir: &Path) -> RunInfo {
+    let ledger = dir.join("ledger.db");
+    if !ledger.is_file() {
+        return RunInfo::bare(dir, RunState::NoLedger, None);
+    }
+    let record = match read::read(&ledger) {
+        Ok(record) => record,
+        Err(read::ReadError::Busy) => {
+            return RunInfo::bare(
+                dir,
+                RunState::Running,
+                Some("another process holds the ledger: the run is in progress".into()),
+            )
+        }
+        Err(read::ReadError::Damaged(why)) => {
+            return RunInfo::bare(dir, RunState::Damaged, Some(why))
+        }
+    };
+    let counts = Counts::from_states(&record.states);
+    let summary: Option<serde_json::Value> = record
+        .summary_json
+        .as_deref()
+        .and_then(|s| serde_json::from_str(s).ok());
+    let options: serde_json::Value = serde_json::from_str(&record.options_json).unwrap_or_default();
+    let command = options["command"]
+        .as_str()
+        .or_else(|| summary.as_ref().and_then(|s| s["command"].as_str()))
+        .map(str::to_string);
+    let (state, note) = decide(&Facts {
+        command: command.as_deref().unwrap_or("import"),
+        staged: summary.is_some(),
+        exit_code: record.exit_code,
+        stop: summary
+            .as_ref()
+            .and_then(|s| s["delivery"]["stop"].as_str())
+            .map(str::to_string),
+        counts: &counts,
+    });
+    RunInfo {
+        dir: dir.to_path_buf(),
+        resume: (state == RunState::Resumable)
+            .then(|| format!("ghl-bulk import --resume {}", dir.display())),
+        state,
+        note,
+        command,
+        started_at: Some(record.started_at),
+        finished_at: record.finished_at,
+        input_path: Some(record.input_path),
+        mapping_path: Some(record.mapping_path),
+        exit_code: record.exit_code,
+        counts,
+        summary,
+    }
+}
+
+/// What the state of a readable ledger is decided from.
+struct Facts<'a> {
+    command: &'a str,
+    /// The local pipeline finished staging (it writes the first summary then).
+    staged: bool,
+    exit_code: Option<u8>,
+    /// The delivery's stop reason (`finished`, `interrupted`, `stopped: …`), once one ended.
+    stop: Option<String>,
+    counts: &'a Counts,
+}
+
+/// The rules `import --resume` follows: it refuses a run whose staging did not finish (nothing
+/// was sent), and continues any other import with rows pending, in doubt or failed. A finished
+/// run with failed rows is listed as finished (they are outcomes), with a note that a resume
+/// retries them.
+fn decide(f: &Facts<'_>) -> (RunState, Option<String>) {
+    if !f.staged {
+        return (
+            RunState::Failed,
+            Some(
+                "stopped while the file was being staged; nothing was sent: start a new run".into(),
+            ),
+        );
+    }
+    if f.command != "import" {
+        // validate and import --dry-run end when the local pipeline does.
+        return match f.exit_code {
+            Some(1) => (
+                RunState::Failed,
+                Some("the outcomes did not add up to the rows read (see summary.json)".into()),
+            ),
+            _ => (RunState::Finished, None),
+        };
+    }
+    let left = f.counts.left();
+    match (f.stop.as_deref(), f.exit_code) {
+        (Some(stop), Some(75 | 130)) => (RunState::Resumable, Some(stop.to_string())),
+        _ if left > 0 => (
+            RunState::Resumable,
+            Some(format!(
+                "{left} rows not sent yet: the run stopped before its end (a crash, or a \
+                 fatal error such as a refused token)"
+            )),
+        ),
+        (_, Some(1)) => (RunState::Failed, None),
+        _ if f.counts.failed > 0 => (
+            RunState::Finished,
+            Some(format!(
+                "{} failed rows can be sent again with import --resume",
+                f.counts.failed
+            )),
+        ),
+        _ => (RunState::Finished, None),
+    }
+}
+
+#[cfg(test)]
+mod tests;

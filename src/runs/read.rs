@@ -1,0 +1,92 @@
+//! Reads a run's ledger for `runs`, read-only: the connection is opened with SQLite's read-only
+//! flag (it can neither write nor checkpoint), reads in one short transaction, and gives up at
+//! once on a lock. A running import holds its ledger's exclusive lock for the whole run
+//! (`Ledger::open_exclusive`), and staging does too: a lock means "in progress", not damage.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension};
+
+/// What `runs` needs from a ledger.
+pub(super) struct Record {
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub input_path: String,
+    pub mapping_path: String,
+    pub options_json: String,
+    pub exit_code: Option<u8>,
+    pub summary_json: Option<String>,
+    pub states: BTreeMap<String, u64>,
+}
+
+/// Why a ledger could not be read.
+#[derive(Debug)]
+pub(super) enum ReadError {
+    /// Another process holds the lock.
+    Busy,
+    /// Not a ledger, or one without its run record; the reason.
+    Damaged(String),
+}
+
+/// How long a read waits for a lock: long enough to pass a WAL checkpoint, short enough that a
+/// run holding the ledger for hours costs the listing a blink.
+const WAIT: Duration = Duration::from_millis(200);
+
+pub(super) fn read(path: &Path) -> Result<Record, ReadError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(classify)?;
+    conn.busy_timeout(WAIT).map_err(classify)?;
+    // One read transaction: the run record and the counts describe the same instant.
+    let tx = conn.unchecked_transaction().map_err(classify)?;
+    let run = tx
+        .query_row(
+            "SELECT started_at, finished_at, input_path, mapping_path, options_json, exit_code, \
+             summary_json FROM run WHERE id = 1",
+            [],
+            |r| {
+                Ok(Record {
+                    started_at: r.get(0)?,
+                    finished_at: r.get(1)?,
+                    input_path: r.get(2)?,
+                    mapping_path: r.get(3)?,
+                    options_json: r.get(4)?,
+                    exit_code: r
+                        .get::<_, Option<i64>>(5)?
+                        .and_then(|c| u8::try_from(c).ok()),
+                    summary_json: r.get(6)?,
+                    states: BTreeMap::new(),
+                })
+            },
+        )
+        .optional()
+        .map_err(classify)?;
+    let Some(mut record) = run else {
+        // `Ledger::create` writes the tables, then the run record once the input is read: a
+        // run killed in between leaves this (and sent nothing).
+        return Err(ReadError::Damaged(
+            "the ledger has no run record (a run stopped in its first instants)".into(),
+        ));
+    };
+    let mut stmt = tx
+        .prepare("SELECT state, COUNT(*) FROM rows GROUP BY state")
+        .map_err(classify)?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+        .map_err(classify)?;
+    for row in rows {
+        let (state, n) = row.map_err(classify)?;
+        record.states.insert(state, n.max(0) as u64);
+    }
+    Ok(record)
+}
+
+fn classify(error: rusqlite::Error) -> ReadError {
+    if let rusqlite::Error::SqliteFailure(e, _) = &error {
+        if matches!(e.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) {
+            return ReadError::Busy;
+        }
+    }
+    ReadError::Damaged(error.to_string())
+}

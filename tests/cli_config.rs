@@ -1,0 +1,297 @@
+//! End to end for the settings file and `config show`: where the file is found (working folder,
+//! user config folder, `--config`, `GHL_BULK_CONFIG`), the precedence (flag > file > env for
+//! settings; flag > env > file for credentials), secrets masked whole, broken files refused
+//! with their line, and a file that alone drives a real import against a sandbox.
+
+#![cfg(unix)]
+
+mod common;
+
+use common::{fast_config, run, Output, Sandbox};
+use ghl_sandbox::{DEFAULT_LOCATION_ID, DEFAULT_TOKEN};
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// The binary in `cwd`, with the user's config folder moved into the test's folder and every
+/// GHL_* variable cleared, so nothing on the machine leaks in.
+fn ghl(cwd: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ghl-bulk"));
+    cmd.current_dir(cwd)
+        .env("HOME", cwd)
+        .env("XDG_CONFIG_HOME", cwd.join("xdg"))
+        .env("XDG_DATA_HOME", cwd.join("data"))
+        .args(args);
+    for (name, _) in std::env::vars() {
+        if name.starts_with("GHL_") {
+            cmd.env_remove(name);
+        }
+    }
+    cmd
+}
+
+fn go(cmd: Command) -> Output {
+    run(cmd, LIMIT)
+}
+
+/// The `config show` line of a key.
+fn line<'a>(out: &'a Output, key: &str) -> &'a str {
+    out.stdout
+        .lines()
+        .find(|l| l.starts_with(&format!("{key} ")))
+        .unwrap_or_else(|| panic!("no {key} line:\n{}", out.stdout))
+}
+
+#[test]
+fn show_reports_each_setting_with_its_source_and_masks_secrets() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cwd = tmp.path();
+    std::fs::write(
+        cwd.join("ghl-bulk.toml"),
+        "location = \"file-location\"\nconcurrency = 6\ndaily_reserve = 2000\n\
+         state = \"state/loc.sqlite\"\nclient_id = \"file-app\"\n",
+    )
+    .unwrap();
+    let token = "pit-0123456789-abcdef-XYZZY";
+    let mut cmd = ghl(cwd, &["config", "show", "--concurrency", "3"]);
+    cmd.env("GHL_LOCATION_ID", "env-location")
+        .env("GHL_BASE_URL", "http://127.0.0.1:9")
+        .env("GHL_TOKEN", token)
+        .env("GHL_CLIENT_ID", "env-app")
+        .env("GHL_CLIENT_SECRET", "client-secret-VALUE");
+    let out = go(cmd);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    assert!(out.stderr.is_empty(), "{}", out.describe());
+    let s = &out.stdout;
+    assert!(
+        s.contains(
+            "# Precedence: command-line flag > config file > environment > built-in default."
+        ),
+        "{s}"
+    );
+    assert!(s.contains("# Config file: ./ghl-bulk.toml"), "{s}");
+    // Settings: the file beats the environment, the flag beats the file.
+    assert!(line(&out, "location").contains("\"file-location\""), "{s}");
+    assert!(
+        line(&out, "location").ends_with("# file ./ghl-bulk.toml"),
+        "{s}"
+    );
+    assert!(
+        line(&out, "concurrency").ends_with("# flag --concurrency"),
+        "{s}"
+    );
+    assert!(line(&out, "concurrency").contains("= 3 "), "{s}");
+    assert!(
+        line(&out, "base_url").ends_with("# env GHL_BASE_URL"),
+        "{s}"
+    );
+    assert!(line(&out, "daily_reserve").contains("\"2000\""), "{s}");
+    assert!(line(&out, "state").contains("./state/loc.sqlite"), "{s}");
+    assert!(line(&out, "timeout").ends_with("# default"), "{s}");
+    // Credentials: the environment beats the file.
+    assert!(line(&out, "client_id").contains("\"env-app\""), "{s}");
+    assert!(line(&out, "token").contains("*** (set)"), "{s}");
+    assert!(line(&out, "token").ends_with("# env GHL_TOKEN"), "{s}");
+    assert!(line(&out, "client_secret").contains("*** (set)"), "{s}");
+    for leak in [token, "XYZZY", "abcdef", "client-secret-VALUE", "VALUE"] {
+        assert!(!s.contains(leak), "{leak} leaked:\n{s}");
+    }
+
+    // --no-config: the environment shows through; nothing set shows as such.
+    let mut cmd = ghl(cwd, &["config", "show", "--no-config"]);
+    cmd.env("GHL_LOCATION_ID", "env-location");
+    let out = go(cmd);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    assert!(
+        out.stdout.contains("# Config file: none (--no-config)"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        line(&out, "location").ends_with("# env GHL_LOCATION_ID"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        line(&out, "token").ends_with("# not set anywhere"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        line(&out, "state").contains("/data/ghl-bulk/state/env-location.sqlite"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn the_file_is_found_in_the_user_folder_or_named_and_broken_ones_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cwd = tmp.path();
+    let user = cwd.join("xdg/ghl-bulk/config.toml");
+    std::fs::create_dir_all(user.parent().unwrap()).unwrap();
+    std::fs::write(&user, "location = \"user-location\"\n").unwrap();
+    let out = go(ghl(cwd, &["config", "show"]));
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    assert!(
+        line(&out, "location").contains("user-location"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains(&format!("# Config file: {}", user.display())),
+        "{}",
+        out.stdout
+    );
+
+    // GHL_BULK_CONFIG, then --config over it.
+    std::fs::write(cwd.join("a.toml"), "location = \"from-a\"\n").unwrap();
+    std::fs::write(cwd.join("b.toml"), "location = \"from-b\"\n").unwrap();
+    let mut cmd = ghl(cwd, &["config", "show"]);
+    cmd.env("GHL_BULK_CONFIG", cwd.join("a.toml"));
+    assert!(line(&go(cmd), "location").contains("from-a"));
+    let mut cmd = ghl(cwd, &["config", "show", "--config", "b.toml"]);
+    cmd.env("GHL_BULK_CONFIG", cwd.join("a.toml"));
+    assert!(line(&go(cmd), "location").contains("from-b"));
+
+    // An explicit file that does not exist.
+    let out = go(ghl(cwd, &["--config", "missing.toml", "config", "show"]));
+    assert_eq!(out.code, Some(1), "{}", out.describe());
+    assert!(
+        out.stderr
+            .contains("config file missing.toml does not exist"),
+        "{}",
+        out.describe()
+    );
+    assert!(out.stdout.is_empty());
+
+    // An unknown key: the file, its line and column, and the keys that exist.
+    std::fs::write(cwd.join("bad.toml"), "location = \"x\"\n\nconcurency = 4\n").unwrap();
+    let out = go(ghl(cwd, &["config", "show", "--config", "bad.toml"]));
+    assert_eq!(out.code, Some(1), "{}", out.describe());
+    assert!(out.stderr.contains("bad.toml:3:1: "), "{}", out.describe());
+    for key in [
+        "`location`",
+        "`base_url`",
+        "`concurrency`",
+        "`daily_reserve`",
+        "`token_file`",
+    ] {
+        assert!(out.stderr.contains(key), "{key}: {}", out.describe());
+    }
+    // Malformed TOML.
+    std::fs::write(cwd.join("broken.toml"), "location = \"x\nconcurrency = 4\n").unwrap();
+    let out = go(ghl(cwd, &["config", "show", "--config", "broken.toml"]));
+    assert_eq!(out.code, Some(1), "{}", out.describe());
+    assert!(out.stderr.contains("broken.toml:1:"), "{}", out.describe());
+
+    // A token written into the file is refused, and not echoed.
+    std::fs::write(cwd.join("leak.toml"), "token = \"pit-LEAKED-9999\"\n").unwrap();
+    let out = go(ghl(cwd, &["config", "show", "--config", "leak.toml"]));
+    assert_eq!(out.code, Some(1), "{}", out.describe());
+    assert!(
+        out.stderr
+            .contains("`token` must not be written in a config file"),
+        "{}",
+        out.describe()
+    );
+    assert!(out.stderr.contains("token_file"), "{}", out.describe());
+    assert!(!out.stderr.contains("LEAKED"), "{}", out.describe());
+}
+
+#[test]
+fn a_config_file_alone_drives_an_import_and_flags_still_win() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cwd = tmp.path();
+    let sandbox = Sandbox::start(fast_config(9, (1, 2)));
+    let token_file = cwd.join("token");
+    std::fs::write(&token_file, format!("{DEFAULT_TOKEN}\n")).unwrap();
+    std::fs::set_permissions(
+        &token_file,
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
+    std::fs::write(
+        cwd.join("ghl-bulk.toml"),
+        format!(
+            "location = \"{DEFAULT_LOCATION_ID}\"\nbase_url = \"{}\"\ntoken_file = \"token\"\n\
+             concurrency = 2\nstate = \"nightly.sqlite\"\n",
+            sandbox.base_url()
+        ),
+    )
+    .unwrap();
+    let input = cwd.join("leads.csv");
+    std::fs::write(
+        &input,
+        "Email,First Name\nann@example.com,Ann\nbob@example.com,Bob\n",
+    )
+    .unwrap();
+    let map = cwd.join("map.toml");
+    let init = go(ghl(
+        cwd,
+        &["mapping", "init", "leads.csv", "--out", "map.toml"],
+    ));
+    assert_eq!(init.code, Some(0), "{}", init.describe());
+    assert!(map.is_file());
+
+    let out = go(ghl(
+        cwd,
+        &[
+            "import",
+            "leads.csv",
+            "-m",
+            "map.toml",
+            "--run-dir",
+            "run1",
+            "-q",
+        ],
+    ));
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    assert!(
+        out.stderr.is_empty(),
+        "--quiet after the subcommand: {}",
+        out.describe()
+    );
+    assert_eq!(sandbox.contacts().len(), 2);
+    // The state file named in the config (relative to it) is the one used.
+    assert!(
+        cwd.join("nightly.sqlite").is_file(),
+        "the config's state file is used"
+    );
+
+    // A flag beats the file: a wrong location on the command line is refused by the API.
+    let out = go(ghl(
+        cwd,
+        &[
+            "import",
+            "leads.csv",
+            "-m",
+            "map.toml",
+            "--run-dir",
+            "run2",
+            "--location",
+            "nope",
+        ],
+    ));
+    assert_eq!(out.code, Some(1), "{}", out.describe());
+    assert!(out.stderr.contains("nope"), "{}", out.describe());
+
+    // Without the file there is nothing to connect with.
+    let out = go(ghl(
+        cwd,
+        &[
+            "--no-config",
+            "import",
+            "leads.csv",
+            "-m",
+            "map.toml",
+            "--run-dir",
+            "run3",
+        ],
+    ));
+    assert_eq!(out.code, Some(1), "{}", out.describe());
+    assert!(out.stderr.contains("no location"), "{}", out.describe());
+}

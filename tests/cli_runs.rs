@@ -1,0 +1,245 @@
+//! End to end for `ghl-bulk runs`: real run folders made by the real binary (an import that
+//! finished with rejects, one stopped by the daily budget, a validate), a damaged ledger and a
+//! folder without one, listed newest first with the right states; `runs show` gives the resume
+//! command; and a running import is listed as running without being disturbed.
+
+#![cfg(unix)]
+
+mod common;
+
+use common::{
+    fast_config, import, run, summary, wait_until, workspace, FileSpec, Running, Sandbox,
+};
+use ghl_sandbox::DEFAULT_TOKEN;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+fn ghl(args: &[&str], dir: &Path) -> common::Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ghl-bulk"));
+    cmd.args(args).args(["--dir"]).arg(dir).arg("--no-config");
+    run(cmd, LIMIT)
+}
+
+fn by_name<'a>(list: &'a [serde_json::Value], name: &str) -> &'a serde_json::Value {
+    list.iter()
+        .find(|r| r["dir"].as_str().is_some_and(|d| d.ends_with(name)))
+        .unwrap_or_else(|| panic!("{name} is not listed: {list:#?}"))
+}
+
+#[test]
+fn lists_finished_resumable_validate_damaged_and_empty_folders() {
+    let (tmp, file, _) = workspace(&FileSpec {
+        rows: 60,
+        seed: 71,
+        invalid: true,
+    });
+    let runs = tmp.path().join("runs");
+
+    // Finished, with rejected rows (exit 3).
+    let sandbox = Sandbox::start(fast_config(3, (1, 3)));
+    let done = runs.join("20261101T080000Z-done");
+    let out = run(
+        import(&sandbox.base_url(), DEFAULT_TOKEN, &file, &done),
+        LIMIT,
+    );
+    assert_eq!(out.code, Some(3), "{}", out.describe());
+
+    // Stopped by the daily budget (exit 75): resumable.
+    let mut config = fast_config(4, (1, 3));
+    config.rate_limit.daily = Some(30);
+    let tight = Sandbox::start(config);
+    let budget = runs.join("20261101T090000Z-budget");
+    let mut cmd = import(&tight.base_url(), DEFAULT_TOKEN, &file, &budget);
+    cmd.args(["--daily-reserve", "5", "--concurrency", "2", "--quiet"]);
+    let out = run(cmd, LIMIT);
+    assert_eq!(out.code, Some(75), "{}", out.describe());
+
+    // A validate run, the newest.
+    let checked = runs.join("20261101T100000Z-checked");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ghl-bulk"));
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "validate",
+            "--quiet",
+            "--mapping",
+            common::MAPPING,
+            "--run-dir",
+        ])
+        .arg(&checked)
+        .arg(&file);
+    let out = run(cmd, LIMIT);
+    assert_eq!(out.code, Some(3), "{}", out.describe());
+
+    let damaged = runs.join("20261101T070000Z-damaged");
+    std::fs::create_dir_all(&damaged).unwrap();
+    std::fs::write(damaged.join("ledger.db"), vec![b'x'; 4096]).unwrap();
+    std::fs::create_dir_all(runs.join("20261101T060000Z-empty")).unwrap();
+    let ledger_before = std::fs::read(budget.join("ledger.db")).unwrap();
+
+    let out = ghl(&["runs"], &runs);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    assert!(out.stderr.is_empty(), "{}", out.describe());
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("RUN ") && lines[0].ends_with("STATE"),
+        "{}",
+        out.stdout
+    );
+    let order: Vec<&str> = lines[1..]
+        .iter()
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "20261101T100000Z-checked",
+            "20261101T090000Z-budget",
+            "20261101T080000Z-done",
+            "20261101T070000Z-damaged",
+            "20261101T060000Z-empty"
+        ],
+        "newest first:\n{}",
+        out.stdout
+    );
+    let line = |name: &str| *lines.iter().find(|l| l.starts_with(name)).unwrap();
+    assert!(
+        line("20261101T100000Z-checked").contains(" validate "),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        line("20261101T100000Z-checked").ends_with("finished"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        line("20261101T090000Z-budget").contains("resumable ("),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        line("20261101T080000Z-done").ends_with("finished"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        line("20261101T080000Z-done").contains("contacts.csv"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        line("20261101T070000Z-damaged").ends_with("damaged"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        line("20261101T060000Z-empty").ends_with("no ledger"),
+        "{}",
+        out.stdout
+    );
+
+    // The JSON agrees with the run's own summary.
+    let out = ghl(&["runs", "--json"], &runs);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    let list: Vec<serde_json::Value> = serde_json::from_str(&out.stdout).unwrap();
+    let done_json = by_name(&list, "-done");
+    let s = summary(&done);
+    for outcome in ["created", "updated", "merged", "rejected", "failed"] {
+        assert_eq!(
+            done_json["counts"][outcome],
+            s["outcomes"][outcome].as_u64().unwrap_or(0),
+            "{outcome}: {done_json:#}\n{s:#}"
+        );
+    }
+    assert_eq!(done_json["state"], "finished");
+    assert_eq!(done_json["command"], "import");
+    assert_eq!(by_name(&list, "-budget")["state"], "resumable");
+    assert_eq!(by_name(&list, "-damaged")["state"], "damaged");
+    assert_eq!(by_name(&list, "-empty")["state"], "no_ledger");
+
+    // `runs show` by name under --dir: the account and the exact resume command.
+    let out = ghl(&["runs", "show", "20261101T090000Z-budget"], &runs);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    let resume = format!("ghl-bulk import --resume {}", budget.display());
+    assert!(
+        out.stdout.contains(&format!("Resume with:\n  {resume}\n")),
+        "{}",
+        out.stdout
+    );
+    for needle in [
+        "State        resumable (stopped: daily request budget reached",
+        "Requests     ",
+        "req/s of",
+        "rejects.csv (",
+        "summary.json (",
+    ] {
+        assert!(out.stdout.contains(needle), "{needle}:\n{}", out.stdout);
+    }
+    let out = ghl(&["runs", "show", "20261101T080000Z-done"], &runs);
+    assert!(!out.stdout.contains("Resume with"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("State        finished"),
+        "{}",
+        out.stdout
+    );
+    // Listing and showing changed nothing.
+    assert_eq!(
+        std::fs::read(budget.join("ledger.db")).unwrap(),
+        ledger_before
+    );
+
+    // A folder that does not exist is an error with a hint, not a panic.
+    let out = ghl(&["runs"], &tmp.path().join("nowhere"));
+    assert_eq!(out.code, Some(1), "{}", out.describe());
+    assert!(out.stderr.contains("does not exist"), "{}", out.describe());
+    let out = ghl(&["runs", "show", "missing"], &runs);
+    assert_eq!(out.code, Some(1), "{}", out.describe());
+}
+
+#[test]
+fn a_running_import_is_listed_as_running_and_finishes_undisturbed() {
+    let (tmp, file, expected) = workspace(&FileSpec {
+        rows: 150,
+        seed: 72,
+        invalid: false,
+    });
+    let runs = tmp.path().join("runs");
+    let sandbox = Sandbox::start(fast_config(5, (30, 60)));
+    let run_dir = runs.join("20261101T120000Z-slow");
+    let mut cmd = import(&sandbox.base_url(), DEFAULT_TOKEN, &file, &run_dir);
+    cmd.args(["--quiet", "--concurrency", "2"]);
+    let mut child = Running::spawn(cmd);
+    wait_until("the delivery to start", LIMIT, || {
+        assert!(child.alive(), "the import ended too soon");
+        sandbox.contacts().len() >= 5
+    });
+    // Several listings while it runs: each sees it running, none gets in its way.
+    for _ in 0..5 {
+        let out = ghl(&["runs", "--json"], &runs);
+        assert_eq!(out.code, Some(0), "{}", out.describe());
+        let list: Vec<serde_json::Value> = serde_json::from_str(&out.stdout).unwrap();
+        assert_eq!(by_name(&list, "-slow")["state"], "running", "{list:#?}");
+        let out = ghl(&["runs", "show", "20261101T120000Z-slow"], &runs);
+        assert!(
+            out.stdout.contains("State        running"),
+            "{}",
+            out.stdout
+        );
+    }
+    assert!(child.alive(), "the import should still be running");
+    let done = child.finish(LIMIT);
+    assert_eq!(done.code, Some(0), "{}", done.describe());
+    let s = summary(&run_dir);
+    assert_eq!(s["outcomes_add_up"], true, "{s:#}");
+    assert_eq!(sandbox.contacts().len(), expected.groups.len());
+
+    let out = ghl(&["runs"], &runs);
+    assert!(
+        out.stdout.lines().nth(1).unwrap().ends_with("finished"),
+        "{}",
+        out.stdout
+    );
+}
