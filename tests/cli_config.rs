@@ -295,3 +295,23 @@ fn a_config_file_alone_drives_an_import_and_flags_still_win() {
     assert_eq!(out.code, Some(1), "{}", out.describe());
     assert!(out.stderr.contains("no location"), "{}", out.describe());
 }
+
+/// Regression: a config file's `state` (the real location's memory) was applied to `--sandbox`
+/// runs too, whose location differs, and the state file refused them.
+#[test]
+fn a_sandbox_run_ignores_the_config_files_state() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cwd = tmp.path();
+    std::fs::write(
+        cwd.join("ghl-bulk.toml"),
+        "location = \"ve9EPM428h8vShlRW1KT\"\nstate = \"state/real.sqlite\"\n",
+    )
+    .unwrap();
+    // The real location's state file exists, as after a real import.
+    std::fs::create_dir_all(cwd.join("state")).unwrap();
+    ghl_bulk::state::StateStore::open(&cwd.join("state/real.sqlite"), "ve9EPM428h8vShlRW1KT")
+        .unwrap();
+    let out = go(ghl(cwd, &["export", "--sandbox", "--out", "try.csv", "-q"]));
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    assert!(cwd.join("try.csv").is_file());
+}

@@ -6,7 +6,7 @@ use std::time::Duration;
 use anyhow::{anyhow, bail};
 use clap::{Args, ValueEnum};
 
-use super::plan::client_config;
+use super::plan::{client_config, sandbox_state};
 use super::{ApiArgs, Context, Exit};
 use crate::export::{
     parse_user_date, ExportConfig, ExportEnd, OutputFormat, Query, Since, Source, StateChoice,
@@ -207,8 +207,8 @@ pub(crate) fn export_config(ctx: &Context, args: &ExportArgs) -> anyhow::Result<
         with_appointments: args.with_appointments,
         dry_run: args.dry_run,
         summary: args.summary.clone(),
-        state: match &settings.state.value {
-            Some(path) => StateChoice::File(path.clone()),
+        state: match sandbox_state(args.sandbox, args.state.as_ref(), &settings) {
+            Some(path) => StateChoice::File(path),
             None => StateChoice::Default,
         },
         overlap: args.overlap,

@@ -226,7 +226,7 @@ pub(crate) fn import_config(
         concurrency_fixed: concurrency.is_some(),
         progress: human,
         delta: crate::import::DeltaOptions {
-            state: settings.state.value.clone(),
+            state: sandbox_state(args.sandbox, args.state.as_ref(), &settings),
             full: args.full,
         },
     })
@@ -321,4 +321,19 @@ pub(super) fn parse_reserve(text: &str) -> anyhow::Result<crate::api::DailyReser
         anyhow!("--daily-reserve {text}: a percentage (\"1%\") or a number of requests")
     })?;
     Ok(DailyReserve::Requests(count))
+}
+
+/// The state file a run uses. A sandbox run is a trial against another location: the config
+/// file's `state` (the real location's memory) does not apply to it, only an explicit `--state`
+/// (regression: `export --sandbox` refused to start beside a config file naming a state file).
+pub(super) fn sandbox_state(
+    sandbox: bool,
+    flag: Option<&std::path::PathBuf>,
+    settings: &crate::config::Settings,
+) -> Option<std::path::PathBuf> {
+    if sandbox {
+        flag.cloned()
+    } else {
+        settings.state.value.clone()
+    }
 }

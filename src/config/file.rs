@@ -35,7 +35,8 @@ pub enum Choice {
 pub fn locate(choice: &Choice) -> Result<Option<PathBuf>, ConfigError> {
     match choice {
         Choice::None => Ok(None),
-        Choice::Explicit(path) if path.is_file() => Ok(Some(path.clone())),
+        // Not only regular files: `/dev/null` (no settings) and `<(…)` are fine to read.
+        Choice::Explicit(path) if path.exists() && !path.is_dir() => Ok(Some(path.clone())),
         Choice::Explicit(path) => Err(ConfigError::Missing(path.clone())),
         Choice::Search { cwd, user } => {
             let local = cwd.join(LOCAL_NAME);

@@ -92,8 +92,10 @@ impl Ledger {
     /// cannot read the ledger either.
     pub fn open_exclusive(path: &Path) -> Result<Option<Ledger>, LedgerError> {
         let conn = Connection::open(path).map_err(|e| sql(path, e))?;
-        // Fail at once instead of waiting for the other process (rusqlite waits 5 s).
-        conn.busy_timeout(std::time::Duration::ZERO)
+        // A second run fails within a second instead of rusqlite's 5 s; the second is there for
+        // readers such as `ghl-bulk runs`, whose short read transaction must not turn an
+        // import away as "another process".
+        conn.busy_timeout(std::time::Duration::from_secs(1))
             .map_err(|e| sql(path, e))?;
         // Exclusive mode before the first access: the lock is taken by the empty write
         // transaction and kept after it.

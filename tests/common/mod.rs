@@ -161,6 +161,9 @@ fn importer(base_url: &str, token: &str) -> Command {
         .env_remove("GHL_CLIENT_ID")
         .env_remove("GHL_CLIENT_SECRET")
         .env_remove("GHL_REFRESH_TOKEN_FILE")
+        // A developer's own ghl-bulk.toml (which beats the environment for settings) must not
+        // point the tests elsewhere: an empty file is read instead.
+        .env("GHL_BULK_CONFIG", "/dev/null")
         .env("GHL_BASE_URL", base_url)
         .env("GHL_TOKEN", token)
         .env("GHL_LOCATION_ID", DEFAULT_LOCATION_ID);
