@@ -8,6 +8,7 @@ pub mod estimate;
 pub mod limiter;
 pub mod models;
 mod oauth;
+pub mod removal;
 pub mod retry;
 pub mod secret;
 pub mod stats;

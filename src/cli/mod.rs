@@ -2,12 +2,16 @@
 //! `plan.rs` turns these into the validated configuration the library runs; nothing outside
 //! `cli/` sees clap.
 
+mod delete;
 mod exit;
 mod export;
 mod plan;
+mod undo;
 
+pub use delete::DeleteArgs;
 pub use exit::Exit;
 pub use export::{ExportArgs, FormatArg};
+pub use undo::UndoArgs;
 
 use std::path::PathBuf;
 
@@ -41,6 +45,16 @@ pub enum Command {
     /// budget, API unreachable: run again later) or 130 (Ctrl-C). Token and location as for
     /// import.
     Export(Box<ExportArgs>),
+    /// Undo an import run from its ledger: delete the contacts it created, remove the tags it
+    /// added, delete its notes and tasks, restore the fields it changed (with `import
+    /// --undoable`); contacts changed since are left alone unless --force. Asks first (or
+    /// --yes). Exit 0, 2 (no terminal and no --yes), 3 (steps failed or contacts left
+    /// alone), 75 (stopped, resumable: --resume) or 130 (Ctrl-C).
+    Undo(Box<UndoArgs>),
+    /// Delete the contacts a file names, by an id column or by email/phone; rows matching
+    /// nothing or several contacts go to rejects.csv. Asks first (or --yes). Exit codes as
+    /// for import.
+    Delete(Box<DeleteArgs>),
     /// Mapping files.
     #[command(subcommand)]
     Mapping(MappingCommand),
@@ -105,6 +119,10 @@ pub struct ImportArgs {
     /// The API connection (ignored with --sandbox).
     #[command(flatten)]
     pub api: ApiArgs,
+    /// Keep the state of every existing contact before it is written (one search per 50-100
+    /// rows), so that `ghl-bulk undo` can restore the fields the run changed.
+    #[arg(long, conflicts_with = "resume")]
+    pub undoable: bool,
     /// Requests in flight at most [default: sized from the rate the API allows].
     #[arg(long)]
     pub concurrency: Option<usize>,
@@ -232,6 +250,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
             })
         }
         Command::Export(args) => export::run(&args),
+        Command::Undo(args) => undo::run(&args),
+        Command::Delete(args) => delete::run(&args),
         Command::Mapping(MappingCommand::Init(args)) => {
             plan::mapping_init(&args)?;
             Ok(Exit::Ok)
@@ -243,6 +263,16 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
             runtime.block_on(ghl_sandbox::cli::run(*args))?;
             Ok(Exit::Ok)
         }
+    }
+}
+
+/// The exit code of a run that sends (import, undo, delete).
+fn exit_for(end: crate::import::ImportEnd) -> Exit {
+    match end {
+        crate::import::ImportEnd::Clean => Exit::Ok,
+        crate::import::ImportEnd::WithRejects => Exit::Rejects,
+        crate::import::ImportEnd::Resumable => Exit::Resumable,
+        crate::import::ImportEnd::Interrupted => Exit::Interrupted,
     }
 }
 

@@ -189,6 +189,7 @@ pub(crate) fn import_config(args: &ImportArgs) -> anyhow::Result<crate::import::
         concurrency: args.concurrency.unwrap_or(16).max(1),
         tag_batch: args.tag_batch,
         mode: delivery_mode(args)?,
+        undoable: args.undoable,
         ..crate::delivery::EngineConfig::default()
     };
     Ok(ImportConfig {

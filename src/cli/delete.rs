@@ -1,0 +1,98 @@
+//! `delete`: its arguments and the configuration built from them.
+
+use std::path::PathBuf;
+
+use anyhow::bail;
+use clap::Args;
+
+use super::{plan, ApiArgs, Exit, RunArgs};
+
+/// `delete` options.
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    /// The file naming the contacts: an id column (`contact_id` in the mapping), or emails
+    /// and phones (CSV, XLSX, XLSM, XLSB, XLS or ODS).
+    #[arg(required_unless_present = "resume")]
+    pub file: Option<PathBuf>,
+    /// The mapping file (TOML): `contact_id = "Contact Id"` and/or [fields] email, phone.
+    #[arg(long, short = 'm', required_unless_present = "resume")]
+    pub mapping: Option<PathBuf>,
+    /// Worksheet to read (name, or 1-based index).
+    #[arg(long)]
+    pub sheet: Option<String>,
+    /// Phone region for numbers without +country; overrides the mapping's default_region.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// The run folder [default: runs/<UTC timestamp>-<input stem>].
+    #[arg(long)]
+    pub run_dir: Option<PathBuf>,
+    /// Read the file and look the contacts up, print what would be deleted; delete nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask: needed when stdin is not a terminal.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Continue a delete run that stopped.
+    #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["file", "mapping", "run_dir", "sheet", "region"])]
+    pub resume: Option<PathBuf>,
+    /// No progress and no summary on stderr (summary.json is still written).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// The API connection.
+    #[command(flatten)]
+    pub api: ApiArgs,
+    /// Requests in flight at most.
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
+    /// Stop (exit 75, resumable) when the daily request budget left falls to this.
+    #[arg(long, default_value = "1%")]
+    pub daily_reserve: String,
+}
+
+/// Runs `delete`.
+pub fn run(args: &DeleteArgs) -> anyhow::Result<Exit> {
+    use crate::delete::{DeleteConfig, DeleteError, DeleteStart, NewDelete};
+    if args.concurrency == 0 {
+        bail!("--concurrency must be at least 1");
+    }
+    let reserve = plan::parse_reserve(&args.daily_reserve)?;
+    let start = match (&args.resume, &args.file, &args.mapping) {
+        (Some(dir), _, _) => DeleteStart::Resume(dir.clone()),
+        (None, Some(file), Some(mapping)) => {
+            let run = RunArgs {
+                file: file.clone(),
+                mapping: mapping.clone(),
+                sheet: args.sheet.clone(),
+                region: args.region.clone(),
+                run_dir: args.run_dir.clone(),
+                quiet: args.quiet,
+            };
+            let validated = plan::validate_config(&run, "delete")?;
+            DeleteStart::New(Box::new(NewDelete {
+                input: validated.input,
+                mapping: validated.mapping,
+                source: validated.source,
+                region: validated.region,
+                run_dir: validated.run_dir,
+                options_json: validated.options_json,
+            }))
+        }
+        _ => bail!("delete needs a FILE and --mapping (or --resume RUN_DIR)"),
+    };
+    let config = DeleteConfig {
+        start,
+        client: plan::client_config(&args.api, reserve)?,
+        dry_run: args.dry_run,
+        yes: args.yes,
+        progress: !args.quiet,
+        concurrency: args.concurrency,
+    };
+    match crate::delete::run(config) {
+        Ok(end) => Ok(super::exit_for(end)),
+        Err(DeleteError::Usage(message)) => {
+            eprintln!("error: {message}");
+            Ok(Exit::Usage)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
