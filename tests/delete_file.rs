@@ -26,7 +26,13 @@ email = \"Email\"
 phone = \"Phone\"
 ";
 
-fn delete(sandbox: &Sandbox, file: &Path, mapping: &Path, run_dir: &Path, extra: &[&str]) -> std::process::Command {
+fn delete(
+    sandbox: &Sandbox,
+    file: &Path,
+    mapping: &Path,
+    run_dir: &Path,
+    extra: &[&str],
+) -> std::process::Command {
     let mut cmd = ghl(sandbox);
     cmd.arg("delete")
         .arg(file)
@@ -89,8 +95,16 @@ fn a_file_of_ids_emails_and_phones_deletes_exactly_the_matched_contacts() {
     assert_eq!(out.code, Some(2), "{}", out.describe());
     assert_eq!(requests(&sandbox), sent);
 
-    let out = run(delete(&sandbox, &file, &mapping, &run_dir, &["--yes", "--quiet"]), LIMIT);
-    assert_eq!(out.code, Some(3), "rows matching nothing are rejects: {}", out.describe());
+    let out = run(
+        delete(&sandbox, &file, &mapping, &run_dir, &["--yes", "--quiet"]),
+        LIMIT,
+    );
+    assert_eq!(
+        out.code,
+        Some(3),
+        "rows matching nothing are rejects: {}",
+        out.describe()
+    );
     let left = ids(&sandbox);
     let expected: BTreeSet<String> = all[480..].iter().cloned().collect();
     assert_eq!(left, expected, "exactly the matched contacts are gone");
@@ -107,7 +121,11 @@ fn a_file_of_ids_emails_and_phones_deletes_exactly_the_matched_contacts() {
     assert_eq!(rejects.len(), 20);
     assert!(rejects.iter().all(|r| &r[code] == "not_found"));
     let rows: Vec<u64> = rejects.iter().map(|r| r[row].parse().unwrap()).collect();
-    assert_eq!(rows, (482..502).collect::<Vec<u64>>(), "the file's own line numbers");
+    assert_eq!(
+        rows,
+        (482..502).collect::<Vec<u64>>(),
+        "the file's own line numbers"
+    );
     let summary = common::summary(&run_dir);
     assert_eq!(summary["outcomes"]["deleted"], 480);
     assert_eq!(summary["outcomes"]["rejected"], 20);
@@ -115,10 +133,16 @@ fn a_file_of_ids_emails_and_phones_deletes_exactly_the_matched_contacts() {
     // Resuming the finished run deletes nothing more.
     let sent = requests(&sandbox);
     let mut resume = ghl(&sandbox);
-    resume.args(["delete", "--yes", "--quiet", "--resume"]).arg(&run_dir);
+    resume
+        .args(["delete", "--yes", "--quiet", "--resume"])
+        .arg(&run_dir);
     let out = run(resume, LIMIT);
     assert_eq!(out.code, Some(3), "{}", out.describe());
-    assert_eq!(requests(&sandbox), sent, "nothing left to look up or delete");
+    assert_eq!(
+        requests(&sandbox),
+        sent,
+        "nothing left to look up or delete"
+    );
 }
 
 #[test]
@@ -128,11 +152,18 @@ fn a_row_naming_two_contacts_is_ambiguous_and_deletes_nothing() {
     let b = sandbox.insert(json!({"email": email(2), "phone": phone(2)}));
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("delete.csv");
-    std::fs::write(&file, format!("Contact Id,Email,Phone\n,{},{}\n", email(1), phone(2))).unwrap();
+    std::fs::write(
+        &file,
+        format!("Contact Id,Email,Phone\n,{},{}\n", email(1), phone(2)),
+    )
+    .unwrap();
     let mapping = dir.path().join("delete.toml");
     std::fs::write(&mapping, MAPPING).unwrap();
     let run_dir = dir.path().join("run");
-    let out = run(delete(&sandbox, &file, &mapping, &run_dir, &["--yes"]), LIMIT);
+    let out = run(
+        delete(&sandbox, &file, &mapping, &run_dir, &["--yes"]),
+        LIMIT,
+    );
     assert_eq!(out.code, Some(3), "{}", out.describe());
     assert_eq!(ids(&sandbox), [a.clone(), b.clone()].into_iter().collect());
     let rejects = std::fs::read_to_string(run_dir.join("rejects.csv")).unwrap();

@@ -10,7 +10,9 @@ mod undo_common;
 
 use common::{fast_config, run, Sandbox};
 use std::time::Duration;
-use undo_common::{assert_same_state, import, requests, seed, state, undo, undo_report, write_import};
+use undo_common::{
+    assert_same_state, import, requests, seed, state, undo, undo_report, write_import,
+};
 
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -20,7 +22,10 @@ fn first_name(sandbox: &Sandbox, id: &str) -> String {
         .into_iter()
         .find(|c| c["id"] == id)
         .expect("the contact exists");
-    contact["firstName"].as_str().unwrap_or_default().to_string()
+    contact["firstName"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }
 
 #[test]
@@ -32,13 +37,20 @@ fn an_undoable_import_is_undone_to_the_state_before_it() {
     let (file, mapping) = write_import(dir.path(), 8, 6);
     let run_dir = dir.path().join("run");
 
-    let out = run(import(&sandbox, &file, &mapping, &run_dir, &["--undoable"]), LIMIT);
+    let out = run(
+        import(&sandbox, &file, &mapping, &run_dir, &["--undoable"]),
+        LIMIT,
+    );
     assert_eq!(out.code, Some(0), "{}", out.describe());
     let imported = state(&sandbox);
     assert_eq!(imported.len(), 14, "six contacts created");
     assert_eq!(first_name(&sandbox, &ids[0]), "New0");
     let seeded = &imported[&ids[0]];
-    assert!(seeded["contact"]["tags"].as_array().unwrap().iter().any(|t| t == "expo"));
+    assert!(seeded["contact"]["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t == "expo"));
     assert_eq!(seeded["notes"].as_array().unwrap().len(), 2);
     assert_eq!(seeded["tasks"].as_array().unwrap().len(), 1);
 
@@ -54,7 +66,11 @@ fn an_undoable_import_is_undone_to_the_state_before_it() {
     let out = run(undo(&sandbox, &run_dir, &["--dry-run"]), LIMIT);
     assert_eq!(out.code, Some(0), "{}", out.describe());
     assert!(out.stderr.contains("Estimate:"), "{}", out.describe());
-    assert!(out.stderr.contains("delete 6 contacts"), "{}", out.describe());
+    assert!(
+        out.stderr.contains("delete 6 contacts"),
+        "{}",
+        out.describe()
+    );
     assert_eq!(state(&sandbox), imported);
 
     let out = run(undo(&sandbox, &run_dir, &["--yes"]), LIMIT);
@@ -62,9 +78,16 @@ fn an_undoable_import_is_undone_to_the_state_before_it() {
     assert_same_state(&state(&sandbox), &before);
     let report = undo_report(&run_dir);
     assert!(report.iter().all(|l| l["result"] == "done"), "{report:?}");
-    assert_eq!(report.iter().filter(|l| l["action"] == "restore_fields").count(), 8);
+    assert_eq!(
+        report
+            .iter()
+            .filter(|l| l["action"] == "restore_fields")
+            .count(),
+        8
+    );
     let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(run_dir.join("undo-summary.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(run_dir.join("undo-summary.json")).unwrap())
+            .unwrap();
     assert_eq!(summary["exit_code"], 0);
     assert_eq!(summary["steps"]["delete_contact:done"], 6);
 
@@ -100,17 +123,25 @@ fn without_before_images_updated_contacts_are_listed_and_keep_their_fields() {
     for id in &ids {
         let (was, now) = (&before[id], &after[id]);
         // Tags, notes and tasks are back as they were; the fields keep the run's values.
-        assert_eq!(now["contact"]["tags"], was["contact"]["tags"], "contact {id}");
+        assert_eq!(
+            now["contact"]["tags"], was["contact"]["tags"],
+            "contact {id}"
+        );
         assert_eq!(now["notes"], was["notes"], "contact {id}");
         assert_eq!(now["tasks"], was["tasks"], "contact {id}");
-        assert!(now["contact"]["firstName"].as_str().unwrap().starts_with("New"));
+        assert!(now["contact"]["firstName"]
+            .as_str()
+            .unwrap()
+            .starts_with("New"));
     }
     let listed: Vec<_> = undo_report(&run_dir)
         .into_iter()
         .filter(|l| l["action"] == "not_reversible")
         .collect();
     assert_eq!(listed.len(), 5, "every updated contact is listed");
-    assert!(listed.iter().all(|l| l["result"] == "listed" && l["reason"].contains("--undoable")));
+    assert!(listed
+        .iter()
+        .all(|l| l["result"] == "listed" && l["reason"].contains("--undoable")));
 }
 
 #[test]
@@ -120,7 +151,10 @@ fn a_contact_changed_since_the_run_is_left_alone_unless_forced() {
     let dir = tempfile::tempdir().unwrap();
     let (file, mapping) = write_import(dir.path(), 3, 0);
     let run_dir = dir.path().join("run");
-    let out = run(import(&sandbox, &file, &mapping, &run_dir, &["--undoable"]), LIMIT);
+    let out = run(
+        import(&sandbox, &file, &mapping, &run_dir, &["--undoable"]),
+        LIMIT,
+    );
     assert_eq!(out.code, Some(0), "{}", out.describe());
     // Someone edits a contact after the run (past the second the run's last write fell in).
     std::thread::sleep(Duration::from_millis(1100));
@@ -133,14 +167,30 @@ fn a_contact_changed_since_the_run_is_left_alone_unless_forced() {
 
     let out = run(undo(&sandbox, &run_dir, &["--yes"]), LIMIT);
     assert_eq!(out.code, Some(3), "{}", out.describe());
-    assert_eq!(first_name(&sandbox, &ids[0]), "Old0", "an untouched contact is restored");
-    assert_eq!(first_name(&sandbox, &ids[1]), "New1", "the edited one is left alone");
+    assert_eq!(
+        first_name(&sandbox, &ids[0]),
+        "Old0",
+        "an untouched contact is restored"
+    );
+    assert_eq!(
+        first_name(&sandbox, &ids[1]),
+        "New1",
+        "the edited one is left alone"
+    );
     let report = undo_report(&run_dir);
-    let skipped: Vec<_> = report.iter().filter(|l| l["contact_id"] == ids[1]).collect();
+    let skipped: Vec<_> = report
+        .iter()
+        .filter(|l| l["contact_id"] == ids[1])
+        .collect();
     assert!(!skipped.is_empty());
-    assert!(skipped.iter().all(|l| l["result"] == "skipped" && l["reason"].contains("changed since")));
+    assert!(skipped
+        .iter()
+        .all(|l| l["result"] == "skipped" && l["reason"].contains("changed since")));
 
-    let out = run(undo(&sandbox, &run_dir, &["--yes", "--resume", "--force"]), LIMIT);
+    let out = run(
+        undo(&sandbox, &run_dir, &["--yes", "--resume", "--force"]),
+        LIMIT,
+    );
     assert_eq!(out.code, Some(0), "{}", out.describe());
     assert_eq!(first_name(&sandbox, &ids[1]), "Old1");
 }

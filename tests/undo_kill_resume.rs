@@ -20,22 +20,40 @@ fn an_undo_killed_midway_resumes_to_the_state_before_the_import() {
     let (file, mapping) = write_import(dir.path(), 40, 80);
     let run_dir = dir.path().join("run");
     let out = run(
-        import(&sandbox, &file, &mapping, &run_dir, &["--undoable", "--concurrency", "16"]),
+        import(
+            &sandbox,
+            &file,
+            &mapping,
+            &run_dir,
+            &["--undoable", "--concurrency", "16"],
+        ),
         LIMIT,
     );
     assert_eq!(out.code, Some(0), "{}", out.describe());
     assert_eq!(sandbox.contacts().len(), 120);
 
-    let cmd = undo(&sandbox, &run_dir, &["--yes", "--quiet", "--concurrency", "4"]);
+    let cmd = undo(
+        &sandbox,
+        &run_dir,
+        &["--yes", "--quiet", "--concurrency", "4"],
+    );
     let mut child = Running::spawn(cmd);
     wait_until("a third of the created contacts deleted", LIMIT, || {
         assert!(child.alive(), "the undo ended before the kill");
         sandbox.contacts().len() <= 120 - 27
     });
     let killed = child.kill();
-    assert_eq!(killed.code, None, "killed by a signal: {}", killed.describe());
+    assert_eq!(
+        killed.code,
+        None,
+        "killed by a signal: {}",
+        killed.describe()
+    );
     let left = sandbox.contacts().len();
-    assert!(left > 40, "the kill came before the undo was done ({left} contacts left)");
+    assert!(
+        left > 40,
+        "the kill came before the undo was done ({left} contacts left)"
+    );
 
     // Without --resume the started undo is not begun again.
     let out = run(undo(&sandbox, &run_dir, &["--yes"]), LIMIT);

@@ -242,7 +242,9 @@ mod tests {
                 r#"{"id":"c1","firstName":"Old"}"#.into(),
             )],
         };
-        ledger.record_before(std::slice::from_ref(&first), "now").unwrap();
+        ledger
+            .record_before(std::slice::from_ref(&first), "now")
+            .unwrap();
         let again = BeforeCapture {
             images: vec![(
                 "c1".into(),

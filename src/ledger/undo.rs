@@ -328,6 +328,9 @@ impl Ledger {
             [],
         )
         .map_err(|e| sql(&path, e))?;
+        // Set again when the work is done.
+        tx.execute("DELETE FROM undo_meta WHERE key = 'finished_at'", [])
+            .map_err(|e| sql(&path, e))?;
         if force {
             tx.execute_batch(
                 "UPDATE undo_steps SET state = 'pending', reason = NULL WHERE state = 'skipped' \

@@ -101,9 +101,23 @@ pub fn run(config: UndoConfig) -> Result<ImportEnd, UndoError> {
         None => None,
     };
     if let (Some(u), Some(_)) = (&undo, &planned) {
+        // A finished undo sends nothing again, unless `--resume --force` is to undo the
+        // contacts it left alone because someone had changed them.
+        let changed = u
+            .undo_contacts()?
+            .iter()
+            .any(|c| c.verdict.as_deref() == Some("changed"));
         if let Some(finished) = u.undo_meta("finished_at")? {
-            eprintln!("This run was undone already (finished {finished}); nothing to send.");
-            return Ok(ImportEnd::Clean);
+            if !(config.force && changed && config.resume) {
+                eprintln!("This run was undone already (finished {finished}); nothing to send.");
+                if changed {
+                    eprintln!(
+                        "Contacts changed since the run were left alone; `--resume --force` \
+                         undoes them too."
+                    );
+                }
+                return Ok(ImportEnd::Clean);
+            }
         }
         if !config.resume {
             return Err(refuse(format!(
@@ -132,14 +146,17 @@ pub fn run(config: UndoConfig) -> Result<ImportEnd, UndoError> {
     runtime.block_on(async {
         let client = Client::new(config.client.clone())?;
         learn_limits(&client).await;
-        let (contacts, steps) = match &plan {
-            Some(p) => (p.contacts.clone(), p.steps.clone()),
-            None => {
-                let u = undo
-                    .as_ref()
-                    .ok_or_else(|| refuse("undo.db vanished".into()))?;
+        let (contacts, steps) = match (&plan, undo.as_mut()) {
+            (Some(p), _) => (p.contacts.clone(), p.steps.clone()),
+            (None, Some(u)) => {
+                // Failed steps are tried again; with --force, contacts left alone as changed
+                // too (a dry run only looks).
+                if !config.dry_run {
+                    u.reopen_undo(config.force)?;
+                }
                 (u.undo_contacts()?, u.undo_steps()?)
             }
+            (None, None) => return Err(refuse("undo.db vanished".into())),
         };
         let estimate = Estimate::new(
             requests(&contacts, &steps, config.tag_batch),
@@ -167,9 +184,6 @@ pub fn run(config: UndoConfig) -> Result<ImportEnd, UndoError> {
             }
             (None, None) => return Err(refuse("undo.db vanished".into())),
         };
-        if config.resume {
-            undo.reopen_undo(config.force)?;
-        }
         execute(&config, &client, &mut undo).await
     })
 }

@@ -60,7 +60,12 @@ pub fn seed(sandbox: &Sandbox, n: usize) -> Vec<String> {
         })
         .collect();
     for (i, id) in ids.iter().enumerate() {
-        api(sandbox, "POST", &format!("/contacts/{id}/notes"), Some(json!({"body": format!("existing note {i}")})));
+        api(
+            sandbox,
+            "POST",
+            &format!("/contacts/{id}/notes"),
+            Some(json!({"body": format!("existing note {i}")})),
+        );
     }
     ids
 }
@@ -102,7 +107,11 @@ pub fn api(sandbox: &Sandbox, method: &str, path: &str, body: Option<Value>) -> 
             request = request.json(&body);
         }
         let response = request.send().await.expect("the sandbox answers");
-        assert!(response.status().is_success(), "{path}: {}", response.status());
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
         response.json().await.expect("a JSON answer")
     })
 }
@@ -119,7 +128,8 @@ pub fn state(sandbox: &Sandbox) -> BTreeMap<String, Value> {
                 tags.sort_by_key(|t| t.as_str().unwrap_or_default().to_string());
             }
         }
-        let mut notes: Vec<Value> = api(sandbox, "GET", &format!("/contacts/{id}/notes"), None)["notes"]
+        let mut notes: Vec<Value> = api(sandbox, "GET", &format!("/contacts/{id}/notes"), None)
+            ["notes"]
             .as_array()
             .cloned()
             .unwrap_or_default()
@@ -135,7 +145,10 @@ pub fn state(sandbox: &Sandbox) -> BTreeMap<String, Value> {
             .map(|t| json!({"id": t["id"], "title": t["title"], "dueDate": t["dueDate"], "completed": t["completed"]}))
             .collect();
         tasks.sort_by_key(|t| t["id"].as_str().unwrap_or_default().to_string());
-        out.insert(id, json!({"contact": contact, "notes": notes, "tasks": tasks}));
+        out.insert(
+            id,
+            json!({"contact": contact, "notes": notes, "tasks": tasks}),
+        );
     }
     out
 }
@@ -144,7 +157,10 @@ pub fn state(sandbox: &Sandbox) -> BTreeMap<String, Value> {
 pub fn assert_same_state(got: &BTreeMap<String, Value>, want: &BTreeMap<String, Value>) {
     let extra: Vec<&String> = got.keys().filter(|k| !want.contains_key(*k)).collect();
     let missing: Vec<&String> = want.keys().filter(|k| !got.contains_key(*k)).collect();
-    assert!(extra.is_empty() && missing.is_empty(), "contacts left over {extra:?}, missing {missing:?}");
+    assert!(
+        extra.is_empty() && missing.is_empty(),
+        "contacts left over {extra:?}, missing {missing:?}"
+    );
     for (id, value) in want {
         assert_eq!(&got[id], value, "contact {id} differs");
     }
@@ -165,7 +181,13 @@ pub fn ghl(sandbox: &Sandbox) -> Command {
 }
 
 /// `ghl-bulk import FILE --mapping M --run-dir RUN --quiet` plus `extra`.
-pub fn import(sandbox: &Sandbox, file: &Path, mapping: &Path, run_dir: &Path, extra: &[&str]) -> Command {
+pub fn import(
+    sandbox: &Sandbox,
+    file: &Path,
+    mapping: &Path,
+    run_dir: &Path,
+    extra: &[&str],
+) -> Command {
     let mut cmd = ghl(sandbox);
     cmd.arg("import")
         .arg(file)
@@ -187,13 +209,18 @@ pub fn undo(sandbox: &Sandbox, run_dir: &Path, extra: &[&str]) -> Command {
 
 /// The lines of `undo-report.csv` as maps of column → value.
 pub fn undo_report(run_dir: &Path) -> Vec<BTreeMap<String, String>> {
-    let mut reader = csv::Reader::from_path(run_dir.join("undo-report.csv")).expect("undo-report.csv");
+    let mut reader =
+        csv::Reader::from_path(run_dir.join("undo-report.csv")).expect("undo-report.csv");
     let headers = reader.headers().expect("headers").clone();
     reader
         .records()
         .map(|r| {
             let r = r.expect("a record");
-            headers.iter().zip(r.iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect()
+            headers
+                .iter()
+                .zip(r.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
         })
         .collect()
 }
