@@ -344,3 +344,55 @@ async fn learn_limits(client: &Client) {
         tracing::debug!(%error, "The rate-limit probe was refused; using the defaults.");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(contact: &str, action: &str, target: &str) -> UndoStep {
+        UndoStep {
+            id: 0,
+            contact_id: contact.into(),
+            action: action.into(),
+            target: target.into(),
+            state: "pending".into(),
+            reason: None,
+        }
+    }
+
+    #[test]
+    fn the_estimate_counts_checks_single_requests_and_tag_groups() {
+        let contacts: Vec<UndoContact> = ["a", "b", "c"]
+            .iter()
+            .map(|id| UndoContact {
+                contact_id: id.to_string(),
+                rows: vec![1],
+                created: false,
+                written_until: None,
+                verdict: None,
+            })
+            .collect();
+        let mut steps = vec![
+            step("a", "delete_contact", ""),
+            step("b", "delete_note", "n1"),
+            step("b", "remove_tags", r#"["expo"]"#),
+            step("c", "remove_tags", r#"["expo"]"#),
+            step("c", "add_tags", r#"["cold"]"#),
+            step("c", "restore_fields", r#"{"firstName":"Ann"}"#),
+        ];
+        // One search checks the three, three single requests, two bulk tag requests.
+        assert_eq!(requests(&contacts, &steps, 100), 6);
+        // Done steps cost nothing; a listed one never does.
+        steps[0].state = "done".into();
+        steps.push(UndoStep {
+            state: "listed".into(),
+            ..step("a", "not_reversible", "fields")
+        });
+        assert_eq!(requests(&contacts, &steps, 100), 5);
+        assert_eq!(
+            requests(&contacts, &steps, 1),
+            6,
+            "one contact per bulk request"
+        );
+    }
+}
