@@ -9,6 +9,7 @@ pub mod limiter;
 pub mod models;
 mod oauth;
 pub mod related;
+pub mod removal;
 pub mod retry;
 pub mod secret;
 pub mod stats;

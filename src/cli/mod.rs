@@ -4,18 +4,22 @@
 
 mod completions;
 mod config;
+mod delete;
 mod exit;
 mod export;
 mod logging;
 mod plan;
 mod runs;
+mod undo;
 
 pub use completions::{CompletionsArgs, ManArgs};
 pub use config::{ConfigCommand, ShowArgs as ConfigShowArgs};
+pub use delete::DeleteArgs;
 pub use exit::Exit;
 pub use export::{ExportArgs, FormatArg};
 pub use logging::{LogFormat, LogOptions};
 pub use runs::{RunsArgs, RunsCommand, ShowArgs as RunsShowArgs};
+pub use undo::UndoArgs;
 
 use std::path::PathBuf;
 
@@ -68,6 +72,16 @@ pub enum Command {
     /// budget, API unreachable: run again later) or 130 (Ctrl-C). Token and location as for
     /// import.
     Export(Box<ExportArgs>),
+    /// Undo an import run from its ledger: delete the contacts it created, remove the tags it
+    /// added, delete its notes and tasks, restore the fields it changed (with `import
+    /// --undoable`); contacts changed since are left alone unless --force. Asks first (or
+    /// --yes). Exit 0, 2 (no terminal and no --yes), 3 (steps failed or contacts left
+    /// alone), 75 (stopped, resumable: --resume) or 130 (Ctrl-C).
+    Undo(Box<UndoArgs>),
+    /// Delete the contacts a file names, by an id column or by email/phone; rows matching
+    /// nothing or several contacts go to rejects.csv. Asks first (or --yes). Exit codes as
+    /// for import.
+    Delete(Box<DeleteArgs>),
     /// Mapping files.
     #[command(subcommand)]
     Mapping(MappingCommand),
@@ -136,6 +150,10 @@ pub struct ImportArgs {
     /// The API connection (ignored with --sandbox).
     #[command(flatten)]
     pub api: ApiArgs,
+    /// Keep the state of every existing contact before it is written (one search per 50-100
+    /// rows), so that `ghl-bulk undo` can restore the fields the run changed.
+    #[arg(long, conflicts_with = "resume")]
+    pub undoable: bool,
     /// Requests in flight at most [default: sized from the rate the API allows].
     #[arg(long)]
     pub concurrency: Option<usize>,
@@ -292,14 +310,11 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
                 return validate(&run, "import --dry-run", human);
             }
             let config = plan::import_config(&ctx, &args)?;
-            Ok(match crate::import::run(config)? {
-                crate::import::ImportEnd::Clean => Exit::Ok,
-                crate::import::ImportEnd::WithRejects => Exit::Rejects,
-                crate::import::ImportEnd::Resumable => Exit::Resumable,
-                crate::import::ImportEnd::Interrupted => Exit::Interrupted,
-            })
+            Ok(exit_for(crate::import::run(config)?))
         }
         Command::Export(args) => export::run(&ctx, &args),
+        Command::Undo(args) => undo::run(&ctx, &args),
+        Command::Delete(args) => delete::run(&ctx, &args),
         Command::Mapping(MappingCommand::Init(args)) => {
             plan::mapping_init(&args, human)?;
             Ok(Exit::Ok)
@@ -315,6 +330,16 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Config(ConfigCommand::Show(args)) => config::show(&ctx, &args),
         Command::Completions(args) => completions::completions(&args),
         Command::Man(args) => completions::man(&args, human),
+    }
+}
+
+/// The exit code of a run that sends (import, undo, delete).
+fn exit_for(end: crate::import::ImportEnd) -> Exit {
+    match end {
+        crate::import::ImportEnd::Clean => Exit::Ok,
+        crate::import::ImportEnd::WithRejects => Exit::Rejects,
+        crate::import::ImportEnd::Resumable => Exit::Resumable,
+        crate::import::ImportEnd::Interrupted => Exit::Interrupted,
     }
 }
 

@@ -217,6 +217,7 @@ pub(crate) fn import_config(
         concurrency: concurrency.unwrap_or(16),
         tag_batch: args.tag_batch,
         mode: delivery_mode(args)?,
+        undoable: args.undoable,
         ..crate::delivery::EngineConfig::default()
     };
     Ok(ImportConfig {

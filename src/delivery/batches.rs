@@ -12,7 +12,7 @@ use tokio::time::{Duration, Instant};
 
 /// What one bulk request does; rows waiting for the same key share a request.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(super) enum BatchKey {
+pub(crate) enum BatchKey {
     /// Add these tags (sorted).
     Add(Vec<String>),
     /// Remove these tags (sorted).
@@ -22,14 +22,14 @@ pub(super) enum BatchKey {
 }
 
 /// A row in a batch: (row, contact id).
-pub(super) type Member = (u64, String);
+pub(crate) type Member = (u64, String);
 
 /// A batch ready to send.
-pub(super) type Ready = (BatchKey, Vec<Member>);
+pub(crate) type Ready = (BatchKey, Vec<Member>);
 
 /// Rows waiting for bulk requests.
 #[derive(Debug, Default)]
-pub(super) struct Batches {
+pub(crate) struct Batches {
     groups: BTreeMap<BatchKey, Vec<Member>>,
     waiting: usize,
     oldest: Option<Instant>,
@@ -37,7 +37,7 @@ pub(super) struct Batches {
 
 impl Batches {
     /// Adds a row to the group of `key`; returns the group when it reached `size`.
-    pub(super) fn add(&mut self, key: BatchKey, member: Member, size: usize) -> Option<Ready> {
+    pub(crate) fn add(&mut self, key: BatchKey, member: Member, size: usize) -> Option<Ready> {
         self.oldest.get_or_insert_with(Instant::now);
         let group = self.groups.entry(key.clone()).or_default();
         group.push(member);
@@ -54,18 +54,18 @@ impl Batches {
     }
 
     /// Whether no row is waiting.
-    pub(super) fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.groups.is_empty()
     }
 
     /// When the safety valve opens if nothing else happens first.
-    pub(super) fn deadline(&self, after: Duration) -> Option<Instant> {
+    pub(crate) fn deadline(&self, after: Duration) -> Option<Instant> {
         self.oldest.map(|t| t + after)
     }
 
     /// The safety valve: a row has waited `after`, or `cap` rows wait (memory, and results
     /// not yet in the ledger).
-    pub(super) fn overdue(&self, after: Duration, cap: usize) -> bool {
+    pub(crate) fn overdue(&self, after: Duration, cap: usize) -> bool {
         self.waiting >= cap || self.oldest.is_some_and(|t| t.elapsed() >= after)
     }
 
@@ -73,7 +73,7 @@ impl Batches {
     /// two tag groupings. Each member appears once per original group it was in, or once per
     /// tag when split by tag: the caller adjusts what the rows wait for from the two counts
     /// (memberships removed, memberships sent).
-    pub(super) fn drain(&mut self, size: usize) -> (Vec<u64>, Vec<Ready>) {
+    pub(crate) fn drain(&mut self, size: usize) -> (Vec<u64>, Vec<Ready>) {
         let size = size.max(1);
         let groups = std::mem::take(&mut self.groups);
         self.waiting = 0;

@@ -6,6 +6,7 @@
 //! loses nothing.
 
 use super::batches::{BatchKey, Batches, Member};
+use super::before;
 use super::custom_fields::CustomFieldResolver;
 use super::followups::FollowupsDone;
 use super::plan::plan_row;
@@ -39,6 +40,8 @@ pub struct EngineConfig {
     pub tag_flush_after: Duration,
     /// Upsert, create or update-only.
     pub mode: Mode,
+    /// `import --undoable`: keep each matched contact's before-image (see `before`).
+    pub undoable: bool,
 }
 
 impl Default for EngineConfig {
@@ -49,6 +52,7 @@ impl Default for EngineConfig {
             read_ahead: 256,
             tag_flush_after: Duration::from_secs(30),
             mode: Mode::default(),
+            undoable: false,
         }
     }
 }
@@ -91,6 +95,8 @@ pub(super) enum Done {
     Contact(u64, Box<Result<Resolved, Failure>>),
     Batch(BatchKey, Vec<Member>, Result<BatchReply, ApiError>),
     Followups(u64, FollowupsDone),
+    /// Something that stops the whole run (a before-image the ledger could not keep).
+    Fatal(DeliveryError),
 }
 
 /// The answer of a bulk call.
@@ -129,6 +135,7 @@ pub async fn run(
         counts: EngineCounts::default(),
         stop: None,
         resolving: 0,
+        captures: HashMap::new(),
     };
     let mut queue: VecDeque<Row> = VecDeque::new();
     let mut after = 0u64;
@@ -274,6 +281,10 @@ fn read_rows(
             ),
         }
     }
+    if engine.config.undoable {
+        let captures = before::plan(engine.ledger, &out)?;
+        engine.captures.extend(captures);
+    }
     Ok((out, true))
 }
 
@@ -293,6 +304,8 @@ pub(super) struct Engine<'a> {
     pub(super) stop: Option<StopReason>,
     /// Rows whose contact is being resolved.
     pub(super) resolving: usize,
+    /// `--undoable`: the before-images each row waits for before its contact is written.
+    pub(super) captures: HashMap<u64, std::sync::Arc<before::Capture>>,
 }
 
 impl<'a> Engine<'a> {
@@ -303,9 +316,20 @@ impl<'a> Engine<'a> {
         let plan = row.plan.clone();
         let history = row.history;
         let known = row.known.clone();
+        let capture = self.captures.remove(&number);
+        let ledger = self.ledger;
         self.rows.insert(number, row);
         self.resolving += 1;
         Box::pin(async move {
+            if let Some(capture) = capture {
+                match capture.ensure(client, ledger).await {
+                    Ok(()) => {}
+                    Err(before::CaptureError::Api(error)) => {
+                        return Done::Contact(number, Box::new(Err(("before_image_failed", error))))
+                    }
+                    Err(before::CaptureError::Fatal(error)) => return Done::Fatal(error),
+                }
+            }
             let outcome = match known {
                 Some(known) => Ok(known.resolved()),
                 None => resolve::resolve(client, mode, &plan, history).await,
@@ -325,6 +349,7 @@ impl<'a> Engine<'a> {
             }
             Done::Batch(key, members, outcome) => self.batch_done(key, members, outcome),
             Done::Followups(row, done) => self.followups_done(row, done),
+            Done::Fatal(error) => Err(error),
         }
     }
 }

@@ -101,7 +101,9 @@ impl<'a> Engine<'a> {
         if via != Via::Known {
             let ledger = self.ledger;
             with_ledger(ledger, |l| {
-                l.record_contact_seen(row, &contact.id, created, &contact.tags)
+                l.record_contact_seen(row, &contact.id, created, &contact.tags)?;
+                // What the run's own write left: an undo tells later changes by it.
+                l.record_write_date(row, contact.date_updated.as_deref())
             })?;
         }
         state.waiting += keys.len();

@@ -5,7 +5,8 @@
 //! creates notes and tasks once, `rows` keeps the books, and `honest` compares what came back
 //! with what was sent.
 
-mod batches;
+pub(crate) mod batches;
+mod before;
 pub mod custom_fields;
 pub mod engine;
 mod fanout;

@@ -111,6 +111,9 @@ pub fn run(config: ImportConfig) -> Result<ImportEnd, ImportError> {
     };
     let ledger_path = run_dir.join("ledger.db");
     let resuming = matches!(config.start, Start::Resume(_));
+    if resuming {
+        refuse_undone(&run_dir)?;
+    }
     let opened = Ledger::open_exclusive(&ledger_path).and_then(|ledger| match ledger {
         Some(ledger) => ledger.run_record().map(|record| Some((ledger, record))),
         None => Ok(None),
@@ -143,6 +146,7 @@ pub fn run(config: ImportConfig) -> Result<ImportEnd, ImportError> {
     // From here on the mode is the run's: a resume keeps it, even before any row was sent.
     if !resuming {
         ledger.pin_delivery_mode(config.engine.mode.as_str())?;
+        ledger.pin_undoable(config.engine.undoable)?;
     }
     let mapping = compiled_mapping(&run_dir, &record, resuming)?;
     let _ = local_exit;
@@ -207,6 +211,8 @@ async fn deliver(
             "Sized the request pool from the rate the API allows."
         );
     }
+    // A run keeps whether it takes before-images (`--undoable`) from its start.
+    engine_config.undoable = ledger.undoable()?;
     // A run keeps the mode it started with (the engine refuses another).
     if let Some(recorded) = ledger.delivery_mode()? {
         engine_config.mode = recorded
@@ -320,7 +326,7 @@ async fn watch_ctrl_c(cancel: tokio::sync::watch::Sender<bool>) {
 }
 
 /// Waits for Ctrl-C or SIGTERM; false when neither can be listened to.
-async fn stop_signal() -> bool {
+pub(crate) async fn stop_signal() -> bool {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
@@ -372,6 +378,21 @@ fn compiled_mapping(
     let mut compiled = Mapping::compile(&loaded.spec, &record.headers, region, &loaded.path)?;
     compiled.rules.today = Some(chrono::Utc::now().format("%Y-%m-%d").to_string());
     Ok(compiled)
+}
+
+/// An undo of the run was started (`undo.db` in its folder): resuming the import would write
+/// again what the undo takes away, and the undo's plan would no longer match the run.
+fn refuse_undone(run_dir: &Path) -> Result<(), ImportError> {
+    if run_dir.join(crate::undo::UNDO_LEDGER).exists() {
+        return Err(ImportError::Resume {
+            dir: run_dir.to_path_buf(),
+            reason: "an undo of this run was started (undo.db is in its folder), so the run \
+                     cannot be continued; finish the undo with `ghl-bulk undo --resume`, then \
+                     import the file again as a new run if you want it"
+                .into(),
+        });
+    }
+    Ok(())
 }
 
 /// The end of a run as a stop reason says it.

@@ -4,15 +4,21 @@
 //! writes its reject files from the rows as it stages them, through the same code).
 //! The delivery issue extends the same file (its columns already exist, see `schema.rs`).
 
+mod before;
 mod delivery;
 mod delta;
+mod removal;
 mod schema;
 mod series;
+mod undo;
 
+pub use before::{BeforeCapture, BeforeImage};
 pub use delivery::{DeliveredRow, DeliveryResult, DeliveryRow, RunRecord, SuccessRecord};
 pub use delta::DeltaRow;
+pub use removal::{RemovalRow, Resolution};
 pub(crate) use series::has_table;
 pub use series::RequestSession;
+pub use undo::{UndoContact, UndoSource, UndoStep};
 
 use std::path::{Path, PathBuf};
 

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 pub(crate) use compile::field_tables;
 pub use compile::{CustomRef, Mapping};
 pub use extras::normalise_due;
+pub(crate) use headers::Headers;
 pub use spec::{DedupeKey, MappingSpec};
 
 /// Why a mapping cannot be used.

@@ -50,6 +50,10 @@ pub struct MappingSpec {
     /// The business (its HighLevel id) the contact is attached to.
     #[serde(default)]
     pub business_id: Option<FieldSpec>,
+    /// The column holding HighLevel contact ids, for `ghl-bulk delete` (which deletes the
+    /// contact a row names by id, or else by its email/phone). `import` does not read it.
+    #[serde(default)]
+    pub contact_id: Option<FieldSpec>,
     /// Which identity keys make two rows the same person.
     #[serde(default)]
     pub dedupe: DedupeSpec,

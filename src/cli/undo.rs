@@ -1,0 +1,82 @@
+//! `undo` and `delete`: their arguments and the configurations built from them.
+
+use std::path::PathBuf;
+
+use anyhow::bail;
+use clap::Args;
+
+use super::{plan, ApiArgs, Context, Exit};
+
+/// `undo` options.
+#[derive(Debug, Args)]
+pub struct UndoArgs {
+    /// The import's run folder (holding its ledger.db).
+    pub run_dir: PathBuf,
+    /// Print the plan and the estimate; send nothing that changes a contact.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask: needed when stdin is not a terminal.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Undo contacts changed by someone else since the run as well (their dateUpdated moved).
+    #[arg(long)]
+    pub force: bool,
+    /// Continue an undo that stopped (crash, Ctrl-C, daily budget); failed steps are retried.
+    #[arg(long)]
+    pub resume: bool,
+    /// The API connection.
+    #[command(flatten)]
+    pub api: ApiArgs,
+    /// Requests in flight at most [default: 8, or the config file's `concurrency`].
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+    /// Contacts per bulk tags request.
+    #[arg(long, default_value_t = 100)]
+    pub tag_batch: usize,
+    /// Stop (exit 75, resumable) when the daily request budget left falls to this (a share
+    /// such as `1%`, or a number of requests) [default: 1%, or the config file's].
+    #[arg(long)]
+    pub daily_reserve: Option<String>,
+}
+
+/// Runs `undo`.
+pub fn run(ctx: &Context, args: &UndoArgs) -> anyhow::Result<Exit> {
+    if args.tag_batch == 0 {
+        bail!("--tag-batch must be at least 1");
+    }
+    let settings = super::config::settings(
+        ctx,
+        &super::config::flag_layer(
+            &args.api,
+            args.concurrency,
+            args.daily_reserve.as_deref(),
+            None,
+        ),
+    )?;
+    let concurrency = settings.concurrency.value.unwrap_or(8);
+    if concurrency == 0 {
+        bail!(
+            "concurrency must be at least 1 (from {})",
+            settings.concurrency.source
+        );
+    }
+    let config = crate::undo::UndoConfig {
+        run_dir: args.run_dir.clone(),
+        client: plan::client_config(&settings)?,
+        dry_run: args.dry_run,
+        yes: args.yes,
+        force: args.force,
+        resume: args.resume,
+        progress: ctx.log.human_output(),
+        concurrency,
+        tag_batch: args.tag_batch,
+    };
+    match crate::undo::run(config) {
+        Ok(end) => Ok(super::exit_for(end)),
+        Err(crate::undo::UndoError::Usage(message)) => {
+            eprintln!("error: {message}");
+            Ok(Exit::Usage)
+        }
+        Err(e) => Err(e.into()),
+    }
+}

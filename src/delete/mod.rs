@@ -1,0 +1,250 @@
+//! `ghl-bulk delete FILE --mapping M`: deletes the contacts a spreadsheet names, by an id
+//! column (`contact_id` in the mapping) or by email/phone looked up many at a time. Rows that
+//! match nothing or more than one contact go to `rejects.csv` (`not_found`, `ambiguous`).
+//! Same run folder as an import (ledger.db, summary.json, rejects.csv/xlsx), the same lock,
+//! resume, consent (y/N on a terminal, `--yes` otherwise) and exit codes.
+
+pub mod run;
+pub mod stage;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::api::{ApiError, Client, ClientConfig, Estimate};
+use crate::import::ImportEnd;
+use crate::ledger::{Ledger, LedgerError};
+use crate::mapping::{self, Mapping, MappingError};
+use crate::undo::consent::{self, Consent, Progress};
+use crate::undo::Stop;
+pub use stage::NewDelete;
+
+/// How a delete starts.
+#[derive(Debug, Clone)]
+pub enum DeleteStart {
+    /// Read a file into a new run folder.
+    New(Box<NewDelete>),
+    /// Continue the delete run in this folder.
+    Resume(PathBuf),
+}
+
+/// What `delete` was asked to do.
+#[derive(Debug, Clone)]
+pub struct DeleteConfig {
+    /// New or resumed.
+    pub start: DeleteStart,
+    /// Where to send.
+    pub client: ClientConfig,
+    /// Read, resolve and print the estimate only.
+    pub dry_run: bool,
+    /// Consent given on the command line.
+    pub yes: bool,
+    /// Progress and the human summary on stderr.
+    pub progress: bool,
+    /// Requests in flight at most.
+    pub concurrency: usize,
+}
+
+/// What stops a delete as a whole.
+#[derive(Debug, thiserror::Error)]
+pub enum DeleteError {
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error(transparent)]
+    Source(#[from] crate::source::SourceError),
+    #[error(transparent)]
+    Mapping(#[from] MappingError),
+    #[error(transparent)]
+    Pipeline(#[from] crate::pipeline::PipelineError),
+    #[error("cannot reach the API: {0}")]
+    Api(ApiError),
+    #[error("authentication failed: {0}")]
+    Auth(ApiError),
+    /// The command line or the mapping asks for something impossible (exit 2).
+    #[error("{0}")]
+    Usage(String),
+    #[error("cannot continue {dir}: {reason}")]
+    Refused { dir: PathBuf, reason: String },
+    #[error("cannot write {path}: {message}")]
+    Write { path: PathBuf, message: String },
+    #[error("cannot start the runtime: {0}")]
+    Runtime(String),
+}
+
+/// Runs a delete to its end, a clean stop, or a refusal.
+pub fn run(config: DeleteConfig) -> Result<ImportEnd, DeleteError> {
+    consent::can_ask("delete", config.yes, config.dry_run)
+        .map_err(|e| DeleteError::Usage(e.to_string()))?;
+    let (run_dir, mapping) = match &config.start {
+        DeleteStart::New(new) => {
+            // Staging leaves the file unlocked; the run's lock is taken below, as on resume.
+            let (_, mapping, read) = stage::stage(new)?;
+            if config.progress {
+                eprintln!("Read {read} rows into {}.", new.run_dir.display());
+            }
+            (new.run_dir.clone(), Some(mapping))
+        }
+        DeleteStart::Resume(dir) => (dir.clone(), None),
+    };
+    let refuse = |reason: String| DeleteError::Refused {
+        dir: run_dir.clone(),
+        reason,
+    };
+    let path = run_dir.join("ledger.db");
+    if !path.is_file() {
+        return Err(refuse("it is not a run folder (no ledger.db in it)".into()));
+    }
+    let Some(mut ledger) = Ledger::open_exclusive(&path)? else {
+        eprintln!(
+            "Another ghl-bulk process is working on the run in {}; it was left alone.",
+            run_dir.display()
+        );
+        return Ok(ImportEnd::Resumable);
+    };
+    let record = ledger.run_record()?;
+    let options: serde_json::Value = serde_json::from_str(&record.options_json).unwrap_or_default();
+    if options["command"].as_str() != Some("delete") {
+        return Err(refuse("it is not the folder of a delete run".into()));
+    }
+    let mapping = match mapping {
+        Some(m) => m,
+        None => {
+            let loaded = mapping::load(Path::new(&record.mapping_path))?;
+            Mapping::compile(
+                &loaded.spec,
+                &record.headers,
+                options["region"].as_str(),
+                &loaded.path,
+            )?
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| DeleteError::Runtime(e.to_string()))?;
+    let started = Instant::now();
+    let (end, client) = runtime.block_on(async {
+        let client = Client::new(config.client.clone()).map_err(DeleteError::Api)?;
+        let end = deliver(&config, &client, &mut ledger).await?;
+        Ok::<_, DeleteError>((end, client))
+    })?;
+    crate::pipeline::write_reports(&ledger, &record.headers, &mapping, &run_dir)?;
+    write_summary(&ledger, &run_dir, &client, end, started, config.progress)
+}
+
+async fn deliver(
+    config: &DeleteConfig,
+    client: &Client,
+    ledger: &mut Ledger,
+) -> Result<Option<Stop>, DeleteError> {
+    let (cancel_tx, cancel) = tokio::sync::watch::channel(false);
+    let interrupts = tokio::spawn(consent::watch_interrupts(
+        cancel_tx,
+        "ghl-bulk delete --resume RUN_DIR",
+    ));
+    let outcome = async {
+        if let Some(stop) = run::resolve(client, ledger, &cancel).await? {
+            return Ok(Some(stop));
+        }
+        let contacts = resolved_contacts(ledger)?;
+        let estimate = Estimate::new(contacts, client.limiter());
+        let refused = ledger.rejected()?.len();
+        eprintln!(
+            "{contacts} contacts will be deleted; {refused} rows match nothing, match several \
+             contacts or are invalid (rejects.csv).\n{estimate}"
+        );
+        if config.dry_run || contacts == 0 {
+            return Ok(None);
+        }
+        if consent::ask(config.yes, "Delete these contacts?") == Consent::Refused {
+            eprintln!("Nothing was deleted.");
+            return Ok(None);
+        }
+        let progress = Progress::new(config.progress, contacts, "contacts");
+        let stop = run::delete(client, ledger, &cancel, config.concurrency, &progress).await;
+        progress.finish();
+        stop
+    }
+    .await;
+    interrupts.abort();
+    outcome
+}
+
+fn resolved_contacts(ledger: &Ledger) -> Result<u64, DeleteError> {
+    let mut ids = std::collections::HashSet::new();
+    let mut after = 0;
+    loop {
+        let rows = ledger.removal_rows(after, 10_000, true)?;
+        let Some(last) = rows.last() else {
+            return Ok(ids.len() as u64);
+        };
+        after = last.row;
+        ids.extend(rows.into_iter().filter_map(|r| r.contact_id));
+    }
+}
+
+fn write_summary(
+    ledger: &Ledger,
+    dir: &Path,
+    client: &Client,
+    stop: Option<Stop>,
+    started: Instant,
+    print: bool,
+) -> Result<ImportEnd, DeleteError> {
+    let states: BTreeMap<String, u64> = ledger.state_counts()?.into_iter().collect();
+    let get = |k: &str| states.get(k).copied().unwrap_or(0);
+    let left = get("pending") + get("failed");
+    let end = match &stop {
+        Some(Stop::Interrupted) => ImportEnd::Interrupted,
+        Some(Stop::Resumable(_)) => ImportEnd::Resumable,
+        _ if get("rejected") + get("failed") > 0 => ImportEnd::WithRejects,
+        _ => ImportEnd::Clean,
+    };
+    let exit_code = match end {
+        ImportEnd::Clean => 0,
+        ImportEnd::WithRejects => 3,
+        ImportEnd::Resumable => 75,
+        ImportEnd::Interrupted => 130,
+    };
+    let resume = (left > 0).then(|| format!("ghl-bulk delete --resume {}", dir.display()));
+    let summary = serde_json::json!({
+        "command": "delete",
+        "rows_read": states.values().sum::<u64>(),
+        "outcomes": states,
+        "requests": client.stats().snapshot(),
+        "throttled_ms": client.limiter().throttled().as_millis() as u64,
+        "elapsed_ms": started.elapsed().as_millis() as u64,
+        "stop": match &stop {
+            None | Some(Stop::Finished) => "finished".to_string(),
+            Some(Stop::Interrupted) => "interrupted".to_string(),
+            Some(Stop::Resumable(why)) => format!("stopped: {why}"),
+        },
+        "exit_code": exit_code,
+        "resume": resume,
+    });
+    let text = serde_json::to_string_pretty(&summary).unwrap_or_default();
+    let path = dir.join("summary.json");
+    let tmp = path.with_extension("json.tmp");
+    let fail = |e: std::io::Error| DeleteError::Write {
+        path: path.clone(),
+        message: e.to_string(),
+    };
+    std::fs::write(&tmp, format!("{text}\n")).map_err(fail)?;
+    std::fs::rename(&tmp, &path).map_err(fail)?;
+    ledger.update_summary(exit_code, &text, &crate::pipeline::now_rfc3339())?;
+    if print {
+        eprintln!(
+            "Deleted rows: {}; rejected: {}; failed: {}; not yet deleted: {}; {} requests.",
+            get("deleted"),
+            get("rejected"),
+            get("failed"),
+            get("pending"),
+            client.stats().snapshot().total
+        );
+        if let Some(resume) = &resume {
+            eprintln!("Continue with:\n  {resume}");
+        }
+        eprintln!("Run folder: {}", dir.display());
+    }
+    Ok(end)
+}

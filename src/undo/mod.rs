@@ -1,0 +1,398 @@
+//! `ghl-bulk undo RUN_DIR`: reverses what an import run did, from its ledger. `plan` decides
+//! the steps per contact (with `restore` for the fields), `check` is the safety check that
+//! leaves alone contacts someone changed since, `run` sends the steps through the one client,
+//! `report` writes `undo-report.csv` and `undo-summary.json`, and `consent` asks before anything
+//! is sent (shared with `delete`). The undo keeps its own ledger, `undo.db` in the run folder,
+//! while holding the run's lock (`ledger.db`, exclusive): it resumes after a stop, a finished
+//! undo sends nothing again, and the import cannot be resumed once an undo has started.
+
+mod check;
+pub mod consent;
+pub mod plan;
+pub mod report;
+pub mod restore;
+mod run;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crate::api::{ApiError, Client, ClientConfig, Estimate};
+use crate::delivery::batches::{BatchKey, Batches};
+use crate::import::ImportEnd;
+use crate::ledger::{Ledger, LedgerError, UndoContact, UndoStep};
+use consent::Consent;
+pub use run::Stop;
+
+/// The undo's ledger, in the run folder beside `ledger.db`.
+pub const UNDO_LEDGER: &str = "undo.db";
+
+/// What `undo` was asked to do.
+#[derive(Debug, Clone)]
+pub struct UndoConfig {
+    /// The import's run folder.
+    pub run_dir: PathBuf,
+    /// Where to send.
+    pub client: ClientConfig,
+    /// Print the plan and the estimate only.
+    pub dry_run: bool,
+    /// Consent given on the command line.
+    pub yes: bool,
+    /// Undo contacts changed since the run as well.
+    pub force: bool,
+    /// Continue a stopped undo.
+    pub resume: bool,
+    /// Progress and the human summary on stderr.
+    pub progress: bool,
+    /// Requests in flight at most.
+    pub concurrency: usize,
+    /// Contacts per bulk tags request.
+    pub tag_batch: usize,
+}
+
+/// What stops an undo as a whole.
+#[derive(Debug, thiserror::Error)]
+pub enum UndoError {
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error("cannot reach the API: {0}")]
+    Api(#[from] ApiError),
+    #[error("authentication failed: {0}")]
+    Auth(ApiError),
+    /// The command line asks for something impossible (exit 2).
+    #[error("{0}")]
+    Usage(String),
+    #[error("cannot undo {dir}: {reason}")]
+    Refused { dir: PathBuf, reason: String },
+    #[error("cannot write {path}: {message}")]
+    Write { path: PathBuf, message: String },
+    #[error("cannot start the runtime: {0}")]
+    Runtime(String),
+}
+
+/// Runs an undo to its end, a clean stop, or a refusal.
+pub fn run(config: UndoConfig) -> Result<ImportEnd, UndoError> {
+    consent::can_ask("undo", config.yes, config.dry_run)
+        .map_err(|e| UndoError::Usage(e.to_string()))?;
+    let refuse = |reason: String| UndoError::Refused {
+        dir: config.run_dir.clone(),
+        reason,
+    };
+    let ledger_path = config.run_dir.join("ledger.db");
+    if !ledger_path.is_file() {
+        return Err(refuse("it is not a run folder (no ledger.db in it)".into()));
+    }
+    let Some(import) = Ledger::open_exclusive(&ledger_path)? else {
+        eprintln!(
+            "Another ghl-bulk process is working on the run in {}; it was left alone. Try again once it has ended.",
+            config.run_dir.display()
+        );
+        return Ok(ImportEnd::Resumable);
+    };
+    let undo_path = config.run_dir.join(UNDO_LEDGER);
+    let existing = undo_path.exists();
+    let mut undo = if existing {
+        Some(Ledger::open(&undo_path)?)
+    } else {
+        None
+    };
+    let planned = match &undo {
+        Some(u) => u.undo_meta("planned_at")?,
+        None => None,
+    };
+    if let (Some(u), Some(_)) = (&undo, &planned) {
+        // A finished undo sends nothing again, unless `--resume --force` is to undo the
+        // contacts it left alone because someone had changed them.
+        let changed = u
+            .undo_contacts()?
+            .iter()
+            .any(|c| c.verdict.as_deref() == Some("changed"));
+        if let Some(finished) = u.undo_meta("finished_at")? {
+            if !(config.force && changed && config.resume) {
+                eprintln!("This run was undone already (finished {finished}); nothing to send.");
+                if changed {
+                    eprintln!(
+                        "Contacts changed since the run were left alone; `--resume --force` \
+                         undoes them too."
+                    );
+                }
+                return Ok(ImportEnd::Clean);
+            }
+        }
+        if !config.resume {
+            return Err(refuse(format!(
+                "an undo of this run was started and has not finished; continue it with \
+                 `ghl-bulk undo {} --resume`",
+                config.run_dir.display()
+            )));
+        }
+    } else if config.resume {
+        return Err(refuse("there is no undo of this run to resume".into()));
+    }
+    let plan = match planned {
+        Some(_) => None,
+        None => Some(build_plan(&import)?),
+    };
+    if let Some(p) = &plan {
+        if p.steps.is_empty() {
+            eprintln!("The run changed nothing that can be undone; nothing to send.");
+            return Ok(ImportEnd::Clean);
+        }
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| UndoError::Runtime(e.to_string()))?;
+    runtime.block_on(async {
+        let client = Client::new(config.client.clone())?;
+        learn_limits(&client).await;
+        let (contacts, steps) = match (&plan, undo.as_mut()) {
+            (Some(p), _) => (p.contacts.clone(), p.steps.clone()),
+            (None, Some(u)) => {
+                // Failed steps are tried again; with --force, contacts left alone as changed
+                // too (a dry run only looks).
+                if !config.dry_run {
+                    u.reopen_undo(config.force)?;
+                }
+                (u.undo_contacts()?, u.undo_steps()?)
+            }
+            (None, None) => return Err(refuse("undo.db vanished".into())),
+        };
+        let estimate = Estimate::new(
+            requests(&contacts, &steps, config.tag_batch),
+            client.limiter(),
+        );
+        eprint!("{}", describe(&contacts, &steps, plan.is_none()));
+        eprintln!("{estimate}");
+        if config.dry_run {
+            return Ok(ImportEnd::Clean);
+        }
+        if consent::ask(config.yes, "Undo these changes?") == Consent::Refused {
+            eprintln!("Nothing was sent.");
+            return Ok(ImportEnd::Clean);
+        }
+        let mut undo = match (undo.take(), &plan) {
+            (Some(u), None) => u,
+            (existing, Some(p)) => {
+                let mut u = match existing {
+                    Some(u) => u,
+                    None => Ledger::open(&undo_path)?,
+                };
+                u.prepare_undo()?;
+                u.store_undo_plan(&p.contacts, &p.steps, &crate::pipeline::now_rfc3339())?;
+                u
+            }
+            (None, None) => return Err(refuse("undo.db vanished".into())),
+        };
+        execute(&config, &client, &mut undo).await
+    })
+}
+
+async fn execute(
+    config: &UndoConfig,
+    client: &Client,
+    undo: &mut Ledger,
+) -> Result<ImportEnd, UndoError> {
+    let started = Instant::now();
+    let pending = undo
+        .undo_steps()?
+        .iter()
+        .filter(|s| s.state == "pending")
+        .count() as u64;
+    let progress = consent::Progress::new(config.progress, pending, "steps");
+    let (cancel_tx, cancel) = tokio::sync::watch::channel(false);
+    let interrupts = tokio::spawn(consent::watch_interrupts(
+        cancel_tx,
+        "ghl-bulk undo RUN_DIR",
+    ));
+    let mut exec = run::Exec::new(client, undo, cancel, &progress);
+    exec.concurrency = config.concurrency;
+    exec.tag_batch = config.tag_batch.max(1);
+    exec.force = config.force;
+    let stop = exec.execute().await;
+    interrupts.abort();
+    progress.finish();
+    let stop = stop?;
+    let tally = report::Tally::read(undo)?;
+    let end = match &stop {
+        Stop::Interrupted => ImportEnd::Interrupted,
+        Stop::Resumable(_) => ImportEnd::Resumable,
+        Stop::Finished if tally.in_state("failed") > 0 || tally.in_state("pending") > 0 => {
+            ImportEnd::WithRejects
+        }
+        Stop::Finished if tally.contacts.get("changed").copied().unwrap_or(0) > 0 => {
+            ImportEnd::WithRejects
+        }
+        Stop::Finished => ImportEnd::Clean,
+    };
+    let exit_code = match end {
+        ImportEnd::Clean => 0,
+        ImportEnd::WithRejects => 3,
+        ImportEnd::Resumable => 75,
+        ImportEnd::Interrupted => 130,
+    };
+    // Finished when nothing is left to retry: a later undo then sends nothing.
+    if stop == Stop::Finished && tally.in_state("failed") == 0 && tally.in_state("pending") == 0 {
+        undo.set_undo_meta("finished_at", &crate::pipeline::now_rfc3339())?;
+    }
+    report::write_report(undo, &config.run_dir)?;
+    let summary = report::write_summary(
+        undo,
+        &tally,
+        &report::Ending {
+            dir: &config.run_dir,
+            stop: &stop,
+            exit_code,
+            client,
+            elapsed: started.elapsed(),
+            print: config.progress,
+        },
+    )?;
+    undo.set_undo_meta("summary_json", &summary)?;
+    Ok(end)
+}
+
+/// The plan from the import's ledger and its before-images.
+fn build_plan(import: &Ledger) -> Result<plan::Plan, UndoError> {
+    let sources = import.undo_sources()?;
+    let mut images = plan::Images {
+        undoable: import.undoable()?,
+        ..plan::Images::default()
+    };
+    for source in &sources {
+        if let Some(sent) = import.sent_fields(source.row)? {
+            images
+                .sent
+                .insert(source.row, serde_json::from_str(&sent).unwrap_or_default());
+        }
+        if !images.by_contact.contains_key(&source.contact_id) {
+            if let Some(image) = import.before_image(&source.contact_id)? {
+                let value = serde_json::from_str(&image.contact_json).unwrap_or_default();
+                images.by_contact.insert(source.contact_id.clone(), value);
+            }
+        }
+    }
+    Ok(plan::build(&sources, &images))
+}
+
+/// Requests the pending work takes: the checks, one per single step, the tag groups.
+pub fn requests(contacts: &[UndoContact], steps: &[UndoStep], tag_batch: usize) -> u64 {
+    let pending: Vec<&UndoStep> = steps.iter().filter(|s| s.state == "pending").collect();
+    let unchecked = contacts
+        .iter()
+        .filter(|c| c.verdict.is_none() && pending.iter().any(|s| s.contact_id == c.contact_id))
+        .count();
+    let mut batches = Batches::default();
+    let mut total = Client::search_requests(unchecked);
+    for (i, step) in pending.iter().enumerate() {
+        let tags: Vec<String> = serde_json::from_str(&step.target).unwrap_or_default();
+        let key = match step.action.as_str() {
+            "add_tags" => BatchKey::Add(tags),
+            "remove_tags" => BatchKey::Remove(tags),
+            _ => {
+                total += 1;
+                continue;
+            }
+        };
+        total += u64::from(
+            batches
+                .add(key, (i as u64, step.contact_id.clone()), tag_batch)
+                .is_some(),
+        );
+    }
+    total + batches.drain(tag_batch.max(1)).1.len() as u64
+}
+
+/// The plan in counts, before the question.
+fn describe(contacts: &[UndoContact], steps: &[UndoStep], resuming: bool) -> String {
+    let mut count: HashMap<(&str, &str), u64> = HashMap::new();
+    for s in steps {
+        *count
+            .entry((s.action.as_str(), s.state.as_str()))
+            .or_default() += 1;
+    }
+    let get = |a: &str| count.get(&(a, "pending")).copied().unwrap_or(0);
+    let mut text = format!(
+        "{} the undo of {} contacts: delete {} contacts the run created, delete {} notes and {} \
+         tasks, remove tags from {} and add back tags to {} contacts, restore the fields of {}.\n",
+        if resuming { "Continuing" } else { "Planned" },
+        contacts.len(),
+        get("delete_contact"),
+        get("delete_note"),
+        get("delete_task"),
+        get("remove_tags"),
+        get("add_tags"),
+        get("restore_fields"),
+    );
+    let listed = steps.iter().filter(|s| s.state == "listed").count();
+    if listed > 0 {
+        text.push_str(&format!(
+            "{listed} changes cannot be reversed and will be listed in {} (e.g. fields written \
+             without --undoable).\n",
+            report::REPORT
+        ));
+    }
+    text
+}
+
+/// One small read, so the estimate and the pace follow the limit the API reports.
+async fn learn_limits(client: &Client) {
+    if let Err(error) = client
+        .search_any(&[crate::api::removal::Identity::Id("_".into())])
+        .await
+    {
+        tracing::debug!(%error, "The rate-limit probe was refused; using the defaults.");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(contact: &str, action: &str, target: &str) -> UndoStep {
+        UndoStep {
+            id: 0,
+            contact_id: contact.into(),
+            action: action.into(),
+            target: target.into(),
+            state: "pending".into(),
+            reason: None,
+        }
+    }
+
+    #[test]
+    fn the_estimate_counts_checks_single_requests_and_tag_groups() {
+        let contacts: Vec<UndoContact> = ["a", "b", "c"]
+            .iter()
+            .map(|id| UndoContact {
+                contact_id: id.to_string(),
+                rows: vec![1],
+                created: false,
+                written_until: None,
+                verdict: None,
+            })
+            .collect();
+        let mut steps = vec![
+            step("a", "delete_contact", ""),
+            step("b", "delete_note", "n1"),
+            step("b", "remove_tags", r#"["expo"]"#),
+            step("c", "remove_tags", r#"["expo"]"#),
+            step("c", "add_tags", r#"["cold"]"#),
+            step("c", "restore_fields", r#"{"firstName":"Ann"}"#),
+        ];
+        // One search checks the three, three single requests, two bulk tag requests.
+        assert_eq!(requests(&contacts, &steps, 100), 6);
+        // Done steps cost nothing; a listed one never does.
+        steps[0].state = "done".into();
+        steps.push(UndoStep {
+            state: "listed".into(),
+            ..step("a", "not_reversible", "fields")
+        });
+        assert_eq!(requests(&contacts, &steps, 100), 5);
+        assert_eq!(
+            requests(&contacts, &steps, 1),
+            6,
+            "one contact per bulk request"
+        );
+    }
+}

@@ -1,0 +1,196 @@
+//! `ghl-bulk undo` end to end against the sandbox: an `--undoable` import that updates existing
+//! contacts (new names, tags, notes, tasks) and creates others is undone to exactly the state
+//! before it; a second undo sends nothing; the import cannot be resumed afterwards; without
+//! `--undoable` the updated contacts are listed as not reversible and keep their fields while
+//! everything else the run added goes; a contact changed since the run is left alone unless
+//! `--force`; without a terminal the undo needs `--yes`.
+
+mod common;
+mod undo_common;
+
+use common::{fast_config, run, Sandbox};
+use std::time::Duration;
+use undo_common::{
+    assert_same_state, import, requests, seed, state, undo, undo_report, write_import,
+};
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+fn first_name(sandbox: &Sandbox, id: &str) -> String {
+    let contact = sandbox
+        .contacts()
+        .into_iter()
+        .find(|c| c["id"] == id)
+        .expect("the contact exists");
+    contact["firstName"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn an_undoable_import_is_undone_to_the_state_before_it() {
+    let sandbox = Sandbox::start(fast_config(41, (1, 4)));
+    let ids = seed(&sandbox, 8);
+    let before = state(&sandbox);
+    let dir = tempfile::tempdir().unwrap();
+    let (file, mapping) = write_import(dir.path(), 8, 6);
+    let run_dir = dir.path().join("run");
+
+    let out = run(
+        import(&sandbox, &file, &mapping, &run_dir, &["--undoable"]),
+        LIMIT,
+    );
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    let imported = state(&sandbox);
+    assert_eq!(imported.len(), 14, "six contacts created");
+    assert_eq!(first_name(&sandbox, &ids[0]), "New0");
+    let seeded = &imported[&ids[0]];
+    assert!(seeded["contact"]["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t == "expo"));
+    assert_eq!(seeded["notes"].as_array().unwrap().len(), 2);
+    assert_eq!(seeded["tasks"].as_array().unwrap().len(), 1);
+
+    // No terminal and no --yes: a usage error before anything is sent.
+    let sent = requests(&sandbox);
+    let out = run(undo(&sandbox, &run_dir, &[]), LIMIT);
+    assert_eq!(out.code, Some(2), "{}", out.describe());
+    assert!(out.stderr.contains("--yes"), "{}", out.describe());
+    assert_eq!(requests(&sandbox), sent);
+    assert!(!run_dir.join("undo.db").exists());
+
+    // --dry-run changes nothing.
+    let out = run(undo(&sandbox, &run_dir, &["--dry-run"]), LIMIT);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    assert!(out.stderr.contains("Estimate:"), "{}", out.describe());
+    assert!(
+        out.stderr.contains("delete 6 contacts"),
+        "{}",
+        out.describe()
+    );
+    assert_eq!(state(&sandbox), imported);
+
+    let out = run(undo(&sandbox, &run_dir, &["--yes"]), LIMIT);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    assert_same_state(&state(&sandbox), &before);
+    let report = undo_report(&run_dir);
+    assert!(report.iter().all(|l| l["result"] == "done"), "{report:?}");
+    assert_eq!(
+        report
+            .iter()
+            .filter(|l| l["action"] == "restore_fields")
+            .count(),
+        8
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run_dir.join("undo-summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(summary["exit_code"], 0);
+    assert_eq!(summary["steps"]["delete_contact:done"], 6);
+
+    // A second undo sends no request, and the import cannot be resumed any more.
+    let sent = requests(&sandbox);
+    let out = run(undo(&sandbox, &run_dir, &["--yes"]), LIMIT);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    assert!(out.stderr.contains("undone already"), "{}", out.describe());
+    assert_eq!(requests(&sandbox), sent, "a finished undo sends nothing");
+    let mut resume = undo_common::ghl(&sandbox);
+    resume.args(["import", "--resume"]).arg(&run_dir);
+    let out = run(resume, LIMIT);
+    assert_eq!(out.code, Some(1), "{}", out.describe());
+    assert!(out.stderr.contains("undo"), "{}", out.describe());
+    assert_eq!(requests(&sandbox), sent);
+}
+
+#[test]
+fn without_before_images_updated_contacts_are_listed_and_keep_their_fields() {
+    let sandbox = Sandbox::start(fast_config(42, (1, 4)));
+    let ids = seed(&sandbox, 5);
+    let before = state(&sandbox);
+    let dir = tempfile::tempdir().unwrap();
+    let (file, mapping) = write_import(dir.path(), 5, 4);
+    let run_dir = dir.path().join("run");
+    let out = run(import(&sandbox, &file, &mapping, &run_dir, &[]), LIMIT);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+
+    let out = run(undo(&sandbox, &run_dir, &["--yes"]), LIMIT);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    let after = state(&sandbox);
+    assert_eq!(after.len(), 5, "the created contacts are gone");
+    for id in &ids {
+        let (was, now) = (&before[id], &after[id]);
+        // Tags, notes and tasks are back as they were; the fields keep the run's values.
+        assert_eq!(
+            now["contact"]["tags"], was["contact"]["tags"],
+            "contact {id}"
+        );
+        assert_eq!(now["notes"], was["notes"], "contact {id}");
+        assert_eq!(now["tasks"], was["tasks"], "contact {id}");
+        assert!(now["contact"]["firstName"]
+            .as_str()
+            .unwrap()
+            .starts_with("New"));
+    }
+    let listed: Vec<_> = undo_report(&run_dir)
+        .into_iter()
+        .filter(|l| l["action"] == "not_reversible")
+        .collect();
+    assert_eq!(listed.len(), 5, "every updated contact is listed");
+    assert!(listed
+        .iter()
+        .all(|l| l["result"] == "listed" && l["reason"].contains("--undoable")));
+}
+
+#[test]
+fn a_contact_changed_since_the_run_is_left_alone_unless_forced() {
+    let sandbox = Sandbox::start(fast_config(43, (1, 4)));
+    let ids = seed(&sandbox, 3);
+    let dir = tempfile::tempdir().unwrap();
+    let (file, mapping) = write_import(dir.path(), 3, 0);
+    let run_dir = dir.path().join("run");
+    let out = run(
+        import(&sandbox, &file, &mapping, &run_dir, &["--undoable"]),
+        LIMIT,
+    );
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    // Someone edits a contact after the run (past the second the run's last write fell in).
+    std::thread::sleep(Duration::from_millis(1100));
+    undo_common::api(
+        &sandbox,
+        "PUT",
+        &format!("/contacts/{}", ids[1]),
+        Some(serde_json::json!({"lastName": "Edited"})),
+    );
+
+    let out = run(undo(&sandbox, &run_dir, &["--yes"]), LIMIT);
+    assert_eq!(out.code, Some(3), "{}", out.describe());
+    assert_eq!(
+        first_name(&sandbox, &ids[0]),
+        "Old0",
+        "an untouched contact is restored"
+    );
+    assert_eq!(
+        first_name(&sandbox, &ids[1]),
+        "New1",
+        "the edited one is left alone"
+    );
+    let report = undo_report(&run_dir);
+    let skipped: Vec<_> = report
+        .iter()
+        .filter(|l| l["contact_id"] == ids[1])
+        .collect();
+    assert!(!skipped.is_empty());
+    assert!(skipped
+        .iter()
+        .all(|l| l["result"] == "skipped" && l["reason"].contains("changed since")));
+
+    let out = run(
+        undo(&sandbox, &run_dir, &["--yes", "--resume", "--force"]),
+        LIMIT,
+    );
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    assert_eq!(first_name(&sandbox, &ids[1]), "Old1");
+}
