@@ -53,6 +53,9 @@ struct Cmd {
     text: String,
     /// Exit codes that count as success: 0, or what the README says.
     accept: Vec<i32>,
+    /// Text the README says the command prints (a `"quoted"` part of its comment), checked on
+    /// stderr so that a failure on purpose fails for the reason the guide gives.
+    says: Option<String>,
 }
 
 fn steps(readme: &str) -> Result<Vec<Step>, String> {
@@ -119,6 +122,7 @@ fn commands(body: &[(usize, &str)]) -> Vec<Cmd> {
     for &(n, raw) in body {
         let (code, comment) = split_comment(raw);
         let expect = comment.and_then(expected_exit);
+        let says = comment.and_then(quoted);
         let (start, mut text, mut exp) = pending.take().unwrap_or((n, String::new(), vec![0]));
         if let Some(e) = expect {
             exp = vec![e];
@@ -138,9 +142,16 @@ fn commands(body: &[(usize, &str)]) -> Vec<Cmd> {
             line: start,
             text,
             accept: exp,
+            says,
         });
     }
     out
+}
+
+/// The `"…"` part of a comment.
+fn quoted(comment: &str) -> Option<String> {
+    let (_, rest) = comment.split_once('"')?;
+    rest.split_once('"').map(|(text, _)| text.to_string())
 }
 
 /// The `ghl-bulk …` commands of a cron or systemd block. Success is what the scheduler is told
@@ -178,6 +189,7 @@ fn scheduled(body: &[(usize, &str)], command: impl Fn(&str) -> Option<String>) -
                 line: n,
                 text,
                 accept,
+                says: None,
             })
         })
         .collect()
@@ -212,7 +224,18 @@ fn script(commands: &[Cmd]) -> String {
     let mut s = String::from("set -u\n");
     for c in commands {
         let background = c.text.ends_with('&');
-        s.push_str(&format!("{}\n", c.text));
+        if c.says.is_some() {
+            s.push_str(&format!("{} 2>.readme-stderr\n", c.text));
+        } else {
+            s.push_str(&format!("{}\n", c.text));
+        }
+        if let Some(says) = &c.says {
+            s.push_str(&format!(
+                "rc=$?; if ! grep -qF '{w}' .readme-stderr; then echo \"README line {l}: stderr lacks '{w}'\" >&2; cat .readme-stderr >&2; exit 99; fi; (exit $rc)\n",
+                w = says.replace('\'', ""),
+                l = c.line,
+            ));
+        }
         if !background {
             let accept: Vec<String> = c.accept.iter().map(i32::to_string).collect();
             s.push_str(&format!(
@@ -370,7 +393,7 @@ fn every_command_in_the_readme_runs() {
 
 #[test]
 fn the_parser_reads_blocks_comments_and_exit_codes() {
-    let md = "text\n```sh\n# a comment\nghl-bulk validate a.csv \\\n  --mapping m.toml   # 2 rejected (exit 3)\necho '#not a comment'\ncargo test\n```\n\
+    let md = "text\n```sh\n# a comment\nghl-bulk validate a.csv \\\n  --mapping m.toml   # 2 rejected (exit 3)\necho '#not a comment'\nghl-bulk x # \"HTTP 401\" (exit 1)\ncargo test\n```\n\
               ```cron\n15 2 * * *  cd /srv && /usr/local/bin/ghl-bulk export --out x.csv -q || [ $? -eq 75 ]\n```\n\
               ```toml\n# file: ghl-bulk.toml\nlocation = \"x\"\n```\n";
     let parsed = steps(md).expect("parses");
@@ -378,12 +401,15 @@ fn the_parser_reads_blocks_comments_and_exit_codes() {
     let Step::Script { commands, .. } = &parsed[0] else {
         panic!("{parsed:?}")
     };
-    assert_eq!(commands.len(), 2);
+    assert_eq!(commands.len(), 3);
+    assert_eq!(commands[2].says.as_deref(), Some("HTTP 401"));
+    assert_eq!(commands[2].accept, [1]);
     assert_eq!(
         commands[0].text,
         "ghl-bulk validate a.csv   --mapping m.toml"
     );
     assert_eq!(commands[0].accept, [3]);
+    assert_eq!(commands[0].says, None);
     assert_eq!(commands[1].text, "echo '#not a comment'");
     let Step::Script { commands, .. } = &parsed[1] else {
         panic!("{parsed:?}")
