@@ -2,6 +2,7 @@
 //! rate limiter that follows the `X-RateLimit-*` headers, the retry policy, and OAuth refresh.
 
 mod calls;
+// Tasks in place (update, complete): apart from `calls` so that the lifecycle grows here.
 mod client;
 pub mod endpoint;
 pub mod estimate;
@@ -11,6 +12,7 @@ mod oauth;
 pub mod retry;
 pub mod secret;
 pub mod stats;
+mod tasks;
 
 pub use calls::TagChange;
 pub use client::{Client, ClientConfig, API_VERSION};
@@ -19,6 +21,7 @@ pub use estimate::Estimate;
 pub use limiter::{DailyBudgetReached, DailyReserve, Limiter};
 pub use oauth::{AuthError, Credentials, OAuthConfig};
 pub use secret::Secret;
+pub use tasks::TaskUpdate;
 
 use models::ErrorBody;
 

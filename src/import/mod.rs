@@ -4,6 +4,7 @@
 //! checking that the input and the mapping are the ones the run started with.
 
 pub mod delta;
+mod estimate;
 mod finish;
 mod sandbox;
 
@@ -187,6 +188,7 @@ async fn deliver(
         CustomFieldResolver::new(&mapping.custom_refs, &defs).map_err(DeliveryError::from)?
     };
     let mut engine_config = config.engine.clone();
+    engine_config.task_rule = mapping.task_rule().map(str::to_string);
     if !config.concurrency_fixed {
         if total > 0 && client.stats().snapshot().total == 0 {
             learn_limits(&client).await;

@@ -6,10 +6,12 @@
 
 mod delivery;
 mod delta;
+mod followups;
 mod schema;
 
 pub use delivery::{DeliveredRow, DeliveryResult, DeliveryRow, RunRecord, SuccessRecord};
 pub use delta::DeltaRow;
+pub use followups::{FollowupContext, FollowupRecord};
 
 use std::path::{Path, PathBuf};
 
