@@ -91,8 +91,11 @@ pub struct ImportArgs {
     /// No progress and no summary on stderr (summary.json is still written).
     #[arg(long, short = 'q')]
     pub quiet: bool,
-    /// Do everything up to the first request and stop: the same as `validate`.
-    #[arg(long, conflicts_with_all = ["resume", "sandbox", "state", "full"])]
+    /// Do everything up to the first write and stop: stage the file, compare it with the
+    /// state file, send one read-only request that learns the API's limits, and print the
+    /// estimate (requests, and their time at that limit). Without a token and location it
+    /// only stages the file, as `validate`.
+    #[arg(long, conflicts_with = "resume")]
     pub dry_run: bool,
     /// Continue a stopped run (crash, Ctrl-C, daily budget): rows already delivered are not
     /// sent again. Refused if the input or the mapping changed.
@@ -219,8 +222,12 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Validate(args) => validate(&args, "validate"),
         Command::Import(args) => {
-            if args.dry_run {
+            // Without a location there is nothing to estimate against: stage only.
+            let no_target = !args.sandbox
+                && plan::client_config(&args.api, crate::api::DailyReserve::Requests(0)).is_err();
+            if args.dry_run && no_target {
                 let run = plan::run_args(&args)?;
+                eprintln!("No estimate: no token or location (set GHL_TOKEN and GHL_LOCATION_ID, or use --sandbox); staging only.");
                 return validate(&run, "import --dry-run");
             }
             let config = plan::import_config(&args)?;

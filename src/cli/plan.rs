@@ -180,7 +180,14 @@ pub(crate) fn import_config(args: &ImportArgs) -> anyhow::Result<crate::import::
             }
             Start::Resume(dir.clone())
         }
-        None => Start::New(Box::new(validate_config(&run_args(args)?, "import")?)),
+        None => Start::New(Box::new(validate_config(
+            &run_args(args)?,
+            if args.dry_run {
+                "import --dry-run"
+            } else {
+                "import"
+            },
+        )?)),
     };
     if args.tag_batch == 0 {
         bail!("--tag-batch must be at least 1");
@@ -201,6 +208,7 @@ pub(crate) fn import_config(args: &ImportArgs) -> anyhow::Result<crate::import::
             state: args.state.clone(),
             full: args.full,
         },
+        dry_run: args.dry_run,
     })
 }
 

@@ -17,15 +17,23 @@
 //!   from the store) also has its lists read; that is not counted;
 //! - the custom field definitions: one read when the mapping has custom fields.
 //!
-//! Retries, and 429s from a server that counts differently, come on top.
+//! Retries, and 429s from a server that counts differently, come on top. The requests sent
+//! before the estimate (the probe that learns the limits, the custom field read) are not in it.
 
+use super::delta::Delta;
+use super::{ImportConfig, ImportEnd, ImportError};
+use crate::api::estimate::thousands;
+use crate::api::{Client, Estimate};
 use crate::contact::TaskPayload;
 use crate::delivery::followup_keys::{note_key, task_hash};
+use crate::delivery::EngineConfig;
 use crate::delivery::Mode;
 use crate::ledger::{FollowupContext, Ledger, LedgerError};
+use crate::mapping::Mapping;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::path::Path;
 
 /// Rows read from the ledger at a time.
 const PAGE: usize = 20_000;
@@ -199,6 +207,104 @@ fn row_count(
         c.list_reads = u64::from(unknown_note) + u64::from(unknown_task);
     }
     c
+}
+
+/// The estimate as announced: its figures and its line.
+#[derive(Debug, Clone)]
+pub struct Announced {
+    /// The requests by kind.
+    pub breakdown: Breakdown,
+    /// `Estimate: … requests, about … at the limit the API reports (…).` and what they are.
+    pub line: String,
+}
+
+/// Counts the requests still to send and words them at the limits `client` has learned.
+/// `custom_fields`: the custom field definitions are still to be read.
+pub(super) fn announce(
+    ledger: &Ledger,
+    mapping: &Mapping,
+    engine: &EngineConfig,
+    client: &Client,
+    custom_fields: bool,
+) -> Result<Announced, ImportError> {
+    let task_key = super::delta::task_key(mapping);
+    let breakdown = count(
+        ledger,
+        &Settings {
+            mode: engine.mode,
+            tag_batch: engine.tag_batch,
+            task_key: &task_key,
+            custom_fields,
+        },
+    )?;
+    let estimate = Estimate::new(breakdown.total(), client.limiter());
+    let b = &breakdown;
+    let line = format!(
+        "{estimate}\n  {} rows to send: {} contact, {} tag, {} business, {} note, {} task create, \
+         {} task update and {} list requests (a floor: retries come on top).",
+        thousands(b.rows),
+        thousands(b.contacts),
+        thousands(b.tags),
+        thousands(b.business),
+        thousands(b.notes),
+        thousands(b.task_creates),
+        thousands(b.task_updates),
+        thousands(b.list_reads),
+    );
+    Ok(Announced { breakdown, line })
+}
+
+/// `import --dry-run`: everything up to the first write. The file is staged and compared with
+/// the state file as for a real run; the one request sent is the read-only probe that learns
+/// the API's limits (with `--sandbox`, to the in-process sandbox). The estimate is printed on
+/// stdout and recorded in summary.json (`estimate_requests`, `estimate`, `delta`).
+pub(super) async fn dry_run(
+    config: &ImportConfig,
+    run_dir: &Path,
+    ledger: &Ledger,
+    mapping: &Mapping,
+    delta: &Delta,
+    local_exit: u8,
+) -> Result<ImportEnd, ImportError> {
+    let (client, sandbox) = super::connect(config, ledger, mapping).await?;
+    if ledger.undelivered()? > 0 {
+        super::learn_limits(&client).await;
+    }
+    let mut engine = config.engine.clone();
+    if let Some(Ok(mode)) = ledger.delivery_mode()?.map(|m| m.parse::<Mode>()) {
+        engine.mode = mode;
+    }
+    let announced = announce(
+        ledger,
+        mapping,
+        &engine,
+        &client,
+        !mapping.custom_refs.is_empty(),
+    )?;
+    println!("{}", announced.line);
+
+    let path = run_dir.join("summary.json");
+    let mut summary: serde_json::Value = std::fs::read_to_string(&path)
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_else(|| serde_json::json!({}));
+    summary["command"] = "import --dry-run".into();
+    summary["estimate_requests"] = announced.breakdown.total().into();
+    summary["estimate"] = serde_json::to_value(&announced.breakdown).unwrap_or_default();
+    summary["delta"] = serde_json::to_value(delta.report()).unwrap_or_default();
+    let json = serde_json::to_string_pretty(&summary).unwrap_or_default();
+    super::finish::write_atomically(&path, &format!("{json}\n"))?;
+    if let Some(handle) = sandbox {
+        handle
+            .shutdown()
+            .await
+            .map_err(|e| ImportError::Sandbox(e.to_string()))?;
+    }
+    Ok(if local_exit == 3 {
+        ImportEnd::WithRejects
+    } else {
+        ImportEnd::Clean
+    })
 }
 
 #[cfg(test)]
