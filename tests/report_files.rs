@@ -235,3 +235,34 @@ fn rejects_xlsx_has_the_cells_notes_and_formatting() {
     assert!(styles.contains("quotePrefix=\"1\""), "{styles}");
     assert!(styles.contains("FFFFC7CE"), "light red fill: {styles}");
 }
+
+/// Regression: `rejects.xlsx` of a workbook input went back in only after renaming its sheet,
+/// because the mapping names the input's sheet ("Contacts") and the reject file's is "Rejects".
+#[test]
+fn a_reject_workbook_goes_back_in_with_the_mapping_of_its_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let validate = |input: &Path, run: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_ghl-bulk"))
+            .args([
+                "validate",
+                "--mapping",
+                "mappings/example.toml",
+                "--quiet",
+                "--run-dir",
+            ])
+            .arg(dir.path().join(run))
+            .arg(input)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap()
+    };
+    let first = validate(Path::new("samples/contacts.xlsx"), "first");
+    assert_eq!(first.status.code(), Some(3), "{first:?}");
+    let again = validate(&dir.path().join("first/rejects.xlsx"), "again");
+    assert_eq!(again.status.code(), Some(3), "{again:?}");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("again/summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(summary["rows_read"], 5, "{summary}");
+    assert_eq!(summary["outcomes"]["rejected"], 5, "{summary}");
+}

@@ -254,7 +254,12 @@ impl Rule {
         } else {
             raw
         };
-        let mut v = match self.map.get(&raw.trim().to_lowercase()) {
+        // Most rules have no value map: skip the lower-casing that only a lookup needs (it was
+        // ~0.5 s of worker CPU per million rows).
+        let mapped = (!self.map.is_empty())
+            .then(|| self.map.get(&raw.trim().to_lowercase()))
+            .flatten();
+        let mut v = match mapped {
             Some(mapped) => mapped.clone(),
             None => raw,
         };

@@ -27,6 +27,9 @@ pub use self::csv::{DuplicateRow, DuplicatesCsv, RejectsCsv, SuccessCsv, Success
 pub use self::neutralise::{needs_neutralising, neutralise, unneutralise};
 pub use self::xlsx::{RejectsXlsx, XlsxOutcome};
 
+/// The one sheet of `rejects.xlsx`. The reader takes it when a mapping names its input's sheet,
+/// so a reject workbook goes back in with the mapping of the file it came from.
+pub const REJECTS_SHEET: &str = "Rejects";
 /// Columns added by the reject file, after the input columns.
 pub const REJECT_COLUMNS: [&str; 5] = ["_row", "_stage", "_code", "_field", "_message"];
 /// Columns added by the duplicates file, before the input columns.

@@ -115,7 +115,7 @@ impl RejectsXlsx {
         report.widths = header.iter().map(|h| h.chars().count() + 3).collect();
         let sheet = report.workbook.add_worksheet_with_constant_memory();
         let result = (|| {
-            sheet.set_name("Rejects")?;
+            sheet.set_name(super::REJECTS_SHEET)?;
             sheet.set_freeze_panes(1, 0)?;
             for (col, name) in header.iter().enumerate() {
                 let format = if col >= first_added {

@@ -148,6 +148,14 @@ fn choose_sheet(
             return Ok(name.clone());
         }
     }
+    // A reject workbook fed back with the mapping of its input: the mapping names the input's
+    // sheet ("Contacts"), the reject file has only its own. Taking it is what the user meant;
+    // any other workbook still gets the error listing its sheets.
+    if let [only] = &names[..] {
+        if only == crate::report::REJECTS_SHEET {
+            return Ok(only.clone());
+        }
+    }
     Err(not_found(wanted))
 }
 

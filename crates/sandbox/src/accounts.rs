@@ -1,5 +1,5 @@
 //! Who and where: locations (duplicate settings, match order, country, custom fields, preloaded
-//! contacts), bearer tokens, OAuth clients and refresh tokens, and the secret wrapper that keeps
+//! contacts and appointments), bearer tokens, OAuth clients and refresh tokens, and the secret wrapper that keeps
 //! them out of `Debug` output.
 
 use crate::config::ALL_SCOPES;
@@ -72,6 +72,11 @@ pub struct LocationConfig {
     /// `dateUpdated` (ISO) and `customFields[].value`.
     #[serde(default)]
     pub contacts: Vec<serde_json::Value>,
+    /// Appointments to preload, in the `GetEventSchema` shape: `contactId` (a preloaded
+    /// contact's `id`) and `startTime` (`YYYY-MM-DD HH:MM:SS` UTC, or ISO 8601) required; `id`,
+    /// `endTime` (default start + 30 min), `title`, `calendarId`, `status` and the rest optional.
+    #[serde(default)]
+    pub appointments: Vec<serde_json::Value>,
 }
 
 impl LocationConfig {
@@ -85,6 +90,7 @@ impl LocationConfig {
             country: default_country(),
             custom_fields: default_custom_fields(),
             contacts: Vec::new(),
+            appointments: Vec::new(),
         }
     }
 }

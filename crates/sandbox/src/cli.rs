@@ -70,7 +70,8 @@ pub struct SandboxArgs {
     /// Persist state to this JSON file (kept across restarts).
     #[arg(long)]
     pub data: Option<PathBuf>,
-    /// Preload this many generated contacts into the default location.
+    /// Preload this many generated contacts into the default location, some with tasks and
+    /// appointments.
     #[arg(long, default_value_t = 0)]
     pub generate: usize,
     /// Search index lag: new contacts appear in search only after this long.

@@ -97,7 +97,8 @@ pub struct Config {
     pub data_file: Option<PathBuf>,
     /// How often dirty state is flushed to `data_file`.
     pub flush_interval: Duration,
-    /// Generate this many realistic contacts into the first location at start.
+    /// Generate this many realistic contacts into the first location at start, a fifth of them
+    /// with tasks and a quarter with appointments (no notes).
     pub generate: usize,
     /// Search index lag: a contact created less than this long ago is not yet found by
     /// `POST /contacts/search` ("a few seconds" live, ghl-api.md §2.7). Updates show at once:

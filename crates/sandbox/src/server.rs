@@ -7,7 +7,7 @@ use crate::faults::Faults;
 use crate::ratelimit::Limiter;
 use crate::stats::{Counters, LimitInfo, Stats};
 use crate::store::{Location, Store};
-use crate::{generate, ops, persist, routes, Error};
+use crate::{generate, generate_related, ops, persist, routes, Error};
 use hyper_util::rt::TokioIo;
 use serde_json::Value;
 use std::net::SocketAddr;
@@ -113,6 +113,13 @@ impl Handle {
         self.state.read().dump(location_id)
     }
 
+    /// The whole state of one location (or all), as `/_sandbox/snapshot` serves it:
+    /// `{locations: [{id, contacts: [{contact, notes, tasks, appointments}]}]}` in a stable
+    /// order, for comparing a location before and after a run.
+    pub fn snapshot(&self, location_id: Option<&str>) -> Value {
+        self.state.read().snapshot(location_id)
+    }
+
     /// Adds (or replaces) a bearer token.
     pub fn add_token(&self, token: TokenConfig) {
         self.state
@@ -191,6 +198,24 @@ fn add_location(store: &mut Store, cfg: &LocationConfig) -> Result<(), Error> {
             ))
         })?;
     }
+    for (i, a) in cfg.appointments.iter().enumerate() {
+        let id = store.new_id();
+        let appt = crate::records::Appointment::from_fixture(a, &cfg.id, || id)
+            .map_err(|e| Error::Config(format!("location {} appointment {i}: {e}", cfg.id)))?;
+        let Some(loc) = store.locations.get_mut(&cfg.id) else {
+            continue;
+        };
+        if !loc.contacts.contains_key(&appt.contact_id) {
+            return Err(Error::Config(format!(
+                "location {} appointment {i}: no contact {} in the location",
+                cfg.id, appt.contact_id
+            )));
+        }
+        loc.appointments
+            .entry(appt.contact_id.clone())
+            .or_default()
+            .push(appt);
+    }
     Ok(())
 }
 
@@ -243,6 +268,7 @@ fn build_store(config: &Config) -> Result<Store, Error> {
             .first()
             .ok_or_else(|| Error::Config("--generate needs a location".into()))?;
         generate::contacts(&mut store, &first.id, config.generate);
+        generate_related::records(&mut store, &first.id, config.seed);
     }
     Ok(store)
 }

@@ -1,13 +1,14 @@
 //! The sandbox's state: locations with their contacts (indexed by lower-case email and by E.164
-//! phone), notes, tasks, custom fields and deleted ids; tokens and OAuth grants; the seeded id
+//! phone), notes, tasks, appointments, custom fields and deleted ids; tokens and OAuth grants; the seeded id
 //! generator. It lives behind one `RwLock` held briefly and never across an await.
 
 use crate::config::{
     CustomFieldDef, LocationConfig, MatchField, OAuthClientConfig, RefreshTokenConfig, TokenConfig,
 };
 use crate::contact::Contact;
+pub(crate) use crate::records::{Appointment, Note, Task};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
 
 /// Settings of a location that shape contact writes.
@@ -17,33 +18,6 @@ pub(crate) struct Settings {
     pub allow_duplicate_contact: bool,
     pub match_order: Vec<MatchField>,
     pub country: String,
-}
-
-/// A note on a contact.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct Note {
-    pub id: String,
-    pub body: String,
-    pub user_id: Option<String>,
-    pub title: Option<String>,
-    pub color: Option<String>,
-    pub pinned: bool,
-    pub date_added: i64,
-    pub contact_id: String,
-}
-
-/// A task on a contact.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct Task {
-    pub id: String,
-    pub title: String,
-    pub body: Option<String>,
-    pub assigned_to: Option<String>,
-    pub due_date: String,
-    pub completed: bool,
-    pub contact_id: String,
 }
 
 /// One location's data.
@@ -57,6 +31,9 @@ pub(crate) struct Location {
     pub deleted: HashSet<String>,
     pub notes: HashMap<String, Vec<Note>>,
     pub tasks: HashMap<String, Vec<Task>>,
+    /// Appointments by contact id (snapshots written before appointments existed lack it).
+    #[serde(default)]
+    pub appointments: HashMap<String, Vec<Appointment>>,
     /// Lower-case email → contact ids in insertion order (several when duplicates are allowed).
     #[serde(skip)]
     by_email: HashMap<String, Vec<String>>,
@@ -80,6 +57,7 @@ impl Location {
             deleted: HashSet::new(),
             notes: HashMap::new(),
             tasks: HashMap::new(),
+            appointments: HashMap::new(),
             by_email: HashMap::new(),
             by_phone: HashMap::new(),
         }
@@ -163,7 +141,19 @@ impl Location {
         true
     }
 
-    /// Deletes a contact with its notes and tasks; remembers the id as deleted.
+    /// A contact's appointments by start time, then id (the order the API lists them in).
+    pub(crate) fn appointments_of(&self, contact: &str) -> Vec<&Appointment> {
+        let mut list: Vec<&Appointment> = self
+            .appointments
+            .get(contact)
+            .into_iter()
+            .flatten()
+            .collect();
+        list.sort_by(|a, b| (a.start_time, &a.id).cmp(&(b.start_time, &b.id)));
+        list
+    }
+
+    /// Deletes a contact with its notes, tasks and appointments; remembers the id as deleted.
     pub(crate) fn remove(&mut self, id: &str) -> Option<Contact> {
         let c = self.contacts.remove(id)?;
         let (e, p) = keys(&c);
@@ -171,6 +161,7 @@ impl Location {
         index_remove(&mut self.by_phone, p, id);
         self.notes.remove(id);
         self.tasks.remove(id);
+        self.appointments.remove(id);
         self.deleted.insert(id.to_string());
         Some(c)
     }
@@ -220,6 +211,13 @@ pub(crate) const SNAPSHOT_VERSION: u32 = 1;
 
 const ID_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
+/// A 20-character alphanumeric id drawn from `rng`.
+pub(crate) fn random_id(rng: &mut fastrand::Rng) -> String {
+    (0..20)
+        .map(|_| ID_ALPHABET[rng.usize(..ID_ALPHABET.len())] as char)
+        .collect()
+}
+
 impl Store {
     /// An empty store whose ids come from `seed`.
     pub(crate) fn new(seed: u64) -> Store {
@@ -241,9 +239,7 @@ impl Store {
     /// A new 20-character alphanumeric id (Firebase style), unique in this store.
     pub(crate) fn new_id(&mut self) -> String {
         loop {
-            let id: String = (0..20)
-                .map(|_| ID_ALPHABET[self.rng.usize(..ID_ALPHABET.len())] as char)
-                .collect();
+            let id = random_id(&mut self.rng);
             if !self
                 .locations
                 .values()
@@ -277,6 +273,42 @@ impl Store {
             .collect();
         all.sort_by(|a, b| (a.date_added, &a.id).cmp(&(b.date_added, &b.id)));
         all.into_iter().map(Contact::admin_json).collect()
+    }
+
+    /// The whole state of the locations (one, or all by id): each contact as the admin dump
+    /// shows it, with its notes and tasks (oldest first, then by id) and appointments (by start,
+    /// then id). Stable, so tests can compare a location before and after a run.
+    pub(crate) fn snapshot(&self, location: Option<&str>) -> Value {
+        let mut locs: Vec<&Location> = self
+            .locations
+            .values()
+            .filter(|l| location.is_none_or(|id| l.id == id))
+            .collect();
+        locs.sort_by(|a, b| a.id.cmp(&b.id));
+        let locations: Vec<Value> = locs
+            .into_iter()
+            .map(|l| {
+                let mut contacts: Vec<&Contact> = l.contacts.values().collect();
+                contacts.sort_by(|a, b| (a.date_added, &a.id).cmp(&(b.date_added, &b.id)));
+                let contacts: Vec<Value> = contacts
+                    .into_iter()
+                    .map(|c| {
+                        let mut notes: Vec<&Note> = l.notes.get(&c.id).into_iter().flatten().collect();
+                        notes.sort_by(|a, b| (a.date_added, &a.id).cmp(&(b.date_added, &b.id)));
+                        let mut tasks: Vec<&Task> = l.tasks.get(&c.id).into_iter().flatten().collect();
+                        tasks.sort_by(|a, b| (a.date_added, &a.id).cmp(&(b.date_added, &b.id)));
+                        json!({
+                            "contact": c.admin_json(),
+                            "notes": notes.into_iter().map(Note::admin_json).collect::<Vec<_>>(),
+                            "tasks": tasks.into_iter().map(Task::admin_json).collect::<Vec<_>>(),
+                            "appointments": l.appointments_of(&c.id).into_iter().map(Appointment::json).collect::<Vec<_>>(),
+                        })
+                    })
+                    .collect();
+                json!({"id": l.id, "contacts": contacts})
+            })
+            .collect();
+        json!({ "locations": locations })
     }
 
     /// Number of stored contacts.

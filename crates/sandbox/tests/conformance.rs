@@ -28,6 +28,24 @@ const UNREACHABLE: &[(&str, &str, u16, &str)] = &[
     ),
     (
         "GET",
+        "/contacts/{contactId}/notes/{id}",
+        422,
+        "a GET has no body to validate; unknown ids are 400",
+    ),
+    (
+        "DELETE",
+        "/contacts/{contactId}/notes/{id}",
+        422,
+        "a DELETE has no body to validate; unknown ids are 400",
+    ),
+    (
+        "GET",
+        "/contacts/{contactId}/appointments",
+        422,
+        "a GET has no body or query to validate; unknown contacts are 400",
+    ),
+    (
+        "GET",
         "/locations/{locationId}/customFields",
         400,
         "the only input is `model`, whose errors are 422",
@@ -37,6 +55,17 @@ const UNREACHABLE: &[(&str, &str, u16, &str)] = &[
 #[tokio::test]
 async fn every_route_and_documented_status_matches_the_spec() {
     let mut cfg = unlimited();
+    // A preloaded contact with appointments: the contacts API only lists them.
+    let booked = "BookedContact0000001";
+    cfg.locations[0]
+        .contacts
+        .push(json!({"id": booked, "email": "booked@example.org"}));
+    cfg.locations[0].appointments = vec![
+        json!({"contactId": booked, "startTime": "2026-05-04 15:00:00", "title": "Demo", "notes": "n",
+               "address": "a", "assignedUserId": "User000000000000001", "groupId": "g",
+               "users": ["User000000000000001"], "assignedResources": ["r"]}),
+        json!({"contactId": booked, "startTime": "2026-03-01T09:00:00Z", "endTime": "2026-03-01T10:00:00Z"}),
+    ];
     cfg.tokens.push(
         TokenConfig::new("read-only", ghl_sandbox::DEFAULT_LOCATION_ID)
             .with_scopes(&["contacts.readonly"]),
@@ -338,6 +367,24 @@ async fn every_route_and_documented_status_matches_the_spec() {
             .status,
         422
     );
+    common::related::by_id(&api, &id, missing).await;
+    let r = api
+        .call("GET", &format!("/contacts/{booked}/appointments"), None)
+        .await;
+    assert_eq!(r.status, 200);
+    let starts: Vec<&str> = r.body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["startTime"].as_str().unwrap())
+        .collect();
+    assert_eq!(starts, ["2026-03-01 09:00:00", "2026-05-04 15:00:00"]);
+    assert_eq!(
+        api.call("GET", &format!("/contacts/{missing}/appointments"), None)
+            .await
+            .status,
+        400
+    );
     let cf = format!("/locations/{loc}/customFields");
     assert_eq!(api.call("GET", &cf, None).await.status, 200);
     assert_eq!(
@@ -360,6 +407,8 @@ async fn every_route_and_documented_status_matches_the_spec() {
             .template
             .replace("{contactId}", missing)
             .replace("{locationId}", &loc)
+            .replace("{id}", missing)
+            .replace("{taskId}", missing)
             .replace("{type}", "add");
         let r = api
             .raw(&op.method, &concrete, None, &[("Version", "")])

@@ -1,5 +1,6 @@
 //! The sandbox's own routes, outside the API (no auth, not rate-limited, not counted):
-//! `GET /_sandbox/stats` and `GET /_sandbox/contacts[?locationId=]`.
+//! `GET /_sandbox/stats`, `GET /_sandbox/contacts[?locationId=]` and
+//! `GET /_sandbox/snapshot[?locationId=]` (contacts with their notes, tasks and appointments).
 
 use crate::server::AppState;
 use axum::extract::{Query, State};
@@ -17,4 +18,11 @@ pub(super) async fn contacts(
     Query(q): Query<HashMap<String, String>>,
 ) -> Json<Vec<Value>> {
     Json(st.read().dump(q.get("locationId").map(String::as_str)))
+}
+
+pub(super) async fn snapshot(
+    State(st): State<Arc<AppState>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Json<Value> {
+    Json(st.read().snapshot(q.get("locationId").map(String::as_str)))
 }

@@ -13,12 +13,14 @@
 //!    successful write, possibly the cut.
 
 mod admin;
+mod appointments;
 mod contacts;
 mod locations;
-mod notes_tasks;
+mod notes;
 mod oauth;
 mod search;
 mod tags;
+mod tasks;
 
 use crate::error::ApiError;
 use crate::ratelimit::{Headers, Verdict};
@@ -28,7 +30,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde_json::Value;
 use std::sync::atomic::Ordering;
@@ -54,6 +56,20 @@ impl Ctx {
             Ok((status, body)) => (status, Json(body)).into_response(),
             Err(e) => e.into_response_with(&self.trace_id),
         }
+    }
+
+    /// The token's location, once `contact` is known to be in it (403 if it is another
+    /// location's, 400 if unknown, as for the contact routes).
+    pub(crate) fn contact_location_mut<'a>(
+        &self,
+        store: &'a mut crate::store::Store,
+        contact: &str,
+    ) -> Result<&'a mut crate::store::Location, ApiError> {
+        crate::ops::owned(store, &self.location, contact)?;
+        store
+            .locations
+            .get_mut(&self.location)
+            .ok_or_else(crate::error::wrong_location)
     }
 
     /// 403 unless `location` is the token's.
@@ -100,11 +116,27 @@ pub(crate) fn router(state: Arc<AppState>, retry_after: bool, stall_for: Duratio
         .route("/contacts/search/duplicate", get(contacts::duplicate))
         .route(
             "/contacts/{contactId}/notes",
-            get(notes_tasks::list_notes).post(notes_tasks::create_note),
+            get(notes::list).post(notes::create),
+        )
+        .route(
+            "/contacts/{contactId}/notes/{id}",
+            get(notes::get).put(notes::update).delete(notes::delete),
         )
         .route(
             "/contacts/{contactId}/tasks",
-            get(notes_tasks::list_tasks).post(notes_tasks::create_task),
+            get(tasks::list).post(tasks::create),
+        )
+        .route(
+            "/contacts/{contactId}/tasks/{taskId}",
+            get(tasks::get).put(tasks::update).delete(tasks::delete),
+        )
+        .route(
+            "/contacts/{contactId}/tasks/{taskId}/completed",
+            put(tasks::completed),
+        )
+        .route(
+            "/contacts/{contactId}/appointments",
+            get(appointments::list),
         )
         .route(
             "/locations/{locationId}/customFields",
@@ -116,7 +148,8 @@ pub(crate) fn router(state: Arc<AppState>, retry_after: bool, stall_for: Duratio
         .route_layer(middleware::from_fn_with_state(state.clone(), count_only));
     let sandbox = Router::new()
         .route("/_sandbox/stats", get(admin::stats))
-        .route("/_sandbox/contacts", get(admin::contacts));
+        .route("/_sandbox/contacts", get(admin::contacts))
+        .route("/_sandbox/snapshot", get(admin::snapshot));
     api.merge(open)
         .merge(sandbox)
         .fallback(not_found)

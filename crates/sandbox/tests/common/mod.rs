@@ -4,6 +4,7 @@
 //! status, so all tests speak HighLevel's dialect, not only the conformance test.
 #![allow(dead_code)]
 
+pub mod related;
 pub mod spec;
 
 use ghl_sandbox::{spawn, Config, Handle, DEFAULT_LOCATION_ID, DEFAULT_TOKEN};

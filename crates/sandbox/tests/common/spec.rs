@@ -23,8 +23,8 @@
 //!   string `message` (probed live, ghl-api.md §2.2) where `UnprocessableDTO` says array: for 422
 //!   the message may be either.
 //!
-//! To catch fields the sandbox invents, the GET contact, note, task and custom-field objects
-//! are additionally closed (`additionalProperties: false`). `CreateContactSchema` (no `name`,
+//! To catch fields the sandbox invents, the GET contact, note, task, event (appointment) and
+//! custom-field objects, and the note/task/event wrappers, are additionally closed (`additionalProperties: false`). `CreateContactSchema` (no `name`,
 //! no `timezone`: it mirrors one example) and the search `Contact` stay open; the search doc
 //! says it carries "most GET fields" without listing them all.
 
@@ -134,6 +134,12 @@ fn fix(name: &str, doc: &mut Value) {
                     "GetContectByIdSchema",
                     "GetNoteSchema",
                     "TaskSchema",
+                    "GetEventSchema",
+                    "GetCreateUpdateNoteSuccessfulResponseDto",
+                    "DeleteNoteSuccessfulResponseDto",
+                    "TaskByIsSuccessfulResponseDto",
+                    "DeleteTaskSuccessfulResponseDto",
+                    "GetEventsSuccessfulResponseDto",
                     "CustomFieldSchema",
                     "ContactsByIdSuccessfulResponseDto",
                     "CreateContactsSuccessfulResponseDto",
@@ -234,8 +240,48 @@ const SANDBOX_ROUTES: &[(&str, &str, &str)] = &[
     ("apps/contacts.json", "get", "/contacts/search/duplicate"),
     ("apps/contacts.json", "get", "/contacts/{contactId}/notes"),
     ("apps/contacts.json", "post", "/contacts/{contactId}/notes"),
+    (
+        "apps/contacts.json",
+        "get",
+        "/contacts/{contactId}/notes/{id}",
+    ),
+    (
+        "apps/contacts.json",
+        "put",
+        "/contacts/{contactId}/notes/{id}",
+    ),
+    (
+        "apps/contacts.json",
+        "delete",
+        "/contacts/{contactId}/notes/{id}",
+    ),
     ("apps/contacts.json", "get", "/contacts/{contactId}/tasks"),
     ("apps/contacts.json", "post", "/contacts/{contactId}/tasks"),
+    (
+        "apps/contacts.json",
+        "get",
+        "/contacts/{contactId}/tasks/{taskId}",
+    ),
+    (
+        "apps/contacts.json",
+        "put",
+        "/contacts/{contactId}/tasks/{taskId}",
+    ),
+    (
+        "apps/contacts.json",
+        "delete",
+        "/contacts/{contactId}/tasks/{taskId}",
+    ),
+    (
+        "apps/contacts.json",
+        "put",
+        "/contacts/{contactId}/tasks/{taskId}/completed",
+    ),
+    (
+        "apps/contacts.json",
+        "get",
+        "/contacts/{contactId}/appointments",
+    ),
     (
         "apps/locations.json",
         "get",

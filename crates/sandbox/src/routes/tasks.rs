@@ -1,0 +1,204 @@
+//! Tasks of a contact: list (`{tasks}`, no paging), create (201 `{task}`), and by id get /
+//! update (`{task}`) / delete (`{succeded}`), plus `PUT …/completed` `{completed}`, with the
+//! spec's `CreateTaskParams`, `UpdateTaskBody` and `UpdateTaskStatusParams` whitelists. A task
+//! id that is unknown, or belongs to another contact, is a 400 like an unknown contact.
+
+use super::{ApiResult, Ctx};
+use crate::dto::Dto;
+use crate::error::ApiError;
+use crate::normalise;
+use crate::ops;
+use crate::server::AppState;
+use crate::store::{Location, Task};
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Extension;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+const FIELDS: &[&str] = &["title", "body", "dueDate", "completed", "assignedTo"];
+
+fn not_found(id: &str) -> ApiError {
+    ApiError::BadRequest(format!("Task with id {id} not found"))
+}
+
+fn find_mut<'a>(loc: &'a mut Location, contact: &str, id: &str) -> Result<&'a mut Task, ApiError> {
+    loc.tasks
+        .get_mut(contact)
+        .and_then(|ts| ts.iter_mut().find(|t| t.id == id))
+        .ok_or_else(|| not_found(id))
+}
+
+/// Reads an optional `dueDate`, recording the class-validator message if it is not ISO 8601.
+fn due_date(dto: &mut Dto, required: bool) -> Option<String> {
+    let due = if required {
+        dto.required_string("dueDate")
+    } else {
+        dto.string("dueDate", false).as_set().cloned()
+    };
+    if let Some(d) = &due {
+        if normalise::parse_instant(&Value::String(d.clone())).is_none() {
+            dto.error("dueDate must be a valid ISO 8601 date string");
+        }
+    }
+    due
+}
+
+pub(super) async fn list(
+    State(st): State<Arc<AppState>>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> Response {
+    let r = (|| -> ApiResult {
+        let store = st.read();
+        ops::owned(&store, &ctx.location, &id)?;
+        let tasks = store
+            .locations
+            .get(&ctx.location)
+            .and_then(|l| l.tasks.get(&id));
+        let list: Vec<Value> = tasks.into_iter().flatten().map(Task::json).collect();
+        Ok((StatusCode::OK, json!({ "tasks": list })))
+    })();
+    ctx.reply(r)
+}
+
+pub(super) async fn create(
+    State(st): State<Arc<AppState>>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let r = (|| -> ApiResult {
+        let mut dto = Dto::new(&body, FIELDS)?;
+        let title = dto.required_string("title");
+        let due = due_date(&mut dto, true);
+        let completed = dto.required_bool("completed");
+        let text = dto.string("body", false).as_set().cloned();
+        let assigned_to = dto.string("assignedTo", false).as_set().cloned();
+        dto.finish()?;
+        let mut store = st.write();
+        ops::owned(&store, &ctx.location, &id)?;
+        let now = normalise::now_ms();
+        let task = Task {
+            id: store.new_id(),
+            title: title.unwrap_or_default(),
+            body: text,
+            assigned_to,
+            due_date: due.unwrap_or_default(),
+            completed: completed.unwrap_or(false),
+            contact_id: id.clone(),
+            date_added: now,
+            date_updated: now,
+        };
+        let body = json!({ "task": task.json() });
+        if let Some(loc) = store.locations.get_mut(&ctx.location) {
+            loc.tasks.entry(id).or_default().push(task);
+        }
+        Ok((StatusCode::CREATED, body))
+    })();
+    ctx.reply(r)
+}
+
+pub(super) async fn get(
+    State(st): State<Arc<AppState>>,
+    Extension(ctx): Extension<Ctx>,
+    Path((contact, id)): Path<(String, String)>,
+) -> Response {
+    let r = (|| -> ApiResult {
+        let store = st.read();
+        ops::owned(&store, &ctx.location, &contact)?;
+        let task = store
+            .locations
+            .get(&ctx.location)
+            .and_then(|l| l.tasks.get(&contact))
+            .and_then(|ts| ts.iter().find(|t| t.id == id))
+            .ok_or_else(|| not_found(&id))?;
+        Ok((StatusCode::OK, json!({ "task": task.json() })))
+    })();
+    ctx.reply(r)
+}
+
+/// `PUT`: every field optional; a field sent replaces the stored one.
+pub(super) async fn update(
+    State(st): State<Arc<AppState>>,
+    Extension(ctx): Extension<Ctx>,
+    Path((contact, id)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let r = (|| -> ApiResult {
+        let mut dto = Dto::new(&body, FIELDS)?;
+        let title = dto.string("title", false).as_set().cloned();
+        if title.as_deref() == Some("") {
+            dto.error("title should not be empty");
+        }
+        let due = due_date(&mut dto, false);
+        let completed = dto.bool("completed");
+        let text = dto.string("body", false).as_set().cloned();
+        let assigned_to = dto.string("assignedTo", false).as_set().cloned();
+        dto.finish()?;
+        let mut store = st.write();
+        let loc = ctx.contact_location_mut(&mut store, &contact)?;
+        let task = find_mut(loc, &contact, &id)?;
+        if let Some(t) = title {
+            task.title = t;
+        }
+        if let Some(d) = due {
+            task.due_date = d;
+        }
+        if let Some(c) = completed {
+            task.completed = c;
+        }
+        if text.is_some() {
+            task.body = text;
+        }
+        if assigned_to.is_some() {
+            task.assigned_to = assigned_to;
+        }
+        task.date_updated = normalise::now_ms();
+        Ok((StatusCode::OK, json!({ "task": task.json() })))
+    })();
+    ctx.reply(r)
+}
+
+/// `PUT …/completed` `{completed: bool}` (required).
+pub(super) async fn completed(
+    State(st): State<Arc<AppState>>,
+    Extension(ctx): Extension<Ctx>,
+    Path((contact, id)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let r = (|| -> ApiResult {
+        let mut dto = Dto::new(&body, &["completed"])?;
+        let completed = dto.required_bool("completed");
+        dto.finish()?;
+        let mut store = st.write();
+        let loc = ctx.contact_location_mut(&mut store, &contact)?;
+        let task = find_mut(loc, &contact, &id)?;
+        task.completed = completed.unwrap_or(task.completed);
+        task.date_updated = normalise::now_ms();
+        Ok((StatusCode::OK, json!({ "task": task.json() })))
+    })();
+    ctx.reply(r)
+}
+
+pub(super) async fn delete(
+    State(st): State<Arc<AppState>>,
+    Extension(ctx): Extension<Ctx>,
+    Path((contact, id)): Path<(String, String)>,
+) -> Response {
+    let r = (|| -> ApiResult {
+        let mut store = st.write();
+        let loc = ctx.contact_location_mut(&mut store, &contact)?;
+        find_mut(loc, &contact, &id)?;
+        if let Some(ts) = loc.tasks.get_mut(&contact) {
+            ts.retain(|t| t.id != id);
+            if ts.is_empty() {
+                loc.tasks.remove(&contact);
+            }
+        }
+        Ok((StatusCode::OK, json!({ "succeded": true })))
+    })();
+    ctx.reply(r)
+}
