@@ -119,6 +119,7 @@ impl<'a> Engine<'a> {
                 // Made by this very attempt: nothing of it can exist yet. A row sent before
                 // may have made notes in the attempt whose answer was lost.
                 fresh: created && via != Via::Known && !state.recheck,
+                ours: created,
                 notes: state.plan.notes.clone(),
                 task: state.plan.task.clone(),
                 task_key: self

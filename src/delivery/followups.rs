@@ -26,6 +26,10 @@ pub(super) struct FollowupJob {
     pub contact_id: String,
     /// The contact was created by this very attempt, so it has no notes or tasks to find.
     pub fresh: bool,
+    /// The contact was created by this run (perhaps by an earlier attempt whose answers were
+    /// lost): a note or task found on it is this run's own, recorded as created (an undo
+    /// deletes it). On a contact that existed before, a found one is only adopted.
+    pub ours: bool,
     pub notes: Vec<String>,
     pub task: Option<TaskPayload>,
     /// The mapping's task rule (`task:…`).
@@ -123,8 +127,11 @@ async fn note(
         let found = lists.notes.iter().flatten().find(|n| n.body.trim() == body);
         if let Some(found) = found {
             let id = found.id.clone();
+            if job.ours {
+                done.note_ids.push(id.clone());
+            }
             done.records
-                .push(record(job, key, id, hash, false, "adopted"));
+                .push(record(job, key, id, hash, false, adopted(job)));
             return Ok(());
         }
     }
@@ -214,8 +221,17 @@ async fn ensure_task(
                     .complete_task(&job.contact_id, &found.id, true)
                     .await?;
             }
-            done.records
-                .push(record(job, key, found.id, hash, task.completed, "adopted"));
+            if job.ours {
+                done.task_ids.push(found.id.clone());
+            }
+            done.records.push(record(
+                job,
+                key,
+                found.id,
+                hash,
+                task.completed,
+                adopted(job),
+            ));
             return Ok(());
         }
     }
@@ -224,6 +240,15 @@ async fn ensure_task(
     done.records
         .push(record(job, key, id, hash, task.completed, "created"));
     Ok(())
+}
+
+/// What finding a note or task on the contact counts as (see [`FollowupJob::ours`]).
+fn adopted(job: &FollowupJob) -> &'static str {
+    if job.ours {
+        "created"
+    } else {
+        "adopted"
+    }
 }
 
 fn update_of(task: &TaskPayload) -> TaskUpdate<'_> {
@@ -356,6 +381,7 @@ mod tests {
         let mut job = FollowupJob {
             contact_id: "c1".into(),
             fresh: false,
+            ours: false,
             notes: Vec::new(),
             task: None,
             task_key: "task:a".into(),
