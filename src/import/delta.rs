@@ -7,16 +7,18 @@
 //! store remembers of that contact's notes and tasks is handed to delivery through the ledger,
 //! and what delivery made is remembered afterwards (`state::Followup`).
 
+mod compare;
 mod hash;
+
+use compare::{prepare, verdict, Prepared, Verdict};
 
 pub use hash::{identity_keys, PayloadHasher};
 
 use super::{ImportError, Target};
-use crate::delivery::followup_keys::{note_key, DEFAULT_TASK_RULE};
-use crate::ledger::{DeltaRow, FollowupRecord, Ledger};
+use crate::delivery::followup_keys::DEFAULT_TASK_RULE;
+use crate::ledger::{FollowupRecord, Ledger};
 use crate::mapping::Mapping;
 use crate::state::{self, Delivered, DeliveredEntry, FollowupEntry, StateStore};
-use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -336,100 +338,6 @@ impl Delta {
             .filter_map(|(key, found)| Some((key.to_string(), found?)))
             .collect())
     }
-}
-
-/// Unchanged only when every identity key of the row is remembered with this very payload and
-/// the same contact: keys that point at different contacts (the person's email and phone were
-/// last delivered apart) mean HighLevel may now match differently, so the row is sent. With
-/// the same contact and the same contact hash on every key, only the notes or task changed.
-fn verdict(found: &HashMap<String, Delivered>, p: &Prepared) -> Verdict {
-    let mut contact: Option<&str> = None;
-    let mut all_known = !p.keys.is_empty();
-    let mut same_contact = true;
-    let mut all_same = true;
-    let mut contact_same = true;
-    let mut known = false;
-    for key in &p.keys {
-        match found.get(key) {
-            Some(entry) => {
-                known = true;
-                same_contact &= contact.is_none_or(|c| c == entry.contact_id);
-                all_same &= entry.payload_hash == p.hash;
-                contact_same &= entry.contact_hash.as_deref() == Some(p.contact_hash.as_str());
-                contact.get_or_insert(&entry.contact_id);
-            }
-            None => all_known = false,
-        }
-    }
-    match contact {
-        Some(c) if all_known && same_contact && all_same => Verdict::Unchanged(c.to_string()),
-        Some(c) if all_known && same_contact && contact_same => {
-            Verdict::FollowupsOnly(c.to_string())
-        }
-        Some(c) if same_contact => Verdict::Changed(Some(c.to_string())),
-        _ if known => Verdict::Changed(None),
-        _ => Verdict::New,
-    }
-}
-
-/// A staged row as the delta compares it.
-struct Prepared {
-    row: u64,
-    /// Identity keys (none when the payload cannot be read: such a row is never skipped).
-    keys: Vec<String>,
-    hash: String,
-    contact_hash: String,
-    /// What its notes are known by.
-    note_keys: Vec<String>,
-    has_task: bool,
-}
-
-impl Prepared {
-    fn has_followups(&self) -> bool {
-        !self.note_keys.is_empty() || self.has_task
-    }
-}
-
-/// Each row prepared, in parallel (hashing a million payloads is the pass's main cost).
-fn prepare(hasher: &PayloadHasher, page: &[DeltaRow]) -> Vec<Prepared> {
-    page.par_iter()
-        .map(
-            |r| match serde_json::from_str::<serde_json::Value>(&r.payload_json) {
-                Ok(payload) => Prepared {
-                    row: r.row,
-                    keys: identity_keys(&payload),
-                    hash: hasher.hash(&payload),
-                    contact_hash: hasher.hash_contact(&payload),
-                    note_keys: payload["notes"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|n| n.as_str())
-                        .filter(|n| !n.trim().is_empty())
-                        .map(note_key)
-                        .collect(),
-                    has_task: payload["task"].is_object(),
-                },
-                Err(_) => Prepared {
-                    row: r.row,
-                    keys: Vec::new(),
-                    hash: String::new(),
-                    contact_hash: String::new(),
-                    note_keys: Vec::new(),
-                    has_task: false,
-                },
-            },
-        )
-        .collect()
-}
-
-enum Verdict {
-    Unchanged(String),
-    /// The contact is unchanged; its notes or task are not.
-    FollowupsOnly(String),
-    /// Sent again; the contact when every known key points at the same one.
-    Changed(Option<String>),
-    New,
 }
 
 /// What a row's task is known by, for `mapping`.

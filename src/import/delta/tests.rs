@@ -1,4 +1,5 @@
 use super::*;
+use crate::delivery::followup_keys::note_key;
 use crate::mapping::{self, Mapping};
 use crate::state::{DeliveredEntry, FollowupEntry};
 use serde_json::json;
