@@ -2,6 +2,7 @@
 //! rate limiter that follows the `X-RateLimit-*` headers, the retry policy, and OAuth refresh.
 
 mod calls;
+// Tasks in place (update, complete): apart from `calls` so that the lifecycle grows here.
 mod client;
 pub mod endpoint;
 pub mod estimate;
@@ -13,6 +14,7 @@ pub mod removal;
 pub mod retry;
 pub mod secret;
 pub mod stats;
+mod tasks;
 
 pub use calls::TagChange;
 pub use client::{Client, ClientConfig, API_VERSION};
@@ -22,6 +24,7 @@ pub use limiter::{DailyBudgetReached, DailyReserve, Limiter};
 pub use oauth::{AuthError, Credentials, OAuthConfig};
 pub use related::{parse_event_time, Appointment, RelatedKind};
 pub use secret::Secret;
+pub use tasks::TaskUpdate;
 
 use models::ErrorBody;
 

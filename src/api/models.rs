@@ -239,6 +239,8 @@ pub struct TaskRequest<'a> {
     pub body: Option<&'a str>,
     pub due_date: &'a str,
     pub completed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assigned_to: Option<&'a str>,
 }
 
 /// A task as returned.
@@ -250,6 +252,7 @@ pub struct Task {
     pub body: Option<String>,
     pub due_date: Option<String>,
     pub completed: bool,
+    pub assigned_to: Option<String>,
 }
 
 /// `{ "task": … }`.

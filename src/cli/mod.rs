@@ -136,8 +136,11 @@ pub struct ImportArgs {
     /// The run folder [default: runs/<UTC timestamp>-<input stem>].
     #[arg(long)]
     pub run_dir: Option<PathBuf>,
-    /// Do everything up to the first request and stop: the same as `validate`.
-    #[arg(long, conflicts_with_all = ["resume", "sandbox", "state", "full"])]
+    /// Do everything up to the first write and stop: stage the file, compare it with the
+    /// state file, send one read-only request that learns the API's limits, and print the
+    /// estimate (requests, and their time at that limit). Without a token and location it
+    /// only stages the file, as `validate`.
+    #[arg(long, conflicts_with = "resume")]
     pub dry_run: bool,
     /// Continue a stopped run (crash, Ctrl-C, daily budget): rows already delivered are not
     /// sent again. Refused if the input or the mapping changed.
@@ -305,8 +308,12 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Validate(args) => validate(&args, "validate", human),
         Command::Import(args) => {
-            if args.dry_run {
+            // Without a token or location there is nothing to estimate against: stage only.
+            if args.dry_run && !args.sandbox && !plan::has_target(&ctx, &args)? {
                 let run = plan::run_args(&args)?;
+                if human {
+                    eprintln!("No estimate: no token or location (set GHL_TOKEN and GHL_LOCATION_ID, or use --sandbox); staging only.");
+                }
                 return validate(&run, "import --dry-run", human);
             }
             let config = plan::import_config(&ctx, &args)?;

@@ -199,7 +199,11 @@ pub(crate) fn import_config(
         }
         None => Start::New(Box::new(validate_config(
             &run_args(args)?,
-            "import",
+            if args.dry_run {
+                "import --dry-run"
+            } else {
+                "import"
+            },
             human,
         )?)),
     };
@@ -230,6 +234,7 @@ pub(crate) fn import_config(
             state: sandbox_state(args.sandbox, args.state.as_ref(), &settings),
             full: args.full,
         },
+        dry_run: args.dry_run,
     })
 }
 
@@ -337,4 +342,17 @@ pub(super) fn sandbox_state(
     } else {
         settings.state.value.clone()
     }
+}
+
+/// Whether `import` has an API to talk to (a location and credentials, from flags, the
+/// settings file or the environment); `import --dry-run` stages only without one.
+pub(super) fn has_target(ctx: &Context, args: &ImportArgs) -> anyhow::Result<bool> {
+    let flags = super::config::flag_layer(
+        &args.api,
+        args.concurrency,
+        args.daily_reserve.as_deref(),
+        args.state.as_deref(),
+    );
+    let settings = super::config::settings(ctx, &flags)?;
+    Ok(client_config(&settings).is_ok())
 }

@@ -139,9 +139,12 @@ pub struct TaskPayload {
     pub body: Option<String>,
     /// ISO 8601 instant in UTC, `YYYY-MM-DDTHH:MM:SSZ`.
     pub due_date: String,
-    /// Created as already done.
+    /// Done (created so, or marked so when a later file says it).
     #[serde(default)]
     pub completed: bool,
+    /// The HighLevel user the task is assigned to (`assignedTo`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assigned_to: Option<String>,
 }
 
 /// A custom field value; `index` points into the mapping's custom field list, which knows the

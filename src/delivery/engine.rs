@@ -42,6 +42,9 @@ pub struct EngineConfig {
     pub mode: Mode,
     /// `import --undoable`: keep each matched contact's before-image (see `before`).
     pub undoable: bool,
+    /// What the mapping's task rule is known by (`Mapping::task_rule`): one task per contact
+    /// and rule across runs. `None`: `followup_keys::DEFAULT_TASK_RULE`.
+    pub task_rule: Option<String>,
 }
 
 impl Default for EngineConfig {
@@ -53,6 +56,7 @@ impl Default for EngineConfig {
             tag_flush_after: Duration::from_secs(30),
             mode: Mode::default(),
             undoable: false,
+            task_rule: None,
         }
     }
 }
@@ -242,6 +246,8 @@ fn read_rows(
         return Ok((Vec::new(), false));
     };
     *after = last.row;
+    let numbers: Vec<u64> = batch.iter().map(|r| r.row).collect();
+    let mut contexts = with_ledger(engine.ledger, |l| l.followup_context(&numbers))?;
     // Replaced when the row starts, unless an earlier attempt sent it.
     let now = Utc::now();
     let mut out = Vec::with_capacity(batch.len());
@@ -265,10 +271,23 @@ fn read_rows(
             }),
             _ => None,
         };
+        let context = contexts.remove(&staged.row).unwrap_or_default();
         match plan_row(staged.row, &staged.payload_json, custom) {
             Ok(plan) => {
+                // Only the notes or task changed since the state store's delivery: the contact
+                // is not sent again, nor its tags (they are part of what did not change).
+                let only = match (&known, &context.only) {
+                    (None, Some(contact_id)) => Some(KnownContact {
+                        contact_id: contact_id.clone(),
+                        created: false,
+                        tags_before: plan.tags.clone(),
+                    }),
+                    _ => None,
+                };
                 let mut row = Row::new(plan, history, recheck);
-                row.known = known;
+                row.followups_only = only.is_some();
+                row.known = known.or(only);
+                row.followups_known = context.known;
                 out.push(row);
             }
             Err(message) => engine.fail(

@@ -5,7 +5,8 @@
 
 use super::batches::{BatchKey, Member, Ready};
 use super::engine::{with_ledger, BatchReply, Done, Engine, Job};
-use super::followups::{self, FollowupsDone};
+use super::followup_keys::DEFAULT_TASK_RULE;
+use super::followups::{self, FollowupJob, FollowupsDone};
 use super::honest;
 use super::resolve::{Resolved, Via};
 use super::DeliveryError;
@@ -53,8 +54,11 @@ impl<'a> Engine<'a> {
         if let Some(sent) = sent {
             result.warnings.extend(honest::compare(&sent, &contact));
         }
-        result.tags_before = Some(contact.tags.clone());
-        result.tags_added = Some(Vec::new());
+        let followups_only = state.followups_only;
+        if !followups_only {
+            result.tags_before = Some(contact.tags.clone());
+            result.tags_added = Some(Vec::new());
+        }
 
         let has = |tag: &str| contact.tags.iter().any(|t| t.eq_ignore_ascii_case(tag));
         let mut to_add: Vec<String> = state
@@ -86,13 +90,15 @@ impl<'a> Engine<'a> {
             .clone()
             .filter(|b| contact.business_id.as_deref() != Some(b.as_str()));
         let mut keys = Vec::new();
-        if !to_add.is_empty() {
+        if followups_only {
+            // Nothing of the contact changed since it was delivered: no bulk call for it.
+        } else if !to_add.is_empty() {
             keys.push(BatchKey::Add(to_add));
         }
-        if !to_remove.is_empty() {
+        if !to_remove.is_empty() && !followups_only {
             keys.push(BatchKey::Remove(to_remove));
         }
-        if let Some(business) = business {
+        if let Some(business) = business.filter(|_| !followups_only) {
             keys.push(BatchKey::Business(business));
         }
         // The ledger learns the contact and its tags at once, before anything else is sent for
@@ -110,13 +116,23 @@ impl<'a> Engine<'a> {
         if !state.plan.notes.is_empty() || state.plan.task.is_some() {
             state.waiting += 1;
             let client = self.client;
-            let contact_id = contact.id.clone();
-            let notes = state.plan.notes.clone();
-            let task = state.plan.task.clone();
-            let recheck = state.recheck;
+            let job = FollowupJob {
+                contact_id: contact.id.clone(),
+                // Made by this very attempt: nothing of it can exist yet. A row sent before
+                // may have made notes in the attempt whose answer was lost.
+                fresh: created && via != Via::Known && !state.recheck,
+                ours: created,
+                notes: state.plan.notes.clone(),
+                task: state.plan.task.clone(),
+                task_key: self
+                    .config
+                    .task_rule
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_TASK_RULE.to_string()),
+                known: state.followups_known.clone(),
+            };
             self.ready.push_back(Box::pin(async move {
-                let done =
-                    followups::run(client, &contact_id, &notes, task.as_ref(), recheck).await;
+                let done = followups::run(client, &job).await;
                 Done::Followups(row, done)
             }));
         }
@@ -268,7 +284,8 @@ impl<'a> Engine<'a> {
     ) -> Result<(), DeliveryError> {
         if let Some(state) = self.rows.get_mut(&row) {
             state.result.note_ids.extend(done.note_ids);
-            state.result.task_ids.extend(done.task_id);
+            state.result.task_ids.extend(done.task_ids);
+            state.result.followups.extend(done.records);
         }
         match done.error {
             Some((code, error)) => self.row_error(row, code, error),

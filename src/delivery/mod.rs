@@ -2,7 +2,8 @@
 //! `custom_fields` resolves and type-checks custom fields, `mode` names how contacts are
 //! written, `engine` runs plans through the one client (limiter, retries): `resolve` makes each
 //! row's contact exist, `batches` and `fanout` group the bulk calls that follow, `followups`
-//! creates notes and tasks once, `rows` keeps the books, and `honest` compares what came back
+//! creates notes and tasks once across runs (`followup_keys` says what they are known by),
+//! `rows` keeps the books, and `honest` compares what came back
 //! with what was sent.
 
 pub(crate) mod batches;
@@ -10,6 +11,7 @@ mod before;
 pub mod custom_fields;
 pub mod engine;
 mod fanout;
+pub mod followup_keys;
 mod followups;
 pub mod honest;
 pub mod mode;

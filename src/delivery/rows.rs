@@ -17,8 +17,13 @@ pub(super) struct Row {
     pub history: History,
     /// Notes or a task may exist from an earlier attempt: read the contact's lists first.
     pub recheck: bool,
-    /// The contact an earlier attempt already made sure of.
+    /// The contact an earlier attempt already made sure of (or, with `followups_only`, the
+    /// one the state store says the unchanged contact is).
     pub known: Option<KnownContact>,
+    /// Only the row's notes or task are sent: no contact request, no tags, no business.
+    pub followups_only: bool,
+    /// The row's notes and tasks that exist already (earlier attempts, the state store).
+    pub followups_known: Vec<crate::ledger::FollowupRecord>,
     /// The result as it takes shape.
     pub result: DeliveryResult,
     /// Requests (or bulk memberships) not answered yet.
@@ -37,6 +42,8 @@ impl Row {
             history,
             recheck,
             known: None,
+            followups_only: false,
+            followups_known: Vec::new(),
             waiting: 1,
         }
     }
@@ -133,7 +140,16 @@ impl Engine<'_> {
         }
         let results = std::mem::take(&mut self.finished);
         let now = crate::pipeline::now_rfc3339();
-        with_ledger(self.ledger, |l| l.record_delivery(&results, &now))?;
+        // Follow-ups first: a crash between the two leaves the rows in doubt with their notes
+        // and tasks recorded, so the resume updates them instead of looking for them.
+        let followups: Vec<(u64, crate::ledger::FollowupRecord)> = results
+            .iter()
+            .flat_map(|r| r.followups.iter().map(move |f| (r.row, f.clone())))
+            .collect();
+        with_ledger(self.ledger, |l| {
+            l.record_followups_done(&followups)?;
+            l.record_delivery(&results, &now)
+        })?;
         Ok(())
     }
 }

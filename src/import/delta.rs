@@ -2,17 +2,23 @@
 //! state store says was already delivered, to the same contact, becomes `unchanged` at no
 //! request; after delivery (or a stop), every row this run delivered is remembered there. Rows
 //! are known by identity key (`email:…`, `phone:…`) and compared by a hash of what delivery
-//! would send (`hash.rs`).
+//! would send (`hash.rs`). A row whose contact part is unchanged but whose notes or task are not
+//! goes to delivery for those alone; for every row sent whose contact the store knows, what the
+//! store remembers of that contact's notes and tasks is handed to delivery through the ledger,
+//! and what delivery made is remembered afterwards (`state::Followup`).
 
+mod compare;
 mod hash;
+
+use compare::{prepare, verdict, Prepared, Verdict};
 
 pub use hash::{identity_keys, PayloadHasher};
 
 use super::{ImportError, Target};
-use crate::ledger::{DeltaRow, Ledger};
+use crate::delivery::followup_keys::DEFAULT_TASK_RULE;
+use crate::ledger::{FollowupRecord, Ledger};
 use crate::mapping::Mapping;
-use crate::state::{self, Delivered, DeliveredEntry, StateStore};
-use rayon::prelude::*;
+use crate::state::{self, Delivered, DeliveredEntry, FollowupEntry, StateStore};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -68,10 +74,14 @@ pub struct DeltaReport {
     pub unchanged: u64,
     /// Rows whose contact the store knew, with a different payload (sent again).
     pub changed: u64,
+    /// Of those, rows whose contact is unchanged: only their notes or task were sent.
+    pub followups_only: u64,
     /// Time the comparison took.
     pub compare_ms: u64,
     /// Delivered rows written to the store after delivery.
     pub remembered: u64,
+    /// Notes and tasks written to the store after delivery.
+    pub followups_remembered: u64,
     /// Time remembering took.
     pub remember_ms: u64,
 }
@@ -80,6 +90,8 @@ pub struct DeltaReport {
 pub struct Delta {
     store: StateStore,
     hasher: PayloadHasher,
+    /// The mapping's task rule (what a row's task is known by).
+    task_key: String,
     report: DeltaReport,
 }
 
@@ -121,6 +133,7 @@ impl Delta {
         Ok(Delta {
             store,
             hasher: PayloadHasher::new(mapping, DELIVERY_CONTEXT),
+            task_key: task_key(mapping),
             report: DeltaReport {
                 state_file: path.display().to_string(),
                 scope,
@@ -129,8 +142,10 @@ impl Delta {
                 compared: 0,
                 unchanged: 0,
                 changed: 0,
+                followups_only: 0,
                 compare_ms: 0,
                 remembered: 0,
+                followups_remembered: 0,
                 remember_ms: 0,
             },
         })
@@ -169,22 +184,37 @@ impl Delta {
             let found = self.look_up(&prepared)?;
             let mut unchanged = Vec::new();
             let mut recheck_notes = Vec::new();
-            for (row, keys, hash, has_notes) in prepared {
+            let mut only = Vec::new();
+            // Rows sent whose contact is known, with their notes and task: their memory is
+            // looked up below.
+            let mut followups: Vec<(&Prepared, String)> = Vec::new();
+            for p in &prepared {
                 self.report.compared += 1;
-                match verdict(&found, &keys, &hash) {
-                    Verdict::Unchanged(contact_id) => unchanged.push((row, contact_id)),
-                    Verdict::Changed => {
+                match verdict(&found, p) {
+                    Verdict::Unchanged(contact_id) => unchanged.push((p.row, contact_id)),
+                    Verdict::FollowupsOnly(contact_id) => {
                         self.report.changed += 1;
-                        if has_notes {
-                            recheck_notes.push(row);
+                        self.report.followups_only += 1;
+                        only.push((p.row, contact_id.clone()));
+                        followups.push((p, contact_id));
+                    }
+                    Verdict::Changed(contact_id) => {
+                        self.report.changed += 1;
+                        if p.has_followups() {
+                            recheck_notes.push(p.row);
+                            if let Some(contact_id) = contact_id {
+                                followups.push((p, contact_id));
+                            }
                         }
                     }
                     Verdict::New => {}
                 }
             }
+            let known = self.memory(&followups)?;
             let now = crate::pipeline::now_rfc3339();
             self.report.unchanged += ledger.mark_unchanged(&unchanged, &now)?;
             ledger.mark_notes_recheck(&recheck_notes)?;
+            ledger.record_followups_known(&known, &only)?;
         }
         self.report.compare_ms = started.elapsed().as_millis() as u64;
         Ok(())
@@ -203,15 +233,16 @@ impl Delta {
             let mut entries = Vec::with_capacity(page.len() * 2);
             let rows: Vec<u64> = page.iter().map(|r| r.row).collect();
             let prepared = prepare(&self.hasher, &page);
-            for ((_, keys, hash, _), staged) in prepared.into_iter().zip(page.iter()) {
+            for (p, staged) in prepared.into_iter().zip(page.iter()) {
                 let Some(contact_id) = &staged.contact_id else {
                     continue;
                 };
-                for identity in keys {
+                for identity in p.keys {
                     entries.push(DeliveredEntry {
                         identity,
                         contact_id: contact_id.clone(),
-                        payload_hash: hash.clone(),
+                        payload_hash: p.hash.clone(),
+                        contact_hash: Some(p.contact_hash.clone()),
                     });
                 }
             }
@@ -222,19 +253,81 @@ impl Delta {
             ledger.mark_remembered(&rows)?;
             self.report.remembered += rows.len() as u64;
         }
+        self.remember_followups(ledger)?;
         self.report.remember_ms += started.elapsed().as_millis() as u64;
         Ok(())
     }
 
+    /// Writes every note and task delivery made, updated, adopted or found unchanged (whatever
+    /// its row's outcome: a note made by a row that failed later exists all the same) to the
+    /// store, so the next run sends nothing for it, or updates it in place.
+    fn remember_followups(&mut self, ledger: &mut Ledger) -> Result<(), ImportError> {
+        let mut after = 0;
+        loop {
+            let page = ledger.followups_unremembered(after, PAGE)?;
+            let Some((last, _)) = page.last() else { break };
+            after = *last;
+            let entries: Vec<FollowupEntry> = page
+                .iter()
+                .map(|(_, r)| FollowupEntry {
+                    contact_id: r.contact_id.clone(),
+                    key: r.key.clone(),
+                    followup: state::Followup {
+                        item_id: r.item_id.clone(),
+                        content_hash: r.content_hash.clone(),
+                        completed: r.completed,
+                    },
+                })
+                .collect();
+            let mut rows: Vec<u64> = page.iter().map(|(row, _)| *row).collect();
+            rows.dedup();
+            let now = crate::pipeline::now_rfc3339();
+            self.store.record_followups(&entries, &now)?;
+            ledger.mark_followups_remembered(&rows)?;
+            self.report.followups_remembered += entries.len() as u64;
+        }
+        Ok(())
+    }
+
+    /// What the store remembers of the notes and task each row carries, for the contact the
+    /// store says the row is: (row, record) pairs for the ledger.
+    fn memory(
+        &self,
+        rows: &[(&Prepared, String)],
+    ) -> Result<Vec<(u64, FollowupRecord)>, ImportError> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let contacts: Vec<&str> = rows.iter().map(|(_, c)| c.as_str()).collect();
+        let remembered = self.store.followups_of(&contacts)?;
+        let mut out = Vec::new();
+        for (p, contact_id) in rows {
+            let task = p.has_task.then_some(&self.task_key);
+            for key in p.note_keys.iter().chain(task) {
+                if let Some(f) = remembered.get(&(contact_id.clone(), key.clone())) {
+                    out.push((
+                        p.row,
+                        FollowupRecord {
+                            key: key.clone(),
+                            contact_id: contact_id.clone(),
+                            item_id: f.item_id.clone(),
+                            content_hash: f.content_hash.clone(),
+                            completed: f.completed,
+                            action: "known".into(),
+                        },
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// What the store remembers about the keys of a page of rows, looked up in key order
     /// (neighbouring keys share B-tree pages).
-    fn look_up(
-        &self,
-        prepared: &[(u64, Vec<String>, String, bool)],
-    ) -> Result<HashMap<String, Delivered>, ImportError> {
+    fn look_up(&self, prepared: &[Prepared]) -> Result<HashMap<String, Delivered>, ImportError> {
         let mut keys: Vec<&str> = prepared
             .iter()
-            .flat_map(|p| p.1.iter().map(String::as_str))
+            .flat_map(|p| p.keys.iter().map(String::as_str))
             .collect();
         keys.sort_unstable();
         keys.dedup();
@@ -247,60 +340,9 @@ impl Delta {
     }
 }
 
-/// Unchanged only when every identity key of the row is remembered with this very payload and
-/// the same contact: keys that point at different contacts (the person's email and phone were
-/// last delivered apart) mean HighLevel may now match differently, so the row is sent.
-fn verdict(found: &HashMap<String, Delivered>, keys: &[String], hash: &str) -> Verdict {
-    let mut contact: Option<&str> = None;
-    let mut all_same = !keys.is_empty();
-    let mut known = false;
-    for key in keys {
-        match found.get(key) {
-            Some(entry) => {
-                known = true;
-                let agrees =
-                    entry.payload_hash == hash && contact.is_none_or(|c| c == entry.contact_id);
-                all_same &= agrees;
-                contact.get_or_insert(&entry.contact_id);
-            }
-            None => all_same = false,
-        }
-    }
-    match contact {
-        Some(contact_id) if all_same => Verdict::Unchanged(contact_id.to_string()),
-        _ if known => Verdict::Changed,
-        _ => Verdict::New,
-    }
-}
-
-/// Identity keys, hash and whether it creates things without an idempotency key (notes, tasks),
-/// for each row (in parallel: hashing a million payloads is the pass's main cost). A payload
-/// that cannot be read gets no keys, so it is never skipped (the engine reports it).
-fn prepare(hasher: &PayloadHasher, page: &[DeltaRow]) -> Vec<(u64, Vec<String>, String, bool)> {
-    page.par_iter()
-        .map(
-            |r| match serde_json::from_str::<serde_json::Value>(&r.payload_json) {
-                Ok(payload) => {
-                    let has_notes = ["notes", "tasks"]
-                        .iter()
-                        .any(|k| payload[k].as_array().is_some_and(|n| !n.is_empty()));
-                    (
-                        r.row,
-                        identity_keys(&payload),
-                        hasher.hash(&payload),
-                        has_notes,
-                    )
-                }
-                Err(_) => (r.row, Vec::new(), String::new(), false),
-            },
-        )
-        .collect()
-}
-
-enum Verdict {
-    Unchanged(String),
-    Changed,
-    New,
+/// What a row's task is known by, for `mapping`.
+pub fn task_key(mapping: &Mapping) -> String {
+    mapping.task_rule().unwrap_or(DEFAULT_TASK_RULE).to_string()
 }
 
 /// What delivery does with a payload beyond the payload itself. Hashed with every payload, so

@@ -66,6 +66,8 @@ pub(super) struct Finish<'a> {
     pub print: bool,
     /// What the delta did (`None` when no state file was used).
     pub delta: Option<&'a super::DeltaReport>,
+    /// The requests announced before the first write (`estimate.rs`).
+    pub estimate: Option<&'a super::estimate::Breakdown>,
 }
 
 pub(super) fn write(f: &Finish<'_>) -> Result<ImportEnd, ImportError> {
@@ -132,6 +134,11 @@ pub(super) fn write(f: &Finish<'_>) -> Result<ImportEnd, ImportError> {
     if let Some(delta) = f.delta {
         summary["delta"] = serde_json::to_value(delta).unwrap_or_default();
     }
+    if let Some(estimate) = f.estimate {
+        // Beside `delivery.requests.total`, so a benchmark can compare the two.
+        summary["estimate_requests"] = estimate.total().into();
+        summary["estimate"] = serde_json::to_value(estimate).unwrap_or_default();
+    }
     summary["exit_code"] = exit_code.into();
     summary["finished_at"] = crate::pipeline::now_rfc3339().into();
     let get = |k: &str| states.get(k).copied().unwrap_or(0);
@@ -186,7 +193,7 @@ fn write_success(ledger: &Ledger, headers: &[String], dir: &Path) -> Result<(), 
     out.finish().map_err(fail)
 }
 
-fn write_atomically(path: &Path, text: &str) -> Result<(), ImportError> {
+pub(super) fn write_atomically(path: &Path, text: &str) -> Result<(), ImportError> {
     let fail = |e: std::io::Error| ImportError::Write {
         path: path.to_path_buf(),
         message: e.to_string(),

@@ -4,6 +4,7 @@
 //! checking that the input and the mapping are the ones the run started with.
 
 pub mod delta;
+mod estimate;
 mod finish;
 mod sandbox;
 
@@ -52,6 +53,9 @@ pub struct ImportConfig {
     pub progress: bool,
     /// The state file and `--full`.
     pub delta: DeltaOptions,
+    /// `--dry-run`: stage, compare with the state file, send the one read-only request that
+    /// learns the API's limits, print the estimate, and stop before the first write.
+    pub dry_run: bool,
 }
 
 /// How an import ended, for the exit code.
@@ -149,7 +153,6 @@ pub fn run(config: ImportConfig) -> Result<ImportEnd, ImportError> {
         ledger.pin_undoable(config.engine.undoable)?;
     }
     let mapping = compiled_mapping(&run_dir, &record, resuming)?;
-    let _ = local_exit;
     // Before the engine starts (and before a resume sends anything): rows already delivered
     // with this very payload cost no request.
     let mut delta = delta::Delta::open(&config.delta, &config.target, &run_dir, &ledger, &mapping)?;
@@ -159,6 +162,11 @@ pub fn run(config: ImportConfig) -> Result<ImportEnd, ImportError> {
         .enable_all()
         .build()
         .map_err(|e| ImportError::Sandbox(e.to_string()))?;
+    if config.dry_run {
+        return runtime.block_on(estimate::dry_run(
+            &config, &run_dir, &ledger, &mapping, &delta, local_exit,
+        ));
+    }
     runtime.block_on(deliver(config, run_dir, ledger, mapping, delta))
 }
 
@@ -170,21 +178,7 @@ async fn deliver(
     mut delta: delta::Delta,
 ) -> Result<ImportEnd, ImportError> {
     let started = Instant::now();
-    let (client_config, sandbox) = match &config.target {
-        Target::Api(client_config) => ((**client_config).clone(), None),
-        Target::Sandbox => {
-            let (handle, client_config) = sandbox::start(&ledger, &mapping).await?;
-            if config.progress {
-                eprintln!(
-                    "Started an in-process sandbox at {} (HighLevel's limits, with {} existing contacts).",
-                    handle.base_url(),
-                    sandbox::SEEDED
-                );
-            }
-            (client_config, Some(handle))
-        }
-    };
-    let client = Client::new(client_config)?;
+    let (client, sandbox) = connect(&config, &ledger, &mapping).await?;
     let total = ledger.undelivered()?;
     tracing::info!(
         run_dir = %run_dir.display(),
@@ -192,6 +186,8 @@ async fn deliver(
         location = client.location_id(),
         "Delivering the staged rows."
     );
+    // Before anything else: a custom field read or the probe below are the last requests
+    // sent before the estimate, and the first need its answers' limits.
     // Nothing to send (every row unchanged): not even the custom fields are read.
     let resolver = if mapping.custom_refs.is_empty() || total == 0 {
         CustomFieldResolver::default()
@@ -200,10 +196,12 @@ async fn deliver(
         CustomFieldResolver::new(&mapping.custom_refs, &defs).map_err(DeliveryError::from)?
     };
     let mut engine_config = config.engine.clone();
+    engine_config.task_rule = mapping.task_rule().map(str::to_string);
+    // The estimate needs the limits too, so the probe goes out whatever sizes the pool.
+    if total > 0 && client.stats().snapshot().total == 0 {
+        learn_limits(&client).await;
+    }
     if !config.concurrency_fixed {
-        if total > 0 && client.stats().snapshot().total == 0 {
-            learn_limits(&client).await;
-        }
         engine_config.concurrency = concurrency_for(&client);
         tracing::info!(
             allowed_rate = client.limiter().allowed_rate(),
@@ -221,6 +219,10 @@ async fn deliver(
                 dir: run_dir.clone(),
                 reason: e.to_string(),
             })?;
+    }
+    let estimate = estimate::announce(&ledger, &mapping, &engine_config, &client, false)?;
+    if config.progress && total > 0 {
+        eprintln!("{}", estimate.line);
     }
     let ledger = Mutex::new(ledger);
     let (cancel_tx, cancel) = tokio::sync::watch::channel(false);
@@ -265,6 +267,7 @@ async fn deliver(
         elapsed: started.elapsed(),
         print: config.progress,
         delta: Some(delta.report()),
+        estimate: Some(&estimate.breakdown),
     })?;
     if let Some(handle) = sandbox {
         handle
@@ -273,6 +276,29 @@ async fn deliver(
             .map_err(|e| ImportError::Sandbox(e.to_string()))?;
     }
     Ok(end)
+}
+
+/// The client for the target, and the in-process sandbox behind it when the target is one.
+async fn connect(
+    config: &ImportConfig,
+    ledger: &Ledger,
+    mapping: &Mapping,
+) -> Result<(Client, Option<ghl_sandbox::Handle>), ImportError> {
+    let (client_config, sandbox) = match &config.target {
+        Target::Api(client_config) => ((**client_config).clone(), None),
+        Target::Sandbox => {
+            let (handle, client_config) = sandbox::start(ledger, mapping).await?;
+            if config.progress {
+                eprintln!(
+                    "Started an in-process sandbox at {} (HighLevel's limits, with {} existing contacts).",
+                    handle.base_url(),
+                    sandbox::SEEDED
+                );
+            }
+            (client_config, Some(handle))
+        }
+    };
+    Ok((Client::new(client_config)?, sandbox))
 }
 
 /// The first request's auth errors are fatal with a clear message; others as they are.

@@ -70,6 +70,9 @@ pub struct DeliveryResult {
     pub error: Option<(String, String, String)>,
     /// Honest-result warnings: (field, code, message).
     pub warnings: Vec<(String, String, String)>,
+    /// What delivery did with each of the row's notes and tasks (written to
+    /// `followups_done`; `note_ids` / `task_ids` keep only those it created).
+    pub followups: Vec<super::FollowupRecord>,
 }
 
 impl Ledger {

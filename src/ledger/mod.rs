@@ -7,6 +7,7 @@
 mod before;
 mod delivery;
 mod delta;
+mod followups;
 mod removal;
 mod schema;
 mod series;
@@ -15,6 +16,7 @@ mod undo;
 pub use before::{BeforeCapture, BeforeImage};
 pub use delivery::{DeliveredRow, DeliveryResult, DeliveryRow, RunRecord, SuccessRecord};
 pub use delta::DeltaRow;
+pub use followups::{FollowupContext, FollowupRecord};
 pub use removal::{RemovalRow, Resolution};
 pub(crate) use series::has_table;
 pub use series::RequestSession;

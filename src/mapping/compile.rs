@@ -200,6 +200,12 @@ impl Mapping {
         })
     }
 
+    /// What the mapping's `[tasks]` rule is known by across runs (`task:` and a digest of its
+    /// `title` entry), when it has one: delivery keeps one task per contact and rule.
+    pub fn task_rule(&self) -> Option<&str> {
+        self.extras.task_rule()
+    }
+
     fn notes(&self, cells: &[String]) -> Vec<String> {
         match self.note_columns.as_slice() {
             [] => Vec::new(),

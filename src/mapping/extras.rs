@@ -1,6 +1,6 @@
 //! The mapping keys that only delivery acts on: tag lists (`[tags]` and `[tags_remove]`), the
-//! row's task (`[tasks]`, due date normalised here to the instant the API wants) and its
-//! business (`business_id`). Compiled against the headers like the fields, applied per row.
+//! row's task (`[tasks]`: title, body, due date normalised here to the instant the API wants,
+//! completed, assignee; and the rule's identity across runs) and its business (`business_id`). Compiled against the headers like the fields, applied per row.
 
 use super::compile::{rule, Rule};
 use super::headers::Headers;
@@ -72,6 +72,9 @@ struct TaskRule {
     due: Rule,
     due_policy: Policy,
     completed: Option<Rule>,
+    assignee: Option<Rule>,
+    /// What the task is known by across runs (see [`task_rule_id`]).
+    id: String,
 }
 
 /// Delivery's keys, compiled.
@@ -138,12 +141,40 @@ impl Extras {
                 .map(|b| b.trim().to_string()),
             due_date: due,
             completed,
+            assigned_to: task
+                .assignee
+                .as_ref()
+                .and_then(|r| r.value(cells))
+                .map(|a| a.trim().to_string())
+                .filter(|a| !a.is_empty()),
         });
     }
+
+    /// The identity of the mapping's task rule, when it has one (see [`task_rule_id`]).
+    pub(super) fn task_rule(&self) -> Option<&str> {
+        self.task.as_ref().map(|t| t.id.as_str())
+    }
+}
+
+/// What a `[tasks]` rule is known by across runs: a digest of its `title` entry as written
+/// (the column it reads, or its constant, with its transforms), not of the title's text. The
+/// same rule imported again for the same contact is then the same task, whatever its title,
+/// due date or body now say, so it is updated rather than created again; a mapping whose title
+/// entry differs (another campaign's "Call back" constant) makes a task of its own.
+fn task_rule_id(spec: &TasksSpec) -> String {
+    let canonical = serde_json::to_string(&spec.title.0).unwrap_or_default();
+    let digest = blake3::hash(canonical.as_bytes()).to_hex();
+    format!("task:{}", &digest[..16])
 }
 
 fn task_rule(spec: &TasksSpec, headers: &Headers) -> Result<TaskRule, String> {
     Ok(TaskRule {
+        id: task_rule_id(spec),
+        assignee: spec
+            .assignee
+            .as_ref()
+            .map(|a| plain(&a.0, "[tasks] assignee", headers))
+            .transpose()?,
         title: plain(&spec.title.0, "[tasks] title", headers)?,
         body: spec
             .body

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::de::{self, MapAccess, Visitor};
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// The whole mapping file.
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -112,8 +112,9 @@ pub struct FieldsSpec {
 #[derive(Debug, Clone, PartialEq)]
 pub struct FieldSpec(pub FieldTable);
 
-/// The long form of a field entry (also each `[[custom_fields]]` entry).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+/// The long form of a field entry (also each `[[custom_fields]]` entry). Serialize gives the
+/// canonical form a task rule is known by across runs (`Mapping::task_rule`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FieldTable {
     /// Custom fields only: the field key (e.g. `contact.pincode`).
@@ -165,7 +166,7 @@ impl<'de> Deserialize<'de> for FieldSpec {
 }
 
 /// A TOML scalar used as text (`value = true` and `value = "true"` mean the same).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(untagged)]
 pub enum Scalar {
     /// A string.
@@ -190,7 +191,7 @@ impl fmt::Display for Scalar {
 }
 
 /// A simple text transform.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Transform {
     /// Remove surrounding whitespace (every value is trimmed anyway before validation).
@@ -204,7 +205,7 @@ pub enum Transform {
 }
 
 /// `on_invalid`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OnInvalid {
     /// Reject the row.
@@ -249,6 +250,8 @@ pub struct NotesSpec {
 }
 
 /// `[tasks]`: each entry is a column name or a field table (`value`, `default`, `map`, …).
+/// The task is known across runs by its contact and this table's `title` entry (not the
+/// title's text): importing again updates the task instead of creating another.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TasksSpec {
@@ -260,9 +263,13 @@ pub struct TasksSpec {
     /// The due date or date-time (required by the API). Its `on_invalid` says what a missing
     /// or unreadable one does: `drop_field` (default: no task, a warning) or `reject_row`.
     pub due: FieldSpec,
-    /// Whether the task is created as done: a yes/no column or constant (default no).
+    /// Whether the task is done: a yes/no column or constant (default no). A change of it in
+    /// a later file marks the existing task done or open again.
     #[serde(default)]
     pub completed: Option<FieldSpec>,
+    /// The HighLevel user id the task is assigned to (`assignedTo`).
+    #[serde(default)]
+    pub assignee: Option<FieldSpec>,
 }
 
 /// `[dedupe]`.

@@ -1,12 +1,16 @@
 //! The state store: one SQLite file per HighLevel location that outlives runs. It remembers,
 //! per identity key, which contact a payload was delivered to and the payload's hash (the delta
-//! that lets a nightly import skip unchanged rows), and, per export target, the watermark of the
-//! last complete export (`--since last`).
+//! that lets a nightly import skip unchanged rows), per contact, the notes and tasks delivery
+//! made (`followups`: nothing is created twice across runs), and, per export target, the
+//! watermark of the last complete export (`--since last`).
 
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::{Path, PathBuf};
 
 /// Bumped when the tables change shape; an older file is upgraded in place, a newer one refused.
+/// Still 1 with the follow-up table and `delivered.contact_hash`: both are additions that an
+/// older build ignores safely (it never reads them, and a row it writes leaves the contact hash
+/// empty, which only makes the next comparison send the row).
 const STATE_VERSION: i64 = 1;
 
 const TABLES: &str = "
@@ -78,6 +82,10 @@ pub struct Delivered {
     pub contact_id: String,
     /// Hash of the payload last delivered for this identity.
     pub payload_hash: String,
+    /// Hash of the contact's part of that payload (without notes and task), when the build
+    /// that delivered it knew it: equal with a different `payload_hash`, only the row's notes
+    /// or task changed.
+    pub contact_hash: Option<String>,
 }
 
 /// One delivered payload to remember.
@@ -89,6 +97,8 @@ pub struct DeliveredEntry {
     pub contact_id: String,
     /// Hash of the payload sent.
     pub payload_hash: String,
+    /// Hash of its contact part (see [`Delivered::contact_hash`]).
+    pub contact_hash: Option<String>,
 }
 
 /// The default state file for a location: `<data folder>/ghl-bulk/state/<location>.sqlite`
@@ -149,6 +159,7 @@ impl StateStore {
         )
         .map_err(|e| sqlite(path, e))?;
         conn.execute_batch(TABLES).map_err(|e| sqlite(path, e))?;
+        followups::upgrade(&conn).map_err(|e| sqlite(path, e))?;
         let store = StateStore {
             conn,
             path: path.to_path_buf(),
@@ -201,12 +212,15 @@ impl StateStore {
     pub fn delivered(&self, identity: &str) -> Result<Option<Delivered>, StateError> {
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT contact_id, payload_hash FROM delivered WHERE identity = ?1")
+            .prepare_cached(
+                "SELECT contact_id, payload_hash, contact_hash FROM delivered WHERE identity = ?1",
+            )
             .map_err(|e| self.err(e))?;
         stmt.query_row([identity], |r| {
             Ok(Delivered {
                 contact_id: r.get(0)?,
                 payload_hash: r.get(1)?,
+                contact_hash: r.get(2)?,
             })
         })
         .optional()
@@ -257,7 +271,8 @@ impl StateStore {
             let mut stmt = tx
                 .prepare_cached(
                     "INSERT OR REPLACE INTO delivered \
-                     (identity, contact_id, payload_hash, delivered_at) VALUES (?1, ?2, ?3, ?4)",
+                     (identity, contact_id, payload_hash, delivered_at, contact_hash) \
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
                 )
                 .map_err(|e| sqlite(&path, e))?;
             // In key order: each insert lands next to the previous one in the B-tree.
@@ -268,7 +283,8 @@ impl StateStore {
                     entry.identity,
                     entry.contact_id,
                     entry.payload_hash,
-                    now
+                    now,
+                    entry.contact_hash
                 ])
                 .map_err(|e| sqlite(&path, e))?;
             }
@@ -350,6 +366,10 @@ fn create_private_dir(dir: &Path) -> Result<(), StateError> {
     }
     builder.create(dir).map_err(io)
 }
+
+mod followups;
+
+pub use followups::{Followup, FollowupEntry};
 
 #[cfg(test)]
 mod tests;

@@ -5,6 +5,7 @@ fn entry(identity: &str, contact_id: &str, hash: &str) -> DeliveredEntry {
         identity: identity.to_string(),
         contact_id: contact_id.to_string(),
         payload_hash: hash.to_string(),
+        contact_hash: Some(format!("c-{hash}")),
     }
 }
 
@@ -36,7 +37,8 @@ fn remembers_deliveries_across_opens_and_replaces_older_ones() {
         store.delivered("email:a@example.com").unwrap(),
         Some(Delivered {
             contact_id: "c1".into(),
-            payload_hash: "h3".into()
+            payload_hash: "h3".into(),
+            contact_hash: Some("c-h3".into()),
         })
     );
     store.forget(&["phone:+14155550100".to_string()]).unwrap();

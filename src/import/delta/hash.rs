@@ -1,6 +1,8 @@
 //! What the delta compares: a row's identity keys and a hash of a canonical form of its
-//! payload, covering everything delivery would send (fields, custom fields, tags, notes, and
-//! any key a later payload gains), independent of JSON key order and of tag order.
+//! payload, covering everything delivery would send (fields, custom fields, tags, notes, task,
+//! and any key a later payload gains), independent of JSON key order and of tag order; and a
+//! second hash of the contact's part alone (the same form without notes and task), so that a
+//! row whose only change is its task or a note is sent without its contact.
 
 use crate::mapping::{CustomRef, Mapping};
 use serde_json::{Map, Value};
@@ -8,6 +10,13 @@ use serde_json::{Map, Value};
 /// Version of the canonical form. Changing the form without bumping it would compare new
 /// hashes with old ones and send rows again (harmless); bumping it says so on purpose.
 const SCHEME: &[u8] = b"ghl-bulk delta payload v1";
+
+/// The contact part's scheme: another label, so that the two hashes never coincide.
+const CONTACT_SCHEME: &[u8] = b"ghl-bulk delta contact v1";
+
+/// Payload keys that are not the contact: delivery sends them to their own endpoints after the
+/// contact exists, and remembers them per contact (`state::Followup`).
+const FOLLOWUP_KEYS: [&str; 2] = ["notes", "task"];
 
 /// Hashes payloads for one mapping.
 #[derive(Debug, Clone)]
@@ -39,19 +48,33 @@ impl PayloadHasher {
     /// 128 bits of blake3 over the canonical form, hex: ample to tell payloads apart, and
     /// half the store's size of a full digest.
     pub fn hash(&self, payload: &Value) -> String {
+        self.digest(SCHEME, payload, |_| true)
+    }
+
+    /// The hash of the contact's part of a payload: everything but its notes and task.
+    pub fn hash_contact(&self, payload: &Value) -> String {
+        self.digest(CONTACT_SCHEME, payload, |key| !FOLLOWUP_KEYS.contains(&key))
+    }
+
+    fn digest(&self, scheme: &[u8], payload: &Value, keep: impl Fn(&str) -> bool) -> String {
         let mut h = blake3::Hasher::new();
-        h.update(SCHEME);
+        h.update(scheme);
         put_str(&mut h, &self.context);
         match payload {
-            Value::Object(map) => self.put_payload(&mut h, map),
+            Value::Object(map) => self.put_payload(&mut h, map, keep),
             other => put_value(&mut h, other),
         }
         let digest = h.finalize();
         digest.to_hex()[..32].to_string()
     }
 
-    fn put_payload(&self, h: &mut blake3::Hasher, map: &Map<String, Value>) {
-        let mut keys: Vec<&String> = map.keys().collect();
+    fn put_payload(
+        &self,
+        h: &mut blake3::Hasher,
+        map: &Map<String, Value>,
+        keep: impl Fn(&str) -> bool,
+    ) {
+        let mut keys: Vec<&String> = map.keys().filter(|k| keep(k)).collect();
         keys.sort();
         h.update(b"{");
         put_len(h, keys.len());

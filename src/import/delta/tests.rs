@@ -1,6 +1,7 @@
 use super::*;
+use crate::delivery::followup_keys::note_key;
 use crate::mapping::{self, Mapping};
-use crate::state::DeliveredEntry;
+use crate::state::{DeliveredEntry, FollowupEntry};
 use serde_json::json;
 
 fn mapping(custom: &[&str]) -> Mapping {
@@ -67,6 +68,24 @@ fn the_hash_ignores_key_and_tag_order_and_nothing_else() {
 }
 
 #[test]
+fn the_contact_hash_leaves_out_notes_and_task_only() {
+    let h = hasher();
+    let base = json!({"email": "a@x.com", "tags": ["vip"], "notes": ["met"],
+        "task": {"title": "Call", "dueDate": "2026-12-01T12:00:00Z"}});
+    let mut other_followups = base.clone();
+    other_followups["notes"] = json!(["met", "called"]);
+    other_followups["task"]["dueDate"] = json!("2026-12-02T12:00:00Z");
+    assert_eq!(h.hash_contact(&base), h.hash_contact(&other_followups));
+    assert_ne!(h.hash(&base), h.hash(&other_followups));
+    let mut other_contact = base.clone();
+    other_contact["tags"] = json!(["vip", "gold"]);
+    assert_ne!(h.hash_contact(&base), h.hash_contact(&other_contact));
+    // Never the same digest as the whole payload's, even without follow-ups.
+    let bare = json!({"email": "a@x.com"});
+    assert_ne!(h.hash(&bare), h.hash_contact(&bare));
+}
+
+#[test]
 fn identity_keys_come_from_the_normalised_email_and_phone() {
     let keys = identity_keys(&json!({"email": "Ann@X.com", "phone": "+14155550100"}));
     assert_eq!(keys, ["email:ann@x.com", "phone:+14155550100"]);
@@ -80,18 +99,21 @@ fn identity_keys_come_from_the_normalised_email_and_phone() {
 fn delta_with(entries: &[(&str, &str, &str)]) -> (tempfile::TempDir, Delta) {
     let dir = tempfile::tempdir().unwrap();
     let mut store = StateStore::open(&dir.path().join("s.sqlite"), "Loc").unwrap();
+    // `h1` and `h2` share a contact part (only the notes or task differ); `h0` does not.
     let entries: Vec<DeliveredEntry> = entries
         .iter()
         .map(|(identity, contact, hash)| DeliveredEntry {
             identity: identity.to_string(),
             contact_id: contact.to_string(),
             payload_hash: hash.to_string(),
+            contact_hash: Some(contact_part(hash)),
         })
         .collect();
     store.record_delivered(&entries, "t").unwrap();
     let delta = Delta {
         store,
         hasher: hasher(),
+        task_key: "task:t".into(),
         report: DeltaReport {
             state_file: String::new(),
             scope: StateScope::Run,
@@ -100,12 +122,18 @@ fn delta_with(entries: &[(&str, &str, &str)]) -> (tempfile::TempDir, Delta) {
             compared: 0,
             unchanged: 0,
             changed: 0,
+            followups_only: 0,
             compare_ms: 0,
             remembered: 0,
+            followups_remembered: 0,
             remember_ms: 0,
         },
     };
     (dir, delta)
+}
+
+fn contact_part(hash: &str) -> String {
+    if hash == "h0" { "c-0" } else { "c-12" }.to_string()
 }
 
 fn keys(list: &[&str]) -> Vec<String> {
@@ -121,11 +149,20 @@ fn unchanged_only_when_every_key_agrees_on_hash_and_contact() {
         ("email:b@x.com", "c3", "h0"),
     ]);
     let verdict = |k: &[&str], h: &str| {
-        let prepared = vec![(1, keys(k), h.to_string(), false)];
+        let prepared = vec![Prepared {
+            row: 1,
+            keys: keys(k),
+            hash: h.to_string(),
+            contact_hash: contact_part(h),
+            note_keys: Vec::new(),
+            has_task: false,
+        }];
         let found = delta.look_up(&prepared).unwrap();
-        match super::verdict(&found, &keys(k), h) {
+        match super::verdict(&found, &prepared[0]) {
             Verdict::Unchanged(c) => format!("unchanged {c}"),
-            Verdict::Changed => "changed".into(),
+            Verdict::FollowupsOnly(c) => format!("followups {c}"),
+            Verdict::Changed(Some(c)) => format!("changed {c}"),
+            Verdict::Changed(None) => "changed".into(),
             Verdict::New => "new".into(),
         }
     };
@@ -134,11 +171,18 @@ fn unchanged_only_when_every_key_agrees_on_hash_and_contact() {
         "unchanged c1"
     );
     assert_eq!(verdict(&["email:a@x.com"], "h1"), "unchanged c1");
+    // Only the notes or task changed (same contact hash): the contact is not sent again.
+    assert_eq!(
+        verdict(&["email:a@x.com", "phone:+1"], "h2"),
+        "followups c1"
+    );
     // The phone was last delivered to another contact: HighLevel may match differently now.
     assert_eq!(verdict(&["email:a@x.com", "phone:+2"], "h1"), "changed");
-    // A key the store does not know (the row gained a phone) is a change.
-    assert_eq!(verdict(&["email:a@x.com", "phone:+9"], "h1"), "changed");
-    assert_eq!(verdict(&["email:b@x.com"], "h1"), "changed");
+    assert_eq!(verdict(&["email:a@x.com", "phone:+2"], "h2"), "changed");
+    // A key the store does not know (the row gained a phone) is a change, of a known contact.
+    assert_eq!(verdict(&["email:a@x.com", "phone:+9"], "h1"), "changed c1");
+    assert_eq!(verdict(&["email:a@x.com", "phone:+9"], "h2"), "changed c1");
+    assert_eq!(verdict(&["email:b@x.com"], "h1"), "changed c3");
     assert_eq!(verdict(&["email:new@x.com"], "h1"), "new");
     assert_eq!(verdict(&[], "h1"), "new");
 }
@@ -218,4 +262,47 @@ fn a_sandbox_keeps_its_state_in_the_run_folder() {
         delta.report().state_file,
         dir.path().join("state.sqlite").display().to_string()
     );
+}
+
+#[test]
+fn the_memory_handed_to_delivery_is_the_rows_notes_and_task_of_its_contact() {
+    let (_dir, mut delta) = delta_with(&[]);
+    let remembered = |contact: &str, key: &str, item: &str| FollowupEntry {
+        contact_id: contact.into(),
+        key: key.into(),
+        followup: state::Followup {
+            item_id: item.into(),
+            content_hash: "h".into(),
+            completed: false,
+        },
+    };
+    delta
+        .store
+        .record_followups(
+            &[
+                remembered("c1", &note_key("met"), "n1"),
+                remembered("c1", &note_key("other"), "n2"),
+                remembered("c1", "task:t", "t1"),
+                remembered("c2", "task:t", "t2"),
+            ],
+            "now",
+        )
+        .unwrap();
+    let row = Prepared {
+        row: 7,
+        keys: keys(&["email:a@x.com"]),
+        hash: "h1".into(),
+        contact_hash: "c".into(),
+        note_keys: vec![note_key("met"), note_key("new")],
+        has_task: true,
+    };
+    let known = delta.memory(&[(&row, "c1".to_string())]).unwrap();
+    let items: Vec<(u64, &str)> = known
+        .iter()
+        .map(|(r, f)| (*r, f.item_id.as_str()))
+        .collect();
+    assert_eq!(items, [(7, "n1"), (7, "t1")]);
+    assert!(known
+        .iter()
+        .all(|(_, f)| f.contact_id == "c1" && f.action == "known"));
 }

@@ -188,6 +188,7 @@ title = { value = "Call back" }
 body = "Notes"
 due = { column = "Comments", on_invalid = "reject_row" }
 completed = "Opt Out"
+assignee = { value = " u-42 " }
 "#;
 
 #[test]
@@ -214,6 +215,7 @@ fn delivery_keys_fill_the_draft() {
     assert_eq!(task.body.as_deref(), Some("ring"));
     assert_eq!(task.due_date, "2026-12-01T12:00:00Z");
     assert!(task.completed);
+    assert_eq!(task.assigned_to.as_deref(), Some("u-42"));
     assert!(d.issues.is_empty());
 
     row[9] = "soon".into();
@@ -222,6 +224,37 @@ fn delivery_keys_fill_the_draft() {
     assert_eq!(d.issues.len(), 1);
     assert_eq!(d.issues[0].field, "tasks.due");
     assert!(d.issues[0].blocking, "on_invalid = reject_row");
+}
+
+#[test]
+fn a_task_rule_is_known_by_its_title_entry_not_its_text() {
+    let id = |text: &str| {
+        compile(&format!("version = 1\n[tasks]\n{text}"))
+            .unwrap()
+            .task_rule()
+            .map(str::to_string)
+    };
+    let call = id("title = { value = \"Call back\" }\ndue = \"Comments\"\n").unwrap();
+    assert!(call.starts_with("task:"), "{call}");
+    // Another due column, a body: the same rule.
+    assert_eq!(
+        id("title = { value = \"Call back\" }\ndue = \"Zip\"\nbody = \"Notes\"\n"),
+        Some(call.clone())
+    );
+    // Another constant, or a column: another rule.
+    assert_ne!(
+        id("title = { value = \"Send quote\" }\ndue = \"Zip\"\n"),
+        Some(call.clone())
+    );
+    let column = id("title = \"Notes\"\ndue = \"Zip\"\n");
+    assert_ne!(column, Some(call));
+    assert_eq!(
+        column,
+        id("title = { column = \"Notes\" }\ndue = \"Zip\"\n"),
+        "the short form is the long form"
+    );
+    assert!(compile(DELIVERY_KEYS).unwrap().task_rule().is_some());
+    assert_eq!(compile("version = 1\n").unwrap().task_rule(), None);
 }
 
 #[test]

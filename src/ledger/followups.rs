@@ -1,0 +1,347 @@
+//! The ledger's side of follow-ups (notes and tasks) across runs: what the state store
+//! remembered about a row's contact before delivery (`followups_known`, written by the delta),
+//! the rows whose contact is unchanged and that only need their notes or task
+//! (`followups_only`), and what delivery did with each note and task (`followups_done`: created,
+//! updated, adopted or unchanged; only `created` ones are this run's to undo, and they are also
+//! in `note_ids_json` / `task_ids_json`). Tables of their own, created on first use, so that
+//! ledgers of older builds open unchanged.
+
+use super::{sql, Ledger, LedgerError};
+use rusqlite::params;
+use std::collections::HashMap;
+
+const TABLES: &str = "
+CREATE TABLE IF NOT EXISTS followups_known (
+    row          INTEGER NOT NULL,
+    key          TEXT NOT NULL,     -- note:<digest of its text> | task:<digest of the rule>
+    contact_id   TEXT NOT NULL,
+    item_id      TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    completed    INTEGER NOT NULL,
+    PRIMARY KEY (row, key)
+);
+CREATE TABLE IF NOT EXISTS followups_only (
+    row        INTEGER PRIMARY KEY,
+    contact_id TEXT NOT NULL        -- the contact, unchanged since the state store's delivery
+);
+CREATE TABLE IF NOT EXISTS followups_done (
+    row          INTEGER NOT NULL,
+    key          TEXT NOT NULL,
+    contact_id   TEXT NOT NULL,
+    item_id      TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    completed    INTEGER NOT NULL,
+    action       TEXT NOT NULL,     -- created | updated | adopted | unchanged
+    remembered   INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (row, key)
+);
+";
+
+/// One note or task of a contact, as known or as delivered.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FollowupRecord {
+    /// `note:…` or `task:…`.
+    pub key: String,
+    /// The contact it belongs to.
+    pub contact_id: String,
+    /// HighLevel's id of the note or task.
+    pub item_id: String,
+    /// Hash of what was last sent for it.
+    pub content_hash: String,
+    /// Tasks: whether it was last sent as done.
+    pub completed: bool,
+    /// `known` (the state store's, before delivery), or what delivery did: `created`,
+    /// `updated`, `adopted` (found on the contact and taken as the row's) or `unchanged`.
+    pub action: String,
+}
+
+/// What delivery needs to know about a row's follow-ups before it starts.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FollowupContext {
+    /// The row's contact, when only its notes or task changed since the state store's delivery
+    /// (its contact is not sent again).
+    pub only: Option<String>,
+    /// What exists already: this run's earlier attempts first, then the state store's memory.
+    pub known: Vec<FollowupRecord>,
+}
+
+impl Ledger {
+    fn followup_tables(&self) -> Result<(), LedgerError> {
+        self.conn.execute_batch(TABLES).map_err(|e| self.err(e))
+    }
+
+    /// Records, before delivery, what the state store remembers about rows' contacts, and the
+    /// rows whose contact is unchanged (only their notes or task go out). An earlier record of
+    /// a row is kept (a resume runs the delta again).
+    pub fn record_followups_known(
+        &mut self,
+        known: &[(u64, FollowupRecord)],
+        only: &[(u64, String)],
+    ) -> Result<(), LedgerError> {
+        if known.is_empty() && only.is_empty() {
+            return Ok(());
+        }
+        self.followup_tables()?;
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
+        {
+            let mut put = tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO followups_known \
+                     (row, key, contact_id, item_id, content_hash, completed) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )
+                .map_err(|e| sql(&path, e))?;
+            for (row, r) in known {
+                put.execute(params![
+                    *row as i64,
+                    r.key,
+                    r.contact_id,
+                    r.item_id,
+                    r.content_hash,
+                    r.completed
+                ])
+                .map_err(|e| sql(&path, e))?;
+            }
+            let mut mark = tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO followups_only (row, contact_id) VALUES (?1, ?2)",
+                )
+                .map_err(|e| sql(&path, e))?;
+            for (row, contact) in only {
+                mark.execute(params![*row as i64, contact])
+                    .map_err(|e| sql(&path, e))?;
+            }
+        }
+        tx.commit().map_err(|e| sql(&path, e))
+    }
+
+    /// The follow-up context of each of `rows` that has one.
+    pub fn followup_context(
+        &self,
+        rows: &[u64],
+    ) -> Result<HashMap<u64, FollowupContext>, LedgerError> {
+        self.followup_tables()?;
+        let mut out: HashMap<u64, FollowupContext> = HashMap::new();
+        let mut only = self
+            .conn
+            .prepare_cached("SELECT contact_id FROM followups_only WHERE row = ?1")
+            .map_err(|e| self.err(e))?;
+        // Done first: what an earlier attempt of this run did wins over the store's memory.
+        let mut records = self
+            .conn
+            .prepare_cached(
+                "SELECT key, contact_id, item_id, content_hash, completed, action \
+                 FROM followups_done WHERE row = ?1 \
+                 UNION ALL SELECT key, contact_id, item_id, content_hash, completed, 'known' \
+                 FROM followups_known WHERE row = ?1",
+            )
+            .map_err(|e| self.err(e))?;
+        for &row in rows {
+            let contact: Option<String> = only
+                .query_row([row as i64], |r| r.get(0))
+                .map(Some)
+                .or_else(|e| match e {
+                    rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                    e => Err(e),
+                })
+                .map_err(|e| self.err(e))?;
+            let known = records
+                .query_map([row as i64], read_record)
+                .map_err(|e| self.err(e))?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| self.err(e))?;
+            if contact.is_some() || !known.is_empty() {
+                out.insert(
+                    row,
+                    FollowupContext {
+                        only: contact,
+                        known,
+                    },
+                );
+            }
+        }
+        Ok(out)
+    }
+
+    /// Records what delivery did with rows' notes and tasks. A note or task this run created
+    /// stays `created` whatever a later attempt does with it (an undo deletes it).
+    pub fn record_followups_done(
+        &mut self,
+        done: &[(u64, FollowupRecord)],
+    ) -> Result<(), LedgerError> {
+        if done.is_empty() {
+            return Ok(());
+        }
+        self.followup_tables()?;
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
+        {
+            let mut put = tx
+                .prepare_cached(
+                    "INSERT INTO followups_done \
+                     (row, key, contact_id, item_id, content_hash, completed, action) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (row, key) DO UPDATE SET \
+                     contact_id = excluded.contact_id, item_id = excluded.item_id, \
+                     content_hash = excluded.content_hash, completed = excluded.completed, \
+                     action = CASE WHEN action = 'created' THEN 'created' ELSE excluded.action END, \
+                     remembered = 0",
+                )
+                .map_err(|e| sql(&path, e))?;
+            for (row, r) in done {
+                put.execute(params![
+                    *row as i64,
+                    r.key,
+                    r.contact_id,
+                    r.item_id,
+                    r.content_hash,
+                    r.completed,
+                    r.action
+                ])
+                .map_err(|e| sql(&path, e))?;
+            }
+        }
+        tx.commit().map_err(|e| sql(&path, e))
+    }
+
+    /// Up to `limit` delivered notes and tasks not yet written to the state store, after row
+    /// `after`, in row order. Whatever the row's outcome: a note made by a row that failed
+    /// later exists all the same, and the next run must know it.
+    pub fn followups_unremembered(
+        &self,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<(u64, FollowupRecord)>, LedgerError> {
+        self.followup_tables()?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT row, key, contact_id, item_id, content_hash, completed, action \
+                 FROM followups_done WHERE remembered = 0 AND row > ?1 ORDER BY row LIMIT ?2",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![after as i64, limit as i64], |r| {
+                Ok((r.get::<_, i64>(0)? as u64, {
+                    FollowupRecord {
+                        key: r.get(1)?,
+                        contact_id: r.get(2)?,
+                        item_id: r.get(3)?,
+                        content_hash: r.get(4)?,
+                        completed: r.get(5)?,
+                        action: r.get(6)?,
+                    }
+                }))
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Notes that these rows' follow-ups are now in the state store.
+    pub fn mark_followups_remembered(&mut self, rows: &[u64]) -> Result<(), LedgerError> {
+        self.followup_tables()?;
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
+        {
+            let mut stmt = tx
+                .prepare_cached("UPDATE followups_done SET remembered = 1 WHERE row = ?1")
+                .map_err(|e| sql(&path, e))?;
+            for row in rows {
+                stmt.execute([*row as i64]).map_err(|e| sql(&path, e))?;
+            }
+        }
+        tx.commit().map_err(|e| sql(&path, e))
+    }
+
+    /// Every note and task the run touched, with what it did, in row order (for reports and
+    /// undo: only `created` ones are the run's own).
+    pub fn followups_done(&self) -> Result<Vec<(u64, FollowupRecord)>, LedgerError> {
+        self.followup_tables()?;
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT row, key, contact_id, item_id, content_hash, completed, action \
+                 FROM followups_done ORDER BY row, key",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)? as u64,
+                    FollowupRecord {
+                        key: r.get(1)?,
+                        contact_id: r.get(2)?,
+                        item_id: r.get(3)?,
+                        content_hash: r.get(4)?,
+                        completed: r.get(5)?,
+                        action: r.get(6)?,
+                    },
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+}
+
+fn read_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<FollowupRecord> {
+    Ok(FollowupRecord {
+        key: r.get(0)?,
+        contact_id: r.get(1)?,
+        item_id: r.get(2)?,
+        content_hash: r.get(3)?,
+        completed: r.get(4)?,
+        action: r.get(5)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(key: &str, item: &str, action: &str) -> FollowupRecord {
+        FollowupRecord {
+            key: key.into(),
+            contact_id: "c1".into(),
+            item_id: item.into(),
+            content_hash: format!("h-{item}"),
+            completed: false,
+            action: action.into(),
+        }
+    }
+
+    #[test]
+    fn an_attempts_record_wins_and_created_stays_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ledger = Ledger::create(&dir.path().join("ledger.db")).unwrap();
+        assert!(ledger.followup_context(&[1, 2]).unwrap().is_empty());
+        ledger
+            .record_followups_known(
+                &[(1, record("task:a", "t-old", "known"))],
+                &[(1, "c1".to_string())],
+            )
+            .unwrap();
+        let context = ledger.followup_context(&[1, 2]).unwrap();
+        assert_eq!(context.len(), 1);
+        assert_eq!(context[&1].only.as_deref(), Some("c1"));
+        assert_eq!(context[&1].known[0].action, "known");
+
+        ledger
+            .record_followups_done(&[(1, record("note:x", "n1", "created"))])
+            .unwrap();
+        ledger
+            .record_followups_done(&[
+                (1, record("note:x", "n1", "unchanged")),
+                (1, record("task:a", "t-old", "updated")),
+            ])
+            .unwrap();
+        let context = ledger.followup_context(&[1]).unwrap();
+        assert_eq!(context[&1].known[0].action, "created", "{context:?}");
+        let done = ledger.followups_done().unwrap();
+        let actions: Vec<&str> = done.iter().map(|(_, r)| r.action.as_str()).collect();
+        assert_eq!(actions, ["created", "updated"]);
+
+        assert_eq!(ledger.followups_unremembered(0, 10).unwrap().len(), 2);
+        ledger.mark_followups_remembered(&[1]).unwrap();
+        assert!(ledger.followups_unremembered(0, 10).unwrap().is_empty());
+    }
+}
