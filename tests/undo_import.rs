@@ -194,3 +194,53 @@ fn a_contact_changed_since_the_run_is_left_alone_unless_forced() {
     assert_eq!(out.code, Some(0), "{}", out.describe());
     assert_eq!(first_name(&sandbox, &ids[1]), "Old1");
 }
+
+/// Regression: the state file still remembered the undone rows as delivered, so importing the
+/// same file again after an undo called every row unchanged and recreated nothing.
+#[test]
+fn after_an_undo_the_same_file_imports_again() {
+    let sandbox = Sandbox::start(fast_config(43, (1, 4)));
+    seed(&sandbox, 4);
+    let before = state(&sandbox);
+    let dir = tempfile::tempdir().unwrap();
+    let (file, mapping) = write_import(dir.path(), 4, 5);
+    let shared = dir.path().join("state.sqlite");
+    let shared = shared.to_str().unwrap();
+    let first = dir.path().join("first");
+    let out = run(
+        import(
+            &sandbox,
+            &file,
+            &mapping,
+            &first,
+            &["--undoable", "--state", shared],
+        ),
+        LIMIT,
+    );
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    let imported = state(&sandbox);
+    let out = run(undo(&sandbox, &first, &["--yes"]), LIMIT);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    assert_same_state(&state(&sandbox), &before);
+
+    let again = dir.path().join("again");
+    let out = run(
+        import(&sandbox, &file, &mapping, &again, &["--state", shared]),
+        LIMIT,
+    );
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(again.join("summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        summary["outcomes"]["unchanged"].as_u64().unwrap_or(0),
+        0,
+        "{summary}"
+    );
+    assert_eq!(summary["outcomes"]["created"], 5, "{summary}");
+    assert_eq!(
+        state(&sandbox).len(),
+        imported.len(),
+        "the five contacts exist again"
+    );
+}

@@ -68,6 +68,11 @@ impl BaseUrl {
         url
     }
 
+    /// Whether it points at this machine (a sandbox, never HighLevel).
+    pub fn is_loopback(&self) -> bool {
+        self.0.host_str().is_some_and(is_loopback)
+    }
+
     /// The base URL as text (it holds no secret).
     pub fn as_str(&self) -> &str {
         self.0.as_str()

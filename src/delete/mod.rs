@@ -67,6 +67,9 @@ pub enum DeleteError {
     Refused { dir: PathBuf, reason: String },
     #[error("cannot write {path}: {message}")]
     Write { path: PathBuf, message: String },
+    /// The state file could not forget the contacts about to be deleted.
+    #[error("the state file cannot forget the contacts to delete: {0}")]
+    State(String),
     #[error("cannot start the runtime: {0}")]
     Runtime(String),
 }
@@ -146,7 +149,8 @@ async fn deliver(
         if let Some(stop) = run::resolve(client, ledger, &cancel).await? {
             return Ok(Some(stop));
         }
-        let contacts = resolved_contacts(ledger)?;
+        let ids = resolved_contacts(ledger)?;
+        let contacts = ids.len() as u64;
         let estimate = Estimate::new(contacts, client.limiter());
         let refused = ledger.rejected()?.len();
         eprintln!(
@@ -160,6 +164,7 @@ async fn deliver(
             eprintln!("Nothing was deleted.");
             return Ok(None);
         }
+        forget_in_state(config, &ids)?;
         let progress = Progress::new(config.progress, contacts, "contacts");
         let stop = run::delete(client, ledger, &cancel, config.concurrency, &progress).await;
         progress.finish();
@@ -170,13 +175,30 @@ async fn deliver(
     outcome
 }
 
-fn resolved_contacts(ledger: &Ledger) -> Result<u64, DeleteError> {
-    let mut ids = std::collections::HashSet::new();
+/// Before the first delete: the location's state file forgets the contacts, so that a later
+/// import of their rows creates them again instead of calling them unchanged (forgetting first
+/// errs the safe way). A loopback target (a sandbox) has no state file in the user's folder.
+fn forget_in_state(config: &DeleteConfig, ids: &[String]) -> Result<(), DeleteError> {
+    if config.client.base_url.is_loopback() {
+        return Ok(());
+    }
+    let location = &config.client.location_id;
+    let path =
+        crate::state::default_path(location).map_err(|e| DeleteError::State(e.to_string()))?;
+    let forgotten = crate::import::delta::forget_contacts(&path, location, ids)
+        .map_err(|e| DeleteError::State(e.to_string()))?;
+    tracing::info!(state = %path.display(), forgotten, "The state file forgot the deleted contacts.");
+    Ok(())
+}
+
+/// The distinct contacts the file's rows resolved to.
+fn resolved_contacts(ledger: &Ledger) -> Result<Vec<String>, DeleteError> {
+    let mut ids = std::collections::BTreeSet::new();
     let mut after = 0;
     loop {
         let rows = ledger.removal_rows(after, 10_000, true)?;
         let Some(last) = rows.last() else {
-            return Ok(ids.len() as u64);
+            return Ok(ids.into_iter().collect());
         };
         after = last.row;
         ids.extend(rows.into_iter().filter_map(|r| r.contact_id));

@@ -354,26 +354,41 @@ const DELIVERY_CONTEXT: &str = "upsert; tags added; notes created";
 /// The target's location id, and whether the target is a sandbox.
 fn where_to(target: &Target) -> (String, bool) {
     match target {
-        Target::Api(client) => (
-            client.location_id.clone(),
-            is_loopback(client.base_url.as_str()),
-        ),
+        Target::Api(client) => (client.location_id.clone(), client.base_url.is_loopback()),
         Target::Sandbox => (ghl_sandbox::DEFAULT_LOCATION_ID.to_string(), true),
     }
 }
 
-/// Whether a base URL points at this machine (a sandbox, never HighLevel).
-fn is_loopback(base_url: &str) -> bool {
-    match url::Url::parse(base_url)
-        .ok()
-        .as_ref()
-        .and_then(|u| u.host())
-    {
-        Some(url::Host::Domain(host)) => host.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
+/// The state file a run recorded when its delivery began; `None` when it never got there.
+pub fn recorded_state_file(
+    ledger: &Ledger,
+    run_dir: &Path,
+) -> Result<Option<PathBuf>, ImportError> {
+    Ok(
+        match (
+            ledger.meta_value(META_SCOPE)?.as_deref(),
+            ledger.meta_value(META_FILE)?,
+        ) {
+            // The run folder may have moved since: its state file moved with it.
+            (Some("run"), _) => Some(run_dir.join(RUN_STATE_FILE)),
+            (Some(_), Some(file)) => Some(PathBuf::from(file)),
+            _ => None,
+        },
+    )
+}
+
+/// Forgets `contact_ids` in the state file at `path`, when it exists (a missing one remembers
+/// nothing): the contacts were deleted or reverted, and the next import must send their rows
+/// again instead of calling them unchanged. Returns the identities forgotten.
+pub fn forget_contacts(
+    path: &Path,
+    location_id: &str,
+    contact_ids: &[String],
+) -> Result<u64, state::StateError> {
+    if !path.is_file() || contact_ids.is_empty() {
+        return Ok(0);
     }
+    StateStore::open(path, location_id)?.forget_contacts(contact_ids)
 }
 
 #[cfg(test)]

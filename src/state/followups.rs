@@ -135,6 +135,44 @@ impl StateStore {
         tx.commit().map_err(|e| sqlite(&path, e))
     }
 
+    /// Forgets every identity delivered to these contacts and their notes and tasks: they were
+    /// deleted or reverted (undo, delete), so the next import must send them again rather than
+    /// call them unchanged. One pass over the store, not one per contact. Returns the
+    /// identities forgotten.
+    pub fn forget_contacts(&mut self, contact_ids: &[String]) -> Result<u64, StateError> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(|e| sqlite(&path, e))?;
+        let forgotten = {
+            tx.execute_batch(
+                "CREATE TEMP TABLE IF NOT EXISTS forget_ids (id TEXT PRIMARY KEY) WITHOUT ROWID;
+                 DELETE FROM forget_ids;",
+            )
+            .map_err(|e| sqlite(&path, e))?;
+            let mut insert = tx
+                .prepare_cached("INSERT OR IGNORE INTO forget_ids (id) VALUES (?1)")
+                .map_err(|e| sqlite(&path, e))?;
+            for id in contact_ids {
+                insert.execute([id]).map_err(|e| sqlite(&path, e))?;
+            }
+            let forgotten = tx
+                .execute(
+                    "DELETE FROM delivered WHERE contact_id IN (SELECT id FROM forget_ids)",
+                    [],
+                )
+                .map_err(|e| sqlite(&path, e))?;
+            tx.execute(
+                "DELETE FROM followups WHERE contact_id IN (SELECT id FROM forget_ids)",
+                [],
+            )
+            .map_err(|e| sqlite(&path, e))?;
+            tx.execute("DELETE FROM forget_ids", [])
+                .map_err(|e| sqlite(&path, e))?;
+            forgotten as u64
+        };
+        tx.commit().map_err(|e| sqlite(&path, e))?;
+        Ok(forgotten)
+    }
+
     /// Forgets everything remembered about contacts' notes and tasks (the contacts were
     /// deleted, or their follow-ups were).
     pub fn forget_followups(&mut self, contact_ids: &[String]) -> Result<(), StateError> {

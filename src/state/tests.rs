@@ -100,3 +100,28 @@ fn the_state_folder_is_private() {
     let mode = std::fs::metadata(&folder).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o700);
 }
+
+#[test]
+fn forgetting_contacts_drops_every_identity_of_theirs_and_only_theirs() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = StateStore::open(&dir.path().join("s.sqlite"), "Loc1").unwrap();
+    store
+        .record_delivered(
+            &[
+                entry("email:a@example.com", "c1", "h1"),
+                entry("phone:+14155550100", "c1", "h1"),
+                entry("email:b@example.com", "c2", "h2"),
+            ],
+            "2026-11-23T00:00:00Z",
+        )
+        .unwrap();
+    let forgotten = store
+        .forget_contacts(&["c1".to_string(), "c1".to_string(), "gone".to_string()])
+        .unwrap();
+    assert_eq!(forgotten, 2);
+    assert_eq!(store.delivered("email:a@example.com").unwrap(), None);
+    assert_eq!(store.delivered("phone:+14155550100").unwrap(), None);
+    assert!(store.delivered("email:b@example.com").unwrap().is_some());
+    // Twice in one connection: the scratch table is emptied between calls.
+    assert_eq!(store.forget_contacts(&["c2".to_string()]).unwrap(), 1);
+}

@@ -184,8 +184,37 @@ pub fn run(config: UndoConfig) -> Result<ImportEnd, UndoError> {
             }
             (None, None) => return Err(refuse("undo.db vanished".into())),
         };
+        forget_in_state(&import, &config, &undo)?;
         execute(&config, &client, &mut undo).await
     })
+}
+
+/// Before the first change: the import's state file forgets the run's contacts, so that
+/// importing the same file again after the undo sends its rows instead of calling them
+/// unchanged. Done first because forgetting errs the safe way: a crash after it costs a resend,
+/// never a row skipped against a contact that is gone.
+fn forget_in_state(import: &Ledger, config: &UndoConfig, undo: &Ledger) -> Result<(), UndoError> {
+    let Some(path) = crate::import::delta::recorded_state_file(import, &config.run_dir)
+        .map_err(|e| refuse_state(config, e.to_string()))?
+    else {
+        return Ok(());
+    };
+    let ids: Vec<String> = undo
+        .undo_contacts()?
+        .into_iter()
+        .map(|c| c.contact_id)
+        .collect();
+    let forgotten = crate::import::delta::forget_contacts(&path, &config.client.location_id, &ids)
+        .map_err(|e| refuse_state(config, e.to_string()))?;
+    tracing::info!(state = %path.display(), forgotten, "The state file forgot the run's contacts.");
+    Ok(())
+}
+
+fn refuse_state(config: &UndoConfig, reason: String) -> UndoError {
+    UndoError::Refused {
+        dir: config.run_dir.clone(),
+        reason: format!("its state file cannot forget the run's contacts: {reason}"),
+    }
 }
 
 async fn execute(

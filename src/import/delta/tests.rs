@@ -189,9 +189,11 @@ fn unchanged_only_when_every_key_agrees_on_hash_and_contact() {
 
 #[test]
 fn loopback_base_urls_are_sandboxes() {
+    let is_loopback = |url: &str| crate::api::BaseUrl::parse(url).unwrap().is_loopback();
     assert!(is_loopback("http://127.0.0.1:8080/"));
     assert!(is_loopback("http://[::1]:9/"));
     assert!(is_loopback("http://LOCALHOST:9/"));
+    assert!(is_loopback("https://localhost:9/"));
     assert!(!is_loopback("https://services.leadconnectorhq.com/"));
     assert!(!is_loopback("https://10.0.0.1/"));
 }
