@@ -75,6 +75,25 @@ pub(crate) fn flag_layer(
     }
 }
 
+/// The settings of a command that talks to the API, from its connection flags: a concurrency
+/// of 0 (from any layer) is refused here, once for every command.
+pub(crate) fn command_settings(
+    ctx: &Context,
+    api: &ApiArgs,
+    concurrency: Option<usize>,
+    daily_reserve: Option<&str>,
+    state: Option<&Path>,
+) -> anyhow::Result<Settings> {
+    let settings = settings(ctx, &flag_layer(api, concurrency, daily_reserve, state))?;
+    if settings.concurrency.value == Some(0) {
+        anyhow::bail!(
+            "concurrency must be at least 1 (from {})",
+            settings.concurrency.source
+        );
+    }
+    Ok(settings)
+}
+
 /// The settings a command runs with: its flags over the file and the environment.
 pub(crate) fn settings(ctx: &Context, flags: &Layer) -> anyhow::Result<Settings> {
     let path = config::file::locate(&ctx.config)?;

@@ -50,22 +50,14 @@ pub struct DeleteArgs {
 /// Runs `delete`.
 pub fn run(ctx: &Context, args: &DeleteArgs) -> anyhow::Result<Exit> {
     use crate::delete::{DeleteConfig, DeleteError, DeleteStart, NewDelete};
-    let settings = super::config::settings(
+    let settings = super::config::command_settings(
         ctx,
-        &super::config::flag_layer(
-            &args.api,
-            args.concurrency,
-            args.daily_reserve.as_deref(),
-            None,
-        ),
+        &args.api,
+        args.concurrency,
+        args.daily_reserve.as_deref(),
+        None,
     )?;
     let concurrency = settings.concurrency.value.unwrap_or(8);
-    if concurrency == 0 {
-        bail!(
-            "concurrency must be at least 1 (from {})",
-            settings.concurrency.source
-        );
-    }
     let start = match (&args.resume, &args.file, &args.mapping) {
         (Some(dir), _, _) => DeleteStart::Resume(dir.clone()),
         (None, Some(file), Some(mapping)) => {

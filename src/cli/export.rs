@@ -172,19 +172,13 @@ pub(crate) fn export_config(ctx: &Context, args: &ExportArgs) -> anyhow::Result<
     if args.tag.iter().any(|t| t.trim().is_empty()) {
         bail!("--tag needs a tag name");
     }
-    let flags = super::config::flag_layer(
+    let settings = super::config::command_settings(
+        ctx,
         &args.api,
         args.concurrency,
         args.daily_reserve.as_deref(),
         args.state.as_deref(),
-    );
-    let settings = super::config::settings(ctx, &flags)?;
-    if settings.concurrency.value == Some(0) {
-        bail!(
-            "concurrency must be at least 1 (from {})",
-            settings.concurrency.source
-        );
-    }
+    )?;
     let source = if args.sandbox {
         Source::Sandbox
     } else {

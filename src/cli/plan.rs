@@ -177,13 +177,13 @@ pub(crate) fn import_config(
 ) -> anyhow::Result<crate::import::ImportConfig> {
     use crate::import::{ImportConfig, Start, Target};
 
-    let flags = super::config::flag_layer(
+    let settings = super::config::command_settings(
+        ctx,
         &args.api,
         args.concurrency,
         args.daily_reserve.as_deref(),
         args.state.as_deref(),
-    );
-    let settings = super::config::settings(ctx, &flags)?;
+    )?;
     let target = if args.sandbox {
         Target::Sandbox
     } else {
@@ -211,12 +211,6 @@ pub(crate) fn import_config(
         bail!("--tag-batch must be at least 1");
     }
     let concurrency = settings.concurrency.value;
-    if concurrency == Some(0) {
-        bail!(
-            "concurrency must be at least 1 (from {})",
-            settings.concurrency.source
-        );
-    }
     let engine = crate::delivery::EngineConfig {
         concurrency: concurrency.unwrap_or(16),
         tag_batch: args.tag_batch,
@@ -347,12 +341,12 @@ pub(super) fn sandbox_state(
 /// Whether `import` has an API to talk to (a location and credentials, from flags, the
 /// settings file or the environment); `import --dry-run` stages only without one.
 pub(super) fn has_target(ctx: &Context, args: &ImportArgs) -> anyhow::Result<bool> {
-    let flags = super::config::flag_layer(
+    let settings = super::config::command_settings(
+        ctx,
         &args.api,
         args.concurrency,
         args.daily_reserve.as_deref(),
         args.state.as_deref(),
-    );
-    let settings = super::config::settings(ctx, &flags)?;
+    )?;
     Ok(client_config(&settings).is_ok())
 }

@@ -44,22 +44,14 @@ pub fn run(ctx: &Context, args: &UndoArgs) -> anyhow::Result<Exit> {
     if args.tag_batch == 0 {
         bail!("--tag-batch must be at least 1");
     }
-    let settings = super::config::settings(
+    let settings = super::config::command_settings(
         ctx,
-        &super::config::flag_layer(
-            &args.api,
-            args.concurrency,
-            args.daily_reserve.as_deref(),
-            None,
-        ),
+        &args.api,
+        args.concurrency,
+        args.daily_reserve.as_deref(),
+        None,
     )?;
     let concurrency = settings.concurrency.value.unwrap_or(8);
-    if concurrency == 0 {
-        bail!(
-            "concurrency must be at least 1 (from {})",
-            settings.concurrency.source
-        );
-    }
     let config = crate::undo::UndoConfig {
         run_dir: args.run_dir.clone(),
         client: plan::client_config(&settings)?,

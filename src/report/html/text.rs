@@ -54,17 +54,9 @@ pub(crate) fn clip(text: &str, max: usize) -> String {
     out
 }
 
-/// `1234567` → `1,234,567`.
+/// `1234567` → `1,234,567` (as the estimate writes counts).
 pub(crate) fn int(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    crate::api::estimate::thousands(n)
 }
 
 /// `part` of `whole` as a percentage with one decimal (`<0.1%` for a non-zero sliver).
