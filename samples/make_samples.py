@@ -34,6 +34,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from samplegen.common import DEFECTS, HERE, SEED, make_people  # noqa: E402
+from samplegen.crms import expo_badges_xlsx, pipedrive_people, zoho_contacts  # noqa: E402
 from samplegen.dialects import (crm_export_semicolon, excel_unicode_text,  # noqa: E402
                                 outlook_export, tradeshow_leads)
 from samplegen.exports import (google_contacts, highlevel_export, hubspot_export,  # noqa: E402
@@ -61,6 +62,12 @@ FILES = [
     ("leads.xls", "XLS (BIFF8), sheets `Leads`, `Read me`", "-", "-", "LEADS (12 columns)"),
     ("leads.ods", "ODS, table `Leads`", "-", "-", "LEADS (12 columns)"),
     ("leads.xlsm", "XLSM (macro-enabled, no macros), sheet `Leads`", "-", "-", "LEADS (12 columns)"),
+    ("pipedrive_people.csv", "CSV, CRLF", "UTF-8", "`,`",
+     "Pipedrive People export (`Person - Email - Work`, `Person - Phone - Mobile`, ...)"),
+    ("zoho_contacts.csv", "CSV, CRLF", "UTF-8", "`,`",
+     "Zoho CRM Contacts export (`Mobile`, `Mailing Street`, `Mailing Zip`, ...)"),
+    ("expo_badges.xlsx", "XLSX, sheet `Scans`, header in row 4", "-", "-",
+     "lead-retrieval workbook: two title rows and a blank row above the header"),
 ]
 
 README_HEAD = """# samples/
@@ -117,6 +124,10 @@ Formats worth knowing when reading these files:
 - **Phones** that are not planted defects are all valid for libphonenumber with the row's
   country (or US), and no two rows of a file share an email or phone unless a defect says so
   (`merged`); `make_samples.py` was checked against both with the `phonenumbers` package.
+- **Pipedrive** puts several emails and phones of a person in `Person - Email - Work/Home/Other`
+  and `Person - Phone - Work/Home/Mobile/Other`; here some people have only a home email, or
+  only a work or home phone. **Zoho** has `Phone` and `Mobile` (some people only the first).
+  **expo_badges.xlsx**: some people have only a `Work Phone`, one has no email.
 - **Salesforce** report exports end with a blank line and five one-field footer lines.
 - **HighLevel** export: `Created`/`Last Activity` are ISO-8601 UTC here; the exact header set
   and date format of a real export vary by account and version (not documented publicly).
@@ -163,7 +174,8 @@ def read_back(counts: dict[str, int]):
         "outlook_export_cp1252.csv": ("cp1252", ","), "excel_unicode_text.txt": ("utf-16", "\t"),
         "mailchimp_audience.csv": ("utf-8", ","), "hubspot_export.csv": ("utf-8", ","),
         "google_contacts.csv": ("utf-8", ","), "salesforce_report.csv": ("utf-8", ","),
-        "highlevel_export.csv": ("utf-8", ","),
+        "highlevel_export.csv": ("utf-8", ","), "pipedrive_people.csv": ("utf-8", ","),
+        "zoho_contacts.csv": ("utf-8", ","),
     }
     for f, (enc, delim) in csv_specs.items():
         with open(os.path.join(HERE, f), encoding=enc, newline="") as fh:
@@ -207,6 +219,9 @@ def main():
         "leads.xls": leads_xls(people),
         "leads.ods": leads_ods(people),
         "leads.xlsm": leads_xlsm(people),
+        "pipedrive_people.csv": pipedrive_people(people),
+        "zoho_contacts.csv": zoho_contacts(people),
+        "expo_badges.xlsx": expo_badges_xlsx(people),
     }
     DEFECTS.write(os.path.join(HERE, "defects.csv"))
     write_readme(counts)

@@ -1,6 +1,7 @@
 //! End to end for mapping files: `mapping init` drafts a mapping that works as it is on every
 //! sample, `--out` refuses to overwrite, and a broken mapping fails with exit 1 and a message
-//! that says where (line and column) or what (did you mean).
+//! that says where (line and column) or what (did you mean). The drafts of real CRM exports
+//! (header row, phones, tags) are checked in `mapping_init.rs`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -38,7 +39,9 @@ fn init_drafts_a_working_mapping_for_every_sample() {
         })
         .collect();
     samples.sort();
-    assert!(samples.len() >= 13, "{samples:?}");
+    // defects.csv lists the planted defects: not contacts (see `init_refuses_a_file_without_identity`).
+    samples.retain(|p| !p.ends_with("defects.csv"));
+    assert!(samples.len() >= 15, "{samples:?}");
     for sample in &samples {
         let name = sample.file_name().unwrap().to_string_lossy().into_owned();
         let mapping = tmp.path().join(format!("{name}.toml"));

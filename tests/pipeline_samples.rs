@@ -23,6 +23,9 @@ const SAMPLES: &[(&str, &str)] = &[
     ("leads.xls", "leads.toml"),
     ("leads.ods", "leads.toml"),
     ("leads.xlsm", "leads.toml"),
+    ("pipedrive_people.csv", "pipedrive_people.toml"),
+    ("zoho_contacts.csv", "zoho_contacts.toml"),
+    ("expo_badges.xlsx", "expo_badges.toml"),
 ];
 
 fn root() -> PathBuf {

@@ -8,6 +8,7 @@ mod delete;
 mod exit;
 mod export;
 mod logging;
+mod mapping_init;
 mod plan;
 mod runs;
 mod undo;
@@ -323,7 +324,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Undo(args) => undo::run(&ctx, &args),
         Command::Delete(args) => delete::run(&ctx, &args),
         Command::Mapping(MappingCommand::Init(args)) => {
-            plan::mapping_init(&args, human)?;
+            mapping_init::mapping_init(&args, human)?;
             Ok(Exit::Ok)
         }
         Command::Sandbox(args) => {

@@ -1,12 +1,11 @@
 //! Turns what the user typed into validated configurations: loads the mapping, merges reader
 //! options (flags over the mapping's `[source]`), picks the run folder, checks the region.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context as _};
 
-use super::{Context, ImportArgs, InitArgs, RunArgs};
+use super::{Context, ImportArgs, RunArgs};
 use crate::api::{BaseUrl, ClientConfig, Credentials, OAuthConfig};
 use crate::config::{Settings, Token};
 use crate::contact::Region;
@@ -55,59 +54,7 @@ pub(crate) fn validate_config(
     })
 }
 
-/// `mapping init`: reads the headers and writes the draft (`human`: say where on stderr).
-pub(crate) fn mapping_init(args: &InitArgs, human: bool) -> anyhow::Result<()> {
-    let region = args.region.clone().unwrap_or_else(|| "US".to_string());
-    check_region(&region)?;
-    let options = SourceOptions {
-        sheet: args.sheet.clone(),
-        ..SourceOptions::default()
-    };
-    let source = crate::source::open(&args.file, &options)?;
-    let name = args
-        .file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let text = mapping::init::draft(source.headers(), &region.to_uppercase(), &name);
-    match &args.out {
-        None => {
-            let mut out = std::io::stdout().lock();
-            // A closed pipe (`| head`) is a normal end, not an error.
-            match out.write_all(text.as_bytes()) {
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                other => other.context("cannot write to stdout"),
-            }
-        }
-        Some(path) => {
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true);
-            if args.force {
-                options.create(true).truncate(true);
-            } else {
-                options.create_new(true);
-            }
-            let mut file = options.open(path).map_err(|e| {
-                if e.kind() == std::io::ErrorKind::AlreadyExists {
-                    anyhow!(
-                        "{} exists already: pass --force to overwrite it",
-                        path.display()
-                    )
-                } else {
-                    anyhow!("cannot write {}: {e}", path.display())
-                }
-            })?;
-            file.write_all(text.as_bytes())
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            if human {
-                eprintln!("Wrote {}.", path.display());
-            }
-            Ok(())
-        }
-    }
-}
-
-fn check_region(region: &str) -> anyhow::Result<()> {
+pub(crate) fn check_region(region: &str) -> anyhow::Result<()> {
     if Region::from_code(region).is_none() {
         bail!(
             "region \"{region}\" is not an ISO alpha-2 code with phone numbering (e.g. US, GB, DE)"

@@ -200,6 +200,14 @@ impl Mapping {
         })
     }
 
+    /// Whether the mapping reads an email or a phone at all. Without one every row would be
+    /// rejected as `no_identity`, so a run refuses such a mapping up front (issue 13.7).
+    pub fn has_identity(&self) -> bool {
+        self.fields
+            .iter()
+            .any(|(f, _)| matches!(f, StdField::Email | StdField::Phone))
+    }
+
     /// What the mapping's `[tasks]` rule is known by across runs (`task:` and a digest of its
     /// `title` entry), when it has one: delivery keeps one task per contact and rule.
     pub fn task_rule(&self) -> Option<&str> {

@@ -49,19 +49,63 @@ impl TagRule {
         })
     }
 
-    /// The row's tag pieces (not yet normalised), constant tags last.
+    /// The row's tag pieces (not yet normalised), constant tags last. A cell whose items are
+    /// each double-quoted (Mailchimp's `"Tag, with comma","Other"`) is read as a quoted list
+    /// whatever the delimiter, so a comma inside a tag never splits it: in HighLevel a tag can
+    /// start an automation, and a wrong one would start the wrong one.
     pub(super) fn apply(&self, cells: &[String], out: &mut Vec<String>) {
+        let kept =
+            |t: &str| self.ignored.is_empty() || !self.ignored.contains(&t.trim().to_lowercase());
         for &col in &self.columns {
-            out.extend(
-                cell(cells, col)
-                    .split(self.delimiter.as_str())
-                    .filter(|t| {
-                        self.ignored.is_empty() || !self.ignored.contains(&t.trim().to_lowercase())
-                    })
-                    .map(str::to_string),
-            );
+            let text = cell(cells, col);
+            match quoted_list(text) {
+                Some(items) => out.extend(items.into_iter().filter(|t| kept(t))),
+                None => out.extend(
+                    text.split(self.delimiter.as_str())
+                        .filter(|t| kept(t))
+                        .map(str::to_string),
+                ),
+            }
         }
         out.extend(self.constant.iter().cloned());
+    }
+}
+
+/// The items of a cell written as a list of double-quoted items (`"A, b","C"`, `"A"; "B"`,
+/// `"Say ""hi"""`), or `None` when the cell is not entirely such a list. Items are separated by
+/// one punctuation character (`,` `;` `|` …) with optional spaces around it; `""` inside an
+/// item is a quote, as in CSV.
+pub(crate) fn quoted_list(cell: &str) -> Option<Vec<String>> {
+    let mut chars = cell.trim().chars().peekable();
+    chars.peek()?;
+    let mut items = Vec::new();
+    loop {
+        if chars.next() != Some('"') {
+            return None;
+        }
+        let mut item = String::new();
+        loop {
+            match chars.next()? {
+                '"' if chars.peek() == Some(&'"') => {
+                    chars.next();
+                    item.push('"');
+                }
+                '"' => break,
+                c => item.push(c),
+            }
+        }
+        items.push(item);
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        match chars.next() {
+            None => return Some(items),
+            Some(c) if c.is_ascii_punctuation() && c != '"' => {}
+            Some(_) => return None,
+        }
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
     }
 }
 
@@ -257,6 +301,62 @@ pub fn normalise_due(raw: &str, order: DateOrder) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn tags(delimiter: &str, cell: &str) -> Vec<String> {
+        let headers = Headers::new(&["Tags".to_string()]);
+        let spec = TagsSpec {
+            columns: vec!["Tags".into()],
+            delimiter: Some(delimiter.into()),
+            ignore: vec!["* starred".into()],
+            ..TagsSpec::default()
+        };
+        let rule = TagRule::compile(Some(&spec), "[tags]", &headers).unwrap();
+        let mut out = Vec::new();
+        rule.apply(&[cell.to_string()], &mut out);
+        out
+    }
+
+    #[test]
+    fn quoted_tag_lists_keep_their_commas() {
+        // Issue 21.4: Mailchimp's TAGS cell became three tags.
+        assert_eq!(
+            tags(",", r#""Tag, with comma","Other""#),
+            ["Tag, with comma", "Other"]
+        );
+        assert_eq!(tags(";", r#""A, b" ; "C""#), ["A, b", "C"]);
+        assert_eq!(tags(",", r#""Say ""hi""""#), [r#"Say "hi""#]);
+        assert_eq!(tags(",", r#""Customer""#), ["Customer"]);
+        assert_eq!(tags(",", r#""* starred","Vip""#), ["Vip"]);
+        // Not a quoted list: split on the delimiter as before.
+        assert_eq!(tags(",", "vip, trade show"), ["vip", " trade show"]);
+        assert_eq!(
+            tags(",", r#""vip", trade show"#),
+            [r#""vip""#, " trade show"]
+        );
+        assert_eq!(tags(",", r#"a "quoted" word"#), [r#"a "quoted" word"#]);
+        assert_eq!(tags(",", r#""unclosed, x"#), [r#""unclosed"#, " x"]);
+        assert_eq!(quoted_list(""), None);
+        assert_eq!(quoted_list(r#""a" "b""#), None);
+    }
+
+    proptest! {
+        #[test]
+        fn quoted_lists_round_trip(items in proptest::collection::vec("[ -~]{0,12}", 1..5),
+                                   sep in "[,;|]", space in " ?") {
+            let cell = items
+                .iter()
+                .map(|i| format!("\"{}\"", i.replace('"', "\"\"")))
+                .collect::<Vec<_>>()
+                .join(&format!("{sep}{space}"));
+            prop_assert_eq!(quoted_list(&cell), Some(items));
+        }
+
+        #[test]
+        fn quoted_list_never_panics(cell in "\\PC{0,40}") {
+            let _ = quoted_list(&cell);
+        }
+    }
 
     #[test]
     fn due_dates_become_utc_instants() {

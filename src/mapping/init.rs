@@ -1,199 +1,39 @@
-//! `mapping init`: drafts a commented mapping from a file's headers, recognising the column
-//! names of HighLevel, Google Contacts, Outlook, HubSpot, Mailchimp and Salesforce exports.
-//! The draft works as it is: every column it names exists, and unrecognised columns are listed
-//! in comments for the user to map (often as custom fields).
+//! `mapping init`: drafts a commented mapping from a file's header row and a sample of its
+//! rows, recognising the columns of HighLevel, Google Contacts, Outlook, HubSpot, Mailchimp,
+//! Salesforce, Zoho and Pipedrive exports and of our own export (see `known`). The draft works
+//! as it is: every column it names exists, the header row is the one `header_row` found, and
+//! the columns it leaves out are listed in comments and returned for the console.
+
+mod header_row;
+mod known;
 
 use std::fmt::Write as _;
 
+pub use self::header_row::{looks_like_header, MAX_HEADER_ROW, ROWS_TO_JUDGE};
+use self::known::{custom_field_key, fold, Target, KNOWN};
+use super::extras::quoted_list;
 use super::headers::Headers;
 
-/// What a recognised header becomes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Target {
-    Field(&'static str),
-    FullName,
-    Tags(&'static str),
-    Note,
+/// What the draft is made from.
+#[derive(Debug, Clone, Copy)]
+pub struct Sample<'a> {
+    /// The header row's names, as the reader gives them.
+    pub headers: &'a [String],
+    /// The first data rows (cells in header order), to see which columns hold data and how.
+    pub rows: &'a [Vec<String>],
+    /// The 1-based header row found; above 1, the draft writes `[source] header_row`.
+    pub header_row: usize,
 }
 
-/// Header names (folded: lower case, letters and digits only) by target, best first. Sources:
-/// the export formats named above (e.g. Google "E-mail 1 - Value", Outlook "E-mail Address",
-/// "Mobile Phone", "Business Street", HubSpot "Phone Number", Mailchimp "Email Address",
-/// Salesforce "Mailing Street", HighLevel "Business Name").
-const KNOWN: &[(Target, &[&str])] = &[
-    (
-        Target::Field("email"),
-        &[
-            "email",
-            "emailaddress",
-            "email1value",
-            "primaryemail",
-            "emailaddress1",
-        ],
-    ),
-    (
-        Target::Field("phone"),
-        &[
-            "phone",
-            "mobile",
-            "mobilephone",
-            "mobilephonenumber",
-            "cellphone",
-            "cell",
-            "phonenumber",
-            "phone1value",
-            "primaryphone",
-            "businessphone",
-            "homephone",
-            "telephone",
-            "tel",
-        ],
-    ),
-    (
-        Target::Field("firstName"),
-        &["firstname", "first", "givenname", "fname", "forename"],
-    ),
-    (
-        Target::Field("lastName"),
-        &["lastname", "last", "surname", "familyname", "lname"],
-    ),
-    (
-        Target::FullName,
-        &["name", "fullname", "contactname", "displayname"],
-    ),
-    (
-        Target::Field("companyName"),
-        &[
-            "companyname",
-            "company",
-            "businessname",
-            "organization",
-            "organisation",
-            "organization1name",
-            "accountname",
-            "account",
-            "companyaccount",
-            "employer",
-        ],
-    ),
-    (
-        Target::Field("address1"),
-        &[
-            "address1",
-            "address",
-            "streetaddress",
-            "street",
-            "addressline1",
-            "address1street",
-            "businessstreet",
-            "homestreet",
-            "mailingstreet",
-            "streetaddress1",
-        ],
-    ),
-    (
-        Target::Field("city"),
-        &[
-            "city",
-            "town",
-            "address1city",
-            "businesscity",
-            "homecity",
-            "mailingcity",
-        ],
-    ),
-    (
-        Target::Field("state"),
-        &[
-            "state",
-            "province",
-            "stateprovince",
-            "stateregion",
-            "region",
-            "address1region",
-            "businessstate",
-            "homestate",
-            "mailingstate",
-            "mailingstateprovince",
-        ],
-    ),
-    (
-        Target::Field("postalCode"),
-        &[
-            "postalcode",
-            "zip",
-            "zipcode",
-            "postcode",
-            "zippostalcode",
-            "address1postalcode",
-            "businesspostalcode",
-            "homepostalcode",
-            "mailingzippostalcode",
-            "mailingpostalcode",
-        ],
-    ),
-    (
-        Target::Field("country"),
-        &[
-            "country",
-            "countrycode",
-            "countryregion",
-            "address1country",
-            "businesscountryregion",
-            "homecountryregion",
-            "mailingcountry",
-        ],
-    ),
-    (
-        Target::Field("website"),
-        &[
-            "website",
-            "web",
-            "url",
-            "webpage",
-            "websiteurl",
-            "homepage",
-            "website1value",
-        ],
-    ),
-    (Target::Field("timezone"), &["timezone", "tz"]),
-    (
-        Target::Field("dateOfBirth"),
-        &["dateofbirth", "birthday", "birthdate", "dob"],
-    ),
-    (Target::Field("gender"), &["gender", "sex"]),
-    (
-        Target::Field("source"),
-        &["source", "leadsource", "contactsource"],
-    ),
-    (
-        Target::Field("dnd"),
-        &[
-            "dnd",
-            "donotdisturb",
-            "donotcontact",
-            "optout",
-            "emailoptout",
-            "unsubscribed",
-            "donotcall",
-        ],
-    ),
-    (Target::Field("assignedTo"), &["assignedto"]),
-    (Target::Tags(","), &["tags", "tag", "membertags"]),
-    (Target::Tags(":::"), &["labels", "groupmembership"]),
-    (Target::Tags(";"), &["categories"]),
-    (
-        Target::Note,
-        &["notes", "note", "description", "comments", "comment"],
-    ),
-];
-
-fn fold(header: &str) -> String {
-    header
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
+/// A drafted mapping.
+#[derive(Debug, Clone)]
+pub struct Drafted {
+    /// The mapping file's text.
+    pub text: String,
+    /// Whether an email or a phone column was found: without one every row would be rejected.
+    pub has_identity: bool,
+    /// The columns with data in the sample that the draft does not map, in file order.
+    pub unmapped: Vec<String>,
 }
 
 fn quote(s: &str) -> String {
@@ -201,33 +41,104 @@ fn quote(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
 }
 
-/// Drafts a mapping for a file with these headers. `region` is the default phone region.
+fn quote_list(items: &[&str]) -> String {
+    items
+        .iter()
+        .map(|s| quote(s))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Drafts a mapping for a file with these headers and no sample rows (header row 1).
 pub fn draft(headers: &[String], region: &str, file_name: &str) -> String {
-    let headers = Headers::new(headers);
-    let usable: Vec<&str> = headers.usable().collect();
-    let mut chosen: Vec<(Target, &str)> = Vec::new();
-    let mut leftovers: Vec<&str> = Vec::new();
-    // Best name first across the whole header row, so "Mobile Phone" beats "Home Phone".
+    let sample = Sample {
+        headers,
+        rows: &[],
+        header_row: 1,
+    };
+    draft_from(&sample, region, file_name).text
+}
+
+/// The recognised columns, per target, best first; each column is used once.
+fn recognise<'h>(usable: &[&'h str]) -> Vec<(Target, Vec<&'h str>)> {
+    let mut chosen: Vec<(Target, Vec<&'h str>)> = Vec::new();
+    let mut taken: Vec<&str> = Vec::new();
     for (target, names) in KNOWN {
-        let pick = names
-            .iter()
-            .find_map(|n| usable.iter().find(|h| fold(h) == *n));
-        if let Some(h) = pick {
-            let field_taken = chosen.iter().any(|(t, _)| match (t, target) {
-                (Target::Tags(_), Target::Tags(_)) => true,
-                _ => t == target,
-            });
-            if !field_taken && !chosen.iter().any(|(_, c)| c == h) {
-                chosen.push((*target, h));
+        // Best name first across the whole header row, so "Mobile Phone" beats "Home Phone".
+        let mut matches: Vec<&'h str> = Vec::new();
+        for name in *names {
+            for h in usable.iter().filter(|h| fold(h) == *name) {
+                if !taken.contains(h) && !matches.contains(h) {
+                    matches.push(h);
+                }
             }
         }
-    }
-    for h in &usable {
-        if !chosen.iter().any(|(_, c)| c == h) {
-            leftovers.push(h);
+        let already = chosen.iter().any(|(t, _)| match (t, target) {
+            (Target::Tags(..), Target::Tags(..)) => true,
+            _ => t == target,
+        });
+        if matches.is_empty() || already {
+            continue;
         }
+        // Every email and phone column, in a `first_of`: a contact whose mobile is empty
+        // still has its business or home number (Outlook, HubSpot, Pipedrive, Zoho).
+        if !matches!(target, Target::Field("email" | "phone")) {
+            matches.truncate(1);
+        }
+        taken.extend(matches.iter().copied());
+        chosen.push((*target, matches));
     }
+    chosen
+}
+
+/// The sample's cells of one column.
+fn column<'s>(sample: &'s Sample<'_>, header: &str) -> impl Iterator<Item = &'s str> {
+    let index = sample.headers.iter().position(|h| h.trim() == header);
+    sample
+        .rows
+        .iter()
+        .filter_map(move |r| index.and_then(|i| r.get(i)))
+        .map(|c| c.trim())
+        .filter(|c| !c.is_empty())
+}
+
+/// Mailchimp's `Address`: street, city, state, ZIP and country in one cell, two spaces apart.
+fn is_combined_address(sample: &Sample<'_>, header: &str) -> bool {
+    column(sample, header).any(|c| c.split("  ").filter(|p| !p.trim().is_empty()).count() >= 3)
+}
+
+/// Drafts a mapping from a sample of the file. `region` is the default phone region.
+pub fn draft_from(sample: &Sample<'_>, region: &str, file_name: &str) -> Drafted {
+    let headers = Headers::new(sample.headers);
+    let usable: Vec<&str> = headers.usable().collect();
+    let mut chosen = recognise(&usable);
+    let mut notes: Vec<String> = Vec::new();
+    if let Some(at) = chosen.iter().position(|(t, cols)| {
+        *t == Target::Field("address1") && is_combined_address(sample, cols[0])
+    }) {
+        let (_, cols) = chosen.remove(at);
+        notes.push(format!(
+            "# {} holds street, city, state, ZIP and country in one cell, two spaces apart;\n\
+             # HighLevel keeps them apart, so it is left out rather than written whole into address1.",
+            quote(cols[0])
+        ));
+    }
+    let customs: Vec<(&str, &str)> = usable
+        .iter()
+        .filter(|h| !chosen.iter().any(|(_, cols)| cols.contains(h)))
+        .filter_map(|h| custom_field_key(h).map(|key| (*h, key)))
+        .collect();
+    let mapped = |h: &str| {
+        chosen.iter().any(|(_, cols)| cols.contains(&h)) || customs.iter().any(|(c, _)| *c == h)
+    };
+    let leftovers: Vec<&str> = usable.iter().copied().filter(|h| !mapped(h)).collect();
+    let unmapped = leftovers
+        .iter()
+        .filter(|h| column(sample, h).next().is_some())
+        .map(|h| h.to_string())
+        .collect();
     let has = |f: &'static str| chosen.iter().any(|(t, _)| *t == Target::Field(f));
+    let has_identity = has("email") || has("phone");
 
     let mut out = String::new();
     let _ = writeln!(
@@ -246,42 +157,85 @@ pub fn draft(headers: &[String], region: &str, file_name: &str) -> String {
     let _ = writeln!(out, "default_region = {}\n", quote(region));
     out.push_str(
         "# Dates such as 03/04/1990 are read month-first, as HighLevel does.\n\
-         # date_order = \"dmy\"\n\n[fields]\n",
+         # date_order = \"dmy\"\n\n",
     );
-    for (target, header) in &chosen {
+    if sample.header_row > 1 {
+        let _ = writeln!(
+            out,
+            "[source]\n# The rows above row {row} are titles, not data: the header is row {row}.\n\
+             header_row = {row}\n",
+            row = sample.header_row
+        );
+    }
+    out.push_str("[fields]\n");
+    for (target, cols) in &chosen {
         if let Target::Field(f) = target {
-            let _ = writeln!(out, "{f} = {}", quote(header));
+            match cols.as_slice() {
+                [one] => {
+                    let _ = writeln!(out, "{f} = {}", quote(one));
+                }
+                many => {
+                    let _ = writeln!(out, "{f} = {{ first_of = [{}] }}", quote_list(many));
+                }
+            }
         }
     }
-    if !has("email") && !has("phone") {
+    if !has_identity {
         out.push_str(
             "# No email or phone column was recognised: every row will be rejected until you\n\
              # map one, e.g. email = \"<column>\".\n",
         );
     }
-    if let Some((_, h)) = chosen.iter().find(|(t, _)| *t == Target::FullName) {
+    for note in &notes {
+        let _ = writeln!(out, "{note}");
+    }
+    if let Some((_, cols)) = chosen.iter().find(|(t, _)| *t == Target::FullName) {
         if has("firstName") || has("lastName") {
-            let _ = writeln!(out, "name = {}", quote(h));
+            let _ = writeln!(out, "name = {}", quote(cols[0]));
         } else {
             let _ = writeln!(
                 out,
-                "\n# \"{h}\" holds whole names: split into first and last name.\n[split_name]\ncolumn = {}",
-                quote(h)
+                "\n# \"{}\" holds whole names: split into first and last name.\n[split_name]\ncolumn = {}",
+                cols[0],
+                quote(cols[0])
             );
         }
     }
-    if let Some((Target::Tags(delimiter), h)) =
-        chosen.iter().find(|(t, _)| matches!(t, Target::Tags(_)))
-    {
+    for (column, key) in &customs {
         let _ = writeln!(
             out,
-            "\n[tags]\ncolumns = [{}]\ndelimiter = {}\n# constant = [\"imported\"]",
-            quote(h),
-            quote(delimiter)
+            "\n# Exported by ghl-bulk: the custom field {key}.\n[[custom_fields]]\nkey = {}\ncolumn = {}",
+            quote(key),
+            quote(column)
         );
     }
-    if let Some((_, h)) = chosen.iter().find(|(t, _)| *t == Target::Note) {
-        let _ = writeln!(out, "\n[notes]\ncolumns = [{}]", quote(h));
+    if let Some((Target::Tags(delimiter, ignore), cols)) =
+        chosen.iter().find(|(t, _)| matches!(t, Target::Tags(..)))
+    {
+        out.push_str("\n[tags]\n");
+        if column(sample, cols[0]).any(|c| quoted_list(c).is_some_and(|items| items.len() > 1)) {
+            out.push_str(
+                "# Its cells are lists of quoted tags (\"Tag, with comma\",\"Other\"): each quoted\n\
+                 # item is one tag, commas and all, whatever the delimiter.\n",
+            );
+        }
+        let _ = writeln!(
+            out,
+            "columns = [{}]\ndelimiter = {}",
+            quote(cols[0]),
+            quote(delimiter)
+        );
+        if !ignore.is_empty() {
+            let _ = writeln!(
+                out,
+                "# Google's system groups, which are not tags.\nignore = [{}]",
+                quote_list(ignore)
+            );
+        }
+        out.push_str("# constant = [\"imported\"]\n");
+    }
+    if let Some((_, cols)) = chosen.iter().find(|(t, _)| *t == Target::Note) {
+        let _ = writeln!(out, "\n[notes]\ncolumns = [{}]", quote(cols[0]));
     }
     out.push_str("\n[dedupe]\nkeys = [\"email\", \"phone\"]\n");
     if !leftovers.is_empty() {
@@ -293,66 +247,12 @@ pub fn draft(headers: &[String], region: &str, file_name: &str) -> String {
             let _ = writeln!(out, "#   {}", quote(h));
         }
     }
-    out
+    Drafted {
+        text: out,
+        has_identity,
+        unmapped,
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::mapping::{parse, Mapping};
-    use std::path::Path;
-
-    fn compiles(headers: &[&str]) -> String {
-        let headers: Vec<String> = headers.iter().map(|s| s.to_string()).collect();
-        let text = draft(&headers, "US", "x.csv");
-        let spec = parse(&text, Path::new("draft")).unwrap_or_else(|e| panic!("{e}\n{text}"));
-        Mapping::compile(&spec, &headers, None, Path::new("draft"))
-            .unwrap_or_else(|e| panic!("{e}\n{text}"));
-        text
-    }
-
-    #[test]
-    fn google_contacts() {
-        let t = compiles(&[
-            "Name",
-            "Given Name",
-            "Family Name",
-            "E-mail 1 - Value",
-            "Phone 1 - Value",
-            "Labels",
-            "Notes",
-            "Birthday",
-        ]);
-        assert!(t.contains("email = \"E-mail 1 - Value\""), "{t}");
-        assert!(t.contains("firstName = \"Given Name\""), "{t}");
-        assert!(t.contains("name = \"Name\""), "{t}");
-        assert!(t.contains("delimiter = \":::\""), "{t}");
-        assert!(t.contains("dateOfBirth = \"Birthday\""), "{t}");
-    }
-
-    #[test]
-    fn outlook_prefers_mobile_and_lists_leftovers() {
-        let t = compiles(&[
-            "First Name",
-            "Last Name",
-            "E-mail Address",
-            "Home Phone",
-            "Mobile Phone",
-            "Business City",
-            "Job Title",
-            "_row",
-        ]);
-        assert!(t.contains("phone = \"Mobile Phone\""), "{t}");
-        assert!(t.contains("#   \"Home Phone\""), "{t}");
-        assert!(t.contains("#   \"Job Title\""), "{t}");
-        assert!(!t.contains("_row"), "{t}");
-    }
-
-    #[test]
-    fn full_name_only_and_odd_headers() {
-        let t = compiles(&["Full Name", "Mobile", "He said \"hi\""]);
-        assert!(t.contains("[split_name]"), "{t}");
-        let t = compiles(&["Whatever"]);
-        assert!(t.contains("No email or phone column"), "{t}");
-    }
-}
+mod tests;

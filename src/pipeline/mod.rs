@@ -79,6 +79,16 @@ pub enum PipelineError {
     Thread(&'static str),
 }
 
+/// The usable headers (not the tool's own `_` columns), quoted, for a message.
+fn quoted_headers(headers: &[String]) -> String {
+    let shown: Vec<String> = headers
+        .iter()
+        .filter(|h| !h.starts_with('_') && !h.trim().is_empty())
+        .map(|h| format!("\"{h}\""))
+        .collect();
+    shown.join(", ")
+}
+
 pub(crate) fn write_err(path: &Path, e: impl std::fmt::Display) -> PipelineError {
     PipelineError::Write {
         path: path.to_path_buf(),
@@ -111,6 +121,18 @@ pub fn run(config: &ValidateConfig) -> Result<Summary, PipelineError> {
         config.region.as_deref(),
         &config.mapping.path,
     )?;
+    if !mapping.has_identity() {
+        return Err(MappingError::Invalid {
+            path: config.mapping.path.clone(),
+            message: format!(
+                "[fields] maps neither email nor phone, so every row would be rejected as \
+                 no_identity; map the column that holds them, e.g. email = \"<column>\" \
+                 (the file's headers are: {})",
+                quoted_headers(&headers)
+            ),
+        }
+        .into());
+    }
     // Dates of birth after today are refused; the clock is read here, not in `contact`.
     mapping.rules.today = Some(chrono::Utc::now().format("%Y-%m-%d").to_string());
 

@@ -1,0 +1,231 @@
+//! Drafts for the header rows of the exports `mapping init` knows, each compiled against its
+//! headers so that a draft never names a column the file lacks.
+
+use super::*;
+use crate::mapping::{parse, Mapping};
+use std::path::Path;
+
+fn owned(cells: &[&str]) -> Vec<String> {
+    cells.iter().map(|s| s.to_string()).collect()
+}
+
+fn drafted(headers: &[&str], rows: &[&[&str]]) -> Drafted {
+    let headers = owned(headers);
+    let rows: Vec<Vec<String>> = rows.iter().map(|r| owned(r)).collect();
+    let sample = Sample {
+        headers: &headers,
+        rows: &rows,
+        header_row: 1,
+    };
+    let d = draft_from(&sample, "US", "x.csv");
+    let spec = parse(&d.text, Path::new("draft")).unwrap_or_else(|e| panic!("{e}\n{}", d.text));
+    Mapping::compile(&spec, &headers, None, Path::new("draft"))
+        .unwrap_or_else(|e| panic!("{e}\n{}", d.text));
+    d
+}
+
+fn compiles(headers: &[&str]) -> String {
+    drafted(headers, &[]).text
+}
+
+#[test]
+fn google_contacts() {
+    let t = compiles(&[
+        "Name",
+        "Given Name",
+        "Family Name",
+        "E-mail 1 - Value",
+        "E-mail 2 - Value",
+        "Phone 1 - Value",
+        "Phone 2 - Value",
+        "Group Membership",
+        "Notes",
+        "Birthday",
+    ]);
+    assert!(
+        t.contains("email = { first_of = [\"E-mail 1 - Value\", \"E-mail 2 - Value\"] }"),
+        "{t}"
+    );
+    assert!(
+        t.contains("phone = { first_of = [\"Phone 1 - Value\", \"Phone 2 - Value\"] }"),
+        "{t}"
+    );
+    assert!(t.contains("firstName = \"Given Name\""), "{t}");
+    assert!(t.contains("name = \"Name\""), "{t}");
+    assert!(t.contains("delimiter = \":::\""), "{t}");
+    // Issue 21.3: every Google contact got the tag "* mycontacts".
+    assert!(
+        t.contains("ignore = [\"* myContacts\", \"* starred\"]"),
+        "{t}"
+    );
+    assert!(t.contains("dateOfBirth = \"Birthday\""), "{t}");
+}
+
+#[test]
+fn outlook_takes_every_phone_mobile_first_and_lists_leftovers() {
+    let t = compiles(&[
+        "First Name",
+        "Last Name",
+        "E-mail Address",
+        "E-mail 2 Address",
+        "Business Phone",
+        "Home Phone",
+        "Mobile Phone",
+        "Primary Phone",
+        "Business Fax",
+        "Company Main Phone",
+        "Business City",
+        "Job Title",
+        "_row",
+    ]);
+    assert!(
+        t.contains(
+            "phone = { first_of = [\"Mobile Phone\", \"Primary Phone\", \"Business Phone\", \"Home Phone\"] }"
+        ),
+        "{t}"
+    );
+    assert!(
+        t.contains("email = { first_of = [\"E-mail Address\", \"E-mail 2 Address\"] }"),
+        "{t}"
+    );
+    assert!(t.contains("#   \"Business Fax\""), "{t}");
+    assert!(t.contains("#   \"Job Title\""), "{t}");
+    assert!(!t.contains("_row"), "{t}");
+}
+
+#[test]
+fn hubspot_takes_both_phone_numbers() {
+    let t = compiles(&["Record ID", "Email", "Phone Number", "Mobile Phone Number"]);
+    assert!(
+        t.contains("phone = { first_of = [\"Mobile Phone Number\", \"Phone Number\"] }"),
+        "{t}"
+    );
+}
+
+#[test]
+fn pipedrive_and_zoho_headers() {
+    let t = compiles(&[
+        "Person - Name",
+        "Person - Label",
+        "Organization - Name",
+        "Person - Email - Work",
+        "Person - Email - Home",
+        "Person - Phone - Work",
+        "Person - Phone - Mobile",
+    ]);
+    assert!(t.contains("companyName = \"Organization - Name\""), "{t}");
+    assert!(
+        t.contains("email = { first_of = [\"Person - Email - Work\", \"Person - Email - Home\"] }"),
+        "{t}"
+    );
+    assert!(
+        t.contains(
+            "phone = { first_of = [\"Person - Phone - Mobile\", \"Person - Phone - Work\"] }"
+        ),
+        "{t}"
+    );
+    assert!(
+        t.contains("[split_name]\ncolumn = \"Person - Name\""),
+        "{t}"
+    );
+    assert!(t.contains("columns = [\"Person - Label\"]"), "{t}");
+
+    let t = compiles(&[
+        "First Name",
+        "Last Name",
+        "Account Name",
+        "Email",
+        "Phone",
+        "Mobile",
+        "Mailing Street",
+        "Mailing City",
+        "Mailing State",
+        "Mailing Zip",
+        "Mailing Country",
+        "Email Opt Out",
+    ]);
+    for line in [
+        "phone = { first_of = [\"Mobile\", \"Phone\"] }",
+        "companyName = \"Account Name\"",
+        "address1 = \"Mailing Street\"",
+        "postalCode = \"Mailing Zip\"",
+        "country = \"Mailing Country\"",
+        "dnd = \"Email Opt Out\"",
+    ] {
+        assert!(t.contains(line), "{line}\n{t}");
+    }
+}
+
+#[test]
+fn mailchimp_address_country_and_quoted_tags() {
+    let d = drafted(
+        &[
+            "Email Address",
+            "Address",
+            "CC",
+            "TAGS",
+            "MEMBER_RATING",
+            "LEID",
+        ],
+        &[
+            &["a@example.com", "", "US", "", "2", "1"],
+            &[
+                "b@example.com",
+                "2711 Cedar Ln  Denver  CO  80202  US",
+                "US",
+                "\"Tag, with comma\",\"Other\"",
+                "",
+                "",
+            ],
+        ],
+    );
+    let t = &d.text;
+    assert!(t.contains("country = \"CC\""), "{t}");
+    assert!(!t.contains("address1 ="), "{t}");
+    assert!(t.contains("\"Address\" holds street, city"), "{t}");
+    assert!(t.contains("lists of quoted tags"), "{t}");
+    assert_eq!(d.unmapped, ["Address", "MEMBER_RATING", "LEID"]);
+}
+
+#[test]
+fn our_own_export_maps_custom_fields_back() {
+    let t = compiles(&[
+        "Contact Id",
+        "Email",
+        "Membership Level (contact.membership_level)",
+        "Tags",
+    ]);
+    assert!(
+        t.contains(
+            "[[custom_fields]]\nkey = \"contact.membership_level\"\ncolumn = \"Membership Level (contact.membership_level)\""
+        ),
+        "{t}"
+    );
+}
+
+#[test]
+fn header_row_and_unmapped_columns_with_data() {
+    let headers = owned(&["Email", "Job Title", "Empty One"]);
+    let rows = vec![owned(&["a@example.com", "CEO", ""])];
+    let sample = Sample {
+        headers: &headers,
+        rows: &rows,
+        header_row: 4,
+    };
+    let d = draft_from(&sample, "US", "x.xlsx");
+    assert!(d.text.contains("[source]"), "{}", d.text);
+    assert!(d.text.contains("header_row = 4"), "{}", d.text);
+    assert!(d.has_identity);
+    assert_eq!(d.unmapped, ["Job Title"]);
+    let spec = parse(&d.text, Path::new("draft")).unwrap();
+    assert_eq!(spec.source.header_row, Some(4));
+}
+
+#[test]
+fn full_name_only_and_odd_headers() {
+    let t = compiles(&["Full Name", "Mobile", "He said \"hi\""]);
+    assert!(t.contains("[split_name]"), "{t}");
+    let d = drafted(&["Whatever"], &[]);
+    assert!(!d.has_identity);
+    assert!(d.text.contains("No email or phone column"), "{}", d.text);
+}
