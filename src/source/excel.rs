@@ -69,7 +69,10 @@ pub(super) fn open_as(path: &Path, format: Format) -> Result<Workbook, SourceErr
 /// Run calamine on untrusted bytes. Its parsers have panicked on malformed files before (index
 /// arithmetic on lengths read from the file); a damaged workbook must be an error for the user,
 /// not a crash of the run.
-pub(super) fn guard<T>(path: &Path, read: impl FnOnce() -> Result<T, SourceError>) -> Result<T, SourceError> {
+pub(super) fn guard<T>(
+    path: &Path,
+    read: impl FnOnce() -> Result<T, SourceError>,
+) -> Result<T, SourceError> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|_| {
         Err(SourceError::Corrupt {
             path: path.to_owned(),

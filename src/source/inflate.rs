@@ -81,9 +81,9 @@ pub(super) fn check(path: &Path, format: Format) -> Result<(), SourceError> {
             overflowed: false,
         };
         let verdict = match part {
-            Part::Whole | Part::Strings => {
-                io::copy(&mut counted, &mut io::sink()).map(|_| ()).map_err(|_| None)
-            }
+            Part::Whole | Part::Strings => io::copy(&mut counted, &mut io::sink())
+                .map(|_| ())
+                .map_err(|_| None),
             Part::XlsxStrings => shared_strings(&mut counted),
             Part::OdsContent => super::ods_size::check(&mut counted),
         };
@@ -119,7 +119,13 @@ fn shared_strings(part: impl Read) -> Result<(), Option<String>> {
                         .attributes()
                         .flatten()
                         .find(|a| a.key.local_name().as_ref() == b"uniqueCount")
-                        .and_then(|a| std::str::from_utf8(&a.value).ok()?.trim().parse::<u64>().ok());
+                        .and_then(|a| {
+                            std::str::from_utf8(&a.value)
+                                .ok()?
+                                .trim()
+                                .parse::<u64>()
+                                .ok()
+                        });
                     if let Some(declared) = declared.filter(|n| *n > MAX_STRINGS) {
                         return Err(Some(format!(
                             "its shared-string table declares {declared} strings, more than \

@@ -334,7 +334,11 @@ mod tests {
 
     #[test]
     fn data_left_of_the_header_moves_the_first_column_as_a_range_did() {
-        let cells = vec![(2, 1, text("Email")), (3, 0, text("1")), (3, 1, text("a@x"))];
+        let cells = vec![
+            (2, 1, text("Email")),
+            (3, 0, text("1")),
+            (3, 1, text("a@x")),
+        ];
         let (header, rows, _) = assemble(cells, 1);
         assert_eq!(header, ["Column 1", "Email"]);
         assert_eq!(rows[0].cells, ["1", "a@x"]);

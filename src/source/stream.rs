@@ -132,7 +132,8 @@ impl Feed<'_> {
         let Some(origin) = origin else {
             return Err(self.empty());
         };
-        let mut assembler = RowAssembler::new(self.path, self.sheet, origin, self.options.header_row);
+        let mut assembler =
+            RowAssembler::new(self.path, self.sheet, origin, self.options.header_row);
         let mut zero_pad = Some(zero_pad);
         let mut batch = Vec::with_capacity(BATCH_ROWS);
         loop {

@@ -11,8 +11,8 @@
 //! `00000-0000` (ZIP+4) or `(000) 000-0000` (their digits read fine without the decoration).
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::fs::File;
+use std::io::Read;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
