@@ -1,48 +1,54 @@
 //! Reader for workbooks (xlsx, xlsm, xlsb, xls, ods) through calamine, and the rendering of a
-//! cell the way a person sees it in the spreadsheet. calamine loads a sheet whole as a `Range`;
-//! the reader keeps that one copy and renders one row at a time from it.
+//! cell the way a person sees it in the spreadsheet. The sheet is read on its own thread
+//! (`stream`), cell by cell where calamine can (xlsx, xlsb), so memory follows the rows being
+//! handed out rather than the sheet's extent.
 
 use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
+use std::sync::mpsc::{sync_channel, Receiver};
 
 use calamine::{
     open_workbook, Data, ExcelDateTime, Ods, Reader, SheetType, SheetVisible, Sheets, Xls, Xlsb,
     Xlsx,
 };
 
-use super::zero_pad::{self, ZeroPad};
-use super::{clean_header, fit_width, Format, RawRow, SourceError, SourceOptions};
+use super::{stream, Format, RawRow, SourceError, SourceOptions};
 
-type Workbook = Sheets<BufReader<File>>;
+pub(super) type Workbook = Sheets<BufReader<File>>;
 
-/// The data rows of one loaded sheet.
-pub(super) struct ExcelRows {
-    range: calamine::Range<Data>,
-    /// 0-based sheet row of the range's first row (calamine trims leading empty rows).
-    first_row: u64,
-    /// 0-based sheet column of the range's first column.
-    first_col: u32,
-    /// Index in `range` of the next row to hand out.
-    next: usize,
-    /// Cells whose number format pads with zeros (xlsx only).
-    zero_pad: ZeroPad,
+/// Batches of rows the reader thread may read ahead of the pipeline.
+const BATCHES_AHEAD: usize = 4;
+
+/// What the reader thread sends: the header first, then rows, or why it stopped.
+pub(super) enum Message {
+    Header { headers: Vec<String>, sheet: String },
+    Rows(Vec<RawRow>),
+    Failed(SourceError),
 }
 
-fn workbook_error(path: &Path) -> impl FnOnce(calamine::Error) -> SourceError + '_ {
+/// The data rows of the chosen sheet, as the reader thread sends them.
+pub(super) struct ExcelRows {
+    batch: std::vec::IntoIter<RawRow>,
+    receiver: Receiver<Message>,
+    ended: bool,
+}
+
+pub(super) fn workbook_error(path: &Path) -> impl FnOnce(calamine::Error) -> SourceError + '_ {
     move |source| SourceError::Workbook {
         path: path.to_owned(),
         source,
     }
 }
 
-fn open_as(path: &Path, format: Format) -> Result<Workbook, SourceError> {
+pub(super) fn open_as(path: &Path, format: Format) -> Result<Workbook, SourceError> {
     if format == Format::Xls {
         super::cfb_check::check(path).map_err(|detail| SourceError::Corrupt {
             path: path.to_owned(),
             detail,
         })?;
     }
+    super::inflate::check(path, format)?;
     let opened = match format {
         Format::Xls => open_workbook::<Xls<_>, _>(path)
             .map(Sheets::Xls)
@@ -63,7 +69,10 @@ fn open_as(path: &Path, format: Format) -> Result<Workbook, SourceError> {
 /// Run calamine on untrusted bytes. Its parsers have panicked on malformed files before (index
 /// arithmetic on lengths read from the file); a damaged workbook must be an error for the user,
 /// not a crash of the run.
-fn guard<T>(path: &Path, read: impl FnOnce() -> Result<T, SourceError>) -> Result<T, SourceError> {
+pub(super) fn guard<T>(
+    path: &Path,
+    read: impl FnOnce() -> Result<T, SourceError>,
+) -> Result<T, SourceError> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|_| {
         Err(SourceError::Corrupt {
             path: path.to_owned(),
@@ -108,7 +117,7 @@ pub fn sheet_names(path: &Path) -> Result<Vec<String>, SourceError> {
 
 /// Which sheet to read: an exact name, then a case-insensitive name, then a 1-based index;
 /// by default the first visible worksheet (what Excel shows when the file opens, near enough).
-fn choose_sheet(
+pub(super) fn choose_sheet(
     workbook: &Workbook,
     wanted: Option<&str>,
     path: &Path,
@@ -159,69 +168,51 @@ fn choose_sheet(
     Err(not_found(wanted))
 }
 
-/// Open a workbook, load the chosen sheet and read its header row.
+/// Open a workbook, choose the sheet and read its header row. The sheet is read on a thread
+/// of its own that owns the workbook (calamine's cell readers borrow it) and hands the rows
+/// over in batches; dropping the rows stops it.
 pub(super) fn open(
     path: &Path,
     format: Format,
     options: &SourceOptions,
 ) -> Result<(ExcelRows, Vec<String>, String), SourceError> {
-    let (sheet, range) = guard(path, || {
-        let mut workbook = open_as(path, format)?;
-        let sheet = choose_sheet(&workbook, options.sheet.as_deref(), path)?;
-        let range = workbook
-            .worksheet_range(&sheet)
-            .map_err(workbook_error(path))?;
-        Ok((sheet, range))
-    })?;
-
-    let no_header = |detail: String| SourceError::NoHeader {
-        path: path.to_owned(),
-        detail,
-    };
-    let Some((first_row, first_col)) = range.start() else {
-        return Err(no_header(format!("sheet '{sheet}' is empty")));
-    };
-    let first_row = u64::from(first_row);
-    // Row numbers above the first non-empty row all mean "the first non-empty row".
-    let wanted = u64::try_from(options.header_row - 1).unwrap_or(u64::MAX);
-    let header_index = usize::try_from(wanted.saturating_sub(first_row)).unwrap_or(usize::MAX);
-    if header_index >= range.height() {
-        return Err(no_header(format!(
-            "sheet '{sheet}' has no row {}",
-            options.header_row
-        )));
+    let (sender, receiver) = sync_channel(BATCHES_AHEAD);
+    let (thread_path, thread_options) = (path.to_owned(), options.clone());
+    let spawned = std::thread::Builder::new()
+        .name("workbook reader".into())
+        .spawn(move || {
+            let failed = sender.clone();
+            let read = || stream::read_sheet(&thread_path, format, &thread_options, &sender);
+            if let Err(e) = guard(&thread_path, read) {
+                let _ = failed.send(Message::Failed(e));
+            }
+        });
+    if let Err(source) = spawned {
+        return Err(SourceError::Io {
+            path: path.to_owned(),
+            source,
+        });
     }
-    let header_cells = &range[header_index];
-    // Trailing empty header cells are formatting, not columns.
-    let Some(last) = header_cells.iter().rposition(|c| !is_blank(c)) else {
-        return Err(no_header(format!(
-            "row {} of sheet '{sheet}' is blank",
-            first_row + header_index as u64 + 1
-        )));
-    };
-    let headers = header_cells[..=last]
-        .iter()
-        .enumerate()
-        .map(|(i, c)| clean_header(&render_cell(c), i))
-        .collect();
-    let dialect = format!("{format}, sheet '{sheet}'");
-    let zero_pad = match format {
-        Format::Xlsx | Format::Xlsm => ZeroPad::load(path, &sheet),
-        _ => ZeroPad::default(),
-    };
-    let rows = ExcelRows {
-        range,
-        first_row,
-        first_col,
-        next: header_index + 1,
-        zero_pad,
-    };
-    Ok((rows, headers, dialect))
+    match receiver.recv() {
+        Ok(Message::Header { headers, sheet }) => {
+            let rows = ExcelRows {
+                batch: Vec::new().into_iter(),
+                receiver,
+                ended: false,
+            };
+            Ok((rows, headers, format!("{format}, sheet '{sheet}'")))
+        }
+        Ok(Message::Failed(e)) => Err(e),
+        Ok(Message::Rows(_)) | Err(_) => Err(SourceError::Corrupt {
+            path: path.to_owned(),
+            detail: "the workbook parser failed on it",
+        }),
+    }
 }
 
 /// Empty, or text that is only whitespace: a stray space in an otherwise empty row does not
 /// make it a data row (nor a header cell).
-fn is_blank(cell: &Data) -> bool {
+pub(super) fn is_blank(cell: &Data) -> bool {
     match cell {
         Data::Empty => true,
         Data::String(s) => s.trim().is_empty(),
@@ -230,37 +221,25 @@ fn is_blank(cell: &Data) -> bool {
 }
 
 impl ExcelRows {
-    /// The next non-blank row of the sheet.
-    pub(super) fn next_row(&mut self, width: usize) -> Option<RawRow> {
-        while self.next < self.range.height() {
-            let index = self.next;
-            self.next += 1;
-            let cells = &self.range[index];
-            if cells.iter().all(is_blank) {
-                continue;
+    /// The next non-blank row of the sheet; `Err` once if the read failed midway.
+    pub(super) fn next_row(&mut self) -> Option<Result<RawRow, SourceError>> {
+        loop {
+            if let Some(row) = self.batch.next() {
+                return Some(Ok(row));
             }
-            let row = self.first_row + index as u64;
-            let sheet_row = u32::try_from(row).unwrap_or(u32::MAX);
-            let mut rendered: Vec<String> = cells
-                .iter()
-                .zip(self.first_col..)
-                .map(|(cell, col)| {
-                    let padded = match (self.zero_pad.width(sheet_row, col), cell) {
-                        (Some(width), Data::Float(f)) => zero_pad::pad(*f, width),
-                        (Some(width), Data::Int(i)) => zero_pad::pad(*i as f64, width),
-                        _ => None,
-                    };
-                    padded.unwrap_or_else(|| render_cell(cell))
-                })
-                .collect();
-            let defect = fit_width(&mut rendered, width);
-            return Some(RawRow {
-                row: row + 1,
-                cells: rendered,
-                defect,
-            });
+            if self.ended {
+                return None;
+            }
+            match self.receiver.recv() {
+                Ok(Message::Rows(rows)) => self.batch = rows.into_iter(),
+                Ok(Message::Failed(e)) => {
+                    self.ended = true;
+                    return Some(Err(e));
+                }
+                // The reader thread has finished (or stopped without a word: a bug).
+                Ok(Message::Header { .. }) | Err(_) => self.ended = true,
+            }
         }
-        None
     }
 }
 

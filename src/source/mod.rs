@@ -20,7 +20,11 @@
 mod cfb_check;
 mod csv;
 mod excel;
+mod inflate;
+mod ods_size;
+mod sheet_rows;
 mod sniff;
+mod stream;
 mod zero_pad;
 
 use std::fmt;
@@ -159,6 +163,15 @@ pub enum SourceError {
         /// What was found.
         detail: &'static str,
     },
+    /// The workbook would take far more memory to read than any real spreadsheet needs (a
+    /// part that inflates past its cap, repeats that expand past the budget).
+    #[error("{} cannot be read safely: {detail}", path.display())]
+    TooBig {
+        /// The input file.
+        path: PathBuf,
+        /// What is too big, and by how much.
+        detail: String,
+    },
     /// The extension says workbook but the content is not one.
     #[error(
         "{} has the .{extension} extension but is not a workbook ({found}); if it is delimited \
@@ -288,7 +301,7 @@ impl Iterator for Source {
         let width = self.headers.len();
         match &mut self.rows {
             Rows::Csv(rows) => rows.next_row(width),
-            Rows::Excel(rows) => rows.next_row(width).map(Ok),
+            Rows::Excel(rows) => rows.next_row(),
         }
     }
 }

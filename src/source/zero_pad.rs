@@ -12,6 +12,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
+use std::io::Read;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
@@ -19,16 +20,25 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 use zip::ZipArchive;
 
-/// Display widths of zero-padded cells, keyed by 0-based (row, column) in the sheet.
+/// Display widths of zero-padded cells, by 0-based (row, column) in the sheet, sorted: 12
+/// bytes a cell, for the columns that are read only, and at most [`MAX_CELLS`] of them.
 #[derive(Debug, Default)]
 pub(super) struct ZeroPad {
-    cells: HashMap<(u32, u32), usize>,
+    cells: Vec<(u32, u32, u8)>,
 }
 
+/// A cap on the padded cells kept: 96 MiB, far more than a 1,048,576-row sheet with a few
+/// zero-padded columns needs. Past it, further cells read as the bare number.
+const MAX_CELLS: usize = 8 << 20;
+
 impl ZeroPad {
-    /// Read the zero-padded cells of sheet `sheet` of the xlsx workbook at `path`.
-    pub(super) fn load(path: &Path, sheet: &str) -> ZeroPad {
-        load(path, sheet).unwrap_or_default()
+    /// Read the zero-padded cells of sheet `sheet` of the xlsx workbook at `path`, in the
+    /// `width` columns from `first_col` (and the ones a ragged row may still show).
+    pub(super) fn load(path: &Path, sheet: &str, first_col: u32, width: usize) -> ZeroPad {
+        let last_col = first_col
+            .saturating_add(width as u32)
+            .saturating_add(super::sheet_rows::FAR_COLUMNS);
+        load(path, sheet, first_col..last_col).unwrap_or_default()
     }
 
     /// The width a number in this cell is padded to, if its format pads.
@@ -36,31 +46,42 @@ impl ZeroPad {
         if self.cells.is_empty() {
             return None;
         }
-        self.cells.get(&(row, col)).copied()
+        let at = self
+            .cells
+            .binary_search_by(|&(r, c, _)| (r, c).cmp(&(row, col)))
+            .ok()?;
+        Some(usize::from(self.cells[at].2))
     }
 }
 
 type Archive = ZipArchive<BufReader<File>>;
 
-fn load(path: &Path, sheet: &str) -> Option<ZeroPad> {
+fn load(path: &Path, sheet: &str, columns: std::ops::Range<u32>) -> Option<ZeroPad> {
     let mut archive = ZipArchive::new(BufReader::new(File::open(path).ok()?)).ok()?;
     let styles = padded_styles(&mut archive)?;
     if styles.iter().all(Option::is_none) {
         return None;
     }
     let sheet_path = sheet_path(&mut archive, sheet)?;
-    let mut cells = HashMap::new();
+    let mut cells = Vec::new();
     each_element(&mut archive, &sheet_path, |name, element| {
-        if name != b"c" {
+        if name != b"c" || cells.len() >= MAX_CELLS {
             return;
         }
         let style = attribute(element, b"s").and_then(|s| s.parse::<usize>().ok());
         let width = style.and_then(|s| styles.get(s).copied().flatten());
         let position = attribute(element, b"r").and_then(|r| cell_position(&r));
-        if let (Some(width), Some(position)) = (width, position) {
-            cells.insert(position, width);
+        if let (Some(width), Some((row, col))) = (width, position) {
+            if columns.contains(&col) {
+                cells.push((row, col, width as u8));
+            }
         }
     })?;
+    // Sheet order is row order; a damaged file may not be, and a later cell wins, as in
+    // the sheet itself.
+    cells.reverse();
+    cells.sort_by_key(|&(row, col, _)| (row, col));
+    cells.dedup_by_key(|&mut (row, col, _)| (row, col));
     Some(ZeroPad { cells })
 }
 
@@ -129,7 +150,9 @@ fn each_event(
     mut visit: impl FnMut(Tag, &BytesStart<'_>),
 ) -> Option<()> {
     let file = archive.by_name(member).ok()?;
-    let mut reader = Reader::from_reader(BufReader::new(file));
+    // Styles and the workbook are capped by `inflate`; the sheet is only ever streamed.
+    let capped = file.take(super::inflate::SHEET_CAP);
+    let mut reader = Reader::from_reader(BufReader::new(capped));
     walk(&mut reader, |tag, element| visit(tag, element))
 }
 

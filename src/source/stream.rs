@@ -1,0 +1,192 @@
+//! The workbook reader thread: opens the workbook (after the inflation checks), picks the
+//! sheet, and feeds its cells to the [`RowAssembler`], sending the header and then batches of
+//! rows. xlsx and xlsb are read with calamine's cell readers, never as a whole `Range` sized by
+//! the sheet's extent; xls and ods have no cell reader in calamine, so their (already bounded,
+//! see `inflate`) `Range` is walked cell by cell through the same assembler.
+
+use std::path::Path;
+use std::sync::mpsc::SyncSender;
+
+use calamine::{Data, DataRef, Reader, Sheets, XlsbError, XlsxError};
+
+use super::excel::{choose_sheet, open_as, workbook_error, Message};
+use super::sheet_rows::{a1, data_origin, Completed, RowAssembler, SheetCell, FAR_COLUMNS};
+use super::zero_pad::ZeroPad;
+use super::{Format, SourceError, SourceOptions};
+
+/// Rows per message to the pipeline.
+const BATCH_ROWS: usize = 512;
+
+/// A closure giving the next non-empty cell of a calamine cell reader (whose type calamine
+/// does not export, hence a macro rather than a function).
+macro_rules! non_empty_cells {
+    ($cells:expr, $error:expr) => {
+        || loop {
+            match $cells.next_cell().map_err($error)? {
+                None => return Ok(None),
+                Some(cell) if matches!(cell.get_value(), DataRef::Empty) => continue,
+                Some(cell) => return Ok(Some(owned(cell))),
+            }
+        }
+    };
+}
+
+/// Read the chosen sheet to its end, sending the header then the rows. `Ok` when done or when
+/// the receiver has gone away (the rows are no longer wanted).
+pub(super) fn read_sheet(
+    path: &Path,
+    format: Format,
+    options: &SourceOptions,
+    sender: &SyncSender<Message>,
+) -> Result<(), SourceError> {
+    let mut workbook = open_as(path, format)?;
+    let sheet = choose_sheet(&workbook, options.sheet.as_deref(), path)?;
+    let damaged = |detail| SourceError::Corrupt {
+        path: path.to_owned(),
+        detail,
+    };
+    let feed = Feed {
+        path,
+        sheet: &sheet,
+        options,
+        sender,
+    };
+    match &mut workbook {
+        Sheets::Xlsx(book) => {
+            let origin = match book.worksheet_cells_reader(&sheet) {
+                Ok(mut cells) => data_origin(non_empty_cells!(cells, xlsx(path)), damaged)?,
+                Err(XlsxError::NotAWorksheet(_)) => None,
+                Err(e) => return Err(xlsx(path)(e)),
+            };
+            let zero_pad = |first_col, width| ZeroPad::load(path, &sheet, first_col, width);
+            let mut cells = match book.worksheet_cells_reader(&sheet) {
+                Ok(cells) => cells,
+                Err(XlsxError::NotAWorksheet(_)) => return Err(feed.empty()),
+                Err(e) => return Err(xlsx(path)(e)),
+            };
+            feed.run(origin, non_empty_cells!(cells, xlsx(path)), zero_pad)
+        }
+        Sheets::Xlsb(book) => {
+            let mut cells = book.worksheet_cells_reader(&sheet).map_err(xlsb(path))?;
+            let origin = data_origin(non_empty_cells!(cells, xlsb(path)), damaged)?;
+            drop(cells);
+            let mut cells = book.worksheet_cells_reader(&sheet).map_err(xlsb(path))?;
+            feed.run(origin, non_empty_cells!(cells, xlsb(path)), no_zero_pad)
+        }
+        other => {
+            let range = other
+                .worksheet_range(&sheet)
+                .map_err(workbook_error(path))?;
+            let origin = range.start();
+            let (top, left) = origin.unwrap_or_default();
+            let mut used = range
+                .used_cells()
+                .filter(|(_, _, value)| !matches!(value, Data::Empty))
+                .map(|(row, col, value)| (top + row as u32, left + col as u32, value.clone()));
+            feed.run(origin, || Ok(used.next()), no_zero_pad)
+        }
+    }
+}
+
+fn no_zero_pad(_first_col: u32, _width: usize) -> ZeroPad {
+    ZeroPad::default()
+}
+
+fn xlsx(path: &Path) -> impl Fn(XlsxError) -> SourceError + '_ {
+    move |e| workbook_error(path)(calamine::Error::Xlsx(e))
+}
+
+fn xlsb(path: &Path) -> impl Fn(XlsbError) -> SourceError + '_ {
+    move |e| workbook_error(path)(calamine::Error::Xlsb(e))
+}
+
+fn owned(cell: calamine::Cell<DataRef<'_>>) -> SheetCell {
+    let (row, col) = cell.get_position();
+    (row, col, Data::from(cell.get_value().clone()))
+}
+
+/// Where the rows go.
+struct Feed<'a> {
+    path: &'a Path,
+    sheet: &'a str,
+    options: &'a SourceOptions,
+    sender: &'a SyncSender<Message>,
+}
+
+impl Feed<'_> {
+    fn empty(&self) -> SourceError {
+        SourceError::NoHeader {
+            path: self.path.to_owned(),
+            detail: format!("sheet '{}' is empty", self.sheet),
+        }
+    }
+
+    /// Assemble and send the rows. `zero_pad` is asked for once the header's first column
+    /// and width are known.
+    fn run(
+        &self,
+        origin: Option<(u32, u32)>,
+        mut next: impl FnMut() -> Result<Option<SheetCell>, SourceError>,
+        zero_pad: impl FnOnce(u32, usize) -> ZeroPad,
+    ) -> Result<(), SourceError> {
+        let Some(origin) = origin else {
+            return Err(self.empty());
+        };
+        let mut assembler =
+            RowAssembler::new(self.path, self.sheet, origin, self.options.header_row);
+        let mut zero_pad = Some(zero_pad);
+        let mut batch = Vec::with_capacity(BATCH_ROWS);
+        loop {
+            let cell = next()?;
+            let ended = cell.is_none();
+            let completed = match cell {
+                Some(cell) => assembler.push(cell)?,
+                None => assembler.finish()?,
+            };
+            match completed {
+                Some(Completed::Header(header)) => {
+                    if let Some(load) = zero_pad.take() {
+                        assembler.set_zero_pad(load(assembler.first_col(), header.names.len()));
+                    }
+                    let message = Message::Header {
+                        headers: header.names,
+                        sheet: self.sheet.to_owned(),
+                    };
+                    if self.sender.send(message).is_err() {
+                        return Ok(());
+                    }
+                }
+                Some(Completed::Row(row)) => {
+                    batch.push(row);
+                    if batch.len() == BATCH_ROWS {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
+                        if self.sender.send(Message::Rows(full)).is_err() {
+                            return Ok(());
+                        }
+                    }
+                }
+                None => {}
+            }
+            if ended {
+                break;
+            }
+        }
+        if !assembler.has_header() {
+            return Err(assembler.no_header_row(self.options.header_row));
+        }
+        if assembler.ignored > 0 {
+            let (col, row) = assembler.farthest;
+            tracing::warn!(
+                "{}: {} cell(s) more than {FAR_COLUMNS} columns right of the header's last \
+                 column were ignored (the farthest at {}); move them under a header to read them.",
+                self.path.display(),
+                assembler.ignored,
+                a1(col, row),
+            );
+        }
+        if !batch.is_empty() {
+            let _ = self.sender.send(Message::Rows(batch));
+        }
+        Ok(())
+    }
+}
