@@ -240,8 +240,10 @@ pub struct ApiArgs {
 /// `mapping` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum MappingCommand {
-    /// Draft a commented mapping from a file's headers (recognises HighLevel, Google
-    /// Contacts, Outlook, HubSpot, Mailchimp and Salesforce exports). The draft works as it is.
+    /// Draft a commented mapping from a file's headers, found below any title rows
+    /// (recognises HighLevel, Google Contacts, Outlook, HubSpot, Mailchimp, Salesforce, Zoho
+    /// and Pipedrive exports). The draft works as it is; a file without an email or phone
+    /// column gets none (exit 1).
     Init(InitArgs),
 }
 
