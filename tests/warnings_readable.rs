@@ -75,9 +75,9 @@ fn validate_writes_warnings_where_a_person_can_read_them() {
     let lines: Vec<&str> = warnings.trim_start_matches('\u{FEFF}').lines().collect();
     assert_eq!(lines[0], "row,field,code,message");
     let has = |row: &str, field: &str, code: &str, text: &str| {
-        lines.iter().any(|l| {
-            l.starts_with(&format!("{row},{field},{code},")) && l.contains(text)
-        })
+        lines
+            .iter()
+            .any(|l| l.starts_with(&format!("{row},{field},{code},")) && l.contains(text))
     };
     assert!(
         has("2", "postalCode", "postal_code_truncated", "01067"),
@@ -154,7 +154,10 @@ fn import_sends_the_cleaned_values_and_success_csv_carries_the_warnings() {
     let ann = by_email("ann@example.com");
     assert_eq!(ann["postalCode"], "01067");
     assert!(
-        ann["dateOfBirth"].as_str().unwrap_or("").starts_with("1985-03-07"),
+        ann["dateOfBirth"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("1985-03-07"),
         "{ann}"
     );
     let bob = by_email("bob@example.com");

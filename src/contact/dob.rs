@@ -68,7 +68,10 @@ pub fn normalise_dob_for(
             IssueCode::DobInvalid,
             format!("{} is not a date of birth: {why}", quoted(s)),
         ),
-        Refusal::Ambiguous { month_first, day_first } => Problem::new(
+        Refusal::Ambiguous {
+            month_first,
+            day_first,
+        } => Problem::new(
             IssueCode::DobAmbiguous,
             format!(
                 "{} could be {} (month first) or {} (day first), so it was left out: set \
@@ -197,17 +200,15 @@ fn parse(s: &str, order: Settled) -> Result<Ymd, Refusal> {
         })?),
         Some(DateOrder::DayFirst) => Ok(checked(year, b_n, a_n)?),
         None => match (checked(year, a_n, b_n), checked(year, b_n, a_n)) {
-            (Ok(month_first), Ok(day_first)) if month_first != day_first => {
-                match order.country {
-                    Some(DateOrder::MonthFirst) => Ok(month_first),
-                    Some(DateOrder::DayFirst) => Ok(day_first),
-                    None if dotted => Ok(day_first),
-                    None => Err(Refusal::Ambiguous {
-                        month_first,
-                        day_first,
-                    }),
-                }
-            }
+            (Ok(month_first), Ok(day_first)) if month_first != day_first => match order.country {
+                Some(DateOrder::MonthFirst) => Ok(month_first),
+                Some(DateOrder::DayFirst) => Ok(day_first),
+                None if dotted => Ok(day_first),
+                None => Err(Refusal::Ambiguous {
+                    month_first,
+                    day_first,
+                }),
+            },
             (Ok(date), _) | (_, Ok(date)) => Ok(date),
             (Err(why), Err(_)) => Err(why.into()),
         },

@@ -135,7 +135,10 @@ mod tests {
 
     #[test]
     fn zero_width_is_stripped_from_identities() {
-        assert_eq!(strip_zero_width("ann@example.com\u{200B}"), "ann@example.com");
+        assert_eq!(
+            strip_zero_width("ann@example.com\u{200B}"),
+            "ann@example.com"
+        );
         assert_eq!(strip_zero_width("\u{FEFF}+1 415\u{2060}555"), "+1 415555");
         assert!(matches!(strip_zero_width("plain"), Cow::Borrowed(_)));
     }
@@ -143,7 +146,10 @@ mod tests {
     #[test]
     fn joiners_stay_inside_scripts_that_use_them() {
         // Persian "Mehrdad" style: ZWNJ between two Arabic-script letters is spelling.
-        assert_eq!(strip_zero_width_in_name("می\u{200C}خواهم"), "می\u{200C}خواهم");
+        assert_eq!(
+            strip_zero_width_in_name("می\u{200C}خواهم"),
+            "می\u{200C}خواهم"
+        );
         assert_eq!(strip_zero_width_in_name("\u{200B}Ann\u{200C}"), "Ann");
         assert_eq!(strip_zero_width_in_name("Jo\u{200D}hn"), "John");
         assert_eq!(strip_zero_width_in_name("Ann\u{FEFF}"), "Ann");
@@ -155,7 +161,11 @@ mod tests {
         assert_eq!(clean, "Anne");
         let problem = problem.unwrap();
         assert_eq!(problem.code, IssueCode::ControlCharacters);
-        assert!(problem.message.contains("U+0000, U+001B"), "{}", problem.message);
+        assert!(
+            problem.message.contains("U+0000, U+001B"),
+            "{}",
+            problem.message
+        );
         assert!(problem.message.contains("\"Ann<U+0000>e<U+001B>\""));
         let (clean, problem) = strip_controls("line one\nline\ttwo\r\n");
         assert_eq!(clean, "line one\nline\ttwo\r\n");

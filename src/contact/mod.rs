@@ -179,7 +179,10 @@ pub fn normalise(draft: Draft, rules: &Rules) -> Normalised {
     // Custom fields are kept as text: their data types live in the location, which this local
     // stage does not ask; the delivery issue checks them against the location's definitions.
     for (index, value) in draft.custom {
-        let name = rules.custom_names.get(index).map_or("customFields", String::as_str);
+        let name = rules
+            .custom_names
+            .get(index)
+            .map_or("customFields", String::as_str);
         let value = without_controls(name, &value, &mut issues);
         let value = value.trim();
         if value.is_empty() {
@@ -199,7 +202,11 @@ pub fn normalise(draft: Draft, rules: &Rules) -> Normalised {
     contact.notes = draft
         .notes
         .into_iter()
-        .map(|n| without_controls("notes", &n, &mut issues).trim().to_string())
+        .map(|n| {
+            without_controls("notes", &n, &mut issues)
+                .trim()
+                .to_string()
+        })
         .filter(|n| !n.is_empty())
         .collect();
     // Delivery's extras, already checked by the mapping; a tag both added and removed is added.

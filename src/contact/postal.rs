@@ -98,21 +98,24 @@ mod tests {
     #[test]
     fn anything_else_is_left_as_written() {
         for (raw, country) in [
-            ("2108", None),           // no country: no way to know the length
-            ("2000", Some("AU")),     // a whole Australian code
-            ("02108", Some("US")),    // nothing lost
-            ("21", Some("US")),       // no US ZIP code is that short
+            ("2108", None),            // no country: no way to know the length
+            ("2000", Some("AU")),      // a whole Australian code
+            ("02108", Some("US")),     // nothing lost
+            ("21", Some("US")),        // no US ZIP code is that short
             ("2108-1234", Some("US")), // ZIP+4 as text was not damaged
-            ("1234", Some("GB")),     // not a fixed-length country
+            ("1234", Some("GB")),      // not a fixed-length country
             ("SW1A 1AA", Some("GB")),
             ("K1A 0B1", Some("CA")),
-            ("123", Some("DE")),      // German codes keep at least four digits
+            ("123", Some("DE")), // German codes keep at least four digits
         ] {
             let (code, warning) = normalise_postal_code(raw, country);
             assert_eq!(code, raw, "{raw} {country:?}");
             assert!(warning.is_none(), "{raw} {country:?}");
         }
-        assert_eq!(normalise_postal_code("  SW1A   1AA ", Some("GB")).0, "SW1A 1AA");
+        assert_eq!(
+            normalise_postal_code("  SW1A   1AA ", Some("GB")).0,
+            "SW1A 1AA"
+        );
     }
 
     proptest! {

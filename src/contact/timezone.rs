@@ -22,7 +22,10 @@ pub fn normalise_timezone(raw: &str) -> Result<&'static str, Problem> {
         .ok_or_else(|| {
             Problem::new(
                 IssueCode::TimezoneInvalid,
-                format!("{} is not an IANA timezone such as America/New_York", quoted(trimmed)),
+                format!(
+                    "{} is not an IANA timezone such as America/New_York",
+                    quoted(trimmed)
+                ),
             )
         })
 }

@@ -178,7 +178,9 @@ impl Sink {
                     // Text format (`@`, built-in 49): a postal code or phone someone retypes in Excel stays
                     // text, leading zeros and `+` included (issue 21.6).
                     plain: XlsxFormat::new().set_num_format_index(49),
-                    quoted: XlsxFormat::new().set_quote_prefix().set_num_format_index(49),
+                    quoted: XlsxFormat::new()
+                        .set_quote_prefix()
+                        .set_num_format_index(49),
                     sheet: 0,
                     name: shape.sheet.clone(),
                     row: 0,

@@ -252,13 +252,12 @@ pub fn normalise_due(raw: &str, order: DateOrder) -> Result<String, String> {
             return Ok(out((epoch + chrono::Duration::seconds(seconds)).and_utc()));
         }
     }
-    let date = normalise_dob(s, order)
-        .map_err(|_| {
-            format!(
-                "the due date {} is not a date or a date-time",
-                crate::contact::quoted(s)
-            )
-        })?;
+    let date = normalise_dob(s, order).map_err(|_| {
+        format!(
+            "the due date {} is not a date or a date-time",
+            crate::contact::quoted(s)
+        )
+    })?;
     Ok(format!("{date}T12:00:00Z"))
 }
 

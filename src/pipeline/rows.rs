@@ -105,7 +105,11 @@ fn process_row(mapping: &Mapping, raw: RawRow) -> Processed {
         rejected_cells = Some(raw.cells);
         Vec::new()
     } else {
-        normalised.issues.into_iter().filter(|i| !i.blocking).collect()
+        normalised
+            .issues
+            .into_iter()
+            .filter(|i| !i.blocking)
+            .collect()
     };
     Processed {
         staged,

@@ -179,10 +179,13 @@ impl Summary {
             let _ = writeln!(s, "Issues found: {}.", list.join(", "));
         }
         if self.warnings.rows > 0 {
+            let rows = self.warnings.rows;
             let _ = writeln!(
                 s,
-                "{} rows have warnings (kept, with a value dropped, cleaned or repaired): each is in {}/{}.",
-                self.warnings.rows, self.run_dir, self.warnings.file
+                "{rows} {} warnings (kept, with a value dropped, cleaned or repaired): each is in {}/{}.",
+                if rows == 1 { "row has" } else { "rows have" },
+                self.run_dir,
+                self.warnings.file
             );
         }
         if self.outcome("rejected") > 0 {

@@ -230,7 +230,11 @@ pub(crate) fn validate_warnings(h: &mut String, f: &Facts) {
         plural(total),
         int(f.rows_with_validate_warnings),
         plural(f.rows_with_validate_warnings),
-        if f.rows_with_validate_warnings == 1 { "was" } else { "were" }
+        if f.rows_with_validate_warnings == 1 {
+            "was"
+        } else {
+            "were"
+        }
     );
     for r in f.validate_warnings.iter().take(TOP_REASONS) {
         let _ = write!(
