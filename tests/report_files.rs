@@ -158,16 +158,25 @@ fn duplicates_and_success_layouts() {
         cells: &rows[2],
         outcome: "created",
         contact_id: Some("abc123"),
+        warnings: "dob_ambiguous: \"07/03/1985\" could be either",
     })
     .expect("write");
     ok.finish().expect("finish");
     let source = source::open(&ok_path, &SourceOptions::default()).expect("open");
     assert_eq!(
         source.headers()[5..],
-        strings(&["_row", "_outcome", "_contact_id"])
+        strings(&["_row", "_outcome", "_contact_id", "_warnings"])
     );
     let row = source.into_iter().next().expect("row").expect("ok");
-    assert_eq!(row.cells[5..], strings(&["4", "created", "abc123"]));
+    assert_eq!(
+        row.cells[5..],
+        strings(&[
+            "4",
+            "created",
+            "abc123",
+            "dob_ambiguous: \"07/03/1985\" could be either"
+        ])
+    );
     assert_eq!(row.cells[0], "zoë@x.com");
 }
 

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use super::country_table::COUNTRIES;
+use super::invisible::quoted;
 use super::issue::{IssueCode, Problem};
 
 /// Names people write that are not HighLevel's spelling. HighLevel's own list gives the same
@@ -182,14 +183,18 @@ pub fn normalise_country(raw: &str) -> Result<&'static str, Problem> {
         return Err(Problem::new(
             IssueCode::CountryInvalid,
             format!(
-                "\"{trimmed}\" could be any of {}: write the code or the full name",
+                "{} could be any of {}: write the code or the full name",
+                quoted(trimmed),
                 codes.join(", ")
             ),
         ));
     }
     Err(Problem::new(
         IssueCode::CountryInvalid,
-        format!("\"{trimmed}\" is not a country HighLevel knows (use an ISO alpha-2 code)"),
+        format!(
+            "{} is not a country HighLevel knows (use an ISO alpha-2 code)",
+            quoted(trimmed)
+        ),
     ))
 }
 

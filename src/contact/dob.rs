@@ -1,15 +1,27 @@
 //! Dates of birth to `YYYY-MM-DD`.
 //!
 //! Accepted: year-first `YYYY-MM-DD` with `-`, `/`, `.` or `_` (HighLevel's four year-first
-//! formats) and an ISO date-time (the time is dropped); `NN?NN?YYYY` with the same separators,
-//! read month-first as HighLevel does unless the mapping says `date_order = "dmy"`; two-digit
-//! years (`30`–`99` → 19xx, `00`–`29` → 20xx); `YYYYMMDD`; month names (`25 Sep 1990`,
-//! `September 25, 1990`, `Sep 25 1990`); and Excel serial day numbers (1–2958465, as a cell
-//! holding a date formatted as a number shows). Impossible dates (30 February) are refused.
+//! formats) and an ISO date-time (the time is dropped); `NN?NN?YYYY` with the same separators;
+//! two-digit years (`30`–`99` → 19xx, `00`–`29` → 20xx); `YYYYMMDD`; month names (`25 Sep
+//! 1990`, `September 25, 1990`, `Sep 25 1990`); and Excel serial day numbers (1–2958465, as a
+//! cell holding a date formatted as a number shows). Impossible dates (30 February) are refused.
+//!
+//! The day/month order of `NN?NN?YYYY` (issue 13.6), first rule that applies:
+//! 1. the mapping's `date_order`, when it sets one, for every row;
+//! 2. when only one reading is a real date (`25/12/1990`), that one;
+//! 3. the row's country, where one order is the rule (month first in the United States and
+//!    the places that write dates its way, day first in most of the world; Canada, the
+//!    Philippines and the year-first countries settle nothing);
+//! 4. a dotted date (`07.03.1985`) is day-first: dotted dates are written day-first nearly
+//!    everywhere they are used;
+//! 5. otherwise both readings are real dates and nothing says which: `dob_ambiguous`, naming
+//!    both, and the date is left out. A wrong birthday is worse than none: HighLevel's
+//!    birthday workflows would greet the person on the wrong day.
 
+use super::invisible::quoted;
 use super::issue::{IssueCode, Problem};
 
-/// How to read `NN/NN/YYYY`.
+/// How to read `NN/NN/YYYY` when it is settled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum DateOrder {
     /// Month first (`03/04/1990` is 4 March), as HighLevel reads it.
@@ -33,19 +45,110 @@ pub(crate) fn is_empty_marker(raw: &str) -> bool {
             .all(|c| c == '0' || c == '/' || c == '-' || c == '.')
 }
 
-/// Normalises a date of birth, or says why it cannot.
+/// Normalises a date of birth under a known day/month order (the mapping's `date_order`), or
+/// says why it cannot.
 pub fn normalise_dob(raw: &str, order: DateOrder) -> Result<String, Problem> {
+    normalise_dob_for(raw, Some(order), None)
+}
+
+/// Normalises a date of birth with the mapping's `date_order` if it sets one, else the row's
+/// country (alpha-2) if it has one, under the rules of the module's documentation.
+pub fn normalise_dob_for(
+    raw: &str,
+    mapping_order: Option<DateOrder>,
+    country: Option<&str>,
+) -> Result<String, Problem> {
     let s = raw.trim();
-    let (y, m, d) = parse(s, order).map_err(|why| {
-        Problem::new(
+    let settled = Settled {
+        mapping: mapping_order,
+        country: country.and_then(country_date_order),
+    };
+    let (y, m, d) = parse(s, settled).map_err(|refusal| match refusal {
+        Refusal::Invalid(why) => Problem::new(
             IssueCode::DobInvalid,
-            format!("\"{s}\" is not a date of birth: {why}"),
-        )
+            format!("{} is not a date of birth: {why}", quoted(s)),
+        ),
+        Refusal::Ambiguous {
+            month_first,
+            day_first,
+        } => Problem::new(
+            IssueCode::DobAmbiguous,
+            format!(
+                "{} could be {} (month first) or {} (day first), so it was left out: set \
+                 date_order = \"mdy\" or \"dmy\" in the mapping, or map a country column",
+                quoted(s),
+                spelled(month_first),
+                spelled(day_first)
+            ),
+        ),
     })?;
     Ok(format!("{y:04}-{m:02}-{d:02}"))
 }
 
-fn parse(s: &str, order: DateOrder) -> Result<(i64, u32, u32), String> {
+/// What settles the day/month order for one row.
+#[derive(Debug, Clone, Copy)]
+struct Settled {
+    mapping: Option<DateOrder>,
+    country: Option<DateOrder>,
+}
+
+type Ymd = (i64, u32, u32);
+
+enum Refusal {
+    Invalid(String),
+    Ambiguous { month_first: Ymd, day_first: Ymd },
+}
+
+impl From<String> for Refusal {
+    fn from(why: String) -> Refusal {
+        Refusal::Invalid(why)
+    }
+}
+
+impl From<&str> for Refusal {
+    fn from(why: &str) -> Refusal {
+        Refusal::Invalid(why.to_string())
+    }
+}
+
+/// "3 July 1985".
+fn spelled((y, m, d): Ymd) -> String {
+    const NAMES: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let month = NAMES.get(m as usize - 1).copied().unwrap_or("?");
+    format!("{d} {month} {y}")
+}
+
+/// The day/month order a country writes all-numeric dates in, where one order is the rule.
+/// Month first: the United States, its territories and the freely associated states, and
+/// Belize. Nothing: Canada (all three orders in use), the Philippines, Saudi Arabia, Ghana,
+/// Kenya and Malaysia (day and month first both common), and the year-first countries, whose
+/// rare year-last dates follow no one rule. Day first: everywhere else.
+pub fn country_date_order(code: &str) -> Option<DateOrder> {
+    match code.trim().to_ascii_uppercase().as_str() {
+        "US" | "AS" | "GU" | "MP" | "PR" | "VI" | "UM" | "FM" | "MH" | "PW" | "BZ" => {
+            Some(DateOrder::MonthFirst)
+        }
+        "CA" | "PH" | "SA" | "GH" | "KE" | "MY" | "CN" | "JP" | "KR" | "KP" | "TW" | "HU"
+        | "MN" | "LT" | "BT" | "IR" => None,
+        "" => None,
+        _ => Some(DateOrder::DayFirst),
+    }
+}
+
+fn parse(s: &str, order: Settled) -> Result<Ymd, Refusal> {
     if s.is_empty() {
         return Err("empty".into());
     }
@@ -55,19 +158,20 @@ fn parse(s: &str, order: DateOrder) -> Result<(i64, u32, u32), String> {
         _ => s,
     };
     if let Some(serial) = excel_serial(s) {
-        return from_excel_serial(serial);
+        return Ok(from_excel_serial(serial)?);
     }
     if s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()) {
         let n = |r: std::ops::Range<usize>| s[r].parse::<u32>().unwrap_or(0);
-        return checked(i64::from(n(0..4)), n(4..6), n(6..8));
+        return Ok(checked(i64::from(n(0..4)), n(4..6), n(6..8))?);
     }
     if s.chars().any(|c| c.is_ascii_alphabetic()) {
-        return month_name(s);
+        return Ok(month_name(s)?);
     }
     let parts: Vec<&str> = s.split(['-', '/', '.', '_']).collect();
     let [a, b, c] = parts.as_slice() else {
         return Err("expected three parts like 1990-09-25 or 09/25/1990".into());
     };
+    let dotted = s.contains('.');
     let num = |p: &str| -> Result<u32, String> {
         if p.is_empty() || p.len() > 4 || !p.bytes().all(|b| b.is_ascii_digit()) {
             return Err(format!("\"{p}\" is not a number"));
@@ -76,7 +180,7 @@ fn parse(s: &str, order: DateOrder) -> Result<(i64, u32, u32), String> {
     };
     let (a_n, b_n, c_n) = (num(a)?, num(b)?, num(c)?);
     if a.len() == 4 {
-        return checked(i64::from(a_n), b_n, c_n);
+        return Ok(checked(i64::from(a_n), b_n, c_n)?);
     }
     if c.len() != 4 && c.len() != 2 {
         return Err("the year must have four (or two) digits".into());
@@ -86,15 +190,28 @@ fn parse(s: &str, order: DateOrder) -> Result<(i64, u32, u32), String> {
     } else {
         i64::from(c_n)
     };
-    match order {
-        DateOrder::MonthFirst => checked(year, a_n, b_n).map_err(|why| {
+    match order.mapping {
+        Some(DateOrder::MonthFirst) => Ok(checked(year, a_n, b_n).map_err(|why| {
             if a_n > 12 && b_n <= 12 {
                 format!("{why}; it looks day-first: set date_order = \"dmy\" in the mapping")
             } else {
                 why
             }
-        }),
-        DateOrder::DayFirst => checked(year, b_n, a_n),
+        })?),
+        Some(DateOrder::DayFirst) => Ok(checked(year, b_n, a_n)?),
+        None => match (checked(year, a_n, b_n), checked(year, b_n, a_n)) {
+            (Ok(month_first), Ok(day_first)) if month_first != day_first => match order.country {
+                Some(DateOrder::MonthFirst) => Ok(month_first),
+                Some(DateOrder::DayFirst) => Ok(day_first),
+                None if dotted => Ok(day_first),
+                None => Err(Refusal::Ambiguous {
+                    month_first,
+                    day_first,
+                }),
+            },
+            (Ok(date), _) | (_, Ok(date)) => Ok(date),
+            (Err(why), Err(_)) => Err(why.into()),
+        },
     }
 }
 
@@ -261,6 +378,36 @@ mod tests {
             normalise_dob("25/12/1990", DateOrder::DayFirst).unwrap(),
             "1990-12-25"
         );
+    }
+
+    #[test]
+    fn ambiguous_dates_are_not_guessed() {
+        let free = |s: &str, country: Option<&str>| normalise_dob_for(s, None, country);
+        // Issue 13.6: a German row's dotted date is day-first.
+        assert_eq!(free("07.03.1985", Some("DE")).unwrap(), "1985-03-07");
+        // Dotted without a country: day-first all the same.
+        assert_eq!(free("07.03.1985", None).unwrap(), "1985-03-07");
+        assert_eq!(free("07/03/1985", Some("US")).unwrap(), "1985-07-03");
+        assert_eq!(free("07/03/1985", Some("GB")).unwrap(), "1985-03-07");
+        // Only one reading is a date, or both are the same day: no question.
+        assert_eq!(free("25/12/1990", None).unwrap(), "1990-12-25");
+        assert_eq!(free("12/25/1990", Some("FR")).unwrap(), "1990-12-25");
+        assert_eq!(free("05/05/1990", None).unwrap(), "1990-05-05");
+        assert_eq!(free("09.25.1990", None).unwrap(), "1990-09-25");
+        for (s, country) in [("07/03/1985", None), ("07-03-85", Some("CA"))] {
+            let err = free(s, country).unwrap_err();
+            assert_eq!(err.code, IssueCode::DobAmbiguous, "{s}");
+            assert!(err.message.contains("3 July 1985"), "{}", err.message);
+            assert!(err.message.contains("7 March 1985"), "{}", err.message);
+        }
+        // The mapping's date_order settles every row, whatever its country.
+        assert_eq!(
+            normalise_dob_for("07.03.1985", Some(DateOrder::MonthFirst), Some("DE")).unwrap(),
+            "1985-07-03"
+        );
+        // Year-first and month-name dates are never ambiguous.
+        assert_eq!(free("1985-07-03", None).unwrap(), "1985-07-03");
+        assert_eq!(free("7 Mar 1985", None).unwrap(), "1985-03-07");
     }
 
     #[test]

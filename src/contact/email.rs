@@ -7,6 +7,7 @@
 //! characters at most. Quoted local parts and IP-literal domains are refused: they are legal
 //! but in practice only ever typos in a contact list. A leading `mailto:` is removed.
 
+use super::invisible::quoted;
 use super::issue::{IssueCode, Problem};
 
 /// Normalises an email, or says why it is not one.
@@ -17,7 +18,7 @@ pub fn normalise_email(raw: &str) -> Result<String, Problem> {
     check(&email).map_err(|why| {
         Problem::new(
             IssueCode::EmailInvalid,
-            format!("\"{}\" is not a valid email: {why}", raw.trim()),
+            format!("{} is not a valid email: {why}", quoted(raw.trim())),
         )
     })?;
     Ok(email)

@@ -31,6 +31,14 @@ pub enum IssueCode {
     DndInvalid,
     /// A task's due date is missing or not a date (the task is left out, or the row rejected).
     TaskDueInvalid,
+    /// A day/month date of birth that neither the mapping's `date_order` nor the row's country
+    /// settles, where both readings are real dates: left out rather than guessed.
+    DobAmbiguous,
+    /// A cell held control characters (NUL, ESC…): they were removed, never sent.
+    ControlCharacters,
+    /// A postal code of a country with fixed-length codes came in short (a spreadsheet read
+    /// it as a number and dropped its leading zeros): the zeros were put back.
+    PostalCodeTruncated,
 }
 
 impl IssueCode {
@@ -47,6 +55,9 @@ impl IssueCode {
             IssueCode::WebsiteInvalid => "website_invalid",
             IssueCode::DndInvalid => "dnd_invalid",
             IssueCode::TaskDueInvalid => "task_due_invalid",
+            IssueCode::DobAmbiguous => "dob_ambiguous",
+            IssueCode::ControlCharacters => "control_characters",
+            IssueCode::PostalCodeTruncated => "postal_code_truncated",
         }
     }
 }

@@ -9,18 +9,22 @@ mod country;
 mod country_table;
 mod dob;
 mod email;
+mod invisible;
 mod issue;
 mod model;
 mod phone;
+mod postal;
 mod text;
 mod timezone;
 
 pub use country::normalise_country;
-pub use dob::{normalise_dob, DateOrder};
+pub use dob::{country_date_order, normalise_dob, normalise_dob_for, DateOrder};
 pub use email::normalise_email;
+pub use invisible::quoted;
 pub use issue::{IssueCode, Problem, RowIssue};
 pub use model::{Contact, CustomValue, Draft, StdField, TaskPayload, FIELD_COUNT};
 pub use phone::{normalise_phone, parse_phone, ParsedPhone, Region};
+pub use postal::normalise_postal_code;
 pub use text::{normalise_dnd, normalise_tags, normalise_website};
 pub use timezone::normalise_timezone;
 
@@ -49,22 +53,27 @@ impl Policy {
 pub struct Rules {
     /// The phone region used when a row has no usable country of its own.
     pub default_region: Option<Region>,
-    /// How to read an ambiguous `NN/NN/YYYY` date of birth.
-    pub date_order: DateOrder,
+    /// How to read an ambiguous `NN/NN/YYYY` date of birth, when the mapping says
+    /// (`date_order`); `None` lets each row's country settle it (see `dob`).
+    pub date_order: Option<DateOrder>,
     /// Policy per standard field, indexed by `StdField as usize`.
     pub policies: [Policy; FIELD_COUNT],
     /// Today's date (`YYYY-MM-DD`): a later date of birth is refused. `None` skips the check
     /// (the pipeline always sets it; keeping the clock out of this module keeps it pure).
     pub today: Option<String>,
+    /// The issue field name of each custom field (`customFields.<key>`), in the order of
+    /// `Draft::custom` indices.
+    pub custom_names: Vec<String>,
 }
 
 impl Default for Rules {
     fn default() -> Self {
         Rules {
             default_region: None,
-            date_order: DateOrder::MonthFirst,
+            date_order: None,
             policies: StdField::ALL.map(Policy::default_for),
             today: None,
+            custom_names: Vec::new(),
         }
     }
 }
@@ -90,8 +99,14 @@ pub fn normalise(draft: Draft, rules: &Rules) -> Normalised {
     let mut issues = draft.issues;
     let mut contact = Contact::default();
     let mut fields = draft.fields;
+    for field in StdField::ALL {
+        if let Some(raw) = fields[field as usize].take() {
+            fields[field as usize] = Some(clean_field(field, raw, &mut issues));
+        }
+    }
 
-    // Country first: a valid per-row country is the phone's region before the mapping default.
+    // Country first: a valid per-row country is the phone's region before the mapping default,
+    // and may settle the day/month order of the date of birth.
     let mut row_region = None;
     if let Some(raw) = fields[StdField::Country as usize].take() {
         match normalise_country(&raw) {
@@ -121,13 +136,22 @@ pub fn normalise(draft: Draft, rules: &Rules) -> Normalised {
             },
             StdField::DateOfBirth if dob::is_empty_marker(&raw) => continue,
             StdField::DateOfBirth => {
-                normalise_dob(&raw, rules.date_order).and_then(|d| match &rules.today {
-                    Some(today) if d.as_str() > today.as_str() => Err(Problem::new(
-                        IssueCode::DobInvalid,
-                        format!("\"{}\" is in the future", raw.trim()),
-                    )),
-                    _ => Ok(d),
-                })
+                normalise_dob_for(&raw, rules.date_order, contact.country.as_deref()).and_then(
+                    |d| match &rules.today {
+                        Some(today) if d.as_str() > today.as_str() => Err(Problem::new(
+                            IssueCode::DobInvalid,
+                            format!("{} is in the future", quoted(raw.trim())),
+                        )),
+                        _ => Ok(d),
+                    },
+                )
+            }
+            StdField::PostalCode => {
+                let (code, warning) = normalise_postal_code(&raw, contact.country.as_deref());
+                if let Some(w) = warning {
+                    issues.push(RowIssue::warning(field, w));
+                }
+                Ok(code)
             }
             StdField::Timezone => normalise_timezone(&raw).map(str::to_string),
             StdField::Website => normalise_website(&raw),
@@ -155,6 +179,11 @@ pub fn normalise(draft: Draft, rules: &Rules) -> Normalised {
     // Custom fields are kept as text: their data types live in the location, which this local
     // stage does not ask; the delivery issue checks them against the location's definitions.
     for (index, value) in draft.custom {
+        let name = rules
+            .custom_names
+            .get(index)
+            .map_or("customFields", String::as_str);
+        let value = without_controls(name, &value, &mut issues);
         let value = value.trim();
         if value.is_empty() {
             continue;
@@ -164,11 +193,20 @@ pub fn normalise(draft: Draft, rules: &Rules) -> Normalised {
             value: value.to_string(),
         });
     }
-    contact.tags = normalise_tags(draft.tags.iter().map(String::as_str));
+    let tags: Vec<String> = draft
+        .tags
+        .iter()
+        .map(|t| without_controls("tags", t, &mut issues).into_owned())
+        .collect();
+    contact.tags = normalise_tags(tags.iter().map(String::as_str));
     contact.notes = draft
         .notes
         .into_iter()
-        .map(|n| n.trim().to_string())
+        .map(|n| {
+            without_controls("notes", &n, &mut issues)
+                .trim()
+                .to_string()
+        })
         .filter(|n| !n.is_empty())
         .collect();
     // Delivery's extras, already checked by the mapping; a tag both added and removed is added.
@@ -188,6 +226,39 @@ pub fn normalise(draft: Draft, rules: &Rules) -> Normalised {
         });
     }
     Normalised { contact, issues }
+}
+
+/// A standard field's raw value with control characters removed (a warning names them) and,
+/// for identities and names, zero-width and BOM characters stripped (issue 21.5).
+fn clean_field(field: StdField, raw: String, issues: &mut Vec<RowIssue>) -> String {
+    let cleaned = without_controls(field.name(), &raw, issues);
+    let stripped = match field {
+        StdField::Email | StdField::Phone => invisible::strip_zero_width(&cleaned),
+        StdField::FirstName | StdField::LastName | StdField::Name | StdField::CompanyName => {
+            invisible::strip_zero_width_in_name(&cleaned)
+        }
+        _ => return cleaned.into_owned(),
+    };
+    stripped.into_owned()
+}
+
+/// `raw` without control characters; a `control_characters` warning on `field` when it had
+/// any. Never blocking: the value is still good once they are gone.
+fn without_controls<'a>(
+    field: &str,
+    raw: &'a str,
+    issues: &mut Vec<RowIssue>,
+) -> std::borrow::Cow<'a, str> {
+    let (cleaned, problem) = invisible::strip_controls(raw);
+    if let Some(p) = problem {
+        issues.push(RowIssue {
+            field: field.to_string(),
+            code: p.code,
+            message: p.message,
+            blocking: false,
+        });
+    }
+    cleaned
 }
 
 fn push(issues: &mut Vec<RowIssue>, rules: &Rules, field: StdField, problem: Problem) {

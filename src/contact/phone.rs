@@ -18,6 +18,7 @@
 
 use rlibphonenumber::{PhoneNumberFormat, PHONE_NUMBER_UTIL};
 
+use super::invisible::quoted;
 use super::issue::{IssueCode, Problem};
 
 /// A phone region (ISO alpha-2 as libphonenumber knows it).
@@ -101,7 +102,7 @@ pub fn normalise_phone(
         };
         Problem::new(
             IssueCode::PhoneInvalid,
-            format!("\"{shown}\" is not a phone number: {why}{hint}"),
+            format!("{} is not a phone number: {why}{hint}", quoted(shown)),
         )
     })?;
     if !parsed.valid {
@@ -111,7 +112,7 @@ pub fn normalise_phone(
         };
         return Err(Problem::new(
             IssueCode::PhoneInvalid,
-            format!("\"{shown}\" is not a valid phone number{region_note}"),
+            format!("{} is not a valid phone number{region_note}", quoted(shown)),
         ));
     }
     let warning = parsed.extension.as_ref().map(|ext| {

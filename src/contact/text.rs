@@ -1,5 +1,6 @@
 //! The small normalisers: free text (whitespace collapsed), tags, website, dnd.
 
+use super::invisible::quoted;
 use super::issue::{IssueCode, Problem};
 
 /// Trims and collapses runs of whitespace (including newlines) to one space.
@@ -53,7 +54,10 @@ pub fn normalise_website(raw: &str) -> Result<String, Problem> {
     } else {
         Err(Problem::new(
             IssueCode::WebsiteInvalid,
-            format!("\"{s}\" is not a web address such as example.com or https://example.com"),
+            format!(
+                "{} is not a web address such as example.com or https://example.com",
+                quoted(s)
+            ),
         ))
     }
 }
@@ -65,7 +69,10 @@ pub fn normalise_dnd(raw: &str) -> Result<bool, Problem> {
         "false" | "f" | "no" | "n" | "0" | "off" => Ok(false),
         other => Err(Problem::new(
             IssueCode::DndInvalid,
-            format!("\"{other}\" is not a yes/no value (map it with `map` in the mapping)"),
+            format!(
+                "{} is not a yes/no value (map it with `map` in the mapping)",
+                quoted(other)
+            ),
         )),
     }
 }

@@ -7,6 +7,7 @@
 
 use chrono_tz::Tz;
 
+use super::invisible::quoted;
 use super::issue::{IssueCode, Problem};
 
 /// Normalises a timezone to its IANA spelling, or says why it cannot.
@@ -21,7 +22,10 @@ pub fn normalise_timezone(raw: &str) -> Result<&'static str, Problem> {
         .ok_or_else(|| {
             Problem::new(
                 IssueCode::TimezoneInvalid,
-                format!("\"{trimmed}\" is not an IANA timezone such as America/New_York"),
+                format!(
+                    "{} is not an IANA timezone such as America/New_York",
+                    quoted(trimmed)
+                ),
             )
         })
 }

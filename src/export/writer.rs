@@ -175,8 +175,12 @@ impl Sink {
                     file,
                     headers: headers.iter().map(|h| h.to_string()).collect(),
                     header: XlsxFormat::new().set_bold(),
-                    plain: XlsxFormat::new(),
-                    quoted: XlsxFormat::new().set_quote_prefix(),
+                    // Text format (`@`, built-in 49): a postal code or phone someone retypes in Excel stays
+                    // text, leading zeros and `+` included (issue 21.6).
+                    plain: XlsxFormat::new().set_num_format_index(49),
+                    quoted: XlsxFormat::new()
+                        .set_quote_prefix()
+                        .set_num_format_index(49),
                     sheet: 0,
                     name: shape.sheet.clone(),
                     row: 0,
@@ -329,6 +333,43 @@ fn xlsx_err(path: &Path, e: XlsxError) -> ExportError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 21.6: postal codes and phones are text cells in a text-formatted column cell, so
+    /// that editing the workbook in Excel keeps `02108` and `+1…` as they are.
+    #[test]
+    fn xlsx_cells_are_text_formatted() {
+        use std::io::Read as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.xlsx");
+        let file = File::create(&path).unwrap();
+        let mut sink = Sink::create(
+            OutputFormat::Xlsx,
+            file,
+            &path,
+            &["Postal Code", "Phone"],
+            &Shape::default(),
+        )
+        .unwrap();
+        sink.write_row(&["02108".into(), "+14155550100".into()], &path)
+            .unwrap();
+        sink.finish(&path).unwrap();
+        let mut archive = zip::ZipArchive::new(File::open(&path).unwrap()).unwrap();
+        let mut styles = String::new();
+        archive
+            .by_name("xl/styles.xml")
+            .unwrap()
+            .read_to_string(&mut styles)
+            .unwrap();
+        // 49 is Excel's built-in "@" (Text) number format.
+        assert!(styles.contains("numFmtId=\"49\""), "{styles}");
+        let mut book: calamine::Xlsx<_> = calamine::open_workbook(&path).unwrap();
+        use calamine::Reader as _;
+        let range = book.worksheet_range("Contacts").unwrap();
+        assert_eq!(
+            range.get((1, 0)),
+            Some(&calamine::Data::String("02108".into()))
+        );
+    }
 
     fn source(text: &str) -> SourceSpec {
         crate::mapping::parse(&format!("version = 1\n[source]\n{text}"), Path::new("m"))

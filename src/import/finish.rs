@@ -8,7 +8,7 @@ use crate::api::Client;
 use crate::delivery::{EngineCounts, StopReason};
 use crate::ledger::Ledger;
 use crate::mapping::Mapping;
-use crate::report::{SuccessCsv, SuccessRow};
+use crate::report::{SuccessCsv, SuccessRow, WarningRow, WarningsCsv};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -181,12 +181,34 @@ fn write_success(ledger: &Ledger, headers: &[String], dir: &Path) -> Result<(), 
         message: e.to_string(),
     };
     let mut out = SuccessCsv::create(&path, headers).map_err(fail)?;
-    ledger.each_success(|(row, cells, outcome, contact_id)| {
+    ledger.each_success(|(row, cells, outcome, contact_id, warnings)| {
         out.write(&SuccessRow {
             row,
             cells: &cells,
             outcome: &outcome,
             contact_id: contact_id.as_deref(),
+            warnings: &warnings,
+        })
+        .map_err(fail)
+    })?;
+    out.finish().map_err(fail)?;
+    write_warnings(ledger, dir)
+}
+
+/// warnings.csv again, with the delivery's warnings beside validate's.
+fn write_warnings(ledger: &Ledger, dir: &Path) -> Result<(), ImportError> {
+    let path = dir.join(crate::report::WARNINGS_FILE);
+    let fail = |e: crate::report::ReportError| ImportError::Write {
+        path: path.clone(),
+        message: e.to_string(),
+    };
+    let mut out = WarningsCsv::create(&path).map_err(fail)?;
+    ledger.each_warning(|w| {
+        out.write(&WarningRow {
+            row: w.row,
+            field: &w.field,
+            code: &w.code,
+            message: &w.message,
         })
         .map_err(fail)
     })?;
@@ -234,7 +256,7 @@ fn human(d: &DeliverySummary, states: &BTreeMap<String, u64>, dir: &Path) -> Str
     if !d.warnings.is_empty() {
         let list: Vec<String> = d.warnings.iter().map(|(c, n)| format!("{c} {n}")).collect();
         text.push_str(&format!(
-            "Warnings (see success.csv and summary.json): {}.\n",
+            "Warnings from HighLevel's answers (see warnings.csv): {}.\n",
             list.join(", ")
         ));
     }

@@ -317,8 +317,8 @@ pub struct RunRecord {
     pub summary_json: Option<String>,
 }
 
-/// A row for success.csv: (row, cells, outcome, contact id).
-pub type SuccessRecord = (u64, Vec<String>, String, Option<String>);
+/// A row for success.csv: (row, cells, outcome, contact id, warnings joined for `_warnings`).
+pub type SuccessRecord = (u64, Vec<String>, String, Option<String>, String);
 
 impl Ledger {
     /// The run's metadata.
@@ -356,14 +356,24 @@ impl Ledger {
         &self,
         mut f: impl FnMut(SuccessRecord) -> Result<(), E>,
     ) -> Result<(), E> {
+        let delivery =
+            super::has_table(&self.conn, "delivery_warnings").map_err(|e| self.err(e))?;
+        // A row's delivery warnings, joined as `_warnings` joins them (see `warnings::joined`).
+        let delivered = if delivery {
+            "(SELECT group_concat(d.code || ': ' || d.message, ' | ') FROM delivery_warnings d \
+             WHERE d.row = r.row)"
+        } else {
+            "NULL"
+        };
         let mut stmt = self
             .conn
-            .prepare(
+            .prepare(&format!(
                 "SELECT r.row, r.cells_json, r.state, \
-                 COALESCE(r.contact_id, (SELECT s.contact_id FROM rows s WHERE s.row = r.merged_into)) \
+                 COALESCE(r.contact_id, (SELECT s.contact_id FROM rows s WHERE s.row = r.merged_into)), \
+                 r.issues_json, {delivered} \
                  FROM rows r WHERE r.state IN ('created', 'updated', 'unchanged', 'merged') \
-                 ORDER BY r.row",
-            )
+                 ORDER BY r.row"
+            ))
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([], |r| {
@@ -372,12 +382,31 @@ impl Ledger {
                     r.get::<_, String>(1)?,
                     r.get::<_, String>(2)?,
                     r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, Option<String>>(5)?,
                 ))
             })
             .map_err(|e| self.err(e))?;
         for r in rows {
-            let (row, cells_json, state, contact_id) = r.map_err(|e| self.err(e))?;
-            f((row, self.cells(row, &cells_json)?, state, contact_id))?;
+            let (row, cells_json, state, contact_id, issues, delivered) =
+                r.map_err(|e| self.err(e))?;
+            let mut warnings = super::warnings::joined(&super::warnings::validate_warnings(
+                row,
+                issues.as_deref(),
+            ));
+            if let Some(delivered) = delivered.filter(|d| !d.is_empty()) {
+                if !warnings.is_empty() {
+                    warnings.push_str(" | ");
+                }
+                warnings.push_str(&delivered);
+            }
+            f((
+                row,
+                self.cells(row, &cells_json)?,
+                state,
+                contact_id,
+                warnings,
+            ))?;
         }
         Ok(())
     }

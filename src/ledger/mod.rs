@@ -12,6 +12,7 @@ mod removal;
 mod schema;
 mod series;
 mod undo;
+mod warnings;
 
 pub use before::{BeforeCapture, BeforeImage};
 pub use delivery::{DeliveredRow, DeliveryResult, DeliveryRow, RunRecord, SuccessRecord};
@@ -21,6 +22,7 @@ pub use removal::{RemovalRow, Resolution};
 pub(crate) use series::has_table;
 pub use series::RequestSession;
 pub use undo::{UndoContact, UndoSource, UndoStep};
+pub use warnings::WarningRecord;
 
 use std::path::{Path, PathBuf};
 

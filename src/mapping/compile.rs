@@ -77,9 +77,10 @@ impl Mapping {
                 ))
             })?);
         }
-        if spec.date_order == Some(DateOrderSpec::Dmy) {
-            rules.date_order = DateOrder::DayFirst;
-        }
+        rules.date_order = spec.date_order.map(|order| match order {
+            DateOrderSpec::Mdy => DateOrder::MonthFirst,
+            DateOrderSpec::Dmy => DateOrder::DayFirst,
+        });
 
         let mut fields = Vec::new();
         for (field, table) in field_tables(spec) {
@@ -115,6 +116,10 @@ impl Mapping {
                 ));
             }
             custom.push(rule(table, &headers).map_err(at)?);
+            rules.custom_names.push(match &reference {
+                CustomRef::Key(key) => format!("customFields.{key}"),
+                CustomRef::Id(id) => format!("customFields.{id}"),
+            });
             custom_refs.push(reference);
         }
 
@@ -172,7 +177,9 @@ impl Mapping {
             }
         }
         self.tags.apply(cells, &mut draft.tags);
-        self.extras.apply(cells, self.rules.date_order, &mut draft);
+        // A task's due date keeps HighLevel's month-first reading unless the mapping says.
+        let due_order = self.rules.date_order.unwrap_or(DateOrder::MonthFirst);
+        self.extras.apply(cells, due_order, &mut draft);
         draft.notes = self.notes(cells);
         draft
     }

@@ -164,7 +164,10 @@ impl Extras {
                 draft.issues.push(RowIssue {
                     field: "tasks.due".into(),
                     code: IssueCode::TaskDueInvalid,
-                    message: format!("{message}; the task \"{}\" is left out", title.trim()),
+                    message: format!(
+                        "{message}; the task {} is left out",
+                        crate::contact::quoted(title.trim())
+                    ),
                     blocking: task.due_policy == Policy::RejectRow,
                 });
                 return;
@@ -293,8 +296,12 @@ pub fn normalise_due(raw: &str, order: DateOrder) -> Result<String, String> {
             return Ok(out((epoch + chrono::Duration::seconds(seconds)).and_utc()));
         }
     }
-    let date = normalise_dob(s, order)
-        .map_err(|_| format!("the due date \"{s}\" is not a date or a date-time"))?;
+    let date = normalise_dob(s, order).map_err(|_| {
+        format!(
+            "the due date {} is not a date or a date-time",
+            crate::contact::quoted(s)
+        )
+    })?;
     Ok(format!("{date}T12:00:00Z"))
 }
 

@@ -11,6 +11,7 @@ mod dedupe_stage;
 mod reports;
 mod rows;
 mod summary;
+mod warnings;
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -24,6 +25,7 @@ use crate::mapping::{LoadedMapping, Mapping, MappingError};
 use crate::source::{self, RawRow, SourceError, SourceOptions};
 
 pub use summary::Summary;
+pub use warnings::{WarningExample, WarningGroup, WarningSummary};
 
 /// Rows per chunk: large enough to amortise a transaction and rayon's fan-out, small enough
 /// that the few chunks in flight stay a few megabytes.
@@ -191,6 +193,7 @@ pub fn run(config: &ValidateConfig) -> Result<Summary, PipelineError> {
         thread::spawn(move || write_rejects(rejects, &mapping, reject_rx))
     };
 
+    let mut warnings = warnings::Warnings::create(&config.run_dir)?;
     let mut deduper = crate::dedupe::Deduper::new(&mapping.dedupe_keys);
     let mut rows_read = 0u64;
     let mut issues: BTreeMap<String, u64> = BTreeMap::new();
@@ -212,6 +215,9 @@ pub fn run(config: &ValidateConfig) -> Result<Summary, PipelineError> {
                 *issues.entry(code.to_string()).or_default() += 1;
             }
             let s = p.staged;
+            if failure.is_none() {
+                failure = warnings.add(s.row, &p.warnings).err();
+            }
             if s.state == crate::ledger::LocalState::Pending {
                 deduper.add_digests(s.row, p.keys);
             }
@@ -229,6 +235,9 @@ pub fn run(config: &ValidateConfig) -> Result<Summary, PipelineError> {
                 });
             }
             staged.push(s);
+        }
+        if failure.is_some() {
+            break;
         }
         rows_read += staged.len() as u64;
         progress.set(rows_read);
@@ -270,6 +279,7 @@ pub fn run(config: &ValidateConfig) -> Result<Summary, PipelineError> {
     let written = rejects
         .join()
         .map_err(|_| PipelineError::Thread("rejects"))??;
+    let warnings = warnings.finish()?;
     let reports_done = started.elapsed();
 
     let summary = Summary::build(summary::Inputs {
@@ -286,6 +296,7 @@ pub fn run(config: &ValidateConfig) -> Result<Summary, PipelineError> {
         dedupe_groups: groups,
         xlsx_rows_omitted: written.xlsx_rows_omitted,
         issues,
+        warnings,
         durations: [
             ("read_map_normalise_stage", read_done),
             ("dedupe", dedupe_done - read_done),

@@ -22,6 +22,8 @@ pub(crate) struct Processed {
     pub codes: Vec<&'static str>,
     pub keys: KeyDigests,
     pub rejected_cells: Option<Vec<String>>,
+    /// The non-blocking issues of a row that is not rejected, for warnings.csv.
+    pub warnings: Vec<RowIssue>,
 }
 
 /// Maps and normalises a chunk; the output has the chunk's order.
@@ -40,6 +42,7 @@ fn process_row(mapping: &Mapping, raw: RawRow) -> Processed {
             codes: vec![defect.code],
             keys: KeyDigests::default(),
             rejected_cells: Some(raw.cells),
+            warnings: Vec::new(),
             staged: StagedRow {
                 row: raw.row,
                 state: LocalState::Rejected,
@@ -98,14 +101,22 @@ fn process_row(mapping: &Mapping, raw: RawRow) -> Processed {
             }
         }
     };
-    if staged.state == LocalState::Rejected {
+    let warnings = if staged.state == LocalState::Rejected {
         rejected_cells = Some(raw.cells);
-    }
+        Vec::new()
+    } else {
+        normalised
+            .issues
+            .into_iter()
+            .filter(|i| !i.blocking)
+            .collect()
+    };
     Processed {
         staged,
         codes,
         keys,
         rejected_cells,
+        warnings,
     }
 }
 

@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::dedupe_stage::DedupeStats;
+use super::warnings::WarningSummary;
 use super::ValidateConfig;
 
 /// What `Summary::build` needs.
@@ -26,6 +27,7 @@ pub(crate) struct Inputs<'a> {
     pub dedupe_groups: DedupeStats,
     pub xlsx_rows_omitted: u64,
     pub issues: BTreeMap<String, u64>,
+    pub warnings: WarningSummary,
     pub durations: [(&'static str, Duration); 5],
 }
 
@@ -59,6 +61,9 @@ pub struct Summary {
     pub rejects_xlsx_rows_omitted: u64,
     /// Issue code → how many times it was found (blocking or not; a row may have several).
     pub issues: BTreeMap<String, u64>,
+    /// Warnings on rows that are not rejected: how many rows, the file listing them, and per
+    /// code and field a count and a few examples.
+    pub warnings: WarningSummary,
     /// Stage → milliseconds.
     pub durations_ms: BTreeMap<String, u64>,
     /// The process exit code: 0 all valid, 3 some rows rejected, 1 if the counts do not add up.
@@ -129,6 +134,7 @@ impl Summary {
             duplicate_groups: i.dedupe_groups.groups,
             rejects_xlsx_rows_omitted: i.xlsx_rows_omitted,
             issues: i.issues,
+            warnings: i.warnings,
             durations_ms: i
                 .durations
                 .iter()
@@ -171,6 +177,16 @@ impl Summary {
                 .map(|(c, n)| format!("{c} {n}"))
                 .collect();
             let _ = writeln!(s, "Issues found: {}.", list.join(", "));
+        }
+        if self.warnings.rows > 0 {
+            let rows = self.warnings.rows;
+            let _ = writeln!(
+                s,
+                "{rows} {} warnings (kept, with a value dropped, cleaned or repaired): each is in {}/{}.",
+                if rows == 1 { "row has" } else { "rows have" },
+                self.run_dir,
+                self.warnings.file
+            );
         }
         if self.outcome("rejected") > 0 {
             let _ = writeln!(

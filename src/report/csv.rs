@@ -1,5 +1,6 @@
-//! The CSV report files: `rejects.csv`, `duplicates.csv` and `success.csv`. Each is UTF-8 with
-//! a BOM, comma-separated, CRLF-terminated (what Excel writes), every cell neutralised.
+//! The CSV report files: `rejects.csv`, `duplicates.csv`, `success.csv` and `warnings.csv`. Each
+//! is UTF-8 with a BOM, comma-separated, CRLF-terminated (what Excel writes), every cell
+//! neutralised.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -7,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::{
     neutralise, Kept, RejectRow, ReportError, DUPLICATE_COLUMNS, REJECT_COLUMNS, SUCCESS_COLUMNS,
+    WARNING_COLUMNS,
 };
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -179,9 +181,11 @@ pub struct SuccessRow<'a> {
     pub outcome: &'a str,
     /// The HighLevel contact id, when known.
     pub contact_id: Option<&'a str>,
+    /// The row's warnings, `<code>: <message>` joined with ` | ` (empty when none).
+    pub warnings: &'a str,
 }
 
-/// `success.csv`: the input columns, then `_row,_outcome,_contact_id`.
+/// `success.csv`: the input columns, then `_row,_outcome,_contact_id,_warnings`.
 pub struct SuccessCsv {
     out: CsvOut,
     kept: Kept,
@@ -208,8 +212,49 @@ impl SuccessCsv {
             row.as_str(),
             success.outcome,
             success.contact_id.unwrap_or(""),
+            success.warnings,
         ];
         self.out.write(self.kept.cells(success.cells).chain(added))
+    }
+
+    /// Flush and fsync the file.
+    pub fn finish(self) -> Result<(), ReportError> {
+        self.out.finish()
+    }
+}
+
+/// One warning on one row, as written to `warnings.csv`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WarningRow<'a> {
+    /// The row's number in the input.
+    pub row: u64,
+    /// The contact field concerned (`dateOfBirth`, `customFields.<key>`, …).
+    pub field: &'a str,
+    /// The stable warning code.
+    pub code: &'a str,
+    /// What was done and why, for a person.
+    pub message: &'a str,
+}
+
+/// `warnings.csv`: `row,field,code,message`, one line per warning (a row may have several).
+/// Not an input for a rerun, so its columns carry no `_`.
+pub struct WarningsCsv {
+    out: CsvOut,
+}
+
+impl WarningsCsv {
+    /// Create the file and write its header.
+    pub fn create(path: &Path) -> Result<WarningsCsv, ReportError> {
+        Ok(WarningsCsv {
+            out: CsvOut::create(path, WARNING_COLUMNS)?,
+        })
+    }
+
+    /// Write one warning.
+    pub fn write(&mut self, warning: &WarningRow<'_>) -> Result<(), ReportError> {
+        let row = warning.row.to_string();
+        self.out
+            .write([row.as_str(), warning.field, warning.code, warning.message])
     }
 
     /// Flush and fsync the file.

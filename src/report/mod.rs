@@ -1,5 +1,5 @@
 //! Report files written into the run folder: `rejects.csv`, `rejects.xlsx`, `duplicates.csv`,
-//! `success.csv`, and `report.html` (in [`html`]). This module owns their layout and the cell-level safety rules
+//! `success.csv`, `warnings.csv`, and `report.html` (in [`html`]). This module owns their layout and the cell-level safety rules
 //! (formula-injection neutralising, Excel's limits); it does not decide which rows go where.
 //!
 //! Layout rules shared by every file:
@@ -24,7 +24,9 @@ mod xlsx;
 
 use std::path::PathBuf;
 
-pub use self::csv::{DuplicateRow, DuplicatesCsv, RejectsCsv, SuccessCsv, SuccessRow};
+pub use self::csv::{
+    DuplicateRow, DuplicatesCsv, RejectsCsv, SuccessCsv, SuccessRow, WarningRow, WarningsCsv,
+};
 pub use self::neutralise::{needs_neutralising, neutralise, unneutralise};
 pub use self::xlsx::{RejectsXlsx, XlsxOutcome};
 
@@ -36,7 +38,11 @@ pub const REJECT_COLUMNS: [&str; 5] = ["_row", "_stage", "_code", "_field", "_me
 /// Columns added by the duplicates file, before the input columns.
 pub const DUPLICATE_COLUMNS: [&str; 4] = ["_row", "_merged_into_row", "_key", "_value"];
 /// Columns added by the success file, after the input columns.
-pub const SUCCESS_COLUMNS: [&str; 3] = ["_row", "_outcome", "_contact_id"];
+pub const SUCCESS_COLUMNS: [&str; 4] = ["_row", "_outcome", "_contact_id", "_warnings"];
+/// The columns of the warnings file (it repeats no input column).
+pub const WARNING_COLUMNS: [&str; 4] = ["row", "field", "code", "message"];
+/// The warnings file's name in the run folder.
+pub const WARNINGS_FILE: &str = "warnings.csv";
 
 /// One problem with a rejected row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

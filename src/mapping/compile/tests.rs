@@ -103,7 +103,7 @@ fn applies_every_kind_of_rule() {
     );
     assert_eq!(d.tags, vec![" b2b", "Expo"]);
     assert_eq!(d.notes, vec!["Notes: met at booth"]);
-    assert_eq!(m.rules.date_order, DateOrder::DayFirst);
+    assert_eq!(m.rules.date_order, Some(DateOrder::DayFirst));
     assert_eq!(
         m.rules.policies[StdField::PostalCode as usize],
         Policy::RejectRow

@@ -38,6 +38,11 @@ pub(crate) struct Facts {
     pub rows_with_warnings: u64,
     /// Issue code → times found while validating (summary.json's `issues`).
     pub issues: Vec<(String, u64)>,
+    /// Warnings found while validating on rows that were kept, by code and field, with
+    /// examples (summary.json's `warnings`).
+    pub validate_warnings: Vec<Reason>,
+    /// Rows with at least one such warning.
+    pub rows_with_validate_warnings: u64,
     /// Delivery sessions (none for a local run).
     pub sessions: Vec<RequestSession>,
 }
@@ -151,6 +156,8 @@ pub(crate) fn gather(ledger: &Ledger, run_dir: &str) -> Result<Facts, LedgerErro
         warnings: warnings(conn).map_err(sql)?,
         rows_with_warnings: rows_with_warnings(conn).map_err(sql)?,
         issues: recorded.issues,
+        validate_warnings: recorded.validate_warnings,
+        rows_with_validate_warnings: recorded.rows_with_validate_warnings,
         sessions: ledger.request_sessions()?,
     })
 }
@@ -160,6 +167,8 @@ pub(crate) fn gather(ledger: &Ledger, run_dir: &str) -> Result<Facts, LedgerErro
 struct Recorded {
     run: RunFacts,
     issues: Vec<(String, u64)>,
+    validate_warnings: Vec<Reason>,
+    rows_with_validate_warnings: u64,
     headers: Vec<String>,
 }
 
@@ -214,11 +223,41 @@ fn run_facts(conn: &Connection) -> rusqlite::Result<Recorded> {
         })
         .unwrap_or_default();
     issues.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let validate_warnings = summary["warnings"]["by_code"]
+        .as_array()
+        .map(|groups| groups.iter().map(warning_group).collect())
+        .unwrap_or_default();
     Ok(Recorded {
         run,
         issues,
+        validate_warnings,
+        rows_with_validate_warnings: summary["warnings"]["rows"].as_u64().unwrap_or(0),
         headers: serde_json::from_str(&headers).unwrap_or_default(),
     })
+}
+
+/// One `warnings.by_code` entry of summary.json (written by `pipeline::warnings`).
+fn warning_group(group: &Value) -> Reason {
+    let text = |v: &Value| v.as_str().unwrap_or("").to_string();
+    Reason {
+        code: text(&group["code"]),
+        field: text(&group["field"]),
+        count: group["count"].as_u64().unwrap_or(0),
+        examples: group["examples"]
+            .as_array()
+            .map(|examples| {
+                examples
+                    .iter()
+                    .map(|e| Example {
+                        row: e["row"].as_u64().unwrap_or(0),
+                        message: text(&e["message"]),
+                        cells: Vec::new(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        ..Reason::default()
+    }
 }
 
 /// Rejected and failed rows per (state, stage, code, field), largest first, the top ones with

@@ -212,6 +212,46 @@ pub(crate) fn warnings(h: &mut String, f: &Facts) {
     h.push_str("</section>");
 }
 
+/// Warnings found while validating on the rows that were kept: what was dropped, cleaned or
+/// repaired, with example rows (the full list is warnings.csv).
+pub(crate) fn validate_warnings(h: &mut String, f: &Facts) {
+    if f.validate_warnings.is_empty() {
+        return;
+    }
+    let total: u64 = f.validate_warnings.iter().map(|r| r.count).sum();
+    let _ = write!(
+        h,
+        "<section><h2>Warnings found while validating</h2><p class=\"muted\" \
+         style=\"margin-top:-6px\">{} warning{} on {} row{} that {} kept: a bad value was \
+         left out, or a value was cleaned or repaired. Every one is in warnings.csv (and in \
+         success.csv's _warnings after an import).</p><table><tr><th>Warning</th>\
+         <th class=\"num\">Times</th><th>Examples (row number in the file)</th></tr>",
+        int(total),
+        plural(total),
+        int(f.rows_with_validate_warnings),
+        plural(f.rows_with_validate_warnings),
+        if f.rows_with_validate_warnings == 1 {
+            "was"
+        } else {
+            "were"
+        }
+    );
+    for r in f.validate_warnings.iter().take(TOP_REASONS) {
+        let _ = write!(
+            h,
+            "<tr><td><code>{}</code>{}</td><td class=\"num\">{}</td><td>",
+            esc(&r.code),
+            field_suffix(&r.field),
+            int(r.count)
+        );
+        examples(h, &r.examples, &f.headers, &r.field);
+        h.push_str("</td></tr>");
+    }
+    h.push_str("</table>");
+    more_reasons(h, &f.validate_warnings);
+    h.push_str("</section>");
+}
+
 /// Issue codes found while validating, blocking or not.
 pub(crate) fn issues(h: &mut String, f: &Facts) {
     if f.issues.is_empty() {

@@ -1,0 +1,111 @@
+//! Warnings read back for the report files (issue 13.5): a row's non-blocking issues found
+//! while validating (in its `issues_json`) and the delivery's honest-result warnings
+//! (`delivery_warnings`), for `warnings.csv` and success.csv's `_warnings`. Rows in the reject
+//! files (`rejected`, `failed`) are left out: their `_message` already lists every issue.
+
+use rusqlite::params;
+use serde::Deserialize;
+
+use super::{has_table, Ledger, LedgerError};
+
+/// One warning on one row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WarningRecord {
+    /// The 1-based data row.
+    pub row: u64,
+    /// The field concerned.
+    pub field: String,
+    /// The stable code.
+    pub code: String,
+    /// For a person.
+    pub message: String,
+}
+
+/// The parts of a stored `RowIssue` a warning needs.
+#[derive(Deserialize)]
+struct StoredIssue {
+    field: String,
+    code: String,
+    message: String,
+    blocking: bool,
+}
+
+/// The non-blocking issues in a row's `issues_json`, in their order. Unreadable JSON (never
+/// written by this version) costs the row its warnings, not the report.
+pub(crate) fn validate_warnings(row: u64, issues_json: Option<&str>) -> Vec<WarningRecord> {
+    let stored: Vec<StoredIssue> = issues_json
+        .and_then(|j| serde_json::from_str(j).ok())
+        .unwrap_or_default();
+    stored
+        .into_iter()
+        .filter(|i| !i.blocking)
+        .map(|i| WarningRecord {
+            row,
+            field: i.field,
+            code: i.code,
+            message: i.message,
+        })
+        .collect()
+}
+
+/// success.csv's `_warnings`: `<code>: <message>` joined with ` | `, as rejects.csv joins a
+/// row's further issues.
+pub(crate) fn joined(warnings: &[WarningRecord]) -> String {
+    let parts: Vec<String> = warnings
+        .iter()
+        .map(|w| format!("{}: {}", w.code, w.message))
+        .collect();
+    parts.join(" | ")
+}
+
+impl Ledger {
+    /// Calls `f` on every warning of every row not in the reject files, in row order; within a
+    /// row, validate's warnings come before the delivery's.
+    pub fn each_warning<E: From<LedgerError>>(
+        &self,
+        mut f: impl FnMut(WarningRecord) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let delivery = has_table(&self.conn, "delivery_warnings").map_err(|e| self.err(e))?;
+        let local = "SELECT row, 0, issues_json, NULL, NULL, NULL FROM rows \
+                     WHERE issues_json IS NOT NULL AND state NOT IN ('rejected', 'failed')";
+        let sql = if delivery {
+            format!(
+                "{local} UNION ALL SELECT d.row, 1, NULL, d.field, d.code, d.message \
+                 FROM delivery_warnings d JOIN rows r ON r.row = d.row \
+                 WHERE r.state NOT IN ('rejected', 'failed') ORDER BY 1, 2"
+            )
+        } else {
+            format!("{local} ORDER BY 1")
+        };
+        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![], |r| {
+                Ok((
+                    r.get::<_, i64>(0)? as u64,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        for r in rows {
+            let (row, issues, field, code, message) = r.map_err(|e| self.err(e))?;
+            match (issues, field, code, message) {
+                (Some(issues), ..) => {
+                    for w in validate_warnings(row, Some(&issues)) {
+                        f(w)?;
+                    }
+                }
+                (None, Some(field), Some(code), Some(message)) => f(WarningRecord {
+                    row,
+                    field,
+                    code,
+                    message,
+                })?,
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
