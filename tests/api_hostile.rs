@@ -54,13 +54,24 @@ fn an_api_redirect_is_fatal_and_its_target_sees_nothing() {
     let api = Hostile::start(move |_| Answer::status(307, &[("location", &location)], ""));
     let (dir, file) = small_file();
     let run_dir = dir.path().join("run");
-    let out = run(import(&api.base_url(), DEFAULT_TOKEN, &file, &run_dir), LIMIT);
+    let out = run(
+        import(&api.base_url(), DEFAULT_TOKEN, &file, &run_dir),
+        LIMIT,
+    );
     assert_eq!(out.code, Some(1), "{}", out.describe());
     assert!(out.stderr.contains("HTTP 307"), "{}", out.describe());
     let host = format!("127.0.0.1:{}", target.port());
-    assert!(out.stderr.contains(&host), "names the target: {}", out.describe());
+    assert!(
+        out.stderr.contains(&host),
+        "names the target: {}",
+        out.describe()
+    );
     assert!(!out.stderr.contains(DEFAULT_TOKEN), "no token in the error");
-    assert!(target.seen().is_empty(), "the target saw {:?}", target.seen());
+    assert!(
+        target.seen().is_empty(),
+        "the target saw {:?}",
+        target.seen()
+    );
     assert!(!api.seen().is_empty());
 }
 
@@ -90,7 +101,11 @@ fn a_token_endpoint_redirect_reposts_nothing() {
         "{error:?}"
     );
     assert!(error.is_fatal());
-    assert!(target.seen().is_empty(), "the target saw {:?}", target.seen());
+    assert!(
+        target.seen().is_empty(),
+        "the target saw {:?}",
+        target.seen()
+    );
     assert_eq!(api.seen().len(), 1, "one request, no retry");
 }
 
@@ -145,7 +160,10 @@ fn a_tls_failure_is_named_and_final() {
     assert_eq!(handshakes.load(Ordering::SeqCst), 1, "no retry");
 
     let (dir, file) = small_file();
-    let out = run(import(&base, DEFAULT_TOKEN, &file, &dir.path().join("run")), LIMIT);
+    let out = run(
+        import(&base, DEFAULT_TOKEN, &file, &dir.path().join("run")),
+        LIMIT,
+    );
     assert_eq!(out.code, Some(1), "{}", out.describe());
     assert!(out.stderr.contains("TLS failure"), "{}", out.describe());
     assert!(out.stderr.contains("unknown issuer"), "{}", out.describe());
@@ -211,7 +229,10 @@ fn a_success_without_a_contact_id_is_not_recorded() {
     });
     let (dir, file) = small_file();
     let run_dir = dir.path().join("run");
-    let out = run(import(&api.base_url(), DEFAULT_TOKEN, &file, &run_dir), LIMIT);
+    let out = run(
+        import(&api.base_url(), DEFAULT_TOKEN, &file, &run_dir),
+        LIMIT,
+    );
     assert_eq!(out.code, Some(3), "{}", out.describe());
     let rows = ledger_rows(&run_dir);
     for row in rows.iter().filter(|r| r.merged_into.is_none()) {
@@ -233,7 +254,10 @@ fn a_success_without_a_contact_id_is_not_recorded() {
         .filter(|r| r.merged_into.is_none())
         .filter(|r| r.state == "created" || r.state == "updated")
         .count();
-    assert_eq!(delivered, rows.iter().filter(|r| r.merged_into.is_none()).count());
+    assert_eq!(
+        delivered,
+        rows.iter().filter(|r| r.merged_into.is_none()).count()
+    );
     assert_eq!(sandbox.contacts().len(), delivered, "one contact per row");
 }
 
@@ -246,8 +270,7 @@ fn absurd_rate_limit_headers_are_clamped_and_told() {
     let throttled = Arc::new(AtomicUsize::new(0));
     let count = throttled.clone();
     let api = Hostile::start(move |seen: &Seen| {
-        if seen.path.starts_with("/contacts/upsert") && count.fetch_add(1, Ordering::SeqCst) == 0
-        {
+        if seen.path.starts_with("/contacts/upsert") && count.fetch_add(1, Ordering::SeqCst) == 0 {
             // Read as 18446744073709551615 ms this panicked (exit 101); it is clamped to 60 s,
             // and the 4 s of the second header is what the hold lasts.
             return Answer::status(
@@ -267,12 +290,18 @@ fn absurd_rate_limit_headers_are_clamped_and_told() {
     });
     let (dir, file) = small_file();
     let out = run(
-        import(&api.base_url(), DEFAULT_TOKEN, &file, &dir.path().join("run")),
+        import(
+            &api.base_url(),
+            DEFAULT_TOKEN,
+            &file,
+            &dir.path().join("run"),
+        ),
         LIMIT,
     );
     assert_eq!(out.code, Some(0), "{}", out.describe());
     assert!(
-        out.stderr.contains("held back for 4 s: HighLevel answered 429"),
+        out.stderr
+            .contains("held back for 4 s: HighLevel answered 429"),
         "{}",
         out.describe()
     );
@@ -295,7 +324,10 @@ fn the_last_progress_line_adds_up() {
         invalid: false,
     });
     let run_dir = dir.path().join("run");
-    let out = run(import(&sandbox.base_url(), DEFAULT_TOKEN, &file, &run_dir), LIMIT);
+    let out = run(
+        import(&sandbox.base_url(), DEFAULT_TOKEN, &file, &run_dir),
+        LIMIT,
+    );
     assert_eq!(out.code, Some(0), "{}", out.describe());
     let line = out
         .stderr
@@ -316,5 +348,8 @@ fn the_last_progress_line_adds_up() {
         "{line} ({delivered} requests)"
     );
     assert!(line.contains("req/s of "), "{line}");
-    assert!(summary["estimate"]["tags"].as_u64().unwrap() > 0, "the run sent tags");
+    assert!(
+        summary["estimate"]["tags"].as_u64().unwrap() > 0,
+        "the run sent tags"
+    );
 }

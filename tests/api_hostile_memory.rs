@@ -35,7 +35,12 @@ fn runs_against_endless_answers_stay_under_200_mb() {
         length: Some(2 << 30),
     });
     let out = run(
-        import(&announced.base_url(), DEFAULT_TOKEN, &file, &dir.path().join("run")),
+        import(
+            &announced.base_url(),
+            DEFAULT_TOKEN,
+            &file,
+            &dir.path().join("run"),
+        ),
         LIMIT,
     );
     assert_eq!(out.code, Some(1), "{}", out.describe());

@@ -265,10 +265,7 @@ impl Client {
 }
 
 fn refused(endpoint: &'static str, refusal: guard::Refusal) -> ApiError {
-    ApiError::Refused {
-        endpoint,
-        refusal,
-    }
+    ApiError::Refused { endpoint, refusal }
 }
 
 fn bearer(token: &Secret) -> reqwest::header::HeaderValue {

@@ -142,7 +142,10 @@ mod tests {
     fn lists_get_the_larger_cap() {
         assert_eq!(body_cap("POST /contacts/search"), LIST_ANSWER_CAP);
         assert_eq!(body_cap("GET /contacts/{id}/notes"), LIST_ANSWER_CAP);
-        assert_eq!(body_cap("GET /locations/{id}/customFields"), LIST_ANSWER_CAP);
+        assert_eq!(
+            body_cap("GET /locations/{id}/customFields"),
+            LIST_ANSWER_CAP
+        );
         assert_eq!(body_cap("GET /contacts/{id}"), ONE_ANSWER_CAP);
         assert_eq!(body_cap("POST /contacts/upsert"), ONE_ANSWER_CAP);
         assert_eq!(

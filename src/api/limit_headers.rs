@@ -58,11 +58,7 @@ impl RateLimitHeaders {
             clamp("x-ratelimit-max", max, range) as u32
         });
         let interval = interval.map(|ms| {
-            Duration::from_millis(clamp(
-                "x-ratelimit-interval-milliseconds",
-                ms,
-                INTERVAL_MS,
-            ))
+            Duration::from_millis(clamp("x-ratelimit-interval-milliseconds", ms, INTERVAL_MS))
         });
         RateLimitHeaders {
             max,
@@ -138,11 +134,13 @@ mod tests {
             ("0", 1),
             ("10000.0", 10),
         ] {
-            let parsed = RateLimitHeaders::parse(&headers(&[(
-                "X-RateLimit-Interval-Milliseconds",
-                value,
-            )]));
-            assert_eq!(parsed.interval, Some(Duration::from_secs(expected)), "{value}");
+            let parsed =
+                RateLimitHeaders::parse(&headers(&[("X-RateLimit-Interval-Milliseconds", value)]));
+            assert_eq!(
+                parsed.interval,
+                Some(Duration::from_secs(expected)),
+                "{value}"
+            );
             assert_eq!(
                 parsed.nonsense.is_some(),
                 value != "10000.0",
@@ -150,10 +148,8 @@ mod tests {
             );
         }
         for value in ["-5", "1e9", "", "ten"] {
-            let parsed = RateLimitHeaders::parse(&headers(&[(
-                "X-RateLimit-Interval-Milliseconds",
-                value,
-            )]));
+            let parsed =
+                RateLimitHeaders::parse(&headers(&[("X-RateLimit-Interval-Milliseconds", value)]));
             assert_eq!(parsed.interval, None, "{value} is ignored");
             assert_eq!(parsed.nonsense, Some("x-ratelimit-interval-milliseconds"));
         }

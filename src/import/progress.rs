@@ -233,7 +233,10 @@ mod tests {
         let at = start + Duration::from_secs(30);
         let figures = baseline(start).figures(&reading(0, 302, 25), at);
         assert_eq!(figures.rows_done, 0);
-        assert_eq!(figures.requests_done, 300, "the probe before delivery is not counted");
+        assert_eq!(
+            figures.requests_done, 300,
+            "the probe before delivery is not counted"
+        );
         assert_eq!(figures.requests_planned, 405);
         assert!((figures.rate - 10.0).abs() < 1e-9);
         assert_eq!(figures.eta, Duration::from_secs_f64(105.0 / 10.0));
@@ -252,11 +255,15 @@ mod tests {
         let figures = baseline(start).figures(&reading(10, 12, 60), start + Duration::from_secs(2));
         assert_eq!(figures.throttled, Duration::from_secs(2));
         assert_eq!(figures.eta, Duration::from_secs_f64(395.0 / 9.6));
-        let past_plan = baseline(start).figures(&reading(400, 502, 4), start + Duration::from_secs(50));
+        let past_plan =
+            baseline(start).figures(&reading(400, 502, 4), start + Duration::from_secs(50));
         assert_eq!(past_plan.requests_planned, 500);
         assert_eq!(past_plan.eta, Duration::ZERO);
         let held = Figures {
-            held: Some(("HighLevel answered 429 (rate limited)", Duration::from_secs(8))),
+            held: Some((
+                "HighLevel answered 429 (rate limited)",
+                Duration::from_secs(8),
+            )),
             ..past_plan
         };
         assert!(held.message().contains("held back: HighLevel answered 429"));

@@ -241,7 +241,9 @@ impl<'a> Exec<'a> {
             let response = match result {
                 Ok(response) => response,
                 Err(e)
-                    if e.status().is_some_and(|s| s < 500) && members.len() > 1 && !e.is_fatal() =>
+                    if e.status().is_some_and(|s| s < 500)
+                        && members.len() > 1
+                        && !e.is_fatal() =>
                 {
                     let (left, right) = members.split_at(members.len() / 2);
                     queue.push_back((key.clone(), left.to_vec()));

@@ -187,7 +187,10 @@ async fn write_reply(
     headers: &[(String, String)],
     body: &[u8],
 ) -> bool {
-    let mut head = format!("HTTP/1.1 {status} Hostile\r\ncontent-length: {}\r\n", body.len());
+    let mut head = format!(
+        "HTTP/1.1 {status} Hostile\r\ncontent-length: {}\r\n",
+        body.len()
+    );
     for (name, value) in headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
