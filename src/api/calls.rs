@@ -34,15 +34,18 @@ impl Client {
             location_id: self.location_id(),
             fields,
         };
-        self.send(Call {
-            endpoint: "POST /contacts/upsert",
-            method: Method::POST,
-            path: "/contacts/upsert".into(),
-            query: &[],
-            body: Some(Self::json(&body)?),
-            idempotency,
-        })
-        .await
+        let response: UpsertResponse = self
+            .send(Call {
+                endpoint: "POST /contacts/upsert",
+                method: Method::POST,
+                path: "/contacts/upsert".into(),
+                query: &[],
+                body: Some(Self::json(&body)?),
+                idempotency,
+            })
+            .await?;
+        usable_id("POST /contacts/upsert", &response.contact.id)?;
+        Ok(response)
     }
 
     /// `POST /contacts/`: never resent blindly; an unknown outcome is [`ApiError::InDoubt`].
@@ -61,6 +64,7 @@ impl Client {
                 idempotency: Unsafe,
             })
             .await?;
+        usable_id("POST /contacts/", &envelope.contact.id)?;
         Ok(envelope.contact)
     }
 
@@ -76,6 +80,7 @@ impl Client {
                 idempotency: Safe,
             })
             .await?;
+        usable_id("GET /contacts/{id}", &envelope.contact.id)?;
         Ok(envelope.contact)
     }
 
@@ -275,4 +280,22 @@ impl Client {
 pub enum TagChange {
     Add,
     Remove,
+}
+
+/// A contact id the tool may record and put in a request path: HighLevel's are 20 letters and
+/// digits. An empty or odd one in a success answer is not a success: recorded, it would make
+/// later runs skip the row as delivered (issue 19.6), and in a path it could name another route.
+fn usable_id(endpoint: &'static str, id: &str) -> Result<(), ApiError> {
+    let usable = (1..=128).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if usable {
+        Ok(())
+    } else {
+        Err(ApiError::NoContactId {
+            endpoint,
+            id: id.chars().take(40).collect(),
+        })
+    }
 }

@@ -3,6 +3,7 @@
 //! retry policy.
 
 use super::endpoint::BaseUrl;
+use super::guard;
 use super::limiter::{DailyReserve, Limiter, RateLimitHeaders};
 use super::models::ErrorBody;
 use super::oauth::{Credentials, TokenSource};
@@ -78,6 +79,8 @@ impl Client {
             .user_agent(concat!("ghl-bulk/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(10).min(config.timeout))
             .pool_idle_timeout(Duration::from_secs(60))
+            // A 3xx is refused (see `guard`): followed, it could carry the token elsewhere.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|err| ApiError::Build(err.to_string()))?;
         Ok(Client {
@@ -142,15 +145,31 @@ impl Client {
             let (attempt, response) = match request.send().await {
                 Ok(response) => {
                     let status = response.status();
+                    if let Some(refusal) = guard::refuse_redirect(&response) {
+                        self.stats
+                            .record(call.endpoint, &status.as_u16().to_string(), retry);
+                        return Err(refused(call.endpoint, refusal));
+                    }
                     let headers = RateLimitHeaders::parse(response.headers());
                     self.limiter
                         .observe(&headers, status == StatusCode::TOO_MANY_REQUESTS);
-                    match response.bytes().await {
-                        Ok(bytes) => (Attempt::Status(status), Some((status, bytes))),
+                    match guard::read_capped(response, guard::body_cap(call.endpoint)).await {
+                        Ok(Ok(bytes)) => (Attempt::Status(status), Some((status, bytes))),
+                        Ok(Err(refusal)) => {
+                            self.stats
+                                .record(call.endpoint, &status.as_u16().to_string(), retry);
+                            return Err(refused(call.endpoint, refusal));
+                        }
                         Err(err) => (transport_attempt(&err), None),
                     }
                 }
-                Err(err) => (transport_attempt(&err), None),
+                Err(err) => {
+                    if let Some(refusal) = guard::tls_failure(&err) {
+                        self.stats.record(call.endpoint, "tls", retry);
+                        return Err(refused(call.endpoint, refusal));
+                    }
+                    (transport_attempt(&err), None)
+                }
             };
             self.stats
                 .record(call.endpoint, &attempt_label(attempt), retry);
@@ -243,6 +262,10 @@ impl Client {
     pub(crate) fn json<B: Serialize>(body: &B) -> Result<Vec<u8>, ApiError> {
         serde_json::to_vec(body).map_err(|err| ApiError::Build(err.to_string()))
     }
+}
+
+fn refused(endpoint: &'static str, refusal: guard::Refusal) -> ApiError {
+    ApiError::Refused { endpoint, refusal }
 }
 
 fn bearer(token: &Secret) -> reqwest::header::HeaderValue {

@@ -4,51 +4,28 @@
 //! The headers are the truth: the limiter starts at the documented 100 requests / 10 s and
 //! switches to whatever `X-RateLimit-Max` / `X-RateLimit-Interval-Milliseconds` say (a trial
 //! token's 25 / 10 s is picked up from the first response, no flag needed). Every clock read and
-//! sleep goes through tokio time, so tests run on paused time.
+//! sleep goes through tokio time, so tests run on paused time. The headers arrive clamped
+//! (`limit_headers`); a wait of more than [`NOTICE_AFTER`] is told to the user with its reason.
 
 use governor::clock::{Clock, Reference};
 use governor::middleware::NoOpMiddleware;
 use governor::nanos::Nanos;
 use governor::state::{InMemoryState, NotKeyed};
 use governor::{Quota, RateLimiter};
-use reqwest::header::HeaderMap;
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::time::Instant;
 
+pub use super::limit_headers::RateLimitHeaders;
+
 /// The documented burst limit: 100 requests per 10 seconds per location.
 pub const DEFAULT_MAX: u32 = 100;
 /// The documented burst interval.
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(10);
-
-/// What one response said about the limits (any header may be missing).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct RateLimitHeaders {
-    pub max: Option<u32>,
-    pub interval: Option<Duration>,
-    pub remaining: Option<u32>,
-    pub daily_limit: Option<u64>,
-    pub daily_remaining: Option<u64>,
-}
-
-impl RateLimitHeaders {
-    /// Reads the five `X-RateLimit-*` headers (names are case-insensitive in HTTP).
-    pub fn parse(headers: &HeaderMap) -> Self {
-        fn number<T: std::str::FromStr>(headers: &HeaderMap, name: &str) -> Option<T> {
-            headers.get(name)?.to_str().ok()?.trim().parse().ok()
-        }
-        RateLimitHeaders {
-            max: number(headers, "x-ratelimit-max").filter(|max| *max > 0),
-            interval: number::<u64>(headers, "x-ratelimit-interval-milliseconds")
-                .filter(|ms| *ms > 0)
-                .map(Duration::from_millis),
-            remaining: number(headers, "x-ratelimit-remaining"),
-            daily_limit: number(headers, "x-ratelimit-limit-daily"),
-            daily_remaining: number(headers, "x-ratelimit-daily-remaining"),
-        }
-    }
-}
+/// A wait longer than this is announced (stderr, progress line): past a few seconds a silent
+/// run looks hung.
+pub const NOTICE_AFTER: Duration = Duration::from_secs(3);
 
 /// How much of the daily allowance to leave unused.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -100,6 +77,12 @@ struct State {
     daily_limit: Option<u64>,
     daily_remaining: Option<u64>,
     throttled: Duration,
+    /// Why the run is held (a 429, the window reported full), while `hold_until` is ahead.
+    hold_reason: &'static str,
+    /// The end of the last wait announced: one notice per long wait, however many wait it.
+    announced_until: Option<Instant>,
+    /// A header was nonsense (not a number, out of range) and the user was told once.
+    warned_nonsense: bool,
 }
 
 /// One location's limiter, shared by every request to that location.
@@ -130,6 +113,9 @@ impl Limiter {
             daily_limit: None,
             daily_remaining: None,
             throttled: Duration::ZERO,
+            hold_reason: "",
+            announced_until: None,
+            warned_nonsense: false,
         };
         Limiter {
             clock,
@@ -144,18 +130,23 @@ impl Limiter {
         let _turn = self.turn.lock().await;
         loop {
             let wait = {
-                let state = self.lock();
+                let mut state = self.lock();
                 if let Some(reached) = self.daily_budget_reached(&state) {
                     return Err(reached);
                 }
                 let now = Instant::now();
-                match state.hold_until {
-                    Some(until) if until > now => until - now,
+                let (wait, reason) = match state.hold_until {
+                    Some(until) if until > now => (until - now, state.hold_reason),
                     _ => match state.gcra.check() {
                         Ok(()) => return Ok(()),
-                        Err(not_until) => not_until.wait_time_from(self.clock.now()),
+                        Err(not_until) => (
+                            not_until.wait_time_from(self.clock.now()),
+                            "the rate limit the API reports",
+                        ),
                     },
-                }
+                };
+                announce(&mut state, now, wait, reason);
+                wait
             };
             let started = Instant::now();
             tokio::time::sleep(wait).await;
@@ -166,6 +157,14 @@ impl Limiter {
     /// Takes in what a response said: new limits, the remaining burst and daily budget, a 429.
     pub fn observe(&self, headers: &RateLimitHeaders, throttled: bool) {
         let mut state = self.lock();
+        if let (Some(header), false) = (headers.nonsense, state.warned_nonsense) {
+            state.warned_nonsense = true;
+            tracing::warn!(
+                "The API sent a {header} header that is not a sane number; it was ignored or \
+                 clamped (windows are kept within 1-60 s, limits within 1-10,000 requests). \
+                 Said once per run."
+            );
+        }
         let max = headers.max.unwrap_or(state.max);
         let interval = headers.interval.unwrap_or(state.interval);
         if (max, interval) != (state.max, state.interval) {
@@ -182,17 +181,20 @@ impl Limiter {
         let hold = if throttled {
             // A 429: the window is full. Wait for a whole interval, as the official SDK does:
             // that empties a sliding window and passes the boundary of a fixed one.
-            Some(interval)
+            Some((interval, "HighLevel answered 429 (rate limited)"))
         } else if headers.remaining == Some(0) {
             // The server's count is ahead of ours (another client on the location, or a
             // previous run): give the window one request's worth of time to drain.
-            Some(interval / max.max(1))
+            Some((interval / max.max(1), "HighLevel reports the window full"))
         } else {
             None
         };
-        if let Some(hold) = hold {
+        if let Some((hold, reason)) = hold {
             let until = now + hold;
-            state.hold_until = Some(state.hold_until.map_or(until, |held| held.max(until)));
+            if state.hold_until.is_none_or(|held| held < until) {
+                state.hold_until = Some(until);
+                state.hold_reason = reason;
+            }
         }
         if let Some(limit) = headers.daily_limit {
             state.daily_limit = Some(limit);
@@ -218,6 +220,16 @@ impl Limiter {
     pub fn allowed_rate(&self) -> f64 {
         let state = self.lock();
         f64::from(state.max) / state.interval.as_secs_f64()
+    }
+
+    /// Why and for how much longer the server holds the run back, when it does for more than
+    /// [`NOTICE_AFTER`] in all (for the progress line).
+    pub fn held(&self) -> Option<(&'static str, Duration)> {
+        let state = self.lock();
+        let now = Instant::now();
+        let until = state.hold_until.filter(|until| *until > now)?;
+        let announced = state.announced_until.is_some_and(|at| at >= until);
+        announced.then_some((state.hold_reason, until - now))
     }
 
     /// Total time requests spent waiting for the limiter.
@@ -254,6 +266,19 @@ impl Limiter {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+/// Tells the user once about a wait longer than [`NOTICE_AFTER`], with its reason and length.
+fn announce(state: &mut State, now: Instant, wait: Duration, reason: &'static str) {
+    if wait < NOTICE_AFTER || state.announced_until.is_some_and(|until| until > now) {
+        return;
+    }
+    state.announced_until = Some(now + wait);
+    tracing::warn!(
+        wait_s = wait.as_secs(),
+        "The run is held back for {} s: {reason}.",
+        wait.as_secs_f64().ceil()
+    );
 }
 
 /// How many requests per interval the limiter allows itself out of the server's `max`.
@@ -302,35 +327,6 @@ const _: fn() = || {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::HeaderValue;
-
-    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
-        let mut map = HeaderMap::new();
-        for (name, value) in pairs {
-            map.insert(*name, HeaderValue::from_str(value).unwrap());
-        }
-        map
-    }
-
-    #[test]
-    fn parses_the_five_headers_case_insensitively() {
-        let parsed = RateLimitHeaders::parse(&headers(&[
-            ("X-RateLimit-Max", "25"),
-            ("x-ratelimit-interval-milliseconds", "10000"),
-            ("X-RATELIMIT-REMAINING", "7"),
-            ("X-RateLimit-Limit-Daily", "10000"),
-            ("X-RateLimit-Daily-Remaining", "9000"),
-        ]));
-        assert_eq!(parsed.max, Some(25));
-        assert_eq!(parsed.interval, Some(Duration::from_secs(10)));
-        assert_eq!(parsed.remaining, Some(7));
-        assert_eq!(parsed.daily_limit, Some(10_000));
-        assert_eq!(parsed.daily_remaining, Some(9_000));
-        assert_eq!(
-            RateLimitHeaders::parse(&headers(&[("x-ratelimit-max", "lots")])),
-            RateLimitHeaders::default()
-        );
-    }
 
     /// Counts how many of `times` fall in the busiest window of length `interval`.
     fn busiest_window(times: &[Duration], interval: Duration) -> usize {

@@ -6,6 +6,8 @@ mod calls;
 mod client;
 pub mod endpoint;
 pub mod estimate;
+pub mod guard;
+pub mod limit_headers;
 pub mod limiter;
 pub mod models;
 mod oauth;
@@ -68,6 +70,17 @@ pub enum ApiError {
         endpoint: &'static str,
         detail: String,
     },
+    /// The server answered in a way HighLevel never does (a redirect, an answer past its cap) or
+    /// the TLS handshake failed: a wrong base URL or a hostile host. Fatal, never retried.
+    #[error("{endpoint}: {refusal}")]
+    Refused {
+        endpoint: &'static str,
+        refusal: guard::Refusal,
+    },
+    /// A success answer without a usable contact id: whether the contact exists is unknown, so
+    /// the row is in doubt (a resume looks it up) and nothing about it is remembered.
+    #[error("{endpoint}: a success answer without a usable contact id ({id:?}); the row is in doubt and a resume looks the contact up")]
+    NoContactId { endpoint: &'static str, id: String },
     /// The client or a request body could not be built.
     #[error("cannot build the request: {0}")]
     Build(String),
@@ -85,6 +98,21 @@ impl ApiError {
     /// 401 or 403: the token, its scopes or its location are wrong; fatal for the run.
     pub fn is_auth(&self) -> bool {
         matches!(self, ApiError::Auth(_)) || matches!(self.status(), Some(401 | 403))
+    }
+
+    /// The run cannot go on with this target at all: auth (above), a redirect, an oversized
+    /// answer, a TLS failure. Exit 1, never a row's failure.
+    pub fn is_fatal(&self) -> bool {
+        self.is_auth() || matches!(self, ApiError::Refused { .. })
+    }
+
+    /// How a fatal error reads: auth failures say so, the others speak for themselves.
+    pub fn fatal_text(&self) -> String {
+        if self.is_auth() {
+            format!("authentication failed: {self}")
+        } else {
+            self.to_string()
+        }
     }
 
     /// The run cannot go on now but can be resumed later (exit 75).

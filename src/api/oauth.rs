@@ -7,6 +7,7 @@
 //! operator with only a dead refresh token.
 
 use super::endpoint::BaseUrl;
+use super::guard;
 use super::secret::Secret;
 use serde::Deserialize;
 use std::io::Write;
@@ -53,6 +54,9 @@ pub enum AuthError {
     },
     #[error("the token refresh request failed: {0}")]
     Transport(String),
+    /// A redirect, an oversized answer or a TLS failure from the token endpoint.
+    #[error("the token refresh failed: {0}")]
+    Server(guard::Refusal),
     #[error("the token refresh was refused (HTTP {status}): {message}")]
     Refused { status: u16, message: String },
 }
@@ -164,12 +168,20 @@ impl TokenSource {
             .form(&form)
             .send()
             .await
-            .map_err(|err| AuthError::Transport(err.without_url().to_string()))?;
+            .map_err(|err| match guard::tls_failure(&err) {
+                Some(refusal) => AuthError::Server(refusal),
+                None => AuthError::Transport(err.without_url().to_string()),
+            })?;
         let status = response.status();
-        let bytes = response
-            .bytes()
+        // The client follows no redirect: a 307 here would re-post the client secret and the
+        // refresh token to wherever it points.
+        if let Some(refusal) = guard::refuse_redirect(&response) {
+            return Err(AuthError::Server(refusal));
+        }
+        let bytes = guard::read_capped(response, guard::ONE_ANSWER_CAP)
             .await
-            .map_err(|err| AuthError::Transport(err.without_url().to_string()))?;
+            .map_err(|err| AuthError::Transport(err.without_url().to_string()))?
+            .map_err(AuthError::Server)?;
         if !status.is_success() {
             let message = serde_json::from_slice::<super::models::ErrorBody>(&bytes)
                 .map(|body| body.message_text())

@@ -58,7 +58,7 @@ pub enum DeleteError {
     Pipeline(#[from] crate::pipeline::PipelineError),
     #[error("cannot reach the API: {0}")]
     Api(ApiError),
-    #[error("authentication failed: {0}")]
+    #[error("{}", .0.fatal_text())]
     Auth(ApiError),
     /// The command line or the mapping asks for something impossible (exit 2).
     #[error("{0}")]

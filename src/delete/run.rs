@@ -143,7 +143,7 @@ async fn resolve_batch(
 }
 
 fn stop_for(error: ApiError) -> Result<Option<Stop>, DeleteError> {
-    if error.is_auth() {
+    if error.is_fatal() {
         return Err(DeleteError::Auth(error));
     }
     if error.is_resumable_stop() {
@@ -201,7 +201,7 @@ pub async fn delete(
             let error = match result {
                 Ok(_) => None,
                 Err(e) if is_not_found(&e) => None,
-                Err(e) if e.is_auth() => return Err(DeleteError::Auth(e)),
+                Err(e) if e.is_fatal() => return Err(DeleteError::Auth(e)),
                 Err(e) if e.is_resumable_stop() => {
                     stop.get_or_insert(Stop::Resumable(e.to_string()));
                     continue;

@@ -190,7 +190,7 @@ impl<'a> Engine<'a> {
             }
             Err(error) => error,
         };
-        if error.is_auth() {
+        if error.is_fatal() {
             return Err(DeliveryError::Auth(error));
         }
         if error.status().is_some_and(|s| s < 500) && members.len() > 1 {

@@ -33,7 +33,7 @@ pub enum DeliveryError {
     #[error(transparent)]
     Ledger(#[from] LedgerError),
     /// The token, its scopes or its location were refused.
-    #[error("authentication failed: {0}")]
+    #[error("{}", .0.fatal_text())]
     Auth(ApiError),
     /// A mapped custom field does not exist in the location.
     #[error(transparent)]

@@ -98,12 +98,13 @@ async fn upsert(client: &Client, plan: &RowPlan, history: History) -> Result<Res
         // its answer will then say `new: false`. Backed off like any retry.
         Err(ApiError::InDoubt { .. }) => {
             tokio::time::sleep(client.retry_policy().backoff(1)).await;
-            let response = client
-                .upsert(&plan.fields)
-                .await
-                .map_err(|e| ("api_refused", e))?;
+            let response = client.upsert(&plan.fields).await.map_err(|e| match e {
+                ApiError::NoContactId { .. } => ("no_contact_id", e),
+                e => ("api_refused", e),
+            })?;
             (response, true)
         }
+        Err(error @ ApiError::NoContactId { .. }) => return Err(("no_contact_id", error)),
         Err(error) => return Err(("api_refused", error)),
     };
     let created = response.new || (doubted && made_since(&response.contact, history.first_sent));
@@ -148,7 +149,13 @@ async fn create(
                     return found_after_doubt(client, plan, on_duplicate, history, found).await;
                 }
                 Some(id) => return duplicate(client, plan, on_duplicate, &id).await,
-                None if matches!(error, ApiError::InDoubt { .. }) => {
+                // A create answered without a usable id may have made a contact: as unknown
+                // as a lost answer, so the lookup goes first.
+                None if matches!(
+                    error,
+                    ApiError::InDoubt { .. } | ApiError::NoContactId { .. }
+                ) =>
+                {
                     doubted = true;
                     last = Some(error);
                 }

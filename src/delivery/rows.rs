@@ -58,7 +58,7 @@ impl Engine<'_> {
         code: &str,
         error: ApiError,
     ) -> Result<(), DeliveryError> {
-        if error.is_auth() {
+        if error.is_fatal() {
             return Err(DeliveryError::Auth(error));
         }
         if error.is_resumable_stop() {

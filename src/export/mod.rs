@@ -163,8 +163,9 @@ pub enum ExportError {
         /// The error.
         source: std::io::Error,
     },
-    /// The token, its scopes or its location were refused.
-    #[error("HighLevel refused the credentials: {0}")]
+    /// The token, its scopes or its location were refused (or, see `ApiError::is_fatal`, the
+    /// target is not HighLevel: a redirect, an oversized answer, a TLS failure).
+    #[error("{}", auth_text(.0))]
     Auth(ApiError),
     /// A request failed for good.
     #[error(transparent)]
@@ -201,5 +202,13 @@ impl ExportError {
             ExportError::Api(error) => error.is_resumable_stop(),
             _ => false,
         }
+    }
+}
+
+fn auth_text(error: &ApiError) -> String {
+    if error.is_auth() {
+        format!("HighLevel refused the credentials: {error}")
+    } else {
+        error.to_string()
     }
 }

@@ -133,7 +133,7 @@ async fn export_with(
 ) -> Result<ExportEnd, ExportError> {
     // The first request: a wrong token or scope stops here, before the output is touched.
     let defs = client.custom_fields().await.map_err(|e| {
-        if e.is_auth() {
+        if e.is_fatal() {
             ExportError::Auth(e)
         } else {
             ExportError::Api(e)

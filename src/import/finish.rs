@@ -1,6 +1,6 @@
 //! The end of an import: the run folder's files written again from the ledger (rejects with
-//! the failed rows, success.csv, summary.json with the delivery figures), the human summary,
-//! and the progress shown while delivering.
+//! the failed rows, success.csv, summary.json with the delivery figures), and the human
+//! summary.
 
 use super::{end_for, ImportEnd, ImportError};
 use crate::api::stats::RequestCounts;
@@ -12,8 +12,7 @@ use crate::report::{SuccessCsv, SuccessRow, WarningRow, WarningsCsv};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The delivery part of summary.json.
 #[derive(Debug, Clone, Serialize)]
@@ -293,66 +292,4 @@ fn human_delta(d: &super::DeltaReport) -> String {
 
 fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
-}
-
-/// Progress while delivering: a bar on a terminal, a line every ten seconds otherwise.
-pub(super) struct Progress {
-    bar: Option<indicatif::ProgressBar>,
-    lines: bool,
-    last_line: Mutex<Instant>,
-    total: u64,
-    started: Instant,
-}
-
-impl Progress {
-    pub(super) fn new(bar: bool, lines: bool, total: u64) -> Self {
-        let bar = bar.then(|| {
-            let bar = indicatif::ProgressBar::new(total);
-            bar.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{bar:30} {pos}/{len} rows  {per_sec}  ETA {eta}  {msg}",
-                )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-            );
-            bar
-        });
-        Progress {
-            bar,
-            lines,
-            last_line: Mutex::new(Instant::now()),
-            total,
-            started: Instant::now(),
-        }
-    }
-
-    pub(super) fn update(&self, counts: &EngineCounts, client: &Client) {
-        let done = counts.done();
-        let throttled = client.limiter().throttled().as_secs_f64();
-        if let Some(bar) = &self.bar {
-            bar.set_position(done);
-            bar.set_message(format!("throttled {throttled:.0} s"));
-            return;
-        }
-        if !self.lines {
-            return;
-        }
-        let Ok(mut last) = self.last_line.lock() else {
-            return;
-        };
-        if last.elapsed() >= Duration::from_secs(10) {
-            *last = Instant::now();
-            let rate = done as f64 / self.started.elapsed().as_secs_f64().max(0.001);
-            eprintln!(
-                "Delivered {done} of {} rows ({rate:.1} rows/s, {throttled:.0} s throttled, {} requests).",
-                self.total,
-                client.stats().snapshot().total
-            );
-        }
-    }
-
-    pub(super) fn finish(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
-        }
-    }
 }

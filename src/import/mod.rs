@@ -6,6 +6,7 @@
 pub mod delta;
 mod estimate;
 mod finish;
+mod progress;
 mod sandbox;
 
 use crate::api::{ApiError, Client, ClientConfig};
@@ -227,10 +228,12 @@ async fn deliver(
     let ledger = Mutex::new(ledger);
     let (cancel_tx, cancel) = tokio::sync::watch::channel(false);
     let interrupts = tokio::spawn(watch_ctrl_c(cancel_tx));
-    let progress = finish::Progress::new(
+    let progress = progress::Progress::new(
         config.progress && std::io::stderr().is_terminal(),
-        config.progress,
+        config.progress && total > 0,
         total,
+        estimate.breakdown.total(),
+        &client,
     );
     let outcome = engine::run(
         &ledger,
@@ -242,7 +245,7 @@ async fn deliver(
     )
     .await;
     interrupts.abort();
-    progress.finish();
+    progress.finish(outcome.as_ref().ok().map(|(_, counts)| counts), &client);
     let mut ledger = ledger.into_inner().map_err(|_| DeliveryError::Poisoned)?;
     // Whatever ended the engine (finished, stopped, or an error such as a revoked token), the
     // rows it delivered are remembered: the next run must not send them again.
@@ -303,7 +306,7 @@ async fn connect(
 
 /// The first request's auth errors are fatal with a clear message; others as they are.
 fn classify_first(error: ApiError) -> ImportError {
-    if error.is_auth() {
+    if error.is_fatal() {
         ImportError::Delivery(DeliveryError::Auth(error))
     } else {
         ImportError::Api(error)

@@ -57,7 +57,7 @@ pub enum UndoError {
     Ledger(#[from] LedgerError),
     #[error("cannot reach the API: {0}")]
     Api(#[from] ApiError),
-    #[error("authentication failed: {0}")]
+    #[error("{}", .0.fatal_text())]
     Auth(ApiError),
     /// The command line asks for something impossible (exit 2).
     #[error("{0}")]

@@ -140,7 +140,7 @@ impl<'a> Exec<'a> {
 
     /// An error that ends the phase: fatal for auth, a stop otherwise (steps stay pending).
     fn fail_all(&mut self, error: ApiError) -> Result<(), UndoError> {
-        if error.is_auth() {
+        if error.is_fatal() {
             return Err(UndoError::Auth(error));
         }
         tracing::warn!(%error, "Stopping the undo: it can be resumed.");
@@ -180,7 +180,7 @@ impl<'a> Exec<'a> {
                 ("done", Some("already gone".to_string()))
             }
             Err(e) if is_not_found(&e) => ("skipped", Some("the contact no longer exists".into())),
-            Err(e) if e.is_auth() => return Err(UndoError::Auth(e)),
+            Err(e) if e.is_fatal() => return Err(UndoError::Auth(e)),
             Err(e) if e.is_resumable_stop() => return self.fail_all(e),
             Err(e) => ("failed", Some(e.api_message())),
         };
@@ -241,7 +241,9 @@ impl<'a> Exec<'a> {
             let response = match result {
                 Ok(response) => response,
                 Err(e)
-                    if e.status().is_some_and(|s| s < 500) && members.len() > 1 && !e.is_auth() =>
+                    if e.status().is_some_and(|s| s < 500)
+                        && members.len() > 1
+                        && !e.is_fatal() =>
                 {
                     let (left, right) = members.split_at(members.len() / 2);
                     queue.push_back((key.clone(), left.to_vec()));

@@ -11,6 +11,7 @@
 
 pub mod checks;
 pub mod contacts;
+pub mod hostile;
 mod process;
 
 use ghl_sandbox::{Config, LocationConfig, TokenConfig, DEFAULT_LOCATION_ID};
