@@ -172,7 +172,8 @@ fn lists_finished_resumable_validate_damaged_and_empty_folders() {
     for needle in [
         "State        resumable (stopped: daily request budget reached",
         "Requests     ",
-        "req/s of",
+        // Issue 13 item 11: the pace as the limit is counted (400 per 1 s here).
+        "requests in any 1 s (limit 400)",
         "rejects.csv (",
         "summary.json (",
     ] {
@@ -222,6 +223,13 @@ fn a_running_import_is_listed_as_running_and_finishes_undisturbed() {
         assert_eq!(out.code, Some(0), "{}", out.describe());
         let list: Vec<serde_json::Value> = serde_json::from_str(&out.stdout).unwrap();
         assert_eq!(by_name(&list, "-slow")["state"], "running", "{list:#?}");
+        // Issue 13 item 11: its start and input, not `-`.
+        assert!(by_name(&list, "-slow")["started_at"].is_string(), "{list:#?}");
+        assert_eq!(
+            by_name(&list, "-slow")["input_path"],
+            file.display().to_string(),
+            "{list:#?}"
+        );
         let out = ghl(&["runs", "show", "20261101T120000Z-slow"], &runs);
         assert!(
             out.stdout.contains("State        running"),

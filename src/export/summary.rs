@@ -79,18 +79,19 @@ impl Report {
     pub fn line(&self) -> String {
         match self.status.as_str() {
             "complete" => {
+                use crate::api::estimate::counted;
                 let mut line = format!(
-                    "Exported {} contacts to {} in {:.1} s ({} requests, {:.1}/s).",
-                    self.contacts_written,
+                    "Exported {} to {} in {:.1} s ({}, {:.1}/s).",
+                    counted(self.contacts_written, "contact", "contacts"),
                     self.out.display(),
                     self.elapsed_seconds,
-                    self.requests.total,
+                    counted(self.requests.total, "request", "requests"),
                     self.requests_per_second
                 );
                 if self.duplicates_skipped > 0 {
                     line.push_str(&format!(
                         " {} already exported last time were left out.",
-                        self.duplicates_skipped
+                        crate::api::estimate::thousands(self.duplicates_skipped)
                     ));
                 }
                 line
