@@ -236,6 +236,9 @@ mod tests {
         assert!(location.custom_fields.len() > defaults);
         assert!(location.custom_fields.iter().all(|f| f.id.len() == 20));
         assert_eq!(location.contacts.len(), SEEDED);
-        assert!(seed.contacts.iter().all(|c| c["tags"][0] == "customer-2019"));
+        assert!(seed
+            .contacts
+            .iter()
+            .all(|c| c["tags"][0] == "customer-2019"));
     }
 }

@@ -81,7 +81,10 @@ fn the_issues_line_counts_the_codes_it_leaves_out_and_json_logs_end_with_an_even
         .find(|l| l.starts_with("Issues found:"))
         .unwrap_or_else(|| panic!("{}", out.describe()));
     // The sample has seven issue codes: five named, two counted.
-    assert!(issues.ends_with("and 2 more codes (summary.json, report.html)."), "{issues}");
+    assert!(
+        issues.ends_with("and 2 more codes (summary.json, report.html)."),
+        "{issues}"
+    );
 
     let mut cmd = ghl(
         home.path(),
@@ -116,7 +119,12 @@ fn a_missing_file_is_reported_once() {
     let out = run(
         ghl(
             home.path(),
-            &["validate", "no-such-file.csv", "--mapping", "mappings/example.toml"],
+            &[
+                "validate",
+                "no-such-file.csv",
+                "--mapping",
+                "mappings/example.toml",
+            ],
         ),
         LIMIT,
     );
@@ -141,5 +149,9 @@ fn a_commands_help_lists_the_global_options_apart() {
     let own = out.stdout.find("Options:").unwrap_or(usize::MAX);
     let quiet = out.stdout.find("--quiet").unwrap_or(0);
     let dry_run = out.stdout.find("--dry-run").unwrap_or(usize::MAX);
-    assert!(own < global && dry_run < global && quiet > global, "{}", out.stdout);
+    assert!(
+        own < global && dry_run < global && quiet > global,
+        "{}",
+        out.stdout
+    );
 }

@@ -225,7 +225,11 @@ fn a_dry_run_deletes_nothing_and_cannot_be_resumed() {
     let out = run(resume, LIMIT);
     assert_eq!(out.code, Some(1), "{}", out.describe());
     assert!(out.stderr.contains("dry run"), "{}", out.describe());
-    assert_eq!(ids(&sandbox).len(), 6, "the resume of a dry run deletes nothing");
+    assert_eq!(
+        ids(&sandbox).len(),
+        6,
+        "the resume of a dry run deletes nothing"
+    );
 
     let real = dir.path().join("runs/real");
     let out = run(delete(&sandbox, &file, &mapping, &real, &["--yes"]), LIMIT);

@@ -347,7 +347,14 @@ fn a_loopback_sandbox_keeps_its_watermark_beside_the_output() {
             .command(
                 d,
                 &[
-                    "export", "-q", "--out", "night.csv", "--since", "last", "--summary", summary,
+                    "export",
+                    "-q",
+                    "--out",
+                    "night.csv",
+                    "--since",
+                    "last",
+                    "--summary",
+                    summary,
                 ],
             )
             .output()
@@ -370,7 +377,7 @@ fn a_loopback_sandbox_keeps_its_watermark_beside_the_output() {
     assert!(beside.is_file(), "no state file beside the output");
     assert_eq!(
         summary(&d.join("s1.json"))["state_file"],
-        beside.display().to_string()
+        "night.csv.state.sqlite"
     );
     night("s2.json");
     let s2 = summary(&d.join("s2.json"));

@@ -265,7 +265,10 @@ struct Background(PathBuf);
 impl Drop for Background {
     fn drop(&mut self) {
         let groups = std::fs::read_to_string(&self.0).unwrap_or_default();
-        for group in groups.lines().filter_map(|l| l.trim().parse::<libc::pid_t>().ok()) {
+        for group in groups
+            .lines()
+            .filter_map(|l| l.trim().parse::<libc::pid_t>().ok())
+        {
             // SAFETY: kill(2) only sends a signal, to a process group the script started with
             // job control on (its id is the group leader's, recorded by the script itself).
             unsafe {

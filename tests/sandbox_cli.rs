@@ -106,8 +106,12 @@ fn start(args: &[&str]) -> (Running, String) {
 #[test]
 fn a_plain_sandbox_has_what_the_bundled_samples_and_mappings_need() {
     let (_sandbox, base) = start(&["--limit", "off"]);
-    let addr = base.strip_prefix("http://").expect("http base url").to_string();
-    let auth = "Authorization: Bearer pit-sandbox-0000-0000-0000-000000000000\r\nVersion: 2021-07-28";
+    let addr = base
+        .strip_prefix("http://")
+        .expect("http base url")
+        .to_string();
+    let auth =
+        "Authorization: Bearer pit-sandbox-0000-0000-0000-000000000000\r\nVersion: 2021-07-28";
     let fields = request(
         &addr,
         &format!("GET /locations/SandboxLocation00001/customFields HTTP/1.1\r\n{auth}"),
@@ -163,9 +167,20 @@ fn a_plain_sandbox_has_what_the_bundled_samples_and_mappings_need() {
         String::from_utf8_lossy(&nightly.stderr)
     );
 
+    // Issue 13 item 10: a loopback target keeps its state in the run folder, never in the
+    // user's data folder.
+    assert!(work.path().join("first/state.sqlite").is_file());
+    assert!(
+        !work.path().join("data").exists(),
+        "the real state folder was written"
+    );
+
     // --bare: the location as the library's default config has it.
     let (_bare, base) = start(&["--bare"]);
-    let addr = base.strip_prefix("http://").expect("http base url").to_string();
+    let addr = base
+        .strip_prefix("http://")
+        .expect("http base url")
+        .to_string();
     let fields = request(
         &addr,
         &format!("GET /locations/SandboxLocation00001/customFields HTTP/1.1\r\n{auth}"),

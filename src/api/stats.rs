@@ -103,7 +103,12 @@ impl RateSeries {
         if sent.len() <= width {
             return Some(sent.iter().sum());
         }
-        Some(sent.windows(width).map(|w| w.iter().sum()).max().unwrap_or(0))
+        Some(
+            sent.windows(width)
+                .map(|w| w.iter().sum())
+                .max()
+                .unwrap_or(0),
+        )
     }
 
     /// Doubles the bucket width, merging neighbours in pairs.
@@ -206,7 +211,10 @@ mod tests {
         assert_eq!(series.busiest(Duration::from_secs(10)), Some(96));
         assert_eq!(series.busiest(Duration::from_secs(1)), Some(10));
         assert_eq!(series.busiest(Duration::from_millis(500)), None);
-        assert_eq!(RateSeries::default().busiest(Duration::from_secs(10)), Some(0));
+        assert_eq!(
+            RateSeries::default().busiest(Duration::from_secs(10)),
+            Some(0)
+        );
     }
 
     #[test]

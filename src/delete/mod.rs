@@ -200,7 +200,11 @@ async fn deliver(
         let contacts = ids.len() as u64;
         let estimate = Estimate::new(contacts, client.limiter());
         let refused = ledger.rejected()?.len() as u64;
-        let will = if config.dry_run { "would be" } else { "will be" };
+        let will = if config.dry_run {
+            "would be"
+        } else {
+            "will be"
+        };
         eprintln!(
             "{} {will} deleted; {} match nothing, match several contacts or are invalid \
              (rejects.csv).\n{estimate}",

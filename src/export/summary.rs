@@ -179,3 +179,33 @@ impl Progress {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 13 item 11: `Exported 1000 contacts … (1 requests`: thousands and plurals.
+    #[test]
+    fn the_result_line_reads_as_a_person_writes() {
+        let mut report = Report {
+            status: "complete".into(),
+            out: "c.csv".into(),
+            contacts_written: 199_734,
+            ..Report::default()
+        };
+        report.requests.total = 1;
+        assert!(
+            report
+                .line()
+                .starts_with("Exported 199,734 contacts to c.csv in 0.0 s (1 request, "),
+            "{}",
+            report.line()
+        );
+        report.contacts_written = 1;
+        assert!(
+            report.line().starts_with("Exported 1 contact to"),
+            "{}",
+            report.line()
+        );
+    }
+}

@@ -16,7 +16,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// The delivery part of summary.json.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct DeliverySummary {
     /// `finished`, `interrupted`, or `stopped: <why>` (resumable).
     pub stop: String,
@@ -214,14 +214,18 @@ pub(super) fn write_atomically(path: &Path, text: &str) -> Result<(), ImportErro
 /// of the limit's interval, against the limit (a rate over a short run read above the limit
 /// while no window was: issue 13 item 11); a rate only when the series cannot tell.
 pub fn pace(d: &DeliverySummary) -> String {
-    let interval = crate::api::estimate::human(std::time::Duration::from_millis(d.limit_interval_ms));
+    let interval =
+        crate::api::estimate::human(std::time::Duration::from_millis(d.limit_interval_ms));
     match d.busiest_window {
         Some(busiest) => format!(
             "at most {} requests in any {interval} (limit {})",
             crate::api::estimate::thousands(busiest),
             d.limit_max
         ),
-        None => format!("{:.1} req/s of {:.1} allowed", d.achieved_rate, d.allowed_rate),
+        None => format!(
+            "{:.1} req/s of {:.1} allowed",
+            d.achieved_rate, d.allowed_rate
+        ),
     }
 }
 
@@ -359,5 +363,43 @@ impl Progress {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 13 item 11: after Ctrl-C the outcomes left out the rows not sent yet (they did
+    /// not add up), counts had no thousands separator, one request read "1 requests", and a
+    /// short run's rate read above the limit ("10.6 req/s of 10.0") while no window was.
+    #[test]
+    fn the_summary_counts_unsent_rows_and_paces_as_the_limit_counts() {
+        let d = DeliverySummary {
+            stop: "interrupted".into(),
+            requests: RequestCounts {
+                total: 1,
+                ..RequestCounts::default()
+            },
+            limit_max: 100,
+            limit_interval_ms: 10_000,
+            busiest_window: Some(96),
+            achieved_rate: 10.6,
+            allowed_rate: 10.0,
+            ..DeliverySummary::default()
+        };
+        let states = BTreeMap::from([
+            ("created".to_string(), 1_200),
+            ("pending".to_string(), 30),
+            ("in_doubt".to_string(), 2),
+        ]);
+        let text = human(&d, &states, Path::new("runs/x"));
+        assert!(text.contains("Run outcomes: 1,200 created"), "{text}");
+        assert!(text.contains(", 32 not sent yet.\n"), "{text}");
+        assert!(text.contains("; 1 request ("), "{text}");
+        assert!(
+            text.contains("at most 96 requests in any 10 s (limit 100)") && !text.contains("10.6"),
+            "{text}"
+        );
     }
 }

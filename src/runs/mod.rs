@@ -260,8 +260,7 @@ fn inspect_folder(dir: &Path) -> RunInfo {
             );
             // Its counts stay unknown; its start, input and command can be read.
             if let Some((started_at, input_path, options)) = read::peek(&ledger) {
-                let options: serde_json::Value =
-                    serde_json::from_str(&options).unwrap_or_default();
+                let options: serde_json::Value = serde_json::from_str(&options).unwrap_or_default();
                 info.command = options["command"].as_str().map(str::to_string);
                 info.started_at = Some(started_at);
                 info.input_path = Some(input_path);

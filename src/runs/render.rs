@@ -36,7 +36,11 @@ pub fn table(runs: &[RunInfo]) -> String {
         // in an import they are rows not sent yet, which the state column counts.
         let local = !matches!(run.command.as_deref(), Some("import" | "delete"))
             || run.summary.as_ref().is_some_and(|s| s["dry_run"] == true);
-        let valid = if local { count(c.pending) } else { String::new() };
+        let valid = if local {
+            count(c.pending)
+        } else {
+            String::new()
+        };
         let deleted = if run.command.as_deref() == Some("delete") {
             count(c.deleted)
         } else {
