@@ -105,8 +105,8 @@ fn the_issues_line_counts_the_codes_it_leaves_out_and_json_logs_end_with_an_even
     let last: serde_json::Value = out
         .stderr
         .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .last()
+        .rev()
+        .find_map(|l| serde_json::from_str(l).ok())
         .unwrap_or_else(|| panic!("no JSON line: {}", out.describe()));
     assert_eq!(last["fields"]["message"], "Validation ended.", "{last}");
     assert_eq!(last["fields"]["exit_code"], 3, "{last}");

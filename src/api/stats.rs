@@ -95,7 +95,7 @@ impl RateSeries {
     pub fn busiest(&self, interval: Duration) -> Option<u64> {
         let bucket = self.bucket.as_nanos().max(1);
         let interval = interval.as_nanos();
-        if interval < bucket || interval % bucket != 0 {
+        if interval < bucket || !interval.is_multiple_of(bucket) {
             return None;
         }
         let width = (interval / bucket) as usize;
