@@ -15,6 +15,7 @@ pub mod mapping;
 pub mod pipeline;
 pub mod report;
 pub mod runs;
+pub mod sandbox_seed;
 pub mod source;
 pub mod state;
 pub mod undo;

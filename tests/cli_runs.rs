@@ -115,6 +115,31 @@ fn lists_finished_resumable_validate_damaged_and_empty_folders() {
         "{}",
         out.stdout
     );
+    // Issue 13 item 11: validate's valid rows have a column (right-aligned under VALID);
+    // an import leaves it empty.
+    let valid_end = lines[0].find(" VALID ").expect("a VALID column") + " VALID".len();
+    let cell = |name: &str| {
+        line(name)[..valid_end]
+            .split_whitespace()
+            .last()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let valid = summary(&checked)["outcomes"]["valid"].as_u64().unwrap();
+    assert!(valid > 0);
+    assert_eq!(
+        cell("20261101T100000Z-checked"),
+        valid.to_string(),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        !cell("20261101T080000Z-done")
+            .chars()
+            .all(|c| c.is_ascii_digit()),
+        "{}",
+        out.stdout
+    );
     assert!(
         line("20261101T090000Z-budget").contains("resumable ("),
         "{}",
@@ -172,7 +197,8 @@ fn lists_finished_resumable_validate_damaged_and_empty_folders() {
     for needle in [
         "State        resumable (stopped: daily request budget reached",
         "Requests     ",
-        "req/s of",
+        // Issue 13 item 11: the pace as the limit is counted (400 per 1 s here).
+        "requests in any 1 s (limit 400)",
         "rejects.csv (",
         "summary.json (",
     ] {
@@ -222,6 +248,16 @@ fn a_running_import_is_listed_as_running_and_finishes_undisturbed() {
         assert_eq!(out.code, Some(0), "{}", out.describe());
         let list: Vec<serde_json::Value> = serde_json::from_str(&out.stdout).unwrap();
         assert_eq!(by_name(&list, "-slow")["state"], "running", "{list:#?}");
+        // Issue 13 item 11: its start and input, not `-`.
+        assert!(
+            by_name(&list, "-slow")["started_at"].is_string(),
+            "{list:#?}"
+        );
+        assert_eq!(
+            by_name(&list, "-slow")["input_path"],
+            file.display().to_string(),
+            "{list:#?}"
+        );
         let out = ghl(&["runs", "show", "20261101T120000Z-slow"], &runs);
         assert!(
             out.stdout.contains("State        running"),

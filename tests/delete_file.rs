@@ -170,3 +170,89 @@ fn a_row_naming_two_contacts_is_ambiguous_and_deletes_nothing() {
     assert!(rejects.contains("ambiguous"), "{rejects}");
     assert!(rejects.contains(&a) && rejects.contains(&b), "{rejects}");
 }
+
+/// Issue 13 item 9: `delete --dry-run` left a resumable run and printed `Continue with: ghl-bulk
+/// delete --resume …`, and that resume deleted every contact. A dry run says it cannot be
+/// resumed, a resume of it is refused, and the count it announces (contacts, not rows: two rows
+/// name the same person here) is what the real delete then deletes; both runs get report.html
+/// and `runs` shows the deleted count.
+#[test]
+fn a_dry_run_deletes_nothing_and_cannot_be_resumed() {
+    let sandbox = Sandbox::start(fast_config(63, (0, 2)));
+    let ids_made: Vec<String> = (0..6)
+        .map(|i| sandbox.insert(json!({"email": email(i), "phone": phone(i)})))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("Contact Id,Email,Phone\n");
+    for id in &ids_made[..4] {
+        text.push_str(&format!("{id},,\n"));
+    }
+    // The first contact again, by email: 5 rows, 4 contacts.
+    text.push_str(&format!(",{},\n", email(0)));
+    let file = dir.path().join("delete.csv");
+    std::fs::write(&file, text).unwrap();
+    let mapping = dir.path().join("delete.toml");
+    std::fs::write(&mapping, MAPPING).unwrap();
+    let dry = dir.path().join("runs/dry");
+
+    let out = run(
+        delete(&sandbox, &file, &mapping, &dry, &["--dry-run"]),
+        LIMIT,
+    );
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    assert!(
+        out.stderr.contains("4 contacts would be deleted"),
+        "{}",
+        out.describe()
+    );
+    assert!(
+        !out.stderr.contains("Continue with") && out.stderr.contains("cannot be resumed"),
+        "{}",
+        out.describe()
+    );
+    assert_eq!(ids(&sandbox).len(), 6, "a dry run deletes nothing");
+    let summary = common::summary(&dry);
+    assert_eq!(summary["dry_run"], true);
+    assert!(summary["resume"].is_null(), "{summary}");
+    let report = std::fs::read_to_string(dry.join("report.html")).expect("report.html");
+    assert!(report.contains("Dry run: nothing was deleted"), "{report}");
+    assert!(!report.contains("--resume"));
+
+    let mut resume = ghl(&sandbox);
+    resume
+        .args(["delete", "--yes", "--quiet", "--resume"])
+        .arg(&dry);
+    let out = run(resume, LIMIT);
+    assert_eq!(out.code, Some(1), "{}", out.describe());
+    assert!(out.stderr.contains("dry run"), "{}", out.describe());
+    assert_eq!(
+        ids(&sandbox).len(),
+        6,
+        "the resume of a dry run deletes nothing"
+    );
+
+    let real = dir.path().join("runs/real");
+    let out = run(delete(&sandbox, &file, &mapping, &real, &["--yes"]), LIMIT);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    assert!(
+        out.stderr.contains("4 contacts will be deleted")
+            && out.stderr.contains("Deleted 4 contacts (5 rows)"),
+        "{}",
+        out.describe()
+    );
+    assert_eq!(ids(&sandbox), ids_made[4..].iter().cloned().collect());
+    let report = std::fs::read_to_string(real.join("report.html")).expect("report.html");
+    assert!(report.contains("Deleted 4 contacts"), "{report}");
+
+    let mut runs = ghl(&sandbox);
+    runs.args(["runs", "--dir"]).arg(dir.path().join("runs"));
+    let out = run(runs, LIMIT);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    let header = out.stdout.lines().next().unwrap_or_default();
+    assert!(header.contains("DELETED"), "{}", out.stdout);
+    let real_line = out.stdout.lines().find(|l| l.starts_with("real")).unwrap();
+    let cells: Vec<&str> = real_line.split_whitespace().collect();
+    assert!(cells.contains(&"5"), "5 rows deleted: {}", out.stdout);
+    let dry_line = out.stdout.lines().find(|l| l.starts_with("dry")).unwrap();
+    assert!(dry_line.contains("finished"), "{}", out.stdout);
+}

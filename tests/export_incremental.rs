@@ -333,3 +333,55 @@ fn a_refused_token_is_fatal_and_says_so() {
         "old\n"
     );
 }
+
+/// Issue 13 item 10: `--since last` against a loopback sandbox, without `--state`, wrote its
+/// watermark into the user's real state folder (`~/.local/share/ghl-bulk/state/…`). It is
+/// kept beside the output instead, and the next night still starts from it.
+#[test]
+fn a_loopback_sandbox_keeps_its_watermark_beside_the_output() {
+    let sandbox = Sandbox::fast(30);
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let night = |summary: &str| {
+        let out = sandbox
+            .command(
+                d,
+                &[
+                    "export",
+                    "-q",
+                    "--out",
+                    "night.csv",
+                    "--since",
+                    "last",
+                    "--summary",
+                    summary,
+                ],
+            )
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    night("s1.json");
+    let data = d.join("data");
+    assert!(
+        !data.exists(),
+        "the real state folder was written: {:?}",
+        std::fs::read_dir(&data).map(|r| r.flatten().map(|e| e.path()).collect::<Vec<_>>())
+    );
+    let beside = d.join("night.csv.state.sqlite");
+    assert!(beside.is_file(), "no state file beside the output");
+    assert_eq!(
+        summary(&d.join("s1.json"))["state_file"],
+        "night.csv.state.sqlite"
+    );
+    night("s2.json");
+    let s2 = summary(&d.join("s2.json"));
+    assert!(s2["watermark_before"].is_string(), "{s2}");
+    assert_eq!(s2["contacts_written"], 0, "{s2}");
+    assert!(!data.exists());
+}

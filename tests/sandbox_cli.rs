@@ -64,7 +64,8 @@ fn first_line_names_base_url_token_and_location_and_the_sandbox_answers() {
         body,
     );
     assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
-    assert!(resp.contains("\"total\":25"), "{resp}");
+    // The 25 generated, and the 3 people of the bundled sample every standalone sandbox has.
+    assert!(resp.contains("\"total\":28"), "{resp}");
     assert!(
         resp.to_ascii_lowercase()
             .contains("x-ratelimit-remaining: 4"),
@@ -76,6 +77,122 @@ fn first_line_names_base_url_token_and_location_and_the_sandbox_answers() {
         resp.contains("\"total_requests\":1") && resp.contains("\"max\":5"),
         "{resp}"
     );
+}
+
+/// Starts `ghl-bulk sandbox ARGS` and returns it with its first line's base URL (no scheme).
+fn start(args: &[&str]) -> (Running, String) {
+    let child = Command::new(env!("CARGO_BIN_EXE_ghl-bulk"))
+        .arg("sandbox")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("ghl-bulk runs");
+    let mut child = Running(child);
+    let stdout = child.0.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("first line");
+    let first = serde_like::parse(&line);
+    let base = first.get("base_url").expect("base_url").to_string();
+    (child, base)
+}
+
+/// Issue 13 item 1: the README's first import against a plain `ghl-bulk sandbox` exited 1
+/// (`custom field 'contact.membership_level' does not exist`), and the nightly example failed
+/// on `contact.previous_contact_id`: only `import --sandbox` and the README's test gave the
+/// location what the bundled mappings need. Now the standalone sandbox has it too.
+#[test]
+fn a_plain_sandbox_has_what_the_bundled_samples_and_mappings_need() {
+    let (_sandbox, base) = start(&["--limit", "off"]);
+    let addr = base
+        .strip_prefix("http://")
+        .expect("http base url")
+        .to_string();
+    let auth =
+        "Authorization: Bearer pit-sandbox-0000-0000-0000-000000000000\r\nVersion: 2021-07-28";
+    let fields = request(
+        &addr,
+        &format!("GET /locations/SandboxLocation00001/customFields HTTP/1.1\r\n{auth}"),
+        "",
+    );
+    for key in [
+        "contact.membership_level",
+        "contact.previous_contact_id",
+        "contact.badge_id",
+    ] {
+        assert!(fields.contains(key), "{key} missing: {fields}");
+    }
+    let work = tempfile::tempdir().expect("scratch");
+    let repo = env!("CARGO_MANIFEST_DIR");
+    let import = |file: &str, mapping: &str, run: &str| {
+        Command::new(env!("CARGO_BIN_EXE_ghl-bulk"))
+            .current_dir(repo)
+            .args(["import", file, "--mapping", mapping, "-q", "--run-dir"])
+            .arg(work.path().join(run))
+            .env("GHL_BASE_URL", &base)
+            .env("GHL_TOKEN", "pit-sandbox-0000-0000-0000-000000000000")
+            .env("GHL_LOCATION_ID", "SandboxLocation00001")
+            .env("HOME", work.path())
+            .env("XDG_DATA_HOME", work.path().join("data"))
+            .env("XDG_CONFIG_HOME", work.path().join("config"))
+            .output()
+            .expect("ghl-bulk runs")
+    };
+    let first = import("samples/contacts.xlsx", "mappings/example.toml", "first");
+    assert_eq!(
+        first.status.code(),
+        Some(3),
+        "only the 5 rejected rows: {}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(work.path().join("first/summary.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        summary["outcomes"]["updated"], 3,
+        "the sample's 3 existing people are updated: {summary:#}"
+    );
+    let nightly = import(
+        "samples/highlevel_export.csv",
+        "mappings/highlevel_export.toml",
+        "nightly",
+    );
+    assert_eq!(
+        nightly.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&nightly.stderr)
+    );
+
+    // Issue 13 item 10: a loopback target keeps its state in the run folder, never in the
+    // user's data folder.
+    assert!(work.path().join("first/state.sqlite").is_file());
+    assert!(
+        !work.path().join("data").exists(),
+        "the real state folder was written"
+    );
+
+    // --bare: the location as the library's default config has it.
+    let (_bare, base) = start(&["--bare"]);
+    let addr = base
+        .strip_prefix("http://")
+        .expect("http base url")
+        .to_string();
+    let fields = request(
+        &addr,
+        &format!("GET /locations/SandboxLocation00001/customFields HTTP/1.1\r\n{auth}"),
+        "",
+    );
+    assert!(!fields.contains("membership_level"), "{fields}");
+    let resp = request(
+        &addr,
+        &format!("POST /contacts/search HTTP/1.1\r\n{auth}"),
+        r#"{"locationId":"SandboxLocation00001","pageLimit":10}"#,
+    );
+    assert!(resp.contains("\"total\":0"), "{resp}");
 }
 
 /// The first line is flat JSON of strings; reading it needs no JSON crate in the root package.

@@ -55,12 +55,16 @@ impl fmt::Display for Estimate {
     /// One line: `Estimate: 1,234 requests, about 2 min 9 s at the limit the API reports (100
     /// per 10 s).` plus the day's budget when known.
     fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // "about under 1 s" said nothing twice (issue 13 item 11): a bound needs no "about".
+        let time = match human(self.duration()) {
+            bound if bound == "under 1 s" || bound == "0 s" => bound,
+            time => format!("about {time}"),
+        };
         write!(
             out,
-            "Estimate: {} request{}, about {} at the limit the API reports ({} per {})",
+            "Estimate: {} request{}, {time} at the limit the API reports ({} per {})",
             thousands(self.requests),
             if self.requests == 1 { "" } else { "s" },
-            human(self.duration()),
             self.max,
             human(self.interval),
         )?;
@@ -82,6 +86,12 @@ impl fmt::Display for Estimate {
         }
         out.write_str(".")
     }
+}
+
+/// `n` things in words: `1 request`, `2 requests`, `1,234 rows` (issue 13 item 11: "1 requests"
+/// and `199734` beside `199,906` on the same screen).
+pub fn counted(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
 }
 
 /// `1234567` as `1,234,567`.
@@ -140,7 +150,7 @@ mod tests {
         assert!(!fits.exceeds_daily());
         assert!(fits
             .to_string()
-            .ends_with("1 request, about under 1 s at the limit the API reports (100 per 10 s); 199,000 of today's 200,000 left."));
+            .ends_with("1 request, under 1 s at the limit the API reports (100 per 10 s); 199,000 of today's 200,000 left."));
         let short = estimate(250_000, Some((199_000, 200_000)));
         assert!(short.exceeds_daily());
         assert!(short.to_string().contains("stop at the daily budget"));
@@ -158,5 +168,8 @@ mod tests {
         assert_eq!(thousands(999), "999");
         assert_eq!(thousands(1_000), "1,000");
         assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(counted(1, "request", "requests"), "1 request");
+        assert_eq!(counted(0, "request", "requests"), "0 requests");
+        assert_eq!(counted(199_734, "row", "rows"), "199,734 rows");
     }
 }

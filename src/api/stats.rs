@@ -89,6 +89,28 @@ impl RateSeries {
         &mut self.buckets[index]
     }
 
+    /// The most requests sent inside one window of `interval` (windows of whole buckets): the
+    /// figure the API's limit is counted in. `None` when buckets do not tile the interval (a
+    /// run so long that a bucket outgrew it), where no window can be read from the series.
+    pub fn busiest(&self, interval: Duration) -> Option<u64> {
+        let bucket = self.bucket.as_nanos().max(1);
+        let interval = interval.as_nanos();
+        if interval < bucket || !interval.is_multiple_of(bucket) {
+            return None;
+        }
+        let width = (interval / bucket) as usize;
+        let sent: Vec<u64> = self.buckets.iter().map(|b| b.0).collect();
+        if sent.len() <= width {
+            return Some(sent.iter().sum());
+        }
+        Some(
+            sent.windows(width)
+                .map(|w| w.iter().sum())
+                .max()
+                .unwrap_or(0),
+        )
+    }
+
     /// Doubles the bucket width, merging neighbours in pairs.
     fn widen(&mut self) {
         self.buckets = self
@@ -173,6 +195,27 @@ impl RequestStats {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 13 item 11: 94 requests sent within 8.8 s read as "10.6 req/s of 10.0" although
+    /// no 10 s window held more than the limit; the busiest window is the honest figure.
+    #[test]
+    fn the_busiest_window_is_counted_as_the_limit_is() {
+        let mut series = RateSeries::default();
+        // 96 in the first 10 s, the rest 10 s later.
+        for i in 0..96u64 {
+            series.add_sent(Duration::from_millis(i * 100));
+        }
+        for i in 0..20u64 {
+            series.add_sent(Duration::from_millis(10_000 + i * 100));
+        }
+        assert_eq!(series.busiest(Duration::from_secs(10)), Some(96));
+        assert_eq!(series.busiest(Duration::from_secs(1)), Some(10));
+        assert_eq!(series.busiest(Duration::from_millis(500)), None);
+        assert_eq!(
+            RateSeries::default().busiest(Duration::from_secs(10)),
+            Some(0)
+        );
+    }
 
     #[test]
     fn counts_by_endpoint_and_outcome() {

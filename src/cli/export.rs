@@ -101,7 +101,8 @@ pub(crate) fn run(ctx: &Context, args: &ExportArgs) -> anyhow::Result<Exit> {
         Ok(config) => config,
         Err(err) => {
             if let Some(path) = &args.summary {
-                let _ = crate::export::write_failed_summary(path, &args.out, &format!("{err:#}"));
+                let _ =
+                    crate::export::write_failed_summary(path, &args.out, &super::describe(&err));
             }
             return Err(err);
         }

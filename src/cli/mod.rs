@@ -26,6 +26,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+/// The help heading of the options every command takes (before or after its name), so that a
+/// command's help lists its own options apart from them (issue 13 item 11).
+const GLOBAL: &str = "Global options";
+
 /// Bulk import and export of HighLevel contacts.
 #[derive(Debug, Parser)]
 #[command(name = "ghl-bulk", version, about, propagate_version = true)]
@@ -35,22 +39,22 @@ pub struct Cli {
     pub command: Command,
     /// Errors only on stderr: no progress, no summary, no warnings (summary.json and the
     /// run folder are still written).
-    #[arg(long, short = 'q', global = true)]
+    #[arg(long, short = 'q', global = true, help_heading = GLOBAL)]
     pub quiet: bool,
     /// More log on stderr: -v info, -vv debug, -vvv trace. Without it RUST_LOG applies if set,
     /// else warnings and errors only.
-    #[arg(long, short = 'v', action = clap::ArgAction::Count, global = true, conflicts_with = "quiet")]
+    #[arg(long, short = 'v', action = clap::ArgAction::Count, global = true, conflicts_with = "quiet", help_heading = GLOBAL)]
     pub verbose: u8,
     /// Log lines as text or JSON (one object per line; the progress and the human summary are
     /// then left out so that every stderr line is JSON).
-    #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true)]
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true, help_heading = GLOBAL)]
     pub log_format: LogFormat,
     /// The settings file [default: ./ghl-bulk.toml, else ghl-bulk/config.toml in the user's
     /// config folder; GHL_BULK_CONFIG names one too].
-    #[arg(long, value_name = "FILE", global = true)]
+    #[arg(long, value_name = "FILE", global = true, help_heading = GLOBAL)]
     pub config: Option<PathBuf>,
     /// Read no settings file.
-    #[arg(long, global = true, conflicts_with = "config")]
+    #[arg(long, global = true, conflicts_with = "config", help_heading = GLOBAL)]
     pub no_config: bool,
 }
 
@@ -289,12 +293,30 @@ pub fn main(cli: Cli) -> Exit {
         Ok(code) => code,
         Err(err) => {
             match log.format {
-                LogFormat::Text => eprintln!("error: {err:#}"),
-                LogFormat::Json => tracing::error!(error = format!("{err:#}"), "Fatal error."),
+                LogFormat::Text => eprintln!("error: {}", describe(&err)),
+                LogFormat::Json => tracing::error!(error = describe(&err), "Fatal error."),
             }
             Exit::Fatal
         }
     }
+}
+
+/// An error and its causes on one line, each said once: many of our errors already end with
+/// their cause's text (`cannot read x.csv: No such file…`), which `{:#}` would print again
+/// (issue 13 item 11: a missing file was reported twice).
+pub(crate) fn describe(err: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if out.ends_with(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
 }
 
 /// Runs one command to its end and says how the process should exit.
@@ -330,10 +352,17 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
             Ok(Exit::Ok)
         }
         Command::Sandbox(args) => {
+            // What the bundled samples and mappings need, so the README runs against it.
+            let seed = if args.bare {
+                crate::sandbox_seed::Seed::default()
+            } else {
+                crate::sandbox_seed::bundled()?
+            };
+            let config = args.to_config_with(|location| seed.apply(location))?;
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
-            runtime.block_on(ghl_sandbox::cli::run(*args))?;
+            runtime.block_on(ghl_sandbox::cli::serve(config, &args))?;
             Ok(Exit::Ok)
         }
         Command::Runs(args) => runs::run(&args),
@@ -361,4 +390,19 @@ fn validate(args: &RunArgs, command: &str, human: bool) -> anyhow::Result<Exit> 
         3 => Exit::Rejects,
         _ => Exit::Fatal,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_cause_already_in_the_message_is_not_said_twice() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file");
+        let err = anyhow::Error::new(crate::source::SourceError::Io {
+            path: "x.csv".into(),
+            source: io,
+        });
+        assert_eq!(super::describe(&err), "cannot read x.csv: No such file");
+        let wrapped = anyhow::anyhow!("inner cause").context("outer");
+        assert_eq!(super::describe(&wrapped), "outer: inner cause");
+    }
 }

@@ -295,5 +295,20 @@ pub(super) fn has_target(ctx: &Context, args: &ImportArgs) -> anyhow::Result<boo
         args.daily_reserve.as_deref(),
         args.state.as_deref(),
     )?;
-    Ok(client_config(&settings).is_ok())
+    let located = settings
+        .location
+        .value
+        .as_deref()
+        .is_some_and(|l| !l.trim().is_empty());
+    let credentials = settings.token.value.is_some()
+        || (settings.client_id.value.is_some()
+            && settings.client_secret.value.is_some()
+            && settings.refresh_token_file.value.is_some());
+    if !located || !credentials {
+        return Ok(false);
+    }
+    // A target is given: whatever else is wrong with it (a refused base URL, a bad daily
+    // reserve, an unreadable token file) is said as it is, not as "no token or location"
+    // (issue 13 item 11).
+    client_config(&settings).map(|_| true)
 }

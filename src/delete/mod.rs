@@ -19,6 +19,11 @@ use crate::undo::consent::{self, Consent, Progress};
 use crate::undo::Stop;
 pub use stage::NewDelete;
 
+/// The ledger's `meta` key that marks the folder of a `delete --dry-run`: it deleted nothing
+/// and must never be resumed into deleting (issue 13 item 9: a resume of a dry run deleted
+/// every contact it had looked up).
+pub const DRY_RUN_META: &str = "delete_dry_run";
+
 /// How a delete starts.
 #[derive(Debug, Clone)]
 pub enum DeleteStart {
@@ -109,6 +114,24 @@ pub fn run(config: DeleteConfig) -> Result<ImportEnd, DeleteError> {
     if options["command"].as_str() != Some("delete") {
         return Err(refuse("it is not the folder of a delete run".into()));
     }
+    let dry_run = match &config.start {
+        DeleteStart::New(_) => {
+            if config.dry_run {
+                ledger.set_meta_value(DRY_RUN_META, "1")?;
+            }
+            config.dry_run
+        }
+        DeleteStart::Resume(_) => {
+            if ledger.meta_value(DRY_RUN_META)?.is_some() {
+                return Err(refuse(
+                    "it is the folder of a dry run (delete --dry-run), which deletes nothing \
+                     and cannot be resumed: run the delete again without --dry-run"
+                        .into(),
+                ));
+            }
+            false
+        }
+    };
     let mapping = match mapping {
         Some(m) => m,
         None => {
@@ -132,7 +155,31 @@ pub fn run(config: DeleteConfig) -> Result<ImportEnd, DeleteError> {
         Ok::<_, DeleteError>((end, client))
     })?;
     crate::pipeline::write_reports(&ledger, &record.headers, &mapping, &run_dir)?;
-    write_summary(&ledger, &run_dir, &client, end, started, config.progress)
+    let finish = Finish {
+        dir: &run_dir,
+        client: &client,
+        started,
+        print: config.progress,
+        dry_run,
+    };
+    let code = write_summary(&ledger, &finish, end)?;
+    let stop = if dry_run { "dry run" } else { "finished" };
+    crate::report::html::write_after_delivery(&ledger, &run_dir, &client, stop).map_err(|e| {
+        DeleteError::Write {
+            path: run_dir.join(crate::report::html::FILE_NAME),
+            message: e.to_string(),
+        }
+    })?;
+    Ok(code)
+}
+
+/// What the end of a delete session writes and prints.
+struct Finish<'a> {
+    dir: &'a Path,
+    client: &'a Client,
+    started: Instant,
+    print: bool,
+    dry_run: bool,
 }
 
 async fn deliver(
@@ -152,10 +199,17 @@ async fn deliver(
         let ids = resolved_contacts(ledger)?;
         let contacts = ids.len() as u64;
         let estimate = Estimate::new(contacts, client.limiter());
-        let refused = ledger.rejected()?.len();
+        let refused = ledger.rejected()?.len() as u64;
+        let will = if config.dry_run {
+            "would be"
+        } else {
+            "will be"
+        };
         eprintln!(
-            "{contacts} contacts will be deleted; {refused} rows match nothing, match several \
-             contacts or are invalid (rejects.csv).\n{estimate}"
+            "{} {will} deleted; {} match nothing, match several contacts or are invalid \
+             (rejects.csv).\n{estimate}",
+            self::contacts(contacts),
+            rows(refused),
         );
         if config.dry_run || contacts == 0 {
             return Ok(None);
@@ -207,12 +261,16 @@ fn resolved_contacts(ledger: &Ledger) -> Result<Vec<String>, DeleteError> {
 
 fn write_summary(
     ledger: &Ledger,
-    dir: &Path,
-    client: &Client,
+    finish: &Finish<'_>,
     stop: Option<Stop>,
-    started: Instant,
-    print: bool,
 ) -> Result<ImportEnd, DeleteError> {
+    let Finish {
+        dir,
+        client,
+        started,
+        print,
+        dry_run,
+    } = *finish;
     let states: BTreeMap<String, u64> = ledger.state_counts()?.into_iter().collect();
     let get = |k: &str| states.get(k).copied().unwrap_or(0);
     let left = get("pending") + get("failed");
@@ -228,15 +286,23 @@ fn write_summary(
         ImportEnd::Resumable => 75,
         ImportEnd::Interrupted => 130,
     };
-    let resume = (left > 0).then(|| format!("ghl-bulk delete --resume {}", dir.display()));
+    // A dry run leaves its rows pending on purpose: it is not a run to continue.
+    let resume =
+        (left > 0 && !dry_run).then(|| format!("ghl-bulk delete --resume {}", dir.display()));
+    let deleted = ledger.contacts_in_state("deleted")?;
+    let to_delete = ledger.contacts_in_state("pending")? + ledger.contacts_in_state("failed")?;
     let summary = serde_json::json!({
         "command": "delete",
+        "dry_run": dry_run,
+        "contacts_deleted": deleted,
+        "contacts_left": to_delete,
         "rows_read": states.values().sum::<u64>(),
         "outcomes": states,
         "requests": client.stats().snapshot(),
         "throttled_ms": client.limiter().throttled().as_millis() as u64,
         "elapsed_ms": started.elapsed().as_millis() as u64,
         "stop": match &stop {
+            _ if dry_run => "dry run: nothing deleted".to_string(),
             None | Some(Stop::Finished) => "finished".to_string(),
             Some(Stop::Interrupted) => "interrupted".to_string(),
             Some(Stop::Resumable(why)) => format!("stopped: {why}"),
@@ -254,14 +320,24 @@ fn write_summary(
     std::fs::write(&tmp, format!("{text}\n")).map_err(fail)?;
     std::fs::rename(&tmp, &path).map_err(fail)?;
     ledger.update_summary(exit_code, &text, &crate::pipeline::now_rfc3339())?;
-    if print {
+    let requests = client.stats().snapshot().total;
+    if print && dry_run {
         eprintln!(
-            "Deleted rows: {}; rejected: {}; failed: {}; not yet deleted: {}; {} requests.",
-            get("deleted"),
-            get("rejected"),
-            get("failed"),
-            get("pending"),
-            client.stats().snapshot().total
+            "Dry run: nothing was deleted ({} would be; {} rejected, {}). This run folder \
+             cannot be resumed: run the delete again without --dry-run to delete.",
+            contacts(to_delete),
+            rows(get("rejected")),
+            crate::api::estimate::counted(requests, "request", "requests"),
+        );
+    } else if print {
+        eprintln!(
+            "Deleted {} ({}); rejected: {}; failed: {}; not yet deleted: {}; {}.",
+            contacts(deleted),
+            rows(get("deleted")),
+            rows(get("rejected")),
+            rows(get("failed")),
+            rows(get("pending")),
+            crate::api::estimate::counted(requests, "request", "requests"),
         );
         if let Some(resume) = &resume {
             eprintln!("Continue with:\n  {resume}");
@@ -269,4 +345,12 @@ fn write_summary(
         eprintln!("Run folder: {}", dir.display());
     }
     Ok(end)
+}
+
+fn contacts(n: u64) -> String {
+    crate::api::estimate::counted(n, "contact", "contacts")
+}
+
+fn rows(n: u64) -> String {
+    crate::api::estimate::counted(n, "row", "rows")
 }

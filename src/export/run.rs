@@ -96,6 +96,25 @@ pub fn write_failed_summary(path: &Path, out: &Path, error: &str) -> Result<(), 
     summary::write(path, &report)
 }
 
+/// Where an export without `--state` keeps its watermark.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum StateHome {
+    /// The location's file in the user's data folder (HighLevel itself).
+    DataFolder,
+    /// `<output>.state.sqlite` beside the output (a loopback sandbox, which outlives one run:
+    /// `--since last` still works against it, and the real state folder stays untouched).
+    BesideOutput,
+    /// None (the in-process sandbox is new at every run: a watermark would mean nothing).
+    None,
+}
+
+/// The state file of an export to `out` against a loopback sandbox.
+pub fn beside_output(out: &Path) -> PathBuf {
+    let mut name = out.file_name().unwrap_or_default().to_os_string();
+    name.push(".state.sqlite");
+    out.with_file_name(name)
+}
+
 async fn export(config: &ExportConfig, report: &mut Report) -> Result<ExportEnd, ExportError> {
     let (client_config, sandbox) = match &config.source {
         Source::Api(client) => ((**client).clone(), None),
@@ -110,8 +129,14 @@ async fn export(config: &ExportConfig, report: &mut Report) -> Result<ExportEnd,
             (client, Some(handle))
         }
     };
+    // A loopback API is a sandbox started apart (`ghl-bulk sandbox`): a trial as well.
+    let kept = match (&sandbox, client_config.base_url.is_loopback()) {
+        (Some(_), _) => StateHome::None,
+        (None, true) => StateHome::BesideOutput,
+        (None, false) => StateHome::DataFolder,
+    };
     let client = Client::new(client_config)?;
-    let result = export_with(config, report, &client, sandbox.is_some()).await;
+    let result = export_with(config, report, &client, kept).await;
     report.requests = client.stats().snapshot();
     report.throttled_seconds = client.limiter().throttled().as_secs_f64();
     let (max, interval) = client.limiter().limits();
@@ -129,7 +154,7 @@ async fn export_with(
     config: &ExportConfig,
     report: &mut Report,
     client: &Client,
-    sandboxed: bool,
+    kept: StateHome,
 ) -> Result<ExportEnd, ExportError> {
     // The first request: a wrong token or scope stops here, before the output is touched.
     let defs = client.custom_fields().await.map_err(|e| {
@@ -151,10 +176,13 @@ async fn export_with(
     };
 
     // The user's real data folder is never touched by a sandbox run unless --state says so.
-    let state_path = match (&config.state, sandboxed) {
+    let state_path = match (&config.state, kept) {
         (StateChoice::File(path), _) => Some(path.clone()),
-        (StateChoice::Default, false) => Some(state::default_path(client.location_id())?),
-        (StateChoice::Default, true) => None,
+        (StateChoice::Default, StateHome::DataFolder) => {
+            Some(state::default_path(client.location_id())?)
+        }
+        (StateChoice::Default, StateHome::BesideOutput) => Some(beside_output(&config.out)),
+        (StateChoice::Default, StateHome::None) => None,
     };
     // A dry run reads an existing watermark but creates no state file.
     let mut store = state_path

@@ -79,18 +79,19 @@ impl Report {
     pub fn line(&self) -> String {
         match self.status.as_str() {
             "complete" => {
+                use crate::api::estimate::counted;
                 let mut line = format!(
-                    "Exported {} contacts to {} in {:.1} s ({} requests, {:.1}/s).",
-                    self.contacts_written,
+                    "Exported {} to {} in {:.1} s ({}, {:.1}/s).",
+                    counted(self.contacts_written, "contact", "contacts"),
                     self.out.display(),
                     self.elapsed_seconds,
-                    self.requests.total,
+                    counted(self.requests.total, "request", "requests"),
                     self.requests_per_second
                 );
                 if self.duplicates_skipped > 0 {
                     line.push_str(&format!(
                         " {} already exported last time were left out.",
-                        self.duplicates_skipped
+                        crate::api::estimate::thousands(self.duplicates_skipped)
                     ));
                 }
                 line
@@ -176,5 +177,35 @@ impl Progress {
         if let Some(bar) = &self.0 {
             bar.finish_and_clear();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 13 item 11: `Exported 1000 contacts … (1 requests`: thousands and plurals.
+    #[test]
+    fn the_result_line_reads_as_a_person_writes() {
+        let mut report = Report {
+            status: "complete".into(),
+            out: "c.csv".into(),
+            contacts_written: 199_734,
+            ..Report::default()
+        };
+        report.requests.total = 1;
+        assert!(
+            report
+                .line()
+                .starts_with("Exported 199,734 contacts to c.csv in 0.0 s (1 request, "),
+            "{}",
+            report.line()
+        );
+        report.contacts_written = 1;
+        assert!(
+            report.line().starts_with("Exported 1 contact to"),
+            "{}",
+            report.line()
+        );
     }
 }

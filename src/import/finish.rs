@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The delivery part of summary.json.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct DeliverySummary {
     /// `finished`, `interrupted`, or `stopped: <why>` (resumable).
     pub stop: String,
@@ -36,6 +36,9 @@ pub struct DeliverySummary {
     /// The limit the API reported: requests per interval.
     pub limit_max: u32,
     pub limit_interval_ms: u64,
+    /// The most requests sent inside one window of the limit's interval: what the API's own
+    /// count saw at its busiest (`None` for a run too long for the series to tell).
+    pub busiest_window: Option<u64>,
     /// Requests per second the API allows.
     pub allowed_rate: f64,
     /// Requests per second between the first request sent and the last: the pace the limiter
@@ -99,6 +102,7 @@ pub(super) fn write(f: &Finish<'_>) -> Result<ImportEnd, ImportError> {
         throttled_ms: f.client.limiter().throttled().as_millis() as u64,
         limit_max,
         limit_interval_ms: interval.as_millis() as u64,
+        busiest_window: f.client.stats().series().busiest(interval),
         allowed_rate: round2(f.client.limiter().allowed_rate()),
         achieved_rate: round2(requests.sending_rate()),
         overall_rate: round2(requests.total as f64 / secs),
@@ -227,30 +231,57 @@ pub(super) fn write_atomically(path: &Path, text: &str) -> Result<(), ImportErro
     std::fs::rename(&tmp, path).map_err(fail)
 }
 
+/// The pace against the limit, counted as the API counts it: requests in the busiest window
+/// of the limit's interval, against the limit (a rate over a short run read above the limit
+/// while no window was: issue 13 item 11); a rate only when the series cannot tell.
+pub fn pace(d: &DeliverySummary) -> String {
+    let interval =
+        crate::api::estimate::human(std::time::Duration::from_millis(d.limit_interval_ms));
+    match d.busiest_window {
+        Some(busiest) => format!(
+            "at most {} requests in any {interval} (limit {})",
+            crate::api::estimate::thousands(busiest),
+            d.limit_max
+        ),
+        None => format!(
+            "{:.1} req/s of {:.1} allowed",
+            d.achieved_rate, d.allowed_rate
+        ),
+    }
+}
+
 fn human(d: &DeliverySummary, states: &BTreeMap<String, u64>, dir: &Path) -> String {
     let get = |k: &str| states.get(k).copied().unwrap_or(0);
+    let n = crate::api::estimate::thousands;
     let mut text = format!(
-        "Delivered in {:.1} s: {} created, {} updated, {} failed; {} requests ({:.2} per row), \
-         {:.1} req/s of {:.1} allowed, {:.1} s throttled, {} rate-limited (429).\n",
+        "Delivered in {:.1} s: {} created, {} updated, {} failed; {} ({:.2} per row), \
+         {}, {:.1} s throttled, {} rate-limited (429).\n",
         d.elapsed_ms as f64 / 1000.0,
-        d.created,
-        d.updated,
-        d.failed,
-        d.requests.total,
+        n(d.created),
+        n(d.updated),
+        n(d.failed),
+        crate::api::estimate::counted(d.requests.total, "request", "requests"),
         d.requests_per_row,
-        d.achieved_rate,
-        d.allowed_rate,
+        pace(d),
         d.throttled_ms as f64 / 1000.0,
-        d.requests.throttled,
+        n(d.requests.throttled),
     );
+    // After a stop the rows not sent yet are an outcome too: without them the counts do not
+    // add up to the rows read (issue 13 item 11).
+    let unsent = get("pending") + get("in_doubt");
+    let unsent = if unsent > 0 {
+        format!(", {} not sent yet", n(unsent))
+    } else {
+        String::new()
+    };
     text.push_str(&format!(
-        "Run outcomes: {} created, {} updated, {} unchanged, {} merged, {} rejected, {} failed.\n",
-        get("created"),
-        get("updated"),
-        get("unchanged"),
-        get("merged"),
-        get("rejected"),
-        get("failed"),
+        "Run outcomes: {} created, {} updated, {} unchanged, {} merged, {} rejected, {} failed{unsent}.\n",
+        n(get("created")),
+        n(get("updated")),
+        n(get("unchanged")),
+        n(get("merged")),
+        n(get("rejected")),
+        n(get("failed")),
     ));
     if !d.warnings.is_empty() {
         let list: Vec<String> = d.warnings.iter().map(|(c, n)| format!("{c} {n}")).collect();
@@ -292,4 +323,41 @@ fn human_delta(d: &super::DeltaReport) -> String {
 
 fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 13 item 11: after Ctrl-C the outcomes left out the rows not sent yet (they did
+    /// not add up), counts had no thousands separator, one request read "1 requests", and a
+    /// short run's rate read above the limit ("10.6 req/s of 10.0") while no window was.
+    #[test]
+    fn the_summary_counts_unsent_rows_and_paces_as_the_limit_counts() {
+        let d = DeliverySummary {
+            stop: "interrupted".into(),
+            requests: RequestCounts {
+                total: 1,
+                ..RequestCounts::default()
+            },
+            limit_max: 100,
+            limit_interval_ms: 10_000,
+            busiest_window: Some(96),
+            achieved_rate: 10.6,
+            allowed_rate: 10.0,
+            ..DeliverySummary::default()
+        };
+        let states = BTreeMap::from([
+            ("created".to_string(), 1_200),
+            ("pending".to_string(), 30),
+            ("in_doubt".to_string(), 2),
+        ]);
+        let text = human(&d, &states, Path::new("runs/x"));
+        assert!(text.contains("Run outcomes: 1,200 created"), "{text}");
+        assert!(text.contains(", 32 not sent yet.\n"), "{text}");
+        assert!(text.contains("; 1 request ("), "{text}");
+        assert!(
+            text.contains("at most 96 requests in any 10 s (limit 100)") && !text.contains("10.6"),
+            "{text}"
+        );
+    }
 }

@@ -58,6 +58,20 @@ impl Ledger {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
+    /// The distinct contacts the rows in `state` name (rows naming the same contact share it):
+    /// with `pending`, what a delete is about to delete; with `deleted`, what it deleted.
+    pub fn contacts_in_state(&self, state: &str) -> Result<u64, LedgerError> {
+        self.conn
+            .query_row(
+                "SELECT COUNT(DISTINCT contact_id) FROM rows WHERE state = ?1 \
+                 AND contact_id IS NOT NULL",
+                [state],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n.max(0) as u64)
+            .map_err(|e| self.err(e))
+    }
+
     /// Records how rows resolved, in one transaction.
     pub fn record_resolutions(
         &mut self,

@@ -311,6 +311,18 @@ pub fn run(config: &ValidateConfig) -> Result<Summary, PipelineError> {
     ledger.finish_run(&summary.finished_at, summary.exit_code, &json)?;
     crate::report::html::write(&ledger, &config.run_dir)
         .map_err(|e| write_err(&config.run_dir.join(crate::report::html::FILE_NAME), e))?;
+    // The end as one event, as import's "Import ended.": with --log-format json the human
+    // summary is left out, and this is what a log shipper sees of the run (issue 13 item 11).
+    tracing::info!(
+        command = %config.command,
+        exit_code = summary.exit_code,
+        rows_read = summary.rows_read,
+        valid = summary.outcome("valid"),
+        merged = summary.outcome("merged"),
+        rejected = summary.outcome("rejected"),
+        run_dir = %config.run_dir.display(),
+        "Validation ended."
+    );
     if config.print_summary {
         eprint!("{}", summary.human());
     }

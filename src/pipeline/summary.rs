@@ -12,6 +12,9 @@ use super::dedupe_stage::DedupeStats;
 use super::warnings::WarningSummary;
 use super::ValidateConfig;
 
+/// Issue codes the console names; the others are counted after them.
+const SHOWN_ISSUE_CODES: usize = 5;
+
 /// What `Summary::build` needs.
 pub(crate) struct Inputs<'a> {
     pub command: String,
@@ -158,24 +161,34 @@ impl Summary {
     pub fn human(&self) -> String {
         let mut s = String::new();
         let secs = self.durations_ms.get("total").copied().unwrap_or(0) as f64 / 1000.0;
+        let n = crate::api::estimate::thousands;
         let _ = writeln!(
             s,
-            "Read {} rows from {} ({}) in {secs:.1} s: {} valid, {} merged into another row, {} rejected.",
-            self.rows_read,
+            "Read {} from {} ({}) in {secs:.1} s: {} valid, {} merged into another row, {} rejected.",
+            crate::api::estimate::counted(self.rows_read, "row", "rows"),
             self.input.path,
             self.input.dialect,
-            self.outcome("valid"),
-            self.outcome("merged"),
-            self.outcome("rejected"),
+            n(self.outcome("valid")),
+            n(self.outcome("merged")),
+            n(self.outcome("rejected")),
         );
         let mut top: Vec<(&String, &u64)> = self.issues.iter().collect();
         top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         if !top.is_empty() {
-            let list: Vec<String> = top
+            let mut list: Vec<String> = top
                 .iter()
-                .take(5)
-                .map(|(c, n)| format!("{c} {n}"))
+                .take(SHOWN_ISSUE_CODES)
+                .map(|(c, count)| format!("{c} {}", n(**count)))
                 .collect();
+            // The rest are counted, not dropped silently (issue 13 item 11).
+            let more = top.len().saturating_sub(SHOWN_ISSUE_CODES) as u64;
+            if more > 0 {
+                let codes = if more == 1 { "code" } else { "codes" };
+                list.push(format!(
+                    "and {} more {codes} (summary.json, report.html)",
+                    n(more)
+                ));
+            }
             let _ = writeln!(s, "Issues found: {}.", list.join(", "));
         }
         if self.warnings.rows > 0 {

@@ -83,6 +83,8 @@ pub struct Counts {
     pub pending: u64,
     /// Sent with no known outcome (resolved on resume).
     pub in_doubt: u64,
+    /// Rows whose contact a `delete` run deleted.
+    pub deleted: u64,
     /// Every row of the ledger.
     pub rows: u64,
 }
@@ -99,6 +101,7 @@ impl Counts {
             failed: get("failed"),
             pending: get("pending"),
             in_doubt: get("in_doubt"),
+            deleted: get("deleted"),
             rows: states.values().sum(),
         }
     }
@@ -250,11 +253,19 @@ fn inspect_folder(dir: &Path) -> RunInfo {
     let record = match read::read(&ledger) {
         Ok(record) => record,
         Err(read::ReadError::Busy) => {
-            return RunInfo::bare(
+            let mut info = RunInfo::bare(
                 dir,
                 RunState::Running,
                 Some("another process holds the ledger: the run is in progress".into()),
-            )
+            );
+            // Its counts stay unknown; its start, input and command can be read.
+            if let Some((started_at, input_path, options)) = read::peek(&ledger) {
+                let options: serde_json::Value = serde_json::from_str(&options).unwrap_or_default();
+                info.command = options["command"].as_str().map(str::to_string);
+                info.started_at = Some(started_at);
+                info.input_path = Some(input_path);
+            }
+            return info;
         }
         Err(read::ReadError::Damaged(why)) => {
             return RunInfo::bare(dir, RunState::Damaged, Some(why))
@@ -272,18 +283,25 @@ fn inspect_folder(dir: &Path) -> RunInfo {
         .map(str::to_string);
     let (state, note) = decide(&Facts {
         command: command.as_deref().unwrap_or("import"),
+        dry_run: summary.as_ref().is_some_and(|s| s["dry_run"] == true),
         staged: summary.is_some(),
         exit_code: record.exit_code,
         stop: summary
             .as_ref()
-            .and_then(|s| s["delivery"]["stop"].as_str())
+            // A delete's summary keeps its stop at the top.
+            .and_then(|s| s["delivery"]["stop"].as_str().or(s["stop"].as_str()))
             .map(str::to_string),
         counts: &counts,
     });
     RunInfo {
         dir: dir.to_path_buf(),
-        resume: (state == RunState::Resumable)
-            .then(|| format!("ghl-bulk import --resume {}", dir.display())),
+        resume: (state == RunState::Resumable).then(|| {
+            let verb = match command.as_deref() {
+                Some("delete") => "delete",
+                _ => "import",
+            };
+            format!("ghl-bulk {verb} --resume {}", dir.display())
+        }),
         state,
         note,
         command,
@@ -300,6 +318,8 @@ fn inspect_folder(dir: &Path) -> RunInfo {
 /// What the state of a readable ledger is decided from.
 struct Facts<'a> {
     command: &'a str,
+    /// `delete --dry-run`: its rows stay pending on purpose, and it is never resumed.
+    dry_run: bool,
     /// The local pipeline finished staging (it writes the first summary then).
     staged: bool,
     exit_code: Option<u8>,
@@ -320,6 +340,17 @@ fn decide(f: &Facts<'_>) -> (RunState, Option<String>) {
                 "stopped while the file was being staged; nothing was sent: start a new run".into(),
             ),
         );
+    }
+    if f.command == "delete" {
+        return match f.exit_code {
+            _ if f.dry_run => (
+                RunState::Finished,
+                Some("a dry run: nothing was deleted, and it cannot be resumed".into()),
+            ),
+            Some(75 | 130) => (RunState::Resumable, f.stop.clone()),
+            Some(1) => (RunState::Failed, None),
+            _ => (RunState::Finished, None),
+        };
     }
     if f.command != "import" {
         // validate and import --dry-run end when the local pipeline does.

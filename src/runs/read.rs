@@ -82,6 +82,26 @@ pub(super) fn read(path: &Path) -> Result<Record, ReadError> {
     Ok(record)
 }
 
+/// What a running run's ledger says of its start, read past the run's lock: SQLite's
+/// `immutable` mode takes no lock and reads the main file only (not the write-ahead log), which
+/// holds the run record from staging on. Best effort: `None` when that read fails. Issue 13
+/// item 11: `runs` showed `-` for a running import's start and input.
+pub(super) fn peek(path: &Path) -> Option<(String, String, String)> {
+    let absolute = std::fs::canonicalize(path).ok()?;
+    let mut uri = url::Url::from_file_path(&absolute).ok()?;
+    uri.set_query(Some("immutable=1"));
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+        | OpenFlags::SQLITE_OPEN_URI
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(uri.as_str(), flags).ok()?;
+    conn.query_row(
+        "SELECT started_at, input_path, options_json FROM run WHERE id = 1",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
+    .ok()
+}
+
 fn classify(error: rusqlite::Error) -> ReadError {
     if let rusqlite::Error::SqliteFailure(e, _) = &error {
         if matches!(e.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) {

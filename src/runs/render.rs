@@ -6,26 +6,46 @@ use std::path::Path;
 
 use super::{RunInfo, RunState, RUN_FILES};
 
+/// Columns of the table.
+const COLUMNS: usize = 13;
+
 /// The table of runs, one line each, newest first (as given), with a header line.
 pub fn table(runs: &[RunInfo]) -> String {
-    const HEADER: [&str; 11] = [
+    const HEADER: [&str; COLUMNS] = [
         "RUN",
         "STARTED (UTC)",
         "COMMAND",
         "INPUT",
+        "VALID",
         "CREATED",
         "UPDATED",
         "UNCHANGED",
         "MERGED",
         "REJECTED",
         "FAILED",
+        "DELETED",
         "STATE",
     ];
-    let mut lines: Vec<[String; 11]> = vec![HEADER.map(str::to_string)];
+    let mut lines: Vec<[String; COLUMNS]> = vec![HEADER.map(str::to_string)];
     for run in runs {
-        let known = run.started_at.is_some();
+        // A running run's counts cannot be read (its start and input can).
+        let known = run.started_at.is_some() && run.state != RunState::Running;
         let count = |n: u64| if known { n.to_string() } else { "-".into() };
         let c = &run.counts;
+        // Valid rows are the outcome of a run that sends nothing (validate, the dry runs);
+        // in an import they are rows not sent yet, which the state column counts.
+        let local = !matches!(run.command.as_deref(), Some("import" | "delete"))
+            || run.summary.as_ref().is_some_and(|s| s["dry_run"] == true);
+        let valid = if local {
+            count(c.pending)
+        } else {
+            String::new()
+        };
+        let deleted = if run.command.as_deref() == Some("delete") {
+            count(c.deleted)
+        } else {
+            String::new()
+        };
         lines.push([
             folder_name(&run.dir),
             run.started_at
@@ -34,16 +54,18 @@ pub fn table(runs: &[RunInfo]) -> String {
                 .unwrap_or_else(|| "-".into()),
             run.command.clone().unwrap_or_else(|| "-".into()),
             run.input_name().unwrap_or_else(|| "-".into()),
+            valid,
             count(c.created),
             count(c.updated),
             count(c.unchanged),
             count(c.merged),
             count(c.rejected),
             count(c.failed),
+            deleted,
             state_cell(run),
         ]);
     }
-    let mut widths = [0usize; 11];
+    let mut widths = [0usize; COLUMNS];
     for line in &lines {
         for (w, cell) in widths.iter_mut().zip(line) {
             *w = (*w).max(cell.chars().count());
@@ -54,8 +76,8 @@ pub fn table(runs: &[RunInfo]) -> String {
         let mut text = String::new();
         for (i, (cell, w)) in line.iter().zip(widths).enumerate() {
             // Counts are right-aligned, text left-aligned; the last column is not padded.
-            let numeric = (4..10).contains(&i);
-            match (numeric, i == 10) {
+            let numeric = (4..COLUMNS - 1).contains(&i);
+            match (numeric, i == COLUMNS - 1) {
                 (true, _) => write!(text, "{cell:>w$}  "),
                 (false, false) => write!(text, "{cell:<w$}  "),
                 (false, true) => write!(text, "{cell}"),
@@ -131,18 +153,27 @@ pub fn show(run: &RunInfo) -> String {
     if let Some(code) = run.exit_code {
         line("Exit code", code.to_string());
     }
-    if run.started_at.is_some() {
+    if run.started_at.is_some() && run.state != RunState::Running {
         let c = &run.counts;
-        let mut rows = format!(
-            "{} in the ledger: {} created, {} updated, {} unchanged, {} merged, {} rejected, \
-             {} failed",
-            c.rows, c.created, c.updated, c.unchanged, c.merged, c.rejected, c.failed
-        );
+        let mut rows = if run.command.as_deref() == Some("delete") {
+            format!(
+                "{} in the ledger: {} deleted, {} rejected, {} failed",
+                c.rows, c.deleted, c.rejected, c.failed
+            )
+        } else {
+            format!(
+                "{} in the ledger: {} created, {} updated, {} unchanged, {} merged, {} \
+                 rejected, {} failed",
+                c.rows, c.created, c.updated, c.unchanged, c.merged, c.rejected, c.failed
+            )
+        };
+        let dry_run = run.summary.as_ref().is_some_and(|s| s["dry_run"] == true);
         if c.left() > 0 {
-            let what = if run.command.as_deref() == Some("import") {
-                "not sent yet"
-            } else {
-                "valid"
+            let what = match run.command.as_deref() {
+                Some("import") => "not sent yet",
+                Some("delete") if dry_run => "would be deleted",
+                Some("delete") => "not deleted yet",
+                _ => "valid",
             };
             let _ = write!(rows, ", {} {what}", c.left());
             if c.in_doubt > 0 {
@@ -153,14 +184,28 @@ pub fn show(run: &RunInfo) -> String {
     }
     if let Some(delivery) = run.summary.as_ref().map(|s| &s["delivery"]) {
         if let Some(total) = delivery["requests"]["total"].as_u64() {
+            // As the limit is counted: the busiest window (older summaries: the rate).
+            let pace = match (
+                delivery["busiest_window"].as_u64(),
+                delivery["limit_max"].as_u64(),
+                delivery["limit_interval_ms"].as_u64(),
+            ) {
+                (Some(busiest), Some(max), Some(ms)) => format!(
+                    "at most {busiest} requests in any {} (limit {max})",
+                    crate::api::estimate::human(std::time::Duration::from_millis(ms))
+                ),
+                _ => format!(
+                    "{:.1} req/s of {:.1} allowed",
+                    delivery["achieved_rate"].as_f64().unwrap_or(0.0),
+                    delivery["allowed_rate"].as_f64().unwrap_or(0.0)
+                ),
+            };
             line(
                 "Requests",
                 format!(
-                    "{total} ({:.2} per row), {:.1} req/s of {:.1} allowed, {:.1} s throttled, \
+                    "{total} ({:.2} per row), {pace}, {:.1} s throttled, \
                      {} rate-limited (429), {} retries",
                     delivery["requests_per_row"].as_f64().unwrap_or(0.0),
-                    delivery["achieved_rate"].as_f64().unwrap_or(0.0),
-                    delivery["allowed_rate"].as_f64().unwrap_or(0.0),
                     delivery["throttled_ms"].as_u64().unwrap_or(0) as f64 / 1000.0,
                     delivery["requests"]["throttled"].as_u64().unwrap_or(0),
                     delivery["requests"]["retries"].as_u64().unwrap_or(0),

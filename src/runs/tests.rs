@@ -18,6 +18,7 @@ fn counts(pending: u64, in_doubt: u64, failed: u64) -> Counts {
 fn facts<'a>(command: &'a str, exit: Option<u8>, stop: Option<&str>, c: &'a Counts) -> Facts<'a> {
     Facts {
         command,
+        dry_run: false,
         staged: true,
         exit_code: exit,
         stop: stop.map(str::to_string),
@@ -171,6 +172,13 @@ fn reads_ledgers_and_tells_running_damaged_and_missing_apart() {
         Some(format!("ghl-bulk import --resume {}", stopped.display()).as_str())
     );
     assert_eq!(by_dir(&running).state, RunState::Running);
+    // Issue 13 item 11: its start and input are read past the lock (its counts are not).
+    assert_eq!(by_dir(&running).input_name().as_deref(), Some("leads.csv"));
+    assert_eq!(
+        by_dir(&running).started_at.as_deref(),
+        Some("2026-11-23T10:00:00Z")
+    );
+    assert_eq!(by_dir(&running).command.as_deref(), Some("import"));
     assert_eq!(by_dir(&damaged).state, RunState::Damaged);
     assert_eq!(by_dir(&empty).state, RunState::NoLedger);
     // Newest first: the running one (placed by its name's time, its ledger being locked)
@@ -190,6 +198,11 @@ fn reads_ledgers_and_tells_running_damaged_and_missing_apart() {
     let text = render::table(&runs);
     assert!(text.starts_with("RUN "), "{text}");
     assert!(text.contains("resumable (2 left)"), "{text}");
+    let running_line = text.lines().find(|l| l.contains("-big")).unwrap();
+    assert!(
+        running_line.contains("2026-11-23 10:00:00") && running_line.contains("leads.csv"),
+        "{text}"
+    );
     let shown = render::show(s);
     assert!(shown.contains("ghl-bulk import --resume"), "{shown}");
     assert!(shown.contains("Files        ledger.db"), "{shown}");

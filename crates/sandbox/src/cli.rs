@@ -77,6 +77,11 @@ pub struct SandboxArgs {
     /// Search index lag: new contacts appear in search only after this long.
     #[arg(long, default_value = "0", value_parser = config::parse_duration)]
     pub index_lag: std::time::Duration,
+    /// Start the default location bare: only the four sample custom fields and no contacts
+    /// (without it, `ghl-bulk sandbox` adds the custom fields of its bundled mappings and a
+    /// few people of its bundled sample, as `import --sandbox` does).
+    #[arg(long)]
+    pub bare: bool,
 }
 
 /// A parsed `--limit` (None = off). A newtype because clap reads a bare `Option` field as
@@ -114,12 +119,22 @@ fn parse_match_field(s: &str) -> Result<MatchField, String> {
 impl SandboxArgs {
     /// The configuration these flags describe (reads the fixture file).
     pub fn to_config(&self) -> Result<Config, crate::Error> {
+        self.to_config_with(|_| {})
+    }
+
+    /// [`SandboxArgs::to_config`], with `prepare` given the default location before the
+    /// fixture is applied (a fixture location of the same id replaces it, preparation included).
+    pub fn to_config_with(
+        &self,
+        prepare: impl FnOnce(&mut LocationConfig),
+    ) -> Result<Config, crate::Error> {
         let mut location = LocationConfig::new(&self.location);
         location.allow_duplicate_contact = self.allow_duplicates;
         location.match_order = self.match_order.clone();
         location.country = crate::normalise::country(&self.country).ok_or_else(|| {
             crate::Error::Config(format!("unknown country code {}", self.country))
         })?;
+        prepare(&mut location);
         let mut cfg = Config {
             listen: self.listen,
             seed: self.seed,
@@ -157,11 +172,16 @@ impl SandboxArgs {
 
 /// Runs the sandbox until Ctrl-C.
 pub async fn run(args: SandboxArgs) -> Result<(), crate::Error> {
-    let handle = crate::spawn(args.to_config()?).await?;
+    serve(args.to_config()?, &args).await
+}
+
+/// Serves `config` (made from `args`) until Ctrl-C or SIGTERM, after the first stdout line.
+pub async fn serve(config: Config, args: &SandboxArgs) -> Result<(), crate::Error> {
+    let handle = crate::spawn(config).await?;
     let first = serde_json::json!({
         "base_url": handle.base_url(),
-        "token": args.token,
-        "location_id": args.location,
+        "token": &args.token,
+        "location_id": &args.location,
     });
     let mut out = std::io::stdout().lock();
     // A closed stdout (the reader went away) is not a reason to stop serving.

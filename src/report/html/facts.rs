@@ -80,6 +80,8 @@ pub(crate) struct RunFacts {
     pub allowed_rate: Option<f64>,
     /// Daily budget left, as last reported.
     pub daily_remaining: Option<u64>,
+    /// A `delete` run: (contacts deleted, contacts left to delete, a dry run).
+    pub deletion: Option<(u64, u64, bool)>,
 }
 
 /// One reject reason or warning code, with a few example rows.
@@ -214,6 +216,15 @@ fn run_facts(conn: &Connection) -> rusqlite::Result<Recorded> {
         .or_else(|| summary["durations_ms"]["total"].as_u64());
     run.allowed_rate = delivery["allowed_rate"].as_f64();
     run.daily_remaining = delivery["daily_remaining"].as_u64();
+    if run.command == "delete" {
+        run.deletion = Some((
+            summary["contacts_deleted"].as_u64().unwrap_or(0),
+            summary["contacts_left"].as_u64().unwrap_or(0),
+            summary["dry_run"] == true,
+        ));
+        run.stop = summary["stop"].as_str().map(str::to_string);
+        run.elapsed_ms = summary["elapsed_ms"].as_u64();
+    }
     let mut issues: Vec<(String, u64)> = summary["issues"]
         .as_object()
         .map(|m| {

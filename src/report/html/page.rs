@@ -56,14 +56,19 @@ pub(crate) fn exit_meaning(code: u8) -> &'static str {
 
 /// The resume command for this run folder, quoted for a POSIX shell when it needs to be.
 pub(crate) fn resume_command(run_dir: &str) -> String {
+    resume_with("import", run_dir)
+}
+
+/// `ghl-bulk VERB --resume RUN_DIR`, quoted as [`resume_command`] does.
+fn resume_with(verb: &str, run_dir: &str) -> String {
     let plain = run_dir
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || "/._-+:@=,".contains(c));
     if plain && !run_dir.is_empty() {
-        format!("ghl-bulk import --resume {run_dir}")
+        format!("ghl-bulk {verb} --resume {run_dir}")
     } else {
         format!(
-            "ghl-bulk import --resume '{}'",
+            "ghl-bulk {verb} --resume '{}'",
             run_dir.replace('\'', r"'\''")
         )
     }
@@ -85,7 +90,9 @@ pub(crate) fn render(f: &Facts) -> String {
          <title>{} · ghl-bulk run report</title><style>{STYLE}</style></head><body><main>",
         esc(&input_name)
     );
-    let what = if f.run.delivered {
+    let what = if f.run.deletion.is_some() {
+        "delete"
+    } else if f.run.delivered {
         "import"
     } else if f.run.command.is_empty() {
         "local run"
@@ -145,6 +152,9 @@ fn count(f: &Facts, state: &str) -> u64 {
 }
 
 fn status(h: &mut String, f: &Facts) {
+    if let Some(deletion) = f.run.deletion {
+        return deletion_status(h, f, deletion);
+    }
     let rejected = count(f, "rejected");
     let failed = count(f, "failed");
     let unsent = count(f, "pending") + count(f, "in_doubt");
@@ -219,6 +229,59 @@ fn status(h: &mut String, f: &Facts) {
             "<p style=\"margin:10px 0 0\">{}</p><pre class=\"cmd\">{}</pre>",
             esc(&why),
             esc(&resume_command(&f.run_dir))
+        );
+    }
+    h.push_str("</div>");
+}
+
+/// The banner of a `delete` run: contacts deleted (or, for a dry run, that would be), and the
+/// resume command only for a run that can go on (never for a dry run).
+fn deletion_status(h: &mut String, f: &Facts, (deleted, left, dry_run): (u64, u64, bool)) {
+    let refused = count(f, "rejected") + count(f, "failed");
+    let contacts = |n: u64| format!("{} contact{}", int(n), if n == 1 { "" } else { "s" });
+    let (class, title, text) = match f.run.exit_code {
+        _ if dry_run => (
+            "info",
+            format!("Dry run: nothing was deleted ({} would be)", contacts(left)),
+            "This run folder only shows what a delete would do and cannot be resumed: run the \
+             delete again without --dry-run."
+                .to_string(),
+        ),
+        Some(75 | 130) => (
+            "stop",
+            format!("Stopped after deleting {}", contacts(deleted)),
+            format!("{} are not deleted yet.", contacts(left)),
+        ),
+        Some(0 | 3) => (
+            if refused > 0 { "warn" } else { "ok" },
+            format!("Deleted {}", contacts(deleted)),
+            format!(
+                "{} rows matched no contact, several contacts, or failed: see rejects.csv.",
+                int(refused)
+            ),
+        ),
+        Some(code) => (
+            "stop",
+            format!("Ended with exit code {code}"),
+            exit_meaning(code).to_string(),
+        ),
+        None => (
+            "info",
+            "The run has not finished".to_string(),
+            "The ledger has no end recorded.".to_string(),
+        ),
+    };
+    let _ = write!(
+        h,
+        "<div class=\"status {class}\"><strong>{}</strong><br>{}",
+        esc(&title),
+        esc(&text)
+    );
+    if !dry_run && left > 0 {
+        let _ = write!(
+            h,
+            "<p style=\"margin:10px 0 0\">Continue the delete with:</p><pre class=\"cmd\">{}</pre>",
+            esc(&resume_with("delete", &f.run_dir))
         );
     }
     h.push_str("</div>");
