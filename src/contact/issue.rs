@@ -31,6 +31,9 @@ pub enum IssueCode {
     DndInvalid,
     /// A task's due date is missing or not a date (the task is left out, or the row rejected).
     TaskDueInvalid,
+    /// The reader's warning: a field that is not valid UTF-8, in a file that otherwise is, was
+    /// read as windows-1252 (`source::RowDefect` with `blocking` false).
+    EncodingMixed,
 }
 
 impl IssueCode {
@@ -47,6 +50,7 @@ impl IssueCode {
             IssueCode::WebsiteInvalid => "website_invalid",
             IssueCode::DndInvalid => "dnd_invalid",
             IssueCode::TaskDueInvalid => "task_due_invalid",
+            IssueCode::EncodingMixed => "encoding_mixed",
         }
     }
 }

@@ -182,14 +182,12 @@ pub(super) fn open(
         return Err(no_header(format!("sheet '{sheet}' is empty")));
     };
     let first_row = u64::from(first_row);
+    let header_row = super::reject_file::sheet_header_row(&sheet, &range, options);
     // Row numbers above the first non-empty row all mean "the first non-empty row".
-    let wanted = u64::try_from(options.header_row - 1).unwrap_or(u64::MAX);
+    let wanted = u64::try_from(header_row - 1).unwrap_or(u64::MAX);
     let header_index = usize::try_from(wanted.saturating_sub(first_row)).unwrap_or(usize::MAX);
     if header_index >= range.height() {
-        return Err(no_header(format!(
-            "sheet '{sheet}' has no row {}",
-            options.header_row
-        )));
+        return Err(no_header(format!("sheet '{sheet}' has no row {header_row}")));
     }
     let header_cells = &range[header_index];
     // Trailing empty header cells are formatting, not columns.
@@ -204,7 +202,10 @@ pub(super) fn open(
         .enumerate()
         .map(|(i, c)| clean_header(&render_cell(c), i))
         .collect();
-    let dialect = format!("{format}, sheet '{sheet}'");
+    let mut dialect = format!("{format}, sheet '{sheet}'");
+    if header_row != options.header_row {
+        dialect.push_str(", a reject file: headers on row 1");
+    }
     let zero_pad = match format {
         Format::Xlsx | Format::Xlsm => ZeroPad::load(path, &sheet),
         _ => ZeroPad::default(),
