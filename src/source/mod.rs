@@ -22,6 +22,7 @@ mod csv;
 mod decode;
 mod excel;
 mod input_file;
+mod line_ends;
 mod reject_file;
 mod sniff;
 mod zero_pad;
