@@ -315,7 +315,10 @@ fn a_mostly_utf8_file_is_decoded_per_row() {
     let cities: Vec<&str> = rows.iter().map(|r| r.cells[1].as_str()).collect();
     assert_eq!(cities, ["Café", "Köln", "Zürich"]);
     assert!(rows[0].defect.is_none() && rows[2].defect.is_none());
-    let warning = rows[1].defect.as_ref().expect("the fallback row is flagged");
+    let warning = rows[1]
+        .defect
+        .as_ref()
+        .expect("the fallback row is flagged");
     assert_eq!((warning.code, warning.blocking), ("encoding_mixed", false));
     assert_eq!(
         dialect,
@@ -327,7 +330,11 @@ fn a_mostly_utf8_file_is_decoded_per_row() {
 #[test]
 fn bytes_in_neither_encoding_reject_the_row() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = write(&dir, "c1.csv", b"email,city\nann@x.com,Caf\xc3\xa9\nbob@x.com,K\x81ln\n");
+    let path = write(
+        &dir,
+        "c1.csv",
+        b"email,city\nann@x.com,Caf\xc3\xa9\nbob@x.com,K\x81ln\n",
+    );
     let (rows, _) = read_then_dialect(&path);
     let defect = rows[1].defect.as_ref().expect("flagged");
     assert_eq!((defect.code, defect.blocking), ("bad_encoding", true));
@@ -392,7 +399,10 @@ fn a_reject_file_reads_its_header_from_row_one() {
     let (headers, dialect, rows) = read_all(&path, &mapping_says);
     assert_eq!(headers[..2], ["Email", "Name"]);
     assert_eq!((rows.len(), rows[0].row), (1, 2));
-    assert!(dialect.ends_with("a reject file: headers on row 1"), "{dialect}");
+    assert!(
+        dialect.ends_with("a reject file: headers on row 1"),
+        "{dialect}"
+    );
     let forced = SourceOptions {
         header_row: 4,
         header_row_forced: true,

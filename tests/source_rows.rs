@@ -104,7 +104,12 @@ fn reject_files_go_back_in_with_a_header_row_mapping() {
     for reject_file in ["rejects.xlsx", "rejects.csv"] {
         let again = tmp.path().join(format!("again-{reject_file}"));
         let out = validate(&first.join(reject_file), &mapping, &again, &[]);
-        assert_eq!(out.status.code(), Some(3), "{reject_file}: {}", stderr(&out));
+        assert_eq!(
+            out.status.code(),
+            Some(3),
+            "{reject_file}: {}",
+            stderr(&out)
+        );
         let s = summary(&again);
         assert_eq!(s["rows_read"].as_u64(), Some(rejected), "{reject_file}");
         assert_eq!(column(&again.join("rejects.csv"), "_code"), codes);
@@ -120,7 +125,11 @@ fn reject_files_go_back_in_with_a_header_row_mapping() {
         &["--header-row", "3"],
     );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stderr(&out).contains("fewer than 3 records"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("fewer than 3 records"),
+        "{}",
+        stderr(&out)
+    );
     // And it overrides the mapping for the input itself.
     let plain_mapping = std::fs::read_to_string(&mapping)
         .expect("mapping")
@@ -180,8 +189,14 @@ fn row_numbers_are_spreadsheet_rows_when_notes_span_lines() {
         ["4"]
     );
     let html = std::fs::read_to_string(run.join("report.html")).expect("report.html");
-    assert!(html.contains("<span class=\"rown\">12</span>"), "report.html");
-    assert!(!html.contains("<span class=\"rown\">18</span>"), "report.html");
+    assert!(
+        html.contains("<span class=\"rown\">12</span>"),
+        "report.html"
+    );
+    assert!(
+        !html.contains("<span class=\"rown\">18</span>"),
+        "report.html"
+    );
 }
 
 /// Issue 19.5: "Café" of a UTF-8 file became "CafÃ©" because one row held windows-1252 bytes;
@@ -298,7 +313,11 @@ fn inputs_wider_than_excel_still_get_their_reject_files() {
     let run = tmp.path().join("run");
     let out = validate(&input, &mapping, &run, &[]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
-    assert!(stderr(&out).contains("more columns than Excel"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("more columns than Excel"),
+        "{}",
+        stderr(&out)
+    );
     let csv = records(&run.join("rejects.csv"));
     assert_eq!(csv[0].len(), width + 1 + 5, "rejects.csv has every column");
     use calamine::{open_workbook, Reader, Xlsx};
@@ -312,5 +331,8 @@ fn inputs_wider_than_excel_still_get_their_reject_files() {
         .iter()
         .map(ToString::to_string)
         .collect();
-    assert_eq!(header[header.len() - 5..], ["_row", "_stage", "_code", "_field", "_message"]);
+    assert_eq!(
+        header[header.len() - 5..],
+        ["_row", "_stage", "_code", "_field", "_message"]
+    );
 }

@@ -77,7 +77,9 @@ pub fn stage(config: &NewDelete) -> Result<(Ledger, Mapping, u64), DeleteError> 
             raw.row,
             raw.cells,
             // A warning (`encoding_mixed`) does not stop a row naming a contact.
-            raw.defect.filter(|d| d.blocking).map(|d| (d.code, d.message)),
+            raw.defect
+                .filter(|d| d.blocking)
+                .map(|d| (d.code, d.message)),
         ));
         if chunk.len() == CHUNK {
             ledger.stage(&chunk)?;

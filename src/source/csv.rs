@@ -286,7 +286,10 @@ impl CsvRows {
             });
         }
         let (path, from) = (&self.path, self.bom_len + self.reader.position().byte());
-        if !self.decoder.is_mixed(|| decode::utf8_text_ahead(path, from)) {
+        if !self
+            .decoder
+            .is_mixed(|| decode::utf8_text_ahead(path, from))
+        {
             return None;
         }
         Some(RowDefect {

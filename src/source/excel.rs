@@ -187,7 +187,9 @@ pub(super) fn open(
     let wanted = u64::try_from(header_row - 1).unwrap_or(u64::MAX);
     let header_index = usize::try_from(wanted.saturating_sub(first_row)).unwrap_or(usize::MAX);
     if header_index >= range.height() {
-        return Err(no_header(format!("sheet '{sheet}' has no row {header_row}")));
+        return Err(no_header(format!(
+            "sheet '{sheet}' has no row {header_row}"
+        )));
     }
     let header_cells = &range[header_index];
     // Trailing empty header cells are formatting, not columns.

@@ -103,7 +103,8 @@ mod tests {
 
     #[test]
     fn a_reject_csv_is_read_as_written() {
-        let sample = "\u{feff}Email,Name,_row,_stage,_code,_field,_message\r\nx,José,5,validate,c,f,m\r\n";
+        let sample =
+            "\u{feff}Email,Name,_row,_stage,_code,_field,_message\r\nx,José,5,validate,c,f,m\r\n";
         let (ours, overrode) = csv_options(sample.as_bytes(), false, &options(4, false));
         assert!(overrode);
         assert_eq!(
