@@ -256,7 +256,8 @@ pub struct Source {
 }
 
 enum Rows {
-    Csv(csv::CsvRows),
+    /// Boxed: the CSV reader's state is several times the workbook's.
+    Csv(Box<csv::CsvRows>),
     Excel(excel::ExcelRows),
 }
 
@@ -276,7 +277,7 @@ pub fn open(path: &Path, options: &SourceOptions) -> Result<Source, SourceError>
                 format: Format::Csv,
                 dialect: String::new(),
                 len: seen.len,
-                rows: Rows::Csv(opened),
+                rows: Rows::Csv(Box::new(opened)),
             })
         }
         format => {
