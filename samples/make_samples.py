@@ -18,9 +18,9 @@ writers; quickstart.py: contacts.xlsx; dialects.py and exports.py: the CSV files
 workbooks.py: xls/ods/xlsm); this file runs them, writes README.md and checks the results.
 
 Each planted defect is registered with `Defects.add`, which knows the row a person sees
-(Excel row or the CSV line where the record starts) and writes samples/defects.csv;
-samples/README.md describes the same list for people. Rows are counted as: header = row 1,
-first data row = row 2 (Excel), and for CSV the physical line on which the record starts.
+(the Excel row, also for CSV: the row Excel opens the record on) and writes
+samples/defects.csv; samples/README.md describes the same list for people. Rows are counted
+as: header = row 1, first data row = row 2; a CSV record with quoted line breaks is one row.
 """
 
 from __future__ import annotations
@@ -134,8 +134,8 @@ Formats worth knowing when reading these files:
 
 ## Planted defects
 
-`row` is what a person sees: the Excel row number (header = 1), or for a text file the line on
-which the record starts (header = line 1; records with quoted line breaks span several lines).
+`row` is what a person sees: the Excel row number (header = 1), also for a text file: the row
+Excel opens the record on (a record with quoted line breaks is still one row).
 `record` is the 1-based data record index (0 = not a data row). `expect` is the outcome
 design.md implies: `reject` (no usable identity, or an email/phone present but invalid),
 `warning` (the field is dropped, the row kept), `merged` (a duplicate of an earlier row), `ok`

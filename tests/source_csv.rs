@@ -40,7 +40,7 @@ fn utf8_bom_semicolon_with_quoted_newlines_and_row_numbers() {
     assert_eq!(rows.len(), 2, "blank and all-empty lines are not data rows");
     assert_eq!(rows[0].row, 2);
     assert_eq!(rows[0].cells, ["a@x.com", "José", "x", "two\r\nlines"]);
-    assert_eq!(rows[1].row, 6, "line where the record starts");
+    assert_eq!(rows[1].row, 5, "the row Excel shows it on");
     assert_eq!(rows[1].cells[1], "Zoë ", "cells are not trimmed");
     assert!(rows.iter().all(|r| r.defect.is_none()));
 }
@@ -88,11 +88,13 @@ fn utf16le_with_bom_streams_and_counts_lines() {
     assert_eq!(headers, ["email", "name"]);
     assert_eq!(dialect, "UTF-16LE with BOM, '|'-separated");
     assert_eq!(rows[1].cells, ["q@r.s", "Łukasz"]);
-    assert_eq!((rows[0].row, rows[1].row), (2, 4));
+    assert_eq!((rows[0].row, rows[1].row), (2, 3));
 }
 
+/// Issue 19.5: a byte that is not UTF-8 is read as windows-1252 where it is, not replaced;
+/// an ASCII file is both, so the row is not "mixed".
 #[test]
-fn invalid_utf8_after_the_sniffed_sample_marks_the_row() {
+fn invalid_utf8_after_the_sniffed_sample_falls_back_for_that_row() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut bytes = b"email,name\n".to_vec();
     for i in 0..5000 {
@@ -105,9 +107,8 @@ fn invalid_utf8_after_the_sniffed_sample_marks_the_row() {
     assert_eq!(dialect, "UTF-8, ','-separated");
     let last = rows.last().expect("rows");
     assert_eq!(last.row, 5002);
-    assert_eq!(last.cells[1], "Ren\u{fffd}e");
-    assert_eq!(last.defect.as_ref().map(|d| d.code), Some("bad_encoding"));
-    assert!(rows[..rows.len() - 1].iter().all(|r| r.defect.is_none()));
+    assert_eq!(last.cells[1], "Renée");
+    assert!(rows.iter().all(|r| r.defect.is_none()));
 }
 
 #[test]
@@ -220,10 +221,11 @@ proptest! {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(128))]
 
-    /// Row numbers are the line where each record starts, whatever the line endings, blank
-    /// lines in between, quoted newlines, or a missing final newline.
+    /// Row numbers are the rows Excel shows the records on (issue 13.4): blank lines count,
+    /// the lines inside quoted cells do not, whatever the line endings or a missing final
+    /// newline.
     #[test]
-    fn row_numbers_are_start_lines(
+    fn row_numbers_are_spreadsheet_rows(
         eol in prop::sample::select(vec!["\n", "\r\n", "\r"]),
         final_newline in any::<bool>(),
         rows in proptest::collection::vec(
@@ -245,7 +247,6 @@ proptest! {
                 .map(|c| format!("\"{}\"", c.replace('\n', eol)))
                 .collect();
             text.push_str(&record.join(","));
-            line += cells.iter().map(|c| c.matches('\n').count() as u64).sum::<u64>();
             if final_newline || i + 1 < rows.len() {
                 text.push_str(eol);
                 line += 1;
@@ -269,7 +270,7 @@ fn classic_mac_line_ends_count_lines() {
     );
     let (_, dialect, rows) = read_all(&path, &SourceOptions::default());
     assert_eq!(dialect, "UTF-8, ','-separated, CR line ends");
-    assert_eq!(rows.iter().map(|r| r.row).collect::<Vec<_>>(), [2, 5]);
+    assert_eq!(rows.iter().map(|r| r.row).collect::<Vec<_>>(), [2, 4]);
     assert_eq!(rows[0].cells[1], "two\nlines");
 }
 
@@ -290,6 +291,124 @@ fn unpaired_utf16_surrogate_marks_the_row() {
         rows[1].defect.as_ref().map(|d| d.code),
         Some("bad_encoding")
     );
+}
+
+/// Reads every row, then the dialect as it stands after the read.
+fn read_then_dialect(path: &std::path::Path) -> (Vec<RawRow>, String) {
+    let mut source =
+        source::open(path, &SourceOptions::default()).unwrap_or_else(|e| panic!("open: {e}"));
+    let rows = source
+        .by_ref()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap_or_else(|e| panic!("read: {e}"));
+    (rows, source.dialect())
+}
+
+/// Issue 19.5: a few bad bytes in one row no longer turn the whole file's UTF-8 into
+/// mojibake ("Café" read as "CafÃ©"); that row alone falls back, with a warning.
+#[test]
+fn a_mostly_utf8_file_is_decoded_per_row() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bytes = b"email,city\nann@x.com,Caf\xc3\xa9\nbob@x.com,K\xf6ln\ncid@x.com,Z\xc3\xbcrich\n";
+    let path = write(&dir, "mixed.csv", bytes);
+    let (rows, dialect) = read_then_dialect(&path);
+    let cities: Vec<&str> = rows.iter().map(|r| r.cells[1].as_str()).collect();
+    assert_eq!(cities, ["Café", "Köln", "Zürich"]);
+    assert!(rows[0].defect.is_none() && rows[2].defect.is_none());
+    let warning = rows[1]
+        .defect
+        .as_ref()
+        .expect("the fallback row is flagged");
+    assert_eq!((warning.code, warning.blocking), ("encoding_mixed", false));
+    assert_eq!(
+        dialect,
+        "UTF-8 for 2 rows, windows-1252 for 1 not valid UTF-8, ','-separated"
+    );
+}
+
+/// A fallback that decodes to control characters is in neither encoding: the row is rejected.
+#[test]
+fn bytes_in_neither_encoding_reject_the_row() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write(
+        &dir,
+        "c1.csv",
+        b"email,city\nann@x.com,Caf\xc3\xa9\nbob@x.com,K\x81ln\n",
+    );
+    let (rows, _) = read_then_dialect(&path);
+    let defect = rows[1].defect.as_ref().expect("flagged");
+    assert_eq!((defect.code, defect.blocking), ("bad_encoding", true));
+}
+
+/// A file in windows-1252 throughout reads as before: no warning on any row.
+#[test]
+fn a_windows_1252_file_has_no_mixed_rows() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut bytes = b"email,city\n".to_vec();
+    for i in 0..5000 {
+        bytes.extend(format!("u{i}@x.com,plain\n").as_bytes());
+    }
+    // The first non-ASCII row comes after the sniffed sample; later rows are windows-1252 too.
+    bytes.extend(b"ann@x.com,K\xf6ln\nbob@x.com,M\xfcnchen\n");
+    let path = write(&dir, "w.csv", &bytes);
+    let (rows, dialect) = read_then_dialect(&path);
+    assert!(rows.iter().all(|r| r.defect.is_none()));
+    assert_eq!(rows[rows.len() - 1].cells[1], "München");
+    assert_eq!(dialect, "windows-1252 (not valid UTF-8), ','-separated");
+}
+
+/// Issue 19.10: rows appended while the file is read end the read with one clear error (it
+/// was `UNIQUE constraint failed: rows.row` in the ledger, or rows from two versions).
+#[test]
+fn a_file_that_grows_while_read_is_an_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut bytes = b"email,name\n".to_vec();
+    for i in 0..40_000 {
+        bytes.extend(format!("user{i}@example.com,Name {i}\n").as_bytes());
+    }
+    let path = write(&dir, "grows.csv", &bytes);
+    let mut source =
+        source::open(&path, &SourceOptions::default()).unwrap_or_else(|e| panic!("open: {e}"));
+    assert!(matches!(source.next(), Some(Ok(_))));
+    let mut appender = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .expect("append");
+    appender
+        .write_all(b"late@example.com,Late\n")
+        .expect("append a row");
+    let end = source.find_map(Result::err);
+    let message = end.map(|e| e.to_string()).unwrap_or_default();
+    assert!(
+        message.contains("the input changed while it was read"),
+        "{message:?}"
+    );
+}
+
+/// Issue 13.3: a reject file of ours is read from row 1 whatever the mapping's header_row
+/// says; the command line's `--header-row` still wins.
+#[test]
+fn a_reject_file_reads_its_header_from_row_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = "\u{feff}Email,Name,_row,_stage,_code,_field,_message\r\nx,Ann,7,validate,email_invalid,email,no @\r\n";
+    let path = write(&dir, "rejects.csv", text.as_bytes());
+    let mapping_says = SourceOptions {
+        header_row: 4,
+        ..SourceOptions::default()
+    };
+    let (headers, dialect, rows) = read_all(&path, &mapping_says);
+    assert_eq!(headers[..2], ["Email", "Name"]);
+    assert_eq!((rows.len(), rows[0].row), (1, 2));
+    assert!(
+        dialect.ends_with("a reject file: headers on row 1"),
+        "{dialect}"
+    );
+    let forced = SourceOptions {
+        header_row: 4,
+        header_row_forced: true,
+        ..SourceOptions::default()
+    };
+    assert!(source::open(&path, &forced).is_err());
 }
 
 /// The pipeline may read on one thread and validate on others.

@@ -153,16 +153,15 @@ def pin_zip(path: str, content_type_fix: tuple[str, str] | None = None):
 
 def write_csv(name: str, header: list[str], rows: list[list], *, encoding="utf-8", bom=False,
               delimiter=",", newline="\r\n", quoting=csv.QUOTE_MINIMAL, footer: str = "") -> list[int]:
-    """Write a CSV; return for each data record the physical line it starts on."""
+    """Write a CSV; return for each data record the row Excel shows it on (header = row 1; a
+    record whose quoted cells hold line breaks is still one row)."""
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=delimiter, lineterminator=newline, quoting=quoting)
     w.writerow(header)
-    starts, line = [], 1 + buf.getvalue().count("\n")
-    for r in rows:
-        starts.append(line)
-        before = len(buf.getvalue())
+    starts = []
+    for row, r in enumerate(rows, start=2):
+        starts.append(row)
         w.writerow(["" if v is None else v for v in r])
-        line += buf.getvalue()[before:].count("\n")
     text = buf.getvalue() + footer
     data = text.encode(encoding)
     if bom:

@@ -20,6 +20,9 @@ pub struct DeleteArgs {
     /// Worksheet to read (name, or 1-based index).
     #[arg(long)]
     pub sheet: Option<String>,
+    /// 1-based row holding the headers; overrides the mapping's [source] header_row.
+    #[arg(long, value_name = "N")]
+    pub header_row: Option<u32>,
     /// Phone region for numbers without +country; overrides the mapping's default_region.
     #[arg(long)]
     pub region: Option<String>,
@@ -33,7 +36,7 @@ pub struct DeleteArgs {
     #[arg(long, short = 'y')]
     pub yes: bool,
     /// Continue a delete run that stopped.
-    #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["file", "mapping", "run_dir", "sheet", "region"])]
+    #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["file", "mapping", "run_dir", "sheet", "header_row", "region"])]
     pub resume: Option<PathBuf>,
     /// The API connection.
     #[command(flatten)]
@@ -65,6 +68,7 @@ pub fn run(ctx: &Context, args: &DeleteArgs) -> anyhow::Result<Exit> {
                 file: file.clone(),
                 mapping: mapping.clone(),
                 sheet: args.sheet.clone(),
+                header_row: args.header_row,
                 region: args.region.clone(),
                 run_dir: args.run_dir.clone(),
             };

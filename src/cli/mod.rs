@@ -115,6 +115,10 @@ pub struct RunArgs {
     /// Worksheet to read (name, or 1-based index); overrides the mapping's [source] sheet.
     #[arg(long)]
     pub sheet: Option<String>,
+    /// 1-based row holding the headers; overrides the mapping's [source] header_row, and
+    /// holds for a reject file too (otherwise read from row 1).
+    #[arg(long, value_name = "N")]
+    pub header_row: Option<u32>,
     /// Phone region for numbers without +country; overrides the mapping's default_region.
     #[arg(long)]
     pub region: Option<String>,
@@ -135,6 +139,10 @@ pub struct ImportArgs {
     /// Worksheet to read (name, or 1-based index); overrides the mapping's [source] sheet.
     #[arg(long)]
     pub sheet: Option<String>,
+    /// 1-based row holding the headers; overrides the mapping's [source] header_row, and
+    /// holds for a reject file too (otherwise read from row 1).
+    #[arg(long, value_name = "N")]
+    pub header_row: Option<u32>,
     /// Phone region for numbers without +country; overrides the mapping's default_region.
     #[arg(long)]
     pub region: Option<String>,
@@ -149,7 +157,7 @@ pub struct ImportArgs {
     pub dry_run: bool,
     /// Continue a stopped run (crash, Ctrl-C, daily budget): rows already delivered are not
     /// sent again. Refused if the input or the mapping changed.
-    #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["file", "mapping", "run_dir", "sheet", "region"])]
+    #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["file", "mapping", "run_dir", "sheet", "header_row", "region"])]
     pub resume: Option<PathBuf>,
     /// Send to a sandbox started in this process (HighLevel's limits, a few existing
     /// contacts) instead of HighLevel: no token, no network.

@@ -28,6 +28,14 @@ pub(crate) fn validate_config(
     if args.sheet.is_some() {
         source.sheet = args.sheet.clone();
     }
+    match args.header_row {
+        Some(0) => bail!("--header-row is 1-based; 0 is not a row"),
+        Some(row) => {
+            source.header_row = row as usize;
+            source.header_row_forced = true;
+        }
+        None => {}
+    }
     let run_dir = match &args.run_dir {
         Some(dir) => dir.clone(),
         None => default_run_dir(&args.file),
@@ -37,6 +45,7 @@ pub(crate) fn validate_config(
         "file": args.file.display().to_string(),
         "mapping": args.mapping.display().to_string(),
         "sheet": args.sheet,
+        "header_row": args.header_row,
         "region": args.region,
         "run_dir": run_dir.display().to_string(),
     })
@@ -83,6 +92,7 @@ fn source_options(spec: &SourceSpec, mapping_path: &Path) -> anyhow::Result<Sour
         delimiter,
         sheet: spec.sheet.clone(),
         header_row,
+        header_row_forced: false,
     })
 }
 
@@ -112,6 +122,7 @@ pub(crate) fn run_args(args: &ImportArgs) -> anyhow::Result<RunArgs> {
         file: file.clone(),
         mapping: mapping.clone(),
         sheet: args.sheet.clone(),
+        header_row: args.header_row,
         region: args.region.clone(),
         run_dir: args.run_dir.clone(),
     })

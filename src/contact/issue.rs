@@ -39,6 +39,9 @@ pub enum IssueCode {
     /// A postal code of a country with fixed-length codes came in short (a spreadsheet read
     /// it as a number and dropped its leading zeros): the zeros were put back.
     PostalCodeTruncated,
+    /// The reader's warning: a field that is not valid UTF-8, in a file that otherwise is, was
+    /// read as windows-1252 (`source::RowDefect` with `blocking` false).
+    EncodingMixed,
 }
 
 impl IssueCode {
@@ -58,6 +61,7 @@ impl IssueCode {
             IssueCode::DobAmbiguous => "dob_ambiguous",
             IssueCode::ControlCharacters => "control_characters",
             IssueCode::PostalCodeTruncated => "postal_code_truncated",
+            IssueCode::EncodingMixed => "encoding_mixed",
         }
     }
 }

@@ -76,7 +76,10 @@ pub fn stage(config: &NewDelete) -> Result<(Ledger, Mapping, u64), DeleteError> 
             id_column,
             raw.row,
             raw.cells,
-            raw.defect.map(|d| (d.code, d.message)),
+            // A warning (`encoding_mixed`) does not stop a row naming a contact.
+            raw.defect
+                .filter(|d| d.blocking)
+                .map(|d| (d.code, d.message)),
         ));
         if chunk.len() == CHUNK {
             ledger.stage(&chunk)?;

@@ -103,10 +103,12 @@ pub(crate) fn write_err(path: &Path, e: impl std::fmt::Display) -> PipelineError
 pub fn run(config: &ValidateConfig) -> Result<Summary, PipelineError> {
     let started = Instant::now();
     let started_at = now_rfc3339();
+    // Before the fingerprint thread opens it: a named pipe would hang that thread.
+    source::check_input(&config.input)?;
     let input = config.input.clone();
     let fingerprint = thread::spawn(move || fingerprint(&input));
 
-    let source = source::open(&config.input, &config.source)?;
+    let mut source = source::open(&config.input, &config.source)?;
     let headers = source.headers().to_vec();
     let format = source.format().name().to_string();
     let dialect = source.dialect();
@@ -144,6 +146,12 @@ pub fn run(config: &ValidateConfig) -> Result<Summary, PipelineError> {
         .join()
         .map_err(|_| PipelineError::Thread("fingerprint"))?
         .map_err(|e| write_err(&config.input, e))?;
+    if input_size != source.len_at_open() {
+        // The fingerprint a resume checks was taken of another version of the file.
+        return Err(PipelineError::Source(SourceError::Changed {
+            path: config.input.clone(),
+        }));
+    }
     ledger.write_run(
         &RunMeta {
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -161,28 +169,31 @@ pub fn run(config: &ValidateConfig) -> Result<Summary, PipelineError> {
 
     let progress = Progress::new(config.progress);
     let (chunk_tx, chunk_rx) = sync_channel::<Result<Vec<RawRow>, SourceError>>(CHANNEL_DEPTH);
+    // Returns the dialect as it stands once every row is read (a CSV's counts the rows read
+    // with the encoding fallback).
     let reader = thread::spawn(move || {
         let mut chunk = Vec::with_capacity(CHUNK_ROWS);
-        for item in source {
+        for item in source.by_ref() {
             match item {
                 Ok(row) => {
                     chunk.push(row);
                     if chunk.len() == CHUNK_ROWS {
                         let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_ROWS));
                         if chunk_tx.send(Ok(full)).is_err() {
-                            return;
+                            return source.dialect();
                         }
                     }
                 }
                 Err(e) => {
                     let _ = chunk_tx.send(Err(e));
-                    return;
+                    return source.dialect();
                 }
             }
         }
         if !chunk.is_empty() {
             let _ = chunk_tx.send(Ok(chunk));
         }
+        source.dialect()
     });
     let (stage_tx, stage_rx) = sync_channel::<Vec<StagedRow>>(CHANNEL_DEPTH);
     let writer = thread::spawn(move || stage_all(ledger, stage_rx));
@@ -252,7 +263,7 @@ pub fn run(config: &ValidateConfig) -> Result<Summary, PipelineError> {
     drop(stage_tx);
     drop(reject_tx);
     let staged = writer.join().map_err(|_| PipelineError::Thread("ledger"))?;
-    reader.join().map_err(|_| PipelineError::Thread("reader"))?;
+    let dialect = reader.join().map_err(|_| PipelineError::Thread("reader"))?;
     let mut ledger = match (failure, staged) {
         (Some(e), _) => return Err(e),
         (None, Err(e)) => return Err(e.into()),

@@ -3,7 +3,7 @@
 
 use rayon::prelude::*;
 
-use crate::contact::{normalise, RowIssue};
+use crate::contact::{normalise, IssueCode, RowIssue};
 use crate::dedupe::KeyDigests;
 use crate::ledger::{LocalState, StagedRow};
 use crate::mapping::Mapping;
@@ -35,7 +35,9 @@ pub(crate) fn process_chunk(mapping: &Mapping, chunk: Vec<RawRow>) -> Vec<Proces
         .collect()
 }
 
-fn process_row(mapping: &Mapping, raw: RawRow) -> Processed {
+fn process_row(mapping: &Mapping, mut raw: RawRow) -> Processed {
+    // A reader warning (`encoding_mixed`) keeps the row: it joins the row's issues below.
+    let read_warning = raw.defect.take_if(|d| !d.blocking);
     if let Some(defect) = &raw.defect {
         let cells_json = cells_json(&raw.cells);
         return Processed {
@@ -61,7 +63,10 @@ fn process_row(mapping: &Mapping, raw: RawRow) -> Processed {
         };
     }
     let draft = mapping.apply(raw.row, &raw.cells);
-    let normalised = normalise(draft, &mapping.rules);
+    let mut normalised = normalise(draft, &mapping.rules);
+    if let Some(warning) = read_warning {
+        normalised.issues.insert(0, read_issue(warning));
+    }
     let codes = normalised.issues.iter().map(|i| i.code.as_str()).collect();
     let issues_json = issues_json(&normalised.issues);
     let mut keys = KeyDigests::default();
@@ -117,6 +122,17 @@ fn process_row(mapping: &Mapping, raw: RawRow) -> Processed {
         keys,
         rejected_cells,
         warnings,
+    }
+}
+
+/// A reader warning as a row issue (on the whole row, not a field); `encoding_mixed` is the
+/// reader's only warning.
+fn read_issue(defect: crate::source::RowDefect) -> RowIssue {
+    RowIssue {
+        field: "row".to_string(),
+        code: IssueCode::EncodingMixed,
+        message: defect.message,
+        blocking: false,
     }
 }
 

@@ -169,6 +169,13 @@ impl Kept {
     fn len(&self) -> usize {
         self.indices.len()
     }
+
+    /// Keep only the first `max` columns; how many were dropped.
+    fn truncate(&mut self, max: usize) -> usize {
+        let dropped = self.indices.len().saturating_sub(max);
+        self.indices.truncate(max);
+        dropped
+    }
 }
 
 #[cfg(test)]

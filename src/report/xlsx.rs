@@ -19,6 +19,9 @@
 //! - Excel stops at 1,048,576 rows: after [`MAX_DATA_ROWS`] rejected rows the rest are left
 //!   out of the workbook (they are all in `rejects.csv`); a second sheet and a log warning say
 //!   how many, and [`XlsxOutcome`] reports it.
+//! - Excel also stops at 16,384 columns: an input wider than that keeps its first columns and
+//!   the `_` columns, which say why the row was rejected (issue 19.10); the columns past the
+//!   limit are in `rejects.csv` only, and the same sheet and warning say so.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -31,6 +34,8 @@ use super::{needs_neutralising, Kept, RejectRow, ReportError, REJECT_COLUMNS};
 pub const MAX_DATA_ROWS: u64 = 1_048_575;
 /// Notes written at most (see the module docs for why).
 pub const MAX_NOTES: usize = 10_000;
+/// Excel's limit on the columns of a sheet.
+const MAX_COLUMNS: usize = 16_384;
 /// Excel's limit on the characters in one cell.
 const MAX_CELL_CHARS: usize = 32_767;
 /// Widths are sized from the header and the first rows only: constant-memory mode cannot
@@ -51,6 +56,8 @@ pub struct XlsxOutcome {
     pub rows_omitted: u64,
     /// Offending cells that got no note because [`MAX_NOTES`] was reached.
     pub notes_omitted: u64,
+    /// Input columns left out because the sheet has no room for them (in rejects.csv only).
+    pub columns_omitted: u64,
 }
 
 /// Cell formats, one per combination of role and quote prefix.
@@ -94,7 +101,8 @@ pub struct RejectsXlsx {
 impl RejectsXlsx {
     /// Start the workbook and write its header row from the input headers.
     pub fn create(path: &Path, headers: &[String]) -> Result<RejectsXlsx, ReportError> {
-        let kept = Kept::new(headers);
+        let mut kept = Kept::new(headers);
+        let columns_omitted = kept.truncate(MAX_COLUMNS - REJECT_COLUMNS.len());
         let mut report = RejectsXlsx {
             path: path.to_owned(),
             workbook: Workbook::new(),
@@ -104,6 +112,7 @@ impl RejectsXlsx {
                 rows_written: 0,
                 rows_omitted: 0,
                 notes_omitted: 0,
+                columns_omitted: columns_omitted as u64,
             },
             notes: 0,
             max_rows: MAX_DATA_ROWS,
@@ -223,6 +232,15 @@ impl RejectsXlsx {
                 "Reject workbook hit an Excel limit; rejects.csv has every row."
             );
         }
+        if self.columns_cut() {
+            tracing::warn!(
+                path = %self.path.display(),
+                columns_omitted = outcome.columns_omitted,
+                "The input has more columns than Excel's {MAX_COLUMNS}: the reject workbook \
+                 leaves out its last {}; rejects.csv has every column.",
+                outcome.columns_omitted
+            );
+        }
         self.save().map_err(|e| self.error(e))?;
         std::fs::File::open(&self.path)
             .and_then(|f| f.sync_all())
@@ -244,8 +262,8 @@ impl RejectsXlsx {
             sheet.set_column_width(col_num(col)?, width as f64)?;
         }
         sheet.autofilter(0, 0, last_row, last_col)?;
-        if outcome.rows_omitted > 0 || outcome.notes_omitted > 0 {
-            let text = format!(
+        if outcome.rows_omitted > 0 || outcome.notes_omitted > 0 || self.columns_cut() {
+            let mut text = format!(
                 "{} rejected rows did not fit in this sheet (Excel's limit is {} rows) and {} \
                  offending cells got no note (limit {}). rejects.csv holds every rejected row.",
                 outcome.rows_omitted,
@@ -253,11 +271,25 @@ impl RejectsXlsx {
                 outcome.notes_omitted,
                 self.max_notes
             );
+            if self.columns_cut() {
+                text.push_str(&format!(
+                    " The input's last {} columns did not fit either (Excel's limit is \
+                     {MAX_COLUMNS} columns): they are in rejects.csv only.",
+                    outcome.columns_omitted
+                ));
+            }
             let sheet = self.workbook.add_worksheet();
             sheet.set_name("Not shown")?;
             sheet.write_string(0, 0, text)?;
         }
         self.workbook.save(&self.path)
+    }
+}
+
+impl RejectsXlsx {
+    /// Columns were left out and a row shows it (an empty workbook loses nothing).
+    fn columns_cut(&self) -> bool {
+        self.outcome.columns_omitted > 0 && self.outcome.rows_written > 0
     }
 }
 
@@ -314,6 +346,7 @@ mod tests {
                 rows_written: 2,
                 rows_omitted: 2,
                 notes_omitted: 3,
+                columns_omitted: 0,
             }
         );
         let mut workbook: Xlsx<_> = open_workbook(&path).unwrap_or_else(|e| panic!("{e}"));

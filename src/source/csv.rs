@@ -1,8 +1,10 @@
 //! Streaming reader for delimited text (CSV, TSV, semicolon files from European Excel, pipes).
 //! One `csv::ByteRecord` is reused for the whole file; each field is decoded to a `String` per
-//! row. UTF-8 and single-byte encodings (Windows-1252, ISO-8859-x) are parsed as bytes and
-//! decoded per field, which is safe because the delimiter, quote and newline bytes are ASCII in
-//! them; UTF-16 and other encodings are transcoded to UTF-8 on the fly first.
+//! row (see [`super::decode`]). UTF-8 and single-byte encodings (Windows-1252, ISO-8859-x) are
+//! parsed as bytes and decoded per field, which is safe because the delimiter, quote and
+//! newline bytes are ASCII in them; UTF-16 and other encodings are transcoded to UTF-8 on the
+//! fly first. A row's number is the row Excel shows it on (issue 13.4): a record whose quoted
+//! cells span several lines takes one row, so its text line is not its row.
 
 use std::borrow::Cow;
 use std::fs::File;
@@ -10,32 +12,29 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use ::csv::ByteRecord;
-use encoding_rs::{Encoding, UTF_8};
+use encoding_rs::UTF_8;
 use encoding_rs_io::DecodeReaderBytesBuilder;
 
-use super::sniff::{self, EncodingChoice, SAMPLE_LEN};
+use super::decode::{self, Decoder, FieldDecode, RecordText};
+use super::input_file::{self, Seen, Watched};
+use super::line_ends::{stream_end, CrToLf, LineEnds};
+use super::sniff::{self, EncodingChoice, Reason, SAMPLE_LEN};
 use super::{clean_header, fit_width, read_up_to, RawRow, RowDefect, SourceError, SourceOptions};
 
 /// Bigger than csv's 8 KiB default: fewer read calls on multi-megabyte files.
 const BUFFER_CAPACITY: usize = 256 * 1024;
-
-/// How the bytes of one field become a `String`.
-#[derive(Debug, Clone, Copy)]
-enum FieldDecode {
-    /// The file is UTF-8; an invalid field is decoded lossily and the row flagged.
-    Utf8,
-    /// Single-byte ASCII-compatible encoding: every byte maps to a character.
-    SingleByte(&'static Encoding),
-    /// The stream was transcoded to UTF-8; U+FFFD marks bytes the decoder could not map.
-    Transcoded,
-}
 
 /// The data rows of an open CSV file.
 pub(super) struct CsvRows {
     path: PathBuf,
     reader: ::csv::Reader<Box<dyn Read + Send>>,
     record: ByteRecord,
-    decode: FieldDecode,
+    decoder: Decoder,
+    /// Where the csv parser's byte 0 is in the file (after the BOM).
+    bom_len: u64,
+    /// The dialect line as sniffed; the encoding part is redone once the rows are read.
+    encoding_described: String,
+    dialect_rest: String,
     delimiter: u8,
     /// Whether records end in `\n` (true: LF files, and CR files once adapted) or `\r\n`;
     /// see [`CsvRows::start_line`].
@@ -43,6 +42,13 @@ pub(super) struct CsvRows {
     /// Bytes the csv parser will see and whether the last one is `\n` (not known for
     /// transcoded streams, whose length differs from the file's).
     stream_end: Option<(u64, bool)>,
+    /// Newlines inside the quoted fields of the records read so far: Excel shows a record on
+    /// one row however many lines its cells hold, so its row is its start line less these.
+    inner_newlines: u64,
+    /// The row Excel shows the record just read on.
+    record_row: u64,
+    /// The last data row's number (rows only ever increase: the ledger keys on them).
+    last_row: u64,
     done: bool,
 }
 
@@ -58,13 +64,16 @@ fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> SourceError + '_ {
 pub(super) fn open(
     path: &Path,
     options: &SourceOptions,
-) -> Result<(CsvRows, Vec<String>, String), SourceError> {
+    seen: Seen,
+) -> Result<(CsvRows, Vec<String>), SourceError> {
     let mut file = File::open(path).map_err(io_error(path))?;
     let mut sample = vec![0u8; SAMPLE_LEN];
     let n = read_up_to(&mut file, &mut sample).map_err(io_error(path))?;
     sample.truncate(n);
     let truncated = n == SAMPLE_LEN;
 
+    let (options, reject_file) = super::reject_file::csv_options(&sample, truncated, options);
+    let options = &options;
     let choice = sniff::sniff_encoding(&sample, truncated, options.encoding.as_deref())?;
     let decode = field_decode(&choice);
     // The sample as the parser will see it (UTF-8 for transcoded encodings).
@@ -98,6 +107,7 @@ pub(super) fn open(
     };
     file.seek(SeekFrom::Start(bom_len))
         .map_err(io_error(path))?;
+    let file = Watched::new(file, path, seen, bom_len);
     let stream: Box<dyn Read + Send> = match decode {
         FieldDecode::Transcoded => Box::new(
             DecodeReaderBytesBuilder::new()
@@ -118,89 +128,40 @@ pub(super) fn open(
         .delimiter(delimiter)
         .buffer_capacity(BUFFER_CAPACITY)
         .from_reader(stream);
+    let mut dialect_rest = sniff::describe_delimiter(delimiter);
+    if line_ends == LineEnds::Cr {
+        dialect_rest.push_str(", CR line ends");
+    }
+    if reject_file {
+        dialect_rest.push_str(", a reject file: headers on row 1");
+    }
     let mut rows = CsvRows {
         path: path.to_owned(),
         reader,
         record: ByteRecord::new(),
-        decode,
+        decoder: Decoder::new(decode),
+        bom_len,
+        encoding_described: choice.describe(),
+        dialect_rest,
         delimiter,
         lf_terminated: line_ends != LineEnds::CrLf,
         stream_end,
+        inner_newlines: 0,
+        record_row: 0,
+        last_row: 0,
         done: false,
     };
     let headers = rows.read_headers(options.header_row)?;
-    let mut dialect = format!(
-        "{}, {}",
-        choice.describe(),
-        sniff::describe_delimiter(delimiter)
-    );
-    if line_ends == LineEnds::Cr {
-        dialect.push_str(", CR line ends");
-    }
-    Ok((rows, headers, dialect))
-}
-
-/// How lines end, judged from the first line break of the sample.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum LineEnds {
-    /// `\n` (Unix, and files with a single line).
-    Lf,
-    /// `\r\n` (Windows, Excel).
-    CrLf,
-    /// A bare `\r` (classic Mac OS, "CSV (Macintosh)" in Excel for Mac).
-    Cr,
-}
-
-impl LineEnds {
-    fn of(sample: &[u8]) -> LineEnds {
-        match sample.iter().position(|b| matches!(b, b'\n' | b'\r')) {
-            Some(i) if sample[i] == b'\n' => LineEnds::Lf,
-            Some(i) if sample.get(i + 1) == Some(&b'\n') => LineEnds::CrLf,
-            // A `\r` as the sample's very last byte may be the first half of a CRLF.
-            Some(i) if i + 1 == sample.len() => LineEnds::CrLf,
-            Some(_) if sample.contains(&b'\n') => LineEnds::CrLf,
-            Some(_) => LineEnds::Cr,
-            None => LineEnds::Lf,
-        }
-    }
-}
-
-/// Turns every `\r` into `\n`, so that csv counts the lines of a CR-only file. Safe in UTF-8
-/// and single-byte encodings: the byte 0x0D is never part of another character.
-struct CrToLf<R>(R);
-
-impl<R: Read> Read for CrToLf<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.0.read(buf)?;
-        for byte in &mut buf[..n] {
-            if *byte == b'\r' {
-                *byte = b'\n';
-            }
-        }
-        Ok(n)
-    }
-}
-
-/// The length of the stream after the BOM and whether its last byte ends a line.
-fn stream_end(
-    file: &mut File,
-    bom_len: u64,
-    line_ends: LineEnds,
-) -> std::io::Result<Option<(u64, bool)>> {
-    let len = file.metadata()?.len();
-    if len <= bom_len {
-        return Ok(Some((0, false)));
-    }
-    file.seek(SeekFrom::Start(len - 1))?;
-    let mut last = [0u8; 1];
-    file.read_exact(&mut last)?;
-    let ends_line = last[0] == b'\n' || (line_ends == LineEnds::Cr && last[0] == b'\r');
-    Ok(Some((len - bom_len, ends_line)))
+    Ok((rows, headers))
 }
 
 fn field_decode(choice: &EncodingChoice) -> FieldDecode {
     let encoding = choice.encoding;
-    if encoding == UTF_8 {
+    let utf8_bom = choice.reason == Reason::Bom && encoding == UTF_8;
+    if matches!(choice.reason, Reason::ValidUtf8 | Reason::NotUtf8) || utf8_bom {
+        // Sniffed from the first bytes only: decided again for each field.
+        FieldDecode::Utf8OrFallback { declared: utf8_bom }
+    } else if encoding == UTF_8 {
         FieldDecode::Utf8
     } else if encoding.is_single_byte() && encoding.is_ascii_compatible() {
         FieldDecode::SingleByte(encoding)
@@ -224,7 +185,7 @@ impl CsvRows {
             }
         }
         let mut cells = Vec::with_capacity(self.record.len());
-        self.decode_fields(&mut cells);
+        self.decoder.decode(&self.record, &mut cells);
         Ok(cells
             .iter()
             .enumerate()
@@ -232,42 +193,27 @@ impl CsvRows {
             .collect())
     }
 
+    /// Read the next record (header, skipped or data), keeping count of the newlines inside
+    /// quoted fields; the start line of the record read, as [`CsvRows::start_line`] says.
     fn read_record(&mut self) -> Result<bool, SourceError> {
-        self.reader
-            .read_byte_record(&mut self.record)
-            .map_err(|source| SourceError::Csv {
-                path: self.path.clone(),
-                source,
-            })
-    }
-
-    /// Decode every field of the current record into `cells`; the index of the first field
-    /// that was not valid in the file's encoding, if any.
-    fn decode_fields(&self, cells: &mut Vec<String>) -> Option<usize> {
-        let mut bad = None;
-        for (i, field) in self.record.iter().enumerate() {
-            let cell = match self.decode {
-                FieldDecode::Utf8 => match std::str::from_utf8(field) {
-                    Ok(s) => s.to_owned(),
-                    Err(_) => {
-                        bad.get_or_insert(i);
-                        String::from_utf8_lossy(field).into_owned()
-                    }
+        match self.reader.read_byte_record(&mut self.record) {
+            Ok(false) => Ok(false),
+            Ok(true) => {
+                let (start, inner) = self.start_line();
+                self.record_row = start.saturating_sub(self.inner_newlines);
+                self.inner_newlines += inner;
+                Ok(true)
+            }
+            Err(source) => Err(match source.kind() {
+                ::csv::ErrorKind::Io(e) if input_file::is_change(e) => SourceError::Changed {
+                    path: self.path.clone(),
                 },
-                FieldDecode::SingleByte(encoding) => {
-                    encoding.decode_without_bom_handling(field).0.into_owned()
-                }
-                FieldDecode::Transcoded => {
-                    let s = String::from_utf8_lossy(field).into_owned();
-                    if s.contains('\u{fffd}') {
-                        bad.get_or_insert(i);
-                    }
-                    s
-                }
-            };
-            cells.push(cell);
+                _ => SourceError::Csv {
+                    path: self.path.clone(),
+                    source,
+                },
+            }),
         }
-        bad
     }
 
     /// The next data row, skipping rows whose fields are all empty or whitespace.
@@ -295,32 +241,86 @@ impl CsvRows {
             {
                 continue;
             }
-            let row = self.start_line();
+            // A file that mixes line endings can make two records look alike; the ledger
+            // keys rows by number, so numbers only ever go up.
+            let row = self.record_row.max(self.last_row + 1);
+            self.last_row = row;
             let mut cells = Vec::with_capacity(width.max(self.record.len()));
-            let bad_field = self.decode_fields(&mut cells);
+            let text = self.decoder.decode(&self.record, &mut cells);
+            self.decoder.count(&text);
             let quote = self.unbalanced_quote(&cells, width, row);
             let ragged = fit_width(&mut cells, width);
-            let encoding = bad_field.map(|i| RowDefect {
-                code: "bad_encoding",
-                message: format!(
-                    "field {} holds bytes that are not valid {}; they were replaced by \u{fffd} \
-                     (if the whole file is in another encoding, force it with --encoding)",
-                    i + 1,
-                    self.encoding_name()
-                ),
-            });
+            let encoding = self.encoding_defect(&text);
             let defect = combine([quote, ragged, encoding]);
             return Some(Ok(RawRow { row, cells, defect }));
         }
     }
 
-    /// The line where the current record starts. csv's record position is where the reader
+    /// What the decoding of a record means for the row: bytes invalid in a declared encoding
+    /// and fallback text that is in neither encoding block it; a fallback in a file that is
+    /// otherwise UTF-8 is a warning to check the row's accents.
+    fn encoding_defect(&mut self, text: &RecordText) -> Option<RowDefect> {
+        if let Some(field) = text.bad_field {
+            return Some(RowDefect {
+                code: "bad_encoding",
+                message: format!(
+                    "field {} holds bytes that are not valid {}; they were replaced by \u{fffd} \
+                     (if the whole file is in another encoding, set `encoding` under [source] \
+                     in the mapping)",
+                    field + 1,
+                    self.encoding_name()
+                ),
+                blocking: true,
+            });
+        }
+        let field = text.fallback_field? + 1;
+        if text.fallback_controls {
+            return Some(RowDefect {
+                code: "bad_encoding",
+                message: format!(
+                    "field {field} is neither UTF-8 nor windows-1252 text (read as windows-1252 it \
+                     holds control characters); save the file as UTF-8 (\"CSV UTF-8\" in Excel) \
+                     and run it again"
+                ),
+                blocking: true,
+            });
+        }
+        let (path, from) = (&self.path, self.bom_len + self.reader.position().byte());
+        if !self
+            .decoder
+            .is_mixed(|| decode::utf8_text_ahead(path, from))
+        {
+            return None;
+        }
+        Some(RowDefect {
+            code: "encoding_mixed",
+            message: format!(
+                "field {field} is not valid UTF-8 like the rest of the file; it was read as \
+                 windows-1252: check its accented letters"
+            ),
+            blocking: false,
+        })
+    }
+
+    /// How the file was read: as sniffed until every row is read, then as read (the encoding
+    /// part says how many rows were read which way when they were not all read alike).
+    pub(super) fn dialect(&self) -> String {
+        let encoding = self
+            .decoder
+            .describe(self.bom_len > 0)
+            .filter(|_| self.done)
+            .unwrap_or_else(|| self.encoding_described.clone());
+        format!("{encoding}, {}", self.dialect_rest)
+    }
+
+    /// The line where the current record starts and the newlines inside its quoted fields.
+    /// csv's record position is where the reader
     /// stood before the record, i.e. before any blank lines it skipped (and, in CRLF files,
     /// before the previous record's `\n`), so count back from where the record ended instead:
     /// its end line, less the newlines inside its quoted fields, less its own terminating
     /// `\n` (LF files; a CRLF record ends at its `\r`; the last record may have none). A file
     /// that mixes line endings can be off by one; the start position is a floor.
-    fn start_line(&self) -> u64 {
+    fn start_line(&self) -> (u64, u64) {
         let floor = self.record.position().map_or(1, |p| p.line());
         let end_position = self.reader.position();
         let end = end_position.line();
@@ -345,12 +345,12 @@ impl CsvRows {
                 .map(|f| f.iter().filter(|b| **b == b'\n').count() as u64)
                 .sum()
         };
-        end.saturating_sub(inner + terminator).max(floor)
+        (end.saturating_sub(inner + terminator).max(floor), inner)
     }
 
     fn encoding_name(&self) -> &'static str {
-        match self.decode {
-            FieldDecode::Utf8 => "UTF-8",
+        match self.decoder.mode {
+            FieldDecode::Utf8 | FieldDecode::Utf8OrFallback { .. } => "UTF-8",
             FieldDecode::SingleByte(e) => e.name(),
             FieldDecode::Transcoded => "text in the file's encoding",
         }
@@ -374,17 +374,22 @@ impl CsvRows {
         Some(RowDefect {
             code: "unbalanced_quote",
             message: format!(
-                "field {} of the record starting on line {row} runs over {lines} lines that look \
-                 like whole records: a closing quote is probably missing",
+                "field {} of row {row} runs over {lines} lines that look like whole records: a \
+                 closing quote is probably missing",
                 field + 1
             ),
+            blocking: true,
         })
     }
 }
 
-/// The first defect keeps its code; the others' messages are appended after " | ".
+/// The first blocking defect (else the first warning) keeps its code; the others' messages are
+/// appended after " | ".
 fn combine<const N: usize>(defects: [Option<RowDefect>; N]) -> Option<RowDefect> {
-    let mut found = defects.into_iter().flatten();
+    let mut found: Vec<RowDefect> = defects.into_iter().flatten().collect();
+    // Stable: blocking defects first, each group in the order given.
+    found.sort_by_key(|d| !d.blocking);
+    let mut found = found.into_iter();
     let mut first = found.next()?;
     for other in found {
         first.message.push_str(" | ");

@@ -22,7 +22,13 @@ const BATCHES_AHEAD: usize = 4;
 
 /// What the reader thread sends: the header first, then rows, or why it stopped.
 pub(super) enum Message {
-    Header { headers: Vec<String>, sheet: String },
+    /// `reject_file`: the sheet is one of our reject workbooks, read from row 1 whatever the
+    /// mapping's `header_row` says.
+    Header {
+        headers: Vec<String>,
+        sheet: String,
+        reject_file: bool,
+    },
     Rows(Vec<RawRow>),
     Failed(SourceError),
 }
@@ -194,13 +200,21 @@ pub(super) fn open(
         });
     }
     match receiver.recv() {
-        Ok(Message::Header { headers, sheet }) => {
+        Ok(Message::Header {
+            headers,
+            sheet,
+            reject_file,
+        }) => {
             let rows = ExcelRows {
                 batch: Vec::new().into_iter(),
                 receiver,
                 ended: false,
             };
-            Ok((rows, headers, format!("{format}, sheet '{sheet}'")))
+            let mut dialect = format!("{format}, sheet '{sheet}'");
+            if reject_file {
+                dialect.push_str(", a reject file: headers on row 1");
+            }
+            Ok((rows, headers, dialect))
         }
         Ok(Message::Failed(e)) => Err(e),
         Ok(Message::Rows(_)) | Err(_) => Err(SourceError::Corrupt {

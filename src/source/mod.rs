@@ -19,10 +19,14 @@
 
 mod cfb_check;
 mod csv;
+mod decode;
 mod excel;
 mod inflate;
 mod ods_size;
 mod sheet_rows;
+mod input_file;
+mod line_ends;
+mod reject_file;
 mod sniff;
 mod stream;
 mod zero_pad;
@@ -48,8 +52,12 @@ pub struct SourceOptions {
     /// 1-based row holding the headers: the Excel row number, or the CSV record number (blank
     /// lines do not count). Rows above it are ignored. In a workbook, a header row above the
     /// first non-empty row means "the first non-empty row" (so the default 1 works for sheets
-    /// that start with blank rows).
+    /// that start with blank rows). A reject file of ours is read from row 1 whatever this
+    /// says, unless `header_row_forced`.
     pub header_row: usize,
+    /// The header row was given on the command line (`--header-row`): it holds for every
+    /// file, a reject file included.
+    pub header_row_forced: bool,
 }
 
 impl Default for SourceOptions {
@@ -59,6 +67,7 @@ impl Default for SourceOptions {
             delimiter: None,
             sheet: None,
             header_row: 1,
+            header_row_forced: false,
         }
     }
 }
@@ -103,8 +112,9 @@ impl fmt::Display for Format {
 /// One data row as read from the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawRow {
-    /// The row a person sees: the Excel row number, or the line number where the CSV record
-    /// starts (1-based, counting the header and any blank lines).
+    /// The row a person sees in a spreadsheet program (1-based): the Excel row number; for a
+    /// CSV, the row Excel shows the record on (the header and blank lines count; a record
+    /// whose quoted cells span several lines is one row, unlike its text lines).
     pub row: u64,
     /// Exactly `headers().len()` cells, padded with `""` when the row is short.
     pub cells: Vec<String>,
@@ -114,15 +124,20 @@ pub struct RawRow {
 
 /// Why a row could not be read cleanly. Codes are stable (they end up in `rejects.csv`):
 /// - `ragged_row`: more non-empty cells than headers; the extra values are in the message.
-/// - `bad_encoding`: bytes that are not valid in the file's encoding were replaced by U+FFFD.
+/// - `bad_encoding`: bytes that are not valid in the file's encoding were replaced by U+FFFD,
+///   or a field that is not UTF-8 is not windows-1252 text either.
 /// - `unbalanced_quote`: a quoted CSV field spans lines and swallows what look like whole
 ///   records: most likely a missing closing quote on the row's first line.
+/// - `encoding_mixed` (a warning: `blocking` is false): a field that is not valid UTF-8 in a
+///   file that otherwise is was read as windows-1252.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowDefect {
     /// Stable machine-readable code.
     pub code: &'static str,
     /// What a person should know to fix the row.
     pub message: String,
+    /// Whether the row is rejected; a warning keeps the row and is recorded with it.
+    pub blocking: bool,
 }
 
 /// Everything that stops a file from being read at all.
@@ -210,6 +225,25 @@ pub enum SourceError {
     /// An option value that cannot work (delimiter is a quote or newline, header row 0).
     #[error("invalid source option: {0}")]
     InvalidOption(String),
+    /// The input is a folder, a pipe or a device: it has to be read more than once.
+    #[error("{} is {what}", path.display())]
+    NotAFile {
+        /// The input path.
+        path: PathBuf,
+        /// What it is instead, and what to do.
+        what: &'static str,
+    },
+    /// The file grew, shrank or was rewritten while it was read (another program still
+    /// writing it): the rows read would belong to two versions of it.
+    #[error(
+        "{}: the input changed while it was read; wait until whatever writes it has finished, \
+         then run again",
+        path.display()
+    )]
+    Changed {
+        /// The input file.
+        path: PathBuf,
+    },
 }
 
 fn quoted_list(names: &[String]) -> String {
@@ -227,12 +261,16 @@ fn quoted_list(names: &[String]) -> String {
 pub struct Source {
     headers: Vec<String>,
     format: Format,
+    /// The workbook's dialect (a CSV's is asked of its rows: it changes as they are read).
     dialect: String,
+    /// The file's length when it was opened.
+    len: u64,
     rows: Rows,
 }
 
 enum Rows {
-    Csv(csv::CsvRows),
+    /// Boxed: the CSV reader's state is several times the workbook's.
+    Csv(Box<csv::CsvRows>),
     Excel(excel::ExcelRows),
 }
 
@@ -243,14 +281,16 @@ pub fn open(path: &Path, options: &SourceOptions) -> Result<Source, SourceError>
             "the header row is 1-based; 0 is not a row".to_owned(),
         ));
     }
+    let seen = input_file::check(path)?;
     match detect_format(path)? {
         Format::Csv => {
-            let (opened, headers, dialect) = csv::open(path, options)?;
+            let (opened, headers) = csv::open(path, options, seen)?;
             Ok(Source {
                 headers,
                 format: Format::Csv,
-                dialect,
-                rows: Rows::Csv(opened),
+                dialect: String::new(),
+                len: seen.len,
+                rows: Rows::Csv(Box::new(opened)),
             })
         }
         format => {
@@ -259,10 +299,17 @@ pub fn open(path: &Path, options: &SourceOptions) -> Result<Source, SourceError>
                 headers,
                 format,
                 dialect,
+                len: seen.len,
                 rows: Rows::Excel(opened),
             })
         }
     }
+}
+
+/// Refuse an input that is not a regular file (a folder, a named pipe) before anything reads
+/// it: [`open`] does too, but a fingerprint started beside it would hang on a pipe.
+pub fn check_input(path: &Path) -> Result<(), SourceError> {
+    input_file::check(path).map(|_| ())
 }
 
 impl Source {
@@ -277,9 +324,19 @@ impl Source {
     }
 
     /// How the file is being read, for logs and the summary: `UTF-8 with BOM, ';'-separated`,
-    /// `xlsx, sheet 'Contacts'`.
+    /// `xlsx, sheet 'Contacts'`. Once the rows are read, a CSV's says how many rows were read
+    /// as UTF-8 and how many as windows-1252 when not all were read alike.
     pub fn dialect(&self) -> String {
-        self.dialect.clone()
+        match &self.rows {
+            Rows::Csv(rows) => rows.dialect(),
+            Rows::Excel(_) => self.dialect.clone(),
+        }
+    }
+
+    /// The file's length in bytes when it was opened (a fingerprint of another length was
+    /// taken of another version of it).
+    pub fn len_at_open(&self) -> u64 {
+        self.len
     }
 }
 
@@ -287,7 +344,7 @@ impl fmt::Debug for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Source")
             .field("format", &self.format)
-            .field("dialect", &self.dialect)
+            .field("dialect", &self.dialect())
             .field("headers", &self.headers)
             .finish_non_exhaustive()
     }
@@ -326,6 +383,7 @@ fn fit_width(cells: &mut Vec<String>, width: usize) -> Option<RowDefect> {
         shown.push_str(", …");
     }
     Some(RowDefect {
+        blocking: true,
         code: "ragged_row",
         message: format!(
             "the row has {} more value(s) than the {width} header(s): {shown}; a delimiter or \

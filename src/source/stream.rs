@@ -9,10 +9,12 @@ use std::sync::mpsc::SyncSender;
 
 use calamine::{Data, DataRef, Reader, Sheets, XlsbError, XlsxError};
 
-use super::excel::{choose_sheet, open_as, workbook_error, Message};
+use super::excel::{choose_sheet, open_as, workbook_error, Message, Workbook};
+use super::reject_file::is_reject_sheet;
 use super::sheet_rows::{a1, data_origin, Completed, RowAssembler, SheetCell, FAR_COLUMNS};
 use super::zero_pad::ZeroPad;
 use super::{Format, SourceError, SourceOptions};
+use crate::report::REJECTS_SHEET;
 
 /// Rows per message to the pipeline.
 const BATCH_ROWS: usize = 512;
@@ -45,10 +47,18 @@ pub(super) fn read_sheet(
         path: path.to_owned(),
         detail,
     };
+    let reject_file = sheet == REJECTS_SHEET
+        && !options.header_row_forced
+        && is_reject_sheet(&sheet, first_row_text(&mut workbook, &sheet)?.as_deref(), options);
+    let ours = SourceOptions {
+        header_row: 1,
+        ..options.clone()
+    };
     let feed = Feed {
         path,
         sheet: &sheet,
-        options,
+        options: if reject_file { &ours } else { options },
+        reject_file,
         sender,
     };
     match &mut workbook {
@@ -88,6 +98,59 @@ pub(super) fn read_sheet(
     }
 }
 
+/// The text cells of the sheet's row 1, `None` when row 1 is empty: enough to tell one of our
+/// reject workbooks (see `reject_file`). Reads only up to the end of that row.
+fn first_row_text(
+    workbook: &mut Workbook,
+    sheet: &str,
+) -> Result<Option<Vec<String>>, SourceError> {
+    fn text(value: &Data) -> Option<String> {
+        match value {
+            Data::String(s) => Some(s.clone()),
+            _ => None,
+        }
+    }
+    fn collect(
+        mut next: impl FnMut() -> Option<(u32, Data)>,
+    ) -> Option<Vec<String>> {
+        let mut cells = Vec::new();
+        while let Some((row, value)) = next() {
+            if row > 0 {
+                break;
+            }
+            cells.extend(text(&value));
+        }
+        (!cells.is_empty()).then_some(cells)
+    }
+    // A sheet that cannot be read here fails with its real error in the main pass.
+    Ok(match workbook {
+        Sheets::Xlsx(book) => match book.worksheet_cells_reader(sheet) {
+            Ok(mut cells) => collect(|| {
+                let cell = cells.next_cell().ok()??;
+                Some((cell.get_position().0, Data::from(cell.get_value().clone())))
+            }),
+            Err(_) => None,
+        },
+        Sheets::Xlsb(book) => match book.worksheet_cells_reader(sheet) {
+            Ok(mut cells) => collect(|| {
+                let cell = cells.next_cell().ok()??;
+                Some((cell.get_position().0, Data::from(cell.get_value().clone())))
+            }),
+            Err(_) => None,
+        },
+        other => match other.worksheet_range(sheet) {
+            Ok(range) if range.start().is_some_and(|(row, _)| row == 0) => range
+                .rows()
+                .next()
+                .and_then(|cells| {
+                    let cells: Vec<String> = cells.iter().filter_map(text).collect();
+                    (!cells.is_empty()).then_some(cells)
+                }),
+            _ => None,
+        },
+    })
+}
+
 fn no_zero_pad(_first_col: u32, _width: usize) -> ZeroPad {
     ZeroPad::default()
 }
@@ -110,6 +173,7 @@ struct Feed<'a> {
     path: &'a Path,
     sheet: &'a str,
     options: &'a SourceOptions,
+    reject_file: bool,
     sender: &'a SyncSender<Message>,
 }
 
@@ -151,6 +215,7 @@ impl Feed<'_> {
                     let message = Message::Header {
                         headers: header.names,
                         sheet: self.sheet.to_owned(),
+                        reject_file: self.reject_file,
                     };
                     if self.sender.send(message).is_err() {
                         return Ok(());
