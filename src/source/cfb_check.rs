@@ -106,7 +106,7 @@ pub(super) fn check(path: &Path) -> Result<(), &'static str> {
     for id in chain(u32_at(0x30), &fat) {
         directory.extend(sector_bytes(id, &mut read_sector)?);
     }
-    let entry = |at: usize| &directory[at..at + 128];
+    let entry = |index: usize| &directory[index * 128..index * 128 + 128];
     let entries = directory.len() / 128;
     let Some(root) = (entries > 0).then(|| entry(0)) else {
         return Ok(());
