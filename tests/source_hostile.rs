@@ -106,3 +106,8 @@ fn ods_repeats_that_expand_to_100m_cells_are_refused() {
 fn an_ods_cell_of_a_billion_repeated_spaces_is_refused() {
     assert_refused("repeated_spaces.ods");
 }
+
+#[test]
+fn xls_dimensions_do_not_size_an_allocation() {
+    assert_refused("huge_dimensions.xls");
+}

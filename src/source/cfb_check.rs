@@ -6,7 +6,10 @@
 //! allocation within seconds. In a valid compound file every chain ends, so a loop anywhere in
 //! the DIFAT, FAT or mini FAT means the file is damaged; this module looks for one, reading
 //! only the tables (a few KiB for a typical workbook), and says so before calamine runs.
-//! Layout reference: [MS-CFB] §2.2 (header), §2.3–2.5 (DIFAT, FAT, mini FAT).
+//! It also reads the workbook stream's DIMENSIONS records: calamine reserves room for the
+//! declared rows × columns of each sheet before reading a cell (up to 2^48 cells, an abort).
+//! Layout reference: [MS-CFB] §2.2 (header), §2.3–2.6 (DIFAT, FAT, mini FAT, directory);
+//! [MS-XLS] §2.4.90 (Dimensions).
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -79,6 +82,96 @@ pub(super) fn check(path: &Path) -> Result<(), &'static str> {
     }
     if has_loop(&mini_fat) {
         return Err("mini FAT has a loop");
+    }
+
+    // The workbook stream, found in the directory, for its declared sheet dimensions.
+    let sector_bytes = |id: u32, read: &mut dyn FnMut(u32) -> Result<Vec<u32>, &'static str>| {
+        read(id).map(|words| {
+            words
+                .iter()
+                .flat_map(|w| w.to_le_bytes())
+                .collect::<Vec<u8>>()
+        })
+    };
+    let chain = |start: u32, table: &[u32]| {
+        let mut ids = Vec::new();
+        let mut id = start;
+        while id < MAX_REGULAR && ids.len() <= table.len() {
+            ids.push(id);
+            id = table.get(id as usize).copied().unwrap_or(ENDOFCHAIN);
+        }
+        ids
+    };
+    let mut directory = Vec::new();
+    for id in chain(u32_at(0x30), &fat) {
+        directory.extend(sector_bytes(id, &mut read_sector)?);
+    }
+    let entry = |index: usize| &directory[index * 128..index * 128 + 128];
+    let entries = directory.len() / 128;
+    let Some(root) = (entries > 0).then(|| entry(0)) else {
+        return Ok(());
+    };
+    let u32_in = |e: &[u8], at: usize| u32::from_le_bytes([e[at], e[at + 1], e[at + 2], e[at + 3]]);
+    let workbook = (0..entries).map(entry).find(|e| {
+        let len = usize::from(u16::from_le_bytes([e[0x40], e[0x41]])).min(64);
+        let name: Vec<u16> = e[..len]
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .take_while(|c| *c != 0)
+            .collect();
+        e[0x42] == 2
+            && (name == "Workbook".encode_utf16().collect::<Vec<_>>()
+                || name == "Book".encode_utf16().collect::<Vec<_>>())
+    });
+    let Some(workbook) = workbook else {
+        return Ok(());
+    };
+    let (start, size) = (u32_in(workbook, 0x74), u64::from(u32_in(workbook, 0x78)));
+    let mut stream = Vec::new();
+    if size < u64::from(u32_at(0x38)) {
+        // In the mini stream: 64-byte sectors inside the root entry's stream.
+        let mut mini_stream = Vec::new();
+        for id in chain(u32_in(root, 0x74), &fat) {
+            mini_stream.extend(sector_bytes(id, &mut read_sector)?);
+        }
+        for id in chain(start, &mini_fat) {
+            let at = id as usize * 64;
+            stream.extend_from_slice(
+                mini_stream
+                    .get(at..at + 64)
+                    .ok_or("mini sector out of range")?,
+            );
+        }
+    } else {
+        for id in chain(start, &fat) {
+            stream.extend(sector_bytes(id, &mut read_sector)?);
+        }
+    }
+    stream.truncate(usize::try_from(size).unwrap_or(usize::MAX));
+    check_dimensions(&stream)
+}
+
+/// calamine reserves room for every cell a sheet's DIMENSIONS record declares (rows ×
+/// columns, up to 2^32 × 2^16) before reading one; an xls sheet has at most 65,536 × 256.
+fn check_dimensions(mut stream: &[u8]) -> Result<(), &'static str> {
+    while stream.len() >= 4 {
+        let typ = u16::from_le_bytes([stream[0], stream[1]]);
+        let len = usize::from(u16::from_le_bytes([stream[2], stream[3]]));
+        let data = stream.get(4..4 + len).unwrap_or(&stream[4..]);
+        let half = |at: usize| u32::from(u16::from_le_bytes([data[at], data[at + 1]]));
+        let word =
+            |at: usize| u32::from_le_bytes([data[at], data[at + 1], data[at + 2], data[at + 3]]);
+        let declared = match (typ, data.len()) {
+            (0x0200, 14) => Some((word(4).saturating_sub(word(0)), half(10))),
+            (0x0200, 10) => Some((half(2).saturating_sub(half(0)), half(6))),
+            _ => None,
+        };
+        if let Some((rows, cols)) = declared {
+            if rows > 65_536 || cols > 256 {
+                return Err("a sheet declares more rows or columns than an xls can hold");
+            }
+        }
+        stream = stream.get(4 + len..).unwrap_or_default();
     }
     Ok(())
 }

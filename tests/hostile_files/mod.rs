@@ -11,6 +11,9 @@ use std::path::{Path, PathBuf};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
+/// Writes one part of a zip (big ones stream).
+type PartWriter = Box<dyn Fn(&mut dyn Write) -> std::io::Result<()>>;
+
 /// One generated file: its name, and what reading it must end in.
 pub struct Hostile {
     pub name: &'static str,
@@ -48,6 +51,11 @@ pub fn all() -> Vec<Hostile> {
             error: Some("a row past Excel's last row"),
         },
         Hostile {
+            name: "huge_dimensions.xls",
+            write: huge_dimensions_xls,
+            error: Some("declares more rows or columns than an xls can hold"),
+        },
+        Hostile {
             name: "repeated_rows_columns.ods",
             write: repeated_ods,
             error: Some("repeated rows and columns expand"),
@@ -78,10 +86,7 @@ fn deflated() -> SimpleFileOptions {
 }
 
 /// A zip of named parts; a part is written by a closure so big ones stream.
-fn zip_parts(
-    path: &Path,
-    parts: Vec<(&str, Box<dyn Fn(&mut dyn Write) -> std::io::Result<()>>)>,
-) -> std::io::Result<()> {
+fn zip_parts(path: &Path, parts: Vec<(&str, PartWriter)>) -> std::io::Result<()> {
     let mut zip = ZipWriter::new(std::fs::File::create(path)?);
     for (name, write) in parts {
         zip.start_file(name, deflated())?;
@@ -91,7 +96,7 @@ fn zip_parts(
     Ok(())
 }
 
-fn text(s: &'static str) -> Box<dyn Fn(&mut dyn Write) -> std::io::Result<()>> {
+fn text(s: &'static str) -> PartWriter {
     Box::new(move |w| w.write_all(s.as_bytes()))
 }
 
@@ -109,11 +114,7 @@ const SHEET_START: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 const ROWS_1_2: &str = r#"<row r="1"><c r="A1" t="inlineStr"><is><t>Email</t></is></c><c r="B1" t="inlineStr"><is><t>First Name</t></is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>ada@example.com</t></is></c><c r="B2" t="inlineStr"><is><t>Ada</t></is></c></row>"#;
 
 /// An xlsx of one sheet; `sheet` writes the worksheet part, `strings` the shared strings.
-fn xlsx(
-    path: &Path,
-    sheet: Box<dyn Fn(&mut dyn Write) -> std::io::Result<()>>,
-    strings: Option<Box<dyn Fn(&mut dyn Write) -> std::io::Result<()>>>,
-) -> std::io::Result<()> {
+fn xlsx(path: &Path, sheet: PartWriter, strings: Option<PartWriter>) -> std::io::Result<()> {
     let mut parts = vec![
         ("[Content_Types].xml", text(CONTENT_TYPES)),
         ("_rels/.rels", text(ROOT_RELS)),
@@ -245,4 +246,23 @@ pub fn repeated_spaces_ods(path: &Path) -> std::io::Result<()> {
         path,
         r#"<table:table-row><table:table-cell table:number-columns-repeated="16" office:value-type="string"><text:p><text:s text:c="1000000000"/></text:p></table:table-cell></table:table-row>"#,
     )
+}
+
+/// samples/leads.xls with its sheets' DIMENSIONS records declaring 4 billion rows and 65,535
+/// columns (calamine reserved room for that many cells before reading one).
+pub fn huge_dimensions_xls(path: &Path) -> std::io::Result<()> {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/leads.xls");
+    let mut bytes = std::fs::read(sample)?;
+    let mut at = 0;
+    while let Some(found) = bytes[at..]
+        .windows(4)
+        .position(|w| w == [0x00, 0x02, 0x0E, 0x00])
+    {
+        let record = at + found + 4;
+        bytes[record..record + 4].copy_from_slice(&0u32.to_le_bytes());
+        bytes[record + 4..record + 8].copy_from_slice(&u32::MAX.to_le_bytes());
+        bytes[record + 10..record + 12].copy_from_slice(&u16::MAX.to_le_bytes());
+        at = record + 14;
+    }
+    std::fs::write(path, bytes)
 }
