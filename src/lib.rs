@@ -17,4 +17,5 @@ pub mod report;
 pub mod runs;
 pub mod source;
 pub mod state;
+pub mod stop;
 pub mod undo;

@@ -8,6 +8,7 @@
 //! afterwards; duplicates.csv and the outcome counts are read from the ledger at the end.
 
 mod dedupe_stage;
+pub(crate) mod failure;
 mod reports;
 mod rows;
 mod summary;
@@ -15,7 +16,9 @@ mod summary;
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -77,6 +80,9 @@ pub enum PipelineError {
     /// A pipeline thread died (a bug): reported rather than hidden.
     #[error("internal error: the {0} thread stopped unexpectedly")]
     Thread(&'static str),
+    /// Ctrl-C or SIGTERM while the file was read: nothing was sent.
+    #[error("interrupted while the file was read")]
+    Interrupted,
 }
 
 pub(crate) fn write_err(path: &Path, e: impl std::fmt::Display) -> PipelineError {
@@ -115,7 +121,10 @@ pub fn run(config: &ValidateConfig) -> Result<Summary, PipelineError> {
     mapping.rules.today = Some(chrono::Utc::now().format("%Y-%m-%d").to_string());
 
     std::fs::create_dir_all(&config.run_dir).map_err(|e| write_err(&config.run_dir, e))?;
+    failure::replace_unsent(&config.run_dir);
     let ledger = Ledger::create(&config.run_dir.join("ledger.db"))?;
+    // From here on the folder is this run's: whatever stops it is recorded in it.
+    let staged = (move || {
     let (input_size, input_blake3) = fingerprint
         .join()
         .map_err(|_| PipelineError::Thread("fingerprint"))?
@@ -163,10 +172,14 @@ pub fn run(config: &ValidateConfig) -> Result<Summary, PipelineError> {
     let (stage_tx, stage_rx) = sync_channel::<Vec<StagedRow>>(CHANNEL_DEPTH);
     let writer = thread::spawn(move || stage_all(ledger, stage_rx));
     let (reject_tx, reject_rx) = sync_channel::<Vec<RejectedRow>>(CHANNEL_DEPTH);
+    // Set when the loop gives up: the reject files are then left unfinished (their temporary
+    // files removed), not put in place as if the file had been read whole.
+    let abandon = Arc::new(AtomicBool::new(false));
     let rejects = {
         let rejects = reports::Rejects::create(&config.run_dir, &headers)?;
         let mapping = mapping.clone();
-        thread::spawn(move || write_rejects(rejects, &mapping, reject_rx))
+        let abandon = Arc::clone(&abandon);
+        thread::spawn(move || write_rejects(rejects, &mapping, reject_rx, &abandon))
     };
 
     let mut deduper = crate::dedupe::Deduper::new(&mapping.dedupe_keys);
@@ -175,6 +188,10 @@ pub fn run(config: &ValidateConfig) -> Result<Summary, PipelineError> {
     let mut failure = None;
     let mut stopped = false;
     for chunk in chunk_rx {
+        if crate::stop::requested() {
+            failure = Some(PipelineError::Interrupted);
+            break;
+        }
         let chunk = match chunk {
             Ok(c) => c,
             Err(e) => {
@@ -218,12 +235,18 @@ pub fn run(config: &ValidateConfig) -> Result<Summary, PipelineError> {
             break;
         }
     }
+    abandon.store(failure.is_some(), Ordering::SeqCst);
     drop(stage_tx);
     drop(reject_tx);
     let staged = writer.join().map_err(|_| PipelineError::Thread("ledger"))?;
+    // The reader may be blocked on a full channel: dropping the receiver (the loop above did,
+    // when it broke) lets it end.
     reader.join().map_err(|_| PipelineError::Thread("reader"))?;
     let mut ledger = match (failure, staged) {
-        (Some(e), _) => return Err(e),
+        (Some(e), _) => {
+            let _ = rejects.join();
+            return Err(e);
+        }
         (None, Err(e)) => return Err(e.into()),
         (None, Ok(ledger)) => ledger,
     };
@@ -274,14 +297,37 @@ pub fn run(config: &ValidateConfig) -> Result<Summary, PipelineError> {
     });
     let json = summary.to_json();
     let path = config.run_dir.join("summary.json");
-    std::fs::write(&path, format!("{json}\n")).map_err(|e| write_err(&path, e))?;
+    crate::report::atomic::write(&path, format!("{json}\n").as_bytes())
+        .map_err(|e| write_err(&path, e))?;
     ledger.finish_run(&summary.finished_at, summary.exit_code, &json)?;
     crate::report::html::write(&ledger, &config.run_dir)
         .map_err(|e| write_err(&config.run_dir.join(crate::report::html::FILE_NAME), e))?;
-    if config.print_summary {
-        eprint!("{}", summary.human());
-    }
+    // Last: until this mark `runs` says the reports are incomplete.
+    ledger.reports_written(&now_rfc3339())?;
     Ok(summary)
+    })();
+    match staged {
+        Ok(summary) => {
+            if config.print_summary {
+                eprint!("{}", summary.human());
+            }
+            Ok(summary)
+        }
+        Err(error) => {
+            failure::record(&config.run_dir, failure::Stage::Read, &error.to_string(), error.exit_code());
+            Err(error)
+        }
+    }
+}
+
+impl PipelineError {
+    /// The exit code this error ends the process with: 130 for an interruption, else 1.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            PipelineError::Interrupted => 130,
+            _ => 1,
+        }
+    }
 }
 
 /// The reject files' thread: rows arrive in row order, a chunk at a time.
@@ -289,11 +335,16 @@ fn write_rejects(
     mut rejects: reports::Rejects,
     mapping: &Mapping,
     rx: Receiver<Vec<RejectedRow>>,
+    abandon: &AtomicBool,
 ) -> Result<reports::Written, PipelineError> {
     for chunk in rx {
         for row in &chunk {
             rejects.write(row, mapping)?;
         }
+    }
+    if abandon.load(Ordering::SeqCst) {
+        // Dropped unfinished: the temporary files go, nothing claims the whole file was read.
+        return Ok(reports::Written::default());
     }
     rejects.finish()
 }

@@ -75,6 +75,9 @@ pub(crate) struct RunFacts {
     pub allowed_rate: Option<f64>,
     /// Daily budget left, as last reported.
     pub daily_remaining: Option<u64>,
+    /// How the run's last attempt failed, when it did (it overrides what the exit code of an
+    /// earlier step would say).
+    pub failure: Option<crate::ledger::Failure>,
 }
 
 /// One reject reason or warning code, with a few example rows.
@@ -140,7 +143,8 @@ pub(crate) fn gather(ledger: &Ledger, run_dir: &str) -> Result<Facts, LedgerErro
         source: e,
     };
     let conn = ledger.connection();
-    let recorded = run_facts(conn).map_err(sql)?;
+    let mut recorded = run_facts(conn).map_err(sql)?;
+    recorded.run.failure = ledger.failure()?;
     Ok(Facts {
         run_dir: run_dir.to_string(),
         run: recorded.run,
