@@ -362,6 +362,12 @@ async fn deliver(
             if let Err(also) = remembered {
                 tracing::warn!(%also, "The delivered rows could not be remembered in the state file.");
             }
+            if all_refused(&client) {
+                // Every request got a refusal back (a wrong token answers the first ones with
+                // 401): nothing changed in HighLevel, so the rows are not in doubt, and the run
+                // counts as one that sent nothing (it can be run again into its folder).
+                ledger.undo_in_doubt()?;
+            }
             return Err(error.into());
         }
         (Ok(_), Err(error)) => return Err(error),
@@ -386,6 +392,22 @@ async fn deliver(
             .map_err(|e| ImportError::Sandbox(e.to_string()))?;
     }
     Ok(end)
+}
+
+/// Whether every request sent was answered, each with a 4xx refusal: such a delivery changed
+/// nothing (a timeout or a cut connection may have, so any of those says no).
+fn all_refused(client: &Client) -> bool {
+    let counts = client.stats().snapshot();
+    let mut answered = 0;
+    for outcomes in counts.by_endpoint.values() {
+        for (outcome, n) in outcomes {
+            if !outcome.starts_with('4') || outcome == "429" {
+                return false;
+            }
+            answered += n;
+        }
+    }
+    answered == counts.total
 }
 
 /// The client for the target, and the in-process sandbox behind it when the target is one.
@@ -471,7 +493,7 @@ fn aborted(
     let json = serde_json::to_string_pretty(&summary).unwrap_or_default();
     finish::write_atomically(&run_dir.join("summary.json"), &format!("{json}\n"))?;
     ledger.update_summary(130, &json, &pipeline::now_rfc3339())?;
-    eprintln!("Stopped at once. Resume with:\n  {resume}");
+    eprintln!("Aborted. Resume with:\n  {resume}");
     Ok(ImportEnd::Interrupted)
 }
 

@@ -111,6 +111,18 @@ impl Ledger {
         self.set_meta_value(TARGET, &serde_json::to_string(target).unwrap_or_default())
     }
 
+    /// Puts rows in doubt back to pending: only for a delivery whose every request was
+    /// answered with a refusal (a 4xx such as a rejected token), which changed nothing.
+    pub fn undo_in_doubt(&self) -> Result<u64, LedgerError> {
+        self.conn
+            .execute(
+                "UPDATE rows SET state = 'pending' WHERE state = 'in_doubt'",
+                [],
+            )
+            .map(|n| n as u64)
+            .map_err(|e| self.err(e))
+    }
+
     /// Whether the run has changed nothing outside the run folder yet: every row is still in a
     /// local state (valid, rejected, merged). Such a run can be replaced by a new one in the
     /// same folder.
