@@ -83,7 +83,10 @@ fn a_refused_token_is_recorded_as_a_failure_and_the_same_folder_takes_the_rerun(
         "{info:#}"
     );
     let html = std::fs::read_to_string(run_dir.join("report.html")).expect("report.html");
-    assert!(html.contains("Failed at deliver"), "the report names the failure");
+    assert!(
+        html.contains("Failed at deliver"),
+        "the report names the failure"
+    );
     assert!(!html.contains("Every row is valid"), "never a success");
     for (path, bytes) in common::files_under(&run_dir) {
         assert!(
@@ -215,7 +218,11 @@ fn reports_cut_short_by_a_kill_show_as_incomplete_and_a_resume_rewrites_them() {
     let sent = sandbox.stats().total_requests;
     let again = run(resume(&sandbox.base_url(), DEFAULT_TOKEN, &run_dir), LIMIT);
     assert_eq!(again.code, Some(0), "{}", again.describe());
-    assert_eq!(sandbox.stats().total_requests, sent, "nothing is sent again");
+    assert_eq!(
+        sandbox.stats().total_requests,
+        sent,
+        "nothing is sent again"
+    );
     assert_eq!(
         std::fs::read(run_dir.join("success.csv")).expect("success.csv"),
         success,
@@ -238,7 +245,9 @@ fn a_resume_against_another_base_url_or_location_is_refused_naming_both() {
     let mut cmd = import(&sandbox.base_url(), DEFAULT_TOKEN, &file, &run_dir);
     cmd.args(["--quiet", "--concurrency", "2"]);
     let mut child = Running::spawn(cmd);
-    wait_until("the first contacts", LIMIT, || sandbox.contacts().len() >= 10);
+    wait_until("the first contacts", LIMIT, || {
+        sandbox.contacts().len() >= 10
+    });
     child.signal(libc::SIGTERM);
     let stopped = child.finish(LIMIT);
     assert_eq!(stopped.code, Some(130), "{}", stopped.describe());
@@ -252,7 +261,11 @@ fn a_resume_against_another_base_url_or_location_is_refused_naming_both() {
         elsewhere.describe()
     );
     assert!(!elsewhere.stderr.contains(DEFAULT_TOKEN), "never the token");
-    assert_eq!(other.stats().total_requests, 0, "nothing went to the other API");
+    assert_eq!(
+        other.stats().total_requests,
+        0,
+        "nothing went to the other API"
+    );
 
     let mut cmd = resume(&sandbox.base_url(), DEFAULT_TOKEN, &run_dir);
     cmd.env("GHL_LOCATION_ID", "AnotherLocation0001");

@@ -97,7 +97,9 @@ pub fn run(config: DeleteConfig) -> Result<ImportEnd, DeleteError> {
     let result = attempt(&config, &mut owned, &mut stage);
     let interrupted = matches!(
         result,
-        Err(DeleteError::Pipeline(crate::pipeline::PipelineError::Interrupted))
+        Err(DeleteError::Pipeline(
+            crate::pipeline::PipelineError::Interrupted
+        ))
     );
     if let (Err(error), Some(dir)) = (&result, &owned) {
         let text = failure::redact(&error.to_string(), &[&secret]);
@@ -147,7 +149,12 @@ fn attempt(
         return Err(refuse("it is not the folder of a delete run".into()));
     }
     let target = crate::ledger::Target {
-        base_url: config.client.base_url.as_str().trim_end_matches('/').to_string(),
+        base_url: config
+            .client
+            .base_url
+            .as_str()
+            .trim_end_matches('/')
+            .to_string(),
         location: config.client.location_id.clone(),
     };
     match ledger.target()? {

@@ -144,11 +144,9 @@ pub(crate) fn read_marks(
     conn: &rusqlite::Connection,
 ) -> rusqlite::Result<(Option<Failure>, ReportsMark)> {
     let get = |key: &str| {
-        conn.query_row(
-            "SELECT value FROM meta WHERE key = ?1",
-            params![key],
-            |r| r.get::<_, String>(0),
-        )
+        conn.query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| {
+            r.get::<_, String>(0)
+        })
         .optional()
     };
     let failure = get(FAILURE)?.and_then(|json| serde_json::from_str(&json).ok());

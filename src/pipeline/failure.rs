@@ -76,7 +76,10 @@ fn try_record(run_dir: &Path, stage: Stage, error: &str, exit_code: u8) -> anyho
     if stored.is_some() {
         ledger.update_summary(exit_code, &json, &failure.at)?;
     }
-    crate::report::atomic::write(&run_dir.join("summary.json"), format!("{json}\n").as_bytes())?;
+    crate::report::atomic::write(
+        &run_dir.join("summary.json"),
+        format!("{json}\n").as_bytes(),
+    )?;
     crate::report::html::write(&ledger, run_dir)?;
     Ok(())
 }
@@ -115,8 +118,9 @@ pub fn replace_unsent(run_dir: &Path) {
         return;
     }
     let replaceable = match Ledger::open_exclusive(&path) {
-        Ok(Some(ledger)) => matches!(ledger.failure(), Ok(Some(_)))
-            && matches!(ledger.sent_nothing(), Ok(true)),
+        Ok(Some(ledger)) => {
+            matches!(ledger.failure(), Ok(Some(_))) && matches!(ledger.sent_nothing(), Ok(true))
+        }
         _ => false,
     };
     if !replaceable {

@@ -85,6 +85,16 @@ pub enum PipelineError {
     Interrupted,
 }
 
+impl PipelineError {
+    /// The exit code this error ends the process with: 130 for an interruption, else 1.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            PipelineError::Interrupted => 130,
+            _ => 1,
+        }
+    }
+}
+
 pub(crate) fn write_err(path: &Path, e: impl std::fmt::Display) -> PipelineError {
     PipelineError::Write {
         path: path.to_path_buf(),
@@ -93,8 +103,28 @@ pub(crate) fn write_err(path: &Path, e: impl std::fmt::Display) -> PipelineError
 }
 
 /// Runs the local pipeline to its end and returns the summary (also written to the run
-/// folder). Exit status: `summary.exit_code`.
+/// folder). Exit status: `summary.exit_code`. A run that stops once its ledger exists (an
+/// unreadable row, Ctrl-C, a full disk) records why in its folder.
 pub fn run(config: &ValidateConfig) -> Result<Summary, PipelineError> {
+    failure::replace_unsent(&config.run_dir);
+    let ledger = config.run_dir.join("ledger.db");
+    let fresh = !ledger.exists();
+    let result = stage_and_report(config);
+    if let Err(error) = &result {
+        // Only a ledger this run created is its own to write the failure into.
+        if fresh && ledger.exists() {
+            failure::record(
+                &config.run_dir,
+                failure::Stage::Read,
+                &error.to_string(),
+                error.exit_code(),
+            );
+        }
+    }
+    result
+}
+
+fn stage_and_report(config: &ValidateConfig) -> Result<Summary, PipelineError> {
     let started = Instant::now();
     let started_at = now_rfc3339();
     let input = config.input.clone();
@@ -121,10 +151,7 @@ pub fn run(config: &ValidateConfig) -> Result<Summary, PipelineError> {
     mapping.rules.today = Some(chrono::Utc::now().format("%Y-%m-%d").to_string());
 
     std::fs::create_dir_all(&config.run_dir).map_err(|e| write_err(&config.run_dir, e))?;
-    failure::replace_unsent(&config.run_dir);
     let ledger = Ledger::create(&config.run_dir.join("ledger.db"))?;
-    // From here on the folder is this run's: whatever stops it is recorded in it.
-    let staged = (move || {
     let (input_size, input_blake3) = fingerprint
         .join()
         .map_err(|_| PipelineError::Thread("fingerprint"))?
@@ -239,11 +266,10 @@ pub fn run(config: &ValidateConfig) -> Result<Summary, PipelineError> {
     drop(stage_tx);
     drop(reject_tx);
     let staged = writer.join().map_err(|_| PipelineError::Thread("ledger"))?;
-    // The reader may be blocked on a full channel: dropping the receiver (the loop above did,
-    // when it broke) lets it end.
     reader.join().map_err(|_| PipelineError::Thread("reader"))?;
     let mut ledger = match (failure, staged) {
         (Some(e), _) => {
+            // The reject files' thread drops them unfinished (see `abandon`).
             let _ = rejects.join();
             return Err(e);
         }
@@ -304,30 +330,10 @@ pub fn run(config: &ValidateConfig) -> Result<Summary, PipelineError> {
         .map_err(|e| write_err(&config.run_dir.join(crate::report::html::FILE_NAME), e))?;
     // Last: until this mark `runs` says the reports are incomplete.
     ledger.reports_written(&now_rfc3339())?;
+    if config.print_summary {
+        eprint!("{}", summary.human());
+    }
     Ok(summary)
-    })();
-    match staged {
-        Ok(summary) => {
-            if config.print_summary {
-                eprint!("{}", summary.human());
-            }
-            Ok(summary)
-        }
-        Err(error) => {
-            failure::record(&config.run_dir, failure::Stage::Read, &error.to_string(), error.exit_code());
-            Err(error)
-        }
-    }
-}
-
-impl PipelineError {
-    /// The exit code this error ends the process with: 130 for an interruption, else 1.
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            PipelineError::Interrupted => 130,
-            _ => 1,
-        }
-    }
 }
 
 /// The reject files' thread: rows arrive in row order, a chunk at a time.

@@ -120,7 +120,10 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
         let temp = pending.temp_path().to_path_buf();
         drop(pending);
-        assert!(!temp.exists(), "an abandoned write removes its temporary file");
+        assert!(
+            !temp.exists(),
+            "an abandoned write removes its temporary file"
+        );
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
 
         write(&path, b"new").unwrap();

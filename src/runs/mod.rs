@@ -341,7 +341,11 @@ fn decide(f: &Facts<'_>) -> (RunState, Option<String>) {
         };
         let c = f.counts;
         let local = c.pending + c.rejected + c.merged;
-        let sent = if c.rows > local { "" } else { "; nothing was sent" };
+        let sent = if c.rows > local {
+            ""
+        } else {
+            "; nothing was sent"
+        };
         return (
             RunState::Failed,
             Some(format!(
