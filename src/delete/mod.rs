@@ -190,7 +190,7 @@ fn attempt(
     let started = Instant::now();
     let (end, client) = runtime.block_on(async {
         let client = Client::new(config.client.clone()).map_err(DeleteError::Api)?;
-        let end = deliver(&config, &client, &mut ledger).await?;
+        let end = deliver(config, &client, &mut ledger).await?;
         Ok::<_, DeleteError>((end, client))
     })?;
     *stage = Stage::Reports;
