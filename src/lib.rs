@@ -18,4 +18,5 @@ pub mod runs;
 pub mod sandbox_seed;
 pub mod source;
 pub mod state;
+pub mod stop;
 pub mod undo;

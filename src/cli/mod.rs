@@ -11,6 +11,7 @@ mod logging;
 mod mapping_init;
 mod plan;
 mod runs;
+mod signals;
 mod undo;
 
 pub use completions::{CompletionsArgs, ManArgs};
@@ -338,6 +339,20 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         config: config::choice(cli.no_config, cli.config.as_deref()),
     };
     let human = ctx.log.human_output();
+    if matches!(
+        cli.command,
+        Command::Validate(_)
+            | Command::Import(_)
+            | Command::Export(_)
+            | Command::Undo(_)
+            | Command::Delete(_)
+    ) {
+        // Ctrl-C and SIGTERM become a clean stop (exit 130, summary `interrupted`) instead of
+        // the default death by signal, which leaves temporary files and no summary.
+        if let Err(error) = signals::install() {
+            tracing::warn!(%error, "Cannot handle Ctrl-C and SIGTERM; they will end the process at once.");
+        }
+    }
     match cli.command {
         Command::Validate(args) => validate(&args, "validate", human),
         Command::Import(args) => {
@@ -392,7 +407,13 @@ fn exit_for(end: crate::import::ImportEnd) -> Exit {
 
 fn validate(args: &RunArgs, command: &str, human: bool) -> anyhow::Result<Exit> {
     let config = plan::validate_config(args, command, human)?;
-    let summary = crate::pipeline::run(&config)?;
+    let summary = match crate::pipeline::run(&config) {
+        Err(crate::pipeline::PipelineError::Interrupted) => {
+            eprintln!("Interrupted while the file was read: the run folder says so.");
+            return Ok(Exit::Interrupted);
+        }
+        other => other?,
+    };
     Ok(match summary.exit_code {
         0 => Exit::Ok,
         3 => Exit::Rejects,

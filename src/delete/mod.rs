@@ -15,6 +15,7 @@ use crate::api::{ApiError, Client, ClientConfig, Estimate};
 use crate::import::ImportEnd;
 use crate::ledger::{Ledger, LedgerError};
 use crate::mapping::{self, Mapping, MappingError};
+use crate::pipeline::failure::{self, Stage};
 use crate::undo::consent::{self, Consent, Progress};
 use crate::undo::Stop;
 pub use stage::NewDelete;
@@ -79,10 +80,48 @@ pub enum DeleteError {
     Runtime(String),
 }
 
-/// Runs a delete to its end, a clean stop, or a refusal.
+/// Runs a delete to its end, a clean stop, or a refusal. A fatal error in a run folder this
+/// delete made (or continued) is recorded there; Ctrl-C or SIGTERM while the file is read ends
+/// as `Interrupted`.
 pub fn run(config: DeleteConfig) -> Result<ImportEnd, DeleteError> {
     consent::can_ask("delete", config.yes, config.dry_run)
         .map_err(|e| DeleteError::Usage(e.to_string()))?;
+    // A new run folder is this delete's as soon as its ledger exists; a resumed one once its
+    // lock is held (see `attempt`).
+    let mut owned = match &config.start {
+        DeleteStart::New(new) if !new.run_dir.join("ledger.db").exists() => {
+            Some(new.run_dir.clone())
+        }
+        _ => None,
+    };
+    let mut stage = Stage::Read;
+    let secret = match &config.client.credentials {
+        crate::api::Credentials::Token(token) => token.expose().to_string(),
+        crate::api::Credentials::OAuth(oauth) => oauth.client_secret.expose().to_string(),
+    };
+    let result = attempt(&config, &mut owned, &mut stage);
+    let interrupted = matches!(
+        result,
+        Err(DeleteError::Pipeline(
+            crate::pipeline::PipelineError::Interrupted
+        ))
+    );
+    if let (Err(error), Some(dir)) = (&result, &owned) {
+        let text = failure::redact(&error.to_string(), &[&secret]);
+        failure::record(dir, stage, &text, if interrupted { 130 } else { 1 });
+    }
+    if interrupted {
+        eprintln!("Interrupted while the file was read; nothing was deleted.");
+        return Ok(ImportEnd::Interrupted);
+    }
+    result
+}
+
+fn attempt(
+    config: &DeleteConfig,
+    owned: &mut Option<PathBuf>,
+    stage: &mut Stage,
+) -> Result<ImportEnd, DeleteError> {
     let (run_dir, mapping) = match &config.start {
         DeleteStart::New(new) => {
             // Staging leaves the file unlocked; the run's lock is taken below, as on resume.
@@ -132,6 +171,29 @@ pub fn run(config: DeleteConfig) -> Result<ImportEnd, DeleteError> {
             false
         }
     };
+    let target = crate::ledger::Target {
+        base_url: config
+            .client
+            .base_url
+            .as_str()
+            .trim_end_matches('/')
+            .to_string(),
+        location: config.client.location_id.clone(),
+    };
+    match ledger.target()? {
+        Some(recorded) if recorded != target => {
+            return Err(refuse(format!(
+                "the run looked up and deleted in {} (location {}), this resume would in {} \
+                 (location {}); resume with the run's base URL and location",
+                recorded.base_url, recorded.location, target.base_url, target.location
+            )))
+        }
+        Some(_) => {}
+        None => ledger.set_target(&target)?,
+    }
+    ledger.clear_failure()?;
+    *owned = Some(run_dir.clone());
+    *stage = Stage::Deliver;
     let mapping = match mapping {
         Some(m) => m,
         None => {
@@ -151,9 +213,10 @@ pub fn run(config: DeleteConfig) -> Result<ImportEnd, DeleteError> {
     let started = Instant::now();
     let (end, client) = runtime.block_on(async {
         let client = Client::new(config.client.clone()).map_err(DeleteError::Api)?;
-        let end = deliver(&config, &client, &mut ledger).await?;
+        let end = deliver(config, &client, &mut ledger).await?;
         Ok::<_, DeleteError>((end, client))
     })?;
+    *stage = Stage::Reports;
     crate::pipeline::write_reports(&ledger, &record.headers, &mapping, &run_dir)?;
     let finish = Finish {
         dir: &run_dir,
@@ -170,6 +233,8 @@ pub fn run(config: DeleteConfig) -> Result<ImportEnd, DeleteError> {
             message: e.to_string(),
         }
     })?;
+    // Last: until here `runs` shows the run's reports as incomplete.
+    ledger.reports_written(&crate::pipeline::now_rfc3339())?;
     Ok(code)
 }
 
@@ -193,6 +258,7 @@ async fn deliver(
         "ghl-bulk delete --resume RUN_DIR",
     ));
     let outcome = async {
+        ledger.reports_stale()?;
         if let Some(stop) = run::resolve(client, ledger, &cancel).await? {
             return Ok(Some(stop));
         }
@@ -223,8 +289,13 @@ async fn deliver(
         let stop = run::delete(client, ledger, &cancel, config.concurrency, &progress).await;
         progress.finish();
         stop
-    }
-    .await;
+    };
+    // A second Ctrl-C or SIGTERM stops at once: each row's state is committed before its
+    // request goes out, and the resume looks up what is in doubt.
+    let outcome = tokio::select! {
+        outcome = outcome => outcome,
+        () = crate::stop::wait_for(2) => Ok(Some(Stop::Interrupted)),
+    };
     interrupts.abort();
     outcome
 }
@@ -312,13 +383,12 @@ fn write_summary(
     });
     let text = serde_json::to_string_pretty(&summary).unwrap_or_default();
     let path = dir.join("summary.json");
-    let tmp = path.with_extension("json.tmp");
-    let fail = |e: std::io::Error| DeleteError::Write {
-        path: path.clone(),
-        message: e.to_string(),
-    };
-    std::fs::write(&tmp, format!("{text}\n")).map_err(fail)?;
-    std::fs::rename(&tmp, &path).map_err(fail)?;
+    crate::report::atomic::write(&path, format!("{text}\n").as_bytes()).map_err(|e| {
+        DeleteError::Write {
+            path: path.clone(),
+            message: e.to_string(),
+        }
+    })?;
     ledger.update_summary(exit_code, &text, &crate::pipeline::now_rfc3339())?;
     let requests = client.stats().snapshot().total;
     if print && dry_run {

@@ -49,6 +49,7 @@ pub fn stage(config: &NewDelete) -> Result<(Ledger, Mapping, u64), DeleteError> 
     mapping.rules.today = Some(chrono::Utc::now().format("%Y-%m-%d").to_string());
     let id_column = id_column(&config.mapping, &headers)?;
     std::fs::create_dir_all(&config.run_dir).map_err(|e| write_err(&config.run_dir, e))?;
+    crate::pipeline::failure::replace_unsent(&config.run_dir);
     let mut ledger = Ledger::create(&config.run_dir.join("ledger.db"))?;
     let (size, digest) =
         crate::pipeline::fingerprint(&config.input).map_err(|e| write_err(&config.input, e))?;
@@ -69,6 +70,9 @@ pub fn stage(config: &NewDelete) -> Result<(Ledger, Mapping, u64), DeleteError> 
     let mut chunk = Vec::with_capacity(CHUNK);
     let mut read = 0u64;
     for raw in source {
+        if crate::stop::requested() {
+            return Err(crate::pipeline::PipelineError::Interrupted.into());
+        }
         let raw = raw?;
         read += 1;
         chunk.push(stage_row(

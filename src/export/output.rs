@@ -122,6 +122,26 @@ impl Drop for PendingFile {
     }
 }
 
+/// The file an output path stands for: a symlink is followed to the file it names (through
+/// every link), so that two exports through two names of one file take the same lock, and the
+/// rename replaces the file the link points to rather than the link itself. A path that is not
+/// a symlink is used as it is.
+pub fn resolved(out: &Path) -> PathBuf {
+    let is_link = std::fs::symlink_metadata(out).is_ok_and(|m| m.file_type().is_symlink());
+    if !is_link {
+        return out.to_path_buf();
+    }
+    match std::fs::canonicalize(out) {
+        Ok(target) => target,
+        // A link to a file that does not exist yet: the export creates it where the link says.
+        Err(_) => match std::fs::read_link(out) {
+            Ok(target) if target.is_absolute() => target,
+            Ok(target) => folder(out).join(target),
+            Err(_) => out.to_path_buf(),
+        },
+    }
+}
+
 /// `<folder>/.<name><middle><suffix>`.
 fn sibling(out: &Path, middle: &str, suffix: &str) -> PathBuf {
     let name = out
@@ -210,6 +230,31 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&out).unwrap(), "new");
         let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(left.len(), 1, "only the output is left");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_to_the_output_takes_the_same_lock_and_stays_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("contacts.csv");
+        std::fs::write(&out, "old").unwrap();
+        let link = dir.path().join("latest.csv");
+        std::os::unix::fs::symlink("contacts.csv", &link).unwrap();
+        let held = TargetLock::acquire(&resolved(&out)).unwrap();
+        assert!(
+            matches!(
+                TargetLock::acquire(&resolved(&link)),
+                Err(ExportError::Locked { .. })
+            ),
+            "the link's name must not get past the lock on the file it names"
+        );
+        drop(held);
+        let (pending, mut file) = PendingFile::create(&resolved(&link)).unwrap();
+        file.write_all(b"new").unwrap();
+        pending.commit(file).unwrap();
+        let meta = std::fs::symlink_metadata(&link).unwrap();
+        assert!(meta.file_type().is_symlink(), "the link is still a link");
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "new");
     }
 
     #[test]

@@ -42,7 +42,7 @@ pub fn run(config: ExportConfig) -> Result<ExportEnd, ExportError> {
     // dry run writes nothing, so it takes no lock either.
     let _lock = match config.dry_run {
         true => None,
-        false => Some(TargetLock::acquire(&config.out)?),
+        false => Some(TargetLock::acquire(&super::output::resolved(&config.out))?),
     };
     let result = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -242,7 +242,7 @@ async fn export_with(
         eprintln!("{text}");
     }
 
-    let (pending, file) = PendingFile::create(&config.out)?;
+    let (pending, file) = PendingFile::create(&super::output::resolved(&config.out))?;
     let progress = Progress::new(config.progress, !kinds.is_empty());
     let (page_tx, page_rx) = mpsc::channel::<Batch>(CHANNEL_PAGES);
     let (writer_rx, related_stage) = if kinds.is_empty() {
@@ -271,7 +271,7 @@ async fn export_with(
     };
     let fetched = tokio::select! {
         result = fetching => Some(result),
-        _ = interrupted() => None,
+        () = crate::stop::wait_for(1) => None,
     };
     // The stages are gone, so the writer's channel is closed: it ends on its own.
     let written = writer
@@ -396,13 +396,6 @@ fn absolute(path: &Path) -> PathBuf {
 /// not the pool, sets the pace.
 fn concurrency_for(client: &Client) -> usize {
     ((client.limiter().target_rate() * 0.75).ceil() as usize).clamp(4, 64)
-}
-
-async fn interrupted() {
-    if tokio::signal::ctrl_c().await.is_err() {
-        // No signal handler (unusual): never resolve, so the export runs to its end.
-        std::future::pending::<()>().await;
-    }
 }
 
 async fn start_sandbox() -> Result<(ghl_sandbox::Handle, ClientConfig), ExportError> {

@@ -1,7 +1,7 @@
 //! What an export reports: the progress bar (stderr, only on a terminal), the one-line result
 //! on stderr, and `--summary FILE` (JSON, written atomically) for schedulers and monitoring.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -112,19 +112,9 @@ pub fn write(path: &Path, report: &Report) -> Result<(), ExportError> {
         path: path.to_path_buf(),
         source,
     };
-    let json = serde_json::to_vec_pretty(report).map_err(|e| io(std::io::Error::other(e)))?;
-    let temp = path.with_extension(format!("{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&temp)?;
-        file.write_all(&json)?;
-        file.write_all(b"\n")?;
-        file.sync_all()?;
-        std::fs::rename(&temp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result.map_err(io)
+    let mut json = serde_json::to_vec_pretty(report).map_err(|e| io(std::io::Error::other(e)))?;
+    json.push(b'\n');
+    crate::report::atomic::write(path, &json).map_err(io)
 }
 
 /// The line said before an export starts: `1,234 contacts to export with their tasks.

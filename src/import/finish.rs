@@ -168,6 +168,8 @@ pub(super) fn write(f: &Finish<'_>) -> Result<ImportEnd, ImportError> {
             path: f.run_dir.join(crate::report::html::FILE_NAME),
             message: e.to_string(),
         })?;
+    // Last: a kill before this leaves the run "reports incomplete", and a resume rewrites them.
+    f.ledger.reports_written(&crate::pipeline::now_rfc3339())?;
     if f.print {
         if let Some(delta) = f.delta {
             eprint!("{}", human_delta(delta));
@@ -219,16 +221,10 @@ fn write_warnings(ledger: &Ledger, dir: &Path) -> Result<(), ImportError> {
 }
 
 pub(super) fn write_atomically(path: &Path, text: &str) -> Result<(), ImportError> {
-    let fail = |e: std::io::Error| ImportError::Write {
+    crate::report::atomic::write(path, text.as_bytes()).map_err(|e| ImportError::Write {
         path: path.to_path_buf(),
         message: e.to_string(),
-    };
-    let tmp: PathBuf = path.with_extension("json.tmp");
-    std::fs::write(&tmp, text).map_err(fail)?;
-    std::fs::File::open(&tmp)
-        .and_then(|f| f.sync_all())
-        .map_err(fail)?;
-    std::fs::rename(&tmp, path).map_err(fail)
+    })
 }
 
 /// The pace against the limit, counted as the API counts it: requests in the busiest window

@@ -15,6 +15,7 @@ use crate::delivery::{
 };
 use crate::ledger::{Ledger, LedgerError};
 use crate::mapping::{self, Mapping, MappingError};
+use crate::pipeline::failure::{self, Stage};
 use crate::pipeline::{self, PipelineError, ValidateConfig};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -95,12 +96,59 @@ pub enum ImportError {
     Write { path: PathBuf, message: String },
 }
 
-/// Runs an import to its end (or to a clean stop).
+/// How far an attempt got, so that a failure is recorded in the run folder it stopped in, and
+/// only in one this attempt owns (a refused resume leaves the run as it was).
+struct Attempt {
+    /// The run folder, once this attempt staged it or took over a resumed run.
+    owned: Option<PathBuf>,
+    stage: Stage,
+}
+
+/// Runs an import to its end (or to a clean stop). A fatal error after the file was staged is
+/// recorded in the run folder (exit code, stage, error) before it is returned; Ctrl-C or
+/// SIGTERM while staging ends as `Interrupted`.
 pub fn run(config: ImportConfig) -> Result<ImportEnd, ImportError> {
+    let secrets = secrets(&config.target);
+    let mut attempt = Attempt {
+        owned: None,
+        stage: Stage::Read,
+    };
+    match attempt_run(config, &mut attempt) {
+        // Recorded by the pipeline, which owns the folder while it stages.
+        Err(ImportError::Pipeline(PipelineError::Interrupted)) => {
+            eprintln!("Interrupted while the file was read; nothing was sent.");
+            Ok(ImportEnd::Interrupted)
+        }
+        Err(error) => {
+            if let Some(dir) = &attempt.owned {
+                let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+                let text = failure::redact(&error.to_string(), &secrets);
+                failure::record(dir, attempt.stage, &text, 1);
+            }
+            Err(error)
+        }
+        ended => ended,
+    }
+}
+
+/// The secrets the client holds, to be kept out of what is recorded.
+fn secrets(target: &Target) -> Vec<String> {
+    match target {
+        Target::Sandbox => Vec::new(),
+        Target::Api(config) => match &config.credentials {
+            crate::api::Credentials::Token(token) => vec![token.expose().to_string()],
+            crate::api::Credentials::OAuth(oauth) => vec![oauth.client_secret.expose().to_string()],
+        },
+    }
+}
+
+fn attempt_run(config: ImportConfig, attempt: &mut Attempt) -> Result<ImportEnd, ImportError> {
     let (run_dir, local_exit) = match &config.start {
         Start::New(validate) => {
             delta::Delta::preflight(&config.delta, &config.target)?;
             let summary = pipeline::run(validate)?;
+            attempt.owned = Some(validate.run_dir.clone());
+            attempt.stage = Stage::Connect;
             if summary.exit_code == 1 {
                 return Err(ImportError::Resume {
                     dir: validate.run_dir.clone(),
@@ -154,6 +202,13 @@ pub fn run(config: ImportConfig) -> Result<ImportEnd, ImportError> {
         ledger.pin_undoable(config.engine.undoable)?;
     }
     let mapping = compiled_mapping(&run_dir, &record, resuming)?;
+    if resuming {
+        check_target(&run_dir, &ledger, &config.target)?;
+        // The resume is a new attempt: the last one's failure no longer describes the run.
+        ledger.clear_failure()?;
+        attempt.owned = Some(run_dir.clone());
+        attempt.stage = Stage::Connect;
+    }
     // Before the engine starts (and before a resume sends anything): rows already delivered
     // with this very payload cost no request.
     let mut delta = delta::Delta::open(&config.delta, &config.target, &run_dir, &ledger, &mapping)?;
@@ -168,7 +223,42 @@ pub fn run(config: ImportConfig) -> Result<ImportEnd, ImportError> {
             &config, &run_dir, &ledger, &mapping, &delta, local_exit,
         ));
     }
-    runtime.block_on(deliver(config, run_dir, ledger, mapping, delta))
+    runtime.block_on(deliver(config, run_dir, ledger, mapping, delta, attempt))
+}
+
+/// The target as the ledger records it: the in-process sandbox starts on a new port each time,
+/// so it is recorded by name.
+fn target_of(target: &Target) -> crate::ledger::Target {
+    match target {
+        Target::Sandbox => crate::ledger::Target {
+            base_url: "sandbox".into(),
+            location: ghl_sandbox::DEFAULT_LOCATION_ID.into(),
+        },
+        Target::Api(config) => crate::ledger::Target {
+            base_url: config.base_url.as_str().trim_end_matches('/').to_string(),
+            location: config.location_id.clone(),
+        },
+    }
+}
+
+/// A resume sends to the API and location the run started with: its contact ids, in-doubt
+/// look-ups and state file belong to them. Runs from before the target was recorded have
+/// nothing to compare.
+fn check_target(run_dir: &Path, ledger: &Ledger, target: &Target) -> Result<(), ImportError> {
+    let Some(recorded) = ledger.target()? else {
+        return Ok(());
+    };
+    let now = target_of(target);
+    if recorded == now {
+        return Ok(());
+    }
+    Err(ImportError::Resume {
+        dir: run_dir.to_path_buf(),
+        reason: format!(
+            "the run sent to {} (location {}), this resume would send to {} (location {});              resume with the run's base URL and location",
+            recorded.base_url, recorded.location, now.base_url, now.location
+        ),
+    })
 }
 
 async fn deliver(
@@ -177,8 +267,12 @@ async fn deliver(
     ledger: Ledger,
     mapping: Mapping,
     mut delta: delta::Delta,
+    attempt: &mut Attempt,
 ) -> Result<ImportEnd, ImportError> {
     let started = Instant::now();
+    if ledger.target()?.is_none() {
+        ledger.set_target(&target_of(&config.target))?;
+    }
     let (client, sandbox) = connect(&config, &ledger, &mapping).await?;
     let total = ledger.undelivered()?;
     tracing::info!(
@@ -225,9 +319,15 @@ async fn deliver(
     if config.progress && total > 0 {
         eprintln!("{}", estimate.line);
     }
+    // From the first request that can change a contact, the reports describe an older state.
+    ledger.reports_stale()?;
+    attempt.stage = Stage::Deliver;
     let ledger = Mutex::new(ledger);
     let (cancel_tx, cancel) = tokio::sync::watch::channel(false);
-    let interrupts = tokio::spawn(watch_ctrl_c(cancel_tx));
+    let interrupts = tokio::spawn(crate::stop::graceful(
+        cancel_tx,
+        "ghl-bulk import --resume <run folder>",
+    ));
     let progress = progress::Progress::new(
         config.progress && std::io::stderr().is_terminal(),
         config.progress && total > 0,
@@ -235,16 +335,26 @@ async fn deliver(
         estimate.breakdown.total(),
         &client,
     );
-    let outcome = engine::run(
-        &ledger,
-        &client,
-        &resolver,
-        &engine_config,
-        cancel,
-        &|counts: &EngineCounts| progress.update(counts, &client),
-    )
-    .await;
+    // A second Ctrl-C or SIGTERM drops the requests in flight: each row's state was committed
+    // before its request went out, so a resume sorts out what they did.
+    let on_progress = |counts: &EngineCounts| progress.update(counts, &client);
+    let outcome = tokio::select! {
+        outcome = engine::run(
+            &ledger,
+            &client,
+            &resolver,
+            &engine_config,
+            cancel,
+            &on_progress,
+        ) => Some(outcome),
+        () = crate::stop::wait_for(2) => None,
+    };
     interrupts.abort();
+    let Some(outcome) = outcome else {
+        progress.finish(None, &client);
+        let ledger = ledger.into_inner().map_err(|_| DeliveryError::Poisoned)?;
+        return aborted(&run_dir, ledger, &mut delta);
+    };
     progress.finish(outcome.as_ref().ok().map(|(_, counts)| counts), &client);
     let mut ledger = ledger.into_inner().map_err(|_| DeliveryError::Poisoned)?;
     // Whatever ended the engine (finished, stopped, or an error such as a revoked token), the
@@ -256,10 +366,17 @@ async fn deliver(
             if let Err(also) = remembered {
                 tracing::warn!(%also, "The delivered rows could not be remembered in the state file.");
             }
+            if all_refused(&client) {
+                // Every request got a refusal back (a wrong token answers the first ones with
+                // 401): nothing changed in HighLevel, so the rows are not in doubt, and the run
+                // counts as one that sent nothing (it can be run again into its folder).
+                ledger.undo_in_doubt()?;
+            }
             return Err(error.into());
         }
         (Ok(_), Err(error)) => return Err(error),
     };
+    attempt.stage = Stage::Reports;
     let end = finish::write(&finish::Finish {
         run_dir: &run_dir,
         ledger: &ledger,
@@ -279,6 +396,22 @@ async fn deliver(
             .map_err(|e| ImportError::Sandbox(e.to_string()))?;
     }
     Ok(end)
+}
+
+/// Whether every request sent was answered, each with a 4xx refusal: such a delivery changed
+/// nothing (a timeout or a cut connection may have, so any of those says no).
+fn all_refused(client: &Client) -> bool {
+    let counts = client.stats().snapshot();
+    let mut answered = 0;
+    for outcomes in counts.by_endpoint.values() {
+        for (outcome, n) in outcomes {
+            if !outcome.starts_with('4') || outcome == "429" {
+                return false;
+            }
+            answered += n;
+        }
+    }
+    answered == counts.total
 }
 
 /// The client for the target, and the in-process sandbox behind it when the target is one.
@@ -339,34 +472,33 @@ fn concurrency_for(client: &Client) -> usize {
     ((rate * 0.75).ceil() as usize).clamp(4, 64)
 }
 
-/// Ctrl-C, or SIGTERM (what `systemctl stop`, `docker stop` and `kill` send): the first asks
-/// for a graceful stop, the second aborts at once.
-async fn watch_ctrl_c(cancel: tokio::sync::watch::Sender<bool>) {
-    if !stop_signal().await {
-        return;
+/// The end of a delivery stopped at once by a second Ctrl-C or SIGTERM: what was delivered is
+/// remembered in the state file and the stop in summary.json; the reports are not rewritten (a
+/// resume does it: `runs` shows the run as resumable meanwhile).
+fn aborted(
+    run_dir: &Path,
+    mut ledger: Ledger,
+    delta: &mut delta::Delta,
+) -> Result<ImportEnd, ImportError> {
+    if let Err(error) = delta.remember(&mut ledger) {
+        tracing::warn!(%error, "The delivered rows could not be remembered in the state file.");
     }
-    eprintln!("\nStopping after the requests in flight (Ctrl-C again to abort at once; the run can be resumed).");
-    let _ = cancel.send(true);
-    if stop_signal().await {
-        // The ledger is written in transactions: whatever was committed stays consistent.
-        eprintln!("Aborted. Resume with: ghl-bulk import --resume <run folder>");
-        std::process::exit(130);
-    }
-}
-
-/// Waits for Ctrl-C or SIGTERM; false when neither can be listened to.
-pub(crate) async fn stop_signal() -> bool {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            return tokio::select! {
-                interrupted = tokio::signal::ctrl_c() => interrupted.is_ok(),
-                terminated = term.recv() => terminated.is_some(),
-            };
-        }
-    }
-    tokio::signal::ctrl_c().await.is_ok()
+    let mut summary: serde_json::Value = ledger
+        .run_record()?
+        .summary_json
+        .as_deref()
+        .and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or_else(|| serde_json::json!({}));
+    let resume = format!("ghl-bulk import --resume {}", run_dir.display());
+    summary["status"] = "interrupted".into();
+    summary["exit_code"] = 130.into();
+    summary["delivery"] = serde_json::json!({ "stop": "interrupted", "resume": resume });
+    summary["finished_at"] = pipeline::now_rfc3339().into();
+    let json = serde_json::to_string_pretty(&summary).unwrap_or_default();
+    finish::write_atomically(&run_dir.join("summary.json"), &format!("{json}\n"))?;
+    ledger.update_summary(130, &json, &pipeline::now_rfc3339())?;
+    eprintln!("Aborted. Resume with:\n  {resume}");
+    Ok(ImportEnd::Interrupted)
 }
 
 fn compiled_mapping(

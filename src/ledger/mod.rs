@@ -8,6 +8,7 @@ mod before;
 mod delivery;
 mod delta;
 mod followups;
+mod lifecycle;
 mod removal;
 mod schema;
 mod series;
@@ -18,6 +19,8 @@ pub use before::{BeforeCapture, BeforeImage};
 pub use delivery::{DeliveredRow, DeliveryResult, DeliveryRow, RunRecord, SuccessRecord};
 pub use delta::DeltaRow;
 pub use followups::{FollowupContext, FollowupRecord};
+pub(crate) use lifecycle::read_marks;
+pub use lifecycle::{Failure, ReportsMark, Target};
 pub use removal::{RemovalRow, Resolution};
 pub(crate) use series::has_table;
 pub use series::RequestSession;
@@ -198,6 +201,9 @@ impl Ledger {
                 params![SCHEMA_VERSION.to_string()],
             )
             .map_err(|e| ledger.err(e))?;
+        // Until the run's reports are written, `runs` says so (a kill while they are written
+        // must not leave a folder that looks finished).
+        ledger.reports_stale()?;
         Ok(ledger)
     }
 

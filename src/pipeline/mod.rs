@@ -8,6 +8,7 @@
 //! afterwards; duplicates.csv and the outcome counts are read from the ledger at the end.
 
 mod dedupe_stage;
+pub(crate) mod failure;
 mod reports;
 mod rows;
 mod summary;
@@ -16,7 +17,9 @@ mod warnings;
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -79,6 +82,19 @@ pub enum PipelineError {
     /// A pipeline thread died (a bug): reported rather than hidden.
     #[error("internal error: the {0} thread stopped unexpectedly")]
     Thread(&'static str),
+    /// Ctrl-C or SIGTERM while the file was read: nothing was sent.
+    #[error("interrupted while the file was read")]
+    Interrupted,
+}
+
+impl PipelineError {
+    /// The exit code this error ends the process with: 130 for an interruption, else 1.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            PipelineError::Interrupted => 130,
+            _ => 1,
+        }
+    }
 }
 
 /// The usable headers (not the tool's own `_` columns), quoted, for a message.
@@ -99,8 +115,28 @@ pub(crate) fn write_err(path: &Path, e: impl std::fmt::Display) -> PipelineError
 }
 
 /// Runs the local pipeline to its end and returns the summary (also written to the run
-/// folder). Exit status: `summary.exit_code`.
+/// folder). Exit status: `summary.exit_code`. A run that stops once its ledger exists (an
+/// unreadable row, Ctrl-C, a full disk) records why in its folder.
 pub fn run(config: &ValidateConfig) -> Result<Summary, PipelineError> {
+    failure::replace_unsent(&config.run_dir);
+    let ledger = config.run_dir.join("ledger.db");
+    let fresh = !ledger.exists();
+    let result = stage_and_report(config);
+    if let Err(error) = &result {
+        // Only a ledger this run created is its own to write the failure into.
+        if fresh && ledger.exists() {
+            failure::record(
+                &config.run_dir,
+                failure::Stage::Read,
+                &error.to_string(),
+                error.exit_code(),
+            );
+        }
+    }
+    result
+}
+
+fn stage_and_report(config: &ValidateConfig) -> Result<Summary, PipelineError> {
     let started = Instant::now();
     let started_at = now_rfc3339();
     // Before the fingerprint thread opens it: a named pipe would hang that thread.
@@ -198,10 +234,14 @@ pub fn run(config: &ValidateConfig) -> Result<Summary, PipelineError> {
     let (stage_tx, stage_rx) = sync_channel::<Vec<StagedRow>>(CHANNEL_DEPTH);
     let writer = thread::spawn(move || stage_all(ledger, stage_rx));
     let (reject_tx, reject_rx) = sync_channel::<Vec<RejectedRow>>(CHANNEL_DEPTH);
+    // Set when the loop gives up: the reject files are then left unfinished (their temporary
+    // files removed), not put in place as if the file had been read whole.
+    let abandon = Arc::new(AtomicBool::new(false));
     let rejects = {
         let rejects = reports::Rejects::create(&config.run_dir, &headers)?;
         let mapping = mapping.clone();
-        thread::spawn(move || write_rejects(rejects, &mapping, reject_rx))
+        let abandon = Arc::clone(&abandon);
+        thread::spawn(move || write_rejects(rejects, &mapping, reject_rx, &abandon))
     };
 
     let mut warnings = warnings::Warnings::create(&config.run_dir)?;
@@ -211,6 +251,10 @@ pub fn run(config: &ValidateConfig) -> Result<Summary, PipelineError> {
     let mut failure = None;
     let mut stopped = false;
     for chunk in chunk_rx {
+        if crate::stop::requested() {
+            failure = Some(PipelineError::Interrupted);
+            break;
+        }
         let chunk = match chunk {
             Ok(c) => c,
             Err(e) => {
@@ -260,12 +304,17 @@ pub fn run(config: &ValidateConfig) -> Result<Summary, PipelineError> {
             break;
         }
     }
+    abandon.store(failure.is_some(), Ordering::SeqCst);
     drop(stage_tx);
     drop(reject_tx);
     let staged = writer.join().map_err(|_| PipelineError::Thread("ledger"))?;
     let dialect = reader.join().map_err(|_| PipelineError::Thread("reader"))?;
     let mut ledger = match (failure, staged) {
-        (Some(e), _) => return Err(e),
+        (Some(e), _) => {
+            // The reject files' thread drops them unfinished (see `abandon`).
+            let _ = rejects.join();
+            return Err(e);
+        }
         (None, Err(e)) => return Err(e.into()),
         (None, Ok(ledger)) => ledger,
     };
@@ -318,7 +367,8 @@ pub fn run(config: &ValidateConfig) -> Result<Summary, PipelineError> {
     });
     let json = summary.to_json();
     let path = config.run_dir.join("summary.json");
-    std::fs::write(&path, format!("{json}\n")).map_err(|e| write_err(&path, e))?;
+    crate::report::atomic::write(&path, format!("{json}\n").as_bytes())
+        .map_err(|e| write_err(&path, e))?;
     ledger.finish_run(&summary.finished_at, summary.exit_code, &json)?;
     crate::report::html::write(&ledger, &config.run_dir)
         .map_err(|e| write_err(&config.run_dir.join(crate::report::html::FILE_NAME), e))?;
@@ -334,6 +384,8 @@ pub fn run(config: &ValidateConfig) -> Result<Summary, PipelineError> {
         run_dir = %config.run_dir.display(),
         "Validation ended."
     );
+    // Last: until this mark `runs` says the reports are incomplete.
+    ledger.reports_written(&now_rfc3339())?;
     if config.print_summary {
         eprint!("{}", summary.human());
     }
@@ -345,11 +397,16 @@ fn write_rejects(
     mut rejects: reports::Rejects,
     mapping: &Mapping,
     rx: Receiver<Vec<RejectedRow>>,
+    abandon: &AtomicBool,
 ) -> Result<reports::Written, PipelineError> {
     for chunk in rx {
         for row in &chunk {
             rejects.write(row, mapping)?;
         }
+    }
+    if abandon.load(Ordering::SeqCst) {
+        // Dropped unfinished: the temporary files go, nothing claims the whole file was read.
+        return Ok(reports::Written::default());
     }
     rejects.finish()
 }

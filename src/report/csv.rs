@@ -1,11 +1,12 @@
 //! The CSV report files: `rejects.csv`, `duplicates.csv`, `success.csv` and `warnings.csv`. Each
 //! is UTF-8 with a BOM, comma-separated, CRLF-terminated (what Excel writes), every cell
-//! neutralised.
+//! neutralised, and written under a temporary name until finished (see `atomic`).
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use super::atomic::AtomicFile;
 use super::{
     neutralise, Kept, RejectRow, ReportError, DUPLICATE_COLUMNS, REJECT_COLUMNS, SUCCESS_COLUMNS,
     WARNING_COLUMNS,
@@ -16,6 +17,8 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 /// A CSV file being written: BOM, header, neutralised records, then flush and fsync.
 struct CsvOut {
     path: PathBuf,
+    /// The temporary file written until `finish` renames it (removed if dropped before).
+    pending: AtomicFile,
     writer: ::csv::Writer<BufWriter<File>>,
     /// Reused for each record so that writing costs no allocation per row.
     record: Vec<String>,
@@ -30,13 +33,15 @@ impl CsvOut {
             path: path.to_owned(),
             source,
         };
-        let mut file = BufWriter::new(File::create(path).map_err(io)?);
+        let (pending, file) = AtomicFile::create(path).map_err(io)?;
+        let mut file = BufWriter::new(file);
         file.write_all(BOM).map_err(io)?;
         let writer = ::csv::WriterBuilder::new()
             .terminator(::csv::Terminator::CRLF)
             .from_writer(file);
         let mut out = CsvOut {
             path: path.to_owned(),
+            pending,
             writer,
             record: Vec::new(),
         };
@@ -65,6 +70,7 @@ impl CsvOut {
             })
     }
 
+    /// Flushes, then puts the file in place under its name (see `atomic`).
     fn finish(self) -> Result<(), ReportError> {
         let path = self.path;
         let io = |source| ReportError::Io {
@@ -76,7 +82,7 @@ impl CsvOut {
             .into_inner()
             .map_err(|e| io(std::io::Error::other(e.to_string())))?;
         let file = buffered.into_inner().map_err(|e| io(e.into_error()))?;
-        file.sync_all().map_err(io)
+        self.pending.commit(Some(file)).map_err(io)
     }
 }
 

@@ -241,17 +241,22 @@ impl RejectsXlsx {
                 outcome.columns_omitted
             );
         }
-        self.save().map_err(|e| self.error(e))?;
-        std::fs::File::open(&self.path)
-            .and_then(|f| f.sync_all())
-            .map_err(|source| ReportError::Io {
-                path: self.path.clone(),
-                source,
-            })?;
+        // Saved under a temporary name and renamed: a kill while saving leaves the previous
+        // workbook (or none), never a truncated zip under the report's name.
+        let path = self.path.clone();
+        let io = |source| ReportError::Io {
+            path: path.clone(),
+            source,
+        };
+        let (pending, file) = super::atomic::AtomicFile::create(&path).map_err(io)?;
+        drop(file);
+        let temp = pending.temp_path().to_path_buf();
+        self.save(&temp).map_err(|e| self.error(e))?;
+        pending.commit(None).map_err(io)?;
         Ok(outcome)
     }
 
-    fn save(&mut self) -> Result<(), XlsxError> {
+    fn save(&mut self, to: &Path) -> Result<(), XlsxError> {
         let outcome = self.outcome;
         let last_row =
             u32::try_from(outcome.rows_written).map_err(|_| XlsxError::RowColumnLimitError)?;
@@ -282,7 +287,7 @@ impl RejectsXlsx {
             sheet.set_name("Not shown")?;
             sheet.write_string(0, 0, text)?;
         }
-        self.workbook.save(&self.path)
+        self.workbook.save(to)
     }
 }
 

@@ -44,6 +44,9 @@ pub enum RunState {
     Failed,
     /// Another process holds the ledger's lock: the run is in progress.
     Running,
+    /// The run's work is done but its reports were not all written (a kill while they were):
+    /// `import --resume` writes them.
+    ReportsIncomplete,
     /// The ledger is unreadable or incomplete in a way no ghl-bulk run leaves it.
     Damaged,
     /// No ledger.db in the folder.
@@ -58,6 +61,7 @@ impl RunState {
             RunState::Resumable => "resumable",
             RunState::Failed => "failed",
             RunState::Running => "running",
+            RunState::ReportsIncomplete => "reports incomplete",
             RunState::Damaged => "damaged",
             RunState::NoLedger => "no ledger",
         }
@@ -121,6 +125,8 @@ pub struct RunInfo {
     pub state: RunState,
     /// Why it is in that state, when that needs saying.
     pub note: Option<String>,
+    /// How the run's last attempt failed (exit code, stage, error), when it did.
+    pub failure: Option<crate::ledger::Failure>,
     /// `validate`, `import --dry-run` or `import`.
     pub command: Option<String>,
     /// RFC 3339, UTC.
@@ -147,6 +153,7 @@ impl RunInfo {
             dir: dir.to_path_buf(),
             state,
             note,
+            failure: None,
             command: None,
             started_at: None,
             finished_at: None,
@@ -281,7 +288,7 @@ fn inspect_folder(dir: &Path) -> RunInfo {
         .as_str()
         .or_else(|| summary.as_ref().and_then(|s| s["command"].as_str()))
         .map(str::to_string);
-    let (state, note) = decide(&Facts {
+    let facts = Facts {
         command: command.as_deref().unwrap_or("import"),
         dry_run: summary.as_ref().is_some_and(|s| s["dry_run"] == true),
         staged: summary.is_some(),
@@ -292,10 +299,20 @@ fn inspect_folder(dir: &Path) -> RunInfo {
             .and_then(|s| s["delivery"]["stop"].as_str().or(s["stop"].as_str()))
             .map(str::to_string),
         counts: &counts,
-    });
+        failure: record.failure.as_ref(),
+        reports_incomplete: record.reports == crate::ledger::ReportsMark::Incomplete,
+    };
+    let (state, note) = decide(&facts);
+    // A failed import whose rows were staged goes on where it stopped once the cause is fixed.
+    let resumable = match state {
+        RunState::Resumable => matches!(facts.command, "import" | "delete"),
+        RunState::ReportsIncomplete => facts.command == "import",
+        RunState::Failed => facts.command == "import" && facts.staged && counts.left() > 0,
+        _ => false,
+    };
     RunInfo {
         dir: dir.to_path_buf(),
-        resume: (state == RunState::Resumable).then(|| {
+        resume: resumable.then(|| {
             let verb = match command.as_deref() {
                 Some("delete") => "delete",
                 _ => "import",
@@ -304,6 +321,7 @@ fn inspect_folder(dir: &Path) -> RunInfo {
         }),
         state,
         note,
+        failure: record.failure,
         command,
         started_at: Some(record.started_at),
         finished_at: record.finished_at,
@@ -326,6 +344,10 @@ struct Facts<'a> {
     /// The delivery's stop reason (`finished`, `interrupted`, `stopped: …`), once one ended.
     stop: Option<String>,
     counts: &'a Counts,
+    /// The last attempt's failure, as recorded.
+    failure: Option<&'a crate::ledger::Failure>,
+    /// The ledger changed after the reports were last written.
+    reports_incomplete: bool,
 }
 
 /// The rules `import --resume` follows: it refuses a run whose staging did not finish (nothing
@@ -333,6 +355,45 @@ struct Facts<'a> {
 /// run with failed rows is listed as finished (they are outcomes), with a note that a resume
 /// retries them.
 fn decide(f: &Facts<'_>) -> (RunState, Option<String>) {
+    if let Some(failure) = f.failure {
+        let what = if failure.exit_code == 130 {
+            "interrupted"
+        } else {
+            "failed"
+        };
+        let c = f.counts;
+        let local = c.pending + c.rejected + c.merged;
+        let sent = if c.rows > local {
+            ""
+        } else {
+            "; nothing was sent"
+        };
+        return (
+            RunState::Failed,
+            Some(format!(
+                "{what} at {}: {}{sent}",
+                failure.stage, failure.error
+            )),
+        );
+    }
+    let (state, note) = decide_ended(f);
+    if state == RunState::Finished && f.reports_incomplete {
+        let again = if f.command == "import" {
+            "import --resume writes them"
+        } else {
+            "run the command again to have them"
+        };
+        return (
+            RunState::ReportsIncomplete,
+            Some(format!(
+                "the run ended but its reports were not all written (stopped while they were);                  {again}"
+            )),
+        );
+    }
+    (state, note)
+}
+
+fn decide_ended(f: &Facts<'_>) -> (RunState, Option<String>) {
     if !f.staged {
         return (
             RunState::Failed,

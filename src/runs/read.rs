@@ -19,6 +19,10 @@ pub(super) struct Record {
     pub exit_code: Option<u8>,
     pub summary_json: Option<String>,
     pub states: BTreeMap<String, u64>,
+    /// The failure of the run's last attempt, if it failed.
+    pub failure: Option<crate::ledger::Failure>,
+    /// Whether the reports were written after the ledger last changed.
+    pub reports: crate::ledger::ReportsMark,
 }
 
 /// Why a ledger could not be read.
@@ -57,6 +61,8 @@ pub(super) fn read(path: &Path) -> Result<Record, ReadError> {
                         .and_then(|c| u8::try_from(c).ok()),
                     summary_json: r.get(6)?,
                     states: BTreeMap::new(),
+                    failure: None,
+                    reports: crate::ledger::ReportsMark::Legacy,
                 })
             },
         )
@@ -69,6 +75,7 @@ pub(super) fn read(path: &Path) -> Result<Record, ReadError> {
             "the ledger has no run record (a run stopped in its first instants)".into(),
         ));
     };
+    (record.failure, record.reports) = crate::ledger::read_marks(&tx).map_err(classify)?;
     let mut stmt = tx
         .prepare("SELECT state, COUNT(*) FROM rows GROUP BY state")
         .map_err(classify)?;

@@ -91,12 +91,31 @@ pub fn table(runs: &[RunInfo]) -> String {
 }
 
 fn state_cell(run: &RunInfo) -> String {
+    if let (RunState::Failed, Some(failure)) = (run.state, &run.failure) {
+        let what = if failure.exit_code == 130 {
+            "interrupted"
+        } else {
+            "failed"
+        };
+        return format!("{what}: {}", short_reason(&failure.error));
+    }
     match run.state {
         RunState::Resumable if run.counts.left() > 0 => {
             format!("resumable ({} left)", run.counts.left())
         }
         state => state.as_str().to_string(),
     }
+}
+
+/// The error's first clause, at most 60 characters: the table stays one line a run
+/// (`runs show` has the whole of it).
+fn short_reason(error: &str) -> String {
+    let first = error.split(": HTTP").next().unwrap_or(error).trim();
+    if first.chars().count() <= 60 {
+        return first.to_string();
+    }
+    let cut: String = first.chars().take(59).collect();
+    format!("{}…", cut.trim_end())
 }
 
 fn folder_name(dir: &Path) -> String {
@@ -124,9 +143,11 @@ pub fn show(run: &RunInfo) -> String {
         let _ = writeln!(out, "{label:<13}{value}");
     };
     line("Run folder", run.dir.display().to_string());
-    let state = match &run.note {
-        Some(note) => format!("{} ({note})", run.state.as_str()),
-        None => run.state.as_str().to_string(),
+    let state = match (&run.note, &run.failure) {
+        // The note starts with "failed at <stage>" already.
+        (Some(note), Some(_)) => note.clone(),
+        (Some(note), None) => format!("{} ({note})", run.state.as_str()),
+        (None, _) => run.state.as_str().to_string(),
     };
     line("State", state);
     if let Some(command) = &run.command {
@@ -152,6 +173,10 @@ pub fn show(run: &RunInfo) -> String {
     }
     if let Some(code) = run.exit_code {
         line("Exit code", code.to_string());
+    }
+    if let Some(failure) = &run.failure {
+        line("Stopped at", failure.stage.clone());
+        line("Error", failure.error.clone());
     }
     if run.started_at.is_some() && run.state != RunState::Running {
         let c = &run.counts;

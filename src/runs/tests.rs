@@ -23,7 +23,47 @@ fn facts<'a>(command: &'a str, exit: Option<u8>, stop: Option<&str>, c: &'a Coun
         exit_code: exit,
         stop: stop.map(str::to_string),
         counts: c,
+        failure: None,
+        reports_incomplete: false,
     }
+}
+
+#[test]
+fn a_recorded_failure_wins_over_the_staging_exit_code_and_names_its_reason() {
+    let staged = Counts {
+        pending: 82,
+        rejected: 5,
+        merged: 3,
+        rows: 90,
+        ..Counts::default()
+    };
+    let failure = crate::ledger::Failure {
+        exit_code: 1,
+        stage: "connect".into(),
+        error: "authentication failed: HTTP 401".into(),
+        at: "2026-12-07T00:00:00Z".into(),
+    };
+    let mut f = facts("import", Some(3), None, &staged);
+    f.failure = Some(&failure);
+    let (state, note) = decide(&f);
+    assert_eq!(state, RunState::Failed);
+    assert_eq!(
+        note.as_deref(),
+        Some("failed at connect: authentication failed: HTTP 401; nothing was sent")
+    );
+}
+
+#[test]
+fn a_finished_run_whose_reports_were_cut_short_says_so() {
+    let clean = counts(0, 0, 0);
+    let mut f = facts("import", Some(0), Some("finished"), &clean);
+    f.reports_incomplete = true;
+    assert_eq!(decide(&f).0, RunState::ReportsIncomplete);
+    // A run with rows left is resumable whatever its reports: the resume writes them too.
+    let left = counts(3, 0, 0);
+    let mut f = facts("import", Some(0), None, &left);
+    f.reports_incomplete = true;
+    assert_eq!(decide(&f).0, RunState::Resumable);
 }
 
 #[test]

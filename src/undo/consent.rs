@@ -54,17 +54,10 @@ pub fn ask(yes: bool, question: &str) -> Consent {
 }
 
 /// Sets `cancel` on the first Ctrl-C or SIGTERM (in-flight requests finish, the ledger is
-/// written, exit 130), and aborts at once on the second.
-pub async fn watch_interrupts(cancel: tokio::sync::watch::Sender<bool>, command: &str) {
-    if !crate::import::stop_signal().await {
-        return;
-    }
-    eprintln!("\nStopping after the requests in flight (Ctrl-C again to abort at once; {command} --resume continues).");
-    let _ = cancel.send(true);
-    if crate::import::stop_signal().await {
-        eprintln!("Aborted. Continue with {command} --resume.");
-        std::process::exit(130);
-    }
+/// written, exit 130); the caller stops at once on the second (`crate::stop::wait_for(2)`).
+/// `again` is the command that continues the work.
+pub async fn watch_interrupts(cancel: tokio::sync::watch::Sender<bool>, again: &str) {
+    crate::stop::graceful(cancel, again).await
 }
 
 /// Progress of a command that works through a known number of steps.

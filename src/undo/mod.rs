@@ -232,13 +232,18 @@ async fn execute(
     let (cancel_tx, cancel) = tokio::sync::watch::channel(false);
     let interrupts = tokio::spawn(consent::watch_interrupts(
         cancel_tx,
-        "ghl-bulk undo RUN_DIR",
+        "ghl-bulk undo RUN_DIR --resume",
     ));
     let mut exec = run::Exec::new(client, undo, cancel, &progress);
     exec.concurrency = config.concurrency;
     exec.tag_batch = config.tag_batch.max(1);
     exec.force = config.force;
-    let stop = exec.execute().await;
+    // A second Ctrl-C or SIGTERM stops at once: each step's state is committed before its
+    // request goes out, and the resume checks what is in doubt.
+    let stop = tokio::select! {
+        stop = exec.execute() => stop,
+        () = crate::stop::wait_for(2) => Ok(Stop::Interrupted),
+    };
     interrupts.abort();
     progress.finish();
     let stop = stop?;

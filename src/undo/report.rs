@@ -67,8 +67,9 @@ pub fn write_report(undo: &Ledger, dir: &Path) -> Result<(), UndoError> {
             (c.contact_id, rows.join(" "))
         })
         .collect();
-    let tmp = path.with_extension("csv.tmp");
-    let mut out = csv::Writer::from_path(&tmp).map_err(|e| fail(e.to_string()))?;
+    let (pending, file) =
+        crate::report::atomic::AtomicFile::create(&path).map_err(|e| fail(e.to_string()))?;
+    let mut out = csv::Writer::from_writer(file);
     out.write_record(["row", "contact_id", "action", "target", "result", "reason"])
         .map_err(|e| fail(e.to_string()))?;
     for step in undo.undo_steps()? {
@@ -96,9 +97,8 @@ pub fn write_report(undo: &Ledger, dir: &Path) -> Result<(), UndoError> {
         out.write_record(cells.iter().map(|c| neutralise(c).into_owned()))
             .map_err(|e| fail(e.to_string()))?;
     }
-    out.flush().map_err(|e| fail(e.to_string()))?;
-    drop(out);
-    std::fs::rename(&tmp, &path).map_err(|e| fail(e.to_string()))
+    let file = out.into_inner().map_err(|e| fail(e.to_string()))?;
+    pending.commit(Some(file)).map_err(|e| fail(e.to_string()))
 }
 
 /// What the summary needs besides the ledger.
@@ -136,13 +136,12 @@ pub fn write_summary(undo: &Ledger, tally: &Tally, end: &Ending<'_>) -> Result<S
         "resume": resume,
     });
     let text = serde_json::to_string_pretty(&summary).unwrap_or_default();
-    let tmp = path.with_extension("json.tmp");
-    let fail = |e: std::io::Error| UndoError::Write {
-        path: path.clone(),
-        message: e.to_string(),
-    };
-    std::fs::write(&tmp, format!("{text}\n")).map_err(fail)?;
-    std::fs::rename(&tmp, &path).map_err(fail)?;
+    crate::report::atomic::write(&path, format!("{text}\n").as_bytes()).map_err(|e| {
+        UndoError::Write {
+            path: path.clone(),
+            message: e.to_string(),
+        }
+    })?;
     if end.print {
         eprint!(
             "{}",

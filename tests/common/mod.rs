@@ -90,6 +90,15 @@ impl Sandbox {
             "restart keeps the contacts only with a data file"
         );
         let handle = self.handle.take().expect("the sandbox is running");
+        // The same address again: the next day's server is the same API, and a resume refuses
+        // to send to another base URL than its run's.
+        if let Some(addr) = handle
+            .base_url()
+            .strip_prefix("http://")
+            .and_then(|a| a.parse().ok())
+        {
+            self.config.listen = addr;
+        }
         self.runtime
             .block_on(handle.shutdown())
             .expect("the sandbox saves its data on shutdown");

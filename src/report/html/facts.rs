@@ -82,6 +82,9 @@ pub(crate) struct RunFacts {
     pub daily_remaining: Option<u64>,
     /// A `delete` run: (contacts deleted, contacts left to delete, a dry run).
     pub deletion: Option<(u64, u64, bool)>,
+    /// How the run's last attempt failed, when it did (it overrides what the exit code of an
+    /// earlier step would say).
+    pub failure: Option<crate::ledger::Failure>,
 }
 
 /// One reject reason or warning code, with a few example rows.
@@ -147,7 +150,8 @@ pub(crate) fn gather(ledger: &Ledger, run_dir: &str) -> Result<Facts, LedgerErro
         source: e,
     };
     let conn = ledger.connection();
-    let recorded = run_facts(conn).map_err(sql)?;
+    let mut recorded = run_facts(conn).map_err(sql)?;
+    recorded.run.failure = ledger.failure()?;
     Ok(Facts {
         run_dir: run_dir.to_string(),
         run: recorded.run,

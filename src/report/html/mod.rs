@@ -15,7 +15,6 @@ mod page;
 mod sections;
 mod text;
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::api::Client;
@@ -53,16 +52,10 @@ pub fn write(ledger: &Ledger, run_dir: &Path) -> Result<PathBuf, HtmlError> {
     let started = tokio::time::Instant::now();
     let html = render(ledger, run_dir)?;
     let path = run_dir.join(FILE_NAME);
-    let tmp = run_dir.join(format!("{FILE_NAME}.tmp"));
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| HtmlError::Io { path, source }
-    };
-    let mut file = std::fs::File::create(&tmp).map_err(io(&tmp))?;
-    file.write_all(html.as_bytes()).map_err(io(&tmp))?;
-    file.sync_all().map_err(io(&tmp))?;
-    drop(file);
-    std::fs::rename(&tmp, &path).map_err(io(&path))?;
+    crate::report::atomic::write(&path, html.as_bytes()).map_err(|source| HtmlError::Io {
+        path: path.clone(),
+        source,
+    })?;
     tracing::debug!(
         bytes = html.len(),
         ms = started.elapsed().as_millis() as u64,

@@ -147,6 +147,32 @@ fn took(f: &Facts) -> String {
     }
 }
 
+/// The status of a run whose last attempt failed: the stage and the error, and whether
+/// anything was sent.
+fn failure_status(f: &Facts) -> (&'static str, String, String) {
+    let Some(failure) = &f.run.failure else {
+        return ("stop", "Failed".into(), String::new());
+    };
+    let local = count(f, "pending") + count(f, "rejected") + count(f, "merged");
+    let total: u64 = f.outcomes.values().sum();
+    let sent = if total > local {
+        "Rows were sent before it stopped: resume the run once the cause is fixed."
+    } else {
+        "Nothing was sent. Fix the cause and run the same command again (into the same run \
+         folder if you like: a run that sent nothing is replaced)."
+    };
+    let what = if failure.exit_code == 130 {
+        "Interrupted"
+    } else {
+        "Failed"
+    };
+    (
+        "stop",
+        format!("{what} at {}: {}", failure.stage, failure.error),
+        format!("Exit code {}. {sent}", failure.exit_code),
+    )
+}
+
 fn count(f: &Facts, state: &str) -> u64 {
     f.outcomes.get(state).copied().unwrap_or(0)
 }
@@ -159,6 +185,7 @@ fn status(h: &mut String, f: &Facts) {
     let failed = count(f, "failed");
     let unsent = count(f, "pending") + count(f, "in_doubt");
     let (class, title, text) = match (f.run.exit_code, f.run.delivered) {
+        _ if f.run.failure.is_some() => failure_status(f),
         (None, _) => (
             "info",
             "The run has not finished".to_string(),

@@ -182,10 +182,10 @@ fn the_page_shows_every_part_and_escapes_user_data() {
     let ledger = ledger(dir.path(), true);
     let path = write(&ledger, Path::new("runs/20261123-expo")).unwrap_err();
     // The run folder does not exist: the error names the file it could not write.
-    assert!(path.to_string().contains("report.html.tmp"), "{path}");
+    assert!(path.to_string().contains("report.html"), "{path}");
     let out = write(&ledger, dir.path()).unwrap();
     let html = std::fs::read_to_string(&out).unwrap();
-    assert!(!dir.path().join("report.html.tmp").exists());
+    assert!(!dir.path().join(".report.html.tmp").exists());
     for needle in [
         "Stopped early; the run can be resumed",
         "email_invalid",
