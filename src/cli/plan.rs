@@ -69,7 +69,20 @@ pub(crate) fn mapping_init(args: &InitArgs, human: bool) -> anyhow::Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let text = mapping::init::draft(source.headers(), &region.to_uppercase(), &name);
+    let headers = source.headers().to_vec();
+    // A few rows tell whether a `Contact Id`-style column holds HighLevel ids.
+    let sample: Vec<Vec<String>> = source
+        .take(50)
+        .filter_map(Result::ok)
+        .map(|r| r.cells)
+        .collect();
+    let id_column = mapping::init::contact_id_column(&headers, &sample);
+    let text = mapping::init::draft_with_id(
+        &headers,
+        id_column.as_deref(),
+        &region.to_uppercase(),
+        &name,
+    );
     match &args.out {
         None => {
             let mut out = std::io::stdout().lock();

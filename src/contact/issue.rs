@@ -31,6 +31,8 @@ pub enum IssueCode {
     DndInvalid,
     /// A task's due date is missing or not a date (the task is left out, or the row rejected).
     TaskDueInvalid,
+    /// The contact id column holds something that is not a HighLevel contact id.
+    ContactIdInvalid,
 }
 
 impl IssueCode {
@@ -47,6 +49,7 @@ impl IssueCode {
             IssueCode::WebsiteInvalid => "website_invalid",
             IssueCode::DndInvalid => "dnd_invalid",
             IssueCode::TaskDueInvalid => "task_due_invalid",
+            IssueCode::ContactIdInvalid => "contact_id_invalid",
         }
     }
 }

@@ -5,6 +5,7 @@
 //! The delivery issue extends the same file (its columns already exist, see `schema.rs`).
 
 mod before;
+mod conflicts;
 mod delivery;
 mod delta;
 mod followups;
@@ -14,6 +15,7 @@ mod series;
 mod undo;
 
 pub use before::{BeforeCapture, BeforeImage};
+pub use conflicts::{ConflictRejection, PhoneDropped};
 pub use delivery::{DeliveredRow, DeliveryResult, DeliveryRow, RunRecord, SuccessRecord};
 pub use delta::DeltaRow;
 pub use followups::{FollowupContext, FollowupRecord};

@@ -203,6 +203,42 @@ fn quote(s: &str) -> String {
 
 /// Drafts a mapping for a file with these headers. `region` is the default phone region.
 pub fn draft(headers: &[String], region: &str, file_name: &str) -> String {
+    draft_with_id(headers, None, region, file_name)
+}
+
+/// Headers (folded) of a contact id column from another CRM export, recognised only when its
+/// values look like HighLevel ids; our own export's `_contact_id` always is.
+const ID_HEADERS: &[&str] = &["contactid", "recordid", "id", "ghlid", "highlevelid"];
+
+/// The column holding HighLevel contact ids (issue 21.2): `_contact_id` (our own export), or a
+/// `Contact Id` / `Record ID`-style column whose non-empty sample values all look like
+/// HighLevel ids (20 letters and digits): another CRM's record ids must not become updates.
+pub fn contact_id_column(headers: &[String], sample: &[Vec<String>]) -> Option<String> {
+    if let Some(h) = headers.iter().find(|h| h.trim() == "_contact_id") {
+        return Some(h.clone());
+    }
+    let looks_like_id = |v: &str| v.len() == 20 && v.chars().all(|c| c.is_ascii_alphanumeric());
+    headers.iter().enumerate().find_map(|(i, h)| {
+        if !ID_HEADERS.contains(&fold(h).as_str()) {
+            return None;
+        }
+        let mut values = sample
+            .iter()
+            .filter_map(|row| row.get(i).map(|v| v.trim()))
+            .filter(|v| !v.is_empty())
+            .peekable();
+        values.peek()?;
+        values.all(looks_like_id).then(|| h.clone())
+    })
+}
+
+/// [`draft`], with the contact id column [`contact_id_column`] found (if any).
+pub fn draft_with_id(
+    headers: &[String],
+    id_column: Option<&str>,
+    region: &str,
+    file_name: &str,
+) -> String {
     let headers = Headers::new(headers);
     let usable: Vec<&str> = headers.usable().collect();
     let mut chosen: Vec<(Target, &str)> = Vec::new();
@@ -223,7 +259,7 @@ pub fn draft(headers: &[String], region: &str, file_name: &str) -> String {
         }
     }
     for h in &usable {
-        if !chosen.iter().any(|(_, c)| c == h) {
+        if !chosen.iter().any(|(_, c)| c == h) && Some(*h) != id_column {
             leftovers.push(h);
         }
     }
@@ -248,6 +284,14 @@ pub fn draft(headers: &[String], region: &str, file_name: &str) -> String {
         "# Dates such as 03/04/1990 are read month-first, as HighLevel does.\n\
          # date_order = \"dmy\"\n\n[fields]\n",
     );
+    if let Some(h) = id_column {
+        let _ = writeln!(
+            out,
+            "# HighLevel contact ids: a row with one updates that contact (email and phone may\n\
+             # change); leave the cell empty for a new contact.\nid = {}",
+            quote(h)
+        );
+    }
     for (target, header) in &chosen {
         if let Target::Field(f) = target {
             let _ = writeln!(out, "{f} = {}", quote(header));
@@ -283,7 +327,13 @@ pub fn draft(headers: &[String], region: &str, file_name: &str) -> String {
     if let Some((_, h)) = chosen.iter().find(|(t, _)| *t == Target::Note) {
         let _ = writeln!(out, "\n[notes]\ncolumns = [{}]", quote(h));
     }
-    out.push_str("\n[dedupe]\nkeys = [\"email\", \"phone\"]\n");
+    out.push_str(
+        "\n[dedupe]\nkeys = [\"email\", \"phone\"]\n\
+         # Rows sharing a phone but not an email or a name (colleagues behind a switchboard) are\n\
+         # different people; HighLevel matches contacts by phone, so the later ones are rejected\n\
+         # (\"reject\"), imported without the phone (\"drop_phone\"), or merged (\"merge\").\n\
+         shared_phone = \"reject\"\n",
+    );
     if !leftovers.is_empty() {
         out.push_str(
             "\n# Columns not mapped. To keep one, add it above or as a custom field:\n\

@@ -47,6 +47,9 @@ pub(crate) struct Facts {
 pub(crate) struct RunFacts {
     /// The version of ghl-bulk that started the run.
     pub tool_version: String,
+    /// Rows sharing a phone with another person, and how many of them were imported without
+    /// it (issue 21.1), from the summary.
+    pub shared_phone: Option<(u64, u64)>,
     /// `validate`, `import --dry-run`, `import`.
     pub command: String,
     /// RFC 3339, UTC.
@@ -205,6 +208,11 @@ fn run_facts(conn: &Connection) -> rusqlite::Result<Recorded> {
         .or_else(|| summary["durations_ms"]["total"].as_u64());
     run.allowed_rate = delivery["allowed_rate"].as_f64();
     run.daily_remaining = delivery["daily_remaining"].as_u64();
+    let shared = &summary["shared_phone"];
+    run.shared_phone = shared["rows"]
+        .as_u64()
+        .filter(|n| *n > 0)
+        .map(|n| (n, shared["imported_without_phone"].as_u64().unwrap_or(0)));
     let mut issues: Vec<(String, u64)> = summary["issues"]
         .as_object()
         .map(|m| {

@@ -106,6 +106,7 @@ pub(crate) fn render(f: &Facts) -> String {
     outcomes(&mut h, f);
     sections::rejects(&mut h, f);
     sections::merges(&mut h, &f.merges);
+    sections::shared_phone(&mut h, f);
     sections::warnings(&mut h, f);
     sections::issues(&mut h, f);
     if !f.sessions.is_empty() {
