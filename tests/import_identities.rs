@@ -23,8 +23,8 @@ fn sandbox() -> Sandbox {
     Sandbox::start(config)
 }
 
-/// `ghl-bulk ARGS` against the sandbox.
-fn ghl(sandbox: &Sandbox, dir: &Path) -> Command {
+/// `ghl-bulk ARGS` against the sandbox, in `dir`.
+fn ghl(sandbox: &Sandbox, dir: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ghl-bulk"));
     cmd.current_dir(dir)
         .env_remove("GHL_CLIENT_ID")
@@ -33,7 +33,8 @@ fn ghl(sandbox: &Sandbox, dir: &Path) -> Command {
         .env("GHL_BULK_CONFIG", "/dev/null")
         .env("GHL_BASE_URL", sandbox.base_url())
         .env("GHL_TOKEN", DEFAULT_TOKEN)
-        .env("GHL_LOCATION_ID", DEFAULT_LOCATION_ID);
+        .env("GHL_LOCATION_ID", DEFAULT_LOCATION_ID)
+        .args(args);
     cmd
 }
 
@@ -55,7 +56,11 @@ fn issue_21_1_colleagues_behind_one_switchboard_stay_three_people() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("expo.csv"), SWITCHBOARD).unwrap();
     let init = run(
-        ghl(&sandbox, dir.path()).args(["mapping", "init", "expo.csv", "--out", "expo.toml"]),
+        ghl(
+            &sandbox,
+            dir.path(),
+            &["mapping", "init", "expo.csv", "--out", "expo.toml"],
+        ),
         LIMIT,
     );
     assert_eq!(init.code, Some(0), "{}", init.stderr);
@@ -63,14 +68,18 @@ fn issue_21_1_colleagues_behind_one_switchboard_stay_three_people() {
     assert!(mapping.contains("shared_phone = \"reject\""), "{mapping}");
 
     let out = run(
-        ghl(&sandbox, dir.path()).args([
-            "import",
-            "expo.csv",
-            "--mapping",
-            "expo.toml",
-            "--run-dir",
-            "run1",
-        ]),
+        ghl(
+            &sandbox,
+            dir.path(),
+            &[
+                "import",
+                "expo.csv",
+                "--mapping",
+                "expo.toml",
+                "--run-dir",
+                "run1",
+            ],
+        ),
         LIMIT,
     );
     assert_eq!(out.code, Some(3), "{}", out.stderr);
@@ -86,7 +95,7 @@ fn issue_21_1_colleagues_behind_one_switchboard_stay_three_people() {
     let run1 = dir.path().join("run1");
     let rejects = std::fs::read_to_string(run1.join("rejects.csv")).unwrap();
     assert_eq!(rejects.matches("phone_shared").count(), 2, "{rejects}");
-    assert!(rejects.contains("row 1 (alice@acme-corp.com)"), "{rejects}");
+    assert!(rejects.contains("row 2 (alice@acme-corp.com)"), "{rejects}");
     let s = summary(&run1);
     assert_eq!(s["shared_phone"]["rows"], 2, "{s}");
     let html = std::fs::read_to_string(run1.join("report.html")).unwrap();
@@ -98,14 +107,18 @@ fn issue_21_1_colleagues_behind_one_switchboard_stay_three_people() {
     let dropping = mapping.replace("shared_phone = \"reject\"", "shared_phone = \"drop_phone\"");
     std::fs::write(dir.path().join("drop.toml"), dropping).unwrap();
     let out = run(
-        ghl(&sandbox, dir.path()).args([
-            "import",
-            "expo.csv",
-            "--mapping",
-            "drop.toml",
-            "--run-dir",
-            "run2",
-        ]),
+        ghl(
+            &sandbox,
+            dir.path(),
+            &[
+                "import",
+                "expo.csv",
+                "--mapping",
+                "drop.toml",
+                "--run-dir",
+                "run2",
+            ],
+        ),
         LIMIT,
     );
     assert_eq!(out.code, Some(0), "{}", out.stderr);
@@ -145,7 +158,11 @@ fn issue_21_2_export_edit_import_updates_the_contact_by_id() {
     )
     .unwrap();
     let out = run(
-        ghl(&sandbox, dir.path()).args(["export", "--mapping", "m.toml", "--out", "contacts.csv"]),
+        ghl(
+            &sandbox,
+            dir.path(),
+            &["export", "--mapping", "m.toml", "--out", "contacts.csv"],
+        ),
         LIMIT,
     );
     assert_eq!(out.code, Some(0), "{}", out.stderr);
@@ -165,14 +182,18 @@ fn issue_21_2_export_edit_import_updates_the_contact_by_id() {
     assert_ne!(edited, exported, "{exported}");
     std::fs::write(dir.path().join("contacts.csv"), edited).unwrap();
     let out = run(
-        ghl(&sandbox, dir.path()).args([
-            "import",
-            "contacts.csv",
-            "--mapping",
-            "m.toml",
-            "--run-dir",
-            "run",
-        ]),
+        ghl(
+            &sandbox,
+            dir.path(),
+            &[
+                "import",
+                "contacts.csv",
+                "--mapping",
+                "m.toml",
+                "--run-dir",
+                "run",
+            ],
+        ),
         LIMIT,
     );
     assert_eq!(out.code, Some(0), "{}", out.stderr);
@@ -211,14 +232,18 @@ fn issue_21_2_unknown_or_conflicting_ids_are_rejected() {
     )
     .unwrap();
     let out = run(
-        ghl(&sandbox, dir.path()).args([
-            "import",
-            "in.csv",
-            "--mapping",
-            "m.toml",
-            "--run-dir",
-            "run",
-        ]),
+        ghl(
+            &sandbox,
+            dir.path(),
+            &[
+                "import",
+                "in.csv",
+                "--mapping",
+                "m.toml",
+                "--run-dir",
+                "run",
+            ],
+        ),
         LIMIT,
     );
     assert_eq!(out.code, Some(3), "{}", out.stderr);
