@@ -218,13 +218,13 @@ fn issue_21_2_unknown_or_conflicting_ids_are_rejected() {
     let bob = sandbox.insert(json!({"firstName": "Bob", "email": "bob@example.com"}));
     std::fs::write(
         dir.path().join("m.toml"),
-        "version = 1\n[fields]\nid = \"Contact Id\"\nfirstName = \"First\"\nemail = \"Email\"\n",
+        "version = 1\n[fields]\nid = \"_contact_id\"\nfirstName = \"First\"\nemail = \"Email\"\n",
     )
     .unwrap();
     std::fs::write(
         dir.path().join("in.csv"),
         format!(
-            "Contact Id,First,Email\n\
+            "_contact_id,First,Email\n\
              ZZZZZZZZZZZZZZZZZZZZ,Zed,zed@example.com\n\
              {ann},Ann,bob@example.com\n\
              ,Cy,cy@example.com\n"
@@ -250,6 +250,15 @@ fn issue_21_2_unknown_or_conflicting_ids_are_rejected() {
     let rejects = std::fs::read_to_string(dir.path().join("run/rejects.csv")).unwrap();
     assert!(rejects.contains("contact_not_found"), "{rejects}");
     assert!(rejects.contains("identity_conflict"), "{rejects}");
+    // The id stays in the reject file, so that the fixed row still updates its contact.
+    assert!(
+        rejects.contains("_contact_id,First,Email,_row"),
+        "{rejects}"
+    );
+    assert!(
+        rejects.contains(&format!("{ann},Ann,bob@example.com")),
+        "{rejects}"
+    );
     let contacts = sandbox.contacts();
     assert_eq!(contacts.len(), 3, "only Cy created: {contacts:?}");
     let ann_now = contacts.iter().find(|c| c["id"] == ann.as_str()).unwrap();

@@ -94,7 +94,7 @@ pub struct RejectsXlsx {
 impl RejectsXlsx {
     /// Start the workbook and write its header row from the input headers.
     pub fn create(path: &Path, headers: &[String]) -> Result<RejectsXlsx, ReportError> {
-        let kept = Kept::new(headers);
+        let kept = Kept::for_rejects(headers);
         let mut report = RejectsXlsx {
             path: path.to_owned(),
             workbook: Workbook::new(),
