@@ -322,21 +322,24 @@ proptest::proptest! {
         drop_phone in proptest::bool::ANY,
     ) {
         let policy = if drop_phone { SharedPhone::DropPhone } else { SharedPhone::Reject };
-        let text: Vec<(Option<String>, Option<String>, Option<String>, Option<String>)> = rows
+        let text: Vec<[Option<String>; 4]> = rows
             .iter()
-            .map(|(e, p, n, i)| (
+            .map(|(e, p, n, i)| [
                 e.map(|e| format!("{e}@x.co")),
                 p.map(|p| format!("+1{p}")),
                 n.map(|n| ["Ann", "Bob", "Cy"][n as usize].to_string()),
                 i.map(|i| format!("id{i}")),
-            ))
+            ])
             .collect();
         let borrowed: Vec<Row<'_>> = text
             .iter()
-            .map(|(e, p, n, i)| (e.as_deref(), p.as_deref(), n.as_deref(), i.as_deref()))
+            .map(|[e, p, n, i]| (e.as_deref(), p.as_deref(), n.as_deref(), i.as_deref()))
             .collect();
         let r = resolve(policy, &borrowed);
-        let at = |row: u64| &text[row as usize - 1];
+        let at = |row: u64| {
+            let [e, p, n, i] = &text[row as usize - 1];
+            (e, p, n, i)
+        };
         for group in &r.groups {
             // Rows naming one contact id are that contact whatever their emails say: the
             // names rule is for rows that do not.

@@ -377,6 +377,7 @@ mod tests {
             notes: vec!["met".into(), " ".into()],
             task: Some(task("2026-12-01T12:00:00Z")),
             business_id: None,
+            ..Shape::default()
         };
         let new = row_count(&shape, None, false, &settings(Mode::Upsert));
         assert_eq!(
