@@ -153,9 +153,14 @@ fn rejects_fed_back_reread_exactly_the_rejected_rows() {
             Some(rejected),
             "{sample}: rows re-read"
         );
+        // A row rejected for sharing a phone with another person of the file (issue 21.1)
+        // is alone in the reject file: it goes in; every other row is still rejected.
+        let shared = summary(&first)["shared_phone"]["rows"]
+            .as_u64()
+            .unwrap_or(0);
         assert_eq!(
             count(&again, "rejected"),
-            rejected,
+            rejected - shared,
             "{sample}: still rejected, unfixed"
         );
         // Same input cells, same reasons: the `_` columns were ignored, not read as data.
@@ -167,6 +172,8 @@ fn rejects_fed_back_reread_exactly_the_rejected_rows() {
                 .map(|r| (r[..r.len() - 5].to_vec(), r[r.len() - 3].clone()))
                 .collect()
         };
+        let mut r1 = r1;
+        r1.retain(|r| r[r.len() - 3] != "phone_shared");
         assert_eq!(strip(&r1), strip(&r2), "{sample}: cells or codes changed");
         checked += 1;
     }
@@ -195,12 +202,15 @@ fn planted_defects_of_contacts_xlsx() {
         ("55", "no_identity"),
         ("85", "email_invalid"),
         ("87", "phone_invalid"),
+        // Planted as a duplicate of row 2 by phone, but another email under another name: a
+        // colleague behind the same number since issue 21.1.
+        ("48", "phone_shared"),
     ] {
         assert_eq!(by_row(row).as_deref(), Some(code), "row {row}");
     }
     let (_, dups) = records(&run_dir.join("duplicates.csv"));
     let merged: Vec<(String, String)> = dups.iter().map(|d| (d[0].clone(), d[1].clone())).collect();
-    for pair in [("45", "3"), ("48", "2"), ("52", "3")] {
+    for pair in [("45", "3"), ("52", "3")] {
         assert!(
             merged.contains(&(pair.0.into(), pair.1.into())),
             "{pair:?} in {merged:?}"

@@ -42,6 +42,8 @@ pub enum IssueCode {
     /// The reader's warning: a field that is not valid UTF-8, in a file that otherwise is, was
     /// read as windows-1252 (`source::RowDefect` with `blocking` false).
     EncodingMixed,
+    /// The contact id column holds something that is not a HighLevel contact id.
+    ContactIdInvalid,
 }
 
 impl IssueCode {
@@ -62,6 +64,7 @@ impl IssueCode {
             IssueCode::ControlCharacters => "control_characters",
             IssueCode::PostalCodeTruncated => "postal_code_truncated",
             IssueCode::EncodingMixed => "encoding_mixed",
+            IssueCode::ContactIdInvalid => "contact_id_invalid",
         }
     }
 }

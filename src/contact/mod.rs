@@ -214,8 +214,25 @@ pub fn normalise(draft: Draft, rules: &Rules) -> Normalised {
     contact.tags_remove.retain(|t| !contact.tags.contains(t));
     contact.task = draft.task;
     contact.business_id = draft.business_id;
+    if let Some(raw) = draft.contact_id {
+        match normalise_contact_id(&raw) {
+            Ok(id) => contact.id = Some(id),
+            // The row asks to update one contact: sending it as another would be wrong.
+            Err(p) => issues.push(RowIssue {
+                field: "id".to_string(),
+                code: p.code,
+                message: p.message,
+                blocking: true,
+            }),
+        }
+    }
 
-    if contact.email.is_none() && contact.phone.is_none() && !issues.iter().any(|i| i.blocking) {
+    // A contact id identifies the row by itself (it updates that contact).
+    if contact.email.is_none()
+        && contact.phone.is_none()
+        && contact.id.is_none()
+        && !issues.iter().any(|i| i.blocking)
+    {
         issues.push(RowIssue {
             field: "email/phone".to_string(),
             code: IssueCode::NoIdentity,
@@ -259,6 +276,29 @@ fn without_controls<'a>(
         });
     }
     cleaned
+}
+
+/// A HighLevel contact id (20 letters and digits in practice; up to 64 of letters, digits, `_`
+/// and `-` accepted): anything else cannot be a contact id, and would not be safe in a URL path.
+pub fn normalise_contact_id(raw: &str) -> Result<String, Problem> {
+    let id = raw.trim();
+    let plausible = !id.is_empty()
+        && id.len() <= 64
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if plausible {
+        Ok(id.to_string())
+    } else {
+        Err(Problem::new(
+            IssueCode::ContactIdInvalid,
+            format!(
+                "\"{}\" is not a HighLevel contact id (letters and digits, such as \
+                 ocQHyuzHvysMo5N5VsXc); leave the cell empty to import the row as a new contact",
+                id.escape_debug()
+            ),
+        ))
+    }
 }
 
 fn push(issues: &mut Vec<RowIssue>, rules: &Rules, field: StdField, problem: Problem) {

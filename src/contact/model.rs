@@ -126,6 +126,8 @@ pub struct Draft {
     pub task: Option<TaskPayload>,
     /// The business to attach the contact to (`business_id`).
     pub business_id: Option<String>,
+    /// The HighLevel contact id the row names (`[fields] id`), raw.
+    pub contact_id: Option<String>,
 }
 
 /// A task a row asks for (`POST /contacts/{id}/tasks` after the contact exists).
@@ -164,6 +166,10 @@ pub struct CustomValue {
 #[serde(rename_all = "camelCase", default)]
 #[allow(missing_docs)] // one field per DTO field; StdField documents them
 pub struct Contact {
+    /// The HighLevel contact id the row names (`[fields] id`): the row updates that contact
+    /// (`PUT /contacts/{id}`). Not part of the DTO.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -262,6 +268,9 @@ impl Contact {
         }
         if self.dnd.is_none() {
             self.dnd = other.dnd;
+        }
+        if self.id.is_none() {
+            self.id = other.id;
         }
         for cf in other.custom_fields {
             if !self.custom_fields.iter().any(|c| c.index == cf.index) {

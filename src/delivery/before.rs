@@ -53,6 +53,11 @@ pub(super) fn plan(
         .map(|r| {
             let fields = &r.plan.fields;
             let mut identities = Vec::new();
+            // A row updating a contact by id may change its email or phone: its image is
+            // found by the id.
+            if let Some(id) = &r.plan.contact_id {
+                identities.push(Identity::Id(id.clone()));
+            }
             if let Some(email) = fields.email.as_ref().filter(|e| !e.is_empty()) {
                 identities.push(Identity::Email(email.to_lowercase()));
             }

@@ -32,7 +32,18 @@ impl<'a> Engine<'a> {
                 return Ok(());
             }
             Resolved::NotFound => {
-                self.refuse_row(row);
+                self.refuse_row(
+                    row,
+                    "not_found",
+                    "email/phone",
+                    "no contact in the location matches this row's email or phone \
+                     (--mode update-only creates nobody)"
+                        .into(),
+                );
+                return Ok(());
+            }
+            Resolved::Refused(refusal) => {
+                self.refuse_row(row, refusal.code, refusal.field, refusal.message);
                 return Ok(());
             }
         };

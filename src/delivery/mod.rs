@@ -8,6 +8,7 @@
 
 pub(crate) mod batches;
 mod before;
+mod by_id;
 pub mod custom_fields;
 pub mod engine;
 mod fanout;

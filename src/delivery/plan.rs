@@ -10,6 +10,8 @@ use crate::contact::{Contact, TaskPayload};
 #[derive(Debug, Clone, PartialEq)]
 pub struct RowPlan {
     pub row: u64,
+    /// The contact the row names by id: it is updated by id, whatever the mode.
+    pub contact_id: Option<String>,
     pub fields: ContactFields,
     /// Tags to add (lower-case, unique), sent with the bulk tags endpoint.
     pub tags: Vec<String>,
@@ -68,6 +70,7 @@ pub fn plan_row(
     };
     Ok(RowPlan {
         row,
+        contact_id: contact.id,
         fields,
         tags: contact.tags,
         notes: contact.notes,

@@ -69,6 +69,8 @@ pub(super) enum Resolved {
     Skipped { contact_id: String },
     /// `update-only` found no contact to update.
     NotFound,
+    /// The row names a contact id the location refuses (`by_id`): rejected.
+    Refused(super::by_id::Refusal),
 }
 
 /// A request that ended the row: its code stem and the error.
@@ -81,6 +83,9 @@ pub(super) async fn resolve(
     plan: &RowPlan,
     history: History,
 ) -> Result<Resolved, Failure> {
+    if let Some(id) = plan.contact_id.as_deref() {
+        return super::by_id::update_by_id(client, plan, id).await;
+    }
     match mode {
         Mode::Upsert => upsert(client, plan, history).await,
         Mode::Create(on_duplicate) => create(client, plan, on_duplicate, history).await,

@@ -98,18 +98,13 @@ impl Engine<'_> {
         self.finished.push(result);
     }
 
-    /// `update-only` found nobody: a final `rejected` row, like a local rejection.
-    pub(super) fn refuse_row(&mut self, row: u64) {
+    /// The location refused the row for good (`update-only` found nobody, a contact id it
+    /// does not know or that conflicts): a final `rejected` row, like a local rejection.
+    pub(super) fn refuse_row(&mut self, row: u64, code: &str, field: &str, message: String) {
         if let Some(state) = self.rows.remove(&row) {
             let mut result = state.result;
             result.state = "rejected";
-            result.error = Some((
-                "not_found".into(),
-                "email/phone".into(),
-                "no contact in the location matches this row's email or phone \
-                 (--mode update-only creates nobody)"
-                    .into(),
-            ));
+            result.error = Some((code.into(), field.into(), message));
             self.counts.rejected += 1;
             self.finished.push(result);
         }

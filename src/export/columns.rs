@@ -152,6 +152,12 @@ impl Layout {
     ) -> Result<Layout, ExportError> {
         let mut layout = Layout::empty(defs);
         layout.push("_contact_id", Source::Id);
+        // `[fields] id` naming a column of its own (not `_contact_id`): the id goes there too.
+        if let Some(column) = spec.fields.id.as_ref().and_then(|f| f.0.column.as_deref()) {
+            if column.trim() != "_contact_id" {
+                layout.push(column, Source::Id);
+            }
+        }
         for (field, table) in spec_fields(spec) {
             layout.push_table(table, Source::Std(field));
         }

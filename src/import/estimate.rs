@@ -2,7 +2,8 @@
 //! the delta has decided which rows are unchanged, and before the first write. It is an honest
 //! floor, counted per row still to deliver:
 //!
-//! - the contact: one upsert or create, two for `update-only` (lookup, then `PUT`); none for a
+//! - the contact: one upsert or create, two for `update-only` (lookup, then `PUT`) and for a
+//!   row naming its contact id with an email or phone (search, then `PUT`); none for a
 //!   row whose contact is unchanged (only its notes or task go out) or already resolved by an
 //!   earlier attempt of a resumed run;
 //! - bulk tag additions: one call per `tag_batch` rows sharing a tag set (none in `create`
@@ -90,6 +91,10 @@ pub struct Settings<'a> {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 struct Shape {
+    /// The contact id the row names: updated by id whatever the mode.
+    id: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
     tags: Vec<String>,
     notes: Vec<String>,
     task: Option<TaskPayload>,
@@ -177,12 +182,15 @@ fn row_count(
     let only = context.and_then(|x| x.only.as_deref());
     if only.is_none() {
         if !resolved {
+            let checked = shape.email.is_some() || shape.phone.is_some();
             c.contacts = match settings.mode {
+                _ if shape.id.is_some() => 1 + u64::from(checked),
                 Mode::UpdateOnly => 2,
                 Mode::Upsert | Mode::Create(_) => 1,
             };
         }
-        if !shape.tags.is_empty() && !matches!(settings.mode, Mode::Create(_)) {
+        let inline = matches!(settings.mode, Mode::Create(_)) && shape.id.is_none();
+        if !shape.tags.is_empty() && !inline {
             let mut tags: Vec<String> = shape.tags.iter().map(|t| t.to_lowercase()).collect();
             tags.sort();
             tags.dedup();
@@ -369,6 +377,7 @@ mod tests {
             notes: vec!["met".into(), " ".into()],
             task: Some(task("2026-12-01T12:00:00Z")),
             business_id: None,
+            ..Shape::default()
         };
         let new = row_count(&shape, None, false, &settings(Mode::Upsert));
         assert_eq!(

@@ -11,7 +11,7 @@ use crate::mapping::Mapping;
 use crate::report::{SuccessCsv, SuccessRow, WarningRow, WarningsCsv};
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 /// The delivery part of summary.json.

@@ -5,6 +5,7 @@
 //! The delivery issue extends the same file (its columns already exist, see `schema.rs`).
 
 mod before;
+mod conflicts;
 mod delivery;
 mod delta;
 mod followups;
@@ -16,6 +17,7 @@ mod undo;
 mod warnings;
 
 pub use before::{BeforeCapture, BeforeImage};
+pub use conflicts::{ConflictRejection, PhoneDropped};
 pub use delivery::{DeliveredRow, DeliveryResult, DeliveryRow, RunRecord, SuccessRecord};
 pub use delta::DeltaRow;
 pub use followups::{FollowupContext, FollowupRecord};

@@ -6,7 +6,9 @@ use std::path::Path;
 
 use super::extras::{Extras, TagRule};
 use super::headers::Headers;
-use super::spec::{DateOrderSpec, DedupeKey, FieldTable, MappingSpec, OnInvalid, Transform};
+use super::spec::{
+    DateOrderSpec, DedupeKey, FieldTable, MappingSpec, OnInvalid, SharedPhone, Transform,
+};
 use super::MappingError;
 use crate::contact::{DateOrder, Draft, Policy, Region, Rules, StdField};
 
@@ -40,6 +42,8 @@ pub(super) struct Rule {
 #[derive(Debug, Clone)]
 pub struct Mapping {
     fields: Vec<(StdField, Rule)>,
+    /// `[fields] id`: the contact id column.
+    contact_id: Option<Rule>,
     split_name: Option<usize>,
     custom: Vec<Rule>,
     /// The custom fields, in the order `Draft::custom` indices refer to.
@@ -52,6 +56,8 @@ pub struct Mapping {
     pub rules: Rules,
     /// Identity keys for dedupe.
     pub dedupe_keys: Vec<DedupeKey>,
+    /// What rows sharing a phone but not a person do.
+    pub shared_phone: SharedPhone,
 }
 
 impl Mapping {
@@ -99,6 +105,20 @@ impl Mapping {
             fields.push((field, rule(table, &headers).map_err(at)?));
         }
 
+        let contact_id = match &spec.fields.id {
+            Some(table) => {
+                let at = |m: String| invalid(format!("[fields] id: {m}"));
+                let table = &table.0;
+                if table.key.is_some() || table.id.is_some() || table.on_invalid.is_some() {
+                    return Err(at(
+                        "takes a column (a contact id that is not valid rejects the row)".into(),
+                    ));
+                }
+                Some(rule(table, &headers).map_err(at)?)
+            }
+            None => None,
+        };
+
         let mut custom = Vec::new();
         let mut custom_refs = Vec::new();
         for (i, table) in spec.custom_fields.iter().enumerate() {
@@ -142,6 +162,7 @@ impl Mapping {
         }
         Ok(Mapping {
             fields,
+            contact_id,
             split_name,
             custom,
             custom_refs,
@@ -150,6 +171,7 @@ impl Mapping {
             note_columns,
             rules,
             dedupe_keys: spec.dedupe.keys.clone(),
+            shared_phone: spec.dedupe.shared_phone,
         })
     }
 
@@ -162,6 +184,7 @@ impl Mapping {
         for (field, rule) in &self.fields {
             draft.fields[*field as usize] = rule.value(cells);
         }
+        draft.contact_id = self.contact_id.as_ref().and_then(|r| r.value(cells));
         if let Some(col) = self.split_name {
             let (first, last) = split_full_name(cell(cells, col));
             for (field, part) in [(StdField::FirstName, first), (StdField::LastName, last)] {
@@ -199,6 +222,16 @@ impl Mapping {
         };
         if field == "email/phone" {
             return of(StdField::Email).or_else(|| of(StdField::Phone));
+        }
+        if field == "id" {
+            return self
+                .contact_id
+                .as_ref()
+                .and_then(|rule| match &rule.origin {
+                    Origin::Column(c) => Some(*c),
+                    Origin::Join(cols, _) | Origin::FirstOf(cols) => cols.first().copied(),
+                    Origin::Constant(_) => None,
+                });
         }
         let std = StdField::from_name(field)?;
         of(std).or(match std {

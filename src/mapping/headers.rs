@@ -26,7 +26,8 @@ impl Headers {
     /// The index of a column, or a message saying which headers there are.
     pub(crate) fn find(&self, column: &str) -> Result<usize, String> {
         let wanted = column.trim();
-        if !wanted.starts_with('_') {
+        // `_contact_id` is the one our export writes to be read back (issue 21.2).
+        if !wanted.starts_with('_') || wanted == "_contact_id" {
             if let Some(i) = self.names.iter().position(|h| h == wanted) {
                 return Ok(i);
             }

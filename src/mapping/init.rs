@@ -59,6 +59,32 @@ pub fn draft(headers: &[String], region: &str, file_name: &str) -> String {
     draft_from(&sample, region, file_name).text
 }
 
+/// Headers (folded) of a contact id column from another CRM export, recognised only when its
+/// values look like HighLevel ids; our own export's `_contact_id` always is.
+const ID_HEADERS: &[&str] = &["contactid", "recordid", "id", "ghlid", "highlevelid"];
+
+/// The column holding HighLevel contact ids (issue 21.2): `_contact_id` (our own export), or a
+/// `Contact Id` / `Record ID`-style column whose non-empty sample values all look like
+/// HighLevel ids (20 letters and digits): another CRM's record ids must not become updates.
+pub fn contact_id_column(headers: &[String], sample: &[Vec<String>]) -> Option<String> {
+    if let Some(h) = headers.iter().find(|h| h.trim() == "_contact_id") {
+        return Some(h.clone());
+    }
+    let looks_like_id = |v: &str| v.len() == 20 && v.chars().all(|c| c.is_ascii_alphanumeric());
+    headers.iter().enumerate().find_map(|(i, h)| {
+        if !ID_HEADERS.contains(&fold(h).as_str()) {
+            return None;
+        }
+        let mut values = sample
+            .iter()
+            .filter_map(|row| row.get(i).map(|v| v.trim()))
+            .filter(|v| !v.is_empty())
+            .peekable();
+        values.peek()?;
+        values.all(looks_like_id).then(|| h.clone())
+    })
+}
+
 /// The recognised columns, per target, best first; each column is used once.
 fn recognise<'h>(usable: &[&'h str]) -> Vec<(Target, Vec<&'h str>)> {
     let mut chosen: Vec<(Target, Vec<&'h str>)> = Vec::new();
@@ -111,6 +137,11 @@ fn is_combined_address(sample: &Sample<'_>, header: &str) -> bool {
 pub fn draft_from(sample: &Sample<'_>, region: &str, file_name: &str) -> Drafted {
     let headers = Headers::new(sample.headers);
     let usable: Vec<&str> = headers.usable().collect();
+    let id_column = contact_id_column(sample.headers, sample.rows);
+    let usable: Vec<&str> = usable
+        .into_iter()
+        .filter(|h| Some(*h) != id_column.as_deref())
+        .collect();
     let mut chosen = recognise(&usable);
     let mut notes: Vec<String> = Vec::new();
     if let Some(at) = chosen.iter().position(|(t, cols)| {
@@ -168,6 +199,14 @@ pub fn draft_from(sample: &Sample<'_>, region: &str, file_name: &str) -> Drafted
         );
     }
     out.push_str("[fields]\n");
+    if let Some(h) = &id_column {
+        let _ = writeln!(
+            out,
+            "# HighLevel contact ids: a row with one updates that contact (email and phone may\n\
+             # change); leave the cell empty for a new contact.\nid = {}",
+            quote(h)
+        );
+    }
     for (target, cols) in &chosen {
         if let Target::Field(f) = target {
             match cols.as_slice() {
@@ -237,7 +276,13 @@ pub fn draft_from(sample: &Sample<'_>, region: &str, file_name: &str) -> Drafted
     if let Some((_, cols)) = chosen.iter().find(|(t, _)| *t == Target::Note) {
         let _ = writeln!(out, "\n[notes]\ncolumns = [{}]", quote(cols[0]));
     }
-    out.push_str("\n[dedupe]\nkeys = [\"email\", \"phone\"]\n");
+    out.push_str(
+        "\n[dedupe]\nkeys = [\"email\", \"phone\"]\n\
+         # Rows sharing a phone but not an email or a name (colleagues behind a switchboard) are\n\
+         # different people; HighLevel matches contacts by phone, so the later ones are rejected\n\
+         # (\"reject\"), imported without the phone (\"drop_phone\"), or merged (\"merge\").\n\
+         shared_phone = \"reject\"\n",
+    );
     if !leftovers.is_empty() {
         out.push_str(
             "\n# Columns not mapped. To keep one, add it above or as a custom field:\n\

@@ -14,7 +14,7 @@ pub(crate) use compile::field_tables;
 pub use compile::{CustomRef, Mapping};
 pub use extras::normalise_due;
 pub(crate) use headers::Headers;
-pub use spec::{DedupeKey, MappingSpec};
+pub use spec::{DedupeKey, MappingSpec, SharedPhone};
 
 /// Why a mapping cannot be used.
 #[derive(Debug, thiserror::Error)]

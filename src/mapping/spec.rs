@@ -88,6 +88,9 @@ pub struct SourceSpec {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[allow(missing_docs)] // each is the DTO field of the same name
 pub struct FieldsSpec {
+    /// The HighLevel contact id (`id = "_contact_id"` for our own export): a row with one
+    /// updates that contact by id (issue 21.2). Not a DTO field.
+    pub id: Option<FieldSpec>,
     pub first_name: Option<FieldSpec>,
     pub last_name: Option<FieldSpec>,
     pub name: Option<FieldSpec>,
@@ -278,12 +281,42 @@ pub struct TasksSpec {
 pub struct DedupeSpec {
     /// Any of `"email"`, `"phone"`; empty turns dedupe off.
     pub keys: Vec<DedupeKey>,
+    /// What a row does whose phone another person of the file holds (issue 21.1).
+    #[serde(default)]
+    pub shared_phone: SharedPhone,
 }
 
 impl Default for DedupeSpec {
     fn default() -> Self {
         DedupeSpec {
             keys: vec![DedupeKey::Email, DedupeKey::Phone],
+            shared_phone: SharedPhone::default(),
+        }
+    }
+}
+
+/// `[dedupe] shared_phone`: rows that share a phone but are different people (different
+/// emails, different names: colleagues behind a switchboard, a family line). HighLevel matches
+/// contacts by phone, so sending them as they are would overwrite one with the other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SharedPhone {
+    /// The later rows are rejected (`phone_shared`): someone decides.
+    #[default]
+    Reject,
+    /// The later rows are imported without the phone, with a warning.
+    DropPhone,
+    /// Shared phones merge rows whatever their emails and names (before issue 21).
+    Merge,
+}
+
+impl SharedPhone {
+    /// The name written in mapping files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SharedPhone::Reject => "reject",
+            SharedPhone::DropPhone => "drop_phone",
+            SharedPhone::Merge => "merge",
         }
     }
 }

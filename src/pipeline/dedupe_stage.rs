@@ -94,11 +94,21 @@ fn merge_group<'a>(
         return Ok(None);
     };
     let first = parse(ledger, survivor, first_json)?;
-    let mut identities = vec![(survivor, first.email.clone(), first.phone.clone())];
+    let mut identities = vec![(
+        survivor,
+        first.id.clone(),
+        first.email.clone(),
+        first.phone.clone(),
+    )];
     let mut contact = first;
     for (row, json) in members {
         let other = parse(ledger, row, json)?;
-        identities.push((row, other.email.clone(), other.phone.clone()));
+        identities.push((
+            row,
+            other.id.clone(),
+            other.email.clone(),
+            other.phone.clone(),
+        ));
         contact.merge_owned(other);
     }
     let merged = (1..identities.len())
@@ -115,20 +125,24 @@ fn merge_group<'a>(
     }))
 }
 
-/// A member's row, email and phone.
-type Identity = (u64, Option<String>, Option<String>);
+/// A member's row, contact id, email and phone.
+type Identity = (u64, Option<String>, Option<String>, Option<String>);
 
 /// Which key ties member `at` to another member of its group (earlier members first, nearest
-/// first), for duplicates.csv. Union-find guarantees one exists.
+/// first), for duplicates.csv: the contact id first, then the keys in use. Dedupe's union
+/// guarantees one exists.
 fn shared_key(members: &[Identity], at: usize, keys: &[DedupeKey]) -> (String, String) {
-    let (_, my_email, my_phone) = &members[at];
+    let (_, my_id, my_email, my_phone) = &members[at];
     let others = members[..at].iter().rev().chain(&members[at + 1..]);
-    for (_, email, phone) in others {
+    for (_, id, email, phone) in others {
+        let mut candidates = vec![(my_id, id, "id")];
         for key in keys {
-            let (mine, theirs, name) = match key {
+            candidates.push(match key {
                 DedupeKey::Email => (my_email, email, "email"),
                 DedupeKey::Phone => (my_phone, phone, "phone"),
-            };
+            });
+        }
+        for (mine, theirs, name) in candidates {
             if let (Some(a), Some(b)) = (mine, theirs) {
                 if a == b {
                     return (name.to_string(), a.clone());

@@ -7,6 +7,7 @@
 //! runs. Dedupe keeps only 128-bit key digests in memory and merges payloads from the ledger
 //! afterwards; duplicates.csv and the outcome counts are read from the ledger at the end.
 
+pub mod conflicts;
 mod dedupe_stage;
 pub(crate) mod failure;
 mod reports;
@@ -245,7 +246,7 @@ fn stage_and_report(config: &ValidateConfig) -> Result<Summary, PipelineError> {
     };
 
     let mut warnings = warnings::Warnings::create(&config.run_dir)?;
-    let mut deduper = crate::dedupe::Deduper::new(&mapping.dedupe_keys);
+    let mut deduper = crate::dedupe::Deduper::new(&mapping.dedupe_keys, mapping.shared_phone);
     let mut rows_read = 0u64;
     let mut issues: BTreeMap<String, u64> = BTreeMap::new();
     let mut failure = None;
@@ -329,17 +330,33 @@ fn stage_and_report(config: &ValidateConfig) -> Result<Summary, PipelineError> {
     let read_done = started.elapsed();
 
     // The reject files are finished on their thread meanwhile (they do not depend on dedupe).
-    let groups = dedupe_stage::merge_groups(&mut ledger, deduper.groups(), &mapping.dedupe_keys)?;
+    let resolution = deduper.resolve();
+    let conflicts = conflicts::apply(&mut ledger, &resolution.conflicts, mapping.shared_phone)?;
+    for (code, n) in [
+        (conflicts::PHONE_SHARED, conflicts.phone_shared),
+        (conflicts::IDENTITY_CONFLICT, conflicts.identity_conflicts),
+    ] {
+        if n > 0 {
+            *issues.entry(code.to_string()).or_default() += n;
+        }
+    }
+    let groups = dedupe_stage::merge_groups(&mut ledger, resolution.groups, &mapping.dedupe_keys)?;
     let dedupe_done = started.elapsed();
     ledger.make_durable()?;
     let durable_done = started.elapsed();
 
     let outcome_counts = ledger.state_counts()?;
-    reports::write_duplicates(&ledger, &headers, &config.run_dir)?;
-    let written = rejects
+    let mut written = rejects
         .join()
         .map_err(|_| PipelineError::Thread("rejects"))??;
     let warnings = warnings.finish()?;
+    if conflicts.phone_shared + conflicts.identity_conflicts > conflicts.phone_dropped {
+        // Dedupe rejected rows after the staged ones were written: write the files again,
+        // from the ledger, in row order (duplicates.csv with them).
+        written = reports::write(&ledger, &headers, &mapping, &config.run_dir)?;
+    } else {
+        reports::write_duplicates(&ledger, &headers, &config.run_dir)?;
+    }
     let reports_done = started.elapsed();
 
     let summary = Summary::build(summary::Inputs {
@@ -354,6 +371,8 @@ fn stage_and_report(config: &ValidateConfig) -> Result<Summary, PipelineError> {
         rows_read,
         state_counts: outcome_counts,
         dedupe_groups: groups,
+        conflicts,
+        config_shared_phone: mapping.shared_phone,
         xlsx_rows_omitted: written.xlsx_rows_omitted,
         issues,
         warnings,

@@ -89,11 +89,7 @@ fn process_row(mapping: &Mapping, mut raw: RawRow) -> Processed {
         },
         None => {
             let contact = normalised.contact;
-            keys = KeyDigests::of(
-                &mapping.dedupe_keys,
-                contact.email.as_deref(),
-                contact.phone.as_deref(),
-            );
+            keys = KeyDigests::of(&mapping.dedupe_keys, &contact);
             StagedRow {
                 row: raw.row,
                 state: LocalState::Pending,

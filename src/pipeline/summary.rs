@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::conflicts::ConflictStats;
 use super::dedupe_stage::DedupeStats;
 use super::warnings::WarningSummary;
 use super::ValidateConfig;
@@ -28,6 +29,8 @@ pub(crate) struct Inputs<'a> {
     pub rows_read: u64,
     pub state_counts: Vec<(String, u64)>,
     pub dedupe_groups: DedupeStats,
+    pub conflicts: ConflictStats,
+    pub config_shared_phone: crate::mapping::SharedPhone,
     pub xlsx_rows_omitted: u64,
     pub issues: BTreeMap<String, u64>,
     pub warnings: WarningSummary,
@@ -59,6 +62,11 @@ pub struct Summary {
     pub outcomes_add_up: bool,
     /// Dedupe groups (of two rows or more).
     pub duplicate_groups: u64,
+    /// Rows whose phone another person of the file holds, and what became of them
+    /// (`[dedupe] shared_phone`).
+    pub shared_phone: SharedPhoneFacts,
+    /// Rows whose email or phone is held by a row naming another contact id (rejected).
+    pub identity_conflicts: u64,
     /// Rejected rows left out of rejects.xlsx because Excel's sheet was full (all are in
     /// rejects.csv).
     pub rejects_xlsx_rows_omitted: u64,
@@ -71,6 +79,18 @@ pub struct Summary {
     pub durations_ms: BTreeMap<String, u64>,
     /// The process exit code: 0 all valid, 3 some rows rejected, 1 if the counts do not add up.
     pub exit_code: u8,
+}
+
+/// Rows sharing a phone with another person, in the summary.
+#[derive(Debug, Clone, Serialize)]
+pub struct SharedPhoneFacts {
+    /// The mapping's `[dedupe] shared_phone`.
+    pub policy: String,
+    /// Rows whose phone another person of the file holds.
+    pub rows: u64,
+    /// Of those, the rows imported without their phone (`drop_phone`); the others are
+    /// rejected (`phone_shared`).
+    pub imported_without_phone: u64,
 }
 
 /// Input facts in the summary.
@@ -135,6 +155,12 @@ impl Summary {
             outcomes,
             outcomes_add_up: add_up,
             duplicate_groups: i.dedupe_groups.groups,
+            shared_phone: SharedPhoneFacts {
+                policy: i.config_shared_phone.as_str().to_string(),
+                rows: i.conflicts.phone_shared,
+                imported_without_phone: i.conflicts.phone_dropped,
+            },
+            identity_conflicts: i.conflicts.identity_conflicts,
             rejects_xlsx_rows_omitted: i.xlsx_rows_omitted,
             issues: i.issues,
             warnings: i.warnings,
@@ -155,6 +181,11 @@ impl Summary {
     /// How many rows ended with this outcome.
     pub fn outcome(&self, name: &str) -> u64 {
         self.outcomes.get(name).copied().unwrap_or(0)
+    }
+
+    /// The line about rows sharing a phone with another person (issue 21.1).
+    pub fn shared_phone_line(&self) -> String {
+        shared_phone_line(&self.shared_phone)
     }
 
     /// A few lines for a person, for stderr.
@@ -201,6 +232,9 @@ impl Summary {
                 self.warnings.file
             );
         }
+        if self.shared_phone.rows > 0 {
+            let _ = writeln!(s, "{}", self.shared_phone_line());
+        }
         if self.outcome("rejected") > 0 {
             let _ = writeln!(
                 s,
@@ -216,5 +250,29 @@ impl Summary {
         }
         let _ = writeln!(s, "Run folder: {}", self.run_dir);
         s
+    }
+}
+
+/// "N rows share a phone with another person: …", for the console.
+pub(crate) fn shared_phone_line(facts: &SharedPhoneFacts) -> String {
+    let rows = facts.rows;
+    let plural = if rows == 1 {
+        "row shares"
+    } else {
+        "rows share"
+    };
+    if facts.imported_without_phone == rows {
+        format!(
+            "{rows} {plural} a phone with another person: imported without the phone \
+             ([dedupe] shared_phone = \"{}\").",
+            facts.policy
+        )
+    } else {
+        format!(
+            "{rows} {plural} a phone with another person and {} not merged into them \
+             (HighLevel matches contacts by phone): see phone_shared in rejects.csv, or set \
+             [dedupe] shared_phone.",
+            if rows == 1 { "was" } else { "were" }
+        )
     }
 }

@@ -95,7 +95,7 @@ pub struct RejectsCsv {
 impl RejectsCsv {
     /// Create the file and write its header from the input headers.
     pub fn create(path: &Path, headers: &[String]) -> Result<RejectsCsv, ReportError> {
-        let kept = Kept::new(headers);
+        let kept = Kept::for_rejects(headers);
         let header = kept
             .cells(headers)
             .chain(REJECT_COLUMNS)

@@ -141,12 +141,23 @@ struct Kept {
 
 impl Kept {
     fn new(headers: &[String]) -> Kept {
+        Kept::without(headers, "")
+    }
+
+    /// For the reject files: the input's `_contact_id` is kept (they add none of their own),
+    /// so that a fixed row still updates its contact by id when fed back in (issue 21.2).
+    fn for_rejects(headers: &[String]) -> Kept {
+        Kept::without(headers, "_contact_id")
+    }
+
+    fn without(headers: &[String], keep: &str) -> Kept {
         let added = |h: &str| {
-            REJECT_COLUMNS
-                .iter()
-                .chain(&DUPLICATE_COLUMNS)
-                .chain(&SUCCESS_COLUMNS)
-                .any(|c| *c == h)
+            h != keep
+                && REJECT_COLUMNS
+                    .iter()
+                    .chain(&DUPLICATE_COLUMNS)
+                    .chain(&SUCCESS_COLUMNS)
+                    .any(|c| *c == h)
         };
         Kept {
             indices: (0..headers.len())

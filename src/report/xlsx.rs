@@ -101,7 +101,7 @@ pub struct RejectsXlsx {
 impl RejectsXlsx {
     /// Start the workbook and write its header row from the input headers.
     pub fn create(path: &Path, headers: &[String]) -> Result<RejectsXlsx, ReportError> {
-        let mut kept = Kept::new(headers);
+        let mut kept = Kept::for_rejects(headers);
         let columns_omitted = kept.truncate(MAX_COLUMNS - REJECT_COLUMNS.len());
         let mut report = RejectsXlsx {
             path: path.to_owned(),

@@ -114,6 +114,7 @@ mod tests {
             defect: Some(RowDefect {
                 code: "ragged_row",
                 message: String::new(),
+                blocking: true,
             }),
             ..row(&["First Name"])
         };

@@ -75,11 +75,14 @@ fn sample() -> (Vec<(u64, Contact)>, Vec<Vec<u64>>) {
         .iter()
         .map(|(r, em, ph)| (*r, contact(*r, em.as_deref(), ph.as_deref())))
         .collect::<Vec<_>>();
-    let mut d = crate::dedupe::Deduper::new(&[DedupeKey::Email, DedupeKey::Phone]);
+    let mut d = crate::dedupe::Deduper::new(
+        &[DedupeKey::Email, DedupeKey::Phone],
+        crate::mapping::SharedPhone::Merge,
+    );
     for (row, c) in &rows {
         d.add(*row, c.email.as_deref(), c.phone.as_deref());
     }
-    let mut groups = d.groups();
+    let mut groups = d.resolve().groups;
     // Row 9 is rejected: a group naming it (as a stale caller might) must skip it.
     groups[0].push(9);
     (rows, groups)

@@ -52,6 +52,9 @@ pub(crate) struct Facts {
 pub(crate) struct RunFacts {
     /// The version of ghl-bulk that started the run.
     pub tool_version: String,
+    /// Rows sharing a phone with another person, and how many of them were imported without
+    /// it (issue 21.1), from the summary.
+    pub shared_phone: Option<(u64, u64)>,
     /// `validate`, `import --dry-run`, `import`.
     pub command: String,
     /// RFC 3339, UTC.
@@ -229,6 +232,11 @@ fn run_facts(conn: &Connection) -> rusqlite::Result<Recorded> {
         run.stop = summary["stop"].as_str().map(str::to_string);
         run.elapsed_ms = summary["elapsed_ms"].as_u64();
     }
+    let shared = &summary["shared_phone"];
+    run.shared_phone = shared["rows"]
+        .as_u64()
+        .filter(|n| *n > 0)
+        .map(|n| (n, shared["imported_without_phone"].as_u64().unwrap_or(0)));
     let mut issues: Vec<(String, u64)> = summary["issues"]
         .as_object()
         .map(|m| {

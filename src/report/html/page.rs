@@ -114,6 +114,7 @@ pub(crate) fn render(f: &Facts) -> String {
     sections::rejects(&mut h, f);
     sections::merges(&mut h, &f.merges);
     sections::validate_warnings(&mut h, f);
+    sections::shared_phone(&mut h, f);
     sections::warnings(&mut h, f);
     sections::issues(&mut h, f);
     if !f.sessions.is_empty() {

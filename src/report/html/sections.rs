@@ -128,6 +128,25 @@ fn examples(h: &mut String, examples: &[Example], headers: &[String], field: &st
     h.push_str("</ul>");
 }
 
+/// Rows sharing a phone with another person (issue 21.1): not merged, and why.
+pub(crate) fn shared_phone(h: &mut String, f: &Facts) {
+    let Some((rows, without_phone)) = f.run.shared_phone else {
+        return;
+    };
+    let verb = if rows == 1 { "shares" } else { "share" };
+    let _ = write!(
+        h,
+        "<section><h2>Shared phones</h2><p>{} {} {verb} a phone with another person (another \
+         email, another name) and {} not merged into them: HighLevel matches contacts by phone. \
+         {} imported without the phone; the others are rejected as <code>phone_shared</code>. \
+         <code>[dedupe] shared_phone</code> in the mapping chooses.</p></section>",
+        int(rows),
+        if rows == 1 { "row" } else { "rows" },
+        if rows == 1 { "was" } else { "were" },
+        int(without_phone),
+    );
+}
+
 /// Dedupe groups: how many, their sizes, the largest.
 pub(crate) fn merges(h: &mut String, m: &Merges) {
     if m.rows == 0 {

@@ -1,0 +1,372 @@
+//! Dedupe's groups: the union-find against a brute-force closure (shared phones merging, as
+//! before issue 21), and the rule that a shared phone never makes two people one.
+
+use super::*;
+
+fn both() -> Deduper {
+    Deduper::new(&[DedupeKey::Email, DedupeKey::Phone], SharedPhone::Merge)
+}
+
+#[test]
+fn transitive_groups_survivor_first() {
+    let mut d = both();
+    d.add(2, Some("a@x.co"), None);
+    d.add(3, Some("b@x.co"), Some("+1"));
+    d.add(5, Some("c@x.co"), Some("+2"));
+    d.add(7, Some("b@x.co"), Some("+2")); // joins 3 and 5
+    d.add(8, Some("a@x.co"), Some("+3")); // joins 2
+    d.add(9, None, Some("+9"));
+    assert_eq!(d.resolve().groups, vec![vec![2, 8], vec![3, 5, 7]]);
+}
+
+#[test]
+fn keys_are_chosen_and_kinds_kept_apart() {
+    let mut d = Deduper::new(&[DedupeKey::Email], SharedPhone::Merge);
+    d.add(1, Some("a@x.co"), Some("+1"));
+    d.add(2, Some("b@x.co"), Some("+1"));
+    assert!(d.resolve().groups.is_empty());
+    let mut d = Deduper::new(&[], SharedPhone::Merge);
+    d.add(1, Some("a@x.co"), None);
+    d.add(2, Some("a@x.co"), None);
+    assert!(d.resolve().groups.is_empty());
+    // An email that reads like a phone does not match the phone.
+    let mut d = both();
+    d.add(1, Some("+1"), None);
+    d.add(2, None, Some("+1"));
+    assert!(d.resolve().groups.is_empty());
+}
+
+#[test]
+fn short_and_long_keys_digest_like_a_streaming_hasher() {
+    for value in [
+        "a@x.co",
+        &"x".repeat(255),
+        &"y".repeat(256),
+        &"z".repeat(5000),
+    ] {
+        let mut hasher = blake3::Hasher::new();
+        hasher.update(b"e");
+        hasher.update(value.as_bytes());
+        let mut first = [0u8; 16];
+        first.copy_from_slice(&hasher.finalize().as_bytes()[..16]);
+        assert_eq!(key_digest(b'e', value), u128::from_le_bytes(first));
+    }
+}
+
+#[test]
+fn digests_follow_the_keys_in_use() {
+    let only_phone =
+        KeyDigests::from_parts(&[DedupeKey::Phone], None, Some("a@x.co"), Some("+1"), None);
+    assert_eq!(only_phone.email, None);
+    assert_eq!(only_phone.phone, Some(key_digest(b'p', "+1")));
+    assert_eq!(
+        KeyDigests::from_parts(&[DedupeKey::Email], None, Some(""), None, None),
+        KeyDigests::default()
+    );
+}
+
+#[test]
+fn groups_are_ordered_by_survivor_whatever_order_they_open_in() {
+    let mut d = both();
+    d.add(1, Some("a@x.co"), None);
+    d.add(2, Some("b@x.co"), None);
+    d.add(3, Some("b@x.co"), None); // the group of 2 opens first
+    d.add(4, Some("a@x.co"), None);
+    d.add(5, Some("c@x.co"), Some("+7"));
+    d.add(6, Some("d@x.co"), Some("+7"));
+    d.add(7, Some("d@x.co"), None);
+    assert_eq!(
+        d.resolve().groups,
+        vec![vec![1, 4], vec![2, 3], vec![5, 6, 7]]
+    );
+}
+
+/// Groups by brute force: flood-fill over "shares a used key", rows in file order.
+fn reference(rows: &[(Option<String>, Option<String>)], keys: &[DedupeKey]) -> Vec<Vec<u64>> {
+    let shares = |a: usize, b: usize| {
+        let same = |x: &Option<String>, y: &Option<String>| x.is_some() && x == y;
+        (keys.contains(&DedupeKey::Email) && same(&rows[a].0, &rows[b].0))
+            || (keys.contains(&DedupeKey::Phone) && same(&rows[a].1, &rows[b].1))
+    };
+    let mut seen = vec![false; rows.len()];
+    let mut groups = Vec::new();
+    for start in 0..rows.len() {
+        if seen[start] {
+            continue;
+        }
+        let (mut group, mut todo) = (vec![start], vec![start]);
+        seen[start] = true;
+        while let Some(a) = todo.pop() {
+            let joined: Vec<usize> = (0..rows.len())
+                .filter(|&b| !seen[b] && shares(a, b))
+                .collect();
+            for b in joined {
+                seen[b] = true;
+                group.push(b);
+                todo.push(b);
+            }
+        }
+        if group.len() > 1 {
+            group.sort_unstable();
+            groups.push(group.into_iter().map(|i| i as u64 + 1).collect());
+        }
+    }
+    groups
+}
+
+proptest::proptest! {
+    #[test]
+    fn groups_match_a_brute_force_closure(
+        rows in proptest::collection::vec(
+            (proptest::option::of(0u8..12), proptest::option::of(0u8..12)),
+            0..80,
+        ),
+        which in 0usize..3,
+    ) {
+        let keys = [
+            vec![DedupeKey::Email, DedupeKey::Phone],
+            vec![DedupeKey::Email],
+            vec![DedupeKey::Phone],
+        ][which].clone();
+        let rows: Vec<(Option<String>, Option<String>)> = rows
+            .into_iter()
+            .map(|(e, p)| (e.map(|e| format!("{e}@x.co")), p.map(|p| format!("+{p}"))))
+            .collect();
+        let mut d = Deduper::new(&keys, SharedPhone::Merge);
+        for (i, (e, p)) in rows.iter().enumerate() {
+            d.add(i as u64 + 1, e.as_deref(), p.as_deref());
+        }
+        proptest::prop_assert_eq!(d.resolve().groups, reference(&rows, &keys));
+    }
+}
+
+#[test]
+fn late_bridge_merges_two_groups_under_the_earliest() {
+    let mut d = both();
+    d.add(10, Some("a@x.co"), None);
+    d.add(11, Some("a@x.co"), None);
+    d.add(4, None, Some("+5")); // rows need not be consecutive numbers
+    d.add(12, None, Some("+5"));
+    d.add(13, Some("a@x.co"), Some("+5"));
+    assert_eq!(d.resolve().groups, vec![vec![10, 11, 4, 12, 13]]);
+}
+
+/// A row for the shared-phone tests: (email, phone, name, contact id).
+type Row<'a> = (
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+);
+
+fn resolve(policy: SharedPhone, rows: &[Row<'_>]) -> Resolution {
+    let keys = [DedupeKey::Email, DedupeKey::Phone];
+    let mut d = Deduper::new(&keys, policy);
+    for (i, (email, phone, name, id)) in rows.iter().enumerate() {
+        let folded = name.and_then(|n| folded_name(None, None, Some(n)));
+        let digests = KeyDigests::from_parts(&keys, *id, *email, *phone, folded.as_deref());
+        d.add_digests(i as u64 + 1, digests);
+    }
+    d.resolve()
+}
+
+fn conflict(row: u64, kind: ConflictKind, holder: u64, on_phone: bool) -> Conflict {
+    Conflict {
+        row,
+        kind,
+        holder,
+        on_phone,
+    }
+}
+
+const P: Option<&str> = Some("+13035550100");
+
+#[test]
+fn colleagues_behind_one_switchboard_stay_three_people() {
+    let rows = [
+        (Some("alice@acme-corp.com"), P, Some("Alice"), None),
+        (Some("bob@acme-corp.com"), P, Some("Bob"), None),
+        (Some("carol@acme-corp.com"), P, Some("Carol"), None),
+    ];
+    let r = resolve(SharedPhone::Reject, &rows);
+    assert!(r.groups.is_empty());
+    let shared = ConflictKind::PhoneShared;
+    assert_eq!(
+        r.conflicts,
+        vec![conflict(2, shared, 1, true), conflict(3, shared, 1, true)]
+    );
+    // drop_phone names the same rows (the caller keeps them, without the phone).
+    assert_eq!(
+        resolve(SharedPhone::DropPhone, &rows).conflicts,
+        r.conflicts
+    );
+    // merge is the old behaviour.
+    let merged = resolve(SharedPhone::Merge, &rows);
+    assert_eq!(merged.groups, vec![vec![1, 2, 3]]);
+    assert!(merged.conflicts.is_empty());
+}
+
+#[test]
+fn genuine_duplicates_still_merge_by_phone() {
+    // One row without an email; two emails of one person (same name, folded).
+    let rows = [
+        (Some("ann@home.example"), P, Some("Ann Lée"), None),
+        (None, P, Some("Someone"), None),
+        (Some("ann.lee@work.example"), P, Some("ann  lee"), None),
+    ];
+    let r = resolve(SharedPhone::Reject, &rows);
+    assert_eq!(r.groups, vec![vec![1, 2, 3]]);
+    assert!(r.conflicts.is_empty());
+}
+
+#[test]
+fn a_row_without_email_between_two_people_is_ambiguous() {
+    // The anonymous row comes first, then two people: it could be either.
+    let rows = [
+        (None, P, None, None),
+        (Some("alice@acme-corp.com"), P, Some("Alice"), None),
+        (Some("bob@acme-corp.com"), P, Some("Bob"), None),
+        (Some("alice@acme-corp.com"), None, None, None),
+    ];
+    let r = resolve(SharedPhone::Reject, &rows);
+    assert_eq!(r.groups, vec![vec![2, 4]]);
+    let shared = ConflictKind::PhoneShared;
+    assert_eq!(
+        r.conflicts,
+        vec![conflict(1, shared, 2, true), conflict(3, shared, 2, true)]
+    );
+    // Without the phone the anonymous row has nothing left: drop_phone cannot keep it either.
+    let dropped = resolve(SharedPhone::DropPhone, &rows);
+    assert_eq!(dropped.groups, r.groups);
+    assert_eq!(dropped.conflicts, r.conflicts);
+}
+
+#[test]
+fn a_group_joined_by_email_keeps_its_names_against_a_phone() {
+    // Rows 1 and 2 share an email under two names: no other email may join them by phone.
+    let rows = [
+        (Some("a@x.co"), None, Some("Ann"), None),
+        (Some("a@x.co"), P, Some("Annie"), None),
+        (Some("b@x.co"), P, Some("Ann"), None),
+    ];
+    let r = resolve(SharedPhone::Reject, &rows);
+    assert_eq!(r.groups, vec![vec![1, 2]]);
+    assert_eq!(
+        r.conflicts,
+        vec![conflict(3, ConflictKind::PhoneShared, 2, true)]
+    );
+}
+
+#[test]
+fn equal_ids_merge_first_and_different_ids_never() {
+    let rows = [
+        (Some("a@x.co"), None, Some("Ann"), Some("id1")),
+        (Some("new@x.co"), None, Some("Ann"), Some("id1")),
+        (Some("a@x.co"), None, None, Some("id2")),
+        (Some("c@x.co"), P, Some("Cy"), Some("id3")),
+        (Some("d@x.co"), P, Some("Cy"), Some("id4")),
+        (Some("a@x.co"), None, None, None),
+    ];
+    for policy in [
+        SharedPhone::Reject,
+        SharedPhone::DropPhone,
+        SharedPhone::Merge,
+    ] {
+        let r = resolve(policy, &rows);
+        assert_eq!(r.groups, vec![vec![1, 2, 6]], "{policy:?}");
+        let identity = ConflictKind::IdentityConflict;
+        assert_eq!(
+            r.conflicts,
+            vec![
+                conflict(3, identity, 1, false),
+                conflict(5, identity, 4, true)
+            ],
+            "{policy:?}"
+        );
+    }
+}
+
+#[test]
+fn keys_not_in_use_do_not_merge_but_ids_always_do() {
+    let keys = [DedupeKey::Email];
+    let mut d = Deduper::new(&keys, SharedPhone::Reject);
+    d.add_digests(1, KeyDigests::from_parts(&keys, Some("x"), None, P, None));
+    d.add_digests(
+        2,
+        KeyDigests::from_parts(&keys, Some("x"), None, None, None),
+    );
+    d.add_digests(
+        3,
+        KeyDigests::from_parts(&keys, None, Some("b@x.co"), P, None),
+    );
+    let r = d.resolve();
+    assert_eq!(r.groups, vec![vec![1, 2]]);
+    assert!(r.conflicts.is_empty());
+}
+
+proptest::proptest! {
+    /// Issue 21.1: whatever the rows, no group holds two different emails under different
+    /// names (or without one) unless a contact id joins them, no group holds two contact ids,
+    /// and no row is both in a group and kept out of it.
+    #[test]
+    fn no_group_ever_holds_two_people(
+        rows in proptest::collection::vec(
+            (
+                proptest::option::of(0u8..6),
+                proptest::option::of(0u8..4),
+                proptest::option::of(0u8..3),
+                proptest::option::of(0u8..3),
+            ),
+            0..60,
+        ),
+        drop_phone in proptest::bool::ANY,
+    ) {
+        let policy = if drop_phone { SharedPhone::DropPhone } else { SharedPhone::Reject };
+        let text: Vec<[Option<String>; 4]> = rows
+            .iter()
+            .map(|(e, p, n, i)| [
+                e.map(|e| format!("{e}@x.co")),
+                p.map(|p| format!("+1{p}")),
+                n.map(|n| ["Ann", "Bob", "Cy"][n as usize].to_string()),
+                i.map(|i| format!("id{i}")),
+            ])
+            .collect();
+        let borrowed: Vec<Row<'_>> = text
+            .iter()
+            .map(|[e, p, n, i]| (e.as_deref(), p.as_deref(), n.as_deref(), i.as_deref()))
+            .collect();
+        let r = resolve(policy, &borrowed);
+        let at = |row: u64| {
+            let [e, p, n, i] = &text[row as usize - 1];
+            (e, p, n, i)
+        };
+        for group in &r.groups {
+            // Rows naming one contact id are that contact whatever their emails say: the
+            // names rule is for rows that do not.
+            let by_id = group.iter().any(|&row| at(row).3.is_some());
+            for (i, &a) in group.iter().enumerate() {
+                for &b in &group[i + 1..] {
+                    let (ea, _, na, ia) = at(a);
+                    let (eb, _, nb, ib) = at(b);
+                    if let (Some(ea), Some(eb), false) = (ea, eb, by_id) {
+                        proptest::prop_assert!(
+                            ea == eb || (na.is_some() && na == nb),
+                            "rows {} and {} in {:?}", a, b, group
+                        );
+                    }
+                    if let (Some(ia), Some(ib)) = (ia, ib) {
+                        proptest::prop_assert_eq!(ia, ib);
+                    }
+                }
+            }
+        }
+        for c in &r.conflicts {
+            let kept = policy == SharedPhone::DropPhone
+                && c.kind == ConflictKind::PhoneShared
+                && (at(c.row).0.is_some() || at(c.row).3.is_some());
+            if !kept {
+                proptest::prop_assert!(r.groups.iter().all(|g| !g.contains(&c.row)));
+            }
+        }
+    }
+}
