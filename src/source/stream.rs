@@ -49,7 +49,11 @@ pub(super) fn read_sheet(
     };
     let reject_file = sheet == REJECTS_SHEET
         && !options.header_row_forced
-        && is_reject_sheet(&sheet, first_row_text(&mut workbook, &sheet)?.as_deref(), options);
+        && is_reject_sheet(
+            &sheet,
+            first_row_text(&mut workbook, &sheet)?.as_deref(),
+            options,
+        );
     let ours = SourceOptions {
         header_row: 1,
         ..options.clone()
@@ -110,9 +114,7 @@ fn first_row_text(
             _ => None,
         }
     }
-    fn collect(
-        mut next: impl FnMut() -> Option<(u32, Data)>,
-    ) -> Option<Vec<String>> {
+    fn collect(mut next: impl FnMut() -> Option<(u32, Data)>) -> Option<Vec<String>> {
         let mut cells = Vec::new();
         while let Some((row, value)) = next() {
             if row > 0 {
@@ -139,13 +141,12 @@ fn first_row_text(
             Err(_) => None,
         },
         other => match other.worksheet_range(sheet) {
-            Ok(range) if range.start().is_some_and(|(row, _)| row == 0) => range
-                .rows()
-                .next()
-                .and_then(|cells| {
+            Ok(range) if range.start().is_some_and(|(row, _)| row == 0) => {
+                range.rows().next().and_then(|cells| {
                     let cells: Vec<String> = cells.iter().filter_map(text).collect();
                     (!cells.is_empty()).then_some(cells)
-                }),
+                })
+            }
             _ => None,
         },
     })
