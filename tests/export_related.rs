@@ -274,8 +274,8 @@ fn the_estimate_comes_first_and_a_dry_run_prints_only_it() {
     // One page of 60, the newest-contact probe, and 60 contacts × 2 kinds.
     assert!(
         stdout.starts_with(
-            "60 contacts to export with their tasks, appointments. Estimate: 122 requests, about "
-        ),
+            "60 contacts to export with their tasks, appointments. Estimate: 122 requests, "
+        ) && stdout.contains(" at the limit the API reports"),
         "{stdout}"
     );
     assert_eq!(stdout.lines().count(), 1, "{stdout}");

@@ -100,7 +100,12 @@ fn reject_files_go_back_in_with_a_header_row_mapping() {
         .as_u64()
         .expect("count");
     assert!(rejected > 0);
-    let codes = column(&first.join("rejects.csv"), "_code");
+    // A row rejected for sharing the phone of a row that was not rejected is alone with that
+    // phone in the reject file, so it passes there (issue 21.1); every other reason stays.
+    let codes: Vec<String> = column(&first.join("rejects.csv"), "_code")
+        .into_iter()
+        .filter(|c| c != "phone_shared")
+        .collect();
     for reject_file in ["rejects.xlsx", "rejects.csv"] {
         let again = tmp.path().join(format!("again-{reject_file}"));
         let out = validate(&first.join(reject_file), &mapping, &again, &[]);
@@ -112,7 +117,11 @@ fn reject_files_go_back_in_with_a_header_row_mapping() {
         );
         let s = summary(&again);
         assert_eq!(s["rows_read"].as_u64(), Some(rejected), "{reject_file}");
-        assert_eq!(column(&again.join("rejects.csv"), "_code"), codes);
+        assert_eq!(
+            column(&again.join("rejects.csv"), "_code"),
+            codes,
+            "{reject_file}"
+        );
         let dialect = s["input"]["dialect"].as_str().unwrap_or_default();
         assert!(dialect.contains("a reject file"), "{dialect}");
     }

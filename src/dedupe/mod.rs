@@ -187,44 +187,71 @@ impl Deduper {
     pub fn resolve(self) -> Resolution {
         let Deduper {
             shared_phone,
-            ids,
-            emails,
+            mut ids,
+            mut emails,
             mut phones,
             people,
             rows,
             ..
         } = self;
-        let mut sets = UnionFind::new(people);
-        let mut conflicts: Vec<(u32, ConflictKind, u32, bool)> = Vec::new();
-        // Equal ids first, then emails: equal digests end up side by side, the member breaks
-        // ties so the order is total and each run is in file order.
-        for mut occurrences in [ids, emails] {
+        // Equal digests end up side by side; the member breaks ties so the order is total and
+        // each run is in file order.
+        for occurrences in [&mut ids, &mut emails, &mut phones] {
             occurrences.par_sort_unstable();
-            for run in occurrences.chunk_by(|a, b| a.same_key(b)) {
+        }
+        // Each phone in the order the file first shows it, so the earliest holder wins.
+        let mut phone_runs: Vec<&[Occurrence]> = phones.chunk_by(|a, b| a.same_key(b)).collect();
+        phone_runs.sort_unstable_by_key(|run| run[0].member);
+        let n = people.len();
+        let mut excluded = vec![false; n];
+        let mut conflicted = vec![false; n];
+        let mut found: Vec<(u32, ConflictKind, u32, bool)> = Vec::new();
+        loop {
+            let mut sets = UnionFind::new(people.clone());
+            for (member, _) in excluded.iter().enumerate().filter(|(_, x)| **x) {
+                sets.exclude(member as u32);
+            }
+            let mut conflicts = Vec::new();
+            // Equal ids first, then emails, then the phones that agree.
+            for run in ids.chunk_by(|a, b| a.same_key(b)) {
                 merge_strong(&mut sets, run, &mut conflicts);
             }
-        }
-        if !phones.is_empty() {
-            phones.par_sort_unstable();
-            // Each phone in the order the file first shows it, so the earliest holder wins.
-            let mut runs: Vec<&[Occurrence]> = phones.chunk_by(|a, b| a.same_key(b)).collect();
-            runs.sort_unstable_by_key(|run| run[0].member);
-            for run in runs {
+            for run in emails.chunk_by(|a, b| a.same_key(b)) {
+                merge_strong(&mut sets, run, &mut conflicts);
+            }
+            for run in &phone_runs {
                 share_phone(&mut sets, run, shared_phone, &mut conflicts);
             }
-        }
-        conflicts.sort_unstable_by_key(|c| c.0);
-        Resolution {
-            groups: sets.groups(&rows),
-            conflicts: conflicts
-                .into_iter()
-                .map(|(member, kind, holder, on_phone)| Conflict {
-                    row: rows[member as usize],
-                    kind,
-                    holder: rows[holder as usize],
-                    on_phone,
-                })
-                .collect(),
+            let mut newly_excluded = Vec::new();
+            for c in conflicts {
+                let member = c.0 as usize;
+                if !conflicted[member] {
+                    conflicted[member] = true;
+                    found.push(c);
+                }
+                if sets.is_excluded(c.0) && !excluded[member] {
+                    excluded[member] = true;
+                    newly_excluded.push(c.0);
+                }
+            }
+            // A row left out may have been what held the others of its set together (two
+            // emails joined only through a rejected row's contact id): they are grouped again
+            // without it, so no group rests on a row that is not sent.
+            if !sets.held_together_by(&newly_excluded) {
+                found.sort_unstable_by_key(|c| c.0);
+                return Resolution {
+                    groups: sets.groups(&rows),
+                    conflicts: found
+                        .into_iter()
+                        .map(|(member, kind, holder, on_phone)| Conflict {
+                            row: rows[member as usize],
+                            kind,
+                            holder: rows[holder as usize],
+                            on_phone,
+                        })
+                        .collect(),
+                };
+            }
         }
     }
 }

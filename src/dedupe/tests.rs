@@ -114,6 +114,26 @@ fn reference(rows: &[(Option<String>, Option<String>)], keys: &[DedupeKey]) -> V
     groups
 }
 
+/// Found by `no_group_ever_holds_two_people`: two emails joined only through two rows naming
+/// one contact id, rows that are then rejected (their phone belongs to another contact id),
+/// must not stay one group: nothing left says they are one person.
+#[test]
+fn rows_joined_only_through_rejected_rows_are_apart_again() {
+    let r = resolve(
+        SharedPhone::Reject,
+        &[
+            (None, Some("+11"), None, Some("id2")),
+            (Some("b@x.co"), Some("+11"), None, Some("id1")),
+            (Some("b@x.co"), None, None, None),
+            (Some("a@x.co"), None, None, None),
+            (Some("a@x.co"), Some("+11"), None, Some("id1")),
+        ],
+    );
+    assert!(r.groups.is_empty(), "{:?}", r.groups);
+    let rejected: Vec<u64> = r.conflicts.iter().map(|c| c.row).collect();
+    assert_eq!(rejected, vec![2, 5]);
+}
+
 proptest::proptest! {
     #[test]
     fn groups_match_a_brute_force_closure(

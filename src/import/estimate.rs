@@ -263,9 +263,9 @@ pub(super) fn announce(
     let estimate = Estimate::new(breakdown.total(), client.limiter());
     let b = &breakdown;
     let line = format!(
-        "{estimate}\n  {} rows to send: {} contact, {} tag, {} business, {} note, {} task create, \
+        "{estimate}\n  {} to send: {} contact, {} tag, {} business, {} note, {} task create, \
          {} task update and {} list requests (a floor: retries come on top).",
-        thousands(b.rows),
+        crate::api::estimate::counted(b.rows, "row", "rows"),
         thousands(b.contacts),
         thousands(b.tags),
         thousands(b.business),

@@ -312,8 +312,9 @@ fn human_delta(d: &super::DeltaReport) -> String {
         super::delta::StateScope::Run => " (in the run folder: the target is a sandbox)",
     };
     format!(
-        "Delta: {what}; {} delivered rows remembered in {}{scope}.\n",
-        d.remembered, d.state_file
+        "Delta: {what}; {} remembered in {}{scope}.\n",
+        crate::api::estimate::counted(d.remembered, "delivered row", "delivered rows"),
+        d.state_file
     )
 }
 

@@ -52,6 +52,8 @@ pub struct Reading {
     pub throttled: Duration,
     pub target_rate: f64,
     pub allowed: f64,
+    /// The limit's window: a rate is never taken over less (see `Baseline::figures`).
+    pub window: Duration,
     pub held: Option<(&'static str, Duration)>,
 }
 
@@ -62,8 +64,11 @@ impl Baseline {
         let requests_done = reading.requests.saturating_sub(self.requests_before);
         let requests_planned = self.requests_planned.max(requests_done);
         let secs = elapsed.as_secs_f64();
-        let rate = if secs > 0.0 {
-            requests_done as f64 / secs
+        // Over at least one window of the limit, as the API counts: 20 requests in the first
+        // half second are 2 req/s of a 100-per-10-s limit, not 40 (issue 13 item 11).
+        let over = secs.max(reading.window.as_secs_f64());
+        let rate = if over > 0.0 {
+            requests_done as f64 / over
         } else {
             0.0
         };
@@ -166,6 +171,7 @@ impl Progress {
             throttled: limiter.throttled(),
             target_rate: limiter.target_rate(),
             allowed: limiter.allowed_rate(),
+            window: limiter.limits().1,
             held: limiter.held(),
         };
         self.baseline.figures(&reading, Instant::now())
@@ -222,8 +228,20 @@ mod tests {
             throttled: Duration::from_secs(throttled),
             target_rate: 9.6,
             allowed: 10.0,
+            window: Duration::from_secs(10),
             held: None,
         }
+    }
+
+    /// Issue 13 item 11: a short run's rate is taken over the limit's window, as the API
+    /// counts it, so 20 requests in half a second never read as 40 req/s "of 10 allowed".
+    #[test]
+    fn a_short_run_is_paced_over_the_limits_window() {
+        let start = Instant::now();
+        let figures =
+            baseline(start).figures(&reading(20, 22, 3), start + Duration::from_millis(500));
+        assert!((figures.rate - 2.0).abs() < 1e-9, "{}", figures.rate);
+        assert!(figures.message().contains("2.0 req/s of 10.0 allowed"));
     }
 
     /// 13.8: rows wait for their tag call, but the requests move; ETA follows the plan.
