@@ -8,6 +8,7 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use super::ExportError;
+use crate::report::atomic::{folder, sync_dir};
 
 /// An exclusive OS advisory lock on `.<name>.lock` beside the output, held until dropped. The
 /// kernel releases it when the process ends in any way (SIGKILL included), so a crash never
@@ -151,13 +152,6 @@ fn sibling(out: &Path, middle: &str, suffix: &str) -> PathBuf {
     folder(out).join(format!(".{name}{middle}{suffix}"))
 }
 
-fn folder(out: &Path) -> &Path {
-    match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    }
-}
-
 /// Temporary files of earlier runs to the same output that were killed before renaming.
 fn remove_stale(out: &Path) {
     let Some(name) = out.file_name().map(|n| n.to_string_lossy().into_owned()) else {
@@ -177,17 +171,6 @@ fn remove_stale(out: &Path) {
             let _ = std::fs::remove_file(entry.path());
         }
     }
-}
-
-#[cfg(unix)]
-fn sync_dir(dir: &Path) -> std::io::Result<()> {
-    File::open(dir)?.sync_all()
-}
-
-#[cfg(not(unix))]
-fn sync_dir(_dir: &Path) -> std::io::Result<()> {
-    // Windows cannot open a folder as a file; its rename is durable once it returns.
-    Ok(())
 }
 
 #[cfg(test)]

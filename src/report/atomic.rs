@@ -88,20 +88,22 @@ fn temp_path(path: &Path) -> PathBuf {
     folder(path).join(format!(".{name}.tmp"))
 }
 
-fn folder(path: &Path) -> &Path {
+/// The folder a file is in (`.` for a bare name).
+pub(crate) fn folder(path: &Path) -> &Path {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     }
 }
 
+/// Makes a rename in `dir` durable.
 #[cfg(unix)]
-fn sync_dir(dir: &Path) -> std::io::Result<()> {
+pub(crate) fn sync_dir(dir: &Path) -> std::io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
 #[cfg(not(unix))]
-fn sync_dir(_dir: &Path) -> std::io::Result<()> {
+pub(crate) fn sync_dir(_dir: &Path) -> std::io::Result<()> {
     // Windows cannot open a folder as a file; its rename is durable once it returns.
     Ok(())
 }
