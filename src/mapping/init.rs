@@ -187,8 +187,10 @@ pub fn draft_from(sample: &Sample<'_>, region: &str, file_name: &str) -> Drafted
     );
     let _ = writeln!(out, "default_region = {}\n", quote(region));
     out.push_str(
-        "# Dates such as 03/04/1990 are read month-first, as HighLevel does.\n\
-         # date_order = \"dmy\"\n\n",
+        "# A date of birth such as 03/04/1990 reads two ways: the row's country settles it, and\n\
+         # one nothing settles is left out with a warning (dob_ambiguous). Say how the file\n\
+         # writes them: \"mdy\" (month first, as in the US) or \"dmy\" (day first).\n\
+         # date_order = \"mdy\"\n\n",
     );
     if sample.header_row > 1 {
         let _ = writeln!(
