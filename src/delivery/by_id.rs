@@ -12,7 +12,7 @@
 //! sends it again.
 
 use super::plan::RowPlan;
-use super::resolve::{Failure, Resolved, Via};
+use super::resolve::{Failure, Resolved};
 use crate::api::removal::{is_not_found, Identity};
 use crate::api::{ApiError, Client};
 
@@ -37,18 +37,7 @@ pub(super) async fn update_by_id(
         Ok(response) => response,
         Err(error) => return refused_put(error, plan, id),
     };
-    let contact = match response.contact.filter(|c| !c.id.is_empty()) {
-        Some(contact) => contact,
-        None => client
-            .get_contact(id)
-            .await
-            .map_err(|e| ("lookup_failed", e))?,
-    };
-    Ok(Resolved::Contact {
-        contact: Box::new(contact),
-        created: false,
-        via: Via::Update,
-    })
+    super::resolve::updated(client, id, response).await
 }
 
 /// Another contact of the location holding the row's email or phone, as a refusal.

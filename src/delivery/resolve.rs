@@ -214,6 +214,16 @@ async fn update(client: &Client, plan: &RowPlan, id: &str) -> Result<Resolved, F
         .update_contact(id, &plan.fields)
         .await
         .map_err(|e| ("api_refused", e))?;
+    updated(client, id, response).await
+}
+
+/// The outcome of a PUT that succeeded: the contact it answered with, read back by id when the
+/// answer left it out.
+pub(super) async fn updated(
+    client: &Client,
+    id: &str,
+    response: crate::api::models::UpdateResponse,
+) -> Result<Resolved, Failure> {
     let contact = match response.contact.filter(|c| !c.id.is_empty()) {
         Some(contact) => contact,
         None => client

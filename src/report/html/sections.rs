@@ -215,20 +215,7 @@ pub(crate) fn warnings(h: &mut String, f: &Facts) {
         int(f.rows_with_warnings),
         plural(f.rows_with_warnings)
     );
-    for r in f.warnings.iter().take(TOP_REASONS) {
-        let _ = write!(
-            h,
-            "<tr><td><code>{}</code>{}</td><td class=\"num\">{}</td><td>",
-            esc(&r.code),
-            field_suffix(&r.field),
-            int(r.count)
-        );
-        examples(h, &r.examples, &f.headers, &r.field);
-        h.push_str("</td></tr>");
-    }
-    h.push_str("</table>");
-    more_reasons(h, &f.warnings);
-    h.push_str("</section>");
+    warning_rows(h, &f.warnings, &f.headers);
 }
 
 /// Warnings found while validating on the rows that were kept: what was dropped, cleaned or
@@ -255,7 +242,12 @@ pub(crate) fn validate_warnings(h: &mut String, f: &Facts) {
             "were"
         }
     );
-    for r in f.validate_warnings.iter().take(TOP_REASONS) {
+    warning_rows(h, &f.validate_warnings, &f.headers);
+}
+
+/// The rows of a warnings table (code, count, example rows), then the end of its section.
+fn warning_rows(h: &mut String, reasons: &[Reason], headers: &[String]) {
+    for r in reasons.iter().take(TOP_REASONS) {
         let _ = write!(
             h,
             "<tr><td><code>{}</code>{}</td><td class=\"num\">{}</td><td>",
@@ -263,11 +255,11 @@ pub(crate) fn validate_warnings(h: &mut String, f: &Facts) {
             field_suffix(&r.field),
             int(r.count)
         );
-        examples(h, &r.examples, &f.headers, &r.field);
+        examples(h, &r.examples, headers, &r.field);
         h.push_str("</td></tr>");
     }
     h.push_str("</table>");
-    more_reasons(h, &f.validate_warnings);
+    more_reasons(h, reasons);
     h.push_str("</section>");
 }
 
