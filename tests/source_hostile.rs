@@ -111,3 +111,10 @@ fn an_ods_cell_of_a_billion_repeated_spaces_is_refused() {
 fn xls_dimensions_do_not_size_an_allocation() {
     assert_refused("huge_dimensions.xls");
 }
+
+/// A damaged cell's column number sized calamine's sheet (an abort, "memory allocation of
+/// 70512789312 bytes failed", found by the damaged-workbook property test).
+#[test]
+fn an_xls_cell_past_the_last_column_does_not_size_an_allocation() {
+    assert_refused("far_cell.xls");
+}

@@ -171,9 +171,32 @@ fn check_dimensions(mut stream: &[u8]) -> Result<(), &'static str> {
                 return Err("a sheet declares more rows or columns than an xls can hold");
             }
         }
+        if cell_past_last_column(typ, data) {
+            return Err("a cell lies past the 256 columns an xls sheet can hold");
+        }
         stream = stream.get(4 + len..).unwrap_or_default();
     }
     Ok(())
+}
+
+/// Whether a cell record ([MS-XLS] §2.4: row then column, 16 bits each; MULRK and MULBLANK
+/// end with their last column) names a column past the 256 an xls sheet has. calamine sizes
+/// a sheet by its cells' extremes, not by DIMENSIONS, so one damaged column number (up to
+/// 65,535) times the rows is billions of cells reserved at once: an abort, found by
+/// `damaged_workbooks_never_panic`.
+fn cell_past_last_column(typ: u16, data: &[u8]) -> bool {
+    let half = |at: usize| u16::from_le_bytes([data[at], data[at + 1]]);
+    match typ {
+        // FORMULA, RSTRING, LABELSST, BLANK, NUMBER, LABEL, BOOLERR, RK.
+        0x0006 | 0x00D6 | 0x00FD | 0x0201 | 0x0203 | 0x0204 | 0x0205 | 0x027E
+            if data.len() >= 4 =>
+        {
+            half(2) > 255
+        }
+        // MULRK, MULBLANK.
+        0x00BD | 0x00BE if data.len() >= 6 => half(2) > 255 || half(data.len() - 2) > 255,
+        _ => false,
+    }
 }
 
 /// Whether following `next[i]` from any entry can come back to itself. Entries at or above
@@ -207,6 +230,24 @@ fn has_loop(next: &[u32]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cells_past_the_last_column_are_found() {
+        let record = |typ: u16, data: &[u8]| {
+            let mut r = typ.to_le_bytes().to_vec();
+            r.extend((data.len() as u16).to_le_bytes());
+            r.extend(data);
+            r
+        };
+        // LABELSST at row 3, column 2: fine; at column 0x4000: past the sheet's last column.
+        let fine = record(0x00FD, &[3, 0, 2, 0, 0, 0, 0, 0, 0, 0]);
+        assert!(check_dimensions(&fine).is_ok());
+        let far = record(0x00FD, &[3, 0, 0, 0x40, 0, 0, 0, 0, 0, 0]);
+        assert!(check_dimensions(&far).is_err());
+        // MULBLANK from column 1 to column 300.
+        let wide = record(0x00BE, &[0, 0, 1, 0, 0, 0, 0, 0, 0x2C, 0x01]);
+        assert!(check_dimensions(&wide).is_err());
+    }
 
     #[test]
     fn loops_are_found() {

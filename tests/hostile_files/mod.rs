@@ -56,6 +56,11 @@ pub fn all() -> Vec<Hostile> {
             error: Some("declares more rows or columns than an xls can hold"),
         },
         Hostile {
+            name: "far_cell.xls",
+            write: far_cell_xls,
+            error: Some("a cell lies past the 256 columns an xls sheet can hold"),
+        },
+        Hostile {
             name: "repeated_rows_columns.ods",
             write: repeated_ods,
             error: Some("repeated rows and columns expand"),
@@ -263,6 +268,20 @@ pub fn huge_dimensions_xls(path: &Path) -> std::io::Result<()> {
         bytes[record + 4..record + 8].copy_from_slice(&u32::MAX.to_le_bytes());
         bytes[record + 10..record + 12].copy_from_slice(&u16::MAX.to_le_bytes());
         at = record + 14;
+    }
+    std::fs::write(path, bytes)
+}
+
+/// samples/leads.xls with its first LABELSST cell moved to row 65,535, column 65,535: calamine
+/// sized the sheet by its cells' extremes, about 4 billion cells reserved at once (an abort
+/// found by `damaged_workbooks_never_panic` flipping bytes of that sample).
+pub fn far_cell_xls(path: &Path) -> std::io::Result<()> {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/leads.xls");
+    let mut bytes = std::fs::read(sample)?;
+    if let Some(found) = bytes.windows(4).position(|w| w == [0xFD, 0x00, 0x0A, 0x00]) {
+        let record = found + 4;
+        bytes[record..record + 2].copy_from_slice(&u16::MAX.to_le_bytes());
+        bytes[record + 2..record + 4].copy_from_slice(&u16::MAX.to_le_bytes());
     }
     std::fs::write(path, bytes)
 }
