@@ -180,3 +180,45 @@ fn import_sends_the_cleaned_values_and_success_csv_carries_the_warnings() {
     let warnings = read(&run_dir.join("warnings.csv"));
     assert!(warnings.contains("dob_ambiguous"), "{warnings}");
 }
+
+/// A row that dedupe rejects after staging (it shares another person's phone, issue 21.1) had
+/// its warnings written to warnings.csv, which lists only the rows that were kept: its issues
+/// belong in rejects.csv's `_message`, and the counts must agree.
+#[test]
+fn a_row_rejected_by_dedupe_is_not_listed_among_the_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("switchboard.csv");
+    std::fs::write(
+        &input,
+        "Email,First,Phone,Birthday\n\
+         alice@acme-corp.com,Alice,+1 303 555 0100,\n\
+         bob@acme-corp.com,Bob,+1 303 555 0100,31/31/1990\n",
+    )
+    .unwrap();
+    let mapping = dir.path().join("switchboard.toml");
+    std::fs::write(
+        &mapping,
+        "version = 1\ndefault_region = \"US\"\n\n[fields]\nemail = \"Email\"\n\
+         firstName = \"First\"\nphone = \"Phone\"\ndateOfBirth = \"Birthday\"\n\n\
+         [dedupe]\nkeys = [\"email\", \"phone\"]\n",
+    )
+    .unwrap();
+    let run_dir = dir.path().join("run");
+    let mut cmd = ghl_bulk();
+    cmd.arg("validate")
+        .arg(&input)
+        .arg("--mapping")
+        .arg(&mapping)
+        .arg("--run-dir")
+        .arg(&run_dir);
+    let out = run(cmd, LIMIT);
+    assert_eq!(out.code, Some(3), "{}", out.describe());
+    assert!(read(&run_dir.join("rejects.csv")).contains("phone_shared"));
+    let warnings = read(&run_dir.join("warnings.csv"));
+    assert_eq!(
+        warnings.trim_start_matches('\u{FEFF}').lines().count(),
+        1,
+        "only the header: {warnings}"
+    );
+    assert_eq!(summary(&run_dir)["warnings"]["rows"], 0);
+}

@@ -349,11 +349,12 @@ fn stage_and_report(config: &ValidateConfig) -> Result<Summary, PipelineError> {
     let mut written = rejects
         .join()
         .map_err(|_| PipelineError::Thread("rejects"))??;
-    let warnings = warnings.finish()?;
+    let mut warnings = warnings.finish()?;
     if conflicts.phone_shared + conflicts.identity_conflicts > conflicts.phone_dropped {
         // Dedupe rejected rows after the staged ones were written: write the files again,
         // from the ledger, in row order (duplicates.csv with them).
         written = reports::write(&ledger, &headers, &mapping, &config.run_dir)?;
+        warnings = warnings::Warnings::from_ledger(&ledger, &config.run_dir)?;
     } else {
         reports::write_duplicates(&ledger, &headers, &config.run_dir)?;
     }

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::contact::RowIssue;
+use crate::ledger::Ledger;
 use crate::report::{WarningRow, WarningsCsv, WARNINGS_FILE};
 
 use super::{write_err, PipelineError};
@@ -77,30 +78,59 @@ impl Warnings {
         }
         self.rows += 1;
         for w in warnings {
-            let code = w.code.as_str();
-            self.csv
-                .write(&WarningRow {
-                    row,
-                    field: &w.field,
-                    code,
-                    message: &w.message,
-                })
-                .map_err(|e| write_err(&self.path, e))?;
-            let group = self
-                .groups
-                .entry((code.to_string(), w.field.clone()))
-                .or_insert_with(|| WarningGroup {
-                    code: code.to_string(),
-                    field: w.field.clone(),
-                    ..WarningGroup::default()
-                });
-            group.count += 1;
-            if group.examples.len() < EXAMPLES {
-                group.examples.push(WarningExample {
-                    row,
-                    message: w.message.clone(),
-                });
+            self.record(row, &w.field, w.code.as_str(), &w.message)?;
+        }
+        Ok(())
+    }
+
+    /// warnings.csv written again from the ledger: dedupe rejected rows after they were
+    /// staged with their warnings (`phone_shared`, `identity_conflict`), and a rejected row's
+    /// issues belong in its `_message`, not here.
+    pub(crate) fn from_ledger(
+        ledger: &Ledger,
+        dir: &Path,
+    ) -> Result<WarningSummary, PipelineError> {
+        let mut warnings = Warnings::create(dir)?;
+        let mut last_row = None;
+        ledger.each_warning(|w| {
+            if last_row != Some(w.row) {
+                last_row = Some(w.row);
+                warnings.rows += 1;
             }
+            warnings.record(w.row, &w.field, &w.code, &w.message)
+        })?;
+        warnings.finish()
+    }
+
+    fn record(
+        &mut self,
+        row: u64,
+        field: &str,
+        code: &str,
+        message: &str,
+    ) -> Result<(), PipelineError> {
+        self.csv
+            .write(&WarningRow {
+                row,
+                field,
+                code,
+                message,
+            })
+            .map_err(|e| write_err(&self.path, e))?;
+        let group = self
+            .groups
+            .entry((code.to_string(), field.to_string()))
+            .or_insert_with(|| WarningGroup {
+                code: code.to_string(),
+                field: field.to_string(),
+                ..WarningGroup::default()
+            });
+        group.count += 1;
+        if group.examples.len() < EXAMPLES {
+            group.examples.push(WarningExample {
+                row,
+                message: message.to_string(),
+            });
         }
         Ok(())
     }
