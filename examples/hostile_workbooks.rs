@@ -6,17 +6,33 @@
 //! cargo run --example hostile_workbooks -- fuzz/corpus/excel_reader
 //! ```
 
-#[path = "../tests/hostile_files/mod.rs"]
+// The tests' generators; the example writes every file and reads none back, so the field
+// saying how a read must end is unused here.
+#[allow(dead_code)]
+#[path = "../tests/util/hostile_files.rs"]
 mod hostile_files;
+
+use std::path::{Path, PathBuf};
 
 fn main() -> anyhow::Result<()> {
     let dir = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "fuzz/corpus/excel_reader".to_owned());
     std::fs::create_dir_all(&dir)?;
-    for path in hostile_files::write_all(std::path::Path::new(&dir))? {
+    for path in write_all(Path::new(&dir))? {
         let size = std::fs::metadata(&path)?.len();
         println!("{} ({size} bytes)", path.display());
     }
     Ok(())
+}
+
+/// Writes every generated file into `dir`; returns their paths.
+fn write_all(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut paths = Vec::new();
+    for hostile in hostile_files::all() {
+        let path = dir.join(hostile.name);
+        (hostile.write)(&path)?;
+        paths.push(path);
+    }
+    Ok(paths)
 }

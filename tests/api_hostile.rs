@@ -5,10 +5,9 @@
 
 #![cfg(unix)]
 
-mod common;
-
-use common::hostile::{Answer, Hostile, Seen};
-use common::{fast_config, import, ledger_rows, resume, run, workspace, FileSpec, Sandbox};
+use crate::util;
+use crate::util::hostile::{Answer, Hostile, Seen};
+use crate::util::{fast_config, import, ledger_rows, resume, run, workspace, FileSpec, Sandbox};
 use ghl_bulk::api::guard::Refusal;
 use ghl_bulk::api::{ApiError, AuthError, BaseUrl, Client, ClientConfig, Credentials};
 use ghl_bulk::api::{OAuthConfig, Secret};
@@ -206,8 +205,6 @@ fn tls_server(handshakes: Arc<AtomicUsize>) -> (tokio::runtime::Runtime, u16) {
     (runtime, port)
 }
 
-static EMPTY_IDS: AtomicBool = AtomicBool::new(true);
-
 /// 19.6: upserts answered 200 with an empty contact id. No row is recorded `created`, no tag
 /// call is sent for them, nothing is remembered; the resume (against an honest server) delivers
 /// each row once.
@@ -218,8 +215,11 @@ fn a_success_without_a_contact_id_is_not_recorded() {
     config.locations[0].allow_duplicate_contact = false;
     let sandbox = Sandbox::start(config);
     let upstream = sandbox.base_url();
+    // This test's own switch (tests beside it in this process must not see it).
+    let empty_ids = Arc::new(AtomicBool::new(true));
+    let lying = empty_ids.clone();
     let api = Hostile::start(move |seen: &Seen| {
-        let empty = EMPTY_IDS.load(Ordering::SeqCst) && seen.path.starts_with("/contacts/upsert");
+        let empty = lying.load(Ordering::SeqCst) && seen.path.starts_with("/contacts/upsert");
         Answer::Forward {
             upstream: upstream.clone(),
             edit: empty.then_some(|json: &mut serde_json::Value| {
@@ -246,7 +246,7 @@ fn a_success_without_a_contact_id_is_not_recorded() {
     let rejects = std::fs::read_to_string(run_dir.join("rejects.csv")).unwrap();
     assert!(rejects.contains("no_contact_id"), "{rejects}");
 
-    EMPTY_IDS.store(false, Ordering::SeqCst);
+    empty_ids.store(false, Ordering::SeqCst);
     let out = run(resume(&api.base_url(), DEFAULT_TOKEN, &run_dir), LIMIT);
     assert_eq!(out.code, Some(0), "{}", out.describe());
     let delivered = ledger_rows(&run_dir)
@@ -334,7 +334,7 @@ fn the_last_progress_line_adds_up() {
         .lines()
         .find(|l| l.starts_with("Delivered: "))
         .unwrap_or_else(|| panic!("no last progress line: {}", out.describe()));
-    let summary = common::summary(&run_dir);
+    let summary = util::summary(&run_dir);
     let requests = summary["delivery"]["requests"]["total"].as_u64().unwrap();
     let staged = summary["estimate"]["rows"].as_u64().unwrap();
     assert!(

@@ -1,27 +1,15 @@
-//! 19.2: a whole run against a server whose answers never end stays small. Alone in its test
-//! binary so that `getrusage(RUSAGE_CHILDREN)` measures only the runs started here.
+//! 19.2: a whole run against a server whose answers never end stays small. Each run's peak
+//! resident set is its own (`wait4`), so tests running beside it in this process do not count.
 
 #![cfg(unix)]
 
-mod common;
-
-use common::hostile::{Answer, Hostile};
-use common::{import, run, workspace, FileSpec};
+use crate::util::hostile::{Answer, Hostile};
+use crate::util::{ghl_bulk, GhlCommand};
+use crate::util::{import, workspace, FileSpec, Running};
 use ghl_sandbox::DEFAULT_TOKEN;
-use std::process::Command;
 use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(120);
-
-/// The largest resident set of any child waited for so far, in bytes.
-fn children_peak_rss() -> u64 {
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: getrusage only writes into the struct it is given.
-    let status = unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
-    assert_eq!(status, 0);
-    // Linux reports kilobytes.
-    usage.ru_maxrss as u64 * 1024
-}
 
 #[test]
 fn runs_against_endless_answers_stay_under_200_mb() {
@@ -34,33 +22,29 @@ fn runs_against_endless_answers_stay_under_200_mb() {
     let announced = Hostile::start(|_| Answer::Endless {
         length: Some(2 << 30),
     });
-    let out = run(
-        import(
-            &announced.base_url(),
-            DEFAULT_TOKEN,
-            &file,
-            &dir.path().join("run"),
-        ),
-        LIMIT,
-    );
+    let (out, import_peak) = Running::spawn(import(
+        &announced.base_url(),
+        DEFAULT_TOKEN,
+        &file,
+        &dir.path().join("run"),
+    ))
+    .finish_with_peak_rss(LIMIT);
     assert_eq!(out.code, Some(1), "{}", out.describe());
     assert!(out.stderr.contains("larger than"), "{}", out.describe());
 
     let chunked = Hostile::start(|_| Answer::Endless { length: None });
-    let mut export = Command::new(env!("CARGO_BIN_EXE_ghl-bulk"));
+    let mut export = ghl_bulk();
     export
-        .env("GHL_BULK_CONFIG", "/dev/null")
-        .env("GHL_BASE_URL", chunked.base_url())
-        .env("GHL_TOKEN", DEFAULT_TOKEN)
-        .env("GHL_LOCATION_ID", ghl_sandbox::DEFAULT_LOCATION_ID)
+        .no_config()
+        .api(&chunked.base_url(), DEFAULT_TOKEN)
         .arg("export")
         .arg("--out")
         .arg(dir.path().join("out.csv"));
-    let out = run(export, LIMIT);
+    let (out, export_peak) = Running::spawn(export).finish_with_peak_rss(LIMIT);
     assert_eq!(out.code, Some(1), "{}", out.describe());
     assert!(out.stderr.contains("larger than"), "{}", out.describe());
 
-    let peak = children_peak_rss();
+    let peak = import_peak.max(export_peak);
     assert!(peak > 0);
     assert!(
         peak < 200 << 20,

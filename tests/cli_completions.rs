@@ -2,6 +2,7 @@
 //! names the subcommands and loads in bash; the man pages are roff, cover every subcommand, and
 //! render with `man` when the machine has it.
 
+use crate::util::ghl_bulk;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -18,10 +19,7 @@ const SUBCOMMANDS: [&str; 9] = [
 ];
 
 fn ghl(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ghl-bulk"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
+    ghl_bulk().args(args).output().expect("the binary runs")
 }
 
 fn text(bytes: &[u8]) -> String {

@@ -5,9 +5,8 @@
 
 #![cfg(unix)]
 
-mod common;
-
-use common::{fast_config, run, Output, Sandbox};
+use crate::util::{fast_config, run, Output, Sandbox};
+use crate::util::{ghl_bulk, GhlCommand};
 use ghl_sandbox::{DEFAULT_LOCATION_ID, DEFAULT_TOKEN};
 use std::path::Path;
 use std::process::Command;
@@ -18,17 +17,11 @@ const LIMIT: Duration = Duration::from_secs(60);
 /// The binary in `cwd`, with the user's config folder moved into the test's folder and every
 /// GHL_* variable cleared, so nothing on the machine leaks in.
 fn ghl(cwd: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ghl-bulk"));
+    let mut cmd = ghl_bulk();
     cmd.current_dir(cwd)
-        .env("HOME", cwd)
+        .home(cwd)
         .env("XDG_CONFIG_HOME", cwd.join("xdg"))
-        .env("XDG_DATA_HOME", cwd.join("data"))
         .args(args);
-    for (name, _) in std::env::vars() {
-        if name.starts_with("GHL_") {
-            cmd.env_remove(name);
-        }
-    }
     cmd
 }
 

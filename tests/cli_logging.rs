@@ -5,9 +5,9 @@
 
 #![cfg(unix)]
 
-mod common;
-
-use common::{fast_config, import, run, workspace, FileSpec, Sandbox};
+use crate::util;
+use crate::util::{fast_config, import, run, workspace, FileSpec, Sandbox};
+use crate::util::{ghl_bulk, GhlCommand};
 use ghl_sandbox::DEFAULT_TOKEN;
 use std::time::Duration;
 
@@ -32,8 +32,7 @@ fn json_logs_are_json_lines_on_stderr_only() {
         &file,
         &dir.path().join("run"),
     );
-    cmd.args(["--log-format", "json", "-v"])
-        .env_remove("RUST_LOG");
+    cmd.args(["--log-format", "json", "-v"]);
     let out = run(cmd, LIMIT);
     assert_eq!(out.code, Some(0), "{}", out.describe());
     assert!(out.stdout.is_empty(), "stdout: {}", out.describe());
@@ -73,14 +72,12 @@ fn quiet_is_silent_for_a_clean_run_before_or_after_the_subcommand() {
     for (i, before) in [true, false].into_iter().enumerate() {
         let run_dir = dir.path().join(format!("run{i}"));
         let mut cmd = if before {
-            let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ghl-bulk"));
+            let mut cmd = ghl_bulk();
             cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-                .env("GHL_BASE_URL", sandbox.base_url())
-                .env("GHL_TOKEN", DEFAULT_TOKEN)
-                .env("GHL_LOCATION_ID", ghl_sandbox::DEFAULT_LOCATION_ID)
+                .api(&sandbox.base_url(), DEFAULT_TOKEN)
                 .args(["--quiet", "import"])
                 .arg(&file)
-                .args(["--mapping", common::MAPPING, "--run-dir"])
+                .args(["--mapping", util::MAPPING, "--run-dir"])
                 .arg(&run_dir);
             cmd
         } else {

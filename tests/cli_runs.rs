@@ -5,9 +5,9 @@
 
 #![cfg(unix)]
 
-mod common;
-
-use common::{
+use crate::util;
+use crate::util::ghl_bulk;
+use crate::util::{
     fast_config, import, run, summary, wait_until, workspace, FileSpec, Running, Sandbox,
 };
 use ghl_sandbox::DEFAULT_TOKEN;
@@ -17,8 +17,8 @@ use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(60);
 
-fn ghl(args: &[&str], dir: &Path) -> common::Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ghl-bulk"));
+fn ghl(args: &[&str], dir: &Path) -> util::Output {
+    let mut cmd = ghl_bulk();
     cmd.args(args).args(["--dir"]).arg(dir).arg("--no-config");
     run(cmd, LIMIT)
 }
@@ -59,13 +59,13 @@ fn lists_finished_resumable_validate_damaged_and_empty_folders() {
 
     // A validate run, the newest.
     let checked = runs.join("20261101T100000Z-checked");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ghl-bulk"));
+    let mut cmd = ghl_bulk();
     cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
         .args([
             "validate",
             "--quiet",
             "--mapping",
-            common::MAPPING,
+            util::MAPPING,
             "--run-dir",
         ])
         .arg(&checked)

@@ -3,9 +3,8 @@
 //! out; a missing file is reported once; `--log-format json -v validate` ends with an event;
 //! a command's help keeps the global options apart from its own.
 
-mod common;
-
-use common::run;
+use crate::util::run;
+use crate::util::{ghl_bulk, GhlCommand};
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
@@ -15,17 +14,8 @@ const LIMIT: Duration = Duration::from_secs(60);
 /// The binary in the repository's root (samples/ and mappings/ are there), with a scratch
 /// HOME and no API settings.
 fn ghl(home: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ghl-bulk"));
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env_remove("GHL_TOKEN")
-        .env_remove("GHL_LOCATION_ID")
-        .env_remove("GHL_BASE_URL")
-        .env_remove("GHL_BULK_CONFIG")
-        .env_remove("RUST_LOG");
+    let mut cmd = ghl_bulk();
+    cmd.args(args).home(home);
     cmd
 }
 

@@ -4,15 +4,13 @@
 //! name two different contacts is `ambiguous` and deletes nothing; a second run sends no
 //! delete; without a terminal it needs `--yes`.
 
-mod common;
-mod undo_common;
-
-use common::{fast_config, run, Sandbox};
+use crate::util;
+use crate::util::undo::{email, ghl, phone, requests};
+use crate::util::{fast_config, run, Sandbox};
 use serde_json::json;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
-use undo_common::{email, ghl, phone, requests};
 
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -126,7 +124,7 @@ fn a_file_of_ids_emails_and_phones_deletes_exactly_the_matched_contacts() {
         (482..502).collect::<Vec<u64>>(),
         "the file's own line numbers"
     );
-    let summary = common::summary(&run_dir);
+    let summary = util::summary(&run_dir);
     assert_eq!(summary["outcomes"]["deleted"], 480);
     assert_eq!(summary["outcomes"]["rejected"], 20);
 
@@ -211,7 +209,7 @@ fn a_dry_run_deletes_nothing_and_cannot_be_resumed() {
         out.describe()
     );
     assert_eq!(ids(&sandbox).len(), 6, "a dry run deletes nothing");
-    let summary = common::summary(&dry);
+    let summary = util::summary(&dry);
     assert_eq!(summary["dry_run"], true);
     assert!(summary["resume"].is_null(), "{summary}");
     let report = std::fs::read_to_string(dry.join("report.html")).expect("report.html");

@@ -1,6 +1,7 @@
 //! The delivery engine against the sandbox: every staged row delivered once, one contact per
 //! merged group, existing tags kept, and the same with faults injected.
 
+use crate::util::ghl_bulk;
 use ghl_bulk::api::{BaseUrl, Client, ClientConfig, Credentials, Secret};
 use ghl_bulk::delivery::{
     engine, CustomFieldResolver, EngineConfig, Mode, OnDuplicate, StopReason,
@@ -21,7 +22,7 @@ const MAPPING: &str = "mappings/example.toml";
 /// Runs the local half on the quick-start sample and returns the ledger's path.
 fn stage(dir: &Path) -> PathBuf {
     let run_dir = dir.join("run");
-    let status = Command::new(env!("CARGO_BIN_EXE_ghl-bulk"))
+    let status = ghl_bulk()
         .args([
             "validate",
             SAMPLE,

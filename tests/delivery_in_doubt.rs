@@ -2,12 +2,10 @@
 //! create is never sent twice, and an upsert whose first answer was lost after HighLevel
 //! committed it still counts as created by the run.
 
-mod modes_support;
-
+use crate::util::modes::*;
 use ghl_bulk::delivery::{Mode, OnDuplicate};
 use ghl_bulk::ledger::Ledger;
 use ghl_sandbox::{FaultConfig, DEFAULT_LOCATION_ID};
-use modes_support::*;
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,12 +2,11 @@
 //! update-only, tags removed only where present, tasks and businesses created once, and a run
 //! that keeps its mode.
 
-mod modes_support;
-
+use crate::util::ghl_bulk;
+use crate::util::modes::*;
 use ghl_bulk::delivery::{DeliveryError, Mode, OnDuplicate};
 use ghl_bulk::ledger::Ledger;
 use ghl_sandbox::{FaultConfig, DEFAULT_LOCATION_ID};
-use modes_support::*;
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -316,7 +315,7 @@ async fn update_only_from_the_command_line_reports_not_found_rows_as_rejected() 
     let run_dir = dir.path().join("run");
     let base_url = sandbox.base_url();
     let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_ghl-bulk"))
+        ghl_bulk()
             .args(["import", "in.csv", "--mapping", "m.toml", "--quiet"])
             .args(["--mode", "update-only", "--run-dir", "run"])
             .env("GHL_TOKEN", ghl_sandbox::DEFAULT_TOKEN)

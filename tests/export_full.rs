@@ -3,10 +3,9 @@
 //! calamine reads it, the JSONL one object per line; and the guarantees a nightly job relies
 //! on: a second run on the same target exits 75, a killed run leaves the old file as it was.
 
-mod export_support;
-
+use crate::util::export::{column, read_csv, summary};
+use crate::util::{wait_until, Sandbox};
 use calamine::{Data, Reader, Xlsx};
-use export_support::{column, read_csv, summary, Sandbox};
 use ghl_bulk::report::unneutralise;
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
@@ -93,13 +92,13 @@ fn exports_25000_contacts_completely_in_each_format() {
     assert_eq!(ids, expected);
 }
 
-/// Waits until `cond` holds (polling), or fails after `limit`.
-fn wait_for(limit: Duration, what: &str, mut cond: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !cond() {
-        assert!(start.elapsed() < limit, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+/// Waits until the sandbox has answered `more` requests past those it has answered now: the
+/// export is a few pages further on.
+fn wait_for_pages(sandbox: &Sandbox, more: u64) {
+    let seen = sandbox.stats().total_requests;
+    wait_until("more pages fetched", Duration::from_secs(20), || {
+        sandbox.stats().total_requests >= seen + more
+    });
 }
 
 fn temp_files(dir: &Path) -> Vec<String> {
@@ -126,7 +125,7 @@ fn a_second_run_on_the_same_target_exits_75_while_the_first_runs() {
         .unwrap();
     let pid = first.id().to_string();
     let lock = dir.path().join(".c.csv.lock");
-    wait_for(Duration::from_secs(20), "the first run's lock", || {
+    wait_until("the first run's lock", Duration::from_secs(20), || {
         std::fs::read_to_string(&lock).is_ok_and(|s| s.trim() == pid)
     });
     let (code, stderr) = sandbox.export(dir.path(), &["--out", "c.csv", "--summary", "x.json"]);
@@ -167,10 +166,10 @@ fn a_killed_export_leaves_the_previous_file_intact() {
         .spawn()
         .unwrap();
     // Mid-run: the temporary file exists and pages are being fetched.
-    wait_for(Duration::from_secs(20), "the temporary file", || {
+    wait_until("the temporary file", Duration::from_secs(20), || {
         !temp_files(dir.path()).is_empty()
     });
-    std::thread::sleep(Duration::from_millis(400));
+    wait_for_pages(&sandbox, 3);
     child.kill().unwrap(); // SIGKILL: no handler, no cleanup
     child.wait().unwrap();
 
@@ -213,10 +212,10 @@ fn ctrl_c_exits_130_and_leaves_the_previous_file() {
         )
         .spawn()
         .unwrap();
-    wait_for(Duration::from_secs(20), "the temporary file", || {
+    wait_until("the temporary file", Duration::from_secs(20), || {
         !temp_files(dir.path()).is_empty()
     });
-    std::thread::sleep(Duration::from_millis(300));
+    wait_for_pages(&sandbox, 2);
     let sent = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()

@@ -2,9 +2,8 @@
 //! changed (the overlap window's repeats removed by id), an export → import round trip with the
 //! same mapping changes nothing, and `--with-notes` adds each contact's notes.
 
-mod export_support;
-
-use export_support::{column, read_csv, summary, Sandbox};
+use crate::util::export::{column, read_csv, summary};
+use crate::util::Sandbox;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -262,13 +261,13 @@ fn with_notes_adds_each_contacts_notes() {
     let sandbox = Sandbox::fast(40);
     let dir = tempfile::tempdir().unwrap();
     let ids: Vec<String> = sandbox.ids().into_iter().collect();
-    let url = sandbox.handle.base_url();
+    let url = sandbox.base_url();
     for (id, body) in [
         (&ids[3], "Called, no answer"),
         (&ids[3], "=HYPERLINK(\"x\")"),
         (&ids[17], "Met at expo"),
     ] {
-        sandbox.rt.block_on(async {
+        sandbox.block_on(async {
             let r = reqwest::Client::new()
                 .post(format!("{url}/contacts/{id}/notes"))
                 .bearer_auth(ghl_sandbox::DEFAULT_TOKEN)

@@ -4,11 +4,10 @@
 //! count and a readable next-task / next-appointment column, one request goes out per contact
 //! per kind, and `--dry-run` prints the estimate and writes nothing.
 
-mod export_support;
-
+use crate::util::export::{column, read_csv, summary};
+use crate::util::Sandbox;
 use calamine::{Data, Reader, Xlsx};
 use chrono::{DateTime, NaiveDateTime, Utc};
-use export_support::{column, read_csv, summary, Sandbox};
 use ghl_bulk::report::unneutralise;
 use ghl_sandbox::DEFAULT_LOCATION_ID;
 use serde_json::{json, Value};
@@ -19,7 +18,7 @@ const CONTACTS: usize = 60;
 /// The sandbox's own records, by contact id: (notes, tasks, appointments), each sorted by id
 /// and without the admin-only `dateUpdated` of notes and tasks.
 fn own_records(sandbox: &Sandbox) -> BTreeMap<String, [Vec<Value>; 3]> {
-    let snap = sandbox.handle.snapshot(Some(DEFAULT_LOCATION_ID));
+    let snap = sandbox.handle().snapshot(Some(DEFAULT_LOCATION_ID));
     let list = |c: &Value, key: &str, admin_only: bool| -> Vec<Value> {
         let mut items: Vec<Value> = c[key].as_array().unwrap().clone();
         if admin_only {
@@ -111,13 +110,13 @@ fn expected_next_appointment(events: &[Value], now: i64) -> String {
 
 fn add_notes(sandbox: &Sandbox) {
     let ids: Vec<String> = sandbox.ids().into_iter().collect();
-    let url = sandbox.handle.base_url();
+    let url = sandbox.base_url();
     for (id, body) in [
         (&ids[2], "Called"),
         (&ids[2], "Sent the quote"),
         (&ids[9], "Met"),
     ] {
-        sandbox.rt.block_on(async {
+        sandbox.block_on(async {
             let r = reqwest::Client::new()
                 .post(format!("{url}/contacts/{id}/notes"))
                 .bearer_auth(ghl_sandbox::DEFAULT_TOKEN)
@@ -285,7 +284,7 @@ fn the_estimate_comes_first_and_a_dry_run_prints_only_it() {
         .filter(|n| n != "data")
         .collect();
     assert!(left.is_empty(), "a dry run wrote {left:?}");
-    let stats = sandbox.handle.stats();
+    let stats = sandbox.handle().stats();
     assert_eq!(
         stats.total_requests, 2,
         "custom fields and the one-contact search"

@@ -3,6 +3,7 @@
 //! a state file of another location is refused, and a run stopped by the daily budget
 //! remembers exactly the rows it delivered.
 
+use crate::util::{ghl_bulk, GhlCommand};
 use ghl_bulk::ledger::Ledger;
 use ghl_bulk::state::StateStore;
 use ghl_sandbox::{Config, Handle, DEFAULT_LOCATION_ID, DEFAULT_TOKEN};
@@ -91,7 +92,7 @@ impl Fixture {
     async fn import(&mut self, input: &str, extra: &[&str]) -> (PathBuf, Output) {
         self.runs += 1;
         let run_dir = self.path(&format!("run{}", self.runs));
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ghl-bulk"));
+        let mut cmd = ghl_bulk();
         cmd.arg("import")
             .arg(self.path(input))
             .arg("--mapping")
@@ -99,12 +100,9 @@ impl Fixture {
             .arg("--run-dir")
             .arg(&run_dir)
             .args(extra)
-            .env("GHL_BASE_URL", self.sandbox.base_url())
-            .env("GHL_TOKEN", DEFAULT_TOKEN)
-            .env("GHL_LOCATION_ID", DEFAULT_LOCATION_ID)
+            .api(&self.sandbox.base_url(), DEFAULT_TOKEN)
             // Nothing a test does may reach the user's real data folder.
-            .env("HOME", self.path("home"))
-            .env("XDG_DATA_HOME", self.path("home/data"));
+            .home(&self.path("home"));
         if !extra.contains(&"--state") {
             cmd.arg("--state").arg(self.path("state.sqlite"));
         }

@@ -3,6 +3,7 @@
 //! it in summary.json, where it stays within a small margin of what the sandbox counted; after
 //! a change, the estimate counts exactly the task updates the run then sends.
 
+use crate::util::{ghl_bulk, GhlCommand};
 use ghl_sandbox::{Config, Handle, DEFAULT_LOCATION_ID, DEFAULT_TOKEN};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -70,7 +71,7 @@ impl Fixture {
     async fn import(&mut self, input: &str, extra: &[&str]) -> (PathBuf, Output) {
         self.runs += 1;
         let run_dir = self.path(&format!("run{}", self.runs));
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ghl-bulk"));
+        let mut cmd = ghl_bulk();
         cmd.arg("import")
             .arg(self.path(input))
             .arg("--mapping")
@@ -80,11 +81,8 @@ impl Fixture {
             .arg("--state")
             .arg(self.path("state.sqlite"))
             .args(extra)
-            .env("GHL_BASE_URL", self.sandbox.base_url())
-            .env("GHL_TOKEN", DEFAULT_TOKEN)
-            .env("GHL_LOCATION_ID", DEFAULT_LOCATION_ID)
-            .env("HOME", self.path("home"))
-            .env("XDG_DATA_HOME", self.path("home/data"));
+            .api(&self.sandbox.base_url(), DEFAULT_TOKEN)
+            .home(&self.path("home"));
         let output = tokio::task::spawn_blocking(move || cmd.output().unwrap())
             .await
             .unwrap();
@@ -184,7 +182,7 @@ fn a_dry_run_with_the_in_process_sandbox_prints_an_estimate() {
     std::fs::write(dir.path().join("mapping.toml"), MAPPING).unwrap();
     write_csv(&dir.path().join("in.csv"), |_| "2026-12-01");
     let run_dir = dir.path().join("run");
-    let out = Command::new(env!("CARGO_BIN_EXE_ghl-bulk"))
+    let out = ghl_bulk()
         .arg("import")
         .arg(dir.path().join("in.csv"))
         .arg("--mapping")
@@ -192,8 +190,7 @@ fn a_dry_run_with_the_in_process_sandbox_prints_an_estimate() {
         .arg("--run-dir")
         .arg(&run_dir)
         .args(["--sandbox", "--dry-run"])
-        .env("HOME", dir.path().join("home"))
-        .env("XDG_DATA_HOME", dir.path().join("home/data"))
+        .home(&dir.path().join("home"))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));

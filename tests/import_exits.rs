@@ -4,10 +4,8 @@
 
 #![cfg(unix)]
 
-mod common;
-
-use common::checks::{check_outcomes, check_sandbox, misreported_creations, seed_existing};
-use common::{
+use crate::util::checks::{check_outcomes, check_sandbox, misreported_creations, seed_existing};
+use crate::util::{
     fast_config, import, ledger_rows, resume, run, summary, wait_until, workspace, Expected,
     FileSpec, LedgerRow, Running, Sandbox,
 };

@@ -2,10 +2,8 @@
 //! cut after the write committed): every input row still ends in exactly one outcome, the
 //! location holds exactly one contact per person, and contacts that existed keep their tags.
 
-mod common;
-
-use common::checks::{check_outcomes, check_sandbox, misreported_creations, seed_existing};
-use common::{
+use crate::util::checks::{check_outcomes, check_sandbox, misreported_creations, seed_existing};
+use crate::util::{
     fast_config, import, ledger_rows, resume, run, summary, workspace, Expected, FileSpec,
     LedgerRow, Sandbox,
 };

@@ -4,6 +4,7 @@
 //! completed; and with a fresh state file (another machine) the contact's note and task are
 //! found and adopted, never duplicated.
 
+use crate::util::{ghl_bulk, GhlCommand};
 use ghl_sandbox::{Config, Handle, DEFAULT_LOCATION_ID, DEFAULT_TOKEN};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -117,7 +118,7 @@ impl Fixture {
     async fn import(&mut self, input: &str, state: &str) -> PathBuf {
         self.runs += 1;
         let run_dir = self.path(&format!("run{}", self.runs));
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ghl-bulk"));
+        let mut cmd = ghl_bulk();
         cmd.arg("import")
             .arg(self.path(input))
             .arg("--mapping")
@@ -126,11 +127,8 @@ impl Fixture {
             .arg(&run_dir)
             .arg("--state")
             .arg(self.path(state))
-            .env("GHL_BASE_URL", self.sandbox.base_url())
-            .env("GHL_TOKEN", DEFAULT_TOKEN)
-            .env("GHL_LOCATION_ID", DEFAULT_LOCATION_ID)
-            .env("HOME", self.path("home"))
-            .env("XDG_DATA_HOME", self.path("home/data"));
+            .api(&self.sandbox.base_url(), DEFAULT_TOKEN)
+            .home(&self.path("home"));
         let output: Output = tokio::task::spawn_blocking(move || cmd.output().unwrap())
             .await
             .unwrap();

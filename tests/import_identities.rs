@@ -5,9 +5,8 @@
 
 #![cfg(unix)]
 
-mod common;
-
-use common::{fast_config, run, summary, Sandbox};
+use crate::util::{fast_config, run, summary, Sandbox};
+use crate::util::{ghl_bulk, GhlCommand};
 use ghl_sandbox::{DEFAULT_LOCATION_ID, DEFAULT_TOKEN};
 use serde_json::{json, Value};
 use std::path::Path;
@@ -25,15 +24,10 @@ fn sandbox() -> Sandbox {
 
 /// `ghl-bulk ARGS` against the sandbox, in `dir`.
 fn ghl(sandbox: &Sandbox, dir: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ghl-bulk"));
+    let mut cmd = ghl_bulk();
     cmd.current_dir(dir)
-        .env_remove("GHL_CLIENT_ID")
-        .env_remove("GHL_CLIENT_SECRET")
-        .env_remove("GHL_REFRESH_TOKEN_FILE")
-        .env("GHL_BULK_CONFIG", "/dev/null")
-        .env("GHL_BASE_URL", sandbox.base_url())
-        .env("GHL_TOKEN", DEFAULT_TOKEN)
-        .env("GHL_LOCATION_ID", DEFAULT_LOCATION_ID)
+        .no_config()
+        .api(&sandbox.base_url(), DEFAULT_TOKEN)
         .args(args);
     cmd
 }

@@ -4,10 +4,9 @@
 //! a resume does with a ledger killed before it had tables, and with a run that is still going
 //! in another process.
 
-mod common;
-
-use common::checks::{check_outcomes, check_sandbox, misreported_creations, seed_existing};
-use common::{
+use crate::util;
+use crate::util::checks::{check_outcomes, check_sandbox, misreported_creations, seed_existing};
+use crate::util::{
     fast_config, import, ledger_rows, resume, run, state_counts, summary, wait_until, workspace,
     Expected, FileSpec, LedgerRow, Running, Sandbox,
 };
@@ -70,7 +69,7 @@ fn kill_three_times_and_resume() -> Killed {
         seed: 21,
         invalid: true,
     };
-    let (dir, file, expected) = common::workspace(&spec);
+    let (dir, file, expected) = util::workspace(&spec);
     // Latency so that a run lasts a couple of seconds and many requests are in flight when
     // the kill comes.
     let sandbox = Sandbox::start(fast_config(3, (20, 60)));

@@ -3,10 +3,8 @@
 //! values, then every byte of the run folder (ledger.db and its WAL included), stdout and
 //! stderr searched for them. `RUST_LOG=trace` is set in case logging is ever wired to it.
 
-mod common;
-
-use common::checks::seed_existing;
-use common::{
+use crate::util::checks::seed_existing;
+use crate::util::{
     contains, fast_config, files_under, import, resume, run, with_token, workspace, FileSpec,
     Output, Sandbox,
 };

@@ -3,6 +3,7 @@
 //! that says where (line and column) or what (did you mean). The drafts of real CRM exports
 //! (header row, phones, tags) are checked in `mapping_init.rs`.
 
+use crate::util::ghl_bulk;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -11,10 +12,7 @@ fn root() -> PathBuf {
 }
 
 fn ghl(args: &[&std::ffi::OsStr]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ghl-bulk"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
+    ghl_bulk().args(args).output().expect("the binary runs")
 }
 
 fn os<S: AsRef<std::ffi::OsStr> + ?Sized>(s: &S) -> &std::ffi::OsStr {
@@ -173,18 +171,13 @@ fn import_without_credentials_says_what_is_missing_and_sends_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let sample = root().join("samples/tradeshow_leads.csv");
     let mapping = root().join("mappings/tradeshow_leads.toml");
-    let out = Command::new(env!("CARGO_BIN_EXE_ghl-bulk"))
+    let out = ghl_bulk()
         .args([
             os("import"),
             sample.as_os_str(),
             os("--mapping"),
             mapping.as_os_str(),
         ])
-        .env_remove("GHL_TOKEN")
-        .env_remove("GHL_LOCATION_ID")
-        .env_remove("GHL_CLIENT_ID")
-        .env_remove("GHL_CLIENT_SECRET")
-        .env_remove("GHL_REFRESH_TOKEN_FILE")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));

@@ -3,6 +3,7 @@
 //! tags right, and validates its sample with no row rejected for want of an identity. A file
 //! or a mapping with no email or phone at all is one clear error, not a run of rejects.
 
+use crate::util::ghl_bulk;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -13,10 +14,7 @@ fn root() -> PathBuf {
 }
 
 fn ghl<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ghl-bulk"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
+    ghl_bulk().args(args).output().expect("the binary runs")
 }
 
 fn os<S: AsRef<std::ffi::OsStr> + ?Sized>(s: &S) -> &std::ffi::OsStr {

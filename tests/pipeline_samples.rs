@@ -2,6 +2,7 @@
 //! folder; summary.json, rejects.csv and duplicates.csv are read back and checked against each
 //! other, and rejects.csv fed back with the same mapping re-reads exactly the rejected rows.
 
+use crate::util::ghl_bulk;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -33,7 +34,7 @@ fn root() -> PathBuf {
 }
 
 fn validate(input: &Path, mapping: &Path, run_dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ghl-bulk"))
+    ghl_bulk()
         .arg("validate")
         .arg(input)
         .arg("--mapping")

@@ -1,6 +1,7 @@
 //! Write-then-read tests of the report files: what a reviewer opens must hold the input's own
 //! cells, and a reject file fed back through the reader must give them back.
 
+use crate::util::ghl_bulk;
 use std::io::Read;
 use std::path::Path;
 
@@ -251,7 +252,7 @@ fn rejects_xlsx_has_the_cells_notes_and_formatting() {
 fn a_reject_workbook_goes_back_in_with_the_mapping_of_its_input() {
     let dir = tempfile::tempdir().unwrap();
     let validate = |input: &Path, run: &str| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_ghl-bulk"))
+        ghl_bulk()
             .args([
                 "validate",
                 "--mapping",

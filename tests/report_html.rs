@@ -5,9 +5,7 @@
 //! checked after each session, then headless Chromium renders it, with no console message, to
 //! a screenshot under `target/report-screenshot/` for a person to look at.
 
-mod common;
-
-use common::{fast_config, import, resume, run, summary, Sandbox};
+use crate::util::{fast_config, import, resume, run, summary, Sandbox};
 use ghl_sandbox::{WindowMode, DEFAULT_LOCATION_ID, DEFAULT_TOKEN};
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -71,8 +69,12 @@ fn competitor(base_url: String, stop: Arc<AtomicBool>) -> std::thread::JoinHandl
             .expect("a runtime for the competitor");
         runtime.block_on(async move {
             let http = reqwest::Client::new();
+            // A steady rate, not a wait: the competitor is load on the real-time limiter.
+            let mut pace = tokio::time::interval(Duration::from_millis(70));
+            pace.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             let mut sent = 0u64;
             while !stop.load(Ordering::Relaxed) && sent < 60 {
+                pace.tick().await;
                 let _ = http
                     .post(format!("{base_url}/contacts/upsert"))
                     .bearer_auth(DEFAULT_TOKEN)
@@ -81,7 +83,6 @@ fn competitor(base_url: String, stop: Arc<AtomicBool>) -> std::thread::JoinHandl
                     .send()
                     .await;
                 sent += 1;
-                tokio::time::sleep(Duration::from_millis(70)).await;
             }
             sent
         })

@@ -7,11 +7,11 @@
 
 #![cfg(unix)]
 
-mod common;
-
-use common::{
+use crate::util;
+use crate::util::{
     fast_config, import, resume, run, summary, wait_until, workspace, FileSpec, Running, Sandbox,
 };
+use crate::util::{ghl_bulk, GhlCommand};
 use ghl_sandbox::DEFAULT_TOKEN;
 use std::path::Path;
 use std::process::Command;
@@ -20,12 +20,8 @@ use std::time::Duration;
 const LIMIT: Duration = Duration::from_secs(90);
 
 fn ghl(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ghl-bulk"));
-    cmd.current_dir(dir)
-        .env("GHL_BULK_CONFIG", "/dev/null")
-        .env_remove("GHL_TOKEN")
-        .env_remove("GHL_BASE_URL")
-        .env_remove("GHL_LOCATION_ID");
+    let mut cmd = ghl_bulk();
+    cmd.current_dir(dir).no_config();
     cmd
 }
 
@@ -88,9 +84,9 @@ fn a_refused_token_is_recorded_as_a_failure_and_the_same_folder_takes_the_rerun(
         "the report names the failure"
     );
     assert!(!html.contains("Every row is valid"), "never a success");
-    for (path, bytes) in common::files_under(&run_dir) {
+    for (path, bytes) in util::files_under(&run_dir) {
         assert!(
-            !common::contains(&bytes, wrong.as_bytes()),
+            !util::contains(&bytes, wrong.as_bytes()),
             "the token is in {}",
             path.display()
         );
@@ -157,7 +153,7 @@ fn sigterm_while_a_file_is_validated_exits_130_and_the_folder_says_interrupted()
     let mut cmd = ghl(Path::new(env!("CARGO_MANIFEST_DIR")));
     cmd.arg("validate")
         .arg(&file)
-        .args(["--mapping", common::MAPPING, "--run-dir"])
+        .args(["--mapping", util::MAPPING, "--run-dir"])
         .arg(&run_dir);
     let mut child = Running::spawn(cmd);
     wait_until("the ledger", LIMIT, || run_dir.join("ledger.db").exists());

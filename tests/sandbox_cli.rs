@@ -1,6 +1,7 @@
 //! `ghl-bulk sandbox` as a user runs it: the first stdout line is the JSON that tells scripts
 //! where the sandbox is, and the sandbox answers on that address with that token.
 
+use crate::util::{ghl_bulk, GhlCommand};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
@@ -29,7 +30,7 @@ fn request(addr: &str, head: &str, body: &str) -> String {
 
 #[test]
 fn first_line_names_base_url_token_and_location_and_the_sandbox_answers() {
-    let child = Command::new(env!("CARGO_BIN_EXE_ghl-bulk"))
+    let child = ghl_bulk()
         .args([
             "sandbox",
             "--listen",
@@ -81,7 +82,7 @@ fn first_line_names_base_url_token_and_location_and_the_sandbox_answers() {
 
 /// Starts `ghl-bulk sandbox ARGS` and returns it with its first line's base URL (no scheme).
 fn start(args: &[&str]) -> (Running, String) {
-    let child = Command::new(env!("CARGO_BIN_EXE_ghl-bulk"))
+    let child = ghl_bulk()
         .arg("sandbox")
         .args(args)
         .stdout(Stdio::piped())
@@ -127,16 +128,14 @@ fn a_plain_sandbox_has_what_the_bundled_samples_and_mappings_need() {
     let work = tempfile::tempdir().expect("scratch");
     let repo = env!("CARGO_MANIFEST_DIR");
     let import = |file: &str, mapping: &str, run: &str| {
-        Command::new(env!("CARGO_BIN_EXE_ghl-bulk"))
+        ghl_bulk()
             .current_dir(repo)
             .args(["import", file, "--mapping", mapping, "-q", "--run-dir"])
             .arg(work.path().join(run))
             .env("GHL_BASE_URL", &base)
             .env("GHL_TOKEN", "pit-sandbox-0000-0000-0000-000000000000")
             .env("GHL_LOCATION_ID", "SandboxLocation00001")
-            .env("HOME", work.path())
-            .env("XDG_DATA_HOME", work.path().join("data"))
-            .env("XDG_CONFIG_HOME", work.path().join("config"))
+            .home(work.path())
             .output()
             .expect("ghl-bulk runs")
     };

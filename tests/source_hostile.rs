@@ -2,14 +2,12 @@
 //! error or a normal run of the real binary under `ulimit -v 2000000` (2 GB of address space),
 //! never in an abort, a panic or the kernel's OOM killer.
 
-mod common;
-mod hostile_files;
-
+use crate::util;
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use common::{run, Output};
+use crate::util::{run, Output};
 
 const MAPPING: &str = "version = 1\n[fields]\nemail = \"Email\"\nfirstName = \"First Name\"\n";
 
@@ -21,7 +19,7 @@ fn validate_bounded(dir: &Path, file: &Path, quiet: bool) -> Output {
     cmd.arg("-c")
         .arg("ulimit -v 2000000 && exec \"$@\"")
         .arg("sh")
-        .arg(env!("CARGO_BIN_EXE_ghl-bulk"))
+        .arg(crate::util::cmd::BIN)
         .arg("validate")
         .arg(file)
         .arg("--mapping")
@@ -36,7 +34,7 @@ fn validate_bounded(dir: &Path, file: &Path, quiet: bool) -> Output {
 
 fn generated(name: &str) -> (tempfile::TempDir, std::path::PathBuf, Option<&'static str>) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let hostile = hostile_files::all()
+    let hostile = util::hostile_files::all()
         .into_iter()
         .find(|h| h.name == name)
         .expect("a generator of that name");

@@ -3,15 +3,12 @@
 //! that are spreadsheet rows when notes span lines (13.4), a mostly UTF-8 file with one
 //! windows-1252 row (19.5), and inputs that are no files, or wider than Excel (19.10).
 
+use crate::util::{ghl_bulk, run};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
+use std::time::Duration;
 
 use serde_json::Value;
-
-fn ghl_bulk() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_ghl-bulk"))
-}
 
 fn validate(input: &Path, mapping: &Path, run_dir: &Path, extra: &[&str]) -> Output {
     ghl_bulk()
@@ -245,25 +242,6 @@ fn a_mostly_utf8_file_keeps_its_utf8() {
     assert_eq!(cities, ["Café", "Köln", "Zürich"]);
 }
 
-/// Runs the binary with a deadline: a read that hangs is a failure, not a stuck test.
-fn output_within(mut command: Command, limit: Duration) -> Output {
-    let mut child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
-    let started = Instant::now();
-    while child.try_wait().expect("wait").is_none() {
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("still running after {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    child.wait_with_output().expect("output")
-}
-
 /// Issue 19.10: a named pipe as the input hung (the fingerprint and the reader each wait for
 /// a writer); a folder gave a doubled OS error. Each is refused at once with one clear line.
 #[cfg(unix)]
@@ -287,9 +265,9 @@ fn folders_and_named_pipes_are_refused_at_once() {
             .arg(&mapping)
             .arg("--run-dir")
             .arg(tmp.path().join("run"));
-        let out = output_within(command, Duration::from_secs(60));
-        assert_eq!(out.status.code(), Some(1), "{what}: {}", stderr(&out));
-        let lines: Vec<String> = stderr(&out).lines().map(str::to_owned).collect();
+        let out = run(command, Duration::from_secs(60));
+        assert_eq!(out.code, Some(1), "{what}: {}", out.stderr);
+        let lines: Vec<String> = out.stderr.lines().map(str::to_owned).collect();
         assert_eq!(lines.len(), 1, "{lines:?}");
         assert!(lines[0].contains(what), "{lines:?}");
         assert!(!tmp.path().join("run").exists(), "{what}: no run folder");

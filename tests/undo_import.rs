@@ -5,14 +5,12 @@
 //! everything else the run added goes; a contact changed since the run is left alone unless
 //! `--force`; without a terminal the undo needs `--yes`.
 
-mod common;
-mod undo_common;
-
-use common::{fast_config, run, Sandbox};
-use std::time::Duration;
-use undo_common::{
+use crate::util;
+use crate::util::undo::{
     assert_same_state, import, requests, seed, state, undo, undo_report, write_import,
 };
+use crate::util::{fast_config, run, wait_until, Sandbox};
+use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -97,7 +95,7 @@ fn an_undoable_import_is_undone_to_the_state_before_it() {
     assert_eq!(out.code, Some(0), "{}", out.describe());
     assert!(out.stderr.contains("undone already"), "{}", out.describe());
     assert_eq!(requests(&sandbox), sent, "a finished undo sends nothing");
-    let mut resume = undo_common::ghl(&sandbox);
+    let mut resume = util::undo::ghl(&sandbox);
     resume.args(["import", "--resume"]).arg(&run_dir);
     let out = run(resume, LIMIT);
     assert_eq!(out.code, Some(1), "{}", out.describe());
@@ -157,8 +155,11 @@ fn a_contact_changed_since_the_run_is_left_alone_unless_forced() {
     );
     assert_eq!(out.code, Some(0), "{}", out.describe());
     // Someone edits a contact after the run (past the second the run's last write fell in).
-    std::thread::sleep(Duration::from_millis(1100));
-    undo_common::api(
+    let run_ended = unix_second();
+    wait_until("the next second", Duration::from_secs(5), || {
+        unix_second() > run_ended
+    });
+    util::undo::api(
         &sandbox,
         "PUT",
         &format!("/contacts/{}", ids[1]),
@@ -243,4 +244,12 @@ fn after_an_undo_the_same_file_imports_again() {
         imported.len(),
         "the five contacts exist again"
     );
+}
+
+/// The wall clock's current second (the sandbox stamps `dateUpdated` from it).
+fn unix_second() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("the clock is past 1970")
+        .as_secs()
 }

@@ -1,12 +1,9 @@
 //! An undo killed with SIGKILL while it deletes and restores, then `undo --resume`d: the
 //! location ends exactly as it was before the import, and the finished undo sends nothing more.
 
-mod common;
-mod undo_common;
-
-use common::{fast_config, run, wait_until, Running, Sandbox};
+use crate::util::undo::{assert_same_state, import, requests, seed, state, undo, write_import};
+use crate::util::{fast_config, run, wait_until, Running, Sandbox};
 use std::time::Duration;
-use undo_common::{assert_same_state, import, requests, seed, state, undo, write_import};
 
 const LIMIT: Duration = Duration::from_secs(90);
 

@@ -6,9 +6,8 @@
 
 #![cfg(unix)]
 
-mod common;
-
-use common::{fast_config, run, summary, with_token, Sandbox};
+use crate::util::GhlCommand;
+use crate::util::{fast_config, run, summary, with_token, Sandbox};
 use ghl_sandbox::{DEFAULT_LOCATION_ID, DEFAULT_TOKEN};
 use std::path::Path;
 use std::process::Command;
@@ -44,11 +43,8 @@ fn write_input(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
 }
 
 fn ghl_bulk() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ghl-bulk"));
-    cmd.env("GHL_BULK_CONFIG", "/dev/null")
-        .env_remove("GHL_CLIENT_ID")
-        .env_remove("GHL_CLIENT_SECRET")
-        .env_remove("GHL_REFRESH_TOKEN_FILE");
+    let mut cmd = crate::util::ghl_bulk();
+    cmd.no_config();
     cmd
 }
 
@@ -131,9 +127,7 @@ fn import_sends_the_cleaned_values_and_success_csv_carries_the_warnings() {
     let run_dir = dir.path().join("run");
     let sandbox = Sandbox::start(with_token(fast_config(7, (0, 1)), DEFAULT_TOKEN));
     let mut cmd = ghl_bulk();
-    cmd.env("GHL_BASE_URL", sandbox.base_url())
-        .env("GHL_TOKEN", DEFAULT_TOKEN)
-        .env("GHL_LOCATION_ID", DEFAULT_LOCATION_ID)
+    cmd.api(&sandbox.base_url(), DEFAULT_TOKEN)
         .arg("import")
         .arg(&input)
         .arg("--mapping")

@@ -1,9 +1,8 @@
 //! Contact writes and reads over loopback: duplicates, upsert matching, tags, normalisation,
 //! strict DTOs, notes, tasks, bulk routes, custom fields.
 
-mod common;
-
-use common::{start, unlimited};
+use crate::util;
+use crate::util::{eventually, next_millisecond, start, unlimited};
 use ghl_sandbox::{Config, LocationConfig, MatchField, TokenConfig};
 use serde_json::json;
 
@@ -273,7 +272,7 @@ async fn update_replaces_tags_and_maintains_dates_and_delete_answers_succeded() 
         .upsert(json!({"email": "u@x.io", "tags": ["one", "two"]}))
         .await;
     let before = api.call("GET", &format!("/contacts/{id}"), None).await.body["contact"].clone();
-    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    next_millisecond().await;
     let r = api
         .call(
             "PUT",
@@ -573,7 +572,7 @@ async fn oauth_refresh_rotates_and_minted_token_works() {
             ("user_type", "Location".to_string()),
         ]
     };
-    let spec = common::spec::Spec::get();
+    let spec = util::spec::Spec::get();
     let post = |rt: String| {
         let api = api.clone();
         async move {
@@ -688,7 +687,13 @@ async fn minted_access_tokens_expire_after_the_ttl() {
         400,
         "valid token, unknown contact"
     );
-    tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
+    // Refused once the TTL has passed (polled, at most a few seconds past it).
+    let expiring = &minted;
+    eventually("the token's expiry", std::time::Duration::from_secs(5), || async move {
+        let answer = expiring.send("GET", path, None, &[]).await;
+        matches!(answer, Ok(r) if r.status == 401)
+    })
+    .await;
     let r = minted.call("GET", path, None).await;
     assert_eq!(
         (r.status, r.body["message"].clone()),

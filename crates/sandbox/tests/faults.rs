@@ -1,9 +1,7 @@
 //! Fault injection over loopback: cut-after-commit, injected 5xx, stalls past the client
 //! timeout, latency, and reproducibility from the seed.
 
-mod common;
-
-use common::{start, unlimited};
+use crate::util::{start, unlimited};
 use ghl_sandbox::{Config, FaultConfig};
 use serde_json::json;
 use std::time::{Duration, Instant};

@@ -1,13 +1,13 @@
-//! Rate limits in real time over loopback, with short intervals so the suite stays fast: bursts
-//! of 300 against fixed and sliding windows, the five headers on every answer including 429s,
-//! `Retry-After` only on request, the daily allowance, and `max_in_window` catching a client
-//! that bursts across a fixed-window boundary.
+//! Rate limits over loopback: bursts of 300 against fixed and sliding windows, the five headers
+//! on every answer including 429s, `Retry-After` only on request, the daily allowance, and
+//! `max_in_window` catching a client that bursts across a fixed-window boundary. The limiter
+//! reads tokio's clock, so the tests that place bursts in time pause it and move it themselves
+//! (a burst then takes no time at all, and no test waits for a window to pass).
 
-mod common;
-
-use common::{start, Api, Reply};
+use crate::util::{hold_clock, start, Api, Reply};
 use ghl_sandbox::{Config, RateLimitConfig, WindowMode};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tokio::time::{advance, Instant};
 
 const HEADERS: [&str; 5] = [
     "x-ratelimit-max",
@@ -69,8 +69,9 @@ fn check_headers(replies: &[Reply], max: u64, interval_ms: u64, retry_after: boo
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn fixed_window_burst_of_300_admits_exactly_the_limit() {
+    let _clock = hold_clock();
     let (h, api) = start(limited(
         100,
         Duration::from_secs(2),
@@ -81,7 +82,7 @@ async fn fixed_window_burst_of_300_admits_exactly_the_limit() {
     // Windows are aligned to sandbox start: begin just inside the second window so the whole
     // burst (well under a second on loopback) stays in one window.
     let started = Instant::now();
-    tokio::time::sleep(Duration::from_millis(2050).saturating_sub(started.elapsed())).await;
+    advance(Duration::from_millis(2050).saturating_sub(started.elapsed())).await;
     let replies = burst(&api, 300).await;
     assert!(
         started.elapsed() < Duration::from_millis(3900),
@@ -115,8 +116,9 @@ async fn fixed_window_burst_of_300_admits_exactly_the_limit() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn sliding_window_burst_of_300_never_exceeds_the_limit_in_any_interval() {
+    let _clock = hold_clock();
     let (h, api) = start(limited(
         50,
         Duration::from_millis(500),
@@ -129,7 +131,7 @@ async fn sliding_window_burst_of_300_never_exceeds_the_limit_in_any_interval() {
     // Three bursts of 100 spread over ~1.2 s: windows slide over them.
     for _ in 0..3 {
         all.extend(burst(&api, 100).await);
-        tokio::time::sleep(Duration::from_millis(400)).await;
+        advance(Duration::from_millis(400)).await;
     }
     assert!(t0.elapsed() < Duration::from_secs(10));
     check_headers(&all, 50, 500, true);
@@ -154,8 +156,9 @@ async fn sliding_window_burst_of_300_never_exceeds_the_limit_in_any_interval() {
     assert_eq!(api.stats().await.status_429, 300 - ok);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn max_in_window_sees_a_burst_across_a_fixed_boundary() {
+    let _clock = hold_clock();
     let (h, api) = start(limited(
         40,
         Duration::from_secs(1),
@@ -164,9 +167,9 @@ async fn max_in_window_sees_a_burst_across_a_fixed_boundary() {
     ))
     .await;
     let t0 = Instant::now();
-    tokio::time::sleep(Duration::from_millis(850).saturating_sub(t0.elapsed())).await;
+    advance(Duration::from_millis(850).saturating_sub(t0.elapsed())).await;
     let a = burst(&api, 40).await;
-    tokio::time::sleep(Duration::from_millis(1020).saturating_sub(t0.elapsed())).await;
+    advance(Duration::from_millis(1020).saturating_sub(t0.elapsed())).await;
     let b = burst(&api, 40).await;
     let ok = a.iter().chain(&b).filter(|r| r.status == 200).count();
     assert_eq!(ok, 80, "two fixed windows admit 40 each");

@@ -3,14 +3,13 @@
 //! tasks and appointments with it, scopes, counters, `--generate`'s records, `--data`, and the
 //! `/_sandbox/snapshot` view.
 
-mod common;
-
-use common::{start, unlimited};
+use crate::util;
+use crate::util::{next_millisecond, start, unlimited};
 use ghl_sandbox::{Config, TokenConfig, DEFAULT_LOCATION_ID};
 use serde_json::{json, Value};
 use std::time::Duration;
 
-async fn snapshot(api: &common::Api) -> Value {
+async fn snapshot(api: &util::Api) -> Value {
     let r = api
         .client
         .get(format!(
@@ -94,7 +93,7 @@ async fn notes_and_tasks_belong_to_their_contact_and_go_with_it() {
     // An edit moves dateUpdated (seen in the snapshot; the API's objects have no such field).
     let before = snapshot(&api).await;
     let task_before = contact_entry(&before, &a).unwrap()["tasks"][0].clone();
-    tokio::time::sleep(Duration::from_millis(5)).await;
+    next_millisecond().await;
     let r = api
         .call(
             "PUT",

@@ -2,13 +2,12 @@
 //! groups), sorts, `total`, and paging: `page` stops at 10,000 records, `searchAfter` walks
 //! past them.
 
-mod common;
-
-use common::{start, unlimited, Api};
+use crate::util;
+use crate::util::{eventually, start, unlimited, Api};
 use serde_json::{json, Value};
 use std::collections::HashSet;
 
-async fn search(api: &Api, body: Value) -> common::Reply {
+async fn search(api: &Api, body: Value) -> util::Reply {
     let mut b = json!({"locationId": api.location});
     if let (Some(m), Some(extra)) = (b.as_object_mut(), body.as_object()) {
         m.extend(extra.clone());
@@ -16,7 +15,7 @@ async fn search(api: &Api, body: Value) -> common::Reply {
     api.call("POST", "/contacts/search", Some(b)).await
 }
 
-fn ids(r: &common::Reply) -> Vec<String> {
+fn ids(r: &util::Reply) -> Vec<String> {
     r.body["contacts"]
         .as_array()
         .unwrap()
@@ -230,7 +229,10 @@ async fn index_lag_hides_new_contacts_for_a_while() {
         200,
         "GET by id sees it at once"
     );
-    tokio::time::sleep(std::time::Duration::from_millis(450)).await;
-    let r = search(&api, json!({"pageLimit": 10})).await;
-    assert_eq!(r.body["total"], 1);
+    // Indexed once the lag has passed.
+    let api = &api;
+    eventually("the search index", std::time::Duration::from_secs(10), || async move {
+        search(api, json!({"pageLimit": 10})).await.body["total"] == 1
+    })
+    .await;
 }

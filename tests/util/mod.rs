@@ -1,18 +1,20 @@
-//! Shared harness of the end-to-end import tests: a sandbox served from this test process on
-//! its own runtime, a generated contacts file whose duplicate groups are known in advance, the
-//! real `ghl-bulk` binary as a child process, and the checks that every test repeats (outcomes
-//! add up, one contact per group, tags kept).
+//! The harness of every integration test: a sandbox guard served from this test process on
+//! its own runtime (127.0.0.1, port 0), work folders with a generated contacts file whose
+//! duplicate groups are known in advance, the one builder of `ghl-bulk` commands ([`cmd`]), the
+//! binary as a child process ([`process`]), and the checks that many tests repeat.
 //!
-//! The importer always runs as a separate process, so a test can kill it (SIGKILL, SIGINT) while
+//! The binary always runs as a separate process, so a test can kill it (SIGKILL, SIGINT) while
 //! the sandbox, in this process, keeps the server-side truth.
 
-// Each test binary uses a different part of the harness.
-#![allow(dead_code, unused_imports)]
-
 pub mod checks;
+pub mod cmd;
 pub mod contacts;
+pub mod export;
 pub mod hostile;
+pub mod hostile_files;
+pub mod modes;
 mod process;
+pub mod undo;
 
 use ghl_sandbox::{Config, LocationConfig, TokenConfig, DEFAULT_LOCATION_ID};
 use rusqlite::{Connection, OpenFlags};
@@ -22,6 +24,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+pub use cmd::{ghl_bulk, GhlCommand};
 pub use contacts::{Expected, FileSpec};
 pub use process::{run, Output, Running};
 
@@ -54,8 +57,14 @@ impl Sandbox {
         }
     }
 
-    fn handle(&self) -> &ghl_sandbox::Handle {
+    /// The running sandbox.
+    pub fn handle(&self) -> &ghl_sandbox::Handle {
         self.handle.as_ref().expect("the sandbox is running")
+    }
+
+    /// Runs `future` on the sandbox's runtime (a test's own requests to the API).
+    pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.runtime.block_on(future)
     }
 
     /// `http://127.0.0.1:PORT`.
@@ -165,18 +174,10 @@ pub fn resume(base_url: &str, token: &str, run_dir: &Path) -> Command {
 }
 
 fn importer(base_url: &str, token: &str) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ghl-bulk"));
-    // Tests run from the package root; the mapping path is relative to it.
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("GHL_CLIENT_ID")
-        .env_remove("GHL_CLIENT_SECRET")
-        .env_remove("GHL_REFRESH_TOKEN_FILE")
-        // A developer's own ghl-bulk.toml (which beats the environment for settings) must not
-        // point the tests elsewhere: an empty file is read instead.
-        .env("GHL_BULK_CONFIG", "/dev/null")
-        .env("GHL_BASE_URL", base_url)
-        .env("GHL_TOKEN", token)
-        .env("GHL_LOCATION_ID", DEFAULT_LOCATION_ID);
+    let mut cmd = ghl_bulk();
+    // A developer's own ghl-bulk.toml (which beats the environment for settings) must not
+    // point the tests elsewhere: an empty file is read instead.
+    cmd.no_config().api(base_url, token);
     cmd
 }
 

@@ -1,8 +1,8 @@
 //! Shared by the delivery mode tests: staging a small CSV through the real binary, a sandbox
 //! on loopback with generous limits, running the engine in a mode, and reading back what the
 //! sandbox holds, what the client sent and what the ledger recorded.
-#![allow(dead_code)] // each test file uses its own share of these
 
+use super::ghl_bulk;
 use ghl_bulk::api::stats::RequestCounts;
 use ghl_bulk::api::{BaseUrl, Client, ClientConfig, Credentials, Secret};
 use ghl_bulk::delivery::{
@@ -12,7 +12,6 @@ use ghl_bulk::ledger::{DeliveredRow, Ledger};
 use ghl_sandbox::{Config, FaultConfig, Handle, DEFAULT_LOCATION_ID, DEFAULT_TOKEN};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -33,7 +32,7 @@ pub fn stage(dir: &Path, csv: &str, mapping: &str) -> PathBuf {
     std::fs::write(dir.join("in.csv"), csv).unwrap();
     std::fs::write(dir.join("m.toml"), mapping).unwrap();
     let run_dir = dir.join("run");
-    let output = Command::new(env!("CARGO_BIN_EXE_ghl-bulk"))
+    let output = ghl_bulk()
         .args(["validate", "in.csv", "--mapping", "m.toml", "--quiet"])
         .arg("--run-dir")
         .arg(&run_dir)

@@ -1,8 +1,8 @@
 //! Shared test harness: start a sandbox on 127.0.0.1:0 and talk to it with reqwest. Every call
 //! made through [`Api::call`] has its request body checked against the spec's request schema,
 //! and every answer (of any helper) has its body checked against the spec's schema for its
-//! status, so all tests speak HighLevel's dialect, not only the conformance test.
-#![allow(dead_code)]
+//! status, so all tests speak HighLevel's dialect, not only the conformance test. Also the
+//! ways to wait without sleeping: polling for a condition, and holding a paused clock.
 
 pub mod related;
 pub mod spec;
@@ -10,7 +10,8 @@ pub mod spec;
 use ghl_sandbox::{spawn, Config, Handle, DEFAULT_LOCATION_ID, DEFAULT_TOKEN};
 use reqwest::header::HeaderMap;
 use serde_json::{json, Value};
-use std::time::Duration;
+use std::future::Future;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// An answer.
 #[derive(Debug)]
@@ -176,5 +177,56 @@ impl Api {
             .await
             .expect("admin");
         r.json().await.expect("json")
+    }
+}
+
+/// Polls `check` every 10 ms until it holds; panics naming `what` after `limit`.
+pub async fn eventually<F, Fut>(what: &str, limit: Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + limit;
+    while !check().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {limit:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Returns once the wall clock is in a later millisecond than when called: the sandbox stamps
+/// `dateUpdated` in milliseconds, so an edit after this is stamped later than one before.
+pub async fn next_millisecond() {
+    let now_ms = || {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis())
+    };
+    let start = now_ms();
+    while now_ms() <= start {
+        tokio::task::yield_now().await;
+    }
+}
+
+/// Keeps a runtime whose clock is paused busy, so that its clock moves only by
+/// `tokio::time::advance`. Tokio moves a paused clock to the next timer by itself whenever the
+/// runtime has nothing to do, which a request in flight on loopback can briefly look like (the
+/// client's 20 s timeout would then fire). Dropping the guard ends the task.
+pub fn hold_clock() -> ClockHold {
+    ClockHold(tokio::spawn(async {
+        loop {
+            tokio::task::yield_now().await;
+        }
+    }))
+}
+
+/// See [`hold_clock`].
+pub struct ClockHold(tokio::task::JoinHandle<()>);
+
+impl Drop for ClockHold {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }

@@ -3,10 +3,8 @@
 //! into the fuzz corpus. Every file is built by hand from its XML so that it says exactly what
 //! a hostile file says (a declared dimension, a declared string count, repeat counts).
 
-#![allow(dead_code)]
-
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
@@ -71,17 +69,6 @@ pub fn all() -> Vec<Hostile> {
             error: Some("repeated rows and columns expand"),
         },
     ]
-}
-
-/// Write every generated file into `dir`; returns their paths.
-pub fn write_all(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let mut paths = Vec::new();
-    for hostile in all() {
-        let path = dir.join(hostile.name);
-        (hostile.write)(&path)?;
-        paths.push(path);
-    }
-    Ok(paths)
 }
 
 fn deflated() -> SimpleFileOptions {

@@ -1,22 +1,15 @@
-//! Shared by the export tests: a sandbox on 127.0.0.1 port 0 kept running on its own runtime
-//! while the real binary runs against it, and readers for the files the export writes.
+//! What the export tests add to the harness: sandboxes with generated contacts (fast, or slow
+//! enough that an export is still running when a test acts on it), another user's edits
+//! through the API, the `export` command in a work folder, and readers for the files the
+//! export writes.
 
-#![allow(dead_code)] // each test binary uses a different part
-
-use ghl_sandbox::{
-    Config, FaultConfig, Handle, RateLimitConfig, DEFAULT_LOCATION_ID, DEFAULT_TOKEN,
-};
+use super::{ghl_bulk, GhlCommand, Sandbox};
+use ghl_sandbox::{Config, FaultConfig, RateLimitConfig, DEFAULT_TOKEN};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
-
-/// A running sandbox and the runtime that serves it.
-pub struct Sandbox {
-    pub handle: Handle,
-    pub rt: tokio::runtime::Runtime,
-}
 
 impl Sandbox {
     /// `n` generated contacts, no latency, a limit high enough not to slow a test.
@@ -50,21 +43,6 @@ impl Sandbox {
         })
     }
 
-    pub fn start(config: Config) -> Sandbox {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        let handle = rt.block_on(ghl_sandbox::spawn(config)).expect("sandbox");
-        Sandbox { handle, rt }
-    }
-
-    /// Every stored contact, as `/_sandbox/contacts` serves them.
-    pub fn contacts(&self) -> Vec<Value> {
-        self.handle.contacts(Some(DEFAULT_LOCATION_ID))
-    }
-
     /// The ids of every stored contact.
     pub fn ids(&self) -> BTreeSet<String> {
         self.contacts()
@@ -75,8 +53,8 @@ impl Sandbox {
 
     /// `PUT /contacts/{id}` through the API, as another user of the location would.
     pub fn update(&self, id: &str, body: Value) {
-        let url = format!("{}/contacts/{id}", self.handle.base_url());
-        self.rt.block_on(async {
+        let url = format!("{}/contacts/{id}", self.base_url());
+        self.block_on(async {
             let response = reqwest::Client::new()
                 .put(url)
                 .bearer_auth(DEFAULT_TOKEN)
@@ -89,18 +67,15 @@ impl Sandbox {
         });
     }
 
-    /// The binary with this sandbox's connection in its environment. HOME and the data
-    /// folders point into `dir`, so nothing can reach the real user's state by mistake.
+    /// The binary with this sandbox's connection in its environment, run in `dir`. HOME and
+    /// the data folders point into `dir`, so nothing can reach the real user's state by
+    /// mistake.
     pub fn command(&self, dir: &Path, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ghl-bulk"));
+        let mut cmd = ghl_bulk();
         cmd.args(args)
             .current_dir(dir)
-            .env("GHL_TOKEN", DEFAULT_TOKEN)
-            .env("GHL_LOCATION_ID", DEFAULT_LOCATION_ID)
-            .env("GHL_BASE_URL", self.handle.base_url())
-            .env("HOME", dir)
-            .env("XDG_DATA_HOME", dir.join("data"))
-            .env_remove("GHL_CLIENT_ID");
+            .api(&self.base_url(), DEFAULT_TOKEN)
+            .home(dir);
         cmd
     }
 

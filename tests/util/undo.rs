@@ -3,15 +3,13 @@
 //! notes, tasks), the location's state (contacts, notes, tasks) read back for comparison, and
 //! the `undo` / `delete` commands against the sandbox.
 
-#![allow(dead_code)]
-
-use ghl_sandbox::{DEFAULT_LOCATION_ID, DEFAULT_TOKEN};
+use ghl_sandbox::DEFAULT_TOKEN;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::common::Sandbox;
+use super::{ghl_bulk, GhlCommand, Sandbox};
 
 /// The mapping of the files written here.
 pub const MAPPING: &str = "\
@@ -168,15 +166,8 @@ pub fn assert_same_state(got: &BTreeMap<String, Value>, want: &BTreeMap<String, 
 
 /// A `ghl-bulk` command against the sandbox (token, location, base URL in the environment).
 pub fn ghl(sandbox: &Sandbox) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ghl-bulk"));
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("GHL_CLIENT_ID")
-        .env_remove("GHL_CLIENT_SECRET")
-        .env_remove("GHL_REFRESH_TOKEN_FILE")
-        .env("GHL_BASE_URL", sandbox.base_url())
-        .env("GHL_TOKEN", DEFAULT_TOKEN)
-        .env("GHL_LOCATION_ID", DEFAULT_LOCATION_ID)
-        .stdin(std::process::Stdio::null());
+    let mut cmd = ghl_bulk();
+    cmd.api(&sandbox.base_url(), DEFAULT_TOKEN);
     cmd
 }
 
