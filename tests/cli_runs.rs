@@ -12,7 +12,6 @@ use crate::util::{
 };
 use ghl_sandbox::DEFAULT_TOKEN;
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(60);

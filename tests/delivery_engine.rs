@@ -12,7 +12,6 @@ use ghl_bulk::source::{self, SourceOptions};
 use ghl_sandbox::{Config, CustomFieldDef, FaultConfig, DEFAULT_LOCATION_ID, DEFAULT_TOKEN};
 use serde_json::json;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Mutex;
 use std::time::Duration;
 

@@ -9,7 +9,7 @@ use ghl_sandbox::{Config, Handle, DEFAULT_LOCATION_ID, DEFAULT_TOKEN};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::Duration;
 
 const MAPPING: &str = r#"version = 1

@@ -7,7 +7,7 @@
 
 use crate::util::{fast_config, run, summary, Sandbox};
 use crate::util::{ghl_bulk, GhlCommand};
-use ghl_sandbox::{DEFAULT_LOCATION_ID, DEFAULT_TOKEN};
+use ghl_sandbox::DEFAULT_TOKEN;
 use serde_json::{json, Value};
 use std::path::Path;
 use std::process::Command;

@@ -5,7 +5,7 @@
 
 use crate::util::ghl_bulk;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 

@@ -4,7 +4,7 @@
 use crate::util::{ghl_bulk, GhlCommand};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::Duration;
 
 struct Running(Child);

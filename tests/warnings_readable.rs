@@ -8,7 +8,7 @@
 
 use crate::util::GhlCommand;
 use crate::util::{fast_config, run, summary, with_token, Sandbox};
-use ghl_sandbox::{DEFAULT_LOCATION_ID, DEFAULT_TOKEN};
+use ghl_sandbox::DEFAULT_TOKEN;
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;

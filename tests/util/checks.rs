@@ -213,15 +213,6 @@ pub fn check_outcomes(summary: &Value, ledger: &[LedgerRow], expected: &Expected
     }
 }
 
-/// A delivered row whose ledger record says the wrong thing about its contact's origin.
-#[derive(Debug)]
-pub struct Misreport {
-    pub row: u64,
-    pub state: String,
-    pub created: Option<bool>,
-    pub tags_before: Option<Vec<String>>,
-}
-
 /// Rows this run created are reported `created` (with `created` = 1), rows whose contact
 /// existed before are `updated`, and the tags recorded as "before" are the ones the contact had
 /// before the run (none for a new contact): what an undo or an audit reads from the ledger.
@@ -230,7 +221,7 @@ pub fn misreported_creations(
     ledger: &[LedgerRow],
     expected: &Expected,
     seeded: &BTreeMap<usize, String>,
-) -> Vec<Misreport> {
+) -> Vec<LedgerRow> {
     let by_row: BTreeMap<u64, &LedgerRow> = ledger.iter().map(|r| (r.row, r)).collect();
     let mut wrong = Vec::new();
     for (n, g) in expected.groups.iter().enumerate() {
@@ -249,12 +240,7 @@ pub fn misreported_creations(
         recorded.iter_mut().for_each(|t| *t = t.to_lowercase());
         recorded.sort();
         if lead.state != state || lead.created != flag || recorded != before {
-            wrong.push(Misreport {
-                row: lead.row,
-                state: lead.state.clone(),
-                created: lead.created,
-                tags_before: lead.tags_before.clone(),
-            });
+            wrong.push(lead.clone());
         }
     }
     wrong

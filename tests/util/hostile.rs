@@ -18,15 +18,6 @@ pub struct Seen {
     pub body: Vec<u8>,
 }
 
-impl Seen {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
 /// How to answer one request.
 pub enum Answer {
     /// A complete answer.

@@ -86,11 +86,6 @@ impl Running {
         Running::new(child)
     }
 
-    /// The process id.
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
     /// Waits until a stderr line contains `needle`; false if the stream ended or `limit` passed.
     pub fn wait_for_stderr(&mut self, needle: &str, limit: Duration) -> bool {
         let deadline = Instant::now() + limit;

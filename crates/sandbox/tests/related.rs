@@ -7,7 +7,6 @@ use crate::util;
 use crate::util::{next_millisecond, start, unlimited};
 use ghl_sandbox::{Config, TokenConfig, DEFAULT_LOCATION_ID};
 use serde_json::{json, Value};
-use std::time::Duration;
 
 async fn snapshot(api: &util::Api) -> Value {
     let r = api
