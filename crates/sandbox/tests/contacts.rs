@@ -689,10 +689,14 @@ async fn minted_access_tokens_expire_after_the_ttl() {
     );
     // Refused once the TTL has passed (polled, at most a few seconds past it).
     let expiring = &minted;
-    eventually("the token's expiry", std::time::Duration::from_secs(5), || async move {
-        let answer = expiring.send("GET", path, None, &[]).await;
-        matches!(answer, Ok(r) if r.status == 401)
-    })
+    eventually(
+        "the token's expiry",
+        std::time::Duration::from_secs(5),
+        || async move {
+            let answer = expiring.send("GET", path, None, &[]).await;
+            matches!(answer, Ok(r) if r.status == 401)
+        },
+    )
     .await;
     let r = minted.call("GET", path, None).await;
     assert_eq!(

@@ -231,8 +231,10 @@ async fn index_lag_hides_new_contacts_for_a_while() {
     );
     // Indexed once the lag has passed.
     let api = &api;
-    eventually("the search index", std::time::Duration::from_secs(10), || async move {
-        search(api, json!({"pageLimit": 10})).await.body["total"] == 1
-    })
+    eventually(
+        "the search index",
+        std::time::Duration::from_secs(10),
+        || async move { search(api, json!({"pageLimit": 10})).await.body["total"] == 1 },
+    )
     .await;
 }
