@@ -9,6 +9,7 @@ pub mod dedupe;
 pub mod delete;
 pub mod delivery;
 pub mod export;
+pub mod format;
 pub mod import;
 pub mod ledger;
 pub mod mapping;

@@ -2,6 +2,7 @@
 //! following the server's headers in both window modes, 429 handling, retries, OAuth rotation.
 
 use ghl_bulk::api::models::ContactFields;
+use ghl_bulk::contact::StdFields;
 use ghl_bulk::api::{
     ApiError, BaseUrl, Client, ClientConfig, Credentials, OAuthConfig, Secret, TagChange,
 };
@@ -25,8 +26,11 @@ fn token() -> Credentials {
 
 fn person(n: usize) -> ContactFields {
     ContactFields {
-        first_name: Some(format!("Person{n}")),
-        email: Some(format!("person{n}@example.com")),
+        std: StdFields {
+            first_name: Some(format!("Person{n}")),
+            email: Some(format!("person{n}@example.com")),
+            ..StdFields::default()
+        },
         ..ContactFields::default()
     }
 }

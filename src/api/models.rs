@@ -8,47 +8,16 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::contact::StdFields;
+
 /// The contact fields that create and upsert accept (`CreateContactDto` / `UpsertContactDto`),
 /// less `locationId`, which the request types add.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ContactFields {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub first_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub phone: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub gender: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub address1: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub city: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub state: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub postal_code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub website: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub timezone: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub dnd: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub source: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub date_of_birth: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub country: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub company_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub assigned_to: Option<String>,
+    /// The standard fields, inline (the DTO lists them at its top level).
+    #[serde(flatten)]
+    pub std: StdFields,
     /// Replaces every tag the contact has: the default upsert mode never sets it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
@@ -88,8 +57,8 @@ impl UpdateRequest {
     /// The update body for these fields; fields the update DTO lacks are dropped.
     pub fn from_fields(fields: &ContactFields) -> Self {
         let mut fields = fields.clone();
-        fields.gender = None;
-        fields.company_name = None;
+        fields.std.gender = None;
+        fields.std.company_name = None;
         UpdateRequest { fields }
     }
 }
@@ -100,23 +69,9 @@ impl UpdateRequest {
 pub struct Contact {
     pub id: String,
     pub location_id: Option<String>,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub name: Option<String>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub company_name: Option<String>,
-    pub address1: Option<String>,
-    pub city: Option<String>,
-    pub state: Option<String>,
-    pub postal_code: Option<String>,
-    pub website: Option<String>,
-    pub timezone: Option<String>,
-    pub dnd: Option<bool>,
-    pub source: Option<String>,
-    pub date_of_birth: Option<Value>,
-    pub country: Option<String>,
-    pub assigned_to: Option<String>,
+    /// Read leniently: see [`StdFields`].
+    #[serde(flatten)]
+    pub std: StdFields,
     pub tags: Vec<String>,
     pub custom_fields: Vec<CustomFieldOutput>,
     pub date_added: Option<String>,
@@ -381,9 +336,12 @@ mod tests {
     #[test]
     fn requests_send_only_what_is_set() {
         let fields = ContactFields {
-            email: Some("a@example.com".into()),
-            gender: Some("female".into()),
-            company_name: Some("Acme".into()),
+            std: StdFields {
+                email: Some("a@example.com".into()),
+                gender: Some("female".into()),
+                company_name: Some("Acme".into()),
+                ..StdFields::default()
+            },
             ..ContactFields::default()
         };
         let upsert = serde_json::to_value(UpsertRequest {

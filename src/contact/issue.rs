@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::model::StdField;
+use super::fields::StdField;
 
 /// The stable issue codes of the validate stage (the reader's own, such as `ragged_row`, come
 /// from `source::RowDefect`). Renaming one is a breaking change for anyone filtering reject

@@ -9,6 +9,7 @@ mod country;
 mod country_table;
 mod dob;
 mod email;
+mod fields;
 mod invisible;
 mod issue;
 mod model;
@@ -22,7 +23,8 @@ pub use dob::{country_date_order, normalise_dob, normalise_dob_for, DateOrder};
 pub use email::normalise_email;
 pub use invisible::quoted;
 pub use issue::{IssueCode, Problem, RowIssue};
-pub use model::{Contact, CustomValue, Draft, StdField, TaskPayload, FIELD_COUNT};
+pub use fields::{StdField, StdFields, FIELD_COUNT};
+pub use model::{Contact, CustomValue, Draft, TaskPayload};
 pub use phone::{normalise_phone, parse_phone, ParsedPhone, Region};
 pub use postal::normalise_postal_code;
 pub use text::{normalise_dnd, normalise_tags, normalise_website};
@@ -112,7 +114,7 @@ pub fn normalise(draft: Draft, rules: &Rules) -> Normalised {
         match normalise_country(&raw) {
             Ok(code) => {
                 row_region = Region::from_code(code);
-                contact.country = Some(code.to_string());
+                contact.std.country = Some(code.to_string());
             }
             Err(p) => push(&mut issues, rules, StdField::Country, p),
         }
@@ -136,7 +138,7 @@ pub fn normalise(draft: Draft, rules: &Rules) -> Normalised {
             },
             StdField::DateOfBirth if dob::is_empty_marker(&raw) => continue,
             StdField::DateOfBirth => {
-                normalise_dob_for(&raw, rules.date_order, contact.country.as_deref()).and_then(
+                normalise_dob_for(&raw, rules.date_order, contact.std.country.as_deref()).and_then(
                     |d| match &rules.today {
                         Some(today) if d.as_str() > today.as_str() => Err(Problem::new(
                             IssueCode::DobInvalid,
@@ -147,7 +149,7 @@ pub fn normalise(draft: Draft, rules: &Rules) -> Normalised {
                 )
             }
             StdField::PostalCode => {
-                let (code, warning) = normalise_postal_code(&raw, contact.country.as_deref());
+                let (code, warning) = normalise_postal_code(&raw, contact.std.country.as_deref());
                 if let Some(w) = warning {
                     issues.push(RowIssue::warning(field, w));
                 }
@@ -157,7 +159,7 @@ pub fn normalise(draft: Draft, rules: &Rules) -> Normalised {
             StdField::Website => normalise_website(&raw),
             StdField::Dnd => match normalise_dnd(&raw) {
                 Ok(b) => {
-                    contact.dnd = Some(b);
+                    contact.std.dnd = Some(b);
                     continue;
                 }
                 Err(p) => Err(p),
@@ -168,7 +170,7 @@ pub fn normalise(draft: Draft, rules: &Rules) -> Normalised {
         match result {
             Ok(v) if v.is_empty() => {}
             Ok(v) => {
-                if let Some(slot) = contact.text_mut(field) {
+                if let Some(slot) = contact.std.text_mut(field) {
                     *slot = Some(v);
                 }
             }
@@ -228,8 +230,8 @@ pub fn normalise(draft: Draft, rules: &Rules) -> Normalised {
     }
 
     // A contact id identifies the row by itself (it updates that contact).
-    if contact.email.is_none()
-        && contact.phone.is_none()
+    if contact.std.email.is_none()
+        && contact.std.phone.is_none()
         && contact.id.is_none()
         && !issues.iter().any(|i| i.blocking)
     {

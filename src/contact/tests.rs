@@ -119,23 +119,29 @@ fn no_identity() {
 #[test]
 fn merge_is_first_non_empty_and_union() {
     let mut a = Contact {
-        email: Some("a@b.co".into()),
+        std: StdFields {
+            email: Some("a@b.co".into()),
+            ..StdFields::default()
+        },
         tags: vec!["x".into()],
         notes: vec!["n1".into()],
         ..Contact::default()
     };
     let b = Contact {
-        email: Some("other@b.co".into()),
-        city: Some("Paris".into()),
-        dnd: Some(false),
+        std: StdFields {
+            email: Some("other@b.co".into()),
+            city: Some("Paris".into()),
+            dnd: Some(false),
+            ..StdFields::default()
+        },
         tags: vec!["y".into(), "x".into()],
         notes: vec!["n1".into(), "n2".into()],
         ..Contact::default()
     };
     a.merge_from(&b);
-    assert_eq!(a.email.as_deref(), Some("a@b.co"));
-    assert_eq!(a.city.as_deref(), Some("Paris"));
-    assert_eq!(a.dnd, Some(false));
+    assert_eq!(a.std.email.as_deref(), Some("a@b.co"));
+    assert_eq!(a.std.city.as_deref(), Some("Paris"));
+    assert_eq!(a.std.dnd, Some(false));
     assert_eq!(a.tags, vec!["x", "y"]);
     assert_eq!(a.notes, vec!["n1", "n2"]);
 }
@@ -143,9 +149,12 @@ fn merge_is_first_non_empty_and_union() {
 #[test]
 fn payload_is_dto_shaped() {
     let c = Contact {
-        first_name: Some("Ann".into()),
-        date_of_birth: Some("1990-09-25".into()),
-        dnd: Some(true),
+        std: StdFields {
+            first_name: Some("Ann".into()),
+            date_of_birth: Some("1990-09-25".into()),
+            dnd: Some(true),
+            ..StdFields::default()
+        },
         ..Contact::default()
     };
     let json = serde_json::to_string(&c).unwrap();

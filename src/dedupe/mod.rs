@@ -39,15 +39,15 @@ impl KeyDigests {
     /// The digests of a normalised contact's keys in use (`keys`; the contact id always is).
     pub fn of(keys: &[DedupeKey], contact: &Contact) -> KeyDigests {
         let name = folded_name(
-            contact.first_name.as_deref(),
-            contact.last_name.as_deref(),
-            contact.name.as_deref(),
+            contact.std.first_name.as_deref(),
+            contact.std.last_name.as_deref(),
+            contact.std.name.as_deref(),
         );
         KeyDigests::from_parts(
             keys,
             contact.id.as_deref(),
-            contact.email.as_deref(),
-            contact.phone.as_deref(),
+            contact.std.email.as_deref(),
+            contact.std.phone.as_deref(),
             name.as_deref(),
         )
     }

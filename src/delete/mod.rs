@@ -397,7 +397,7 @@ fn write_summary(
              cannot be resumed: run the delete again without --dry-run to delete.",
             contacts(to_delete),
             rows(get("rejected")),
-            crate::api::estimate::counted(requests, "request", "requests"),
+            crate::format::counted(requests, "request", "requests"),
         );
     } else if print {
         eprintln!(
@@ -407,7 +407,7 @@ fn write_summary(
             rows(get("rejected")),
             rows(get("failed")),
             rows(get("pending")),
-            crate::api::estimate::counted(requests, "request", "requests"),
+            crate::format::counted(requests, "request", "requests"),
         );
         if let Some(resume) = &resume {
             eprintln!("Continue with:\n  {resume}");
@@ -418,9 +418,9 @@ fn write_summary(
 }
 
 fn contacts(n: u64) -> String {
-    crate::api::estimate::counted(n, "contact", "contacts")
+    crate::format::counted(n, "contact", "contacts")
 }
 
 fn rows(n: u64) -> String {
-    crate::api::estimate::counted(n, "row", "rows")
+    crate::format::counted(n, "row", "rows")
 }

@@ -158,7 +158,7 @@ pub fn stage_row(
         }
         return rejected;
     }
-    let (email, phone) = (normalised.contact.email, normalised.contact.phone);
+    let (email, phone) = (normalised.contact.std.email, normalised.contact.std.phone);
     StagedRow {
         row,
         state: LocalState::Pending,

@@ -58,10 +58,10 @@ pub(super) fn plan(
             if let Some(id) = &r.plan.contact_id {
                 identities.push(Identity::Id(id.clone()));
             }
-            if let Some(email) = fields.email.as_ref().filter(|e| !e.is_empty()) {
+            if let Some(email) = fields.std.email.as_ref().filter(|e| !e.is_empty()) {
                 identities.push(Identity::Email(email.to_lowercase()));
             }
-            if let Some(phone) = fields.phone.as_ref().filter(|p| !p.is_empty()) {
+            if let Some(phone) = fields.std.phone.as_ref().filter(|p| !p.is_empty()) {
                 identities.push(Identity::Phone(phone.clone()));
             }
             let sent = serde_json::to_string(fields).unwrap_or_default();

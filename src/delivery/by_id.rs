@@ -43,10 +43,10 @@ pub(super) async fn update_by_id(
 /// Another contact of the location holding the row's email or phone, as a refusal.
 async fn conflict(client: &Client, plan: &RowPlan, id: &str) -> Result<Option<Refusal>, Failure> {
     let mut identities = vec![Identity::Id(id.to_string())];
-    if let Some(email) = plan.fields.email.as_deref().filter(|e| !e.is_empty()) {
+    if let Some(email) = plan.fields.std.email.as_deref().filter(|e| !e.is_empty()) {
         identities.push(Identity::Email(email.to_lowercase()));
     }
-    if let Some(phone) = plan.fields.phone.as_deref().filter(|p| !p.is_empty()) {
+    if let Some(phone) = plan.fields.std.phone.as_deref().filter(|p| !p.is_empty()) {
         identities.push(Identity::Phone(phone.to_string()));
     }
     if identities.len() == 1 {
@@ -75,7 +75,7 @@ async fn conflict(client: &Client, plan: &RowPlan, id: &str) -> Result<Option<Re
         if other.is_empty() || other == id {
             continue;
         }
-        let (field, value) = match (&plan.fields.email, &plan.fields.phone) {
+        let (field, value) = match (&plan.fields.std.email, &plan.fields.std.phone) {
             (Some(email), _) if Identity::Email(email.to_lowercase()).matches(contact) => {
                 ("email", email.as_str())
             }
@@ -104,7 +104,7 @@ fn identity_conflict(field: &'static str, value: &str, other: &str, id: &str) ->
 /// The PUT's refusal as the row's outcome; other errors fail the row as usual.
 fn refused_put(error: ApiError, plan: &RowPlan, id: &str) -> Result<Resolved, Failure> {
     if let Some(other) = error.duplicate_contact_id().map(str::to_string) {
-        let (field, value) = match (&plan.fields.email, &plan.fields.phone) {
+        let (field, value) = match (&plan.fields.std.email, &plan.fields.std.phone) {
             (Some(email), _) => ("email", email.clone()),
             (None, Some(phone)) => ("phone", phone.clone()),
             (None, None) => ("email", String::new()),

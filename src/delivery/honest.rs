@@ -3,61 +3,71 @@
 //! contact); each difference becomes a warning on the row instead of passing unnoticed.
 
 use crate::api::models::{Contact, ContactFields};
+use crate::contact::StdField;
 use serde_json::Value;
+
+/// When a kept value counts as the one sent.
+#[derive(Clone, Copy)]
+enum Same {
+    /// Equal once trimmed.
+    Exact,
+    /// Equal once trimmed, whatever the case (emails, country codes).
+    Caseless,
+    /// The kept value starts with the one sent (a date of birth comes back as an instant).
+    DatePrefix,
+}
+
+impl Same {
+    fn holds(self, sent: &str, kept: &str) -> bool {
+        match self {
+            Same::Exact => sent.trim() == kept.trim(),
+            Same::Caseless => sent.trim().eq_ignore_ascii_case(kept.trim()),
+            Same::DatePrefix => kept.starts_with(sent),
+        }
+    }
+}
+
+/// The fields compared, in the order a row's warnings about them are written. `name`, `gender`,
+/// `dnd` and `assignedTo` are not compared: HighLevel rewrites or omits them in its answers.
+const COMPARED: [(StdField, Same); 14] = [
+    (StdField::Email, Same::Caseless),
+    (StdField::Phone, Same::Exact),
+    (StdField::FirstName, Same::Exact),
+    (StdField::LastName, Same::Exact),
+    (StdField::CompanyName, Same::Exact),
+    (StdField::Address1, Same::Exact),
+    (StdField::City, Same::Exact),
+    (StdField::State, Same::Exact),
+    (StdField::PostalCode, Same::Exact),
+    (StdField::Country, Same::Caseless),
+    (StdField::Website, Same::Exact),
+    (StdField::Timezone, Same::Exact),
+    (StdField::Source, Same::Exact),
+    (StdField::DateOfBirth, Same::DatePrefix),
+];
 
 /// The differences between `sent` and the contact the server returned: (field, code, message).
 pub fn compare(sent: &ContactFields, got: &Contact) -> Vec<(String, String, String)> {
     let mut warnings = Vec::new();
-    let mut check =
-        |field: &str, sent: &Option<String>, got: Option<&str>, same: fn(&str, &str) -> bool| {
-            let Some(sent) = sent else { return };
-            match got {
-                None | Some("") => warnings.push((
-                    field.to_string(),
-                    "server_dropped".to_string(),
-                    format!("sent '{sent}', the contact has no {field}"),
-                )),
-                Some(kept) if !same(sent, kept) => warnings.push((
-                    field.to_string(),
-                    "server_kept_other".to_string(),
-                    format!("sent '{sent}', the contact kept '{kept}'"),
-                )),
-                Some(_) => {}
-            }
+    for (field, same) in COMPARED {
+        let Some(sent) = sent.std.get(field) else {
+            continue;
         };
-    let exact: fn(&str, &str) -> bool = |a, b| a.trim() == b.trim();
-    let caseless: fn(&str, &str) -> bool = |a, b| a.trim().eq_ignore_ascii_case(b.trim());
-    let date: fn(&str, &str) -> bool = |a, b| b.starts_with(a);
-    check("email", &sent.email, got.email.as_deref(), caseless);
-    check("phone", &sent.phone, got.phone.as_deref(), exact);
-    check(
-        "firstName",
-        &sent.first_name,
-        got.first_name.as_deref(),
-        exact,
-    );
-    check("lastName", &sent.last_name, got.last_name.as_deref(), exact);
-    check(
-        "companyName",
-        &sent.company_name,
-        got.company_name.as_deref(),
-        exact,
-    );
-    check("address1", &sent.address1, got.address1.as_deref(), exact);
-    check("city", &sent.city, got.city.as_deref(), exact);
-    check("state", &sent.state, got.state.as_deref(), exact);
-    check(
-        "postalCode",
-        &sent.postal_code,
-        got.postal_code.as_deref(),
-        exact,
-    );
-    check("country", &sent.country, got.country.as_deref(), caseless);
-    check("website", &sent.website, got.website.as_deref(), exact);
-    check("timezone", &sent.timezone, got.timezone.as_deref(), exact);
-    check("source", &sent.source, got.source.as_deref(), exact);
-    let dob = got.date_of_birth.as_ref().and_then(Value::as_str);
-    check("dateOfBirth", &sent.date_of_birth, dob, date);
+        let name = field.name();
+        match got.std.get(field) {
+            None | Some("") => warnings.push((
+                name.to_string(),
+                "server_dropped".to_string(),
+                format!("sent '{sent}', the contact has no {name}"),
+            )),
+            Some(kept) if !same.holds(sent, kept) => warnings.push((
+                name.to_string(),
+                "server_kept_other".to_string(),
+                format!("sent '{sent}', the contact kept '{kept}'"),
+            )),
+            Some(_) => {}
+        }
+    }
     if let Some(fields) = &sent.custom_fields {
         for field in fields {
             let kept = got.custom_fields.iter().find(|c| c.id == field.id);
@@ -89,19 +99,26 @@ fn same_value(sent: &Value, kept: &Value) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::contact::StdFields;
 
     #[test]
     fn a_phone_the_server_ignored_is_a_warning() {
         let sent = ContactFields {
-            email: Some("a@example.com".into()),
-            phone: Some("+14155550100".into()),
-            date_of_birth: Some("1990-09-25".into()),
+            std: StdFields {
+                email: Some("a@example.com".into()),
+                phone: Some("+14155550100".into()),
+                date_of_birth: Some("1990-09-25".into()),
+                ..StdFields::default()
+            },
             ..ContactFields::default()
         };
         let got = Contact {
-            email: Some("A@example.com".into()),
-            phone: Some("+14155550199".into()),
-            date_of_birth: Some(Value::String("1990-09-25T00:00:00.000Z".into())),
+            std: StdFields {
+                email: Some("A@example.com".into()),
+                phone: Some("+14155550199".into()),
+                date_of_birth: Some("1990-09-25T00:00:00.000Z".into()),
+                ..StdFields::default()
+            },
             ..Contact::default()
         };
         let warnings = compare(&sent, &got);

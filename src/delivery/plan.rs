@@ -47,24 +47,7 @@ pub fn plan_row(
         }
     }
     let fields = ContactFields {
-        first_name: contact.first_name,
-        last_name: contact.last_name,
-        name: contact.name,
-        email: contact.email,
-        phone: contact.phone,
-        gender: contact.gender,
-        address1: contact.address1,
-        city: contact.city,
-        state: contact.state,
-        postal_code: contact.postal_code,
-        website: contact.website,
-        timezone: contact.timezone,
-        dnd: contact.dnd,
-        source: contact.source,
-        date_of_birth: contact.date_of_birth,
-        country: contact.country,
-        company_name: contact.company_name,
-        assigned_to: contact.assigned_to,
+        std: contact.std,
         tags: None,
         custom_fields: (!custom_fields.is_empty()).then_some(custom_fields),
     };

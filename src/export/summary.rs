@@ -8,7 +8,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
 use super::ExportError;
-use crate::api::estimate::thousands;
+use crate::format::thousands;
 use crate::api::stats::RequestCounts;
 use crate::api::{Estimate, RelatedKind};
 
@@ -79,7 +79,7 @@ impl Report {
     pub fn line(&self) -> String {
         match self.status.as_str() {
             "complete" => {
-                use crate::api::estimate::counted;
+                use crate::format::counted;
                 let mut line = format!(
                     "Exported {} to {} in {:.1} s ({}, {:.1}/s).",
                     counted(self.contacts_written, "contact", "contacts"),
@@ -91,7 +91,7 @@ impl Report {
                 if self.duplicates_skipped > 0 {
                     line.push_str(&format!(
                         " {} already exported last time were left out.",
-                        crate::api::estimate::thousands(self.duplicates_skipped)
+                        crate::format::thousands(self.duplicates_skipped)
                     ));
                 }
                 line

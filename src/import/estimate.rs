@@ -23,7 +23,7 @@
 
 use super::delta::Delta;
 use super::{ImportConfig, ImportEnd, ImportError};
-use crate::api::estimate::thousands;
+use crate::format::thousands;
 use crate::api::{Client, Estimate};
 use crate::contact::TaskPayload;
 use crate::delivery::followup_keys::{note_key, task_hash};
@@ -265,7 +265,7 @@ pub(super) fn announce(
     let line = format!(
         "{estimate}\n  {} to send: {} contact, {} tag, {} business, {} note, {} task create, \
          {} task update and {} list requests (a floor: retries come on top).",
-        crate::api::estimate::counted(b.rows, "row", "rows"),
+        crate::format::counted(b.rows, "row", "rows"),
         thousands(b.contacts),
         thousands(b.tags),
         thousands(b.business),

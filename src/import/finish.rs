@@ -232,11 +232,11 @@ pub(super) fn write_atomically(path: &Path, text: &str) -> Result<(), ImportErro
 /// while no window was: issue 13 item 11); a rate only when the series cannot tell.
 pub fn pace(d: &DeliverySummary) -> String {
     let interval =
-        crate::api::estimate::human(std::time::Duration::from_millis(d.limit_interval_ms));
+        crate::format::human(std::time::Duration::from_millis(d.limit_interval_ms));
     match d.busiest_window {
         Some(busiest) => format!(
             "at most {} requests in any {interval} (limit {})",
-            crate::api::estimate::thousands(busiest),
+            crate::format::thousands(busiest),
             d.limit_max
         ),
         None => format!(
@@ -248,7 +248,7 @@ pub fn pace(d: &DeliverySummary) -> String {
 
 fn human(d: &DeliverySummary, states: &BTreeMap<String, u64>, dir: &Path) -> String {
     let get = |k: &str| states.get(k).copied().unwrap_or(0);
-    let n = crate::api::estimate::thousands;
+    let n = crate::format::thousands;
     let mut text = format!(
         "Delivered in {:.1} s: {} created, {} updated, {} failed; {} ({:.2} per row), \
          {}, {:.1} s throttled, {} rate-limited (429).\n",
@@ -256,7 +256,7 @@ fn human(d: &DeliverySummary, states: &BTreeMap<String, u64>, dir: &Path) -> Str
         n(d.created),
         n(d.updated),
         n(d.failed),
-        crate::api::estimate::counted(d.requests.total, "request", "requests"),
+        crate::format::counted(d.requests.total, "request", "requests"),
         d.requests_per_row,
         pace(d),
         d.throttled_ms as f64 / 1000.0,
@@ -313,7 +313,7 @@ fn human_delta(d: &super::DeltaReport) -> String {
     };
     format!(
         "Delta: {what}; {} remembered in {}{scope}.\n",
-        crate::api::estimate::counted(d.remembered, "delivered row", "delivered rows"),
+        crate::format::counted(d.remembered, "delivered row", "delivered rows"),
         d.state_file
     )
 }

@@ -276,7 +276,7 @@ impl Mapping {
 fn cell(cells: &[String], index: usize) -> &str {
     cells
         .get(index)
-        .map_or("", |c| crate::report::unneutralise(c))
+        .map_or("", |c| crate::source::unneutralise(c))
 }
 
 impl Rule {
@@ -363,30 +363,7 @@ pub(super) fn rule(table: &FieldTable, headers: &Headers) -> Result<Rule, String
 
 /// The standard field entries of a mapping, in DTO order.
 pub(crate) fn field_tables(spec: &MappingSpec) -> Vec<(StdField, &FieldTable)> {
-    let f = &spec.fields;
-    let all = [
-        (StdField::FirstName, &f.first_name),
-        (StdField::LastName, &f.last_name),
-        (StdField::Name, &f.name),
-        (StdField::Email, &f.email),
-        (StdField::Phone, &f.phone),
-        (StdField::Gender, &f.gender),
-        (StdField::Address1, &f.address1),
-        (StdField::City, &f.city),
-        (StdField::State, &f.state),
-        (StdField::PostalCode, &f.postal_code),
-        (StdField::Website, &f.website),
-        (StdField::Timezone, &f.timezone),
-        (StdField::Dnd, &f.dnd),
-        (StdField::Source, &f.source),
-        (StdField::DateOfBirth, &f.date_of_birth),
-        (StdField::Country, &f.country),
-        (StdField::CompanyName, &f.company_name),
-        (StdField::AssignedTo, &f.assigned_to),
-    ];
-    all.into_iter()
-        .filter_map(|(field, spec)| spec.as_ref().map(|s| (field, &s.0)))
-        .collect()
+    spec.fields.tables().collect()
 }
 
 /// "Ann Marie Lee" → ("Ann Marie", "Lee"); "Lee, Ann" → ("Ann", "Lee"); "Cher" → ("Cher", "").

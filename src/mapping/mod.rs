@@ -4,6 +4,7 @@
 
 mod compile;
 mod extras;
+mod fields_spec;
 mod headers;
 pub mod init;
 pub mod spec;
@@ -145,9 +146,10 @@ mod tests {
             Path::new("m"),
         )
         .unwrap();
-        assert_eq!(spec.fields.email.unwrap().0.column.as_deref(), Some("E"));
-        let dnd = spec.fields.dnd.unwrap().0;
-        assert_eq!(dnd.map.unwrap()["Y"].to_string(), "true");
+        let email = spec.fields.get(crate::contact::StdField::Email).unwrap();
+        assert_eq!(email.0.column.as_deref(), Some("E"));
+        let dnd = &spec.fields.get(crate::contact::StdField::Dnd).unwrap().0;
+        assert_eq!(dnd.map.as_ref().unwrap()["Y"].to_string(), "true");
     }
 
     #[test]

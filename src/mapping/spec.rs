@@ -11,6 +11,8 @@ use std::fmt;
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
+pub use super::fields_spec::FieldsSpec;
+
 /// The whole mapping file.
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -81,34 +83,6 @@ pub struct SourceSpec {
     pub sheet: Option<String>,
     /// 1-based row holding the headers (default 1).
     pub header_row: Option<u32>,
-}
-
-/// `[fields]`: one optional entry per writable DTO field.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-#[allow(missing_docs)] // each is the DTO field of the same name
-pub struct FieldsSpec {
-    /// The HighLevel contact id (`id = "_contact_id"` for our own export): a row with one
-    /// updates that contact by id (issue 21.2). Not a DTO field.
-    pub id: Option<FieldSpec>,
-    pub first_name: Option<FieldSpec>,
-    pub last_name: Option<FieldSpec>,
-    pub name: Option<FieldSpec>,
-    pub email: Option<FieldSpec>,
-    pub phone: Option<FieldSpec>,
-    pub gender: Option<FieldSpec>,
-    pub address1: Option<FieldSpec>,
-    pub city: Option<FieldSpec>,
-    pub state: Option<FieldSpec>,
-    pub postal_code: Option<FieldSpec>,
-    pub website: Option<FieldSpec>,
-    pub timezone: Option<FieldSpec>,
-    pub dnd: Option<FieldSpec>,
-    pub source: Option<FieldSpec>,
-    pub date_of_birth: Option<FieldSpec>,
-    pub country: Option<FieldSpec>,
-    pub company_name: Option<FieldSpec>,
-    pub assigned_to: Option<FieldSpec>,
 }
 
 /// A field's source: a bare string is a column name; a table says more.

@@ -58,9 +58,9 @@ pub(crate) fn apply(
             ConflictKind::IdentityConflict => {
                 stats.identity_conflicts += 1;
                 let (field, value) = if c.on_phone {
-                    ("phone", mine.phone.clone())
+                    ("phone", mine.std.phone.clone())
                 } else {
-                    ("email", mine.email.clone())
+                    ("email", mine.std.email.clone())
                 };
                 let owner = match &holder.id {
                     Some(id) => format!("row {} (contact id {id})", c.holder),
@@ -77,16 +77,16 @@ pub(crate) fn apply(
             }
             ConflictKind::PhoneShared => {
                 stats.phone_shared += 1;
-                let phone = mine.phone.clone().unwrap_or_default();
-                let held_by = match &holder.email {
+                let phone = mine.std.phone.clone().unwrap_or_default();
+                let held_by = match &holder.std.email {
                     Some(email) => format!("row {} ({email})", c.holder),
                     None => format!("row {}", c.holder),
                 };
                 let keeps =
-                    policy == SharedPhone::DropPhone && (mine.email.is_some() || mine.id.is_some());
+                    policy == SharedPhone::DropPhone && (mine.std.email.is_some() || mine.id.is_some());
                 if keeps {
                     stats.phone_dropped += 1;
-                    mine.phone = None;
+                    mine.std.phone = None;
                     let message = format!(
                         "imported without its phone {phone}: {held_by} holds it and is another \
                          person, and HighLevel matches contacts by phone ([dedupe] shared_phone \
@@ -96,7 +96,7 @@ pub(crate) fn apply(
                     let payload = serde_json::to_string(&mine).unwrap_or_default();
                     dropped.push((c.row, payload, issues));
                 } else {
-                    let message = if mine.email.is_none() && mine.id.is_none() {
+                    let message = if mine.std.email.is_none() && mine.id.is_none() {
                         format!(
                             "its phone {phone} is held by different people ({held_by} is one) \
                              and this row has no email to tell which one it is. Add its email, \

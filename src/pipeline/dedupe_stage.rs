@@ -97,8 +97,8 @@ fn merge_group<'a>(
     let mut identities = vec![(
         survivor,
         first.id.clone(),
-        first.email.clone(),
-        first.phone.clone(),
+        first.std.email.clone(),
+        first.std.phone.clone(),
     )];
     let mut contact = first;
     for (row, json) in members {
@@ -106,8 +106,8 @@ fn merge_group<'a>(
         identities.push((
             row,
             other.id.clone(),
-            other.email.clone(),
-            other.phone.clone(),
+            other.std.email.clone(),
+            other.std.phone.clone(),
         ));
         contact.merge_owned(other);
     }

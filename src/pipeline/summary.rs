@@ -192,11 +192,11 @@ impl Summary {
     pub fn human(&self) -> String {
         let mut s = String::new();
         let secs = self.durations_ms.get("total").copied().unwrap_or(0) as f64 / 1000.0;
-        let n = crate::api::estimate::thousands;
+        let n = crate::format::thousands;
         let _ = writeln!(
             s,
             "Read {} from {} ({}) in {secs:.1} s: {} valid, {} merged into another row, {} rejected.",
-            crate::api::estimate::counted(self.rows_read, "row", "rows"),
+            crate::format::counted(self.rows_read, "row", "rows"),
             self.input.path,
             self.input.dialect,
             n(self.outcome("valid")),

@@ -1,6 +1,6 @@
 //! Report files written into the run folder: `rejects.csv`, `rejects.xlsx`, `duplicates.csv`,
 //! `success.csv`, `warnings.csv`, and `report.html` (in [`html`]). This module owns their layout and the cell-level safety rules
-//! (formula-injection neutralising, Excel's limits); it does not decide which rows go where.
+//! (formula-injection neutralising, which `source` defines for both sides, and Excel's limits); it does not decide which rows go where.
 //!
 //! Layout rules shared by every file:
 //! - The input's own columns come through unchanged, in input order, so that a file can be
@@ -20,7 +20,6 @@
 pub mod atomic;
 mod csv;
 pub mod html;
-mod neutralise;
 mod xlsx;
 
 use std::path::PathBuf;
@@ -28,14 +27,9 @@ use std::path::PathBuf;
 pub use self::csv::{
     DuplicateRow, DuplicatesCsv, RejectsCsv, SuccessCsv, SuccessRow, WarningRow, WarningsCsv,
 };
-pub use self::neutralise::{needs_neutralising, neutralise, unneutralise};
+pub use crate::source::{needs_neutralising, neutralise, unneutralise, REJECTS_SHEET, REJECT_COLUMNS};
 pub use self::xlsx::{RejectsXlsx, XlsxOutcome};
 
-/// The one sheet of `rejects.xlsx`. The reader takes it when a mapping names its input's sheet,
-/// so a reject workbook goes back in with the mapping of the file it came from.
-pub const REJECTS_SHEET: &str = "Rejects";
-/// Columns added by the reject file, after the input columns.
-pub const REJECT_COLUMNS: [&str; 5] = ["_row", "_stage", "_code", "_field", "_message"];
 /// Columns added by the duplicates file, before the input columns.
 pub const DUPLICATE_COLUMNS: [&str; 4] = ["_row", "_merged_into_row", "_key", "_value"];
 /// Columns added by the success file, after the input columns.

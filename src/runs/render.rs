@@ -217,7 +217,7 @@ pub fn show(run: &RunInfo) -> String {
             ) {
                 (Some(busiest), Some(max), Some(ms)) => format!(
                     "at most {busiest} requests in any {} (limit {max})",
-                    crate::api::estimate::human(std::time::Duration::from_millis(ms))
+                    crate::format::human(std::time::Duration::from_millis(ms))
                 ),
                 _ => format!(
                     "{:.1} req/s of {:.1} allowed",

@@ -167,7 +167,7 @@ pub(super) fn choose_sheet(
     // sheet ("Contacts"), the reject file has only its own. Taking it is what the user meant;
     // any other workbook still gets the error listing its sheets.
     if let [only] = &names[..] {
-        if only == crate::report::REJECTS_SHEET {
+        if only == super::REJECTS_SHEET {
             return Ok(only.clone());
         }
     }

@@ -24,6 +24,7 @@ mod excel;
 mod inflate;
 mod input_file;
 mod line_ends;
+mod neutralise;
 mod ods_size;
 mod reject_file;
 mod sheet_rows;
@@ -37,6 +38,8 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 pub use self::excel::{render_cell, sheet_names};
+pub use self::neutralise::{needs_neutralising, neutralise, unneutralise};
+pub use self::reject_file::{REJECTS_SHEET, REJECT_COLUMNS};
 
 /// How to read a file. `Default` sniffs everything and takes the first row as the header.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,7 +7,13 @@
 
 use super::sniff::{self, CANDIDATES};
 use super::SourceOptions;
-use crate::report::{REJECTS_SHEET, REJECT_COLUMNS};
+
+/// The one sheet of `rejects.xlsx`. The reader takes it when a mapping names its input's sheet,
+/// so a reject workbook goes back in with the mapping of the file it came from.
+pub const REJECTS_SHEET: &str = "Rejects";
+/// Columns added by the reject file, after the input columns (`report` writes them; they are
+/// here because the reader recognises a reject file by them).
+pub const REJECT_COLUMNS: [&str; 5] = ["_row", "_stage", "_code", "_field", "_message"];
 
 /// Whether a header row is a reject file's: it has the `_row` and `_stage` columns.
 pub(super) fn is_reject_header<'a>(cells: impl IntoIterator<Item = &'a str>) -> bool {

@@ -14,7 +14,7 @@ use super::reject_file::is_reject_sheet;
 use super::sheet_rows::{a1, data_origin, Completed, RowAssembler, SheetCell, FAR_COLUMNS};
 use super::zero_pad::ZeroPad;
 use super::{Format, SourceError, SourceOptions};
-use crate::report::REJECTS_SHEET;
+use super::REJECTS_SHEET;
 
 /// Rows per message to the pipeline.
 const BATCH_ROWS: usize = 512;

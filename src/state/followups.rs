@@ -176,17 +176,7 @@ impl StateStore {
     /// Forgets everything remembered about contacts' notes and tasks (the contacts were
     /// deleted, or their follow-ups were).
     pub fn forget_followups(&mut self, contact_ids: &[String]) -> Result<(), StateError> {
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| sqlite(&path, e))?;
-        {
-            let mut stmt = tx
-                .prepare_cached("DELETE FROM followups WHERE contact_id = ?1")
-                .map_err(|e| sqlite(&path, e))?;
-            for id in contact_ids {
-                stmt.execute([id]).map_err(|e| sqlite(&path, e))?;
-            }
-        }
-        tx.commit().map_err(|e| sqlite(&path, e))
+        self.delete_each("DELETE FROM followups WHERE contact_id = ?1", contact_ids)
     }
 }
 

@@ -294,14 +294,17 @@ impl StateStore {
 
     /// Forgets identities (their contact was deleted, or the delivery must be redone).
     pub fn forget(&mut self, identities: &[String]) -> Result<(), StateError> {
+        self.delete_each("DELETE FROM delivered WHERE identity = ?1", identities)
+    }
+
+    /// Runs `delete` (one `?1` parameter) for each key, in one transaction.
+    fn delete_each(&mut self, delete: &str, keys: &[String]) -> Result<(), StateError> {
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(|e| sqlite(&path, e))?;
         {
-            let mut stmt = tx
-                .prepare_cached("DELETE FROM delivered WHERE identity = ?1")
-                .map_err(|e| sqlite(&path, e))?;
-            for identity in identities {
-                stmt.execute([identity]).map_err(|e| sqlite(&path, e))?;
+            let mut stmt = tx.prepare_cached(delete).map_err(|e| sqlite(&path, e))?;
+            for key in keys {
+                stmt.execute([key]).map_err(|e| sqlite(&path, e))?;
             }
         }
         tx.commit().map_err(|e| sqlite(&path, e))

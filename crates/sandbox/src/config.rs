@@ -244,19 +244,15 @@ pub struct FaultConfig {
 
 /// The `--fixture` file.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Fixture {
     /// Locations to add.
-    #[serde(default)]
     pub locations: Vec<LocationConfig>,
     /// Tokens to add.
-    #[serde(default)]
     pub tokens: Vec<TokenConfig>,
     /// OAuth clients to add.
-    #[serde(default)]
     pub oauth_clients: Vec<OAuthClientConfig>,
     /// Refresh tokens to add.
-    #[serde(default)]
     pub refresh_tokens: Vec<RefreshTokenConfig>,
 }
 

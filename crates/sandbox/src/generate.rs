@@ -313,12 +313,13 @@ pub(crate) fn contacts(store: &mut Store, location: &str, n: usize) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::config::LocationConfig;
     use crate::store::Location;
 
-    fn store_with(n: usize, seed: u64) -> Store {
+    /// A store of one location, `L`, with `n` contacts generated from `seed`.
+    pub(crate) fn store_with(n: usize, seed: u64) -> Store {
         let mut s = Store::new(seed);
         s.locations
             .insert("L".into(), Location::new(&LocationConfig::new("L")));

@@ -101,14 +101,10 @@ pub(crate) fn records(store: &mut Store, location: &str, seed: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::LocationConfig;
-    use crate::store::Location;
+    use crate::generate::tests::store_with;
 
     fn store(n: usize, seed: u64) -> Store {
-        let mut s = Store::new(seed);
-        s.locations
-            .insert("L".into(), Location::new(&LocationConfig::new("L")));
-        crate::generate::contacts(&mut s, "L", n);
+        let mut s = store_with(n, seed);
         records(&mut s, "L", seed);
         s
     }
@@ -129,11 +125,6 @@ mod tests {
                 .all(|e| e.end_time > e.start_time && &e.contact_id == c));
         }
         // The contacts are those generated without related records.
-        let mut plain = Store::new(3);
-        plain
-            .locations
-            .insert("L".into(), Location::new(&LocationConfig::new("L")));
-        crate::generate::contacts(&mut plain, "L", 400);
-        assert_eq!(plain.dump(None), a.dump(None));
+        assert_eq!(store_with(400, 3).dump(None), a.dump(None));
     }
 }

@@ -2,18 +2,21 @@
 //! in a temporary folder.
 
 use super::*;
-use crate::contact::CustomValue;
+use crate::contact::{CustomValue, StdFields};
 use crate::ledger::{LocalState, StagedRow};
 
 fn contact(row: u64, email: Option<&str>, phone: Option<&str>) -> Contact {
     Contact {
         // Every member fills a few fields the others leave empty, so the merge shows.
-        first_name: row.is_multiple_of(3).then(|| format!("First{row}")),
-        city: row.is_multiple_of(2).then(|| format!("City{row}")),
-        company_name: (row % 5 == 1).then(|| format!("Co{row}")),
-        email: email.map(str::to_string),
-        phone: phone.map(str::to_string),
-        dnd: (row % 4 == 3).then_some(row % 8 == 3),
+        std: StdFields {
+            first_name: row.is_multiple_of(3).then(|| format!("First{row}")),
+            city: row.is_multiple_of(2).then(|| format!("City{row}")),
+            company_name: (row % 5 == 1).then(|| format!("Co{row}")),
+            email: email.map(str::to_string),
+            phone: phone.map(str::to_string),
+            dnd: (row % 4 == 3).then_some(row % 8 == 3),
+            ..StdFields::default()
+        },
         tags: vec![format!("t{}", row % 3), "all".to_string()],
         notes: vec![format!("note {}", row % 2)],
         custom_fields: vec![CustomValue {

@@ -56,7 +56,7 @@ pub(crate) fn clip(text: &str, max: usize) -> String {
 
 /// `1234567` → `1,234,567` (as the estimate writes counts).
 pub(crate) fn int(n: u64) -> String {
-    crate::api::estimate::thousands(n)
+    crate::format::thousands(n)
 }
 
 /// `part` of `whole` as a percentage with one decimal (`<0.1%` for a non-zero sliver).

@@ -14,6 +14,7 @@
 
 mod admin;
 mod appointments;
+mod children;
 mod contacts;
 mod locations;
 mod notes;
@@ -26,6 +27,7 @@ use crate::error::ApiError;
 use crate::ratelimit::{Headers, Verdict};
 use crate::server::{AppState, ConnKill};
 use crate::stats::Outcome;
+use crate::store::{Note, Task};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
@@ -116,19 +118,23 @@ pub(crate) fn router(state: Arc<AppState>, retry_after: bool, stall_for: Duratio
         .route("/contacts/search/duplicate", get(contacts::duplicate))
         .route(
             "/contacts/{contactId}/notes",
-            get(notes::list).post(notes::create),
+            get(children::list::<Note>).post(notes::create),
         )
         .route(
             "/contacts/{contactId}/notes/{id}",
-            get(notes::get).put(notes::update).delete(notes::delete),
+            get(children::get::<Note>)
+                .put(notes::update)
+                .delete(children::delete::<Note>),
         )
         .route(
             "/contacts/{contactId}/tasks",
-            get(tasks::list).post(tasks::create),
+            get(children::list::<Task>).post(tasks::create),
         )
         .route(
             "/contacts/{contactId}/tasks/{taskId}",
-            get(tasks::get).put(tasks::update).delete(tasks::delete),
+            get(children::get::<Task>)
+                .put(tasks::update)
+                .delete(children::delete::<Task>),
         )
         .route(
             "/contacts/{contactId}/tasks/{taskId}/completed",

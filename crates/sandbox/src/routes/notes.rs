@@ -1,11 +1,10 @@
-//! Notes of a contact: list (`{notes}`, no paging, oldest first), create (201 `{note}`), and by
-//! id get / update (`{note}`) / delete (`{succeded}`), with the spec's `NotesDTO` and
-//! `UpdateNoteDTO` whitelists. A note id that is unknown, or belongs to another contact, is a
-//! 400 like an unknown contact (the spec lists no 404; the wording is ours).
+//! Notes of a contact: create (201 `{note}`) and update (`{note}`), with the spec's `NotesDTO`
+//! and `UpdateNoteDTO` whitelists. The list (oldest first), get and delete are
+//! [`super::children`]'s.
 
+use super::children::{find_mut, Child};
 use super::{ApiResult, Ctx};
 use crate::dto::Dto;
-use crate::error::ApiError;
 use crate::normalise;
 use crate::ops;
 use crate::server::AppState;
@@ -16,37 +15,28 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Extension;
 use serde_json::{json, Value};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 const FIELDS: &[&str] = &["userId", "body", "title", "color", "pinned"];
 
-fn not_found(id: &str) -> ApiError {
-    ApiError::BadRequest(format!("Note with id {id} not found"))
-}
+impl Child for Note {
+    const NAME: &'static str = "Note";
+    const ONE: &'static str = "note";
+    const MANY: &'static str = "notes";
 
-fn find_mut<'a>(loc: &'a mut Location, contact: &str, id: &str) -> Result<&'a mut Note, ApiError> {
-    loc.notes
-        .get_mut(contact)
-        .and_then(|ns| ns.iter_mut().find(|n| n.id == id))
-        .ok_or_else(|| not_found(id))
-}
-
-pub(super) async fn list(
-    State(st): State<Arc<AppState>>,
-    Extension(ctx): Extension<Ctx>,
-    Path(id): Path<String>,
-) -> Response {
-    let r = (|| -> ApiResult {
-        let store = st.read();
-        ops::owned(&store, &ctx.location, &id)?;
-        let notes = store
-            .locations
-            .get(&ctx.location)
-            .and_then(|l| l.notes.get(&id));
-        let list: Vec<Value> = notes.into_iter().flatten().map(Note::json).collect();
-        Ok((StatusCode::OK, json!({ "notes": list })))
-    })();
-    ctx.reply(r)
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn json(&self) -> Value {
+        Note::json(self)
+    }
+    fn of(loc: &Location) -> &HashMap<String, Vec<Self>> {
+        &loc.notes
+    }
+    fn of_mut(loc: &mut Location) -> &mut HashMap<String, Vec<Self>> {
+        &mut loc.notes
+    }
 }
 
 pub(super) async fn create(
@@ -86,25 +76,6 @@ pub(super) async fn create(
     ctx.reply(r)
 }
 
-pub(super) async fn get(
-    State(st): State<Arc<AppState>>,
-    Extension(ctx): Extension<Ctx>,
-    Path((contact, id)): Path<(String, String)>,
-) -> Response {
-    let r = (|| -> ApiResult {
-        let store = st.read();
-        ops::owned(&store, &ctx.location, &contact)?;
-        let note = store
-            .locations
-            .get(&ctx.location)
-            .and_then(|l| l.notes.get(&contact))
-            .and_then(|ns| ns.iter().find(|n| n.id == id))
-            .ok_or_else(|| not_found(&id))?;
-        Ok((StatusCode::OK, json!({ "note": note.json() })))
-    })();
-    ctx.reply(r)
-}
-
 /// `PUT`: every field optional; a field sent replaces the stored one (no nulls: the DTO has
 /// none nullable).
 pub(super) async fn update(
@@ -123,7 +94,7 @@ pub(super) async fn update(
         dto.finish()?;
         let mut store = st.write();
         let loc = ctx.contact_location_mut(&mut store, &contact)?;
-        let note = find_mut(loc, &contact, &id)?;
+        let note = find_mut::<Note>(loc, &contact, &id)?;
         if let Some(t) = text {
             note.body = t;
         }
@@ -141,26 +112,6 @@ pub(super) async fn update(
         }
         note.date_updated = normalise::now_ms();
         Ok((StatusCode::OK, json!({ "note": note.json() })))
-    })();
-    ctx.reply(r)
-}
-
-pub(super) async fn delete(
-    State(st): State<Arc<AppState>>,
-    Extension(ctx): Extension<Ctx>,
-    Path((contact, id)): Path<(String, String)>,
-) -> Response {
-    let r = (|| -> ApiResult {
-        let mut store = st.write();
-        let loc = ctx.contact_location_mut(&mut store, &contact)?;
-        find_mut(loc, &contact, &id)?;
-        if let Some(ns) = loc.notes.get_mut(&contact) {
-            ns.retain(|n| n.id != id);
-            if ns.is_empty() {
-                loc.notes.remove(&contact);
-            }
-        }
-        Ok((StatusCode::OK, json!({ "succeded": true })))
     })();
     ctx.reply(r)
 }

@@ -1,11 +1,10 @@
-//! Tasks of a contact: list (`{tasks}`, no paging), create (201 `{task}`), and by id get /
-//! update (`{task}`) / delete (`{succeded}`), plus `PUT …/completed` `{completed}`, with the
-//! spec's `CreateTaskParams`, `UpdateTaskBody` and `UpdateTaskStatusParams` whitelists. A task
-//! id that is unknown, or belongs to another contact, is a 400 like an unknown contact.
+//! Tasks of a contact: create (201 `{task}`), update (`{task}`) and `PUT …/completed`
+//! `{completed}`, with the spec's `CreateTaskParams`, `UpdateTaskBody` and
+//! `UpdateTaskStatusParams` whitelists. The list, get and delete are [`super::children`]'s.
 
+use super::children::{find_mut, Child};
 use super::{ApiResult, Ctx};
 use crate::dto::Dto;
-use crate::error::ApiError;
 use crate::normalise;
 use crate::ops;
 use crate::server::AppState;
@@ -16,19 +15,28 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Extension;
 use serde_json::{json, Value};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 const FIELDS: &[&str] = &["title", "body", "dueDate", "completed", "assignedTo"];
 
-fn not_found(id: &str) -> ApiError {
-    ApiError::BadRequest(format!("Task with id {id} not found"))
-}
+impl Child for Task {
+    const NAME: &'static str = "Task";
+    const ONE: &'static str = "task";
+    const MANY: &'static str = "tasks";
 
-fn find_mut<'a>(loc: &'a mut Location, contact: &str, id: &str) -> Result<&'a mut Task, ApiError> {
-    loc.tasks
-        .get_mut(contact)
-        .and_then(|ts| ts.iter_mut().find(|t| t.id == id))
-        .ok_or_else(|| not_found(id))
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn json(&self) -> Value {
+        Task::json(self)
+    }
+    fn of(loc: &Location) -> &HashMap<String, Vec<Self>> {
+        &loc.tasks
+    }
+    fn of_mut(loc: &mut Location) -> &mut HashMap<String, Vec<Self>> {
+        &mut loc.tasks
+    }
 }
 
 /// Reads an optional `dueDate`, recording the class-validator message if it is not ISO 8601.
@@ -44,24 +52,6 @@ fn due_date(dto: &mut Dto, required: bool) -> Option<String> {
         }
     }
     due
-}
-
-pub(super) async fn list(
-    State(st): State<Arc<AppState>>,
-    Extension(ctx): Extension<Ctx>,
-    Path(id): Path<String>,
-) -> Response {
-    let r = (|| -> ApiResult {
-        let store = st.read();
-        ops::owned(&store, &ctx.location, &id)?;
-        let tasks = store
-            .locations
-            .get(&ctx.location)
-            .and_then(|l| l.tasks.get(&id));
-        let list: Vec<Value> = tasks.into_iter().flatten().map(Task::json).collect();
-        Ok((StatusCode::OK, json!({ "tasks": list })))
-    })();
-    ctx.reply(r)
 }
 
 pub(super) async fn create(
@@ -101,25 +91,6 @@ pub(super) async fn create(
     ctx.reply(r)
 }
 
-pub(super) async fn get(
-    State(st): State<Arc<AppState>>,
-    Extension(ctx): Extension<Ctx>,
-    Path((contact, id)): Path<(String, String)>,
-) -> Response {
-    let r = (|| -> ApiResult {
-        let store = st.read();
-        ops::owned(&store, &ctx.location, &contact)?;
-        let task = store
-            .locations
-            .get(&ctx.location)
-            .and_then(|l| l.tasks.get(&contact))
-            .and_then(|ts| ts.iter().find(|t| t.id == id))
-            .ok_or_else(|| not_found(&id))?;
-        Ok((StatusCode::OK, json!({ "task": task.json() })))
-    })();
-    ctx.reply(r)
-}
-
 /// `PUT`: every field optional; a field sent replaces the stored one.
 pub(super) async fn update(
     State(st): State<Arc<AppState>>,
@@ -140,7 +111,7 @@ pub(super) async fn update(
         dto.finish()?;
         let mut store = st.write();
         let loc = ctx.contact_location_mut(&mut store, &contact)?;
-        let task = find_mut(loc, &contact, &id)?;
+        let task = find_mut::<Task>(loc, &contact, &id)?;
         if let Some(t) = title {
             task.title = t;
         }
@@ -175,30 +146,10 @@ pub(super) async fn completed(
         dto.finish()?;
         let mut store = st.write();
         let loc = ctx.contact_location_mut(&mut store, &contact)?;
-        let task = find_mut(loc, &contact, &id)?;
+        let task = find_mut::<Task>(loc, &contact, &id)?;
         task.completed = completed.unwrap_or(task.completed);
         task.date_updated = normalise::now_ms();
         Ok((StatusCode::OK, json!({ "task": task.json() })))
-    })();
-    ctx.reply(r)
-}
-
-pub(super) async fn delete(
-    State(st): State<Arc<AppState>>,
-    Extension(ctx): Extension<Ctx>,
-    Path((contact, id)): Path<(String, String)>,
-) -> Response {
-    let r = (|| -> ApiResult {
-        let mut store = st.write();
-        let loc = ctx.contact_location_mut(&mut store, &contact)?;
-        find_mut(loc, &contact, &id)?;
-        if let Some(ts) = loc.tasks.get_mut(&contact) {
-            ts.retain(|t| t.id != id);
-            if ts.is_empty() {
-                loc.tasks.remove(&contact);
-            }
-        }
-        Ok((StatusCode::OK, json!({ "succeded": true })))
     })();
     ctx.reply(r)
 }

@@ -9,7 +9,9 @@
 //! and prefixing every phone would make the reject file useless to re-import.
 //!
 //! [`unneutralise`] undoes the prefix; the input side applies it so that a reject file, fixed
-//! and fed back, gives the original values.
+//! and fed back, gives the original values. The rule lives beside the reader, the lowest layer
+//! that needs it: `report` (which writes) and `mapping` (which reads a reject file) both import
+//! it from here.
 
 use std::borrow::Cow;
 

@@ -1,0 +1,110 @@
+//! What a contact's notes and tasks share: the list (`{notes}` / `{tasks}`, no paging), one
+//! record by id (`{note}` / `{task}`) and its deletion (`{succeded}`). A record id that is
+//! unknown, or belongs to another contact, is a 400 like an unknown contact (the spec lists no
+//! 404; the wording is ours). Creating and updating differ by DTO and stay with each kind.
+
+use super::{ApiResult, Ctx};
+use crate::error::ApiError;
+use crate::ops;
+use crate::server::AppState;
+use crate::store::Location;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Extension;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// A record kept per contact (a note, a task).
+pub(super) trait Child: Sized + Send + Sync + 'static {
+    /// The name an unknown id's 400 gives it (`Note with id … not found`).
+    const NAME: &'static str;
+    /// The key of one record in a response body.
+    const ONE: &'static str;
+    /// The key of the list in a response body.
+    const MANY: &'static str;
+
+    /// The record's id.
+    fn id(&self) -> &str;
+    /// The API object.
+    fn json(&self) -> Value;
+    /// The location's records of this kind, by contact id.
+    fn of(loc: &Location) -> &HashMap<String, Vec<Self>>;
+    /// The same, to change.
+    fn of_mut(loc: &mut Location) -> &mut HashMap<String, Vec<Self>>;
+}
+
+fn not_found<C: Child>(id: &str) -> ApiError {
+    ApiError::BadRequest(format!("{} with id {id} not found", C::NAME))
+}
+
+/// The contact's record `id`, to change it.
+pub(super) fn find_mut<'a, C: Child>(
+    loc: &'a mut Location,
+    contact: &str,
+    id: &str,
+) -> Result<&'a mut C, ApiError> {
+    C::of_mut(loc)
+        .get_mut(contact)
+        .and_then(|all| all.iter_mut().find(|c| c.id() == id))
+        .ok_or_else(|| not_found::<C>(id))
+}
+
+pub(super) async fn list<C: Child>(
+    State(st): State<Arc<AppState>>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> Response {
+    let r = (|| -> ApiResult {
+        let store = st.read();
+        ops::owned(&store, &ctx.location, &id)?;
+        let records = store
+            .locations
+            .get(&ctx.location)
+            .and_then(|l| C::of(l).get(&id));
+        let list: Vec<Value> = records.into_iter().flatten().map(C::json).collect();
+        Ok((StatusCode::OK, json!({ (C::MANY): list })))
+    })();
+    ctx.reply(r)
+}
+
+pub(super) async fn get<C: Child>(
+    State(st): State<Arc<AppState>>,
+    Extension(ctx): Extension<Ctx>,
+    Path((contact, id)): Path<(String, String)>,
+) -> Response {
+    let r = (|| -> ApiResult {
+        let store = st.read();
+        ops::owned(&store, &ctx.location, &contact)?;
+        let record = store
+            .locations
+            .get(&ctx.location)
+            .and_then(|l| C::of(l).get(&contact))
+            .and_then(|all| all.iter().find(|c| c.id() == id))
+            .ok_or_else(|| not_found::<C>(&id))?;
+        Ok((StatusCode::OK, json!({ (C::ONE): record.json() })))
+    })();
+    ctx.reply(r)
+}
+
+pub(super) async fn delete<C: Child>(
+    State(st): State<Arc<AppState>>,
+    Extension(ctx): Extension<Ctx>,
+    Path((contact, id)): Path<(String, String)>,
+) -> Response {
+    let r = (|| -> ApiResult {
+        let mut store = st.write();
+        let loc = ctx.contact_location_mut(&mut store, &contact)?;
+        find_mut::<C>(loc, &contact, &id)?;
+        let all = C::of_mut(loc);
+        if let Some(records) = all.get_mut(&contact) {
+            records.retain(|c| c.id() != id);
+            if records.is_empty() {
+                all.remove(&contact);
+            }
+        }
+        Ok((StatusCode::OK, json!({ "succeded": true })))
+    })();
+    ctx.reply(r)
+}
