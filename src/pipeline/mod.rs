@@ -1,11 +1,12 @@
-//! The local import pipeline (issue 3): read → map → normalise/validate → stage in the ledger →
-//! dedupe → reports. No network. A reader thread sends chunks of rows over a bounded channel
-//! (back-pressure: reading never runs more than a few chunks ahead); rayon normalises each
-//! chunk in order; a writer thread stages chunks into the ledger, one transaction each, and a
-//! rejects thread writes the rejected rows to rejects.csv/xlsx as they are staged (the same rows
-//! and code as the rewrite from the ledger after delivery), so that it finishes while dedupe
-//! runs. Dedupe keeps only 128-bit key digests in memory and merges payloads from the ledger
-//! afterwards; duplicates.csv and the outcome counts are read from the ledger at the end.
+//! The staging pipeline (issue 3), one stage shared by `validate` and `import`: read → map →
+//! normalise/validate → stage in the ledger → dedupe → reports. No network. A reader thread
+//! sends chunks of rows over a bounded channel (back-pressure: reading never runs more than a
+//! few chunks ahead); rayon normalises each chunk in order; a writer thread stages chunks into
+//! the ledger, one transaction each, and a rejects thread writes the rejected rows to
+//! rejects.csv/xlsx as they are staged (the same rows and code as the rewrite from the ledger
+//! after delivery), so that it finishes while dedupe runs. Dedupe keeps only 128-bit key
+//! digests in memory and merges payloads from the ledger afterwards; duplicates.csv and the
+//! outcome counts are read from the ledger at the end.
 
 pub mod conflicts;
 mod dedupe_stage;
