@@ -230,31 +230,16 @@ pub(crate) fn write_refresh_token(path: &Path, token: &Secret) -> Result<(), Aut
         path: path.to_path_buf(),
         source,
     };
-    let folder = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "refresh-token".into());
-    let tmp = folder.join(format!(".{name}.tmp-{}", std::process::id()));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(&tmp).map_err(fail)?;
+    let tmp = crate::run::atomic::folder(path).join(format!(".{name}.tmp-{}", std::process::id()));
+    let (pending, mut file) =
+        crate::run::atomic::AtomicFile::create_as(path, tmp, Some(0o600)).map_err(fail)?;
     file.write_all(token.expose().as_bytes()).map_err(fail)?;
     file.write_all(b"\n").map_err(fail)?;
-    file.sync_all().map_err(fail)?;
-    drop(file);
-    std::fs::rename(&tmp, path).map_err(fail)?;
-    if let Ok(dir) = std::fs::File::open(folder) {
-        let _ = dir.sync_all();
-    }
+    pending.commit(Some(file)).map_err(fail)?;
     Ok(())
 }
 

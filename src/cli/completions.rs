@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::{Args, CommandFactory as _};
 
-use super::{Cli, Exit};
+use super::{Cli, RunEnd};
 
 /// `completions` options.
 #[derive(Debug, Args)]
@@ -27,18 +27,18 @@ pub struct ManArgs {
 }
 
 /// Prints the completion script for a shell.
-pub(crate) fn completions(args: &CompletionsArgs) -> anyhow::Result<Exit> {
+pub(crate) fn completions(args: &CompletionsArgs) -> anyhow::Result<RunEnd> {
     let mut script = Vec::new();
     // Generated into memory: clap_complete panics on a write error, and `| head` must not
     // make the tool panic.
     clap_complete::generate(args.shell, &mut Cli::command(), "ghl-bulk", &mut script);
     write_stdout(&script)?;
-    Ok(Exit::Ok)
+    Ok(RunEnd::Ok)
 }
 
 /// Prints the manual: the page of `ghl-bulk`, then one page per subcommand (depth first, as
 /// `man -l -` renders them in turn), or writes each page to its own file with `--out`.
-pub(crate) fn man(args: &ManArgs, human: bool) -> anyhow::Result<Exit> {
+pub(crate) fn man(args: &ManArgs, human: bool) -> anyhow::Result<RunEnd> {
     let command = Cli::command();
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -47,12 +47,12 @@ pub(crate) fn man(args: &ManArgs, human: bool) -> anyhow::Result<Exit> {
         if human {
             eprintln!("Wrote the man pages into {}.", dir.display());
         }
-        return Ok(Exit::Ok);
+        return Ok(RunEnd::Ok);
     }
     let mut roff = Vec::new();
     render_pages(command, &mut roff)?;
     write_stdout(&roff)?;
-    Ok(Exit::Ok)
+    Ok(RunEnd::Ok)
 }
 
 /// Renders a command's page and then its subcommands' pages. The command is built first so

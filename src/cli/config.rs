@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context as _};
 use clap::{Args, Subcommand};
 
-use super::{ApiArgs, Context, Exit};
+use super::{ApiArgs, Context, RunEnd};
 use crate::api::Secret;
 use crate::config::{self, file::Choice, EnvSecrets, Layer, Settings, ShowNotes};
 
@@ -156,7 +156,7 @@ pub(crate) fn read_token_file(path: &Path) -> anyhow::Result<Secret> {
 }
 
 /// `config show`.
-pub(crate) fn show(ctx: &Context, args: &ShowArgs) -> anyhow::Result<Exit> {
+pub(crate) fn show(ctx: &Context, args: &ShowArgs) -> anyhow::Result<RunEnd> {
     let flags = flag_layer(
         &args.api,
         args.concurrency,
@@ -180,5 +180,5 @@ pub(crate) fn show(ctx: &Context, args: &ShowArgs) -> anyhow::Result<Exit> {
         disabled: ctx.config == Choice::None,
     };
     super::completions::write_stdout(config::render(&settings, &notes).as_bytes())?;
-    Ok(Exit::Ok)
+    Ok(RunEnd::Ok)
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::bail;
 use clap::Args;
 
-use super::{plan, ApiArgs, Context, Exit, RunArgs};
+use super::{plan, ApiArgs, Context, RunArgs, RunEnd};
 
 /// `delete` options.
 #[derive(Debug, Args)]
@@ -51,7 +51,7 @@ pub struct DeleteArgs {
 }
 
 /// Runs `delete`.
-pub fn run(ctx: &Context, args: &DeleteArgs) -> anyhow::Result<Exit> {
+pub fn run(ctx: &Context, args: &DeleteArgs) -> anyhow::Result<RunEnd> {
     use crate::delete::{DeleteConfig, DeleteError, DeleteStart, NewDelete};
     let settings = super::config::command_settings(
         ctx,
@@ -93,10 +93,10 @@ pub fn run(ctx: &Context, args: &DeleteArgs) -> anyhow::Result<Exit> {
         concurrency,
     };
     match crate::delete::run(config) {
-        Ok(end) => Ok(super::exit_for(end)),
+        Ok(end) => Ok(end),
         Err(DeleteError::Usage(message)) => {
             eprintln!("error: {message}");
-            Ok(Exit::Usage)
+            Ok(RunEnd::Usage)
         }
         Err(e) => Err(e.into()),
     }

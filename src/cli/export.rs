@@ -7,9 +7,9 @@ use anyhow::{anyhow, bail};
 use clap::{Args, ValueEnum};
 
 use super::plan::{client_config, sandbox_state};
-use super::{ApiArgs, Context, Exit};
+use super::{ApiArgs, Context, RunEnd};
 use crate::export::{
-    parse_user_date, ExportConfig, ExportEnd, OutputFormat, Query, Since, Source, StateChoice,
+    parse_user_date, ExportConfig, OutputFormat, Query, Since, Source, StateChoice,
 };
 
 /// `export` options.
@@ -96,7 +96,7 @@ pub enum FormatArg {
 /// Runs `export` and says how the process should exit. A run that cannot start still writes
 /// a failed `--summary`; a resumable stop (another run holds the target, the daily budget,
 /// the API unreachable) is exit 75 with the reason on stderr.
-pub(crate) fn run(ctx: &Context, args: &ExportArgs) -> anyhow::Result<Exit> {
+pub(crate) fn run(ctx: &Context, args: &ExportArgs) -> anyhow::Result<RunEnd> {
     let config = match export_config(ctx, args) {
         Ok(config) => config,
         Err(err) => {
@@ -108,11 +108,10 @@ pub(crate) fn run(ctx: &Context, args: &ExportArgs) -> anyhow::Result<Exit> {
         }
     };
     match crate::export::run(config) {
-        Ok(ExportEnd::Complete | ExportEnd::DryRun) => Ok(Exit::Ok),
-        Ok(ExportEnd::Interrupted) => Ok(Exit::Interrupted),
+        Ok(end) => Ok(end.run_end()),
         Err(err) if err.is_resumable() => {
             eprintln!("error: {err}");
-            Ok(Exit::Resumable)
+            Ok(RunEnd::Resumable)
         }
         Err(err) => Err(err.into()),
     }

@@ -5,25 +5,26 @@
 mod completions;
 mod config;
 mod delete;
-mod exit;
 mod export;
+mod import;
 mod logging;
 mod mapping_init;
 mod plan;
 mod runs;
-mod signals;
 mod undo;
 
 pub use completions::{CompletionsArgs, ManArgs};
 pub use config::{ConfigCommand, ShowArgs as ConfigShowArgs};
 pub use delete::DeleteArgs;
-pub use exit::Exit;
 pub use export::{ExportArgs, FormatArg};
+pub use import::{ApiArgs, ImportArgs, ModeArg, OnDuplicateArg};
 pub use logging::{LogFormat, LogOptions};
 pub use runs::{RunsArgs, RunsCommand, ShowArgs as RunsShowArgs};
 pub use undo::UndoArgs;
 
 use std::path::PathBuf;
+
+use crate::run::end::RunEnd;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -128,128 +129,6 @@ pub struct RunArgs {
     pub run_dir: Option<PathBuf>,
 }
 
-/// `import` options.
-#[derive(Debug, Args)]
-pub struct ImportArgs {
-    /// The input file: CSV (any common encoding and delimiter), XLSX, XLSM, XLSB, XLS or ODS.
-    #[arg(required_unless_present = "resume")]
-    pub file: Option<PathBuf>,
-    /// The mapping file (TOML); `ghl-bulk mapping init <FILE>` drafts one.
-    #[arg(long, short = 'm', required_unless_present = "resume")]
-    pub mapping: Option<PathBuf>,
-    /// Worksheet to read (name, or 1-based index); overrides the mapping's [source] sheet.
-    #[arg(long)]
-    pub sheet: Option<String>,
-    /// 1-based row holding the headers; overrides the mapping's [source] header_row, and
-    /// holds for a reject file too (otherwise read from row 1).
-    #[arg(long, value_name = "N")]
-    pub header_row: Option<u32>,
-    /// Phone region for numbers without +country; overrides the mapping's default_region.
-    #[arg(long)]
-    pub region: Option<String>,
-    /// The run folder [default: runs/<UTC timestamp>-<input stem>].
-    #[arg(long)]
-    pub run_dir: Option<PathBuf>,
-    /// Do everything up to the first write and stop: stage the file, compare it with the
-    /// state file, send one read-only request that learns the API's limits, and print the
-    /// estimate (requests, and their time at that limit). Without a token and location it
-    /// only stages the file, as `validate`.
-    #[arg(long, conflicts_with = "resume")]
-    pub dry_run: bool,
-    /// Continue a stopped run (crash, Ctrl-C, daily budget): rows already delivered are not
-    /// sent again. Refused if the input or the mapping changed.
-    #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["file", "mapping", "run_dir", "sheet", "header_row", "region"])]
-    pub resume: Option<PathBuf>,
-    /// Send to a sandbox started in this process (HighLevel's limits, a few existing
-    /// contacts) instead of HighLevel: no token, no network.
-    #[arg(long)]
-    pub sandbox: bool,
-    /// The API connection (ignored with --sandbox).
-    #[command(flatten)]
-    pub api: ApiArgs,
-    /// Keep the state of every existing contact before it is written (one search per 50-100
-    /// rows), so that `ghl-bulk undo` can restore the fields the run changed.
-    #[arg(long, conflicts_with = "resume")]
-    pub undoable: bool,
-    /// Requests in flight at most [default: sized from the rate the API allows].
-    #[arg(long)]
-    pub concurrency: Option<usize>,
-    /// Contacts per bulk tags request.
-    #[arg(long, default_value_t = 100)]
-    pub tag_batch: usize,
-    /// How contacts are written: `upsert` creates or updates by email/phone; `create` makes
-    /// new contacts (tags inline; see --on-duplicate); `update-only` changes existing contacts
-    /// only (a row matching none is rejected, not_found). A resumed run keeps its mode.
-    #[arg(long, value_enum, default_value_t = ModeArg::Upsert, conflicts_with = "resume")]
-    pub mode: ModeArg,
-    /// With --mode create, a contact that already exists is `update`d (fields written, the
-    /// row's tags added: the default) or `skip`ped (left as it is; the row ends unchanged).
-    #[arg(long, value_enum, conflicts_with = "resume")]
-    pub on_duplicate: Option<OnDuplicateArg>,
-    /// Stop (exit 75, resumable) when the daily request budget left falls to this: a
-    /// percentage of the daily limit ("1%") or a number of requests [default: 1%].
-    #[arg(long)]
-    pub daily_reserve: Option<String>,
-    /// The state file that remembers, per contact, the payload last delivered, so that rows
-    /// unchanged since then are skipped (outcome `unchanged`, no request). One file per
-    /// location [default: <data folder>/ghl-bulk/state/<location>.sqlite; with --sandbox or a
-    /// loopback --base-url, `state.sqlite` in the run folder]. A resume uses the run's file.
-    #[arg(long, value_name = "FILE")]
-    pub state: Option<PathBuf>,
-    /// Send every row, even those the state file shows unchanged (what is delivered is still
-    /// remembered). Use it after contacts were edited or deleted in HighLevel.
-    #[arg(long)]
-    pub full: bool,
-}
-
-/// `--mode`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ModeArg {
-    /// Create or update, matched by the location's duplicate rules.
-    Upsert,
-    /// Create; duplicates as --on-duplicate says.
-    Create,
-    /// Update existing contacts only.
-    UpdateOnly,
-}
-
-/// `--on-duplicate`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum OnDuplicateArg {
-    /// Update the existing contact.
-    Update,
-    /// Leave it alone.
-    Skip,
-}
-
-/// Where and as whom to connect. Each of these can also come from the settings file;
-/// secrets come from the environment (GHL_TOKEN, GHL_CLIENT_SECRET) or a file, never a flag.
-#[derive(Debug, Args)]
-pub struct ApiArgs {
-    /// The location (sub-account) id [env: GHL_LOCATION_ID].
-    #[arg(long = "location")]
-    pub location: Option<String>,
-    /// The API's base URL, https (or http to loopback only) [env: GHL_BASE_URL; default:
-    /// https://services.leadconnectorhq.com].
-    #[arg(long)]
-    pub base_url: Option<String>,
-    /// A file holding the private integration token or OAuth access token (instead of
-    /// GHL_TOKEN; e.g. a systemd credential).
-    #[arg(long, value_name = "FILE")]
-    pub token_file: Option<PathBuf>,
-    /// OAuth: the app's client id, with GHL_CLIENT_SECRET and --refresh-token-file
-    /// [env: GHL_CLIENT_ID].
-    #[arg(long)]
-    pub client_id: Option<String>,
-    /// OAuth: the file holding the current refresh token; rewritten (mode 0600) each time
-    /// HighLevel rotates it [env: GHL_REFRESH_TOKEN_FILE].
-    #[arg(long, value_name = "FILE")]
-    pub refresh_token_file: Option<PathBuf>,
-    /// Per-request timeout in seconds [default: 30].
-    #[arg(long, value_name = "SECONDS")]
-    pub timeout: Option<u64>,
-}
-
 /// `mapping` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum MappingCommand {
@@ -290,22 +169,23 @@ pub(crate) struct Context {
 }
 
 /// The whole process after parsing: installs logging, runs the command, reports a fatal error
-/// on stderr (as a JSON event with `--log-format json`) and says how to exit.
-pub fn main(cli: Cli) -> Exit {
+/// on stderr (as a JSON event with `--log-format json`) and says how the run ended.
+/// `forced_stop` is what the third Ctrl-C or SIGTERM does (see `run::signals::install`).
+pub fn main(cli: Cli, forced_stop: fn() -> !) -> RunEnd {
     let log = LogOptions {
         quiet: cli.quiet,
         verbose: cli.verbose,
         format: cli.log_format,
     };
     logging::init(log);
-    match run(cli) {
-        Ok(code) => code,
+    match run(cli, forced_stop) {
+        Ok(end) => end,
         Err(err) => {
             match log.format {
                 LogFormat::Text => eprintln!("error: {}", describe(&err)),
                 LogFormat::Json => tracing::error!(error = describe(&err), "Fatal error."),
             }
-            Exit::Fatal
+            RunEnd::Fatal
         }
     }
 }
@@ -328,8 +208,8 @@ pub(crate) fn describe(err: &anyhow::Error) -> String {
     out
 }
 
-/// Runs one command to its end and says how the process should exit.
-pub fn run(cli: Cli) -> anyhow::Result<Exit> {
+/// Runs one command to its end and says how it ended.
+pub fn run(cli: Cli, forced_stop: fn() -> !) -> anyhow::Result<RunEnd> {
     let ctx = Context {
         log: LogOptions {
             quiet: cli.quiet,
@@ -349,7 +229,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     ) {
         // Ctrl-C and SIGTERM become a clean stop (exit 130, summary `interrupted`) instead of
         // the default death by signal, which leaves temporary files and no summary.
-        if let Err(error) = signals::install() {
+        if let Err(error) = crate::run::signals::install(forced_stop) {
             tracing::warn!(%error, "Cannot handle Ctrl-C and SIGTERM; they will end the process at once.");
         }
     }
@@ -365,14 +245,14 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
                 return validate(&run, "import --dry-run", human);
             }
             let config = plan::import_config(&ctx, &args)?;
-            Ok(exit_for(crate::import::run(config)?))
+            Ok(crate::import::run(config)?)
         }
         Command::Export(args) => export::run(&ctx, &args),
         Command::Undo(args) => undo::run(&ctx, &args),
         Command::Delete(args) => delete::run(&ctx, &args),
         Command::Mapping(MappingCommand::Init(args)) => {
             mapping_init::mapping_init(&args, human)?;
-            Ok(Exit::Ok)
+            Ok(RunEnd::Ok)
         }
         Command::Sandbox(args) => {
             // What the bundled samples and mappings need, so the README runs against it.
@@ -386,7 +266,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
                 .enable_all()
                 .build()?;
             runtime.block_on(ghl_sandbox::cli::serve(config, &args))?;
-            Ok(Exit::Ok)
+            Ok(RunEnd::Ok)
         }
         Command::Runs(args) => runs::run(&args),
         Command::Config(ConfigCommand::Show(args)) => config::show(&ctx, &args),
@@ -395,30 +275,10 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     }
 }
 
-/// The exit code of a run that sends (import, undo, delete).
-fn exit_for(end: crate::import::ImportEnd) -> Exit {
-    match end {
-        crate::import::ImportEnd::Clean => Exit::Ok,
-        crate::import::ImportEnd::WithRejects => Exit::Rejects,
-        crate::import::ImportEnd::Resumable => Exit::Resumable,
-        crate::import::ImportEnd::Interrupted => Exit::Interrupted,
-    }
-}
-
-fn validate(args: &RunArgs, command: &str, human: bool) -> anyhow::Result<Exit> {
+/// `validate`, or an `import --dry-run` with nothing to estimate against.
+fn validate(args: &RunArgs, command: &str, human: bool) -> anyhow::Result<RunEnd> {
     let config = plan::validate_config(args, command, human)?;
-    let summary = match crate::pipeline::run(&config) {
-        Err(crate::pipeline::PipelineError::Interrupted) => {
-            eprintln!("Interrupted while the file was read: the run folder says so.");
-            return Ok(Exit::Interrupted);
-        }
-        other => other?,
-    };
-    Ok(match summary.exit_code {
-        0 => Exit::Ok,
-        3 => Exit::Rejects,
-        _ => Exit::Fatal,
-    })
+    Ok(crate::validate::run(&config)?)
 }
 
 #[cfg(test)]

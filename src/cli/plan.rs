@@ -102,7 +102,7 @@ fn default_run_dir(input: &Path) -> PathBuf {
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "input".into());
-    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+    let stamp = crate::run::clock::now().format("%Y%m%dT%H%M%SZ");
     let base = PathBuf::from("runs").join(format!("{stamp}-{stem}"));
     let mut candidate = base.clone();
     let mut n = 2;

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 
 use super::completions::write_stdout;
-use super::Exit;
+use super::RunEnd;
 use crate::runs;
 
 /// `runs` options.
@@ -40,7 +40,7 @@ pub struct ShowArgs {
 }
 
 /// Runs `runs` or `runs show`.
-pub(crate) fn run(args: &RunsArgs) -> anyhow::Result<Exit> {
+pub(crate) fn run(args: &RunsArgs) -> anyhow::Result<RunEnd> {
     match &args.command {
         None => list(&args.dir, args.json),
         Some(RunsCommand::Show(show)) => {
@@ -52,12 +52,12 @@ pub(crate) fn run(args: &RunsArgs) -> anyhow::Result<Exit> {
                 runs::render::show(&info)
             };
             write_stdout(text.as_bytes())?;
-            Ok(Exit::Ok)
+            Ok(RunEnd::Ok)
         }
     }
 }
 
-fn list(dir: &Path, json: bool) -> anyhow::Result<Exit> {
+fn list(dir: &Path, json: bool) -> anyhow::Result<RunEnd> {
     let found = runs::scan(dir)?;
     if json {
         // The list without each run's whole summary: `runs show --json` has it.
@@ -69,14 +69,14 @@ fn list(dir: &Path, json: bool) -> anyhow::Result<Exit> {
             })
             .collect();
         write_stdout(format!("{}\n", serde_json::to_string_pretty(&brief)?).as_bytes())?;
-        return Ok(Exit::Ok);
+        return Ok(RunEnd::Ok);
     }
     if found.is_empty() {
         eprintln!("No run folders in {}.", dir.display());
-        return Ok(Exit::Ok);
+        return Ok(RunEnd::Ok);
     }
     write_stdout(runs::render::table(&found).as_bytes())?;
-    Ok(Exit::Ok)
+    Ok(RunEnd::Ok)
 }
 
 /// A run folder named by path, or by its name under `--dir` (as the table shows it).

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::bail;
 use clap::Args;
 
-use super::{plan, ApiArgs, Context, Exit};
+use super::{plan, ApiArgs, Context, RunEnd};
 
 /// `undo` options.
 #[derive(Debug, Args)]
@@ -40,7 +40,7 @@ pub struct UndoArgs {
 }
 
 /// Runs `undo`.
-pub fn run(ctx: &Context, args: &UndoArgs) -> anyhow::Result<Exit> {
+pub fn run(ctx: &Context, args: &UndoArgs) -> anyhow::Result<RunEnd> {
     if args.tag_batch == 0 {
         bail!("--tag-batch must be at least 1");
     }
@@ -64,10 +64,10 @@ pub fn run(ctx: &Context, args: &UndoArgs) -> anyhow::Result<Exit> {
         tag_batch: args.tag_batch,
     };
     match crate::undo::run(config) {
-        Ok(end) => Ok(super::exit_for(end)),
+        Ok(end) => Ok(end),
         Err(crate::undo::UndoError::Usage(message)) => {
             eprintln!("error: {message}");
-            Ok(Exit::Usage)
+            Ok(RunEnd::Usage)
         }
         Err(e) => Err(e.into()),
     }

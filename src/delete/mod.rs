@@ -12,12 +12,13 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::api::{ApiError, Client, ClientConfig, Estimate};
-use crate::import::ImportEnd;
 use crate::ledger::{Ledger, LedgerError};
 use crate::mapping::{self, Mapping, MappingError};
 use crate::pipeline::failure::{self, Stage};
-use crate::undo::consent::{self, Consent, Progress};
-use crate::undo::Stop;
+use crate::run::clock;
+use crate::run::consent::{self, Consent};
+use crate::run::end::{RunEnd, Stop};
+use crate::run::progress::Progress;
 pub use stage::NewDelete;
 
 /// The ledger's `meta` key that marks the folder of a `delete --dry-run`: it deleted nothing
@@ -83,7 +84,7 @@ pub enum DeleteError {
 /// Runs a delete to its end, a clean stop, or a refusal. A fatal error in a run folder this
 /// delete made (or continued) is recorded there; Ctrl-C or SIGTERM while the file is read ends
 /// as `Interrupted`.
-pub fn run(config: DeleteConfig) -> Result<ImportEnd, DeleteError> {
+pub fn run(config: DeleteConfig) -> Result<RunEnd, DeleteError> {
     consent::can_ask("delete", config.yes, config.dry_run)
         .map_err(|e| DeleteError::Usage(e.to_string()))?;
     // A new run folder is this delete's as soon as its ledger exists; a resumed one once its
@@ -112,7 +113,7 @@ pub fn run(config: DeleteConfig) -> Result<ImportEnd, DeleteError> {
     }
     if interrupted {
         eprintln!("Interrupted while the file was read; nothing was deleted.");
-        return Ok(ImportEnd::Interrupted);
+        return Ok(RunEnd::Interrupted);
     }
     result
 }
@@ -121,7 +122,7 @@ fn attempt(
     config: &DeleteConfig,
     owned: &mut Option<PathBuf>,
     stage: &mut Stage,
-) -> Result<ImportEnd, DeleteError> {
+) -> Result<RunEnd, DeleteError> {
     let (run_dir, mapping) = match &config.start {
         DeleteStart::New(new) => {
             // Staging leaves the file unlocked; the run's lock is taken below, as on resume.
@@ -146,7 +147,7 @@ fn attempt(
             "Another ghl-bulk process is working on the run in {}; it was left alone.",
             run_dir.display()
         );
-        return Ok(ImportEnd::Resumable);
+        return Ok(RunEnd::Resumable);
     };
     let record = ledger.run_record()?;
     let options: serde_json::Value = serde_json::from_str(&record.options_json).unwrap_or_default();
@@ -234,7 +235,7 @@ fn attempt(
         }
     })?;
     // Last: until here `runs` shows the run's reports as incomplete.
-    ledger.reports_written(&crate::pipeline::now_rfc3339())?;
+    ledger.reports_written(&clock::now_rfc3339())?;
     Ok(code)
 }
 
@@ -253,7 +254,7 @@ async fn deliver(
     ledger: &mut Ledger,
 ) -> Result<Option<Stop>, DeleteError> {
     let (cancel_tx, cancel) = tokio::sync::watch::channel(false);
-    let interrupts = tokio::spawn(consent::watch_interrupts(
+    let interrupts = tokio::spawn(crate::run::signals::graceful(
         cancel_tx,
         "ghl-bulk delete --resume RUN_DIR",
     ));
@@ -285,7 +286,7 @@ async fn deliver(
             return Ok(None);
         }
         forget_in_state(config, &ids)?;
-        let progress = Progress::new(config.progress, contacts, "contacts");
+        let progress = Progress::steps(config.progress, contacts, "contacts");
         let stop = run::delete(client, ledger, &cancel, config.concurrency, &progress).await;
         progress.finish();
         stop
@@ -294,7 +295,7 @@ async fn deliver(
     // request goes out, and the resume looks up what is in doubt.
     let outcome = tokio::select! {
         outcome = outcome => outcome,
-        () = crate::stop::wait_for(2) => Ok(Some(Stop::Interrupted)),
+        () = crate::run::signals::wait_for(2) => Ok(Some(Stop::Interrupted)),
     };
     interrupts.abort();
     outcome
@@ -310,7 +311,7 @@ fn forget_in_state(config: &DeleteConfig, ids: &[String]) -> Result<(), DeleteEr
     let location = &config.client.location_id;
     let path =
         crate::state::default_path(location).map_err(|e| DeleteError::State(e.to_string()))?;
-    let forgotten = crate::import::delta::forget_contacts(&path, location, ids)
+    let forgotten = crate::state::forget_contacts(&path, location, ids)
         .map_err(|e| DeleteError::State(e.to_string()))?;
     tracing::info!(state = %path.display(), forgotten, "The state file forgot the deleted contacts.");
     Ok(())
@@ -334,7 +335,7 @@ fn write_summary(
     ledger: &Ledger,
     finish: &Finish<'_>,
     stop: Option<Stop>,
-) -> Result<ImportEnd, DeleteError> {
+) -> Result<RunEnd, DeleteError> {
     let Finish {
         dir,
         client,
@@ -346,17 +347,12 @@ fn write_summary(
     let get = |k: &str| states.get(k).copied().unwrap_or(0);
     let left = get("pending") + get("failed");
     let end = match &stop {
-        Some(Stop::Interrupted) => ImportEnd::Interrupted,
-        Some(Stop::Resumable(_)) => ImportEnd::Resumable,
-        _ if get("rejected") + get("failed") > 0 => ImportEnd::WithRejects,
-        _ => ImportEnd::Clean,
+        Some(Stop::Interrupted) => RunEnd::Interrupted,
+        Some(Stop::Resumable(_)) => RunEnd::Resumable,
+        _ if get("rejected") + get("failed") > 0 => RunEnd::Rejects,
+        _ => RunEnd::Ok,
     };
-    let exit_code = match end {
-        ImportEnd::Clean => 0,
-        ImportEnd::WithRejects => 3,
-        ImportEnd::Resumable => 75,
-        ImportEnd::Interrupted => 130,
-    };
+    let exit_code = end.code();
     // A dry run leaves its rows pending on purpose: it is not a run to continue.
     let resume =
         (left > 0 && !dry_run).then(|| format!("ghl-bulk delete --resume {}", dir.display()));
@@ -383,13 +379,13 @@ fn write_summary(
     });
     let text = serde_json::to_string_pretty(&summary).unwrap_or_default();
     let path = dir.join("summary.json");
-    crate::report::atomic::write(&path, format!("{text}\n").as_bytes()).map_err(|e| {
+    crate::run::atomic::write(&path, format!("{text}\n").as_bytes()).map_err(|e| {
         DeleteError::Write {
             path: path.clone(),
             message: e.to_string(),
         }
     })?;
-    ledger.update_summary(exit_code, &text, &crate::pipeline::now_rfc3339())?;
+    ledger.update_summary(exit_code, &text, &clock::now_rfc3339())?;
     let requests = client.stats().snapshot().total;
     if print && dry_run {
         eprintln!(

@@ -12,8 +12,8 @@ use super::DeleteError;
 use crate::api::removal::{is_not_found, Identity, SEARCH_BATCH};
 use crate::api::{ApiError, Client};
 use crate::ledger::{Ledger, RemovalRow, Resolution};
-use crate::undo::consent::Progress;
-use crate::undo::Stop;
+use crate::run::end::Stop;
+use crate::run::progress::Progress;
 
 /// Rows read from the ledger at a time.
 const READ: usize = 1000;
@@ -138,7 +138,7 @@ async fn resolve_batch(
         .iter()
         .map(|(row, ids)| (*row, decide(ids, &found)))
         .collect();
-    ledger.record_resolutions(&results, &crate::pipeline::now_rfc3339())?;
+    ledger.record_resolutions(&results, &crate::run::clock::now_rfc3339())?;
     Ok(None)
 }
 
@@ -214,7 +214,7 @@ pub async fn delete(
             };
             let results: Vec<(u64, Option<(String, String)>)> =
                 rows.iter().map(|r| (*r, error.clone())).collect();
-            ledger.record_deletions(&results, &crate::pipeline::now_rfc3339())?;
+            ledger.record_deletions(&results, &crate::run::clock::now_rfc3339())?;
             done += 1;
             progress.update(done, client);
         }

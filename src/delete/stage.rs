@@ -37,7 +37,7 @@ const CHUNK: usize = 4096;
 /// Reads the file into `run_dir/ledger.db`; returns the ledger (durable), the compiled mapping
 /// and the number of rows read.
 pub fn stage(config: &NewDelete) -> Result<(Ledger, Mapping, u64), DeleteError> {
-    let started_at = crate::pipeline::now_rfc3339();
+    let started_at = crate::run::clock::now_rfc3339();
     let source = source::open(&config.input, &config.source)?;
     let headers = source.headers().to_vec();
     let mut mapping = Mapping::compile(
@@ -46,7 +46,7 @@ pub fn stage(config: &NewDelete) -> Result<(Ledger, Mapping, u64), DeleteError> 
         config.region.as_deref(),
         &config.mapping.path,
     )?;
-    mapping.rules.today = Some(chrono::Utc::now().format("%Y-%m-%d").to_string());
+    mapping.rules.today = Some(crate::run::clock::today());
     let id_column = id_column(&config.mapping, &headers)?;
     std::fs::create_dir_all(&config.run_dir).map_err(|e| write_err(&config.run_dir, e))?;
     crate::pipeline::failure::replace_unsent(&config.run_dir);
@@ -70,7 +70,7 @@ pub fn stage(config: &NewDelete) -> Result<(Ledger, Mapping, u64), DeleteError> 
     let mut chunk = Vec::with_capacity(CHUNK);
     let mut read = 0u64;
     for raw in source {
-        if crate::stop::requested() {
+        if crate::run::signals::requested() {
             return Err(crate::pipeline::PipelineError::Interrupted.into());
         }
         let raw = raw?;

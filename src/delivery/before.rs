@@ -132,7 +132,7 @@ impl Capture {
                 images: images_for(identities, &found),
             })
             .collect();
-        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let now = crate::run::clock::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         with_ledger(ledger, |l| l.record_before(&captures, &now)).map_err(CaptureError::Fatal)
     }
 }

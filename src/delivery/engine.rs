@@ -219,7 +219,7 @@ fn start_rows<'a>(
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let now = Utc::now();
+    let now = crate::run::clock::now();
     let stamp = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let numbers: Vec<u64> = rows.iter().map(|r| r.plan.row).collect();
     with_ledger(engine.ledger, |l| l.mark_in_doubt(&numbers, &stamp))?;
@@ -249,7 +249,7 @@ fn read_rows(
     let numbers: Vec<u64> = batch.iter().map(|r| r.row).collect();
     let mut contexts = with_ledger(engine.ledger, |l| l.followup_context(&numbers))?;
     // Replaced when the row starts, unless an earlier attempt sent it.
-    let now = Utc::now();
+    let now = crate::run::clock::now();
     let mut out = Vec::with_capacity(batch.len());
     for staged in batch {
         let first_sent = staged

@@ -134,7 +134,7 @@ impl Engine<'_> {
             return Ok(());
         }
         let results = std::mem::take(&mut self.finished);
-        let now = crate::pipeline::now_rfc3339();
+        let now = crate::run::clock::now_rfc3339();
         // Follow-ups first: a crash between the two leaves the rows in doubt with their notes
         // and tasks recorded, so the resume updates them instead of looking for them.
         let followups: Vec<(u64, crate::ledger::FollowupRecord)> = results

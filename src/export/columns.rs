@@ -214,7 +214,7 @@ impl Layout {
             columns: Vec::new(),
             defs: defs.to_vec(),
             by_id,
-            now_ms: chrono::Utc::now().timestamp_millis(),
+            now_ms: crate::run::clock::now().timestamp_millis(),
         }
     }
 

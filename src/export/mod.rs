@@ -127,6 +127,16 @@ pub enum ExportEnd {
     Interrupted,
 }
 
+impl ExportEnd {
+    /// The run's end, for the exit code.
+    pub fn run_end(self) -> crate::run::end::RunEnd {
+        match self {
+            ExportEnd::Complete | ExportEnd::DryRun => crate::run::end::RunEnd::Ok,
+            ExportEnd::Interrupted => crate::run::end::RunEnd::Interrupted,
+        }
+    }
+}
+
 /// A batch of contacts between the stages: as search returned them, with their related lists
 /// when asked for (`related[i]` belongs to `contacts[i]`).
 #[derive(Debug, Default)]

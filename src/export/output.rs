@@ -8,7 +8,7 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use super::ExportError;
-use crate::report::atomic::{folder, sync_dir};
+use crate::run::atomic::{folder, AtomicFile};
 
 /// An exclusive OS advisory lock on `.<name>.lock` beside the output, held until dropped. The
 /// kernel releases it when the process ends in any way (SIGKILL included), so a crash never
@@ -59,15 +59,12 @@ impl TargetLock {
     }
 }
 
-/// The temporary file an export writes; renamed over the output by [`PendingFile::commit`],
-/// removed if dropped before that (an error or Ctrl-C). A SIGKILL leaves it behind under its
-/// temporary name: the next run to the same target removes it while holding the lock.
+/// The temporary file an export writes (a [`AtomicFile`] named `.<name>.<pid>.tmp`); renamed
+/// over the output by [`PendingFile::commit`], removed if dropped before that (an error or
+/// Ctrl-C). A SIGKILL leaves it behind under its temporary name: the next run to the same
+/// target removes it while holding the lock.
 #[derive(Debug)]
-pub struct PendingFile {
-    temp: PathBuf,
-    out: PathBuf,
-    committed: bool,
-}
+pub struct PendingFile(AtomicFile);
 
 impl PendingFile {
     /// Creates `.<name>.<pid>.tmp` beside `out` (same folder, so the rename is atomic), after
@@ -75,51 +72,23 @@ impl PendingFile {
     pub fn create(out: &Path) -> Result<(PendingFile, File), ExportError> {
         remove_stale(out);
         let temp = sibling(out, &format!(".{}", std::process::id()), ".tmp");
-        let file = OpenOptions::new()
-            .write(true)
-            .read(true)
-            .create(true)
-            .truncate(true)
-            .open(&temp)
-            .map_err(|source| ExportError::Io {
-                path: temp.clone(),
-                source,
-            })?;
-        Ok((
-            PendingFile {
-                temp,
-                out: out.to_path_buf(),
-                committed: false,
-            },
-            file,
-        ))
+        let (pending, file) = AtomicFile::create_as(out, temp.clone(), None)
+            .map_err(|source| ExportError::Io { path: temp, source })?;
+        Ok((PendingFile(pending), file))
     }
 
     /// The temporary path.
     pub fn temp_path(&self) -> &Path {
-        &self.temp
+        self.0.temp_path()
     }
 
     /// Makes the written file the output: fsync the data, rename over the output, fsync the
     /// folder so the rename itself survives a power cut.
-    pub fn commit(mut self, file: File) -> Result<(), ExportError> {
-        let io = |path: &Path| {
-            let path = path.to_path_buf();
-            move |source| ExportError::Io { path, source }
-        };
-        file.sync_all().map_err(io(&self.temp))?;
-        drop(file);
-        std::fs::rename(&self.temp, &self.out).map_err(io(&self.out))?;
-        self.committed = true;
-        sync_dir(folder(&self.out)).map_err(io(folder(&self.out)))
-    }
-}
-
-impl Drop for PendingFile {
-    fn drop(&mut self) {
-        if !self.committed {
-            let _ = std::fs::remove_file(&self.temp);
-        }
+    pub fn commit(self, file: File) -> Result<(), ExportError> {
+        let out = self.0.path().to_path_buf();
+        self.0
+            .commit(Some(file))
+            .map_err(|source| ExportError::Io { path: out, source })
     }
 }
 

@@ -8,13 +8,14 @@ use tokio::sync::mpsc;
 
 use super::columns::Layout;
 use super::output::{PendingFile, TargetLock};
-use super::summary::{self, Progress, Report};
+use super::summary::{self, Report};
 use super::watermark::{Stored, Tracker, Window};
 use super::writer::{OutputFormat, Shape, Sink};
 use super::{
     fetch, related, Batch, ExportConfig, ExportEnd, ExportError, Since, Source, StateChoice,
 };
 use crate::api::{BaseUrl, Client, ClientConfig, Credentials, Secret};
+use crate::run::progress::Progress;
 use crate::state::{self, StateStore};
 
 /// Pages (or batches) waiting between two stages: enough to keep the next stage busy, few
@@ -35,7 +36,7 @@ pub fn run(config: ExportConfig) -> Result<ExportEnd, ExportError> {
         with_notes: config.with_notes,
         with_tasks: config.with_tasks,
         with_appointments: config.with_appointments,
-        started_at: crate::pipeline::now_rfc3339(),
+        started_at: crate::run::clock::now_rfc3339(),
         ..Report::default()
     };
     // Held until the summary is written too: the next run to the target owns both files. A
@@ -49,7 +50,7 @@ pub fn run(config: ExportConfig) -> Result<ExportEnd, ExportError> {
         .build()
         .map_err(|e| ExportError::Internal(format!("cannot start the runtime: {e}")))
         .and_then(|runtime| runtime.block_on(export(&config, &mut report)));
-    report.finished_at = crate::pipeline::now_rfc3339();
+    report.finished_at = crate::run::clock::now_rfc3339();
     report.elapsed_seconds = started.elapsed().as_secs_f64();
     report.requests_per_second = report.requests.total as f64 / report.elapsed_seconds.max(1e-9);
     report.sending_rate = report.requests.sending_rate();
@@ -82,7 +83,7 @@ pub fn run(config: ExportConfig) -> Result<ExportEnd, ExportError> {
 /// Writes `--summary` for an export that could not start (bad flags, an unreadable mapping,
 /// no credentials), so a monitor reading the file never mistakes last night's for tonight's.
 pub fn write_failed_summary(path: &Path, out: &Path, error: &str) -> Result<(), ExportError> {
-    let now = crate::pipeline::now_rfc3339();
+    let now = crate::run::clock::now_rfc3339();
     let report = Report {
         command: "export",
         status: "failed".into(),
@@ -243,7 +244,7 @@ async fn export_with(
     }
 
     let (pending, file) = PendingFile::create(&super::output::resolved(&config.out))?;
-    let progress = Progress::new(config.progress, !kinds.is_empty());
+    let progress = summary::progress(config.progress, !kinds.is_empty());
     let (page_tx, page_rx) = mpsc::channel::<Batch>(CHANNEL_PAGES);
     let (writer_rx, related_stage) = if kinds.is_empty() {
         (page_rx, None)
@@ -271,7 +272,7 @@ async fn export_with(
     };
     let fetched = tokio::select! {
         result = fetching => Some(result),
-        () = crate::stop::wait_for(1) => None,
+        () = crate::run::signals::wait_for(1) => None,
     };
     // The stages are gone, so the writer's channel is closed: it ends on its own.
     let written = writer
@@ -292,7 +293,11 @@ async fn export_with(
     // Only now, with the file complete and in place, does the watermark move.
     if let Some(store) = &mut store {
         if let Some(stored) = done.tracker.finish(previous.as_ref()) {
-            store.set_watermark(&target, &stored.to_text(), &crate::pipeline::now_rfc3339())?;
+            store.set_watermark(
+                &target,
+                &stored.to_text(),
+                &crate::run::clock::now_rfc3339(),
+            )?;
             report.watermark_after = Some(stored.date_updated);
         }
     }
@@ -351,7 +356,8 @@ impl WriterJob {
                 }
                 written += 1;
             }
-            self.progress.set(written + duplicates, total);
+            self.progress.set_length(total.max(written + duplicates));
+            self.progress.set_position(written + duplicates);
         }
         let file = sink.finish(&self.temp)?;
         Ok(Written {

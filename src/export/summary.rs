@@ -1,10 +1,9 @@
 //! What an export reports: the progress bar (stderr, only on a terminal), the one-line result
 //! on stderr, and `--summary FILE` (JSON, written atomically) for schedulers and monitoring.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use crate::run::progress::Progress;
 use serde::Serialize;
 
 use super::ExportError;
@@ -114,7 +113,7 @@ pub fn write(path: &Path, report: &Report) -> Result<(), ExportError> {
     };
     let mut json = serde_json::to_vec_pretty(report).map_err(|e| io(std::io::Error::other(e)))?;
     json.push(b'\n');
-    crate::report::atomic::write(path, &json).map_err(io)
+    crate::run::atomic::write(path, &json).map_err(io)
 }
 
 /// The line said before an export starts: `1,234 contacts to export with their tasks.
@@ -129,45 +128,19 @@ pub fn announce(total: u64, kinds: &[RelatedKind], estimate: &Estimate) -> Strin
 }
 
 /// The progress bar: drawn on stderr when it is a terminal and progress is wanted.
-#[derive(Debug, Clone)]
-pub struct Progress(Option<ProgressBar>);
-
-impl Progress {
-    /// A bar if `wanted` and stderr is a terminal; otherwise nothing is drawn.
-    pub fn new(wanted: bool, with_related: bool) -> Progress {
-        if !wanted || !std::io::stderr().is_terminal() {
-            return Progress(None);
-        }
-        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
-        let style = ProgressStyle::with_template(
-            "{msg} {wide_bar} {human_pos}/{human_len} contacts [{elapsed_precise}, eta {eta}]",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar());
-        bar.set_style(style);
-        bar.set_message(if with_related {
-            "Exporting with related records (one request per contact and kind)"
-        } else {
-            "Exporting"
-        });
-        Progress(Some(bar))
-    }
-
-    /// Contacts done so far, and the total search reported.
-    pub fn set(&self, done: u64, total: u64) {
-        if let Some(bar) = &self.0 {
-            if bar.length() != Some(total.max(done)) {
-                bar.set_length(total.max(done));
-            }
-            bar.set_position(done);
-        }
-    }
-
-    /// Removes the bar.
-    pub fn finish(&self) {
-        if let Some(bar) = &self.0 {
-            bar.finish_and_clear();
-        }
-    }
+pub fn progress(wanted: bool, with_related: bool) -> Progress {
+    let progress = Progress::bar(
+        Progress::on_terminal(wanted),
+        false,
+        0,
+        "{msg} {wide_bar} {human_pos}/{human_len} contacts [{elapsed_precise}, eta {eta}]",
+    );
+    progress.set_message(if with_related {
+        "Exporting with related records (one request per contact and kind)"
+    } else {
+        "Exporting"
+    });
+    progress
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ use super::{ImportError, Target};
 use crate::delivery::followup_keys::DEFAULT_TASK_RULE;
 use crate::ledger::{FollowupRecord, Ledger};
 use crate::mapping::Mapping;
+use crate::state::recorded::{META_FILE, META_SCOPE, RUN_STATE_FILE};
 use crate::state::{self, Delivered, DeliveredEntry, FollowupEntry, StateStore};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -28,13 +29,8 @@ use std::time::Instant;
 /// enough that a million rows never sit in memory at once.
 const PAGE: usize = 20_000;
 
-/// The state file of a run that talks to a sandbox (in-process or on loopback), in its folder.
-const RUN_STATE_FILE: &str = "state.sqlite";
-
-/// Ledger `meta` keys: which state file a run uses and whether it ignores it, so that a resume
-/// continues with the same choice.
-const META_FILE: &str = "delta.state_file";
-const META_SCOPE: &str = "delta.scope";
+/// Ledger `meta` key: whether a run ignores the state file (`--full`), so that a resume
+/// continues with the same choice (the file and scope keys are `state::recorded`'s).
 const META_FULL: &str = "delta.full";
 
 /// The user's choice.
@@ -211,7 +207,7 @@ impl Delta {
                 }
             }
             let known = self.memory(&followups)?;
-            let now = crate::pipeline::now_rfc3339();
+            let now = crate::run::clock::now_rfc3339();
             self.report.unchanged += ledger.mark_unchanged(&unchanged, &now)?;
             ledger.mark_notes_recheck(&recheck_notes)?;
             ledger.record_followups_known(&known, &only)?;
@@ -246,7 +242,7 @@ impl Delta {
                     });
                 }
             }
-            let now = crate::pipeline::now_rfc3339();
+            let now = crate::run::clock::now_rfc3339();
             // Store first, then the ledger's note of it: a crash in between writes the same
             // entries again on resume, which changes nothing.
             self.store.record_delivered(&entries, &now)?;
@@ -281,7 +277,7 @@ impl Delta {
                 .collect();
             let mut rows: Vec<u64> = page.iter().map(|(row, _)| *row).collect();
             rows.dedup();
-            let now = crate::pipeline::now_rfc3339();
+            let now = crate::run::clock::now_rfc3339();
             self.store.record_followups(&entries, &now)?;
             ledger.mark_followups_remembered(&rows)?;
             self.report.followups_remembered += entries.len() as u64;
@@ -357,38 +353,6 @@ fn where_to(target: &Target) -> (String, bool) {
         Target::Api(client) => (client.location_id.clone(), client.base_url.is_loopback()),
         Target::Sandbox => (ghl_sandbox::DEFAULT_LOCATION_ID.to_string(), true),
     }
-}
-
-/// The state file a run recorded when its delivery began; `None` when it never got there.
-pub fn recorded_state_file(
-    ledger: &Ledger,
-    run_dir: &Path,
-) -> Result<Option<PathBuf>, ImportError> {
-    Ok(
-        match (
-            ledger.meta_value(META_SCOPE)?.as_deref(),
-            ledger.meta_value(META_FILE)?,
-        ) {
-            // The run folder may have moved since: its state file moved with it.
-            (Some("run"), _) => Some(run_dir.join(RUN_STATE_FILE)),
-            (Some(_), Some(file)) => Some(PathBuf::from(file)),
-            _ => None,
-        },
-    )
-}
-
-/// Forgets `contact_ids` in the state file at `path`, when it exists (a missing one remembers
-/// nothing): the contacts were deleted or reverted, and the next import must send their rows
-/// again instead of calling them unchanged. Returns the identities forgotten.
-pub fn forget_contacts(
-    path: &Path,
-    location_id: &str,
-    contact_ids: &[String],
-) -> Result<u64, state::StateError> {
-    if !path.is_file() || contact_ids.is_empty() {
-        return Ok(0);
-    }
-    StateStore::open(path, location_id)?.forget_contacts(contact_ids)
 }
 
 #[cfg(test)]

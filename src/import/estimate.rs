@@ -22,7 +22,7 @@
 //! before the estimate (the probe that learns the limits, the custom field read) are not in it.
 
 use super::delta::Delta;
-use super::{ImportConfig, ImportEnd, ImportError};
+use super::{ImportConfig, ImportError};
 use crate::format::thousands;
 use crate::api::{Client, Estimate};
 use crate::contact::TaskPayload;
@@ -31,6 +31,7 @@ use crate::delivery::EngineConfig;
 use crate::delivery::Mode;
 use crate::ledger::{FollowupContext, Ledger, LedgerError};
 use crate::mapping::Mapping;
+use crate::run::end::RunEnd;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -288,10 +289,10 @@ pub(super) async fn dry_run(
     mapping: &Mapping,
     delta: &Delta,
     local_exit: u8,
-) -> Result<ImportEnd, ImportError> {
-    let (client, sandbox) = super::connect(config, ledger, mapping).await?;
+) -> Result<RunEnd, ImportError> {
+    let (client, sandbox) = super::connect::connect(config, ledger, mapping).await?;
     if ledger.undelivered()? > 0 {
-        super::learn_limits(&client).await;
+        super::connect::learn_limits(&client).await;
     }
     let mut engine = config.engine.clone();
     if let Some(Ok(mode)) = ledger.delivery_mode()?.map(|m| m.parse::<Mode>()) {
@@ -324,9 +325,9 @@ pub(super) async fn dry_run(
             .map_err(|e| ImportError::Sandbox(e.to_string()))?;
     }
     Ok(if local_exit == 3 {
-        ImportEnd::WithRejects
+        RunEnd::Rejects
     } else {
-        ImportEnd::Clean
+        RunEnd::Ok
     })
 }
 

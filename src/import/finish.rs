@@ -2,13 +2,14 @@
 //! the failed rows, success.csv, summary.json with the delivery figures), and the human
 //! summary.
 
-use super::{end_for, ImportEnd, ImportError};
+use super::{end_for, ImportError};
 use crate::api::stats::RequestCounts;
 use crate::api::Client;
 use crate::delivery::{EngineCounts, StopReason};
 use crate::ledger::Ledger;
 use crate::mapping::Mapping;
 use crate::report::{SuccessCsv, SuccessRow, WarningRow, WarningsCsv};
+use crate::run::end::RunEnd;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -72,7 +73,7 @@ pub(super) struct Finish<'a> {
     pub estimate: Option<&'a super::estimate::Breakdown>,
 }
 
-pub(super) fn write(f: &Finish<'_>) -> Result<ImportEnd, ImportError> {
+pub(super) fn write(f: &Finish<'_>) -> Result<RunEnd, ImportError> {
     let record = f.ledger.run_record()?;
     crate::pipeline::write_reports(f.ledger, &record.headers, f.mapping, f.run_dir)?;
     write_success(f.ledger, &record.headers, f.run_dir)?;
@@ -116,12 +117,7 @@ pub(super) fn write(f: &Finish<'_>) -> Result<ImportEnd, ImportError> {
     let bad =
         states.get("rejected").copied().unwrap_or(0) + states.get("failed").copied().unwrap_or(0);
     let end = end_for(f.stop, bad > 0);
-    let exit_code = match end {
-        ImportEnd::Clean => 0,
-        ImportEnd::WithRejects => 3,
-        ImportEnd::Resumable => 75,
-        ImportEnd::Interrupted => 130,
-    };
+    let exit_code = end.code();
 
     let mut summary: serde_json::Value = record
         .summary_json
@@ -143,7 +139,7 @@ pub(super) fn write(f: &Finish<'_>) -> Result<ImportEnd, ImportError> {
         summary["estimate"] = serde_json::to_value(estimate).unwrap_or_default();
     }
     summary["exit_code"] = exit_code.into();
-    summary["finished_at"] = crate::pipeline::now_rfc3339().into();
+    summary["finished_at"] = crate::run::clock::now_rfc3339().into();
     let get = |k: &str| states.get(k).copied().unwrap_or(0);
     tracing::info!(
         stop = %delivery.stop,
@@ -162,14 +158,15 @@ pub(super) fn write(f: &Finish<'_>) -> Result<ImportEnd, ImportError> {
     let path = f.run_dir.join("summary.json");
     write_atomically(&path, &format!("{json}\n"))?;
     f.ledger
-        .update_summary(exit_code, &json, &crate::pipeline::now_rfc3339())?;
+        .update_summary(exit_code, &json, &crate::run::clock::now_rfc3339())?;
     crate::report::html::write_after_delivery(f.ledger, f.run_dir, f.client, &delivery.stop)
         .map_err(|e| ImportError::Write {
             path: f.run_dir.join(crate::report::html::FILE_NAME),
             message: e.to_string(),
         })?;
     // Last: a kill before this leaves the run "reports incomplete", and a resume rewrites them.
-    f.ledger.reports_written(&crate::pipeline::now_rfc3339())?;
+    f.ledger
+        .reports_written(&crate::run::clock::now_rfc3339())?;
     if f.print {
         if let Some(delta) = f.delta {
             eprint!("{}", human_delta(delta));
@@ -221,7 +218,7 @@ fn write_warnings(ledger: &Ledger, dir: &Path) -> Result<(), ImportError> {
 }
 
 pub(super) fn write_atomically(path: &Path, text: &str) -> Result<(), ImportError> {
-    crate::report::atomic::write(path, text.as_bytes()).map_err(|e| ImportError::Write {
+    crate::run::atomic::write(path, text.as_bytes()).map_err(|e| ImportError::Write {
         path: path.to_path_buf(),
         message: e.to_string(),
     })

@@ -3,24 +3,30 @@
 //! folder's reports are written again from the ledger. `--resume` skips the first step after
 //! checking that the input and the mapping are the ones the run started with.
 
+mod connect;
 pub mod delta;
 mod estimate;
 mod finish;
 mod progress;
+mod resume;
 mod sandbox;
 
-use crate::api::{ApiError, Client, ClientConfig};
+use crate::api::{ApiError, ClientConfig};
 use crate::delivery::{
     engine, CustomFieldResolver, DeliveryError, EngineConfig, EngineCounts, StopReason,
 };
 use crate::ledger::{Ledger, LedgerError};
-use crate::mapping::{self, Mapping, MappingError};
+use crate::mapping::{Mapping, MappingError};
 use crate::pipeline::failure::{self, Stage};
 use crate::pipeline::{self, PipelineError, ValidateConfig};
+use crate::run::end::RunEnd;
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Instant;
+
+use connect::{all_refused, classify_first, concurrency_for, connect, learn_limits};
+use resume::{aborted, check_target, compiled_mapping, refuse_undone, target_of};
 
 pub use delta::{DeltaOptions, DeltaReport};
 pub use finish::DeliverySummary;
@@ -60,19 +66,6 @@ pub struct ImportConfig {
     pub dry_run: bool,
 }
 
-/// How an import ended, for the exit code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ImportEnd {
-    /// Every row ended created/updated/unchanged/merged.
-    Clean,
-    /// Finished, with rejected or failed rows.
-    WithRejects,
-    /// Stopped early and resumable (daily budget, API unreachable).
-    Resumable,
-    /// Ctrl-C; resumable.
-    Interrupted,
-}
-
 /// What stops an import as a whole.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
@@ -107,7 +100,7 @@ struct Attempt {
 /// Runs an import to its end (or to a clean stop). A fatal error after the file was staged is
 /// recorded in the run folder (exit code, stage, error) before it is returned; Ctrl-C or
 /// SIGTERM while staging ends as `Interrupted`.
-pub fn run(config: ImportConfig) -> Result<ImportEnd, ImportError> {
+pub fn run(config: ImportConfig) -> Result<RunEnd, ImportError> {
     let secrets = secrets(&config.target);
     let mut attempt = Attempt {
         owned: None,
@@ -117,7 +110,7 @@ pub fn run(config: ImportConfig) -> Result<ImportEnd, ImportError> {
         // Recorded by the pipeline, which owns the folder while it stages.
         Err(ImportError::Pipeline(PipelineError::Interrupted)) => {
             eprintln!("Interrupted while the file was read; nothing was sent.");
-            Ok(ImportEnd::Interrupted)
+            Ok(RunEnd::Interrupted)
         }
         Err(error) => {
             if let Some(dir) = &attempt.owned {
@@ -142,11 +135,14 @@ fn secrets(target: &Target) -> Vec<String> {
     }
 }
 
-fn attempt_run(config: ImportConfig, attempt: &mut Attempt) -> Result<ImportEnd, ImportError> {
+fn attempt_run(config: ImportConfig, attempt: &mut Attempt) -> Result<RunEnd, ImportError> {
     let (run_dir, local_exit) = match &config.start {
         Start::New(validate) => {
             delta::Delta::preflight(&config.delta, &config.target)?;
             let summary = pipeline::run(validate)?;
+            if validate.print_summary {
+                eprint!("{}", summary.human());
+            }
             attempt.owned = Some(validate.run_dir.clone());
             attempt.stage = Stage::Connect;
             if summary.exit_code == 1 {
@@ -180,7 +176,7 @@ fn attempt_run(config: ImportConfig, attempt: &mut Attempt) -> Result<ImportEnd,
                  Resume it once that process has ended.",
                 run_dir.display()
             );
-            return Ok(ImportEnd::Resumable);
+            return Ok(RunEnd::Resumable);
         }
         // Staging writes the ledger without a journal (see `Ledger::create`): a kill in its
         // first instants leaves a file without its tables or its run record. Nothing was sent
@@ -226,41 +222,6 @@ fn attempt_run(config: ImportConfig, attempt: &mut Attempt) -> Result<ImportEnd,
     runtime.block_on(deliver(config, run_dir, ledger, mapping, delta, attempt))
 }
 
-/// The target as the ledger records it: the in-process sandbox starts on a new port each time,
-/// so it is recorded by name.
-fn target_of(target: &Target) -> crate::ledger::Target {
-    match target {
-        Target::Sandbox => crate::ledger::Target {
-            base_url: "sandbox".into(),
-            location: ghl_sandbox::DEFAULT_LOCATION_ID.into(),
-        },
-        Target::Api(config) => crate::ledger::Target {
-            base_url: config.base_url.as_str().trim_end_matches('/').to_string(),
-            location: config.location_id.clone(),
-        },
-    }
-}
-
-/// A resume sends to the API and location the run started with: its contact ids, in-doubt
-/// look-ups and state file belong to them. Runs from before the target was recorded have
-/// nothing to compare.
-fn check_target(run_dir: &Path, ledger: &Ledger, target: &Target) -> Result<(), ImportError> {
-    let Some(recorded) = ledger.target()? else {
-        return Ok(());
-    };
-    let now = target_of(target);
-    if recorded == now {
-        return Ok(());
-    }
-    Err(ImportError::Resume {
-        dir: run_dir.to_path_buf(),
-        reason: format!(
-            "the run sent to {} (location {}), this resume would send to {} (location {});              resume with the run's base URL and location",
-            recorded.base_url, recorded.location, now.base_url, now.location
-        ),
-    })
-}
-
 async fn deliver(
     config: ImportConfig,
     run_dir: PathBuf,
@@ -268,7 +229,7 @@ async fn deliver(
     mapping: Mapping,
     mut delta: delta::Delta,
     attempt: &mut Attempt,
-) -> Result<ImportEnd, ImportError> {
+) -> Result<RunEnd, ImportError> {
     let started = Instant::now();
     if ledger.target()?.is_none() {
         ledger.set_target(&target_of(&config.target))?;
@@ -324,7 +285,7 @@ async fn deliver(
     attempt.stage = Stage::Deliver;
     let ledger = Mutex::new(ledger);
     let (cancel_tx, cancel) = tokio::sync::watch::channel(false);
-    let interrupts = tokio::spawn(crate::stop::graceful(
+    let interrupts = tokio::spawn(crate::run::signals::graceful(
         cancel_tx,
         "ghl-bulk import --resume <run folder>",
     ));
@@ -347,7 +308,7 @@ async fn deliver(
             cancel,
             &on_progress,
         ) => Some(outcome),
-        () = crate::stop::wait_for(2) => None,
+        () = crate::run::signals::wait_for(2) => None,
     };
     interrupts.abort();
     let Some(outcome) = outcome else {
@@ -398,170 +359,12 @@ async fn deliver(
     Ok(end)
 }
 
-/// Whether every request sent was answered, each with a 4xx refusal: such a delivery changed
-/// nothing (a timeout or a cut connection may have, so any of those says no).
-fn all_refused(client: &Client) -> bool {
-    let counts = client.stats().snapshot();
-    let mut answered = 0;
-    for outcomes in counts.by_endpoint.values() {
-        for (outcome, n) in outcomes {
-            if !outcome.starts_with('4') || outcome == "429" {
-                return false;
-            }
-            answered += n;
-        }
-    }
-    answered == counts.total
-}
-
-/// The client for the target, and the in-process sandbox behind it when the target is one.
-async fn connect(
-    config: &ImportConfig,
-    ledger: &Ledger,
-    mapping: &Mapping,
-) -> Result<(Client, Option<ghl_sandbox::Handle>), ImportError> {
-    let (client_config, sandbox) = match &config.target {
-        Target::Api(client_config) => ((**client_config).clone(), None),
-        Target::Sandbox => {
-            let (handle, client_config) = sandbox::start(ledger, mapping).await?;
-            if config.progress {
-                eprintln!(
-                    "Started an in-process sandbox at {} (HighLevel's limits, with {} existing contacts).",
-                    handle.base_url(),
-                    sandbox::SEEDED
-                );
-            }
-            (client_config, Some(handle))
-        }
-    };
-    Ok((Client::new(client_config)?, sandbox))
-}
-
-/// The first request's auth errors are fatal with a clear message; others as they are.
-fn classify_first(error: ApiError) -> ImportError {
-    if error.is_fatal() {
-        ImportError::Delivery(DeliveryError::Auth(error))
-    } else {
-        ImportError::Api(error)
-    }
-}
-
-/// One small read before the pool is sized, so that it is sized from the limit the API reports
-/// rather than the documented default: the engine keeps its pool size for the whole run, and a
-/// pool sized for 10 requests/s held a 50/s location to half its rate (docs/BENCHMARKS.md,
-/// "Import"). Any answer carries the limit headers; a refusal (a token without the contacts
-/// read scope) only leaves the default in place, and the engine reports real errors itself.
-async fn learn_limits(client: &Client) {
-    let probe = crate::api::models::SearchRequest {
-        location_id: client.location_id().to_string(),
-        page_limit: 1,
-        search_after: None,
-        query: None,
-        filters: Vec::new(),
-        sort: Vec::new(),
-    };
-    if let Err(error) = client.search(&probe).await {
-        tracing::debug!(%error, "The rate-limit probe was refused; sizing from the defaults.");
-    }
-}
-
-/// In-flight requests: enough to keep the allowed rate busy at half a second of latency, with
-/// head-room; the limiter, not the pool, sets the pace.
-fn concurrency_for(client: &Client) -> usize {
-    let rate = client.limiter().target_rate();
-    ((rate * 0.75).ceil() as usize).clamp(4, 64)
-}
-
-/// The end of a delivery stopped at once by a second Ctrl-C or SIGTERM: what was delivered is
-/// remembered in the state file and the stop in summary.json; the reports are not rewritten (a
-/// resume does it: `runs` shows the run as resumable meanwhile).
-fn aborted(
-    run_dir: &Path,
-    mut ledger: Ledger,
-    delta: &mut delta::Delta,
-) -> Result<ImportEnd, ImportError> {
-    if let Err(error) = delta.remember(&mut ledger) {
-        tracing::warn!(%error, "The delivered rows could not be remembered in the state file.");
-    }
-    let mut summary: serde_json::Value = ledger
-        .run_record()?
-        .summary_json
-        .as_deref()
-        .and_then(|s| serde_json::from_str(s).ok())
-        .unwrap_or_else(|| serde_json::json!({}));
-    let resume = format!("ghl-bulk import --resume {}", run_dir.display());
-    summary["status"] = "interrupted".into();
-    summary["exit_code"] = 130.into();
-    summary["delivery"] = serde_json::json!({ "stop": "interrupted", "resume": resume });
-    summary["finished_at"] = pipeline::now_rfc3339().into();
-    let json = serde_json::to_string_pretty(&summary).unwrap_or_default();
-    finish::write_atomically(&run_dir.join("summary.json"), &format!("{json}\n"))?;
-    ledger.update_summary(130, &json, &pipeline::now_rfc3339())?;
-    eprintln!("Aborted. Resume with:\n  {resume}");
-    Ok(ImportEnd::Interrupted)
-}
-
-fn compiled_mapping(
-    run_dir: &Path,
-    record: &crate::ledger::RunRecord,
-    resuming: bool,
-) -> Result<Mapping, ImportError> {
-    let refuse = |reason: String| ImportError::Resume {
-        dir: run_dir.to_path_buf(),
-        reason,
-    };
-    let loaded = mapping::load(Path::new(&record.mapping_path))?;
-    if resuming {
-        if record.summary_json.is_none() {
-            return Err(refuse(
-                "the run stopped before the file was fully staged, so nothing was sent; \
-                 start a new run instead"
-                    .into(),
-            ));
-        }
-        if loaded.hash != record.mapping_blake3 {
-            return Err(refuse(format!(
-                "the mapping {} changed since the run started; start a new run instead",
-                record.mapping_path
-            )));
-        }
-        let (_, digest) = pipeline::fingerprint(Path::new(&record.input_path))
-            .map_err(|e| refuse(format!("cannot read the input {}: {e}", record.input_path)))?;
-        if digest != record.input_blake3 {
-            return Err(refuse(format!(
-                "the input {} changed since the run started; start a new run instead",
-                record.input_path
-            )));
-        }
-    }
-    let options: serde_json::Value = serde_json::from_str(&record.options_json).unwrap_or_default();
-    let region = options["region"].as_str();
-    let mut compiled = Mapping::compile(&loaded.spec, &record.headers, region, &loaded.path)?;
-    compiled.rules.today = Some(chrono::Utc::now().format("%Y-%m-%d").to_string());
-    Ok(compiled)
-}
-
-/// An undo of the run was started (`undo.db` in its folder): resuming the import would write
-/// again what the undo takes away, and the undo's plan would no longer match the run.
-fn refuse_undone(run_dir: &Path) -> Result<(), ImportError> {
-    if run_dir.join(crate::undo::UNDO_LEDGER).exists() {
-        return Err(ImportError::Resume {
-            dir: run_dir.to_path_buf(),
-            reason: "an undo of this run was started (undo.db is in its folder), so the run \
-                     cannot be continued; finish the undo with `ghl-bulk undo --resume`, then \
-                     import the file again as a new run if you want it"
-                .into(),
-        });
-    }
-    Ok(())
-}
-
 /// The end of a run as a stop reason says it.
-pub(crate) fn end_for(stop: &StopReason, failed_or_rejected: bool) -> ImportEnd {
+pub(crate) fn end_for(stop: &StopReason, failed_or_rejected: bool) -> RunEnd {
     match stop {
-        StopReason::Interrupted => ImportEnd::Interrupted,
-        StopReason::Resumable(_) => ImportEnd::Resumable,
-        StopReason::Finished if failed_or_rejected => ImportEnd::WithRejects,
-        StopReason::Finished => ImportEnd::Clean,
+        StopReason::Interrupted => RunEnd::Interrupted,
+        StopReason::Resumable(_) => RunEnd::Resumable,
+        StopReason::Finished if failed_or_rejected => RunEnd::Rejects,
+        StopReason::Finished => RunEnd::Ok,
     }
 }

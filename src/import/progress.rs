@@ -7,7 +7,6 @@
 use crate::format::human;
 use crate::api::Client;
 use crate::delivery::EngineCounts;
-use std::sync::Mutex;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -127,9 +126,7 @@ impl Figures {
 
 /// Progress while delivering: a bar on a terminal, a line every ten seconds otherwise.
 pub(super) struct Progress {
-    bar: Option<indicatif::ProgressBar>,
-    lines: bool,
-    last_line: Mutex<Instant>,
+    shown: crate::run::progress::Progress,
     baseline: Baseline,
 }
 
@@ -141,18 +138,13 @@ impl Progress {
         requests_planned: u64,
         client: &Client,
     ) -> Self {
-        let bar = bar.then(|| {
-            let bar = indicatif::ProgressBar::new(requests_planned.max(1));
-            bar.set_style(
-                indicatif::ProgressStyle::with_template("{bar:30} {msg}")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-            );
-            bar
-        });
         Progress {
-            bar,
-            lines,
-            last_line: Mutex::new(Instant::now()),
+            shown: crate::run::progress::Progress::bar(
+                bar,
+                lines,
+                requests_planned.max(1),
+                "{bar:30} {msg}",
+            ),
             baseline: Baseline {
                 started: Instant::now(),
                 rows_total,
@@ -178,30 +170,21 @@ impl Progress {
     }
 
     pub(super) fn update(&self, counts: &EngineCounts, client: &Client) {
-        let figures = self.figures(counts, client);
-        if let Some(bar) = &self.bar {
-            bar.set_length(figures.requests_planned.max(1));
-            bar.set_position(figures.requests_done);
-            bar.set_message(figures.message());
-            return;
-        }
-        if !self.lines {
-            return;
-        }
-        let Ok(mut last) = self.last_line.lock() else {
-            return;
-        };
-        if last.elapsed() >= Duration::from_secs(10) {
-            *last = Instant::now();
-            eprintln!("Delivering: {}.", figures.message());
+        if self.shown.has_bar() {
+            let figures = self.figures(counts, client);
+            self.shown.set_length(figures.requests_planned.max(1));
+            self.shown.set_position(figures.requests_done);
+            self.shown.set_message(figures.message());
+        } else if self.shown.line_due() {
+            eprintln!("Delivering: {}.", self.figures(counts, client).message());
         }
     }
 
     /// Clears the bar; without one, prints the last figures (a line a log keeps).
     pub(super) fn finish(&self, counts: Option<&EngineCounts>, client: &Client) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
-        } else if let (true, Some(counts)) = (self.lines, counts) {
+        if self.shown.has_bar() {
+            self.shown.finish();
+        } else if let (true, Some(counts)) = (self.shown.shows_lines(), counts) {
             eprintln!("Delivered: {}.", self.figures(counts, client).message());
         }
     }

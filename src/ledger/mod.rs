@@ -26,7 +26,7 @@ pub use lifecycle::{Failure, ReportsMark, Target};
 pub use removal::{RemovalRow, Resolution};
 pub(crate) use series::has_table;
 pub use series::RequestSession;
-pub use undo::{UndoContact, UndoSource, UndoStep};
+pub use undo::{UndoContact, UndoSource, UndoStep, UNDO_LEDGER};
 pub use warnings::WarningRecord;
 
 use std::path::{Path, PathBuf};

@@ -7,6 +7,9 @@ use rusqlite::{params, OptionalExtension};
 
 use super::{sql, Ledger, LedgerError};
 
+/// The undo's ledger, in the run folder beside `ledger.db`.
+pub const UNDO_LEDGER: &str = "undo.db";
+
 const UNDO_TABLES: &str = "
 CREATE TABLE IF NOT EXISTS undo_meta (
     key   TEXT PRIMARY KEY,

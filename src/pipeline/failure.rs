@@ -55,7 +55,7 @@ fn try_record(run_dir: &Path, stage: Stage, error: &str, exit_code: u8) -> anyho
         exit_code,
         stage: stage.as_str().to_string(),
         error: error.to_string(),
-        at: super::now_rfc3339(),
+        at: crate::run::clock::now_rfc3339(),
     };
     ledger.record_failure(&failure)?;
     let stored = ledger.run_record().ok().and_then(|r| r.summary_json);
@@ -76,7 +76,7 @@ fn try_record(run_dir: &Path, stage: Stage, error: &str, exit_code: u8) -> anyho
     if stored.is_some() {
         ledger.update_summary(exit_code, &json, &failure.at)?;
     }
-    crate::report::atomic::write(
+    crate::run::atomic::write(
         &run_dir.join("summary.json"),
         format!("{json}\n").as_bytes(),
     )?;
@@ -114,7 +114,7 @@ const RUN_FILES: [&str; 10] = [
 /// left alone (the new run then refuses the folder).
 pub fn replace_unsent(run_dir: &Path) {
     let path = run_dir.join("ledger.db");
-    if !path.is_file() || run_dir.join(crate::undo::UNDO_LEDGER).exists() {
+    if !path.is_file() || run_dir.join(crate::ledger::UNDO_LEDGER).exists() {
         return;
     }
     let replaceable = match Ledger::open_exclusive(&path) {

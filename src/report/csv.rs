@@ -6,11 +6,11 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use super::atomic::AtomicFile;
 use super::{
     neutralise, Kept, RejectRow, ReportError, DUPLICATE_COLUMNS, REJECT_COLUMNS, SUCCESS_COLUMNS,
     WARNING_COLUMNS,
 };
+use crate::run::atomic::AtomicFile;
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 

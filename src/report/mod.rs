@@ -17,7 +17,6 @@
 //!   `" | <code>: <message>"`. One line per row means feeding the file back re-reads exactly
 //!   the rejected rows, once each. In `rejects.xlsx` each offending cell also gets its own note.
 
-pub mod atomic;
 mod csv;
 pub mod html;
 mod xlsx;

@@ -248,7 +248,7 @@ impl RejectsXlsx {
             path: path.clone(),
             source,
         };
-        let (pending, file) = super::atomic::AtomicFile::create(&path).map_err(io)?;
+        let (pending, file) = crate::run::atomic::AtomicFile::create(&path).map_err(io)?;
         drop(file);
         let temp = pending.temp_path().to_path_buf();
         self.save(&temp).map_err(|e| self.error(e))?;

@@ -371,8 +371,10 @@ fn create_private_dir(dir: &Path) -> Result<(), StateError> {
 }
 
 mod followups;
+pub mod recorded;
 
 pub use followups::{Followup, FollowupEntry};
+pub use recorded::{forget_contacts, recorded_state_file};
 
 #[cfg(test)]
 mod tests;

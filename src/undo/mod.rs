@@ -1,13 +1,12 @@
 //! `ghl-bulk undo RUN_DIR`: reverses what an import run did, from its ledger. `plan` decides
 //! the steps per contact (with `restore` for the fields), `check` is the safety check that
 //! leaves alone contacts someone changed since, `run` sends the steps through the one client,
-//! `report` writes `undo-report.csv` and `undo-summary.json`, and `consent` asks before anything
-//! is sent (shared with `delete`). The undo keeps its own ledger, `undo.db` in the run folder,
+//! `report` writes `undo-report.csv` and `undo-summary.json`; the consent asked before anything
+//! is sent is `run::consent` (shared with `delete`). The undo keeps its own ledger, `undo.db` in the run folder,
 //! while holding the run's lock (`ledger.db`, exclusive): it resumes after a stop, a finished
 //! undo sends nothing again, and the import cannot be resumed once an undo has started.
 
 mod check;
-pub mod consent;
 pub mod plan;
 pub mod report;
 pub mod restore;
@@ -19,13 +18,14 @@ use std::time::Instant;
 
 use crate::api::{ApiError, Client, ClientConfig, Estimate};
 use crate::delivery::batches::{BatchKey, Batches};
-use crate::import::ImportEnd;
 use crate::ledger::{Ledger, LedgerError, UndoContact, UndoStep};
-use consent::Consent;
+use crate::run::clock;
+use crate::run::consent::{self, Consent};
+use crate::run::end::RunEnd;
+use crate::run::progress::Progress;
 pub use run::Stop;
 
-/// The undo's ledger, in the run folder beside `ledger.db`.
-pub const UNDO_LEDGER: &str = "undo.db";
+pub use crate::ledger::UNDO_LEDGER;
 
 /// What `undo` was asked to do.
 #[derive(Debug, Clone)]
@@ -71,7 +71,7 @@ pub enum UndoError {
 }
 
 /// Runs an undo to its end, a clean stop, or a refusal.
-pub fn run(config: UndoConfig) -> Result<ImportEnd, UndoError> {
+pub fn run(config: UndoConfig) -> Result<RunEnd, UndoError> {
     consent::can_ask("undo", config.yes, config.dry_run)
         .map_err(|e| UndoError::Usage(e.to_string()))?;
     let refuse = |reason: String| UndoError::Refused {
@@ -87,7 +87,7 @@ pub fn run(config: UndoConfig) -> Result<ImportEnd, UndoError> {
             "Another ghl-bulk process is working on the run in {}; it was left alone. Try again once it has ended.",
             config.run_dir.display()
         );
-        return Ok(ImportEnd::Resumable);
+        return Ok(RunEnd::Resumable);
     };
     let undo_path = config.run_dir.join(UNDO_LEDGER);
     let existing = undo_path.exists();
@@ -116,7 +116,7 @@ pub fn run(config: UndoConfig) -> Result<ImportEnd, UndoError> {
                          undoes them too."
                     );
                 }
-                return Ok(ImportEnd::Clean);
+                return Ok(RunEnd::Ok);
             }
         }
         if !config.resume {
@@ -136,7 +136,7 @@ pub fn run(config: UndoConfig) -> Result<ImportEnd, UndoError> {
     if let Some(p) = &plan {
         if p.steps.is_empty() {
             eprintln!("The run changed nothing that can be undone; nothing to send.");
-            return Ok(ImportEnd::Clean);
+            return Ok(RunEnd::Ok);
         }
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -165,11 +165,11 @@ pub fn run(config: UndoConfig) -> Result<ImportEnd, UndoError> {
         eprint!("{}", describe(&contacts, &steps, plan.is_none()));
         eprintln!("{estimate}");
         if config.dry_run {
-            return Ok(ImportEnd::Clean);
+            return Ok(RunEnd::Ok);
         }
         if consent::ask(config.yes, "Undo these changes?") == Consent::Refused {
             eprintln!("Nothing was sent.");
-            return Ok(ImportEnd::Clean);
+            return Ok(RunEnd::Ok);
         }
         let mut undo = match (undo.take(), &plan) {
             (Some(u), None) => u,
@@ -179,7 +179,7 @@ pub fn run(config: UndoConfig) -> Result<ImportEnd, UndoError> {
                     None => Ledger::open(&undo_path)?,
                 };
                 u.prepare_undo()?;
-                u.store_undo_plan(&p.contacts, &p.steps, &crate::pipeline::now_rfc3339())?;
+                u.store_undo_plan(&p.contacts, &p.steps, &clock::now_rfc3339())?;
                 u
             }
             (None, None) => return Err(refuse("undo.db vanished".into())),
@@ -194,7 +194,7 @@ pub fn run(config: UndoConfig) -> Result<ImportEnd, UndoError> {
 /// unchanged. Done first because forgetting errs the safe way: a crash after it costs a resend,
 /// never a row skipped against a contact that is gone.
 fn forget_in_state(import: &Ledger, config: &UndoConfig, undo: &Ledger) -> Result<(), UndoError> {
-    let Some(path) = crate::import::delta::recorded_state_file(import, &config.run_dir)
+    let Some(path) = crate::state::recorded_state_file(import, &config.run_dir)
         .map_err(|e| refuse_state(config, e.to_string()))?
     else {
         return Ok(());
@@ -204,7 +204,7 @@ fn forget_in_state(import: &Ledger, config: &UndoConfig, undo: &Ledger) -> Resul
         .into_iter()
         .map(|c| c.contact_id)
         .collect();
-    let forgotten = crate::import::delta::forget_contacts(&path, &config.client.location_id, &ids)
+    let forgotten = crate::state::forget_contacts(&path, &config.client.location_id, &ids)
         .map_err(|e| refuse_state(config, e.to_string()))?;
     tracing::info!(state = %path.display(), forgotten, "The state file forgot the run's contacts.");
     Ok(())
@@ -221,16 +221,16 @@ async fn execute(
     config: &UndoConfig,
     client: &Client,
     undo: &mut Ledger,
-) -> Result<ImportEnd, UndoError> {
+) -> Result<RunEnd, UndoError> {
     let started = Instant::now();
     let pending = undo
         .undo_steps()?
         .iter()
         .filter(|s| s.state == "pending")
         .count() as u64;
-    let progress = consent::Progress::new(config.progress, pending, "steps");
+    let progress = Progress::steps(config.progress, pending, "steps");
     let (cancel_tx, cancel) = tokio::sync::watch::channel(false);
-    let interrupts = tokio::spawn(consent::watch_interrupts(
+    let interrupts = tokio::spawn(crate::run::signals::graceful(
         cancel_tx,
         "ghl-bulk undo RUN_DIR --resume",
     ));
@@ -242,32 +242,27 @@ async fn execute(
     // request goes out, and the resume checks what is in doubt.
     let stop = tokio::select! {
         stop = exec.execute() => stop,
-        () = crate::stop::wait_for(2) => Ok(Stop::Interrupted),
+        () = crate::run::signals::wait_for(2) => Ok(Stop::Interrupted),
     };
     interrupts.abort();
     progress.finish();
     let stop = stop?;
     let tally = report::Tally::read(undo)?;
     let end = match &stop {
-        Stop::Interrupted => ImportEnd::Interrupted,
-        Stop::Resumable(_) => ImportEnd::Resumable,
+        Stop::Interrupted => RunEnd::Interrupted,
+        Stop::Resumable(_) => RunEnd::Resumable,
         Stop::Finished if tally.in_state("failed") > 0 || tally.in_state("pending") > 0 => {
-            ImportEnd::WithRejects
+            RunEnd::Rejects
         }
         Stop::Finished if tally.contacts.get("changed").copied().unwrap_or(0) > 0 => {
-            ImportEnd::WithRejects
+            RunEnd::Rejects
         }
-        Stop::Finished => ImportEnd::Clean,
+        Stop::Finished => RunEnd::Ok,
     };
-    let exit_code = match end {
-        ImportEnd::Clean => 0,
-        ImportEnd::WithRejects => 3,
-        ImportEnd::Resumable => 75,
-        ImportEnd::Interrupted => 130,
-    };
+    let exit_code = end.code();
     // Finished when nothing is left to retry: a later undo then sends nothing.
     if stop == Stop::Finished && tally.in_state("failed") == 0 && tally.in_state("pending") == 0 {
-        undo.set_undo_meta("finished_at", &crate::pipeline::now_rfc3339())?;
+        undo.set_undo_meta("finished_at", &clock::now_rfc3339())?;
     }
     report::write_report(undo, &config.run_dir)?;
     let summary = report::write_summary(

@@ -68,7 +68,7 @@ pub fn write_report(undo: &Ledger, dir: &Path) -> Result<(), UndoError> {
         })
         .collect();
     let (pending, file) =
-        crate::report::atomic::AtomicFile::create(&path).map_err(|e| fail(e.to_string()))?;
+        crate::run::atomic::AtomicFile::create(&path).map_err(|e| fail(e.to_string()))?;
     let mut out = csv::Writer::from_writer(file);
     out.write_record(["row", "contact_id", "action", "target", "result", "reason"])
         .map_err(|e| fail(e.to_string()))?;
@@ -136,7 +136,7 @@ pub fn write_summary(undo: &Ledger, tally: &Tally, end: &Ending<'_>) -> Result<S
         "resume": resume,
     });
     let text = serde_json::to_string_pretty(&summary).unwrap_or_default();
-    crate::report::atomic::write(&path, format!("{text}\n").as_bytes()).map_err(|e| {
+    crate::run::atomic::write(&path, format!("{text}\n").as_bytes()).map_err(|e| {
         UndoError::Write {
             path: path.clone(),
             message: e.to_string(),

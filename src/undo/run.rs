@@ -11,24 +11,15 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use tokio::sync::watch;
 
 use super::check;
-use super::consent::Progress;
 use super::UndoError;
 use crate::api::models::BulkTagsResponse;
 use crate::api::removal::{is_not_found, SEARCH_BATCH};
 use crate::api::{ApiError, Client, TagChange};
 use crate::delivery::batches::{BatchKey, Batches, Ready};
 use crate::ledger::{Ledger, UndoStep};
+use crate::run::progress::Progress;
 
-/// How execution ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Stop {
-    /// Every step has a result.
-    Finished,
-    /// Ctrl-C: in-flight requests finished, the rest waits for `--resume`.
-    Interrupted,
-    /// Daily budget or an unreachable API: resumable.
-    Resumable(String),
-}
+pub use crate::run::end::Stop;
 
 /// The executor's state.
 pub(super) struct Exec<'a> {
@@ -126,7 +117,7 @@ impl<'a> Exec<'a> {
             }
             match check::check(self.client, chunk, self.force).await {
                 Ok(verdicts) => {
-                    let now = crate::pipeline::now_rfc3339();
+                    let now = crate::run::clock::now_rfc3339();
                     self.ledger.record_verdicts(&verdicts, &now)?;
                 }
                 Err(error) => {
@@ -195,7 +186,7 @@ impl<'a> Exec<'a> {
         let results = std::mem::take(&mut self.results);
         self.done += results.len() as u64;
         self.ledger
-            .record_steps(&results, &crate::pipeline::now_rfc3339())?;
+            .record_steps(&results, &crate::run::clock::now_rfc3339())?;
         self.progress.update(self.done, self.client);
         Ok(())
     }

@@ -52,7 +52,7 @@ pub fn write(ledger: &Ledger, run_dir: &Path) -> Result<PathBuf, HtmlError> {
     let started = tokio::time::Instant::now();
     let html = render(ledger, run_dir)?;
     let path = run_dir.join(FILE_NAME);
-    crate::report::atomic::write(&path, html.as_bytes()).map_err(|source| HtmlError::Io {
+    crate::run::atomic::write(&path, html.as_bytes()).map_err(|source| HtmlError::Io {
         path: path.clone(),
         source,
     })?;
@@ -78,7 +78,7 @@ pub fn write_after_delivery(
         let (limit_max, interval) = client.limiter().limits();
         ledger.record_request_session(&RequestSession {
             session: 0,
-            finished_at: crate::pipeline::now_rfc3339(),
+            finished_at: crate::run::clock::now_rfc3339(),
             stop: stop.to_string(),
             requests: counts.total,
             status_429: counts.throttled,

@@ -1,9 +1,10 @@
-//! The one way a report reaches its name: written to a temporary file in the same folder,
+//! The one way a file reaches its name: written to a temporary file in the same folder,
 //! synced, renamed over the name, and the folder synced so the rename itself survives a power
 //! cut. A reader (or a kill -9 at any instant) sees the previous file or the whole new one,
 //! never half a file; a write abandoned before [`AtomicFile::commit`] (an error, an
 //! interruption) removes its temporary file. Used for every file of the run folder besides the
-//! ledger (CSV, XLSX, HTML, JSON) and for export's `--summary`.
+//! ledger (CSV, XLSX, HTML, JSON), export's output and `--summary`, and the OAuth refresh-token
+//! file.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -20,13 +21,28 @@ pub struct AtomicFile {
 impl AtomicFile {
     /// Starts writing `path`: creates (or truncates a stale) `.<name>.tmp` in its folder.
     pub fn create(path: &Path) -> std::io::Result<(AtomicFile, File)> {
-        let temp = temp_path(path);
-        let file = OpenOptions::new()
-            .write(true)
-            .read(true)
-            .create(true)
-            .truncate(true)
-            .open(&temp)?;
+        AtomicFile::create_as(path, temp_path(path), None)
+    }
+
+    /// Starts writing `path` under the temporary name `temp` (which must be in the same
+    /// folder: a rename across file systems is not atomic), created with Unix permissions
+    /// `mode` when given (a secret's file is never readable by others, not even while
+    /// written).
+    pub fn create_as(
+        path: &Path,
+        temp: PathBuf,
+        mode: Option<u32>,
+    ) -> std::io::Result<(AtomicFile, File)> {
+        let mut options = OpenOptions::new();
+        options.write(true).read(true).create(true).truncate(true);
+        #[cfg(unix)]
+        if let Some(mode) = mode {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(mode);
+        }
+        #[cfg(not(unix))]
+        let _ = mode;
+        let file = options.open(&temp)?;
         Ok((
             AtomicFile {
                 temp,
@@ -89,7 +105,7 @@ fn temp_path(path: &Path) -> PathBuf {
 }
 
 /// The folder a file is in (`.` for a bare name).
-pub(crate) fn folder(path: &Path) -> &Path {
+pub fn folder(path: &Path) -> &Path {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -98,12 +114,12 @@ pub(crate) fn folder(path: &Path) -> &Path {
 
 /// Makes a rename in `dir` durable.
 #[cfg(unix)]
-pub(crate) fn sync_dir(dir: &Path) -> std::io::Result<()> {
+pub fn sync_dir(dir: &Path) -> std::io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
 #[cfg(not(unix))]
-pub(crate) fn sync_dir(_dir: &Path) -> std::io::Result<()> {
+pub fn sync_dir(_dir: &Path) -> std::io::Result<()> {
     // Windows cannot open a folder as a file; its rename is durable once it returns.
     Ok(())
 }

@@ -1,0 +1,1 @@
+//! One bounded, cancellable dispatch loop shared by the commands that call the API.
