@@ -14,6 +14,7 @@ pub mod ledger;
 pub mod mapping;
 pub mod pipeline;
 pub mod report;
+pub mod run;
 pub mod runs;
 pub mod sandbox_seed;
 pub mod source;

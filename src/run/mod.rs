@@ -1,0 +1,3 @@
+//! What every command shares.
+
+pub mod dispatch;
