@@ -3,15 +3,15 @@
 //! contact once (rows naming the same contact share its request). A delete of a contact that
 //! is gone already counts as done: both passes are safe to run again after any stop.
 
-use futures_util::stream::{FuturesUnordered, StreamExt};
 use serde_json::Value;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use tokio::sync::watch;
 
 use super::DeleteError;
 use crate::api::removal::{is_not_found, Identity, SEARCH_BATCH};
 use crate::api::{ApiError, Client};
 use crate::ledger::{Ledger, RemovalRow, Resolution};
+use crate::run::dispatch::{verdict, Dispatch, Verdict};
 use crate::run::end::Stop;
 use crate::run::progress::Progress;
 
@@ -143,14 +143,15 @@ async fn resolve_batch(
 }
 
 fn stop_for(error: ApiError) -> Result<Option<Stop>, DeleteError> {
-    if error.is_fatal() {
-        return Err(DeleteError::Auth(error));
+    match verdict(&error) {
+        Verdict::Auth => Err(DeleteError::Auth(error)),
+        Verdict::Resumable => {
+            tracing::warn!(%error, "Stopping: the delete can be resumed.");
+            Ok(Some(Stop::Resumable(error.to_string())))
+        }
+        // A search is no one row's: without its answer no row of the batch can be decided.
+        Verdict::RowFailure => Err(DeleteError::Api(error)),
     }
-    if error.is_resumable_stop() {
-        tracing::warn!(%error, "Stopping: the delete can be resumed.");
-        return Ok(Some(Stop::Resumable(error.to_string())));
-    }
-    Err(DeleteError::Api(error))
 }
 
 /// Deletes every resolved contact; `Some` when it had to stop.
@@ -178,39 +179,38 @@ pub async fn delete(
                 by_contact.entry(id).or_default().push(row);
             }
         }
-        let mut queue: VecDeque<(String, Vec<u64>)> = by_contact.into_iter().collect();
-        let mut inflight = FuturesUnordered::new();
+        let mut queue = by_contact.into_iter();
+        let send = |(id, rows): (String, Vec<u64>)| async move {
+            let result = client.delete_contact(&id).await;
+            (rows, result)
+        };
+        let mut pool = Dispatch::new(concurrency, cancel.clone());
         let mut stop = None;
         loop {
-            while inflight.len() < concurrency.max(1) && stop.is_none() {
-                if *cancel.borrow() {
-                    stop = Some(Stop::Interrupted);
-                    break;
-                }
-                let Some((id, rows)) = queue.pop_front() else {
-                    break;
-                };
-                inflight.push(async move {
-                    let result = client.delete_contact(&id).await;
-                    (rows, result)
-                });
+            if stop.is_none() && pool.cancel_requested() {
+                stop = Some(Stop::Interrupted);
             }
-            let Some((rows, result)) = inflight.next().await else {
+            if stop.is_some() {
+                pool.halt();
+            }
+            let Some((rows, result)) = pool.next_from(&mut queue, send).await else {
                 break;
             };
             let error = match result {
                 Ok(_) => None,
                 Err(e) if is_not_found(&e) => None,
-                Err(e) if e.is_fatal() => return Err(DeleteError::Auth(e)),
-                Err(e) if e.is_resumable_stop() => {
-                    stop.get_or_insert(Stop::Resumable(e.to_string()));
-                    continue;
-                }
-                Err(e) => Some((
-                    e.status()
-                        .map_or("api_refused".to_string(), |s| format!("api_refused_{s}")),
-                    e.api_message(),
-                )),
+                Err(e) => match verdict(&e) {
+                    Verdict::Auth => return Err(DeleteError::Auth(e)),
+                    Verdict::Resumable => {
+                        stop.get_or_insert(Stop::Resumable(e.to_string()));
+                        continue;
+                    }
+                    Verdict::RowFailure => Some((
+                        e.status()
+                            .map_or("api_refused".to_string(), |s| format!("api_refused_{s}")),
+                        e.api_message(),
+                    )),
+                },
             };
             let results: Vec<(u64, Option<(String, String)>)> =
                 rows.iter().map(|r| (*r, error.clone())).collect();

@@ -1,9 +1,9 @@
-//! The async engine: a bounded set of in-flight requests fed from the ledger. Each row's contact
-//! is resolved as the mode says (`resolve`), then its tag changes and business join groups of
-//! rows needing the same bulk request (`batches`), and its notes and task are created
-//! (`followups`). A row's result is written when all its requests are done (`rows`). Rows are
-//! marked `in_doubt` in the ledger before their first request leaves, so a stop at any instant
-//! loses nothing.
+//! The async engine: a bounded set of in-flight requests (`run::dispatch`) fed from the
+//! ledger. Each row's contact is resolved as the mode says (`resolve`), then its tag changes
+//! and business join groups of rows needing the same bulk request (`batches`), and its notes
+//! and task are created (`followups`). A row's result is written when all its requests are done
+//! (`rows`). Rows are marked `in_doubt` in the ledger before their first request leaves, so a
+//! stop at any instant loses nothing.
 
 use super::batches::{BatchKey, Batches, Member};
 use super::before;
@@ -16,11 +16,9 @@ use super::{DeliveryError, Mode};
 use crate::api::models::{BulkBusinessResponse, BulkTagsResponse};
 use crate::api::{ApiError, Client};
 use crate::ledger::{DeliveryResult, Ledger};
+use crate::run::dispatch::{Dispatch, Request, Wake};
 use chrono::{DateTime, Utc};
-use futures_util::stream::{FuturesUnordered, StreamExt};
 use std::collections::{HashMap, VecDeque};
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Mutex;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -92,7 +90,7 @@ impl EngineCounts {
 }
 
 /// One request (or a row's short sequence of them) in flight.
-pub(super) type Job<'a> = Pin<Box<dyn Future<Output = Done> + Send + 'a>>;
+pub(super) type Job<'a> = Request<'a, Done>;
 
 /// What a finished job hands back.
 pub(super) enum Done {
@@ -118,7 +116,7 @@ pub async fn run(
     client: &Client,
     custom: &CustomFieldResolver,
     config: &EngineConfig,
-    mut cancel: watch::Receiver<bool>,
+    cancel: watch::Receiver<bool>,
     on_progress: &(dyn Fn(&EngineCounts) + Sync),
 ) -> Result<(StopReason, EngineCounts), DeliveryError> {
     let recorded = with_ledger(ledger, |l| l.pin_delivery_mode(config.mode.as_str()))?;
@@ -144,18 +142,19 @@ pub async fn run(
     let mut queue: VecDeque<Row> = VecDeque::new();
     let mut after = 0u64;
     let mut drained = false;
-    let mut inflight: FuturesUnordered<Job<'_>> = FuturesUnordered::new();
+    let mut pool: Dispatch<'_, Done> = Dispatch::new(config.concurrency, cancel);
     let mut last_write = Instant::now();
     let cap = config.tag_batch.max(1) * WAITING_CAP_BATCHES;
     loop {
-        if *cancel.borrow() && engine.stop.is_none() {
+        if pool.cancel_requested() && engine.stop.is_none() {
             engine.stop = Some(StopReason::Interrupted);
         }
         let stopping = engine.stop.is_some();
         let mut starting: Vec<Row> = Vec::new();
-        while inflight.len() + starting.len() < config.concurrency.max(1) {
+        while starting.len() < pool.room() {
+            // The rest of rows already started goes first, stopping or not.
             if let Some(job) = engine.ready.pop_front() {
-                inflight.push(job);
+                pool.push(job);
                 continue;
             }
             if stopping {
@@ -173,7 +172,7 @@ pub async fn run(
             starting.push(row);
         }
         for job in start_rows(&mut engine, starting)? {
-            inflight.push(job);
+            pool.push(job);
         }
         // Bulk groups wait for the last contact (fewest requests), unless the valve opens.
         let contacts_left = !queue.is_empty() || !drained || engine.resolving > 0;
@@ -181,7 +180,7 @@ pub async fn run(
         if finishing || engine.batches.overdue(config.tag_flush_after, cap) {
             engine.flush_batches();
         }
-        if inflight.is_empty() {
+        if pool.is_empty() {
             if !engine.ready.is_empty() {
                 continue;
             }
@@ -193,10 +192,9 @@ pub async fn run(
             .batches
             .deadline(config.tag_flush_after)
             .unwrap_or_else(|| Instant::now() + config.tag_flush_after);
-        tokio::select! {
-            Some(done) = inflight.next(), if !inflight.is_empty() => engine.handle(done)?,
-            _ = tokio::time::sleep_until(valve) => {}
-            _ = cancel.changed() => {}
+        // A stop asked for or the valve opening wakes the loop as well as an answer.
+        if let Wake::Done(done) = pool.wait_until(valve).await {
+            engine.handle(done)?;
         }
         if engine.finished.len() >= 64 || last_write.elapsed() >= Duration::from_millis(500) {
             engine.write()?;

@@ -12,6 +12,7 @@ use super::resolve::{Resolved, Via};
 use super::DeliveryError;
 use crate::api::models::UpdateRequest;
 use crate::api::{ApiError, Client, TagChange};
+use crate::run::dispatch::{halving_may_help, verdict, Verdict};
 
 impl<'a> Engine<'a> {
     pub(super) fn resolved(&mut self, row: u64, resolved: Resolved) -> Result<(), DeliveryError> {
@@ -201,10 +202,10 @@ impl<'a> Engine<'a> {
             }
             Err(error) => error,
         };
-        if error.is_fatal() {
+        if verdict(&error) == Verdict::Auth {
             return Err(DeliveryError::Auth(error));
         }
-        if error.status().is_some_and(|s| s < 500) && members.len() > 1 {
+        if halving_may_help(&error, members.len()) {
             let (left, right) = members.split_at(members.len() / 2);
             // Each row is in one half: what it waits for does not change.
             for part in [left.to_vec(), right.to_vec()] {
@@ -212,7 +213,7 @@ impl<'a> Engine<'a> {
             }
             return Ok(());
         }
-        if error.is_resumable_stop() {
+        if verdict(&error) == Verdict::Resumable {
             self.stop_for(&error);
             for (row, _) in members {
                 self.rows.remove(&row);

@@ -8,6 +8,7 @@ use super::resolve::{History, KnownContact};
 use super::DeliveryError;
 use crate::api::ApiError;
 use crate::ledger::DeliveryResult;
+use crate::run::dispatch::{verdict, Verdict};
 
 /// A row with requests still to come.
 pub(super) struct Row {
@@ -58,14 +59,15 @@ impl Engine<'_> {
         code: &str,
         error: ApiError,
     ) -> Result<(), DeliveryError> {
-        if error.is_fatal() {
-            return Err(DeliveryError::Auth(error));
-        }
-        if error.is_resumable_stop() {
-            // The row stays in doubt in the ledger; the resume sends it again.
-            self.stop_for(&error);
-            self.rows.remove(&row);
-            return Ok(());
+        match verdict(&error) {
+            Verdict::Auth => return Err(DeliveryError::Auth(error)),
+            Verdict::Resumable => {
+                // The row stays in doubt in the ledger; the resume sends it again.
+                self.stop_for(&error);
+                self.rows.remove(&row);
+                return Ok(());
+            }
+            Verdict::RowFailure => {}
         }
         let code = match error.status() {
             Some(status) => format!("{code}_{status}"),

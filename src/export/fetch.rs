@@ -12,6 +12,7 @@ use super::watermark::{epoch_ms, iso_ms};
 use super::{Batch, ExportError};
 use crate::api::models::SearchRequest;
 use crate::api::{Client, Estimate, RelatedKind};
+use crate::run::dispatch::Dispatch;
 
 /// The largest page the API serves.
 pub const PAGE_LIMIT: u32 = 500;
@@ -124,19 +125,22 @@ pub async fn pages(
     // Slice 0 goes on from the first page's cursor below the first cut; each other slice
     // starts at its cut and ends below the next (the last has no end, so contacts added
     // while the export runs are found too).
-    let mut walks = Vec::with_capacity(cuts.len() + 1);
-    for (n, bounds) in bounds(&cuts).into_iter().enumerate() {
+    let mut requests = bounds(&cuts).into_iter().enumerate().map(|(n, bounds)| {
         let mut request = if n == 0 { rest.clone() } else { base.clone() };
         request
             .filters
             .push(json!({"field": "dateAdded", "operator": "range", "value": bounds}));
-        walks.push(walk(client, request, tx.clone()));
-    }
+        request
+    });
+    // Every cursor at once (there are few); a stop drops them all with the export's stages.
+    let mut walks = Dispatch::uncancellable(cuts.len() + 1);
+    walks.fill(&mut requests, |request| walk(client, request, tx.clone()));
     drop(tx);
-    let pages: u64 = futures_util::future::try_join_all(walks)
-        .await?
-        .into_iter()
-        .sum();
+    let mut pages = 0;
+    while let Some(walked) = walks.next().await {
+        // The first error ends the export: the other cursors are dropped with `walks`.
+        pages += walked?;
+    }
     Ok(asked + pages)
 }
 

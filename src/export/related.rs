@@ -5,12 +5,12 @@
 
 use std::collections::VecDeque;
 
-use futures_util::stream::{FuturesOrdered, StreamExt};
 use serde_json::Value;
 use tokio::sync::mpsc;
 
 use super::{Batch, ExportError};
 use crate::api::{Client, RelatedKind};
+use crate::run::dispatch::Dispatch;
 
 /// Contacts handed to the writer at a time.
 const BATCH: usize = 100;
@@ -53,17 +53,15 @@ pub async fn attach(
 ) -> Result<(), ExportError> {
     let contacts_in_flight = (concurrency / kinds.len().max(1)).max(1);
     let mut waiting: VecDeque<Value> = VecDeque::new();
-    let mut pending = FuturesOrdered::new();
+    // Uncancellable: a stop drops the export's stages, and with them what is in flight.
+    let mut pending = Dispatch::uncancellable(contacts_in_flight).in_sending_order();
     let mut input_open = true;
     let mut total = 0u64;
     let mut out = Batch::default();
     loop {
-        while pending.len() < contacts_in_flight {
-            let Some(contact) = waiting.pop_front() else {
-                break;
-            };
-            pending.push_back(fetch(client, kinds, contact));
-        }
+        pending.fill(&mut std::iter::from_fn(|| waiting.pop_front()), |contact| {
+            fetch(client, kinds, contact)
+        });
         if pending.is_empty() && !input_open {
             break;
         }

@@ -6,7 +6,6 @@
 //! requests that are safe to send again: every undo request is idempotent (a delete of what is
 //! gone is done).
 
-use futures_util::stream::{FuturesUnordered, StreamExt};
 use std::collections::{HashMap, HashSet, VecDeque};
 use tokio::sync::watch;
 
@@ -17,6 +16,7 @@ use crate::api::removal::{is_not_found, SEARCH_BATCH};
 use crate::api::{ApiError, Client, TagChange};
 use crate::delivery::batches::{BatchKey, Batches, Ready};
 use crate::ledger::{Ledger, UndoStep};
+use crate::run::dispatch::{halving_may_help, verdict, Dispatch, Verdict};
 use crate::run::progress::Progress;
 
 pub use crate::run::end::Stop;
@@ -89,6 +89,8 @@ impl<'a> Exec<'a> {
         Ok(self.stop.unwrap_or(Stop::Finished))
     }
 
+    /// Whether to take no new work: a stop asked for (the run's end unless a resumable stop came
+    /// first) or a resumable stop.
     fn stopping(&mut self) -> bool {
         if *self.cancel.borrow() && self.stop.is_none() {
             self.stop = Some(Stop::Interrupted);
@@ -131,7 +133,7 @@ impl<'a> Exec<'a> {
 
     /// An error that ends the phase: fatal for auth, a stop otherwise (steps stay pending).
     fn fail_all(&mut self, error: ApiError) -> Result<(), UndoError> {
-        if error.is_fatal() {
+        if verdict(&error) == Verdict::Auth {
             return Err(UndoError::Auth(error));
         }
         tracing::warn!(%error, "Stopping the undo: it can be resumed.");
@@ -143,17 +145,17 @@ impl<'a> Exec<'a> {
 
     async fn singles(&mut self, steps: Vec<UndoStep>) -> Result<(), UndoError> {
         let client = self.client;
-        let mut queue: VecDeque<UndoStep> = steps.into();
-        let mut inflight = FuturesUnordered::new();
+        let send = |step: UndoStep| async move {
+            let result = single(client, &step).await;
+            (step, result)
+        };
+        let mut queue = steps.into_iter();
+        let mut pool = Dispatch::new(self.concurrency, self.cancel.clone());
         loop {
-            while inflight.len() < self.concurrency.max(1) && !self.stopping() {
-                let Some(step) = queue.pop_front() else { break };
-                inflight.push(async move {
-                    let result = single(client, &step).await;
-                    (step, result)
-                });
+            if self.stopping() {
+                pool.halt();
             }
-            let Some((step, result)) = inflight.next().await else {
+            let Some((step, result)) = pool.next_from(&mut queue, send).await else {
                 break;
             };
             self.settle(&step, result)?;
@@ -171,9 +173,11 @@ impl<'a> Exec<'a> {
                 ("done", Some("already gone".to_string()))
             }
             Err(e) if is_not_found(&e) => ("skipped", Some("the contact no longer exists".into())),
-            Err(e) if e.is_fatal() => return Err(UndoError::Auth(e)),
-            Err(e) if e.is_resumable_stop() => return self.fail_all(e),
-            Err(e) => ("failed", Some(e.api_message())),
+            Err(e) => match verdict(&e) {
+                Verdict::Auth => return Err(UndoError::Auth(e)),
+                Verdict::Resumable => return self.fail_all(e),
+                Verdict::RowFailure => ("failed", Some(e.api_message())),
+            },
         };
         self.results.push((step.id, state, reason));
         Ok(())
@@ -215,32 +219,31 @@ impl<'a> Exec<'a> {
         }
         let mut failed: HashSet<i64> = HashSet::new();
         let client = self.client;
-        let mut inflight = FuturesUnordered::new();
+        let send = |(key, members): Ready| async move {
+            let result = bulk(client, &key, &members).await;
+            (key, members, result)
+        };
+        let mut pool = Dispatch::new(self.concurrency, self.cancel.clone());
         loop {
-            while inflight.len() < self.concurrency.max(1) && !self.stopping() {
-                let Some((key, members)) = queue.pop_front() else {
-                    break;
-                };
-                inflight.push(async move {
-                    let result = bulk(client, &key, &members).await;
-                    (key, members, result)
-                });
+            if self.stopping() {
+                pool.halt();
             }
-            let Some((key, members, result)) = inflight.next().await else {
+            let next = pool
+                .next_from(&mut std::iter::from_fn(|| queue.pop_front()), send)
+                .await;
+            let Some((key, members, result)) = next else {
                 break;
             };
             let response = match result {
                 Ok(response) => response,
-                Err(e)
-                    if e.status().is_some_and(|s| s < 500)
-                        && members.len() > 1
-                        && !e.is_fatal() =>
-                {
+                Err(e) if halving_may_help(&e, members.len()) => {
                     let (left, right) = members.split_at(members.len() / 2);
                     queue.push_back((key.clone(), left.to_vec()));
                     queue.push_back((key, right.to_vec()));
                     continue;
                 }
+                // Sorted before the error is copied for each member: a copy keeps only its text.
+                Err(e) if verdict(&e) == Verdict::Auth => return Err(UndoError::Auth(e)),
                 Err(e) => {
                     for (id, _) in &members {
                         if let Some(step) = by_id.get(&(*id as i64)) {
