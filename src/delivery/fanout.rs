@@ -12,6 +12,7 @@ use super::resolve::{Resolved, Via};
 use super::DeliveryError;
 use crate::api::models::UpdateRequest;
 use crate::api::{ApiError, Client, TagChange};
+use crate::ledger::{RowState, Warning};
 
 impl<'a> Engine<'a> {
     pub(super) fn resolved(&mut self, row: u64, resolved: Resolved) -> Result<(), DeliveryError> {
@@ -23,7 +24,7 @@ impl<'a> Engine<'a> {
             } => (contact, created, via),
             Resolved::Skipped { contact_id } => {
                 if let Some(state) = self.rows.get_mut(&row) {
-                    state.result.state = "unchanged";
+                    state.result.state = RowState::Unchanged;
                     state.result.created = Some(false);
                     state.result.contact_id = Some(contact_id);
                     state.result.last_status = Some(400);
@@ -52,7 +53,11 @@ impl<'a> Engine<'a> {
             return Ok(());
         };
         let result = &mut state.result;
-        result.state = if created { "created" } else { "updated" };
+        result.state = if created {
+            RowState::Created
+        } else {
+            RowState::Updated
+        };
         result.created = Some(created);
         result.contact_id = Some(contact.id.clone());
         result.last_status = Some(200);
@@ -63,7 +68,11 @@ impl<'a> Engine<'a> {
             Via::Known => None,
         };
         if let Some(sent) = sent {
-            result.warnings.extend(honest::compare(&sent, &contact));
+            result.warnings.extend(
+                honest::compare(&sent, &contact)
+                    .into_iter()
+                    .map(Warning::from),
+            );
         }
         let followups_only = state.followups_only;
         if !followups_only {

@@ -17,7 +17,7 @@ use crate::api::models::BulkTagsResponse;
 use crate::api::removal::{is_not_found, SEARCH_BATCH};
 use crate::api::{ApiError, Client, TagChange};
 use crate::delivery::batches::{BatchKey, Batches, Ready};
-use crate::ledger::{Ledger, UndoStep};
+use crate::ledger::{UndoLedger, UndoStep};
 
 /// How execution ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,7 +33,7 @@ pub enum Stop {
 /// The executor's state.
 pub(super) struct Exec<'a> {
     pub client: &'a Client,
-    pub ledger: &'a mut Ledger,
+    pub ledger: &'a mut UndoLedger,
     pub cancel: watch::Receiver<bool>,
     pub concurrency: usize,
     pub tag_batch: usize,
@@ -55,7 +55,7 @@ const SINGLE: &[&str] = &[
 impl<'a> Exec<'a> {
     pub(super) fn new(
         client: &'a Client,
-        ledger: &'a mut Ledger,
+        ledger: &'a mut UndoLedger,
         cancel: watch::Receiver<bool>,
         progress: &'a Progress,
     ) -> Self {
