@@ -15,7 +15,7 @@ use anyhow::{bail, Context};
 use ghl_bulk::api::{BaseUrl, ClientConfig, Credentials, Secret};
 use ghl_bulk::import::delta::Delta;
 use ghl_bulk::import::{DeltaOptions, Target};
-use ghl_bulk::ledger::{DeliveryResult, Ledger};
+use ghl_bulk::ledger::{DeliveryResult, Ledger, RowState};
 use ghl_bulk::mapping::{self, Mapping};
 
 const LOCATION: &str = "BenchLocation0000001";
@@ -61,7 +61,6 @@ fn deliver_and_remember(
     delivered_run: &Path,
 ) -> anyhow::Result<()> {
     let mut ledger = Ledger::open(&delivered_run.join("ledger.db"))?;
-    ledger.prepare_delivery()?;
     let started = Instant::now();
     let mut marked = 0u64;
     loop {
@@ -75,7 +74,7 @@ fn deliver_and_remember(
             .iter()
             .map(|&row| DeliveryResult {
                 row,
-                state: "created",
+                state: RowState::Created,
                 contact_id: Some(format!("BenchContact{row:08}")),
                 created: Some(true),
                 ..DeliveryResult::default()

@@ -64,7 +64,11 @@ fn membership_field() -> CustomFieldDef {
 }
 
 fn state_counts(ledger: &Path) -> Vec<(String, u64)> {
-    Ledger::open(ledger).unwrap().state_counts().unwrap()
+    let counts = Ledger::open(ledger).unwrap().state_counts().unwrap();
+    counts
+        .iter()
+        .map(|(s, n)| (s.as_str().to_string(), n))
+        .collect()
 }
 
 async fn deliver(

@@ -44,7 +44,6 @@ async fn a_resumed_in_doubt_create_finds_the_contact_its_lost_attempt_made() {
     // recorded: HighLevel has them.
     {
         let mut l = Ledger::open(&ledger).unwrap();
-        l.prepare_delivery().unwrap();
         let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         l.mark_in_doubt(&[2, 3, 4], &now).unwrap();
     }
@@ -117,7 +116,6 @@ async fn a_resumed_upsert_tells_its_own_contact_from_an_older_one() {
     let sandbox = sandbox(FaultConfig::default()).await;
     {
         let mut l = Ledger::open(&ledger).unwrap();
-        l.prepare_delivery().unwrap();
         let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         l.mark_in_doubt(&[2, 3], &now).unwrap();
     }

@@ -5,7 +5,7 @@
 use crate::util::ghl_bulk;
 use crate::util::modes::*;
 use ghl_bulk::delivery::{DeliveryError, Mode, OnDuplicate};
-use ghl_bulk::ledger::Ledger;
+use ghl_bulk::ledger::{Ledger, RowState};
 use ghl_sandbox::{FaultConfig, DEFAULT_LOCATION_ID};
 use serde_json::json;
 
@@ -130,8 +130,8 @@ async fn update_only_updates_matches_and_rejects_the_rest() {
         ("deliver", "not_found")
     );
     let states = ledger.state_counts().unwrap();
-    assert!(states.contains(&("rejected".to_string(), 1)), "{states:?}");
-    assert!(states.contains(&("updated".to_string(), 1)), "{states:?}");
+    assert_eq!(states.get(RowState::Rejected), 1, "{states:?}");
+    assert_eq!(states.get(RowState::Updated), 1, "{states:?}");
     sandbox.shutdown().await.unwrap();
 }
 

@@ -332,7 +332,12 @@ async fn a_run_stopped_by_the_daily_budget_remembers_only_the_rows_it_delivered(
     assert_eq!(code(&out), Some(75), "{}", stderr(&out));
 
     let ledger = Ledger::open(&run.join("ledger.db")).unwrap();
-    let counts: BTreeMap<String, u64> = ledger.state_counts().unwrap().into_iter().collect();
+    let counts: BTreeMap<String, u64> = ledger
+        .state_counts()
+        .unwrap()
+        .iter()
+        .map(|(s, n)| (s.as_str().to_string(), n))
+        .collect();
     let delivered = ledger.delivered().unwrap();
     assert!(
         !delivered.is_empty() && (delivered.len() as u64) < ROWS as u64,

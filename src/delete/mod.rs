@@ -7,12 +7,11 @@
 pub mod run;
 pub mod stage;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::api::{ApiError, Client, ClientConfig, Estimate};
-use crate::ledger::{Ledger, LedgerError};
+use crate::ledger::{Ledger, LedgerError, RowState};
 use crate::mapping::{self, Mapping, MappingError};
 use crate::pipeline::failure::{self, Stage};
 use crate::run::clock;
@@ -343,27 +342,28 @@ fn write_summary(
         print,
         dry_run,
     } = *finish;
-    let states: BTreeMap<String, u64> = ledger.state_counts()?.into_iter().collect();
-    let get = |k: &str| states.get(k).copied().unwrap_or(0);
-    let left = get("pending") + get("failed");
+    let states = ledger.state_counts()?;
+    let get = |state: RowState| states.get(state);
+    let left = get(RowState::Pending) + get(RowState::Failed);
     let end = match &stop {
         Some(Stop::Interrupted) => RunEnd::Interrupted,
         Some(Stop::Resumable(_)) => RunEnd::Resumable,
-        _ if get("rejected") + get("failed") > 0 => RunEnd::Rejects,
+        _ if get(RowState::Rejected) + get(RowState::Failed) > 0 => RunEnd::Rejects,
         _ => RunEnd::Ok,
     };
     let exit_code = end.code();
     // A dry run leaves its rows pending on purpose: it is not a run to continue.
     let resume =
         (left > 0 && !dry_run).then(|| format!("ghl-bulk delete --resume {}", dir.display()));
-    let deleted = ledger.contacts_in_state("deleted")?;
-    let to_delete = ledger.contacts_in_state("pending")? + ledger.contacts_in_state("failed")?;
+    let deleted = ledger.contacts_in_state(RowState::Deleted)?;
+    let to_delete = ledger.contacts_in_state(RowState::Pending)?
+        + ledger.contacts_in_state(RowState::Failed)?;
     let summary = serde_json::json!({
         "command": "delete",
         "dry_run": dry_run,
         "contacts_deleted": deleted,
         "contacts_left": to_delete,
-        "rows_read": states.values().sum::<u64>(),
+        "rows_read": states.total(),
         "outcomes": states,
         "requests": client.stats().snapshot(),
         "throttled_ms": client.limiter().throttled().as_millis() as u64,
@@ -392,17 +392,17 @@ fn write_summary(
             "Dry run: nothing was deleted ({} would be; {} rejected, {}). This run folder \
              cannot be resumed: run the delete again without --dry-run to delete.",
             contacts(to_delete),
-            rows(get("rejected")),
+            rows(get(RowState::Rejected)),
             crate::format::counted(requests, "request", "requests"),
         );
     } else if print {
         eprintln!(
             "Deleted {} ({}); rejected: {}; failed: {}; not yet deleted: {}; {}.",
             contacts(deleted),
-            rows(get("deleted")),
-            rows(get("rejected")),
-            rows(get("failed")),
-            rows(get("pending")),
+            rows(get(RowState::Deleted)),
+            rows(get(RowState::Rejected)),
+            rows(get(RowState::Failed)),
+            rows(get(RowState::Pending)),
             crate::format::counted(requests, "request", "requests"),
         );
         if let Some(resume) = &resume {

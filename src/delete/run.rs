@@ -10,7 +10,7 @@ use tokio::sync::watch;
 use super::DeleteError;
 use crate::api::removal::{is_not_found, Identity, SEARCH_BATCH};
 use crate::api::{ApiError, Client};
-use crate::ledger::{Ledger, RemovalRow, Resolution};
+use crate::ledger::{Ledger, RemovalRow, Resolution, RowError};
 use crate::run::dispatch::{verdict, Dispatch, Verdict};
 use crate::run::end::Stop;
 use crate::run::progress::Progress;
@@ -55,21 +55,21 @@ pub fn decide(identities: &[Identity], found: &[Value]) -> Resolution {
     };
     match ids.as_slice() {
         [one] => Resolution::Contact(one.to_string()),
-        [] => Resolution::Refused(
-            "not_found".into(),
-            field.into(),
-            "no contact in the location matches this row".into(),
-        ),
-        many => Resolution::Refused(
-            "ambiguous".into(),
-            field.into(),
+        [] => Resolution::Refused(RowError::new(
+            "not_found",
+            field,
+            "no contact in the location matches this row",
+        )),
+        many => Resolution::Refused(RowError::new(
+            "ambiguous",
+            field,
             format!(
                 "the row's email and phone match {} different contacts ({}): nothing was \
                  deleted; name the contact by id to delete it",
                 many.len(),
                 many.join(", ")
             ),
-        ),
+        )),
     }
 }
 
@@ -239,9 +239,9 @@ mod tests {
         assert_eq!(decide(&both, &found), Resolution::Contact("a".into()));
         let split = identities(&json!({"email": "ann@example.com", "phone": "+14155550101"}));
         match decide(&split, &found) {
-            Resolution::Refused(code, _, message) => {
-                assert_eq!(code, "ambiguous");
-                assert!(message.contains("a, b"));
+            Resolution::Refused(error) => {
+                assert_eq!(error.code, "ambiguous");
+                assert!(error.message.contains("a, b"));
             }
             other => panic!("{other:?}"),
         }
@@ -249,8 +249,6 @@ mod tests {
         assert_eq!(by_id, [Identity::Id("b".into())]);
         assert_eq!(decide(&by_id, &found), Resolution::Contact("b".into()));
         let nobody = identities(&json!({"email": "zed@example.com", "phone": null}));
-        assert!(
-            matches!(decide(&nobody, &found), Resolution::Refused(code, _, _) if code == "not_found")
-        );
+        assert!(matches!(decide(&nobody, &found), Resolution::Refused(e) if e.code == "not_found"));
     }
 }

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::DeleteError;
 use crate::contact::normalise;
-use crate::ledger::{Ledger, LocalState, RunMeta, StagedRow};
+use crate::ledger::{Ledger, Rejection, RowState, RunMeta, StagedRow};
 use crate::mapping::{Headers, LoadedMapping, Mapping};
 use crate::source::{self, SourceOptions};
 
@@ -123,11 +123,11 @@ pub fn stage_row(
     let cells_json = serde_json::to_string(&cells).unwrap_or_default();
     let reject = |code: &str, field: &str, message: String| StagedRow {
         row,
-        state: LocalState::Rejected,
+        state: RowState::Rejected,
         payload_json: None,
         email: None,
         phone: None,
-        rejection: Some(("read".into(), code.into(), field.into(), message)),
+        rejection: Some(Rejection::new("read", code, field, message)),
         issues_json: None,
         cells_json: cells_json.clone(),
     };
@@ -141,7 +141,7 @@ pub fn stage_row(
     if let Some(id) = id {
         return StagedRow {
             row,
-            state: LocalState::Pending,
+            state: RowState::Pending,
             payload_json: Some(json!({ "id": id }).to_string()),
             email: None,
             phone: None,
@@ -154,14 +154,14 @@ pub fn stage_row(
     if let Some(issue) = normalised.rejection() {
         let mut rejected = reject(issue.code.as_str(), &issue.field, issue.message.clone());
         if let Some(r) = rejected.rejection.as_mut() {
-            r.0 = "validate".into();
+            r.stage = "validate".into();
         }
         return rejected;
     }
     let (email, phone) = (normalised.contact.std.email, normalised.contact.std.phone);
     StagedRow {
         row,
-        state: LocalState::Pending,
+        state: RowState::Pending,
         payload_json: Some(json!({ "email": email, "phone": phone }).to_string()),
         email,
         phone,

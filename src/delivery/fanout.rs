@@ -13,6 +13,7 @@ use super::DeliveryError;
 use crate::api::models::UpdateRequest;
 use crate::api::{ApiError, Client, TagChange};
 use crate::run::dispatch::{halving_may_help, verdict, Verdict};
+use crate::ledger::{RowState, Warning};
 
 impl<'a> Engine<'a> {
     pub(super) fn resolved(&mut self, row: u64, resolved: Resolved) -> Result<(), DeliveryError> {
@@ -24,7 +25,7 @@ impl<'a> Engine<'a> {
             } => (contact, created, via),
             Resolved::Skipped { contact_id } => {
                 if let Some(state) = self.rows.get_mut(&row) {
-                    state.result.state = "unchanged";
+                    state.result.state = RowState::Unchanged;
                     state.result.created = Some(false);
                     state.result.contact_id = Some(contact_id);
                     state.result.last_status = Some(400);
@@ -53,7 +54,11 @@ impl<'a> Engine<'a> {
             return Ok(());
         };
         let result = &mut state.result;
-        result.state = if created { "created" } else { "updated" };
+        result.state = if created {
+            RowState::Created
+        } else {
+            RowState::Updated
+        };
         result.created = Some(created);
         result.contact_id = Some(contact.id.clone());
         result.last_status = Some(200);
@@ -64,7 +69,11 @@ impl<'a> Engine<'a> {
             Via::Known => None,
         };
         if let Some(sent) = sent {
-            result.warnings.extend(honest::compare(&sent, &contact));
+            result.warnings.extend(
+                honest::compare(&sent, &contact)
+                    .into_iter()
+                    .map(Warning::from),
+            );
         }
         let followups_only = state.followups_only;
         if !followups_only {

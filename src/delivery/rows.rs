@@ -7,7 +7,7 @@ use super::plan::RowPlan;
 use super::resolve::{History, KnownContact};
 use super::DeliveryError;
 use crate::api::ApiError;
-use crate::ledger::DeliveryResult;
+use crate::ledger::{DeliveryResult, RowError, RowState, Warning};
 use crate::run::dispatch::{verdict, Verdict};
 
 /// A row with requests still to come.
@@ -36,7 +36,7 @@ impl Row {
         Row {
             result: DeliveryResult {
                 row: plan.row,
-                warnings: plan.warnings.clone(),
+                warnings: plan.warnings.iter().cloned().map(Warning::from).collect(),
                 ..DeliveryResult::default()
             },
             plan,
@@ -94,8 +94,8 @@ impl Engine<'_> {
     }
 
     pub(super) fn fail(&mut self, mut result: DeliveryResult, code: &str, message: String) {
-        result.state = "failed";
-        result.error = Some((code.to_string(), String::new(), message));
+        result.state = RowState::Failed;
+        result.error = Some(RowError::new(code, "", message));
         self.counts.failed += 1;
         self.finished.push(result);
     }
@@ -105,8 +105,8 @@ impl Engine<'_> {
     pub(super) fn refuse_row(&mut self, row: u64, code: &str, field: &str, message: String) {
         if let Some(state) = self.rows.remove(&row) {
             let mut result = state.result;
-            result.state = "rejected";
-            result.error = Some((code.into(), field.into(), message));
+            result.state = RowState::Rejected;
+            result.error = Some(RowError::new(code, field, message));
             self.counts.rejected += 1;
             self.finished.push(result);
         }
@@ -123,8 +123,8 @@ impl Engine<'_> {
         }
         if let Some(state) = self.rows.remove(&row) {
             match state.result.state {
-                "created" => self.counts.created += 1,
-                "unchanged" => self.counts.unchanged += 1,
+                RowState::Created => self.counts.created += 1,
+                RowState::Unchanged => self.counts.unchanged += 1,
                 _ => self.counts.updated += 1,
             }
             self.finished.push(state.result);

@@ -6,7 +6,7 @@ use super::{end_for, ImportError};
 use crate::api::stats::RequestCounts;
 use crate::api::Client;
 use crate::delivery::{EngineCounts, StopReason};
-use crate::ledger::Ledger;
+use crate::ledger::{Ledger, RowState, StateCounts};
 use crate::mapping::Mapping;
 use crate::report::{SuccessCsv, SuccessRow, WarningRow, WarningsCsv};
 use crate::run::end::RunEnd;
@@ -78,7 +78,7 @@ pub(super) fn write(f: &Finish<'_>) -> Result<RunEnd, ImportError> {
     crate::pipeline::write_reports(f.ledger, &record.headers, f.mapping, f.run_dir)?;
     write_success(f.ledger, &record.headers, f.run_dir)?;
 
-    let states: BTreeMap<String, u64> = f.ledger.state_counts()?.into_iter().collect();
+    let states = f.ledger.state_counts()?;
     let requests = f.client.stats().snapshot();
     let (limit_max, interval) = f.client.limiter().limits();
     let rows_done = f.counts.done();
@@ -114,8 +114,7 @@ pub(super) fn write(f: &Finish<'_>) -> Result<RunEnd, ImportError> {
         resume: resumable.then(|| format!("ghl-bulk import --resume {}", f.run_dir.display())),
         requests,
     };
-    let bad =
-        states.get("rejected").copied().unwrap_or(0) + states.get("failed").copied().unwrap_or(0);
+    let bad = states.get(RowState::Rejected) + states.get(RowState::Failed);
     let end = end_for(f.stop, bad > 0);
     let exit_code = end.code();
 
@@ -125,7 +124,7 @@ pub(super) fn write(f: &Finish<'_>) -> Result<RunEnd, ImportError> {
         .and_then(|s| serde_json::from_str(s).ok())
         .unwrap_or_else(|| serde_json::json!({}));
     let rows_read = summary["rows_read"].as_u64().unwrap_or(0);
-    let total: u64 = states.values().sum();
+    let total = states.total();
     summary["command"] = "import".into();
     summary["outcomes"] = serde_json::to_value(&states).unwrap_or_default();
     summary["outcomes_add_up"] = (total == rows_read).into();
@@ -140,16 +139,16 @@ pub(super) fn write(f: &Finish<'_>) -> Result<RunEnd, ImportError> {
     }
     summary["exit_code"] = exit_code.into();
     summary["finished_at"] = crate::run::clock::now_rfc3339().into();
-    let get = |k: &str| states.get(k).copied().unwrap_or(0);
+    let get = |state: RowState| states.get(state);
     tracing::info!(
         stop = %delivery.stop,
         exit_code,
-        created = get("created"),
-        updated = get("updated"),
-        unchanged = get("unchanged"),
-        merged = get("merged"),
-        rejected = get("rejected"),
-        failed = get("failed"),
+        created = get(RowState::Created),
+        updated = get(RowState::Updated),
+        unchanged = get(RowState::Unchanged),
+        merged = get(RowState::Merged),
+        rejected = get(RowState::Rejected),
+        failed = get(RowState::Failed),
         requests = delivery.requests.total,
         throttled_ms = delivery.throttled_ms,
         "Import ended."
@@ -243,8 +242,8 @@ pub fn pace(d: &DeliverySummary) -> String {
     }
 }
 
-fn human(d: &DeliverySummary, states: &BTreeMap<String, u64>, dir: &Path) -> String {
-    let get = |k: &str| states.get(k).copied().unwrap_or(0);
+fn human(d: &DeliverySummary, states: &StateCounts, dir: &Path) -> String {
+    let get = |state: RowState| states.get(state);
     let n = crate::format::thousands;
     let mut text = format!(
         "Delivered in {:.1} s: {} created, {} updated, {} failed; {} ({:.2} per row), \
@@ -261,7 +260,7 @@ fn human(d: &DeliverySummary, states: &BTreeMap<String, u64>, dir: &Path) -> Str
     );
     // After a stop the rows not sent yet are an outcome too: without them the counts do not
     // add up to the rows read (issue 13 item 11).
-    let unsent = get("pending") + get("in_doubt");
+    let unsent = get(RowState::Pending) + get(RowState::InDoubt);
     let unsent = if unsent > 0 {
         format!(", {} not sent yet", n(unsent))
     } else {
@@ -269,12 +268,12 @@ fn human(d: &DeliverySummary, states: &BTreeMap<String, u64>, dir: &Path) -> Str
     };
     text.push_str(&format!(
         "Run outcomes: {} created, {} updated, {} unchanged, {} merged, {} rejected, {} failed{unsent}.\n",
-        n(get("created")),
-        n(get("updated")),
-        n(get("unchanged")),
-        n(get("merged")),
-        n(get("rejected")),
-        n(get("failed")),
+        n(get(RowState::Created)),
+        n(get(RowState::Updated)),
+        n(get(RowState::Unchanged)),
+        n(get(RowState::Merged)),
+        n(get(RowState::Rejected)),
+        n(get(RowState::Failed)),
     ));
     if !d.warnings.is_empty() {
         let list: Vec<String> = d.warnings.iter().map(|(c, n)| format!("{c} {n}")).collect();
@@ -340,10 +339,10 @@ mod tests {
             allowed_rate: 10.0,
             ..DeliverySummary::default()
         };
-        let states = BTreeMap::from([
-            ("created".to_string(), 1_200),
-            ("pending".to_string(), 30),
-            ("in_doubt".to_string(), 2),
+        let states = StateCounts::from_iter([
+            (RowState::Created, 1_200),
+            (RowState::Pending, 30),
+            (RowState::InDoubt, 2),
         ]);
         let text = human(&d, &states, Path::new("runs/x"));
         assert!(text.contains("Run outcomes: 1,200 created"), "{text}");

@@ -3,38 +3,13 @@
 //! `dateUpdated` HighLevel returned for the run's own write of a row's contact (every run), so
 //! that an undo can tell the run's changes from someone else's.
 //!
-//! Tables of their own, created `IF NOT EXISTS` on first use: a ledger written by an older build
-//! opens unchanged, and an undo of it finds no before-images (its updated contacts are then
-//! listed as not reversible).
+//! Tables of their own (schema version 2, `schema.rs`): a ledger written before them gets them
+//! empty when it is opened, and an undo of it finds no before-images (its updated contacts are
+//! then listed as not reversible).
 
 use rusqlite::{params, OptionalExtension};
 
 use super::{sql, Ledger, LedgerError};
-
-const TABLES: &str = "
--- One line per row whose before-images were taken (whether or not a contact matched): a
--- resume never takes them again, since by then the run may have written the contact.
-CREATE TABLE IF NOT EXISTS before_rows (
-    row         INTEGER PRIMARY KEY,
-    captured_at TEXT NOT NULL,   -- RFC 3339
-    sent_json   TEXT NOT NULL    -- the contact fields the row sends (what an undo restores)
-);
--- Every contact matching a row's email or phone when the row was about to be written, as
--- HighLevel returned it. `seq` orders them: an undo uses a contact's earliest image.
-CREATE TABLE IF NOT EXISTS before_images (
-    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
-    row          INTEGER NOT NULL,
-    contact_id   TEXT NOT NULL,
-    date_updated TEXT,
-    contact_json TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS before_images_by_contact ON before_images (contact_id, seq);
--- The `dateUpdated` the run's write of the row's contact returned.
-CREATE TABLE IF NOT EXISTS row_writes (
-    row          INTEGER PRIMARY KEY,
-    date_updated TEXT
-);
-";
 
 /// One row's before-images, as taken just before its contact was written.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,14 +32,9 @@ pub struct BeforeImage {
 }
 
 impl Ledger {
-    fn before_tables(&self) -> Result<(), LedgerError> {
-        self.conn.execute_batch(TABLES).map_err(|e| self.err(e))
-    }
-
     /// Whether this run keeps before-images: the choice of its first start (`undoable`,
     /// recorded now when there is none yet); a resume keeps it.
     pub fn pin_undoable(&self, undoable: bool) -> Result<bool, LedgerError> {
-        self.prepare_delivery()?;
         self.conn
             .execute(
                 "INSERT OR IGNORE INTO delivery_settings (key, value) VALUES ('undoable', ?1)",
@@ -76,7 +46,6 @@ impl Ledger {
 
     /// Whether the run keeps before-images (`import --undoable`).
     pub fn undoable(&self) -> Result<bool, LedgerError> {
-        self.prepare_delivery()?;
         let value: Option<String> = self
             .conn
             .query_row(
@@ -91,7 +60,6 @@ impl Ledger {
 
     /// Of these rows, those whose before-images were taken already.
     pub fn captured_rows(&self, rows: &[u64]) -> Result<Vec<u64>, LedgerError> {
-        self.before_tables()?;
         let mut stmt = self
             .conn
             .prepare_cached("SELECT 1 FROM before_rows WHERE row = ?1")
@@ -116,7 +84,6 @@ impl Ledger {
         captures: &[BeforeCapture],
         now: &str,
     ) -> Result<(), LedgerError> {
-        self.before_tables()?;
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
         {
@@ -156,7 +123,6 @@ impl Ledger {
         row: u64,
         date_updated: Option<&str>,
     ) -> Result<(), LedgerError> {
-        self.before_tables()?;
         self.conn
             .prepare_cached(
                 "INSERT INTO row_writes (row, date_updated) VALUES (?1, ?2) \
@@ -169,7 +135,6 @@ impl Ledger {
 
     /// The `dateUpdated` the run's write of the row's contact returned, if recorded.
     pub fn write_date(&self, row: u64) -> Result<Option<String>, LedgerError> {
-        self.before_tables()?;
         self.conn
             .query_row(
                 "SELECT date_updated FROM row_writes WHERE row = ?1",
@@ -183,7 +148,6 @@ impl Ledger {
 
     /// The fields a row sent, when its before-images were taken.
     pub fn sent_fields(&self, row: u64) -> Result<Option<String>, LedgerError> {
-        self.before_tables()?;
         self.conn
             .query_row(
                 "SELECT sent_json FROM before_rows WHERE row = ?1",
@@ -196,7 +160,6 @@ impl Ledger {
 
     /// A contact's earliest before-image, if any row of the run took one.
     pub fn before_image(&self, contact_id: &str) -> Result<Option<BeforeImage>, LedgerError> {
-        self.before_tables()?;
         self.conn
             .query_row(
                 "SELECT row, contact_json FROM before_images WHERE contact_id = ?1 \

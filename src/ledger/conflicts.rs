@@ -4,12 +4,31 @@
 use rusqlite::params;
 
 use super::{sql, Ledger, LedgerError};
+use crate::contact::Contact;
 
-/// A row dedupe rejects: (row, code, field, message).
-pub type ConflictRejection = (u64, &'static str, &'static str, String);
+/// A row dedupe rejects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConflictRejection {
+    /// The 1-based data row.
+    pub row: u64,
+    /// `identity_conflict` or `phone_shared`.
+    pub code: &'static str,
+    /// The field concerned.
+    pub field: &'static str,
+    /// For a person.
+    pub message: String,
+}
 
-/// A row dedupe keeps without its phone: (row, new payload, every issue as JSON).
-pub type PhoneDropped = (u64, String, String);
+/// A row dedupe keeps without its phone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PhoneDropped {
+    /// The 1-based data row.
+    pub row: u64,
+    /// Its contact, without the phone.
+    pub contact: Contact,
+    /// Every issue of the row (the new warning included), as JSON.
+    pub issues_json: String,
+}
 
 impl Ledger {
     /// Rejects these rows at stage `dedupe` and rewrites those that lose their phone, in one
@@ -28,9 +47,9 @@ impl Ledger {
                      field = ?3, message = ?4 WHERE row = ?1 AND state = 'pending'",
                 )
                 .map_err(|e| sql(&path, e))?;
-            for (row, code, field, message) in rejected {
+            for r in rejected {
                 reject
-                    .execute(params![*row as i64, code, field, message])
+                    .execute(params![r.row as i64, r.code, r.field, r.message])
                     .map_err(|e| sql(&path, e))?;
             }
             let mut drop = tx
@@ -39,8 +58,10 @@ impl Ledger {
                      WHERE row = ?1 AND state = 'pending'",
                 )
                 .map_err(|e| sql(&path, e))?;
-            for (row, payload, issues) in dropped {
-                drop.execute(params![*row as i64, payload, issues])
+            for d in dropped {
+                // A Contact always serialises.
+                let payload = serde_json::to_string(&d.contact).unwrap_or_default();
+                drop.execute(params![d.row as i64, payload, d.issues_json])
                     .map_err(|e| sql(&path, e))?;
             }
         }

@@ -10,30 +10,13 @@ pub use extras::DeliveredRow;
 use rusqlite::{params, Connection};
 use std::path::Path;
 
-use super::{sql, Ledger, LedgerError};
-
-/// Created on first use: warnings found while delivering (honest results).
-const DELIVERY_TABLES: &str = "
-CREATE TABLE IF NOT EXISTS delivery_warnings (
-    row     INTEGER NOT NULL,
-    field   TEXT NOT NULL,
-    code    TEXT NOT NULL,
-    message TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS delivery_warnings_by_row ON delivery_warnings (row);
-";
-
-/// The delivery's own tables, beside `rows` (whose schema predates them).
-fn create_tables(conn: &Connection) -> rusqlite::Result<()> {
-    conn.execute_batch(DELIVERY_TABLES)?;
-    conn.execute_batch(extras::TABLES)
-}
+use super::{migrations, schema, sql, Ledger, LedgerError, RowError, RowState, Warning};
 
 /// A row waiting for delivery (pending, failed earlier, or in doubt after a stop).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeliveryRow {
     pub row: u64,
-    pub state: String,
+    pub state: RowState,
     pub payload_json: String,
     pub contact_id: Option<String>,
     pub attempts: u32,
@@ -53,8 +36,8 @@ pub struct DeliveryRow {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeliveryResult {
     pub row: u64,
-    /// `created`, `updated`, `unchanged`, `rejected` (update-only, no such contact) or `failed`.
-    pub state: &'static str,
+    /// `Created`, `Updated`, `Unchanged`, `Rejected` (update-only, no such contact) or `Failed`.
+    pub state: RowState,
     pub contact_id: Option<String>,
     pub created: Option<bool>,
     pub tags_before: Option<Vec<String>>,
@@ -66,10 +49,10 @@ pub struct DeliveryResult {
     /// The business this run attached the contact to.
     pub business_id: Option<String>,
     pub last_status: Option<u16>,
-    /// For failed rows: (code, field, message).
-    pub error: Option<(String, String, String)>,
-    /// Honest-result warnings: (field, code, message).
-    pub warnings: Vec<(String, String, String)>,
+    /// For failed (and refused) rows: what went wrong.
+    pub error: Option<RowError>,
+    /// Honest-result warnings.
+    pub warnings: Vec<Warning>,
     /// What delivery did with each of the row's notes and tasks (written to
     /// `followups_done`; `note_ids` / `task_ids` keep only those it created).
     pub followups: Vec<super::FollowupRecord>,
@@ -78,9 +61,10 @@ pub struct DeliveryResult {
 impl Ledger {
     /// Opens an existing ledger (resume, reports).
     pub fn open(path: &Path) -> Result<Ledger, LedgerError> {
-        let conn = Connection::open(path).map_err(|e| sql(path, e))?;
+        let mut conn = Connection::open(path).map_err(|e| sql(path, e))?;
         conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
             .map_err(|e| sql(path, e))?;
+        migrations::migrate(&mut conn, &schema::RUN_LEDGER, path, false)?;
         Ok(Ledger {
             conn,
             path: path.to_path_buf(),
@@ -94,7 +78,7 @@ impl Ledger {
     /// every row twice (and a note is not idempotent). While it is held, other processes
     /// cannot read the ledger either.
     pub fn open_exclusive(path: &Path) -> Result<Option<Ledger>, LedgerError> {
-        let conn = Connection::open(path).map_err(|e| sql(path, e))?;
+        let mut conn = Connection::open(path).map_err(|e| sql(path, e))?;
         // A second run fails within a second instead of rusqlite's 5 s; the second is there for
         // readers such as `ghl-bulk runs`, whose short read transaction must not turn an
         // import away as "another process".
@@ -118,15 +102,11 @@ impl Ledger {
         }
         conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
             .map_err(|e| sql(path, e))?;
+        migrations::migrate(&mut conn, &schema::RUN_LEDGER, path, false)?;
         Ok(Some(Ledger {
             conn,
             path: path.to_path_buf(),
         }))
-    }
-
-    /// Makes sure the delivery's own tables exist.
-    pub fn prepare_delivery(&self) -> Result<(), LedgerError> {
-        create_tables(&self.conn).map_err(|e| self.err(e))
     }
 
     /// Up to `limit` rows after `after` that still need delivery, in row order.
@@ -135,7 +115,6 @@ impl Ledger {
     /// reads one page; the index would sort every remaining row for every page (quadratic on a
     /// million rows).
     pub fn deliverable(&self, after: u64, limit: usize) -> Result<Vec<DeliveryRow>, LedgerError> {
-        self.prepare_delivery()?;
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -238,11 +217,11 @@ impl Ledger {
                 let tasks = (!r.task_ids.is_empty())
                     .then(|| serde_json::to_string(&r.task_ids).unwrap_or_default());
                 let (stage, code, field, message) = match &r.error {
-                    Some((code, field, message)) => (
+                    Some(e) => (
                         Some("deliver"),
-                        Some(code.as_str()),
-                        Some(field.as_str()),
-                        Some(message.as_str()),
+                        Some(e.code.as_str()),
+                        Some(e.field.as_str()),
+                        Some(e.message.as_str()),
                     ),
                     None => (None, None, None, None),
                 };
@@ -272,8 +251,8 @@ impl Ledger {
                 clear_warnings
                     .execute(params![r.row as i64])
                     .map_err(|e| sql(&path, e))?;
-                for (field, code, message) in &r.warnings {
-                    warn.execute(params![r.row as i64, field, code, message])
+                for w in &r.warnings {
+                    warn.execute(params![r.row as i64, w.field, w.code, w.message])
                         .map_err(|e| sql(&path, e))?;
                 }
             }
@@ -300,7 +279,6 @@ impl Ledger {
 
     /// Delivery warnings per code: (code, count).
     pub fn warning_counts(&self) -> Result<Vec<(String, u64)>, LedgerError> {
-        self.prepare_delivery()?;
         self.counts("SELECT code, COUNT(*) FROM delivery_warnings GROUP BY code ORDER BY code")
     }
 }
@@ -356,24 +334,18 @@ impl Ledger {
         &self,
         mut f: impl FnMut(SuccessRecord) -> Result<(), E>,
     ) -> Result<(), E> {
-        let delivery =
-            super::has_table(&self.conn, "delivery_warnings").map_err(|e| self.err(e))?;
         // A row's delivery warnings, joined as `_warnings` joins them (see `warnings::joined`).
-        let delivered = if delivery {
-            "(SELECT group_concat(d.code || ': ' || d.message, ' | ') FROM delivery_warnings d \
-             WHERE d.row = r.row)"
-        } else {
-            "NULL"
-        };
         let mut stmt = self
             .conn
-            .prepare(&format!(
+            .prepare(
                 "SELECT r.row, r.cells_json, r.state, \
                  COALESCE(r.contact_id, (SELECT s.contact_id FROM rows s WHERE s.row = r.merged_into)), \
-                 r.issues_json, {delivered} \
+                 r.issues_json, \
+                 (SELECT group_concat(d.code || ': ' || d.message, ' | ') FROM delivery_warnings d \
+                 WHERE d.row = r.row) \
                  FROM rows r WHERE r.state IN ('created', 'updated', 'unchanged', 'merged') \
-                 ORDER BY r.row"
-            ))
+                 ORDER BY r.row",
+            )
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([], |r| {

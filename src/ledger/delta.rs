@@ -5,14 +5,6 @@
 use super::{sql, Ledger, LedgerError};
 use rusqlite::{params, OptionalExtension};
 
-/// Which delivered rows were written to the state store. A table of its own, created on first
-/// use, so that a ledger staged by an older build works unchanged.
-const DELTA_TABLES: &str = "
-CREATE TABLE IF NOT EXISTS delta_remembered (
-    row INTEGER PRIMARY KEY
-);
-";
-
 /// A staged row as the delta pass sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeltaRow {
@@ -53,9 +45,6 @@ impl Ledger {
         after: u64,
         limit: usize,
     ) -> Result<Vec<DeltaRow>, LedgerError> {
-        self.conn
-            .execute_batch(DELTA_TABLES)
-            .map_err(|e| self.err(e))?;
         self.delta_rows(
             "SELECT row, payload_json, contact_id FROM rows \
              WHERE row > ?1 AND +state IN ('created', 'updated') \
@@ -130,9 +119,6 @@ impl Ledger {
 
     /// Notes that these delivered rows are now in the state store.
     pub fn mark_remembered(&mut self, rows: &[u64]) -> Result<(), LedgerError> {
-        self.conn
-            .execute_batch(DELTA_TABLES)
-            .map_err(|e| self.err(e))?;
         self.each_row(
             "INSERT OR IGNORE INTO delta_remembered (row) VALUES (?1)",
             rows,
@@ -179,12 +165,12 @@ impl Ledger {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ledger::{DeliveryResult, LocalState, StagedRow};
+    use crate::ledger::{DeliveryResult, RowState, StagedRow};
 
     fn staged(row: u64) -> StagedRow {
         StagedRow {
             row,
-            state: LocalState::Pending,
+            state: RowState::Pending,
             payload_json: Some(format!(r#"{{"email":"p{row}@example.com"}}"#)),
             email: Some(format!("p{row}@example.com")),
             phone: None,
@@ -202,9 +188,8 @@ mod tests {
             .stage(&(1..=5).map(staged).collect::<Vec<_>>())
             .unwrap();
         ledger.make_durable().unwrap();
-        ledger.prepare_delivery().unwrap();
         ledger.mark_in_doubt(&[1, 2, 3, 4], "t").unwrap();
-        let result = |row, state: &'static str| DeliveryResult {
+        let result = |row, state: RowState| DeliveryResult {
             row,
             state,
             contact_id: Some(format!("c{row}")),
@@ -214,9 +199,9 @@ mod tests {
         ledger
             .record_delivery(
                 &[
-                    result(1, "created"),
-                    result(2, "updated"),
-                    result(3, "failed"),
+                    result(1, RowState::Created),
+                    result(2, RowState::Updated),
+                    result(3, RowState::Failed),
                 ],
                 "t",
             )
@@ -250,8 +235,8 @@ mod tests {
             .unwrap();
         assert_eq!(changed, 2);
         let counts = ledger.state_counts().unwrap();
-        assert!(counts.contains(&("unchanged".to_string(), 2)), "{counts:?}");
-        assert!(counts.contains(&("created".to_string(), 1)), "{counts:?}");
+        assert_eq!(counts.get(RowState::Unchanged), 2, "{counts:?}");
+        assert_eq!(counts.get(RowState::Created), 1, "{counts:?}");
     }
 
     #[test]

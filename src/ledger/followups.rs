@@ -3,39 +3,11 @@
 //! the rows whose contact is unchanged and that only need their notes or task
 //! (`followups_only`), and what delivery did with each note and task (`followups_done`: created,
 //! updated, adopted or unchanged; only `created` ones are this run's to undo, and they are also
-//! in `note_ids_json` / `task_ids_json`). Tables of their own, created on first use, so that
-//! ledgers of older builds open unchanged.
+//! in `note_ids_json` / `task_ids_json`). Tables of their own (schema version 2, `schema.rs`).
 
 use super::{sql, Ledger, LedgerError};
 use rusqlite::params;
 use std::collections::HashMap;
-
-const TABLES: &str = "
-CREATE TABLE IF NOT EXISTS followups_known (
-    row          INTEGER NOT NULL,
-    key          TEXT NOT NULL,     -- note:<digest of its text> | task:<digest of the rule>
-    contact_id   TEXT NOT NULL,
-    item_id      TEXT NOT NULL,
-    content_hash TEXT NOT NULL,
-    completed    INTEGER NOT NULL,
-    PRIMARY KEY (row, key)
-);
-CREATE TABLE IF NOT EXISTS followups_only (
-    row        INTEGER PRIMARY KEY,
-    contact_id TEXT NOT NULL        -- the contact, unchanged since the state store's delivery
-);
-CREATE TABLE IF NOT EXISTS followups_done (
-    row          INTEGER NOT NULL,
-    key          TEXT NOT NULL,
-    contact_id   TEXT NOT NULL,
-    item_id      TEXT NOT NULL,
-    content_hash TEXT NOT NULL,
-    completed    INTEGER NOT NULL,
-    action       TEXT NOT NULL,     -- created | updated | adopted | unchanged
-    remembered   INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (row, key)
-);
-";
 
 /// One note or task of a contact, as known or as delivered.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -66,10 +38,6 @@ pub struct FollowupContext {
 }
 
 impl Ledger {
-    fn followup_tables(&self) -> Result<(), LedgerError> {
-        self.conn.execute_batch(TABLES).map_err(|e| self.err(e))
-    }
-
     /// Records, before delivery, what the state store remembers about rows' contacts, and the
     /// rows whose contact is unchanged (only their notes or task go out). An earlier record of
     /// a row is kept (a resume runs the delta again).
@@ -81,7 +49,6 @@ impl Ledger {
         if known.is_empty() && only.is_empty() {
             return Ok(());
         }
-        self.followup_tables()?;
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
         {
@@ -121,7 +88,6 @@ impl Ledger {
         &self,
         rows: &[u64],
     ) -> Result<HashMap<u64, FollowupContext>, LedgerError> {
-        self.followup_tables()?;
         let mut out: HashMap<u64, FollowupContext> = HashMap::new();
         let mut only = self
             .conn
@@ -173,7 +139,6 @@ impl Ledger {
         if done.is_empty() {
             return Ok(());
         }
-        self.followup_tables()?;
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
         {
@@ -212,7 +177,6 @@ impl Ledger {
         after: u64,
         limit: usize,
     ) -> Result<Vec<(u64, FollowupRecord)>, LedgerError> {
-        self.followup_tables()?;
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -239,7 +203,6 @@ impl Ledger {
 
     /// Notes that these rows' follow-ups are now in the state store.
     pub fn mark_followups_remembered(&mut self, rows: &[u64]) -> Result<(), LedgerError> {
-        self.followup_tables()?;
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
         {
@@ -256,7 +219,6 @@ impl Ledger {
     /// Every note and task the run touched, with what it did, in row order (for reports and
     /// undo: only `created` ones are the run's own).
     pub fn followups_done(&self) -> Result<Vec<(u64, FollowupRecord)>, LedgerError> {
-        self.followup_tables()?;
         let mut stmt = self
             .conn
             .prepare(

@@ -140,7 +140,7 @@ impl Ledger {
 }
 
 /// The marks as `runs` reads them (read-only connection, same keys).
-pub(crate) fn read_marks(
+pub(super) fn read_marks(
     conn: &rusqlite::Connection,
 ) -> rusqlite::Result<(Option<Failure>, ReportsMark)> {
     let get = |key: &str| {

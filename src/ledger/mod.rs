@@ -2,7 +2,11 @@
 //! normalised payload, identity keys, issues and outcome. The local pipeline stages rows in
 //! chunked transactions; dedupe rewrites merged rows; reports are written from it (`validate`
 //! writes its reject files from the rows as it stages them, through the same code).
-//! The delivery issue extends the same file (its columns already exist, see `schema.rs`).
+//! Every SQL statement on a run's ledgers is in this module (the state file keeps its own, in
+//! `state/`): the commands and the reports ask typed questions (`overview.rs` for the HTML
+//! report, `listing.rs` for `runs`), and `undo.db` is its own type (`UndoLedger`). The schema
+//! changes only through the numbered migrations of `schema.rs`, run by `migrations.rs` when a
+//! file is opened.
 
 mod before;
 mod conflicts;
@@ -10,10 +14,17 @@ mod delivery;
 mod delta;
 mod followups;
 mod lifecycle;
+pub mod listing;
+mod migrations;
+mod overview;
+mod read_back;
 mod removal;
+mod row_state;
 mod schema;
 mod series;
 mod undo;
+mod undo_source;
+mod verdicts;
 mod warnings;
 
 pub use before::{BeforeCapture, BeforeImage};
@@ -21,17 +32,24 @@ pub use conflicts::{ConflictRejection, PhoneDropped};
 pub use delivery::{DeliveredRow, DeliveryResult, DeliveryRow, RunRecord, SuccessRecord};
 pub use delta::DeltaRow;
 pub use followups::{FollowupContext, FollowupRecord};
-pub(crate) use lifecycle::read_marks;
 pub use lifecycle::{Failure, ReportsMark, Target};
+pub use overview::{
+    Example, Group, Merges, Reason, RunOverview, EXAMPLES, TOP_GROUPS, TOP_REASONS,
+};
+pub use read_back::{MergedRow, RejectedRow};
 pub use removal::{RemovalRow, Resolution};
-pub(crate) use series::has_table;
+pub use row_state::{RowState, StateCounts, UnknownState};
 pub use series::RequestSession;
-pub use undo::{UndoContact, UndoSource, UndoStep, UNDO_LEDGER};
+pub use undo::{UndoContact, UndoLedger, UndoStep, UNDO_LEDGER};
+pub use undo_source::UndoSource;
+pub use verdicts::{Rejection, RowError, Warning};
 pub use warnings::WarningRecord;
 
 use std::path::{Path, PathBuf};
 
 use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::contact::Contact;
 
 pub use schema::SCHEMA_VERSION;
 
@@ -50,6 +68,19 @@ pub enum LedgerError {
     /// The file exists already: a new run never writes into an old ledger.
     #[error("ledger {0} exists already: choose a new run folder")]
     Exists(PathBuf),
+    /// The file was written by a newer ghl-bulk, whose schema this build does not know.
+    #[error(
+        "ledger {path} was written by a newer ghl-bulk (schema version {found}; this build \
+         reads up to {supported}): use that version or a newer one"
+    )]
+    TooNew {
+        /// The ledger file.
+        path: PathBuf,
+        /// Its `user_version`.
+        found: u32,
+        /// The newest version this build knows.
+        supported: u32,
+    },
     /// A stored JSON payload could not be read back.
     #[error("ledger {path}: row {row} has an unreadable payload: {source}")]
     Payload {
@@ -62,39 +93,21 @@ pub enum LedgerError {
     },
 }
 
-/// The row states written by the local pipeline (the rest are the delivery's).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LocalState {
-    /// Valid and waiting for delivery.
-    Pending,
-    /// Refused locally.
-    Rejected,
-}
-
-impl LocalState {
-    fn as_str(self) -> &'static str {
-        match self {
-            LocalState::Pending => "pending",
-            LocalState::Rejected => "rejected",
-        }
-    }
-}
-
 /// One row as staged.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StagedRow {
     /// The 1-based data row.
     pub row: u64,
-    /// Pending or rejected.
-    pub state: LocalState,
+    /// `Pending` or `Rejected` (the local pipeline's states; the rest are the delivery's).
+    pub state: RowState,
     /// The normalised contact as JSON (pending rows).
     pub payload_json: Option<String>,
     /// Normalised email (identity key).
     pub email: Option<String>,
     /// E.164 phone (identity key).
     pub phone: Option<String>,
-    /// The rejection: (stage, code, field, message).
-    pub rejection: Option<(String, String, String, String)>,
+    /// Why it was refused (rejected rows).
+    pub rejection: Option<Rejection>,
     /// All issues as JSON, when there are any.
     pub issues_json: Option<String>,
     /// The input cells as JSON (every row: the report files repeat the input's columns).
@@ -124,40 +137,6 @@ pub struct RunMeta {
     pub headers_json: String,
 }
 
-/// A rejected row read back for the reject files.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RejectedRow {
-    /// The 1-based data row.
-    pub row: u64,
-    /// The input cells.
-    pub cells: Vec<String>,
-    /// Stage, code, field, message.
-    pub stage: String,
-    /// The blocking issue's code.
-    pub code: String,
-    /// The field.
-    pub field: String,
-    /// The message.
-    pub message: String,
-    /// Every issue of the row, as JSON (`RowIssue` list), when there are any.
-    pub issues_json: Option<String>,
-}
-
-/// A merged row read back for duplicates.csv.
-#[derive(Debug, Clone, PartialEq)]
-pub struct MergedRow {
-    /// The merged row.
-    pub row: u64,
-    /// The row it merged into.
-    pub merged_into: u64,
-    /// `email` or `phone`.
-    pub key: String,
-    /// The shared value.
-    pub value: String,
-    /// The input cells.
-    pub cells: Vec<String>,
-}
-
 /// An open ledger.
 pub struct Ledger {
     conn: Connection,
@@ -171,7 +150,7 @@ impl Ledger {
             return Err(LedgerError::Exists(path.to_path_buf()));
         }
         let conn = Connection::open(path).map_err(|e| sql(path, e))?;
-        let ledger = Ledger {
+        let mut ledger = Ledger {
             conn,
             path: path.to_path_buf(),
         };
@@ -188,21 +167,7 @@ impl Ledger {
                  PRAGMA synchronous = OFF; PRAGMA cache_size = -32768;",
             )
             .map_err(|e| ledger.err(e))?;
-        ledger
-            .conn
-            .execute_batch(schema::CREATE)
-            .map_err(|e| ledger.err(e))?;
-        ledger
-            .conn
-            .execute_batch(schema::INDEXES)
-            .map_err(|e| ledger.err(e))?;
-        ledger
-            .conn
-            .execute(
-                "INSERT INTO meta (key, value) VALUES ('schema_version', ?1)",
-                params![SCHEMA_VERSION.to_string()],
-            )
-            .map_err(|e| ledger.err(e))?;
+        migrations::migrate(&mut ledger.conn, &schema::RUN_LEDGER, path, true)?;
         // Until the run's reports are written, `runs` says so (a kill while they are written
         // must not leave a folder that looks finished).
         ledger.reports_stale()?;
@@ -276,10 +241,7 @@ impl Ledger {
                 )
                 .map_err(|e| sql(&path, e))?;
             for r in rows {
-                let (stage, code, field, message) = match &r.rejection {
-                    Some((s, c, f, m)) => (Some(s), Some(c), Some(f), Some(m)),
-                    None => (None, None, None, None),
-                };
+                let rejection = r.rejection.as_ref();
                 insert
                     .execute(params![
                         r.row as i64,
@@ -287,10 +249,10 @@ impl Ledger {
                         r.payload_json,
                         r.email,
                         r.phone,
-                        stage,
-                        code,
-                        field,
-                        message,
+                        rejection.map(|j| &j.stage),
+                        rejection.map(|j| &j.code),
+                        rejection.map(|j| &j.field),
+                        rejection.map(|j| &j.message),
                         r.issues_json,
                         r.cells_json,
                     ])
@@ -300,9 +262,10 @@ impl Ledger {
         tx.commit().map_err(|e| sql(&path, e))
     }
 
-    /// The payload of each of these rows (pending rows only), in the order asked. Ask in
-    /// ascending order where possible: neighbouring rows then share their B-tree pages.
-    pub fn payloads(&self, rows: &[u64]) -> Result<Vec<(u64, String)>, LedgerError> {
+    /// The staged contact of each of these rows (pending rows only), in the order asked, read
+    /// from its payload. Ask in ascending order where possible: neighbouring rows then share
+    /// their B-tree pages.
+    pub fn payloads(&self, rows: &[u64]) -> Result<Vec<(u64, Contact)>, LedgerError> {
         let mut stmt = self
             .conn
             .prepare_cached("SELECT payload_json FROM rows WHERE row = ?1 AND state = 'pending'")
@@ -314,7 +277,7 @@ impl Ledger {
                 .optional()
                 .map_err(|e| self.err(e))?;
             if let Some(Some(p)) = payload {
-                out.push((row, p));
+                out.push((row, self.contact(row, &p)?));
             }
         }
         Ok(out)
@@ -361,56 +324,13 @@ impl Ledger {
         tx.commit().map_err(|e| sql(&path, e))
     }
 
-    /// Rejected rows in row order, all in memory (small runs, tests); reports use `each_rejected`.
-    pub fn rejected(&self) -> Result<Vec<RejectedRow>, LedgerError> {
-        let mut out = Vec::new();
-        self.each_rejected(|r| {
-            out.push(r);
-            Ok::<_, LedgerError>(())
-        })?;
-        Ok(out)
-    }
-
-    /// Calls `f` on each rejected row in row order, streaming: a file whose every row is
-    /// rejected does not have to fit in memory.
-    pub fn each_rejected<E: From<LedgerError>>(
-        &self,
-        mut f: impl FnMut(RejectedRow) -> Result<(), E>,
-    ) -> Result<(), E> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT row, cells_json, stage, code, field, message, issues_json FROM rows \
-                 WHERE state IN ('rejected', 'failed') ORDER BY row",
-            )
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, i64>(0)? as u64,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, Option<String>>(2)?.unwrap_or_default(),
-                    r.get::<_, Option<String>>(3)?.unwrap_or_default(),
-                    r.get::<_, Option<String>>(4)?.unwrap_or_default(),
-                    r.get::<_, Option<String>>(5)?.unwrap_or_default(),
-                    r.get::<_, Option<String>>(6)?,
-                ))
-            })
-            .map_err(|e| self.err(e))?;
-        for r in rows {
-            let (row, cells, stage, code, field, message, issues_json) =
-                r.map_err(|e| self.err(e))?;
-            f(RejectedRow {
-                row,
-                cells: self.cells(row, &cells)?,
-                stage,
-                code,
-                field,
-                message,
-                issues_json,
-            })?;
-        }
-        Ok(())
+    /// A staged payload read back: the one place a payload is decoded.
+    fn contact(&self, row: u64, json: &str) -> Result<Contact, LedgerError> {
+        serde_json::from_str(json).map_err(|source| LedgerError::Payload {
+            path: self.path.clone(),
+            row,
+            source,
+        })
     }
 
     pub(super) fn cells(&self, row: u64, json: &str) -> Result<Vec<String>, LedgerError> {
@@ -421,55 +341,16 @@ impl Ledger {
         })
     }
 
-    /// Merged rows in row order, all in memory (small runs, tests); reports use `each_merged`.
-    pub fn merged(&self) -> Result<Vec<MergedRow>, LedgerError> {
-        let mut out = Vec::new();
-        self.each_merged(|r| {
-            out.push(r);
-            Ok::<_, LedgerError>(())
-        })?;
-        Ok(out)
-    }
-
-    /// Calls `f` on each merged row in row order, streaming, for duplicates.csv.
-    pub fn each_merged<E: From<LedgerError>>(
-        &self,
-        mut f: impl FnMut(MergedRow) -> Result<(), E>,
-    ) -> Result<(), E> {
+    /// Row count per state.
+    pub fn state_counts(&self) -> Result<StateCounts, LedgerError> {
         let mut stmt = self
             .conn
-            .prepare(
-                "SELECT row, merged_into, merged_key, merged_value, cells_json FROM rows \
-                 WHERE state = 'merged' ORDER BY row",
-            )
+            .prepare("SELECT state, COUNT(*) FROM rows GROUP BY state")
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, i64>(0)? as u64,
-                    r.get::<_, i64>(1)? as u64,
-                    r.get::<_, Option<String>>(2)?.unwrap_or_default(),
-                    r.get::<_, Option<String>>(3)?.unwrap_or_default(),
-                    r.get::<_, String>(4)?,
-                ))
-            })
+            .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))
             .map_err(|e| self.err(e))?;
-        for r in rows {
-            let (row, merged_into, key, value, cells) = r.map_err(|e| self.err(e))?;
-            f(MergedRow {
-                row,
-                merged_into,
-                key,
-                value,
-                cells: self.cells(row, &cells)?,
-            })?;
-        }
-        Ok(())
-    }
-
-    /// Row count per state.
-    pub fn state_counts(&self) -> Result<Vec<(String, u64)>, LedgerError> {
-        self.counts("SELECT state, COUNT(*) FROM rows GROUP BY state ORDER BY state")
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
     /// Runs a `SELECT key, COUNT(*) … GROUP BY key` query.
@@ -517,5 +398,7 @@ fn sql(path: &Path, source: rusqlite::Error) -> LedgerError {
     }
 }
 
+#[cfg(test)]
+pub(crate) mod migration_tests;
 #[cfg(test)]
 mod tests;

@@ -5,7 +5,7 @@
 
 use rusqlite::params;
 
-use super::{sql, Ledger, LedgerError};
+use super::{sql, Ledger, LedgerError, RowError, RowState};
 
 /// A staged row of a delete run.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,8 +23,8 @@ pub struct RemovalRow {
 pub enum Resolution {
     /// The row names this contact.
     Contact(String),
-    /// Refused: (code, field, message).
-    Refused(String, String, String),
+    /// Refused: why.
+    Refused(RowError),
 }
 
 impl Ledger {
@@ -60,7 +60,7 @@ impl Ledger {
 
     /// The distinct contacts the rows in `state` name (rows naming the same contact share it):
     /// with `pending`, what a delete is about to delete; with `deleted`, what it deleted.
-    pub fn contacts_in_state(&self, state: &str) -> Result<u64, LedgerError> {
+    pub fn contacts_in_state(&self, state: RowState) -> Result<u64, LedgerError> {
         self.conn
             .query_row(
                 "SELECT COUNT(DISTINCT contact_id) FROM rows WHERE state = ?1 \
@@ -96,8 +96,8 @@ impl Ledger {
             for (row, resolution) in results {
                 match resolution {
                     Resolution::Contact(id) => found.execute(params![*row as i64, id, now]),
-                    Resolution::Refused(code, field, message) => {
-                        refused.execute(params![*row as i64, code, field, message, now])
+                    Resolution::Refused(e) => {
+                        refused.execute(params![*row as i64, e.code, e.field, e.message, now])
                     }
                 }
                 .map_err(|e| sql(&path, e))?;
@@ -145,7 +145,7 @@ impl Ledger {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ledger::{LocalState, StagedRow};
+    use crate::ledger::{RowState, StagedRow};
 
     #[test]
     fn rows_move_from_staged_to_resolved_to_deleted() {
@@ -154,7 +154,7 @@ mod tests {
         let staged: Vec<StagedRow> = (1..=3)
             .map(|row| StagedRow {
                 row,
-                state: LocalState::Pending,
+                state: RowState::Pending,
                 payload_json: Some(format!(r#"{{"email":"p{row}@example.com"}}"#)),
                 email: Some(format!("p{row}@example.com")),
                 phone: None,
@@ -172,7 +172,7 @@ mod tests {
                     (1, Resolution::Contact("c1".into())),
                     (
                         2,
-                        Resolution::Refused("not_found".into(), "email".into(), "no".into()),
+                        Resolution::Refused(RowError::new("not_found", "email", "no")),
                     ),
                     (3, Resolution::Contact("c3".into())),
                 ],

@@ -1,13 +1,32 @@
-//! The ledger's SQL schema (version 1). Columns for delivery (contact id, attempts, created,
-//! tags before/added, note and task ids, last status/error) exist from the first version so
-//! that the delivery issue writes into the same file without a migration; the local stages
-//! leave them NULL / 0.
+//! The run ledger's SQL schema, as its list of migrations (see `migrations.rs`). Version 1 is
+//! the schema every ledger had before the numbering: columns for delivery (contact id,
+//! attempts, created, tags before/added, note and task ids, last status/error) exist from it,
+//! the local stages leave them NULL / 0. Version 2 creates the tables that earlier builds
+//! created on first use (delivery, before-images, follow-ups, delta, request sessions), `IF NOT
+//! EXISTS`: a ledger that got some of them already keeps them as they are. A migration, once
+//! released, never changes: a new change is a new entry.
 
-/// The schema version stored in `meta.schema_version`.
-pub const SCHEMA_VERSION: u32 = 1;
+use super::migrations::Schema;
 
-/// Creates every table; run once on a new file.
-pub const CREATE: &str = r#"
+/// The schema version this build writes (`PRAGMA user_version`, and `meta.schema_version`
+/// where earlier builds recorded it).
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// The run ledger's migrations.
+pub(super) const RUN_LEDGER: Schema = Schema {
+    migrations: &[&[V1_TABLES, INDEXES, V1_META], &[V2_TABLES, V2_META]],
+    marker_table: "rows",
+};
+
+/// The undo's ledger (`undo.db`): its tables are all `IF NOT EXISTS`, so version 1 is also
+/// what a file from before the numbering gets (it has them already).
+pub(super) const UNDO_LEDGER: Schema = Schema {
+    migrations: &[&[UNDO_V1]],
+    marker_table: "undo_meta",
+};
+
+/// Version 1: every table; run once on a new file.
+const V1_TABLES: &str = r#"
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -72,4 +91,138 @@ CREATE TABLE rows (
 /// less than re-reading the whole ledger for a bulk build afterwards (and that thread runs
 /// beside normalisation, where a build afterwards ran alone). `IF NOT EXISTS`, so running it
 /// again is harmless.
-pub const INDEXES: &str = "CREATE INDEX IF NOT EXISTS rows_by_state ON rows (state);";
+pub(super) const INDEXES: &str = "CREATE INDEX IF NOT EXISTS rows_by_state ON rows (state);";
+
+/// Version 2: the tables earlier builds created on first use.
+const V2_TABLES: &str = "
+-- delivery_warnings: warnings found while delivering (honest results)
+CREATE TABLE IF NOT EXISTS delivery_warnings (
+    row     INTEGER NOT NULL,
+    field   TEXT NOT NULL,
+    code    TEXT NOT NULL,
+    message TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS delivery_warnings_by_row ON delivery_warnings (row);
+
+-- what the delivery modes record beside rows (extras.rs)
+CREATE TABLE IF NOT EXISTS delivery_rows (
+    row               INTEGER PRIMARY KEY,
+    first_sent_at     TEXT,   -- RFC 3339: when the row was first marked in doubt
+    tags_removed_json TEXT,   -- tags this run took off the contact
+    business_id       TEXT    -- the business this run attached the contact to
+);
+CREATE TABLE IF NOT EXISTS delivery_settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+-- before-images, for an undo (before.rs)
+-- One line per row whose before-images were taken (whether or not a contact matched): a
+-- resume never takes them again, since by then the run may have written the contact.
+CREATE TABLE IF NOT EXISTS before_rows (
+    row         INTEGER PRIMARY KEY,
+    captured_at TEXT NOT NULL,   -- RFC 3339
+    sent_json   TEXT NOT NULL    -- the contact fields the row sends (what an undo restores)
+);
+-- Every contact matching a row's email or phone when the row was about to be written, as
+-- HighLevel returned it. `seq` orders them: an undo uses a contact's earliest image.
+CREATE TABLE IF NOT EXISTS before_images (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    row          INTEGER NOT NULL,
+    contact_id   TEXT NOT NULL,
+    date_updated TEXT,
+    contact_json TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS before_images_by_contact ON before_images (contact_id, seq);
+-- The `dateUpdated` the run's write of the row's contact returned.
+CREATE TABLE IF NOT EXISTS row_writes (
+    row          INTEGER PRIMARY KEY,
+    date_updated TEXT
+);
+
+-- follow-ups across runs (followups.rs)
+CREATE TABLE IF NOT EXISTS followups_known (
+    row          INTEGER NOT NULL,
+    key          TEXT NOT NULL,     -- note:<digest of its text> | task:<digest of the rule>
+    contact_id   TEXT NOT NULL,
+    item_id      TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    completed    INTEGER NOT NULL,
+    PRIMARY KEY (row, key)
+);
+CREATE TABLE IF NOT EXISTS followups_only (
+    row        INTEGER PRIMARY KEY,
+    contact_id TEXT NOT NULL        -- the contact, unchanged since the state store's delivery
+);
+CREATE TABLE IF NOT EXISTS followups_done (
+    row          INTEGER NOT NULL,
+    key          TEXT NOT NULL,
+    contact_id   TEXT NOT NULL,
+    item_id      TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    completed    INTEGER NOT NULL,
+    action       TEXT NOT NULL,     -- created | updated | adopted | unchanged
+    remembered   INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (row, key)
+);
+
+-- delivered rows the state store remembers (delta.rs)
+CREATE TABLE IF NOT EXISTS delta_remembered (
+    row INTEGER PRIMARY KEY
+);
+
+-- request sessions and their series (series.rs)
+CREATE TABLE IF NOT EXISTS request_sessions (
+    session           INTEGER PRIMARY KEY,  -- 1 for the first delivery, then one per resume
+    finished_at       TEXT NOT NULL,        -- RFC 3339, UTC
+    stop              TEXT NOT NULL,        -- finished | interrupted | stopped: <why>
+    requests          INTEGER NOT NULL,     -- every attempt sent, retries included
+    status_429        INTEGER NOT NULL,
+    retries           INTEGER NOT NULL,
+    throttled_ms      INTEGER NOT NULL,     -- time requests waited for the rate limiter
+    limit_max         INTEGER NOT NULL,     -- the limit followed at the end: requests per
+    limit_interval_ms INTEGER NOT NULL,     --   interval
+    endpoints_json    TEXT NOT NULL,        -- endpoint -> status -> count
+    bucket_ms         INTEGER NOT NULL,     -- width of one bucket of request_series
+    span_ms           INTEGER NOT NULL      -- first request sent to the last event counted
+);
+CREATE TABLE IF NOT EXISTS request_series (
+    session  INTEGER NOT NULL,
+    bucket   INTEGER NOT NULL,              -- index from the session's first request
+    sent     INTEGER NOT NULL,
+    status_429 INTEGER NOT NULL,
+    PRIMARY KEY (session, bucket)
+) WITHOUT ROWID;
+";
+
+const V1_META: &str = "INSERT INTO meta (key, value) VALUES ('schema_version', '1');";
+const V2_META: &str = "UPDATE meta SET value = '2' WHERE key = 'schema_version';";
+
+/// Version 1 of `undo.db`: as the first undo wrote it.
+const UNDO_V1: &str = "
+CREATE TABLE IF NOT EXISTS undo_meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+-- Every contact the import touched and the undo plans to change.
+CREATE TABLE IF NOT EXISTS undo_contacts (
+    contact_id    TEXT PRIMARY KEY,
+    rows_json     TEXT NOT NULL,   -- the import's rows that wrote it
+    created       INTEGER NOT NULL,
+    written_until TEXT,            -- latest dateUpdated the run's own writes explain (RFC 3339)
+    verdict       TEXT,            -- NULL (not checked yet) | ok | changed | gone
+    reason        TEXT
+);
+-- What the undo does, one line per request-sized action.
+--   state: pending | done | failed | skipped (contact changed or gone) | listed (report only)
+CREATE TABLE IF NOT EXISTS undo_steps (
+    id         INTEGER PRIMARY KEY,
+    contact_id TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    target     TEXT NOT NULL,
+    state      TEXT NOT NULL,
+    reason     TEXT,
+    updated_at TEXT
+);
+CREATE INDEX IF NOT EXISTS undo_steps_by_contact ON undo_steps (contact_id);
+";

@@ -1,36 +1,11 @@
 //! The request sessions of a run: one row per delivery session (the first run and each resume)
 //! with its request totals, the limit it followed and its time waiting for the limiter, and
 //! its requests and 429s over time in buckets. Kept so that the HTML report can be written again
-//! from the ledger alone. The tables are created on first use (`IF NOT EXISTS`): ledgers made
-//! before them still open, and simply have no sessions.
+//! from the ledger alone (the tables are in `schema.rs`, version 2).
 
-use rusqlite::{params, Connection};
+use rusqlite::params;
 
 use super::{Ledger, LedgerError};
-
-const TABLES: &str = "
-CREATE TABLE IF NOT EXISTS request_sessions (
-    session           INTEGER PRIMARY KEY,  -- 1 for the first delivery, then one per resume
-    finished_at       TEXT NOT NULL,        -- RFC 3339, UTC
-    stop              TEXT NOT NULL,        -- finished | interrupted | stopped: <why>
-    requests          INTEGER NOT NULL,     -- every attempt sent, retries included
-    status_429        INTEGER NOT NULL,
-    retries           INTEGER NOT NULL,
-    throttled_ms      INTEGER NOT NULL,     -- time requests waited for the rate limiter
-    limit_max         INTEGER NOT NULL,     -- the limit followed at the end: requests per
-    limit_interval_ms INTEGER NOT NULL,     --   interval
-    endpoints_json    TEXT NOT NULL,        -- endpoint -> status -> count
-    bucket_ms         INTEGER NOT NULL,     -- width of one bucket of request_series
-    span_ms           INTEGER NOT NULL      -- first request sent to the last event counted
-);
-CREATE TABLE IF NOT EXISTS request_series (
-    session  INTEGER NOT NULL,
-    bucket   INTEGER NOT NULL,              -- index from the session's first request
-    sent     INTEGER NOT NULL,
-    status_429 INTEGER NOT NULL,
-    PRIMARY KEY (session, bucket)
-) WITHOUT ROWID;
-";
 
 /// One delivery session as stored.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -67,7 +42,6 @@ impl Ledger {
     /// Appends one delivery session (its number is the next free one) in one transaction;
     /// returns the number.
     pub fn record_request_session(&self, s: &RequestSession) -> Result<u32, LedgerError> {
-        self.conn.execute_batch(TABLES).map_err(|e| self.err(e))?;
         // The caller holds the ledger by shared reference (the import's finish); a transaction
         // over `&Connection` is safe as nothing else uses this connection meanwhile.
         let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
@@ -126,9 +100,6 @@ impl Ledger {
     /// Every delivery session in order, with its series; none for a run that sent nothing (or
     /// a ledger older than these tables).
     pub fn request_sessions(&self) -> Result<Vec<RequestSession>, LedgerError> {
-        if !has_table(&self.conn, "request_sessions").map_err(|e| self.err(e))? {
-            return Ok(Vec::new());
-        }
         let mut stmt = self
             .conn
             .prepare(
@@ -189,22 +160,6 @@ impl Ledger {
         }
         Ok(sessions)
     }
-
-    /// The ledger's connection, for the read-only aggregate queries of the HTML report (which
-    /// must share it: an import holds the file's exclusive lock while it writes the report).
-    pub(crate) fn connection(&self) -> &Connection {
-        &self.conn
-    }
-}
-
-/// Whether the ledger has this table.
-pub(crate) fn has_table(conn: &Connection, name: &str) -> rusqlite::Result<bool> {
-    conn.query_row(
-        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
-        params![name],
-        |r| r.get::<_, i64>(0),
-    )
-    .map(|n| n > 0)
 }
 
 #[cfg(test)]
@@ -217,7 +172,7 @@ mod tests {
         let ledger = Ledger::create(&dir.path().join("ledger.db")).unwrap();
         assert!(
             ledger.request_sessions().unwrap().is_empty(),
-            "no tables yet"
+            "no sessions yet"
         );
         let first = RequestSession {
             finished_at: "2026-11-23T10:00:00Z".into(),

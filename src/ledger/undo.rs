@@ -1,67 +1,21 @@
-//! The undo's side of the ledgers: reading what an import did to each contact (from the run's
-//! `ledger.db`), and the undo's own ledger (`undo.db`, the same exclusive lock): the planned
-//! steps per contact, each contact's safety verdict, and each step's result, so that an undo
-//! stopped at any instant resumes where it was and a finished one sends nothing again.
+//! The undo's own ledger (`undo.db` in the run folder, used under the run ledger's exclusive
+//! lock): the planned steps per contact, each contact's safety verdict, and each step's result,
+//! so that an undo stopped at any instant resumes where it was and a finished one sends nothing
+//! again. What the undo reads from the import's `ledger.db` is `undo_source.rs`.
 
-use rusqlite::{params, OptionalExtension};
+use std::path::{Path, PathBuf};
 
-use super::{sql, Ledger, LedgerError};
+use rusqlite::{params, Connection, OptionalExtension};
 
 /// The undo's ledger, in the run folder beside `ledger.db`.
 pub const UNDO_LEDGER: &str = "undo.db";
 
-const UNDO_TABLES: &str = "
-CREATE TABLE IF NOT EXISTS undo_meta (
-    key   TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
--- Every contact the import touched and the undo plans to change.
-CREATE TABLE IF NOT EXISTS undo_contacts (
-    contact_id    TEXT PRIMARY KEY,
-    rows_json     TEXT NOT NULL,   -- the import's rows that wrote it
-    created       INTEGER NOT NULL,
-    written_until TEXT,            -- latest dateUpdated the run's own writes explain (RFC 3339)
-    verdict       TEXT,            -- NULL (not checked yet) | ok | changed | gone
-    reason        TEXT
-);
--- What the undo does, one line per request-sized action.
---   state: pending | done | failed | skipped (contact changed or gone) | listed (report only)
-CREATE TABLE IF NOT EXISTS undo_steps (
-    id         INTEGER PRIMARY KEY,
-    contact_id TEXT NOT NULL,
-    action     TEXT NOT NULL,
-    target     TEXT NOT NULL,
-    state      TEXT NOT NULL,
-    reason     TEXT,
-    updated_at TEXT
-);
-CREATE INDEX IF NOT EXISTS undo_steps_by_contact ON undo_steps (contact_id);
-";
+use super::{migrations, schema, sql, LedgerError};
 
-/// An import row as an undo reads it.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct UndoSource {
-    /// The 1-based data row.
-    pub row: u64,
-    /// Its state in the import (`created`, `updated`, `in_doubt`, `failed`, …).
-    pub state: String,
-    /// The contact the row wrote.
-    pub contact_id: String,
-    /// Whether the run created it.
-    pub created: bool,
-    /// The staged payload (what the row meant to send), JSON.
-    pub payload_json: Option<String>,
-    /// Tags before, added, removed (JSON arrays; `None` when never recorded).
-    pub tags_before: Option<String>,
-    pub tags_added: Option<String>,
-    pub tags_removed: Option<String>,
-    /// Notes and tasks the run created (JSON arrays).
-    pub note_ids: Option<String>,
-    pub task_ids: Option<String>,
-    /// When the row's last result was written (the end of its requests).
-    pub updated_at: Option<String>,
-    /// The `dateUpdated` the run's write of the contact returned.
-    pub write_date: Option<String>,
+/// An open `undo.db`.
+pub struct UndoLedger {
+    conn: Connection,
+    path: PathBuf,
 }
 
 /// One planned step.
@@ -97,58 +51,32 @@ pub struct UndoContact {
     pub verdict: Option<String>,
 }
 
-impl Ledger {
-    /// Every row of the import that reached a contact, in row order.
-    pub fn undo_sources(&self) -> Result<Vec<UndoSource>, LedgerError> {
-        self.prepare_delivery()?;
-        self.conn
-            .execute_batch(
-                "CREATE TABLE IF NOT EXISTS row_writes (row INTEGER PRIMARY KEY, date_updated TEXT);",
-            )
-            .map_err(|e| self.err(e))?;
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT r.row, r.state, r.contact_id, r.created, r.payload_json, \
-                 r.tags_before_json, r.tags_added_json, d.tags_removed_json, r.note_ids_json, \
-                 r.task_ids_json, r.updated_at, w.date_updated FROM rows r \
-                 LEFT JOIN delivery_rows d ON d.row = r.row \
-                 LEFT JOIN row_writes w ON w.row = r.row \
-                 WHERE r.contact_id IS NOT NULL \
-                 AND r.state IN ('created', 'updated', 'in_doubt', 'failed') ORDER BY r.row",
-            )
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok(UndoSource {
-                    row: r.get::<_, i64>(0)? as u64,
-                    state: r.get(1)?,
-                    contact_id: r.get(2)?,
-                    created: r.get::<_, Option<bool>>(3)?.unwrap_or(false),
-                    payload_json: r.get(4)?,
-                    tags_before: r.get(5)?,
-                    tags_added: r.get(6)?,
-                    tags_removed: r.get(7)?,
-                    note_ids: r.get(8)?,
-                    task_ids: r.get(9)?,
-                    updated_at: r.get(10)?,
-                    write_date: r.get(11)?,
-                })
-            })
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+impl UndoLedger {
+    /// Opens `undo.db`, creating it (with its tables) when there is none yet.
+    pub fn open(path: &Path) -> Result<UndoLedger, LedgerError> {
+        let mut conn = Connection::open(path).map_err(|e| sql(path, e))?;
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+            .map_err(|e| sql(path, e))?;
+        // Every version-1 table is `IF NOT EXISTS`: a new file and one from before the
+        // numbering take the same first migration.
+        migrations::migrate(&mut conn, &schema::UNDO_LEDGER, path, true)?;
+        Ok(UndoLedger {
+            conn,
+            path: path.to_path_buf(),
+        })
     }
 
-    /// Creates the undo's tables (in `undo.db`).
-    pub fn prepare_undo(&self) -> Result<(), LedgerError> {
-        self.conn
-            .execute_batch(UNDO_TABLES)
-            .map_err(|e| self.err(e))
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn err(&self, source: rusqlite::Error) -> LedgerError {
+        sql(&self.path, source)
     }
 
     /// A value of the undo's metadata (`planned_at`, `finished_at`, `summary_json`, …).
     pub fn undo_meta(&self, key: &str) -> Result<Option<String>, LedgerError> {
-        self.prepare_undo()?;
         self.conn
             .query_row(
                 "SELECT value FROM undo_meta WHERE key = ?1",
@@ -161,7 +89,6 @@ impl Ledger {
 
     /// Sets a value of the undo's metadata.
     pub fn set_undo_meta(&self, key: &str, value: &str) -> Result<(), LedgerError> {
-        self.prepare_undo()?;
         self.conn
             .execute(
                 "INSERT INTO undo_meta (key, value) VALUES (?1, ?2) \
@@ -180,7 +107,6 @@ impl Ledger {
         steps: &[UndoStep],
         planned_at: &str,
     ) -> Result<(), LedgerError> {
-        self.prepare_undo()?;
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
         {
@@ -217,7 +143,6 @@ impl Ledger {
 
     /// Every contact of the stored plan.
     pub fn undo_contacts(&self) -> Result<Vec<UndoContact>, LedgerError> {
-        self.prepare_undo()?;
         let mut stmt = self
             .conn
             .prepare(
@@ -242,7 +167,6 @@ impl Ledger {
 
     /// Every step of the stored plan, in plan order.
     pub fn undo_steps(&self) -> Result<Vec<UndoStep>, LedgerError> {
-        self.prepare_undo()?;
         let mut stmt = self
             .conn
             .prepare(
@@ -347,10 +271,16 @@ impl Ledger {
 
     /// Steps per (action, state), for the summary.
     pub fn undo_counts(&self) -> Result<Vec<(String, u64)>, LedgerError> {
-        self.prepare_undo()?;
-        self.counts(
-            "SELECT action || ':' || state, COUNT(*) FROM undo_steps GROUP BY action, state \
-             ORDER BY action, state",
-        )
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT action || ':' || state, COUNT(*) FROM undo_steps GROUP BY action, state \
+                 ORDER BY action, state",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 }

@@ -6,7 +6,7 @@
 use rusqlite::params;
 use serde::Deserialize;
 
-use super::{has_table, Ledger, LedgerError};
+use super::{Ledger, LedgerError};
 
 /// One warning on one row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,19 +65,16 @@ impl Ledger {
         &self,
         mut f: impl FnMut(WarningRecord) -> Result<(), E>,
     ) -> Result<(), E> {
-        let delivery = has_table(&self.conn, "delivery_warnings").map_err(|e| self.err(e))?;
-        let local = "SELECT row, 0, issues_json, NULL, NULL, NULL FROM rows \
-                     WHERE issues_json IS NOT NULL AND state NOT IN ('rejected', 'failed')";
-        let sql = if delivery {
-            format!(
-                "{local} UNION ALL SELECT d.row, 1, NULL, d.field, d.code, d.message \
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT row, 0, issues_json, NULL, NULL, NULL FROM rows \
+                 WHERE issues_json IS NOT NULL AND state NOT IN ('rejected', 'failed') \
+                 UNION ALL SELECT d.row, 1, NULL, d.field, d.code, d.message \
                  FROM delivery_warnings d JOIN rows r ON r.row = d.row \
-                 WHERE r.state NOT IN ('rejected', 'failed') ORDER BY 1, 2"
+                 WHERE r.state NOT IN ('rejected', 'failed') ORDER BY 1, 2",
             )
-        } else {
-            format!("{local} ORDER BY 1")
-        };
-        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
+            .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map(params![], |r| {
                 Ok((

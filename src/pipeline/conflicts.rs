@@ -46,7 +46,7 @@ pub(crate) fn apply(
         payloads
             .binary_search_by_key(&row, |(r, _)| *r)
             .ok()
-            .and_then(|i| serde_json::from_str(&payloads[i].1).ok())
+            .map(|i| payloads[i].1.clone())
             .unwrap_or_default()
     };
     let mut rejected: Vec<ConflictRejection> = Vec::new();
@@ -73,7 +73,12 @@ pub(crate) fn apply(
                     value.unwrap_or_default(),
                     mine.id.as_deref().unwrap_or("(none)"),
                 );
-                rejected.push((c.row, IDENTITY_CONFLICT, field, message));
+                rejected.push(ConflictRejection {
+                    row: c.row,
+                    code: IDENTITY_CONFLICT,
+                    field,
+                    message,
+                });
             }
             ConflictKind::PhoneShared => {
                 stats.phone_shared += 1;
@@ -93,8 +98,11 @@ pub(crate) fn apply(
                          = \"drop_phone\")"
                     );
                     let issues = with_warning(ledger.issues_json(c.row)?, &message);
-                    let payload = serde_json::to_string(&mine).unwrap_or_default();
-                    dropped.push((c.row, payload, issues));
+                    dropped.push(PhoneDropped {
+                        row: c.row,
+                        contact: mine,
+                        issues_json: issues,
+                    });
                 } else {
                     let message = if mine.std.email.is_none() && mine.id.is_none() {
                         format!(
@@ -111,7 +119,12 @@ pub(crate) fn apply(
                              it without the phone (\"merge\" if they are one person)."
                         )
                     };
-                    rejected.push((c.row, PHONE_SHARED, "phone", message));
+                    rejected.push(ConflictRejection {
+                        row: c.row,
+                        code: PHONE_SHARED,
+                        field: "phone",
+                        message,
+                    });
                 }
             }
         }

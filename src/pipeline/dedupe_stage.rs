@@ -6,7 +6,7 @@
 //! random page read.
 
 use crate::contact::Contact;
-use crate::ledger::{Ledger, LedgerError, MergedGroup};
+use crate::ledger::{Ledger, MergedGroup};
 use crate::mapping::DedupeKey;
 
 use super::PipelineError;
@@ -45,20 +45,22 @@ fn merge_in_batches(
         let mut wanted: Vec<u64> = batch.iter().flatten().copied().collect();
         wanted.sort_unstable();
         // Sorted by row, so a member's payload is found by binary search.
-        let payloads = ledger.payloads(&wanted)?;
-        let payload_of = |row: u64| {
+        let mut payloads = ledger.payloads(&wanted)?;
+        // Each row is in one group only: its contact is taken, not copied.
+        let mut take = |row: u64| {
             payloads
                 .binary_search_by_key(&row, |(r, _)| *r)
                 .ok()
-                .map(|i| payloads[i].1.as_str())
+                .map(|i| std::mem::take(&mut payloads[i].1))
         };
         let mut merged = Vec::with_capacity(batch.len());
         for group in batch {
             // Rows without a pending payload (none in practice) take no part, as before.
-            let members = group
+            let members: Vec<(u64, Contact)> = group
                 .iter()
-                .filter_map(|&row| payload_of(row).map(|p| (row, p)));
-            if let Some(g) = merge_group(ledger, members, keys)? {
+                .filter_map(|&row| take(row).map(|c| (row, c)))
+                .collect();
+            if let Some(g) = merge_group(members.into_iter(), keys) {
                 stats.groups += 1;
                 stats.merged_rows += g.merged.len() as u64;
                 merged.push(g);
@@ -85,15 +87,11 @@ fn batch_len(groups: &[Vec<u64>], batch_rows: usize) -> usize {
 
 /// Merges one group's members (in file order, with their payloads): the first survives and
 /// gets the merged payload. `None` when no member has a payload.
-fn merge_group<'a>(
-    ledger: &Ledger,
-    mut members: impl Iterator<Item = (u64, &'a str)>,
+fn merge_group(
+    mut members: impl Iterator<Item = (u64, Contact)>,
     keys: &[DedupeKey],
-) -> Result<Option<MergedGroup>, PipelineError> {
-    let Some((survivor, first_json)) = members.next() else {
-        return Ok(None);
-    };
-    let first = parse(ledger, survivor, first_json)?;
+) -> Option<MergedGroup> {
+    let (survivor, first) = members.next()?;
     let mut identities = vec![(
         survivor,
         first.id.clone(),
@@ -101,8 +99,7 @@ fn merge_group<'a>(
         first.std.phone.clone(),
     )];
     let mut contact = first;
-    for (row, json) in members {
-        let other = parse(ledger, row, json)?;
+    for (row, other) in members {
         identities.push((
             row,
             other.id.clone(),
@@ -117,12 +114,12 @@ fn merge_group<'a>(
             (identities[at].0, key, value)
         })
         .collect();
-    Ok(Some(MergedGroup {
+    Some(MergedGroup {
         survivor,
-        // A Contact always serialises; the fallback keeps the survivor's own payload.
-        payload_json: serde_json::to_string(&contact).unwrap_or_else(|_| first_json.to_string()),
+        // A Contact always serialises.
+        payload_json: serde_json::to_string(&contact).unwrap_or_default(),
         merged,
-    }))
+    })
 }
 
 /// A member's row, contact id, email and phone.
@@ -151,16 +148,6 @@ fn shared_key(members: &[Identity], at: usize, keys: &[DedupeKey]) -> (String, S
         }
     }
     (String::new(), String::new())
-}
-
-fn parse(ledger: &Ledger, row: u64, json: &str) -> Result<Contact, PipelineError> {
-    serde_json::from_str(json).map_err(|source| {
-        PipelineError::Ledger(LedgerError::Payload {
-            path: ledger.path().to_path_buf(),
-            row,
-            source,
-        })
-    })
 }
 
 #[cfg(test)]

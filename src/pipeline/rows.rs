@@ -5,7 +5,7 @@ use rayon::prelude::*;
 
 use crate::contact::{normalise, IssueCode, RowIssue};
 use crate::dedupe::KeyDigests;
-use crate::ledger::{LocalState, StagedRow};
+use crate::ledger::{Rejection, RowState, StagedRow};
 use crate::mapping::Mapping;
 use crate::source::RawRow;
 
@@ -47,14 +47,14 @@ fn process_row(mapping: &Mapping, mut raw: RawRow) -> Processed {
             warnings: Vec::new(),
             staged: StagedRow {
                 row: raw.row,
-                state: LocalState::Rejected,
+                state: RowState::Rejected,
                 payload_json: None,
                 email: None,
                 phone: None,
-                rejection: Some((
-                    STAGE_READ.to_string(),
-                    defect.code.to_string(),
-                    "row".to_string(),
+                rejection: Some(Rejection::new(
+                    STAGE_READ,
+                    defect.code,
+                    "row",
                     defect.message.clone(),
                 )),
                 issues_json: None,
@@ -74,13 +74,13 @@ fn process_row(mapping: &Mapping, mut raw: RawRow) -> Processed {
     let staged = match normalised.rejection() {
         Some(issue) => StagedRow {
             row: raw.row,
-            state: LocalState::Rejected,
+            state: RowState::Rejected,
             payload_json: None,
             email: None,
             phone: None,
-            rejection: Some((
-                STAGE_VALIDATE.to_string(),
-                issue.code.as_str().to_string(),
+            rejection: Some(Rejection::new(
+                STAGE_VALIDATE,
+                issue.code.as_str(),
                 issue.field.clone(),
                 issue.message.clone(),
             )),
@@ -92,7 +92,7 @@ fn process_row(mapping: &Mapping, mut raw: RawRow) -> Processed {
             keys = KeyDigests::of(&mapping.dedupe_keys, &contact);
             StagedRow {
                 row: raw.row,
-                state: LocalState::Pending,
+                state: RowState::Pending,
                 payload_json: payload_json(&contact),
                 email: contact.std.email,
                 phone: contact.std.phone,
@@ -102,7 +102,7 @@ fn process_row(mapping: &Mapping, mut raw: RawRow) -> Processed {
             }
         }
     };
-    let warnings = if staged.state == LocalState::Rejected {
+    let warnings = if staged.state == RowState::Rejected {
         rejected_cells = Some(raw.cells);
         Vec::new()
     } else {

@@ -164,19 +164,17 @@ pub(super) fn stage_and_report(config: &ValidateConfig) -> Result<Summary, Pipel
             if failure.is_none() {
                 failure = warnings.add(s.row, &p.warnings).err();
             }
-            if s.state == crate::ledger::LocalState::Pending {
+            if s.state == crate::ledger::RowState::Pending {
                 deduper.add_digests(s.row, p.keys);
             }
-            if let (Some(cells), Some((stage, code, field, message))) =
-                (p.rejected_cells, &s.rejection)
-            {
+            if let (Some(cells), Some(rejection)) = (p.rejected_cells, &s.rejection) {
                 rejected.push(RejectedRow {
                     row: s.row,
                     cells,
-                    stage: stage.clone(),
-                    code: code.clone(),
-                    field: field.clone(),
-                    message: message.clone(),
+                    stage: rejection.stage.clone(),
+                    code: rejection.code.clone(),
+                    field: rejection.field.clone(),
+                    message: rejection.message.clone(),
                     issues_json: s.issues_json.clone(),
                 });
             }

@@ -27,7 +27,7 @@ pub(crate) struct Inputs<'a> {
     pub started_at: String,
     pub finished_at: String,
     pub rows_read: u64,
-    pub state_counts: Vec<(String, u64)>,
+    pub state_counts: crate::ledger::StateCounts,
     pub dedupe_groups: DedupeStats,
     pub conflicts: ConflictStats,
     pub config_shared_phone: crate::mapping::SharedPhone,
@@ -114,13 +114,12 @@ impl Summary {
             .iter()
             .map(|k| (k.to_string(), 0))
             .collect();
-        for (state, n) in i.state_counts {
-            let name = if state == "pending" {
-                "valid".to_string()
-            } else {
-                state
+        for (state, n) in i.state_counts.iter() {
+            let name = match state {
+                crate::ledger::RowState::Pending => "valid",
+                state => state.as_str(),
             };
-            *outcomes.entry(name).or_default() += n;
+            *outcomes.entry(name.to_string()).or_default() += n;
         }
         let total: u64 = outcomes.values().sum();
         let add_up = total == i.rows_read;

@@ -1,15 +1,16 @@
 //! What the run folders say about the runs they hold, for `ghl-bulk runs`: each folder's
 //! ledger read without writing to it or waiting on it, and the run's state decided from what
 //! it records (finished, resumable, failed, still running). Rendering is in `render.rs`, the
-//! SQLite reading in `read.rs`; nothing here changes a run folder.
+//! SQLite reading in `ledger::listing`; nothing here changes a run folder.
 
-mod read;
 pub mod render;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
+
+use crate::ledger::listing as read;
+use crate::ledger::{RowState, StateCounts};
 
 /// Why a list of runs could not be made (a single damaged run folder is not an error: it is
 /// listed as damaged).
@@ -94,19 +95,19 @@ pub struct Counts {
 }
 
 impl Counts {
-    fn from_states(states: &BTreeMap<String, u64>) -> Counts {
-        let get = |k: &str| states.get(k).copied().unwrap_or(0);
+    fn from_states(states: &StateCounts) -> Counts {
+        let get = |state: RowState| states.get(state);
         Counts {
-            created: get("created"),
-            updated: get("updated"),
-            unchanged: get("unchanged"),
-            merged: get("merged"),
-            rejected: get("rejected"),
-            failed: get("failed"),
-            pending: get("pending"),
-            in_doubt: get("in_doubt"),
-            deleted: get("deleted"),
-            rows: states.values().sum(),
+            created: get(RowState::Created),
+            updated: get(RowState::Updated),
+            unchanged: get(RowState::Unchanged),
+            merged: get(RowState::Merged),
+            rejected: get(RowState::Rejected),
+            failed: get(RowState::Failed),
+            pending: get(RowState::Pending),
+            in_doubt: get(RowState::InDoubt),
+            deleted: get(RowState::Deleted),
+            rows: states.total(),
         }
     }
 

@@ -2,7 +2,7 @@
 //! finished, crashed mid-delivery, locked by a running import, damaged, missing.
 
 use super::*;
-use crate::ledger::{LocalState, RunMeta, StagedRow};
+use crate::ledger::{RowState, RunMeta, StagedRow};
 
 fn counts(pending: u64, in_doubt: u64, failed: u64) -> Counts {
     Counts {
@@ -118,7 +118,7 @@ fn decides_as_resume_would() {
     assert_eq!(state(unstaged), RunState::Failed);
 }
 
-fn ledger_in(dir: &Path, states: &[(u64, LocalState)]) -> crate::ledger::Ledger {
+fn ledger_in(dir: &Path, states: &[(u64, RowState)]) -> crate::ledger::Ledger {
     std::fs::create_dir_all(dir).unwrap();
     let mut ledger = crate::ledger::Ledger::create(&dir.join("ledger.db")).unwrap();
     ledger
@@ -165,9 +165,9 @@ fn reads_ledgers_and_tells_running_damaged_and_missing_apart() {
     let ledger = ledger_in(
         &stopped,
         &[
-            (1, LocalState::Pending),
-            (2, LocalState::Pending),
-            (3, LocalState::Rejected),
+            (1, RowState::Pending),
+            (2, RowState::Pending),
+            (3, RowState::Rejected),
         ],
     );
     ledger
@@ -177,7 +177,7 @@ fn reads_ledgers_and_tells_running_damaged_and_missing_apart() {
 
     // Held by a running import.
     let running = root.join("20261123T110000Z-big");
-    let ledger = ledger_in(&running, &[(1, LocalState::Pending)]);
+    let ledger = ledger_in(&running, &[(1, RowState::Pending)]);
     ledger.finish_run("2026-11-23T11:00:05Z", 0, "{}").unwrap();
     drop(ledger);
     let held = crate::ledger::Ledger::open_exclusive(&running.join("ledger.db"))
@@ -260,4 +260,19 @@ fn default_folder_names_carry_their_start() {
     );
     assert_eq!(name_time("leads"), None);
     assert_eq!(name_time("2026-11-23-leads"), None);
+}
+
+#[test]
+fn a_run_folder_written_by_an_older_build_is_listed_without_being_changed() {
+    let (_dir, run) = crate::ledger::migration_tests::fixture_copy("import-c591eb6");
+    let before = std::fs::read(run.join("ledger.db")).unwrap();
+    let info = inspect(&run).unwrap();
+    assert_ne!(info.state, RunState::Damaged, "{:?}", info.note);
+    assert_eq!(info.command.as_deref(), Some("import"));
+    assert_eq!(
+        (info.counts.created, info.counts.updated, info.counts.merged),
+        (79, 3, 2)
+    );
+    assert_eq!(info.counts.rejected, 6);
+    assert_eq!(std::fs::read(run.join("ledger.db")).unwrap(), before);
 }

@@ -18,7 +18,7 @@ use std::time::Instant;
 
 use crate::api::{ApiError, Client, ClientConfig, Estimate};
 use crate::delivery::batches::{BatchKey, Batches};
-use crate::ledger::{Ledger, LedgerError, UndoContact, UndoStep};
+use crate::ledger::{Ledger, LedgerError, UndoContact, UndoLedger, UndoStep};
 use crate::run::clock;
 use crate::run::consent::{self, Consent};
 use crate::run::end::RunEnd;
@@ -92,7 +92,7 @@ pub fn run(config: UndoConfig) -> Result<RunEnd, UndoError> {
     let undo_path = config.run_dir.join(UNDO_LEDGER);
     let existing = undo_path.exists();
     let mut undo = if existing {
-        Some(Ledger::open(&undo_path)?)
+        Some(UndoLedger::open(&undo_path)?)
     } else {
         None
     };
@@ -176,9 +176,8 @@ pub fn run(config: UndoConfig) -> Result<RunEnd, UndoError> {
             (existing, Some(p)) => {
                 let mut u = match existing {
                     Some(u) => u,
-                    None => Ledger::open(&undo_path)?,
+                    None => UndoLedger::open(&undo_path)?,
                 };
-                u.prepare_undo()?;
                 u.store_undo_plan(&p.contacts, &p.steps, &clock::now_rfc3339())?;
                 u
             }
@@ -193,7 +192,11 @@ pub fn run(config: UndoConfig) -> Result<RunEnd, UndoError> {
 /// importing the same file again after the undo sends its rows instead of calling them
 /// unchanged. Done first because forgetting errs the safe way: a crash after it costs a resend,
 /// never a row skipped against a contact that is gone.
-fn forget_in_state(import: &Ledger, config: &UndoConfig, undo: &Ledger) -> Result<(), UndoError> {
+fn forget_in_state(
+    import: &Ledger,
+    config: &UndoConfig,
+    undo: &UndoLedger,
+) -> Result<(), UndoError> {
     let Some(path) = crate::state::recorded_state_file(import, &config.run_dir)
         .map_err(|e| refuse_state(config, e.to_string()))?
     else {
@@ -220,7 +223,7 @@ fn refuse_state(config: &UndoConfig, reason: String) -> UndoError {
 async fn execute(
     config: &UndoConfig,
     client: &Client,
-    undo: &mut Ledger,
+    undo: &mut UndoLedger,
 ) -> Result<RunEnd, UndoError> {
     let started = Instant::now();
     let pending = undo

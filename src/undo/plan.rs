@@ -222,12 +222,17 @@ fn parse(text: &str) -> Option<DateTime<Utc>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ledger::RowState;
     use serde_json::json;
 
     fn source(row: u64, contact: &str, created: bool) -> UndoSource {
         UndoSource {
             row,
-            state: if created { "created" } else { "updated" }.into(),
+            state: if created {
+                RowState::Created
+            } else {
+                RowState::Updated
+            },
             contact_id: contact.into(),
             created,
             tags_added: Some("[]".into()),
@@ -251,7 +256,7 @@ mod tests {
         assert_eq!(add_back, ["cold"]);
         // Stopped in doubt: every planned tag the contact lacked may have been added.
         let mut doubt = source(3, "d", false);
-        doubt.state = "in_doubt".into();
+        doubt.state = RowState::InDoubt;
         doubt.tags_added = None;
         doubt.tags_before = Some(r#"["a"]"#.into());
         doubt.payload_json = Some(r#"{"tags":["a","b"]}"#.into());

@@ -11,7 +11,7 @@ use std::time::Duration;
 use super::run::Stop;
 use super::UndoError;
 use crate::api::Client;
-use crate::ledger::Ledger;
+use crate::ledger::UndoLedger;
 use crate::report::neutralise;
 
 /// The report file's name.
@@ -30,7 +30,7 @@ pub struct Tally {
 
 impl Tally {
     /// Reads the counts.
-    pub fn read(undo: &Ledger) -> Result<Tally, UndoError> {
+    pub fn read(undo: &UndoLedger) -> Result<Tally, UndoError> {
         let mut contacts = BTreeMap::new();
         for c in undo.undo_contacts()? {
             let verdict = c.verdict.unwrap_or_else(|| "unchecked".into());
@@ -53,7 +53,7 @@ impl Tally {
 }
 
 /// Writes `undo-report.csv` from the ledger.
-pub fn write_report(undo: &Ledger, dir: &Path) -> Result<(), UndoError> {
+pub fn write_report(undo: &UndoLedger, dir: &Path) -> Result<(), UndoError> {
     let path = dir.join(REPORT);
     let fail = |message: String| UndoError::Write {
         path: path.clone(),
@@ -112,7 +112,11 @@ pub struct Ending<'a> {
 }
 
 /// Writes `undo-summary.json` and says how the undo went.
-pub fn write_summary(undo: &Ledger, tally: &Tally, end: &Ending<'_>) -> Result<String, UndoError> {
+pub fn write_summary(
+    undo: &UndoLedger,
+    tally: &Tally,
+    end: &Ending<'_>,
+) -> Result<String, UndoError> {
     let path = end.dir.join(SUMMARY);
     let requests = end.client.stats().snapshot();
     let resume = (end.exit_code == 75 || end.exit_code == 130 || tally.in_state("failed") > 0)

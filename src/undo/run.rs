@@ -15,7 +15,7 @@ use crate::api::models::BulkTagsResponse;
 use crate::api::removal::{is_not_found, SEARCH_BATCH};
 use crate::api::{ApiError, Client, TagChange};
 use crate::delivery::batches::{BatchKey, Batches, Ready};
-use crate::ledger::{Ledger, UndoStep};
+use crate::ledger::{UndoLedger, UndoStep};
 use crate::run::dispatch::{halving_may_help, verdict, Dispatch, Verdict};
 use crate::run::progress::Progress;
 
@@ -24,7 +24,7 @@ pub use crate::run::end::Stop;
 /// The executor's state.
 pub(super) struct Exec<'a> {
     pub client: &'a Client,
-    pub ledger: &'a mut Ledger,
+    pub ledger: &'a mut UndoLedger,
     pub cancel: watch::Receiver<bool>,
     pub concurrency: usize,
     pub tag_batch: usize,
@@ -46,7 +46,7 @@ const SINGLE: &[&str] = &[
 impl<'a> Exec<'a> {
     pub(super) fn new(
         client: &'a Client,
-        ledger: &'a mut Ledger,
+        ledger: &'a mut UndoLedger,
         cancel: watch::Receiver<bool>,
         progress: &'a Progress,
     ) -> Self {

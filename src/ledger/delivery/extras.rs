@@ -4,21 +4,7 @@
 
 use rusqlite::{params, OptionalExtension};
 
-use super::super::{Ledger, LedgerError};
-
-/// Created on first use, like `delivery_warnings`.
-pub(super) const TABLES: &str = "
-CREATE TABLE IF NOT EXISTS delivery_rows (
-    row               INTEGER PRIMARY KEY,
-    first_sent_at     TEXT,   -- RFC 3339: when the row was first marked in doubt
-    tags_removed_json TEXT,   -- tags this run took off the contact
-    business_id       TEXT    -- the business this run attached the contact to
-);
-CREATE TABLE IF NOT EXISTS delivery_settings (
-    key   TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-";
+use super::super::{Ledger, LedgerError, RowState};
 
 /// Keeps the first time only: a resend must not move it later.
 pub(super) const FIRST_SENT: &str =
@@ -35,8 +21,8 @@ pub(super) const RECORD: &str = "INSERT INTO delivery_rows (row, tags_removed_js
 pub struct DeliveredRow {
     /// The 1-based data row.
     pub row: u64,
-    /// `created`, `updated`, `unchanged`, `rejected` or `failed`.
-    pub state: String,
+    /// `Created`, `Updated`, `Unchanged`, `Rejected` or `Failed`.
+    pub state: RowState,
     /// HighLevel's id of the row's contact.
     pub contact_id: Option<String>,
     /// Whether this run created the contact.
@@ -59,7 +45,6 @@ impl Ledger {
     /// The delivery mode this run uses: the one recorded by its first delivery, or `mode`
     /// (recorded now) when there is none yet.
     pub fn pin_delivery_mode(&self, mode: &str) -> Result<String, LedgerError> {
-        self.prepare_delivery()?;
         self.conn
             .execute(
                 "INSERT OR IGNORE INTO delivery_settings (key, value) VALUES ('mode', ?1)",
@@ -95,7 +80,6 @@ impl Ledger {
 
     /// The delivery mode recorded by the run's first delivery, if it got that far.
     pub fn delivery_mode(&self) -> Result<Option<String>, LedgerError> {
-        self.prepare_delivery()?;
         self.conn
             .query_row(
                 "SELECT value FROM delivery_settings WHERE key = 'mode'",
@@ -108,7 +92,6 @@ impl Ledger {
 
     /// Every row delivery finished (delivered, unchanged, refused or failed), in row order.
     pub fn delivered_rows(&self) -> Result<Vec<DeliveredRow>, LedgerError> {
-        self.prepare_delivery()?;
         let mut stmt = self
             .conn
             .prepare(

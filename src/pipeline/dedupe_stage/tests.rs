@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::contact::{CustomValue, StdFields};
-use crate::ledger::{LocalState, StagedRow};
+use crate::ledger::{Rejection, RowState, StagedRow};
 
 fn contact(row: u64, email: Option<&str>, phone: Option<&str>) -> Contact {
     Contact {
@@ -32,7 +32,7 @@ fn stage(ledger: &mut Ledger, rows: &[(u64, Contact)], rejected: &[u64]) {
         .iter()
         .map(|(row, c)| StagedRow {
             row: *row,
-            state: LocalState::Pending,
+            state: RowState::Pending,
             payload_json: Some(serde_json::to_string(c).unwrap()),
             email: c.email.clone(),
             phone: c.phone.clone(),
@@ -43,11 +43,11 @@ fn stage(ledger: &mut Ledger, rows: &[(u64, Contact)], rejected: &[u64]) {
         .collect();
     staged.extend(rejected.iter().map(|&row| StagedRow {
         row,
-        state: LocalState::Rejected,
+        state: RowState::Rejected,
         payload_json: None,
         email: None,
         phone: None,
-        rejection: Some(("validate".into(), "x".into(), "email".into(), "bad".into())),
+        rejection: Some(Rejection::new("validate", "x", "email", "bad")),
         issues_json: None,
         cells_json: format!(r#"["{row}"]"#),
     }));
@@ -121,8 +121,7 @@ fn batched_merge_equals_a_fold_of_merge_from_in_file_order() {
             for other in &members[1..] {
                 expected.merge_from(other);
             }
-            let got = &ledger.payloads(&[group[0]]).unwrap()[0].1;
-            let got: Contact = serde_json::from_str(got).unwrap();
+            let got = ledger.payloads(&[group[0]]).unwrap()[0].1.clone();
             assert_eq!(got, expected, "batch of {batch_rows} rows, group {group:?}");
         }
         let merged: Vec<(u64, u64, String, String)> = ledger
@@ -147,11 +146,11 @@ fn batched_merge_equals_a_fold_of_merge_from_in_file_order() {
         );
         let counts = ledger.state_counts().unwrap();
         assert_eq!(
-            counts,
+            counts.iter().collect::<Vec<_>>(),
             vec![
-                ("merged".to_string(), 7),
-                ("pending".to_string(), 6),
-                ("rejected".to_string(), 1)
+                (RowState::Merged, 7),
+                (RowState::Pending, 6),
+                (RowState::Rejected, 1)
             ]
         );
     }

@@ -10,35 +10,36 @@ use super::chart::{outcome_bar, Segment};
 use super::facts::Facts;
 use super::sections;
 use super::text::{bytes, duration, esc, int, percent, timestamp};
+use crate::ledger::RowState;
 
 const STYLE: &str = include_str!("style.css");
 
 /// Outcomes in the order a person reads them, with their label and colour. `pending` reads
 /// "valid" in a local run (validate, dry run), where it is the good outcome.
-fn outcome_style(state: &str, delivered: bool) -> (&'static str, &'static str) {
+fn outcome_style(state: RowState, delivered: bool) -> (&'static str, &'static str) {
     match state {
-        "created" => ("created", "#2da44e"),
-        "updated" => ("updated", "#1f6feb"),
-        "unchanged" => ("unchanged", "#8c959f"),
-        "merged" => ("merged into another row", "#8250df"),
-        "pending" if delivered => ("not sent yet", "#d4a72c"),
-        "pending" => ("valid", "#2da44e"),
-        "in_doubt" => ("in doubt (checked on resume)", "#bc4c00"),
-        "rejected" => ("rejected", "#cf222e"),
-        "failed" => ("failed", "#82071e"),
-        _ => ("other", "#afb8c1"),
+        RowState::Created => ("created", "#2da44e"),
+        RowState::Updated => ("updated", "#1f6feb"),
+        RowState::Unchanged => ("unchanged", "#8c959f"),
+        RowState::Merged => ("merged into another row", "#8250df"),
+        RowState::Pending if delivered => ("not sent yet", "#d4a72c"),
+        RowState::Pending => ("valid", "#2da44e"),
+        RowState::InDoubt => ("in doubt (checked on resume)", "#bc4c00"),
+        RowState::Rejected => ("rejected", "#cf222e"),
+        RowState::Failed => ("failed", "#82071e"),
+        RowState::Deleted => ("other", "#afb8c1"),
     }
 }
 
-const ORDER: [&str; 8] = [
-    "created",
-    "updated",
-    "unchanged",
-    "merged",
-    "pending",
-    "in_doubt",
-    "rejected",
-    "failed",
+const ORDER: [RowState; 8] = [
+    RowState::Created,
+    RowState::Updated,
+    RowState::Unchanged,
+    RowState::Merged,
+    RowState::Pending,
+    RowState::InDoubt,
+    RowState::Rejected,
+    RowState::Failed,
 ];
 
 /// What an exit code means (the README's table, in a sentence).
@@ -105,7 +106,7 @@ pub(crate) fn render(f: &Facts) -> String {
          <p class=\"sub\">{} rows · started {}{}</p></header>",
         esc(what),
         esc(&input_name),
-        int(f.run.rows_read.max(f.outcomes.values().sum())),
+        int(f.run.rows_read.max(f.outcomes.total())),
         esc(&timestamp(&f.run.started_at)),
         took(f),
     );
@@ -154,8 +155,9 @@ fn failure_status(f: &Facts) -> (&'static str, String, String) {
     let Some(failure) = &f.run.failure else {
         return ("stop", "Failed".into(), String::new());
     };
-    let local = count(f, "pending") + count(f, "rejected") + count(f, "merged");
-    let total: u64 = f.outcomes.values().sum();
+    let local =
+        count(f, RowState::Pending) + count(f, RowState::Rejected) + count(f, RowState::Merged);
+    let total: u64 = f.outcomes.total();
     let sent = if total > local {
         "Rows were sent before it stopped: resume the run once the cause is fixed."
     } else {
@@ -174,17 +176,17 @@ fn failure_status(f: &Facts) -> (&'static str, String, String) {
     )
 }
 
-fn count(f: &Facts, state: &str) -> u64 {
-    f.outcomes.get(state).copied().unwrap_or(0)
+fn count(f: &Facts, state: RowState) -> u64 {
+    f.outcomes.get(state)
 }
 
 fn status(h: &mut String, f: &Facts) {
     if let Some(deletion) = f.run.deletion {
         return deletion_status(h, f, deletion);
     }
-    let rejected = count(f, "rejected");
-    let failed = count(f, "failed");
-    let unsent = count(f, "pending") + count(f, "in_doubt");
+    let rejected = count(f, RowState::Rejected);
+    let failed = count(f, RowState::Failed);
+    let unsent = count(f, RowState::Pending) + count(f, RowState::InDoubt);
     let (class, title, text) = match (f.run.exit_code, f.run.delivered) {
         _ if f.run.failure.is_some() => failure_status(f),
         (None, _) => (
@@ -265,7 +267,7 @@ fn status(h: &mut String, f: &Facts) {
 /// The banner of a `delete` run: contacts deleted (or, for a dry run, that would be), and the
 /// resume command only for a run that can go on (never for a dry run).
 fn deletion_status(h: &mut String, f: &Facts, (deleted, left, dry_run): (u64, u64, bool)) {
-    let refused = count(f, "rejected") + count(f, "failed");
+    let refused = count(f, RowState::Rejected) + count(f, RowState::Failed);
     let contacts = |n: u64| format!("{} contact{}", int(n), if n == 1 { "" } else { "s" });
     let (class, title, text) = match f.run.exit_code {
         _ if dry_run => (
@@ -316,25 +318,29 @@ fn deletion_status(h: &mut String, f: &Facts, (deleted, left, dry_run): (u64, u6
 }
 
 fn outcomes(h: &mut String, f: &Facts) {
-    let total: u64 = f.outcomes.values().sum();
-    let mut states: Vec<&str> = ORDER.to_vec();
+    let total: u64 = f.outcomes.total();
+    let mut states: Vec<RowState> = ORDER.to_vec();
     if !f.run.delivered {
         // In a local run `pending` is "valid", the outcome that matters most: first.
-        states.retain(|s| *s != "pending");
-        states.insert(0, "pending");
+        states.retain(|s| *s != RowState::Pending);
+        states.insert(0, RowState::Pending);
     }
     states.extend(
         f.outcomes
-            .keys()
-            .map(String::as_str)
+            .iter()
+            .map(|(s, _)| s)
             .filter(|s| !ORDER.contains(s)),
     );
     let segments: Vec<Segment<'_>> = states
         .iter()
-        .map(|s| {
+        .map(|&s| {
             let (label, colour) = outcome_style(s, f.run.delivered);
             Segment {
-                label: if ORDER.contains(s) { label } else { s },
+                label: if ORDER.contains(&s) {
+                    label
+                } else {
+                    s.as_str()
+                },
                 count: count(f, s),
                 colour,
             }

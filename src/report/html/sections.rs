@@ -21,7 +21,7 @@ pub(crate) fn rejects(h: &mut String, f: &Facts) {
     if total == 0 {
         return;
     }
-    let rows: u64 = f.outcomes.values().sum();
+    let rows: u64 = f.outcomes.total();
     let _ = write!(
         h,
         "<section><h2>Rejected and failed rows: top reasons</h2><p class=\"muted\" \

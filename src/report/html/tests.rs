@@ -2,7 +2,9 @@
 //! data is escaped, and (ignored by default, slow) that a million-row run stays small and fast.
 
 use super::*;
-use crate::ledger::{DeliveryResult, LocalState, MergedGroup, RunMeta, StagedRow};
+use crate::ledger::{
+    DeliveryResult, MergedGroup, Rejection, RowError, RowState, RunMeta, StagedRow, Warning,
+};
 
 fn meta() -> RunMeta {
     RunMeta {
@@ -23,9 +25,9 @@ fn row(n: u64, email: &str, rejection: Option<(&str, &str)>, note: &str) -> Stag
     StagedRow {
         row: n,
         state: if rejection.is_some() {
-            LocalState::Rejected
+            RowState::Rejected
         } else {
-            LocalState::Pending
+            RowState::Pending
         },
         payload_json: rejection
             .is_none()
@@ -33,12 +35,7 @@ fn row(n: u64, email: &str, rejection: Option<(&str, &str)>, note: &str) -> Stag
         email: rejection.is_none().then(|| email.to_string()),
         phone: None,
         rejection: rejection.map(|(code, field)| {
-            (
-                "validate".into(),
-                code.into(),
-                field.into(),
-                format!("{field} is not valid"),
-            )
+            Rejection::new("validate", code, field, format!("{field} is not valid"))
         }),
         issues_json: None,
         cells_json: cells,
@@ -95,22 +92,21 @@ fn ledger(dir: &Path, delivered: bool) -> Ledger {
         .finish_run("2026-11-23T10:05:00Z", exit, &summary.to_string())
         .unwrap();
     if delivered {
-        ledger.prepare_delivery().unwrap();
         let results = [
             DeliveryResult {
                 row: 6,
-                state: "created",
-                warnings: vec![(
-                    "phone".into(),
-                    "server_kept_other".into(),
-                    "sent '+1 <b>', the contact kept '+1 555'".into(),
-                )],
+                state: RowState::Created,
+                warnings: vec![Warning::from((
+                    "phone".to_string(),
+                    "server_kept_other".to_string(),
+                    "sent '+1 <b>', the contact kept '+1 555'".to_string(),
+                ))],
                 ..DeliveryResult::default()
             },
             DeliveryResult {
                 row: 9,
-                state: "failed",
-                error: Some(("http_422".into(), "email".into(), "refused".into())),
+                state: RowState::Failed,
+                error: Some(RowError::new("http_422", "email", "refused")),
                 ..DeliveryResult::default()
             },
         ];
@@ -316,4 +312,17 @@ fn a_million_row_run_gives_a_small_page_quickly() {
     eprintln!("report.html for 1,000,000 rows: {size} bytes in {took:?}");
     assert!(size < 300_000, "{size} bytes");
     assert!(took < std::time::Duration::from_secs(5), "{took:?}");
+}
+
+#[test]
+fn the_report_of_a_ledger_written_by_an_older_build_is_rendered_after_migrating_it() {
+    let (_dir, run) = crate::ledger::migration_tests::fixture_copy("import-c591eb6");
+    let ledger = Ledger::open(&run.join("ledger.db")).unwrap();
+    let html = render(&ledger, &run).unwrap();
+    let f = facts::gather(&ledger, "runs/x").unwrap();
+    assert_eq!(f.outcomes.get(crate::ledger::RowState::Created), 79);
+    assert_eq!(f.merges.rows, 2);
+    assert_eq!(f.rows_with_warnings, 1);
+    assert_eq!(f.sessions.len(), 1);
+    assert!(html.contains("samples/contacts.xlsx"), "{html}");
 }

@@ -1,33 +1,42 @@
-//! Reads a run's ledger for `runs`, read-only: the connection is opened with SQLite's read-only
+//! Reads a run's ledger for `runs` (`ghl-bulk runs`), read-only: the connection is opened with SQLite's read-only
 //! flag (it can neither write nor checkpoint), reads in one short transaction, and gives up at
 //! once on a lock. A running import holds its ledger's exclusive lock for the whole run
 //! (`Ledger::open_exclusive`), and staging does too: a lock means "in progress", not damage.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension};
 
+use super::{migrations, schema, RowState, StateCounts};
+
 /// What `runs` needs from a ledger.
-pub(super) struct Record {
+pub struct Record {
+    /// RFC 3339, UTC.
     pub started_at: String,
+    /// RFC 3339, UTC, once the run ended.
     pub finished_at: Option<String>,
+    /// The input file, as given.
     pub input_path: String,
+    /// The mapping file, as given.
     pub mapping_path: String,
+    /// The validated options, JSON.
     pub options_json: String,
+    /// The process's exit code, once it ended.
     pub exit_code: Option<u8>,
+    /// The recorded summary.
     pub summary_json: Option<String>,
-    pub states: BTreeMap<String, u64>,
+    /// Rows per state.
+    pub states: StateCounts,
     /// The failure of the run's last attempt, if it failed.
-    pub failure: Option<crate::ledger::Failure>,
+    pub failure: Option<super::Failure>,
     /// Whether the reports were written after the ledger last changed.
-    pub reports: crate::ledger::ReportsMark,
+    pub reports: super::ReportsMark,
 }
 
 /// Why a ledger could not be read.
 #[derive(Debug)]
-pub(super) enum ReadError {
+pub enum ReadError {
     /// Another process holds the lock.
     Busy,
     /// Not a ledger, or one without its run record; the reason.
@@ -38,12 +47,16 @@ pub(super) enum ReadError {
 /// run holding the ledger for hours costs the listing a blink.
 const WAIT: Duration = Duration::from_millis(200);
 
-pub(super) fn read(path: &Path) -> Result<Record, ReadError> {
+pub fn read(path: &Path) -> Result<Record, ReadError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags).map_err(classify)?;
     conn.busy_timeout(WAIT).map_err(classify)?;
     // One read transaction: the run record and the counts describe the same instant.
     let tx = conn.unchecked_transaction().map_err(classify)?;
+    let version = migrations::user_version(&tx).map_err(classify)?;
+    if let Err(e) = migrations::check_version(version, &schema::RUN_LEDGER, path) {
+        return Err(ReadError::Damaged(e.to_string()));
+    }
     let run = tx
         .query_row(
             "SELECT started_at, finished_at, input_path, mapping_path, options_json, exit_code, \
@@ -60,9 +73,9 @@ pub(super) fn read(path: &Path) -> Result<Record, ReadError> {
                         .get::<_, Option<i64>>(5)?
                         .and_then(|c| u8::try_from(c).ok()),
                     summary_json: r.get(6)?,
-                    states: BTreeMap::new(),
+                    states: StateCounts::default(),
                     failure: None,
-                    reports: crate::ledger::ReportsMark::Legacy,
+                    reports: super::ReportsMark::Legacy,
                 })
             },
         )
@@ -75,17 +88,16 @@ pub(super) fn read(path: &Path) -> Result<Record, ReadError> {
             "the ledger has no run record (a run stopped in its first instants)".into(),
         ));
     };
-    (record.failure, record.reports) = crate::ledger::read_marks(&tx).map_err(classify)?;
+    (record.failure, record.reports) = super::lifecycle::read_marks(&tx).map_err(classify)?;
     let mut stmt = tx
         .prepare("SELECT state, COUNT(*) FROM rows GROUP BY state")
         .map_err(classify)?;
     let rows = stmt
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+        .query_map([], |r| {
+            Ok((r.get::<_, RowState>(0)?, r.get::<_, i64>(1)?.max(0) as u64))
+        })
         .map_err(classify)?;
-    for row in rows {
-        let (state, n) = row.map_err(classify)?;
-        record.states.insert(state, n.max(0) as u64);
-    }
+    record.states = rows.collect::<Result<_, _>>().map_err(classify)?;
     Ok(record)
 }
 
@@ -93,7 +105,7 @@ pub(super) fn read(path: &Path) -> Result<Record, ReadError> {
 /// `immutable` mode takes no lock and reads the main file only (not the write-ahead log), which
 /// holds the run record from staging on. Best effort: `None` when that read fails. Issue 13
 /// item 11: `runs` showed `-` for a running import's start and input.
-pub(super) fn peek(path: &Path) -> Option<(String, String, String)> {
+pub fn peek(path: &Path) -> Option<(String, String, String)> {
     let absolute = std::fs::canonicalize(path).ok()?;
     let mut uri = url::Url::from_file_path(&absolute).ok()?;
     uri.set_query(Some("immutable=1"));

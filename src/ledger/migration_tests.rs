@@ -1,0 +1,177 @@
+//! The migrations on files written by `main` at `c591eb6`, before the schema was numbered
+//! (`tests/data/ledgers`): opening a copy brings it to this build's version in one step, and
+//! everything the commands read from it reads back. A file from a newer build is refused.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::Connection;
+
+use super::*;
+
+/// A temporary copy of one fixture run folder (`import-c591eb6` or `validate-c591eb6`): the
+/// fixtures themselves are never opened, since opening migrates.
+pub(crate) fn fixture_copy(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/ledgers")
+        .join(name);
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join(name);
+    std::fs::create_dir(&run).unwrap();
+    for entry in std::fs::read_dir(&from).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), run.join(entry.file_name())).unwrap();
+    }
+    (dir, run)
+}
+
+fn versions(path: &Path) -> (u32, String) {
+    let conn = Connection::open(path).unwrap();
+    let user: u32 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    let meta: String = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'schema_version'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    (user, meta)
+}
+
+#[test]
+fn an_old_import_ledger_is_migrated_on_open_and_reads_back() {
+    let (_dir, run) = fixture_copy("import-c591eb6");
+    let path = run.join("ledger.db");
+    assert_eq!(
+        versions(&path),
+        (0, "1".to_string()),
+        "the fixture as main wrote it"
+    );
+
+    let ledger = Ledger::open_exclusive(&path).unwrap().unwrap();
+    let counts: Vec<(RowState, u64)> = ledger.state_counts().unwrap().iter().collect();
+    assert_eq!(
+        counts,
+        vec![
+            (RowState::Created, 79),
+            (RowState::Merged, 2),
+            (RowState::Rejected, 6),
+            (RowState::Updated, 3)
+        ]
+    );
+    let record = ledger.run_record().unwrap();
+    assert_eq!(record.input_path, "samples/contacts.xlsx");
+    assert!(!record.headers.is_empty());
+    assert_eq!(ledger.undelivered().unwrap(), 0);
+    assert_eq!(ledger.delivered_rows().unwrap().len(), 82);
+    assert_eq!(ledger.undo_sources().unwrap().len(), 82);
+    assert_eq!(ledger.request_sessions().unwrap().len(), 1);
+    assert_eq!(ledger.rejected().unwrap().len(), 6);
+    assert_eq!(ledger.merged().unwrap().len(), 2);
+    assert!(ledger.undoable().unwrap());
+    let mut successes = 0;
+    ledger
+        .each_success(|_| {
+            successes += 1;
+            Ok::<_, LedgerError>(())
+        })
+        .unwrap();
+    assert_eq!(successes, 84, "82 delivered and 2 merged");
+    assert_eq!(ledger.reject_reasons().unwrap().len(), 4);
+    assert_eq!(ledger.merge_overview().unwrap().rows, 2);
+    assert_eq!(ledger.rows_with_delivery_warnings().unwrap(), 1);
+    drop(ledger);
+    assert_eq!(
+        versions(&path),
+        (SCHEMA_VERSION, SCHEMA_VERSION.to_string())
+    );
+
+    // Opening again finds nothing to do.
+    let again = Ledger::open(&path).unwrap();
+    assert_eq!(again.state_counts().unwrap().total(), 90);
+}
+
+#[test]
+fn an_old_validate_ledger_gets_the_delivery_tables_and_reads_back() {
+    let (_dir, run) = fixture_copy("validate-c591eb6");
+    let path = run.join("ledger.db");
+    // `runs` reads it read-only, without migrating it.
+    let listed = listing::read(&path).unwrap_or_else(|_| panic!("readable"));
+    assert_eq!(listed.states.get(RowState::Pending), 33);
+    assert_eq!(versions(&path).0, 0);
+
+    let ledger = Ledger::open(&path).unwrap();
+    assert_eq!(ledger.delivery_mode().unwrap(), None);
+    assert!(ledger.delivered().unwrap().is_empty());
+    assert!(ledger.request_sessions().unwrap().is_empty());
+    assert!(ledger.delivery_warning_reasons().unwrap().is_empty());
+    let mut warnings = 0;
+    ledger
+        .each_warning(|_| {
+            warnings += 1;
+            Ok::<_, LedgerError>(())
+        })
+        .unwrap();
+    assert_eq!(warnings, 0);
+    assert_eq!(ledger.undelivered().unwrap(), 33);
+    assert_eq!(ledger.deliverable(0, 100).unwrap().len(), 33);
+    drop(ledger);
+    assert_eq!(
+        versions(&path),
+        (SCHEMA_VERSION, SCHEMA_VERSION.to_string())
+    );
+}
+
+#[test]
+fn an_old_undo_ledger_is_migrated_and_reads_back() {
+    let (_dir, run) = fixture_copy("import-c591eb6");
+    let undo = UndoLedger::open(&run.join("undo.db")).unwrap();
+    assert_eq!(undo.undo_steps().unwrap().len(), 88);
+    assert_eq!(undo.undo_contacts().unwrap().len(), 82);
+    assert!(undo.undo_meta("planned_at").unwrap().is_some());
+    assert!(undo
+        .undo_counts()
+        .unwrap()
+        .contains(&("restore_fields:failed".to_string(), 3)));
+}
+
+#[test]
+fn a_ledger_from_a_newer_build_is_refused() {
+    let (_dir, run) = fixture_copy("validate-c591eb6");
+    let path = run.join("ledger.db");
+    Connection::open(&path)
+        .unwrap()
+        .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+        .unwrap();
+    let Err(error) = Ledger::open(&path) else {
+        panic!("a newer ledger must be refused");
+    };
+    assert!(matches!(error, LedgerError::TooNew { .. }), "{error}");
+    assert!(
+        error.to_string().contains("written by a newer ghl-bulk"),
+        "{error}"
+    );
+    assert!(matches!(
+        listing::read(&path),
+        Err(listing::ReadError::Damaged(_))
+    ));
+}
+
+#[test]
+fn a_new_ledger_is_at_the_latest_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.db");
+    drop(Ledger::create(&path).unwrap());
+    assert_eq!(
+        versions(&path),
+        (SCHEMA_VERSION, SCHEMA_VERSION.to_string())
+    );
+    let undo = dir.path().join("undo.db");
+    drop(UndoLedger::open(&undo).unwrap());
+    let conn = Connection::open(&undo).unwrap();
+    let user: u32 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(user, 1);
+}
