@@ -43,8 +43,6 @@ pub struct Running {
     stderr_seen: Vec<String>,
     stdout: Option<std::thread::JoinHandle<String>>,
     stderr: Option<std::thread::JoinHandle<()>>,
-    /// Reaped by `wait4` behind std's back: nothing may be sent to the pid any more.
-    reaped: bool,
 }
 
 impl Running {
@@ -72,7 +70,6 @@ impl Running {
             stderr_seen: Vec::new(),
             stdout: Some(stdout),
             stderr: Some(stderr),
-            reaped: false,
         }
     }
 
@@ -137,45 +134,6 @@ impl Running {
     /// Waits for the exit within `limit` (killing it and failing the test past that).
     pub fn finish(mut self, limit: Duration) -> Output {
         let status = wait_with_limit(&mut self.child, limit);
-        self.collect(status.and_then(|s| s.code()), status.is_some(), limit)
-    }
-
-    /// Waits like [`Running::finish`], and also returns the child's peak resident set in
-    /// bytes. The figure is the child's own (`wait4`), so the children of tests running on
-    /// other threads of this process do not count in it.
-    pub fn finish_with_peak_rss(mut self, limit: Duration) -> (Output, u64) {
-        let pid = libc::pid_t::try_from(self.child.id()).expect("a pid fits pid_t");
-        let deadline = Instant::now() + limit;
-        let mut status: libc::c_int = 0;
-        // SAFETY: rusage is plain data; all zeroes is a valid value.
-        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-        let mut killed = false;
-        loop {
-            let flags = if killed { 0 } else { libc::WNOHANG };
-            // SAFETY: wait4 only writes into the two out-parameters. The pid is our child's,
-            // not reaped yet (std never waited for it), so it cannot name another process.
-            let got = unsafe { libc::wait4(pid, &mut status, flags, &mut usage) };
-            if got == pid {
-                break;
-            }
-            assert_eq!(got, 0, "wait4 failed: {}", std::io::Error::last_os_error());
-            if Instant::now() >= deadline {
-                let _ = self.child.kill();
-                killed = true;
-            } else {
-                std::thread::sleep(Duration::from_millis(10));
-            }
-        }
-        self.reaped = true;
-        let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
-        let output = self.collect(code, !killed, limit);
-        // Linux reports kilobytes.
-        let peak = u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024;
-        (output, peak)
-    }
-
-    /// The streams' text once the process has ended; fails the test when it had to be killed.
-    fn collect(&mut self, code: Option<i32>, finished: bool, limit: Duration) -> Output {
         let stdout = self
             .stdout
             .take()
@@ -187,12 +145,12 @@ impl Running {
         let mut lines = std::mem::take(&mut self.stderr_seen);
         lines.extend(self.lines.try_iter());
         let output = Output {
-            code,
+            code: status.and_then(|s| s.code()),
             stdout,
             stderr: lines.join("\n"),
         };
         assert!(
-            finished,
+            status.is_some(),
             "ghl-bulk did not finish within {limit:?}\n{}",
             output.describe()
         );
@@ -203,9 +161,6 @@ impl Running {
 impl Drop for Running {
     /// A test that fails half-way must not leave an importer running.
     fn drop(&mut self) {
-        if self.reaped {
-            return;
-        }
         // std remembers a reaped child and then sends nothing: no risk to a reused pid.
         let _ = self.child.kill();
         let _ = self.child.wait();
