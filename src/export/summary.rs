@@ -8,9 +8,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
 use super::ExportError;
-use crate::format::thousands;
 use crate::api::stats::RequestCounts;
 use crate::api::{Estimate, RelatedKind};
+use crate::format::thousands;
 
 /// The summary of one export (also what `--summary` writes).
 #[derive(Debug, Clone, Default, Serialize)]
