@@ -2,10 +2,10 @@
 //! following the server's headers in both window modes, 429 handling, retries, OAuth rotation.
 
 use ghl_bulk::api::models::ContactFields;
-use ghl_bulk::contact::StdFields;
 use ghl_bulk::api::{
     ApiError, BaseUrl, Client, ClientConfig, Credentials, OAuthConfig, Secret, TagChange,
 };
+use ghl_bulk::contact::StdFields;
 use ghl_sandbox::{
     Config, FaultConfig, RateLimitConfig, WindowMode, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET,
     DEFAULT_LOCATION_ID, DEFAULT_REFRESH_TOKEN, DEFAULT_TOKEN,

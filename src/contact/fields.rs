@@ -124,7 +124,10 @@ pub struct StdFields {
     pub email: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "text_or_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "text_or_none"
+    )]
     pub gender: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address1: Option<String>,
@@ -142,7 +145,10 @@ pub struct StdFields {
     pub dnd: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "text_or_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "text_or_none"
+    )]
     pub date_of_birth: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
@@ -232,7 +238,12 @@ mod tests {
         }
         fields.dnd = Some(true);
         let json = serde_json::to_value(&fields).unwrap();
-        let mut keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
+        let mut keys: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
         keys.sort_unstable();
         let mut names: Vec<&str> = StdField::ALL.iter().map(|f| f.name()).collect();
         names.sort_unstable();
@@ -245,9 +256,10 @@ mod tests {
 
     #[test]
     fn a_date_of_birth_that_is_not_text_reads_as_not_set() {
-        let read: StdFields =
-            serde_json::from_str(r#"{"dateOfBirth": 654220800000, "gender": null, "city": "Oslo"}"#)
-                .unwrap();
+        let read: StdFields = serde_json::from_str(
+            r#"{"dateOfBirth": 654220800000, "gender": null, "city": "Oslo"}"#,
+        )
+        .unwrap();
         assert_eq!(read.date_of_birth, None);
         assert_eq!(read.gender, None);
         assert_eq!(read.city.as_deref(), Some("Oslo"));

@@ -34,12 +34,12 @@ fn a_clean_row() {
     let n = normalise(d, &rules_us());
     assert!(n.rejection().is_none(), "{:?}", n.issues);
     let c = n.contact;
-    assert_eq!(c.email.as_deref(), Some("ann@example.com"));
-    assert_eq!(c.first_name.as_deref(), Some("Ann"));
-    assert_eq!(c.country.as_deref(), Some("US"));
-    assert_eq!(c.phone.as_deref(), Some("+14155552671"));
-    assert_eq!(c.date_of_birth.as_deref(), Some("1990-09-25"));
-    assert_eq!(c.dnd, Some(true));
+    assert_eq!(c.std.email.as_deref(), Some("ann@example.com"));
+    assert_eq!(c.std.first_name.as_deref(), Some("Ann"));
+    assert_eq!(c.std.country.as_deref(), Some("US"));
+    assert_eq!(c.std.phone.as_deref(), Some("+14155552671"));
+    assert_eq!(c.std.date_of_birth.as_deref(), Some("1990-09-25"));
+    assert_eq!(c.std.dnd, Some(true));
     assert_eq!(c.tags, vec!["vip", "expo"]);
 }
 
@@ -50,8 +50,8 @@ fn row_country_is_the_phone_region() {
         (StdField::Country, "Deutschland"),
     ]);
     let n = normalise(d, &rules_us());
-    assert_eq!(n.contact.phone.as_deref(), Some("+4930901820"));
-    assert_eq!(n.contact.country.as_deref(), Some("DE"));
+    assert_eq!(n.contact.std.phone.as_deref(), Some("+4930901820"));
+    assert_eq!(n.contact.std.country.as_deref(), Some("DE"));
     // The same national number read with the mapping's US region is not valid.
     let n = normalise(draft(&[(StdField::Phone, "030 901820")]), &rules_us());
     assert_eq!(n.rejection().map(|i| i.code), Some(IssueCode::PhoneInvalid));
@@ -68,7 +68,7 @@ fn invalid_email_blocks_by_default_and_drops_when_told() {
     let n = normalise(d, &rules);
     assert!(n.rejection().is_none());
     assert_eq!(n.issues.len(), 1);
-    assert!(n.contact.email.is_none());
+    assert!(n.contact.std.email.is_none());
 }
 
 #[test]
@@ -95,14 +95,14 @@ fn future_and_empty_marker_birthdays() {
     ]);
     let n = normalise(d, &rules);
     assert_eq!(n.issues[0].code, IssueCode::DobInvalid);
-    assert!(n.contact.date_of_birth.is_none());
+    assert!(n.contact.std.date_of_birth.is_none());
     let d = draft(&[
         (StdField::Email, "a@b.co"),
         (StdField::DateOfBirth, "0/0/00"),
     ]);
     let n = normalise(d, &rules);
     assert!(n.issues.is_empty(), "{:?}", n.issues);
-    assert!(n.contact.date_of_birth.is_none());
+    assert!(n.contact.std.date_of_birth.is_none());
 }
 
 #[test]

@@ -240,7 +240,10 @@ pub(super) async fn updated(
 
 async fn lookup(client: &Client, plan: &RowPlan) -> Result<Option<Contact>, Failure> {
     client
-        .find_duplicate(plan.fields.std.email.as_deref(), plan.fields.std.phone.as_deref())
+        .find_duplicate(
+            plan.fields.std.email.as_deref(),
+            plan.fields.std.phone.as_deref(),
+        )
         .await
         .map_err(|e| ("lookup_failed", e))
 }

@@ -7,9 +7,9 @@ use crate::run::progress::Progress;
 use serde::Serialize;
 
 use super::ExportError;
-use crate::format::thousands;
 use crate::api::stats::RequestCounts;
 use crate::api::{Estimate, RelatedKind};
+use crate::format::thousands;
 
 /// The summary of one export (also what `--summary` writes).
 #[derive(Debug, Clone, Default, Serialize)]

@@ -227,8 +227,7 @@ pub(super) fn write_atomically(path: &Path, text: &str) -> Result<(), ImportErro
 /// of the limit's interval, against the limit (a rate over a short run read above the limit
 /// while no window was: issue 13 item 11); a rate only when the series cannot tell.
 pub fn pace(d: &DeliverySummary) -> String {
-    let interval =
-        crate::format::human(std::time::Duration::from_millis(d.limit_interval_ms));
+    let interval = crate::format::human(std::time::Duration::from_millis(d.limit_interval_ms));
     match d.busiest_window {
         Some(busiest) => format!(
             "at most {} requests in any {interval} (limit {})",

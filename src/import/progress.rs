@@ -4,9 +4,9 @@
 //! a bar of rows alone sat at 0 and then jumped (issue 13.8). The figures are computed apart
 //! from the drawing ([`Figures`]) so that they can be tested.
 
-use crate::format::human;
 use crate::api::Client;
 use crate::delivery::EngineCounts;
+use crate::format::human;
 use std::time::Duration;
 use tokio::time::Instant;
 

@@ -110,14 +110,17 @@ mod tests {
     #[test]
     fn each_key_fills_its_field() {
         let spec = read("id = \"Id\"\npostalCode = \"Zip\"\ndnd = { column = \"D\" }\n").unwrap();
-        assert_eq!(spec.id.unwrap().0.column.as_deref(), Some("Id"));
+        assert_eq!(spec.id.as_ref().unwrap().0.column.as_deref(), Some("Id"));
         let filled: Vec<(StdField, Option<&str>)> = spec
             .tables()
             .map(|(field, table)| (field, table.column.as_deref()))
             .collect();
         assert_eq!(
             filled,
-            [(StdField::PostalCode, Some("Zip")), (StdField::Dnd, Some("D"))]
+            [
+                (StdField::PostalCode, Some("Zip")),
+                (StdField::Dnd, Some("D"))
+            ]
         );
     }
 

@@ -87,8 +87,8 @@ pub(crate) fn apply(
                     Some(email) => format!("row {} ({email})", c.holder),
                     None => format!("row {}", c.holder),
                 };
-                let keeps =
-                    policy == SharedPhone::DropPhone && (mine.std.email.is_some() || mine.id.is_some());
+                let keeps = policy == SharedPhone::DropPhone
+                    && (mine.std.email.is_some() || mine.id.is_some());
                 if keeps {
                     stats.phone_dropped += 1;
                     mine.std.phone = None;

@@ -26,8 +26,10 @@ use std::path::PathBuf;
 pub use self::csv::{
     DuplicateRow, DuplicatesCsv, RejectsCsv, SuccessCsv, SuccessRow, WarningRow, WarningsCsv,
 };
-pub use crate::source::{needs_neutralising, neutralise, unneutralise, REJECTS_SHEET, REJECT_COLUMNS};
 pub use self::xlsx::{RejectsXlsx, XlsxOutcome};
+pub use crate::source::{
+    needs_neutralising, neutralise, unneutralise, REJECTS_SHEET, REJECT_COLUMNS,
+};
 
 /// Columns added by the duplicates file, before the input columns.
 pub const DUPLICATE_COLUMNS: [&str; 4] = ["_row", "_merged_into_row", "_key", "_value"];

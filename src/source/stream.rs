@@ -13,8 +13,8 @@ use super::excel::{choose_sheet, open_as, workbook_error, Message, Workbook};
 use super::reject_file::is_reject_sheet;
 use super::sheet_rows::{a1, data_origin, Completed, RowAssembler, SheetCell, FAR_COLUMNS};
 use super::zero_pad::ZeroPad;
-use super::{Format, SourceError, SourceOptions};
 use super::REJECTS_SHEET;
+use super::{Format, SourceError, SourceOptions};
 
 /// Rows per message to the pipeline.
 const BATCH_ROWS: usize = 512;

@@ -34,8 +34,8 @@ fn stage(ledger: &mut Ledger, rows: &[(u64, Contact)], rejected: &[u64]) {
             row: *row,
             state: RowState::Pending,
             payload_json: Some(serde_json::to_string(c).unwrap()),
-            email: c.email.clone(),
-            phone: c.phone.clone(),
+            email: c.std.email.clone(),
+            phone: c.std.phone.clone(),
             rejection: None,
             issues_json: None,
             cells_json: format!(r#"["{row}"]"#),
@@ -83,7 +83,7 @@ fn sample() -> (Vec<(u64, Contact)>, Vec<Vec<u64>>) {
         crate::mapping::SharedPhone::Merge,
     );
     for (row, c) in &rows {
-        d.add(*row, c.email.as_deref(), c.phone.as_deref());
+        d.add(*row, c.std.email.as_deref(), c.std.phone.as_deref());
     }
     let mut groups = d.resolve().groups;
     // Row 9 is rejected: a group naming it (as a stale caller might) must skip it.
