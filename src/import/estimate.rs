@@ -23,7 +23,6 @@
 
 use super::delta::Delta;
 use super::{ImportConfig, ImportError};
-use crate::format::thousands;
 use crate::api::{Client, Estimate};
 use crate::contact::TaskPayload;
 use crate::delivery::followup_keys::{note_key, task_hash};
