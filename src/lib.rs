@@ -1,5 +1,5 @@
 //! ghl-bulk: bulk import and export of HighLevel contacts. The binary is a thin shell over this
-//! library; see `design.md` in the docs for the data flow.
+//! library; docs/ARCHITECTURE.md maps the folders and the path of one row.
 
 pub mod api;
 pub mod cli;

@@ -1,9 +1,9 @@
 //! The contact model (the draft a mapping produces and the normalised contact the ledger stages),
 //! the per-row issues, and `normalise`, which turns one into the other. Pure: no I/O.
 //!
-//! Blocking rules (design.md "normalise/validate"): no usable identity, or an email or phone that
-//! is present but invalid, rejects the row; any other bad value drops that field and keeps a
-//! warning. The mapping can switch either default per field (`on_invalid`).
+//! Blocking rules (docs/ARCHITECTURE.md, "One row", step 3): no usable identity, or an email
+//! or phone that is present but invalid, rejects the row; any other bad value drops that field
+//! and keeps a warning. The mapping can switch either default per field (`on_invalid`).
 
 mod country;
 mod country_table;

@@ -1,4 +1,4 @@
-//! The delta (design.md, "Resume, checkpoint, delta"): before delivery, a row whose payload the
+//! The delta (docs/ARCHITECTURE.md, "One row", step 6): before delivery, a row whose payload the
 //! state store says was already delivered, to the same contact, becomes `unchanged` at no
 //! request; after delivery (or a stop), every row this run delivered is remembered there. Rows
 //! are known by identity key (`email:…`, `phone:…`) and compared by a hash of what delivery
