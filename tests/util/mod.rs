@@ -10,6 +10,7 @@ pub mod checks;
 pub mod cmd;
 pub mod contacts;
 pub mod export;
+pub mod fixture;
 pub mod hostile;
 pub mod hostile_files;
 pub mod modes;
