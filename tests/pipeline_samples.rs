@@ -181,8 +181,9 @@ fn rejects_fed_back_reread_exactly_the_rejected_rows() {
     assert!(checked >= 5, "only {checked} samples had rejects");
 }
 
-#[test]
-fn planted_defects_of_contacts_xlsx() {
+/// Validates samples/contacts.xlsx with the example mapping; returns the temporary folder
+/// (kept while the test reads) and the run folder in it.
+fn validate_contacts_xlsx() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let run_dir = tmp.path().join("run");
     validate(
@@ -190,6 +191,12 @@ fn planted_defects_of_contacts_xlsx() {
         &root().join("mappings/example.toml"),
         &run_dir,
     );
+    (tmp, run_dir)
+}
+
+#[test]
+fn planted_defects_of_contacts_xlsx() {
+    let (_tmp, run_dir) = validate_contacts_xlsx();
     let (_, rejects) = records(&run_dir.join("rejects.csv"));
     let by_row = |row: &str| {
         rejects
@@ -221,13 +228,7 @@ fn planted_defects_of_contacts_xlsx() {
 
 #[test]
 fn ledger_holds_every_row_and_the_merged_payload() {
-    let tmp = tempfile::tempdir().unwrap();
-    let run_dir = tmp.path().join("run");
-    validate(
-        &root().join("samples/contacts.xlsx"),
-        &root().join("mappings/example.toml"),
-        &run_dir,
-    );
+    let (_tmp, run_dir) = validate_contacts_xlsx();
     let s = summary(&run_dir);
     let db = rusqlite::Connection::open(run_dir.join("ledger.db")).unwrap();
     let rows: u64 = db
