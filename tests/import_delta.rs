@@ -4,6 +4,7 @@
 //! remembers exactly the rows it delivered.
 
 use crate::util::fixture::{burst_config, Fixture};
+use crate::util::summary;
 use ghl_bulk::ledger::Ledger;
 use ghl_bulk::state::StateStore;
 use ghl_sandbox::{DEFAULT_LOCATION_ID, DEFAULT_TOKEN};
@@ -94,11 +95,6 @@ impl Fixture {
             route => stats.by_route.get(route).map_or(0, |m| m.values().sum()),
         }
     }
-}
-
-fn summary(run_dir: &Path) -> serde_json::Value {
-    let text = std::fs::read_to_string(run_dir.join("summary.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
 }
 
 fn outcome(summary: &serde_json::Value, name: &str) -> u64 {

@@ -4,9 +4,9 @@
 //! a change, the estimate counts exactly the task updates the run then sends.
 
 use crate::util::fixture::{burst_config, Fixture};
+use crate::util::summary;
 use crate::util::{ghl_bulk, GhlCommand};
 use ghl_sandbox::DEFAULT_LOCATION_ID;
-use serde_json::Value;
 use std::path::Path;
 
 const MAPPING: &str = r#"version = 1
@@ -46,10 +46,6 @@ fn write_csv(path: &Path, due_of: impl Fn(usize) -> &'static str) {
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn summary(run_dir: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(run_dir.join("summary.json")).unwrap()).unwrap()
 }
 
 /// The request count of the `Estimate: N requests` line.

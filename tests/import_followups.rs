@@ -5,6 +5,7 @@
 //! found and adopted, never duplicated.
 
 use crate::util::fixture::{burst_config, Fixture};
+use crate::util::summary;
 use ghl_sandbox::DEFAULT_LOCATION_ID;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -117,10 +118,6 @@ impl Fixture {
         }
         out
     }
-}
-
-fn summary(run_dir: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(run_dir.join("summary.json")).unwrap()).unwrap()
 }
 
 /// One note and one task per imported contact; returns email → task.

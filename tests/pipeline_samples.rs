@@ -3,6 +3,7 @@
 //! other, and rejects.csv fed back with the same mapping re-reads exactly the rejected rows.
 
 use crate::util::ghl_bulk;
+use crate::util::summary;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -43,11 +44,6 @@ fn validate(input: &Path, mapping: &Path, run_dir: &Path) -> Output {
         .arg(run_dir)
         .output()
         .expect("the binary runs")
-}
-
-fn summary(run_dir: &Path) -> Value {
-    let text = std::fs::read_to_string(run_dir.join("summary.json")).expect("summary.json");
-    serde_json::from_str(&text).expect("summary.json is JSON")
 }
 
 /// Data records of a CSV report (header excluded), as the csv crate reads them.
