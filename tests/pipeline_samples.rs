@@ -2,10 +2,8 @@
 //! folder; summary.json, rejects.csv and duplicates.csv are read back and checked against each
 //! other, and rejects.csv fed back with the same mapping re-reads exactly the rejected rows.
 
-use crate::util::ghl_bulk;
-use crate::util::summary;
+use crate::util::{summary, validate};
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 use serde_json::Value;
 
@@ -32,18 +30,6 @@ const SAMPLES: &[(&str, &str)] = &[
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn validate(input: &Path, mapping: &Path, run_dir: &Path) -> Output {
-    ghl_bulk()
-        .arg("validate")
-        .arg(input)
-        .arg("--mapping")
-        .arg(mapping)
-        .arg("--run-dir")
-        .arg(run_dir)
-        .output()
-        .expect("the binary runs")
 }
 
 /// Data records of a CSV report (header excluded), as the csv crate reads them.
@@ -75,6 +61,7 @@ fn every_sample_accounts_for_every_row() {
             &root().join("samples").join(sample),
             &root().join("mappings").join(mapping),
             &run_dir,
+            &[],
         );
         let stderr = String::from_utf8_lossy(&out.stderr);
         let s = summary(&run_dir);
@@ -131,13 +118,13 @@ fn rejects_fed_back_reread_exactly_the_rejected_rows() {
     for (sample, mapping) in SAMPLES {
         let mapping = root().join("mappings").join(mapping);
         let first = tmp.path().join(format!("{sample}-1"));
-        validate(&root().join("samples").join(sample), &mapping, &first);
+        validate(&root().join("samples").join(sample), &mapping, &first, &[]);
         let rejected = count(&summary(&first), "rejected");
         if rejected == 0 {
             continue;
         }
         let second = tmp.path().join(format!("{sample}-2"));
-        let out = validate(&first.join("rejects.csv"), &mapping, &second);
+        let out = validate(&first.join("rejects.csv"), &mapping, &second, &[]);
         assert_eq!(
             out.status.code(),
             Some(3),
@@ -186,6 +173,7 @@ fn validate_contacts_xlsx() -> (tempfile::TempDir, PathBuf) {
         &root().join("samples/contacts.xlsx"),
         &root().join("mappings/example.toml"),
         &run_dir,
+        &[],
     );
     (tmp, run_dir)
 }

@@ -3,24 +3,11 @@
 //! that are spreadsheet rows when notes span lines (13.4), a mostly UTF-8 file with one
 //! windows-1252 row (19.5), and inputs that are no files, or wider than Excel (19.10).
 
-use crate::util::summary;
 use crate::util::{ghl_bulk, run};
+use crate::util::{summary, validate};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
-
-fn validate(input: &Path, mapping: &Path, run_dir: &Path, extra: &[&str]) -> Output {
-    ghl_bulk()
-        .arg("validate")
-        .arg(input)
-        .arg("--mapping")
-        .arg(mapping)
-        .arg("--run-dir")
-        .arg(run_dir)
-        .args(extra)
-        .output()
-        .expect("the binary runs")
-}
 
 /// The records of a CSV report, header first, BOM stripped.
 fn records(path: &Path) -> Vec<Vec<String>> {

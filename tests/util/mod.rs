@@ -182,6 +182,25 @@ fn importer(base_url: &str, token: &str) -> Command {
     cmd
 }
 
+/// `ghl-bulk validate INPUT --mapping MAPPING --run-dir RUN_DIR EXTRA…`, run to its end.
+pub fn validate(
+    input: &Path,
+    mapping: &Path,
+    run_dir: &Path,
+    extra: &[&str],
+) -> std::process::Output {
+    ghl_bulk()
+        .arg("validate")
+        .arg(input)
+        .arg("--mapping")
+        .arg(mapping)
+        .arg("--run-dir")
+        .arg(run_dir)
+        .args(extra)
+        .output()
+        .expect("the binary runs")
+}
+
 /// Polls `ready` every 5 ms until it holds; panics with `what` after `limit`.
 pub fn wait_until(what: &str, limit: Duration, mut ready: impl FnMut() -> bool) {
     let deadline = Instant::now() + limit;
