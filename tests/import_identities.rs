@@ -31,6 +31,16 @@ fn ghl(sandbox: &Sandbox, dir: &Path, args: &[&str]) -> Output {
     run(cmd, LIMIT)
 }
 
+/// Runs `ghl-bulk import INPUT --mapping MAPPING --run-dir RUN_DIR` against the sandbox, in
+/// `dir`.
+fn import(sandbox: &Sandbox, dir: &Path, input: &str, mapping: &str, run_dir: &str) -> Output {
+    ghl(
+        sandbox,
+        dir,
+        &["import", input, "--mapping", mapping, "--run-dir", run_dir],
+    )
+}
+
 fn by_email<'a>(contacts: &'a [Value], email: &str) -> Vec<&'a Value> {
     contacts.iter().filter(|c| c["email"] == email).collect()
 }
@@ -57,18 +67,7 @@ fn issue_21_1_colleagues_behind_one_switchboard_stay_three_people() {
     let mapping = std::fs::read_to_string(dir.path().join("expo.toml")).unwrap();
     assert!(mapping.contains("shared_phone = \"reject\""), "{mapping}");
 
-    let out = ghl(
-        &sandbox,
-        dir.path(),
-        &[
-            "import",
-            "expo.csv",
-            "--mapping",
-            "expo.toml",
-            "--run-dir",
-            "run1",
-        ],
-    );
+    let out = import(&sandbox, dir.path(), "expo.csv", "expo.toml", "run1");
     assert_eq!(out.code, Some(3), "{}", out.stderr);
     assert!(
         out.stderr
@@ -93,18 +92,7 @@ fn issue_21_1_colleagues_behind_one_switchboard_stay_three_people() {
 
     let dropping = mapping.replace("shared_phone = \"reject\"", "shared_phone = \"drop_phone\"");
     std::fs::write(dir.path().join("drop.toml"), dropping).unwrap();
-    let out = ghl(
-        &sandbox,
-        dir.path(),
-        &[
-            "import",
-            "expo.csv",
-            "--mapping",
-            "drop.toml",
-            "--run-dir",
-            "run2",
-        ],
-    );
+    let out = import(&sandbox, dir.path(), "expo.csv", "drop.toml", "run2");
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     let contacts = sandbox.contacts();
     assert_eq!(contacts.len(), 3, "{contacts:?}");
@@ -162,18 +150,7 @@ fn issue_21_2_export_edit_import_updates_the_contact_by_id() {
     );
     assert_ne!(edited, exported, "{exported}");
     std::fs::write(dir.path().join("contacts.csv"), edited).unwrap();
-    let out = ghl(
-        &sandbox,
-        dir.path(),
-        &[
-            "import",
-            "contacts.csv",
-            "--mapping",
-            "m.toml",
-            "--run-dir",
-            "run",
-        ],
-    );
+    let out = import(&sandbox, dir.path(), "contacts.csv", "m.toml", "run");
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     let contacts = sandbox.contacts();
     assert_eq!(contacts.len(), 2, "no second contact: {contacts:?}");
@@ -209,18 +186,7 @@ fn issue_21_2_unknown_or_conflicting_ids_are_rejected() {
         ),
     )
     .unwrap();
-    let out = ghl(
-        &sandbox,
-        dir.path(),
-        &[
-            "import",
-            "in.csv",
-            "--mapping",
-            "m.toml",
-            "--run-dir",
-            "run",
-        ],
-    );
+    let out = import(&sandbox, dir.path(), "in.csv", "m.toml", "run");
     assert_eq!(out.code, Some(3), "{}", out.stderr);
     let rejects = std::fs::read_to_string(dir.path().join("run/rejects.csv")).unwrap();
     assert!(rejects.contains("contact_not_found"), "{rejects}");
