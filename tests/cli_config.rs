@@ -29,6 +29,25 @@ fn go(cmd: Command) -> Output {
     run(cmd, LIMIT)
 }
 
+/// Runs `ghl-bulk [GLOBAL…] import leads.csv -m map.toml --run-dir RUN_DIR [EXTRA…]` in `cwd`.
+fn import_leads(cwd: &Path, global: &[&str], run_dir: &str, extra: &[&str]) -> Output {
+    let head = [
+        "import",
+        "leads.csv",
+        "-m",
+        "map.toml",
+        "--run-dir",
+        run_dir,
+    ];
+    let args: Vec<&str> = global
+        .iter()
+        .copied()
+        .chain(head)
+        .chain(extra.iter().copied())
+        .collect();
+    go(ghl(cwd, &args))
+}
+
 /// The `config show` line of a key.
 fn line<'a>(out: &'a Output, key: &str) -> &'a str {
     out.stdout
@@ -230,18 +249,7 @@ fn a_config_file_alone_drives_an_import_and_flags_still_win() {
     assert_eq!(init.code, Some(0), "{}", init.describe());
     assert!(map.is_file());
 
-    let out = go(ghl(
-        cwd,
-        &[
-            "import",
-            "leads.csv",
-            "-m",
-            "map.toml",
-            "--run-dir",
-            "run1",
-            "-q",
-        ],
-    ));
+    let out = import_leads(cwd, &[], "run1", &["-q"]);
     assert_eq!(out.code, Some(0), "{}", out.describe());
     assert!(
         out.stderr.is_empty(),
@@ -256,35 +264,12 @@ fn a_config_file_alone_drives_an_import_and_flags_still_win() {
     );
 
     // A flag beats the file: a wrong location on the command line is refused by the API.
-    let out = go(ghl(
-        cwd,
-        &[
-            "import",
-            "leads.csv",
-            "-m",
-            "map.toml",
-            "--run-dir",
-            "run2",
-            "--location",
-            "nope",
-        ],
-    ));
+    let out = import_leads(cwd, &[], "run2", &["--location", "nope"]);
     assert_eq!(out.code, Some(1), "{}", out.describe());
     assert!(out.stderr.contains("nope"), "{}", out.describe());
 
     // Without the file there is nothing to connect with.
-    let out = go(ghl(
-        cwd,
-        &[
-            "--no-config",
-            "import",
-            "leads.csv",
-            "-m",
-            "map.toml",
-            "--run-dir",
-            "run3",
-        ],
-    ));
+    let out = import_leads(cwd, &["--no-config"], "run3", &[]);
     assert_eq!(out.code, Some(1), "{}", out.describe());
     assert!(out.stderr.contains("no location"), "{}", out.describe());
 }

@@ -204,8 +204,9 @@ async fn every_staged_row_is_delivered_once_and_existing_tags_survive() {
     sandbox.shutdown().await.unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn faults_cost_retries_but_no_row_and_no_duplicate() {
+/// Seeded faults: 5 % server errors, 1 % requests stalled for 1.5 s, 1 % connections
+/// cut after the write committed.
+fn faulty_config() -> Config {
     let mut config = Config::default();
     config.rate_limit.burst = Some((1000, Duration::from_secs(1)));
     config.seed = 7;
@@ -216,7 +217,13 @@ async fn faults_cost_retries_but_no_row_and_no_duplicate() {
         cut_after_commit: 0.01,
         ..FaultConfig::default()
     };
-    let (sandbox, ledger, _dir) = deliver(config, Duration::from_millis(700), Mode::Upsert).await;
+    config
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faults_cost_retries_but_no_row_and_no_duplicate() {
+    let (sandbox, ledger, _dir) =
+        deliver(faulty_config(), Duration::from_millis(700), Mode::Upsert).await;
     assert_one_contact_per_delivered_row(&sandbox, &ledger);
     sandbox.shutdown().await.unwrap();
 }
@@ -225,18 +232,8 @@ async fn faults_cost_retries_but_no_row_and_no_duplicate() {
 /// existing contact is updated without losing its tags.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_mode_under_faults_creates_nobody_twice() {
-    let mut config = Config::default();
-    config.rate_limit.burst = Some((1000, Duration::from_secs(1)));
-    config.seed = 7;
-    config.faults = FaultConfig {
-        fault_rate: 0.05,
-        stall_rate: 0.01,
-        stall_for: Duration::from_millis(1500),
-        cut_after_commit: 0.01,
-        ..FaultConfig::default()
-    };
     let mode = Mode::Create(OnDuplicate::Update);
-    let (sandbox, ledger, _dir) = deliver(config, Duration::from_millis(700), mode).await;
+    let (sandbox, ledger, _dir) = deliver(faulty_config(), Duration::from_millis(700), mode).await;
     assert_one_contact_per_delivered_row(&sandbox, &ledger);
     sandbox.shutdown().await.unwrap();
 }

@@ -5,19 +5,27 @@
 use crate::util::modes::*;
 use ghl_bulk::delivery::{Mode, OnDuplicate};
 use ghl_bulk::ledger::Ledger;
-use ghl_sandbox::{FaultConfig, DEFAULT_LOCATION_ID};
+use ghl_sandbox::{FaultConfig, Handle, DEFAULT_LOCATION_ID};
 use serde_json::json;
+use std::path::{Path, PathBuf};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_in_doubt_create_is_looked_up_and_never_sent_twice() {
-    let dir = tempfile::tempdir().unwrap();
-    let n = 40;
-    let ledger = stage(dir.path(), &people(n), MAPPING);
+/// `n` people staged in `dir`, and a sandbox that cuts 30 % of the connections after the
+/// write committed (the answer is lost).
+async fn staged_against_cuts(dir: &Path, n: usize) -> (PathBuf, Handle) {
+    let ledger = stage(dir, &people(n), MAPPING);
     let sandbox = sandbox(FaultConfig {
         cut_after_commit: 0.3,
         ..FaultConfig::default()
     })
     .await;
+    (ledger, sandbox)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_in_doubt_create_is_looked_up_and_never_sent_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = 40;
+    let (ledger, sandbox) = staged_against_cuts(dir.path(), n).await;
     let (counts, requested) =
         deliver_ok(&sandbox, &ledger, Mode::Create(OnDuplicate::Update)).await;
     assert!(
@@ -76,12 +84,7 @@ async fn a_resumed_in_doubt_create_finds_the_contact_its_lost_attempt_made() {
 async fn an_upsert_cut_after_commit_still_counts_as_created() {
     let dir = tempfile::tempdir().unwrap();
     let n = 40;
-    let ledger = stage(dir.path(), &people(n), MAPPING);
-    let sandbox = sandbox(FaultConfig {
-        cut_after_commit: 0.3,
-        ..FaultConfig::default()
-    })
-    .await;
+    let (ledger, sandbox) = staged_against_cuts(dir.path(), n).await;
     let (counts, requested) = deliver_ok(&sandbox, &ledger, Mode::Upsert).await;
     let cut = sandbox.stats().by_route["POST /contacts/upsert"]
         .get("cut")

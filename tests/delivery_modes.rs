@@ -6,24 +6,32 @@ use crate::util::ghl_bulk;
 use crate::util::modes::*;
 use ghl_bulk::delivery::{DeliveryError, Mode, OnDuplicate};
 use ghl_bulk::ledger::{Ledger, RowState};
-use ghl_sandbox::{FaultConfig, DEFAULT_LOCATION_ID};
+use ghl_sandbox::{FaultConfig, Handle, DEFAULT_LOCATION_ID};
 use serde_json::json;
+use std::path::{Path, PathBuf};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn create_sends_tags_inline_and_updates_a_duplicate() {
-    let dir = tempfile::tempdir().unwrap();
-    let ledger = stage(
-        dir.path(),
-        "First,Email,Tags\nAnn,ann@example.com,vip;expo\nBob,bob@example.com,expo\n",
-        MAPPING,
-    );
+/// `csv` staged in `dir`, and a sandbox that already holds Robert (bob@example.com, tagged
+/// customer-2019). Returns the ledger, the sandbox and Robert's id.
+async fn with_robert(dir: &Path, csv: &str) -> (PathBuf, Handle, String) {
+    let ledger = stage(dir, csv, MAPPING);
     let sandbox = sandbox(FaultConfig::default()).await;
-    let existing = sandbox
+    let robert = sandbox
         .insert_contact(
             DEFAULT_LOCATION_ID,
             json!({"email": "bob@example.com", "firstName": "Robert", "tags": ["customer-2019"]}),
         )
         .unwrap();
+    (ledger, sandbox, robert)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_sends_tags_inline_and_updates_a_duplicate() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ledger, sandbox, existing) = with_robert(
+        dir.path(),
+        "First,Email,Tags\nAnn,ann@example.com,vip;expo\nBob,bob@example.com,expo\n",
+    )
+    .await;
     let (counts, requested) =
         deliver_ok(&sandbox, &ledger, Mode::Create(OnDuplicate::Update)).await;
     assert_eq!((counts.created, counts.updated), (1, 1), "{counts:?}");
@@ -63,18 +71,11 @@ async fn create_sends_tags_inline_and_updates_a_duplicate() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_with_skip_leaves_a_duplicate_alone() {
     let dir = tempfile::tempdir().unwrap();
-    let ledger = stage(
+    let (ledger, sandbox, existing) = with_robert(
         dir.path(),
         "First,Email,Tags\nBob,bob@example.com,expo\nCy,cy@example.com,\n",
-        MAPPING,
-    );
-    let sandbox = sandbox(FaultConfig::default()).await;
-    let existing = sandbox
-        .insert_contact(
-            DEFAULT_LOCATION_ID,
-            json!({"email": "bob@example.com", "firstName": "Robert", "tags": ["customer-2019"]}),
-        )
-        .unwrap();
+    )
+    .await;
     let (counts, requested) = deliver_ok(&sandbox, &ledger, Mode::Create(OnDuplicate::Skip)).await;
     assert_eq!((counts.created, counts.unchanged), (1, 1), "{counts:?}");
     let stored = sandbox.contacts(Some(DEFAULT_LOCATION_ID));
@@ -98,18 +99,11 @@ async fn create_with_skip_leaves_a_duplicate_alone() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn update_only_updates_matches_and_rejects_the_rest() {
     let dir = tempfile::tempdir().unwrap();
-    let ledger = stage(
+    let (ledger, sandbox, _) = with_robert(
         dir.path(),
         "First,Email,Tags\nBob,bob@example.com,expo\nNew,new@example.com,expo\n",
-        MAPPING,
-    );
-    let sandbox = sandbox(FaultConfig::default()).await;
-    sandbox
-        .insert_contact(
-            DEFAULT_LOCATION_ID,
-            json!({"email": "bob@example.com", "firstName": "Robert", "tags": ["customer-2019"]}),
-        )
-        .unwrap();
+    )
+    .await;
     let (counts, _) = deliver_ok(&sandbox, &ledger, Mode::UpdateOnly).await;
     assert_eq!((counts.updated, counts.rejected), (1, 1), "{counts:?}");
     let stored = sandbox.contacts(Some(DEFAULT_LOCATION_ID));

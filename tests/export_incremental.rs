@@ -13,6 +13,23 @@ fn ids_in(dir: &Path, file: &str) -> BTreeSet<String> {
     column(&headers, &rows, "Contact Id").into_iter().collect()
 }
 
+/// The nightly job: `night.csv` with what changed since the last run, and its summary in
+/// `summary_file`; it must exit 0.
+fn nightly(sandbox: &Sandbox, d: &Path, summary_file: &str) {
+    let (code, stderr) = sandbox.export(
+        d,
+        &[
+            "--out",
+            "night.csv",
+            "--since",
+            "last",
+            "--summary",
+            summary_file,
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+}
+
 #[test]
 fn since_last_exports_exactly_what_changed() {
     let sandbox = Sandbox::fast(3_000);
@@ -30,18 +47,7 @@ fn since_last_exports_exactly_what_changed() {
     for id in &changed {
         sandbox.update(id, json!({"city": "Changed City"}));
     }
-    let (code, stderr) = sandbox.export(
-        d,
-        &[
-            "--out",
-            "night.csv",
-            "--since",
-            "last",
-            "--summary",
-            "s2.json",
-        ],
-    );
-    assert_eq!(code, 0, "{stderr}");
+    nightly(&sandbox, d, "s2.json");
     assert_eq!(ids_in(d, "night.csv"), changed);
     let s = summary(&d.join("s2.json"));
     assert_eq!(s["since"], "last");
@@ -50,18 +56,7 @@ fn since_last_exports_exactly_what_changed() {
     assert_ne!(s["watermark_before"], s["watermark_after"]);
 
     // Nothing changed since: the overlap window brings the 100 back, and they are left out.
-    let (code, stderr) = sandbox.export(
-        d,
-        &[
-            "--out",
-            "night.csv",
-            "--since",
-            "last",
-            "--summary",
-            "s3.json",
-        ],
-    );
-    assert_eq!(code, 0, "{stderr}");
+    nightly(&sandbox, d, "s3.json");
     assert!(ids_in(d, "night.csv").is_empty());
     let s = summary(&d.join("s3.json"));
     assert_eq!(s["contacts_written"], 0);
@@ -70,18 +65,7 @@ fn since_last_exports_exactly_what_changed() {
     // One of them changes again: it is a new change, the other 99 are still repeats.
     let again = changed.iter().next().unwrap().clone();
     sandbox.update(&again, json!({"city": "Changed Again"}));
-    let (code, stderr) = sandbox.export(
-        d,
-        &[
-            "--out",
-            "night.csv",
-            "--since",
-            "last",
-            "--summary",
-            "s4.json",
-        ],
-    );
-    assert_eq!(code, 0, "{stderr}");
+    nightly(&sandbox, d, "s4.json");
     assert_eq!(ids_in(d, "night.csv"), BTreeSet::from([again.clone()]));
     assert_eq!(summary(&d.join("s4.json"))["duplicates_skipped"], 99);
 

@@ -3,14 +3,14 @@
 //! a state file of another location is refused, and a run stopped by the daily budget
 //! remembers exactly the rows it delivered.
 
-use crate::util::{ghl_bulk, GhlCommand};
+use crate::util::fixture::{burst_config, Fixture};
+use crate::util::summary;
 use ghl_bulk::ledger::Ledger;
 use ghl_bulk::state::StateStore;
-use ghl_sandbox::{Config, Handle, DEFAULT_LOCATION_ID, DEFAULT_TOKEN};
+use ghl_sandbox::{DEFAULT_LOCATION_ID, DEFAULT_TOKEN};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
-use std::time::Duration;
 
 const MAPPING: &str = r#"version = 1
 default_region = "US"
@@ -66,52 +66,7 @@ fn write_csv(path: &Path, people: &[Person]) {
     w.flush().unwrap();
 }
 
-struct Fixture {
-    dir: tempfile::TempDir,
-    sandbox: Handle,
-    runs: usize,
-}
-
 impl Fixture {
-    async fn new(config: Config) -> Fixture {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("mapping.toml"), MAPPING).unwrap();
-        Fixture {
-            sandbox: ghl_sandbox::spawn(config).await.unwrap(),
-            dir,
-            runs: 0,
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    /// Imports `input` with the state file `state.sqlite` and `extra` flags; returns the run
-    /// folder and the process output.
-    async fn import(&mut self, input: &str, extra: &[&str]) -> (PathBuf, Output) {
-        self.runs += 1;
-        let run_dir = self.path(&format!("run{}", self.runs));
-        let mut cmd = ghl_bulk();
-        cmd.arg("import")
-            .arg(self.path(input))
-            .arg("--mapping")
-            .arg(self.path("mapping.toml"))
-            .arg("--run-dir")
-            .arg(&run_dir)
-            .args(extra)
-            .api(&self.sandbox.base_url(), DEFAULT_TOKEN)
-            // Nothing a test does may reach the user's real data folder.
-            .home(&self.path("home"));
-        if !extra.contains(&"--state") {
-            cmd.arg("--state").arg(self.path("state.sqlite"));
-        }
-        let output = tokio::task::spawn_blocking(move || cmd.output().unwrap())
-            .await
-            .unwrap();
-        (run_dir, output)
-    }
-
     /// The bodies of a contact's notes, read through the API.
     async fn notes(&self, contact_id: &str) -> Vec<String> {
         let url = format!("{}/contacts/{contact_id}/notes", self.sandbox.base_url());
@@ -133,18 +88,13 @@ impl Fixture {
             .collect()
     }
 
-    fn requests(&self, route: &str) -> u64 {
+    fn requests_to(&self, route: &str) -> u64 {
         let stats = self.sandbox.stats();
         match route {
             "*" => stats.total_requests,
             route => stats.by_route.get(route).map_or(0, |m| m.values().sum()),
         }
     }
-}
-
-fn summary(run_dir: &Path) -> serde_json::Value {
-    let text = std::fs::read_to_string(run_dir.join("summary.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
 }
 
 fn outcome(summary: &serde_json::Value, name: &str) -> u64 {
@@ -176,31 +126,24 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-/// A generous burst limit, announced in headers the client believes.
-fn fast() -> Config {
-    let mut config = Config::default();
-    config.rate_limit.burst = Some((1000, Duration::from_secs(1)));
-    config
-}
-
 const ROWS: usize = 300;
 const UPSERT: &str = "POST /contacts/upsert";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_import_sends_nothing_and_a_changed_row_is_sent_alone() {
-    let mut f = Fixture::new(fast()).await;
+    let mut f = Fixture::new(MAPPING, burst_config()).await;
     let mut rows = people(ROWS);
     write_csv(&f.path("in.csv"), &rows);
 
-    let (first, out) = f.import("in.csv", &[]).await;
+    let (first, out) = f.import("in.csv", "state.sqlite", &[]).await;
     assert_eq!(code(&out), Some(0), "{}", stderr(&out));
     assert_eq!(outcome(&summary(&first), "created"), ROWS as u64);
     let delivered = success(&first);
 
-    let before = f.requests("*");
-    let (second, out) = f.import("in.csv", &[]).await;
+    let before = f.requests_to("*");
+    let (second, out) = f.import("in.csv", "state.sqlite", &[]).await;
     assert_eq!(code(&out), Some(0), "{}", stderr(&out));
-    let sent = f.requests("*") - before;
+    let sent = f.requests_to("*") - before;
     assert!(
         sent as f64 <= ROWS as f64 * 0.001,
         "{sent} requests for an unchanged file"
@@ -241,10 +184,10 @@ async fn a_second_import_sends_nothing_and_a_changed_row_is_sent_alone() {
     rows[10].tags.push_str(",gold");
     rows[15].note = "Called back".into();
     write_csv(&f.path("changed.csv"), &rows);
-    let upserts = f.requests(UPSERT);
-    let (third, out) = f.import("changed.csv", &[]).await;
+    let upserts = f.requests_to(UPSERT);
+    let (third, out) = f.import("changed.csv", "state.sqlite", &[]).await;
     assert_eq!(code(&out), Some(0), "{}", stderr(&out));
-    assert_eq!(f.requests(UPSERT) - upserts, 3);
+    assert_eq!(f.requests_to(UPSERT) - upserts, 3);
     let s = summary(&third);
     assert_eq!(outcome(&s, "updated"), 4, "{s}");
     assert_eq!(outcome(&s, "unchanged"), ROWS as u64 - 4, "{s}");
@@ -274,23 +217,23 @@ async fn a_second_import_sends_nothing_and_a_changed_row_is_sent_alone() {
     assert_eq!(f.notes(&person15).await, ["Called back"]);
 
     // And the changes are remembered: the same file once more costs nothing.
-    let before = f.requests("*");
-    let (_, out) = f.import("changed.csv", &[]).await;
+    let before = f.requests_to("*");
+    let (_, out) = f.import("changed.csv", "state.sqlite", &[]).await;
     assert_eq!(code(&out), Some(0), "{}", stderr(&out));
-    assert_eq!(f.requests("*") - before, 0);
+    assert_eq!(f.requests_to("*") - before, 0);
     f.sandbox.shutdown().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn full_sends_every_row_again() {
-    let mut f = Fixture::new(fast()).await;
+    let mut f = Fixture::new(MAPPING, burst_config()).await;
     write_csv(&f.path("in.csv"), &people(ROWS));
-    let (_, out) = f.import("in.csv", &[]).await;
+    let (_, out) = f.import("in.csv", "state.sqlite", &[]).await;
     assert_eq!(code(&out), Some(0), "{}", stderr(&out));
-    let upserts = f.requests(UPSERT);
-    let (run, out) = f.import("in.csv", &["--full"]).await;
+    let upserts = f.requests_to(UPSERT);
+    let (run, out) = f.import("in.csv", "state.sqlite", &["--full"]).await;
     assert_eq!(code(&out), Some(0), "{}", stderr(&out));
-    assert_eq!(f.requests(UPSERT) - upserts, ROWS as u64);
+    assert_eq!(f.requests_to(UPSERT) - upserts, ROWS as u64);
     let s = summary(&run);
     assert_eq!(outcome(&s, "updated"), ROWS as u64, "{s}");
     assert_eq!(s["delta"]["full"], true);
@@ -300,13 +243,11 @@ async fn full_sends_every_row_again() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_state_file_of_another_location_is_refused_before_anything_is_sent() {
-    let mut f = Fixture::new(fast()).await;
+    let mut f = Fixture::new(MAPPING, burst_config()).await;
     write_csv(&f.path("in.csv"), &people(20));
     let other = f.path("other.sqlite");
     StateStore::open(&other, "AnotherLocation00001").unwrap();
-    let (run, out) = f
-        .import("in.csv", &["--state", other.to_str().unwrap()])
-        .await;
+    let (run, out) = f.import("in.csv", "other.sqlite", &[]).await;
     assert_eq!(code(&out), Some(1), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(
@@ -314,20 +255,24 @@ async fn a_state_file_of_another_location_is_refused_before_anything_is_sent() {
             && err.contains(DEFAULT_LOCATION_ID),
         "{err}"
     );
-    assert_eq!(f.requests("*"), 0);
+    assert_eq!(f.requests_to("*"), 0);
     assert!(!run.join("ledger.db").exists(), "nothing staged");
     f.sandbox.shutdown().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_stopped_by_the_daily_budget_remembers_only_the_rows_it_delivered() {
-    let mut config = fast();
+    let mut config = burst_config();
     // Enough for two full tag batches (100 rows each) but not for the whole file.
     config.rate_limit.daily = Some(260);
-    let mut f = Fixture::new(config).await;
+    let mut f = Fixture::new(MAPPING, config).await;
     write_csv(&f.path("in.csv"), &people(ROWS));
     let (run, out) = f
-        .import("in.csv", &["--daily-reserve", "10", "--concurrency", "4"])
+        .import(
+            "in.csv",
+            "state.sqlite",
+            &["--daily-reserve", "10", "--concurrency", "4"],
+        )
         .await;
     assert_eq!(code(&out), Some(75), "{}", stderr(&out));
 

@@ -3,12 +3,11 @@
 //! it in summary.json, where it stays within a small margin of what the sandbox counted; after
 //! a change, the estimate counts exactly the task updates the run then sends.
 
+use crate::util::fixture::{burst_config, Fixture};
+use crate::util::summary;
 use crate::util::{ghl_bulk, GhlCommand};
-use ghl_sandbox::{Config, Handle, DEFAULT_LOCATION_ID, DEFAULT_TOKEN};
-use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::Output;
-use std::time::Duration;
+use ghl_sandbox::DEFAULT_LOCATION_ID;
+use std::path::Path;
 
 const MAPPING: &str = r#"version = 1
 default_region = "US"
@@ -45,62 +44,8 @@ fn write_csv(path: &Path, due_of: impl Fn(usize) -> &'static str) {
     w.flush().unwrap();
 }
 
-struct Fixture {
-    dir: tempfile::TempDir,
-    sandbox: Handle,
-    runs: usize,
-}
-
-impl Fixture {
-    async fn new() -> Fixture {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("mapping.toml"), MAPPING).unwrap();
-        let mut config = Config::default();
-        config.rate_limit.burst = Some((1000, Duration::from_secs(1)));
-        Fixture {
-            sandbox: ghl_sandbox::spawn(config).await.unwrap(),
-            dir,
-            runs: 0,
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    async fn import(&mut self, input: &str, extra: &[&str]) -> (PathBuf, Output) {
-        self.runs += 1;
-        let run_dir = self.path(&format!("run{}", self.runs));
-        let mut cmd = ghl_bulk();
-        cmd.arg("import")
-            .arg(self.path(input))
-            .arg("--mapping")
-            .arg(self.path("mapping.toml"))
-            .arg("--run-dir")
-            .arg(&run_dir)
-            .arg("--state")
-            .arg(self.path("state.sqlite"))
-            .args(extra)
-            .api(&self.sandbox.base_url(), DEFAULT_TOKEN)
-            .home(&self.path("home"));
-        let output = tokio::task::spawn_blocking(move || cmd.output().unwrap())
-            .await
-            .unwrap();
-        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-        (run_dir, output)
-    }
-
-    fn total(&self) -> u64 {
-        self.sandbox.stats().total_requests
-    }
-}
-
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn summary(run_dir: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(run_dir.join("summary.json")).unwrap()).unwrap()
 }
 
 /// The request count of the `Estimate: N requests` line.
@@ -120,11 +65,11 @@ fn announced(output: &str) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_estimate_comes_first_and_is_close_to_what_is_sent() {
-    let mut f = Fixture::new().await;
+    let mut f = Fixture::new(MAPPING, burst_config()).await;
     write_csv(&f.path("in.csv"), |_| "2026-12-01");
 
     // --dry-run: the probe only, the estimate on stdout, nothing delivered.
-    let (dry, out) = f.import("in.csv", &["--dry-run"]).await;
+    let (dry, out) = f.import_ok("in.csv", "state.sqlite", &["--dry-run"]).await;
     assert_eq!(f.total(), 1, "the dry run sends the probe only");
     let estimate = announced(&text(&out.stdout));
     let s = summary(&dry);
@@ -136,7 +81,7 @@ async fn the_estimate_comes_first_and_is_close_to_what_is_sent() {
 
     // The real run announces the same before sending, and sends about that.
     let before = f.total();
-    let (run, out) = f.import("in.csv", &[]).await;
+    let (run, out) = f.import_ok("in.csv", "state.sqlite", &[]).await;
     let sent = f.total() - before;
     let stderr = text(&out.stderr);
     assert_eq!(announced(&stderr), estimate);
@@ -152,7 +97,7 @@ async fn the_estimate_comes_first_and_is_close_to_what_is_sent() {
     );
 
     // A quiet run prints no estimate.
-    let (_, out) = f.import("in.csv", &["-q"]).await;
+    let (_, out) = f.import_ok("in.csv", "state.sqlite", &["-q"]).await;
     assert!(
         !text(&out.stderr).contains("Estimate:"),
         "{}",
@@ -167,10 +112,12 @@ async fn the_estimate_comes_first_and_is_close_to_what_is_sent() {
             "2026-12-01"
         }
     });
-    let (_, out) = f.import("moved.csv", &["--dry-run"]).await;
+    let (_, out) = f
+        .import_ok("moved.csv", "state.sqlite", &["--dry-run"])
+        .await;
     assert_eq!(announced(&text(&out.stdout)), 30);
     let before = f.total();
-    let (run, _) = f.import("moved.csv", &[]).await;
+    let (run, _) = f.import_ok("moved.csv", "state.sqlite", &[]).await;
     assert_eq!(summary(&run)["estimate_requests"], 30);
     assert_eq!(f.total() - before, 30 + 1, "the updates and the probe");
     f.sandbox.shutdown().await.unwrap();

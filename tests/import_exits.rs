@@ -4,10 +4,10 @@
 
 #![cfg(unix)]
 
-use crate::util::checks::{check_outcomes, check_sandbox, misreported_creations, seed_existing};
+use crate::util::checks::{check_finished, check_outcomes, check_stopped, seed_existing, Finished};
 use crate::util::{
-    fast_config, import, ledger_rows, resume, run, summary, wait_until, workspace, Expected,
-    FileSpec, LedgerRow, Running, Sandbox,
+    fast_config, import, ledger_rows, resume, run, summary, wait_until, workspace, FileSpec,
+    Running, Sandbox,
 };
 use ghl_sandbox::DEFAULT_TOKEN;
 use std::collections::{BTreeMap, BTreeSet};
@@ -15,47 +15,6 @@ use std::path::Path;
 use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(60);
-
-/// The ledger after a stop: every input row once, every delivered row pointing at a contact
-/// the sandbox holds, and (`flushed`) every contact the run made recorded against its row.
-fn check_stopped(
-    run_dir: &Path,
-    sandbox: &Sandbox,
-    expected: &Expected,
-    untouched: &BTreeSet<String>,
-    flushed: bool,
-) -> Vec<LedgerRow> {
-    let rows = ledger_rows(run_dir);
-    assert_eq!(
-        rows.len(),
-        expected.rows.len(),
-        "a ledger row per input row"
-    );
-    let ids: BTreeSet<String> = sandbox
-        .contacts()
-        .iter()
-        .filter_map(|c| c["id"].as_str().map(str::to_string))
-        .collect();
-    let recorded: BTreeSet<String> = rows
-        .iter()
-        .filter(|r| matches!(r.state.as_str(), "created" | "updated"))
-        .filter_map(|r| r.contact_id.clone())
-        .collect();
-    let unknown: Vec<_> = recorded.difference(&ids).collect();
-    assert!(
-        unknown.is_empty(),
-        "the ledger names contacts the sandbox lacks: {unknown:?}"
-    );
-    if flushed {
-        let made: BTreeSet<String> = ids.difference(untouched).cloned().collect();
-        let unrecorded: Vec<_> = made.difference(&recorded).collect();
-        assert!(
-            unrecorded.is_empty(),
-            "contacts the run made that its ledger does not record: {unrecorded:?}"
-        );
-    }
-    rows
-}
 
 /// The summary of a resumable stop names the reason, the exit code and the resume command.
 fn check_resumable_summary(run_dir: &Path, exit_code: u64, stop: &str) -> serde_json::Value {
@@ -128,8 +87,7 @@ fn stop_once_then_resume(signal: libc::c_int) {
         &run_dir,
         &sandbox,
         &expected,
-        &untouched(&seeded, &stranger),
-        true,
+        Some(&untouched(&seeded, &stranger)),
     );
     assert!(
         rows.iter()
@@ -142,15 +100,7 @@ fn stop_once_then_resume(signal: libc::c_int) {
     cmd.arg("--quiet");
     let done = run(cmd, LIMIT);
     assert_eq!(done.code, Some(3), "planted rejects: {}", done.describe());
-    let rows = ledger_rows(&run_dir);
-    check_outcomes(&summary(&run_dir), &rows, &expected);
-    check_sandbox(
-        &sandbox.contacts(),
-        &expected,
-        &rows,
-        &seeded,
-        Some(&stranger),
-    );
+    check_finished(&run_dir, &sandbox, &expected, &seeded, Some(&stranger));
 
     // Resuming a finished run sends nothing and changes nothing.
     let sent = sandbox.stats().total_requests;
@@ -207,42 +157,18 @@ fn ctrl_c_twice_aborts_at_once_and_resume_finishes_without_duplicates() {
         !run_dir.join("success.csv").exists(),
         "an abort writes no reports: it stops at once"
     );
-    check_stopped(
-        &run_dir,
-        &sandbox,
-        &expected,
-        &untouched(&seeded, &stranger),
-        false,
-    );
+    check_stopped(&run_dir, &sandbox, &expected, None);
 
     let mut cmd = resume(&sandbox.base_url(), DEFAULT_TOKEN, &run_dir);
     cmd.args(["--quiet", "--concurrency", "32"]);
     let done = run(cmd, LIMIT);
     assert_eq!(done.code, Some(3), "planted rejects: {}", done.describe());
-    let rows = ledger_rows(&run_dir);
-    check_outcomes(&summary(&run_dir), &rows, &expected);
-    check_sandbox(
-        &sandbox.contacts(),
-        &expected,
-        &rows,
-        &seeded,
-        Some(&stranger),
-    );
-}
-
-struct OverBudget {
-    sandbox: Sandbox,
-    expected: Expected,
-    seeded: BTreeMap<usize, String>,
-    stranger: String,
-    rows: Vec<LedgerRow>,
-    run_dir: std::path::PathBuf,
-    _dir: tempfile::TempDir,
+    check_finished(&run_dir, &sandbox, &expected, &seeded, Some(&stranger));
 }
 
 /// An import that needs more requests than a day allows: it stops at the reserve (exit 75),
 /// a resume the same day stops again at once, and a resume the next day finishes.
-fn import_over_two_days() -> OverBudget {
+fn import_over_two_days() -> Finished {
     const DAILY: u64 = 100;
     const RESERVE: u64 = 10;
     const CONCURRENCY: u64 = 4;
@@ -291,13 +217,7 @@ fn import_over_two_days() -> OverBudget {
             .is_some_and(|r| r <= RESERVE),
         "{s:#}"
     );
-    check_stopped(
-        &run_dir,
-        &sandbox,
-        &expected,
-        &untouched(&seeded, &stranger),
-        false,
-    );
+    check_stopped(&run_dir, &sandbox, &expected, None);
 
     // The same day: the resume learns the budget from its first answers and stops again.
     let sent_before = sandbox.stats().total_requests;
@@ -322,37 +242,23 @@ fn import_over_two_days() -> OverBudget {
     cmd.arg("--quiet").args(&flags);
     let done = run(cmd, LIMIT);
     assert_eq!(done.code, Some(0), "{}", done.describe());
-    OverBudget {
+    Finished {
         rows: ledger_rows(&run_dir),
+        summary: summary(&run_dir),
         sandbox,
         expected,
         seeded,
         stranger,
-        run_dir,
         _dir: dir,
     }
 }
 
 #[test]
 fn daily_budget_at_the_reserve_exits_75_and_a_resume_the_next_day_finishes() {
-    let o = import_over_two_days();
-    check_outcomes(&summary(&o.run_dir), &o.rows, &o.expected);
-    check_sandbox(
-        &o.sandbox.contacts(),
-        &o.expected,
-        &o.rows,
-        &o.seeded,
-        Some(&o.stranger),
-    );
+    import_over_two_days().check();
 }
 
 #[test]
 fn daily_budget_stop_then_resume_reports_contacts_the_first_day_created_as_created() {
-    let o = import_over_two_days();
-    let wrong = misreported_creations(&o.rows, &o.expected, &o.seeded);
-    assert!(
-        wrong.is_empty(),
-        "rows whose contact this run created but which the ledger reports otherwise \
-         (row, state, created, tags before): {wrong:?}"
-    );
+    import_over_two_days().check_creations();
 }

@@ -2,31 +2,19 @@
 //! cut after the write committed): every input row still ends in exactly one outcome, the
 //! location holds exactly one contact per person, and contacts that existed keep their tags.
 
-use crate::util::checks::{check_outcomes, check_sandbox, misreported_creations, seed_existing};
+use crate::util::checks::{seed_existing, Finished};
 use crate::util::{
-    fast_config, import, ledger_rows, resume, run, summary, workspace, Expected, FileSpec,
-    LedgerRow, Sandbox,
+    fast_config, import, ledger_rows, resume, run, summary, workspace, FileSpec, Sandbox,
 };
 use ghl_sandbox::DEFAULT_TOKEN;
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(90);
 
-struct Faulty {
-    sandbox: Sandbox,
-    expected: Expected,
-    seeded: BTreeMap<usize, String>,
-    stranger: String,
-    rows: Vec<LedgerRow>,
-    summary: serde_json::Value,
-    _dir: tempfile::TempDir,
-}
-
 /// Imports 300 generated rows through faults at the rates of the issue's acceptance list
 /// (seeded: the sandbox draws each request's fault from the seed and its sequence number),
 /// and resumes once if a row's retries ran out.
-fn import_through_faults() -> Faulty {
+fn import_through_faults() -> Finished {
     let spec = FileSpec {
         rows: 300,
         seed: 11,
@@ -62,7 +50,7 @@ fn import_through_faults() -> Faulty {
         assert_eq!(again.code, Some(3), "{}", again.describe());
         rows = ledger_rows(&run_dir);
     }
-    Faulty {
+    Finished {
         summary: summary(&run_dir),
         sandbox,
         expected,
@@ -88,25 +76,12 @@ fn faults_leave_one_outcome_per_row_one_contact_per_group_and_old_tags() {
         upserts["timeout"].as_u64().unwrap_or(0) > 0 && upserts["broken"].as_u64().unwrap_or(0) > 0,
         "the client saw timeouts (stalls) and broken connections (cuts): {upserts}"
     );
-    check_outcomes(&f.summary, &f.rows, &f.expected);
-    check_sandbox(
-        &f.sandbox.contacts(),
-        &f.expected,
-        &f.rows,
-        &f.seeded,
-        Some(&f.stranger),
-    );
+    f.check();
 }
 
 /// Regression: an upsert resent after its connection was cut after the commit said `new:
 /// false`, so rows this run created were reported `updated` (fixed in `Client::upsert`).
 #[test]
 fn faults_rows_created_through_a_cut_connection_are_reported_created() {
-    let f = import_through_faults();
-    let wrong = misreported_creations(&f.rows, &f.expected, &f.seeded);
-    assert!(
-        wrong.is_empty(),
-        "rows whose contact this run created but which the ledger reports otherwise \
-         (row, state, created, tags before): {wrong:?}"
-    );
+    import_through_faults().check_creations();
 }

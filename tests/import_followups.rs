@@ -4,13 +4,12 @@
 //! completed; and with a fresh state file (another machine) the contact's note and task are
 //! found and adopted, never duplicated.
 
-use crate::util::{ghl_bulk, GhlCommand};
-use ghl_sandbox::{Config, Handle, DEFAULT_LOCATION_ID, DEFAULT_TOKEN};
+use crate::util::fixture::{burst_config, Fixture};
+use crate::util::summary;
+use ghl_sandbox::DEFAULT_LOCATION_ID;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Output;
-use std::time::Duration;
+use std::path::Path;
 
 const MAPPING: &str = r#"version = 1
 default_region = "US"
@@ -91,56 +90,7 @@ fn write_csv(path: &Path, people: &[Person]) {
     w.flush().unwrap();
 }
 
-struct Fixture {
-    dir: tempfile::TempDir,
-    sandbox: Handle,
-    runs: usize,
-}
-
 impl Fixture {
-    async fn new() -> Fixture {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("mapping.toml"), MAPPING).unwrap();
-        let mut config = Config::default();
-        config.rate_limit.burst = Some((1000, Duration::from_secs(1)));
-        Fixture {
-            sandbox: ghl_sandbox::spawn(config).await.unwrap(),
-            dir,
-            runs: 0,
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    /// Imports `input` with the state file `state` (in the test folder).
-    async fn import(&mut self, input: &str, state: &str) -> PathBuf {
-        self.runs += 1;
-        let run_dir = self.path(&format!("run{}", self.runs));
-        let mut cmd = ghl_bulk();
-        cmd.arg("import")
-            .arg(self.path(input))
-            .arg("--mapping")
-            .arg(self.path("mapping.toml"))
-            .arg("--run-dir")
-            .arg(&run_dir)
-            .arg("--state")
-            .arg(self.path(state))
-            .api(&self.sandbox.base_url(), DEFAULT_TOKEN)
-            .home(&self.path("home"));
-        let output: Output = tokio::task::spawn_blocking(move || cmd.output().unwrap())
-            .await
-            .unwrap();
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        run_dir
-    }
-
     /// Requests by method and route so far: `("PUT", "tasks/{taskId}")` style lookups sum every
     /// route whose label starts with the method and contains the fragment.
     fn requests(&self, method: &str, fragment: &str) -> u64 {
@@ -151,10 +101,6 @@ impl Fixture {
             .filter(|(route, _)| route.starts_with(method) && route.contains(fragment))
             .map(|(_, statuses)| statuses.values().sum::<u64>())
             .sum()
-    }
-
-    fn total(&self) -> u64 {
-        self.sandbox.stats().total_requests
     }
 
     /// email → (notes, tasks) of every contact, from the sandbox's own records.
@@ -174,10 +120,6 @@ impl Fixture {
     }
 }
 
-fn summary(run_dir: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(run_dir.join("summary.json")).unwrap()).unwrap()
-}
-
 /// One note and one task per imported contact; returns email → task.
 fn one_of_each(f: &Fixture, people: &[Person]) -> BTreeMap<String, Value> {
     let all = f.followups();
@@ -195,10 +137,10 @@ fn one_of_each(f: &Fixture, people: &[Person]) -> BTreeMap<String, Value> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_file_twice_then_a_changed_due_date_leaves_one_note_and_one_task_per_contact() {
-    let mut f = Fixture::new().await;
+    let mut f = Fixture::new(MAPPING, burst_config()).await;
     let mut rows = people();
     write_csv(&f.path("in.csv"), &rows);
-    let first = f.import("in.csv", "state.sqlite").await;
+    let first = f.import_ok("in.csv", "state.sqlite", &[]).await.0;
     assert_eq!(summary(&first)["outcomes"]["created"], ROWS as u64);
     let tasks = one_of_each(&f, &rows);
     assert_eq!(tasks["person0@example.com"]["assignedTo"], "user0001");
@@ -207,7 +149,7 @@ async fn the_same_file_twice_then_a_changed_due_date_leaves_one_note_and_one_tas
     assert_eq!(f.requests("GET", "/notes") + f.requests("GET", "/tasks"), 0);
 
     let before = f.total();
-    let second = f.import("in.csv", "state.sqlite").await;
+    let second = f.import_ok("in.csv", "state.sqlite", &[]).await.0;
     assert_eq!(f.total() - before, 0, "an unchanged file costs no request");
     assert_eq!(summary(&second)["outcomes"]["unchanged"], ROWS as u64);
 
@@ -221,7 +163,7 @@ async fn the_same_file_twice_then_a_changed_due_date_leaves_one_note_and_one_tas
         f.requests("POST", "/notes") + f.requests("POST", "/tasks"),
         f.requests("PUT", "/tasks/"),
     );
-    let third = f.import("moved.csv", "state.sqlite").await;
+    let third = f.import_ok("moved.csv", "state.sqlite", &[]).await.0;
     let s = summary(&third);
     assert_eq!(f.requests("POST", "/upsert") - upserts, 0, "{s}");
     assert_eq!(
@@ -259,7 +201,7 @@ async fn the_same_file_twice_then_a_changed_due_date_leaves_one_note_and_one_tas
     rows[4].done = "yes".into();
     write_csv(&f.path("done.csv"), &rows);
     let completes = f.requests("PUT", "/completed");
-    f.import("done.csv", "state.sqlite").await;
+    f.import_ok("done.csv", "state.sqlite", &[]).await;
     assert_eq!(f.requests("PUT", "/completed") - completes, 2);
     let after = one_of_each(&f, &rows);
     assert_eq!(after["person3@example.com"]["completed"], true);
@@ -267,22 +209,22 @@ async fn the_same_file_twice_then_a_changed_due_date_leaves_one_note_and_one_tas
 
     // And the changed file again costs nothing.
     let before = f.total();
-    f.import("done.csv", "state.sqlite").await;
+    f.import_ok("done.csv", "state.sqlite", &[]).await;
     assert_eq!(f.total() - before, 0);
     f.sandbox.shutdown().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_the_state_file_the_contacts_note_and_task_are_found_and_adopted() {
-    let mut f = Fixture::new().await;
+    let mut f = Fixture::new(MAPPING, burst_config()).await;
     let mut rows = people();
     write_csv(&f.path("in.csv"), &rows);
-    f.import("in.csv", "state.sqlite").await;
+    f.import_ok("in.csv", "state.sqlite", &[]).await;
     let tasks = one_of_each(&f, &rows);
 
     // Another machine: no memory. The same file creates nothing.
     let posts = f.requests("POST", "/notes") + f.requests("POST", "/tasks");
-    let run = f.import("in.csv", "other.sqlite").await;
+    let run = f.import_ok("in.csv", "other.sqlite", &[]).await.0;
     assert_eq!(
         f.requests("POST", "/notes") + f.requests("POST", "/tasks") - posts,
         0
@@ -300,7 +242,7 @@ async fn without_the_state_file_the_contacts_note_and_task_are_found_and_adopted
         f.requests("POST", "/notes") + f.requests("POST", "/tasks"),
         f.requests("PUT", "/tasks/"),
     );
-    f.import("moved.csv", "third.sqlite").await;
+    f.import_ok("moved.csv", "third.sqlite", &[]).await;
     assert_eq!(
         f.requests("POST", "/notes") + f.requests("POST", "/tasks") - posts,
         0
@@ -317,7 +259,7 @@ async fn without_the_state_file_the_contacts_note_and_task_are_found_and_adopted
         .starts_with("2027-01-05"));
     // What was adopted is remembered: the same file on that machine costs nothing more.
     let before = f.total();
-    f.import("moved.csv", "third.sqlite").await;
+    f.import_ok("moved.csv", "third.sqlite", &[]).await;
     assert_eq!(f.total() - before, 0);
     f.sandbox.shutdown().await.unwrap();
 }

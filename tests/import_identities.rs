@@ -5,12 +5,11 @@
 
 #![cfg(unix)]
 
-use crate::util::{fast_config, run, summary, Sandbox};
+use crate::util::{fast_config, run, summary, Output, Sandbox};
 use crate::util::{ghl_bulk, GhlCommand};
 use ghl_sandbox::DEFAULT_TOKEN;
 use serde_json::{json, Value};
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(60);
@@ -22,14 +21,24 @@ fn sandbox() -> Sandbox {
     Sandbox::start(config)
 }
 
-/// `ghl-bulk ARGS` against the sandbox, in `dir`.
-fn ghl(sandbox: &Sandbox, dir: &Path, args: &[&str]) -> Command {
+/// Runs `ghl-bulk ARGS` against the sandbox, in `dir`.
+fn ghl(sandbox: &Sandbox, dir: &Path, args: &[&str]) -> Output {
     let mut cmd = ghl_bulk();
     cmd.current_dir(dir)
         .no_config()
         .api(&sandbox.base_url(), DEFAULT_TOKEN)
         .args(args);
-    cmd
+    run(cmd, LIMIT)
+}
+
+/// Runs `ghl-bulk import INPUT --mapping MAPPING --run-dir RUN_DIR` against the sandbox, in
+/// `dir`.
+fn import(sandbox: &Sandbox, dir: &Path, input: &str, mapping: &str, run_dir: &str) -> Output {
+    ghl(
+        sandbox,
+        dir,
+        &["import", input, "--mapping", mapping, "--run-dir", run_dir],
+    )
 }
 
 fn by_email<'a>(contacts: &'a [Value], email: &str) -> Vec<&'a Value> {
@@ -49,33 +58,16 @@ fn issue_21_1_colleagues_behind_one_switchboard_stay_three_people() {
     let sandbox = sandbox();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("expo.csv"), SWITCHBOARD).unwrap();
-    let init = run(
-        ghl(
-            &sandbox,
-            dir.path(),
-            &["mapping", "init", "expo.csv", "--out", "expo.toml"],
-        ),
-        LIMIT,
+    let init = ghl(
+        &sandbox,
+        dir.path(),
+        &["mapping", "init", "expo.csv", "--out", "expo.toml"],
     );
     assert_eq!(init.code, Some(0), "{}", init.stderr);
     let mapping = std::fs::read_to_string(dir.path().join("expo.toml")).unwrap();
     assert!(mapping.contains("shared_phone = \"reject\""), "{mapping}");
 
-    let out = run(
-        ghl(
-            &sandbox,
-            dir.path(),
-            &[
-                "import",
-                "expo.csv",
-                "--mapping",
-                "expo.toml",
-                "--run-dir",
-                "run1",
-            ],
-        ),
-        LIMIT,
-    );
+    let out = import(&sandbox, dir.path(), "expo.csv", "expo.toml", "run1");
     assert_eq!(out.code, Some(3), "{}", out.stderr);
     assert!(
         out.stderr
@@ -100,21 +92,7 @@ fn issue_21_1_colleagues_behind_one_switchboard_stay_three_people() {
 
     let dropping = mapping.replace("shared_phone = \"reject\"", "shared_phone = \"drop_phone\"");
     std::fs::write(dir.path().join("drop.toml"), dropping).unwrap();
-    let out = run(
-        ghl(
-            &sandbox,
-            dir.path(),
-            &[
-                "import",
-                "expo.csv",
-                "--mapping",
-                "drop.toml",
-                "--run-dir",
-                "run2",
-            ],
-        ),
-        LIMIT,
-    );
+    let out = import(&sandbox, dir.path(), "expo.csv", "drop.toml", "run2");
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     let contacts = sandbox.contacts();
     assert_eq!(contacts.len(), 3, "{contacts:?}");
@@ -151,13 +129,10 @@ fn issue_21_2_export_edit_import_updates_the_contact_by_id() {
          [tags]\ncolumns = [\"Tags\"]\n",
     )
     .unwrap();
-    let out = run(
-        ghl(
-            &sandbox,
-            dir.path(),
-            &["export", "--mapping", "m.toml", "--out", "contacts.csv"],
-        ),
-        LIMIT,
+    let out = ghl(
+        &sandbox,
+        dir.path(),
+        &["export", "--mapping", "m.toml", "--out", "contacts.csv"],
     );
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     let exported = std::fs::read_to_string(dir.path().join("contacts.csv")).unwrap();
@@ -175,21 +150,7 @@ fn issue_21_2_export_edit_import_updates_the_contact_by_id() {
     );
     assert_ne!(edited, exported, "{exported}");
     std::fs::write(dir.path().join("contacts.csv"), edited).unwrap();
-    let out = run(
-        ghl(
-            &sandbox,
-            dir.path(),
-            &[
-                "import",
-                "contacts.csv",
-                "--mapping",
-                "m.toml",
-                "--run-dir",
-                "run",
-            ],
-        ),
-        LIMIT,
-    );
+    let out = import(&sandbox, dir.path(), "contacts.csv", "m.toml", "run");
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     let contacts = sandbox.contacts();
     assert_eq!(contacts.len(), 2, "no second contact: {contacts:?}");
@@ -225,21 +186,7 @@ fn issue_21_2_unknown_or_conflicting_ids_are_rejected() {
         ),
     )
     .unwrap();
-    let out = run(
-        ghl(
-            &sandbox,
-            dir.path(),
-            &[
-                "import",
-                "in.csv",
-                "--mapping",
-                "m.toml",
-                "--run-dir",
-                "run",
-            ],
-        ),
-        LIMIT,
-    );
+    let out = import(&sandbox, dir.path(), "in.csv", "m.toml", "run");
     assert_eq!(out.code, Some(3), "{}", out.stderr);
     let rejects = std::fs::read_to_string(dir.path().join("run/rejects.csv")).unwrap();
     assert!(rejects.contains("contact_not_found"), "{rejects}");

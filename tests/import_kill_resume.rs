@@ -5,65 +5,27 @@
 //! in another process.
 
 use crate::util;
-use crate::util::checks::{check_outcomes, check_sandbox, misreported_creations, seed_existing};
+use crate::util::checks::{
+    check_finished, check_stopped, misreported_creations, seed_existing, Finished,
+};
 use crate::util::{
     fast_config, import, ledger_rows, resume, run, state_counts, summary, wait_until, workspace,
-    Expected, FileSpec, LedgerRow, Running, Sandbox,
+    FileSpec, Running, Sandbox,
 };
 use ghl_sandbox::DEFAULT_TOKEN;
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(60);
-
-/// After a kill: the ledger opens, holds every input row once, and every row it says was
-/// delivered points at a contact the sandbox really has.
-fn check_after_kill(run_dir: &Path, sandbox: &Sandbox, expected: &Expected) -> Vec<LedgerRow> {
-    let rows = ledger_rows(run_dir);
-    assert_eq!(
-        rows.len(),
-        expected.rows.len(),
-        "a ledger row per input row"
-    );
-    let ids: Vec<String> = sandbox
-        .contacts()
-        .iter()
-        .filter_map(|c| c["id"].as_str().map(str::to_string))
-        .collect();
-    for r in rows
-        .iter()
-        .filter(|r| matches!(r.state.as_str(), "created" | "updated"))
-    {
-        let id = r.contact_id.as_deref().unwrap_or_default();
-        assert!(
-            ids.iter().any(|i| i == id),
-            "row {} is {} with contact {id:?}, which the sandbox does not hold",
-            r.row,
-            r.state
-        );
-    }
-    rows
-}
 
 /// Contacts the import has made so far (the sandbox started with `before`).
 fn delivered(sandbox: &Sandbox, before: usize) -> usize {
     sandbox.contacts().len().saturating_sub(before)
 }
 
-struct Killed {
-    sandbox: Sandbox,
-    expected: Expected,
-    seeded: BTreeMap<usize, String>,
-    stranger: String,
-    rows: Vec<LedgerRow>,
-    run_dir: std::path::PathBuf,
-    _dir: tempfile::TempDir,
-}
-
 /// Imports a file, killing the importer when about 10 %, 50 % and 90 % of the new contacts
 /// exist, resuming after each kill, and lets the last resume finish.
-fn kill_three_times_and_resume() -> Killed {
+fn kill_three_times_and_resume() -> Finished {
     let spec = FileSpec {
         rows: 400,
         seed: 21,
@@ -94,14 +56,8 @@ fn kill_three_times_and_resume() -> Killed {
                 delivered(&sandbox, before) >= target
             },
         );
-        let killed = child.kill();
-        assert_eq!(
-            killed.code,
-            None,
-            "killed by a signal: {}",
-            killed.describe()
-        );
-        let rows = check_after_kill(&run_dir, &sandbox, &expected);
+        child.kill();
+        let rows = check_stopped(&run_dir, &sandbox, &expected, None);
         eprintln!(
             "killed at {percent} %: {} contacts made, ledger {:?}",
             delivered(&sandbox, before),
@@ -113,40 +69,25 @@ fn kill_three_times_and_resume() -> Killed {
     }
     let last = child.finish(LIMIT);
     assert_eq!(last.code, Some(3), "planted rejects: {}", last.describe());
-    let rows = ledger_rows(&run_dir);
-    Killed {
+    Finished {
+        rows: ledger_rows(&run_dir),
+        summary: summary(&run_dir),
         sandbox,
         expected,
         seeded,
         stranger,
-        rows,
-        run_dir,
         _dir: dir,
     }
 }
 
 #[test]
 fn sigkill_at_10_50_90_percent_then_resume_creates_every_contact_once() {
-    let k = kill_three_times_and_resume();
-    check_outcomes(&summary(&k.run_dir), &k.rows, &k.expected);
-    check_sandbox(
-        &k.sandbox.contacts(),
-        &k.expected,
-        &k.rows,
-        &k.seeded,
-        Some(&k.stranger),
-    );
+    kill_three_times_and_resume().check();
 }
 
 #[test]
 fn sigkill_then_resume_reports_contacts_the_killed_attempt_created_as_created() {
-    let k = kill_three_times_and_resume();
-    let wrong = misreported_creations(&k.rows, &k.expected, &k.seeded);
-    assert!(
-        wrong.is_empty(),
-        "rows whose contact this run created but which the ledger reports otherwise \
-         (row, state, created, tags before): {wrong:?}"
-    );
+    kill_three_times_and_resume().check_creations();
 }
 
 #[test]
@@ -198,15 +139,7 @@ fn sigkill_while_staging_is_refused_on_resume_and_a_new_run_finishes() {
     cmd.args(["--quiet", "--concurrency", "16"]);
     let done = run(cmd, LIMIT);
     assert_eq!(done.code, Some(3), "{}", done.describe());
-    let rows = ledger_rows(&fresh);
-    check_outcomes(&summary(&fresh), &rows, &expected);
-    check_sandbox(
-        &sandbox.contacts(),
-        &expected,
-        &rows,
-        &BTreeMap::new(),
-        None,
-    );
+    check_finished(&fresh, &sandbox, &expected, &BTreeMap::new(), None);
 }
 
 /// Regression: a kill in the first instants of staging leaves a ledger without tables (staging
@@ -271,15 +204,7 @@ fn a_resume_while_the_run_is_still_going_is_refused_with_75() {
 
     let first = child.finish(LIMIT);
     assert_eq!(first.code, Some(3), "planted rejects: {}", first.describe());
-    let rows = ledger_rows(&run_dir);
-    check_outcomes(&summary(&run_dir), &rows, &expected);
-    check_sandbox(
-        &sandbox.contacts(),
-        &expected,
-        &rows,
-        &BTreeMap::new(),
-        None,
-    );
+    let rows = check_finished(&run_dir, &sandbox, &expected, &BTreeMap::new(), None);
     let upserts: u64 = sandbox.stats().by_route["POST /contacts/upsert"]
         .values()
         .sum();

@@ -91,24 +91,18 @@ fn init_writes_stdout_region_and_refuses_to_overwrite() {
 
     let target = tmp.path().join("m.toml");
     std::fs::write(&target, "keep me").unwrap();
-    let out = ghl(&[
+    let init = [
         os("mapping"),
         os("init"),
         sample.as_os_str(),
         os("--out"),
         target.as_os_str(),
-    ]);
+    ];
+    let out = ghl(&init);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("--force"), "{}", stderr(&out));
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep me");
-    let out = ghl(&[
-        os("mapping"),
-        os("init"),
-        sample.as_os_str(),
-        os("--out"),
-        target.as_os_str(),
-        os("--force"),
-    ]);
+    let out = ghl(&[&init[..], &[os("--force")]].concat());
     assert!(out.status.success());
     assert!(std::fs::read_to_string(&target)
         .unwrap()

@@ -2,9 +2,8 @@
 //! folder; summary.json, rejects.csv and duplicates.csv are read back and checked against each
 //! other, and rejects.csv fed back with the same mapping re-reads exactly the rejected rows.
 
-use crate::util::ghl_bulk;
+use crate::util::{summary, validate};
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 use serde_json::Value;
 
@@ -31,23 +30,6 @@ const SAMPLES: &[(&str, &str)] = &[
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn validate(input: &Path, mapping: &Path, run_dir: &Path) -> Output {
-    ghl_bulk()
-        .arg("validate")
-        .arg(input)
-        .arg("--mapping")
-        .arg(mapping)
-        .arg("--run-dir")
-        .arg(run_dir)
-        .output()
-        .expect("the binary runs")
-}
-
-fn summary(run_dir: &Path) -> Value {
-    let text = std::fs::read_to_string(run_dir.join("summary.json")).expect("summary.json");
-    serde_json::from_str(&text).expect("summary.json is JSON")
 }
 
 /// Data records of a CSV report (header excluded), as the csv crate reads them.
@@ -79,6 +61,7 @@ fn every_sample_accounts_for_every_row() {
             &root().join("samples").join(sample),
             &root().join("mappings").join(mapping),
             &run_dir,
+            &[],
         );
         let stderr = String::from_utf8_lossy(&out.stderr);
         let s = summary(&run_dir);
@@ -135,13 +118,13 @@ fn rejects_fed_back_reread_exactly_the_rejected_rows() {
     for (sample, mapping) in SAMPLES {
         let mapping = root().join("mappings").join(mapping);
         let first = tmp.path().join(format!("{sample}-1"));
-        validate(&root().join("samples").join(sample), &mapping, &first);
+        validate(&root().join("samples").join(sample), &mapping, &first, &[]);
         let rejected = count(&summary(&first), "rejected");
         if rejected == 0 {
             continue;
         }
         let second = tmp.path().join(format!("{sample}-2"));
-        let out = validate(&first.join("rejects.csv"), &mapping, &second);
+        let out = validate(&first.join("rejects.csv"), &mapping, &second, &[]);
         assert_eq!(
             out.status.code(),
             Some(3),
@@ -181,15 +164,23 @@ fn rejects_fed_back_reread_exactly_the_rejected_rows() {
     assert!(checked >= 5, "only {checked} samples had rejects");
 }
 
-#[test]
-fn planted_defects_of_contacts_xlsx() {
+/// Validates samples/contacts.xlsx with the example mapping; returns the temporary folder
+/// (kept while the test reads) and the run folder in it.
+fn validate_contacts_xlsx() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let run_dir = tmp.path().join("run");
     validate(
         &root().join("samples/contacts.xlsx"),
         &root().join("mappings/example.toml"),
         &run_dir,
+        &[],
     );
+    (tmp, run_dir)
+}
+
+#[test]
+fn planted_defects_of_contacts_xlsx() {
+    let (_tmp, run_dir) = validate_contacts_xlsx();
     let (_, rejects) = records(&run_dir.join("rejects.csv"));
     let by_row = |row: &str| {
         rejects
@@ -221,13 +212,7 @@ fn planted_defects_of_contacts_xlsx() {
 
 #[test]
 fn ledger_holds_every_row_and_the_merged_payload() {
-    let tmp = tempfile::tempdir().unwrap();
-    let run_dir = tmp.path().join("run");
-    validate(
-        &root().join("samples/contacts.xlsx"),
-        &root().join("mappings/example.toml"),
-        &run_dir,
-    );
+    let (_tmp, run_dir) = validate_contacts_xlsx();
     let s = summary(&run_dir);
     let db = rusqlite::Connection::open(run_dir.join("ledger.db")).unwrap();
     let rows: u64 = db

@@ -30,29 +30,16 @@ fn request(addr: &str, head: &str, body: &str) -> String {
 
 #[test]
 fn first_line_names_base_url_token_and_location_and_the_sandbox_answers() {
-    let child = ghl_bulk()
-        .args([
-            "sandbox",
-            "--listen",
-            "127.0.0.1:0",
-            "--token",
-            "cli-token",
-            "--generate",
-            "25",
-            "--limit",
-            "5/10s",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("ghl-bulk runs");
-    let mut child = Running(child);
-    let stdout = child.0.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("first line");
-    let first: serde_like::Map = serde_like::parse(&line);
+    let (_sandbox, first) = start_first_line(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--token",
+        "cli-token",
+        "--generate",
+        "25",
+        "--limit",
+        "5/10s",
+    ]);
     assert_eq!(first.get("token"), Some("cli-token"));
     assert_eq!(first.get("location_id"), Some("SandboxLocation00001"));
     let base = first.get("base_url").expect("base_url");
@@ -80,8 +67,8 @@ fn first_line_names_base_url_token_and_location_and_the_sandbox_answers() {
     );
 }
 
-/// Starts `ghl-bulk sandbox ARGS` and returns it with its first line's base URL (no scheme).
-fn start(args: &[&str]) -> (Running, String) {
+/// Starts `ghl-bulk sandbox ARGS` and returns it with its first stdout line, parsed.
+fn start_first_line(args: &[&str]) -> (Running, serde_like::Map) {
     let child = ghl_bulk()
         .arg("sandbox")
         .args(args)
@@ -95,7 +82,12 @@ fn start(args: &[&str]) -> (Running, String) {
     BufReader::new(stdout)
         .read_line(&mut line)
         .expect("first line");
-    let first = serde_like::parse(&line);
+    (child, serde_like::parse(&line))
+}
+
+/// Starts `ghl-bulk sandbox ARGS` and returns it with its first line's base URL.
+fn start(args: &[&str]) -> (Running, String) {
+    let (child, first) = start_first_line(args);
     let base = first.get("base_url").expect("base_url").to_string();
     (child, base)
 }

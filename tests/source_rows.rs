@@ -4,29 +4,10 @@
 //! windows-1252 row (19.5), and inputs that are no files, or wider than Excel (19.10).
 
 use crate::util::{ghl_bulk, run};
+use crate::util::{summary, validate};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
-
-use serde_json::Value;
-
-fn validate(input: &Path, mapping: &Path, run_dir: &Path, extra: &[&str]) -> Output {
-    ghl_bulk()
-        .arg("validate")
-        .arg(input)
-        .arg("--mapping")
-        .arg(mapping)
-        .arg("--run-dir")
-        .arg(run_dir)
-        .args(extra)
-        .output()
-        .expect("the binary runs")
-}
-
-fn summary(run_dir: &Path) -> Value {
-    let text = std::fs::read_to_string(run_dir.join("summary.json")).expect("summary.json");
-    serde_json::from_str(&text).expect("summary.json is JSON")
-}
 
 /// The records of a CSV report, header first, BOM stripped.
 fn records(path: &Path) -> Vec<Vec<String>> {

@@ -7,7 +7,7 @@
 #![cfg(unix)]
 
 use crate::util::GhlCommand;
-use crate::util::{fast_config, run, summary, with_token, Sandbox};
+use crate::util::{fast_config, run, summary, with_token, Output, Sandbox};
 use ghl_sandbox::DEFAULT_TOKEN;
 use std::path::Path;
 use std::process::Command;
@@ -48,6 +48,26 @@ fn ghl_bulk() -> Command {
     cmd
 }
 
+/// `CMD VERB INPUT --mapping MAPPING --run-dir RUN_DIR`, which must exit 3: the file has a row
+/// to reject.
+fn run_to_rejects(
+    mut cmd: Command,
+    verb: &str,
+    input: &Path,
+    mapping: &Path,
+    run_dir: &Path,
+) -> Output {
+    cmd.arg(verb)
+        .arg(input)
+        .arg("--mapping")
+        .arg(mapping)
+        .arg("--run-dir")
+        .arg(run_dir);
+    let out = run(cmd, LIMIT);
+    assert_eq!(out.code, Some(3), "{}", out.describe());
+    out
+}
+
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
@@ -57,15 +77,7 @@ fn validate_writes_warnings_where_a_person_can_read_them() {
     let dir = tempfile::tempdir().unwrap();
     let (input, mapping) = write_input(dir.path());
     let run_dir = dir.path().join("run");
-    let mut cmd = ghl_bulk();
-    cmd.arg("validate")
-        .arg(&input)
-        .arg("--mapping")
-        .arg(&mapping)
-        .arg("--run-dir")
-        .arg(&run_dir);
-    let out = run(cmd, LIMIT);
-    assert_eq!(out.code, Some(3), "{}", out.describe());
+    let out = run_to_rejects(ghl_bulk(), "validate", &input, &mapping, &run_dir);
 
     let warnings = read(&run_dir.join("warnings.csv"));
     let lines: Vec<&str> = warnings.trim_start_matches('\u{FEFF}').lines().collect();
@@ -127,15 +139,8 @@ fn import_sends_the_cleaned_values_and_success_csv_carries_the_warnings() {
     let run_dir = dir.path().join("run");
     let sandbox = Sandbox::start(with_token(fast_config(7, (0, 1)), DEFAULT_TOKEN));
     let mut cmd = ghl_bulk();
-    cmd.api(&sandbox.base_url(), DEFAULT_TOKEN)
-        .arg("import")
-        .arg(&input)
-        .arg("--mapping")
-        .arg(&mapping)
-        .arg("--run-dir")
-        .arg(&run_dir);
-    let out = run(cmd, LIMIT);
-    assert_eq!(out.code, Some(3), "{}", out.describe());
+    cmd.api(&sandbox.base_url(), DEFAULT_TOKEN);
+    run_to_rejects(cmd, "import", &input, &mapping, &run_dir);
 
     let contacts = sandbox.contacts();
     let by_email = |email: &str| {
@@ -198,15 +203,7 @@ fn a_row_rejected_by_dedupe_is_not_listed_among_the_warnings() {
     )
     .unwrap();
     let run_dir = dir.path().join("run");
-    let mut cmd = ghl_bulk();
-    cmd.arg("validate")
-        .arg(&input)
-        .arg("--mapping")
-        .arg(&mapping)
-        .arg("--run-dir")
-        .arg(&run_dir);
-    let out = run(cmd, LIMIT);
-    assert_eq!(out.code, Some(3), "{}", out.describe());
+    run_to_rejects(ghl_bulk(), "validate", &input, &mapping, &run_dir);
     assert!(read(&run_dir.join("rejects.csv")).contains("phone_shared"));
     let warnings = read(&run_dir.join("warnings.csv"));
     assert_eq!(

@@ -4,9 +4,10 @@
 //! Also the contacts that "existed before" the import, which it must update and not wipe.
 
 use super::contacts::Expected;
-use super::{LedgerRow, Sandbox};
+use super::{ledger_rows, summary, LedgerRow, Sandbox};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 
 /// Tags the seeded contacts carry before the import; the import must keep them.
 pub const OLD_TAGS: [&str; 2] = ["customer-2019", "legacy crm"];
@@ -244,4 +245,108 @@ pub fn misreported_creations(
         }
     }
     wrong
+}
+
+/// Asserts that no row is reported wrongly by `misreported_creations`.
+pub fn check_creations(
+    ledger: &[LedgerRow],
+    expected: &Expected,
+    seeded: &BTreeMap<usize, String>,
+) {
+    let wrong = misreported_creations(ledger, expected, seeded);
+    assert!(
+        wrong.is_empty(),
+        "rows whose contact this run created but which the ledger reports otherwise \
+         (row, state, created, tags before): {wrong:?}"
+    );
+}
+
+/// The checks of a finished run in `run_dir`: `check_outcomes` against its summary.json and
+/// `check_sandbox`. Returns the ledger's rows.
+pub fn check_finished(
+    run_dir: &Path,
+    sandbox: &Sandbox,
+    expected: &Expected,
+    seeded: &BTreeMap<usize, String>,
+    stranger: Option<&str>,
+) -> Vec<LedgerRow> {
+    let rows = ledger_rows(run_dir);
+    check_outcomes(&summary(run_dir), &rows, expected);
+    check_sandbox(&sandbox.contacts(), expected, &rows, seeded, stranger);
+    rows
+}
+
+/// The ledger after a stop or a kill: every input row once, every delivered row pointing at a
+/// contact the sandbox holds, and (given the contacts the run did not make, `untouched`) every
+/// contact the run made recorded against its row.
+pub fn check_stopped(
+    run_dir: &Path,
+    sandbox: &Sandbox,
+    expected: &Expected,
+    untouched: Option<&BTreeSet<String>>,
+) -> Vec<LedgerRow> {
+    let rows = ledger_rows(run_dir);
+    assert_eq!(
+        rows.len(),
+        expected.rows.len(),
+        "a ledger row per input row"
+    );
+    let ids: BTreeSet<String> = sandbox
+        .contacts()
+        .iter()
+        .filter_map(|c| c["id"].as_str().map(str::to_string))
+        .collect();
+    let delivered = rows
+        .iter()
+        .filter(|r| matches!(r.state.as_str(), "created" | "updated"));
+    let unknown: Vec<_> = delivered
+        .clone()
+        .filter(|r| !r.contact_id.as_ref().is_some_and(|id| ids.contains(id)))
+        .map(|r| (r.row, &r.state, &r.contact_id))
+        .collect();
+    assert!(
+        unknown.is_empty(),
+        "delivered rows whose contact the sandbox lacks (row, state, contact): {unknown:?}"
+    );
+    if let Some(untouched) = untouched {
+        let recorded: BTreeSet<String> = delivered.filter_map(|r| r.contact_id.clone()).collect();
+        let made: BTreeSet<String> = ids.difference(untouched).cloned().collect();
+        let unrecorded: Vec<_> = made.difference(&recorded).collect();
+        assert!(
+            unrecorded.is_empty(),
+            "contacts the run made that its ledger does not record: {unrecorded:?}"
+        );
+    }
+    rows
+}
+
+/// An import run to its end against a sandbox seeded by `seed_existing`, kept for the several
+/// tests that check one such run.
+pub struct Finished {
+    pub sandbox: Sandbox,
+    pub expected: Expected,
+    pub seeded: BTreeMap<usize, String>,
+    pub stranger: String,
+    pub rows: Vec<LedgerRow>,
+    pub summary: Value,
+    pub _dir: tempfile::TempDir,
+}
+
+impl Finished {
+    /// `check_outcomes` and `check_sandbox`, the stranger included.
+    pub fn check(&self) {
+        check_outcomes(&self.summary, &self.rows, &self.expected);
+        check_sandbox(
+            &self.sandbox.contacts(),
+            &self.expected,
+            &self.rows,
+            &self.seeded,
+            Some(&self.stranger),
+        );
+    }
+
+    /// `check_creations`.
+    pub fn check_creations(&self) {
+        check_creations(&self.rows, &self.expected, &self.seeded);
+    }
 }

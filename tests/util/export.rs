@@ -11,35 +11,34 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
+/// `n` generated contacts, no latency, a limit high enough not to slow a test.
+fn generated(n: usize) -> Config {
+    Config {
+        generate: n,
+        rate_limit: RateLimitConfig {
+            burst: Some((2_000, Duration::from_secs(1))),
+            daily: None,
+            ..RateLimitConfig::default()
+        },
+        ..Config::default()
+    }
+}
+
 impl Sandbox {
     /// `n` generated contacts, no latency, a limit high enough not to slow a test.
     pub fn fast(n: usize) -> Sandbox {
-        Sandbox::start(Config {
-            generate: n,
-            rate_limit: RateLimitConfig {
-                burst: Some((2_000, Duration::from_secs(1))),
-                daily: None,
-                ..RateLimitConfig::default()
-            },
-            ..Config::default()
-        })
+        Sandbox::start(generated(n))
     }
 
     /// `n` contacts and `latency` per request, so an export is still running when a test
     /// acts on it.
     pub fn slow(n: usize, latency: Duration) -> Sandbox {
         Sandbox::start(Config {
-            generate: n,
-            rate_limit: RateLimitConfig {
-                burst: Some((2_000, Duration::from_secs(1))),
-                daily: None,
-                ..RateLimitConfig::default()
-            },
             faults: FaultConfig {
                 latency: Some((latency, latency)),
                 ..FaultConfig::default()
             },
-            ..Config::default()
+            ..generated(n)
         })
     }
 

@@ -129,6 +129,16 @@ pub fn stray_cell(path: &Path) -> std::io::Result<()> {
     xlsx(path, Box::new(move |w| w.write_all(sheet.as_bytes())), None)
 }
 
+/// The header and one contact (as inline strings), with `strings` as the shared-string table.
+fn two_rows_with_strings(path: &Path, strings: PartWriter) -> std::io::Result<()> {
+    let sheet = format!(r#"{SHEET_START}<sheetData>{ROWS_1_2}</sheetData></worksheet>"#);
+    xlsx(
+        path,
+        Box::new(move |w| w.write_all(sheet.as_bytes())),
+        Some(strings),
+    )
+}
+
 /// About 300 KB: a shared-string table of 300 strings of 1 MiB each (300 MiB inflated).
 pub fn bulky_shared_strings(path: &Path) -> std::io::Result<()> {
     let strings = Box::new(|w: &mut dyn Write| {
@@ -141,12 +151,7 @@ pub fn bulky_shared_strings(path: &Path) -> std::io::Result<()> {
         }
         w.write_all(b"</sst>")
     });
-    let sheet = format!(r#"{SHEET_START}<sheetData>{ROWS_1_2}</sheetData></worksheet>"#);
-    xlsx(
-        path,
-        Box::new(move |w| w.write_all(sheet.as_bytes())),
-        Some(strings),
-    )
+    two_rows_with_strings(path, strings)
 }
 
 /// About 100 KB: 13 million empty shared strings (each costs calamine a `String`).
@@ -159,12 +164,7 @@ pub fn many_shared_strings(path: &Path) -> std::io::Result<()> {
         }
         w.write_all(b"</sst>")
     });
-    let sheet = format!(r#"{SHEET_START}<sheetData>{ROWS_1_2}</sheetData></worksheet>"#);
-    xlsx(
-        path,
-        Box::new(move |w| w.write_all(sheet.as_bytes())),
-        Some(strings),
-    )
+    two_rows_with_strings(path, strings)
 }
 
 /// 1 KB: a table of one string that declares four billion (calamine reserves the declared
@@ -173,12 +173,7 @@ pub fn declared_shared_strings(path: &Path) -> std::io::Result<()> {
     let strings = text(
         r#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" uniqueCount="4000000000"><si><t>x</t></si></sst>"#,
     );
-    let sheet = format!(r#"{SHEET_START}<sheetData>{ROWS_1_2}</sheetData></worksheet>"#);
-    xlsx(
-        path,
-        Box::new(move |w| w.write_all(sheet.as_bytes())),
-        Some(strings),
-    )
+    two_rows_with_strings(path, strings)
 }
 
 /// About 30 KB: after the data, 1.1 million rows without `r` (each counts one row) and then a

@@ -10,6 +10,7 @@ pub mod checks;
 pub mod cmd;
 pub mod contacts;
 pub mod export;
+pub mod fixture;
 pub mod hostile;
 pub mod hostile_files;
 pub mod modes;
@@ -179,6 +180,25 @@ fn importer(base_url: &str, token: &str) -> Command {
     // point the tests elsewhere: an empty file is read instead.
     cmd.no_config().api(base_url, token);
     cmd
+}
+
+/// `ghl-bulk validate INPUT --mapping MAPPING --run-dir RUN_DIR EXTRA…`, run to its end.
+pub fn validate(
+    input: &Path,
+    mapping: &Path,
+    run_dir: &Path,
+    extra: &[&str],
+) -> std::process::Output {
+    ghl_bulk()
+        .arg("validate")
+        .arg(input)
+        .arg("--mapping")
+        .arg(mapping)
+        .arg("--run-dir")
+        .arg(run_dir)
+        .args(extra)
+        .output()
+        .expect("the binary runs")
 }
 
 /// Polls `ready` every 5 ms until it holds; panics with `what` after `limit`.

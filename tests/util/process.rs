@@ -125,10 +125,18 @@ impl Running {
         matches!(self.child.try_wait(), Ok(None))
     }
 
-    /// SIGKILL, then collect what it wrote.
+    /// SIGKILL, then collect what it wrote; fails the test if the process had exited by
+    /// itself (no signal ended it).
     pub fn kill(mut self) -> Output {
         let _ = self.child.kill();
-        self.finish(Duration::from_secs(10))
+        let killed = self.finish(Duration::from_secs(10));
+        assert_eq!(
+            killed.code,
+            None,
+            "killed by a signal: {}",
+            killed.describe()
+        );
+        killed
     }
 
     /// Waits for the exit within `limit` (killing it and failing the test past that).
