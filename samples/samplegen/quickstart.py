@@ -26,15 +26,18 @@ def contacts_xlsx(people: list[dict]):
         rows[row - 2][col[column]] = value
         DEFECTS.add(name, row, row - 1, column, defect, expect)
 
+    def relocate(index: int, phone, city: str, state: str, postal: str, tz: str):
+        """Gives the person on rows[index] this phone, place and timezone."""
+        for column, value in (("Phone", phone), ("City", city), ("State", state),
+                              ("Postal Code", postal), ("Timezone", tz)):
+            rows[index][col[column]] = value
+
     # Row 3 is the anchor of a duplicate group (rows 3, 45, 52: email, then phone).
     rows[1][col["First Name"]], rows[1][col["Last Name"]] = "Jane", "Doe"
-    rows[1][col["Email"]], rows[1][col["Phone"]] = "jane.doe@example.com", 3125550111
-    rows[1][col["City"]], rows[1][col["State"]], rows[1][col["Postal Code"]] = "Chicago", "IL", "60614"
-    rows[1][col["Timezone"]] = "America/Chicago"
+    rows[1][col["Email"]] = "jane.doe@example.com"
+    relocate(1, 3125550111, "Chicago", "IL", "60614", "America/Chicago")
     # Row 2's phone is the target of the phone duplicate on row 48.
-    rows[0][col["Phone"]] = 4155550134
-    rows[0][col["City"]], rows[0][col["State"]], rows[0][col["Postal Code"]] = "San Francisco", "CA", "94107"
-    rows[0][col["Timezone"]] = "America/Los_Angeles"
+    relocate(0, 4155550134, "San Francisco", "CA", "94107", "America/Los_Angeles")
 
     put(5, "Email", "priya.nair.example.com", "email without @ (phone is valid)", "reject")
     put(8, "Phone", "(415) 555-0147 ext. 12", "phone with extension 'ext. 12'", "ok")
@@ -44,17 +47,11 @@ def contacts_xlsx(people: list[dict]):
     put(20, "Country", "United States", "country as an English name", "ok")
     put(23, "Country", "USA", "country as alpha-3", "ok")
     put(26, "Country", "U.K.", "country as 'U.K.' with a UK phone", "ok")
-    rows[24][col["Phone"]] = "+44 20 7946 0321"
-    rows[24][col["City"]], rows[24][col["State"]], rows[24][col["Postal Code"]] = "London", "", "EC1A 1BB"
-    rows[24][col["Timezone"]] = "Europe/London"
+    relocate(24, "+44 20 7946 0321", "London", "", "EC1A 1BB", "Europe/London")
     put(29, "Country", "Germany", "country as an English name, German phone in national format", "ok")
-    rows[27][col["Phone"]] = "030 1234567"
-    rows[27][col["City"]], rows[27][col["State"]], rows[27][col["Postal Code"]] = "Berlin", "", "10117"
-    rows[27][col["Timezone"]] = "Europe/Berlin"
+    relocate(27, "030 1234567", "Berlin", "", "10117", "Europe/Berlin")
     put(32, "Country", "ca", "country code in lower case; Canadian number", "ok")
-    rows[30][col["Phone"]] = "613-555-0142"
-    rows[30][col["City"]], rows[30][col["State"]], rows[30][col["Postal Code"]] = "Ottawa", "ON", "K1P 1J1"
-    rows[30][col["Timezone"]] = "America/Toronto"
+    relocate(30, "613-555-0142", "Ottawa", "ON", "K1P 1J1", "America/Toronto")
     put(35, "Date of Birth", "1985-03-14", "DOB as text YYYY-MM-DD", "ok")
     put(36, "Date of Birth", "03/14/1985", "DOB as text MM/DD/YYYY", "ok")
     put(37, "Date of Birth", "1985/03/14", "DOB as text YYYY/MM/DD", "ok")

@@ -119,28 +119,21 @@ mod tests {
 
     #[test]
     fn phones_become_e164() {
-        assert_eq!(
-            phone_e164("+1 888-888-8888", "US").as_deref(),
-            Some("+18888888888")
-        );
-        assert_eq!(
-            phone_e164("(888) 555-0100", "US").as_deref(),
-            Some("+18885550100")
-        );
-        assert_eq!(
-            phone_e164("07700 900123", "GB").as_deref(),
-            Some("+447700900123")
-        );
-        assert_eq!(
-            phone_e164("0044 7700 900123", "US").as_deref(),
-            Some("+447700900123")
-        );
-        assert_eq!(
-            phone_e164("+91 70100 00000", "US").as_deref(),
-            Some("+917010000000")
-        );
-        assert_eq!(phone_e164("not a phone", "US"), None);
-        assert_eq!(phone_e164("12", "US"), None);
+        for (raw, country, want) in [
+            ("+1 888-888-8888", "US", Some("+18888888888")),
+            ("(888) 555-0100", "US", Some("+18885550100")),
+            ("07700 900123", "GB", Some("+447700900123")),
+            ("0044 7700 900123", "US", Some("+447700900123")),
+            ("+91 70100 00000", "US", Some("+917010000000")),
+            ("not a phone", "US", None),
+            ("12", "US", None),
+        ] {
+            assert_eq!(
+                phone_e164(raw, country).as_deref(),
+                want,
+                "{raw} in {country}"
+            );
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use super::{ApiResult, Ctx};
 use crate::error::ApiError;
+use crate::normalise;
 use crate::ops;
 use crate::server::AppState;
 use crate::store::Location;
@@ -33,6 +34,8 @@ pub(super) trait Child: Sized + Send + Sync + 'static {
     fn of(loc: &Location) -> &HashMap<String, Vec<Self>>;
     /// The same, to change.
     fn of_mut(loc: &mut Location) -> &mut HashMap<String, Vec<Self>>;
+    /// Stamps the record's update time (epoch ms).
+    fn touch(&mut self, now: i64);
 }
 
 fn not_found<C: Child>(id: &str) -> ApiError {
@@ -40,7 +43,7 @@ fn not_found<C: Child>(id: &str) -> ApiError {
 }
 
 /// The contact's record `id`, to change it.
-pub(super) fn find_mut<'a, C: Child>(
+fn find_mut<'a, C: Child>(
     loc: &'a mut Location,
     contact: &str,
     id: &str,
@@ -49,6 +52,42 @@ pub(super) fn find_mut<'a, C: Child>(
         .get_mut(contact)
         .and_then(|all| all.iter_mut().find(|c| c.id() == id))
         .ok_or_else(|| not_found::<C>(id))
+}
+
+/// Adds `make(new id, now)` to the records of `contact` (a contact of the token's location):
+/// 201 `{note}` / `{task}`.
+pub(super) fn insert<C: Child>(
+    st: &AppState,
+    ctx: &Ctx,
+    contact: String,
+    make: impl FnOnce(String, i64) -> C,
+) -> ApiResult {
+    let mut store = st.write();
+    ops::owned(&store, &ctx.location, &contact)?;
+    let now = normalise::now_ms();
+    let record = make(store.new_id(), now);
+    let body = json!({ (C::ONE): record.json() });
+    if let Some(loc) = store.locations.get_mut(&ctx.location) {
+        C::of_mut(loc).entry(contact).or_default().push(record);
+    }
+    Ok((StatusCode::CREATED, body))
+}
+
+/// Applies `change` to the contact's record `id` and stamps its update time: `{note}` /
+/// `{task}`.
+pub(super) fn modify<C: Child>(
+    st: &AppState,
+    ctx: &Ctx,
+    contact: &str,
+    id: &str,
+    change: impl FnOnce(&mut C),
+) -> ApiResult {
+    let mut store = st.write();
+    let loc = ctx.contact_location_mut(&mut store, contact)?;
+    let record = find_mut::<C>(loc, contact, id)?;
+    change(record);
+    record.touch(normalise::now_ms());
+    Ok((StatusCode::OK, json!({ (C::ONE): record.json() })))
 }
 
 pub(super) async fn list<C: Child>(

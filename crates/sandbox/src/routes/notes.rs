@@ -2,19 +2,16 @@
 //! and `UpdateNoteDTO` whitelists. The list (oldest first), get and delete are
 //! [`super::children`]'s.
 
-use super::children::{find_mut, Child};
+use super::children::{insert, modify, Child};
 use super::{ApiResult, Ctx};
 use crate::dto::Dto;
-use crate::normalise;
-use crate::ops;
 use crate::server::AppState;
 use crate::store::{Location, Note};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Extension;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -37,6 +34,9 @@ impl Child for Note {
     fn of_mut(loc: &mut Location) -> &mut HashMap<String, Vec<Self>> {
         &mut loc.notes
     }
+    fn touch(&mut self, now: i64) {
+        self.date_updated = now;
+    }
 }
 
 pub(super) async fn create(
@@ -53,11 +53,8 @@ pub(super) async fn create(
         let color = dto.string("color", false).as_set().cloned();
         let pinned = dto.bool("pinned").unwrap_or(false);
         dto.finish()?;
-        let mut store = st.write();
-        ops::owned(&store, &ctx.location, &id)?;
-        let now = normalise::now_ms();
-        let note = Note {
-            id: store.new_id(),
+        insert(&st, &ctx, id.clone(), |new_id, now| Note {
+            id: new_id,
             body: text.unwrap_or_default(),
             user_id,
             title,
@@ -66,12 +63,7 @@ pub(super) async fn create(
             date_added: now,
             date_updated: now,
             contact_id: id.clone(),
-        };
-        let body = json!({ "note": note.json() });
-        if let Some(loc) = store.locations.get_mut(&ctx.location) {
-            loc.notes.entry(id).or_default().push(note);
-        }
-        Ok((StatusCode::CREATED, body))
+        })
     })();
     ctx.reply(r)
 }
@@ -92,26 +84,23 @@ pub(super) async fn update(
         let color = dto.string("color", false).as_set().cloned();
         let pinned = dto.bool("pinned");
         dto.finish()?;
-        let mut store = st.write();
-        let loc = ctx.contact_location_mut(&mut store, &contact)?;
-        let note = find_mut::<Note>(loc, &contact, &id)?;
-        if let Some(t) = text {
-            note.body = t;
-        }
-        if user_id.is_some() {
-            note.user_id = user_id;
-        }
-        if title.is_some() {
-            note.title = title;
-        }
-        if color.is_some() {
-            note.color = color;
-        }
-        if let Some(p) = pinned {
-            note.pinned = p;
-        }
-        note.date_updated = normalise::now_ms();
-        Ok((StatusCode::OK, json!({ "note": note.json() })))
+        modify(&st, &ctx, &contact, &id, |note: &mut Note| {
+            if let Some(t) = text {
+                note.body = t;
+            }
+            if user_id.is_some() {
+                note.user_id = user_id;
+            }
+            if title.is_some() {
+                note.title = title;
+            }
+            if color.is_some() {
+                note.color = color;
+            }
+            if let Some(p) = pinned {
+                note.pinned = p;
+            }
+        })
     })();
     ctx.reply(r)
 }

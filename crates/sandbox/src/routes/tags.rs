@@ -23,6 +23,19 @@ fn read_tags(body: &[u8]) -> Result<Vec<String>, ApiError> {
     Ok(normalise::tags(tags.unwrap_or_default()))
 }
 
+/// Adds the `given` tags a contact lacks (at the end, in order) or removes them.
+fn apply(tags: &mut Vec<String>, given: &[String], add: bool) {
+    if add {
+        for t in given {
+            if !tags.contains(t) {
+                tags.push(t.clone());
+            }
+        }
+    } else {
+        tags.retain(|t| !given.contains(t));
+    }
+}
+
 fn change(
     st: &AppState,
     ctx: &Ctx,
@@ -40,15 +53,7 @@ fn change(
         .ok_or_else(crate::error::wrong_location)?;
     let mut result = Vec::new();
     loc.update(id, |c| {
-        if add {
-            for t in tags {
-                if !c.tags.contains(&t) {
-                    c.tags.push(t);
-                }
-            }
-        } else {
-            c.tags.retain(|t| !tags.contains(t));
-        }
+        apply(&mut c.tags, &tags, add);
         c.date_updated = now;
         result = c.tags.clone();
     });
@@ -148,16 +153,11 @@ pub(super) async fn bulk(
             let mut entry = Value::Null;
             loc.update(&id, |c| {
                 let old = c.tags.clone();
-                if add {
-                    for t in &tags {
-                        if !c.tags.contains(t) {
-                            c.tags.push(t.clone());
-                        }
-                    }
-                } else if remove_all {
+                // `removeAllTags` goes only with `remove` (checked above).
+                if remove_all {
                     c.tags.clear();
                 } else {
-                    c.tags.retain(|t| !tags.contains(t));
+                    apply(&mut c.tags, &tags, add);
                 }
                 let added: Vec<&String> = c.tags.iter().filter(|t| !old.contains(t)).collect();
                 let removed: Vec<&String> = old.iter().filter(|t| !c.tags.contains(t)).collect();

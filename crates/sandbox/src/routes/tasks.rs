@@ -2,19 +2,17 @@
 //! `{completed}`, with the spec's `CreateTaskParams`, `UpdateTaskBody` and
 //! `UpdateTaskStatusParams` whitelists. The list, get and delete are [`super::children`]'s.
 
-use super::children::{find_mut, Child};
+use super::children::{insert, modify, Child};
 use super::{ApiResult, Ctx};
 use crate::dto::Dto;
 use crate::normalise;
-use crate::ops;
 use crate::server::AppState;
 use crate::store::{Location, Task};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Extension;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -36,6 +34,9 @@ impl Child for Task {
     }
     fn of_mut(loc: &mut Location) -> &mut HashMap<String, Vec<Self>> {
         &mut loc.tasks
+    }
+    fn touch(&mut self, now: i64) {
+        self.date_updated = now;
     }
 }
 
@@ -68,11 +69,8 @@ pub(super) async fn create(
         let text = dto.string("body", false).as_set().cloned();
         let assigned_to = dto.string("assignedTo", false).as_set().cloned();
         dto.finish()?;
-        let mut store = st.write();
-        ops::owned(&store, &ctx.location, &id)?;
-        let now = normalise::now_ms();
-        let task = Task {
-            id: store.new_id(),
+        insert(&st, &ctx, id.clone(), |new_id, now| Task {
+            id: new_id,
             title: title.unwrap_or_default(),
             body: text,
             assigned_to,
@@ -81,12 +79,7 @@ pub(super) async fn create(
             contact_id: id.clone(),
             date_added: now,
             date_updated: now,
-        };
-        let body = json!({ "task": task.json() });
-        if let Some(loc) = store.locations.get_mut(&ctx.location) {
-            loc.tasks.entry(id).or_default().push(task);
-        }
-        Ok((StatusCode::CREATED, body))
+        })
     })();
     ctx.reply(r)
 }
@@ -109,26 +102,23 @@ pub(super) async fn update(
         let text = dto.string("body", false).as_set().cloned();
         let assigned_to = dto.string("assignedTo", false).as_set().cloned();
         dto.finish()?;
-        let mut store = st.write();
-        let loc = ctx.contact_location_mut(&mut store, &contact)?;
-        let task = find_mut::<Task>(loc, &contact, &id)?;
-        if let Some(t) = title {
-            task.title = t;
-        }
-        if let Some(d) = due {
-            task.due_date = d;
-        }
-        if let Some(c) = completed {
-            task.completed = c;
-        }
-        if text.is_some() {
-            task.body = text;
-        }
-        if assigned_to.is_some() {
-            task.assigned_to = assigned_to;
-        }
-        task.date_updated = normalise::now_ms();
-        Ok((StatusCode::OK, json!({ "task": task.json() })))
+        modify(&st, &ctx, &contact, &id, |task: &mut Task| {
+            if let Some(t) = title {
+                task.title = t;
+            }
+            if let Some(d) = due {
+                task.due_date = d;
+            }
+            if let Some(c) = completed {
+                task.completed = c;
+            }
+            if text.is_some() {
+                task.body = text;
+            }
+            if assigned_to.is_some() {
+                task.assigned_to = assigned_to;
+            }
+        })
     })();
     ctx.reply(r)
 }
@@ -144,12 +134,9 @@ pub(super) async fn completed(
         let mut dto = Dto::new(&body, &["completed"])?;
         let completed = dto.required_bool("completed");
         dto.finish()?;
-        let mut store = st.write();
-        let loc = ctx.contact_location_mut(&mut store, &contact)?;
-        let task = find_mut::<Task>(loc, &contact, &id)?;
-        task.completed = completed.unwrap_or(task.completed);
-        task.date_updated = normalise::now_ms();
-        Ok((StatusCode::OK, json!({ "task": task.json() })))
+        modify(&st, &ctx, &contact, &id, |task: &mut Task| {
+            task.completed = completed.unwrap_or(task.completed);
+        })
     })();
     ctx.reply(r)
 }
