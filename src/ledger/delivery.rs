@@ -323,7 +323,7 @@ impl Ledger {
         mut f: impl FnMut(SuccessRecord) -> Result<(), E>,
     ) -> Result<(), E> {
         // A row's delivery warnings, joined as `_warnings` joins them (see `warnings::joined`).
-        self.each_row("SELECT r.row, r.cells_json, r.state, \
+        self.stream_rows("SELECT r.row, r.cells_json, r.state, \
                  COALESCE(r.contact_id, (SELECT s.contact_id FROM rows s WHERE s.row = r.merged_into)), \
                  r.issues_json, \
                  (SELECT group_concat(d.code || ': ' || d.message, ' | ') FROM delivery_warnings d \

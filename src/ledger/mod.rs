@@ -216,7 +216,7 @@ impl Ledger {
 
     /// Hands every row `query` returns, read by `map`, to `f` as it comes (the reports stream
     /// a million-row ledger without holding it).
-    fn each_row<T, E: From<LedgerError>>(
+    fn stream_rows<T, E: From<LedgerError>>(
         &self,
         query: &str,
         map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,

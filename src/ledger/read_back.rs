@@ -55,7 +55,7 @@ impl Ledger {
         &self,
         mut f: impl FnMut(RejectedRow) -> Result<(), E>,
     ) -> Result<(), E> {
-        self.each_row(
+        self.stream_rows(
             "SELECT row, cells_json, stage, code, field, message, issues_json FROM rows \
              WHERE state IN ('rejected', 'failed') ORDER BY row",
             |r| {
@@ -99,7 +99,7 @@ impl Ledger {
         &self,
         mut f: impl FnMut(MergedRow) -> Result<(), E>,
     ) -> Result<(), E> {
-        self.each_row(
+        self.stream_rows(
             "SELECT row, merged_into, merged_key, merged_value, cells_json FROM rows \
              WHERE state = 'merged' ORDER BY row",
             |r| {

@@ -3,7 +3,6 @@
 //! (`delivery_warnings`), for `warnings.csv` and success.csv's `_warnings`. Rows in the reject
 //! files (`rejected`, `failed`) are left out: their `_message` already lists every issue.
 
-use rusqlite::params;
 use serde::Deserialize;
 
 use super::{Ledger, LedgerError};
@@ -65,7 +64,7 @@ impl Ledger {
         &self,
         mut f: impl FnMut(WarningRecord) -> Result<(), E>,
     ) -> Result<(), E> {
-        self.each_row(
+        self.stream_rows(
             "SELECT row, 0, issues_json, NULL, NULL, NULL FROM rows \
              WHERE issues_json IS NOT NULL AND state NOT IN ('rejected', 'failed') \
              UNION ALL SELECT d.row, 1, NULL, d.field, d.code, d.message \
