@@ -12,8 +12,8 @@ use super::resolve::{Resolved, Via};
 use super::DeliveryError;
 use crate::api::models::UpdateRequest;
 use crate::api::{ApiError, Client, TagChange};
-use crate::ledger::{RowState, Warning};
 use crate::run::dispatch::{halving_may_help, verdict, Verdict};
+use crate::ledger::{RowState, Warning};
 
 impl<'a> Engine<'a> {
     pub(super) fn resolved(&mut self, row: u64, resolved: Resolved) -> Result<(), DeliveryError> {

@@ -23,12 +23,12 @@
 
 use super::delta::Delta;
 use super::{ImportConfig, ImportError};
+use crate::format::thousands;
 use crate::api::{Client, Estimate};
 use crate::contact::TaskPayload;
 use crate::delivery::followup_keys::{note_key, task_hash};
 use crate::delivery::EngineConfig;
 use crate::delivery::Mode;
-use crate::format::thousands;
 use crate::format::thousands;
 use crate::ledger::{FollowupContext, Ledger, LedgerError};
 use crate::mapping::Mapping;
