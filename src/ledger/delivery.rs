@@ -115,18 +115,14 @@ impl Ledger {
     /// reads one page; the index would sort every remaining row for every page (quadratic on a
     /// million rows).
     pub fn deliverable(&self, after: u64, limit: usize) -> Result<Vec<DeliveryRow>, LedgerError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT r.row, r.state, r.payload_json, r.contact_id, r.attempts, r.note_ids_json, \
-                 r.task_ids_json, d.first_sent_at, r.created, r.tags_before_json FROM rows r \
-                 LEFT JOIN delivery_rows d ON d.row = r.row \
-                 WHERE r.row > ?1 AND +r.state IN ('pending', 'in_doubt', 'failed') \
-                 AND r.payload_json IS NOT NULL ORDER BY r.row LIMIT ?2",
-            )
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map(params![after as i64, limit as i64], |r| {
+        self.query_all(
+            "SELECT r.row, r.state, r.payload_json, r.contact_id, r.attempts, r.note_ids_json, \
+             r.task_ids_json, d.first_sent_at, r.created, r.tags_before_json FROM rows r \
+             LEFT JOIN delivery_rows d ON d.row = r.row \
+             WHERE r.row > ?1 AND +r.state IN ('pending', 'in_doubt', 'failed') \
+             AND r.payload_json IS NOT NULL ORDER BY r.row LIMIT ?2",
+            params![after as i64, limit as i64],
+            |r| {
                 Ok(DeliveryRow {
                     row: r.get::<_, i64>(0)? as u64,
                     state: r.get(1)?,
@@ -139,9 +135,8 @@ impl Ledger {
                     created: r.get(8)?,
                     tags_before_json: r.get(9)?,
                 })
-            })
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+            },
+        )
     }
 
     /// Marks rows `in_doubt` (and counts the attempt) before their requests are sent, so a crash
@@ -262,19 +257,12 @@ impl Ledger {
 
     /// Every delivered row with its contact id, in row order: (row, state, contact id).
     pub fn delivered(&self) -> Result<Vec<(u64, String, Option<String>)>, LedgerError> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT row, state, contact_id FROM rows \
-                 WHERE state IN ('created', 'updated', 'unchanged') ORDER BY row",
-            )
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((r.get::<_, i64>(0)? as u64, r.get(1)?, r.get(2)?))
-            })
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+        self.query_all(
+            "SELECT row, state, contact_id FROM rows \
+             WHERE state IN ('created', 'updated', 'unchanged') ORDER BY row",
+            [],
+            |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?, r.get(2)?)),
+        )
     }
 
     /// Delivery warnings per code: (code, count).
@@ -335,20 +323,13 @@ impl Ledger {
         mut f: impl FnMut(SuccessRecord) -> Result<(), E>,
     ) -> Result<(), E> {
         // A row's delivery warnings, joined as `_warnings` joins them (see `warnings::joined`).
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT r.row, r.cells_json, r.state, \
+        self.stream_rows("SELECT r.row, r.cells_json, r.state, \
                  COALESCE(r.contact_id, (SELECT s.contact_id FROM rows s WHERE s.row = r.merged_into)), \
                  r.issues_json, \
                  (SELECT group_concat(d.code || ': ' || d.message, ' | ') FROM delivery_warnings d \
                  WHERE d.row = r.row) \
                  FROM rows r WHERE r.state IN ('created', 'updated', 'unchanged', 'merged') \
-                 ORDER BY r.row",
-            )
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], |r| {
+                 ORDER BY r.row", |r| {
                 Ok((
                     r.get::<_, i64>(0)? as u64,
                     r.get::<_, String>(1)?,
@@ -357,11 +338,7 @@ impl Ledger {
                     r.get::<_, Option<String>>(4)?,
                     r.get::<_, Option<String>>(5)?,
                 ))
-            })
-            .map_err(|e| self.err(e))?;
-        for r in rows {
-            let (row, cells_json, state, contact_id, issues, delivered) =
-                r.map_err(|e| self.err(e))?;
+            }, |(row, cells_json, state, contact_id, issues, delivered)| {
             let mut warnings = super::warnings::joined(&super::warnings::validate_warnings(
                 row,
                 issues.as_deref(),
@@ -379,8 +356,8 @@ impl Ledger {
                 contact_id,
                 warnings,
             ))?;
-        }
-        Ok(())
+Ok(())
+})
     }
 
     /// Rows that still need delivery (pending, in doubt or failed).

@@ -65,17 +65,13 @@ impl Ledger {
         after: u64,
         limit: usize,
     ) -> Result<Vec<DeltaRow>, LedgerError> {
-        let mut stmt = self.conn.prepare_cached(query).map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map(params![after as i64, limit as i64], |r| {
-                Ok(DeltaRow {
-                    row: r.get::<_, i64>(0)? as u64,
-                    payload_json: r.get(1)?,
-                    contact_id: r.get(2)?,
-                })
+        self.query_all(query, params![after as i64, limit as i64], |r| {
+            Ok(DeltaRow {
+                row: r.get::<_, i64>(0)? as u64,
+                payload_json: r.get(1)?,
+                contact_id: r.get(2)?,
             })
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+        })
     }
 
     /// Marks rows `unchanged` with the contact their payload was delivered to before, in one

@@ -177,28 +177,12 @@ impl Ledger {
         after: u64,
         limit: usize,
     ) -> Result<Vec<(u64, FollowupRecord)>, LedgerError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT row, key, contact_id, item_id, content_hash, completed, action \
-                 FROM followups_done WHERE remembered = 0 AND row > ?1 ORDER BY row LIMIT ?2",
-            )
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map(params![after as i64, limit as i64], |r| {
-                Ok((r.get::<_, i64>(0)? as u64, {
-                    FollowupRecord {
-                        key: r.get(1)?,
-                        contact_id: r.get(2)?,
-                        item_id: r.get(3)?,
-                        content_hash: r.get(4)?,
-                        completed: r.get(5)?,
-                        action: r.get(6)?,
-                    }
-                }))
-            })
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+        self.query_all(
+            "SELECT row, key, contact_id, item_id, content_hash, completed, action \
+             FROM followups_done WHERE remembered = 0 AND row > ?1 ORDER BY row LIMIT ?2",
+            params![after as i64, limit as i64],
+            read_numbered_record,
+        )
     }
 
     /// Notes that these rows' follow-ups are now in the state store.
@@ -219,40 +203,33 @@ impl Ledger {
     /// Every note and task the run touched, with what it did, in row order (for reports and
     /// undo: only `created` ones are the run's own).
     pub fn followups_done(&self) -> Result<Vec<(u64, FollowupRecord)>, LedgerError> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT row, key, contact_id, item_id, content_hash, completed, action \
-                 FROM followups_done ORDER BY row, key",
-            )
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, i64>(0)? as u64,
-                    FollowupRecord {
-                        key: r.get(1)?,
-                        contact_id: r.get(2)?,
-                        item_id: r.get(3)?,
-                        content_hash: r.get(4)?,
-                        completed: r.get(5)?,
-                        action: r.get(6)?,
-                    },
-                ))
-            })
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+        self.query_all(
+            "SELECT row, key, contact_id, item_id, content_hash, completed, action \
+             FROM followups_done ORDER BY row, key",
+            [],
+            read_numbered_record,
+        )
     }
 }
 
 fn read_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<FollowupRecord> {
+    read_record_from(r, 0)
+}
+
+/// `(row, record)` from `SELECT row, key, contact_id, item_id, content_hash, completed, action`.
+fn read_numbered_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<(u64, FollowupRecord)> {
+    Ok((r.get::<_, i64>(0)? as u64, read_record_from(r, 1)?))
+}
+
+/// The record whose six columns start at `first`.
+fn read_record_from(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<FollowupRecord> {
     Ok(FollowupRecord {
-        key: r.get(0)?,
-        contact_id: r.get(1)?,
-        item_id: r.get(2)?,
-        content_hash: r.get(3)?,
-        completed: r.get(4)?,
-        action: r.get(5)?,
+        key: r.get(first)?,
+        contact_id: r.get(first + 1)?,
+        item_id: r.get(first + 2)?,
+        content_hash: r.get(first + 3)?,
+        completed: r.get(first + 4)?,
+        action: r.get(first + 5)?,
     })
 }
 

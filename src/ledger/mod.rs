@@ -204,6 +204,32 @@ impl Ledger {
         sql(&self.path, source)
     }
 
+    /// Every row `query` returns with `params`, each read by `map`.
+    fn query_all<T>(
+        &self,
+        query: &str,
+        params: impl rusqlite::Params,
+        map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, LedgerError> {
+        query_all(&self.conn, &self.path, query, params, map)
+    }
+
+    /// Hands every row `query` returns, read by `map`, to `f` as it comes (the reports stream
+    /// a million-row ledger without holding it).
+    fn stream_rows<T, E: From<LedgerError>>(
+        &self,
+        query: &str,
+        map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+        mut f: impl FnMut(T) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut stmt = self.conn.prepare(query).map_err(|e| self.err(e))?;
+        let rows = stmt.query_map([], map).map_err(|e| self.err(e))?;
+        for row in rows {
+            f(row.map_err(|e| self.err(e))?)?;
+        }
+        Ok(())
+    }
+
     /// Records the run's metadata.
     pub fn write_run(&self, meta: &RunMeta, dialect_json: Option<&str>) -> Result<(), LedgerError> {
         self.conn
@@ -343,23 +369,13 @@ impl Ledger {
 
     /// Row count per state.
     pub fn state_counts(&self) -> Result<StateCounts, LedgerError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT state, COUNT(*) FROM rows GROUP BY state")
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+        let rows = self.counts("SELECT state, COUNT(*) FROM rows GROUP BY state")?;
+        Ok(rows.into_iter().collect())
     }
 
     /// Runs a `SELECT key, COUNT(*) … GROUP BY key` query.
-    fn counts(&self, sql: &str) -> Result<Vec<(String, u64)>, LedgerError> {
-        let mut stmt = self.conn.prepare(sql).map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    fn counts<K: rusqlite::types::FromSql>(&self, sql: &str) -> Result<Vec<(K, u64)>, LedgerError> {
+        self.query_all(sql, [], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))
     }
 
     /// Records the end of the run.
@@ -389,6 +405,19 @@ pub struct MergedGroup {
     /// The other rows of the group, each with the key (`email`/`phone`) and value it shares
     /// with another row of the group.
     pub merged: Vec<(u64, String, String)>,
+}
+
+/// Prepares `query` (cached), runs it with `params` and collects every row `map` reads.
+fn query_all<T>(
+    conn: &Connection,
+    path: &Path,
+    query: &str,
+    params: impl rusqlite::Params,
+    map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>, LedgerError> {
+    let mut stmt = conn.prepare_cached(query).map_err(|e| sql(path, e))?;
+    let rows = stmt.query_map(params, map).map_err(|e| sql(path, e))?;
+    rows.collect::<Result<_, _>>().map_err(|e| sql(path, e))
 }
 
 fn sql(path: &Path, source: rusqlite::Error) -> LedgerError {

@@ -55,15 +55,10 @@ impl Ledger {
         &self,
         mut f: impl FnMut(RejectedRow) -> Result<(), E>,
     ) -> Result<(), E> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT row, cells_json, stage, code, field, message, issues_json FROM rows \
-                 WHERE state IN ('rejected', 'failed') ORDER BY row",
-            )
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], |r| {
+        self.stream_rows(
+            "SELECT row, cells_json, stage, code, field, message, issues_json FROM rows \
+             WHERE state IN ('rejected', 'failed') ORDER BY row",
+            |r| {
                 Ok((
                     r.get::<_, i64>(0)? as u64,
                     r.get::<_, String>(1)?,
@@ -73,22 +68,20 @@ impl Ledger {
                     r.get::<_, Option<String>>(5)?.unwrap_or_default(),
                     r.get::<_, Option<String>>(6)?,
                 ))
-            })
-            .map_err(|e| self.err(e))?;
-        for r in rows {
-            let (row, cells, stage, code, field, message, issues_json) =
-                r.map_err(|e| self.err(e))?;
-            f(RejectedRow {
-                row,
-                cells: self.cells(row, &cells)?,
-                stage,
-                code,
-                field,
-                message,
-                issues_json,
-            })?;
-        }
-        Ok(())
+            },
+            |(row, cells, stage, code, field, message, issues_json)| {
+                f(RejectedRow {
+                    row,
+                    cells: self.cells(row, &cells)?,
+                    stage,
+                    code,
+                    field,
+                    message,
+                    issues_json,
+                })?;
+                Ok(())
+            },
+        )
     }
 
     /// Merged rows in row order, all in memory (small runs, tests); reports use `each_merged`.
@@ -106,15 +99,10 @@ impl Ledger {
         &self,
         mut f: impl FnMut(MergedRow) -> Result<(), E>,
     ) -> Result<(), E> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT row, merged_into, merged_key, merged_value, cells_json FROM rows \
-                 WHERE state = 'merged' ORDER BY row",
-            )
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], |r| {
+        self.stream_rows(
+            "SELECT row, merged_into, merged_key, merged_value, cells_json FROM rows \
+             WHERE state = 'merged' ORDER BY row",
+            |r| {
                 Ok((
                     r.get::<_, i64>(0)? as u64,
                     r.get::<_, i64>(1)? as u64,
@@ -122,18 +110,17 @@ impl Ledger {
                     r.get::<_, Option<String>>(3)?.unwrap_or_default(),
                     r.get::<_, String>(4)?,
                 ))
-            })
-            .map_err(|e| self.err(e))?;
-        for r in rows {
-            let (row, merged_into, key, value, cells) = r.map_err(|e| self.err(e))?;
-            f(MergedRow {
-                row,
-                merged_into,
-                key,
-                value,
-                cells: self.cells(row, &cells)?,
-            })?;
-        }
-        Ok(())
+            },
+            |(row, merged_into, key, value, cells)| {
+                f(MergedRow {
+                    row,
+                    merged_into,
+                    key,
+                    value,
+                    cells: self.cells(row, &cells)?,
+                })?;
+                Ok(())
+            },
+        )
     }
 }

@@ -45,17 +45,13 @@ impl Ledger {
              AND +state IN ('pending', 'failed') AND contact_id IS NULL \
              AND payload_json IS NOT NULL ORDER BY row LIMIT ?2"
         };
-        let mut stmt = self.conn.prepare_cached(query).map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map(params![after as i64, limit as i64], |r| {
-                Ok(RemovalRow {
-                    row: r.get::<_, i64>(0)? as u64,
-                    payload_json: r.get(1)?,
-                    contact_id: r.get(2)?,
-                })
+        self.query_all(query, params![after as i64, limit as i64], |r| {
+            Ok(RemovalRow {
+                row: r.get::<_, i64>(0)? as u64,
+                payload_json: r.get(1)?,
+                contact_id: r.get(2)?,
             })
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+        })
     }
 
     /// The distinct contacts the rows in `state` name (rows naming the same contact share it):

@@ -100,16 +100,12 @@ impl Ledger {
     /// Every delivery session in order, with its series; none for a run that sent nothing (or
     /// a ledger older than these tables).
     pub fn request_sessions(&self) -> Result<Vec<RequestSession>, LedgerError> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT session, finished_at, stop, requests, status_429, retries, throttled_ms, \
-                 limit_max, limit_interval_ms, endpoints_json, bucket_ms, span_ms \
-                 FROM request_sessions ORDER BY session",
-            )
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], |r| {
+        let mut sessions: Vec<RequestSession> = self.query_all(
+            "SELECT session, finished_at, stop, requests, status_429, retries, throttled_ms, \
+             limit_max, limit_interval_ms, endpoints_json, bucket_ms, span_ms \
+             FROM request_sessions ORDER BY session",
+            [],
+            |r| {
                 Ok(RequestSession {
                     session: r.get(0)?,
                     finished_at: r.get(1)?,
@@ -125,10 +121,8 @@ impl Ledger {
                     span_ms: r.get::<_, i64>(11)? as u64,
                     buckets: Vec::new(),
                 })
-            })
-            .map_err(|e| self.err(e))?;
-        let mut sessions: Vec<RequestSession> =
-            rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?;
+            },
+        )?;
         let mut buckets = self
             .conn
             .prepare(

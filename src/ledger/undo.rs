@@ -75,6 +75,16 @@ impl UndoLedger {
         sql(&self.path, source)
     }
 
+    /// Every row `query` returns with `params`, each read by `map`.
+    fn query_all<T>(
+        &self,
+        query: &str,
+        params: impl rusqlite::Params,
+        map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, LedgerError> {
+        super::query_all(&self.conn, &self.path, query, params, map)
+    }
+
     /// A value of the undo's metadata (`planned_at`, `finished_at`, `summary_json`, …).
     pub fn undo_meta(&self, key: &str) -> Result<Option<String>, LedgerError> {
         self.conn
@@ -143,15 +153,11 @@ impl UndoLedger {
 
     /// Every contact of the stored plan.
     pub fn undo_contacts(&self) -> Result<Vec<UndoContact>, LedgerError> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT contact_id, rows_json, created, written_until, verdict FROM undo_contacts \
-                 ORDER BY contact_id",
-            )
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], |r| {
+        self.query_all(
+            "SELECT contact_id, rows_json, created, written_until, verdict FROM undo_contacts \
+             ORDER BY contact_id",
+            [],
+            |r| {
                 let rows: String = r.get(1)?;
                 Ok(UndoContact {
                     contact_id: r.get(0)?,
@@ -160,21 +166,16 @@ impl UndoLedger {
                     written_until: r.get(3)?,
                     verdict: r.get(4)?,
                 })
-            })
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+            },
+        )
     }
 
     /// Every step of the stored plan, in plan order.
     pub fn undo_steps(&self) -> Result<Vec<UndoStep>, LedgerError> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT id, contact_id, action, target, state, reason FROM undo_steps ORDER BY id",
-            )
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], |r| {
+        self.query_all(
+            "SELECT id, contact_id, action, target, state, reason FROM undo_steps ORDER BY id",
+            [],
+            |r| {
                 Ok(UndoStep {
                     id: r.get(0)?,
                     contact_id: r.get(1)?,
@@ -183,9 +184,8 @@ impl UndoLedger {
                     state: r.get(4)?,
                     reason: r.get(5)?,
                 })
-            })
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+            },
+        )
     }
 
     /// Records the safety checks of many contacts in one transaction; a contact left alone
@@ -271,16 +271,11 @@ impl UndoLedger {
 
     /// Steps per (action, state), for the summary.
     pub fn undo_counts(&self) -> Result<Vec<(String, u64)>, LedgerError> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT action || ':' || state, COUNT(*) FROM undo_steps GROUP BY action, state \
-                 ORDER BY action, state",
-            )
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+        self.query_all(
+            "SELECT action || ':' || state, COUNT(*) FROM undo_steps GROUP BY action, state \
+             ORDER BY action, state",
+            [],
+            |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)),
+        )
     }
 }

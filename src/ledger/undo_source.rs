@@ -32,20 +32,16 @@ pub struct UndoSource {
 impl Ledger {
     /// Every row of the import that reached a contact, in row order.
     pub fn undo_sources(&self) -> Result<Vec<UndoSource>, LedgerError> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT r.row, r.state, r.contact_id, r.created, r.payload_json, \
-                 r.tags_before_json, r.tags_added_json, d.tags_removed_json, r.note_ids_json, \
-                 r.task_ids_json, r.updated_at, w.date_updated FROM rows r \
-                 LEFT JOIN delivery_rows d ON d.row = r.row \
-                 LEFT JOIN row_writes w ON w.row = r.row \
-                 WHERE r.contact_id IS NOT NULL \
-                 AND r.state IN ('created', 'updated', 'in_doubt', 'failed') ORDER BY r.row",
-            )
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], |r| {
+        self.query_all(
+            "SELECT r.row, r.state, r.contact_id, r.created, r.payload_json, \
+             r.tags_before_json, r.tags_added_json, d.tags_removed_json, r.note_ids_json, \
+             r.task_ids_json, r.updated_at, w.date_updated FROM rows r \
+             LEFT JOIN delivery_rows d ON d.row = r.row \
+             LEFT JOIN row_writes w ON w.row = r.row \
+             WHERE r.contact_id IS NOT NULL \
+             AND r.state IN ('created', 'updated', 'in_doubt', 'failed') ORDER BY r.row",
+            [],
+            |r| {
                 Ok(UndoSource {
                     row: r.get::<_, i64>(0)? as u64,
                     state: r.get(1)?,
@@ -60,8 +56,7 @@ impl Ledger {
                     updated_at: r.get(10)?,
                     write_date: r.get(11)?,
                 })
-            })
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+            },
+        )
     }
 }

@@ -3,7 +3,6 @@
 //! (`delivery_warnings`), for `warnings.csv` and success.csv's `_warnings`. Rows in the reject
 //! files (`rejected`, `failed`) are left out: their `_message` already lists every issue.
 
-use rusqlite::params;
 use serde::Deserialize;
 
 use super::{Ledger, LedgerError};
@@ -65,18 +64,13 @@ impl Ledger {
         &self,
         mut f: impl FnMut(WarningRecord) -> Result<(), E>,
     ) -> Result<(), E> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT row, 0, issues_json, NULL, NULL, NULL FROM rows \
-                 WHERE issues_json IS NOT NULL AND state NOT IN ('rejected', 'failed') \
-                 UNION ALL SELECT d.row, 1, NULL, d.field, d.code, d.message \
-                 FROM delivery_warnings d JOIN rows r ON r.row = d.row \
-                 WHERE r.state NOT IN ('rejected', 'failed') ORDER BY 1, 2",
-            )
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map(params![], |r| {
+        self.stream_rows(
+            "SELECT row, 0, issues_json, NULL, NULL, NULL FROM rows \
+             WHERE issues_json IS NOT NULL AND state NOT IN ('rejected', 'failed') \
+             UNION ALL SELECT d.row, 1, NULL, d.field, d.code, d.message \
+             FROM delivery_warnings d JOIN rows r ON r.row = d.row \
+             WHERE r.state NOT IN ('rejected', 'failed') ORDER BY 1, 2",
+            |r| {
                 Ok((
                     r.get::<_, i64>(0)? as u64,
                     r.get::<_, Option<String>>(2)?,
@@ -84,25 +78,24 @@ impl Ledger {
                     r.get::<_, Option<String>>(4)?,
                     r.get::<_, Option<String>>(5)?,
                 ))
-            })
-            .map_err(|e| self.err(e))?;
-        for r in rows {
-            let (row, issues, field, code, message) = r.map_err(|e| self.err(e))?;
-            match (issues, field, code, message) {
-                (Some(issues), ..) => {
-                    for w in validate_warnings(row, Some(&issues)) {
-                        f(w)?;
+            },
+            |(row, issues, field, code, message)| {
+                match (issues, field, code, message) {
+                    (Some(issues), ..) => {
+                        for w in validate_warnings(row, Some(&issues)) {
+                            f(w)?;
+                        }
                     }
+                    (None, Some(field), Some(code), Some(message)) => f(WarningRecord {
+                        row,
+                        field,
+                        code,
+                        message,
+                    })?,
+                    _ => {}
                 }
-                (None, Some(field), Some(code), Some(message)) => f(WarningRecord {
-                    row,
-                    field,
-                    code,
-                    message,
-                })?,
-                _ => {}
-            }
-        }
-        Ok(())
+                Ok(())
+            },
+        )
     }
 }

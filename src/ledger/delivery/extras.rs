@@ -92,23 +92,19 @@ impl Ledger {
 
     /// Every row delivery finished (delivered, unchanged, refused or failed), in row order.
     pub fn delivered_rows(&self) -> Result<Vec<DeliveredRow>, LedgerError> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT r.row, r.state, r.contact_id, r.created, r.tags_added_json, \
-                 d.tags_removed_json, r.task_ids_json, d.business_id, r.code, r.tags_before_json \
-                 FROM rows r \
-                 LEFT JOIN delivery_rows d ON d.row = r.row \
-                 WHERE r.state IN ('created', 'updated', 'unchanged', 'failed') \
-                 OR (r.state = 'rejected' AND r.stage = 'deliver') ORDER BY r.row",
-            )
-            .map_err(|e| self.err(e))?;
         let list = |json: Option<String>| -> Vec<String> {
             json.and_then(|j| serde_json::from_str(&j).ok())
                 .unwrap_or_default()
         };
-        let rows = stmt
-            .query_map([], |r| {
+        self.query_all(
+            "SELECT r.row, r.state, r.contact_id, r.created, r.tags_added_json, \
+             d.tags_removed_json, r.task_ids_json, d.business_id, r.code, r.tags_before_json \
+             FROM rows r \
+             LEFT JOIN delivery_rows d ON d.row = r.row \
+             WHERE r.state IN ('created', 'updated', 'unchanged', 'failed') \
+             OR (r.state = 'rejected' AND r.stage = 'deliver') ORDER BY r.row",
+            [],
+            |r| {
                 Ok(DeliveredRow {
                     row: r.get::<_, i64>(0)? as u64,
                     state: r.get(1)?,
@@ -121,8 +117,7 @@ impl Ledger {
                     code: r.get(8)?,
                     tags_before: list(r.get(9)?),
                 })
-            })
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+            },
+        )
     }
 }
