@@ -28,6 +28,7 @@ use crate::contact::TaskPayload;
 use crate::delivery::followup_keys::{note_key, task_hash};
 use crate::delivery::EngineConfig;
 use crate::delivery::Mode;
+use crate::format::thousands;
 use crate::ledger::{FollowupContext, Ledger, LedgerError};
 use crate::mapping::Mapping;
 use crate::run::end::RunEnd;
