@@ -19,6 +19,5 @@ pub mod run;
 pub mod runs;
 pub mod sandbox_seed;
 pub mod source;
-pub mod state;
 pub mod undo;
 pub mod validate;

@@ -287,8 +287,11 @@ fn a_sandbox_run_ignores_the_config_files_state() {
     .unwrap();
     // The real location's state file exists, as after a real import.
     std::fs::create_dir_all(cwd.join("state")).unwrap();
-    ghl_bulk::state::StateStore::open(&cwd.join("state/real.sqlite"), "ve9EPM428h8vShlRW1KT")
-        .unwrap();
+    ghl_bulk::ledger::state::StateStore::open(
+        &cwd.join("state/real.sqlite"),
+        "ve9EPM428h8vShlRW1KT",
+    )
+    .unwrap();
     let out = go(ghl(cwd, &["export", "--sandbox", "--out", "try.csv", "-q"]));
     assert_eq!(out.code, Some(0), "{}", out.describe());
     assert!(cwd.join("try.csv").is_file());

@@ -5,8 +5,8 @@
 
 use crate::util::fixture::{burst_config, Fixture};
 use crate::util::summary;
+use ghl_bulk::ledger::state::StateStore;
 use ghl_bulk::ledger::Ledger;
-use ghl_bulk::state::StateStore;
 use ghl_sandbox::{DEFAULT_LOCATION_ID, DEFAULT_TOKEN};
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -176,7 +176,7 @@ pub(crate) fn show(ctx: &Context, args: &ShowArgs) -> anyhow::Result<RunEnd> {
             .location
             .value
             .as_deref()
-            .and_then(|location| crate::state::default_path(location).ok()),
+            .and_then(|location| crate::ledger::state::default_path(location).ok()),
         disabled: ctx.config == Choice::None,
     };
     super::completions::write_stdout(config::render(&settings, &notes).as_bytes())?;

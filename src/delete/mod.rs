@@ -308,9 +308,9 @@ fn forget_in_state(config: &DeleteConfig, ids: &[String]) -> Result<(), DeleteEr
         return Ok(());
     }
     let location = &config.client.location_id;
-    let path =
-        crate::state::default_path(location).map_err(|e| DeleteError::State(e.to_string()))?;
-    let forgotten = crate::state::forget_contacts(&path, location, ids)
+    let path = crate::ledger::state::default_path(location)
+        .map_err(|e| DeleteError::State(e.to_string()))?;
+    let forgotten = crate::ledger::state::forget_contacts(&path, location, ids)
         .map_err(|e| DeleteError::State(e.to_string()))?;
     tracing::info!(state = %path.display(), forgotten, "The state file forgot the deleted contacts.");
     Ok(())

@@ -36,8 +36,8 @@ pub use watermark::{parse_user_date, Stored, Window};
 pub use writer::OutputFormat;
 
 use crate::api::{ApiError, ClientConfig, RelatedKind};
+use crate::ledger::state::StateError;
 use crate::mapping::{LoadedMapping, MappingError};
-use crate::state::StateError;
 
 /// Which contacts, by when they were last updated.
 #[derive(Debug, Clone, PartialEq, Eq)]

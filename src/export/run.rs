@@ -15,8 +15,8 @@ use super::{
     fetch, related, Batch, ExportConfig, ExportEnd, ExportError, Since, Source, StateChoice,
 };
 use crate::api::{BaseUrl, Client, ClientConfig, Credentials, Secret};
+use crate::ledger::state::{self, StateStore};
 use crate::run::progress::Progress;
-use crate::state::{self, StateStore};
 
 /// Pages (or batches) waiting between two stages: enough to keep the next stage busy, few
 /// enough that memory does not depend on the location's size.

@@ -16,10 +16,10 @@ pub use hash::{identity_keys, PayloadHasher};
 
 use super::{ImportError, Target};
 use crate::delivery::followup_keys::DEFAULT_TASK_RULE;
+use crate::ledger::state::recorded::{META_FILE, META_SCOPE, RUN_STATE_FILE};
+use crate::ledger::state::{self, Delivered, DeliveredEntry, FollowupEntry, StateStore};
 use crate::ledger::{FollowupRecord, Ledger};
 use crate::mapping::Mapping;
-use crate::state::recorded::{META_FILE, META_SCOPE, RUN_STATE_FILE};
-use crate::state::{self, Delivered, DeliveredEntry, FollowupEntry, StateStore};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -84,7 +84,7 @@ pub enum ImportError {
     #[error("the in-process sandbox failed: {0}")]
     Sandbox(String),
     #[error(transparent)]
-    State(#[from] crate::state::StateError),
+    State(#[from] crate::ledger::state::StateError),
     #[error("cannot write {path}: {message}")]
     Write { path: PathBuf, message: String },
 }

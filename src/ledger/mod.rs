@@ -2,8 +2,8 @@
 //! normalised payload, identity keys, issues and outcome. The local pipeline stages rows in
 //! chunked transactions; dedupe rewrites merged rows; reports are written from it (`validate`
 //! writes its reject files from the rows as it stages them, through the same code).
-//! Every SQL statement on a run's ledgers is in this module (the state file keeps its own, in
-//! `state/`): the commands and the reports ask typed questions (`overview.rs` for the HTML
+//! Every SQL statement of the tool is in this module, the state file's too (`state/`, one
+//! file per location that outlives the run folders): the commands and the reports ask typed questions (`overview.rs` for the HTML
 //! report, `listing.rs` for `runs`), and `undo.db` is its own type (`UndoLedger`). The schema
 //! changes only through the numbered migrations of `schema.rs`, run by `migrations.rs` when a
 //! file is opened.
@@ -22,6 +22,7 @@ mod removal;
 mod row_state;
 mod schema;
 mod series;
+pub mod state;
 mod undo;
 mod undo_source;
 mod verdicts;

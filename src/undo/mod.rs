@@ -197,7 +197,7 @@ fn forget_in_state(
     config: &UndoConfig,
     undo: &UndoLedger,
 ) -> Result<(), UndoError> {
-    let Some(path) = crate::state::recorded_state_file(import, &config.run_dir)
+    let Some(path) = crate::ledger::state::recorded_state_file(import, &config.run_dir)
         .map_err(|e| refuse_state(config, e.to_string()))?
     else {
         return Ok(());
@@ -207,7 +207,7 @@ fn forget_in_state(
         .into_iter()
         .map(|c| c.contact_id)
         .collect();
-    let forgotten = crate::state::forget_contacts(&path, &config.client.location_id, &ids)
+    let forgotten = crate::ledger::state::forget_contacts(&path, &config.client.location_id, &ids)
         .map_err(|e| refuse_state(config, e.to_string()))?;
     tracing::info!(state = %path.display(), forgotten, "The state file forgot the run's contacts.");
     Ok(())

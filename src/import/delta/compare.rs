@@ -4,8 +4,8 @@
 
 use super::hash::{identity_keys, PayloadHasher};
 use crate::delivery::followup_keys::note_key;
+use crate::ledger::state::Delivered;
 use crate::ledger::DeltaRow;
-use crate::state::Delivered;
 use rayon::prelude::*;
 use std::collections::HashMap;
 

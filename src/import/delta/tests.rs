@@ -1,7 +1,7 @@
 use super::*;
 use crate::delivery::followup_keys::note_key;
+use crate::ledger::state::{DeliveredEntry, FollowupEntry};
 use crate::mapping::{self, Mapping};
-use crate::state::{DeliveredEntry, FollowupEntry};
 use serde_json::json;
 
 fn mapping(custom: &[&str]) -> Mapping {
@@ -242,7 +242,7 @@ fn a_resume_keeps_the_state_file_the_run_started_with() {
     assert!(matches!(
         other,
         Err(ImportError::State(
-            crate::state::StateError::OtherLocation { .. }
+            crate::ledger::state::StateError::OtherLocation { .. }
         ))
     ));
 }
