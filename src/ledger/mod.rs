@@ -10,6 +10,7 @@
 
 mod before;
 mod conflicts;
+mod decisions;
 mod delivery;
 mod delta;
 mod followups;
@@ -30,6 +31,7 @@ mod warnings;
 
 pub use before::{BeforeCapture, BeforeImage};
 pub use conflicts::{ConflictRejection, PhoneDropped};
+pub use decisions::{Action, Change, Decision, UnknownAction};
 pub use delivery::{DeliveredRow, DeliveryResult, DeliveryRow, RunRecord, SuccessRecord};
 pub use delta::DeltaRow;
 pub use followups::{FollowupContext, FollowupRecord};

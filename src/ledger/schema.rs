@@ -10,11 +10,15 @@ use super::migrations::Schema;
 
 /// The schema version this build writes (`PRAGMA user_version`, and `meta.schema_version`
 /// where earlier builds recorded it).
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The run ledger's migrations.
 pub(super) const RUN_LEDGER: Schema = Schema {
-    migrations: &[&[V1_TABLES, INDEXES, V1_META], &[V2_TABLES, V2_META]],
+    migrations: &[
+        &[V1_TABLES, INDEXES, V1_META],
+        &[V2_TABLES, V2_META],
+        &[V3_DECISIONS, V3_META],
+    ],
     marker_table: "rows",
 };
 
@@ -197,6 +201,20 @@ CREATE TABLE IF NOT EXISTS request_series (
 
 const V1_META: &str = "INSERT INTO meta (key, value) VALUES ('schema_version', '1');";
 const V2_META: &str = "UPDATE meta SET value = '2' WHERE key = 'schema_version';";
+
+/// Version 3: the server-aware plan's verdict per row (`decisions.rs`).
+const V3_DECISIONS: &str = "
+CREATE TABLE IF NOT EXISTS decisions (
+    row          INTEGER PRIMARY KEY,  -- the 1-based data row (a delivered row: pending/in_doubt)
+    action       TEXT NOT NULL,        -- create | update | unchanged | conflict
+    contact_id   TEXT,                 -- the contact the row matches (a conflict: the first one)
+    others_json  TEXT NOT NULL DEFAULT '[]', -- a conflict: every contact it points at
+    date_updated TEXT,                 -- the matched contact's dateUpdated when the view read it
+    changes_json TEXT NOT NULL DEFAULT '[]', -- [{field, before, after}]
+    reason       TEXT                  -- a conflict: what the reject file says
+);
+";
+const V3_META: &str = "UPDATE meta SET value = '3' WHERE key = 'schema_version';";
 
 /// Version 1 of `undo.db`: as the first undo wrote it.
 const UNDO_V1: &str = "

@@ -1,0 +1,236 @@
+//! The server-aware plan's verdict per row: what the location held for the row's identities
+//! when the plan read it, and so what delivery does (`create`, `update` with only what
+//! differs, `unchanged`, or `conflict`). `plan` writes them and stops; `import` writes them
+//! and carries them out; `import --plan RUN_DIR` carries out the ones a `plan` run wrote.
+//!
+//! A table of its own (schema version 3): a ledger written before it gets it empty, and a run
+//! without decisions is delivered blind, as before.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use rusqlite::{params, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use super::{Ledger, LedgerError};
+
+/// What delivery does with a row, from the server's view of its identities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Action {
+    /// No contact has the row's email or phone: `POST /contacts/` with the tags inline.
+    Create,
+    /// One contact matches and some field or tag differs: only what differs is sent.
+    Update,
+    /// The matching contact already holds the row's values: no request.
+    Unchanged,
+    /// The row's email and phone point at two different contacts, or one of them matches a
+    /// contact whose other identity is different and not empty.
+    Conflict,
+}
+
+impl Action {
+    pub const ALL: [Action; 4] = [
+        Action::Create,
+        Action::Update,
+        Action::Unchanged,
+        Action::Conflict,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Unchanged => "unchanged",
+            Action::Conflict => "conflict",
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A stored action this build does not know (a ledger from a newer build).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown plan action `{0}`")]
+pub struct UnknownAction(pub String);
+
+impl FromStr for Action {
+    type Err = UnknownAction;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Action::ALL
+            .into_iter()
+            .find(|a| a.as_str() == s)
+            .ok_or_else(|| UnknownAction(s.to_string()))
+    }
+}
+
+/// One field the row changes on its contact, as the user reads it (`field: before → after`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    /// The field's name as HighLevel spells it (`firstName`, `tags`, a custom field's key).
+    pub field: String,
+    /// The server's value ("" when it has none).
+    pub before: String,
+    /// What the row sends.
+    pub after: String,
+}
+
+/// The plan's verdict for one row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub row: u64,
+    pub action: Action,
+    /// The contact the row matches (`update`, `unchanged`); for a conflict, the first contact
+    /// it would have overwritten; none for `create`.
+    pub contact_id: Option<String>,
+    /// For a conflict: every contact the row's identities point at.
+    pub others: Vec<String>,
+    /// The matched contact's `dateUpdated` when the view read it: `import --plan` refuses a
+    /// row whose contact changed since.
+    pub date_updated: Option<String>,
+    /// For `update`: what differs; for `create`: every field the row sets (before empty).
+    pub changes: Vec<Change>,
+    /// For a conflict: the message the reject files give, naming the contact(s).
+    pub reason: Option<String>,
+}
+
+impl Ledger {
+    /// Records the decisions (replacing any earlier one for the same row), in one transaction.
+    pub fn put_decisions(&mut self, decisions: &[Decision]) -> Result<(), LedgerError> {
+        let path = self.path.clone();
+        let err = |e| super::sql(&path, e);
+        let tx = self.conn.transaction().map_err(err)?;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO decisions
+                       (row, action, contact_id, others_json, date_updated, changes_json, reason)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )
+                .map_err(err)?;
+            for d in decisions {
+                let others = serde_json::to_string(&d.others).unwrap_or_else(|_| "[]".into());
+                let changes = serde_json::to_string(&d.changes).unwrap_or_else(|_| "[]".into());
+                stmt.execute(params![
+                    d.row as i64,
+                    d.action.as_str(),
+                    d.contact_id,
+                    others,
+                    d.date_updated,
+                    changes,
+                    d.reason,
+                ])
+                .map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)
+    }
+
+    /// Every decision, by row.
+    pub fn decisions(&self) -> Result<Vec<Decision>, LedgerError> {
+        self.query_all(
+            "SELECT row, action, contact_id, others_json, date_updated, changes_json, reason
+             FROM decisions ORDER BY row",
+            [],
+            read_decision,
+        )
+    }
+
+    /// One row's decision, if the plan made one.
+    pub fn decision(&self, row: u64) -> Result<Option<Decision>, LedgerError> {
+        self.conn
+            .query_row(
+                "SELECT row, action, contact_id, others_json, date_updated, changes_json, reason
+                 FROM decisions WHERE row = ?1",
+                params![row as i64],
+                read_decision,
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// How many rows the plan gave each action (actions without rows left out).
+    pub fn decision_counts(&self) -> Result<BTreeMap<Action, u64>, LedgerError> {
+        let rows = self.query_all(
+            "SELECT action, COUNT(*) FROM decisions GROUP BY action",
+            [],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)),
+        )?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(action, n)| Some((action.parse::<Action>().ok()?, n.max(0) as u64)))
+            .collect())
+    }
+}
+
+fn read_decision(r: &rusqlite::Row<'_>) -> rusqlite::Result<Decision> {
+    let action: String = r.get(1)?;
+    let action = action.parse::<Action>().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(e))
+    })?;
+    let others: String = r.get(3)?;
+    let changes: String = r.get(5)?;
+    Ok(Decision {
+        row: r.get::<_, i64>(0)?.max(0) as u64,
+        action,
+        contact_id: r.get(2)?,
+        others: serde_json::from_str(&others).unwrap_or_default(),
+        date_updated: r.get(4)?,
+        changes: serde_json::from_str(&changes).unwrap_or_default(),
+        reason: r.get(6)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_round_trip_through_their_names() {
+        for a in Action::ALL {
+            assert_eq!(a.as_str().parse::<Action>(), Ok(a));
+        }
+        assert!("merge".parse::<Action>().is_err());
+    }
+
+    #[test]
+    fn decisions_are_kept_and_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ledger = Ledger::create(&dir.path().join("ledger.db")).unwrap();
+        let conflict = Decision {
+            row: 2,
+            action: Action::Conflict,
+            contact_id: Some("c1".into()),
+            others: vec!["c1".into(), "c2".into()],
+            date_updated: None,
+            changes: vec![],
+            reason: Some("email matches c1, phone matches c2".into()),
+        };
+        let update = Decision {
+            row: 1,
+            action: Action::Update,
+            contact_id: Some("c3".into()),
+            others: vec![],
+            date_updated: Some("2026-01-01T00:00:00.000Z".into()),
+            changes: vec![Change {
+                field: "firstName".into(),
+                before: "Ana".into(),
+                after: "Anna".into(),
+            }],
+            reason: None,
+        };
+        ledger
+            .put_decisions(&[conflict.clone(), update.clone()])
+            .unwrap();
+        assert_eq!(ledger.decisions().unwrap(), vec![update.clone(), conflict]);
+        assert_eq!(ledger.decision(1).unwrap(), Some(update));
+        assert_eq!(ledger.decision(9).unwrap(), None);
+        let counts = ledger.decision_counts().unwrap();
+        assert_eq!(counts.get(&Action::Update), Some(&1));
+        assert_eq!(counts.get(&Action::Create), None);
+    }
+}
