@@ -148,14 +148,24 @@ pub(crate) fn import_config(
         Target::Api(Box::new(client_config(&settings)?))
     };
     let human = ctx.log.human_output();
-    let start = match &args.resume {
-        Some(dir) => {
+    let start = match (&args.resume, &args.plan) {
+        (Some(dir), _) => {
             if !dir.join("ledger.db").is_file() {
                 bail!("{} is not a run folder (no ledger.db in it)", dir.display());
             }
             Start::Resume(dir.clone())
         }
-        None => Start::New(Box::new(validate_config(
+        (None, Some(dir)) => {
+            if !dir.join("ledger.db").is_file() {
+                bail!(
+                    "{} is not a plan's run folder (no ledger.db in it); write one with \
+                     `ghl-bulk plan FILE --mapping M`",
+                    dir.display()
+                );
+            }
+            Start::Plan(dir.clone())
+        }
+        (None, None) => Start::New(Box::new(validate_config(
             &run_args(args)?,
             if args.dry_run {
                 "import --dry-run"

@@ -35,17 +35,17 @@ pub const MAX_DATA_ROWS: u64 = 1_048_575;
 /// Notes written at most (see the module docs for why).
 pub const MAX_NOTES: usize = 10_000;
 /// Excel's limit on the columns of a sheet.
-const MAX_COLUMNS: usize = 16_384;
+pub(super) const MAX_COLUMNS: usize = 16_384;
 /// Excel's limit on the characters in one cell.
-const MAX_CELL_CHARS: usize = 32_767;
+pub(super) const MAX_CELL_CHARS: usize = 32_767;
 /// Widths are sized from the header and the first rows only: constant-memory mode cannot
 /// revisit earlier rows, and a few hundred rows show the typical width.
-const WIDTH_SAMPLE_ROWS: u64 = 500;
-const MIN_WIDTH: usize = 8;
-const MAX_WIDTH: usize = 50;
+pub(super) const WIDTH_SAMPLE_ROWS: u64 = 500;
+pub(super) const MIN_WIDTH: usize = 8;
+pub(super) const MAX_WIDTH: usize = 50;
 
 const RED: u32 = 0xFFC7CE;
-const GREY: u32 = 0xE7E6E6;
+pub(super) const GREY: u32 = 0xE7E6E6;
 
 /// What was written to the workbook.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -298,12 +298,12 @@ impl RejectsXlsx {
     }
 }
 
-fn col_num(col: usize) -> Result<u16, XlsxError> {
+pub(super) fn col_num(col: usize) -> Result<u16, XlsxError> {
     u16::try_from(col).map_err(|_| XlsxError::RowColumnLimitError)
 }
 
 /// Cut a value to Excel's cell limit (a runaway field from a broken quote can exceed it).
-fn clip(value: &str) -> &str {
+pub(super) fn clip(value: &str) -> &str {
     match value.char_indices().nth(MAX_CELL_CHARS) {
         Some((i, _)) => &value[..i],
         None => value,

@@ -1,0 +1,137 @@
+//! What carrying a plan out costs, counted from its decisions: a `create` is one request (the
+//! contact with its tags inline), an `update` one for its fields and one for the tags it adds
+//! (1–2), `unchanged` and `conflict` none (a conflict is rejected unless `--on-conflict`
+//! says otherwise). Before it writes, `import --plan` checks that no planned contact changed
+//! since: one search per [`SEARCH_BATCH`] contacts. Notes and tasks the mapping adds come on
+//! top (one request each), as in the import's own estimate.
+
+use crate::api::removal::SEARCH_BATCH;
+use crate::ledger::{Action, Decision};
+
+/// The field name a change to the tags carries (HighLevel's).
+const TAGS: &str = "tags";
+
+/// The requests carrying a plan out sends, by kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CarryOut {
+    /// `POST /contacts/` (create rows).
+    pub creates: u64,
+    /// `PUT /contacts/{id}` (update rows that change a field).
+    pub field_updates: u64,
+    /// Add-tags requests (update rows that add a tag).
+    pub tag_adds: u64,
+    /// Planned contacts whose `dateUpdated` is checked first.
+    pub checked_contacts: u64,
+}
+
+impl CarryOut {
+    /// Counts one decision in.
+    pub fn add(&mut self, decision: &Decision) {
+        match decision.action {
+            Action::Create => self.creates += 1,
+            Action::Update => {
+                let tags = decision.changes.iter().any(|c| c.field == TAGS);
+                let fields = decision.changes.iter().any(|c| c.field != TAGS);
+                // An update the view found nothing to send for is still one write: the safer
+                // count (the view should have said `unchanged`).
+                self.field_updates += u64::from(fields || !tags);
+                self.tag_adds += u64::from(tags);
+            }
+            Action::Unchanged | Action::Conflict => {}
+        }
+        if matches!(decision.action, Action::Update | Action::Unchanged)
+            && decision.contact_id.is_some()
+        {
+            self.checked_contacts += 1;
+        }
+    }
+
+    /// Write requests.
+    pub fn writes(&self) -> u64 {
+        self.creates + self.field_updates + self.tag_adds
+    }
+
+    /// Search requests of the `dateUpdated` check.
+    pub fn checks(&self) -> u64 {
+        self.checked_contacts.div_ceil(SEARCH_BATCH as u64)
+    }
+
+    /// Every request carrying the plan out sends (notes and tasks aside).
+    pub fn total(&self) -> u64 {
+        self.writes() + self.checks()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::Change;
+    use proptest::prelude::*;
+
+    fn decision(action: Action, fields: &[&str]) -> Decision {
+        Decision {
+            row: 1,
+            action,
+            contact_id: (action != Action::Create).then(|| "c".to_string()),
+            others: vec![],
+            date_updated: None,
+            changes: fields
+                .iter()
+                .map(|f| Change {
+                    field: f.to_string(),
+                    before: String::new(),
+                    after: "x".into(),
+                })
+                .collect(),
+            reason: None,
+        }
+    }
+
+    #[test]
+    fn each_action_costs_what_the_readme_says() {
+        let cost = |d: Decision| {
+            let mut c = CarryOut::default();
+            c.add(&d);
+            c.writes()
+        };
+        assert_eq!(cost(decision(Action::Create, &["email", "tags"])), 1);
+        assert_eq!(cost(decision(Action::Update, &["companyName"])), 1);
+        assert_eq!(cost(decision(Action::Update, &["tags"])), 1);
+        assert_eq!(cost(decision(Action::Update, &["city", "tags"])), 2);
+        assert_eq!(cost(decision(Action::Unchanged, &[])), 0);
+        assert_eq!(cost(decision(Action::Conflict, &[])), 0);
+    }
+
+    fn action() -> impl Strategy<Value = Action> {
+        prop::sample::select(Action::ALL.to_vec())
+    }
+
+    proptest! {
+        /// Writes stay within 1 per create and 1–2 per update; the check is one search per
+        /// batch of checked contacts, and only contacts of updates and unchanged rows count.
+        #[test]
+        fn totals_stay_within_the_documented_bounds(
+            plan in prop::collection::vec((action(), any::<bool>(), any::<bool>()), 0..400)
+        ) {
+            let mut c = CarryOut::default();
+            let (mut creates, mut updates, mut matched) = (0u64, 0u64, 0u64);
+            for (action, tags, fields) in &plan {
+                let mut changed = Vec::new();
+                if *tags { changed.push("tags"); }
+                if *fields { changed.push("firstName"); }
+                c.add(&decision(*action, &changed));
+                match action {
+                    Action::Create => creates += 1,
+                    Action::Update => { updates += 1; matched += 1 }
+                    Action::Unchanged => matched += 1,
+                    Action::Conflict => {}
+                }
+            }
+            prop_assert!(c.writes() >= creates + updates);
+            prop_assert!(c.writes() <= creates + 2 * updates);
+            prop_assert_eq!(c.checked_contacts, matched);
+            prop_assert_eq!(c.checks(), matched.div_ceil(SEARCH_BATCH as u64));
+            prop_assert_eq!(c.total(), c.writes() + c.checks());
+        }
+    }
+}
