@@ -22,6 +22,10 @@ pub struct CarryOut {
     pub tag_adds: u64,
     /// Planned contacts whose `dateUpdated` is checked first.
     pub checked_contacts: u64,
+    /// Reads before the first write besides the check: the custom field definitions (when
+    /// the mapping has custom fields), else the probe that learns the API's limits when
+    /// nothing else was sent first.
+    pub setup: u64,
 }
 
 impl CarryOut {
@@ -56,9 +60,20 @@ impl CarryOut {
         self.checked_contacts.div_ceil(SEARCH_BATCH as u64)
     }
 
+    /// Counts the reads `import` sends before its first write: with rows to deliver, the
+    /// custom field definitions when the mapping has custom fields, otherwise the probe
+    /// that learns the API's limits unless the check already did.
+    pub fn set_setup(&mut self, rows_to_deliver: u64, custom_fields: bool) {
+        self.setup = match (rows_to_deliver, custom_fields) {
+            (0, _) => 0,
+            (_, true) => 1,
+            (_, false) => u64::from(self.checks() == 0),
+        };
+    }
+
     /// Every request carrying the plan out sends (notes and tasks aside).
     pub fn total(&self) -> u64 {
-        self.writes() + self.checks()
+        self.writes() + self.checks() + self.setup
     }
 }
 
@@ -100,6 +115,26 @@ mod tests {
         assert_eq!(cost(decision(Action::Update, &["city", "tags"])), 2);
         assert_eq!(cost(decision(Action::Unchanged, &[])), 0);
         assert_eq!(cost(decision(Action::Conflict, &[])), 0);
+    }
+
+    #[test]
+    fn setup_is_one_read_when_anything_is_delivered() {
+        let mut only_creates = CarryOut::default();
+        only_creates.add(&decision(Action::Create, &["email"]));
+        only_creates.set_setup(1, false);
+        assert_eq!(only_creates.total(), 2, "the create and the probe");
+        only_creates.set_setup(1, true);
+        assert_eq!(
+            only_creates.total(),
+            2,
+            "the create and the custom fields read"
+        );
+        only_creates.set_setup(0, true);
+        assert_eq!(only_creates.total(), 1);
+        let mut checked = CarryOut::default();
+        checked.add(&decision(Action::Unchanged, &[]));
+        checked.set_setup(1, false);
+        assert_eq!(checked.total(), 1, "the check's search learns the limits");
     }
 
     fn action() -> impl Strategy<Value = Action> {

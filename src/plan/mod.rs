@@ -138,6 +138,7 @@ fn after_staging(config: &PlanConfig, run_dir: &Path) -> Result<RunEnd, PlanErro
         &mut |decision| carry.add(decision),
         run_dir,
     )?;
+    carry.set_setup(ledger.undelivered()?, !mapping.custom_refs.is_empty());
     let estimate = Estimate::new(carry.total(), client.limiter());
     let counts: Vec<(Action, u64)> = ledger.decision_counts()?.into_iter().collect();
     write_summary(
@@ -201,6 +202,7 @@ fn write_summary(
             "writes": carry.writes(),
             "checked_contacts": carry.checked_contacts,
             "checks": carry.checks(),
+            "setup": carry.setup,
             "requests": carry.total(),
             "duration_ms": estimate.duration().as_millis() as u64,
             "line": estimate.to_string(),
@@ -249,9 +251,14 @@ fn human(
         crate::format::counted(view.requests, "request", "requests"),
         crate::format::counted(sent, "request", "requests"),
     ));
+    let setup = if carry.setup > 0 {
+        ", 1 read before the first write (custom fields, or the API's limits)"
+    } else {
+        ""
+    };
     text.push_str(&format!(
-        "Carrying it out: {} ({} create, {} field update, {} tag add), and {} checking that \
-         no planned contact changed since (notes and tasks on top).\n{estimate}.\n",
+        "Carrying it out: {} ({} create, {} field update, {} tag add), {} checking that no \
+         planned contact changed since{setup}; notes and tasks on top.\n{estimate}.\n",
         crate::format::counted(carry.writes(), "write", "writes"),
         n(carry.creates),
         n(carry.field_updates),
