@@ -29,6 +29,7 @@ mod import_followups;
 mod import_identities;
 mod import_kill_resume;
 mod import_secrets;
+mod import_view;
 mod mapping_cli;
 mod mapping_init;
 mod mapping_parser;

@@ -63,6 +63,20 @@ pub struct ImportArgs {
     /// row's tags added: the default) or `skip`ped (left as it is; the row ends unchanged).
     #[arg(long, value_enum, conflicts_with = "resume")]
     pub on_duplicate: Option<OnDuplicateArg>,
+    /// Send each row without reading the location first (one upsert per row, then tags): the
+    /// behaviour before the server view. By default an upsert import first reads what the
+    /// location holds for the file's emails and phones (a snapshot or batched look-ups,
+    /// whichever costs fewer requests), then creates, updates only what differs, skips
+    /// unchanged contacts, and refuses identity conflicts (see --on-conflict).
+    #[arg(long, conflicts_with_all = ["resume", "on_conflict"])]
+    pub blind: bool,
+    /// A row whose email and phone point at two different contacts, or whose email (phone)
+    /// matches a contact with another phone (email): `reject` it (the default; code
+    /// identity_conflict, naming the contact it would overwrite), `update` as HighLevel's own
+    /// matching would (one contact is overwritten), or `skip` it (left alone, listed). A
+    /// resumed run keeps its choice.
+    #[arg(long, value_enum, conflicts_with = "resume")]
+    pub on_conflict: Option<OnConflictArg>,
     /// Stop (exit 75, resumable) when the daily request budget left falls to this: a
     /// percentage of the daily limit ("1%") or a number of requests [default: 1%].
     #[arg(long)]
@@ -96,6 +110,17 @@ pub enum OnDuplicateArg {
     /// Update the existing contact.
     Update,
     /// Leave it alone.
+    Skip,
+}
+
+/// `--on-conflict`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnConflictArg {
+    /// Reject the row (identity_conflict).
+    Reject,
+    /// Upsert it as HighLevel would (overwrites a contact).
+    Update,
+    /// Leave it alone, listed.
     Skip,
 }
 

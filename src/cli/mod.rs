@@ -17,7 +17,7 @@ pub use completions::{CompletionsArgs, ManArgs};
 pub use config::{ConfigCommand, ShowArgs as ConfigShowArgs};
 pub use delete::DeleteArgs;
 pub use export::{ExportArgs, FormatArg};
-pub use import::{ApiArgs, ImportArgs, ModeArg, OnDuplicateArg};
+pub use import::{ApiArgs, ImportArgs, ModeArg, OnConflictArg, OnDuplicateArg};
 pub use logging::{LogFormat, LogOptions};
 pub use runs::{RunsArgs, RunsCommand, ShowArgs as RunsShowArgs};
 pub use undo::UndoArgs;

@@ -174,6 +174,11 @@ pub(crate) fn import_config(
         tag_batch: args.tag_batch,
         mode: delivery_mode(args)?,
         undoable: args.undoable,
+        on_conflict: match args.on_conflict {
+            None | Some(super::OnConflictArg::Reject) => crate::delivery::OnConflict::Reject,
+            Some(super::OnConflictArg::Update) => crate::delivery::OnConflict::Update,
+            Some(super::OnConflictArg::Skip) => crate::delivery::OnConflict::Skip,
+        },
         ..crate::delivery::EngineConfig::default()
     };
     Ok(ImportConfig {
@@ -187,6 +192,7 @@ pub(crate) fn import_config(
             full: args.full,
         },
         dry_run: args.dry_run,
+        blind: args.blind,
     })
 }
 
