@@ -22,3 +22,4 @@ pub mod sandbox_seed;
 pub mod source;
 pub mod undo;
 pub mod validate;
+pub mod view;

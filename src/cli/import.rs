@@ -41,7 +41,7 @@ pub struct ImportArgs {
     /// without reading the location again, in that folder. Refused (exit 4, nothing sent) if
     /// the file or the mapping changed since, or the plan was carried out already; a row whose
     /// contact changed in HighLevel since is rejected `plan_stale`.
-    #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["file", "mapping", "run_dir", "sheet", "header_row", "region", "resume", "dry_run", "sandbox"])]
+    #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["file", "mapping", "run_dir", "sheet", "header_row", "region", "resume", "dry_run", "sandbox", "mode", "on_duplicate", "blind", "on_conflict"])]
     pub plan: Option<PathBuf>,
     /// Send to a sandbox started in this process (HighLevel's limits, a few existing
     /// contacts) instead of HighLevel: no token, no network.
@@ -69,6 +69,20 @@ pub struct ImportArgs {
     /// row's tags added: the default) or `skip`ped (left as it is; the row ends unchanged).
     #[arg(long, value_enum, conflicts_with = "resume")]
     pub on_duplicate: Option<OnDuplicateArg>,
+    /// Send each row without reading the location first (one upsert per row, then tags): the
+    /// behaviour before the server view. By default an upsert import first reads what the
+    /// location holds for the file's emails and phones (a snapshot or batched look-ups,
+    /// whichever costs fewer requests), then creates, updates only what differs, skips
+    /// unchanged contacts, and refuses identity conflicts (see --on-conflict).
+    #[arg(long, conflicts_with_all = ["resume", "on_conflict"])]
+    pub blind: bool,
+    /// A row whose email and phone point at two different contacts, or whose email (phone)
+    /// matches a contact with another phone (email): `reject` it (the default; code
+    /// identity_conflict, naming the contact it would overwrite), `update` as HighLevel's own
+    /// matching would (one contact is overwritten), or `skip` it (left alone, listed). A
+    /// resumed run keeps its choice.
+    #[arg(long, value_enum, conflicts_with = "resume")]
+    pub on_conflict: Option<OnConflictArg>,
     /// Stop (exit 75, resumable) when the daily request budget left falls to this: a
     /// percentage of the daily limit ("1%") or a number of requests [default: 1%].
     #[arg(long)]
@@ -102,6 +116,17 @@ pub enum OnDuplicateArg {
     /// Update the existing contact.
     Update,
     /// Leave it alone.
+    Skip,
+}
+
+/// `--on-conflict`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnConflictArg {
+    /// Reject the row (identity_conflict).
+    Reject,
+    /// Upsert it as HighLevel would (overwrites a contact).
+    Update,
+    /// Leave it alone, listed.
     Skip,
 }
 

@@ -18,7 +18,7 @@ pub use completions::{CompletionsArgs, ManArgs};
 pub use config::{ConfigCommand, ShowArgs as ConfigShowArgs};
 pub use delete::DeleteArgs;
 pub use export::{ExportArgs, FormatArg};
-pub use import::{ApiArgs, ImportArgs, ModeArg, OnDuplicateArg};
+pub use import::{ApiArgs, ImportArgs, ModeArg, OnConflictArg, OnDuplicateArg};
 pub use logging::{LogFormat, LogOptions};
 pub use plan_args::PlanArgs;
 pub use runs::{RunsArgs, RunsCommand, ShowArgs as RunsShowArgs};

@@ -184,6 +184,7 @@ pub(crate) fn import_config(
         tag_batch: args.tag_batch,
         mode: delivery_mode(args)?,
         undoable: args.undoable,
+        on_conflict: on_conflict(args.on_conflict),
         ..crate::delivery::EngineConfig::default()
     };
     Ok(ImportConfig {
@@ -197,7 +198,17 @@ pub(crate) fn import_config(
             full: args.full,
         },
         dry_run: args.dry_run,
+        blind: args.blind,
     })
+}
+
+/// `--on-conflict` (import and plan), `reject` when not given.
+pub(super) fn on_conflict(arg: Option<super::OnConflictArg>) -> crate::delivery::OnConflict {
+    match arg {
+        None | Some(super::OnConflictArg::Reject) => crate::delivery::OnConflict::Reject,
+        Some(super::OnConflictArg::Update) => crate::delivery::OnConflict::Update,
+        Some(super::OnConflictArg::Skip) => crate::delivery::OnConflict::Skip,
+    }
 }
 
 fn delivery_mode(args: &ImportArgs) -> anyhow::Result<crate::delivery::Mode> {

@@ -3,7 +3,7 @@
 
 use clap::Args;
 
-use super::{plan, ApiArgs, Context, RunArgs};
+use super::{plan, ApiArgs, Context, OnConflictArg, RunArgs};
 use crate::run::end::RunEnd;
 
 /// `plan` options: the file and mapping as for `validate`, the location as for `import`.
@@ -15,6 +15,11 @@ pub struct PlanArgs {
     /// The API connection.
     #[command(flatten)]
     pub api: ApiArgs,
+    /// What carrying the plan out does with a row whose email and phone point at different
+    /// contacts: `reject` (the default), `update` as HighLevel would, or `skip`. Recorded in
+    /// the plan: `import --plan` keeps it.
+    #[arg(long, value_enum)]
+    pub on_conflict: Option<OnConflictArg>,
 }
 
 /// Runs `plan`.
@@ -25,6 +30,7 @@ pub fn run(ctx: &Context, args: &PlanArgs) -> anyhow::Result<RunEnd> {
         validate: Box::new(plan::validate_config(&args.run, "plan", human)?),
         client: Box::new(plan::client_config(&settings)?),
         print: human,
+        on_conflict: plan::on_conflict(args.on_conflict),
     };
     Ok(crate::plan::run(config)?)
 }

@@ -16,7 +16,10 @@
 //!   for anything new; plus one read of the contact's notes or tasks when the contact is known
 //!   to exist and something is not remembered. A contact the upsert finds existing (not known
 //!   from the store) also has its lists read; that is not counted;
-//! - the custom field definitions: one read when the mapping has custom fields.
+//! - the custom field definitions: one read when the mapping has custom fields;
+//! - a row the server view decided (`view`): one create with its tags inline, an update's one
+//!   write when a field differs (its missing tags join the bulk groups), nothing for an
+//!   unchanged row or a conflict rejected or skipped (`--on-conflict update`: a blind row).
 //!
 //! Retries, and 429s from a server that counts differently, come on top. The requests sent
 //! before the estimate (the probe that learns the limits, the custom field read) are not in it.
@@ -27,9 +30,9 @@ use crate::api::{Client, Estimate};
 use crate::contact::TaskPayload;
 use crate::delivery::followup_keys::{note_key, task_hash};
 use crate::delivery::EngineConfig;
-use crate::delivery::Mode;
+use crate::delivery::{Mode, OnConflict};
 use crate::format::thousands;
-use crate::ledger::{FollowupContext, Ledger, LedgerError};
+use crate::ledger::{Action, Decision, FollowupContext, Ledger, LedgerError};
 use crate::mapping::Mapping;
 use crate::run::end::RunEnd;
 use rayon::prelude::*;
@@ -61,6 +64,8 @@ pub struct Breakdown {
     pub list_reads: u64,
     /// Reads of the custom field definitions.
     pub custom_fields: u64,
+    /// Rows still to deliver by the server view's verdict (none for a blind run).
+    pub actions: std::collections::BTreeMap<String, u64>,
 }
 
 impl Breakdown {
@@ -86,6 +91,8 @@ pub struct Settings<'a> {
     pub task_key: &'a str,
     /// The mapping names custom fields.
     pub custom_fields: bool,
+    /// What a row the view found in conflict becomes.
+    pub on_conflict: OnConflict,
 }
 
 /// The parts of a staged payload the count reads.
@@ -135,6 +142,11 @@ pub fn count(ledger: &Ledger, settings: &Settings<'_>) -> Result<Breakdown, Ledg
     let mut total = Breakdown::default();
     let mut tag_groups: HashMap<String, u64> = HashMap::new();
     let mut business_groups: HashMap<String, u64> = HashMap::new();
+    let decisions: HashMap<u64, Decision> = ledger
+        .decisions()?
+        .into_iter()
+        .map(|d| (d.row, d))
+        .collect();
     let mut after = 0;
     loop {
         let page = ledger.deliverable(after, PAGE)?;
@@ -148,9 +160,18 @@ pub fn count(ledger: &Ledger, settings: &Settings<'_>) -> Result<Breakdown, Ledg
                 let shape: Shape = serde_json::from_str(&r.payload_json).unwrap_or_default();
                 let resolved =
                     r.attempts > 0 && r.contact_id.is_some() && r.tags_before_json.is_some();
-                row_count(&shape, contexts.get(&r.row), resolved, settings)
+                let decision = decisions.get(&r.row).filter(|_| !resolved);
+                match decision {
+                    Some(d) => decided_count(&shape, d, contexts.get(&r.row), settings),
+                    None => row_count(&shape, contexts.get(&r.row), resolved, settings),
+                }
             })
             .collect();
+        for r in &page {
+            if let Some(d) = decisions.get(&r.row) {
+                *total.actions.entry(d.action.to_string()).or_default() += 1;
+            }
+        }
         for c in counts {
             total.rows += 1;
             total.contacts += c.contacts;
@@ -171,6 +192,58 @@ pub fn count(ledger: &Ledger, settings: &Settings<'_>) -> Result<Breakdown, Ledg
     total.business = business_groups.values().map(|n| n.div_ceil(batch)).sum();
     total.custom_fields = u64::from(settings.custom_fields && total.rows > 0);
     Ok(total)
+}
+
+/// A decided row's share: its verdict says what its contact costs.
+fn decided_count(
+    shape: &Shape,
+    decision: &Decision,
+    context: Option<&FollowupContext>,
+    settings: &Settings<'_>,
+) -> RowCount {
+    match decision.action {
+        Action::Conflict if settings.on_conflict == OnConflict::Update => {
+            let upsert = Settings {
+                mode: Mode::Upsert,
+                ..settings.clone()
+            };
+            row_count(shape, context, false, &upsert)
+        }
+        Action::Conflict => RowCount::default(),
+        Action::Create => {
+            let create = Settings {
+                mode: Mode::Create(crate::delivery::OnDuplicate::Update),
+                ..settings.clone()
+            };
+            row_count(shape, context, false, &create)
+        }
+        Action::Unchanged | Action::Update => {
+            // Notes and task as for a contact known to exist; its fields and tags from the
+            // verdict's changes.
+            let mut c = row_count(shape, context, true, settings);
+            c.tag_set = None;
+            c.business = None;
+            for change in &decision.changes {
+                match change.field.as_str() {
+                    "tags" => {
+                        let mut added: Vec<String> = change
+                            .after
+                            .split(", ")
+                            .filter_map(|t| t.strip_prefix('+'))
+                            .map(str::to_string)
+                            .collect();
+                        added.sort();
+                        if !added.is_empty() {
+                            c.tag_set = Some(added.join("\u{1f}"));
+                        }
+                    }
+                    "businessId" => c.business = shape.business_id.clone(),
+                    _ => c.contacts = 1,
+                }
+            }
+            c
+        }
+    }
 }
 
 fn row_count(
@@ -250,6 +323,7 @@ pub(super) fn announce(
     engine: &EngineConfig,
     client: &Client,
     custom_fields: bool,
+    view: Option<&crate::view::ViewSummary>,
 ) -> Result<Announced, ImportError> {
     let task_key = super::delta::task_key(mapping);
     let breakdown = count(
@@ -259,6 +333,7 @@ pub(super) fn announce(
             tag_batch: engine.tag_batch,
             task_key: &task_key,
             custom_fields,
+            on_conflict: engine.on_conflict,
         },
     )?;
     let estimate = Estimate::new(breakdown.total(), client.limiter());
@@ -275,6 +350,10 @@ pub(super) fn announce(
         thousands(b.task_updates),
         thousands(b.list_reads),
     );
+    let line = match view {
+        Some(view) => format!("{line}\n  {}", view.line()),
+        None => line,
+    };
     Ok(Announced { breakdown, line })
 }
 
@@ -304,6 +383,7 @@ pub(super) async fn dry_run(
         &engine,
         &client,
         !mapping.custom_refs.is_empty(),
+        None,
     )?;
     println!("{}", announced.line);
 
@@ -358,6 +438,7 @@ mod tests {
             tag_batch: 100,
             task_key: "task:t",
             custom_fields: false,
+            on_conflict: OnConflict::default(),
         }
     }
 

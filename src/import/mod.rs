@@ -68,6 +68,9 @@ pub struct ImportConfig {
     /// `--dry-run`: stage, compare with the state file, send the one read-only request that
     /// learns the API's limits, print the estimate, and stop before the first write.
     pub dry_run: bool,
+    /// `--blind`: no server view; each row is sent as the mode says (the behaviour before the
+    /// view). A run keeps its choice on resume.
+    pub blind: bool,
 }
 
 /// What stops an import as a whole.
@@ -94,6 +97,8 @@ pub enum ImportError {
     State(#[from] crate::ledger::state::StateError),
     #[error("cannot write {path}: {message}")]
     Write { path: PathBuf, message: String },
+    #[error(transparent)]
+    View(crate::view::ViewError),
 }
 
 /// How far an attempt got, so that a failure is recorded in the run folder it stopped in, and
@@ -303,6 +308,25 @@ async fn deliver(
     };
     let mut engine_config = config.engine.clone();
     engine_config.task_rule = mapping.task_rule().map(str::to_string);
+    // A run keeps the mode it started with (the engine refuses another).
+    if let Some(recorded) = ledger.delivery_mode()? {
+        engine_config.mode = recorded
+            .parse()
+            .map_err(|e: crate::delivery::UnknownMode| ImportError::Resume {
+                dir: run_dir.clone(),
+                reason: e.to_string(),
+            })?;
+    }
+    // The server view goes first: its survey also learns the API's limits.
+    let view = view(
+        &config,
+        &mut ledger,
+        &client,
+        &resolver,
+        &mut engine_config,
+        total,
+    )
+    .await?;
     // The estimate needs the limits too, so the probe goes out whatever sizes the pool.
     if total > 0 && client.stats().snapshot().total == 0 {
         learn_limits(&client).await;
@@ -317,16 +341,14 @@ async fn deliver(
     }
     // A run keeps whether it takes before-images (`--undoable`) from its start.
     engine_config.undoable = ledger.undoable()?;
-    // A run keeps the mode it started with (the engine refuses another).
-    if let Some(recorded) = ledger.delivery_mode()? {
-        engine_config.mode = recorded
-            .parse()
-            .map_err(|e: crate::delivery::UnknownMode| ImportError::Resume {
-                dir: run_dir.clone(),
-                reason: e.to_string(),
-            })?;
-    }
-    let estimate = estimate::announce(&ledger, &mapping, &engine_config, &client, false)?;
+    let estimate = estimate::announce(
+        &ledger,
+        &mapping,
+        &engine_config,
+        &client,
+        false,
+        view.as_ref(),
+    )?;
     if config.progress && total > 0 {
         eprintln!("{}", estimate.line);
     }
@@ -407,6 +429,40 @@ async fn deliver(
             .map_err(|e| ImportError::Sandbox(e.to_string()))?;
     }
     Ok(end)
+}
+
+/// The server view (`view`), unless the run is blind: it reads the location for the rows still
+/// to deliver and records each one's verdict, which delivery then carries out. Only the default
+/// mode (upsert) is planned; `create` and `update-only` keep their own rules. The run keeps its
+/// first choice (planned or blind) and its `--on-conflict`.
+async fn view(
+    config: &ImportConfig,
+    ledger: &mut Ledger,
+    client: &crate::api::Client,
+    resolver: &CustomFieldResolver,
+    engine: &mut EngineConfig,
+    total: u64,
+) -> Result<Option<crate::view::ViewSummary>, ImportError> {
+    let wanted = !config.blind && engine.mode == crate::delivery::Mode::Upsert;
+    let pinned = ledger.pin_view_setting("view", if wanted { "planned" } else { "blind" })?;
+    if pinned != "planned" || total == 0 {
+        return Ok(None);
+    }
+    let options = crate::view::ViewOptions {
+        on_conflict: engine.on_conflict,
+        custom: resolver.clone(),
+    };
+    let summary = crate::view::read_and_decide(ledger, client, &options, &|_| {})
+        .await
+        .map_err(|e| match e {
+            crate::view::ViewError::Api(api)
+            | crate::view::ViewError::Read(crate::view::read::ReadError::Api(api)) => {
+                classify_first(api)
+            }
+            other => ImportError::View(other),
+        })?;
+    engine.on_conflict = summary.on_conflict;
+    Ok(Some(summary))
 }
 
 /// The end of a run as a stop reason says it.

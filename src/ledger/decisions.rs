@@ -167,6 +167,39 @@ impl Ledger {
     }
 }
 
+impl Ledger {
+    /// Records a choice of the view for the whole run (`on_conflict`, `view`) unless one is
+    /// recorded already, and returns the recorded one: a resume keeps what the run started with.
+    pub fn pin_view_setting(&self, key: &str, value: &str) -> Result<String, LedgerError> {
+        let key = format!("view.{key}");
+        self.conn
+            .execute(
+                "INSERT OR IGNORE INTO delivery_settings (key, value) VALUES (?1, ?2)",
+                params![key, value],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(self
+            .view_setting_raw(&key)?
+            .unwrap_or_else(|| value.to_string()))
+    }
+
+    /// A choice of the view recorded for the run, if any.
+    pub fn view_setting(&self, key: &str) -> Result<Option<String>, LedgerError> {
+        self.view_setting_raw(&format!("view.{key}"))
+    }
+
+    fn view_setting_raw(&self, key: &str) -> Result<Option<String>, LedgerError> {
+        self.conn
+            .query_row(
+                "SELECT value FROM delivery_settings WHERE key = ?1",
+                params![key],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+}
+
 pub(super) fn read_decision(r: &rusqlite::Row<'_>) -> rusqlite::Result<Decision> {
     let action: String = r.get(1)?;
     let action = action.parse::<Action>().map_err(|e| {
@@ -229,6 +262,19 @@ mod tests {
         assert_eq!(ledger.decisions().unwrap(), vec![update.clone(), conflict]);
         assert_eq!(ledger.decision(1).unwrap(), Some(update));
         assert_eq!(ledger.decision(9).unwrap(), None);
+        assert_eq!(
+            ledger.pin_view_setting("on_conflict", "skip").unwrap(),
+            "skip"
+        );
+        assert_eq!(
+            ledger.pin_view_setting("on_conflict", "update").unwrap(),
+            "skip"
+        );
+        assert_eq!(
+            ledger.view_setting("on_conflict").unwrap().as_deref(),
+            Some("skip")
+        );
+        assert_eq!(ledger.view_setting("view").unwrap(), None);
         let counts = ledger.decision_counts().unwrap();
         assert_eq!(counts.get(&Action::Update), Some(&1));
         assert_eq!(counts.get(&Action::Create), None);

@@ -1,25 +1,36 @@
 //! What carrying a plan out costs, counted from its decisions: a `create` is one request (the
-//! contact with its tags inline), an `update` one for its fields and one for the tags it adds
-//! (1–2), `unchanged` and `conflict` none (a conflict is rejected unless `--on-conflict`
-//! says otherwise). Before it writes, `import --plan` checks that no planned contact changed
-//! since: one search per [`SEARCH_BATCH`] contacts. Notes and tasks the mapping adds come on
-//! top (one request each), as in the import's own estimate.
+//! contact with its tags inline), an `update` one for its fields and a share of a bulk add-tags
+//! request for the tags it adds (rows adding the same tags share one per 100: 1–2 per row at
+//! most), `unchanged` none, a `conflict` none when rejected or skipped and one upsert when
+//! `--on-conflict update`. Before it writes, `import --plan` checks that no planned contact
+//! changed since: one search per [`SEARCH_BATCH`] contacts. Notes and tasks the mapping adds
+//! come on top (one request each), as in the import's own estimate.
+
+use std::collections::HashMap;
 
 use crate::api::removal::SEARCH_BATCH;
+use crate::delivery::OnConflict;
 use crate::ledger::{Action, Decision};
+
+/// Contacts per bulk add-tags request (`import --tag-batch`'s default).
+const TAG_BATCH: u64 = 100;
 
 /// The field name a change to the tags carries (HighLevel's).
 const TAGS: &str = "tags";
 
 /// The requests carrying a plan out sends, by kind.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CarryOut {
+    /// What a conflict becomes.
+    pub on_conflict: OnConflict,
     /// `POST /contacts/` (create rows).
     pub creates: u64,
     /// `PUT /contacts/{id}` (update rows that change a field).
     pub field_updates: u64,
-    /// Add-tags requests (update rows that add a tag).
-    pub tag_adds: u64,
+    /// Update rows per set of tags they add (one bulk request per [`TAG_BATCH`] of a set).
+    tag_groups: HashMap<String, u64>,
+    /// Conflicts sent as upserts (`--on-conflict update`).
+    pub conflict_upserts: u64,
     /// Planned contacts whose `dateUpdated` is checked first.
     pub checked_contacts: u64,
     /// Reads before the first write besides the check: the custom field definitions (when
@@ -29,17 +40,42 @@ pub struct CarryOut {
 }
 
 impl CarryOut {
+    /// An empty count for a plan whose conflicts become `on_conflict`.
+    pub fn new(on_conflict: OnConflict) -> CarryOut {
+        CarryOut {
+            on_conflict,
+            ..CarryOut::default()
+        }
+    }
+
     /// Counts one decision in.
     pub fn add(&mut self, decision: &Decision) {
         match decision.action {
             Action::Create => self.creates += 1,
             Action::Update => {
-                let tags = decision.changes.iter().any(|c| c.field == TAGS);
+                let tags = decision.changes.iter().find(|c| c.field == TAGS);
                 let fields = decision.changes.iter().any(|c| c.field != TAGS);
                 // An update the view found nothing to send for is still one write: the safer
                 // count (the view should have said `unchanged`).
-                self.field_updates += u64::from(fields || !tags);
-                self.tag_adds += u64::from(tags);
+                self.field_updates += u64::from(fields || tags.is_none());
+                if let Some(tags) = tags {
+                    // The view writes the added tags as `+tag`, `, `-joined.
+                    let mut added: Vec<&str> = tags
+                        .after
+                        .split(", ")
+                        .filter_map(|t| t.strip_prefix('+'))
+                        .collect();
+                    added.sort_unstable();
+                    let key = if added.is_empty() {
+                        tags.after.clone()
+                    } else {
+                        added.join("\u{1f}")
+                    };
+                    *self.tag_groups.entry(key).or_default() += 1;
+                }
+            }
+            Action::Conflict if self.on_conflict == OnConflict::Update => {
+                self.conflict_upserts += 1
             }
             Action::Unchanged | Action::Conflict => {}
         }
@@ -50,9 +86,17 @@ impl CarryOut {
         }
     }
 
+    /// Bulk add-tags requests.
+    pub fn tag_adds(&self) -> u64 {
+        self.tag_groups
+            .values()
+            .map(|n| n.div_ceil(TAG_BATCH))
+            .sum()
+    }
+
     /// Write requests.
     pub fn writes(&self) -> u64 {
-        self.creates + self.field_updates + self.tag_adds
+        self.creates + self.field_updates + self.tag_adds() + self.conflict_upserts
     }
 
     /// Search requests of the `dateUpdated` check.
@@ -115,6 +159,25 @@ mod tests {
         assert_eq!(cost(decision(Action::Update, &["city", "tags"])), 2);
         assert_eq!(cost(decision(Action::Unchanged, &[])), 0);
         assert_eq!(cost(decision(Action::Conflict, &[])), 0);
+        let mut upserted = CarryOut::new(OnConflict::Update);
+        upserted.add(&decision(Action::Conflict, &[]));
+        assert_eq!(upserted.writes(), 1);
+    }
+
+    #[test]
+    fn rows_adding_the_same_tags_share_a_bulk_request() {
+        let mut c = CarryOut::default();
+        for _ in 0..150 {
+            let mut d = decision(Action::Update, &[]);
+            d.changes.push(Change {
+                field: "tags".into(),
+                before: "old".into(),
+                after: "old, +vip, +expo".into(),
+            });
+            c.add(&d);
+        }
+        assert_eq!(c.tag_adds(), 2, "150 rows, 100 per request");
+        assert_eq!(c.writes(), 2, "tags only: no field update");
     }
 
     #[test]
@@ -164,6 +227,7 @@ mod tests {
             }
             prop_assert!(c.writes() >= creates + updates);
             prop_assert!(c.writes() <= creates + 2 * updates);
+            prop_assert!(c.tag_adds() <= updates);
             prop_assert_eq!(c.checked_contacts, matched);
             prop_assert_eq!(c.checks(), matched.div_ceil(SEARCH_BATCH as u64));
             prop_assert_eq!(c.total(), c.writes() + c.checks());

@@ -12,6 +12,7 @@ pub mod cost;
 use std::path::{Path, PathBuf};
 
 use crate::api::{ApiError, Client, ClientConfig, Estimate};
+use crate::delivery::CustomFieldResolver;
 use crate::ledger::{Action, Ledger, LedgerError};
 use crate::mapping::{Mapping, MappingError};
 use crate::pipeline::failure::{self, Stage};
@@ -19,6 +20,7 @@ use crate::pipeline::{self, PipelineError, ValidateConfig};
 use crate::report::html::HtmlError;
 use crate::report::plan::PlanFileError;
 use crate::run::end::RunEnd;
+use crate::view::{ViewOptions, ViewSummary};
 use cost::CarryOut;
 
 /// The ledger `meta` key `import --plan` sets when it starts carrying a plan out: a plan is
@@ -34,6 +36,8 @@ pub struct PlanConfig {
     pub client: Box<ClientConfig>,
     /// The counts and the estimate on stderr.
     pub print: bool,
+    /// `--on-conflict`, recorded in the ledger for `import --plan`.
+    pub on_conflict: crate::delivery::OnConflict,
 }
 
 /// What stops a plan.
@@ -47,8 +51,10 @@ pub enum PlanError {
     Mapping(#[from] MappingError),
     #[error("cannot read the location: {0}")]
     Api(#[from] ApiError),
-    #[error("cannot read the location: {0}")]
-    View(String),
+    #[error(transparent)]
+    View(#[from] crate::view::ViewError),
+    #[error(transparent)]
+    CustomFields(#[from] crate::delivery::DeliveryError),
     #[error(transparent)]
     Files(#[from] PlanFileError),
     #[error(transparent)]
@@ -59,16 +65,6 @@ pub enum PlanError {
     Locked(PathBuf),
     #[error("cannot start the runtime: {0}")]
     Runtime(String),
-}
-
-/// How the location was read, and what it cost.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ViewCost {
-    /// `snapshot` (the whole location, 500 per page) or `look-ups` (the file's identities,
-    /// batched).
-    pub method: String,
-    /// Requests the reading sent.
-    pub requests: u64,
 }
 
 /// Stages the file, reads the location, writes the plan files and says how the run ended.
@@ -128,9 +124,9 @@ fn after_staging(config: &PlanConfig, run_dir: &Path) -> Result<RunEnd, PlanErro
         .build()
         .map_err(|e| PlanError::Runtime(e.to_string()))?;
     let client = Client::new((*config.client).clone())?;
-    let view = runtime.block_on(read_and_decide(&mut ledger, &client))?;
+    let view = runtime.block_on(read_and_decide(&mut ledger, &client, &mapping, config))?;
 
-    let mut carry = CarryOut::default();
+    let mut carry = CarryOut::new(view.on_conflict);
     let files = crate::report::plan::write(
         &ledger,
         &record.headers,
@@ -161,12 +157,27 @@ fn after_staging(config: &PlanConfig, run_dir: &Path) -> Result<RunEnd, PlanErro
     Ok(RunEnd::Ok)
 }
 
-/// The view stage: reads the location for the staged rows and records their decisions.
-async fn read_and_decide(ledger: &mut Ledger, client: &Client) -> Result<ViewCost, PlanError> {
-    let _ = (ledger, client);
-    Err(PlanError::View(
-        "the server view (issue 15 items 1-2) is not part of this build yet".into(),
-    ))
+/// The view stage (`view`), as `import` runs it before delivery: reads the location for the
+/// staged rows and records their decisions (and the `--on-conflict` they are carried out with).
+async fn read_and_decide(
+    ledger: &mut Ledger,
+    client: &Client,
+    mapping: &Mapping,
+    config: &PlanConfig,
+) -> Result<ViewSummary, PlanError> {
+    // Custom values are compared with the contact's too, so the view needs the definitions.
+    let custom = if mapping.custom_refs.is_empty() || ledger.undelivered()? == 0 {
+        CustomFieldResolver::default()
+    } else {
+        let defs = client.custom_fields().await?;
+        CustomFieldResolver::new(&mapping.custom_refs, &defs)
+            .map_err(crate::delivery::DeliveryError::from)?
+    };
+    let options = ViewOptions {
+        on_conflict: config.on_conflict,
+        custom,
+    };
+    Ok(crate::view::read_and_decide(ledger, client, &options, &|_| {}).await?)
 }
 
 /// summary.json and the ledger's copy of it: the staging summary with the plan added.
@@ -174,7 +185,7 @@ fn write_summary(
     ledger: &Ledger,
     run_dir: &Path,
     counts: &[(Action, u64)],
-    view: &ViewCost,
+    view: &ViewSummary,
     carry: &CarryOut,
     estimate: &Estimate,
     rows: u64,
@@ -194,11 +205,17 @@ fn write_summary(
     summary["plan"] = serde_json::json!({
         "rows": rows,
         "actions": actions,
-        "view": { "method": view.method, "requests": view.requests },
+        "view": {
+            "method": view.method.map(|m| m.to_string()),
+            "requests": view.requests,
+            "location_total": view.location_total,
+            "on_conflict": view.on_conflict.as_str(),
+        },
         "carry_out": {
             "creates": carry.creates,
             "field_updates": carry.field_updates,
-            "tag_adds": carry.tag_adds,
+            "tag_adds": carry.tag_adds(),
+            "conflict_upserts": carry.conflict_upserts,
             "writes": carry.writes(),
             "checked_contacts": carry.checked_contacts,
             "checks": carry.checks(),
@@ -225,7 +242,7 @@ fn write_summary(
 /// What the user reads: rows per action, what the reading cost, what carrying it out costs.
 fn human(
     counts: &[(Action, u64)],
-    view: &ViewCost,
+    view: &ViewSummary,
     carry: &CarryOut,
     estimate: &Estimate,
     run_dir: &Path,
@@ -246,9 +263,8 @@ fn human(
         n(get(Action::Conflict)),
     );
     text.push_str(&format!(
-        "Read the location by {}: {} (this plan sent {}, all reads).\n",
-        view.method,
-        crate::format::counted(view.requests, "request", "requests"),
+        "{} This plan sent {}, all reads.\n",
+        view.line(),
         crate::format::counted(sent, "request", "requests"),
     ));
     let setup = if carry.setup > 0 {
@@ -257,12 +273,13 @@ fn human(
         ""
     };
     text.push_str(&format!(
-        "Carrying it out: {} ({} create, {} field update, {} tag add), {} checking that no \
-         planned contact changed since{setup}; notes and tasks on top.\n{estimate}.\n",
+        "Carrying it out: {} ({} create, {} field update, {} bulk tag add, {} conflict upsert), {} checking that no \
+         planned contact changed since{setup}; notes and tasks on top.\n{estimate}\n",
         crate::format::counted(carry.writes(), "write", "writes"),
         n(carry.creates),
         n(carry.field_updates),
-        n(carry.tag_adds),
+        n(carry.tag_adds()),
+        n(carry.conflict_upserts),
         crate::format::counted(carry.checks(), "search", "searches"),
     ));
     text.push_str(&format!(
