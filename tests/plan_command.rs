@@ -260,6 +260,25 @@ fn import_plan_refuses_a_changed_file_or_mapping() {
     let out = case.carry_out(&run_dir);
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     assert!(stderr(&out).contains("mapping"), "{}", stderr(&out));
+
+    // A run folder that holds no plan (a validate run) is not carried out either.
+    let validated = case.path("runs/validated");
+    let out = util::validate(
+        &case.path("people.csv"),
+        &case.path("people.toml"),
+        &validated,
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let sent = case.total();
+    let out = case.carry_out(&validated);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("holds no finished plan"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(case.total(), sent, "nothing sent");
 }
 
 #[test]
