@@ -177,7 +177,28 @@ async fn read_and_decide(
         on_conflict: config.on_conflict,
         custom,
     };
-    Ok(crate::view::read_and_decide(ledger, client, &options, &|_| {}).await?)
+    // A location of a million contacts takes a while to read: a bar on a terminal, a line
+    // every ten seconds otherwise.
+    let show = config.print;
+    let progress = crate::run::progress::Progress::bar(
+        crate::run::progress::Progress::on_terminal(show),
+        show,
+        0,
+        "Reading the location {bar:30} {pos}/{len} requests  ETA {eta}",
+    );
+    let on_progress = |p: &crate::view::ViewProgress| {
+        progress.set_length(p.planned);
+        progress.set_position(p.requests);
+        if progress.line_due() {
+            eprintln!(
+                "Reading the location: {} of {} requests.",
+                p.requests, p.planned
+            );
+        }
+    };
+    let summary = crate::view::read_and_decide(ledger, client, &options, &on_progress).await;
+    progress.finish();
+    Ok(summary?)
 }
 
 /// summary.json and the ledger's copy of it: the staging summary with the plan added.
