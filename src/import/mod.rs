@@ -227,11 +227,7 @@ fn attempt_run(config: ImportConfig, attempt: &mut Attempt) -> Result<RunEnd, Im
         ledger.pin_undoable(config.engine.undoable)?;
     }
     if planned {
-        check_target(&run_dir, &ledger, &config.target).map_err(|e| match e {
-            ImportError::Resume { dir, reason } => ImportError::PlanRefused { dir, reason },
-            other => other,
-        })?;
-        plan_run::take(&run_dir, &ledger, &record)?;
+        plan_run::take(&run_dir, &ledger, &record, &config.target)?;
         ledger.clear_failure()?;
         attempt.owned = Some(run_dir.clone());
         attempt.stage = Stage::Connect;
@@ -281,14 +277,7 @@ async fn deliver(
     // A plan's rows whose contact changed since it was read are not carried out (a resume of
     // `import --plan` checks the rows it has left).
     if ledger.plan_carried_out()?.is_some() {
-        let stale = plan_run::reject_changed(&client, &mut ledger).await?;
-        if stale > 0 && config.progress {
-            eprintln!(
-                "{} changed in HighLevel since the plan was read: rejected plan_stale (see \
-                 rejects.csv); run `ghl-bulk plan` again for them.",
-                crate::format::counted(stale, "planned contact", "planned contacts")
-            );
-        }
+        plan_run::reject_changed(&client, &mut ledger, config.progress).await?;
     }
     let total = ledger.undelivered()?;
     tracing::info!(

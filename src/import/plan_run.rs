@@ -10,19 +10,29 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::ImportError;
+use super::{ImportError, Target};
 use crate::api::removal::Identity;
 use crate::api::Client;
 use crate::ledger::{Ledger, RunRecord};
 use crate::pipeline;
 
-/// Checks that the folder's plan can be carried out as it was written, then records that it
-/// is being carried out (a second `import --plan` is refused; `--resume` continues it).
-pub(super) fn take(run_dir: &Path, ledger: &Ledger, record: &RunRecord) -> Result<(), ImportError> {
+/// Checks that the folder's plan can be carried out as it was written, to the location it
+/// read, then records that it is being carried out (a second `import --plan` is refused;
+/// `--resume` continues it).
+pub(super) fn take(
+    run_dir: &Path,
+    ledger: &Ledger,
+    record: &RunRecord,
+    target: &Target,
+) -> Result<(), ImportError> {
     let refuse = |reason: String| ImportError::PlanRefused {
         dir: run_dir.to_path_buf(),
         reason,
     };
+    super::resume::check_target(run_dir, ledger, target).map_err(|e| match e {
+        ImportError::Resume { reason, .. } => refuse(reason),
+        other => other,
+    })?;
     if let Some(at) = ledger.plan_carried_out()? {
         return Err(refuse(format!(
             "it was carried out already (import --plan started {at}); continue a stopped one \
@@ -63,10 +73,11 @@ pub(super) fn take(run_dir: &Path, ledger: &Ledger, record: &RunRecord) -> Resul
 }
 
 /// Rejects (`plan_stale`) each planned row still to deliver whose contact changed since the
-/// plan read it, or no longer exists. Returns how many were.
+/// plan read it, or no longer exists, and says so when `print`. Returns how many were.
 pub(super) async fn reject_changed(
     client: &Client,
     ledger: &mut Ledger,
+    print: bool,
 ) -> Result<u64, ImportError> {
     let planned = ledger.planned_contacts()?;
     if planned.is_empty() {
@@ -95,7 +106,15 @@ pub(super) async fn reject_changed(
             staleness(id, then.as_deref(), now.get(id.as_str()).copied()).map(|m| (*row, m))
         })
         .collect();
-    Ok(ledger.reject_stale(&stale)?)
+    let rejected = ledger.reject_stale(&stale)?;
+    if rejected > 0 && print {
+        eprintln!(
+            "{} changed in HighLevel since the plan was read: rejected plan_stale (see \
+             rejects.csv); run `ghl-bulk plan` again for them.",
+            crate::format::counted(rejected, "planned contact", "planned contacts")
+        );
+    }
+    Ok(rejected)
 }
 
 /// Why a planned row's contact no longer matches the plan, if it does not. `then` is its
