@@ -26,13 +26,14 @@ pub(crate) struct PlanFacts {
     pub carried_out: Option<String>,
 }
 
-/// The plan facts of a run, when it has decisions (`None` for a run that was not planned).
+/// The plan facts of a run that `ghl-bulk plan` wrote (`None` otherwise: an import that read
+/// the location itself has decisions too, but no plan files to point at).
 pub(crate) fn plan_facts(
     counts: &[(Action, u64)],
     summary: &Value,
     carried_out: Option<String>,
 ) -> Option<PlanFacts> {
-    if counts.is_empty() && !summary["plan"].is_object() {
+    if !summary["plan"].is_object() {
         return None;
     }
     let plan = &summary["plan"];
@@ -153,7 +154,7 @@ mod tests {
 
         let mut none = String::new();
         let unplanned = Facts {
-            plan: plan_facts(&[], &json!({}), None),
+            plan: plan_facts(&counts, &json!({"command": "import"}), None),
             ..Facts::default()
         };
         plan(&mut none, &unplanned);
