@@ -132,7 +132,7 @@ pub enum OnConflictArg {
 
 /// Where and as whom to connect. Each of these can also come from the settings file;
 /// secrets come from the environment (GHL_TOKEN, GHL_CLIENT_SECRET) or a file, never a flag.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ApiArgs {
     /// The location (sub-account) id [env: GHL_LOCATION_ID].
     #[arg(long = "location")]
