@@ -355,8 +355,14 @@ mod tests {
             .iter()
             .zip(&pairs)
             .all(|(t, (id, tok))| t.location_id == *id && t.token.expose() == tok));
-        let clash = Wrap::try_parse_from(["x", "--locations", "2", "--location", "SandboxLocation00002"])
-            .unwrap();
+        let clash = Wrap::try_parse_from([
+            "x",
+            "--locations",
+            "2",
+            "--location",
+            "SandboxLocation00002",
+        ])
+        .unwrap();
         assert!(clash.args.to_config().is_err());
         assert!(Wrap::try_parse_from(["x", "--fault-rate", "2"]).is_err());
     }

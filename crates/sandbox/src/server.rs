@@ -3,9 +3,9 @@
 
 use crate::accounts::CompanyGrant;
 use crate::config::{AgencyConfig, Config, LocationConfig, TokenConfig};
-use crate::grants::Codes;
 use crate::error::ApiError;
 use crate::faults::Faults;
+use crate::grants::Codes;
 use crate::ratelimit::Limiter;
 use crate::stats::{Counters, LimitInfo, Stats};
 use crate::store::{Location, Store};

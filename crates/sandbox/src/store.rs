@@ -2,10 +2,10 @@
 //! phone), notes, tasks, appointments, custom fields and deleted ids; tokens and OAuth grants; the seeded id
 //! generator. It lives behind one `RwLock` held briefly and never across an await.
 
+use crate::accounts::CompanyGrant;
 use crate::config::{
     CustomFieldDef, LocationConfig, MatchField, OAuthClientConfig, RefreshTokenConfig, TokenConfig,
 };
-use crate::accounts::CompanyGrant;
 use crate::contact::Contact;
 pub(crate) use crate::records::{Appointment, Note, Task};
 use serde::{Deserialize, Serialize};

@@ -4,6 +4,7 @@
 
 mod util;
 
+mod agency;
 mod conformance;
 mod contacts;
 mod faults;

@@ -136,9 +136,10 @@ fn check_company(ctx: &Ctx, company: &str) -> Result<(), ApiError> {
 }
 
 fn app_id(st: &AppState) -> String {
-    st.agency
-        .as_ref()
-        .map_or_else(|| crate::config::DEFAULT_APP_ID.to_string(), |a| a.app_id.clone())
+    st.agency.as_ref().map_or_else(
+        || crate::config::DEFAULT_APP_ID.to_string(),
+        |a| a.app_id.clone(),
+    )
 }
 
 fn display_name(l: &crate::store::Location) -> &str {

@@ -31,9 +31,9 @@ fn redirect(st: &AppState, q: &HashMap<String, String>) -> Result<String, ApiErr
         return Err(ApiError::BadRequest("response_type must be code".into()));
     }
     let redirect_uri = get("redirect_uri");
-    let valid = redirect_uri.parse::<Uri>().is_ok_and(|u| {
-        matches!(u.scheme_str(), Some("http" | "https")) && u.authority().is_some()
-    });
+    let valid = redirect_uri
+        .parse::<Uri>()
+        .is_ok_and(|u| matches!(u.scheme_str(), Some("http" | "https")) && u.authority().is_some());
     if !valid {
         return Err(ApiError::BadRequest(
             "redirect_uri must be an absolute http(s) URL".into(),
@@ -42,7 +42,9 @@ fn redirect(st: &AppState, q: &HashMap<String, String>) -> Result<String, ApiErr
     let client_id = get("client_id");
     let mut store = st.write();
     if !store.oauth_clients.iter().any(|c| c.client_id == client_id) {
-        return Err(ApiError::BadRequest(format!("Unknown client_id {client_id}")));
+        return Err(ApiError::BadRequest(format!(
+            "Unknown client_id {client_id}"
+        )));
     }
     let location_id = match q.get("location_id") {
         Some(l) => l.clone(),
@@ -61,7 +63,12 @@ fn redirect(st: &AppState, q: &HashMap<String, String>) -> Result<String, ApiErr
     let scopes: Vec<String> = match q.get("scope").filter(|s| !s.trim().is_empty()) {
         Some(s) => s.split_whitespace().map(str::to_string).collect(),
         None => st.agency.as_ref().map_or_else(
-            || crate::config::ALL_SCOPES.iter().map(|s| s.to_string()).collect(),
+            || {
+                crate::config::ALL_SCOPES
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect()
+            },
             |a| a.scopes.clone(),
         ),
     };

@@ -159,7 +159,10 @@ pub(crate) fn router(state: Arc<AppState>, retry_after: bool, stall_for: Duratio
             get(locations::custom_fields),
         )
         .route("/oauth/locationToken", post(agency::location_token))
-        .route("/oauth/installedLocations", get(agency::installed_locations))
+        .route(
+            "/oauth/installedLocations",
+            get(agency::installed_locations),
+        )
         .route_layer(middleware::from_fn_with_state(gate_state, gate));
     let open = Router::new()
         .route("/oauth/token", post(oauth::token))

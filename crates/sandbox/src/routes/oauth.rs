@@ -139,7 +139,13 @@ fn grant(st: &AppState, body: &[u8]) -> Result<Value, ApiError> {
         }
         refuse_other_type(user_type, UserType::Location, "refresh token")?;
         store.refresh_tokens.remove(&old);
-        return Ok(location_grant(st, &mut store, &client_id, &g.location_id, &g.scopes));
+        return Ok(location_grant(
+            st,
+            &mut store,
+            &client_id,
+            &g.location_id,
+            &g.scopes,
+        ));
     }
     if let Some(g) = store.company_refresh_tokens.get(&old).cloned() {
         if g.client_id != client_id {
@@ -147,13 +153,23 @@ fn grant(st: &AppState, body: &[u8]) -> Result<Value, ApiError> {
         }
         refuse_other_type(user_type, UserType::Company, "refresh token")?;
         store.company_refresh_tokens.remove(&old);
-        return Ok(company_grant(st, &mut store, &client_id, &g.company_id, &g.scopes));
+        return Ok(company_grant(
+            st,
+            &mut store,
+            &client_id,
+            &g.company_id,
+            &g.scopes,
+        ));
     }
     Err(ApiError::Unauthorized("Invalid refresh token".into()))
 }
 
 /// 400 when the request asks for another user type than the grant was issued for.
-fn refuse_other_type(asked: Option<UserType>, issued: UserType, what: &str) -> Result<(), ApiError> {
+fn refuse_other_type(
+    asked: Option<UserType>,
+    issued: UserType,
+    what: &str,
+) -> Result<(), ApiError> {
     match asked {
         Some(a) if a != issued => Err(ApiError::BadRequest(format!(
             "This {what} was issued for user type {}",
@@ -296,7 +312,8 @@ fn company_grant(
 
 /// The company every location belongs to (the agency's, or a fixed id without one).
 pub(super) fn company_of(st: &AppState) -> String {
-    st.agency
-        .as_ref()
-        .map_or_else(|| crate::config::DEFAULT_COMPANY_ID.to_string(), |a| a.company_id.clone())
+    st.agency.as_ref().map_or_else(
+        || crate::config::DEFAULT_COMPANY_ID.to_string(),
+        |a| a.company_id.clone(),
+    )
 }
