@@ -3,7 +3,10 @@
 //! tokens, the agency that owns every location, and the secret wrapper that keeps them out of
 //! `Debug` output.
 
-use crate::config::{AGENCY_SCOPES, ALL_SCOPES};
+use crate::config::{
+    AGENCY_SCOPES, ALL_SCOPES, DEFAULT_AGENCY_CLIENT_ID, DEFAULT_AGENCY_CLIENT_SECRET,
+    DEFAULT_AGENCY_REFRESH_TOKEN, DEFAULT_APP_ID, DEFAULT_COMPANY_ID,
+};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -302,6 +305,24 @@ pub struct AgencyConfig {
     pub refresh_token: Secret,
     /// Scopes of the company tokens it mints.
     pub scopes: Vec<String>,
+}
+
+impl AgencyConfig {
+    /// The documented default agency: [`DEFAULT_COMPANY_ID`], [`DEFAULT_APP_ID`], the client
+    /// [`DEFAULT_AGENCY_CLIENT_ID`] / [`DEFAULT_AGENCY_CLIENT_SECRET`] and the refresh token
+    /// [`DEFAULT_AGENCY_REFRESH_TOKEN`], with every contacts scope and [`AGENCY_SCOPES`].
+    pub fn sandbox() -> Self {
+        AgencyConfig {
+            company_id: DEFAULT_COMPANY_ID.into(),
+            app_id: DEFAULT_APP_ID.into(),
+            client: OAuthClientConfig {
+                client_id: DEFAULT_AGENCY_CLIENT_ID.into(),
+                client_secret: Secret(DEFAULT_AGENCY_CLIENT_SECRET.into()),
+            },
+            refresh_token: Secret(DEFAULT_AGENCY_REFRESH_TOKEN.into()),
+            scopes: agency_scopes(),
+        }
+    }
 }
 
 /// A refresh token of user type Company, as the store keeps it (rotated on each use).

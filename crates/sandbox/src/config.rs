@@ -190,28 +190,6 @@ impl Config {
     }
 }
 
-impl AgencyConfig {
-    /// The documented default agency: [`DEFAULT_COMPANY_ID`], [`DEFAULT_APP_ID`], the client
-    /// [`DEFAULT_AGENCY_CLIENT_ID`] / [`DEFAULT_AGENCY_CLIENT_SECRET`] and the refresh token
-    /// [`DEFAULT_AGENCY_REFRESH_TOKEN`], with every contacts scope and [`AGENCY_SCOPES`].
-    pub fn sandbox() -> Self {
-        AgencyConfig {
-            company_id: DEFAULT_COMPANY_ID.into(),
-            app_id: DEFAULT_APP_ID.into(),
-            client: OAuthClientConfig {
-                client_id: DEFAULT_AGENCY_CLIENT_ID.into(),
-                client_secret: Secret(DEFAULT_AGENCY_CLIENT_SECRET.into()),
-            },
-            refresh_token: Secret(DEFAULT_AGENCY_REFRESH_TOKEN.into()),
-            scopes: ALL_SCOPES
-                .iter()
-                .chain(AGENCY_SCOPES)
-                .map(|s| s.to_string())
-                .collect(),
-        }
-    }
-}
-
 /// Fixed-window or sliding-window burst limiting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]

@@ -6,19 +6,17 @@
 use crate::util::oauth::Check;
 use crate::util::{start, unlimited, Api};
 use ghl_sandbox::{
-    Config, LocationConfig, RateLimitConfig, TokenConfig, DEFAULT_AGENCY_CLIENT_ID,
-    DEFAULT_AGENCY_CLIENT_SECRET, DEFAULT_AGENCY_REFRESH_TOKEN, DEFAULT_APP_ID, DEFAULT_CLIENT_ID,
-    DEFAULT_CLIENT_SECRET, DEFAULT_COMPANY_ID, DEFAULT_LOCATION_ID,
+    Config, LocationConfig, TokenConfig, DEFAULT_AGENCY_CLIENT_ID, DEFAULT_AGENCY_CLIENT_SECRET,
+    DEFAULT_AGENCY_REFRESH_TOKEN, DEFAULT_APP_ID, DEFAULT_COMPANY_ID, DEFAULT_LOCATION_ID,
 };
 use serde_json::json;
-use std::time::Duration;
 
-const SECOND: &str = "SandboxLocation00002";
-const SECOND_TOKEN: &str = "pit-sandbox-second-location";
+pub const SECOND: &str = "SandboxLocation00002";
+pub const SECOND_TOKEN: &str = "pit-sandbox-second-location";
 const SCOPE_401: &str = "The token is not authorized for this scope.";
 
 /// `cfg` with a second location ("Second Shop") and its token.
-fn two_locations(mut cfg: Config) -> Config {
+pub fn two_locations(mut cfg: Config) -> Config {
     let mut second = LocationConfig::new(SECOND);
     second.name = Some("Second Shop".into());
     cfg.locations.push(second);
@@ -310,175 +308,6 @@ async fn installed_locations_page_filter_and_count() {
         .get_query(path, &list(&[("limit", "many")]), Check::Skip)
         .await;
     assert_eq!(bad.status, 422, "{}", bad.body);
-}
-
-#[tokio::test]
-async fn each_location_has_its_own_data_limits_and_tokens() {
-    let mut cfg = two_locations(Config::default());
-    // A window far longer than the test, so no boundary falls inside it.
-    cfg.rate_limit = RateLimitConfig {
-        burst: Some((3, Duration::from_secs(3600))),
-        daily: None,
-        ..RateLimitConfig::default()
-    };
-    let (h, first) = start(cfg).await;
-    let second = Api {
-        location: SECOND.into(),
-        ..first.with_token(SECOND_TOKEN)
-    };
-    let (new_first, _) = first.upsert(json!({"email": "same@x.io"})).await;
-    let (new_second, id_second) = second.upsert(json!({"email": "same@x.io"})).await;
-    assert!(
-        new_first && new_second,
-        "the same email is a new contact in each location"
-    );
-    assert_eq!(h.contacts(Some(SECOND)).len(), 1);
-    assert_eq!(h.contacts(Some(DEFAULT_LOCATION_ID)).len(), 1);
-    let r = first
-        .call("GET", &format!("/contacts/{id_second}"), None)
-        .await;
-    assert_eq!(
-        r.status, 403,
-        "a token opens its own location only: {}",
-        r.body
-    );
-    // Its third request spends the first location's 3 and its fourth is refused, while the
-    // second location has spent 1 of its own 3.
-    let other = format!("/contacts/{id_second}");
-    assert_eq!(first.call("GET", &other, None).await.status, 403);
-    assert_eq!(first.call("GET", &other, None).await.status, 429);
-    let r = second
-        .call("GET", &format!("/contacts/{id_second}"), None)
-        .await;
-    assert_eq!(r.status, 200, "{}", r.body);
-    assert_eq!(r.header("x-ratelimit-remaining"), Some(1));
-}
-
-#[tokio::test]
-async fn the_code_grant_runs_end_to_end_through_chooselocation() {
-    let (_h, api) = start(two_locations(unlimited())).await;
-    let browser = api.without_redirects();
-    let redirect_uri = "http://127.0.0.1:9/callback";
-    let authorize = |extra: &str| {
-        let browser = browser.clone();
-        let extra = extra.to_string();
-        async move {
-            let q = serde_urlencoded::to_string([
-                ("response_type", "code"),
-                ("redirect_uri", redirect_uri),
-                ("client_id", DEFAULT_CLIENT_ID),
-                ("scope", "contacts.readonly contacts.write oauth.readonly"),
-                ("state", "st4te"),
-            ])
-            .unwrap();
-            let r = browser
-                .client
-                .get(format!("{}/oauth/chooselocation?{q}{extra}", browser.base))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status().as_u16(), 302);
-            let to = r.headers()["location"].to_str().unwrap().to_string();
-            let (back, query) = to.split_once('?').unwrap();
-            assert_eq!(back, redirect_uri);
-            let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap();
-            assert_eq!(pairs[1], ("state".to_string(), "st4te".to_string()));
-            pairs[0].1.clone()
-        }
-    };
-    let exchange = |code: String, user_type: &'static str, uri: &'static str| {
-        let api = api.clone();
-        async move {
-            let mut form = vec![
-                ("client_id", DEFAULT_CLIENT_ID),
-                ("client_secret", DEFAULT_CLIENT_SECRET),
-                ("grant_type", "authorization_code"),
-                ("code", code.as_str()),
-                ("redirect_uri", uri),
-            ];
-            if !user_type.is_empty() {
-                form.push(("user_type", user_type));
-            }
-            api.form("/oauth/token", &form, Check::Request).await
-        }
-    };
-
-    // Location (the default user type): a token of the first location, and a refresh token.
-    let code = authorize("").await;
-    let r = exchange(code.clone(), "", redirect_uri).await;
-    assert_eq!(r.status, 200, "{}", r.body);
-    assert_eq!(
-        (&r.body["userType"], &r.body["locationId"]),
-        (&json!("Location"), &json!(DEFAULT_LOCATION_ID))
-    );
-    assert_eq!(
-        r.body["scope"],
-        "contacts.readonly contacts.write oauth.readonly"
-    );
-    let token = api.with_token(r.body["access_token"].as_str().unwrap());
-    let (created, _) = token.upsert(json!({"email": "login@x.io"})).await;
-    assert!(created);
-    assert_eq!(
-        exchange(code, "", redirect_uri).await.status,
-        401,
-        "a code works once"
-    );
-
-    // The sandbox-only `location_id` picks another sub-account.
-    let code = authorize(&format!("&location_id={SECOND}")).await;
-    let r = exchange(code, "Location", redirect_uri).await;
-    assert_eq!(r.body["locationId"], SECOND);
-
-    // Company: an agency token, with which installedLocations answers.
-    let code = authorize("").await;
-    let r = exchange(code, "Company", redirect_uri).await;
-    assert_eq!(
-        (r.status, &r.body["userType"]),
-        (200, &json!("Company")),
-        "{}",
-        r.body
-    );
-    let company = api.with_token(r.body["access_token"].as_str().unwrap());
-    let listed = company
-        .get_query(
-            "/oauth/installedLocations",
-            &[("companyId", DEFAULT_COMPANY_ID), ("appId", DEFAULT_APP_ID)],
-            Check::Request,
-        )
-        .await;
-    assert_eq!(listed.body["count"], 2, "{}", listed.body);
-    let next = r.body["refresh_token"].as_str().unwrap();
-    let refreshed = api
-        .form(
-            "/oauth/token",
-            &[
-                ("client_id", DEFAULT_CLIENT_ID),
-                ("client_secret", DEFAULT_CLIENT_SECRET),
-                ("grant_type", "refresh_token"),
-                ("refresh_token", next),
-                ("user_type", "Company"),
-            ],
-            Check::Request,
-        )
-        .await;
-    assert_eq!(refreshed.body["userType"], "Company", "{}", refreshed.body);
-
-    // Another redirect_uri than the code's is refused.
-    let code = authorize("").await;
-    let r = exchange(code, "", "http://127.0.0.1:9/elsewhere").await;
-    assert_eq!(r.status, 400, "{}", r.body);
-
-    // A bad authorization request gets no code.
-    let r = browser
-        .client
-        .get(format!(
-            "{}/oauth/chooselocation?response_type=code&client_id=nobody&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2F",
-            browser.base
-        ))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 400);
 }
 
 #[test]
