@@ -357,3 +357,26 @@ fn the_oauth_validators_reject_what_breaks_oauth_json() {
         "address is required"
     );
 }
+
+/// A rotated agency refresh token stays rotated across a restart with `--data`: the configured
+/// one is not handed out again, the one the last refresh returned works.
+#[tokio::test]
+async fn agency_refresh_tokens_stay_rotated_across_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("sandbox.json");
+    let cfg = || Config {
+        data_file: Some(data.clone()),
+        ..unlimited()
+    };
+    let (h, api) = start(cfg()).await;
+    let r = refresh_company(&api, DEFAULT_AGENCY_REFRESH_TOKEN, "Company").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let next = r.body["refresh_token"].as_str().unwrap().to_string();
+    h.shutdown().await.unwrap();
+
+    let (_h, api) = start(cfg()).await;
+    let old = refresh_company(&api, DEFAULT_AGENCY_REFRESH_TOKEN, "Company").await;
+    assert_eq!(old.status, 401, "used before the restart");
+    let r = refresh_company(&api, &next, "Company").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+}
