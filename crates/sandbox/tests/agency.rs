@@ -196,7 +196,7 @@ async fn agency_refresh_tokens_rotate_and_keep_their_user_type() {
 
 #[tokio::test]
 async fn a_minted_location_token_opens_its_own_location_only() {
-    let (_h, api) = start(two_locations(unlimited())).await;
+    let (h, api) = start(two_locations(unlimited())).await;
     let company = agency(&api).await;
     let r = company
         .form(
@@ -238,6 +238,23 @@ async fn a_minted_location_token_opens_its_own_location_only() {
         )
         .await;
     assert_eq!(r.status, 400, "another agency's company: {}", r.body);
+    // A token of another agency reaches none of this agency's locations, even naming its own.
+    h.add_token(TokenConfig::company(
+        "pit-other-agency",
+        "AnotherCompany000001",
+    ));
+    let other = api.with_token("pit-other-agency");
+    let r = other
+        .form(
+            "/oauth/locationToken",
+            &[
+                ("companyId", "AnotherCompany000001"),
+                ("locationId", SECOND),
+            ],
+            Check::Request,
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.body);
 }
 
 #[tokio::test]

@@ -46,7 +46,7 @@ pub(super) async fn location_token(
         }
         let field = |k: &str| form.get(k).cloned().unwrap_or_default();
         let (company, location) = (field("companyId"), field("locationId"));
-        check_company(&ctx, &company)?;
+        check_company(&st, &ctx, &company)?;
         let mut store = st.write();
         if !store.locations.contains_key(&location) {
             // HighLevel's text is unknown; a 400 naming the location is the documented status.
@@ -84,7 +84,7 @@ pub(super) async fn installed_locations(
 ) -> Response {
     let r = (|| -> ApiResult {
         let page = Page::parse(&q)?;
-        check_company(&ctx, &page.company)?;
+        check_company(&st, &ctx, &page.company)?;
         if page.app != app_id(&st) {
             return Err(ApiError::BadRequest(format!(
                 "App {} is not installed in company {}",
@@ -123,10 +123,11 @@ pub(super) async fn installed_locations(
     ctx.reply(r)
 }
 
-/// 400 unless `company` is the agency token's own. HighLevel's answer is undocumented; refusing
-/// is the safer reading (a token never speaks for another agency).
-fn check_company(ctx: &Ctx, company: &str) -> Result<(), ApiError> {
-    if ctx.company.as_deref() == Some(company) {
+/// 400 unless `company` is the agency token's own and the sandbox's agency (whose are all the
+/// locations). HighLevel's answer is undocumented; refusing is the safer reading (a token never
+/// speaks for another agency).
+fn check_company(st: &AppState, ctx: &Ctx, company: &str) -> Result<(), ApiError> {
+    if ctx.company.as_deref() == Some(company) && company == super::oauth::company_of(st) {
         Ok(())
     } else {
         Err(ApiError::BadRequest(format!(
