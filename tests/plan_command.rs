@@ -317,3 +317,53 @@ fn a_contact_changed_since_the_plan_is_rejected_plan_stale() {
         .expect("Bea");
     assert_eq!(bea["companyName"], "A", "the stale row was not sent");
 }
+
+/// Regression: `plan --base-url U --location L` printed `ghl-bulk import --plan DIR`, and that
+/// command, run as printed, stopped with "no location". The folder's recorded target now fills
+/// what the command line leaves out.
+#[test]
+fn import_plan_runs_as_printed_when_plan_was_given_flags() {
+    let case = Case::new();
+    let run_dir = case.path("flags-plan");
+    let flags = |cmd: &mut Command| {
+        cmd.env_remove("GHL_BASE_URL")
+            .env_remove("GHL_LOCATION_ID")
+            .env("GHL_TOKEN", TOKEN);
+    };
+    let mut plan = ghl_bulk();
+    plan.no_config();
+    flags(&mut plan);
+    let out = plan
+        .arg("plan")
+        .arg(case.path("people.csv"))
+        .arg("--mapping")
+        .arg(case.path("people.toml"))
+        .args(["--base-url", &case.sandbox.base_url()])
+        .args(["--location", ghl_sandbox::DEFAULT_LOCATION_ID])
+        .arg("--run-dir")
+        .arg(&run_dir)
+        .output()
+        .expect("the binary runs");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("ghl-bulk import --plan {}", run_dir.display())),
+        "{}",
+        stderr(&out)
+    );
+
+    let mut carry = ghl_bulk();
+    carry.no_config();
+    flags(&mut carry);
+    let out = carry
+        .args(["import", "--plan"])
+        .arg(&run_dir)
+        .output()
+        .expect("the binary runs");
+    // Anna's conflict is a reject (3); the rest was carried out against the recorded target.
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("1 created, 1 updated"),
+        "{}",
+        stderr(&out)
+    );
+}
