@@ -2,6 +2,7 @@
 //! library; docs/ARCHITECTURE.md maps the folders and the path of one row.
 
 pub mod api;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod contact;
@@ -12,6 +13,7 @@ pub mod export;
 pub mod format;
 pub mod import;
 pub mod ledger;
+pub mod locations;
 pub mod mapping;
 pub mod pipeline;
 pub mod plan;

@@ -9,6 +9,8 @@ mod util;
 mod api_client;
 mod api_hostile;
 mod api_hostile_memory;
+mod auth_agency;
+mod auth_login;
 mod cli_completions;
 mod cli_config;
 mod cli_logging;

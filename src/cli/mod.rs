@@ -2,11 +2,13 @@
 //! `plan.rs` turns these into the validated configuration the library runs; nothing outside
 //! `cli/` sees clap.
 
+mod auth;
 mod completions;
 mod config;
 mod delete;
 mod export;
 mod import;
+mod locations;
 mod logging;
 mod mapping_init;
 mod plan;
@@ -14,11 +16,13 @@ mod plan_args;
 mod runs;
 mod undo;
 
+pub use auth::{AuthCommand, LoginArgs, LogoutArgs, StatusArgs as AuthStatusArgs, UserTypeArg};
 pub use completions::{CompletionsArgs, ManArgs};
 pub use config::{ConfigCommand, ShowArgs as ConfigShowArgs};
 pub use delete::DeleteArgs;
 pub use export::{ExportArgs, FormatArg};
 pub use import::{ApiArgs, ImportArgs, ModeArg, OnConflictArg, OnDuplicateArg};
+pub use locations::LocationsArgs;
 pub use logging::{LogFormat, LogOptions};
 pub use plan_args::PlanArgs;
 pub use runs::{RunsArgs, RunsCommand, ShowArgs as RunsShowArgs};
@@ -101,6 +105,14 @@ pub enum Command {
     /// Mapping files.
     #[command(subcommand)]
     Mapping(MappingCommand),
+    /// List the locations (sub-accounts) an agency's app is installed in: id and name, or
+    /// --json. Needs an agency (company) token: GHL_CLIENT_ID, GHL_CLIENT_SECRET and a
+    /// refresh-token file holding a company refresh token.
+    Locations(Box<LocationsArgs>),
+    /// Log in to HighLevel (OAuth, in a browser or by pasting the code), show the logins and
+    /// log out. Commands use a login from the credentials file when no token is given.
+    #[command(subcommand)]
+    Auth(AuthCommand),
     /// Run the local simulator of the HighLevel Contacts API (for tests and trials).
     Sandbox(Box<ghl_sandbox::cli::SandboxArgs>),
     /// List the run folders under runs/ (newest first: started, input, outcome counts,
@@ -279,6 +291,8 @@ pub fn run(cli: Cli, forced_stop: fn() -> !) -> anyhow::Result<RunEnd> {
             runtime.block_on(ghl_sandbox::cli::serve(config, &args))?;
             Ok(RunEnd::Ok)
         }
+        Command::Locations(args) => locations::run(&ctx, &args),
+        Command::Auth(command) => auth::run(&ctx, &command),
         Command::Runs(args) => runs::run(&args),
         Command::Config(ConfigCommand::Show(args)) => config::show(&ctx, &args),
         Command::Completions(args) => completions::completions(&args),

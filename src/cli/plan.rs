@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail, Context as _};
 
 use super::{Context, ImportArgs, RunArgs};
-use crate::api::{BaseUrl, ClientConfig, Credentials, OAuthConfig};
+use crate::api::{BaseUrl, ClientConfig, Credentials, OAuthConfig, RefreshStore};
 use crate::config::{Settings, Token};
 use crate::contact::Region;
 use crate::mapping::{self, spec::SourceSpec};
@@ -297,14 +297,19 @@ pub(crate) fn client_config(settings: &Settings) -> anyhow::Result<ClientConfig>
             Credentials::OAuth(OAuthConfig {
                 client_id: client_id.clone(),
                 client_secret: client_secret.clone(),
-                refresh_token_file: file.clone(),
+                refresh: RefreshStore::File(file.clone()),
+                user_type: None,
             })
         }
-        _ => bail!(
-            "no credentials: set GHL_TOKEN (a private integration token) or name a token file \
-             (--token-file, or token_file in the config file), or set GHL_CLIENT_ID, \
-             GHL_CLIENT_SECRET and GHL_REFRESH_TOKEN_FILE for OAuth (or try --sandbox)"
-        ),
+        _ => match super::config::stored_login(settings, Some(&location))? {
+            Some(oauth) => Credentials::OAuth(oauth),
+            None => bail!(
+                "no credentials: set GHL_TOKEN (a private integration token) or name a token \
+                 file (--token-file, or token_file in the config file), or set GHL_CLIENT_ID, \
+                 GHL_CLIENT_SECRET and GHL_REFRESH_TOKEN_FILE for OAuth, or log in with \
+                 `ghl-bulk auth login` (or try --sandbox)"
+            ),
+        },
     };
     let mut client = ClientConfig::new(base_url, location, credentials);
     let timeout = settings
@@ -368,7 +373,10 @@ pub(super) fn has_target(ctx: &Context, args: &ImportArgs) -> anyhow::Result<boo
     let credentials = settings.token.value.is_some()
         || (settings.client_id.value.is_some()
             && settings.client_secret.value.is_some()
-            && settings.refresh_token_file.value.is_some());
+            && settings.refresh_token_file.value.is_some())
+        || (located
+            && super::config::stored_login(&settings, settings.location.value.as_deref())?
+                .is_some());
     if !located || !credentials {
         return Ok(false);
     }
