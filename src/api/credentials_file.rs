@@ -58,7 +58,7 @@ pub struct Entry {
     /// mode 0600, like the refresh token beside it); GHL_CLIENT_SECRET overrides it.
     client_secret: String,
     refresh_token: String,
-    /// When the access token of the login expired (UTC, RFC 3339); for `auth status`.
+    /// When the access token had at login expires (UTC, RFC 3339); for `auth status`.
     #[serde(default)]
     pub access_expires_at: Option<String>,
     /// The API the login was made against.

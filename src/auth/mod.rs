@@ -95,7 +95,7 @@ pub fn render_status(path: &Path, entries: &[EntryStatus]) -> String {
         out.push_str(&format!("  scopes:     {}\n", entry.scopes.join(" ")));
         if let Some(at) = &entry.access_expires_at {
             out.push_str(&format!(
-                "  expiry:     the login's access token expired at {at}; the refresh token is renewed on each use\n"
+                "  expiry:     the login's access token: {at} (a new one is had from the refresh token when needed)\n"
             ));
         }
         if let Some(base) = &entry.base_url {
