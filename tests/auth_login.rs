@@ -135,11 +135,16 @@ fn login_by_paste_as_an_agency_then_status_import_and_logout() {
     );
     assert!(out.stdout.contains(SECOND), "{}", out.describe());
     assert!(out.stdout.contains("oauth.write"), "{}", out.describe());
+    let mut status_json = cli(&sandbox, home);
+    status_json.args(["auth", "status", "--json"]);
+    let json_out = run_cli(status_json);
+    assert_eq!(json_out.code, Some(0), "{}", json_out.describe());
+    let listed: Value = serde_json::from_str(&json_out.stdout).expect("JSON");
+    assert_eq!(listed[0]["user_type"], "Company");
     for secret in [refresh.as_str(), DEFAULT_AGENCY_CLIENT_SECRET] {
-        assert!(
-            !out.stdout.contains(secret) && !out.stderr.contains(secret),
-            "auth status shows no secret"
-        );
+        for shown in [&out.stdout, &out.stderr, &json_out.stdout, &json_out.stderr] {
+            assert!(!shown.contains(secret), "auth status shows no secret");
+        }
     }
 
     // No GHL_TOKEN, no client id: the import finds the agency login and mints a location token.

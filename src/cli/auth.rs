@@ -130,7 +130,7 @@ pub(crate) fn run(ctx: &Context, command: &AuthCommand) -> anyhow::Result<RunEnd
             };
             let removed = auth::logout(&path, &which)?;
             if removed.is_empty() {
-                bail!("no such login in {}", path.display());
+                bail!("nothing to log out: no such login in {}", path.display());
             }
             if ctx.log.human_output() {
                 eprintln!("Logged out: {}.", removed.join(", "));
