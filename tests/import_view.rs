@@ -366,3 +366,24 @@ fn the_estimate_says_how_the_location_was_read() {
         out.stderr
     );
 }
+
+/// `--dry-run` sends the survey alone and says how the import would read the location.
+#[test]
+fn a_dry_run_says_how_the_location_would_be_read() {
+    let sandbox = sandbox();
+    owen(&sandbox);
+    let dir = tempfile::tempdir().unwrap();
+    files(dir.path(), ANNA);
+    let out = import(&sandbox, dir.path(), "run", &["--dry-run"]);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    assert_eq!(sandbox.stats().total_requests, 1, "the survey only");
+    assert!(
+        out.stdout.contains(
+            "View: the import will read the location by snapshot (1 contacts there): 1 more"
+        ),
+        "{}",
+        out.stdout
+    );
+    let s = summary(&dir.path().join("run"));
+    assert_eq!(s["view"]["method"], "snapshot", "{s}");
+}

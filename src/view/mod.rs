@@ -185,6 +185,30 @@ pub async fn read_and_decide(
     Ok(summary)
 }
 
+/// `import --dry-run`: the survey alone (one request, which also teaches the client the rate
+/// limits) and the reading it would choose for the rows still to decide; `None` when no row
+/// needs one (nothing sent).
+pub async fn survey_only(
+    ledger: &Ledger,
+    client: &Client,
+) -> Result<Option<survey::Choice>, ViewError> {
+    let decided: HashSet<u64> = ledger.decisions()?.into_iter().map(|d| d.row).collect();
+    let mut identities: HashSet<Identity> = HashSet::new();
+    let mut rows = 0u64;
+    let custom = CustomFieldResolver::default();
+    each_candidate(ledger, &decided, &custom, |plan| {
+        rows += 1;
+        identities.extend(identities_of(plan));
+    })?;
+    if rows == 0 {
+        return Ok(None);
+    }
+    let searchable = identities.iter().filter(|i| i.searchable()).count() as u64;
+    let long = identities.len() as u64 - searchable;
+    let total = survey::location_total(client).await?;
+    Ok(Some(survey::choose(total, searchable, long)))
+}
+
 /// One row's decision, and the before-images of the contacts it would write.
 fn decide_row(plan: &RowPlan, view: &read::ServerView) -> (Decision, Option<BeforeCapture>) {
     let by_email = plan
