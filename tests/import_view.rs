@@ -387,3 +387,40 @@ fn a_dry_run_says_how_the_location_would_be_read() {
     let s = summary(&dir.path().join("run"));
     assert_eq!(s["view"]["method"], "snapshot", "{s}");
 }
+
+/// A planned run stopped at the daily budget resumes with its decisions and its
+/// `--on-conflict` (the resume cannot be given another): the conflict row is still skipped,
+/// every new person is created once.
+#[test]
+fn a_resume_keeps_the_decisions_and_the_conflict_choice() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = fast_config(16, (1, 3));
+    config.locations[0].allow_duplicate_contact = false;
+    config.rate_limit.daily = Some(30);
+    config.data_file = Some(dir.path().join("sandbox.json"));
+    let mut sandbox = Sandbox::start(config);
+    let owen_id = owen(&sandbox);
+    let before = contact(&sandbox, &owen_id);
+    let mut rows = String::new();
+    for i in 0..40 {
+        rows.push_str(&format!("New{i},Person,new{i}@example.de,,Berlin,expo\n"));
+    }
+    rows.push_str(ANNA);
+    files(dir.path(), &rows);
+    let flags = ["--on-conflict", "skip", "--concurrency", "2", "--daily-reserve", "5"];
+    let stopped = import(&sandbox, dir.path(), "run", &flags);
+    assert_eq!(stopped.code, Some(75), "{}", stopped.describe());
+    sandbox.restart();
+    let mut resume: Command = ghl(&sandbox);
+    resume
+        .current_dir(dir.path())
+        .args(["import", "--resume", "run"]);
+    let out = run(resume, LIMIT);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    assert_eq!(contact(&sandbox, &owen_id), before, "Owen was written");
+    let contacts = sandbox.contacts();
+    assert_eq!(contacts.len(), 41, "each new person once, and Owen");
+    let s = summary(&dir.path().join("run"));
+    assert_eq!(s["outcomes"]["created"], 40, "{s}");
+    assert_eq!(s["outcomes"]["unchanged"], 1, "{s}");
+}
