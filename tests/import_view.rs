@@ -160,6 +160,8 @@ fn on_conflict_skip_leaves_the_row_alone_and_lists_it() {
     assert!(warnings.contains("Owen Kowalczyk"), "{warnings}");
     let s = summary(&dir.path().join("run"));
     assert_eq!(s["outcomes"]["unchanged"], 1, "{s}");
+    assert_eq!(s["view"]["conflicts_skipped"], 1, "{s}");
+    assert_eq!(s["view"]["on_conflict"], "skip", "{s}");
 }
 
 /// `--blind` is the behaviour before the view: one upsert, and HighLevel's matching
@@ -207,6 +209,8 @@ fn new_rows_are_created_with_their_tags_in_one_request_each() {
     assert_eq!(sent(&sandbox, "POST /contacts/search"), 1);
     let s = summary(&dir.path().join("run"));
     assert_eq!(s["outcomes"]["created"], 3, "{s}");
+    assert_eq!(s["view"]["requests"], 1, "{s}");
+    assert_eq!(s["view"]["decisions"]["create"], 3, "{s}");
 }
 
 /// A contact that already holds the row's values costs no write; the row ends unchanged.
@@ -407,7 +411,14 @@ fn a_resume_keeps_the_decisions_and_the_conflict_choice() {
     }
     rows.push_str(ANNA);
     files(dir.path(), &rows);
-    let flags = ["--on-conflict", "skip", "--concurrency", "2", "--daily-reserve", "5"];
+    let flags = [
+        "--on-conflict",
+        "skip",
+        "--concurrency",
+        "2",
+        "--daily-reserve",
+        "5",
+    ];
     let stopped = import(&sandbox, dir.path(), "run", &flags);
     assert_eq!(stopped.code, Some(75), "{}", stopped.describe());
     sandbox.restart();

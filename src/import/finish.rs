@@ -71,6 +71,9 @@ pub(super) struct Finish<'a> {
     pub delta: Option<&'a super::DeltaReport>,
     /// The requests announced before the first write (`estimate.rs`).
     pub estimate: Option<&'a super::estimate::Breakdown>,
+    /// What the server view read and decided (`None` for a blind run or a resume that
+    /// decided nothing new).
+    pub view: Option<&'a crate::view::ViewSummary>,
 }
 
 pub(super) fn write(f: &Finish<'_>) -> Result<RunEnd, ImportError> {
@@ -136,6 +139,22 @@ pub(super) fn write(f: &Finish<'_>) -> Result<RunEnd, ImportError> {
         // Beside `delivery.requests.total`, so a benchmark can compare the two.
         summary["estimate_requests"] = estimate.total().into();
         summary["estimate"] = serde_json::to_value(estimate).unwrap_or_default();
+    }
+    if let Some(view) = f.view {
+        let decisions: BTreeMap<String, u64> = view
+            .counts
+            .iter()
+            .map(|(action, n)| (action.to_string(), *n))
+            .collect();
+        summary["view"] = serde_json::json!({
+            "method": view.method.map(|m| m.as_str()),
+            "location_total": view.location_total,
+            "requests": view.requests,
+            "matched_contacts": view.matched_contacts,
+            "decisions": decisions,
+            "on_conflict": view.on_conflict.as_str(),
+            "conflicts_skipped": f.counts.skipped,
+        });
     }
     summary["exit_code"] = exit_code.into();
     summary["finished_at"] = crate::run::clock::now_rfc3339().into();

@@ -371,6 +371,7 @@ async fn deliver(
         print: config.progress,
         delta: Some(delta.report()),
         estimate: Some(&estimate.breakdown),
+        view: view.as_ref(),
     })?;
     if let Some(handle) = sandbox {
         handle
