@@ -142,11 +142,6 @@ pub fn count(ledger: &Ledger, settings: &Settings<'_>) -> Result<Breakdown, Ledg
     let mut total = Breakdown::default();
     let mut tag_groups: HashMap<String, u64> = HashMap::new();
     let mut business_groups: HashMap<String, u64> = HashMap::new();
-    let decisions: HashMap<u64, Decision> = ledger
-        .decisions()?
-        .into_iter()
-        .map(|d| (d.row, d))
-        .collect();
     let mut after = 0;
     loop {
         let page = ledger.deliverable(after, PAGE)?;
@@ -154,6 +149,13 @@ pub fn count(ledger: &Ledger, settings: &Settings<'_>) -> Result<Breakdown, Ledg
         after = last.row;
         let numbers: Vec<u64> = page.iter().map(|r| r.row).collect();
         let contexts = ledger.followup_context(&numbers)?;
+        // A page's decisions at a time: a million of them would not fit in memory.
+        let mut decisions: HashMap<u64, Decision> = HashMap::new();
+        for &row in &numbers {
+            if let Some(d) = ledger.decision(row)? {
+                decisions.insert(row, d);
+            }
+        }
         let counts: Vec<RowCount> = page
             .par_iter()
             .map(|r| {

@@ -403,7 +403,17 @@ async fn view(
         on_conflict: engine.on_conflict,
         custom: resolver.clone(),
     };
-    let summary = crate::view::read_and_decide(ledger, client, &options, &|_| {})
+    // A long reading (a large snapshot) says where it is, every 50 requests.
+    let report = config.progress;
+    let progress = |p: &crate::view::ViewProgress| {
+        if report && p.planned > 50 && (p.requests % 50 == 0 || p.requests == p.planned) {
+            eprintln!(
+                "Reading the location: {} of {} requests.",
+                p.requests, p.planned
+            );
+        }
+    };
+    let summary = crate::view::read_and_decide(ledger, client, &options, &progress)
         .await
         .map_err(|e| match e {
             crate::view::ViewError::Api(api)

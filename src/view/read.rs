@@ -7,8 +7,12 @@ use super::survey::{Method, SNAPSHOT_PAGE};
 use crate::api::models::{Contact, SearchRequest};
 use crate::api::removal::{Identity, SEARCH_BATCH};
 use crate::api::{ApiError, Client};
+use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
+
+/// Look-up searches in flight at once.
+const LOOKUPS_IN_FLIGHT: usize = 8;
 
 /// The contacts the file's identities match, as the view read them.
 #[derive(Debug, Default)]
@@ -170,8 +174,14 @@ async fn lookups(
     let mut view = ServerView::default();
     let mut requests = 0;
     let searchable: Vec<Identity> = searchable.into_iter().cloned().collect();
-    for chunk in searchable.chunks(SEARCH_BATCH) {
-        for contact in client.search_any(chunk).await? {
+    // Independent searches: several in flight, paced by the client's one limiter. Answers
+    // are kept in request order, so the first contact seen for an identity is the same
+    // whatever the timing.
+    let mut answers = stream::iter(searchable.chunks(SEARCH_BATCH))
+        .map(|chunk| client.search_any(chunk))
+        .buffered(LOOKUPS_IN_FLIGHT);
+    while let Some(found) = answers.next().await {
+        for contact in found? {
             view.add(contact);
         }
         requests += 1;
