@@ -406,7 +406,7 @@ async fn view(
     // A long reading (a large snapshot) says where it is, every 50 requests.
     let report = config.progress;
     let progress = |p: &crate::view::ViewProgress| {
-        if report && p.planned > 50 && (p.requests % 50 == 0 || p.requests == p.planned) {
+        if report && p.planned > 50 && (p.requests.is_multiple_of(50) || p.requests == p.planned) {
             eprintln!(
                 "Reading the location: {} of {} requests.",
                 p.requests, p.planned
