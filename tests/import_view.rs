@@ -211,6 +211,10 @@ fn new_rows_are_created_with_their_tags_in_one_request_each() {
     assert_eq!(s["outcomes"]["created"], 3, "{s}");
     assert_eq!(s["view"]["requests"], 1, "{s}");
     assert_eq!(s["view"]["decisions"]["create"], 3, "{s}");
+    assert_eq!(
+        s["estimate_requests"], 3,
+        "creates with their tags inline: {s}"
+    );
 }
 
 /// A contact that already holds the row's values costs no write; the row ends unchanged.
@@ -266,6 +270,9 @@ fn changed_rows_send_only_what_differs_and_keep_existing_tags() {
     assert_eq!(sent(&sandbox, "POST /contacts/upsert"), 0);
     let s = summary(&dir.path().join("run"));
     assert_eq!(s["outcomes"]["updated"], 1, "{s}");
+    // The estimate counted the verdict: one PUT and one tag group, after the view's reads.
+    assert_eq!(s["estimate_requests"], 2, "{s}");
+    assert_eq!(s["delivery"]["requests"]["total"], 4, "{s}");
 }
 
 /// Search lag: the view cannot see a contact created a moment ago, so the row is planned as a
