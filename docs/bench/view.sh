@@ -1,5 +1,6 @@
 #!/bin/bash
 # Issue 15 view benchmarks: request counts from the sandbox's /_sandbox/stats.
+# Needs: cargo build --bin ghl-bulk --example gen_contacts (debug), curl, python3.
 set -u
 W=$(cd "$(dirname "$0")/../.." && pwd)
 B=$W/target/debug/ghl-bulk
