@@ -14,6 +14,7 @@ pub mod import;
 pub mod ledger;
 pub mod mapping;
 pub mod pipeline;
+pub mod plan;
 pub mod report;
 pub mod run;
 pub mod runs;

@@ -35,6 +35,7 @@ mod mapping_init;
 mod mapping_parser;
 mod phone_reference;
 mod pipeline_samples;
+mod plan_command;
 mod readme;
 mod report_files;
 mod report_html;

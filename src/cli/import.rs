@@ -9,10 +9,10 @@ use clap::Args;
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     /// The input file: CSV (any common encoding and delimiter), XLSX, XLSM, XLSB, XLS or ODS.
-    #[arg(required_unless_present = "resume")]
+    #[arg(required_unless_present_any = ["resume", "plan"])]
     pub file: Option<PathBuf>,
     /// The mapping file (TOML); `ghl-bulk mapping init <FILE>` drafts one.
-    #[arg(long, short = 'm', required_unless_present = "resume")]
+    #[arg(long, short = 'm', required_unless_present_any = ["resume", "plan"])]
     pub mapping: Option<PathBuf>,
     /// Worksheet to read (name, or 1-based index); overrides the mapping's [source] sheet.
     #[arg(long)]
@@ -37,6 +37,12 @@ pub struct ImportArgs {
     /// sent again. Refused if the input or the mapping changed.
     #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["file", "mapping", "run_dir", "sheet", "header_row", "region"])]
     pub resume: Option<PathBuf>,
+    /// Carry out the plan `ghl-bulk plan` wrote in RUN_DIR, exactly: its decisions are sent
+    /// without reading the location again, in that folder. Refused (exit 4, nothing sent) if
+    /// the file or the mapping changed since, or the plan was carried out already; a row whose
+    /// contact changed in HighLevel since is rejected `plan_stale`.
+    #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["file", "mapping", "run_dir", "sheet", "header_row", "region", "resume", "dry_run", "sandbox", "mode", "on_duplicate", "blind", "on_conflict"])]
+    pub plan: Option<PathBuf>,
     /// Send to a sandbox started in this process (HighLevel's limits, a few existing
     /// contacts) instead of HighLevel: no token, no network.
     #[arg(long)]
@@ -126,7 +132,7 @@ pub enum OnConflictArg {
 
 /// Where and as whom to connect. Each of these can also come from the settings file;
 /// secrets come from the environment (GHL_TOKEN, GHL_CLIENT_SECRET) or a file, never a flag.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ApiArgs {
     /// The location (sub-account) id [env: GHL_LOCATION_ID].
     #[arg(long = "location")]

@@ -10,6 +10,7 @@ mod import;
 mod logging;
 mod mapping_init;
 mod plan;
+mod plan_args;
 mod runs;
 mod undo;
 
@@ -19,6 +20,7 @@ pub use delete::DeleteArgs;
 pub use export::{ExportArgs, FormatArg};
 pub use import::{ApiArgs, ImportArgs, ModeArg, OnConflictArg, OnDuplicateArg};
 pub use logging::{LogFormat, LogOptions};
+pub use plan_args::PlanArgs;
 pub use runs::{RunsArgs, RunsCommand, ShowArgs as RunsShowArgs};
 pub use undo::UndoArgs;
 
@@ -73,6 +75,13 @@ pub enum Command {
     /// budget, API unreachable) or 130 (Ctrl-C, resumable). Token: GHL_TOKEN, or OAuth with
     /// GHL_CLIENT_ID, GHL_CLIENT_SECRET and a refresh-token file; location: GHL_LOCATION_ID.
     Import(Box<ImportArgs>),
+    /// Preview an import, like `terraform plan`: stage the file as `validate` does, read what
+    /// the location holds for its emails and phones (reads only, nothing is written), and
+    /// write plan.csv and plan.xlsx (each row's action, contact and changes as `field: before
+    /// → after`) and report.html in the run folder; print the rows per action and what
+    /// carrying the plan out costs. `ghl-bulk import --plan RUN_DIR` carries it out. Exit 0
+    /// (plan written), 1 (fatal) or 130 (Ctrl-C). Token and location as for import.
+    Plan(Box<PlanArgs>),
     /// Export contacts to CSV, XLSX or JSONL: every contact, or those a filter or `--since`
     /// selects. The file is replaced atomically when complete; a lock keeps two runs to the
     /// same file apart. Exit 0, 1 (fatal), 75 (another export to the file is running, daily
@@ -223,6 +232,7 @@ pub fn run(cli: Cli, forced_stop: fn() -> !) -> anyhow::Result<RunEnd> {
         cli.command,
         Command::Validate(_)
             | Command::Import(_)
+            | Command::Plan(_)
             | Command::Export(_)
             | Command::Undo(_)
             | Command::Delete(_)
@@ -247,6 +257,7 @@ pub fn run(cli: Cli, forced_stop: fn() -> !) -> anyhow::Result<RunEnd> {
             let config = plan::import_config(&ctx, &args)?;
             Ok(crate::import::run(config)?)
         }
+        Command::Plan(args) => plan_args::run(&ctx, &args),
         Command::Export(args) => export::run(&ctx, &args),
         Command::Undo(args) => undo::run(&ctx, &args),
         Command::Delete(args) => delete::run(&ctx, &args),

@@ -135,9 +135,10 @@ pub(crate) fn import_config(
 ) -> anyhow::Result<crate::import::ImportConfig> {
     use crate::import::{ImportConfig, Start, Target};
 
+    let api = recorded_target(args);
     let settings = super::config::command_settings(
         ctx,
-        &args.api,
+        &api,
         args.concurrency,
         args.daily_reserve.as_deref(),
         args.state.as_deref(),
@@ -148,14 +149,24 @@ pub(crate) fn import_config(
         Target::Api(Box::new(client_config(&settings)?))
     };
     let human = ctx.log.human_output();
-    let start = match &args.resume {
-        Some(dir) => {
+    let start = match (&args.resume, &args.plan) {
+        (Some(dir), _) => {
             if !dir.join("ledger.db").is_file() {
                 bail!("{} is not a run folder (no ledger.db in it)", dir.display());
             }
             Start::Resume(dir.clone())
         }
-        None => Start::New(Box::new(validate_config(
+        (None, Some(dir)) => {
+            if !dir.join("ledger.db").is_file() {
+                bail!(
+                    "{} is not a plan's run folder (no ledger.db in it); write one with \
+                     `ghl-bulk plan FILE --mapping M`",
+                    dir.display()
+                );
+            }
+            Start::Plan(dir.clone())
+        }
+        (None, None) => Start::New(Box::new(validate_config(
             &run_args(args)?,
             if args.dry_run {
                 "import --dry-run"
@@ -174,11 +185,7 @@ pub(crate) fn import_config(
         tag_batch: args.tag_batch,
         mode: delivery_mode(args)?,
         undoable: args.undoable,
-        on_conflict: match args.on_conflict {
-            None | Some(super::OnConflictArg::Reject) => crate::delivery::OnConflict::Reject,
-            Some(super::OnConflictArg::Update) => crate::delivery::OnConflict::Update,
-            Some(super::OnConflictArg::Skip) => crate::delivery::OnConflict::Skip,
-        },
+        on_conflict: on_conflict(args.on_conflict),
         ..crate::delivery::EngineConfig::default()
     };
     Ok(ImportConfig {
@@ -194,6 +201,47 @@ pub(crate) fn import_config(
         dry_run: args.dry_run,
         blind: args.blind,
     })
+}
+
+/// The connection options of an import, with the run folder's recorded target filling the
+/// base URL and location the command line left out when it continues a run (`--resume`) or
+/// carries out a plan (`--plan`): the folder says where its rows go, so the command `plan`
+/// prints (`ghl-bulk import --plan DIR`) works as printed. They win over the environment and
+/// the settings file, which may name another location; a flag given anyway is checked
+/// against the record later and refused if it differs. The token is never recorded.
+fn recorded_target(args: &ImportArgs) -> super::ApiArgs {
+    let mut api = args.api.clone();
+    let Some(dir) = args.resume.as_ref().or(args.plan.as_ref()) else {
+        return api;
+    };
+    if args.sandbox || (api.location.is_some() && api.base_url.is_some()) {
+        return api;
+    }
+    let path = dir.join("ledger.db");
+    if !path.is_file() {
+        return api;
+    }
+    // A ledger that cannot be read here (locked by a running import, damaged) leaves the
+    // options as given: the import itself then says what is wrong with the folder.
+    let Ok(Some(recorded)) = crate::ledger::Ledger::open(&path).and_then(|l| l.target()) else {
+        return api;
+    };
+    // The in-process sandbox's port changes every start: nothing to reuse.
+    if recorded.base_url == "sandbox" {
+        return api;
+    }
+    api.location.get_or_insert(recorded.location);
+    api.base_url.get_or_insert(recorded.base_url);
+    api
+}
+
+/// `--on-conflict` (import and plan), `reject` when not given.
+pub(super) fn on_conflict(arg: Option<super::OnConflictArg>) -> crate::delivery::OnConflict {
+    match arg {
+        None | Some(super::OnConflictArg::Reject) => crate::delivery::OnConflict::Reject,
+        Some(super::OnConflictArg::Update) => crate::delivery::OnConflict::Update,
+        Some(super::OnConflictArg::Skip) => crate::delivery::OnConflict::Skip,
+    }
 }
 
 fn delivery_mode(args: &ImportArgs) -> anyhow::Result<crate::delivery::Mode> {

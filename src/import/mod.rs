@@ -1,12 +1,14 @@
 //! The import command end to end: the local pipeline stages the file in the run ledger, then
 //! delivery sends the staged rows to HighLevel (or to an in-process sandbox), then the run
 //! folder's reports are written again from the ledger. `--resume` skips the first step after
-//! checking that the input and the mapping are the ones the run started with.
+//! checking that the input and the mapping are the ones the run started with; `--plan RUN_DIR`
+//! skips it too and carries out the decisions a `ghl-bulk plan` run wrote (see `plan_run`).
 
 mod connect;
 pub mod delta;
 mod estimate;
 mod finish;
+mod plan_run;
 mod progress;
 mod resume;
 mod sandbox;
@@ -47,6 +49,8 @@ pub enum Start {
     New(Box<ValidateConfig>),
     /// Continue the run in this folder.
     Resume(PathBuf),
+    /// Carry out the plan a `ghl-bulk plan` run wrote in this folder.
+    Plan(PathBuf),
 }
 
 /// Everything one import needs, validated by the command line's plan.
@@ -84,6 +88,9 @@ pub enum ImportError {
     Api(#[from] ApiError),
     #[error("cannot resume {dir}: {reason}")]
     Resume { dir: PathBuf, reason: String },
+    /// `import --plan` refused before sending anything (exit 4).
+    #[error("cannot carry out the plan in {dir}: {reason}")]
+    PlanRefused { dir: PathBuf, reason: String },
     #[error("the in-process sandbox failed: {0}")]
     Sandbox(String),
     #[error(transparent)]
@@ -116,6 +123,12 @@ pub fn run(config: ImportConfig) -> Result<RunEnd, ImportError> {
         Err(ImportError::Pipeline(PipelineError::Interrupted)) => {
             eprintln!("Interrupted while the file was read; nothing was sent.");
             Ok(RunEnd::Interrupted)
+        }
+        // Its own exit code: a scheduler running `plan` then `import --plan` learns the plan
+        // is out of date (nothing was sent; the folder is left as it was).
+        Err(error @ ImportError::PlanRefused { .. }) => {
+            eprintln!("error: {error}");
+            Ok(RunEnd::PlanRefused)
         }
         Err(error) => {
             if let Some(dir) = &attempt.owned {
@@ -162,10 +175,15 @@ fn attempt_run(config: ImportConfig, attempt: &mut Attempt) -> Result<RunEnd, Im
             tracing::info!(run_dir = %dir.display(), "Resuming the run.");
             (dir.clone(), 0)
         }
+        Start::Plan(dir) => {
+            tracing::info!(run_dir = %dir.display(), "Carrying out the plan.");
+            (dir.clone(), 0)
+        }
     };
     let ledger_path = run_dir.join("ledger.db");
     let resuming = matches!(config.start, Start::Resume(_));
-    if resuming {
+    let planned = matches!(config.start, Start::Plan(_));
+    if resuming || planned {
         refuse_undone(&run_dir)?;
     }
     let opened = Ledger::open_exclusive(&ledger_path).and_then(|ledger| match ledger {
@@ -186,6 +204,12 @@ fn attempt_run(config: ImportConfig, attempt: &mut Attempt) -> Result<RunEnd, Im
         // Staging writes the ledger without a journal (see `Ledger::create`): a kill in its
         // first instants leaves a file without its tables or its run record. Nothing was sent
         // then, and the user needs to hear that, not SQLite's words alone.
+        Err(e) if planned => {
+            return Err(ImportError::PlanRefused {
+                dir: run_dir,
+                reason: format!("its ledger cannot be read ({e})"),
+            })
+        }
         Err(e) if resuming => {
             return Err(ImportError::Resume {
                 dir: run_dir,
@@ -202,6 +226,12 @@ fn attempt_run(config: ImportConfig, attempt: &mut Attempt) -> Result<RunEnd, Im
         ledger.pin_delivery_mode(config.engine.mode.as_str())?;
         ledger.pin_undoable(config.engine.undoable)?;
     }
+    if planned {
+        plan_run::take(&run_dir, &ledger, &record, &config.target)?;
+        ledger.clear_failure()?;
+        attempt.owned = Some(run_dir.clone());
+        attempt.stage = Stage::Connect;
+    }
     let mapping = compiled_mapping(&run_dir, &record, resuming)?;
     if resuming {
         check_target(&run_dir, &ledger, &config.target)?;
@@ -213,7 +243,11 @@ fn attempt_run(config: ImportConfig, attempt: &mut Attempt) -> Result<RunEnd, Im
     // Before the engine starts (and before a resume sends anything): rows already delivered
     // with this very payload cost no request.
     let mut delta = delta::Delta::open(&config.delta, &config.target, &run_dir, &ledger, &mapping)?;
-    delta.skip_unchanged(&mut ledger)?;
+    // A plan is carried out as it was written: the state file does not overrule its decisions
+    // (what is delivered is still remembered in it).
+    if ledger.plan_carried_out()?.is_none() {
+        delta.skip_unchanged(&mut ledger)?;
+    }
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -240,6 +274,11 @@ async fn deliver(
         ledger.set_target(&target_of(&config.target))?;
     }
     let (client, sandbox) = connect(&config, &ledger, &mapping).await?;
+    // A plan's rows whose contact changed since it was read are not carried out (a resume of
+    // `import --plan` checks the rows it has left).
+    if ledger.plan_carried_out()?.is_some() {
+        plan_run::reject_changed(&client, &mut ledger, config.progress).await?;
+    }
     let total = ledger.undelivered()?;
     tracing::info!(
         run_dir = %run_dir.display(),

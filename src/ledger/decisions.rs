@@ -207,7 +207,7 @@ impl Ledger {
     }
 }
 
-fn read_decision(r: &rusqlite::Row<'_>) -> rusqlite::Result<Decision> {
+pub(super) fn read_decision(r: &rusqlite::Row<'_>) -> rusqlite::Result<Decision> {
     let action: String = r.get(1)?;
     let action = action.parse::<Action>().map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(e))

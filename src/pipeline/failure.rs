@@ -95,11 +95,13 @@ pub fn redact(text: &str, secrets: &[&str]) -> String {
 
 /// Files a run writes into its folder (besides the state file, which holds what was delivered
 /// and is kept).
-const RUN_FILES: [&str; 10] = [
+const RUN_FILES: [&str; 12] = [
     "ledger.db",
     "ledger.db-wal",
     "ledger.db-shm",
     "summary.json",
+    "plan.csv",
+    "plan.xlsx",
     "report.html",
     "rejects.csv",
     "rejects.xlsx",

@@ -57,12 +57,18 @@ pub struct ViewSummary {
     pub matched_contacts: u64,
     /// `--on-conflict` as the run recorded it.
     pub on_conflict: OnConflict,
+    /// Every row was decided before this call (the plan `import --plan` carries out, or a
+    /// resumed run): `counts` are then those earlier decisions.
+    pub decided_earlier: bool,
 }
 
 impl ViewSummary {
     /// The estimate's line: the method, its cost, and the verdicts.
     pub fn line(&self) -> String {
         let method = match self.method {
+            None if self.decided_earlier => {
+                "decided before (by the plan, or before the resume), nothing read".to_string()
+            }
             None => "no row needed reading the location".to_string(),
             Some(method) => format!(
                 "read the location by {method} ({} contacts there): {}",
@@ -128,6 +134,10 @@ pub async fn read_and_decide(
         identities.extend(identities_of(plan));
     })?;
     if rows == 0 {
+        // Said as the decisions being carried out, not as "0 create, 0 update…", which read
+        // as if the plan had nothing to do.
+        summary.counts = ledger.decision_counts()?;
+        summary.decided_earlier = !summary.counts.is_empty();
         return Ok(summary);
     }
     let mut identities: Vec<Identity> = identities.into_iter().collect();
