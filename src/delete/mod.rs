@@ -379,7 +379,7 @@ fn write_summary(
         "exit_code": exit_code,
         "resume": resume,
     });
-    crate::run::summary::save(&ledger, dir, exit_code, &summary)?;
+    crate::run::summary::save(ledger, dir, exit_code, &summary)?;
     let requests = client.stats().snapshot().total;
     if print && dry_run {
         eprintln!(
