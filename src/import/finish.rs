@@ -121,11 +121,7 @@ pub(super) fn write(f: &Finish<'_>) -> Result<RunEnd, ImportError> {
     let end = end_for(f.stop, bad > 0);
     let exit_code = end.code();
 
-    let mut summary: serde_json::Value = record
-        .summary_json
-        .as_deref()
-        .and_then(|s| serde_json::from_str(s).ok())
-        .unwrap_or_else(|| serde_json::json!({}));
+    let mut summary = record.summary().unwrap_or_else(|| serde_json::json!({}));
     let rows_read = summary["rows_read"].as_u64().unwrap_or(0);
     let total = states.total();
     summary["command"] = "import".into();
@@ -172,11 +168,7 @@ pub(super) fn write(f: &Finish<'_>) -> Result<RunEnd, ImportError> {
         throttled_ms = delivery.throttled_ms,
         "Import ended."
     );
-    let json = serde_json::to_string_pretty(&summary).unwrap_or_default();
-    let path = f.run_dir.join("summary.json");
-    write_atomically(&path, &format!("{json}\n"))?;
-    f.ledger
-        .update_summary(exit_code, &json, &crate::run::clock::now_rfc3339())?;
+    crate::run::summary::save(f.ledger, f.run_dir, exit_code, &summary)?;
     crate::report::html::write_after_delivery(f.ledger, f.run_dir, f.client, &delivery.stop)
         .map_err(|e| ImportError::Write {
             path: f.run_dir.join(crate::report::html::FILE_NAME),

@@ -83,6 +83,8 @@ pub enum ImportError {
     #[error(transparent)]
     Ledger(#[from] LedgerError),
     #[error(transparent)]
+    Summary(#[from] crate::run::summary::SummaryError),
+    #[error(transparent)]
     Mapping(#[from] MappingError),
     #[error("cannot reach the API: {0}")]
     Api(#[from] ApiError),
