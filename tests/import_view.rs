@@ -160,6 +160,8 @@ fn on_conflict_skip_leaves_the_row_alone_and_lists_it() {
     assert!(warnings.contains("Owen Kowalczyk"), "{warnings}");
     let s = summary(&dir.path().join("run"));
     assert_eq!(s["outcomes"]["unchanged"], 1, "{s}");
+    assert_eq!(s["view"]["conflicts_skipped"], 1, "{s}");
+    assert_eq!(s["view"]["on_conflict"], "skip", "{s}");
 }
 
 /// `--blind` is the behaviour before the view: one upsert, and HighLevel's matching
@@ -207,6 +209,12 @@ fn new_rows_are_created_with_their_tags_in_one_request_each() {
     assert_eq!(sent(&sandbox, "POST /contacts/search"), 1);
     let s = summary(&dir.path().join("run"));
     assert_eq!(s["outcomes"]["created"], 3, "{s}");
+    assert_eq!(s["view"]["requests"], 1, "{s}");
+    assert_eq!(s["view"]["decisions"]["create"], 3, "{s}");
+    assert_eq!(
+        s["estimate_requests"], 3,
+        "creates with their tags inline: {s}"
+    );
 }
 
 /// A contact that already holds the row's values costs no write; the row ends unchanged.
@@ -262,6 +270,9 @@ fn changed_rows_send_only_what_differs_and_keep_existing_tags() {
     assert_eq!(sent(&sandbox, "POST /contacts/upsert"), 0);
     let s = summary(&dir.path().join("run"));
     assert_eq!(s["outcomes"]["updated"], 1, "{s}");
+    // The estimate counted the verdict: one PUT and one tag group, after the view's reads.
+    assert_eq!(s["estimate_requests"], 2, "{s}");
+    assert_eq!(s["delivery"]["requests"]["total"], 4, "{s}");
 }
 
 /// Search lag: the view cannot see a contact created a moment ago, so the row is planned as a
@@ -365,4 +376,69 @@ fn the_estimate_says_how_the_location_was_read() {
         "{}",
         out.stderr
     );
+}
+
+/// `--dry-run` sends the survey alone and says how the import would read the location.
+#[test]
+fn a_dry_run_says_how_the_location_would_be_read() {
+    let sandbox = sandbox();
+    owen(&sandbox);
+    let dir = tempfile::tempdir().unwrap();
+    files(dir.path(), ANNA);
+    let out = import(&sandbox, dir.path(), "run", &["--dry-run"]);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    assert_eq!(sandbox.stats().total_requests, 1, "the survey only");
+    assert!(
+        out.stdout.contains(
+            "View: the import will read the location by snapshot (1 contacts there): 1 more"
+        ),
+        "{}",
+        out.stdout
+    );
+    let s = summary(&dir.path().join("run"));
+    assert_eq!(s["view"]["method"], "snapshot", "{s}");
+}
+
+/// A planned run stopped at the daily budget resumes with its decisions and its
+/// `--on-conflict` (the resume cannot be given another): the conflict row is still skipped,
+/// every new person is created once.
+#[test]
+fn a_resume_keeps_the_decisions_and_the_conflict_choice() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = fast_config(16, (1, 3));
+    config.locations[0].allow_duplicate_contact = false;
+    config.rate_limit.daily = Some(30);
+    config.data_file = Some(dir.path().join("sandbox.json"));
+    let mut sandbox = Sandbox::start(config);
+    let owen_id = owen(&sandbox);
+    let before = contact(&sandbox, &owen_id);
+    let mut rows = String::new();
+    for i in 0..40 {
+        rows.push_str(&format!("New{i},Person,new{i}@example.de,,Berlin,expo\n"));
+    }
+    rows.push_str(ANNA);
+    files(dir.path(), &rows);
+    let flags = [
+        "--on-conflict",
+        "skip",
+        "--concurrency",
+        "2",
+        "--daily-reserve",
+        "5",
+    ];
+    let stopped = import(&sandbox, dir.path(), "run", &flags);
+    assert_eq!(stopped.code, Some(75), "{}", stopped.describe());
+    sandbox.restart();
+    let mut resume: Command = ghl(&sandbox);
+    resume
+        .current_dir(dir.path())
+        .args(["import", "--resume", "run"]);
+    let out = run(resume, LIMIT);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    assert_eq!(contact(&sandbox, &owen_id), before, "Owen was written");
+    let contacts = sandbox.contacts();
+    assert_eq!(contacts.len(), 41, "each new person once, and Owen");
+    let s = summary(&dir.path().join("run"));
+    assert_eq!(s["outcomes"]["created"], 40, "{s}");
+    assert_eq!(s["outcomes"]["unchanged"], 1, "{s}");
 }

@@ -135,14 +135,7 @@ pub(crate) fn import_config(
 ) -> anyhow::Result<crate::import::ImportConfig> {
     use crate::import::{ImportConfig, Start, Target};
 
-    let api = recorded_target(args);
-    let settings = super::config::command_settings(
-        ctx,
-        &api,
-        args.concurrency,
-        args.daily_reserve.as_deref(),
-        args.state.as_deref(),
-    )?;
+    let settings = import_settings(ctx, args)?;
     let target = if args.sandbox {
         Target::Sandbox
     } else {
@@ -203,36 +196,42 @@ pub(crate) fn import_config(
     })
 }
 
-/// The connection options of an import, with the run folder's recorded target filling the
-/// base URL and location the command line left out when it continues a run (`--resume`) or
-/// carries out a plan (`--plan`): the folder says where its rows go, so the command `plan`
-/// prints (`ghl-bulk import --plan DIR`) works as printed. They win over the environment and
-/// the settings file, which may name another location; a flag given anyway is checked
-/// against the record later and refused if it differs. The token is never recorded.
-fn recorded_target(args: &ImportArgs) -> super::ApiArgs {
-    let mut api = args.api.clone();
-    let Some(dir) = args.resume.as_ref().or(args.plan.as_ref()) else {
-        return api;
+/// The settings of an import that continues a run (`--resume`) or carries out a plan
+/// (`--plan`), with the run folder's recorded target filling a location and base URL that no
+/// flag, environment variable or settings file gave: the folder says where its rows go, so
+/// the command `plan` prints (`ghl-bulk import --plan DIR`) works as printed. A value given
+/// anywhere is kept, and checked against the record later (refused if it differs). The token
+/// is never recorded.
+fn import_settings(ctx: &Context, args: &ImportArgs) -> anyhow::Result<Settings> {
+    let settings_of = |api: &super::ApiArgs| {
+        super::config::command_settings(
+            ctx,
+            api,
+            args.concurrency,
+            args.daily_reserve.as_deref(),
+            args.state.as_deref(),
+        )
     };
-    if args.sandbox || (api.location.is_some() && api.base_url.is_some()) {
-        return api;
+    let settings = settings_of(&args.api)?;
+    let Some(dir) = args.resume.as_ref().or(args.plan.as_ref()) else {
+        return Ok(settings);
+    };
+    if args.sandbox || settings.location.value.is_some() {
+        return Ok(settings);
     }
-    let path = dir.join("ledger.db");
-    if !path.is_file() {
-        return api;
-    }
-    // A ledger that cannot be read here (locked by a running import, damaged) leaves the
-    // options as given: the import itself then says what is wrong with the folder.
-    let Ok(Some(recorded)) = crate::ledger::Ledger::open(&path).and_then(|l| l.target()) else {
-        return api;
+    let Some(recorded) = crate::ledger::listing::target(&dir.join("ledger.db")) else {
+        return Ok(settings);
     };
     // The in-process sandbox's port changes every start: nothing to reuse.
     if recorded.base_url == "sandbox" {
-        return api;
+        return Ok(settings);
     }
-    api.location.get_or_insert(recorded.location);
-    api.base_url.get_or_insert(recorded.base_url);
-    api
+    let mut api = args.api.clone();
+    api.location = Some(recorded.location);
+    if matches!(settings.base_url.source, crate::config::Source::Default) {
+        api.base_url = Some(recorded.base_url);
+    }
+    settings_of(&api)
 }
 
 /// `--on-conflict` (import and plan), `reject` when not given.

@@ -142,11 +142,6 @@ pub fn count(ledger: &Ledger, settings: &Settings<'_>) -> Result<Breakdown, Ledg
     let mut total = Breakdown::default();
     let mut tag_groups: HashMap<String, u64> = HashMap::new();
     let mut business_groups: HashMap<String, u64> = HashMap::new();
-    let decisions: HashMap<u64, Decision> = ledger
-        .decisions()?
-        .into_iter()
-        .map(|d| (d.row, d))
-        .collect();
     let mut after = 0;
     loop {
         let page = ledger.deliverable(after, PAGE)?;
@@ -154,6 +149,13 @@ pub fn count(ledger: &Ledger, settings: &Settings<'_>) -> Result<Breakdown, Ledg
         after = last.row;
         let numbers: Vec<u64> = page.iter().map(|r| r.row).collect();
         let contexts = ledger.followup_context(&numbers)?;
+        // A page's decisions at a time: a million of them would not fit in memory.
+        let mut decisions: HashMap<u64, Decision> = HashMap::new();
+        for &row in &numbers {
+            if let Some(d) = ledger.decision(row)? {
+                decisions.insert(row, d);
+            }
+        }
         let counts: Vec<RowCount> = page
             .par_iter()
             .map(|r| {
@@ -370,12 +372,24 @@ pub(super) async fn dry_run(
     local_exit: u8,
 ) -> Result<RunEnd, ImportError> {
     let (client, sandbox) = super::connect::connect(config, ledger, mapping).await?;
-    if ledger.undelivered()? > 0 {
-        super::connect::learn_limits(&client).await;
-    }
     let mut engine = config.engine.clone();
     if let Some(Ok(mode)) = ledger.delivery_mode()?.map(|m| m.parse::<Mode>()) {
         engine.mode = mode;
+    }
+    let planned = !config.blind
+        && engine.mode == Mode::Upsert
+        && ledger.view_setting("view")?.as_deref() != Some("blind");
+    // The view's survey is the one request: it also learns the limits.
+    let mut view = None;
+    if ledger.undelivered()? > 0 {
+        if planned {
+            view = crate::view::survey_only(ledger, &client)
+                .await
+                .map_err(ImportError::View)?;
+        }
+        if view.is_none() {
+            super::connect::learn_limits(&client).await;
+        }
     }
     let announced = announce(
         ledger,
@@ -386,6 +400,15 @@ pub(super) async fn dry_run(
         None,
     )?;
     println!("{}", announced.line);
+    if let Some(choice) = &view {
+        println!(
+            "  View: the import will read the location by {} ({} contacts there): {} more \
+             search requests, then decide each row (create, update, unchanged, conflict).",
+            choice.method,
+            thousands(choice.location_total),
+            thousands(choice.requests),
+        );
+    }
 
     let path = run_dir.join("summary.json");
     let mut summary: serde_json::Value = std::fs::read_to_string(&path)
@@ -396,6 +419,13 @@ pub(super) async fn dry_run(
     summary["estimate_requests"] = announced.breakdown.total().into();
     summary["estimate"] = serde_json::to_value(&announced.breakdown).unwrap_or_default();
     summary["delta"] = serde_json::to_value(delta.report()).unwrap_or_default();
+    if let Some(choice) = &view {
+        summary["view"] = serde_json::json!({
+            "method": choice.method.as_str(),
+            "location_total": choice.location_total,
+            "requests": choice.requests,
+        });
+    }
     let json = serde_json::to_string_pretty(&summary).unwrap_or_default();
     super::finish::write_atomically(&path, &format!("{json}\n"))?;
     if let Some(handle) = sandbox {

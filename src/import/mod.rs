@@ -83,6 +83,8 @@ pub enum ImportError {
     #[error(transparent)]
     Ledger(#[from] LedgerError),
     #[error(transparent)]
+    Summary(#[from] crate::run::summary::SummaryError),
+    #[error(transparent)]
     Mapping(#[from] MappingError),
     #[error("cannot reach the API: {0}")]
     Api(#[from] ApiError),
@@ -410,6 +412,7 @@ async fn deliver(
         print: config.progress,
         delta: Some(delta.report()),
         estimate: Some(&estimate.breakdown),
+        view: view.as_ref(),
     })?;
     if let Some(handle) = sandbox {
         handle
@@ -441,7 +444,17 @@ async fn view(
         on_conflict: engine.on_conflict,
         custom: resolver.clone(),
     };
-    let summary = crate::view::read_and_decide(ledger, client, &options, &|_| {})
+    // A long reading (a large snapshot) says where it is, every 50 requests.
+    let report = config.progress;
+    let progress = |p: &crate::view::ViewProgress| {
+        if report && p.planned > 50 && (p.requests.is_multiple_of(50) || p.requests == p.planned) {
+            eprintln!(
+                "Reading the location: {} of {} requests.",
+                p.requests, p.planned
+            );
+        }
+    };
+    let summary = crate::view::read_and_decide(ledger, client, &options, &progress)
         .await
         .map_err(|e| match e {
             crate::view::ViewError::Api(api)

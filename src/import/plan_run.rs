@@ -40,11 +40,7 @@ pub(super) fn take(
             run_dir.display()
         )));
     }
-    let summary: Value = record
-        .summary_json
-        .as_deref()
-        .and_then(|s| serde_json::from_str(s).ok())
-        .unwrap_or(Value::Null);
+    let summary = record.summary().unwrap_or(Value::Null);
     if summary["command"] != "plan" || ledger.decision_counts()?.is_empty() {
         return Err(refuse(
             "it holds no finished plan (written by `ghl-bulk plan`, with plan.csv); write one \

@@ -143,14 +143,21 @@ impl Ledger {
     /// One row's decision, if the plan made one.
     pub fn decision(&self, row: u64) -> Result<Option<Decision>, LedgerError> {
         self.conn
-            .query_row(
+            .prepare_cached(
                 "SELECT row, action, contact_id, others_json, date_updated, changes_json, reason
                  FROM decisions WHERE row = ?1",
-                params![row as i64],
-                read_decision,
             )
-            .optional()
+            .and_then(|mut stmt| {
+                stmt.query_row(params![row as i64], read_decision)
+                    .optional()
+            })
             .map_err(|e| self.err(e))
+    }
+
+    /// The rows that have a decision (their numbers only).
+    pub fn decided_rows(&self) -> Result<std::collections::HashSet<u64>, LedgerError> {
+        let rows = self.query_all("SELECT row FROM decisions", [], |r| r.get::<_, i64>(0))?;
+        Ok(rows.into_iter().map(|r| r.max(0) as u64).collect())
     }
 
     /// How many rows the plan gave each action (actions without rows left out).
@@ -262,6 +269,7 @@ mod tests {
         assert_eq!(ledger.decisions().unwrap(), vec![update.clone(), conflict]);
         assert_eq!(ledger.decision(1).unwrap(), Some(update));
         assert_eq!(ledger.decision(9).unwrap(), None);
+        assert_eq!(ledger.decided_rows().unwrap(), [1, 2].into_iter().collect());
         assert_eq!(
             ledger.pin_view_setting("on_conflict", "skip").unwrap(),
             "skip"

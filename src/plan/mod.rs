@@ -48,6 +48,8 @@ pub enum PlanError {
     #[error(transparent)]
     Ledger(#[from] LedgerError),
     #[error(transparent)]
+    Summary(#[from] crate::run::summary::SummaryError),
+    #[error(transparent)]
     Mapping(#[from] MappingError),
     #[error("cannot read the location: {0}")]
     Api(#[from] ApiError),
@@ -211,12 +213,7 @@ fn write_summary(
     estimate: &Estimate,
     rows: u64,
 ) -> Result<(), PlanError> {
-    let mut summary: serde_json::Value = ledger
-        .run_record()?
-        .summary_json
-        .as_deref()
-        .and_then(|s| serde_json::from_str(s).ok())
-        .unwrap_or_else(|| serde_json::json!({}));
+    let mut summary = crate::run::summary::recorded(ledger)?;
     let actions: serde_json::Map<String, serde_json::Value> = counts
         .iter()
         .map(|(a, n)| (a.as_str().to_string(), (*n).into()))
@@ -248,15 +245,7 @@ fn write_summary(
         "files": [crate::report::plan::PLAN_CSV, crate::report::plan::PLAN_XLSX],
         "command": format!("ghl-bulk import --plan {}", run_dir.display()),
     });
-    let json = serde_json::to_string_pretty(&summary).unwrap_or_default();
-    let path = run_dir.join("summary.json");
-    crate::run::atomic::write(&path, format!("{json}\n").as_bytes()).map_err(|e| {
-        PlanError::Write {
-            path: path.clone(),
-            message: e.to_string(),
-        }
-    })?;
-    ledger.update_summary(0, &json, &crate::run::clock::now_rfc3339())?;
+    crate::run::summary::save(ledger, run_dir, 0, &summary)?;
     Ok(())
 }
 

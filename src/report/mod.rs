@@ -22,6 +22,7 @@ pub mod html;
 pub mod plan;
 mod plan_xlsx;
 mod xlsx;
+mod xlsx_table;
 
 use std::path::PathBuf;
 

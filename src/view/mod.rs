@@ -126,7 +126,7 @@ pub async fn read_and_decide(
         on_conflict,
         ..ViewSummary::default()
     };
-    let decided: HashSet<u64> = ledger.decisions()?.into_iter().map(|d| d.row).collect();
+    let decided = ledger.decided_rows()?;
     let mut identities: HashSet<Identity> = HashSet::new();
     let mut rows = 0u64;
     each_candidate(ledger, &decided, &opts.custom, |plan| {
@@ -177,22 +177,49 @@ pub async fn read_and_decide(
         "Read the location's contacts for the file."
     );
 
+    // Decided a ledger page at a time: a million rows never sit in memory at once.
     let now = crate::run::clock::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let mut decisions = Vec::with_capacity(CHUNK);
-    let mut captures = Vec::new();
-    each_candidate(ledger, &decided, &opts.custom, |plan| {
-        let (decision, capture) = decide_row(plan, &view);
-        *summary.counts.entry(decision.action).or_default() += 1;
-        decisions.push(decision);
-        captures.extend(capture);
-    })?;
-    for chunk in decisions.chunks(CHUNK) {
-        ledger.put_decisions(chunk)?;
-    }
-    if !captures.is_empty() {
-        ledger.record_before(&captures, &now)?;
+    let mut after = 0;
+    while let Some((plans, last)) = candidates_page(ledger, after, &decided, &opts.custom)? {
+        after = last;
+        let mut decisions = Vec::with_capacity(plans.len());
+        let mut captures = Vec::new();
+        for plan in &plans {
+            let (decision, capture) = decide_row(plan, &view);
+            *summary.counts.entry(decision.action).or_default() += 1;
+            decisions.push(decision);
+            captures.extend(capture);
+        }
+        ledger.put_decisions(&decisions)?;
+        if !captures.is_empty() {
+            ledger.record_before(&captures, &now)?;
+        }
     }
     Ok(summary)
+}
+
+/// `import --dry-run`: the survey alone (one request, which also teaches the client the rate
+/// limits) and the reading it would choose for the rows still to decide; `None` when no row
+/// needs one (nothing sent).
+pub async fn survey_only(
+    ledger: &Ledger,
+    client: &Client,
+) -> Result<Option<survey::Choice>, ViewError> {
+    let decided = ledger.decided_rows()?;
+    let mut identities: HashSet<Identity> = HashSet::new();
+    let mut rows = 0u64;
+    let custom = CustomFieldResolver::default();
+    each_candidate(ledger, &decided, &custom, |plan| {
+        rows += 1;
+        identities.extend(identities_of(plan));
+    })?;
+    if rows == 0 {
+        return Ok(None);
+    }
+    let searchable = identities.iter().filter(|i| i.searchable()).count() as u64;
+    let long = identities.len() as u64 - searchable;
+    let total = survey::location_total(client).await?;
+    Ok(Some(survey::choose(total, searchable, long)))
 }
 
 /// One row's decision, and the before-images of the contacts it would write.
@@ -253,8 +280,7 @@ fn identities_of(plan: &RowPlan) -> Vec<Identity> {
     out
 }
 
-/// Calls `f` with the plan of each staged row the view decides: not decided yet, never sent,
-/// not naming a contact id, with an email or a phone, and a payload that reads.
+/// Calls `f` with the plan of each staged row the view decides.
 fn each_candidate(
     ledger: &Ledger,
     decided: &HashSet<u64>,
@@ -262,23 +288,32 @@ fn each_candidate(
     mut f: impl FnMut(&RowPlan),
 ) -> Result<(), LedgerError> {
     let mut after = 0;
-    loop {
-        let batch = ledger.deliverable(after, CHUNK)?;
-        let Some(last) = batch.last() else {
-            return Ok(());
-        };
-        after = last.row;
-        for staged in batch {
-            if staged.attempts > 0 || decided.contains(&staged.row) {
-                continue;
-            }
-            // An unreadable payload fails in delivery, with its message.
-            let Ok(plan) = plan_row(staged.row, &staged.payload_json, custom) else {
-                continue;
-            };
-            if plan.contact_id.is_none() && !identities_of(&plan).is_empty() {
-                f(&plan);
-            }
-        }
+    while let Some((plans, last)) = candidates_page(ledger, after, decided, custom)? {
+        after = last;
+        plans.iter().for_each(&mut f);
     }
+    Ok(())
+}
+
+/// The plans of the staged rows the view decides in the next ledger page after row `after`,
+/// and the page's last row; `None` past the end. A row is decided when it has no decision yet,
+/// was never sent, names no contact id, has an email or a phone, and its payload reads.
+fn candidates_page(
+    ledger: &Ledger,
+    after: u64,
+    decided: &HashSet<u64>,
+    custom: &CustomFieldResolver,
+) -> Result<Option<(Vec<RowPlan>, u64)>, LedgerError> {
+    let batch = ledger.deliverable(after, CHUNK)?;
+    let Some(last) = batch.last().map(|r| r.row) else {
+        return Ok(None);
+    };
+    let plans = batch
+        .into_iter()
+        .filter(|staged| staged.attempts == 0 && !decided.contains(&staged.row))
+        // An unreadable payload fails in delivery, with its message.
+        .filter_map(|staged| plan_row(staged.row, &staged.payload_json, custom).ok())
+        .filter(|plan| plan.contact_id.is_none() && !identities_of(plan).is_empty())
+        .collect();
+    Ok(Some((plans, last)))
 }

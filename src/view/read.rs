@@ -7,8 +7,12 @@ use super::survey::{Method, SNAPSHOT_PAGE};
 use crate::api::models::{Contact, SearchRequest};
 use crate::api::removal::{Identity, SEARCH_BATCH};
 use crate::api::{ApiError, Client};
+use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
+
+/// Look-up searches in flight at once.
+const LOOKUPS_IN_FLIGHT: usize = 8;
 
 /// The contacts the file's identities match, as the view read them.
 #[derive(Debug, Default)]
@@ -72,7 +76,15 @@ pub fn typed_json(json: &str) -> Option<Contact> {
 fn typed(raw: &Value) -> Option<Contact> {
     let mut value = raw.clone();
     if let Value::Object(map) = &mut value {
-        for (search, get) in [("address", "address1"), ("businessName", "companyName")] {
+        // HighLevel's search documents only the lower-cased names ("firstName … not yet
+        // available"): they stand in, and compare as different from a capitalised row, so
+        // the row is sent (a PUT too many, never a change missed).
+        for (search, get) in [
+            ("address", "address1"),
+            ("businessName", "companyName"),
+            ("firstNameLowerCase", "firstName"),
+            ("lastNameLowerCase", "lastName"),
+        ] {
             if !map.contains_key(get) {
                 if let Some(v) = map.get(search).cloned() {
                     map.insert(get.into(), v);
@@ -170,8 +182,14 @@ async fn lookups(
     let mut view = ServerView::default();
     let mut requests = 0;
     let searchable: Vec<Identity> = searchable.into_iter().cloned().collect();
-    for chunk in searchable.chunks(SEARCH_BATCH) {
-        for contact in client.search_any(chunk).await? {
+    // Independent searches: several in flight, paced by the client's one limiter. Answers
+    // are kept in request order, so the first contact seen for an identity is the same
+    // whatever the timing.
+    let mut answers = stream::iter(searchable.chunks(SEARCH_BATCH))
+        .map(|chunk| client.search_any(chunk))
+        .buffered(LOOKUPS_IN_FLIGHT);
+    while let Some(found) = answers.next().await {
+        for contact in found? {
             view.add(contact);
         }
         requests += 1;
@@ -201,7 +219,7 @@ mod tests {
             json!({"id": "a1", "email": "Ann@Example.com", "phone": "+15550001",
             "address": "1 Main St", "businessName": "Acme", "tags": ["x"]}),
         );
-        view.add(json!({"id": "b2", "email": "ann@example.com"}));
+        view.add(json!({"id": "b2", "email": "ann@example.com", "firstNameLowerCase": "bo"}));
         view.add(json!({"email": "no-id@example.com"}));
         assert_eq!(view.len(), 2);
         let (ann, _) = view.by_email("ANN@example.com").unwrap();
@@ -209,6 +227,14 @@ mod tests {
         assert_eq!(ann.std.address1.as_deref(), Some("1 Main St"));
         assert_eq!(ann.std.company_name.as_deref(), Some("Acme"));
         assert_eq!(view.by_phone("+15550001").unwrap().0.id, "a1");
+        let bo = typed(&json!({"id": "b2", "firstNameLowerCase": "bo", "firstName": "Bo"}));
+        assert_eq!(
+            bo.unwrap().std.first_name.as_deref(),
+            Some("Bo"),
+            "the real case wins"
+        );
+        let bo = typed(&json!({"id": "b2", "firstNameLowerCase": "bo"}));
+        assert_eq!(bo.unwrap().std.first_name.as_deref(), Some("bo"));
         assert!(view.by_phone("+15550002").is_none());
     }
 

@@ -64,6 +64,10 @@ pub fn choose(total: u64, searchable: u64, unsearchable: u64) -> Choice {
 }
 
 /// The survey: one search of one contact, for the location's `total`.
+///
+/// Whether HighLevel's `total` stops counting at 10,000 is undocumented (ghl-api.md §8). If it
+/// does, a larger location looks like 20 pages and may be read as a snapshot: the reading stays
+/// correct (it pages until a short page), only dearer than chosen.
 pub async fn location_total(client: &Client) -> Result<u64, ApiError> {
     let request = SearchRequest {
         location_id: client.location_id().to_string(),
