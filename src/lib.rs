@@ -15,6 +15,7 @@ pub mod import;
 pub mod ledger;
 pub mod locations;
 pub mod mapping;
+pub mod multi;
 pub mod pipeline;
 pub mod plan;
 pub mod report;

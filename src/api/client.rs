@@ -6,7 +6,7 @@ use super::endpoint::BaseUrl;
 use super::guard;
 use super::limiter::{DailyReserve, Limiter, RateLimitHeaders};
 use super::models::ErrorBody;
-use super::oauth::{Credentials, TokenSource};
+use super::oauth::{Credentials, SharedTokens, TokenSource};
 use super::retry::{classify, Action, Attempt, Idempotency, RetryConfig, RetryPolicy};
 use super::secret::Secret;
 use super::stats::RequestStats;
@@ -32,6 +32,9 @@ pub struct ClientConfig {
     pub retry: RetryConfig,
     /// Seed for the backoff jitter.
     pub seed: u64,
+    /// Token state shared with other clients of the same agency (see [`SharedTokens`]);
+    /// `None`: this client's own.
+    pub shared_tokens: Option<SharedTokens>,
 }
 
 impl ClientConfig {
@@ -45,6 +48,7 @@ impl ClientConfig {
             daily_reserve: DailyReserve::Fraction(0.01),
             retry: RetryConfig::default(),
             seed: 0x5eed,
+            shared_tokens: None,
         }
     }
 }
@@ -86,7 +90,11 @@ impl Client {
         Ok(Client {
             http,
             base: config.base_url,
-            tokens: TokenSource::new(config.credentials, config.location_id.clone()),
+            tokens: TokenSource::with_shared(
+                config.credentials,
+                config.location_id.clone(),
+                config.shared_tokens.unwrap_or_default(),
+            ),
             location_id: config.location_id,
             timeout: config.timeout,
             limiter: Arc::new(Limiter::new(config.daily_reserve)),

@@ -27,7 +27,7 @@ pub use client::{Client, ClientConfig, API_VERSION};
 pub use endpoint::{BaseUrl, BaseUrlError, DEFAULT_BASE_URL};
 pub use estimate::Estimate;
 pub use limiter::{DailyBudgetReached, DailyReserve, Limiter};
-pub use oauth::{AuthError, Credentials, OAuthConfig, RefreshStore};
+pub use oauth::{AuthError, Credentials, OAuthConfig, RefreshStore, SharedTokens};
 pub use oauth_http::{InstalledLocation, UserType};
 pub use related::{parse_event_time, Appointment, RelatedKind};
 pub use secret::Secret;

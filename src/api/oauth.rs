@@ -15,6 +15,7 @@ use super::oauth_http::{self, Body, TokenAnswer, UserType};
 pub use super::refresh_store::RefreshStore;
 use super::secret::Secret;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -129,22 +130,47 @@ struct State {
 pub(crate) struct TokenSource {
     credentials: Credentials,
     location_id: String,
-    state: tokio::sync::Mutex<State>,
+    state: Arc<tokio::sync::Mutex<State>>,
+}
+
+/// The token state several clients of one agency share (one per location in a run over many
+/// locations): the company refresh token rotates on every refresh, so clients refreshing it
+/// each on its own would spend each other's token. Shared, the company token is refreshed once
+/// and each location's minted token is kept under its id.
+#[derive(Clone, Default)]
+pub struct SharedTokens(Arc<tokio::sync::Mutex<State>>);
+
+impl std::fmt::Debug for SharedTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SharedTokens(..)")
+    }
 }
 
 impl TokenSource {
     pub(crate) fn new(credentials: Credentials, location_id: String) -> Self {
-        let mut state = State::default();
+        Self::with_shared(credentials, location_id, SharedTokens::default())
+    }
+
+    /// A source whose state lives in `shared` (the same for every client given it).
+    pub(crate) fn with_shared(
+        credentials: Credentials,
+        location_id: String,
+        shared: SharedTokens,
+    ) -> Self {
         if let Credentials::Token(token) = &credentials {
-            state.direct = Some(Access {
-                token: token.clone(),
-                renew_at: None,
-            });
+            if let Ok(mut state) = shared.0.try_lock() {
+                if state.direct.is_none() {
+                    state.direct = Some(Access {
+                        token: token.clone(),
+                        renew_at: None,
+                    });
+                }
+            }
         }
         TokenSource {
             credentials,
             location_id,
-            state: tokio::sync::Mutex::new(state),
+            state: shared.0,
         }
     }
 

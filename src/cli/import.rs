@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 /// `import` options.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ImportArgs {
     /// The input file: CSV (any common encoding and delimiter), XLSX, XLSM, XLSB, XLS or ODS.
     #[arg(required_unless_present_any = ["resume", "plan"])]
@@ -43,6 +43,13 @@ pub struct ImportArgs {
     /// contact changed in HighLevel since is rejected `plan_stale`.
     #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["file", "mapping", "run_dir", "sheet", "header_row", "region", "resume", "dry_run", "sandbox", "mode", "on_duplicate", "blind", "on_conflict"])]
     pub plan: Option<PathBuf>,
+    /// Import the same file into several locations in one run: ids separated by commas, or
+    /// `all` (every location the agency's app is installed in; needs an agency token). The
+    /// file is staged once into the run folder, then each location gets its sub-folder
+    /// (RUN/<location id>/) with its own ledger, state and limits; the exit code is the worst
+    /// of the locations'. `--resume RUN` continues the locations that did not finish.
+    #[arg(long, value_name = "IDS|all", conflicts_with_all = ["resume", "plan", "sandbox", "dry_run", "state"])]
+    pub locations: Option<String>,
     /// Send to a sandbox started in this process (HighLevel's limits, a few existing
     /// contacts) instead of HighLevel: no token, no network.
     #[arg(long)]

@@ -266,6 +266,15 @@ pub fn run(cli: Cli, forced_stop: fn() -> !) -> anyhow::Result<RunEnd> {
                 }
                 return validate(&run, "import --dry-run", human);
             }
+            if args.locations.is_some()
+                || args
+                    .resume
+                    .as_deref()
+                    .is_some_and(crate::multi::is_top_folder)
+            {
+                return plan::multi_config(&ctx, &args)
+                    .and_then(|config| Ok(crate::multi::run(config)?));
+            }
             let config = plan::import_config(&ctx, &args)?;
             Ok(crate::import::run(config)?)
         }

@@ -196,6 +196,32 @@ pub(crate) fn import_config(
     })
 }
 
+/// An import over many locations (`--locations`, or `--resume` of such a run's top folder):
+/// the import's settings with a stand-in location (each location's replaces it), the file to
+/// stage and the choice of locations.
+pub(crate) fn multi_config(
+    ctx: &Context,
+    args: &ImportArgs,
+) -> anyhow::Result<crate::multi::MultiConfig> {
+    use crate::multi::{Choice, MultiConfig, MultiStart};
+    if args.api.location.is_some() {
+        bail!("--location names one location; with --locations, name them all there");
+    }
+    let mut single = args.clone();
+    // Never sent: each location's client gets its own id before anything is sent.
+    single.api.location = Some("multi".into());
+    let import = import_config(ctx, &single)?;
+    let start = match (&import.start, &args.locations) {
+        (crate::import::Start::Resume(top), _) => MultiStart::Resume(top.clone()),
+        (crate::import::Start::New(validate), Some(list)) => MultiStart::New {
+            validate: validate.clone(),
+            choice: Choice::parse(list)?,
+        },
+        _ => bail!("--locations or --resume of a run over many locations is needed"),
+    };
+    Ok(MultiConfig { start, import })
+}
+
 /// The settings of an import that continues a run (`--resume`) or carries out a plan
 /// (`--plan`), with the run folder's recorded target filling a location and base URL that no
 /// flag, environment variable or settings file gave: the folder says where its rows go, so

@@ -51,6 +51,9 @@ pub enum Start {
     Resume(PathBuf),
     /// Carry out the plan a `ghl-bulk plan` run wrote in this folder.
     Plan(PathBuf),
+    /// Deliver a run whose file was staged into this folder already (one location of a run over
+    /// many: the file is staged once, then each location's folder gets its copy of the ledger).
+    Staged(PathBuf),
 }
 
 /// Everything one import needs, validated by the command line's plan.
@@ -120,7 +123,39 @@ pub fn run(config: ImportConfig) -> Result<RunEnd, ImportError> {
         owned: None,
         stage: Stage::Read,
     };
-    match attempt_run(config, &mut attempt) {
+    let result = attempt_run(config, &mut attempt);
+    settle(result, &attempt, &secrets)
+}
+
+/// Delivers a run already staged ([`Start::Staged`]) or continues one ([`Start::Resume`]) on
+/// the caller's runtime, so that many locations' deliveries run side by side in one process.
+/// Failures are recorded in the run folder as [`run`] records them.
+pub async fn run_staged(config: ImportConfig) -> Result<RunEnd, ImportError> {
+    let secrets = secrets(&config.target);
+    let mut attempt = Attempt {
+        owned: None,
+        stage: Stage::Connect,
+    };
+    let run_dir = match &config.start {
+        Start::Staged(dir) | Start::Resume(dir) => dir.clone(),
+        Start::New(_) | Start::Plan(_) => {
+            return Err(ImportError::Sandbox(
+                "run_staged needs a staged or resumed run".into(),
+            ))
+        }
+    };
+    let result = continue_run(config, run_dir, 0, &mut attempt).await;
+    settle(result, &attempt, &secrets)
+}
+
+/// How an attempt's result ends the run: an interrupted staging and a refused plan are ends,
+/// not errors; any other error is recorded in the folder the attempt owned.
+fn settle(
+    result: Result<RunEnd, ImportError>,
+    attempt: &Attempt,
+    secrets: &[String],
+) -> Result<RunEnd, ImportError> {
+    match result {
         // Recorded by the pipeline, which owns the folder while it stages.
         Err(ImportError::Pipeline(PipelineError::Interrupted)) => {
             eprintln!("Interrupted while the file was read; nothing was sent.");
@@ -181,7 +216,27 @@ fn attempt_run(config: ImportConfig, attempt: &mut Attempt) -> Result<RunEnd, Im
             tracing::info!(run_dir = %dir.display(), "Carrying out the plan.");
             (dir.clone(), 0)
         }
+        Start::Staged(dir) => (dir.clone(), 0),
     };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| ImportError::Sandbox(e.to_string()))?;
+    runtime.block_on(continue_run(config, run_dir, local_exit, attempt))
+}
+
+/// Everything after staging: the ledger opened, the run's settings pinned, then the dry run's
+/// estimate or the delivery.
+async fn continue_run(
+    config: ImportConfig,
+    run_dir: PathBuf,
+    local_exit: u8,
+    attempt: &mut Attempt,
+) -> Result<RunEnd, ImportError> {
+    if let Start::Staged(dir) = &config.start {
+        delta::Delta::preflight(&config.delta, &config.target)?;
+        attempt.owned = Some(dir.clone());
+    }
     let ledger_path = run_dir.join("ledger.db");
     let resuming = matches!(config.start, Start::Resume(_));
     let planned = matches!(config.start, Start::Plan(_));
@@ -251,16 +306,10 @@ fn attempt_run(config: ImportConfig, attempt: &mut Attempt) -> Result<RunEnd, Im
         delta.skip_unchanged(&mut ledger)?;
     }
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| ImportError::Sandbox(e.to_string()))?;
     if config.dry_run {
-        return runtime.block_on(estimate::dry_run(
-            &config, &run_dir, &ledger, &mapping, &delta, local_exit,
-        ));
+        return estimate::dry_run(&config, &run_dir, &ledger, &mapping, &delta, local_exit).await;
     }
-    runtime.block_on(deliver(config, run_dir, ledger, mapping, delta, attempt))
+    deliver(config, run_dir, ledger, mapping, delta, attempt).await
 }
 
 async fn deliver(

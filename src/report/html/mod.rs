@@ -14,7 +14,7 @@ mod facts;
 mod page;
 mod plan_section;
 mod sections;
-mod text;
+pub(crate) mod text;
 
 use std::path::{Path, PathBuf};
 

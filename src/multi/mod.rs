@@ -1,0 +1,350 @@
+//! One import over many locations (`import FILE --mapping M --locations ID,ID,…|all`): the file
+//! is staged once into the top run folder, then each location gets its own sub-folder
+//! `RUN/<location_id>/` with a copy of the staged ledger, its own state file and its own
+//! client (limiter, pacer, concurrency), and every location's delivery runs side by side in
+//! one runtime through the import command's own delivery (`import::run_staged`). The top
+//! folder then gets a combined `summary.json` and `report.html` (`summary`); the exit code is
+//! the worst of the locations'.
+
+mod summary;
+
+use std::path::{Path, PathBuf};
+
+use crate::api::agency::Agency;
+use crate::api::{AuthError, ClientConfig, Credentials, SharedTokens};
+use crate::import::{ImportConfig, ImportError, Start, Target};
+use crate::pipeline::{self, PipelineError, ValidateConfig};
+use crate::run::end::RunEnd;
+
+pub use summary::{worst, LocationResult};
+
+/// The file in the top run folder that lists its locations (and marks it as a run over many).
+pub const LOCATIONS_FILE: &str = "locations.json";
+
+/// Which locations `--locations` names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Choice {
+    /// Every location the agency's app is installed in.
+    All,
+    /// These ids, in this order, each once.
+    Ids(Vec<String>),
+}
+
+impl Choice {
+    /// `all`, or ids separated by commas (blanks and repeats dropped).
+    pub fn parse(text: &str) -> Result<Choice, MultiError> {
+        if text.trim().eq_ignore_ascii_case("all") {
+            return Ok(Choice::All);
+        }
+        let mut ids: Vec<String> = Vec::new();
+        for id in text.split(',').map(str::trim).filter(|id| !id.is_empty()) {
+            if !usable_id(id) {
+                return Err(MultiError::Locations(format!(
+                    "{id:?} is not a location id (letters, digits, '-' and '_' only)"
+                )));
+            }
+            if !ids.iter().any(|known| known == id) {
+                ids.push(id.to_string());
+            }
+        }
+        if ids.is_empty() {
+            return Err(MultiError::Locations(
+                "--locations names no location: give ids separated by commas, or `all`".into(),
+            ));
+        }
+        Ok(Choice::Ids(ids))
+    }
+}
+
+/// A location id names a folder: only characters that cannot leave it (no `/`, no `..`).
+fn usable_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// How a run over many locations starts.
+#[derive(Debug, Clone)]
+pub enum MultiStart {
+    /// Stage the file into the top folder, then deliver it to each chosen location.
+    New {
+        validate: Box<ValidateConfig>,
+        choice: Choice,
+    },
+    /// Continue every location of this top folder that did not finish.
+    Resume(PathBuf),
+}
+
+/// Everything a run over many locations needs: the start, and the import settings every
+/// location shares (the client's location id is replaced by each location's).
+#[derive(Debug, Clone)]
+pub struct MultiConfig {
+    pub start: MultiStart,
+    pub import: ImportConfig,
+}
+
+/// What stops a run over many locations as a whole (a location's own failure is its result).
+#[derive(Debug, thiserror::Error)]
+pub enum MultiError {
+    #[error("{0}")]
+    Locations(String),
+    #[error("cannot list the agency's locations: {0}")]
+    Listing(#[from] AuthError),
+    #[error(transparent)]
+    Pipeline(#[from] PipelineError),
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot resume {}: {reason}", dir.display())]
+    Resume { dir: PathBuf, reason: String },
+    #[error("cannot start: {0}")]
+    Start(String),
+}
+
+/// Whether `dir` is the top folder of a run over many locations.
+pub fn is_top_folder(dir: &Path) -> bool {
+    dir.join(LOCATIONS_FILE).is_file()
+}
+
+/// Runs the import into every location and writes the top folder's summary and report.
+pub fn run(config: MultiConfig) -> Result<RunEnd, MultiError> {
+    let Target::Api(client) = &config.import.target else {
+        return Err(MultiError::Locations(
+            "--locations sends to HighLevel (or a sandbox served apart); the in-process \
+             --sandbox has one location"
+                .into(),
+        ));
+    };
+    let client = client.as_ref().clone();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| MultiError::Start(e.to_string()))?;
+    let progress = config.import.progress;
+    let (top, ids, starts) = match &config.start {
+        MultiStart::New { validate, choice } => {
+            // Every id is checked before the file is staged: nothing is sent to a location
+            // (and no folder made) when one of them is wrong.
+            let ids = runtime.block_on(resolve(&client, choice))?;
+            let staged = pipeline::run(validate)?;
+            if validate.print_summary {
+                eprint!("{}", staged.human());
+            }
+            if staged.exit_code == 1 {
+                return Err(MultiError::Resume {
+                    dir: validate.run_dir.clone(),
+                    reason: "the staged outcomes do not add up (see summary.json)".into(),
+                });
+            }
+            let top = validate.run_dir.clone();
+            write_locations(&top, &ids)?;
+            for id in &ids {
+                copy_ledger(&top, &top.join(id))?;
+            }
+            let starts: Vec<Option<Start>> = ids
+                .iter()
+                .map(|id| Some(Start::Staged(top.join(id))))
+                .collect();
+            (top, ids, starts)
+        }
+        MultiStart::Resume(top) => {
+            let ids = read_locations(top)?;
+            let starts: Vec<Option<Start>> = ids
+                .iter()
+                .map(|id| {
+                    let sub = top.join(id);
+                    (!summary::finished(&sub)).then_some(Start::Resume(sub))
+                })
+                .collect();
+            (top.clone(), ids, starts)
+        }
+    };
+    // One agency, one token state: the company refresh token rotates on every refresh.
+    let shared = SharedTokens::default();
+    let runs = ids.iter().zip(starts).map(|(id, start)| {
+        let mut import = config.import.clone();
+        let mut client = client.clone();
+        client.location_id = id.clone();
+        client.shared_tokens = Some(shared.clone());
+        import.target = Target::Api(Box::new(client));
+        // One location's bar or summary would garble the others': the top run prints a line
+        // per location at its end instead.
+        import.progress = false;
+        let id = id.clone();
+        async move {
+            let Some(start) = start else {
+                return (id, None);
+            };
+            import.start = start;
+            if progress {
+                eprintln!("{id}: delivering.");
+            }
+            (id, Some(crate::import::run_staged(import).await))
+        }
+    });
+    let ended = runtime.block_on(futures_util::future::join_all(runs));
+    let mut results = Vec::new();
+    for (id, outcome) in ended {
+        let sub = top.join(&id);
+        let (end, error) = match outcome {
+            // Finished before this resume: its own summary says how.
+            None => (summary::recorded_end(&sub), None),
+            Some(Ok(end)) => (end, None),
+            Some(Err(error)) => (RunEnd::Fatal, Some(error.to_string())),
+        };
+        results.push(summary::LocationResult::read(&id, &sub, end, error));
+    }
+    let end = summary::write(&top, &results)?;
+    if progress {
+        eprint!("{}", summary::human(&top, &results, end));
+    }
+    Ok(end)
+}
+
+/// The ids to deliver to: `all` is the agency's listing; explicit ids are checked against it
+/// when the credentials can list (an agency token). A static token or a location's own
+/// refresh token serves one location only, so it is accepted for one id and refused for more.
+async fn resolve(client: &ClientConfig, choice: &Choice) -> Result<Vec<String>, MultiError> {
+    let oauth = match &client.credentials {
+        Credentials::OAuth(oauth) => Some(oauth.clone()),
+        Credentials::Token(_) => None,
+    };
+    let listed = match oauth {
+        None => None,
+        Some(oauth) => {
+            let agency = Agency::new(client.base_url.clone(), oauth, client.timeout)
+                .map_err(|e| MultiError::Start(e.to_string()))?;
+            match agency.installed_locations(None).await {
+                Ok(list) => Some(list),
+                // A location's refresh token: it serves one location, as a static token does.
+                Err(AuthError::NotAgency) => None,
+                Err(other) => return Err(other.into()),
+            }
+        }
+    };
+    match (choice, listed) {
+        (Choice::All, Some(list)) => {
+            let mut ids: Vec<String> = list.into_iter().map(|l| l.id).collect();
+            ids.sort();
+            ids.dedup();
+            if ids.is_empty() {
+                return Err(MultiError::Locations(
+                    "the agency's app is installed in no location".into(),
+                ));
+            }
+            if let Some(bad) = ids.iter().find(|id| !usable_id(id)) {
+                return Err(MultiError::Locations(format!(
+                    "HighLevel listed a location id that cannot name a folder: {bad:?}"
+                )));
+            }
+            Ok(ids)
+        }
+        (Choice::All, None) => Err(MultiError::Locations(
+            "--locations all needs an agency (company) token: log in with the agency's app \
+             (GHL_CLIENT_ID, GHL_CLIENT_SECRET and a company refresh token)"
+                .into(),
+        )),
+        (Choice::Ids(ids), Some(list)) => {
+            let unknown: Vec<&str> = ids
+                .iter()
+                .filter(|id| !list.iter().any(|l| &l.id == *id))
+                .map(String::as_str)
+                .collect();
+            if unknown.is_empty() {
+                Ok(ids.clone())
+            } else {
+                Err(MultiError::Locations(format!(
+                    "unknown location id(s): {}; the agency's app is installed in: {} \
+                     (nothing was sent)",
+                    unknown.join(", "),
+                    list.iter()
+                        .map(|l| l.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )))
+            }
+        }
+        (Choice::Ids(ids), None) if ids.len() == 1 => Ok(ids.clone()),
+        (Choice::Ids(_), None) => Err(MultiError::Locations(
+            "a location's token serves that location only: for several locations, use the \
+             agency's app (GHL_CLIENT_ID, GHL_CLIENT_SECRET and a company refresh token)"
+                .into(),
+        )),
+    }
+}
+
+fn write_locations(top: &Path, ids: &[String]) -> Result<(), MultiError> {
+    let path = top.join(LOCATIONS_FILE);
+    let json = serde_json::json!({ "locations": ids });
+    let text = serde_json::to_string_pretty(&json).unwrap_or_default();
+    crate::run::atomic::write(&path, format!("{text}\n").as_bytes())
+        .map_err(|source| MultiError::Write { path, source })
+}
+
+fn read_locations(top: &Path) -> Result<Vec<String>, MultiError> {
+    let refuse = |reason: String| MultiError::Resume {
+        dir: top.to_path_buf(),
+        reason,
+    };
+    let path = top.join(LOCATIONS_FILE);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| refuse(format!("cannot read {}: {e}", path.display())))?;
+    let json: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| refuse(format!("{} is not JSON: {e}", path.display())))?;
+    let ids: Vec<String> = json["locations"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    if ids.is_empty() || ids.iter().any(|id| !usable_id(id)) {
+        return Err(refuse(format!(
+            "{} does not list usable location ids",
+            path.display()
+        )));
+    }
+    Ok(ids)
+}
+
+/// The staged ledger, copied into a location's folder. Staging has closed its connection, so
+/// the file is whole (a write-ahead log left beside it is copied too, to be safe).
+fn copy_ledger(top: &Path, sub: &Path) -> Result<(), MultiError> {
+    let write_error = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| MultiError::Write { path, source }
+    };
+    std::fs::create_dir_all(sub).map_err(write_error(sub))?;
+    for name in ["ledger.db", "ledger.db-wal"] {
+        let from = top.join(name);
+        if from.is_file() {
+            let to = sub.join(name);
+            std::fs::copy(&from, &to).map_err(write_error(&to))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_parse_as_all_or_distinct_ids_and_refuse_paths() {
+        assert_eq!(Choice::parse(" ALL ").unwrap(), Choice::All);
+        assert_eq!(
+            Choice::parse("a1, b2,,a1").unwrap(),
+            Choice::Ids(vec!["a1".into(), "b2".into()])
+        );
+        assert!(Choice::parse(" , ").is_err());
+        assert!(Choice::parse("../etc").is_err());
+        assert!(Choice::parse("a/b").is_err());
+    }
+}

@@ -1,0 +1,233 @@
+//! `import FILE --mapping M --locations ID,…|all` against the sandbox with three locations and
+//! the agency's app: the file staged once, each location's sub-folder with its own ledger,
+//! summary and report, the contacts in each location, the top summary with the worst exit
+//! code; explicit ids; an unknown id refused before anything is sent; one location out of its
+//! daily budget (75) while the others finish, then `--resume TOP` finishing it the next day.
+
+use crate::util::{self, ghl_bulk, run, FileSpec, GhlCommand, Sandbox};
+use ghl_sandbox::{
+    LocationConfig, DEFAULT_AGENCY_CLIENT_ID, DEFAULT_AGENCY_CLIENT_SECRET,
+    DEFAULT_AGENCY_REFRESH_TOKEN, DEFAULT_LOCATION_ID, DEFAULT_TOKEN,
+};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+const SECOND: &str = "SecondLocation000002";
+const THIRD: &str = "ThirdLocation0000003";
+const LIMIT: Duration = Duration::from_secs(180);
+
+fn three_locations() -> ghl_sandbox::Config {
+    let mut config = util::fast_config(7, (0, 2));
+    for id in [SECOND, THIRD] {
+        let mut location = LocationConfig::new(id);
+        location.allow_duplicate_contact = true;
+        config.locations.push(location);
+    }
+    config
+}
+
+/// `ghl-bulk` as the agency (its OAuth app and company refresh token), no location set.
+fn as_agency(base_url: &str, home: &Path) -> Command {
+    let refresh = home.join("agency-refresh-token");
+    // Written once: each refresh rotates it, and the client writes the new one back.
+    if !refresh.exists() {
+        std::fs::write(&refresh, DEFAULT_AGENCY_REFRESH_TOKEN).unwrap();
+    }
+    let mut cmd = ghl_bulk();
+    cmd.home(home)
+        .no_config()
+        .env("GHL_BASE_URL", base_url)
+        .env("GHL_CLIENT_ID", DEFAULT_AGENCY_CLIENT_ID)
+        .env("GHL_CLIENT_SECRET", DEFAULT_AGENCY_CLIENT_SECRET)
+        .env("GHL_REFRESH_TOKEN_FILE", &refresh);
+    cmd
+}
+
+fn import_into(base_url: &str, home: &Path, file: &Path, run_dir: &Path, ids: &str) -> Command {
+    let mut cmd = as_agency(base_url, home);
+    cmd.arg("import")
+        .arg(file)
+        .args(["--mapping", util::MAPPING, "--locations", ids, "--run-dir"])
+        .arg(run_dir);
+    cmd
+}
+
+fn json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+fn location_entry<'a>(top: &'a Value, id: &str) -> &'a Value {
+    top["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["location_id"] == id)
+        .unwrap_or_else(|| panic!("{id} in {top:#}"))
+}
+
+fn small_file() -> (tempfile::TempDir, PathBuf, usize) {
+    let (dir, file, expected) = util::workspace(&FileSpec {
+        rows: 24,
+        seed: 61,
+        invalid: false,
+    });
+    let delivered = expected.rows.len() - expected.merged();
+    (dir, file, delivered)
+}
+
+#[test]
+fn all_locations_get_the_file_each_in_its_own_sub_folder() {
+    let sandbox = Sandbox::start(three_locations());
+    let (dir, file, delivered) = small_file();
+    let top = dir.path().join("run");
+    let cmd = import_into(&sandbox.base_url(), dir.path(), &file, &top, "all");
+    let out = run(cmd, LIMIT);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+
+    let summary = json(&top.join("summary.json"));
+    assert_eq!(summary["exit_code"], 0, "{summary:#}");
+    assert_eq!(summary["locations"].as_array().unwrap().len(), 3);
+    for id in [DEFAULT_LOCATION_ID, SECOND, THIRD] {
+        assert_eq!(
+            sandbox.handle().contacts(Some(id)).len(),
+            delivered,
+            "every contact in {id}"
+        );
+        let sub = top.join(id);
+        for name in ["ledger.db", "summary.json", "report.html"] {
+            assert!(sub.join(name).is_file(), "{id}/{name}");
+        }
+        let own = json(&sub.join("summary.json"));
+        assert_eq!(own["exit_code"], 0, "{own:#}");
+        let entry = location_entry(&summary, id);
+        assert_eq!(entry["exit_code"], 0);
+        assert_eq!(entry["outcomes"]["created"], delivered as u64, "{entry:#}");
+        assert!(entry["requests"].as_u64().unwrap() > 0, "{entry:#}");
+    }
+    assert_eq!(
+        summary["totals"]["outcomes"]["created"],
+        3 * delivered as u64,
+        "{summary:#}"
+    );
+    let page = std::fs::read_to_string(top.join("report.html")).unwrap();
+    assert!(page.contains(&format!("href=\"{SECOND}/report.html\"")));
+    assert!(
+        out.stderr.contains("All 3 locations: exit 0"),
+        "{}",
+        out.describe()
+    );
+}
+
+#[test]
+fn explicit_ids_send_to_those_only_and_an_unknown_one_stops_everything_first() {
+    let sandbox = Sandbox::start(three_locations());
+    let (dir, file, delivered) = small_file();
+
+    let refused = dir.path().join("refused");
+    let ids = format!("{SECOND},NoSuchLocation000009");
+    let cmd = import_into(&sandbox.base_url(), dir.path(), &file, &refused, &ids);
+    let out = run(cmd, LIMIT);
+    assert_eq!(out.code, Some(1), "{}", out.describe());
+    assert!(
+        out.stderr
+            .contains("unknown location id(s): NoSuchLocation000009"),
+        "{}",
+        out.describe()
+    );
+    assert!(!refused.exists(), "nothing staged");
+    for id in [DEFAULT_LOCATION_ID, SECOND, THIRD] {
+        assert!(sandbox.handle().contacts(Some(id)).is_empty(), "{id}");
+    }
+
+    let top = dir.path().join("run");
+    let ids = format!("{THIRD},{SECOND}");
+    let cmd = import_into(&sandbox.base_url(), dir.path(), &file, &top, &ids);
+    let out = run(cmd, LIMIT);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    assert_eq!(sandbox.handle().contacts(Some(SECOND)).len(), delivered);
+    assert_eq!(sandbox.handle().contacts(Some(THIRD)).len(), delivered);
+    assert!(sandbox
+        .handle()
+        .contacts(Some(DEFAULT_LOCATION_ID))
+        .is_empty());
+    assert!(!top.join(DEFAULT_LOCATION_ID).exists());
+}
+
+/// Spends `n` requests of the location's daily budget (as another integration would).
+fn spend(sandbox: &Sandbox, n: u64) {
+    let url = format!(
+        "{}/locations/{DEFAULT_LOCATION_ID}/customFields",
+        sandbox.base_url()
+    );
+    sandbox.block_on(async {
+        let http = reqwest::Client::new();
+        for _ in 0..n {
+            let status = http
+                .get(&url)
+                .bearer_auth(DEFAULT_TOKEN)
+                .header("Version", "2021-07-28")
+                .send()
+                .await
+                .expect("the sandbox answers")
+                .status();
+            assert!(status.is_success(), "{status}");
+        }
+    });
+}
+
+#[test]
+fn a_location_out_of_its_daily_budget_stops_alone_and_a_resume_finishes_it() {
+    const DAILY: u64 = 300;
+    let (dir, file, delivered) = small_file();
+    let mut config = three_locations();
+    config.rate_limit.daily = Some(DAILY);
+    config.data_file = Some(dir.path().join("sandbox.json"));
+    let mut sandbox = Sandbox::start(config);
+    // The first location has a few requests left today; the others their whole budget.
+    spend(&sandbox, DAILY - 6);
+
+    let top = dir.path().join("run");
+    let mut cmd = import_into(&sandbox.base_url(), dir.path(), &file, &top, "all");
+    cmd.args(["--daily-reserve", "2"]);
+    let out = run(cmd, LIMIT);
+    assert_eq!(out.code, Some(75), "{}", out.describe());
+    let summary = json(&top.join("summary.json"));
+    assert_eq!(summary["exit_code"], 75, "{summary:#}");
+    assert_eq!(
+        location_entry(&summary, DEFAULT_LOCATION_ID)["exit_code"],
+        75
+    );
+    for id in [SECOND, THIRD] {
+        assert_eq!(location_entry(&summary, id)["exit_code"], 0, "{summary:#}");
+        assert_eq!(sandbox.handle().contacts(Some(id)).len(), delivered, "{id}");
+    }
+    assert!(
+        sandbox.handle().contacts(Some(DEFAULT_LOCATION_ID)).len() < delivered,
+        "the first location stopped short"
+    );
+    let again = format!("ghl-bulk import --resume {}", top.display());
+    assert!(out.stderr.contains(&again), "{}", out.describe());
+    let finished_second = std::fs::read(top.join(SECOND).join("summary.json")).unwrap();
+
+    // The next day: a fresh budget (the restarted sandbox keeps its contacts and grants).
+    sandbox.restart();
+    let mut cmd = as_agency(&sandbox.base_url(), dir.path());
+    cmd.args(["import", "--resume"]).arg(&top);
+    let out = run(cmd, LIMIT);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    assert_eq!(
+        sandbox.handle().contacts(Some(DEFAULT_LOCATION_ID)).len(),
+        delivered
+    );
+    let summary = json(&top.join("summary.json"));
+    assert_eq!(summary["exit_code"], 0, "{summary:#}");
+    assert_eq!(
+        std::fs::read(top.join(SECOND).join("summary.json")).unwrap(),
+        finished_second,
+        "a finished location is not run again"
+    );
+}
