@@ -193,6 +193,7 @@ pub(crate) fn import_config(
         },
         dry_run: args.dry_run,
         blind: args.blind,
+        board: None,
     })
 }
 

@@ -74,6 +74,9 @@ pub struct ImportConfig {
     /// `--blind`: no server view; each row is sent as the mode says (the behaviour before the
     /// view). A run keeps its choice on resume.
     pub blind: bool,
+    /// In a run over many locations: where this location's delivery reports its progress
+    /// (the top run prints them all together).
+    pub board: Option<crate::multi::board::Slot>,
 }
 
 /// What stops an import as a whole.
@@ -410,7 +413,12 @@ async fn deliver(
     );
     // A second Ctrl-C or SIGTERM drops the requests in flight: each row's state was committed
     // before its request went out, so a resume sorts out what they did.
-    let on_progress = |counts: &EngineCounts| progress.update(counts, &client);
+    let on_progress = |counts: &EngineCounts| {
+        progress.update(counts, &client);
+        if let Some(slot) = &config.board {
+            slot.report(progress.line(counts, &client));
+        }
+    };
     let outcome = tokio::select! {
         outcome = engine::run(
             &ledger,

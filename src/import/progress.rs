@@ -169,6 +169,17 @@ impl Progress {
         self.baseline.figures(&reading, Instant::now())
     }
 
+    /// The figures a run over many locations shows for this one.
+    pub(super) fn line(&self, counts: &EngineCounts, client: &Client) -> crate::multi::board::Line {
+        let figures = self.figures(counts, client);
+        crate::multi::board::Line {
+            rows_done: figures.rows_done,
+            rows_total: figures.rows_total,
+            requests: figures.requests_done,
+            rate: figures.rate,
+        }
+    }
+
     pub(super) fn update(&self, counts: &EngineCounts, client: &Client) {
         if self.shown.has_bar() {
             let figures = self.figures(counts, client);

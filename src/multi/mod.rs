@@ -6,6 +6,7 @@
 //! folder then gets a combined `summary.json` and `report.html` (`summary`); the exit code is
 //! the worst of the locations'.
 
+pub mod board;
 mod summary;
 
 use std::path::{Path, PathBuf};
@@ -20,6 +21,9 @@ pub use summary::{worst, LocationResult};
 
 /// The file in the top run folder that lists its locations (and marks it as a run over many).
 pub const LOCATIONS_FILE: &str = "locations.json";
+
+/// How often the board of every location's progress is printed.
+const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Which locations `--locations` names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,15 +171,17 @@ pub fn run(config: MultiConfig) -> Result<RunEnd, MultiError> {
     };
     // One agency, one token state: the company refresh token rotates on every refresh.
     let shared = SharedTokens::default();
+    let board = board::Board::default();
     let runs = ids.iter().zip(starts).map(|(id, start)| {
         let mut import = config.import.clone();
         let mut client = client.clone();
         client.location_id = id.clone();
         client.shared_tokens = Some(shared.clone());
         import.target = Target::Api(Box::new(client));
-        // One location's bar or summary would garble the others': the top run prints a line
-        // per location at its end instead.
+        // One location's bar or summary would garble the others': its figures go to the
+        // board, which the top run prints, and its end is a line of the top run's summary.
         import.progress = false;
+        import.board = Some(board.slot(id));
         let id = id.clone();
         async move {
             let Some(start) = start else {
@@ -188,7 +194,21 @@ pub fn run(config: MultiConfig) -> Result<RunEnd, MultiError> {
             (id, Some(crate::import::run_staged(import).await))
         }
     });
+    let printer = progress.then(|| {
+        let board = board.clone();
+        runtime.spawn(async move {
+            let mut every = tokio::time::interval(PROGRESS_EVERY);
+            every.tick().await;
+            loop {
+                every.tick().await;
+                eprint!("{}", board.render());
+            }
+        })
+    });
     let ended = runtime.block_on(futures_util::future::join_all(runs));
+    if let Some(printer) = printer {
+        printer.abort();
+    }
     let mut results = Vec::new();
     for (id, outcome) in ended {
         let sub = top.join(&id);
