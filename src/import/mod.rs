@@ -183,7 +183,7 @@ fn settle(
 }
 
 /// The secrets the client holds, to be kept out of what is recorded.
-fn secrets(target: &Target) -> Vec<String> {
+pub(crate) fn secrets(target: &Target) -> Vec<String> {
     match target {
         Target::Sandbox => Vec::new(),
         Target::Api(config) => match &config.credentials {

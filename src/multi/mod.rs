@@ -216,7 +216,8 @@ pub fn run(config: MultiConfig) -> Result<RunEnd, MultiError> {
             // Finished before this resume: its own summary says how.
             None => (summary::recorded_end(&sub), None),
             Some(Ok(end)) => (end, None),
-            Some(Err(error)) => (RunEnd::Fatal, Some(error.to_string())),
+            // Kept out of the top summary as the location's own folder keeps it out.
+            Some(Err(error)) => (RunEnd::Fatal, Some(redacted(&error, &config.import.target))),
         };
         results.push(summary::LocationResult::read(&id, &sub, end, error));
     }
@@ -225,6 +226,13 @@ pub fn run(config: MultiConfig) -> Result<RunEnd, MultiError> {
         eprint!("{}", summary::human(&top, &results, end));
     }
     Ok(end)
+}
+
+/// An error's text without the secrets the client holds.
+fn redacted(error: &ImportError, target: &Target) -> String {
+    let secrets = crate::import::secrets(target);
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    crate::pipeline::failure::redact(&error.to_string(), &secrets)
 }
 
 /// The ids to deliver to: `all` is the agency's listing; explicit ids are checked against it
