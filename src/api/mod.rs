@@ -11,6 +11,7 @@ pub mod limit_headers;
 pub mod limiter;
 pub mod models;
 mod oauth;
+mod pacer;
 pub mod related;
 pub mod removal;
 pub mod retry;

@@ -26,6 +26,7 @@ mod error;
 mod faults;
 mod generate;
 mod generate_related;
+mod lookup;
 mod normalise;
 mod ops;
 mod persist;

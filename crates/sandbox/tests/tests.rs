@@ -7,6 +7,7 @@ mod util;
 mod conformance;
 mod contacts;
 mod faults;
+mod matching;
 mod persistence;
 mod ratelimit;
 mod related;
