@@ -164,12 +164,20 @@ impl Limiter {
             // A 429: the window is full. Wait for a whole interval, as the official SDK does:
             // that empties a sliding window and passes the boundary of a fixed one.
             state.pacer.widen(now, true);
+            tracing::debug!(
+                spread_ms = state.pacer.spread().as_millis() as u64,
+                "429: the pacer's spread widens."
+            );
             Some((interval, "HighLevel answered 429 (rate limited)"))
         } else if headers.remaining == Some(0) && state.pacer.expects_room() {
             // The server's count is ahead of ours: arrivals bunched more than the spread allows
             // (or another client shares the location). Widen the spread and give the window
             // one send interval to drain.
             state.pacer.widen(now, false);
+            tracing::debug!(
+                spread_ms = state.pacer.spread().as_millis() as u64,
+                "The window was full when a request arrived: the pacer's spread widens."
+            );
             Some((state.pacer.period(), "HighLevel reports the window full"))
         } else {
             None

@@ -79,10 +79,10 @@ impl Pacer {
         }
         self.max = max.max(1);
         self.interval = interval;
-        self.spread = self.spread.clamp(
-            base_spread(interval),
-            max_spread(interval).max(base_spread(interval)),
-        );
+        // A spread widened for another window says nothing about this one (and the default
+        // 10 s window's 150 ms, kept, held the first 12 s of a 50 / 1 s run at 0.94).
+        self.spread = base_spread(interval);
+        self.changed_at = None;
     }
 
     /// The margin in time currently kept.
@@ -261,6 +261,14 @@ mod tests {
         );
         drive(&mut pacer, &[Duration::ZERO; 1_000]);
         assert_eq!(pacer.spread(), BASE_SPREAD);
+    }
+
+    #[test]
+    fn new_limits_start_from_their_own_base_spread() {
+        let mut pacer = Pacer::new(100, Duration::from_secs(10));
+        pacer.set_limits(50, Duration::from_secs(1));
+        assert_eq!(pacer.spread(), BASE_SPREAD);
+        assert!((pacer.rate() - 50.0 / 1.04).abs() < 1e-9);
     }
 
     #[test]
