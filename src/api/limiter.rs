@@ -8,7 +8,7 @@
 //! (`limit_headers`); a wait of more than [`NOTICE_AFTER`] is told to the user with its reason.
 //!
 //! What it guarantees (the pacer's note says why): at most `max` requests leave in any stretch
-//! of the window plus a spread (30 ms at 1–2 s windows, 4 % of shorter ones, 1.5 % of longer
+//! of the window plus a spread (40 ms at 1–2 s windows, 4 % of shorter ones, 1.5 % of longer
 //! ones), sent evenly at `max / (window + spread)`; a request that arrives with the window full
 //! (remaining 0, where even spacing leaves room) or a 429 widens the spread and holds every
 //! sender (one send interval, or the whole window on a 429).
@@ -374,7 +374,7 @@ mod tests {
             ..RateLimitHeaders::default()
         };
         limiter.observe(&full, false);
-        assert!(limiter.spread() > Duration::from_millis(30));
+        assert!(limiter.spread() > Duration::from_millis(40));
         assert!(limiter.target_rate() < before);
         let at = Instant::now();
         limiter.acquire().await.unwrap();
