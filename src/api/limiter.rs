@@ -382,7 +382,7 @@ mod tests {
     }
 
     /// Senders that come back late (a busy machine, timers rounded up to the millisecond) must
-    /// not drag the rate down: the pacer lets a late sender's successors catch up.
+    /// not drag the rate down: the pacer lets a late sender's successor catch up one period.
     #[tokio::test(start_paused = true)]
     async fn late_senders_keep_the_rate_and_the_limit() {
         let limiter =
