@@ -2,6 +2,7 @@
 //! library; docs/ARCHITECTURE.md maps the folders and the path of one row.
 
 pub mod api;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod contact;
@@ -12,8 +13,10 @@ pub mod export;
 pub mod format;
 pub mod import;
 pub mod ledger;
+pub mod locations;
 pub mod mapping;
 pub mod pipeline;
+pub mod plan;
 pub mod report;
 pub mod run;
 pub mod runs;
@@ -21,3 +24,4 @@ pub mod sandbox_seed;
 pub mod source;
 pub mod undo;
 pub mod validate;
+pub mod view;

@@ -3,7 +3,8 @@
 
 use ghl_bulk::api::models::ContactFields;
 use ghl_bulk::api::{
-    ApiError, BaseUrl, Client, ClientConfig, Credentials, OAuthConfig, Secret, TagChange,
+    ApiError, BaseUrl, Client, ClientConfig, Credentials, OAuthConfig, RefreshStore, Secret,
+    TagChange,
 };
 use ghl_bulk::contact::StdFields;
 use ghl_sandbox::{
@@ -254,7 +255,8 @@ async fn oauth_refresh_rotates_the_refresh_token_file() {
     let oauth = OAuthConfig {
         client_id: DEFAULT_CLIENT_ID.into(),
         client_secret: Secret::new(DEFAULT_CLIENT_SECRET),
-        refresh_token_file: file.clone(),
+        refresh: RefreshStore::File(file.clone()),
+        user_type: None,
     };
     let client = client_for(&sandbox, Credentials::OAuth(oauth.clone()));
     client.upsert(&person(5)).await.unwrap();
@@ -271,7 +273,7 @@ async fn oauth_refresh_rotates_the_refresh_token_file() {
     let stale_client = client_for(
         &sandbox,
         Credentials::OAuth(OAuthConfig {
-            refresh_token_file: stale,
+            refresh: RefreshStore::File(stale),
             ..oauth
         }),
     );

@@ -88,7 +88,8 @@ fn a_token_endpoint_redirect_reposts_nothing() {
         Credentials::OAuth(OAuthConfig {
             client_id: "client".into(),
             client_secret: Secret::new("the-client-secret"),
-            refresh_token_file: refresh,
+            refresh: ghl_bulk::api::RefreshStore::File(refresh),
+            user_type: None,
         }),
     );
     let error = api.block_on(client.custom_fields()).unwrap_err();

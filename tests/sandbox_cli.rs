@@ -40,9 +40,14 @@ fn first_line_names_base_url_token_and_location_and_the_sandbox_answers() {
         "--limit",
         "5/10s",
     ]);
-    assert_eq!(first.get("token"), Some("cli-token"));
-    assert_eq!(first.get("location_id"), Some("SandboxLocation00001"));
-    let base = first.get("base_url").expect("base_url");
+    assert_eq!(first["token"], "cli-token");
+    assert_eq!(first["location_id"], "SandboxLocation00001");
+    assert_eq!(
+        first["locations"],
+        serde_json::json!([{"id": "SandboxLocation00001", "token": "cli-token"}]),
+        "one location by default"
+    );
+    let base = first["base_url"].as_str().expect("base_url");
     let addr = base.strip_prefix("http://").expect("http base url");
 
     let body = r#"{"locationId":"SandboxLocation00001","pageLimit":10}"#;
@@ -68,7 +73,7 @@ fn first_line_names_base_url_token_and_location_and_the_sandbox_answers() {
 }
 
 /// Starts `ghl-bulk sandbox ARGS` and returns it with its first stdout line, parsed.
-fn start_first_line(args: &[&str]) -> (Running, serde_like::Map) {
+fn start_first_line(args: &[&str]) -> (Running, serde_json::Value) {
     let child = ghl_bulk()
         .arg("sandbox")
         .args(args)
@@ -82,13 +87,16 @@ fn start_first_line(args: &[&str]) -> (Running, serde_like::Map) {
     BufReader::new(stdout)
         .read_line(&mut line)
         .expect("first line");
-    (child, serde_like::parse(&line))
+    (
+        child,
+        serde_json::from_str(&line).expect("the first line is JSON"),
+    )
 }
 
 /// Starts `ghl-bulk sandbox ARGS` and returns it with its first line's base URL.
 fn start(args: &[&str]) -> (Running, String) {
     let (child, first) = start_first_line(args);
-    let base = first.get("base_url").expect("base_url").to_string();
+    let base = first["base_url"].as_str().expect("base_url").to_string();
     (child, base)
 }
 
@@ -186,30 +194,97 @@ fn a_plain_sandbox_has_what_the_bundled_samples_and_mappings_need() {
     assert!(resp.contains("\"total\":0"), "{resp}");
 }
 
-/// The first line is flat JSON of strings; reading it needs no JSON crate in the root package.
-mod serde_like {
-    pub struct Map(Vec<(String, String)>);
-
-    impl Map {
-        pub fn get(&self, k: &str) -> Option<&str> {
-            self.0
-                .iter()
-                .find(|(key, _)| key == k)
-                .map(|(_, v)| v.as_str())
-        }
+/// Issue 16 item 4: `--locations N` serves N locations, each with its own token and data, all
+/// listed on the first line with the agency's OAuth client; an agency token is refused on
+/// `/contacts/*` and lists the locations on `/oauth/installedLocations`.
+#[test]
+fn many_locations_and_the_agency_are_on_the_first_line_and_answer() {
+    let (_sandbox, first) = start_first_line(&["--locations", "3", "--limit", "off"]);
+    let locations = first["locations"].as_array().expect("locations");
+    assert_eq!(locations.len(), 3, "{first}");
+    assert_eq!(locations[0]["id"], "SandboxLocation00001");
+    assert_eq!(
+        locations[0]["token"], first["token"],
+        "the first is the default location"
+    );
+    assert_eq!(locations[2]["id"], "SandboxLocation00003");
+    let agency = &first["agency"];
+    for key in [
+        "client_id",
+        "client_secret",
+        "refresh_token",
+        "company_id",
+        "app_id",
+    ] {
+        assert!(
+            agency[key].as_str().is_some_and(|v| !v.is_empty()),
+            "{key}: {first}"
+        );
     }
+    let base = first["base_url"].as_str().expect("base_url");
+    let addr = base.strip_prefix("http://").expect("http base url");
+    let search = |location: &str, token: &str| {
+        request(
+            addr,
+            &format!("POST /contacts/search HTTP/1.1\r\nAuthorization: Bearer {token}\r\nVersion: 2021-07-28"),
+            &format!(r#"{{"locationId":"{location}","pageLimit":10}}"#),
+        )
+    };
+    let id = |n: usize| locations[n]["id"].as_str().expect("id");
+    let token = |n: usize| locations[n]["token"].as_str().expect("token");
+    // The default location has the bundled sample's people; the others start empty.
+    assert!(
+        search(id(0), token(0)).contains("\"total\":3"),
+        "{}",
+        search(id(0), token(0))
+    );
+    let third = search(id(2), token(2));
+    assert!(
+        third.starts_with("HTTP/1.1 200") && third.contains("\"total\":0"),
+        "{third}"
+    );
+    let crossed = search(id(1), token(2));
+    assert!(crossed.starts_with("HTTP/1.1 403"), "{crossed}");
 
-    pub fn parse(line: &str) -> Map {
-        let inner = line.trim().trim_start_matches('{').trim_end_matches('}');
-        Map(inner
-            .split("\",\"")
-            .filter_map(|pair| {
-                let (k, v) = pair.split_once("\":\"")?;
-                Some((
-                    k.trim_matches('"').to_string(),
-                    v.trim_matches('"').to_string(),
-                ))
-            })
-            .collect())
-    }
+    // The agency's refresh token gives a company token ...
+    let form = format!(
+        "client_id={}&client_secret={}&grant_type=refresh_token&refresh_token={}&user_type=Company",
+        agency["client_id"].as_str().expect("client_id"),
+        agency["client_secret"].as_str().expect("client_secret"),
+        agency["refresh_token"].as_str().expect("refresh_token"),
+    );
+    let resp = form_post(addr, "/oauth/token", &form);
+    let body = resp.split("\r\n\r\n").nth(1).expect("a body");
+    let grant: serde_json::Value = serde_json::from_str(body).expect("JSON");
+    let company = grant["access_token"].as_str().expect("access_token");
+    // ... refused on /contacts/* with HighLevel's 401 ...
+    let refused = search(id(0), company);
+    assert!(
+        refused.starts_with("HTTP/1.1 401")
+            && refused.contains("The token is not authorized for this scope."),
+        "{refused}"
+    );
+    // ... and listing the three locations.
+    let listed = request(
+        addr,
+        &format!(
+            "GET /oauth/installedLocations?companyId={}&appId={} HTTP/1.1\r\nAuthorization: Bearer {company}\r\nVersion: 2021-07-28",
+            agency["company_id"].as_str().expect("company_id"),
+            agency["app_id"].as_str().expect("app_id"),
+        ),
+        "",
+    );
+    assert!(listed.contains("\"count\":3"), "{listed}");
+}
+
+/// A form-encoded POST over a plain socket.
+fn form_post(addr: &str, path: &str, form: &str) -> String {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let msg = format!("POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{form}", form.len());
+    s.write_all(msg.as_bytes()).expect("write");
+    let mut out = String::new();
+    s.read_to_string(&mut out).expect("read");
+    out
 }

@@ -86,9 +86,9 @@ impl Client {
         Ok(Client {
             http,
             base: config.base_url,
+            tokens: TokenSource::new(config.credentials, config.location_id.clone()),
             location_id: config.location_id,
             timeout: config.timeout,
-            tokens: TokenSource::new(config.credentials),
             limiter: Arc::new(Limiter::new(config.daily_reserve)),
             retry: RetryPolicy::new(config.retry, config.seed),
             stats: RequestStats::default(),

@@ -1,9 +1,11 @@
 //! Talking to HighLevel: the client (auth, version header, one send loop), typed models, the
 //! rate limiter that follows the `X-RateLimit-*` headers, the retry policy, and OAuth refresh.
 
+pub mod agency;
 mod calls;
 // Tasks in place (update, complete): apart from `calls` so that the lifecycle grows here.
 mod client;
+pub mod credentials_file;
 pub mod endpoint;
 pub mod estimate;
 pub mod guard;
@@ -11,7 +13,9 @@ pub mod limit_headers;
 pub mod limiter;
 pub mod models;
 mod oauth;
+pub mod oauth_http;
 mod pacer;
+mod refresh_store;
 pub mod related;
 pub mod removal;
 pub mod retry;
@@ -24,7 +28,8 @@ pub use client::{Client, ClientConfig, API_VERSION};
 pub use endpoint::{BaseUrl, BaseUrlError, DEFAULT_BASE_URL};
 pub use estimate::Estimate;
 pub use limiter::{DailyBudgetReached, DailyReserve, Limiter};
-pub use oauth::{AuthError, Credentials, OAuthConfig};
+pub use oauth::{AuthError, Credentials, OAuthConfig, RefreshStore};
+pub use oauth_http::{InstalledLocation, UserType};
 pub use related::{parse_event_time, Appointment, RelatedKind};
 pub use secret::Secret;
 pub use tasks::TaskUpdate;

@@ -1,17 +1,20 @@
-//! Where the bearer token comes from: a static token (private integration token or an OAuth
-//! access token), or OAuth refresh with a rotating refresh token kept in a file.
+//! Which bearer token a location's requests carry: a static token (private integration token
+//! or an OAuth access token), or OAuth refresh with a rotating refresh token (kept as
+//! `refresh_store` says). A location refresh token gives the location's token; a company
+//! (agency) one gives an agency token, from which a location token is minted (`agency`),
+//! because HighLevel refuses agency tokens on the contacts routes.
 //!
 //! HighLevel refresh tokens are single-use: every refresh returns a new one and the old one dies
-//! (ghl-api.md §1.3). The new one is written to the file *before* the new access token is used,
-//! atomically (temporary file with mode 0600, fsync, rename), so a crash can never leave the
-//! operator with only a dead refresh token.
+//! (ghl-api.md §1.3); the new one is stored before the new access token is used.
 
+use super::agency::{self, CompanyAccess, LocationTokens};
+use super::credentials_file;
 use super::endpoint::BaseUrl;
 use super::guard;
+use super::oauth_http::{self, Body, TokenAnswer, UserType};
+pub use super::refresh_store::RefreshStore;
 use super::secret::Secret;
-use serde::Deserialize;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -27,12 +30,15 @@ pub enum Credentials {
     OAuth(OAuthConfig),
 }
 
-/// The OAuth app and the file that holds its current refresh token.
+/// The OAuth app and where its current refresh token is kept.
 #[derive(Debug, Clone)]
 pub struct OAuthConfig {
     pub client_id: String,
     pub client_secret: Secret,
-    pub refresh_token_file: PathBuf,
+    pub refresh: RefreshStore,
+    /// The refresh token's user type when known (a credentials-file entry knows it; a bare
+    /// refresh-token file does not, and the first answer's `userType` tells).
+    pub user_type: Option<UserType>,
 }
 
 /// Authentication failures (always fatal for the run).
@@ -52,47 +58,93 @@ pub enum AuthError {
         #[source]
         source: std::io::Error,
     },
-    #[error("the token refresh request failed: {0}")]
+    #[error("the OAuth request failed: {0}")]
     Transport(String),
-    /// A redirect, an oversized answer or a TLS failure from the token endpoint.
-    #[error("the token refresh failed: {0}")]
+    /// A redirect, an oversized answer or a TLS failure from an OAuth endpoint.
+    #[error("the OAuth request failed: {0}")]
     Server(guard::Refusal),
-    #[error("the token refresh was refused (HTTP {status}): {message}")]
+    #[error("the OAuth request was refused (HTTP {status}): {message}")]
     Refused { status: u16, message: String },
+    /// An agency-only action with a location's refresh token.
+    #[error("this needs an agency (company) token, and the refresh token is a location's: log in with `ghl-bulk auth login --user-type company`")]
+    NotAgency,
+    /// The credentials file could not be read or written.
+    #[error(transparent)]
+    Credentials(credentials_file::CredentialsError),
+    /// A company token's answer without the company id needed to mint location tokens.
+    #[error("the company token answer names no companyId")]
+    NoCompany,
 }
 
-#[derive(Deserialize)]
-struct TokenResponse {
-    access_token: String,
-    #[serde(default)]
-    refresh_token: Option<String>,
-    #[serde(default)]
-    expires_in: Option<u64>,
+/// An access token and when to replace it (tokio time, so tests can move the clock).
+#[derive(Clone)]
+pub(crate) struct Access {
+    pub(crate) token: Secret,
+    /// `None`: never (a static token).
+    pub(crate) renew_at: Option<Instant>,
 }
 
-struct Access {
-    token: Secret,
-    expires_at: Option<Instant>,
+impl Access {
+    /// A token that expires in `expires_in` seconds, replaced `ahead` of that, or halfway
+    /// through its life when that is shorter (a short-lived token must still be used, not
+    /// replaced before every request).
+    pub(crate) fn from_expiry(
+        token: impl AsRef<str>,
+        expires_in: Option<u64>,
+        ahead: Duration,
+    ) -> Access {
+        Access {
+            token: Secret::new(token),
+            renew_at: expires_in.map(|secs| {
+                let life = Duration::from_secs(secs);
+                Instant::now() + life - ahead.min(life / 2)
+            }),
+        }
+    }
+
+    /// Not yet due for replacement.
+    pub(crate) fn fresh(&self) -> bool {
+        self.renew_at.is_none_or(|at| Instant::now() < at)
+    }
 }
 
-/// Hands out the current access token and refreshes it when needed.
+/// What the refresh grant gave.
+enum Grant {
+    Location(Access),
+    Company(CompanyAccess),
+}
+
+#[derive(Default)]
+struct State {
+    /// The static token, or the location token of a location refresh token.
+    direct: Option<Access>,
+    /// Set once the refresh token proved a company one: location tokens are minted from it.
+    company: Option<CompanyAccess>,
+    minted: LocationTokens,
+    /// The user type the last answer named (sent on the next refresh).
+    learned: Option<UserType>,
+}
+
+/// Hands out the current access token for one location and refreshes (or mints) it when needed.
 pub(crate) struct TokenSource {
     credentials: Credentials,
-    current: tokio::sync::Mutex<Option<Access>>,
+    location_id: String,
+    state: tokio::sync::Mutex<State>,
 }
 
 impl TokenSource {
-    pub(crate) fn new(credentials: Credentials) -> Self {
-        let current = match &credentials {
-            Credentials::Token(token) => Some(Access {
+    pub(crate) fn new(credentials: Credentials, location_id: String) -> Self {
+        let mut state = State::default();
+        if let Credentials::Token(token) = &credentials {
+            state.direct = Some(Access {
                 token: token.clone(),
-                expires_at: None,
-            }),
-            Credentials::OAuth(_) => None,
-        };
+                renew_at: None,
+            });
+        }
         TokenSource {
             credentials,
-            current: tokio::sync::Mutex::new(current),
+            location_id,
+            state: tokio::sync::Mutex::new(state),
         }
     }
 
@@ -101,177 +153,186 @@ impl TokenSource {
         matches!(self.credentials, Credentials::OAuth(_))
     }
 
-    /// The token to send now, refreshed first if it expires within a minute.
+    /// The token to send now for the location, refreshed or minted first if it is about to
+    /// expire.
     pub(crate) async fn bearer(
         &self,
         http: &reqwest::Client,
         base: &BaseUrl,
     ) -> Result<Secret, AuthError> {
-        let mut current = self.current.lock().await;
-        if let Some(access) = current.as_ref() {
-            let fresh = access
-                .expires_at
-                .is_none_or(|at| at > Instant::now() + REFRESH_AHEAD);
-            if fresh {
-                return Ok(access.token.clone());
-            }
+        let mut state = self.state.lock().await;
+        let usable = if state.company.is_some() {
+            state.minted.fresh(&self.location_id)
+        } else {
+            state
+                .direct
+                .as_ref()
+                .filter(|a| a.fresh())
+                .map(|a| a.token.clone())
+        };
+        if let Some(token) = usable {
+            return Ok(token);
         }
-        let access = self.refresh_locked(http, base).await?;
-        let token = access.token.clone();
-        *current = Some(access);
-        Ok(token)
+        self.obtain(&mut state, http, base).await
     }
 
-    /// After a 401 with `rejected`: refresh, unless another request already did.
+    /// After a 401 with `rejected`: refresh (or mint again), unless another request already did.
     pub(crate) async fn refresh_after_401(
         &self,
         http: &reqwest::Client,
         base: &BaseUrl,
         rejected: &Secret,
     ) -> Result<Secret, AuthError> {
-        let mut current = self.current.lock().await;
-        if let Some(access) = current.as_ref() {
-            if access.token != *rejected {
-                return Ok(access.token.clone());
-            }
+        let mut state = self.state.lock().await;
+        let current = if state.company.is_some() {
+            state.minted.any(&self.location_id)
+        } else {
+            state.direct.as_ref().map(|a| a.token.clone())
+        };
+        if let Some(current) = current.filter(|c| c != rejected) {
+            return Ok(current);
         }
-        let access = self.refresh_locked(http, base).await?;
-        let token = access.token.clone();
-        *current = Some(access);
-        Ok(token)
+        state.minted.forget(&self.location_id);
+        state.direct = None;
+        self.obtain(&mut state, http, base).await
     }
 
-    async fn refresh_locked(
+    /// The agency token and its company, refreshed if needed; [`AuthError::NotAgency`] when
+    /// the refresh token is a location's.
+    pub(crate) async fn company(
         &self,
         http: &reqwest::Client,
         base: &BaseUrl,
-    ) -> Result<Access, AuthError> {
-        let config = match &self.credentials {
-            Credentials::OAuth(config) => config,
-            Credentials::Token(token) => {
-                return Ok(Access {
-                    token: token.clone(),
-                    expires_at: None,
-                })
+    ) -> Result<CompanyAccess, AuthError> {
+        let mut state = self.state.lock().await;
+        self.fresh_company(&mut state, http, base).await
+    }
+
+    /// The client id (the agency routes name the app by it).
+    pub(crate) fn client_id(&self) -> Option<&str> {
+        match &self.credentials {
+            Credentials::OAuth(config) => Some(&config.client_id),
+            Credentials::Token(_) => None,
+        }
+    }
+
+    async fn obtain(
+        &self,
+        state: &mut State,
+        http: &reqwest::Client,
+        base: &BaseUrl,
+    ) -> Result<Secret, AuthError> {
+        if state.company.is_none() {
+            if let Credentials::Token(token) = &self.credentials {
+                return Ok(token.clone());
+            }
+            match self.refresh_grant(state, http, base).await? {
+                Grant::Location(access) => {
+                    let token = access.token.clone();
+                    state.direct = Some(access);
+                    return Ok(token);
+                }
+                Grant::Company(company) => state.company = Some(company),
+            }
+        }
+        // A company token is never sent to /contacts/* (HighLevel answers 401 "not authorized
+        // for this scope"): a location token is minted from it, and minted again once if the
+        // agency token itself was refused (refreshed first).
+        let mut retried = false;
+        loop {
+            let company = self.fresh_company(state, http, base).await?;
+            match agency::mint(http, base, &company, &self.location_id).await {
+                Ok(access) => {
+                    let token = access.token.clone();
+                    state.minted.insert(&self.location_id, access);
+                    return Ok(token);
+                }
+                Err(AuthError::Refused { status: 401, .. }) if !retried => {
+                    retried = true;
+                    state.company = None;
+                }
+                Err(err) => return Err(err),
+            }
+        }
+    }
+
+    async fn fresh_company(
+        &self,
+        state: &mut State,
+        http: &reqwest::Client,
+        base: &BaseUrl,
+    ) -> Result<CompanyAccess, AuthError> {
+        if let Some(company) = state.company.as_ref().filter(|c| c.access.fresh()) {
+            return Ok(company.clone());
+        }
+        match self.refresh_grant(state, http, base).await? {
+            Grant::Company(company) => {
+                state.company = Some(company.clone());
+                Ok(company)
+            }
+            Grant::Location(access) => {
+                state.direct = Some(access);
+                Err(AuthError::NotAgency)
+            }
+        }
+    }
+
+    /// The refresh-token grant; the rotated refresh token is stored before anything else.
+    async fn refresh_grant(
+        &self,
+        state: &mut State,
+        http: &reqwest::Client,
+        base: &BaseUrl,
+    ) -> Result<Grant, AuthError> {
+        let Credentials::OAuth(config) = &self.credentials else {
+            return Err(AuthError::NotAgency);
+        };
+        let refresh_token = config.refresh.read()?;
+        let known = state.learned.or(config.user_type);
+        let asked = known.unwrap_or(UserType::Location);
+        let post = |user_type: UserType| {
+            let form = [
+                ("client_id", config.client_id.as_str()),
+                ("client_secret", config.client_secret.expose()),
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh_token.expose()),
+                ("user_type", user_type.as_str()),
+            ];
+            async move {
+                oauth_http::call::<TokenAnswer>(http, base, "/oauth/token", Body::Form(&form), None)
+                    .await
             }
         };
-        let refresh_token = read_refresh_token(&config.refresh_token_file)?;
-        let form = [
-            ("client_id", config.client_id.as_str()),
-            ("client_secret", config.client_secret.expose()),
-            ("grant_type", "refresh_token"),
-            ("refresh_token", refresh_token.expose()),
-            ("user_type", "Location"),
-        ];
-        let response = http
-            .post(base.join("/oauth/token"))
-            .form(&form)
-            .send()
-            .await
-            .map_err(|err| match guard::tls_failure(&err) {
-                Some(refusal) => AuthError::Server(refusal),
-                None => AuthError::Transport(err.without_url().to_string()),
-            })?;
-        let status = response.status();
-        // The client follows no redirect: a 307 here would re-post the client secret and the
-        // refresh token to wherever it points.
-        if let Some(refusal) = guard::refuse_redirect(&response) {
-            return Err(AuthError::Server(refusal));
+        let answer = match post(asked).await {
+            // A bare refresh-token file does not say whose token it holds. HighLevel's SDK
+            // always sends a user_type, and a refusal (400) leaves the token unused, so a
+            // refused Location is asked once more as Company; a known type is never guessed.
+            Err(first @ AuthError::Refused { status: 400, .. }) if known.is_none() => {
+                match post(UserType::Company).await {
+                    Ok(answer) => answer,
+                    Err(AuthError::Refused { status: 400, .. }) => return Err(first),
+                    Err(err) => return Err(err),
+                }
+            }
+            other => other?,
+        };
+        if let Some(rotated) = answer.refresh_token.as_deref() {
+            config.refresh.write(&Secret::new(rotated))?;
         }
-        let bytes = guard::read_capped(response, guard::ONE_ANSWER_CAP)
-            .await
-            .map_err(|err| AuthError::Transport(err.without_url().to_string()))?
-            .map_err(AuthError::Server)?;
-        if !status.is_success() {
-            let message = serde_json::from_slice::<super::models::ErrorBody>(&bytes)
-                .map(|body| body.message_text())
-                .unwrap_or_else(|_| String::from_utf8_lossy(&bytes).chars().take(200).collect());
-            return Err(AuthError::Refused {
-                status: status.as_u16(),
-                message,
-            });
-        }
-        let body: TokenResponse = serde_json::from_slice(&bytes)
-            .map_err(|err| AuthError::Transport(format!("unreadable token response: {err}")))?;
-        if let Some(rotated) = body.refresh_token.as_deref() {
-            write_refresh_token(&config.refresh_token_file, &Secret::new(rotated))?;
-        }
+        let user_type = answer.user_type();
+        state.learned = Some(user_type);
         tracing::info!(
-            expires_in = body.expires_in,
+            expires_in = answer.expires_in,
+            user_type = user_type.as_str(),
             "Refreshed the OAuth access token."
         );
-        Ok(Access {
-            token: Secret::new(body.access_token),
-            expires_at: body
-                .expires_in
-                .map(|secs| Instant::now() + Duration::from_secs(secs)),
+        let access = Access::from_expiry(&answer.access_token, answer.expires_in, REFRESH_AHEAD);
+        Ok(match user_type {
+            UserType::Location => Grant::Location(access),
+            UserType::Company => Grant::Company(CompanyAccess {
+                access,
+                company_id: answer.company_id.ok_or(AuthError::NoCompany)?,
+            }),
         })
-    }
-}
-
-fn read_refresh_token(path: &Path) -> Result<Secret, AuthError> {
-    let text = std::fs::read_to_string(path).map_err(|source| AuthError::ReadFile {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let token = Secret::new(text);
-    if token.is_empty() {
-        return Err(AuthError::EmptyFile {
-            path: path.to_path_buf(),
-        });
-    }
-    Ok(token)
-}
-
-/// Replaces the token file atomically: a temporary file in the same folder, mode 0600, synced,
-/// renamed over the old one, and the folder synced so the rename survives a power cut.
-pub(crate) fn write_refresh_token(path: &Path, token: &Secret) -> Result<(), AuthError> {
-    let fail = |source| AuthError::WriteFile {
-        path: path.to_path_buf(),
-        source,
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "refresh-token".into());
-    let tmp = crate::run::atomic::folder(path).join(format!(".{name}.tmp-{}", std::process::id()));
-    let (pending, mut file) =
-        crate::run::atomic::AtomicFile::create_as(path, tmp, Some(0o600)).map_err(fail)?;
-    file.write_all(token.expose().as_bytes()).map_err(fail)?;
-    file.write_all(b"\n").map_err(fail)?;
-    pending.commit(Some(file)).map_err(fail)?;
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn token_file_is_replaced_atomically_with_mode_0600() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("refresh-token");
-        std::fs::write(&path, "old\n").unwrap();
-        write_refresh_token(&path, &Secret::new("new-token")).unwrap();
-        assert_eq!(read_refresh_token(&path).unwrap().expose(), "new-token");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-            assert_eq!(mode & 0o777, 0o600);
-        }
-        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
-        assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
-    }
-
-    #[test]
-    fn an_empty_token_file_is_an_error() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("rt");
-        std::fs::write(&path, "  \n").unwrap();
-        assert!(matches!(
-            read_refresh_token(&path),
-            Err(AuthError::EmptyFile { .. })
-        ));
     }
 }

@@ -131,6 +131,55 @@ fn environment() -> (Layer, EnvSecrets) {
     (env, secrets)
 }
 
+/// The credentials file `auth login` writes: `flag`, else `GHL_CREDENTIALS_FILE` (`None`: the
+/// default under the user's config folder).
+pub(crate) fn credentials_file(flag: Option<&Path>) -> Option<PathBuf> {
+    flag.map(Path::to_path_buf).or_else(|| {
+        std::env::var_os("GHL_CREDENTIALS_FILE")
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from)
+    })
+}
+
+/// The login of the credentials file for `location` (its own, else a company's approved for
+/// it), as OAuth credentials; `None` without a file or a matching entry. GHL_CLIENT_SECRET,
+/// when set, wins over the stored secret.
+pub(crate) fn stored_login(
+    settings: &Settings,
+    location: Option<&str>,
+) -> anyhow::Result<Option<crate::api::OAuthConfig>> {
+    use crate::api::credentials_file::CredentialsFile;
+    let Some(path) = credentials_file(None).or_else(crate::api::credentials_file::default_path)
+    else {
+        return Ok(None);
+    };
+    if !path.exists() {
+        return Ok(None);
+    }
+    let file = CredentialsFile::load(&path)?;
+    let entry = match location {
+        Some(location) => file.for_location(location),
+        None => file.company(),
+    };
+    let Some(entry) = entry else {
+        return Ok(None);
+    };
+    tracing::debug!(file = %path.display(), entry = %entry.key(), "Using the stored login.");
+    Ok(Some(crate::api::OAuthConfig {
+        client_id: entry.client_id.clone(),
+        client_secret: settings
+            .client_secret
+            .value
+            .clone()
+            .unwrap_or_else(|| entry.client_secret()),
+        refresh: crate::api::RefreshStore::Entry {
+            file: path.clone(),
+            key: entry.key(),
+        },
+        user_type: Some(entry.user_type),
+    }))
+}
+
 /// Reads a token file: the token is its content, surrounding whitespace dropped. A file others
 /// can read is used, with a warning (the token lets anyone write to the location).
 pub(crate) fn read_token_file(path: &Path) -> anyhow::Result<Secret> {

@@ -9,10 +9,10 @@ use clap::Args;
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     /// The input file: CSV (any common encoding and delimiter), XLSX, XLSM, XLSB, XLS or ODS.
-    #[arg(required_unless_present = "resume")]
+    #[arg(required_unless_present_any = ["resume", "plan"])]
     pub file: Option<PathBuf>,
     /// The mapping file (TOML); `ghl-bulk mapping init <FILE>` drafts one.
-    #[arg(long, short = 'm', required_unless_present = "resume")]
+    #[arg(long, short = 'm', required_unless_present_any = ["resume", "plan"])]
     pub mapping: Option<PathBuf>,
     /// Worksheet to read (name, or 1-based index); overrides the mapping's [source] sheet.
     #[arg(long)]
@@ -37,6 +37,12 @@ pub struct ImportArgs {
     /// sent again. Refused if the input or the mapping changed.
     #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["file", "mapping", "run_dir", "sheet", "header_row", "region"])]
     pub resume: Option<PathBuf>,
+    /// Carry out the plan `ghl-bulk plan` wrote in RUN_DIR, exactly: its decisions are sent
+    /// without reading the location again, in that folder. Refused (exit 4, nothing sent) if
+    /// the file or the mapping changed since, or the plan was carried out already; a row whose
+    /// contact changed in HighLevel since is rejected `plan_stale`.
+    #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["file", "mapping", "run_dir", "sheet", "header_row", "region", "resume", "dry_run", "sandbox", "mode", "on_duplicate", "blind", "on_conflict"])]
+    pub plan: Option<PathBuf>,
     /// Send to a sandbox started in this process (HighLevel's limits, a few existing
     /// contacts) instead of HighLevel: no token, no network.
     #[arg(long)]
@@ -63,6 +69,20 @@ pub struct ImportArgs {
     /// row's tags added: the default) or `skip`ped (left as it is; the row ends unchanged).
     #[arg(long, value_enum, conflicts_with = "resume")]
     pub on_duplicate: Option<OnDuplicateArg>,
+    /// Send each row without reading the location first (one upsert per row, then tags): the
+    /// behaviour before the server view. By default an upsert import first reads what the
+    /// location holds for the file's emails and phones (a snapshot or batched look-ups,
+    /// whichever costs fewer requests), then creates, updates only what differs, skips
+    /// unchanged contacts, and refuses identity conflicts (see --on-conflict).
+    #[arg(long, conflicts_with_all = ["resume", "on_conflict"])]
+    pub blind: bool,
+    /// A row whose email and phone point at two different contacts, or whose email (phone)
+    /// matches a contact with another phone (email): `reject` it (the default; code
+    /// identity_conflict, naming the contact it would overwrite), `update` as HighLevel's own
+    /// matching would (one contact is overwritten), or `skip` it (left alone, listed). A
+    /// resumed run keeps its choice.
+    #[arg(long, value_enum, conflicts_with = "resume")]
+    pub on_conflict: Option<OnConflictArg>,
     /// Stop (exit 75, resumable) when the daily request budget left falls to this: a
     /// percentage of the daily limit ("1%") or a number of requests [default: 1%].
     #[arg(long)]
@@ -99,9 +119,20 @@ pub enum OnDuplicateArg {
     Skip,
 }
 
+/// `--on-conflict`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnConflictArg {
+    /// Reject the row (identity_conflict).
+    Reject,
+    /// Upsert it as HighLevel would (overwrites a contact).
+    Update,
+    /// Leave it alone, listed.
+    Skip,
+}
+
 /// Where and as whom to connect. Each of these can also come from the settings file;
 /// secrets come from the environment (GHL_TOKEN, GHL_CLIENT_SECRET) or a file, never a flag.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ApiArgs {
     /// The location (sub-account) id [env: GHL_LOCATION_ID].
     #[arg(long = "location")]

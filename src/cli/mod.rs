@@ -2,23 +2,29 @@
 //! `plan.rs` turns these into the validated configuration the library runs; nothing outside
 //! `cli/` sees clap.
 
+mod auth;
 mod completions;
 mod config;
 mod delete;
 mod export;
 mod import;
+mod locations;
 mod logging;
 mod mapping_init;
 mod plan;
+mod plan_args;
 mod runs;
 mod undo;
 
+pub use auth::{AuthCommand, LoginArgs, LogoutArgs, StatusArgs as AuthStatusArgs, UserTypeArg};
 pub use completions::{CompletionsArgs, ManArgs};
 pub use config::{ConfigCommand, ShowArgs as ConfigShowArgs};
 pub use delete::DeleteArgs;
 pub use export::{ExportArgs, FormatArg};
-pub use import::{ApiArgs, ImportArgs, ModeArg, OnDuplicateArg};
+pub use import::{ApiArgs, ImportArgs, ModeArg, OnConflictArg, OnDuplicateArg};
+pub use locations::LocationsArgs;
 pub use logging::{LogFormat, LogOptions};
+pub use plan_args::PlanArgs;
 pub use runs::{RunsArgs, RunsCommand, ShowArgs as RunsShowArgs};
 pub use undo::UndoArgs;
 
@@ -73,6 +79,13 @@ pub enum Command {
     /// budget, API unreachable) or 130 (Ctrl-C, resumable). Token: GHL_TOKEN, or OAuth with
     /// GHL_CLIENT_ID, GHL_CLIENT_SECRET and a refresh-token file; location: GHL_LOCATION_ID.
     Import(Box<ImportArgs>),
+    /// Preview an import, like `terraform plan`: stage the file as `validate` does, read what
+    /// the location holds for its emails and phones (reads only, nothing is written), and
+    /// write plan.csv and plan.xlsx (each row's action, contact and changes as `field: before
+    /// → after`) and report.html in the run folder; print the rows per action and what
+    /// carrying the plan out costs. `ghl-bulk import --plan RUN_DIR` carries it out. Exit 0
+    /// (plan written), 1 (fatal) or 130 (Ctrl-C). Token and location as for import.
+    Plan(Box<PlanArgs>),
     /// Export contacts to CSV, XLSX or JSONL: every contact, or those a filter or `--since`
     /// selects. The file is replaced atomically when complete; a lock keeps two runs to the
     /// same file apart. Exit 0, 1 (fatal), 75 (another export to the file is running, daily
@@ -92,6 +105,14 @@ pub enum Command {
     /// Mapping files.
     #[command(subcommand)]
     Mapping(MappingCommand),
+    /// List the locations (sub-accounts) an agency's app is installed in: id and name, or
+    /// --json. Needs an agency (company) token: GHL_CLIENT_ID, GHL_CLIENT_SECRET and a
+    /// refresh-token file holding a company refresh token.
+    Locations(Box<LocationsArgs>),
+    /// Log in to HighLevel (OAuth, in a browser or by pasting the code), show the logins and
+    /// log out. Commands use a login from the credentials file when no token is given.
+    #[command(subcommand)]
+    Auth(AuthCommand),
     /// Run the local simulator of the HighLevel Contacts API (for tests and trials).
     Sandbox(Box<ghl_sandbox::cli::SandboxArgs>),
     /// List the run folders under runs/ (newest first: started, input, outcome counts,
@@ -223,6 +244,7 @@ pub fn run(cli: Cli, forced_stop: fn() -> !) -> anyhow::Result<RunEnd> {
         cli.command,
         Command::Validate(_)
             | Command::Import(_)
+            | Command::Plan(_)
             | Command::Export(_)
             | Command::Undo(_)
             | Command::Delete(_)
@@ -247,6 +269,7 @@ pub fn run(cli: Cli, forced_stop: fn() -> !) -> anyhow::Result<RunEnd> {
             let config = plan::import_config(&ctx, &args)?;
             Ok(crate::import::run(config)?)
         }
+        Command::Plan(args) => plan_args::run(&ctx, &args),
         Command::Export(args) => export::run(&ctx, &args),
         Command::Undo(args) => undo::run(&ctx, &args),
         Command::Delete(args) => delete::run(&ctx, &args),
@@ -268,6 +291,8 @@ pub fn run(cli: Cli, forced_stop: fn() -> !) -> anyhow::Result<RunEnd> {
             runtime.block_on(ghl_sandbox::cli::serve(config, &args))?;
             Ok(RunEnd::Ok)
         }
+        Command::Locations(args) => locations::run(&ctx, &args),
+        Command::Auth(command) => auth::run(&ctx, &command),
         Command::Runs(args) => runs::run(&args),
         Command::Config(ConfigCommand::Show(args)) => config::show(&ctx, &args),
         Command::Completions(args) => completions::completions(&args),

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail, Context as _};
 
 use super::{Context, ImportArgs, RunArgs};
-use crate::api::{BaseUrl, ClientConfig, Credentials, OAuthConfig};
+use crate::api::{BaseUrl, ClientConfig, Credentials, OAuthConfig, RefreshStore};
 use crate::config::{Settings, Token};
 use crate::contact::Region;
 use crate::mapping::{self, spec::SourceSpec};
@@ -135,27 +135,31 @@ pub(crate) fn import_config(
 ) -> anyhow::Result<crate::import::ImportConfig> {
     use crate::import::{ImportConfig, Start, Target};
 
-    let settings = super::config::command_settings(
-        ctx,
-        &args.api,
-        args.concurrency,
-        args.daily_reserve.as_deref(),
-        args.state.as_deref(),
-    )?;
+    let settings = import_settings(ctx, args)?;
     let target = if args.sandbox {
         Target::Sandbox
     } else {
         Target::Api(Box::new(client_config(&settings)?))
     };
     let human = ctx.log.human_output();
-    let start = match &args.resume {
-        Some(dir) => {
+    let start = match (&args.resume, &args.plan) {
+        (Some(dir), _) => {
             if !dir.join("ledger.db").is_file() {
                 bail!("{} is not a run folder (no ledger.db in it)", dir.display());
             }
             Start::Resume(dir.clone())
         }
-        None => Start::New(Box::new(validate_config(
+        (None, Some(dir)) => {
+            if !dir.join("ledger.db").is_file() {
+                bail!(
+                    "{} is not a plan's run folder (no ledger.db in it); write one with \
+                     `ghl-bulk plan FILE --mapping M`",
+                    dir.display()
+                );
+            }
+            Start::Plan(dir.clone())
+        }
+        (None, None) => Start::New(Box::new(validate_config(
             &run_args(args)?,
             if args.dry_run {
                 "import --dry-run"
@@ -174,6 +178,7 @@ pub(crate) fn import_config(
         tag_batch: args.tag_batch,
         mode: delivery_mode(args)?,
         undoable: args.undoable,
+        on_conflict: on_conflict(args.on_conflict),
         ..crate::delivery::EngineConfig::default()
     };
     Ok(ImportConfig {
@@ -187,7 +192,55 @@ pub(crate) fn import_config(
             full: args.full,
         },
         dry_run: args.dry_run,
+        blind: args.blind,
     })
+}
+
+/// The settings of an import that continues a run (`--resume`) or carries out a plan
+/// (`--plan`), with the run folder's recorded target filling a location and base URL that no
+/// flag, environment variable or settings file gave: the folder says where its rows go, so
+/// the command `plan` prints (`ghl-bulk import --plan DIR`) works as printed. A value given
+/// anywhere is kept, and checked against the record later (refused if it differs). The token
+/// is never recorded.
+fn import_settings(ctx: &Context, args: &ImportArgs) -> anyhow::Result<Settings> {
+    let settings_of = |api: &super::ApiArgs| {
+        super::config::command_settings(
+            ctx,
+            api,
+            args.concurrency,
+            args.daily_reserve.as_deref(),
+            args.state.as_deref(),
+        )
+    };
+    let settings = settings_of(&args.api)?;
+    let Some(dir) = args.resume.as_ref().or(args.plan.as_ref()) else {
+        return Ok(settings);
+    };
+    if args.sandbox || settings.location.value.is_some() {
+        return Ok(settings);
+    }
+    let Some(recorded) = crate::ledger::listing::target(&dir.join("ledger.db")) else {
+        return Ok(settings);
+    };
+    // The in-process sandbox's port changes every start: nothing to reuse.
+    if recorded.base_url == "sandbox" {
+        return Ok(settings);
+    }
+    let mut api = args.api.clone();
+    api.location = Some(recorded.location);
+    if matches!(settings.base_url.source, crate::config::Source::Default) {
+        api.base_url = Some(recorded.base_url);
+    }
+    settings_of(&api)
+}
+
+/// `--on-conflict` (import and plan), `reject` when not given.
+pub(super) fn on_conflict(arg: Option<super::OnConflictArg>) -> crate::delivery::OnConflict {
+    match arg {
+        None | Some(super::OnConflictArg::Reject) => crate::delivery::OnConflict::Reject,
+        Some(super::OnConflictArg::Update) => crate::delivery::OnConflict::Update,
+        Some(super::OnConflictArg::Skip) => crate::delivery::OnConflict::Skip,
+    }
 }
 
 fn delivery_mode(args: &ImportArgs) -> anyhow::Result<crate::delivery::Mode> {
@@ -243,14 +296,19 @@ pub(crate) fn client_config(settings: &Settings) -> anyhow::Result<ClientConfig>
             Credentials::OAuth(OAuthConfig {
                 client_id: client_id.clone(),
                 client_secret: client_secret.clone(),
-                refresh_token_file: file.clone(),
+                refresh: RefreshStore::File(file.clone()),
+                user_type: None,
             })
         }
-        _ => bail!(
-            "no credentials: set GHL_TOKEN (a private integration token) or name a token file \
-             (--token-file, or token_file in the config file), or set GHL_CLIENT_ID, \
-             GHL_CLIENT_SECRET and GHL_REFRESH_TOKEN_FILE for OAuth (or try --sandbox)"
-        ),
+        _ => match super::config::stored_login(settings, Some(&location))? {
+            Some(oauth) => Credentials::OAuth(oauth),
+            None => bail!(
+                "no credentials: set GHL_TOKEN (a private integration token) or name a token \
+                 file (--token-file, or token_file in the config file), or set GHL_CLIENT_ID, \
+                 GHL_CLIENT_SECRET and GHL_REFRESH_TOKEN_FILE for OAuth, or log in with \
+                 `ghl-bulk auth login` (or try --sandbox)"
+            ),
+        },
     };
     let mut client = ClientConfig::new(base_url, location, credentials);
     let timeout = settings
@@ -314,7 +372,10 @@ pub(super) fn has_target(ctx: &Context, args: &ImportArgs) -> anyhow::Result<boo
     let credentials = settings.token.value.is_some()
         || (settings.client_id.value.is_some()
             && settings.client_secret.value.is_some()
-            && settings.refresh_token_file.value.is_some());
+            && settings.refresh_token_file.value.is_some())
+        || (located
+            && super::config::stored_login(&settings, settings.location.value.as_deref())?
+                .is_some());
     if !located || !credentials {
         return Ok(false);
     }

@@ -57,6 +57,8 @@ pub enum DeleteError {
     #[error(transparent)]
     Ledger(#[from] LedgerError),
     #[error(transparent)]
+    Summary(#[from] crate::run::summary::SummaryError),
+    #[error(transparent)]
     Source(#[from] crate::source::SourceError),
     #[error(transparent)]
     Mapping(#[from] MappingError),
@@ -377,15 +379,7 @@ fn write_summary(
         "exit_code": exit_code,
         "resume": resume,
     });
-    let text = serde_json::to_string_pretty(&summary).unwrap_or_default();
-    let path = dir.join("summary.json");
-    crate::run::atomic::write(&path, format!("{text}\n").as_bytes()).map_err(|e| {
-        DeleteError::Write {
-            path: path.clone(),
-            message: e.to_string(),
-        }
-    })?;
-    ledger.update_summary(exit_code, &text, &clock::now_rfc3339())?;
+    crate::run::summary::save(ledger, dir, exit_code, &summary)?;
     let requests = client.stats().snapshot().total;
     if print && dry_run {
         eprintln!(

@@ -43,6 +43,8 @@ pub struct EngineConfig {
     /// What the mapping's task rule is known by (`Mapping::task_rule`): one task per contact
     /// and rule across runs. `None`: `followup_keys::DEFAULT_TASK_RULE`.
     pub task_rule: Option<String>,
+    /// `--on-conflict`: what a row the view found in conflict becomes.
+    pub on_conflict: super::OnConflict,
 }
 
 impl Default for EngineConfig {
@@ -55,6 +57,7 @@ impl Default for EngineConfig {
             mode: Mode::default(),
             undoable: false,
             task_rule: None,
+            on_conflict: super::OnConflict::default(),
         }
     }
 }
@@ -78,8 +81,11 @@ pub struct EngineCounts {
     pub failed: u64,
     /// `create --on-duplicate skip` rows that met an existing contact.
     pub unchanged: u64,
-    /// `update-only` rows that matched no contact.
+    /// `update-only` rows that matched no contact; rows the view found in conflict.
     pub rejected: u64,
+    /// Rows the view found in conflict and `--on-conflict skip` left alone (also counted in
+    /// `unchanged`).
+    pub skipped: u64,
 }
 
 impl EngineCounts {
@@ -246,6 +252,7 @@ fn read_rows(
     *after = last.row;
     let numbers: Vec<u64> = batch.iter().map(|r| r.row).collect();
     let mut contexts = with_ledger(engine.ledger, |l| l.followup_context(&numbers))?;
+    let mut decided = super::decided::load(engine.ledger, &numbers)?;
     // Replaced when the row starts, unless an earlier attempt sent it.
     let now = crate::run::clock::now();
     let mut out = Vec::with_capacity(batch.len());
@@ -282,9 +289,21 @@ fn read_rows(
                     }),
                     _ => None,
                 };
+                let decision = decided.remove(&staged.row);
+                // Unchanged on the server, but notes or a task to add: only those are sent.
+                let unchanged = match &decision {
+                    Some(d)
+                        if only.is_none() && (!plan.notes.is_empty() || plan.task.is_some()) =>
+                    {
+                        d.unchanged_contact(&plan)
+                    }
+                    _ => None,
+                };
+                let only = only.or(unchanged);
                 let mut row = Row::new(plan, history, recheck);
                 row.followups_only = only.is_some();
                 row.known = known.or(only);
+                row.decided = decision;
                 row.followups_known = context.known;
                 out.push(row);
             }
@@ -333,6 +352,8 @@ impl<'a> Engine<'a> {
         let plan = row.plan.clone();
         let history = row.history;
         let known = row.known.clone();
+        let decided = row.decided.clone();
+        let on_conflict = self.config.on_conflict;
         let capture = self.captures.remove(&number);
         let ledger = self.ledger;
         self.rows.insert(number, row);
@@ -347,9 +368,13 @@ impl<'a> Engine<'a> {
                     Err(before::CaptureError::Fatal(error)) => return Done::Fatal(error),
                 }
             }
-            let outcome = match known {
-                Some(known) => Ok(known.resolved()),
-                None => resolve::resolve(client, mode, &plan, history).await,
+            let outcome = match (known, decided) {
+                (Some(known), _) => Ok(known.resolved()),
+                (None, Some(decided)) => {
+                    super::decided::carry_out(client, ledger, on_conflict, &plan, decided, history)
+                        .await
+                }
+                (None, None) => resolve::resolve(client, mode, &plan, history).await,
             };
             Done::Contact(number, Box::new(outcome))
         })

@@ -33,6 +33,30 @@ impl<'a> Engine<'a> {
                 self.step_done(row);
                 return Ok(());
             }
+            Resolved::Unchanged { contact_id } => {
+                if let Some(state) = self.rows.get_mut(&row) {
+                    state.result.state = RowState::Unchanged;
+                    state.result.created = Some(false);
+                    state.result.contact_id = Some(contact_id);
+                }
+                self.step_done(row);
+                return Ok(());
+            }
+            Resolved::ConflictSkipped { contact_id, reason } => {
+                if let Some(state) = self.rows.get_mut(&row) {
+                    state.result.state = RowState::Unchanged;
+                    state.result.created = Some(false);
+                    state.result.contact_id = Some(contact_id);
+                    state.result.warnings.push(Warning::from((
+                        "email/phone".to_string(),
+                        "identity_conflict_skipped".to_string(),
+                        reason,
+                    )));
+                }
+                self.counts.skipped += 1;
+                self.step_done(row);
+                return Ok(());
+            }
             Resolved::NotFound => {
                 self.refuse_row(
                     row,
@@ -76,8 +100,15 @@ impl<'a> Engine<'a> {
             );
         }
         let followups_only = state.followups_only;
+        // A contact this very create made had no tags before it: the ones it has are the
+        // row's, sent inline.
+        let tags_before = if created && via == Via::Create {
+            Vec::new()
+        } else {
+            contact.tags.clone()
+        };
         if !followups_only {
-            result.tags_before = Some(contact.tags.clone());
+            result.tags_before = Some(tags_before.clone());
             result.tags_added = Some(Vec::new());
         }
 
@@ -128,7 +159,7 @@ impl<'a> Engine<'a> {
         if via != Via::Known {
             let ledger = self.ledger;
             with_ledger(ledger, |l| {
-                l.record_contact_seen(row, &contact.id, created, &contact.tags)?;
+                l.record_contact_seen(row, &contact.id, created, &tags_before)?;
                 // What the run's own write left: an undo tells later changes by it.
                 l.record_write_date(row, contact.date_updated.as_deref())
             })?;

@@ -88,7 +88,8 @@ pub fn compare(sent: &ContactFields, got: &Contact) -> Vec<(String, String, Stri
     warnings
 }
 
-fn same_value(sent: &Value, kept: &Value) -> bool {
+/// Whether a custom field value read back equals the one sent (numbers may come back as text).
+pub(crate) fn same_value(sent: &Value, kept: &Value) -> bool {
     match (sent, kept) {
         (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
         (Value::Number(a), Value::String(b)) => b.parse::<f64>().ok() == a.as_f64(),

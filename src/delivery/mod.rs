@@ -2,7 +2,7 @@
 //! `custom_fields` resolves and type-checks custom fields, `mode` names how contacts are
 //! written, `engine` runs plans through the one client (limiter, retries): `resolve` makes each
 //! row's contact exist, `batches` and `fanout` group the bulk calls that follow, `followups`
-//! creates notes and tasks once across runs (`followup_keys` says what they are known by),
+//! creates notes and tasks once across runs, `decided` carries out the server view's verdicts (`followup_keys` says what they are known by),
 //! `rows` keeps the books, and `honest` compares what came back
 //! with what was sent.
 
@@ -10,6 +10,7 @@ pub(crate) mod batches;
 mod before;
 mod by_id;
 pub mod custom_fields;
+mod decided;
 pub mod engine;
 mod fanout;
 pub mod followup_keys;
@@ -22,7 +23,7 @@ mod rows;
 
 pub use custom_fields::{CustomFieldResolver, UnknownCustomField};
 pub use engine::{EngineConfig, EngineCounts, StopReason};
-pub use mode::{Mode, OnDuplicate, UnknownMode};
+pub use mode::{Mode, OnConflict, OnDuplicate, UnknownMode};
 
 use crate::api::ApiError;
 use crate::ledger::LedgerError;

@@ -66,6 +66,48 @@ impl FromStr for Mode {
     }
 }
 
+/// What a planned import does with a row whose email and phone point at two contacts, or at a
+/// contact whose other identity is someone else's (`--on-conflict`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnConflict {
+    /// The row is rejected (`identity_conflict`), naming the contact(s) it would overwrite.
+    #[default]
+    Reject,
+    /// HighLevel's own behaviour: the row is upserted, and the contact HighLevel's matching
+    /// picks is overwritten with the row's values.
+    Update,
+    /// The row is left alone, counted and listed, not an error.
+    Skip,
+}
+
+impl OnConflict {
+    pub const ALL: [OnConflict; 3] = [OnConflict::Reject, OnConflict::Update, OnConflict::Skip];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OnConflict::Reject => "reject",
+            OnConflict::Update => "update",
+            OnConflict::Skip => "skip",
+        }
+    }
+}
+
+impl fmt::Display for OnConflict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for OnConflict {
+    type Err = UnknownMode;
+    fn from_str(s: &str) -> Result<OnConflict, UnknownMode> {
+        OnConflict::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| UnknownMode(s.to_string()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,5 +123,9 @@ mod tests {
             assert_eq!(mode.as_str().parse::<Mode>().unwrap(), mode);
         }
         assert!("merge".parse::<Mode>().is_err());
+        for choice in OnConflict::ALL {
+            assert_eq!(choice.as_str().parse::<OnConflict>().unwrap(), choice);
+        }
+        assert!("merge".parse::<OnConflict>().is_err());
     }
 }

@@ -69,6 +69,10 @@ pub(super) enum Resolved {
     Skipped { contact_id: String },
     /// `update-only` found no contact to update.
     NotFound,
+    /// The view found the row's values already on the contact: nothing was sent.
+    Unchanged { contact_id: String },
+    /// The view found an identity conflict and `--on-conflict skip` leaves the row alone.
+    ConflictSkipped { contact_id: String, reason: String },
     /// The row names a contact id the location refuses (`by_id`): rejected.
     Refused(super::by_id::Refusal),
 }

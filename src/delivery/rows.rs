@@ -25,6 +25,8 @@ pub(super) struct Row {
     pub followups_only: bool,
     /// The row's notes and tasks that exist already (earlier attempts, the state store).
     pub followups_known: Vec<crate::ledger::FollowupRecord>,
+    /// The server view's verdict for the row, when the import was planned (not `--blind`).
+    pub decided: Option<super::decided::Decided>,
     /// The result as it takes shape.
     pub result: DeliveryResult,
     /// Requests (or bulk memberships) not answered yet.
@@ -45,6 +47,7 @@ impl Row {
             known: None,
             followups_only: false,
             followups_known: Vec::new(),
+            decided: None,
             waiting: 1,
         }
     }

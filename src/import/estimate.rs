@@ -16,7 +16,10 @@
 //!   for anything new; plus one read of the contact's notes or tasks when the contact is known
 //!   to exist and something is not remembered. A contact the upsert finds existing (not known
 //!   from the store) also has its lists read; that is not counted;
-//! - the custom field definitions: one read when the mapping has custom fields.
+//! - the custom field definitions: one read when the mapping has custom fields;
+//! - a row the server view decided (`view`): one create with its tags inline, an update's one
+//!   write when a field differs (its missing tags join the bulk groups), nothing for an
+//!   unchanged row or a conflict rejected or skipped (`--on-conflict update`: a blind row).
 //!
 //! Retries, and 429s from a server that counts differently, come on top. The requests sent
 //! before the estimate (the probe that learns the limits, the custom field read) are not in it.
@@ -27,9 +30,9 @@ use crate::api::{Client, Estimate};
 use crate::contact::TaskPayload;
 use crate::delivery::followup_keys::{note_key, task_hash};
 use crate::delivery::EngineConfig;
-use crate::delivery::Mode;
+use crate::delivery::{Mode, OnConflict};
 use crate::format::thousands;
-use crate::ledger::{FollowupContext, Ledger, LedgerError};
+use crate::ledger::{Action, Decision, FollowupContext, Ledger, LedgerError};
 use crate::mapping::Mapping;
 use crate::run::end::RunEnd;
 use rayon::prelude::*;
@@ -61,6 +64,8 @@ pub struct Breakdown {
     pub list_reads: u64,
     /// Reads of the custom field definitions.
     pub custom_fields: u64,
+    /// Rows still to deliver by the server view's verdict (none for a blind run).
+    pub actions: std::collections::BTreeMap<String, u64>,
 }
 
 impl Breakdown {
@@ -86,6 +91,8 @@ pub struct Settings<'a> {
     pub task_key: &'a str,
     /// The mapping names custom fields.
     pub custom_fields: bool,
+    /// What a row the view found in conflict becomes.
+    pub on_conflict: OnConflict,
 }
 
 /// The parts of a staged payload the count reads.
@@ -142,15 +149,31 @@ pub fn count(ledger: &Ledger, settings: &Settings<'_>) -> Result<Breakdown, Ledg
         after = last.row;
         let numbers: Vec<u64> = page.iter().map(|r| r.row).collect();
         let contexts = ledger.followup_context(&numbers)?;
+        // A page's decisions at a time: a million of them would not fit in memory.
+        let mut decisions: HashMap<u64, Decision> = HashMap::new();
+        for &row in &numbers {
+            if let Some(d) = ledger.decision(row)? {
+                decisions.insert(row, d);
+            }
+        }
         let counts: Vec<RowCount> = page
             .par_iter()
             .map(|r| {
                 let shape: Shape = serde_json::from_str(&r.payload_json).unwrap_or_default();
                 let resolved =
                     r.attempts > 0 && r.contact_id.is_some() && r.tags_before_json.is_some();
-                row_count(&shape, contexts.get(&r.row), resolved, settings)
+                let decision = decisions.get(&r.row).filter(|_| !resolved);
+                match decision {
+                    Some(d) => decided_count(&shape, d, contexts.get(&r.row), settings),
+                    None => row_count(&shape, contexts.get(&r.row), resolved, settings),
+                }
             })
             .collect();
+        for r in &page {
+            if let Some(d) = decisions.get(&r.row) {
+                *total.actions.entry(d.action.to_string()).or_default() += 1;
+            }
+        }
         for c in counts {
             total.rows += 1;
             total.contacts += c.contacts;
@@ -171,6 +194,58 @@ pub fn count(ledger: &Ledger, settings: &Settings<'_>) -> Result<Breakdown, Ledg
     total.business = business_groups.values().map(|n| n.div_ceil(batch)).sum();
     total.custom_fields = u64::from(settings.custom_fields && total.rows > 0);
     Ok(total)
+}
+
+/// A decided row's share: its verdict says what its contact costs.
+fn decided_count(
+    shape: &Shape,
+    decision: &Decision,
+    context: Option<&FollowupContext>,
+    settings: &Settings<'_>,
+) -> RowCount {
+    match decision.action {
+        Action::Conflict if settings.on_conflict == OnConflict::Update => {
+            let upsert = Settings {
+                mode: Mode::Upsert,
+                ..settings.clone()
+            };
+            row_count(shape, context, false, &upsert)
+        }
+        Action::Conflict => RowCount::default(),
+        Action::Create => {
+            let create = Settings {
+                mode: Mode::Create(crate::delivery::OnDuplicate::Update),
+                ..settings.clone()
+            };
+            row_count(shape, context, false, &create)
+        }
+        Action::Unchanged | Action::Update => {
+            // Notes and task as for a contact known to exist; its fields and tags from the
+            // verdict's changes.
+            let mut c = row_count(shape, context, true, settings);
+            c.tag_set = None;
+            c.business = None;
+            for change in &decision.changes {
+                match change.field.as_str() {
+                    "tags" => {
+                        let mut added: Vec<String> = change
+                            .after
+                            .split(", ")
+                            .filter_map(|t| t.strip_prefix('+'))
+                            .map(str::to_string)
+                            .collect();
+                        added.sort();
+                        if !added.is_empty() {
+                            c.tag_set = Some(added.join("\u{1f}"));
+                        }
+                    }
+                    "businessId" => c.business = shape.business_id.clone(),
+                    _ => c.contacts = 1,
+                }
+            }
+            c
+        }
+    }
 }
 
 fn row_count(
@@ -250,6 +325,7 @@ pub(super) fn announce(
     engine: &EngineConfig,
     client: &Client,
     custom_fields: bool,
+    view: Option<&crate::view::ViewSummary>,
 ) -> Result<Announced, ImportError> {
     let task_key = super::delta::task_key(mapping);
     let breakdown = count(
@@ -259,6 +335,7 @@ pub(super) fn announce(
             tag_batch: engine.tag_batch,
             task_key: &task_key,
             custom_fields,
+            on_conflict: engine.on_conflict,
         },
     )?;
     let estimate = Estimate::new(breakdown.total(), client.limiter());
@@ -275,6 +352,10 @@ pub(super) fn announce(
         thousands(b.task_updates),
         thousands(b.list_reads),
     );
+    let line = match view {
+        Some(view) => format!("{line}\n  {}", view.line()),
+        None => line,
+    };
     Ok(Announced { breakdown, line })
 }
 
@@ -291,12 +372,24 @@ pub(super) async fn dry_run(
     local_exit: u8,
 ) -> Result<RunEnd, ImportError> {
     let (client, sandbox) = super::connect::connect(config, ledger, mapping).await?;
-    if ledger.undelivered()? > 0 {
-        super::connect::learn_limits(&client).await;
-    }
     let mut engine = config.engine.clone();
     if let Some(Ok(mode)) = ledger.delivery_mode()?.map(|m| m.parse::<Mode>()) {
         engine.mode = mode;
+    }
+    let planned = !config.blind
+        && engine.mode == Mode::Upsert
+        && ledger.view_setting("view")?.as_deref() != Some("blind");
+    // The view's survey is the one request: it also learns the limits.
+    let mut view = None;
+    if ledger.undelivered()? > 0 {
+        if planned {
+            view = crate::view::survey_only(ledger, &client)
+                .await
+                .map_err(ImportError::View)?;
+        }
+        if view.is_none() {
+            super::connect::learn_limits(&client).await;
+        }
     }
     let announced = announce(
         ledger,
@@ -304,8 +397,18 @@ pub(super) async fn dry_run(
         &engine,
         &client,
         !mapping.custom_refs.is_empty(),
+        None,
     )?;
     println!("{}", announced.line);
+    if let Some(choice) = &view {
+        println!(
+            "  View: the import will read the location by {} ({} contacts there): {} more \
+             search requests, then decide each row (create, update, unchanged, conflict).",
+            choice.method,
+            thousands(choice.location_total),
+            thousands(choice.requests),
+        );
+    }
 
     let path = run_dir.join("summary.json");
     let mut summary: serde_json::Value = std::fs::read_to_string(&path)
@@ -316,6 +419,13 @@ pub(super) async fn dry_run(
     summary["estimate_requests"] = announced.breakdown.total().into();
     summary["estimate"] = serde_json::to_value(&announced.breakdown).unwrap_or_default();
     summary["delta"] = serde_json::to_value(delta.report()).unwrap_or_default();
+    if let Some(choice) = &view {
+        summary["view"] = serde_json::json!({
+            "method": choice.method.as_str(),
+            "location_total": choice.location_total,
+            "requests": choice.requests,
+        });
+    }
     let json = serde_json::to_string_pretty(&summary).unwrap_or_default();
     super::finish::write_atomically(&path, &format!("{json}\n"))?;
     if let Some(handle) = sandbox {
@@ -358,6 +468,7 @@ mod tests {
             tag_batch: 100,
             task_key: "task:t",
             custom_fields: false,
+            on_conflict: OnConflict::default(),
         }
     }
 

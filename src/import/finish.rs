@@ -71,6 +71,9 @@ pub(super) struct Finish<'a> {
     pub delta: Option<&'a super::DeltaReport>,
     /// The requests announced before the first write (`estimate.rs`).
     pub estimate: Option<&'a super::estimate::Breakdown>,
+    /// What the server view read and decided (`None` for a blind run or a resume that
+    /// decided nothing new).
+    pub view: Option<&'a crate::view::ViewSummary>,
 }
 
 pub(super) fn write(f: &Finish<'_>) -> Result<RunEnd, ImportError> {
@@ -118,11 +121,7 @@ pub(super) fn write(f: &Finish<'_>) -> Result<RunEnd, ImportError> {
     let end = end_for(f.stop, bad > 0);
     let exit_code = end.code();
 
-    let mut summary: serde_json::Value = record
-        .summary_json
-        .as_deref()
-        .and_then(|s| serde_json::from_str(s).ok())
-        .unwrap_or_else(|| serde_json::json!({}));
+    let mut summary = record.summary().unwrap_or_else(|| serde_json::json!({}));
     let rows_read = summary["rows_read"].as_u64().unwrap_or(0);
     let total = states.total();
     summary["command"] = "import".into();
@@ -136,6 +135,22 @@ pub(super) fn write(f: &Finish<'_>) -> Result<RunEnd, ImportError> {
         // Beside `delivery.requests.total`, so a benchmark can compare the two.
         summary["estimate_requests"] = estimate.total().into();
         summary["estimate"] = serde_json::to_value(estimate).unwrap_or_default();
+    }
+    if let Some(view) = f.view {
+        let decisions: BTreeMap<String, u64> = view
+            .counts
+            .iter()
+            .map(|(action, n)| (action.to_string(), *n))
+            .collect();
+        summary["view"] = serde_json::json!({
+            "method": view.method.map(|m| m.as_str()),
+            "location_total": view.location_total,
+            "requests": view.requests,
+            "matched_contacts": view.matched_contacts,
+            "decisions": decisions,
+            "on_conflict": view.on_conflict.as_str(),
+            "conflicts_skipped": f.counts.skipped,
+        });
     }
     summary["exit_code"] = exit_code.into();
     summary["finished_at"] = crate::run::clock::now_rfc3339().into();
@@ -153,11 +168,7 @@ pub(super) fn write(f: &Finish<'_>) -> Result<RunEnd, ImportError> {
         throttled_ms = delivery.throttled_ms,
         "Import ended."
     );
-    let json = serde_json::to_string_pretty(&summary).unwrap_or_default();
-    let path = f.run_dir.join("summary.json");
-    write_atomically(&path, &format!("{json}\n"))?;
-    f.ledger
-        .update_summary(exit_code, &json, &crate::run::clock::now_rfc3339())?;
+    crate::run::summary::save(f.ledger, f.run_dir, exit_code, &summary)?;
     crate::report::html::write_after_delivery(f.ledger, f.run_dir, f.client, &delivery.stop)
         .map_err(|e| ImportError::Write {
             path: f.run_dir.join(crate::report::html::FILE_NAME),

@@ -1,12 +1,14 @@
 //! The import command end to end: the local pipeline stages the file in the run ledger, then
 //! delivery sends the staged rows to HighLevel (or to an in-process sandbox), then the run
 //! folder's reports are written again from the ledger. `--resume` skips the first step after
-//! checking that the input and the mapping are the ones the run started with.
+//! checking that the input and the mapping are the ones the run started with; `--plan RUN_DIR`
+//! skips it too and carries out the decisions a `ghl-bulk plan` run wrote (see `plan_run`).
 
 mod connect;
 pub mod delta;
 mod estimate;
 mod finish;
+mod plan_run;
 mod progress;
 mod resume;
 mod sandbox;
@@ -47,6 +49,8 @@ pub enum Start {
     New(Box<ValidateConfig>),
     /// Continue the run in this folder.
     Resume(PathBuf),
+    /// Carry out the plan a `ghl-bulk plan` run wrote in this folder.
+    Plan(PathBuf),
 }
 
 /// Everything one import needs, validated by the command line's plan.
@@ -64,6 +68,9 @@ pub struct ImportConfig {
     /// `--dry-run`: stage, compare with the state file, send the one read-only request that
     /// learns the API's limits, print the estimate, and stop before the first write.
     pub dry_run: bool,
+    /// `--blind`: no server view; each row is sent as the mode says (the behaviour before the
+    /// view). A run keeps its choice on resume.
+    pub blind: bool,
 }
 
 /// What stops an import as a whole.
@@ -76,17 +83,24 @@ pub enum ImportError {
     #[error(transparent)]
     Ledger(#[from] LedgerError),
     #[error(transparent)]
+    Summary(#[from] crate::run::summary::SummaryError),
+    #[error(transparent)]
     Mapping(#[from] MappingError),
     #[error("cannot reach the API: {0}")]
     Api(#[from] ApiError),
     #[error("cannot resume {dir}: {reason}")]
     Resume { dir: PathBuf, reason: String },
+    /// `import --plan` refused before sending anything (exit 4).
+    #[error("cannot carry out the plan in {dir}: {reason}")]
+    PlanRefused { dir: PathBuf, reason: String },
     #[error("the in-process sandbox failed: {0}")]
     Sandbox(String),
     #[error(transparent)]
     State(#[from] crate::ledger::state::StateError),
     #[error("cannot write {path}: {message}")]
     Write { path: PathBuf, message: String },
+    #[error(transparent)]
+    View(crate::view::ViewError),
 }
 
 /// How far an attempt got, so that a failure is recorded in the run folder it stopped in, and
@@ -111,6 +125,12 @@ pub fn run(config: ImportConfig) -> Result<RunEnd, ImportError> {
         Err(ImportError::Pipeline(PipelineError::Interrupted)) => {
             eprintln!("Interrupted while the file was read; nothing was sent.");
             Ok(RunEnd::Interrupted)
+        }
+        // Its own exit code: a scheduler running `plan` then `import --plan` learns the plan
+        // is out of date (nothing was sent; the folder is left as it was).
+        Err(error @ ImportError::PlanRefused { .. }) => {
+            eprintln!("error: {error}");
+            Ok(RunEnd::PlanRefused)
         }
         Err(error) => {
             if let Some(dir) = &attempt.owned {
@@ -157,10 +177,15 @@ fn attempt_run(config: ImportConfig, attempt: &mut Attempt) -> Result<RunEnd, Im
             tracing::info!(run_dir = %dir.display(), "Resuming the run.");
             (dir.clone(), 0)
         }
+        Start::Plan(dir) => {
+            tracing::info!(run_dir = %dir.display(), "Carrying out the plan.");
+            (dir.clone(), 0)
+        }
     };
     let ledger_path = run_dir.join("ledger.db");
     let resuming = matches!(config.start, Start::Resume(_));
-    if resuming {
+    let planned = matches!(config.start, Start::Plan(_));
+    if resuming || planned {
         refuse_undone(&run_dir)?;
     }
     let opened = Ledger::open_exclusive(&ledger_path).and_then(|ledger| match ledger {
@@ -181,6 +206,12 @@ fn attempt_run(config: ImportConfig, attempt: &mut Attempt) -> Result<RunEnd, Im
         // Staging writes the ledger without a journal (see `Ledger::create`): a kill in its
         // first instants leaves a file without its tables or its run record. Nothing was sent
         // then, and the user needs to hear that, not SQLite's words alone.
+        Err(e) if planned => {
+            return Err(ImportError::PlanRefused {
+                dir: run_dir,
+                reason: format!("its ledger cannot be read ({e})"),
+            })
+        }
         Err(e) if resuming => {
             return Err(ImportError::Resume {
                 dir: run_dir,
@@ -197,6 +228,12 @@ fn attempt_run(config: ImportConfig, attempt: &mut Attempt) -> Result<RunEnd, Im
         ledger.pin_delivery_mode(config.engine.mode.as_str())?;
         ledger.pin_undoable(config.engine.undoable)?;
     }
+    if planned {
+        plan_run::take(&run_dir, &ledger, &record, &config.target)?;
+        ledger.clear_failure()?;
+        attempt.owned = Some(run_dir.clone());
+        attempt.stage = Stage::Connect;
+    }
     let mapping = compiled_mapping(&run_dir, &record, resuming)?;
     if resuming {
         check_target(&run_dir, &ledger, &config.target)?;
@@ -208,7 +245,11 @@ fn attempt_run(config: ImportConfig, attempt: &mut Attempt) -> Result<RunEnd, Im
     // Before the engine starts (and before a resume sends anything): rows already delivered
     // with this very payload cost no request.
     let mut delta = delta::Delta::open(&config.delta, &config.target, &run_dir, &ledger, &mapping)?;
-    delta.skip_unchanged(&mut ledger)?;
+    // A plan is carried out as it was written: the state file does not overrule its decisions
+    // (what is delivered is still remembered in it).
+    if ledger.plan_carried_out()?.is_none() {
+        delta.skip_unchanged(&mut ledger)?;
+    }
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -225,7 +266,7 @@ fn attempt_run(config: ImportConfig, attempt: &mut Attempt) -> Result<RunEnd, Im
 async fn deliver(
     config: ImportConfig,
     run_dir: PathBuf,
-    ledger: Ledger,
+    mut ledger: Ledger,
     mapping: Mapping,
     mut delta: delta::Delta,
     attempt: &mut Attempt,
@@ -235,6 +276,11 @@ async fn deliver(
         ledger.set_target(&target_of(&config.target))?;
     }
     let (client, sandbox) = connect(&config, &ledger, &mapping).await?;
+    // A plan's rows whose contact changed since it was read are not carried out (a resume of
+    // `import --plan` checks the rows it has left).
+    if ledger.plan_carried_out()?.is_some() {
+        plan_run::reject_changed(&client, &mut ledger, config.progress).await?;
+    }
     let total = ledger.undelivered()?;
     tracing::info!(
         run_dir = %run_dir.display(),
@@ -253,6 +299,25 @@ async fn deliver(
     };
     let mut engine_config = config.engine.clone();
     engine_config.task_rule = mapping.task_rule().map(str::to_string);
+    // A run keeps the mode it started with (the engine refuses another).
+    if let Some(recorded) = ledger.delivery_mode()? {
+        engine_config.mode = recorded
+            .parse()
+            .map_err(|e: crate::delivery::UnknownMode| ImportError::Resume {
+                dir: run_dir.clone(),
+                reason: e.to_string(),
+            })?;
+    }
+    // The server view goes first: its survey also learns the API's limits.
+    let view = view(
+        &config,
+        &mut ledger,
+        &client,
+        &resolver,
+        &mut engine_config,
+        total,
+    )
+    .await?;
     // The estimate needs the limits too, so the probe goes out whatever sizes the pool.
     if total > 0 && client.stats().snapshot().total == 0 {
         learn_limits(&client).await;
@@ -267,16 +332,14 @@ async fn deliver(
     }
     // A run keeps whether it takes before-images (`--undoable`) from its start.
     engine_config.undoable = ledger.undoable()?;
-    // A run keeps the mode it started with (the engine refuses another).
-    if let Some(recorded) = ledger.delivery_mode()? {
-        engine_config.mode = recorded
-            .parse()
-            .map_err(|e: crate::delivery::UnknownMode| ImportError::Resume {
-                dir: run_dir.clone(),
-                reason: e.to_string(),
-            })?;
-    }
-    let estimate = estimate::announce(&ledger, &mapping, &engine_config, &client, false)?;
+    let estimate = estimate::announce(
+        &ledger,
+        &mapping,
+        &engine_config,
+        &client,
+        false,
+        view.as_ref(),
+    )?;
     if config.progress && total > 0 {
         eprintln!("{}", estimate.line);
     }
@@ -349,6 +412,7 @@ async fn deliver(
         print: config.progress,
         delta: Some(delta.report()),
         estimate: Some(&estimate.breakdown),
+        view: view.as_ref(),
     })?;
     if let Some(handle) = sandbox {
         handle
@@ -357,6 +421,50 @@ async fn deliver(
             .map_err(|e| ImportError::Sandbox(e.to_string()))?;
     }
     Ok(end)
+}
+
+/// The server view (`view`), unless the run is blind: it reads the location for the rows still
+/// to deliver and records each one's verdict, which delivery then carries out. Only the default
+/// mode (upsert) is planned; `create` and `update-only` keep their own rules. The run keeps its
+/// first choice (planned or blind) and its `--on-conflict`.
+async fn view(
+    config: &ImportConfig,
+    ledger: &mut Ledger,
+    client: &crate::api::Client,
+    resolver: &CustomFieldResolver,
+    engine: &mut EngineConfig,
+    total: u64,
+) -> Result<Option<crate::view::ViewSummary>, ImportError> {
+    let wanted = !config.blind && engine.mode == crate::delivery::Mode::Upsert;
+    let pinned = ledger.pin_view_setting("view", if wanted { "planned" } else { "blind" })?;
+    if pinned != "planned" || total == 0 {
+        return Ok(None);
+    }
+    let options = crate::view::ViewOptions {
+        on_conflict: engine.on_conflict,
+        custom: resolver.clone(),
+    };
+    // A long reading (a large snapshot) says where it is, every 50 requests.
+    let report = config.progress;
+    let progress = |p: &crate::view::ViewProgress| {
+        if report && p.planned > 50 && (p.requests.is_multiple_of(50) || p.requests == p.planned) {
+            eprintln!(
+                "Reading the location: {} of {} requests.",
+                p.requests, p.planned
+            );
+        }
+    };
+    let summary = crate::view::read_and_decide(ledger, client, &options, &progress)
+        .await
+        .map_err(|e| match e {
+            crate::view::ViewError::Api(api)
+            | crate::view::ViewError::Read(crate::view::read::ReadError::Api(api)) => {
+                classify_first(api)
+            }
+            other => ImportError::View(other),
+        })?;
+    engine.on_conflict = summary.on_conflict;
+    Ok(Some(summary))
 }
 
 /// The end of a run as a stop reason says it.

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::{delta, finish, ImportError, Target};
+use super::{delta, ImportError, Target};
 use crate::ledger::Ledger;
 use crate::mapping::{self, Mapping};
 use crate::pipeline;
@@ -59,20 +59,13 @@ pub(super) fn aborted(
     if let Err(error) = delta.remember(&mut ledger) {
         tracing::warn!(%error, "The delivered rows could not be remembered in the state file.");
     }
-    let mut summary: serde_json::Value = ledger
-        .run_record()?
-        .summary_json
-        .as_deref()
-        .and_then(|s| serde_json::from_str(s).ok())
-        .unwrap_or_else(|| serde_json::json!({}));
+    let mut summary = crate::run::summary::recorded(&ledger)?;
     let resume = format!("ghl-bulk import --resume {}", run_dir.display());
     summary["status"] = "interrupted".into();
     summary["exit_code"] = 130.into();
     summary["delivery"] = serde_json::json!({ "stop": "interrupted", "resume": resume });
     summary["finished_at"] = crate::run::clock::now_rfc3339().into();
-    let json = serde_json::to_string_pretty(&summary).unwrap_or_default();
-    finish::write_atomically(&run_dir.join("summary.json"), &format!("{json}\n"))?;
-    ledger.update_summary(130, &json, &crate::run::clock::now_rfc3339())?;
+    crate::run::summary::save(&ledger, run_dir, 130, &summary)?;
     eprintln!("Aborted. Resume with:\n  {resume}");
     Ok(RunEnd::Interrupted)
 }

@@ -143,14 +143,21 @@ impl Ledger {
     /// One row's decision, if the plan made one.
     pub fn decision(&self, row: u64) -> Result<Option<Decision>, LedgerError> {
         self.conn
-            .query_row(
+            .prepare_cached(
                 "SELECT row, action, contact_id, others_json, date_updated, changes_json, reason
                  FROM decisions WHERE row = ?1",
-                params![row as i64],
-                read_decision,
             )
-            .optional()
+            .and_then(|mut stmt| {
+                stmt.query_row(params![row as i64], read_decision)
+                    .optional()
+            })
             .map_err(|e| self.err(e))
+    }
+
+    /// The rows that have a decision (their numbers only).
+    pub fn decided_rows(&self) -> Result<std::collections::HashSet<u64>, LedgerError> {
+        let rows = self.query_all("SELECT row FROM decisions", [], |r| r.get::<_, i64>(0))?;
+        Ok(rows.into_iter().map(|r| r.max(0) as u64).collect())
     }
 
     /// How many rows the plan gave each action (actions without rows left out).
@@ -167,7 +174,40 @@ impl Ledger {
     }
 }
 
-fn read_decision(r: &rusqlite::Row<'_>) -> rusqlite::Result<Decision> {
+impl Ledger {
+    /// Records a choice of the view for the whole run (`on_conflict`, `view`) unless one is
+    /// recorded already, and returns the recorded one: a resume keeps what the run started with.
+    pub fn pin_view_setting(&self, key: &str, value: &str) -> Result<String, LedgerError> {
+        let key = format!("view.{key}");
+        self.conn
+            .execute(
+                "INSERT OR IGNORE INTO delivery_settings (key, value) VALUES (?1, ?2)",
+                params![key, value],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(self
+            .view_setting_raw(&key)?
+            .unwrap_or_else(|| value.to_string()))
+    }
+
+    /// A choice of the view recorded for the run, if any.
+    pub fn view_setting(&self, key: &str) -> Result<Option<String>, LedgerError> {
+        self.view_setting_raw(&format!("view.{key}"))
+    }
+
+    fn view_setting_raw(&self, key: &str) -> Result<Option<String>, LedgerError> {
+        self.conn
+            .query_row(
+                "SELECT value FROM delivery_settings WHERE key = ?1",
+                params![key],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+}
+
+pub(super) fn read_decision(r: &rusqlite::Row<'_>) -> rusqlite::Result<Decision> {
     let action: String = r.get(1)?;
     let action = action.parse::<Action>().map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(e))
@@ -229,6 +269,20 @@ mod tests {
         assert_eq!(ledger.decisions().unwrap(), vec![update.clone(), conflict]);
         assert_eq!(ledger.decision(1).unwrap(), Some(update));
         assert_eq!(ledger.decision(9).unwrap(), None);
+        assert_eq!(ledger.decided_rows().unwrap(), [1, 2].into_iter().collect());
+        assert_eq!(
+            ledger.pin_view_setting("on_conflict", "skip").unwrap(),
+            "skip"
+        );
+        assert_eq!(
+            ledger.pin_view_setting("on_conflict", "update").unwrap(),
+            "skip"
+        );
+        assert_eq!(
+            ledger.view_setting("on_conflict").unwrap().as_deref(),
+            Some("skip")
+        );
+        assert_eq!(ledger.view_setting("view").unwrap(), None);
         let counts = ledger.decision_counts().unwrap();
         assert_eq!(counts.get(&Action::Update), Some(&1));
         assert_eq!(counts.get(&Action::Create), None);

@@ -283,6 +283,15 @@ pub struct RunRecord {
     pub summary_json: Option<String>,
 }
 
+impl RunRecord {
+    /// The recorded summary, parsed (`None` before staging finished, or if unreadable).
+    pub fn summary(&self) -> Option<serde_json::Value> {
+        self.summary_json
+            .as_deref()
+            .and_then(|s| serde_json::from_str(s).ok())
+    }
+}
+
 /// A row for success.csv: (row, cells, outcome, contact id, warnings joined for `_warnings`).
 pub type SuccessRecord = (u64, Vec<String>, String, Option<String>, String);
 

@@ -11,7 +11,7 @@ use super::{Ledger, LedgerError};
 
 const FAILURE: &str = "failure";
 const REPORTS: &str = "reports_written";
-const TARGET: &str = "target";
+pub(super) const TARGET: &str = "target";
 
 /// How a run ended without finishing: the exit code, the stage it stopped at and the error
 /// (secrets removed before it is recorded).

@@ -121,6 +121,23 @@ pub fn peek(path: &Path) -> Option<(String, String, String)> {
     .ok()
 }
 
+/// The target a run recorded (where its rows go), read-only and without waiting long on a
+/// running run's lock: `None` when there is none or it cannot be read now.
+pub fn target(path: &Path) -> Option<super::Target> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).ok()?;
+    conn.busy_timeout(WAIT).ok()?;
+    let json: String = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = ?1",
+            [super::lifecycle::TARGET],
+            |r| r.get(0),
+        )
+        .optional()
+        .ok()??;
+    serde_json::from_str(&json).ok()
+}
+
 fn classify(error: rusqlite::Error) -> ReadError {
     if let rusqlite::Error::SqliteFailure(e, _) = &error {
         if matches!(e.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) {

@@ -18,6 +18,7 @@ mod lifecycle;
 pub mod listing;
 mod migrations;
 mod overview;
+mod plan_rows;
 mod read_back;
 mod removal;
 mod row_state;
@@ -39,6 +40,7 @@ pub use lifecycle::{Failure, ReportsMark, Target};
 pub use overview::{
     Example, Group, Merges, Reason, RunOverview, EXAMPLES, TOP_GROUPS, TOP_REASONS,
 };
+pub use plan_rows::{PlannedRow, PLAN_STALE};
 pub use read_back::{MergedRow, RejectedRow};
 pub use removal::{RemovalRow, Resolution};
 pub use row_state::{RowState, StateCounts, UnknownState};

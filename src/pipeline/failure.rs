@@ -58,10 +58,9 @@ fn try_record(run_dir: &Path, stage: Stage, error: &str, exit_code: u8) -> anyho
         at: crate::run::clock::now_rfc3339(),
     };
     ledger.record_failure(&failure)?;
-    let stored = ledger.run_record().ok().and_then(|r| r.summary_json);
+    let stored = ledger.run_record().ok().and_then(|r| r.summary());
     let mut summary: serde_json::Value = stored
-        .as_deref()
-        .and_then(|s| serde_json::from_str(s).ok())
+        .clone()
         .unwrap_or_else(|| serde_json::json!({ "run_dir": run_dir.display().to_string() }));
     summary["status"] = if exit_code == 130 {
         "interrupted"
@@ -95,11 +94,13 @@ pub fn redact(text: &str, secrets: &[&str]) -> String {
 
 /// Files a run writes into its folder (besides the state file, which holds what was delivered
 /// and is kept).
-const RUN_FILES: [&str; 10] = [
+const RUN_FILES: [&str; 12] = [
     "ledger.db",
     "ledger.db-wal",
     "ledger.db-shm",
     "summary.json",
+    "plan.csv",
+    "plan.xlsx",
     "report.html",
     "rejects.csv",
     "rejects.xlsx",

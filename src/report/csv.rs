@@ -15,7 +15,7 @@ use crate::run::atomic::AtomicFile;
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// A CSV file being written: BOM, header, neutralised records, then flush and fsync.
-struct CsvOut {
+pub(super) struct CsvOut {
     path: PathBuf,
     /// The temporary file written until `finish` renames it (removed if dropped before).
     pending: AtomicFile,
@@ -25,7 +25,7 @@ struct CsvOut {
 }
 
 impl CsvOut {
-    fn create<'h>(
+    pub(super) fn create<'h>(
         path: &Path,
         header: impl IntoIterator<Item = &'h str>,
     ) -> Result<CsvOut, ReportError> {
@@ -49,7 +49,10 @@ impl CsvOut {
         Ok(out)
     }
 
-    fn write<'c>(&mut self, cells: impl IntoIterator<Item = &'c str>) -> Result<(), ReportError> {
+    pub(super) fn write<'c>(
+        &mut self,
+        cells: impl IntoIterator<Item = &'c str>,
+    ) -> Result<(), ReportError> {
         let mut used = 0;
         for cell in cells {
             let cell = neutralise(cell);
@@ -71,7 +74,7 @@ impl CsvOut {
     }
 
     /// Flushes, then puts the file in place under its name (see `atomic`).
-    fn finish(self) -> Result<(), ReportError> {
+    pub(super) fn finish(self) -> Result<(), ReportError> {
         let path = self.path;
         let io = |source| ReportError::Io {
             path: path.clone(),

@@ -1,5 +1,5 @@
 //! Report files written into the run folder: `rejects.csv`, `rejects.xlsx`, `duplicates.csv`,
-//! `success.csv`, `warnings.csv`, and `report.html` (in [`html`]). This module owns their layout and the cell-level safety rules
+//! `success.csv`, `warnings.csv`, `plan.csv`/`plan.xlsx` (in [`plan`]), and `report.html` (in [`html`]). This module owns their layout and the cell-level safety rules
 //! (formula-injection neutralising, which `source` defines for both sides, and Excel's limits); it does not decide which rows go where.
 //!
 //! Layout rules shared by every file:
@@ -19,7 +19,10 @@
 
 mod csv;
 pub mod html;
+pub mod plan;
+mod plan_xlsx;
 mod xlsx;
+mod xlsx_table;
 
 use std::path::PathBuf;
 
@@ -152,6 +155,7 @@ impl Kept {
                     .iter()
                     .chain(&DUPLICATE_COLUMNS)
                     .chain(&SUCCESS_COLUMNS)
+                    .chain(&plan::PLAN_COLUMNS)
                     .any(|c| *c == h)
         };
         Kept {

@@ -24,28 +24,29 @@
 //!   limit are in `rejects.csv` only, and the same sheet and warning say so.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use rust_xlsxwriter::{Color, Format, Note, Workbook, XlsxError};
+use rust_xlsxwriter::{Note, XlsxError};
 
-use super::{needs_neutralising, Kept, RejectRow, ReportError, REJECT_COLUMNS};
+use super::xlsx_table::TableSheet;
+use super::{Kept, RejectRow, ReportError, REJECT_COLUMNS};
 
 /// Data rows that fit under Excel's header row.
 pub const MAX_DATA_ROWS: u64 = 1_048_575;
 /// Notes written at most (see the module docs for why).
 pub const MAX_NOTES: usize = 10_000;
 /// Excel's limit on the columns of a sheet.
-const MAX_COLUMNS: usize = 16_384;
+pub(super) const MAX_COLUMNS: usize = 16_384;
 /// Excel's limit on the characters in one cell.
-const MAX_CELL_CHARS: usize = 32_767;
+pub(super) const MAX_CELL_CHARS: usize = 32_767;
 /// Widths are sized from the header and the first rows only: constant-memory mode cannot
 /// revisit earlier rows, and a few hundred rows show the typical width.
-const WIDTH_SAMPLE_ROWS: u64 = 500;
-const MIN_WIDTH: usize = 8;
-const MAX_WIDTH: usize = 50;
+pub(super) const WIDTH_SAMPLE_ROWS: u64 = 500;
+pub(super) const MIN_WIDTH: usize = 8;
+pub(super) const MAX_WIDTH: usize = 50;
 
 const RED: u32 = 0xFFC7CE;
-const GREY: u32 = 0xE7E6E6;
+pub(super) const GREY: u32 = 0xE7E6E6;
 
 /// What was written to the workbook.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,41 +61,11 @@ pub struct XlsxOutcome {
     pub columns_omitted: u64,
 }
 
-/// Cell formats, one per combination of role and quote prefix.
-struct Formats {
-    header: Format,
-    header_added: Format,
-    plain: [Format; 2],
-    offending: [Format; 2],
-    added: [Format; 2],
-}
-
-impl Formats {
-    fn new() -> Formats {
-        let both = |f: Format| [f.clone(), f.set_quote_prefix()];
-        Formats {
-            header: Format::new().set_bold(),
-            header_added: Format::new()
-                .set_bold()
-                .set_background_color(Color::RGB(GREY)),
-            plain: both(Format::new()),
-            offending: both(Format::new().set_background_color(Color::RGB(RED))),
-            added: both(Format::new().set_background_color(Color::RGB(GREY))),
-        }
-    }
-}
-
 /// `rejects.xlsx`, written row by row.
 pub struct RejectsXlsx {
-    path: PathBuf,
-    workbook: Workbook,
-    formats: Formats,
-    kept: Kept,
-    widths: Vec<usize>,
-    outcome: XlsxOutcome,
+    table: TableSheet,
     notes: usize,
-    /// [`MAX_DATA_ROWS`] and [`MAX_NOTES`], lowered in tests.
-    max_rows: u64,
+    /// [`MAX_NOTES`], lowered in tests.
     max_notes: usize,
 }
 
@@ -103,72 +74,36 @@ impl RejectsXlsx {
     pub fn create(path: &Path, headers: &[String]) -> Result<RejectsXlsx, ReportError> {
         let mut kept = Kept::for_rejects(headers);
         let columns_omitted = kept.truncate(MAX_COLUMNS - REJECT_COLUMNS.len());
-        let mut report = RejectsXlsx {
-            path: path.to_owned(),
-            workbook: Workbook::new(),
-            formats: Formats::new(),
-            widths: Vec::new(),
-            outcome: XlsxOutcome {
-                rows_written: 0,
-                rows_omitted: 0,
-                notes_omitted: 0,
-                columns_omitted: columns_omitted as u64,
-            },
-            notes: 0,
-            max_rows: MAX_DATA_ROWS,
-            max_notes: MAX_NOTES,
+        let table = TableSheet::create(
+            path,
+            super::REJECTS_SHEET,
             kept,
-        };
-        let header: Vec<&str> = report.kept.cells(headers).chain(REJECT_COLUMNS).collect();
-        let first_added = report.kept.len();
-        report.widths = header.iter().map(|h| h.chars().count() + 3).collect();
-        let sheet = report.workbook.add_worksheet_with_constant_memory();
-        let result = (|| {
-            sheet.set_name(super::REJECTS_SHEET)?;
-            sheet.set_freeze_panes(1, 0)?;
-            for (col, name) in header.iter().enumerate() {
-                let format = if col >= first_added {
-                    &report.formats.header_added
-                } else {
-                    &report.formats.header
-                };
-                sheet.write_string_with_format(0, col_num(col)?, *name, format)?;
-            }
-            Ok(())
-        })();
-        match result {
-            Ok(()) => Ok(report),
-            Err(source) => Err(ReportError::Xlsx {
-                path: path.to_owned(),
-                source,
-            }),
-        }
-    }
-
-    fn error(&self, source: XlsxError) -> ReportError {
-        ReportError::Xlsx {
-            path: self.path.clone(),
-            source,
-        }
+            headers,
+            &REJECT_COLUMNS,
+            RED,
+            columns_omitted,
+        )?;
+        Ok(RejectsXlsx {
+            table,
+            notes: 0,
+            max_notes: MAX_NOTES,
+        })
     }
 
     /// Write one rejected row; every issue that names a column fills that cell and notes why.
     pub fn write(&mut self, reject: &RejectRow<'_>) -> Result<(), ReportError> {
-        if self.outcome.rows_written >= self.max_rows {
-            self.outcome.rows_omitted += 1;
+        let Some(sheet_row) = self.table.next_row()? else {
             return Ok(());
-        }
-        self.outcome.rows_written += 1;
-        self.write_row(reject).map_err(|e| self.error(e))
+        };
+        self.write_row(sheet_row, reject)
+            .map_err(|e| self.table.error(e))
     }
 
-    fn write_row(&mut self, reject: &RejectRow<'_>) -> Result<(), XlsxError> {
-        let sheet_row =
-            u32::try_from(self.outcome.rows_written).map_err(|_| XlsxError::RowColumnLimitError)?;
+    fn write_row(&mut self, sheet_row: u32, reject: &RejectRow<'_>) -> Result<(), XlsxError> {
         // Notes per output column; several issues on one cell share its note.
         let mut notes: HashMap<usize, String> = HashMap::new();
         for issue in std::iter::once(reject.first()).chain(reject.more.iter().copied()) {
-            if let Some(col) = issue.column.and_then(|c| self.kept.position(c)) {
+            if let Some(col) = issue.column.and_then(|c| self.table.kept.position(c)) {
                 let note = notes.entry(col).or_default();
                 if !note.is_empty() {
                     note.push('\n');
@@ -186,33 +121,15 @@ impl RejectsXlsx {
             reject.field.unwrap_or(""),
             message.as_str(),
         ];
-        let first_added = self.kept.len();
-        let sample_widths = self.outcome.rows_written <= WIDTH_SAMPLE_ROWS;
-        let sheet = self.workbook.worksheet_from_index(0)?;
-        for (col, value) in self.kept.cells(reject.cells).chain(added).enumerate() {
-            let role = if col >= first_added {
-                &self.formats.added
-            } else if notes.contains_key(&col) {
-                &self.formats.offending
-            } else {
-                &self.formats.plain
-            };
-            let format = &role[usize::from(needs_neutralising(value))];
-            let value = clip(value);
-            if sample_widths {
-                let longest = value.lines().map(|l| l.chars().count()).max().unwrap_or(0);
-                if let Some(width) = self.widths.get_mut(col) {
-                    *width = (*width).max(longest + 1);
-                }
-            }
-            sheet.write_string_with_format(sheet_row, col_num(col)?, value, format)?;
-        }
-        for (col, text) in notes {
-            if self.notes >= self.max_notes {
-                self.outcome.notes_omitted += 1;
-                continue;
-            }
-            self.notes += 1;
+        self.table
+            .write_cells(sheet_row, reject.cells, &added, |col| {
+                notes.contains_key(&col)
+            })?;
+        let room = self.max_notes.saturating_sub(self.notes);
+        self.table.outcome.notes_omitted += notes.len().saturating_sub(room) as u64;
+        self.notes += notes.len().min(room);
+        let sheet = self.table.sheet()?;
+        for (col, text) in notes.into_iter().take(room) {
             let note = Note::new(clip(&text))
                 .add_author_prefix(false)
                 .set_author("ghl-bulk");
@@ -222,88 +139,56 @@ impl RejectsXlsx {
     }
 
     /// Set widths, the filter and (if rows were left out) the explanation; save and fsync.
-    pub fn finish(mut self) -> Result<XlsxOutcome, ReportError> {
-        let outcome = self.outcome;
+    pub fn finish(self) -> Result<XlsxOutcome, ReportError> {
+        let outcome = self.table.outcome;
+        let columns_cut = self.table.columns_cut();
         if outcome.rows_omitted > 0 || outcome.notes_omitted > 0 {
             tracing::warn!(
-                path = %self.path.display(),
+                path = %self.table.path().display(),
                 rows_omitted = outcome.rows_omitted,
                 notes_omitted = outcome.notes_omitted,
                 "Reject workbook hit an Excel limit; rejects.csv has every row."
             );
         }
-        if self.columns_cut() {
+        if columns_cut {
             tracing::warn!(
-                path = %self.path.display(),
+                path = %self.table.path().display(),
                 columns_omitted = outcome.columns_omitted,
                 "The input has more columns than Excel's {MAX_COLUMNS}: the reject workbook \
                  leaves out its last {}; rejects.csv has every column.",
                 outcome.columns_omitted
             );
         }
-        // Saved under a temporary name and renamed: a kill while saving leaves the previous
-        // workbook (or none), never a truncated zip under the report's name.
-        let path = self.path.clone();
-        let io = |source| ReportError::Io {
-            path: path.clone(),
-            source,
-        };
-        let (pending, file) = crate::run::atomic::AtomicFile::create(&path).map_err(io)?;
-        drop(file);
-        let temp = pending.temp_path().to_path_buf();
-        self.save(&temp).map_err(|e| self.error(e))?;
-        pending.commit(None).map_err(io)?;
-        Ok(outcome)
-    }
-
-    fn save(&mut self, to: &Path) -> Result<(), XlsxError> {
-        let outcome = self.outcome;
-        let last_row =
-            u32::try_from(outcome.rows_written).map_err(|_| XlsxError::RowColumnLimitError)?;
-        let last_col = col_num(self.widths.len().saturating_sub(1))?;
-        let sheet = self.workbook.worksheet_from_index(0)?;
-        for (col, width) in self.widths.iter().enumerate() {
-            let width = (*width).clamp(MIN_WIDTH, MAX_WIDTH);
-            sheet.set_column_width(col_num(col)?, width as f64)?;
-        }
-        sheet.autofilter(0, 0, last_row, last_col)?;
-        if outcome.rows_omitted > 0 || outcome.notes_omitted > 0 || self.columns_cut() {
-            let mut text = format!(
-                "{} rejected rows did not fit in this sheet (Excel's limit is {} rows) and {} \
-                 offending cells got no note (limit {}). rejects.csv holds every rejected row.",
-                outcome.rows_omitted,
-                self.max_rows + 1,
-                outcome.notes_omitted,
-                self.max_notes
-            );
-            if self.columns_cut() {
-                text.push_str(&format!(
-                    " The input's last {} columns did not fit either (Excel's limit is \
-                     {MAX_COLUMNS} columns): they are in rejects.csv only.",
-                    outcome.columns_omitted
-                ));
-            }
-            let sheet = self.workbook.add_worksheet();
-            sheet.set_name("Not shown")?;
-            sheet.write_string(0, 0, text)?;
-        }
-        self.workbook.save(to)
+        let not_shown = (outcome.rows_omitted > 0 || outcome.notes_omitted > 0 || columns_cut)
+            .then(|| {
+                let mut text = format!(
+                    "{} rejected rows did not fit in this sheet (Excel's limit is {} rows) and \
+                     {} offending cells got no note (limit {}). rejects.csv holds every \
+                     rejected row.",
+                    outcome.rows_omitted,
+                    self.table.max_rows + 1,
+                    outcome.notes_omitted,
+                    self.max_notes
+                );
+                if columns_cut {
+                    text.push_str(&format!(
+                        " The input's last {} columns did not fit either (Excel's limit is \
+                         {MAX_COLUMNS} columns): they are in rejects.csv only.",
+                        outcome.columns_omitted
+                    ));
+                }
+                text
+            });
+        self.table.finish(not_shown)
     }
 }
 
-impl RejectsXlsx {
-    /// Columns were left out and a row shows it (an empty workbook loses nothing).
-    fn columns_cut(&self) -> bool {
-        self.outcome.columns_omitted > 0 && self.outcome.rows_written > 0
-    }
-}
-
-fn col_num(col: usize) -> Result<u16, XlsxError> {
+pub(super) fn col_num(col: usize) -> Result<u16, XlsxError> {
     u16::try_from(col).map_err(|_| XlsxError::RowColumnLimitError)
 }
 
 /// Cut a value to Excel's cell limit (a runaway field from a broken quote can exceed it).
-fn clip(value: &str) -> &str {
+pub(super) fn clip(value: &str) -> &str {
     match value.char_indices().nth(MAX_CELL_CHARS) {
         Some((i, _)) => &value[..i],
         None => value,
@@ -322,7 +207,7 @@ mod tests {
         let path = dir.path().join("rejects.xlsx");
         let headers = vec!["Email".to_owned(), "Phone".to_owned()];
         let mut out = RejectsXlsx::create(&path, &headers).unwrap_or_else(|e| panic!("{e}"));
-        out.max_rows = 2;
+        out.table.max_rows = 2;
         out.max_notes = 1;
         let cells = vec!["x".to_owned(), "1".to_owned()];
         let more = [Issue {

@@ -14,6 +14,9 @@ pub enum RunEnd {
     Usage,
     /// Finished, but some rows were `rejected` or `failed`.
     Rejects,
+    /// `import --plan` refused to carry out a plan: the file or the mapping changed since,
+    /// it was carried out already, or the folder holds none. Nothing was sent.
+    PlanRefused,
     /// Stopped early and resumable (daily budget, API unreachable, lock held).
     Resumable,
     /// Interrupted by Ctrl-C or SIGTERM; resumable.
@@ -28,6 +31,7 @@ impl RunEnd {
             RunEnd::Fatal => 1,
             RunEnd::Usage => 2,
             RunEnd::Rejects => 3,
+            RunEnd::PlanRefused => 4,
             RunEnd::Resumable => 75,
             RunEnd::Interrupted => 130,
         }
@@ -39,6 +43,7 @@ impl RunEnd {
             0 => RunEnd::Ok,
             2 => RunEnd::Usage,
             3 => RunEnd::Rejects,
+            4 => RunEnd::PlanRefused,
             75 => RunEnd::Resumable,
             130 => RunEnd::Interrupted,
             _ => RunEnd::Fatal,
@@ -69,6 +74,7 @@ mod tests {
             (RunEnd::Fatal, 1),
             (RunEnd::Usage, 2),
             (RunEnd::Rejects, 3),
+            (RunEnd::PlanRefused, 4),
             (RunEnd::Resumable, 75),
             (RunEnd::Interrupted, 130),
         ];

@@ -9,3 +9,4 @@ pub mod dispatch;
 pub mod end;
 pub mod progress;
 pub mod signals;
+pub mod summary;

@@ -180,9 +180,11 @@ impl RunInfo {
 }
 
 /// The files a run folder may hold, in the order `runs show` lists them.
-pub const RUN_FILES: [&str; 8] = [
+pub const RUN_FILES: [&str; 10] = [
     "ledger.db",
     "summary.json",
+    "plan.csv",
+    "plan.xlsx",
     "rejects.csv",
     "rejects.xlsx",
     "success.csv",

@@ -38,12 +38,15 @@ impl Fixture {
     }
 
     /// Imports `input` (in the test folder) into the next run folder, with the state file
-    /// `state` (in the test folder) and `extra` flags; returns the run folder and the output.
+    /// `state` (in the test folder) and `extra` flags, `--blind` (the delta's and the
+    /// estimate's tests count the blind delivery's requests); returns the run folder and the
+    /// output.
     pub async fn import(&mut self, input: &str, state: &str, extra: &[&str]) -> (PathBuf, Output) {
         self.runs += 1;
         let run_dir = self.path(&format!("run{}", self.runs));
         let mut cmd = ghl_bulk();
         cmd.arg("import")
+            .arg("--blind")
             .arg(self.path(input))
             .arg("--mapping")
             .arg(self.path("mapping.toml"))

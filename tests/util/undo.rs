@@ -171,7 +171,9 @@ pub fn ghl(sandbox: &Sandbox) -> Command {
     cmd
 }
 
-/// `ghl-bulk import FILE --mapping M --run-dir RUN --quiet` plus `extra`.
+/// `ghl-bulk import --blind FILE --mapping M --run-dir RUN --quiet` plus `extra` (blind: the
+/// undo tests choose their before-images with `--undoable`; `import_view` covers the planned
+/// import's).
 pub fn import(
     sandbox: &Sandbox,
     file: &Path,
@@ -181,6 +183,7 @@ pub fn import(
 ) -> Command {
     let mut cmd = ghl(sandbox);
     cmd.arg("import")
+        .arg("--blind")
         .arg(file)
         .arg("--mapping")
         .arg(mapping)

@@ -1,8 +1,12 @@
 //! Who and where: locations (duplicate settings, match order, country, custom fields, preloaded
-//! contacts and appointments), bearer tokens, OAuth clients and refresh tokens, and the secret wrapper that keeps
-//! them out of `Debug` output.
+//! contacts and appointments), bearer tokens (location or agency), OAuth clients and refresh
+//! tokens, the agency that owns every location, and the secret wrapper that keeps them out of
+//! `Debug` output.
 
-use crate::config::ALL_SCOPES;
+use crate::config::{
+    AGENCY_SCOPES, ALL_SCOPES, DEFAULT_AGENCY_CLIENT_ID, DEFAULT_AGENCY_CLIENT_SECRET,
+    DEFAULT_AGENCY_REFRESH_TOKEN, DEFAULT_APP_ID, DEFAULT_COMPANY_ID,
+};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -56,6 +60,9 @@ impl MatchField {
 pub struct LocationConfig {
     /// 20-character location id.
     pub id: String,
+    /// Display name (`GET /oauth/installedLocations`); the id when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// "Allow Duplicate Contact" setting (default false).
     #[serde(default)]
     pub allow_duplicate_contact: bool,
@@ -85,6 +92,7 @@ impl LocationConfig {
     pub fn new(id: &str) -> Self {
         LocationConfig {
             id: id.to_string(),
+            name: None,
             allow_duplicate_contact: false,
             match_order: default_match_order(),
             country: default_country(),
@@ -192,14 +200,21 @@ pub fn default_custom_fields() -> Vec<CustomFieldDef> {
     ]
 }
 
-/// A bearer token: which location it opens and with which scopes.
+/// A bearer token: which location (or, for an agency token, which company) it opens and with
+/// which scopes.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TokenConfig {
     /// The bearer value.
     pub token: Secret,
-    /// The location it is for.
+    /// The location it is for (empty for an agency token).
+    #[serde(default)]
     pub location_id: String,
+    /// Set on an agency (`userType` Company) token: the company it speaks for. Such a token is
+    /// refused on every location route, whatever its scopes, as HighLevel refuses it on
+    /// `/contacts/*` (ghl-api.md §1.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company_id: Option<String>,
     /// Scopes granted.
     #[serde(default = "all_scopes")]
     pub scopes: Vec<String>,
@@ -214,7 +229,19 @@ impl TokenConfig {
         TokenConfig {
             token: Secret(token.into()),
             location_id: location_id.into(),
+            company_id: None,
             scopes: all_scopes(),
+            expires_at_ms: None,
+        }
+    }
+
+    /// A never-expiring agency token of `company_id` with every scope of [`AGENCY_SCOPES`].
+    pub fn company(token: &str, company_id: &str) -> Self {
+        TokenConfig {
+            token: Secret(token.into()),
+            location_id: String::new(),
+            company_id: Some(company_id.into()),
+            scopes: agency_scopes(),
             expires_at_ms: None,
         }
     }
@@ -228,6 +255,14 @@ impl TokenConfig {
 
 fn all_scopes() -> Vec<String> {
     ALL_SCOPES.iter().map(|s| s.to_string()).collect()
+}
+
+fn agency_scopes() -> Vec<String> {
+    ALL_SCOPES
+        .iter()
+        .chain(AGENCY_SCOPES)
+        .map(|s| s.to_string())
+        .collect()
 }
 
 /// An OAuth client (marketplace app).
@@ -252,5 +287,52 @@ pub struct RefreshTokenConfig {
     pub location_id: String,
     /// Scopes of the minted access tokens.
     #[serde(default = "all_scopes")]
+    pub scopes: Vec<String>,
+}
+
+/// The sandbox's one agency (company): every location belongs to it and has its app installed.
+/// Its OAuth client and a refresh token of user type Company (what a scheduled job would hold)
+/// are printed on the standalone sandbox's first line.
+#[derive(Debug, Clone)]
+pub struct AgencyConfig {
+    /// 20-character company id.
+    pub company_id: String,
+    /// The marketplace app's id (`appId` of `GET /oauth/installedLocations`).
+    pub app_id: String,
+    /// The agency's OAuth client (also accepted for location grants, like any client).
+    pub client: OAuthClientConfig,
+    /// A refresh token of user type Company, single use like the others.
+    pub refresh_token: Secret,
+    /// Scopes of the company tokens it mints.
+    pub scopes: Vec<String>,
+}
+
+impl AgencyConfig {
+    /// The documented default agency: [`DEFAULT_COMPANY_ID`], [`DEFAULT_APP_ID`], the client
+    /// [`DEFAULT_AGENCY_CLIENT_ID`] / [`DEFAULT_AGENCY_CLIENT_SECRET`] and the refresh token
+    /// [`DEFAULT_AGENCY_REFRESH_TOKEN`], with every contacts scope and [`AGENCY_SCOPES`].
+    pub fn sandbox() -> Self {
+        AgencyConfig {
+            company_id: DEFAULT_COMPANY_ID.into(),
+            app_id: DEFAULT_APP_ID.into(),
+            client: OAuthClientConfig {
+                client_id: DEFAULT_AGENCY_CLIENT_ID.into(),
+                client_secret: Secret(DEFAULT_AGENCY_CLIENT_SECRET.into()),
+            },
+            refresh_token: Secret(DEFAULT_AGENCY_REFRESH_TOKEN.into()),
+            scopes: agency_scopes(),
+        }
+    }
+}
+
+/// A refresh token of user type Company, as the store keeps it (rotated on each use).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct CompanyGrant {
+    /// The client it was issued to.
+    pub client_id: String,
+    /// The company the minted tokens speak for.
+    pub company_id: String,
+    /// Scopes of the minted company tokens.
     pub scopes: Vec<String>,
 }

@@ -1,6 +1,7 @@
 //! The `ghl-bulk sandbox` command line: flags turned into a [`Config`], then served until Ctrl-C.
-//! The first stdout line is one JSON object `{"base_url","token","location_id"}` so scripts and
-//! tests can find the sandbox; logs go to stderr.
+//! The first stdout line is one JSON object so scripts and tests can find the sandbox:
+//! `{"base_url","token","location_id","locations":[{"id","token"}],"agency":{"client_id",
+//! "client_secret","refresh_token","company_id","app_id"}}`; logs go to stderr.
 
 use crate::config::{self, Config, Fixture, LocationConfig, MatchField, TokenConfig, WindowMode};
 use std::io::Write;
@@ -19,6 +20,11 @@ pub struct SandboxArgs {
     /// Id of the default location (20 characters).
     #[arg(long, default_value = config::DEFAULT_LOCATION_ID)]
     pub location: String,
+    /// Serve this many locations: the default one, then `SandboxLocation00002`… each with its
+    /// own data, limits and token (`pit-sandbox-0000-0000-0000-000000000001`…), all listed on
+    /// the first line and all in the sandbox's one agency.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub locations: u32,
     /// Seed of every random choice (ids, faults, generated contacts).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -117,6 +123,18 @@ fn parse_match_field(s: &str) -> Result<MatchField, String> {
 }
 
 impl SandboxArgs {
+    /// `(location id, token)` of each of the `--locations` locations, the default one first.
+    pub fn location_tokens(&self) -> Vec<(String, String)> {
+        let mut all = vec![(self.location.clone(), self.token.clone())];
+        for n in 2..=self.locations {
+            all.push((
+                format!("SandboxLocation{n:05}"),
+                format!("pit-sandbox-0000-0000-0000-{:012}", n - 1),
+            ));
+        }
+        all
+    }
+
     /// The configuration these flags describe (reads the fixture file).
     pub fn to_config(&self) -> Result<Config, crate::Error> {
         self.to_config_with(|_| {})
@@ -134,12 +152,31 @@ impl SandboxArgs {
         location.country = crate::normalise::country(&self.country).ok_or_else(|| {
             crate::Error::Config(format!("unknown country code {}", self.country))
         })?;
+        location.name = Some("Sandbox Location 1".into());
         prepare(&mut location);
+        let mut locations = vec![location];
+        let mut tokens = vec![TokenConfig::new(&self.token, &self.location)];
+        for (n, (id, token)) in self.location_tokens().into_iter().enumerate().skip(1) {
+            if id == self.location || token == self.token {
+                return Err(crate::Error::Config(format!(
+                    "--location or --token collides with generated location {id}"
+                )));
+            }
+            // The others get the default location's settings and custom fields (so a mapping
+            // fits every location) but none of its contacts: each starts empty.
+            let mut other = locations[0].clone();
+            other.id = id.clone();
+            other.name = Some(format!("Sandbox Location {}", n + 1));
+            other.contacts.clear();
+            other.appointments.clear();
+            locations.push(other);
+            tokens.push(TokenConfig::new(&token, &id));
+        }
         let mut cfg = Config {
             listen: self.listen,
             seed: self.seed,
-            locations: vec![location],
-            tokens: vec![TokenConfig::new(&self.token, &self.location)],
+            locations,
+            tokens,
             rate_limit: config::RateLimitConfig {
                 burst: self.limit.0,
                 daily: self.daily.0,
@@ -177,11 +214,28 @@ pub async fn run(args: SandboxArgs) -> Result<(), crate::Error> {
 
 /// Serves `config` (made from `args`) until Ctrl-C or SIGTERM, after the first stdout line.
 pub async fn serve(config: Config, args: &SandboxArgs) -> Result<(), crate::Error> {
+    let agency = config.agency.as_ref().map(|a| {
+        serde_json::json!({
+            "client_id": a.client.client_id,
+            "client_secret": a.client.client_secret.expose(),
+            "refresh_token": a.refresh_token.expose(),
+            "company_id": a.company_id,
+            "app_id": a.app_id,
+        })
+    });
+    let locations: Vec<serde_json::Value> = args
+        .location_tokens()
+        .into_iter()
+        .map(|(id, token)| serde_json::json!({"id": id, "token": token}))
+        .collect();
     let handle = crate::spawn(config).await?;
+    // Sandbox secrets, printed on purpose: they open nothing but this loopback sandbox.
     let first = serde_json::json!({
         "base_url": handle.base_url(),
         "token": &args.token,
         "location_id": &args.location,
+        "locations": locations,
+        "agency": agency,
     });
     let mut out = std::io::stdout().lock();
     // A closed stdout (the reader went away) is not a reason to stop serving.
@@ -264,6 +318,52 @@ mod tests {
             .unwrap();
         assert_eq!(d.rate_limit, config::RateLimitConfig::default());
         assert!(Wrap::try_parse_from(["x", "--limit", "100"]).is_err());
+        assert!(Wrap::try_parse_from(["x", "--locations", "0"]).is_err());
+        assert_eq!(d.locations.len(), 1, "one location by default, as before");
+    }
+
+    #[test]
+    fn locations_each_get_an_id_a_token_and_no_contacts_of_the_first() {
+        let w = Wrap::try_parse_from(["x", "--locations", "3", "--country", "GB"]).unwrap();
+        let pairs = w.args.location_tokens();
+        assert_eq!(
+            pairs[2],
+            (
+                "SandboxLocation00003".to_string(),
+                "pit-sandbox-0000-0000-0000-000000000002".to_string()
+            )
+        );
+        let c = w
+            .args
+            .to_config_with(|l| l.contacts.push(serde_json::json!({"email": "a@x.io"})))
+            .unwrap();
+        let ids: Vec<&str> = c.locations.iter().map(|l| l.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "SandboxLocation00001",
+                "SandboxLocation00002",
+                "SandboxLocation00003"
+            ]
+        );
+        assert_eq!(c.locations[0].contacts.len(), 1);
+        assert!(c.locations[1].contacts.is_empty());
+        assert_eq!(c.locations[2].country, "GB");
+        assert_eq!(c.tokens.len(), 3);
+        assert!(c
+            .tokens
+            .iter()
+            .zip(&pairs)
+            .all(|(t, (id, tok))| t.location_id == *id && t.token.expose() == tok));
+        let clash = Wrap::try_parse_from([
+            "x",
+            "--locations",
+            "2",
+            "--location",
+            "SandboxLocation00002",
+        ])
+        .unwrap();
+        assert!(clash.args.to_config().is_err());
         assert!(Wrap::try_parse_from(["x", "--fault-rate", "2"]).is_err());
     }
 }

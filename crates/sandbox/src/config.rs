@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use crate::accounts::{
-    default_custom_fields, CustomFieldDef, LocationConfig, MatchField, OAuthClientConfig,
-    RefreshTokenConfig, Secret, TokenConfig,
+    default_custom_fields, AgencyConfig, CustomFieldDef, LocationConfig, MatchField,
+    OAuthClientConfig, RefreshTokenConfig, Secret, TokenConfig,
 };
 
 /// Every scope a contacts import/export needs (ghl-api.md §1.4). The default token has them all.
@@ -20,6 +20,21 @@ pub const ALL_SCOPES: &[&str] = &[
     "locations/customFields.readonly",
     "locations/customFields.write",
 ];
+
+/// What an agency token has besides [`ALL_SCOPES`]: minting location tokens
+/// (`POST /oauth/locationToken`) and listing the app's locations (`GET /oauth/installedLocations`).
+pub const AGENCY_SCOPES: &[&str] = &["oauth.readonly", "oauth.write"];
+
+/// The company (agency) every location of the sandbox belongs to.
+pub const DEFAULT_COMPANY_ID: &str = "SandboxCompany000001";
+/// The marketplace app installed in every location (24 hex digits, as HighLevel's app ids).
+pub const DEFAULT_APP_ID: &str = "5a4d000000000000000a9e01";
+/// The agency's OAuth client id (HighLevel's client ids are `{appId}-{suffix}`).
+pub const DEFAULT_AGENCY_CLIENT_ID: &str = "5a4d000000000000000a9e01-sandboxagency";
+/// The agency's OAuth client secret.
+pub const DEFAULT_AGENCY_CLIENT_SECRET: &str = "sandbox-agency-secret";
+/// A refresh token of user type Company a bare sandbox accepts once (each use returns a new one).
+pub const DEFAULT_AGENCY_REFRESH_TOKEN: &str = "sandbox-agency-refresh-0000";
 
 /// The location a bare sandbox starts with: a fixed, documented 20-character id so scripts and
 /// docs can name it.
@@ -82,6 +97,8 @@ pub struct Config {
     pub oauth_clients: Vec<OAuthClientConfig>,
     /// Refresh tokens accepted (once each) by `POST /oauth/token`.
     pub refresh_tokens: Vec<RefreshTokenConfig>,
+    /// The agency owning every location (None: no company tokens can be had).
+    pub agency: Option<AgencyConfig>,
     /// Burst and daily limits per location.
     pub rate_limit: RateLimitConfig,
     /// Injected latency and failures.
@@ -123,6 +140,7 @@ impl Default for Config {
                 location_id: DEFAULT_LOCATION_ID.into(),
                 scopes: ALL_SCOPES.iter().map(|s| s.to_string()).collect(),
             }],
+            agency: Some(AgencyConfig::sandbox()),
             rate_limit: RateLimitConfig::default(),
             faults: FaultConfig::default(),
             bulk_tags_max: 100,
@@ -151,6 +169,7 @@ impl Config {
             tokens: Vec::new(),
             oauth_clients: Vec::new(),
             refresh_tokens: Vec::new(),
+            agency: None,
             ..Config::default()
         }
     }

@@ -26,6 +26,7 @@ mod error;
 mod faults;
 mod generate;
 mod generate_related;
+mod grants;
 mod lookup;
 mod normalise;
 mod ops;
@@ -40,10 +41,11 @@ mod stats;
 mod store;
 
 pub use config::{
-    Config, ConfigError, CustomFieldDef, FaultConfig, Fixture, LocationConfig, MatchField,
-    OAuthClientConfig, RateLimitConfig, RefreshTokenConfig, Secret, TokenConfig, WindowMode,
-    ALL_SCOPES, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_LOCATION_ID,
-    DEFAULT_REFRESH_TOKEN, DEFAULT_TOKEN,
+    AgencyConfig, Config, ConfigError, CustomFieldDef, FaultConfig, Fixture, LocationConfig,
+    MatchField, OAuthClientConfig, RateLimitConfig, RefreshTokenConfig, Secret, TokenConfig,
+    WindowMode, AGENCY_SCOPES, ALL_SCOPES, DEFAULT_AGENCY_CLIENT_ID, DEFAULT_AGENCY_CLIENT_SECRET,
+    DEFAULT_AGENCY_REFRESH_TOKEN, DEFAULT_APP_ID, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET,
+    DEFAULT_COMPANY_ID, DEFAULT_LOCATION_ID, DEFAULT_REFRESH_TOKEN, DEFAULT_TOKEN,
 };
 pub use server::{spawn, Handle};
 pub use stats::{FaultCounts, LimitInfo, Stats};

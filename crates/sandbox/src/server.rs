@@ -1,9 +1,11 @@
 //! The running sandbox: shared state, the accept loop (hyper HTTP/1 per connection, so a
 //! connection can be closed without an answer), the periodic `--data` flush, and [`Handle`].
 
-use crate::config::{Config, LocationConfig, TokenConfig};
+use crate::accounts::CompanyGrant;
+use crate::config::{AgencyConfig, Config, LocationConfig, TokenConfig};
 use crate::error::ApiError;
 use crate::faults::Faults;
+use crate::grants::Codes;
 use crate::ratelimit::Limiter;
 use crate::stats::{Counters, LimitInfo, Stats};
 use crate::store::{Location, Store};
@@ -32,6 +34,12 @@ pub(crate) struct AppState {
     pub access_token_ttl: Duration,
     pub accepted_versions: Vec<String>,
     pub search_index_lag: Duration,
+    /// The agency owning every location, if the sandbox has one.
+    pub agency: Option<AgencyConfig>,
+    /// The location `GET /oauth/chooselocation` picks when the caller names none.
+    pub default_location: Option<String>,
+    /// Authorization codes waiting for `POST /oauth/token`.
+    pub codes: Codes,
 }
 
 impl AppState {
@@ -246,6 +254,17 @@ fn build_store(config: &Config) -> Result<Store, Error> {
                     .entry(t.token.expose().to_string())
                     .or_insert_with(|| t.clone());
             }
+            // The agency's refresh token rotates like the others: only a snapshot that never
+            // had one for the company (written before agencies existed) is given the configured one.
+            if let Some(agency) = &config.agency {
+                if !saved
+                    .company_refresh_tokens
+                    .values()
+                    .any(|g| g.company_id == agency.company_id)
+                {
+                    add_agency(&mut saved, agency);
+                }
+            }
             return Ok(saved);
         }
         None => Store::new(config.seed),
@@ -262,6 +281,9 @@ fn build_store(config: &Config) -> Result<Store, Error> {
             .insert(r.refresh_token.expose().to_string(), r.clone());
     }
     store.oauth_clients = config.oauth_clients.clone();
+    if let Some(agency) = &config.agency {
+        add_agency(&mut store, agency);
+    }
     if config.generate > 0 {
         let first = config
             .locations
@@ -271,6 +293,25 @@ fn build_store(config: &Config) -> Result<Store, Error> {
         generate_related::records(&mut store, &first.id, config.seed);
     }
     Ok(store)
+}
+
+/// Accepts the agency's client and its refresh token of user type Company.
+fn add_agency(store: &mut Store, agency: &AgencyConfig) {
+    if !store
+        .oauth_clients
+        .iter()
+        .any(|c| c.client_id == agency.client.client_id)
+    {
+        store.oauth_clients.push(agency.client.clone());
+    }
+    store.company_refresh_tokens.insert(
+        agency.refresh_token.expose().to_string(),
+        CompanyGrant {
+            client_id: agency.client.client_id.clone(),
+            company_id: agency.company_id.clone(),
+            scopes: agency.scopes.clone(),
+        },
+    );
 }
 
 /// Starts a sandbox in the current tokio runtime.
@@ -295,6 +336,9 @@ pub async fn spawn(config: Config) -> Result<Handle, Error> {
         access_token_ttl: config.access_token_ttl,
         accepted_versions: config.accepted_versions.clone(),
         search_index_lag: config.search_index_lag,
+        agency: config.agency.clone(),
+        default_location: config.locations.first().map(|l| l.id.clone()),
+        codes: Codes::default(),
     });
     let app = routes::router(
         state.clone(),

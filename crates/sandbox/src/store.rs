@@ -2,6 +2,7 @@
 //! phone), notes, tasks, appointments, custom fields and deleted ids; tokens and OAuth grants; the seeded id
 //! generator. It lives behind one `RwLock` held briefly and never across an await.
 
+use crate::accounts::CompanyGrant;
 use crate::config::{
     CustomFieldDef, LocationConfig, MatchField, OAuthClientConfig, RefreshTokenConfig, TokenConfig,
 };
@@ -25,6 +26,9 @@ pub(crate) struct Settings {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Location {
     pub id: String,
+    /// Display name (snapshots written before names existed lack it: the id is shown).
+    #[serde(default)]
+    pub name: String,
     pub settings: Settings,
     pub custom_fields: Vec<CustomFieldDef>,
     pub contacts: HashMap<String, Contact>,
@@ -47,6 +51,7 @@ impl Location {
     pub(crate) fn new(cfg: &LocationConfig) -> Location {
         Location {
             id: cfg.id.clone(),
+            name: cfg.name.clone().unwrap_or_else(|| cfg.id.clone()),
             settings: Settings {
                 allow_duplicate_contact: cfg.allow_duplicate_contact,
                 match_order: cfg.match_order.clone(),
@@ -207,6 +212,9 @@ pub(crate) struct Store {
     pub locations: HashMap<String, Location>,
     pub tokens: HashMap<String, TokenConfig>,
     pub refresh_tokens: HashMap<String, RefreshTokenConfig>,
+    /// Refresh tokens of user type Company (snapshots from before agencies lack them).
+    #[serde(default)]
+    pub company_refresh_tokens: HashMap<String, CompanyGrant>,
     pub oauth_clients: Vec<OAuthClientConfig>,
     #[serde(skip, default = "default_rng")]
     rng: fastrand::Rng,
@@ -236,6 +244,7 @@ impl Store {
             locations: HashMap::new(),
             tokens: HashMap::new(),
             refresh_tokens: HashMap::new(),
+            company_refresh_tokens: HashMap::new(),
             oauth_clients: Vec::new(),
             rng: fastrand::Rng::with_seed(seed),
         }

@@ -350,14 +350,14 @@ async fn every_route_and_documented_status_matches_the_spec() {
     assert_eq!(post_form(good).await, 401);
     assert_eq!(
         post_form(vec![
-            ("client_id", "x"),
-            ("client_secret", "y"),
-            ("grant_type", "authorization_code"),
-            ("code", "c")
+            ("client_id", ghl_sandbox::DEFAULT_CLIENT_ID),
+            ("client_secret", ghl_sandbox::DEFAULT_CLIENT_SECRET),
+            ("grant_type", "client_credentials"),
         ])
         .await,
         400
     );
+    crate::agency::every_documented_agency_status(&api).await;
     assert_eq!(post_form(vec![("client_id", "x")]).await, 422);
 
     // Coverage: every documented status of every route was produced and checked.

@@ -4,9 +4,12 @@
 
 mod util;
 
+mod agency;
+mod code_grant;
 mod conformance;
 mod contacts;
 mod faults;
+mod locations;
 mod matching;
 mod persistence;
 mod ratelimit;

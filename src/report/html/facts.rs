@@ -36,6 +36,8 @@ pub(crate) struct Facts {
     pub rows_with_validate_warnings: u64,
     /// Delivery sessions (none for a local run).
     pub sessions: Vec<RequestSession>,
+    /// What `ghl-bulk plan` decided and what carrying it out costs (planned runs only).
+    pub plan: Option<super::plan_section::PlanFacts>,
 }
 
 /// The run's identity and end, from the `run` table and the recorded summary.
@@ -83,7 +85,15 @@ pub(crate) struct RunFacts {
 
 /// Gathers the facts of the run whose ledger this is.
 pub(crate) fn gather(ledger: &Ledger, run_dir: &str) -> Result<Facts, LedgerError> {
-    let mut recorded = run_facts(ledger.run_overview()?);
+    let overview = ledger.run_overview()?;
+    let summary: Value = overview
+        .as_ref()
+        .and_then(|o| o.summary_json.as_deref())
+        .and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or(Value::Null);
+    let counts: Vec<_> = ledger.decision_counts()?.into_iter().collect();
+    let plan = super::plan_section::plan_facts(&counts, &summary, ledger.plan_carried_out()?);
+    let mut recorded = run_facts(overview);
     recorded.run.failure = ledger.failure()?;
     Ok(Facts {
         run_dir: run_dir.to_string(),
@@ -98,6 +108,7 @@ pub(crate) fn gather(ledger: &Ledger, run_dir: &str) -> Result<Facts, LedgerErro
         validate_warnings: recorded.validate_warnings,
         rows_with_validate_warnings: recorded.rows_with_validate_warnings,
         sessions: ledger.request_sessions()?,
+        plan,
     })
 }
 

@@ -12,6 +12,7 @@
 mod chart;
 mod facts;
 mod page;
+mod plan_section;
 mod sections;
 mod text;
 

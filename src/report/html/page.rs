@@ -49,6 +49,10 @@ pub(crate) fn exit_meaning(code: u8) -> &'static str {
         1 => "fatal error, or the outcomes do not add up",
         2 => "command-line usage error",
         3 => "finished, but some rows were rejected or failed: see rejects.csv",
+        4 => {
+            "the plan was not carried out: the file or the mapping changed since, or it was \
+              carried out already (nothing was sent)"
+        }
         75 => "stopped early and resumable (daily budget reached, API unreachable)",
         130 => "interrupted (Ctrl-C); resumable",
         _ => "unknown exit code",
@@ -112,6 +116,7 @@ pub(crate) fn render(f: &Facts) -> String {
     );
     status(&mut h, f);
     outcomes(&mut h, f);
+    super::plan_section::plan(&mut h, f);
     sections::rejects(&mut h, f);
     sections::merges(&mut h, &f.merges);
     sections::validate_warnings(&mut h, f);
@@ -194,6 +199,13 @@ fn status(h: &mut String, f: &Facts) {
             "The run has not finished".to_string(),
             "The ledger has no end recorded: the run is still going, or stopped without \
              writing it."
+                .to_string(),
+        ),
+        (Some(0), false) if f.run.command == "plan" => (
+            "ok",
+            "Plan written: nothing was sent".to_string(),
+            "The location was only read. Review plan.csv or plan.xlsx, then carry the plan out \
+             with `ghl-bulk import --plan` and this run folder."
                 .to_string(),
         ),
         (Some(0), false) => (

@@ -4,16 +4,22 @@
 //! Order of the gate, and why:
 //! 1. Unknown or missing bearer → 401 `Invalid JWT`. There is no location to count it against,
 //!    so such answers carry no `X-RateLimit-*` headers (the only ones without).
-//! 2. The location's limiter counts the request; over the limit → 429 with the headers.
+//! 2. The location's limiter counts the request; over the limit → 429 with the headers. An
+//!    agency token is counted against its company's own buckets.
 //! 3. `Version` missing → 401 `version header was not found.`; unknown → 401 `version header is
 //!    invalid` (ghl-api.md §1.1).
 //! 4. Missing scope → 401 `The token is not authorized for this scope.` — before the location
-//!    check, which handlers do (403), as HighLevel does (ghl-api.md §1.4).
+//!    check, which handlers do (403), as HighLevel does (ghl-api.md §1.4). The same 401 answers
+//!    an agency token on a location route (`/contacts/*`, `/locations/*`) whatever its scopes
+//!    (ghl-api.md §1.2), and a location token on an agency route (`/oauth/locationToken`,
+//!    `/oauth/installedLocations`, "Agency-Access-Only" in oauth.json).
 //! 5. Faults: latency, then an injected 5xx or a stall (the request is not handled), and after a
 //!    successful write, possibly the cut.
 
 mod admin;
+mod agency;
 mod appointments;
+mod authorize;
 mod children;
 mod contacts;
 mod locations;
@@ -42,8 +48,12 @@ use std::time::Duration;
 /// Who is calling, set by the gate for the handlers.
 #[derive(Debug, Clone)]
 pub(crate) struct Ctx {
-    /// The token's location.
+    /// The token's location (empty for an agency token).
     pub location: String,
+    /// The company of an agency token.
+    pub company: Option<String>,
+    /// The token's scopes.
+    pub scopes: Vec<String>,
     /// Per-request id, echoed in error bodies.
     pub trace_id: String,
 }
@@ -148,9 +158,15 @@ pub(crate) fn router(state: Arc<AppState>, retry_after: bool, stall_for: Duratio
             "/locations/{locationId}/customFields",
             get(locations::custom_fields),
         )
+        .route("/oauth/locationToken", post(agency::location_token))
+        .route(
+            "/oauth/installedLocations",
+            get(agency::installed_locations),
+        )
         .route_layer(middleware::from_fn_with_state(gate_state, gate));
     let open = Router::new()
         .route("/oauth/token", post(oauth::token))
+        .route("/oauth/chooselocation", get(authorize::choose_location))
         .route_layer(middleware::from_fn_with_state(state.clone(), count_only));
     let sandbox = Router::new()
         .route("/_sandbox/stats", get(admin::stats))
@@ -164,7 +180,11 @@ pub(crate) fn router(state: Arc<AppState>, retry_after: bool, stall_for: Duratio
 
 /// The scope a route needs (ghl-api.md §1.4; bulk routes have none in the spec: assume write).
 fn required_scope(method: &Method, path: &str) -> &'static str {
-    if path.starts_with("/locations/") {
+    if path == "/oauth/locationToken" {
+        "oauth.write"
+    } else if path == "/oauth/installedLocations" {
+        "oauth.readonly"
+    } else if path.starts_with("/locations/") {
         "locations/customFields.readonly"
     } else if method == Method::GET || path == "/contacts/search" {
         "contacts.readonly"
@@ -214,15 +234,22 @@ async fn gate(State(gs): State<GateState>, req: Request, next: Next) -> Response
         let live = tok
             .expires_at_ms
             .is_none_or(|exp| exp > crate::normalise::now_ms());
-        live.then(|| (tok.location_id.clone(), tok.scopes.clone()))
+        live.then(|| {
+            (
+                tok.location_id.clone(),
+                tok.company_id.clone(),
+                tok.scopes.clone(),
+            )
+        })
     });
-    let Some((location, scopes)) = principal else {
+    let Some((location, company, scopes)) = principal else {
         let r = ApiError::Unauthorized("Invalid JWT".into()).into_response_with(&trace);
         return finish(r, Outcome::Status(401));
     };
 
     // 2. Rate limit.
-    let verdict = app.limiter().check(&location, tokio::time::Instant::now());
+    let bucket = company.as_deref().unwrap_or(&location);
+    let verdict = app.limiter().check(bucket, tokio::time::Instant::now());
     let headers = match verdict {
         Verdict::Admitted(h) => h,
         Verdict::Rejected(h) => {
@@ -248,7 +275,10 @@ async fn gate(State(gs): State<GateState>, req: Request, next: Next) -> Response
     let denied = match version {
         None => Some("version header was not found."),
         Some(v) if !app.accepted_versions.contains(&v) => Some("version header is invalid"),
-        Some(_) if !scopes.iter().any(|s| s == required_scope(&method, &path)) => {
+        Some(_)
+            if company.is_some() != path.starts_with("/oauth/")
+                || !scopes.iter().any(|s| s == required_scope(&method, &path)) =>
+        {
             Some("The token is not authorized for this scope.")
         }
         Some(_) => None,
@@ -282,6 +312,8 @@ async fn gate(State(gs): State<GateState>, req: Request, next: Next) -> Response
     let mut req = req;
     req.extensions_mut().insert(Ctx {
         location,
+        company,
+        scopes,
         trace_id: trace,
     });
     let resp = next.run(req).await;

@@ -4,6 +4,7 @@
 //! status, so all tests speak HighLevel's dialect, not only the conformance test. Also the
 //! ways to wait without sleeping: polling for a condition, and holding a paused clock.
 
+pub mod oauth;
 pub mod related;
 pub mod spec;
 

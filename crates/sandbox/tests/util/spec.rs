@@ -161,7 +161,16 @@ fn fix(name: &str, doc: &mut Value) {
             }
         }
         "apps/locations.json" => close(doc, "CustomFieldSchema"),
-        "apps/oauth.json" => close(doc, "GetAccessCodeSuccessfulResponseDto"),
+        "apps/oauth.json" => {
+            for s in [
+                "GetAccessCodeSuccessfulResponseDto",
+                "GetLocationAccessTokenSuccessfulResponseDto",
+                "InstalledLocationSchema",
+                "GetInstalledLocationsSuccessfulResponseDto",
+            ] {
+                close(doc, s);
+            }
+        }
         _ => {}
     }
     convert(doc);
@@ -219,6 +228,10 @@ pub struct Operation {
     pub method: String,
     pub template: String,
     pub request: Option<Validator>,
+    /// The query parameters as one closed object (values typed as the spec types them).
+    pub query: Validator,
+    /// Each query parameter's schema `type`.
+    pub query_types: BTreeMap<String, String>,
     pub responses: BTreeMap<u16, Validator>,
 }
 
@@ -295,7 +308,27 @@ const SANDBOX_ROUTES: &[(&str, &str, &str)] = &[
         "/locations/{locationId}/customFields",
     ),
     ("apps/oauth.json", "post", "/oauth/token"),
+    ("apps/oauth.json", "post", "/oauth/locationToken"),
+    ("apps/oauth.json", "get", "/oauth/installedLocations"),
 ];
+
+/// The `in: query` parameters of an operation as one object schema: each parameter's schema
+/// under its name, `required` ones required, nothing else allowed.
+fn query_schema(op: &Value) -> Value {
+    let mut properties = serde_json::Map::new();
+    let mut required = Vec::new();
+    for p in op["parameters"].as_array().into_iter().flatten() {
+        if p["in"] != "query" {
+            continue;
+        }
+        let name = p["name"].as_str().expect("parameter name").to_string();
+        if p["required"] == true {
+            required.push(json!(name));
+        }
+        properties.insert(name, p["schema"].clone());
+    }
+    json!({"type": "object", "properties": properties, "required": required, "additionalProperties": false})
+}
 
 /// The search request as ghl-api.md §2.7 describes it (both spec revisions leave it empty).
 fn search_request_schema() -> Value {
@@ -376,6 +409,19 @@ impl Spec {
                 method: method.to_uppercase(),
                 template: path.to_string(),
                 request,
+                query: validator(query_schema(op)),
+                query_types: op["parameters"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|p| p["in"] == "query")
+                    .map(|p| {
+                        (
+                            p["name"].as_str().unwrap_or_default().to_string(),
+                            p["schema"]["type"].as_str().unwrap_or_default().to_string(),
+                        )
+                    })
+                    .collect(),
                 responses,
             });
         }
@@ -431,6 +477,48 @@ impl Spec {
         let Some(v) = &op.request else { return Ok(()) };
         errors(v, body)
             .map_err(|e| format!("request {method} {path} breaks the spec: {e}\nbody: {body}"))
+    }
+
+    /// Checks a form-encoded request body (as its fields) against the request schema.
+    pub fn check_form(
+        &self,
+        method: &str,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> Result<(), String> {
+        let body = Value::Object(
+            form.iter()
+                .map(|(k, v)| (k.to_string(), json!(v)))
+                .collect(),
+        );
+        self.check_request(method, path, &body)
+    }
+
+    /// Checks a query string's parameters against the operation's `in: query` parameters. A
+    /// value is read as the type its parameter's schema names (`true` as a boolean for a
+    /// boolean parameter, as the server's DTO transform would); unknown names are refused.
+    pub fn check_query(
+        &self,
+        method: &str,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<(), String> {
+        let op = self
+            .find(method, path)
+            .ok_or_else(|| format!("{method} {path} is not a spec route"))?;
+        let typed = |k: &str, v: &str| match op.query_types.get(k).map(String::as_str) {
+            Some("boolean") => v.parse::<bool>().map_or_else(|_| json!(v), |b| json!(b)),
+            Some("number") => v.parse::<f64>().map_or_else(|_| json!(v), |n| json!(n)),
+            _ => json!(v),
+        };
+        let object = Value::Object(
+            query
+                .iter()
+                .map(|(k, v)| (k.to_string(), typed(k, v)))
+                .collect(),
+        );
+        errors(&op.query, &object)
+            .map_err(|e| format!("query of {method} {path} breaks the spec: {e}"))
     }
 
     /// Checks a response body against the schema for its status (or the fallbacks above).
