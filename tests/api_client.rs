@@ -12,7 +12,7 @@ use ghl_sandbox::{
     DEFAULT_LOCATION_ID, DEFAULT_REFRESH_TOKEN, DEFAULT_TOKEN,
 };
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn client_for(sandbox: &ghl_sandbox::Handle, credentials: Credentials) -> Client {
     let base = BaseUrl::parse(&sandbox.base_url()).unwrap();
@@ -141,10 +141,11 @@ async fn steady_state_run(window: WindowMode) {
 
     // Warm up: the first response teaches the client the 20 / 1 s limit.
     client.upsert(&person(0)).await.unwrap();
-    let started = Instant::now();
+    // Eight senders for 80 requests: four windows' worth, always someone waiting on the limiter.
     burst(client.clone(), 80, 8).await;
-    let elapsed = started.elapsed().as_secs_f64();
 
+    // Correctness only (the rate on a shared machine is a benchmark, docs/BENCHMARKS.md): no
+    // 429, no window of the server's over the limit, every request answered once.
     let stats = sandbox.stats();
     assert_eq!(stats.status_429, 0, "{window:?}: no 429 in steady state");
     assert!(
@@ -152,10 +153,17 @@ async fn steady_state_run(window: WindowMode) {
         "{window:?}: {} in one window",
         stats.max_in_window
     );
-    let rate = 80.0 / elapsed;
+    assert_eq!(
+        stats.total_requests, 81,
+        "{window:?}: {:?}",
+        stats.by_status
+    );
+    let counts = client.stats().snapshot();
+    assert_eq!(counts.by_endpoint["POST /contacts/upsert"]["200"], 81);
+    assert_eq!(counts.throttled, 0);
     assert!(
-        rate >= 0.9 * 20.0,
-        "{window:?}: {rate:.1}/s is under 90 % of 20/s"
+        client.limiter().throttled() > Duration::ZERO,
+        "{window:?}: eight eager senders must have waited for the limiter"
     );
     assert_eq!(client.limiter().limits(), (20, Duration::from_secs(1)));
     sandbox.shutdown().await.unwrap();

@@ -366,4 +366,10 @@ fn import_plan_runs_as_printed_when_plan_was_given_flags() {
         "{}",
         stderr(&out)
     );
+    // The dateUpdated check is said with its cost: the estimate printed after it leaves it out.
+    assert!(
+        stderr(&out).contains("against HighLevel (1 search): 0 changed since the plan"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 pub const INTERVAL_MS: RangeInclusive<u64> = 1_000..=60_000;
 
 /// The requests per window obeyed: HighLevel documents 100 (25 for trial tokens); 10,000 leaves
-/// room for any plan while keeping the GCRA's period above a microsecond.
+/// room for any plan while keeping the pacer's send interval above a microsecond.
 pub const MAX: RangeInclusive<u32> = 1..=10_000;
 
 /// What one response said about the limits (any header may be missing), already clamped.

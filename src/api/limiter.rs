@@ -1,4 +1,4 @@
-//! The location's rate limiter: a GCRA (governor) for the steady rate, corrected by the
+//! The location's rate limiter: the pacer (`pacer`) for the steady rate, corrected by the
 //! `X-RateLimit-*` headers HighLevel sends on every response, and the daily budget.
 //!
 //! The headers are the truth: the limiter starts at the documented 100 requests / 10 s and
@@ -6,14 +6,15 @@
 //! token's 25 / 10 s is picked up from the first response, no flag needed). Every clock read and
 //! sleep goes through tokio time, so tests run on paused time. The headers arrive clamped
 //! (`limit_headers`); a wait of more than [`NOTICE_AFTER`] is told to the user with its reason.
+//!
+//! What it guarantees (the pacer's note says why): at most `max` requests leave in any stretch
+//! of the window plus a spread (40 ms at 1–2 s windows, 4 % of shorter ones, 1.5 % of longer
+//! ones), sent evenly at `max / (window + spread)`; a request that arrives with the window full
+//! (remaining 0, where even spacing leaves room) or a 429 widens the spread and holds every
+//! sender (one send interval, or the whole window on a 429).
 
-use governor::clock::{Clock, Reference};
-use governor::middleware::NoOpMiddleware;
-use governor::nanos::Nanos;
-use governor::state::{InMemoryState, NotKeyed};
-use governor::{Quota, RateLimiter};
-use std::num::NonZeroU32;
-use std::sync::{Arc, Mutex, MutexGuard};
+use super::pacer::Pacer;
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -54,25 +55,10 @@ pub struct DailyBudgetReached {
     pub reserve: u64,
 }
 
-/// Tokio's clock as a governor clock, so the GCRA runs on paused time in tests.
-#[derive(Debug, Clone, Copy)]
-struct TokioClock {
-    origin: Instant,
-}
-
-impl Clock for TokioClock {
-    type Instant = Nanos;
-    fn now(&self) -> Nanos {
-        Nanos::from(Instant::now().saturating_duration_since(self.origin))
-    }
-}
-
-type Gcra = RateLimiter<NotKeyed, InMemoryState, TokioClock, NoOpMiddleware<Nanos>>;
-
 struct State {
     max: u32,
     interval: Duration,
-    gcra: Arc<Gcra>,
+    pacer: Pacer,
     hold_until: Option<Instant>,
     daily_limit: Option<u64>,
     daily_remaining: Option<u64>,
@@ -87,7 +73,6 @@ struct State {
 
 /// One location's limiter, shared by every request to that location.
 pub struct Limiter {
-    clock: TokioClock,
     reserve: DailyReserve,
     /// Waiters queue here one at a time (FIFO), so a crowd of tasks does not wake together.
     turn: tokio::sync::Mutex<()>,
@@ -102,13 +87,10 @@ impl Limiter {
 
     /// A limiter starting from given limits.
     pub fn with_limits(max: u32, interval: Duration, reserve: DailyReserve) -> Self {
-        let clock = TokioClock {
-            origin: Instant::now(),
-        };
         let state = State {
             max,
             interval,
-            gcra: Arc::new(gcra(max, interval, clock)),
+            pacer: Pacer::new(max, interval),
             hold_until: None,
             daily_limit: None,
             daily_remaining: None,
@@ -118,7 +100,6 @@ impl Limiter {
             warned_nonsense: false,
         };
         Limiter {
-            clock,
             reserve,
             turn: tokio::sync::Mutex::new(()),
             state: Mutex::new(state),
@@ -137,13 +118,14 @@ impl Limiter {
                 let now = Instant::now();
                 let (wait, reason) = match state.hold_until {
                     Some(until) if until > now => (until - now, state.hold_reason),
-                    _ => match state.gcra.check() {
-                        Ok(()) => return Ok(()),
-                        Err(not_until) => (
-                            not_until.wait_time_from(self.clock.now()),
-                            "the rate limit the API reports",
-                        ),
-                    },
+                    _ => {
+                        let at = state.pacer.earliest(now);
+                        if at <= now {
+                            state.pacer.record(now);
+                            return Ok(());
+                        }
+                        (at - now, "the rate limit the API reports")
+                    }
                 };
                 announce(&mut state, now, wait, reason);
                 wait
@@ -175,17 +157,28 @@ impl Limiter {
             );
             state.max = max;
             state.interval = interval;
-            state.gcra = Arc::new(gcra(max, interval, self.clock));
+            state.pacer.set_limits(max, interval);
         }
         let now = Instant::now();
         let hold = if throttled {
             // A 429: the window is full. Wait for a whole interval, as the official SDK does:
             // that empties a sliding window and passes the boundary of a fixed one.
+            state.pacer.widen(now, true);
+            tracing::debug!(
+                spread_ms = state.pacer.spread().as_millis() as u64,
+                "429: the pacer's spread widens."
+            );
             Some((interval, "HighLevel answered 429 (rate limited)"))
-        } else if headers.remaining == Some(0) {
-            // The server's count is ahead of ours (another client on the location, or a
-            // previous run): give the window one request's worth of time to drain.
-            Some((interval / max.max(1), "HighLevel reports the window full"))
+        } else if headers.remaining == Some(0) && state.pacer.expects_room() {
+            // The server's count is ahead of ours: arrivals bunched more than the spread allows
+            // (or another client shares the location). Widen the spread and give the window
+            // one send interval to drain.
+            state.pacer.widen(now, false);
+            tracing::debug!(
+                spread_ms = state.pacer.spread().as_millis() as u64,
+                "The window was full when a request arrived: the pacer's spread widens."
+            );
+            Some((state.pacer.period(), "HighLevel reports the window full"))
         } else {
             None
         };
@@ -212,8 +205,12 @@ impl Limiter {
 
     /// The request rate the limiter sends at, per second.
     pub fn target_rate(&self) -> f64 {
-        let state = self.lock();
-        f64::from(effective_max(state.max)) / state.interval.as_secs_f64()
+        self.lock().pacer.rate()
+    }
+
+    /// The margin in time the pacer keeps between the server's window and its own.
+    pub fn spread(&self) -> Duration {
+        self.lock().pacer.spread()
     }
 
     /// The rate HighLevel allows, per second.
@@ -280,49 +277,6 @@ fn announce(state: &mut State, now: Instant, wait: Duration, reason: &'static st
         wait.as_secs_f64().ceil()
     );
 }
-
-/// How many requests per interval the limiter allows itself out of the server's `max`.
-///
-/// A GCRA with a burst of `b` lets `n + b` requests through in any closed window that spans `n`
-/// emission intervals, so the steady rate leaves `b` requests of room, and a further 2 % for the
-/// spread between a request leaving the limiter and reaching HighLevel (scheduling, the
-/// connection pool, the network): every window stays at or under `max - max / 50` (98 of 100)
-/// while sending at 96 % of the allowed rate (96 % for a trial token's 25 too).
-pub fn effective_max(max: u32) -> u32 {
-    max.saturating_sub(burst(max) + max / 50).max(1)
-}
-
-/// How many requests the limiter may let through at once (its GCRA burst).
-///
-/// With a burst of one, every late wake-up is lost for good: a waiter that sleeps a little
-/// longer than asked (timers round up to the millisecond, a busy machine wakes tasks late)
-/// restarts the schedule from its own late instant, and the achieved rate fell ~7 % below the
-/// target (0.90 of the allowed rate measured at 100 per 2 s). A burst of two absorbs up to one
-/// interval of lateness. Small limits (a trial token's 25) keep a burst of one: the request of
-/// room it costs is 4 % of their rate.
-pub fn burst(max: u32) -> u32 {
-    if max >= 50 {
-        2
-    } else {
-        1
-    }
-}
-
-fn gcra(max: u32, interval: Duration, clock: TokioClock) -> Gcra {
-    let per = effective_max(max);
-    let period = (interval / per).max(Duration::from_micros(1));
-    let burst = NonZeroU32::new(burst(max)).unwrap_or(NonZeroU32::MIN);
-    let quota = Quota::with_period(period)
-        .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
-        .allow_burst(burst);
-    RateLimiter::direct_with_clock(quota, clock)
-}
-
-// `Nanos` must be a governor clock reference for `TokioClock`; this keeps the bound checked here.
-const _: fn() = || {
-    fn assert_reference<T: Reference>() {}
-    assert_reference::<Nanos>();
-};
 
 #[cfg(test)]
 mod tests {
@@ -409,22 +363,26 @@ mod tests {
         assert!(limiter.daily_exhausted().is_some());
     }
 
-    #[test]
-    fn effective_max_keeps_a_margin() {
-        assert_eq!(effective_max(100), 96);
-        assert_eq!(effective_max(25), 24);
-        assert_eq!(effective_max(1), 1);
-        for max in [1, 2, 10, 25, 50, 100, 200, 1_000] {
-            let worst = effective_max(max) + burst(max);
-            assert!(worst <= max.max(2), "{max}: the worst window fits");
-            if max >= 50 {
-                assert!(worst < max, "{max}: with room for the arrival spread");
-            }
-        }
+    #[tokio::test(start_paused = true)]
+    async fn a_full_window_widens_the_spread_and_holds_one_send_interval() {
+        let limiter =
+            Limiter::with_limits(50, Duration::from_secs(1), DailyReserve::Fraction(0.01));
+        let before = limiter.target_rate();
+        limiter.acquire().await.unwrap();
+        let full = RateLimitHeaders {
+            remaining: Some(0),
+            ..RateLimitHeaders::default()
+        };
+        limiter.observe(&full, false);
+        assert!(limiter.spread() > Duration::from_millis(40));
+        assert!(limiter.target_rate() < before);
+        let at = Instant::now();
+        limiter.acquire().await.unwrap();
+        assert!(Instant::now() - at >= Duration::from_millis(20));
     }
 
     /// Senders that come back late (a busy machine, timers rounded up to the millisecond) must
-    /// not drag the rate down: the burst absorbs their lateness.
+    /// not drag the rate down: the pacer lets a late sender's successor catch up one period.
     #[tokio::test(start_paused = true)]
     async fn late_senders_keep_the_rate_and_the_limit() {
         let limiter =
@@ -437,7 +395,7 @@ mod tests {
             // 0–3 ms late, as measured against the sandbox on this machine.
             tokio::time::sleep(Duration::from_micros((n * 7_919) % 3_000)).await;
         }
-        assert!(busiest_window(&times, Duration::from_secs(2)) <= 99);
+        assert!(busiest_window(&times, Duration::from_secs(2)) <= 100);
         let rate = 999.0 / times.last().unwrap().as_secs_f64();
         assert!(
             rate >= 0.96 * 50.0,

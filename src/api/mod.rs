@@ -14,6 +14,7 @@ pub mod limiter;
 pub mod models;
 mod oauth;
 pub mod oauth_http;
+mod pacer;
 mod refresh_store;
 pub mod related;
 pub mod removal;

@@ -85,6 +85,7 @@ pub(super) async fn reject_changed(
         .collect();
     ids.sort();
     ids.dedup();
+    let sent_before = client.stats().snapshot().total;
     let found = client
         .search_all(&ids)
         .await
@@ -103,6 +104,18 @@ pub(super) async fn reject_changed(
         })
         .collect();
     let rejected = ledger.reject_stale(&stale)?;
+    if print {
+        // Said here: the estimate printed next counts what is left to send, and this check
+        // (which plan's estimate included) has been sent already.
+        let searches = client.stats().snapshot().total.saturating_sub(sent_before);
+        eprintln!(
+            "Checked {} against HighLevel ({}): {} changed since the plan read {}.",
+            crate::format::counted(ids.len() as u64, "planned contact", "planned contacts"),
+            crate::format::counted(searches, "search", "searches"),
+            rejected,
+            if ids.len() == 1 { "it" } else { "them" },
+        );
+    }
     if rejected > 0 && print {
         eprintln!(
             "{} changed in HighLevel since the plan was read: rejected plan_stale (see \

@@ -27,6 +27,7 @@ mod faults;
 mod generate;
 mod generate_related;
 mod grants;
+mod lookup;
 mod normalise;
 mod ops;
 mod persist;

@@ -255,7 +255,7 @@ fn read(c: &Contact, field: &str) -> Field {
     }
 }
 
-fn wanted_texts(v: &Value) -> Vec<String> {
+pub(crate) fn wanted_texts(v: &Value) -> Vec<String> {
     match v {
         Value::Array(a) => a.iter().map(value_text).collect(),
         other => vec![value_text(other)],

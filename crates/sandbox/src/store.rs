@@ -105,6 +105,16 @@ impl Location {
             .and_then(|id| self.contacts.get(id))
     }
 
+    /// The ids of the contacts whose `field` equals `key` (an email compared lower-cased, a
+    /// phone as stored, E.164), oldest first: the search's look-up path.
+    pub(crate) fn ids_with(&self, field: MatchField, key: &str) -> &[String] {
+        let found = match field {
+            MatchField::Email => self.by_email.get(&key.to_lowercase()),
+            MatchField::Phone => self.by_phone.get(key),
+        };
+        found.map(Vec::as_slice).unwrap_or_default()
+    }
+
     /// The first contact matching in the location's match order, with the field that matched.
     pub(crate) fn find_match(
         &self,

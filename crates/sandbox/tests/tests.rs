@@ -10,6 +10,7 @@ mod conformance;
 mod contacts;
 mod faults;
 mod locations;
+mod matching;
 mod persistence;
 mod ratelimit;
 mod related;

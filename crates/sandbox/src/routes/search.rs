@@ -1,7 +1,8 @@
 //! `POST /contacts/search`: `pageLimit` (required, ≤ 500), `page` paging capped at 10,000
 //! records, `searchAfter` cursor paging past it, filters, at most 2 sorts, free-text `query`,
 //! and `{contacts, total}` with a `searchAfter` on every contact; `--index-lag` hides contacts
-//! created too recently, as HighLevel's search index does for a few seconds.
+//! created too recently, as HighLevel's search index does for a few seconds. Filters on email or
+//! phone equality are answered from the location's indexes (`lookup`).
 //!
 //! Past 10,000 records page paging answers **400** "Standard pagination is limited to 10000
 //! records. Use searchAfter to fetch more." The real answer is undocumented (ghl-api.md §8); 400
@@ -146,14 +147,14 @@ fn run(st: &AppState, ctx: &Ctx, body: &[u8]) -> ApiResult {
     let desc: Vec<bool> = sorts.iter().map(|(_, d)| *d).collect();
     let indexed_before = crate::normalise::now_ms()
         - i64::try_from(st.search_index_lag.as_millis()).unwrap_or(i64::MAX);
-    let mut rows: Vec<(Vec<Key>, &crate::contact::Contact)> = loc
-        .contacts
-        .values()
-        .filter(|c| st.search_index_lag.is_zero() || c.date_added <= indexed_before)
-        .filter(|c| query::matches(&filters, c))
-        .filter(|c| text.as_ref().is_none_or(|q| free_text(c, q)))
-        .map(|c| (fields.iter().map(|f| query::sort_key(c, f)).collect(), c))
-        .collect();
+    // An `eq` on email or phone lists reads the indexes, not every contact (`lookup`).
+    let mut rows: Vec<(Vec<Key>, &crate::contact::Contact)> =
+        crate::lookup::candidates(loc, &filters)
+            .filter(|c| st.search_index_lag.is_zero() || c.date_added <= indexed_before)
+            .filter(|c| query::matches(&filters, c))
+            .filter(|c| text.as_ref().is_none_or(|q| free_text(c, q)))
+            .map(|c| (fields.iter().map(|f| query::sort_key(c, f)).collect(), c))
+            .collect();
     let total = rows.len();
     if let Some(cursor) = &search_after {
         let (keys, id) = read_cursor(cursor, &fields)?;
