@@ -350,3 +350,63 @@ fn the_last_progress_line_adds_up() {
         "the run sent tags"
     );
 }
+
+/// A server whose full snapshot page carries no `searchAfter` cursor: the view must not take
+/// half a location for all of it (a contact on a later page would be taken for a new person),
+/// so the import stops before its first write.
+#[test]
+fn a_full_snapshot_page_without_a_cursor_stops_the_import_before_any_write() {
+    let contact = |i: usize| format!(r#"{{"id":"h{i:05}","email":"h{i}@hostile.example"}}"#);
+    let api = Hostile::start(move |seen: &Seen| {
+        let json = [("content-type", "application/json")];
+        if seen.path.contains("customFields") {
+            return Answer::status(200, &json, r#"{"customFields":[]}"#);
+        }
+        if seen.method == "POST" && seen.path.starts_with("/contacts/search") {
+            let body = String::from_utf8_lossy(&seen.body);
+            // The survey asks for one contact; the snapshot's pages are full, without cursors.
+            let n = if body.contains("\"pageLimit\":1,") || body.contains("\"pageLimit\":1}") {
+                1
+            } else {
+                500
+            };
+            let contacts: Vec<String> = (0..n).map(contact).collect();
+            let page = format!(r#"{{"contacts":[{}],"total":500}}"#, contacts.join(","));
+            return Answer::status(200, &json, &page);
+        }
+        Answer::status(500, &json, r#"{"message":"not expected here"}"#)
+    });
+    let (dir, file) = small_file();
+    let run_dir = dir.path().join("run");
+    let mut cmd = util::ghl_bulk();
+    cmd.env("GHL_BULK_CONFIG", "/dev/null")
+        .env("GHL_BASE_URL", api.base_url())
+        .env("GHL_TOKEN", DEFAULT_TOKEN)
+        .env("GHL_LOCATION_ID", DEFAULT_LOCATION_ID)
+        .arg("import")
+        .arg(&file)
+        .args(["--mapping", util::MAPPING, "--run-dir"])
+        .arg(&run_dir);
+    let out = run(cmd, LIMIT);
+    assert_eq!(out.code, Some(1), "{}", out.describe());
+    assert!(
+        out.stderr.contains("without a searchAfter cursor"),
+        "{}",
+        out.describe()
+    );
+    let writes: Vec<String> = api
+        .seen()
+        .iter()
+        .filter(|s| s.method != "GET" && !s.path.starts_with("/contacts/search"))
+        .map(|s| format!("{} {}", s.method, s.path))
+        .collect();
+    assert!(writes.is_empty(), "writes were sent: {writes:?}");
+    assert!(
+        api.seen()
+            .iter()
+            .filter(|s| s.path.starts_with("/contacts/search"))
+            .count()
+            >= 2,
+        "the survey and one snapshot page were read"
+    );
+}

@@ -85,6 +85,10 @@ pub(crate) struct Access {
     pub(crate) renew_at: Option<Instant>,
 }
 
+/// The longest token life believed (30 days; HighLevel's access tokens live about a day):
+/// a longer `expires_in` is read as this, so the token is still renewed in time.
+const MAX_TOKEN_LIFE_SECS: u64 = 30 * 24 * 3600;
+
 impl Access {
     /// A token that expires in `expires_in` seconds, replaced `ahead` of that, or halfway
     /// through its life when that is shorter (a short-lived token must still be used, not
@@ -97,7 +101,9 @@ impl Access {
         Access {
             token: Secret::new(token),
             renew_at: expires_in.map(|secs| {
-                let life = Duration::from_secs(secs);
+                // The server's figure is clamped before it sizes a deadline: an absurd
+                // `expires_in` (u64::MAX) would overflow `Instant` and panic.
+                let life = Duration::from_secs(secs.min(MAX_TOKEN_LIFE_SECS));
                 Instant::now() + life - ahead.min(life / 2)
             }),
         }
@@ -360,5 +366,20 @@ impl TokenSource {
                 company_id: answer.company_id.ok_or(AuthError::NoCompany)?,
             }),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression: a hostile token answer with `expires_in` = u64::MAX overflowed `Instant`
+    /// and panicked; it is now read as the longest life believed.
+    #[tokio::test(start_paused = true)]
+    async fn an_absurd_expires_in_is_clamped_not_a_panic() {
+        let access = Access::from_expiry("t", Some(u64::MAX), Duration::from_secs(300));
+        assert!(access.fresh());
+        tokio::time::advance(Duration::from_secs(MAX_TOKEN_LIFE_SECS)).await;
+        assert!(!access.fresh(), "renewed within the clamped life");
     }
 }

@@ -164,16 +164,7 @@ mod tests {
     use crate::ledger::{DeliveryResult, RowState, StagedRow};
 
     fn staged(row: u64) -> StagedRow {
-        StagedRow {
-            row,
-            state: RowState::Pending,
-            payload_json: Some(format!(r#"{{"email":"p{row}@example.com"}}"#)),
-            email: Some(format!("p{row}@example.com")),
-            phone: None,
-            rejection: None,
-            issues_json: None,
-            cells_json: "[]".into(),
-        }
+        StagedRow::pending_with_email(row, format!("p{row}@example.com"), "[]".into())
     }
 
     #[test]

@@ -119,6 +119,23 @@ pub struct StagedRow {
     pub cells_json: String,
 }
 
+#[cfg(test)]
+impl StagedRow {
+    /// A pending row whose payload is just `email`, with the given input cells (JSON).
+    pub(crate) fn pending_with_email(row: u64, email: String, cells_json: String) -> StagedRow {
+        StagedRow {
+            row,
+            state: RowState::Pending,
+            payload_json: Some(format!(r#"{{"email":"{email}"}}"#)),
+            email: Some(email),
+            phone: None,
+            rejection: None,
+            issues_json: None,
+            cells_json,
+        }
+    }
+}
+
 /// Run metadata written at the start.
 #[derive(Debug, Clone)]
 pub struct RunMeta {

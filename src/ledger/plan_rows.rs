@@ -95,16 +95,11 @@ mod tests {
     use crate::ledger::{Action, Change, RowState, StagedRow};
 
     fn staged(row: u64) -> StagedRow {
-        StagedRow {
+        StagedRow::pending_with_email(
             row,
-            state: RowState::Pending,
-            payload_json: Some(format!(r#"{{"email":"r{row}@x.co"}}"#)),
-            email: Some(format!("r{row}@x.co")),
-            phone: None,
-            rejection: None,
-            issues_json: None,
-            cells_json: format!(r#"["r{row}@x.co","Acme {row}"]"#),
-        }
+            format!("r{row}@x.co"),
+            format!(r#"["r{row}@x.co","Acme {row}"]"#),
+        )
     }
 
     fn decision(row: u64, action: Action, contact: Option<&str>) -> Decision {

@@ -62,6 +62,16 @@ pub fn contact_text(decision: &Decision) -> String {
     decision.contact_id.clone().unwrap_or_default()
 }
 
+/// The cells of [`PLAN_COLUMNS`] for one decided row (plan.csv and plan.xlsx alike).
+pub(super) fn added_cells(d: &Decision) -> [String; 4] {
+    [
+        d.row.to_string(),
+        d.action.as_str().to_string(),
+        contact_text(d),
+        changes_text(d),
+    ]
+}
+
 /// `plan.csv`: the input columns, then [`PLAN_COLUMNS`].
 pub struct PlanCsv {
     out: CsvOut,
@@ -81,16 +91,8 @@ impl PlanCsv {
 
     /// Write one decided row.
     pub fn write(&mut self, planned: &PlannedRow) -> Result<(), ReportError> {
-        let d = &planned.decision;
-        let row = d.row.to_string();
-        let contact = contact_text(d);
-        let changes = changes_text(d);
-        let added = [
-            row.as_str(),
-            d.action.as_str(),
-            contact.as_str(),
-            changes.as_str(),
-        ];
+        let added = added_cells(&planned.decision);
+        let added = added.each_ref().map(String::as_str);
         self.out.write(self.kept.cells(&planned.cells).chain(added))
     }
 

@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use super::plan::{changes_text, contact_text, PLAN_COLUMNS};
+use super::plan::{added_cells, PLAN_COLUMNS};
 use super::xlsx::{MAX_COLUMNS, MAX_DATA_ROWS};
 use super::xlsx_table::TableSheet;
 use super::{Kept, ReportError, XlsxOutcome};
@@ -51,16 +51,8 @@ impl PlanXlsx {
             .iter()
             .filter_map(|c| self.table.kept.position(*c))
             .collect();
-        let d = &planned.decision;
-        let row = d.row.to_string();
-        let contact = contact_text(d);
-        let changes = changes_text(d);
-        let added = [
-            row.as_str(),
-            d.action.as_str(),
-            contact.as_str(),
-            changes.as_str(),
-        ];
+        let added = added_cells(&planned.decision);
+        let added = added.each_ref().map(String::as_str);
         self.table
             .write_cells(sheet_row, &planned.cells, &added, |col| {
                 changed.contains(&col)

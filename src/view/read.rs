@@ -102,7 +102,7 @@ fn typed(raw: &Value) -> Option<Contact> {
 pub enum ReadError {
     #[error(transparent)]
     Api(#[from] ApiError),
-    #[error("the location's search paging did not move ({0}); the view stops there")]
+    #[error("the location's search paging went wrong: {0}; nothing was written")]
     Paging(String),
 }
 
@@ -127,6 +127,7 @@ async fn snapshot(
     let wanted: HashSet<&Identity> = identities.iter().collect();
     let mut view = ServerView::default();
     let mut cursor: Option<Vec<Value>> = None;
+    let mut seen: HashSet<Vec<Value>> = HashSet::new();
     let mut requests = 0;
     loop {
         let request = SearchRequest {
@@ -152,15 +153,24 @@ async fn snapshot(
                 view.add(contact);
             }
         }
-        match next {
-            Some(next) if full => {
-                if cursor.as_ref() == Some(&next) {
-                    return Err(ReadError::Paging(format!("{next:?}")));
-                }
-                cursor = Some(next);
-            }
-            _ => return Ok(view),
+        if !full {
+            return Ok(view);
         }
+        // A full page must say where the next one starts: ending here would decide rows
+        // against half a location (a contact on a later page taken for a new one).
+        let Some(next) = next else {
+            return Err(ReadError::Paging(
+                "a full page came without a searchAfter cursor on its last contact".into(),
+            ));
+        };
+        // A cursor met before means the paging cycles and would never end.
+        if !seen.insert(next.clone()) {
+            return Err(ReadError::Paging(format!(
+                "the searchAfter cursor came back ({})",
+                Value::Array(next)
+            )));
+        }
+        cursor = Some(next);
     }
 }
 
