@@ -227,3 +227,48 @@ fn counts(
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+/// A server whose `installedLocations` count runs ahead of its pages for ever (here: the same
+/// page whatever `skip` says, and a count of a billion) is listed up to a bound, not for ever.
+#[test]
+fn a_listing_that_never_ends_is_stopped_at_the_bound() {
+    use crate::util::hostile::{Answer, Hostile, Seen};
+    let sandbox = Sandbox::start(two_locations());
+    let upstream = sandbox.base_url();
+    let page: String = {
+        let locations: Vec<String> = (0..100)
+            .map(|i| format!(r#"{{"_id":"Loc{i:017}","name":"L{i}"}}"#))
+            .collect();
+        format!(
+            r#"{{"locations":[{}],"count":1000000000}}"#,
+            locations.join(",")
+        )
+    };
+    let api = Hostile::start(move |seen: &Seen| {
+        if seen.path.starts_with("/oauth/installedLocations") {
+            Answer::status(200, &[("content-type", "application/json")], &page)
+        } else {
+            Answer::Forward {
+                upstream: upstream.clone(),
+                edit: None,
+            }
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let refresh = company_refresh_file(dir.path());
+    let mut cmd = as_agency(&api.base_url(), dir.path(), &refresh);
+    cmd.arg("locations");
+    let out = run(cmd, Duration::from_secs(120));
+    assert_eq!(out.code, Some(1), "{}", out.describe());
+    assert!(
+        out.stderr.contains("stopped at 10000"),
+        "{}",
+        out.describe()
+    );
+    let pages = api
+        .seen()
+        .iter()
+        .filter(|s| s.path.starts_with("/oauth/installedLocations"))
+        .count();
+    assert_eq!(pages, 100, "10,000 locations at 100 a page");
+}

@@ -16,6 +16,10 @@ use std::time::Duration;
 /// five minutes clears the longest backoff plus a request timeout with room to spare.
 pub(crate) const MINT_AHEAD: Duration = Duration::from_secs(300);
 
+/// Locations listed at most: an agency runs tens to hundreds; a listing past this is a server
+/// gone wrong.
+const MAX_INSTALLED: usize = 10_000;
+
 /// Locations one `installedLocations` page asks for: HighLevel documents only the default
 /// (20); 100 is what the sandbox (and, we assume, HighLevel) serves at most. Pages are walked
 /// by `count` either way.
@@ -159,6 +163,15 @@ impl Agency {
             let total = page.count.unwrap_or(0) as usize;
             if got == 0 || all.len() >= total {
                 return Ok(all);
+            }
+            // The server's `count` decides when the listing ends: a count that keeps running
+            // ahead of the pages (or pages that ignore `skip`) must not list for ever.
+            if all.len() >= MAX_INSTALLED {
+                return Err(AuthError::Transport(format!(
+                    "installedLocations listed {} locations and says there are {total}; \
+                     stopped at {MAX_INSTALLED} (more than any agency has)",
+                    all.len()
+                )));
             }
         }
     }
