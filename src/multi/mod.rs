@@ -343,18 +343,22 @@ fn read_locations(top: &Path) -> Result<Vec<String>, MultiError> {
 }
 
 /// The staged ledger, copied into a location's folder. Staging has closed its connection, so
-/// the file is whole (a write-ahead log left beside it is copied too, to be safe).
+/// the file is whole (a write-ahead log left beside it is copied too, to be safe). Each file
+/// is copied under a temporary name and renamed, the log first: a crash mid-copy leaves no
+/// half ledger under the name a resume opens.
 fn copy_ledger(top: &Path, sub: &Path) -> Result<(), MultiError> {
     let write_error = |path: &Path| {
         let path = path.to_path_buf();
         move |source| MultiError::Write { path, source }
     };
     std::fs::create_dir_all(sub).map_err(write_error(sub))?;
-    for name in ["ledger.db", "ledger.db-wal"] {
+    for name in ["ledger.db-wal", "ledger.db"] {
         let from = top.join(name);
         if from.is_file() {
             let to = sub.join(name);
-            std::fs::copy(&from, &to).map_err(write_error(&to))?;
+            let partial = sub.join(format!("{name}.partial"));
+            std::fs::copy(&from, &partial).map_err(write_error(&partial))?;
+            std::fs::rename(&partial, &to).map_err(write_error(&to))?;
         }
     }
     Ok(())
