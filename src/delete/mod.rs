@@ -175,15 +175,7 @@ fn attempt(
             false
         }
     };
-    let target = crate::ledger::Target {
-        base_url: config
-            .client
-            .base_url
-            .as_str()
-            .trim_end_matches('/')
-            .to_string(),
-        location: config.client.location_id.clone(),
-    };
+    let target = crate::ledger::Target::of_api(&config.client);
     match ledger.target()? {
         Some(recorded) if recorded != target => {
             return Err(refuse(format!(

@@ -17,10 +17,7 @@ pub(super) fn target_of(target: &Target) -> crate::ledger::Target {
             base_url: "sandbox".into(),
             location: ghl_sandbox::DEFAULT_LOCATION_ID.into(),
         },
-        Target::Api(config) => crate::ledger::Target {
-            base_url: config.base_url.as_str().trim_end_matches('/').to_string(),
-            location: config.location_id.clone(),
-        },
+        Target::Api(config) => crate::ledger::Target::of_api(config),
     }
 }
 

@@ -112,15 +112,7 @@ fn after_staging(config: &PlanConfig, run_dir: &Path) -> Result<RunEnd, PlanErro
         &loaded.path,
     )?;
     // `import --plan` sends to the location the plan read, and checks it as a resume does.
-    ledger.set_target(&crate::ledger::Target {
-        base_url: config
-            .client
-            .base_url
-            .as_str()
-            .trim_end_matches('/')
-            .to_string(),
-        location: config.client.location_id.clone(),
-    })?;
+    ledger.set_target(&crate::ledger::Target::of_api(&config.client))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
