@@ -193,29 +193,11 @@ mod tests {
                 "t",
             )
             .unwrap();
-        let rows: Vec<u64> = ledger
-            .delta_unremembered(0, 10)
-            .unwrap()
-            .iter()
-            .map(|r| r.row)
-            .collect();
-        assert_eq!(rows, [1, 2]);
+        let numbers = |rows: Vec<DeltaRow>| rows.iter().map(|r| r.row).collect::<Vec<u64>>();
+        assert_eq!(numbers(ledger.delta_unremembered(0, 10).unwrap()), [1, 2]);
         ledger.mark_remembered(&[1]).unwrap();
-        let rows: Vec<u64> = ledger
-            .delta_unremembered(0, 10)
-            .unwrap()
-            .iter()
-            .map(|r| r.row)
-            .collect();
-        assert_eq!(rows, [2]);
-
-        let candidates: Vec<u64> = ledger
-            .delta_candidates(0, 10)
-            .unwrap()
-            .iter()
-            .map(|r| r.row)
-            .collect();
-        assert_eq!(candidates, [3, 4, 5]);
+        assert_eq!(numbers(ledger.delta_unremembered(0, 10).unwrap()), [2]);
+        assert_eq!(numbers(ledger.delta_candidates(0, 10).unwrap()), [3, 4, 5]);
         // A final row is never turned into `unchanged`.
         let changed = ledger
             .mark_unchanged(&[(1, "x".into()), (4, "c4".into()), (5, "c5".into())], "t")
