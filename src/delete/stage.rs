@@ -121,15 +121,13 @@ pub fn stage_row(
     defect: Option<(&str, String)>,
 ) -> StagedRow {
     let cells_json = serde_json::to_string(&cells).unwrap_or_default();
-    let reject = |code: &str, field: &str, message: String| StagedRow {
-        row,
-        state: RowState::Rejected,
-        payload_json: None,
-        email: None,
-        phone: None,
-        rejection: Some(Rejection::new("read", code, field, message)),
-        issues_json: None,
-        cells_json: cells_json.clone(),
+    let reject = |code: &str, field: &str, message: String| {
+        StagedRow::rejected(
+            row,
+            Rejection::new("read", code, field, message),
+            None,
+            cells_json.clone(),
+        )
     };
     if let Some((code, message)) = defect {
         return reject(code, "row", message);

@@ -50,6 +50,7 @@ pub use staging::{MergedGroup, StagedRow};
 pub use undo::{UndoContact, UndoLedger, UndoStep, UNDO_LEDGER};
 pub use undo_source::UndoSource;
 pub use verdicts::{Rejection, RowError, Warning};
+pub(crate) use warnings::stored_issues;
 pub use warnings::WarningRecord;
 
 use std::path::{Path, PathBuf};

@@ -27,9 +27,28 @@ pub struct StagedRow {
     pub cells_json: String,
 }
 
-#[cfg(test)]
 impl StagedRow {
+    /// A row refused before staging: no payload and no identity keys, only why and its cells.
+    pub fn rejected(
+        row: u64,
+        rejection: Rejection,
+        issues_json: Option<String>,
+        cells_json: String,
+    ) -> StagedRow {
+        StagedRow {
+            row,
+            state: RowState::Rejected,
+            payload_json: None,
+            email: None,
+            phone: None,
+            rejection: Some(rejection),
+            issues_json,
+            cells_json,
+        }
+    }
+
     /// A pending row whose payload is just `email`, with the given input cells (JSON).
+    #[cfg(test)]
     pub(crate) fn pending_with_email(row: u64, email: String, cells_json: String) -> StagedRow {
         StagedRow {
             row,

@@ -45,21 +45,12 @@ fn process_row(mapping: &Mapping, mut raw: RawRow) -> Processed {
             keys: KeyDigests::default(),
             rejected_cells: Some(raw.cells),
             warnings: Vec::new(),
-            staged: StagedRow {
-                row: raw.row,
-                state: RowState::Rejected,
-                payload_json: None,
-                email: None,
-                phone: None,
-                rejection: Some(Rejection::new(
-                    STAGE_READ,
-                    defect.code,
-                    "row",
-                    defect.message.clone(),
-                )),
-                issues_json: None,
+            staged: StagedRow::rejected(
+                raw.row,
+                Rejection::new(STAGE_READ, defect.code, "row", defect.message.clone()),
+                None,
                 cells_json,
-            },
+            ),
         };
     }
     let draft = mapping.apply(raw.row, &raw.cells);
@@ -72,21 +63,17 @@ fn process_row(mapping: &Mapping, mut raw: RawRow) -> Processed {
     let mut keys = KeyDigests::default();
     let mut rejected_cells = None;
     let staged = match normalised.rejection() {
-        Some(issue) => StagedRow {
-            row: raw.row,
-            state: RowState::Rejected,
-            payload_json: None,
-            email: None,
-            phone: None,
-            rejection: Some(Rejection::new(
+        Some(issue) => StagedRow::rejected(
+            raw.row,
+            Rejection::new(
                 STAGE_VALIDATE,
                 issue.code.as_str(),
                 issue.field.clone(),
                 issue.message.clone(),
-            )),
+            ),
             issues_json,
-            cells_json: cells_json(&raw.cells),
-        },
+            cells_json(&raw.cells),
+        ),
         None => {
             let contact = normalised.contact;
             keys = KeyDigests::of(&mapping.dedupe_keys, &contact);
