@@ -2,7 +2,7 @@
 //! found unchanged, and keeping track of which delivered rows the state store already
 //! remembers (so that a resume after a crash remembers the rest, and nothing twice).
 
-use super::{sql, Ledger, LedgerError};
+use super::{Ledger, LedgerError};
 use rusqlite::{params, OptionalExtension};
 
 /// A staged row as the delta pass sees it.
@@ -82,25 +82,18 @@ impl Ledger {
         rows: &[(u64, String)],
         now: &str,
     ) -> Result<u64, LedgerError> {
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
-        let mut changed = 0;
-        {
-            let mut update = tx
-                .prepare_cached(
-                    "UPDATE rows SET state = 'unchanged', contact_id = ?2, created = 0, \
-                     stage = NULL, code = NULL, field = NULL, message = NULL, updated_at = ?3 \
-                     WHERE row = ?1 AND state IN ('pending', 'in_doubt', 'failed')",
-                )
-                .map_err(|e| sql(&path, e))?;
+        self.in_transaction(|tx| {
+            let mut update = tx.prepare_cached(
+                "UPDATE rows SET state = 'unchanged', contact_id = ?2, created = 0, \
+                 stage = NULL, code = NULL, field = NULL, message = NULL, updated_at = ?3 \
+                 WHERE row = ?1 AND state IN ('pending', 'in_doubt', 'failed')",
+            )?;
+            let mut changed = 0;
             for (row, contact_id) in rows {
-                changed += update
-                    .execute(params![*row as i64, contact_id, now])
-                    .map_err(|e| sql(&path, e))? as u64;
+                changed += update.execute(params![*row as i64, contact_id, now])? as u64;
             }
-        }
-        tx.commit().map_err(|e| sql(&path, e))?;
-        Ok(changed)
+            Ok(changed)
+        })
     }
 
     /// Asks delivery to read a row's existing notes before creating any (the engine does so for
@@ -126,16 +119,13 @@ impl Ledger {
         if rows.is_empty() {
             return Ok(());
         }
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
-        {
-            let mut stmt = tx.prepare_cached(statement).map_err(|e| sql(&path, e))?;
+        self.in_transaction(|tx| {
+            let mut stmt = tx.prepare_cached(statement)?;
             for row in rows {
-                stmt.execute(params![*row as i64])
-                    .map_err(|e| sql(&path, e))?;
+                stmt.execute(params![*row as i64])?;
             }
-        }
-        tx.commit().map_err(|e| sql(&path, e))
+            Ok(())
+        })
     }
 
     /// A value of the run's `meta` table (the delta records its state file and mode there).

@@ -191,6 +191,14 @@ impl Ledger {
         sql(&self.path, source)
     }
 
+    /// Runs `write` in one transaction and commits it; on any error none of it is kept.
+    fn in_transaction<T>(
+        &mut self,
+        write: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
+    ) -> Result<T, LedgerError> {
+        in_transaction(&mut self.conn, &self.path, write)
+    }
+
     /// Every row `query` returns with `params`, each read by `map`.
     fn query_all<T>(
         &self,
@@ -297,6 +305,28 @@ fn query_all<T>(
     let mut stmt = conn.prepare_cached(query).map_err(|e| sql(path, e))?;
     let rows = stmt.query_map(params, map).map_err(|e| sql(path, e))?;
     rows.collect::<Result<_, _>>().map_err(|e| sql(path, e))
+}
+
+/// [`Ledger::in_transaction`] on any connection of the ledger's (the undo journal's too).
+fn in_transaction<T>(
+    conn: &mut Connection,
+    path: &Path,
+    write: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
+) -> Result<T, LedgerError> {
+    transaction_with(conn, |e| sql(path, e), write)
+}
+
+/// Runs `write` in one transaction on `conn` and commits it, each SQLite error turned into the
+/// caller's by `error`; on any error the transaction is dropped, so none of it is kept.
+fn transaction_with<T, E>(
+    conn: &mut Connection,
+    error: impl Fn(rusqlite::Error) -> E,
+    write: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
+) -> Result<T, E> {
+    let tx = conn.transaction().map_err(&error)?;
+    let written = write(&tx).map_err(&error)?;
+    tx.commit().map_err(&error)?;
+    Ok(written)
 }
 
 fn sql(path: &Path, source: rusqlite::Error) -> LedgerError {

@@ -3,7 +3,7 @@
 
 use rusqlite::{params, OptionalExtension};
 
-use super::{sql, Ledger, LedgerError, Rejection, RowState};
+use super::{Ledger, LedgerError, Rejection, RowState};
 use crate::contact::Contact;
 
 /// One row as staged.
@@ -66,36 +66,30 @@ impl StagedRow {
 impl Ledger {
     /// Stages one chunk of rows in one transaction.
     pub fn stage(&mut self, rows: &[StagedRow]) -> Result<(), LedgerError> {
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
-        {
-            let mut insert = tx
-                .prepare_cached(
-                    "INSERT INTO rows (row, state, payload_json, email, phone, stage, code, \
-                     field, message, issues_json, cells_json) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                )
-                .map_err(|e| sql(&path, e))?;
+        self.in_transaction(|tx| {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO rows (row, state, payload_json, email, phone, stage, code, \
+                 field, message, issues_json, cells_json) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )?;
             for r in rows {
                 let rejection = r.rejection.as_ref();
-                insert
-                    .execute(params![
-                        r.row as i64,
-                        r.state.as_str(),
-                        r.payload_json,
-                        r.email,
-                        r.phone,
-                        rejection.map(|j| &j.stage),
-                        rejection.map(|j| &j.code),
-                        rejection.map(|j| &j.field),
-                        rejection.map(|j| &j.message),
-                        r.issues_json,
-                        r.cells_json,
-                    ])
-                    .map_err(|e| sql(&path, e))?;
+                insert.execute(params![
+                    r.row as i64,
+                    r.state.as_str(),
+                    r.payload_json,
+                    r.email,
+                    r.phone,
+                    rejection.map(|j| &j.stage),
+                    rejection.map(|j| &j.code),
+                    rejection.map(|j| &j.field),
+                    rejection.map(|j| &j.message),
+                    r.issues_json,
+                    r.cells_json,
+                ])?;
             }
-        }
-        tx.commit().map_err(|e| sql(&path, e))
+            Ok(())
+        })
     }
 
     /// The staged contact of each of these rows (pending rows only), in the order asked, read
@@ -135,29 +129,23 @@ impl Ledger {
             }
         }
         writes.sort_unstable_by_key(|(row, _)| *row);
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
-        {
-            let mut survivor = tx
-                .prepare_cached("UPDATE rows SET payload_json = ?2 WHERE row = ?1")
-                .map_err(|e| sql(&path, e))?;
-            let mut merged = tx
-                .prepare_cached(
-                    "UPDATE rows SET state = 'merged', merged_into = ?2, merged_key = ?3, \
-                     merged_value = ?4 WHERE row = ?1",
-                )
-                .map_err(|e| sql(&path, e))?;
+        self.in_transaction(|tx| {
+            let mut survivor =
+                tx.prepare_cached("UPDATE rows SET payload_json = ?2 WHERE row = ?1")?;
+            let mut merged = tx.prepare_cached(
+                "UPDATE rows SET state = 'merged', merged_into = ?2, merged_key = ?3, \
+                 merged_value = ?4 WHERE row = ?1",
+            )?;
             for (row, write) in writes {
                 match write {
                     Write::Survivor(payload) => survivor.execute(params![row as i64, payload]),
                     Write::Merged(into, key, value) => {
                         merged.execute(params![row as i64, into as i64, key, value])
                     }
-                }
-                .map_err(|e| sql(&path, e))?;
+                }?;
             }
-        }
-        tx.commit().map_err(|e| sql(&path, e))
+            Ok(())
+        })
     }
 }
 
