@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use crate::api::{ApiError, Client, ClientConfig, Estimate};
 use crate::ledger::{Ledger, LedgerError};
-use crate::mapping::{self, Mapping, MappingError};
+use crate::mapping::{self, MappingError};
 use crate::pipeline::failure::{self, Stage};
 use crate::run::clock;
 use crate::run::consent::{self, Consent};
@@ -192,15 +192,8 @@ fn attempt(
     *stage = Stage::Deliver;
     let mapping = match mapping {
         Some(m) => m,
-        None => {
-            let loaded = mapping::load(Path::new(&record.mapping_path))?;
-            Mapping::compile(
-                &loaded.spec,
-                &record.headers,
-                options["region"].as_str(),
-                &loaded.path,
-            )?
-        }
+        None => mapping::load(Path::new(&record.mapping_path))?
+            .compile(&record.headers, options["region"].as_str())?,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -40,12 +40,7 @@ pub fn stage(config: &NewDelete) -> Result<(Ledger, Mapping, u64), DeleteError> 
     let started_at = crate::run::clock::now_rfc3339();
     let source = source::open(&config.input, &config.source)?;
     let headers = source.headers().to_vec();
-    let mut mapping = Mapping::compile(
-        &config.mapping.spec,
-        &headers,
-        config.region.as_deref(),
-        &config.mapping.path,
-    )?;
+    let mut mapping = config.mapping.compile(&headers, config.region.as_deref())?;
     mapping.rules.today = Some(crate::run::clock::today());
     let id_column = id_column(&config.mapping, &headers)?;
     std::fs::create_dir_all(&config.run_dir).map_err(|e| write_err(&config.run_dir, e))?;

@@ -102,7 +102,7 @@ pub(super) fn compiled_mapping(
     }
     let options: serde_json::Value = serde_json::from_str(&record.options_json).unwrap_or_default();
     let region = options["region"].as_str();
-    let mut compiled = Mapping::compile(&loaded.spec, &record.headers, region, &loaded.path)?;
+    let mut compiled = loaded.compile(&record.headers, region)?;
     compiled.rules.today = Some(crate::run::clock::today());
     Ok(compiled)
 }

@@ -43,12 +43,7 @@ pub(super) fn stage_and_report(config: &ValidateConfig) -> Result<Summary, Pipel
         run_dir = %config.run_dir.display(),
         "Reading the input."
     );
-    let mut mapping = Mapping::compile(
-        &config.mapping.spec,
-        &headers,
-        config.region.as_deref(),
-        &config.mapping.path,
-    )?;
+    let mut mapping = config.mapping.compile(&headers, config.region.as_deref())?;
     if !mapping.has_identity() {
         return Err(MappingError::Invalid {
             path: config.mapping.path.clone(),
