@@ -9,10 +9,13 @@
 //! (output.rs) → only then the watermark moves (watermark.rs). Stages are joined by bounded
 //! channels, so memory holds a few pages whatever the size of the location.
 
+mod board;
 mod cells;
 mod columns;
+mod combine;
 mod digest;
 mod fetch;
+mod many;
 mod output;
 mod related;
 mod run;
@@ -28,6 +31,7 @@ use serde_json::Value;
 pub use cells::value_text;
 pub use columns::Layout;
 pub use fetch::{Query, PAGE_LIMIT};
+pub use many::{run as run_many, ManyConfig, ManyOutput};
 pub use output::{PendingFile, TargetLock};
 pub use related::Related;
 pub use run::{run, write_failed_summary};
@@ -102,6 +106,10 @@ pub struct ExportConfig {
     pub concurrency: Option<usize>,
     /// Progress bar (on a terminal) and the result line on stderr.
     pub progress: bool,
+    /// The location's id, before the lines it prints, when one run exports many.
+    pub label: Option<String>,
+    /// Its line of the progress board, when one run exports many.
+    pub slot: Option<board::Slot>,
 }
 
 impl ExportConfig {
@@ -198,6 +206,9 @@ pub enum ExportError {
     /// The in-process sandbox failed.
     #[error("the in-process sandbox failed: {0}")]
     Sandbox(String),
+    /// `--locations` could not be resolved (an unknown id, no agency token).
+    #[error(transparent)]
+    Locations(#[from] crate::api::location_choice::ChoiceError),
     /// A broken invariant (a bug).
     #[error("internal error: {0}")]
     Internal(String),

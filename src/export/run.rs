@@ -28,17 +28,7 @@ pub const SANDBOX_CONTACTS: usize = 1_000;
 /// except when the target is locked: the running export owns it then.
 pub fn run(config: ExportConfig) -> Result<ExportEnd, ExportError> {
     let started = Instant::now();
-    let mut report = Report {
-        command: "export",
-        out: config.out.clone(),
-        format: config.format.name().into(),
-        mapping: config.mapping.as_ref().map(|m| m.path.clone()),
-        with_notes: config.with_notes,
-        with_tasks: config.with_tasks,
-        with_appointments: config.with_appointments,
-        started_at: crate::run::clock::now_rfc3339(),
-        ..Report::default()
-    };
+    let mut report = new_report(&config);
     // Held until the summary is written too: the next run to the target owns both files. A
     // dry run writes nothing, so it takes no lock either.
     let _lock = match config.dry_run {
@@ -49,21 +39,12 @@ pub fn run(config: ExportConfig) -> Result<ExportEnd, ExportError> {
         .enable_all()
         .build()
         .map_err(|e| ExportError::Internal(format!("cannot start the runtime: {e}")))
-        .and_then(|runtime| runtime.block_on(export(&config, &mut report)));
-    report.finished_at = crate::run::clock::now_rfc3339();
-    report.elapsed_seconds = started.elapsed().as_secs_f64();
-    report.requests_per_second = report.requests.total as f64 / report.elapsed_seconds.max(1e-9);
-    report.sending_rate = report.requests.sending_rate();
-    let (status, code) = match &result {
-        Ok(ExportEnd::Complete) => ("complete", 0),
-        Ok(ExportEnd::DryRun) => return result,
-        Ok(ExportEnd::Interrupted) => ("interrupted", 130),
-        Err(e) if e.is_resumable() => ("failed", 75),
-        Err(_) => ("failed", 1),
-    };
-    report.status = status.into();
-    report.exit_code = code;
-    report.error = result.as_ref().err().map(|e| e.to_string());
+        .and_then(|runtime| runtime.block_on(export(&config, &mut report, &Destination::Out)))
+        .map(|exported| exported.end);
+    if matches!(result, Ok(ExportEnd::DryRun)) {
+        return result;
+    }
+    finish_report(&mut report, &result, started);
     if config.progress {
         eprintln!("{}", report.line());
     }
@@ -78,6 +59,43 @@ pub fn run(config: ExportConfig) -> Result<ExportEnd, ExportError> {
         }
     }
     result
+}
+
+/// The report of an export starting now.
+pub(super) fn new_report(config: &ExportConfig) -> Report {
+    Report {
+        command: "export",
+        out: config.out.clone(),
+        format: config.format.name().into(),
+        mapping: config.mapping.as_ref().map(|m| m.path.clone()),
+        with_notes: config.with_notes,
+        with_tasks: config.with_tasks,
+        with_appointments: config.with_appointments,
+        started_at: crate::run::clock::now_rfc3339(),
+        ..Report::default()
+    }
+}
+
+/// Fills the report's end: times, rates, status, exit code and error.
+pub(super) fn finish_report(
+    report: &mut Report,
+    result: &Result<ExportEnd, ExportError>,
+    started: Instant,
+) {
+    report.finished_at = crate::run::clock::now_rfc3339();
+    report.elapsed_seconds = started.elapsed().as_secs_f64();
+    report.requests_per_second = report.requests.total as f64 / report.elapsed_seconds.max(1e-9);
+    report.sending_rate = report.requests.sending_rate();
+    let (status, code) = match result {
+        Ok(ExportEnd::Complete) => ("complete", 0),
+        Ok(ExportEnd::DryRun) => ("dry-run", 0),
+        Ok(ExportEnd::Interrupted) => ("interrupted", 130),
+        Err(e) if e.is_resumable() => ("failed", 75),
+        Err(_) => ("failed", 1),
+    };
+    report.status = status.into();
+    report.exit_code = code;
+    report.error = result.as_ref().err().map(|e| e.to_string());
 }
 
 /// Writes `--summary` for an export that could not start (bad flags, an unreadable mapping,
@@ -109,6 +127,14 @@ enum StateHome {
     None,
 }
 
+/// The state file of one location's part of a combined export to `out` against a loopback
+/// sandbox: each location keeps its own (a state file belongs to one location).
+fn beside_output_of(out: &Path, location: &str) -> PathBuf {
+    let mut name = out.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".{location}.state.sqlite"));
+    out.with_file_name(name)
+}
+
 /// The state file of an export to `out` against a loopback sandbox.
 pub fn beside_output(out: &Path) -> PathBuf {
     let mut name = out.file_name().unwrap_or_default().to_os_string();
@@ -116,7 +142,62 @@ pub fn beside_output(out: &Path) -> PathBuf {
     out.with_file_name(name)
 }
 
-async fn export(config: &ExportConfig, report: &mut Report) -> Result<ExportEnd, ExportError> {
+/// Where one export's contacts go.
+#[derive(Debug, Clone)]
+pub(super) enum Destination {
+    /// The output file itself: committed, then the watermark moves.
+    Out,
+    /// One location's part of a file combining many (`export --locations … --out FILE`): its
+    /// rows (cells, or JSONL records) into `path`; the watermark is handed back, to move only
+    /// once the combined file is in place.
+    Part {
+        /// The part file.
+        path: PathBuf,
+        /// The location whose part it is (its state is its own).
+        location: String,
+    },
+}
+
+/// What an export hands back.
+pub(super) struct Exported {
+    pub(super) end: ExportEnd,
+    /// With [`Destination::Part`], when complete: the part's columns and the watermark to set.
+    pub(super) part: Option<PartDone>,
+}
+
+/// A complete part of a combined file.
+pub(super) struct PartDone {
+    /// The part's headers (its rows' cells are in this order).
+    pub(super) headers: Vec<String>,
+    /// The watermark to set once the combined file is in place.
+    pub(super) mark: Option<Mark>,
+}
+
+/// A watermark waiting for its file to be in place.
+pub(super) struct Mark {
+    store: StateStore,
+    target: String,
+    stored: Stored,
+}
+
+impl Mark {
+    /// Moves the watermark; returns the new one.
+    pub(super) fn set(mut self) -> Result<String, ExportError> {
+        self.store.set_watermark(
+            &self.target,
+            &self.stored.to_text(),
+            &crate::run::clock::now_rfc3339(),
+        )?;
+        Ok(self.stored.date_updated)
+    }
+}
+
+/// Runs one export in the current runtime (the caller holds the target's lock).
+pub(super) async fn export(
+    config: &ExportConfig,
+    report: &mut Report,
+    destination: &Destination,
+) -> Result<Exported, ExportError> {
     let (client_config, sandbox) = match &config.source {
         Source::Api(client) => ((**client).clone(), None),
         Source::Sandbox => {
@@ -137,7 +218,7 @@ async fn export(config: &ExportConfig, report: &mut Report) -> Result<ExportEnd,
         (None, false) => StateHome::DataFolder,
     };
     let client = Client::new(client_config)?;
-    let result = export_with(config, report, &client, kept).await;
+    let result = export_with(config, report, &client, kept, destination).await;
     report.requests = client.stats().snapshot();
     report.throttled_seconds = client.limiter().throttled().as_secs_f64();
     let (max, interval) = client.limiter().limits();
@@ -156,7 +237,13 @@ async fn export_with(
     report: &mut Report,
     client: &Client,
     kept: StateHome,
-) -> Result<ExportEnd, ExportError> {
+    destination: &Destination,
+) -> Result<Exported, ExportError> {
+    let ended = |end| Ok(Exported { end, part: None });
+    let part_of = match destination {
+        Destination::Out => None,
+        Destination::Part { location, .. } => Some(location.as_str()),
+    };
     // The first request: a wrong token or scope stops here, before the output is touched.
     let defs = client.custom_fields().await.map_err(|e| {
         if e.is_fatal() {
@@ -182,17 +269,24 @@ async fn export_with(
         (StateChoice::Default, StateHome::DataFolder) => {
             Some(state::default_path(client.location_id())?)
         }
-        (StateChoice::Default, StateHome::BesideOutput) => Some(beside_output(&config.out)),
+        (StateChoice::Default, StateHome::BesideOutput) => Some(match part_of {
+            None => beside_output(&config.out),
+            Some(location) => beside_output_of(&config.out, location),
+        }),
         (StateChoice::Default, StateHome::None) => None,
     };
     // A dry run reads an existing watermark but creates no state file.
-    let mut store = state_path
+    let store = state_path
         .as_deref()
         .filter(|p| !config.dry_run || p.exists())
         .map(|p| StateStore::open(p, client.location_id()))
         .transpose()?;
     report.state_file = state_path;
-    let target = target_key(config);
+    let mut target = target_key(config);
+    if part_of.is_some() {
+        // A combined file is another target than a file of one location at the same path.
+        target.push_str("|locations");
+    }
     let previous = match &store {
         Some(store) => store.watermark(&target)?.and_then(|t| Stored::parse(&t)),
         None => None,
@@ -235,15 +329,32 @@ async fn export_with(
         let (total, estimate) = fetch::estimate(client, &query, &kinds, concurrency).await?;
         report.search_requests += 1;
         report.estimated_requests = Some(estimate.requests);
-        let text = summary::announce(total, &kinds, &estimate);
+        let mut text = summary::announce(total, &kinds, &estimate);
+        if let Some(label) = &config.label {
+            text = format!("{label}: {text}");
+        }
         if config.dry_run {
             println!("{text}");
-            return Ok(ExportEnd::DryRun);
+            return ended(ExportEnd::DryRun);
         }
         eprintln!("{text}");
     }
 
-    let (pending, file) = PendingFile::create(&super::output::resolved(&config.out))?;
+    let (pending, file, temp) = match destination {
+        Destination::Out => {
+            let (pending, file) = PendingFile::create(&super::output::resolved(&config.out))?;
+            let temp = pending.temp_path().to_path_buf();
+            (Some(pending), file, temp)
+        }
+        Destination::Part { path, .. } => {
+            let file = std::fs::File::create(path).map_err(|source| ExportError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            (None, file, path.clone())
+        }
+    };
+    let headers: Vec<String> = layout.headers().iter().map(|h| h.to_string()).collect();
     let progress = summary::progress(config.progress, !kinds.is_empty());
     let (page_tx, page_rx) = mpsc::channel::<Batch>(CHANNEL_PAGES);
     let (writer_rx, related_stage) = if kinds.is_empty() {
@@ -255,12 +366,14 @@ async fn export_with(
     };
     let job = WriterJob {
         format: config.format,
-        temp: pending.temp_path().to_path_buf(),
+        temp,
+        part: part_of.is_some(),
         layout,
         shape,
         window,
         tracker: Tracker::new(overlap_ms),
         progress: progress.clone(),
+        slot: config.slot.clone(),
     };
     let writer = tokio::task::spawn_blocking(move || job.run(file, writer_rx));
     let fetching = async {
@@ -280,7 +393,7 @@ async fn export_with(
         .map_err(|e| ExportError::Internal(format!("the writer stopped: {e}")));
     progress.finish();
     let pages = match fetched {
-        None => return Ok(ExportEnd::Interrupted),
+        None => return ended(ExportEnd::Interrupted),
         Some(result) => result?,
     };
     let done = written??;
@@ -288,31 +401,40 @@ async fn export_with(
     report.contacts_written = done.written;
     report.duplicates_skipped = done.duplicates;
     report.total_reported = done.total;
+    let mark = match (store, done.tracker.finish(previous.as_ref())) {
+        (Some(store), Some(stored)) => Some(Mark {
+            store,
+            target,
+            stored,
+        }),
+        _ => None,
+    };
+    let Some(pending) = pending else {
+        return Ok(Exported {
+            end: ExportEnd::Complete,
+            part: Some(PartDone { headers, mark }),
+        });
+    };
     pending.commit(done.file)?;
-
     // Only now, with the file complete and in place, does the watermark move.
-    if let Some(store) = &mut store {
-        if let Some(stored) = done.tracker.finish(previous.as_ref()) {
-            store.set_watermark(
-                &target,
-                &stored.to_text(),
-                &crate::run::clock::now_rfc3339(),
-            )?;
-            report.watermark_after = Some(stored.date_updated);
-        }
+    if let Some(mark) = mark {
+        report.watermark_after = Some(mark.set()?);
     }
-    Ok(ExportEnd::Complete)
+    ended(ExportEnd::Complete)
 }
 
 /// The writer stage's inputs.
 struct WriterJob {
     format: OutputFormat,
     temp: PathBuf,
+    /// Rows go to a part of a combined file (`Sink::part`), not a finished format.
+    part: bool,
     layout: Layout,
     shape: Shape,
     window: Window,
     tracker: Tracker,
     progress: Progress,
+    slot: Option<super::board::Slot>,
 }
 
 /// What the writer stage hands back.
@@ -331,7 +453,10 @@ impl WriterJob {
         mut rx: mpsc::Receiver<Batch>,
     ) -> Result<Written, ExportError> {
         let headers = self.layout.headers();
-        let mut sink = Sink::create(self.format, file, &self.temp, &headers, &self.shape)?;
+        let mut sink = match self.part {
+            true => Sink::part(file),
+            false => Sink::create(self.format, file, &self.temp, &headers, &self.shape)?,
+        };
         let (mut written, mut duplicates, mut total) = (0u64, 0u64, 0u64);
         let mut cells = Vec::new();
         while let Some(batch) = rx.blocking_recv() {
@@ -358,6 +483,9 @@ impl WriterJob {
             }
             self.progress.set_length(total.max(written + duplicates));
             self.progress.set_position(written + duplicates);
+            if let Some(slot) = &self.slot {
+                slot.set(written + duplicates, total.max(written + duplicates));
+            }
         }
         let file = sink.finish(&self.temp)?;
         Ok(Written {
