@@ -335,7 +335,7 @@ fn human(many: &ManyReport) -> String {
                 counted(r.requests.total, "request", "requests"),
             ),
             "discarded" => format!(
-                "{id}: {} read, not written (another location failed), exit 0.",
+                "{id}: {} read, not written (another location did not complete), exit 0.",
                 counted(r.contacts_written, "contact", "contacts"),
             ),
             _ => format!(
