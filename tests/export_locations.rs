@@ -340,3 +340,37 @@ fn a_location_out_of_its_budget_leaves_no_combined_file_and_the_others_files_in_
     files.sort();
     assert_eq!(files, [format!("{SECOND}.csv"), format!("{THIRD}.csv")]);
 }
+
+#[test]
+fn the_combined_file_reads_only_what_changed_in_each_location_and_honours_its_lock() {
+    let sandbox = Sandbox::start(three_locations());
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["--locations", "all", "--out", "all.csv", "--since", "last"];
+    let out = export(&sandbox, dir.path(), &args);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    let (_, rows) = read_csv(&dir.path().join("all.csv"));
+    assert_eq!(rows.len(), 12);
+
+    sandbox
+        .handle()
+        .insert_contact(THIRD, contact(THIRD, 77))
+        .unwrap();
+    let out = export(&sandbox, dir.path(), &args);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    let (headers, rows) = read_csv(&dir.path().join("all.csv"));
+    assert_eq!(column(&headers, &rows, "location_id"), [THIRD]);
+    assert_eq!(column(&headers, &rows, "First Name"), ["P77"]);
+
+    // Another run holds the file's lock: exit 75 at once, the file as it was.
+    let before = std::fs::read(dir.path().join("all.csv")).unwrap();
+    let lock = std::fs::File::create(dir.path().join(".all.csv.lock")).unwrap();
+    lock.try_lock().unwrap();
+    let out = export(&sandbox, dir.path(), &args);
+    assert_eq!(out.code, Some(75), "{}", out.describe());
+    assert!(
+        out.stderr.contains("another export to"),
+        "{}",
+        out.describe()
+    );
+    assert_eq!(std::fs::read(dir.path().join("all.csv")).unwrap(), before);
+}

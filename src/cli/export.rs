@@ -133,6 +133,11 @@ pub(crate) fn run(ctx: &Context, args: &ExportArgs) -> anyhow::Result<RunEnd> {
         let config = many_config(ctx, args).map_err(failed)?;
         return match crate::export::run_many(config) {
             Ok(end) => Ok(end),
+            // Another export holds the combined file: nothing was read, run again later.
+            Err(err) if err.is_resumable() => {
+                eprintln!("error: {err}");
+                Ok(RunEnd::Resumable)
+            }
             Err(err) => Err(failed(err.into())),
         };
     }
