@@ -5,22 +5,29 @@
 //! checks the token) → the `dateUpdated` window from the state store's watermark → the
 //! estimate (one small search learns the total; `--dry-run` stops here) → search pages
 //! (fetch.rs) → optionally each contact's notes, tasks, appointments (related.rs) → the writer, on a blocking
-//! thread, into a temporary file (writer.rs, columns.rs) → fsync and rename over the output
-//! (output.rs) → only then the watermark moves (watermark.rs). Stages are joined by bounded
+//! thread, into a temporary file (write_stage.rs, writer.rs, columns.rs) → fsync and rename over the output
+//! (output.rs) → only then the watermark moves (watermark.rs, destination.rs). Stages are joined by bounded
 //! channels, so memory holds a few pages whatever the size of the location.
+//!
+//! `--locations ID,…|all` (many.rs) runs that flow for each location side by side: into one
+//! file with a `location_id` column through a part per location (combine.rs), or a file per
+//! location; one progress board (board.rs) and one summary (many_summary.rs).
 
 mod board;
 mod cells;
 mod columns;
 mod combine;
+mod destination;
 mod digest;
 mod fetch;
 mod many;
+mod many_summary;
 mod output;
 mod related;
 mod run;
 mod summary;
 mod watermark;
+mod write_stage;
 mod writer;
 
 use std::path::PathBuf;

@@ -1,22 +1,25 @@
 //! One export from start to end: lock, client, columns, window, the three stages, commit,
 //! watermark, summary. See the module docs of `export` for the flow.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use tokio::sync::mpsc;
 
 use super::columns::Layout;
+use super::destination::{
+    beside_output, beside_output_of, target_key, Destination, Exported, Mark, PartDone, StateHome,
+};
 use super::output::{PendingFile, TargetLock};
 use super::summary::{self, Report};
 use super::watermark::{Stored, Tracker, Window};
-use super::writer::{OutputFormat, Shape, Sink};
+use super::write_stage::WriterJob;
+use super::writer::Shape;
 use super::{
     fetch, related, Batch, ExportConfig, ExportEnd, ExportError, Since, Source, StateChoice,
 };
 use crate::api::{BaseUrl, Client, ClientConfig, Credentials, Secret};
 use crate::ledger::state::{self, StateStore};
-use crate::run::progress::Progress;
 
 /// Pages (or batches) waiting between two stages: enough to keep the next stage busy, few
 /// enough that memory does not depend on the location's size.
@@ -113,83 +116,6 @@ pub fn write_failed_summary(path: &Path, out: &Path, error: &str) -> Result<(), 
         ..Report::default()
     };
     summary::write(path, &report)
-}
-
-/// Where an export without `--state` keeps its watermark.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum StateHome {
-    /// The location's file in the user's data folder (HighLevel itself).
-    DataFolder,
-    /// `<output>.state.sqlite` beside the output (a loopback sandbox, which outlives one run:
-    /// `--since last` still works against it, and the real state folder stays untouched).
-    BesideOutput,
-    /// None (the in-process sandbox is new at every run: a watermark would mean nothing).
-    None,
-}
-
-/// The state file of one location's part of a combined export to `out` against a loopback
-/// sandbox: each location keeps its own (a state file belongs to one location).
-fn beside_output_of(out: &Path, location: &str) -> PathBuf {
-    let mut name = out.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".{location}.state.sqlite"));
-    out.with_file_name(name)
-}
-
-/// The state file of an export to `out` against a loopback sandbox.
-pub fn beside_output(out: &Path) -> PathBuf {
-    let mut name = out.file_name().unwrap_or_default().to_os_string();
-    name.push(".state.sqlite");
-    out.with_file_name(name)
-}
-
-/// Where one export's contacts go.
-#[derive(Debug, Clone)]
-pub(super) enum Destination {
-    /// The output file itself: committed, then the watermark moves.
-    Out,
-    /// One location's part of a file combining many (`export --locations … --out FILE`): its
-    /// rows (cells, or JSONL records) into `path`; the watermark is handed back, to move only
-    /// once the combined file is in place.
-    Part {
-        /// The part file.
-        path: PathBuf,
-        /// The location whose part it is (its state is its own).
-        location: String,
-    },
-}
-
-/// What an export hands back.
-pub(super) struct Exported {
-    pub(super) end: ExportEnd,
-    /// With [`Destination::Part`], when complete: the part's columns and the watermark to set.
-    pub(super) part: Option<PartDone>,
-}
-
-/// A complete part of a combined file.
-pub(super) struct PartDone {
-    /// The part's headers (its rows' cells are in this order).
-    pub(super) headers: Vec<String>,
-    /// The watermark to set once the combined file is in place.
-    pub(super) mark: Option<Mark>,
-}
-
-/// A watermark waiting for its file to be in place.
-pub(super) struct Mark {
-    store: StateStore,
-    target: String,
-    stored: Stored,
-}
-
-impl Mark {
-    /// Moves the watermark; returns the new one.
-    pub(super) fn set(mut self) -> Result<String, ExportError> {
-        self.store.set_watermark(
-            &self.target,
-            &self.stored.to_text(),
-            &crate::run::clock::now_rfc3339(),
-        )?;
-        Ok(self.stored.date_updated)
-    }
 }
 
 /// Runs one export in the current runtime (the caller holds the target's lock).
@@ -421,108 +347,6 @@ async fn export_with(
         report.watermark_after = Some(mark.set()?);
     }
     ended(ExportEnd::Complete)
-}
-
-/// The writer stage's inputs.
-struct WriterJob {
-    format: OutputFormat,
-    temp: PathBuf,
-    /// Rows go to a part of a combined file (`Sink::part`), not a finished format.
-    part: bool,
-    layout: Layout,
-    shape: Shape,
-    window: Window,
-    tracker: Tracker,
-    progress: Progress,
-    slot: Option<super::board::Slot>,
-}
-
-/// What the writer stage hands back.
-struct Written {
-    file: std::fs::File,
-    written: u64,
-    duplicates: u64,
-    total: u64,
-    tracker: Tracker,
-}
-
-impl WriterJob {
-    fn run(
-        mut self,
-        file: std::fs::File,
-        mut rx: mpsc::Receiver<Batch>,
-    ) -> Result<Written, ExportError> {
-        let headers = self.layout.headers();
-        let mut sink = match self.part {
-            true => Sink::part(file),
-            false => Sink::create(self.format, file, &self.temp, &headers, &self.shape)?,
-        };
-        let (mut written, mut duplicates, mut total) = (0u64, 0u64, 0u64);
-        let mut cells = Vec::new();
-        while let Some(batch) = rx.blocking_recv() {
-            total = total.max(batch.total);
-            for (i, contact) in batch.contacts.iter().enumerate() {
-                let id = contact.get("id").and_then(|v| v.as_str()).unwrap_or("");
-                let updated = contact
-                    .get("dateUpdated")
-                    .and_then(|v| v.as_str())
-                    .unwrap_or("");
-                self.tracker.see(id, updated);
-                if self.window.is_duplicate(id, updated) {
-                    duplicates += 1;
-                    continue;
-                }
-                let related = batch.related.as_ref().and_then(|r| r.get(i));
-                if self.format == OutputFormat::Jsonl {
-                    sink.write_json(&self.layout.json_record(contact, related), &self.temp)?;
-                } else {
-                    self.layout.render(contact, related, &mut cells);
-                    sink.write_row(&cells, &self.temp)?;
-                }
-                written += 1;
-            }
-            self.progress.set_length(total.max(written + duplicates));
-            self.progress.set_position(written + duplicates);
-            if let Some(slot) = &self.slot {
-                slot.set(written + duplicates, total.max(written + duplicates));
-            }
-        }
-        let file = sink.finish(&self.temp)?;
-        Ok(Written {
-            file,
-            written,
-            duplicates,
-            total,
-            tracker: self.tracker,
-        })
-    }
-}
-
-/// The state store's key for this export: the output file and the filters that choose the
-/// contacts (another tag or query is another target with its own watermark).
-fn target_key(config: &ExportConfig) -> String {
-    let mut key = format!("export:{}", absolute(&config.out).display());
-    let mut tags = config.query.tags.clone();
-    tags.sort();
-    if !tags.is_empty() {
-        key.push_str(&format!("|tags={}", tags.join(",")));
-    }
-    if let Some(text) = &config.query.text {
-        key.push_str(&format!("|query={text}"));
-    }
-    key
-}
-
-fn absolute(path: &Path) -> PathBuf {
-    let name = path.file_name().map(PathBuf::from).unwrap_or_default();
-    let folder = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    match folder.canonicalize() {
-        Ok(folder) => folder.join(name),
-        Err(_) => path.to_path_buf(),
-    }
 }
 
 /// Requests in flight (notes; search cursors up to `fetch::MAX_SLICES`): enough to keep the
