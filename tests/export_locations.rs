@@ -3,13 +3,15 @@
 //! `location_id` column in every format, the locations in order; `--out-dir` with a file per
 //! location and each location's own `--since last` state; an unknown id and a location's token
 //! refused with nothing written; one location out of its daily budget: no combined file, the
-//! others' files in `--out-dir` kept, exit 75.
+//! others' files in `--out-dir` kept, exit 75; `--since last` into one file; a held lock (75);
+//! Ctrl-C (130, the previous file and no part left).
 
 use crate::util::export::{as_agency, column, read_csv, summary};
 use crate::util::{run, GhlCommand, Sandbox};
 use ghl_sandbox::{CustomFieldDef, LocationConfig, DEFAULT_LOCATION_ID, DEFAULT_TOKEN};
 use serde_json::{json, Value};
 use std::path::Path;
+use std::process::Command;
 use std::time::Duration;
 
 const FIRST: &str = DEFAULT_LOCATION_ID;
@@ -373,4 +375,42 @@ fn the_combined_file_reads_only_what_changed_in_each_location_and_honours_its_lo
         out.describe()
     );
     assert_eq!(std::fs::read(dir.path().join("all.csv")).unwrap(), before);
+}
+
+#[test]
+fn ctrl_c_stops_every_location_and_leaves_the_previous_file_and_no_part() {
+    let mut config = three_locations();
+    // The first location holds more contacts than a few pages, read at 2 requests a second.
+    config.locations[0].contacts = (0..3_000).map(|i| contact(FIRST, i)).collect();
+    config.rate_limit.burst = Some((2, Duration::from_secs(1)));
+    let sandbox = Sandbox::start(config);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("all.csv"), "previous night").unwrap();
+    let mut cmd = as_agency(&sandbox.base_url(), dir.path());
+    cmd.args(["export", "-q", "--locations", "all", "--out", "all.csv"])
+        .args(["--summary", "s.json"]);
+    let mut child = cmd.spawn().unwrap();
+    let parts = |dir: &Path| {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().ends_with(".parts"))
+    };
+    crate::util::wait_until("the parts folder", LIMIT, || parts(dir.path()));
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("all.csv")).unwrap(),
+        "previous night"
+    );
+    assert!(!parts(dir.path()), "the parts are removed");
+    let s = summary(&dir.path().join("s.json"));
+    assert_eq!(s["status"], "interrupted", "{s:#}");
+    assert_eq!(s["exit_code"], 130, "{s:#}");
+    assert_eq!(s["locations"][0]["status"], "interrupted", "{s:#}");
 }
