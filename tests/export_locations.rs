@@ -140,6 +140,10 @@ fn all_locations_into_one_file_each_row_with_its_location() {
     );
     assert_eq!(out.code, Some(0), "{}", out.describe());
     let text = std::fs::read_to_string(dir.path().join("all.jsonl")).unwrap();
+    assert!(
+        text.lines().all(|l| l.starts_with(r#"{"location_id":""#)),
+        "location_id is each record's first key: {text}"
+    );
     let records: Vec<Value> = text
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())

@@ -10,8 +10,6 @@ use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
-use serde_json::{Map, Value};
-
 use super::output::PendingFile;
 use super::writer::{OutputFormat, Shape, Sink};
 use super::ExportError;
@@ -168,8 +166,10 @@ pub fn write(
                 ExportError::Internal(format!("{}: {e}", part.path.display()))
             };
             if format == OutputFormat::Jsonl {
-                let record: Value = serde_json::from_str(&line).map_err(bad)?;
-                sink.write_json(&with_location(&part.location, record), &temp)?;
+                let record = with_location(&part.location, &line).ok_or_else(|| {
+                    ExportError::Internal(format!("{}: not a JSON object", part.path.display()))
+                })?;
+                sink.write_json_text(&record, &temp)?;
             } else {
                 let row: Vec<String> = serde_json::from_str(&line).map_err(bad)?;
                 cells.iter_mut().for_each(String::clear);
@@ -189,23 +189,27 @@ pub fn write(
     Ok(rows)
 }
 
-/// The record with `location_id` added.
-fn with_location(location: &str, record: Value) -> Value {
-    let mut object = Map::new();
-    object.insert(LOCATION_COLUMN.into(), Value::String(location.into()));
-    match record {
-        Value::Object(fields) => object.extend(fields),
-        other => {
-            object.insert("contact".into(), other);
-        }
+/// The record (a JSON object as the part holds it) with `location_id` added as its first key;
+/// spliced into the text, so the record's own keys keep their order.
+fn with_location(location: &str, record: &str) -> Option<String> {
+    let rest = record.trim().strip_prefix('{')?;
+    if !record.trim_end().ends_with('}') {
+        return None;
     }
-    Value::Object(object)
+    let id = serde_json::to_string(location).ok()?;
+    let separator = if rest.trim_start().starts_with('}') {
+        ""
+    } else {
+        ","
+    };
+    Some(format!("{{\"{LOCATION_COLUMN}\":{id}{separator}{rest}"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use serde_json::Value;
 
     fn list(items: &[&str]) -> Vec<String> {
         items.iter().map(|s| s.to_string()).collect()
@@ -279,11 +283,16 @@ mod tests {
     }
 
     #[test]
-    fn a_jsonl_record_gets_its_location() {
-        let record = serde_json::json!({"id": "c1", "email": "a@b.c"});
-        let with = with_location("L9", record);
-        assert_eq!(with["location_id"], "L9");
-        assert_eq!(with["id"], "c1");
+    fn a_jsonl_record_gets_its_location_first() {
+        let with = with_location("L9", r#"{"id":"c1","email":"a@b.c"}"#).unwrap();
+        assert_eq!(with, r#"{"location_id":"L9","id":"c1","email":"a@b.c"}"#);
+        let parsed: Value = serde_json::from_str(&with).unwrap();
+        assert_eq!(parsed["id"], "c1");
+        assert_eq!(
+            with_location("L9", "{}").unwrap(),
+            r#"{"location_id":"L9"}"#
+        );
+        assert_eq!(with_location("L9", "[1]"), None);
     }
 
     proptest! {

@@ -222,6 +222,23 @@ impl Sink {
         }
     }
 
+    /// Writes one record already serialised as a JSON object (JSONL).
+    pub fn write_json_text(&mut self, text: &str, path: &Path) -> Result<(), ExportError> {
+        match self {
+            Sink::Jsonl(out) => {
+                let io = |source| ExportError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                };
+                out.write_all(text.as_bytes()).map_err(io)?;
+                out.write_all(b"\n").map_err(io)
+            }
+            _ => Err(ExportError::Internal(
+                "a JSON record was sent to a spreadsheet writer".into(),
+            )),
+        }
+    }
+
     /// Finishes the format and hands back the file, flushed but not yet synced.
     pub fn finish(self, path: &Path) -> Result<File, ExportError> {
         let io = |source| ExportError::Io {
