@@ -22,6 +22,7 @@ mod delivery_in_doubt;
 mod delivery_modes;
 mod export_full;
 mod export_incremental;
+mod export_locations;
 mod export_related;
 mod import_delta;
 mod import_estimate;

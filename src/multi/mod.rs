@@ -11,12 +11,13 @@ mod summary;
 
 use std::path::{Path, PathBuf};
 
-use crate::api::agency::Agency;
-use crate::api::{AuthError, ClientConfig, Credentials, SharedTokens};
+use crate::api::location_choice::{resolve, usable_id, ChoiceError};
+use crate::api::{AuthError, SharedTokens};
 use crate::import::{ImportConfig, ImportError, Start, Target};
 use crate::pipeline::{self, PipelineError, ValidateConfig};
 use crate::run::end::RunEnd;
 
+pub use crate::api::location_choice::Choice;
 pub use summary::{worst, LocationResult};
 
 /// The file in the top run folder that lists its locations (and marks it as a run over many).
@@ -24,50 +25,6 @@ pub const LOCATIONS_FILE: &str = "locations.json";
 
 /// How often the board of every location's progress is printed.
 const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// Which locations `--locations` names.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Choice {
-    /// Every location the agency's app is installed in.
-    All,
-    /// These ids, in this order, each once.
-    Ids(Vec<String>),
-}
-
-impl Choice {
-    /// `all`, or ids separated by commas (blanks and repeats dropped).
-    pub fn parse(text: &str) -> Result<Choice, MultiError> {
-        if text.trim().eq_ignore_ascii_case("all") {
-            return Ok(Choice::All);
-        }
-        let mut ids: Vec<String> = Vec::new();
-        for id in text.split(',').map(str::trim).filter(|id| !id.is_empty()) {
-            if !usable_id(id) {
-                return Err(MultiError::Locations(format!(
-                    "{id:?} is not a location id (letters, digits, '-' and '_' only)"
-                )));
-            }
-            if !ids.iter().any(|known| known == id) {
-                ids.push(id.to_string());
-            }
-        }
-        if ids.is_empty() {
-            return Err(MultiError::Locations(
-                "--locations names no location: give ids separated by commas, or `all`".into(),
-            ));
-        }
-        Ok(Choice::Ids(ids))
-    }
-}
-
-/// A location id names a folder: only characters that cannot leave it (no `/`, no `..`).
-fn usable_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 64
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-}
 
 /// How a run over many locations starts.
 #[derive(Debug, Clone)]
@@ -109,6 +66,16 @@ pub enum MultiError {
     Resume { dir: PathBuf, reason: String },
     #[error("cannot start: {0}")]
     Start(String),
+}
+
+impl From<ChoiceError> for MultiError {
+    fn from(error: ChoiceError) -> Self {
+        match error {
+            ChoiceError::Locations(text) => MultiError::Locations(text),
+            ChoiceError::Listing(auth) => MultiError::Listing(auth),
+            ChoiceError::Start(text) => MultiError::Start(text),
+        }
+    }
 }
 
 /// Whether `dir` is the top folder of a run over many locations.
@@ -235,78 +202,6 @@ fn redacted(error: &ImportError, target: &Target) -> String {
     crate::pipeline::failure::redact(&error.to_string(), &secrets)
 }
 
-/// The ids to deliver to: `all` is the agency's listing; explicit ids are checked against it
-/// when the credentials can list (an agency token). A static token or a location's own
-/// refresh token serves one location only, so it is accepted for one id and refused for more.
-async fn resolve(client: &ClientConfig, choice: &Choice) -> Result<Vec<String>, MultiError> {
-    let oauth = match &client.credentials {
-        Credentials::OAuth(oauth) => Some(oauth.clone()),
-        Credentials::Token(_) => None,
-    };
-    let listed = match oauth {
-        None => None,
-        Some(oauth) => {
-            let agency = Agency::new(client.base_url.clone(), oauth, client.timeout)
-                .map_err(|e| MultiError::Start(e.to_string()))?;
-            match agency.installed_locations(None).await {
-                Ok(list) => Some(list),
-                // A location's refresh token: it serves one location, as a static token does.
-                Err(AuthError::NotAgency) => None,
-                Err(other) => return Err(other.into()),
-            }
-        }
-    };
-    match (choice, listed) {
-        (Choice::All, Some(list)) => {
-            let mut ids: Vec<String> = list.into_iter().map(|l| l.id).collect();
-            ids.sort();
-            ids.dedup();
-            if ids.is_empty() {
-                return Err(MultiError::Locations(
-                    "the agency's app is installed in no location".into(),
-                ));
-            }
-            if let Some(bad) = ids.iter().find(|id| !usable_id(id)) {
-                return Err(MultiError::Locations(format!(
-                    "HighLevel listed a location id that cannot name a folder: {bad:?}"
-                )));
-            }
-            Ok(ids)
-        }
-        (Choice::All, None) => Err(MultiError::Locations(
-            "--locations all needs an agency (company) token: log in with the agency's app \
-             (GHL_CLIENT_ID, GHL_CLIENT_SECRET and a company refresh token)"
-                .into(),
-        )),
-        (Choice::Ids(ids), Some(list)) => {
-            let unknown: Vec<&str> = ids
-                .iter()
-                .filter(|id| !list.iter().any(|l| &l.id == *id))
-                .map(String::as_str)
-                .collect();
-            if unknown.is_empty() {
-                Ok(ids.clone())
-            } else {
-                Err(MultiError::Locations(format!(
-                    "unknown location id(s): {}; the agency's app is installed in: {} \
-                     (nothing was sent)",
-                    unknown.join(", "),
-                    list.iter()
-                        .map(|l| l.id.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )))
-            }
-        }
-        (Choice::Ids(ids), None) if ids.len() == 1 => Ok(ids.clone()),
-        (Choice::Ids(_), None) => Err(MultiError::Locations(
-            "a location's token serves that location only: for several locations, use the \
-             agency's app (GHL_CLIENT_ID, GHL_CLIENT_SECRET and a company refresh token)"
-                .into(),
-        )),
-    }
-}
-
 fn write_locations(top: &Path, ids: &[String]) -> Result<(), MultiError> {
     let path = top.join(LOCATIONS_FILE);
     let json = serde_json::json!({ "locations": ids });
@@ -362,21 +257,4 @@ fn copy_ledger(top: &Path, sub: &Path) -> Result<(), MultiError> {
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn locations_parse_as_all_or_distinct_ids_and_refuse_paths() {
-        assert_eq!(Choice::parse(" ALL ").unwrap(), Choice::All);
-        assert_eq!(
-            Choice::parse("a1, b2,,a1").unwrap(),
-            Choice::Ids(vec!["a1".into(), "b2".into()])
-        );
-        assert!(Choice::parse(" , ").is_err());
-        assert!(Choice::parse("../etc").is_err());
-        assert!(Choice::parse("a/b").is_err());
-    }
 }

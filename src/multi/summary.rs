@@ -73,26 +73,7 @@ pub(super) fn finished(sub: &Path) -> bool {
         && matches!(summary["exit_code"].as_u64(), Some(0 | 3))
 }
 
-/// How bad an end is, for the worst of many: a fatal error is worst, then an interruption,
-/// a stop to resume, a refused plan, rows rejected, and a clean end.
-fn severity(end: RunEnd) -> u8 {
-    match end {
-        RunEnd::Ok => 0,
-        RunEnd::Rejects => 1,
-        RunEnd::PlanRefused => 2,
-        RunEnd::Resumable => 3,
-        RunEnd::Interrupted => 4,
-        RunEnd::Usage => 5,
-        RunEnd::Fatal => 6,
-    }
-}
-
-/// The worst of the ends (a run with no location ends fatal: it did nothing asked).
-pub fn worst(ends: impl IntoIterator<Item = RunEnd>) -> RunEnd {
-    ends.into_iter()
-        .max_by_key(|end| severity(*end))
-        .unwrap_or(RunEnd::Fatal)
-}
+pub use crate::run::end::worst;
 
 /// Writes the top `summary.json` and `report.html`; returns the run's end (the worst).
 pub(super) fn write(top: &Path, results: &[LocationResult]) -> Result<RunEnd, MultiError> {
