@@ -76,6 +76,31 @@ impl KeyDigests {
             has_email: present(email).is_some(),
         }
     }
+
+    /// The same keys inside one partition (the location a row goes to, for an import whose
+    /// rows name their location): equal keys of two partitions digest apart, so rows of two
+    /// partitions never meet, while rows of one partition dedupe exactly as without it. The
+    /// folded name is not a key (it only compares rows that already share a phone) and is
+    /// kept as it is.
+    pub fn within(self, partition: &str) -> KeyDigests {
+        let scoped = |digest: Option<u128>| {
+            digest.map(|d| {
+                let mut hasher = blake3::Hasher::new();
+                hasher.update(&[b's']);
+                hasher.update(&d.to_le_bytes());
+                hasher.update(partition.as_bytes());
+                let mut first = [0u8; 16];
+                first.copy_from_slice(&hasher.finalize().as_bytes()[..16]);
+                u128::from_le_bytes(first)
+            })
+        };
+        KeyDigests {
+            id: scoped(self.id),
+            email: scoped(self.email),
+            phone: scoped(self.phone),
+            ..self
+        }
+    }
 }
 
 /// Why a row was kept out of the groups it would have joined.

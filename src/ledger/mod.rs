@@ -25,6 +25,7 @@ mod row_state;
 mod schema;
 mod series;
 pub mod state;
+mod subset;
 mod undo;
 mod undo_source;
 mod verdicts;

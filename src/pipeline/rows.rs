@@ -9,6 +9,8 @@ use crate::ledger::{Rejection, RowState, StagedRow};
 use crate::mapping::Mapping;
 use crate::source::RawRow;
 
+use super::location_column::{LocatedColumn, LOCATION_UNKNOWN};
+
 /// The stage names written to `_stage` in reject files.
 pub(crate) const STAGE_READ: &str = "read";
 /// Normalise/validate.
@@ -26,16 +28,26 @@ pub(crate) struct Processed {
     pub warnings: Vec<RowIssue>,
 }
 
-/// Maps and normalises a chunk; the output has the chunk's order.
-pub(crate) fn process_chunk(mapping: &Mapping, chunk: Vec<RawRow>) -> Vec<Processed> {
+/// Maps and normalises a chunk; the output has the chunk's order. With a location column,
+/// a row naming no location of the run is rejected, and each row's keys are deduped within its
+/// location only.
+pub(crate) fn process_chunk(
+    mapping: &Mapping,
+    locations: Option<&LocatedColumn<'_>>,
+    chunk: Vec<RawRow>,
+) -> Vec<Processed> {
     chunk
         .into_par_iter()
         .with_min_len(256)
-        .map(|raw| process_row(mapping, raw))
+        .map(|raw| process_row(mapping, locations, raw))
         .collect()
 }
 
-fn process_row(mapping: &Mapping, mut raw: RawRow) -> Processed {
+fn process_row(
+    mapping: &Mapping,
+    locations: Option<&LocatedColumn<'_>>,
+    mut raw: RawRow,
+) -> Processed {
     // A reader warning (`encoding_mixed`) keeps the row: it joins the row's issues below.
     let read_warning = raw.defect.take_if(|d| !d.blocking);
     if let Some(defect) = &raw.defect {
@@ -62,6 +74,22 @@ fn process_row(mapping: &Mapping, mut raw: RawRow) -> Processed {
             },
         };
     }
+    let location = match locations {
+        None => None,
+        Some(column) => match column.location_of(&raw.cells) {
+            Some(id) => Some(id.to_string()),
+            None => {
+                let staged = column.unknown(raw.row, &raw.cells, cells_json(&raw.cells));
+                return Processed {
+                    staged,
+                    codes: vec![LOCATION_UNKNOWN],
+                    keys: KeyDigests::default(),
+                    rejected_cells: Some(raw.cells),
+                    warnings: Vec::new(),
+                };
+            }
+        },
+    };
     let draft = mapping.apply(raw.row, &raw.cells);
     let mut normalised = normalise(draft, &mapping.rules);
     if let Some(warning) = read_warning {
@@ -90,6 +118,9 @@ fn process_row(mapping: &Mapping, mut raw: RawRow) -> Processed {
         None => {
             let contact = normalised.contact;
             keys = KeyDigests::of(&mapping.dedupe_keys, &contact);
+            if let Some(location) = &location {
+                keys = keys.within(location);
+            }
             StagedRow {
                 row: raw.row,
                 state: RowState::Pending,

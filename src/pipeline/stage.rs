@@ -61,6 +61,19 @@ pub(super) fn stage_and_report(config: &ValidateConfig) -> Result<Summary, Pipel
         }
         .into());
     }
+    let locations = match &config.location_column {
+        None => None,
+        Some(column) => {
+            Some(
+                column
+                    .locate(&headers)
+                    .ok_or_else(|| PipelineError::NoLocationColumn {
+                        column: column.header.clone(),
+                        headers: quoted_headers(&headers),
+                    })?,
+            )
+        }
+    };
     // Dates of birth after today are refused; the clock is read here, not in `contact`.
     mapping.rules.today = Some(clock::today());
 
@@ -153,7 +166,7 @@ pub(super) fn stage_and_report(config: &ValidateConfig) -> Result<Summary, Pipel
                 break;
             }
         };
-        let processed = rows::process_chunk(&mapping, chunk);
+        let processed = rows::process_chunk(&mapping, locations.as_ref(), chunk);
         let mut staged = Vec::with_capacity(processed.len());
         let mut rejected = Vec::new();
         for p in processed {
