@@ -86,7 +86,7 @@ impl KeyDigests {
         let scoped = |digest: Option<u128>| {
             digest.map(|d| {
                 let mut hasher = blake3::Hasher::new();
-                hasher.update(&[b's']);
+                hasher.update(b"s");
                 hasher.update(&d.to_le_bytes());
                 hasher.update(partition.as_bytes());
                 let mut first = [0u8; 16];
