@@ -3,7 +3,8 @@
 //! two contacts, twice in one location one contact and a duplicates row; an empty or unknown
 //! location is a `location_unknown` reject in the top folder; each sub-folder counts its own
 //! rows, the top totals the file's; a location's own token is refused; a location out of its
-//! daily budget stops alone and `--resume TOP` finishes it with the totals unchanged.
+//! daily budget stops alone and `--resume TOP` finishes it with the totals unchanged; a resume
+//! writes again a location folder a crash left without its ledger.
 
 use crate::import_locations::{
     as_agency, json, location_entry, spend, three_locations, LIMIT, SECOND, THIRD,
@@ -258,4 +259,32 @@ fn a_location_out_of_its_budget_stops_alone_and_a_resume_finishes_it() {
     let out = run(cmd, LIMIT);
     assert_eq!(out.code, Some(3), "{}", out.describe());
     check_delivered(&sandbox, &top);
+}
+
+#[test]
+fn a_resume_writes_again_a_location_folder_a_crash_left_without_its_ledger() {
+    let sandbox = Sandbox::start(three_locations());
+    let (dir, _file, mapping) = workspace();
+    let top = dir.path().join("run");
+    let out = run(
+        import_by_column(&sandbox.base_url(), dir.path(), &mapping, &top),
+        LIMIT,
+    );
+    assert_eq!(out.code, Some(3), "{}", out.describe());
+    // As if the run had stopped after listing its locations, before the third's folder.
+    std::fs::remove_dir_all(top.join(THIRD)).unwrap();
+
+    let mut cmd = as_agency(&sandbox.base_url(), dir.path());
+    cmd.args(["import", "--resume"]).arg(&top);
+    let out = run(cmd, LIMIT);
+    assert_eq!(out.code, Some(3), "{}", out.describe());
+    let third = json(&top.join(THIRD).join("summary.json"));
+    assert_eq!(third["rows_read"], 2, "{third:#}");
+    assert_eq!(outcome(&third, "rejected"), 1, "{third:#}");
+    // Eve is in the location already: found by the server view, not created twice.
+    assert_eq!(outcome(&third, "unchanged"), 1, "{third:#}");
+    assert_eq!(emails(&sandbox, THIRD), ["eve@example.com"]);
+    let summary = json(&top.join("summary.json"));
+    assert_eq!(summary["totals"]["rows"], 8, "{summary:#}");
+    assert_eq!(summary["no_location"]["rejected"], 2, "{summary:#}");
 }

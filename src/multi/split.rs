@@ -140,7 +140,12 @@ fn narrow_summary(ledger: &Ledger, sub: &Path, id: &str) -> Result<(), MultiErro
         .to_string();
     ledger
         .finish_run(&finished, exit_code, &text)
-        .map_err(&failed)
+        .map_err(&failed)?;
+    // Also as a file: a location whose delivery fails before its end still shows its rows
+    // (and the top totals still add up to the file's).
+    let path = sub.join("summary.json");
+    crate::run::atomic::write(&path, format!("{text}\n").as_bytes())
+        .map_err(|source| MultiError::Write { path, source })
 }
 
 fn ledger_error(dir: &Path) -> impl Fn(crate::ledger::LedgerError) -> MultiError + '_ {
