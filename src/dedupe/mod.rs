@@ -14,6 +14,7 @@
 //! stay in the ledger; the caller merges them group by group (`Contact::merge_from`).
 
 mod fold;
+mod partitioned;
 mod union;
 
 use rayon::slice::ParallelSliceMut;
@@ -21,6 +22,7 @@ use rayon::slice::ParallelSliceMut;
 use crate::contact::Contact;
 use crate::mapping::{DedupeKey, SharedPhone};
 pub use fold::folded_name;
+pub use partitioned::Partitioned;
 use union::{Person, UnionFind};
 
 /// The identity-key digests of one row: computed beside normalisation, added in file order.
@@ -74,31 +76,6 @@ impl KeyDigests {
             phone: keyed(DedupeKey::Phone, b'p', phone),
             name: present(name).map(|v| key_digest(b'n', v)),
             has_email: present(email).is_some(),
-        }
-    }
-
-    /// The same keys inside one partition (the location a row goes to, for an import whose
-    /// rows name their location): equal keys of two partitions digest apart, so rows of two
-    /// partitions never meet, while rows of one partition dedupe exactly as without it. The
-    /// folded name is not a key (it only compares rows that already share a phone) and is
-    /// kept as it is.
-    pub fn within(self, partition: &str) -> KeyDigests {
-        let scoped = |digest: Option<u128>| {
-            digest.map(|d| {
-                let mut hasher = blake3::Hasher::new();
-                hasher.update(b"s");
-                hasher.update(&d.to_le_bytes());
-                hasher.update(partition.as_bytes());
-                let mut first = [0u8; 16];
-                first.copy_from_slice(&hasher.finalize().as_bytes()[..16]);
-                u128::from_le_bytes(first)
-            })
-        };
-        KeyDigests {
-            id: scoped(self.id),
-            email: scoped(self.email),
-            phone: scoped(self.phone),
-            ..self
         }
     }
 }

@@ -391,15 +391,15 @@ proptest::proptest! {
     }
 }
 
-/// Rows of (partition, email, phone, name, id), resolved with their keys inside their
-/// partition.
-fn resolve_within(policy: SharedPhone, rows: &[(&str, Row<'_>)]) -> Resolution {
+/// Rows of (partition, email, phone, name, id), resolved one deduper per partition.
+fn resolve_partitioned(policy: SharedPhone, rows: &[(&str, Row<'_>)]) -> Resolution {
     let keys = [DedupeKey::Email, DedupeKey::Phone];
-    let mut d = Deduper::new(&keys, policy);
+    let mut d = Partitioned::new(&keys, policy);
     for (i, (partition, (email, phone, name, id))) in rows.iter().enumerate() {
         let folded = name.and_then(|n| folded_name(None, None, Some(n)));
         let digests = KeyDigests::from_parts(&keys, *id, *email, *phone, folded.as_deref());
-        d.add_digests(i as u64 + 1, digests.within(partition));
+        let partition = (!partition.is_empty()).then_some(*partition);
+        d.add_digests(partition, i as u64 + 1, digests);
     }
     d.resolve()
 }
@@ -408,7 +408,7 @@ fn resolve_within(policy: SharedPhone, rows: &[(&str, Row<'_>)]) -> Resolution {
 fn equal_keys_in_two_partitions_are_two_people() {
     let a = Some("ann@x.co");
     let p = Some("+15550001");
-    let r = resolve_within(
+    let r = resolve_partitioned(
         SharedPhone::Reject,
         &[
             ("L1", (a, None, None, None)),
@@ -421,18 +421,17 @@ fn equal_keys_in_two_partitions_are_two_people() {
     );
     assert_eq!(r.groups, vec![vec![1, 3], vec![4, 6]]);
     assert!(r.conflicts.is_empty(), "{:?}", r.conflicts);
-    // Within one partition the digests are those of a partition, not the bare ones, but they
-    // still agree with each other.
-    let keys = [DedupeKey::Email];
-    let bare = KeyDigests::from_parts(&keys, None, a, None, None);
-    assert_ne!(bare.within("L1"), bare);
-    assert_eq!(bare.within("L1"), bare.within("L1"));
-    assert_ne!(bare.within("L1"), bare.within("L2"));
+    // Without partitions, the same rows are one deduper's, as before.
+    let none: Vec<(&str, Row<'_>)> = vec![("", (a, None, None, None)), ("", (a, None, None, None))];
+    assert_eq!(
+        resolve_partitioned(SharedPhone::Reject, &none).groups,
+        vec![vec![1, 2]]
+    );
 }
 
 proptest::proptest! {
-    /// Partitioned keys resolve as if each partition were deduped alone: the same groups and
-    /// the same conflicts, and no group or conflict spans two partitions.
+    /// Each partition resolves exactly as a file of its rows alone would (the same groups and
+    /// conflicts, numbered as in the whole file), and nothing spans two partitions.
     #[test]
     fn partitions_resolve_as_if_each_were_alone(
         rows in proptest::collection::vec(
@@ -463,13 +462,20 @@ proptest::proptest! {
                 (l.as_str(), (e.as_deref(), p.as_deref(), n.as_deref(), i.as_deref()))
             })
             .collect();
-        let all = resolve_within(policy, &borrowed);
+        let all = resolve_partitioned(policy, &borrowed);
+        let partition_of = |row: u64| borrowed[row as usize - 1].0;
+        for group in &all.groups {
+            proptest::prop_assert!(group.iter().all(|&r| partition_of(r) == partition_of(group[0])));
+        }
+        for c in &all.conflicts {
+            proptest::prop_assert_eq!(partition_of(c.row), partition_of(c.holder));
+        }
         let mut groups: Vec<Vec<u64>> = Vec::new();
         let mut conflicts: Vec<Conflict> = Vec::new();
         for partition in ["L0", "L1", "L2"] {
             // The partition's rows alone, numbered as in the whole file.
             let numbers: Vec<u64> = (1..=borrowed.len() as u64)
-                .filter(|&n| borrowed[n as usize - 1].0 == partition)
+                .filter(|&n| partition_of(n) == partition)
                 .collect();
             let alone: Vec<Row<'_>> = numbers.iter().map(|&n| borrowed[n as usize - 1].1).collect();
             let r = resolve(policy, &alone);

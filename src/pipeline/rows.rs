@@ -23,14 +23,16 @@ pub(crate) struct Processed {
     pub staged: StagedRow,
     pub codes: Vec<&'static str>,
     pub keys: KeyDigests,
+    /// The location the row goes to (`--location-column`): its dedupe partition.
+    pub location: Option<String>,
     pub rejected_cells: Option<Vec<String>>,
     /// The non-blocking issues of a row that is not rejected, for warnings.csv.
     pub warnings: Vec<RowIssue>,
 }
 
 /// Maps and normalises a chunk; the output has the chunk's order. With a location column,
-/// a row naming no location of the run is rejected, and each row's keys are deduped within its
-/// location only.
+/// a row naming no location of the run is rejected, and each row carries its location (its
+/// dedupe partition).
 pub(crate) fn process_chunk(
     mapping: &Mapping,
     locations: Option<&LocatedColumn<'_>>,
@@ -55,6 +57,7 @@ fn process_row(
         return Processed {
             codes: vec![defect.code],
             keys: KeyDigests::default(),
+            location: None,
             rejected_cells: Some(raw.cells),
             warnings: Vec::new(),
             staged: StagedRow {
@@ -84,6 +87,7 @@ fn process_row(
                     staged,
                     codes: vec![LOCATION_UNKNOWN],
                     keys: KeyDigests::default(),
+                    location: None,
                     rejected_cells: Some(raw.cells),
                     warnings: Vec::new(),
                 };
@@ -118,9 +122,6 @@ fn process_row(
         None => {
             let contact = normalised.contact;
             keys = KeyDigests::of(&mapping.dedupe_keys, &contact);
-            if let Some(location) = &location {
-                keys = keys.within(location);
-            }
             StagedRow {
                 row: raw.row,
                 state: RowState::Pending,
@@ -147,6 +148,7 @@ fn process_row(
         staged,
         codes,
         keys,
+        location,
         rejected_cells,
         warnings,
     }

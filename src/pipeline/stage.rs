@@ -149,7 +149,9 @@ pub(super) fn stage_and_report(config: &ValidateConfig) -> Result<Summary, Pipel
     };
 
     let mut warnings = warnings::Warnings::create(&config.run_dir)?;
-    let mut deduper = crate::dedupe::Deduper::new(&mapping.dedupe_keys, mapping.shared_phone);
+    // One deduper per location when rows name theirs (`--location-column`): one email in two
+    // locations is two contacts.
+    let mut deduper = crate::dedupe::Partitioned::new(&mapping.dedupe_keys, mapping.shared_phone);
     let mut rows_read = 0u64;
     let mut issues: BTreeMap<String, u64> = BTreeMap::new();
     let mut failure = None;
@@ -178,7 +180,7 @@ pub(super) fn stage_and_report(config: &ValidateConfig) -> Result<Summary, Pipel
                 failure = warnings.add(s.row, &p.warnings).err();
             }
             if s.state == crate::ledger::RowState::Pending {
-                deduper.add_digests(s.row, p.keys);
+                deduper.add_digests(p.location.as_deref(), s.row, p.keys);
             }
             if let (Some(cells), Some(rejection)) = (p.rejected_cells, &s.rejection) {
                 rejected.push(RejectedRow {
