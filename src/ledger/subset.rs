@@ -50,7 +50,9 @@ impl Ledger {
             }
         }
         tx.commit().map_err(|e| sql(&path, e))?;
-        // ATTACH cannot run inside a transaction; the copy itself is one.
+        // ATTACH cannot run inside a transaction; the copy itself is one. The location's rows
+        // are looked up one by one (CROSS JOIN keeps `kept` the outer loop): a location's copy
+        // costs its own rows, not a scan of the whole file's.
         ledger
             .conn
             .execute("ATTACH DATABASE ?1 AS staged", params![source])
@@ -59,8 +61,8 @@ impl Ledger {
             "BEGIN; \
              INSERT INTO main.run SELECT * FROM staged.run; \
              INSERT OR REPLACE INTO main.meta SELECT * FROM staged.meta; \
-             INSERT INTO main.rows SELECT * FROM staged.rows \
-                 WHERE row IN (SELECT row FROM temp.kept); \
+             INSERT INTO main.rows SELECT s.* FROM temp.kept AS k \
+                 CROSS JOIN staged.rows AS s ON s.row = k.row ORDER BY k.row; \
              COMMIT;",
         );
         let detached = ledger.conn.execute_batch("DETACH DATABASE staged;");
