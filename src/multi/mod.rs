@@ -177,12 +177,19 @@ pub fn run(config: MultiConfig) -> Result<RunEnd, MultiError> {
                 }
                 Some(column) => {
                     // Only the locations the file names get a folder (and a delivery).
+                    let started = std::time::Instant::now();
                     let split = split::split(&top, column)?;
                     let named: Vec<String> = split.rows.keys().cloned().collect();
                     write_locations(&top, &named, split.unassigned, Some(&column.header))?;
                     for (id, rows) in &split.rows {
                         split::write_sub(&top, &top.join(id), id, rows)?;
                     }
+                    tracing::info!(
+                        locations = named.len(),
+                        unassigned = split.unassigned,
+                        elapsed_ms = started.elapsed().as_millis() as u64,
+                        "Gave each location the file names its own ledger."
+                    );
                     (named, split.unassigned)
                 }
             };
