@@ -31,6 +31,7 @@ mod import_faults;
 mod import_followups;
 mod import_identities;
 mod import_kill_resume;
+mod import_location_column;
 mod import_locations;
 mod import_secrets;
 mod import_view;

@@ -1,6 +1,6 @@
 //! Which locations a command over many locations (`import --locations`, `export --locations`)
-//! works on: the user's choice (`all`, or ids separated by commas) and its resolution against
-//! the agency's installed locations. Shared by the commands so that neither imports the other.
+//! works on: the user's choice (`all`, ids separated by commas, or `import --location-column`)
+//! and its resolution against the agency's installed locations. Shared by the commands so that neither imports the other.
 
 use super::agency::Agency;
 use super::{AuthError, ClientConfig, Credentials};
@@ -12,6 +12,9 @@ pub enum Choice {
     All,
     /// These ids, in this order, each once.
     Ids(Vec<String>),
+    /// Each row into the location its cell in this column names (`import --location-column`):
+    /// the locations the agency's app is installed in that the file names.
+    Column(String),
 }
 
 /// Why the locations could not be chosen.
@@ -103,6 +106,26 @@ pub async fn resolve(client: &ClientConfig, choice: &Choice) -> Result<Vec<Strin
             }
             Ok(ids)
         }
+        (Choice::Column(_), Some(list)) => {
+            let ids: Vec<String> = list.into_iter().map(|l| l.id).collect();
+            if ids.is_empty() {
+                return Err(ChoiceError::Locations(
+                    "the agency's app is installed in no location".into(),
+                ));
+            }
+            // A listed id that cannot name a folder is left out: a row naming it is then
+            // rejected (`location_unknown`) like any id the run cannot import into.
+            Ok(ids.into_iter().filter(|id| usable_id(id)).collect())
+        }
+        // The safer reading: a location's token cannot tell which other ids exist (nor send
+        // to them), and trusting the cells would send rows where it was never checked that
+        // they may go. Refused before the file is read.
+        (Choice::Column(_), None) => Err(ChoiceError::Locations(
+            "--location-column needs an agency (company) token, which lists the locations \
+             the rows may name: log in with the agency's app (GHL_CLIENT_ID, \
+             GHL_CLIENT_SECRET and a company refresh token); nothing was sent"
+                .into(),
+        )),
         (Choice::All, None) => Err(ChoiceError::Locations(
             "--locations all needs an agency (company) token: log in with the agency's app \
              (GHL_CLIENT_ID, GHL_CLIENT_SECRET and a company refresh token)"

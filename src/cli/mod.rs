@@ -267,6 +267,7 @@ pub fn run(cli: Cli, forced_stop: fn() -> !) -> anyhow::Result<RunEnd> {
                 return validate(&run, "import --dry-run", human);
             }
             if args.locations.is_some()
+                || args.location_column.is_some()
                 || args
                     .resume
                     .as_deref()

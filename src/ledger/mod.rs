@@ -26,6 +26,7 @@ mod schema;
 mod series;
 mod staging;
 pub mod state;
+mod subset;
 mod undo;
 mod undo_source;
 mod verdicts;
