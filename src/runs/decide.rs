@@ -56,7 +56,7 @@ pub(super) fn decide(f: &Facts<'_>) -> (RunState, Option<String>) {
         return (
             RunState::ReportsIncomplete,
             Some(format!(
-                "the run ended but its reports were not all written (stopped while they were);                  {again}"
+                "the run ended but its reports were not all written (stopped while they were); {again}"
             )),
         );
     }

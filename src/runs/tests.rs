@@ -58,7 +58,16 @@ fn a_finished_run_whose_reports_were_cut_short_says_so() {
     let clean = counts(0, 0, 0);
     let mut f = facts("import", Some(0), Some("finished"), &clean);
     f.reports_incomplete = true;
-    assert_eq!(decide(&f).0, RunState::ReportsIncomplete);
+    let (state, note) = decide(&f);
+    assert_eq!(state, RunState::ReportsIncomplete);
+    // Regression: a lost line continuation once left a run of blanks inside the note.
+    assert_eq!(
+        note.as_deref(),
+        Some(
+            "the run ended but its reports were not all written (stopped while they were); \
+             import --resume writes them"
+        )
+    );
     // A run with rows left is resumable whatever its reports: the resume writes them too.
     let left = counts(3, 0, 0);
     let mut f = facts("import", Some(0), None, &left);
