@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::ledger::{Rejection, RowState, StagedRow};
+use crate::ledger::{Rejection, StagedRow};
 
 use super::rows::STAGE_VALIDATE;
 
@@ -74,21 +74,13 @@ impl LocatedColumn<'_> {
                 shown(&self.column.known)
             )
         };
-        StagedRow {
-            row,
-            state: RowState::Rejected,
-            payload_json: None,
-            email: None,
-            phone: None,
-            rejection: Some(Rejection::new(
-                STAGE_VALIDATE,
-                LOCATION_UNKNOWN,
-                self.column.header.clone(),
-                message,
-            )),
-            issues_json: None,
-            cells_json,
-        }
+        let rejection = Rejection::new(
+            STAGE_VALIDATE,
+            LOCATION_UNKNOWN,
+            self.column.header.clone(),
+            message,
+        );
+        StagedRow::rejected(row, rejection, None, cells_json)
     }
 }
 
@@ -105,6 +97,7 @@ fn shown(known: &BTreeSet<String>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ledger::RowState;
 
     fn column() -> LocationColumn {
         LocationColumn {
