@@ -5,6 +5,7 @@
 //! skips it too and carries out the decisions a `ghl-bulk plan` run wrote (see `plan_run`).
 
 mod connect;
+mod deliver;
 pub mod delta;
 mod estimate;
 mod finish;
@@ -14,21 +15,15 @@ mod resume;
 mod sandbox;
 
 use crate::api::{ApiError, ClientConfig};
-use crate::delivery::{
-    engine, CustomFieldResolver, DeliveryError, EngineConfig, EngineCounts, StopReason,
-};
+use crate::delivery::{DeliveryError, EngineConfig, StopReason};
 use crate::ledger::{Ledger, LedgerError};
-use crate::mapping::{Mapping, MappingError};
+use crate::mapping::MappingError;
 use crate::pipeline::failure::{self, Stage};
 use crate::pipeline::{self, PipelineError, ValidateConfig};
 use crate::run::end::RunEnd;
-use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::Mutex;
-use std::time::Instant;
 
-use connect::{all_refused, classify_first, concurrency_for, connect, learn_limits};
-use resume::{aborted, check_target, compiled_mapping, refuse_undone, target_of};
+use resume::{check_target, compiled_mapping, refuse_undone};
 
 pub use delta::{DeltaOptions, DeltaReport};
 pub use finish::DeliverySummary;
@@ -312,216 +307,7 @@ async fn continue_run(
     if config.dry_run {
         return estimate::dry_run(&config, &run_dir, &ledger, &mapping, &delta, local_exit).await;
     }
-    deliver(config, run_dir, ledger, mapping, delta, attempt).await
-}
-
-async fn deliver(
-    config: ImportConfig,
-    run_dir: PathBuf,
-    mut ledger: Ledger,
-    mapping: Mapping,
-    mut delta: delta::Delta,
-    attempt: &mut Attempt,
-) -> Result<RunEnd, ImportError> {
-    let started = Instant::now();
-    if ledger.target()?.is_none() {
-        ledger.set_target(&target_of(&config.target))?;
-    }
-    let (client, sandbox) = connect(&config, &ledger, &mapping).await?;
-    // A plan's rows whose contact changed since it was read are not carried out (a resume of
-    // `import --plan` checks the rows it has left).
-    if ledger.plan_carried_out()?.is_some() {
-        plan_run::reject_changed(&client, &mut ledger, config.progress).await?;
-    }
-    let total = ledger.undelivered()?;
-    tracing::info!(
-        run_dir = %run_dir.display(),
-        rows = total,
-        location = client.location_id(),
-        "Delivering the staged rows."
-    );
-    // Before anything else: a custom field read or the probe below are the last requests
-    // sent before the estimate, and the first need its answers' limits.
-    // Nothing to send (every row unchanged): not even the custom fields are read.
-    let resolver = if mapping.custom_refs.is_empty() || total == 0 {
-        CustomFieldResolver::default()
-    } else {
-        let defs = client.custom_fields().await.map_err(classify_first)?;
-        CustomFieldResolver::new(&mapping.custom_refs, &defs).map_err(DeliveryError::from)?
-    };
-    let mut engine_config = config.engine.clone();
-    engine_config.task_rule = mapping.task_rule().map(str::to_string);
-    // A run keeps the mode it started with (the engine refuses another).
-    if let Some(recorded) = ledger.delivery_mode()? {
-        engine_config.mode = recorded
-            .parse()
-            .map_err(|e: crate::delivery::UnknownMode| ImportError::Resume {
-                dir: run_dir.clone(),
-                reason: e.to_string(),
-            })?;
-    }
-    // The server view goes first: its survey also learns the API's limits.
-    let view = view(
-        &config,
-        &mut ledger,
-        &client,
-        &resolver,
-        &mut engine_config,
-        total,
-    )
-    .await?;
-    // The estimate needs the limits too, so the probe goes out whatever sizes the pool.
-    if total > 0 && client.stats().snapshot().total == 0 {
-        learn_limits(&client).await;
-    }
-    if !config.concurrency_fixed {
-        engine_config.concurrency = concurrency_for(&client);
-        tracing::info!(
-            allowed_rate = client.limiter().allowed_rate(),
-            concurrency = engine_config.concurrency,
-            "Sized the request pool from the rate the API allows."
-        );
-    }
-    // A run keeps whether it takes before-images (`--undoable`) from its start.
-    engine_config.undoable = ledger.undoable()?;
-    let estimate = estimate::announce(
-        &ledger,
-        &mapping,
-        &engine_config,
-        &client,
-        false,
-        view.as_ref(),
-    )?;
-    if config.progress && total > 0 {
-        eprintln!("{}", estimate.line);
-    }
-    // From the first request that can change a contact, the reports describe an older state.
-    ledger.reports_stale()?;
-    attempt.stage = Stage::Deliver;
-    let ledger = Mutex::new(ledger);
-    let (cancel_tx, cancel) = tokio::sync::watch::channel(false);
-    let interrupts = tokio::spawn(crate::run::signals::graceful(
-        cancel_tx,
-        "ghl-bulk import --resume <run folder>",
-    ));
-    let progress = progress::Progress::new(
-        config.progress && std::io::stderr().is_terminal(),
-        config.progress && total > 0,
-        total,
-        estimate.breakdown.total(),
-        &client,
-    );
-    // A second Ctrl-C or SIGTERM drops the requests in flight: each row's state was committed
-    // before its request went out, so a resume sorts out what they did.
-    let on_progress = |counts: &EngineCounts| {
-        progress.update(counts, &client);
-        if let Some(slot) = &config.board {
-            slot.report(progress.line(counts, &client));
-        }
-    };
-    let outcome = tokio::select! {
-        outcome = engine::run(
-            &ledger,
-            &client,
-            &resolver,
-            &engine_config,
-            cancel,
-            &on_progress,
-        ) => Some(outcome),
-        () = crate::run::signals::wait_for(2) => None,
-    };
-    interrupts.abort();
-    let Some(outcome) = outcome else {
-        progress.finish(None, &client);
-        let ledger = ledger.into_inner().map_err(|_| DeliveryError::Poisoned)?;
-        return aborted(&run_dir, ledger, &mut delta);
-    };
-    progress.finish(outcome.as_ref().ok().map(|(_, counts)| counts), &client);
-    let mut ledger = ledger.into_inner().map_err(|_| DeliveryError::Poisoned)?;
-    // Whatever ended the engine (finished, stopped, or an error such as a revoked token), the
-    // rows it delivered are remembered: the next run must not send them again.
-    let remembered = delta.remember(&mut ledger);
-    let (stop, counts) = match (outcome, remembered) {
-        (Ok(done), Ok(())) => done,
-        (Err(error), remembered) => {
-            if let Err(also) = remembered {
-                tracing::warn!(%also, "The delivered rows could not be remembered in the state file.");
-            }
-            if all_refused(&client) {
-                // Every request got a refusal back (a wrong token answers the first ones with
-                // 401): nothing changed in HighLevel, so the rows are not in doubt, and the run
-                // counts as one that sent nothing (it can be run again into its folder).
-                ledger.undo_in_doubt()?;
-            }
-            return Err(error.into());
-        }
-        (Ok(_), Err(error)) => return Err(error),
-    };
-    attempt.stage = Stage::Reports;
-    let end = finish::write(&finish::Finish {
-        run_dir: &run_dir,
-        ledger: &ledger,
-        mapping: &mapping,
-        client: &client,
-        stop: &stop,
-        counts: &counts,
-        elapsed: started.elapsed(),
-        print: config.progress,
-        delta: Some(delta.report()),
-        estimate: Some(&estimate.breakdown),
-        view: view.as_ref(),
-    })?;
-    if let Some(handle) = sandbox {
-        handle
-            .shutdown()
-            .await
-            .map_err(|e| ImportError::Sandbox(e.to_string()))?;
-    }
-    Ok(end)
-}
-
-/// The server view (`view`), unless the run is blind: it reads the location for the rows still
-/// to deliver and records each one's verdict, which delivery then carries out. Only the default
-/// mode (upsert) is planned; `create` and `update-only` keep their own rules. The run keeps its
-/// first choice (planned or blind) and its `--on-conflict`.
-async fn view(
-    config: &ImportConfig,
-    ledger: &mut Ledger,
-    client: &crate::api::Client,
-    resolver: &CustomFieldResolver,
-    engine: &mut EngineConfig,
-    total: u64,
-) -> Result<Option<crate::view::ViewSummary>, ImportError> {
-    let wanted = !config.blind && engine.mode == crate::delivery::Mode::Upsert;
-    let pinned = ledger.pin_view_setting("view", if wanted { "planned" } else { "blind" })?;
-    if pinned != "planned" || total == 0 {
-        return Ok(None);
-    }
-    let options = crate::view::ViewOptions {
-        on_conflict: engine.on_conflict,
-        custom: resolver.clone(),
-    };
-    // A long reading (a large snapshot) says where it is, every 50 requests.
-    let report = config.progress;
-    let progress = |p: &crate::view::ViewProgress| {
-        if report && p.planned > 50 && (p.requests.is_multiple_of(50) || p.requests == p.planned) {
-            eprintln!(
-                "Reading the location: {} of {} requests.",
-                p.requests, p.planned
-            );
-        }
-    };
-    let summary = crate::view::read_and_decide(ledger, client, &options, &progress)
-        .await
-        .map_err(|e| match e {
-            crate::view::ViewError::Api(api)
-            | crate::view::ViewError::Read(crate::view::read::ReadError::Api(api)) => {
-                classify_first(api)
-            }
-            other => ImportError::View(other),
-        })?;
-    engine.on_conflict = summary.on_conflict;
-    Ok(Some(summary))
+    deliver::deliver(config, run_dir, ledger, mapping, delta, attempt).await
 }
 
 /// The end of a run as a stop reason says it.
