@@ -16,6 +16,7 @@ mod fanout;
 pub mod followup_keys;
 mod followups;
 pub mod honest;
+mod intake;
 pub mod mode;
 pub mod plan;
 mod resolve;

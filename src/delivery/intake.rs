@@ -1,0 +1,123 @@
+//! Rows from the ledger into the engine: the next deliverable rows read ahead (with their
+//! before-images for `--undoable`), and rows marked in doubt before their first request leaves.
+
+use super::before;
+use super::custom_fields::CustomFieldResolver;
+use super::engine::{with_ledger, Engine, Job};
+use super::plan::plan_row;
+use super::resolve::{History, KnownContact};
+use super::rows::Row;
+use super::DeliveryError;
+use crate::ledger::DeliveryResult;
+use chrono::{DateTime, Utc};
+
+/// Rows about to send their first request: marked in doubt in the ledger (one transaction)
+/// before any of their requests can leave, and only then, so that a row left `in_doubt` by a
+/// stop was really sent, and its first send time bounds what it may have created.
+pub(super) fn start_rows<'a>(
+    engine: &mut Engine<'a>,
+    mut rows: Vec<Row>,
+) -> Result<Vec<Job<'a>>, DeliveryError> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let now = crate::run::clock::now();
+    let stamp = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let numbers: Vec<u64> = rows.iter().map(|r| r.plan.row).collect();
+    with_ledger(engine.ledger, |l| l.mark_in_doubt(&numbers, &stamp))?;
+    Ok(rows
+        .drain(..)
+        .map(|mut row| {
+            if !row.history.sent_before {
+                row.history.first_sent = now;
+            }
+            engine.resolve(row)
+        })
+        .collect())
+}
+
+/// The next rows from the ledger that still need delivery, and whether there were any.
+pub(super) fn read_rows(
+    engine: &mut Engine<'_>,
+    after: &mut u64,
+    custom: &CustomFieldResolver,
+) -> Result<(Vec<Row>, bool), DeliveryError> {
+    let read_ahead = engine.config.read_ahead.max(1);
+    let batch = with_ledger(engine.ledger, |l| l.deliverable(*after, read_ahead))?;
+    let Some(last) = batch.last() else {
+        return Ok((Vec::new(), false));
+    };
+    *after = last.row;
+    let numbers: Vec<u64> = batch.iter().map(|r| r.row).collect();
+    let mut contexts = with_ledger(engine.ledger, |l| l.followup_context(&numbers))?;
+    let mut decided = super::decided::load(engine.ledger, &numbers)?;
+    // Replaced when the row starts, unless an earlier attempt sent it.
+    let now = crate::run::clock::now();
+    let mut out = Vec::with_capacity(batch.len());
+    for staged in batch {
+        let first_sent = staged
+            .first_sent_at
+            .as_deref()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map_or(now, |t| t.with_timezone(&Utc));
+        let history = History {
+            sent_before: staged.attempts > 0,
+            first_sent,
+        };
+        let recheck =
+            staged.attempts > 0 || staged.note_ids_json.is_some() || staged.task_ids_json.is_some();
+        let known = match (&staged.contact_id, &staged.tags_before_json) {
+            (Some(contact_id), Some(tags)) if staged.attempts > 0 => Some(KnownContact {
+                contact_id: contact_id.clone(),
+                created: staged.created.unwrap_or(false),
+                tags_before: serde_json::from_str(tags).unwrap_or_default(),
+            }),
+            _ => None,
+        };
+        let context = contexts.remove(&staged.row).unwrap_or_default();
+        match plan_row(staged.row, &staged.payload_json, custom) {
+            Ok(plan) => {
+                // Only the notes or task changed since the state store's delivery: the contact
+                // is not sent again, nor its tags (they are part of what did not change).
+                let only = match (&known, &context.only) {
+                    (None, Some(contact_id)) => Some(KnownContact {
+                        contact_id: contact_id.clone(),
+                        created: false,
+                        tags_before: plan.tags.clone(),
+                    }),
+                    _ => None,
+                };
+                let decision = decided.remove(&staged.row);
+                // Unchanged on the server, but notes or a task to add: only those are sent.
+                let unchanged = match &decision {
+                    Some(d)
+                        if only.is_none() && (!plan.notes.is_empty() || plan.task.is_some()) =>
+                    {
+                        d.unchanged_contact(&plan)
+                    }
+                    _ => None,
+                };
+                let only = only.or(unchanged);
+                let mut row = Row::new(plan, history, recheck);
+                row.followups_only = only.is_some();
+                row.known = known.or(only);
+                row.decided = decision;
+                row.followups_known = context.known;
+                out.push(row);
+            }
+            Err(message) => engine.fail(
+                DeliveryResult {
+                    row: staged.row,
+                    ..DeliveryResult::default()
+                },
+                "payload_unreadable",
+                message,
+            ),
+        }
+    }
+    if engine.config.undoable {
+        let captures = before::plan(engine.ledger, &out)?;
+        engine.captures.extend(captures);
+    }
+    Ok((out, true))
+}
