@@ -76,7 +76,7 @@ pub struct ImportConfig {
     pub blind: bool,
     /// In a run over many locations: where this location's delivery reports its progress
     /// (the top run prints them all together).
-    pub board: Option<crate::multi::board::Slot>,
+    pub board: Option<crate::run::board::Slot>,
 }
 
 /// What stops an import as a whole.
@@ -416,7 +416,7 @@ async fn deliver(
     let on_progress = |counts: &EngineCounts| {
         progress.update(counts, &client);
         if let Some(slot) = &config.board {
-            slot.report(progress.line(counts, &client));
+            progress.report(slot, counts, &client);
         }
     };
     let outcome = tokio::select! {
