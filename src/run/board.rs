@@ -328,9 +328,7 @@ pub fn render(
         };
         picked.sort_by(|&a, &b| {
             let (a, b) = (&figures[a], &figures[b]);
-            rank(a)
-                .cmp(&rank(b))
-                .then(b.rate().total_cmp(&a.rate()))
+            rank(a).cmp(&rank(b)).then(b.rate().total_cmp(&a.rate()))
         });
         picked.truncate(limit);
         picked.sort_unstable();
