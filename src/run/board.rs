@@ -8,7 +8,7 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::time::Instant;
 
 use crate::format::thousands;
@@ -187,17 +187,17 @@ impl Board {
     pub fn show(&self, terminal: bool) -> Shown {
         let board = self.clone();
         let every = period(terminal);
-        let bars = terminal.then(|| {
-            let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
-            let style = ProgressStyle::with_template("{msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar());
-            let lines = board.render(Some(SHOWN_ON_TERMINAL)).len();
-            let bars: Vec<ProgressBar> = (0..lines)
-                .map(|_| multi.add(ProgressBar::new(1).with_style(style.clone())))
-                .collect();
-            (multi, bars)
+        // One bar whose message is the whole block: a frame is drawn whole (bars of their own,
+        // updated one after the other, were drawn half old, half new).
+        let bar = terminal.then(|| {
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            bar.set_style(
+                ProgressStyle::with_template("{msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar
         });
-        let drawn = bars.as_ref().map(|(_, bars)| bars.clone());
+        let drawn = bar.clone();
         let task = tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -206,37 +206,28 @@ impl Board {
             loop {
                 tick.tick().await;
                 match &drawn {
-                    Some(bars) => draw(bars, &board.render(Some(SHOWN_ON_TERMINAL))),
+                    Some(bar) => bar.set_message(board.render(Some(SHOWN_ON_TERMINAL)).join("\n")),
                     None => eprint!("{}", block(&board.render(None))),
                 }
             }
         });
-        Shown { task, bars }
+        Shown { task, bar }
     }
 }
 
 /// The display while it is shown.
 pub struct Shown {
     task: tokio::task::JoinHandle<()>,
-    bars: Option<(MultiProgress, Vec<ProgressBar>)>,
+    bar: Option<ProgressBar>,
 }
 
 impl Shown {
     /// Stops the display and clears the terminal's lines (the summary follows).
     pub fn finish(self) {
         self.task.abort();
-        if let Some((multi, bars)) = self.bars {
-            for bar in bars {
-                bar.finish_and_clear();
-            }
-            let _ = multi.clear();
+        if let Some(bar) = self.bar {
+            bar.finish_and_clear();
         }
-    }
-}
-
-fn draw(bars: &[ProgressBar], lines: &[String]) {
-    for (bar, line) in bars.iter().zip(lines) {
-        bar.set_message(line.clone());
     }
 }
 
