@@ -2,7 +2,8 @@
 //! the agency's app: the file staged once, each location's sub-folder with its own ledger,
 //! summary and report, the contacts in each location, the top summary with the worst exit
 //! code; explicit ids; an unknown id refused before anything is sent; one location out of its
-//! daily budget (75) while the others finish, then `--resume TOP` finishing it the next day.
+//! daily budget (75) while the others finish, then `--resume TOP` finishing it the next day;
+//! the progress board's blocks in a log (and none with `--quiet`).
 
 use crate::util::{self, ghl_bulk, run, FileSpec, GhlCommand, Sandbox};
 use ghl_sandbox::{

@@ -47,16 +47,20 @@ pub struct Words {
     pub title: &'static str,
     /// `delivering` / `reading`: the state of a location at work.
     pub working: &'static str,
+    /// `rows` (of the file) / `contacts` (read of those search reported).
+    pub items: &'static str,
 }
 
 impl Words {
     pub const IMPORT: Words = Words {
         title: "Delivering to",
         working: "delivering",
+        items: "rows",
     };
     pub const EXPORT: Words = Words {
         title: "Exporting",
         working: "reading",
+        items: "contacts",
     };
 
     fn state(&self, state: State) -> &'static str {
@@ -337,7 +341,7 @@ pub fn render(
                 "  {:<width$}  {:<10}  {}",
                 f.location,
                 words.state(f.state),
-                numbers(f.rows_done, f.rows_total, f.requests, f.rate())
+                numbers(words, f.rows_done, f.rows_total, f.requests, f.rate())
             )
         })
         .collect();
@@ -361,6 +365,7 @@ pub fn render(
         words.title,
         figures.len(),
         numbers(
+            words,
             figures.iter().map(|f| f.rows_done).sum(),
             figures.iter().map(|f| f.rows_total).sum(),
             requests,
@@ -371,11 +376,12 @@ pub fn render(
     lines
 }
 
-fn numbers(rows_done: u64, rows_total: u64, requests: u64, rate: f64) -> String {
+fn numbers(words: Words, done: u64, total: u64, requests: u64, rate: f64) -> String {
     format!(
-        "{}/{} rows, {} requests, {rate:.1} req/s",
-        thousands(rows_done),
-        thousands(rows_total),
+        "{}/{} {}, {} requests, {rate:.1} req/s",
+        thousands(done),
+        thousands(total),
+        words.items,
         thousands(requests)
     )
 }

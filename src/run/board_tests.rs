@@ -40,9 +40,9 @@ fn an_export_reads_and_a_stopped_location_says_so() {
     assert_eq!(
         render(Words::EXPORT, &figures, Duration::ZERO, None),
         [
-            "  A  stopped     5/10 rows, 2 requests, 2.0 req/s",
-            "  B  failed      0/10 rows, 1 requests, 1.0 req/s",
-            "Exporting 2 locations: 5/20 rows, 3 requests, 3.0 req/s (1 stopped, 1 failed)",
+            "  A  stopped     5/10 contacts, 2 requests, 2.0 req/s",
+            "  B  failed      0/10 contacts, 1 requests, 1.0 req/s",
+            "Exporting 2 locations: 5/20 contacts, 3 requests, 3.0 req/s (1 stopped, 1 failed)",
         ]
     );
 }
