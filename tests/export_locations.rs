@@ -4,7 +4,7 @@
 //! location and each location's own `--since last` state; an unknown id and a location's token
 //! refused with nothing written; one location out of its daily budget: no combined file, the
 //! others' files in `--out-dir` kept, exit 75; `--since last` into one file; a held lock (75);
-//! Ctrl-C (130, the previous file and no part left).
+//! Ctrl-C (130, the previous file and no part left); the progress board's blocks in a log.
 
 use crate::util::export::{as_agency, column, read_csv, summary};
 use crate::util::{run, GhlCommand, Sandbox};
@@ -417,4 +417,36 @@ fn ctrl_c_stops_every_location_and_leaves_the_previous_file_and_no_part() {
     assert_eq!(s["status"], "interrupted", "{s:#}");
     assert_eq!(s["exit_code"], 130, "{s:#}");
     assert_eq!(s["locations"][0]["status"], "interrupted", "{s:#}");
+}
+
+/// Not on a terminal, the board (the import's, `run::board`) is a block of every location's
+/// line and the total. The test knob shortens its period; each request answers in 40 ms or
+/// more, so the run outlasts several periods.
+#[test]
+fn the_board_prints_every_location_and_the_total_in_a_block() {
+    let mut config = three_locations();
+    config.faults.latency = Some((Duration::from_millis(40), Duration::from_millis(60)));
+    let sandbox = Sandbox::start(config);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("d")).unwrap();
+    let mut cmd = as_agency(&sandbox.base_url(), dir.path());
+    cmd.args(["export", "--locations", "all", "--out-dir", "d"])
+        .env("GHL_BULK_BOARD_EVERY_MS", "20");
+    let out = run(cmd, LIMIT);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    let totals: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i].starts_with("Exporting 3 locations: "))
+        .collect();
+    assert!(!totals.is_empty(), "no board: {}", out.describe());
+    for &end in &totals {
+        let block = &lines[end.saturating_sub(3)..=end];
+        for (line, (id, _)) in block.iter().zip(SIZES) {
+            assert!(line.starts_with(&format!("  {id}  ")), "{block:#?}");
+            assert!(
+                line.contains(" contacts, ") && line.ends_with(" req/s"),
+                "{line}"
+            );
+        }
+    }
 }

@@ -2,7 +2,8 @@
 //! the agency's app: the file staged once, each location's sub-folder with its own ledger,
 //! summary and report, the contacts in each location, the top summary with the worst exit
 //! code; explicit ids; an unknown id refused before anything is sent; one location out of its
-//! daily budget (75) while the others finish, then `--resume TOP` finishing it the next day.
+//! daily budget (75) while the others finish, then `--resume TOP` finishing it the next day;
+//! the progress board's blocks in a log (and none with `--quiet`).
 
 use crate::util::{self, ghl_bulk, run, FileSpec, GhlCommand, Sandbox};
 use ghl_sandbox::{
@@ -120,6 +121,62 @@ fn all_locations_get_the_file_each_in_its_own_sub_folder() {
         "{}",
         out.describe()
     );
+}
+
+/// Not on a terminal, the board is a block of lines: every location's, then the total. The
+/// block's period is shortened through the test knob (the run lasts well over 20 ms: each
+/// location's requests answer in 40 ms or more, one after another for its token, its fields
+/// and its first upserts); `--quiet` prints no block.
+#[test]
+fn the_board_prints_every_location_and_the_total_in_a_block() {
+    let mut config = three_locations();
+    config.faults.latency = Some((Duration::from_millis(40), Duration::from_millis(60)));
+    let sandbox = Sandbox::start(config);
+    let (dir, file, _) = small_file();
+    let ids = [DEFAULT_LOCATION_ID, SECOND, THIRD];
+    let mut cmd = import_into(
+        &sandbox.base_url(),
+        dir.path(),
+        &file,
+        &dir.path().join("run"),
+        "all",
+    );
+    cmd.env("GHL_BULK_BOARD_EVERY_MS", "20");
+    let out = run(cmd, LIMIT);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    let totals: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i].starts_with("Delivering to 3 locations: "))
+        .collect();
+    assert!(!totals.is_empty(), "no board: {}", out.describe());
+    for &end in &totals {
+        let block = &lines[end.saturating_sub(3)..=end];
+        for (line, id) in block.iter().zip(ids) {
+            assert!(line.starts_with(&format!("  {id}  ")), "{block:#?}");
+            assert!(
+                line.contains(" rows, ") && line.ends_with(" req/s"),
+                "{line}"
+            );
+        }
+        assert!(block[3].contains(" requests, "), "{}", block[3]);
+    }
+
+    let mut config = three_locations();
+    config.faults.latency = Some((Duration::from_millis(40), Duration::from_millis(60)));
+    let sandbox = Sandbox::start(config);
+    // A home of its own: the first run rotated the agency's refresh token in the other.
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = import_into(
+        &sandbox.base_url(),
+        home.path(),
+        &file,
+        &dir.path().join("quiet"),
+        "all",
+    );
+    cmd.arg("--quiet").env("GHL_BULK_BOARD_EVERY_MS", "20");
+    let out = run(cmd, LIMIT);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    assert!(!out.stderr.contains("Delivering to"), "{}", out.describe());
 }
 
 #[test]

@@ -12,11 +12,10 @@
 //!   (lock, atomic commit, watermark): a failed location leaves the others' files in place.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use futures_util::stream::{self, StreamExt};
 
-use super::board::Board;
 use super::combine::{self, Part, PartsDir};
 use super::destination::{Destination, Mark};
 use super::many_summary::{human, write_summary, ManyReport};
@@ -27,15 +26,13 @@ use super::writer::Shape;
 use super::{ExportConfig, ExportEnd, ExportError, Source};
 use crate::api::location_choice::{resolve, Choice};
 use crate::api::SharedTokens;
+use crate::run::board::{Board, State, Words};
 use crate::run::end::{worst, RunEnd};
 
 /// Locations read at the same time. Each has its own limiter, so they do not slow each
 /// other; the bound keeps memory (a few pages per location) and open connections in check
 /// for an agency with hundreds of locations.
 pub const LOCATIONS_AT_ONCE: usize = 8;
-
-/// How often the board of every location's progress is printed.
-const PROGRESS_EVERY: Duration = Duration::from_secs(10);
 
 /// Where an export over many locations writes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,30 +68,23 @@ pub fn run(config: ManyConfig) -> Result<RunEnd, ExportError> {
         .map_err(|e| ExportError::Internal(format!("cannot start the runtime: {e}")))?;
     // Every id is checked before anything is read or written.
     let ids = runtime.block_on(resolve(client, &config.choice))?;
-    let board = Board::default();
+    let board = Board::new(Words::EXPORT);
     // One agency, one token state: the company refresh token rotates on every refresh.
     let shared = SharedTokens::default();
     let configs: Vec<ExportConfig> = ids
         .iter()
         .map(|id| location_config(&config, id, &shared, &board))
         .collect();
-    let printer = (config.base.progress && !config.base.dry_run).then(|| {
-        let board = board.clone();
-        runtime.spawn(async move {
-            let mut every = tokio::time::interval(PROGRESS_EVERY);
-            every.tick().await;
-            loop {
-                every.tick().await;
-                eprint!("{}", board.render());
-            }
-        })
+    let shown = (config.base.progress && !config.base.dry_run).then(|| {
+        let _entered = runtime.enter();
+        board.show(crate::run::progress::Progress::on_terminal(true))
     });
     let result = match &config.output {
         ManyOutput::OneFile(out) => runtime.block_on(one_file(&config, out, configs)),
         ManyOutput::PerLocation(_) => Ok(runtime.block_on(per_location(configs))),
     };
-    if let Some(printer) = printer {
-        printer.abort();
+    if let Some(shown) = shown {
+        shown.finish();
     }
     let (reports, written) = result?;
     let end = worst(reports.iter().map(|r| RunEnd::from_code(r.exit_code)));
@@ -164,11 +154,11 @@ fn ended(
     finish_report(&mut report, result, started);
     report.location_id = config.label.clone();
     if let Some(slot) = &config.slot {
+        slot.requests(report.requests.total);
         slot.state(match report.status.as_str() {
-            "complete" => "done",
-            "dry-run" => "estimated",
-            "interrupted" => "interrupted",
-            _ => "failed",
+            "complete" | "dry-run" => State::Done,
+            "interrupted" => State::Stopped,
+            _ => State::Failed,
         });
     }
     report
@@ -180,7 +170,7 @@ async fn per_location(configs: Vec<ExportConfig>) -> (Vec<Report>, u64) {
         let started = Instant::now();
         let mut report = new_report(&config);
         if let Some(slot) = &config.slot {
-            slot.state("reading");
+            slot.state(State::Working);
         }
         let result = if crate::run::signals::requested() {
             Ok(ExportEnd::Interrupted)
@@ -238,7 +228,7 @@ async fn one_file(
             let started = Instant::now();
             let mut report = new_report(&config);
             if let Some(slot) = &config.slot {
-                slot.state("reading");
+                slot.state(State::Working);
             }
             let result = match crate::run::signals::requested() {
                 true => Ok(None),

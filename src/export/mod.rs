@@ -11,9 +11,8 @@
 //!
 //! `--locations ID,…|all` (many.rs) runs that flow for each location side by side: into one
 //! file with a `location_id` column through a part per location (combine.rs), or a file per
-//! location; one progress board (board.rs) and one summary (many_summary.rs).
+//! location; one progress board (`run::board`) and one summary (many_summary.rs).
 
-mod board;
 mod cells;
 mod columns;
 mod combine;
@@ -116,7 +115,7 @@ pub struct ExportConfig {
     /// The location's id, before the lines it prints, when one run exports many.
     pub label: Option<String>,
     /// Its line of the progress board, when one run exports many.
-    pub slot: Option<board::Slot>,
+    pub slot: Option<crate::run::board::Slot>,
 }
 
 impl ExportConfig {

@@ -312,6 +312,7 @@ async fn export_with(
     let fetched = tokio::select! {
         result = fetching => Some(result),
         () = crate::run::signals::wait_for(1) => None,
+        () = count_requests(client, config.slot.as_ref()) => None,
     };
     // The stages are gone, so the writer's channel is closed: it ends on its own.
     let written = writer
@@ -352,6 +353,19 @@ async fn export_with(
 /// Requests in flight (notes; search cursors up to `fetch::MAX_SLICES`): enough to keep the
 /// allowed rate busy at half a second of latency (as the import sizes its pool); the limiter,
 /// not the pool, sets the pace.
+/// Keeps the board's request count of this location up to date (the writer stage, which
+/// reports the rows, does not see the client). Never ends.
+async fn count_requests(client: &Client, slot: Option<&crate::run::board::Slot>) {
+    let Some(slot) = slot else {
+        return std::future::pending().await;
+    };
+    let mut every = tokio::time::interval(std::time::Duration::from_millis(500));
+    loop {
+        every.tick().await;
+        slot.requests(client.stats().snapshot().total);
+    }
+}
+
 fn concurrency_for(client: &Client) -> usize {
     ((client.limiter().target_rate() * 0.75).ceil() as usize).clamp(4, 64)
 }

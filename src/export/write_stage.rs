@@ -23,7 +23,7 @@ pub(super) struct WriterJob {
     pub(super) window: Window,
     pub(super) tracker: Tracker,
     pub(super) progress: Progress,
-    pub(super) slot: Option<super::board::Slot>,
+    pub(super) slot: Option<crate::run::board::Slot>,
 }
 
 /// What the writer stage hands back.
@@ -73,7 +73,7 @@ impl WriterJob {
             self.progress.set_length(total.max(written + duplicates));
             self.progress.set_position(written + duplicates);
             if let Some(slot) = &self.slot {
-                slot.set(written + duplicates, total.max(written + duplicates));
+                slot.rows(written + duplicates, total.max(written + duplicates));
             }
         }
         let file = sink.finish(&self.temp)?;

@@ -111,12 +111,17 @@ pub(super) async fn deliver(
         estimate.breakdown.total(),
         &client,
     );
+    if let Some(slot) = &config.board {
+        // The board shows the location's rows to deliver from the start, not from its first
+        // answers.
+        progress.report(slot, &EngineCounts::default(), &client);
+    }
     // A second Ctrl-C or SIGTERM drops the requests in flight: each row's state was committed
     // before its request went out, so a resume sorts out what they did.
     let on_progress = |counts: &EngineCounts| {
         progress.update(counts, &client);
         if let Some(slot) = &config.board {
-            slot.report(progress.line(counts, &client));
+            progress.report(slot, counts, &client);
         }
     };
     let outcome = tokio::select! {

@@ -71,7 +71,7 @@ pub struct ImportConfig {
     pub blind: bool,
     /// In a run over many locations: where this location's delivery reports its progress
     /// (the top run prints them all together).
-    pub board: Option<crate::multi::board::Slot>,
+    pub board: Option<crate::run::board::Slot>,
 }
 
 /// What stops an import as a whole.

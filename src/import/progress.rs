@@ -169,15 +169,15 @@ impl Progress {
         self.baseline.figures(&reading, Instant::now())
     }
 
-    /// The figures a run over many locations shows for this one.
-    pub(super) fn line(&self, counts: &EngineCounts, client: &Client) -> crate::multi::board::Line {
+    /// This location's figures on the board of a run over many locations.
+    pub(super) fn report(
+        &self,
+        slot: &crate::run::board::Slot,
+        counts: &EngineCounts,
+        client: &Client,
+    ) {
         let figures = self.figures(counts, client);
-        crate::multi::board::Line {
-            rows_done: figures.rows_done,
-            rows_total: figures.rows_total,
-            requests: figures.requests_done,
-            rate: figures.rate,
-        }
+        slot.report(figures.rows_done, figures.rows_total, figures.requests_done);
     }
 
     pub(super) fn update(&self, counts: &EngineCounts, client: &Client) {

@@ -8,7 +8,6 @@
 //! cell names: staging rejects the rows naming none of the agency's locations and dedupes
 //! within each location, and each sub-folder's ledger holds its location's rows only (`split`).
 
-pub mod board;
 mod split;
 mod summary;
 
@@ -18,6 +17,7 @@ use crate::api::location_choice::{resolve, usable_id, ChoiceError};
 use crate::api::{AuthError, SharedTokens};
 use crate::import::{ImportConfig, ImportError, Start, Target};
 use crate::pipeline::{self, LocationColumn, PipelineError, ValidateConfig};
+use crate::run::board::{Board, State, Words};
 use crate::run::end::RunEnd;
 
 pub use crate::api::location_choice::Choice;
@@ -25,9 +25,6 @@ pub use summary::{worst, LocationResult};
 
 /// The file in the top run folder that lists its locations (and marks it as a run over many).
 pub const LOCATIONS_FILE: &str = "locations.json";
-
-/// How often the board of every location's progress is printed.
-const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// How a run over many locations starts.
 #[derive(Debug, Clone)]
@@ -180,7 +177,7 @@ pub fn run(config: MultiConfig) -> Result<RunEnd, MultiError> {
     };
     // One agency, one token state: the company refresh token rotates on every refresh.
     let shared = SharedTokens::default();
-    let board = board::Board::default();
+    let board = Board::new(Words::IMPORT);
     let runs = ids.iter().zip(starts).map(|(id, start)| {
         let mut import = config.import.clone();
         let mut client = client.clone();
@@ -190,33 +187,36 @@ pub fn run(config: MultiConfig) -> Result<RunEnd, MultiError> {
         // One location's bar or summary would garble the others': its figures go to the
         // board, which the top run prints, and its end is a line of the top run's summary.
         import.progress = false;
-        import.board = Some(board.slot(id));
+        let slot = board.slot(id);
+        import.board = Some(slot.clone());
         let id = id.clone();
         async move {
             let Some(start) = start else {
+                // Finished before this resume.
+                slot.state(State::Done);
                 return (id, None);
             };
             import.start = start;
-            if progress {
-                eprintln!("{id}: delivering.");
-            }
-            (id, Some(crate::import::run_staged(import).await))
+            slot.state(State::Working);
+            let outcome = crate::import::run_staged(import).await;
+            slot.state(match &outcome {
+                Ok(RunEnd::Ok | RunEnd::Rejects) => State::Done,
+                // Out of its daily budget, or interrupted: a resume continues it.
+                Ok(RunEnd::Resumable | RunEnd::Interrupted) => State::Stopped,
+                Ok(RunEnd::Fatal | RunEnd::Usage | RunEnd::PlanRefused) | Err(_) => State::Failed,
+            });
+            (id, Some(outcome))
         }
     });
-    let printer = progress.then(|| {
-        let board = board.clone();
-        runtime.spawn(async move {
-            let mut every = tokio::time::interval(PROGRESS_EVERY);
-            every.tick().await;
-            loop {
-                every.tick().await;
-                eprint!("{}", board.render());
-            }
-        })
+    // Collected first: every location has its line before the board is first drawn.
+    let runs: Vec<_> = runs.collect();
+    let shown = progress.then(|| {
+        let _entered = runtime.enter();
+        board.show(crate::run::progress::Progress::on_terminal(true))
     });
     let ended = runtime.block_on(futures_util::future::join_all(runs));
-    if let Some(printer) = printer {
-        printer.abort();
+    if let Some(shown) = shown {
+        shown.finish();
     }
     let mut results = Vec::new();
     for (id, outcome) in ended {

@@ -1,8 +1,9 @@
-//! What every command shares: the clock, the one atomic file write, progress on stderr, stop
-//! requests (Ctrl-C, SIGTERM), the operator's consent, how a run ends (and its exit code) and
+//! What every command shares: the clock, the one atomic file write, progress on stderr (one
+//! bar, or the board of a run over many locations), stop requests (Ctrl-C, SIGTERM), the operator's consent, how a run ends (and its exit code) and
 //! the dispatch loop. Commands depend on this folder and on the stages, never on each other.
 
 pub mod atomic;
+pub mod board;
 pub mod clock;
 pub mod consent;
 pub mod dispatch;
