@@ -123,6 +123,42 @@ fn all_locations_get_the_file_each_in_its_own_sub_folder() {
     );
 }
 
+/// The agency's own calls (the listing, the token refresh, a location token per location)
+/// count against the company's burst window: a window of 2 per second is full after the
+/// second, and every location must still get its token and its contacts (each 429 on an
+/// `/oauth/*` route waited out and the call sent again), not fail with exit 1.
+#[test]
+fn the_agency_calls_wait_out_a_full_company_window() {
+    let mut config = three_locations();
+    config.rate_limit.burst = Some((2, std::time::Duration::from_secs(1)));
+    let sandbox = Sandbox::start(config);
+    let (dir, file, delivered) = small_file();
+    let top = dir.path().join("run");
+    let cmd = import_into(&sandbox.base_url(), dir.path(), &file, &top, "all");
+    let out = run(cmd, LIMIT);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    for id in [DEFAULT_LOCATION_ID, SECOND, THIRD] {
+        assert_eq!(sandbox.handle().contacts(Some(id)).len(), delivered, "{id}");
+    }
+    let stats = sandbox.stats();
+    let oauth_429: u64 = stats
+        .by_route
+        .iter()
+        .filter(|(route, _)| route.contains("/oauth/"))
+        .filter_map(|(_, by_status)| by_status.get("429"))
+        .sum();
+    assert!(
+        oauth_429 > 0,
+        "the company's window was never full: the test proves nothing ({:?})",
+        stats.by_route
+    );
+    assert!(
+        out.stderr.contains("rate-limited an OAuth request"),
+        "{}",
+        out.describe()
+    );
+}
+
 /// Not on a terminal, the board is a block of lines: every location's, then the total. The
 /// block's period is shortened through the test knob (the run lasts well over 20 ms: each
 /// location's requests answer in 40 ms or more, one after another for its token, its fields

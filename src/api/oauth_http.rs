@@ -8,6 +8,7 @@ use super::oauth::AuthError;
 use super::secret::Secret;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
+use std::time::Duration;
 
 /// Whose token HighLevel issued: an agency's (company) or a sub-account's (location).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, Deserialize)]
@@ -92,8 +93,21 @@ pub(crate) enum Body<'a> {
     Query(&'a [(&'a str, &'a str)]),
 }
 
+/// Times a 429 on an `/oauth/*` route is waited out before it counts as a refusal.
+const THROTTLED_RETRIES: u32 = 5;
+
+/// The longest wait for one 429, whatever the server asks: a window of HighLevel's is 10 s.
+const LONGEST_WAIT: Duration = Duration::from_secs(60);
+
 /// Sends one request to an `/oauth/*` route and decodes its success answer. `bearer` and the
 /// `Version` header go to the agency routes only: `/oauth/token` takes neither in the spec.
+///
+/// A 429 is waited out and the request sent again, up to [`THROTTLED_RETRIES`] times: the
+/// company's own 100 / 10 s counts the agency's calls (one location token per location of a
+/// run over many, the listing's pages), and a run over hundreds of locations must not lose
+/// one to a full window. The safer reading of an undocumented case: a 429 means HighLevel did
+/// not act on the request (no refresh token rotated), so sending it again is safe. A 429 that
+/// says the day's budget is spent is not retried.
 pub(crate) async fn call<T: DeserializeOwned>(
     http: &reqwest::Client,
     base: &BaseUrl,
@@ -101,6 +115,51 @@ pub(crate) async fn call<T: DeserializeOwned>(
     body: Body<'_>,
     bearer: Option<&Secret>,
 ) -> Result<T, AuthError> {
+    let mut attempt = 0;
+    loop {
+        match call_once(http, base, path, &body, bearer).await? {
+            Answer::Done(bytes) => {
+                return serde_json::from_slice(&bytes).map_err(|err| {
+                    AuthError::Transport(format!("unreadable answer from {path}: {err}"))
+                })
+            }
+            Answer::Throttled { wait, refusal } => {
+                if attempt >= THROTTLED_RETRIES {
+                    return Err(refusal);
+                }
+                let Some(wait) = wait else {
+                    return Err(refusal);
+                };
+                attempt += 1;
+                tracing::warn!(
+                    path,
+                    wait_ms = wait.as_millis() as u64,
+                    attempt,
+                    "HighLevel rate-limited an OAuth request (429); sending it again after the wait."
+                );
+                tokio::time::sleep(wait).await;
+            }
+        }
+    }
+}
+
+/// One attempt's answer: the success body, or a 429 with how long to wait (`None`: the day's
+/// budget is spent, waiting does not help).
+enum Answer {
+    Done(Vec<u8>),
+    Throttled {
+        wait: Option<Duration>,
+        refusal: AuthError,
+    },
+}
+
+async fn call_once(
+    http: &reqwest::Client,
+    base: &BaseUrl,
+    path: &str,
+    body: &Body<'_>,
+    bearer: Option<&Secret>,
+) -> Result<Answer, AuthError> {
     let url = base.join(path);
     let mut request = match body {
         Body::Form(form) => http.post(url).form(form),
@@ -128,21 +187,50 @@ pub(crate) async fn call<T: DeserializeOwned>(
     if let Some(refusal) = guard::refuse_redirect(&response) {
         return Err(AuthError::Server(refusal));
     }
+    let wait = (status.as_u16() == 429).then(|| throttled_wait(response.headers()));
     let bytes = guard::read_capped(response, guard::ONE_ANSWER_CAP)
         .await
         .map_err(|err| AuthError::Transport(err.without_url().to_string()))?
         .map_err(AuthError::Server)?;
-    if !status.is_success() {
-        let message = serde_json::from_slice::<super::models::ErrorBody>(&bytes)
-            .map(|body| body.message_text())
-            .unwrap_or_else(|_| String::from_utf8_lossy(&bytes).chars().take(200).collect());
-        return Err(AuthError::Refused {
-            status: status.as_u16(),
-            message,
-        });
+    if status.is_success() {
+        return Ok(Answer::Done(bytes));
     }
-    serde_json::from_slice(&bytes)
-        .map_err(|err| AuthError::Transport(format!("unreadable answer from {path}: {err}")))
+    let message = serde_json::from_slice::<super::models::ErrorBody>(&bytes)
+        .map(|body| body.message_text())
+        .unwrap_or_else(|_| String::from_utf8_lossy(&bytes).chars().take(200).collect());
+    let refusal = AuthError::Refused {
+        status: status.as_u16(),
+        message,
+    };
+    match wait {
+        Some(wait) => Ok(Answer::Throttled { wait, refusal }),
+        None => Err(refusal),
+    }
+}
+
+/// How long a 429 asks to wait: `Retry-After` (seconds), else the burst window's length
+/// (`X-RateLimit-Interval-Milliseconds`), else a second; clamped to half a second .. a minute.
+/// `None` when `X-RateLimit-Daily-Remaining` says the day is spent.
+fn throttled_wait(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let number = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .filter(|n| n.is_finite() && *n >= 0.0)
+    };
+    if number("x-ratelimit-daily-remaining") == Some(0.0) {
+        return None;
+    }
+    let asked = number("retry-after")
+        .map(|s| s.min(LONGEST_WAIT.as_secs_f64()))
+        .map(Duration::from_secs_f64)
+        .or_else(|| {
+            number("x-ratelimit-interval-milliseconds")
+                .map(|ms| Duration::from_secs_f64((ms / 1000.0).min(LONGEST_WAIT.as_secs_f64())))
+        })
+        .unwrap_or(Duration::from_secs(1));
+    Some(asked.clamp(Duration::from_millis(500), LONGEST_WAIT))
 }
 
 /// What `auth login` got for its code: who the tokens speak for and the tokens themselves.
@@ -204,4 +292,45 @@ pub async fn exchange_code(
         refresh_token: Secret::new(refresh),
         expires_in: answer.expires_in,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::{HeaderMap, HeaderValue};
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, HeaderValue::from_str(value).unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn a_429_waits_what_it_asks_within_bounds() {
+        let wait = |pairs: &[(&'static str, &str)]| throttled_wait(&headers(pairs));
+        assert_eq!(wait(&[("retry-after", "3")]), Some(Duration::from_secs(3)));
+        assert_eq!(
+            wait(&[("x-ratelimit-interval-milliseconds", "10000")]),
+            Some(Duration::from_secs(10))
+        );
+        assert_eq!(wait(&[]), Some(Duration::from_secs(1)));
+        // Hostile or broken values are clamped, never obeyed as they stand.
+        assert_eq!(wait(&[("retry-after", "999999999")]), Some(LONGEST_WAIT));
+        assert_eq!(
+            wait(&[("retry-after", "0")]),
+            Some(Duration::from_millis(500))
+        );
+        assert_eq!(wait(&[("retry-after", "-5")]), Some(Duration::from_secs(1)));
+        assert_eq!(
+            wait(&[("retry-after", "NaN")]),
+            Some(Duration::from_secs(1))
+        );
+        // The day's budget spent: waiting a window does not help.
+        assert_eq!(
+            wait(&[("x-ratelimit-daily-remaining", "0"), ("retry-after", "1")]),
+            None
+        );
+    }
 }
