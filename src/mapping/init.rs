@@ -118,6 +118,17 @@ fn recognise<'h>(usable: &[&'h str]) -> Vec<(Target, Vec<&'h str>)> {
 }
 
 /// The sample's cells of one column.
+/// Whether a column's filled cells are one word each (at least one filled, none with a blank
+/// inside): first names, not whole names.
+fn single_words<'s>(mut cells: impl Iterator<Item = &'s str>) -> bool {
+    let mut any = false;
+    let all_single = cells.all(|c| {
+        any |= !c.is_empty();
+        !c.contains(char::is_whitespace)
+    });
+    any && all_single
+}
+
 fn column<'s>(sample: &'s Sample<'_>, header: &str) -> impl Iterator<Item = &'s str> {
     let index = sample.headers.iter().position(|h| h.trim() == header);
     sample
@@ -231,7 +242,16 @@ pub fn draft_from(sample: &Sample<'_>, region: &str, file_name: &str) -> Drafted
         let _ = writeln!(out, "{note}");
     }
     if let Some((_, cols)) = chosen.iter().find(|(t, _)| *t == Target::FullName) {
-        if has("firstName") || has("lastName") {
+        if !has("firstName") && has("lastName") && single_words(column(sample, cols[0])) {
+            // "Name" beside "Surname" (a common European export) holds first names: sent as
+            // HighLevel's whole `name` it would leave every contact without a first name.
+            let _ = writeln!(
+                out,
+                "# \"{}\" sits beside a last-name column and holds one word per row: first names.\nfirstName = {}",
+                cols[0],
+                quote(cols[0])
+            );
+        } else if has("firstName") || has("lastName") {
             let _ = writeln!(out, "name = {}", quote(cols[0]));
         } else {
             let _ = writeln!(

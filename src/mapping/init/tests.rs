@@ -229,3 +229,26 @@ fn full_name_only_and_odd_headers() {
     assert!(!d.has_identity);
     assert!(d.text.contains("No email or phone column"), "{}", d.text);
 }
+
+/// Regression: `Name` beside `Surname` (one word per cell) was drafted as HighLevel's whole
+/// `name`, and every imported contact came out without a first name.
+#[test]
+fn name_beside_a_surname_holds_first_names() {
+    let d = drafted(
+        &["Name", "Surname", "E-mail"],
+        &[
+            &["Greta", "Lind", "g@example.se"],
+            &["Tomás", "Ruiz", "t@example.es"],
+        ],
+    );
+    assert!(d.text.contains("firstName = \"Name\""), "{}", d.text);
+    assert!(!d.text.contains("\nname = "), "{}", d.text);
+    parse(&d.text, Path::new("draft")).unwrap();
+    // Whole names beside a surname column stay HighLevel's `name`.
+    let d = drafted(
+        &["Name", "Surname", "E-mail"],
+        &[&["Greta Lind", "Lind", "g@example.se"]],
+    );
+    assert!(d.text.contains("name = \"Name\""), "{}", d.text);
+    assert!(!d.text.contains("firstName"), "{}", d.text);
+}
