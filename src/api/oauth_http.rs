@@ -208,27 +208,22 @@ async fn call_once(
     }
 }
 
-/// How long a 429 asks to wait: `Retry-After` (seconds), else the burst window's length
-/// (`X-RateLimit-Interval-Milliseconds`), else a second; clamped to half a second .. a minute.
-/// `None` when `X-RateLimit-Daily-Remaining` says the day is spent.
+/// How long a 429 asks to wait: `Retry-After` in seconds (HTTP's header; HighLevel does not
+/// document it), else the burst window's length (`X-RateLimit-Interval-Milliseconds`, read as
+/// the limiter reads it), else a second; clamped to half a second .. a minute. `None` when
+/// `X-RateLimit-Daily-Remaining` says the day is spent.
 fn throttled_wait(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let number = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<f64>().ok())
-            .filter(|n| n.is_finite() && *n >= 0.0)
-    };
-    if number("x-ratelimit-daily-remaining") == Some(0.0) {
+    let limits = super::limit_headers::RateLimitHeaders::parse(headers);
+    if limits.daily_remaining == Some(0) {
         return None;
     }
-    let asked = number("retry-after")
-        .map(|s| s.min(LONGEST_WAIT.as_secs_f64()))
-        .map(Duration::from_secs_f64)
-        .or_else(|| {
-            number("x-ratelimit-interval-milliseconds")
-                .map(|ms| Duration::from_secs_f64((ms / 1000.0).min(LONGEST_WAIT.as_secs_f64())))
-        })
+    let retry_after = headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|text| text.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let asked = retry_after
+        .or(limits.interval)
         .unwrap_or(Duration::from_secs(1));
     Some(asked.clamp(Duration::from_millis(500), LONGEST_WAIT))
 }
