@@ -86,7 +86,7 @@ pub fn run(ctx: &Context, args: &DeleteArgs) -> anyhow::Result<RunEnd> {
     };
     let config = DeleteConfig {
         start,
-        client: plan::client_config(&settings)?,
+        client: super::client_config::client_config(&settings)?,
         dry_run: args.dry_run,
         yes: args.yes,
         progress: ctx.log.human_output(),

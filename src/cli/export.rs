@@ -6,7 +6,8 @@ use std::time::Duration;
 use anyhow::{anyhow, bail};
 use clap::{Args, ValueEnum};
 
-use super::plan::{client_config, sandbox_state};
+use super::client_config::client_config;
+use super::plan::sandbox_state;
 use super::{ApiArgs, Context, RunEnd};
 use crate::api::location_choice::Choice;
 use crate::export::{

@@ -3,6 +3,7 @@
 //! `cli/` sees clap.
 
 mod auth;
+mod client_config;
 mod completions;
 mod config;
 mod delete;

@@ -28,7 +28,7 @@ pub fn run(ctx: &Context, args: &PlanArgs) -> anyhow::Result<RunEnd> {
     let human = ctx.log.human_output();
     let config = crate::plan::PlanConfig {
         validate: Box::new(plan::validate_config(&args.run, "plan", human)?),
-        client: Box::new(plan::client_config(&settings)?),
+        client: Box::new(super::client_config::client_config(&settings)?),
         print: human,
         on_conflict: plan::on_conflict(args.on_conflict),
     };

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::bail;
 use clap::Args;
 
-use super::{plan, ApiArgs, Context, RunEnd};
+use super::{ApiArgs, Context, RunEnd};
 
 /// `undo` options.
 #[derive(Debug, Args)]
@@ -54,7 +54,7 @@ pub fn run(ctx: &Context, args: &UndoArgs) -> anyhow::Result<RunEnd> {
     let concurrency = settings.concurrency.value.unwrap_or(8);
     let config = crate::undo::UndoConfig {
         run_dir: args.run_dir.clone(),
-        client: plan::client_config(&settings)?,
+        client: super::client_config::client_config(&settings)?,
         dry_run: args.dry_run,
         yes: args.yes,
         force: args.force,
