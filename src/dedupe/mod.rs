@@ -379,3 +379,5 @@ fn key_digest(kind: u8, value: &str) -> u128 {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod independence_tests;
