@@ -67,12 +67,21 @@ fn renumbered(r: &Resolution, number: impl Fn(u64) -> u64) -> Resolution {
 fn restricted(r: &Resolution, keep: impl Fn(u64) -> bool) -> Resolution {
     Resolution {
         groups: r.groups.iter().filter(|g| keep(g[0])).cloned().collect(),
-        conflicts: r.conflicts.iter().filter(|c| keep(c.row)).copied().collect(),
+        conflicts: r
+            .conflicts
+            .iter()
+            .filter(|c| keep(c.row))
+            .copied()
+            .collect(),
     }
 }
 
 fn policy_of(which: u8) -> SharedPhone {
-    [SharedPhone::Reject, SharedPhone::DropPhone, SharedPhone::Merge][which as usize % 3]
+    [
+        SharedPhone::Reject,
+        SharedPhone::DropPhone,
+        SharedPhone::Merge,
+    ][which as usize % 3]
 }
 
 /// Interleaves `a` and `b` (each kept in its order): `picks[k]` says whether place `k` takes
@@ -135,9 +144,7 @@ fn check_disjoint(
         let numbers: Vec<u64> = (1..=order.len() as u64)
             .filter(|&n| in_a(n) == side)
             .collect();
-        let expected = renumbered(&resolve_text(policy, &alone), |n| {
-            numbers[n as usize - 1]
-        });
+        let expected = renumbered(&resolve_text(policy, &alone), |n| numbers[n as usize - 1]);
         let got = restricted(&all, |row| in_a(row) == side);
         if got != expected {
             return Err(format!(

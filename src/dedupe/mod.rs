@@ -6,6 +6,11 @@
 //! names, even through a row without an email. Rows that share a phone with another person are
 //! not merged; `[dedupe] shared_phone` says what becomes of them ([`Conflict`]).
 //!
+//! The answer depends on the rows' own keys and on file order only where two rows contest a
+//! key (the earlier keeps it): rows of other people anywhere in the file, or the digests' sort
+//! order, change nothing, and the rows it sends resolve to the same groups with nothing more
+//! to reject (`independence_tests`).
+//!
 //! Each key is held as a 128-bit blake3 digest, not the text (at 2^-128 per pair a collision is
 //! not a practical concern), computed where the row is normalised ([`KeyDigests::of`], on the
 //! rayon workers). Rows only append their digests to flat lists while the file streams;
@@ -205,12 +210,18 @@ impl Deduper {
         let mut phone_runs: Vec<&[Occurrence]> = phones.chunk_by(|a, b| a.same_key(b)).collect();
         phone_runs.sort_unstable_by_key(|run| run[0].member);
         let n = people.len();
-        let mut excluded = vec![false; n];
-        let mut conflicted = vec![false; n];
-        let mut found: Vec<(u32, ConflictKind, u32, bool)> = Vec::new();
+        // Rounds until one decides nothing new: each round groups the rows from scratch,
+        // without the rows left out so far and without the phones dropped so far, so the
+        // answer is what the rows it sends group to (no group rests on a row that is not sent,
+        // as when two emails were joined only through a rejected row's contact id, and no
+        // merge on a phone the caller drops). Stopping any earlier made the answer depend on
+        // whether rows of other people, anywhere in the file, forced one more round. A row's
+        // fate only ever grows (open, then phone dropped, then left out), so this ends.
+        let mut fates = vec![Fate::Open; n];
+        let mut reasons: Vec<Option<(ConflictKind, u32, bool)>> = vec![None; n];
         loop {
             let mut sets = UnionFind::new(people.clone());
-            for (member, _) in excluded.iter().enumerate().filter(|(_, x)| **x) {
+            for (member, _) in fates.iter().enumerate().filter(|(_, f)| **f == Fate::Left) {
                 sets.exclude(member as u32);
             }
             let mut conflicts = Vec::new();
@@ -222,40 +233,54 @@ impl Deduper {
                 merge_strong(&mut sets, run, &mut conflicts);
             }
             for run in &phone_runs {
-                share_phone(&mut sets, run, shared_phone, &mut conflicts);
+                share_phone(&mut sets, run, &fates, shared_phone, &mut conflicts);
             }
-            let mut newly_excluded = Vec::new();
-            for c in conflicts {
-                let member = c.0 as usize;
-                if !conflicted[member] {
-                    conflicted[member] = true;
-                    found.push(c);
-                }
-                if sets.is_excluded(c.0) && !excluded[member] {
-                    excluded[member] = true;
-                    newly_excluded.push(c.0);
+            let mut decided = false;
+            for (member, kind, holder, on_phone) in conflicts {
+                let m = member as usize;
+                let fate = if sets.is_excluded(member) {
+                    Fate::Left
+                } else {
+                    Fate::PhoneDropped
+                };
+                if fate > fates[m] {
+                    fates[m] = fate;
+                    reasons[m] = Some((kind, holder, on_phone));
+                    decided = true;
                 }
             }
-            // A row left out may have been what held the others of its set together (two
-            // emails joined only through a rejected row's contact id): they are grouped again
-            // without it, so no group rests on a row that is not sent.
-            if !sets.held_together_by(&newly_excluded) {
-                found.sort_unstable_by_key(|c| c.0);
+            if !decided {
                 return Resolution {
                     groups: sets.groups(&rows),
-                    conflicts: found
-                        .into_iter()
-                        .map(|(member, kind, holder, on_phone)| Conflict {
-                            row: rows[member as usize],
-                            kind,
-                            holder: rows[holder as usize],
-                            on_phone,
+                    // Members are in file order, so the conflicts are too.
+                    conflicts: reasons
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(member, reason)| {
+                            let (kind, holder, on_phone) = (*reason)?;
+                            Some(Conflict {
+                                row: rows[member],
+                                kind,
+                                holder: rows[holder as usize],
+                                on_phone,
+                            })
                         })
                         .collect(),
                 };
             }
         }
     }
+}
+
+/// What the rounds of [`Deduper::resolve`] have made of a row so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Fate {
+    /// Nothing: it joins whatever it agrees with.
+    Open,
+    /// Kept, without its phone (`drop_phone`): it joins by its email or contact id alone.
+    PhoneDropped,
+    /// Left out of every group (rejected).
+    Left,
 }
 
 /// The rows of one id or email (in file order) are one person, unless they name two contact
@@ -281,19 +306,21 @@ fn merge_strong(
     }
 }
 
-/// The rows of one phone (in file order): the sets that agree with the first person holding
-/// it merge; the others are conflicts. A set without email or id between two people is
-/// ambiguous (it could be either) and shares their fate.
+/// The rows of one phone (in file order; rows whose phone was dropped no longer hold it): the
+/// sets that agree with the first person holding it merge; the others are conflicts. A set
+/// without email or id between two people is ambiguous (it could be either) and shares their
+/// fate.
 fn share_phone(
     sets: &mut UnionFind,
     run: &[Occurrence],
+    fates: &[Fate],
     policy: SharedPhone,
     conflicts: &mut Vec<(u32, ConflictKind, u32, bool)>,
 ) {
     let members: Vec<u32> = run
         .iter()
         .map(|o| o.member)
-        .filter(|&m| !sets.is_excluded(m))
+        .filter(|&m| !sets.is_excluded(m) && fates[m as usize] == Fate::Open)
         .collect();
     let mut roots: Vec<u32> = Vec::new();
     for &m in &members {
@@ -378,6 +405,6 @@ fn key_digest(kind: u8, value: &str) -> u128 {
 }
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod independence_tests;
+#[cfg(test)]
+mod tests;

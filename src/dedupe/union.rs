@@ -149,26 +149,6 @@ impl UnionFind {
         true
     }
 
-    /// Whether any of these excluded members shares its set with two or more members still
-    /// in: those may have been joined through it alone, and must be grouped again without it.
-    pub(super) fn held_together_by(&mut self, excluded: &[u32]) -> bool {
-        if excluded.is_empty() {
-            return false;
-        }
-        let n = self.parent.len();
-        let mut live = vec![0u32; n];
-        for i in 0..n as u32 {
-            if !self.excluded[i as usize] {
-                let root = self.find(i);
-                live[root as usize] += 1;
-            }
-        }
-        excluded.iter().any(|&m| {
-            let root = self.find(m);
-            live[root as usize] >= 2
-        })
-    }
-
     /// Sets of two or more members that are not excluded, as rows, each in member order,
     /// ordered by their first row.
     pub(super) fn groups(mut self, rows: &[u64]) -> Vec<Vec<u64>> {
