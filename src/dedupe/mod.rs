@@ -6,10 +6,8 @@
 //! names, even through a row without an email. Rows that share a phone with another person are
 //! not merged; `[dedupe] shared_phone` says what becomes of them ([`Conflict`]).
 //!
-//! The answer depends on the rows' own keys and on file order only where two rows contest a
-//! key (the earlier keeps it): rows of other people anywhere in the file, or the digests' sort
-//! order, change nothing, and the rows it sends resolve to the same groups with nothing more
-//! to reject (`independence_tests`).
+//! File order matters only where rows contest a key (the earlier keeps it); other people's
+//! rows and the digests' order change nothing, and the rows sent resolve to the same groups.
 //!
 //! Each key is held as a 128-bit blake3 digest, not the text (at 2^-128 per pair a collision is
 //! not a practical concern), computed where the row is normalised ([`KeyDigests::of`], on the
@@ -210,13 +208,10 @@ impl Deduper {
         let mut phone_runs: Vec<&[Occurrence]> = phones.chunk_by(|a, b| a.same_key(b)).collect();
         phone_runs.sort_unstable_by_key(|run| run[0].member);
         let n = people.len();
-        // Rounds until one decides nothing new: each round groups the rows from scratch,
-        // without the rows left out so far and without the phones dropped so far, so the
-        // answer is what the rows it sends group to (no group rests on a row that is not sent,
-        // as when two emails were joined only through a rejected row's contact id, and no
-        // merge on a phone the caller drops). Stopping any earlier made the answer depend on
-        // whether rows of other people, anywhere in the file, forced one more round. A row's
-        // fate only ever grows (open, then phone dropped, then left out), so this ends.
+        // Rounds until one decides nothing new, each from scratch without the rows left out
+        // and the phones dropped so far: the answer is what the sent rows group to (no group
+        // rests on a rejected row, nor on a phone the caller drops). Stopping earlier let rows
+        // of other people, forcing one more round, change it. Fates only grow: this ends.
         let mut fates = vec![Fate::Open; n];
         let mut reasons: Vec<Option<(ConflictKind, u32, bool)>> = vec![None; n];
         loop {
@@ -272,14 +267,12 @@ impl Deduper {
     }
 }
 
-/// What the rounds of [`Deduper::resolve`] have made of a row so far.
+/// What the rounds of [`Deduper::resolve`] have made of a row so far: nothing, kept without its
+/// phone (`drop_phone`: it joins by its email or id alone), or left out of every group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Fate {
-    /// Nothing: it joins whatever it agrees with.
     Open,
-    /// Kept, without its phone (`drop_phone`): it joins by its email or contact id alone.
     PhoneDropped,
-    /// Left out of every group (rejected).
     Left,
 }
 
