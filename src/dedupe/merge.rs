@@ -6,8 +6,9 @@ use super::union::UnionFind;
 use super::{ConflictKind, Occurrence};
 use crate::mapping::SharedPhone;
 
-/// What the rounds of [`Deduper::resolve`](super::Deduper::resolve) have made of a row so far: nothing, kept without its
-/// phone (`drop_phone`: it joins by its email or id alone), or left out of every group.
+/// What the rounds of [`resolve`](super::Deduper::resolve) have made of a row so far: nothing,
+/// kept without its phone (`drop_phone`: it joins by its email or id alone), or left out of
+/// every group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum Fate {
     Open,
