@@ -6,6 +6,9 @@
 //! names, even through a row without an email. Rows that share a phone with another person are
 //! not merged; `[dedupe] shared_phone` says what becomes of them ([`Conflict`]).
 //!
+//! File order matters only where rows contest a key (the earlier keeps it); other people's
+//! rows and the digests' order change nothing, and the rows sent resolve to the same groups.
+//!
 //! Each key is held as a 128-bit blake3 digest, not the text (at 2^-128 per pair a collision is
 //! not a practical concern), computed where the row is normalised ([`KeyDigests::of`], on the
 //! rayon workers). Rows only append their digests to flat lists while the file streams;
@@ -14,6 +17,7 @@
 //! stay in the ledger; the caller merges them group by group (`Contact::merge_from`).
 
 mod fold;
+mod merge;
 mod partitioned;
 mod union;
 
@@ -22,6 +26,7 @@ use rayon::slice::ParallelSliceMut;
 use crate::contact::Contact;
 use crate::mapping::{DedupeKey, SharedPhone};
 pub use fold::folded_name;
+use merge::{merge_strong, share_phone, Fate};
 pub use partitioned::Partitioned;
 use union::{Person, UnionFind};
 
@@ -205,154 +210,91 @@ impl Deduper {
         let mut phone_runs: Vec<&[Occurrence]> = phones.chunk_by(|a, b| a.same_key(b)).collect();
         phone_runs.sort_unstable_by_key(|run| run[0].member);
         let n = people.len();
-        let mut excluded = vec![false; n];
-        let mut conflicted = vec![false; n];
-        let mut found: Vec<(u32, ConflictKind, u32, bool)> = Vec::new();
+        // Rounds until one decides nothing new, each from scratch without the rows left out
+        // and the phones dropped so far: the answer is what the sent rows group to (no group
+        // rests on a rejected row, nor on a phone the caller drops). Stopping earlier let rows
+        // of other people, forcing one more round, change it. Fates only grow: this ends.
+        let mut fates = vec![Fate::Open; n];
+        let mut reasons: Vec<Option<(ConflictKind, u32, bool)>> = vec![None; n];
+        // After the first round only the rows sharing keys, however indirectly, with a row
+        // just decided can change; the others' sets stand as they are (the same round over
+        // them would give the same). `component`: per member, its set of rows linked by keys.
+        let mut sets = UnionFind::new(people);
+        let mut component: Vec<u32> = Vec::new();
+        let mut dirty: Option<Vec<bool>> = None;
         loop {
-            let mut sets = UnionFind::new(people.clone());
-            for (member, _) in excluded.iter().enumerate().filter(|(_, x)| **x) {
-                sets.exclude(member as u32);
+            let redo = |member: u32| match &dirty {
+                None => true,
+                Some(dirty) => dirty[component[member as usize] as usize],
+            };
+            for member in (0..n as u32).filter(|&m| dirty.is_some() && redo(m)) {
+                sets.reset(member, fates[member as usize] == Fate::Left);
             }
             let mut conflicts = Vec::new();
             // Equal ids first, then emails, then the phones that agree.
-            for run in ids.chunk_by(|a, b| a.same_key(b)) {
+            for run in ids
+                .chunk_by(|a, b| a.same_key(b))
+                .filter(|r| redo(r[0].member))
+            {
                 merge_strong(&mut sets, run, &mut conflicts);
             }
-            for run in emails.chunk_by(|a, b| a.same_key(b)) {
+            for run in emails
+                .chunk_by(|a, b| a.same_key(b))
+                .filter(|r| redo(r[0].member))
+            {
                 merge_strong(&mut sets, run, &mut conflicts);
             }
-            for run in &phone_runs {
-                share_phone(&mut sets, run, shared_phone, &mut conflicts);
+            for run in phone_runs.iter().filter(|r| redo(r[0].member)) {
+                share_phone(&mut sets, run, &fates, shared_phone, &mut conflicts);
             }
-            let mut newly_excluded = Vec::new();
-            for c in conflicts {
-                let member = c.0 as usize;
-                if !conflicted[member] {
-                    conflicted[member] = true;
-                    found.push(c);
-                }
-                if sets.is_excluded(c.0) && !excluded[member] {
-                    excluded[member] = true;
-                    newly_excluded.push(c.0);
+            let mut decided: Vec<u32> = Vec::new();
+            for (member, kind, holder, on_phone) in conflicts {
+                let m = member as usize;
+                let fate = if sets.is_excluded(member) {
+                    Fate::Left
+                } else {
+                    Fate::PhoneDropped
+                };
+                if fate > fates[m] {
+                    fates[m] = fate;
+                    reasons[m] = Some((kind, holder, on_phone));
+                    decided.push(member);
                 }
             }
-            // A row left out may have been what held the others of its set together (two
-            // emails joined only through a rejected row's contact id): they are grouped again
-            // without it, so no group rests on a row that is not sent.
-            if !sets.held_together_by(&newly_excluded) {
-                found.sort_unstable_by_key(|c| c.0);
+            if !decided.is_empty() {
+                if component.is_empty() {
+                    let links = [&ids, &emails, &phones]
+                        .into_iter()
+                        .flat_map(|o| o.chunk_by(|a, b| a.same_key(b)))
+                        .flat_map(|run| run.iter().map(move |o| (run[0].member, o.member)));
+                    component = union::components(n, links);
+                }
+                let mut next = vec![false; n];
+                for &member in &decided {
+                    next[component[member as usize] as usize] = true;
+                }
+                dirty = Some(next);
+                continue;
+            }
+            {
                 return Resolution {
                     groups: sets.groups(&rows),
-                    conflicts: found
-                        .into_iter()
-                        .map(|(member, kind, holder, on_phone)| Conflict {
-                            row: rows[member as usize],
-                            kind,
-                            holder: rows[holder as usize],
-                            on_phone,
+                    // Members are in file order, so the conflicts are too.
+                    conflicts: reasons
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(member, reason)| {
+                            let (kind, holder, on_phone) = (*reason)?;
+                            Some(Conflict {
+                                row: rows[member],
+                                kind,
+                                holder: rows[holder as usize],
+                                on_phone,
+                            })
                         })
                         .collect(),
                 };
             }
-        }
-    }
-}
-
-/// The rows of one id or email (in file order) are one person, unless they name two contact
-/// ids: then the later row is a conflict.
-fn merge_strong(
-    sets: &mut UnionFind,
-    run: &[Occurrence],
-    conflicts: &mut Vec<(u32, ConflictKind, u32, bool)>,
-) {
-    let mut anchor = None;
-    for o in run {
-        if sets.is_excluded(o.member) {
-            continue;
-        }
-        let Some(first) = anchor else {
-            anchor = Some(o.member);
-            continue;
-        };
-        if !sets.union_if(first, o.member, |a, b| a.same_contact(b)) {
-            conflicts.push((o.member, ConflictKind::IdentityConflict, first, false));
-            sets.exclude(o.member);
-        }
-    }
-}
-
-/// The rows of one phone (in file order): the sets that agree with the first person holding
-/// it merge; the others are conflicts. A set without email or id between two people is
-/// ambiguous (it could be either) and shares their fate.
-fn share_phone(
-    sets: &mut UnionFind,
-    run: &[Occurrence],
-    policy: SharedPhone,
-    conflicts: &mut Vec<(u32, ConflictKind, u32, bool)>,
-) {
-    let members: Vec<u32> = run
-        .iter()
-        .map(|o| o.member)
-        .filter(|&m| !sets.is_excluded(m))
-        .collect();
-    let mut roots: Vec<u32> = Vec::new();
-    for &m in &members {
-        let root = sets.find(m);
-        if !roots.contains(&root) {
-            roots.push(root);
-        }
-    }
-    if roots.len() < 2 {
-        return;
-    }
-    let mut holder = sets.person(roots[0]);
-    let mut joined = vec![roots[0]];
-    let mut apart: Vec<(u32, ConflictKind)> = Vec::new();
-    for &root in &roots[1..] {
-        let other = sets.person(root);
-        if !holder.same_contact(&other) {
-            apart.push((root, ConflictKind::IdentityConflict));
-        } else if policy == SharedPhone::Merge || holder.same_person(&other) {
-            holder = holder.with(&other);
-            joined.push(root);
-        } else {
-            apart.push((root, ConflictKind::PhoneShared));
-        }
-    }
-    if !apart.is_empty() && holder.is_someone() {
-        // Two people hold the phone: a set that names nobody could be either of them.
-        joined.retain(|&root| {
-            let anonymous = sets.person(root).is_anonymous();
-            if anonymous {
-                apart.push((root, ConflictKind::PhoneShared));
-            }
-            !anonymous
-        });
-    }
-    let Some(&first) = joined.first() else {
-        return;
-    };
-    for &root in &joined[1..] {
-        sets.union_if(first, root, |_, _| true);
-    }
-    let holder_row = members
-        .iter()
-        .copied()
-        .find(|&m| joined.contains(&sets.find(m)))
-        .unwrap_or(first);
-    for &m in &members {
-        let root = sets.find(m);
-        let Some(&(_, kind)) = apart.iter().find(|(r, _)| *r == root) else {
-            continue;
-        };
-        conflicts.push((m, kind, holder_row, true));
-        // Dropping the phone keeps a row with an email or an id; any other row has nothing
-        // left to be known by, and an identity conflict is never sent.
-        let keeps = kind == ConflictKind::PhoneShared
-            && policy == SharedPhone::DropPhone
-            && sets.own(m).is_someone();
-        if !keeps {
-            sets.exclude(m);
         }
     }
 }
@@ -377,5 +319,7 @@ fn key_digest(kind: u8, value: &str) -> u128 {
     u128::from_le_bytes(first)
 }
 
+#[cfg(test)]
+mod independence_tests;
 #[cfg(test)]
 mod tests;

@@ -1,8 +1,9 @@
 //! Dedupe in partitions (`import --location-column`: the location each row goes to): rows of
 //! two partitions are never one person, whatever keys they share, and each partition's rows
 //! are resolved by a [`Deduper`] of their own, so they group exactly as they would in a file
-//! holding them alone (one deduper's answer may depend on every row it holds: a conflict
-//! anywhere can make it group again without the rows it left out).
+//! holding them alone. (Scoped digests in one deduper would now do the same, since a deduper's
+//! answer no longer depends on rows sharing no key with a set; separate dedupers keep that
+//! true by construction.)
 
 use std::collections::HashMap;
 

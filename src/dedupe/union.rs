@@ -78,6 +78,25 @@ impl Person {
     }
 }
 
+/// Per member `0..n`, a representative of the members `links` join, directly or not (any
+/// member of the set; only equality between members' answers means anything).
+pub(super) fn components(n: usize, links: impl Iterator<Item = (u32, u32)>) -> Vec<u32> {
+    let mut parent: Vec<u32> = (0..n as u32).collect();
+    fn root(parent: &mut [u32], mut x: u32) -> u32 {
+        while parent[x as usize] != x {
+            let grand = parent[parent[x as usize] as usize];
+            parent[x as usize] = grand;
+            x = grand;
+        }
+        x
+    }
+    for (a, b) in links {
+        let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
+        parent[ra.max(rb) as usize] = ra.min(rb);
+    }
+    (0..n as u32).map(|m| root(&mut parent, m)).collect()
+}
+
 /// Disjoint sets over members `0..n`; the smallest member of a set is its root. A member can
 /// be excluded: it joins nothing more and is left out of the groups.
 pub(super) struct UnionFind {
@@ -119,6 +138,14 @@ impl UnionFind {
         self.own[member as usize]
     }
 
+    /// Back to the member alone, as when the sets were made (excluded or not).
+    pub(super) fn reset(&mut self, member: u32, excluded: bool) {
+        let m = member as usize;
+        self.parent[m] = member;
+        self.set[m] = self.own[m];
+        self.excluded[m] = excluded;
+    }
+
     pub(super) fn exclude(&mut self, member: u32) {
         self.excluded[member as usize] = true;
     }
@@ -147,26 +174,6 @@ impl UnionFind {
         self.parent[child as usize] = root;
         self.set[root as usize] = pa.with(&pb);
         true
-    }
-
-    /// Whether any of these excluded members shares its set with two or more members still
-    /// in: those may have been joined through it alone, and must be grouped again without it.
-    pub(super) fn held_together_by(&mut self, excluded: &[u32]) -> bool {
-        if excluded.is_empty() {
-            return false;
-        }
-        let n = self.parent.len();
-        let mut live = vec![0u32; n];
-        for i in 0..n as u32 {
-            if !self.excluded[i as usize] {
-                let root = self.find(i);
-                live[root as usize] += 1;
-            }
-        }
-        excluded.iter().any(|&m| {
-            let root = self.find(m);
-            live[root as usize] >= 2
-        })
     }
 
     /// Sets of two or more members that are not excluded, as rows, each in member order,
