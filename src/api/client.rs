@@ -79,6 +79,7 @@ pub struct Client {
 impl Client {
     /// Builds the client; no request is sent yet.
     pub fn new(config: ClientConfig) -> Result<Self, ApiError> {
+        guard::install_tls_provider();
         let http = reqwest::Client::builder()
             .user_agent(concat!("ghl-bulk/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(10).min(config.timeout))

@@ -90,6 +90,13 @@ pub async fn read_capped(
     Ok(Ok(body))
 }
 
+/// Makes `ring` the process's TLS crypto provider, once; every `reqwest::Client` is built after
+/// it (reqwest is built without a provider of its own, see Cargo.toml). A provider installed
+/// before is kept: the call can only fail that way, and then TLS still has one.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// The TLS failure behind a transport error, named: an expired certificate, an unknown issuer,
 /// a certificate for another host. `None` for every other transport error.
 pub fn tls_failure(error: &reqwest::Error) -> Option<Refusal> {

@@ -168,6 +168,7 @@ pub async fn exchange_code(
     user_type: UserType,
     timeout: std::time::Duration,
 ) -> Result<Login, AuthError> {
+    super::guard::install_tls_provider();
     let http = reqwest::Client::builder()
         .user_agent(concat!("ghl-bulk/", env!("CARGO_PKG_VERSION")))
         .timeout(timeout)

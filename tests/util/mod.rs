@@ -32,6 +32,13 @@ pub use process::{run, Output, Running};
 /// The mapping of the generated files (the benchmark generator's columns).
 pub const MAPPING: &str = "mappings/gen_contacts.toml";
 
+/// A client for a test's own requests. reqwest is built without a TLS crypto provider
+/// (Cargo.toml), so the tool's is installed first, as the tool does before each client.
+pub fn http() -> reqwest::Client {
+    ghl_bulk::api::guard::install_tls_provider();
+    reqwest::Client::new()
+}
+
 /// A sandbox served by a runtime of its own, so the test body stays synchronous and can block
 /// on child processes without starving the server.
 pub struct Sandbox {
