@@ -119,10 +119,26 @@ impl Sandbox {
         self.runtime
             .block_on(handle.shutdown())
             .expect("the sandbox saves its data on shutdown");
-        let handle = self
-            .runtime
-            .block_on(ghl_sandbox::spawn(self.config.clone()))
-            .expect("the sandbox starts again");
+        // The port is free once the old server is gone, but another test may take it in the
+        // meantime: a sandbox of its own bound to port 0 or a client's local port, both drawn
+        // from the range this one came from (seen once in 16-thread CI). Such a holder lets go
+        // when its test or connection ends, so the bind is polled for a while before failing.
+        let deadline = Instant::now() + Duration::from_secs(120);
+        let handle = loop {
+            match self
+                .runtime
+                .block_on(ghl_sandbox::spawn(self.config.clone()))
+            {
+                Ok(handle) => break handle,
+                Err(ghl_sandbox::Error::Bind { source, .. })
+                    if source.kind() == std::io::ErrorKind::AddrInUse
+                        && Instant::now() < deadline =>
+                {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(err) => panic!("the sandbox starts again: {err:?}"),
+            }
+        };
         self.handle = Some(handle);
     }
 }
