@@ -173,6 +173,7 @@ fn stage_sample(scratch: &Path) -> Result<Vec<Value>, SeedError> {
         print_summary: false,
         command: "validate".into(),
         options_json: json!({"command": "validate"}).to_string(),
+        location_column: None,
     })?;
     let ledger = Ledger::open(&run_dir.join("ledger.db"))?;
     Ok(Seed::existing_from(&ledger)?)

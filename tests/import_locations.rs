@@ -14,11 +14,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-const SECOND: &str = "SecondLocation000002";
-const THIRD: &str = "ThirdLocation0000003";
-const LIMIT: Duration = Duration::from_secs(180);
+pub(crate) const SECOND: &str = "SecondLocation000002";
+pub(crate) const THIRD: &str = "ThirdLocation0000003";
+pub(crate) const LIMIT: Duration = Duration::from_secs(180);
 
-fn three_locations() -> ghl_sandbox::Config {
+pub(crate) fn three_locations() -> ghl_sandbox::Config {
     let mut config = util::fast_config(7, (0, 2));
     for id in [SECOND, THIRD] {
         let mut location = LocationConfig::new(id);
@@ -29,7 +29,7 @@ fn three_locations() -> ghl_sandbox::Config {
 }
 
 /// `ghl-bulk` as the agency (its OAuth app and company refresh token), no location set.
-fn as_agency(base_url: &str, home: &Path) -> Command {
+pub(crate) fn as_agency(base_url: &str, home: &Path) -> Command {
     let refresh = home.join("agency-refresh-token");
     // Written once: each refresh rotates it, and the client writes the new one back.
     if !refresh.exists() {
@@ -54,13 +54,13 @@ fn import_into(base_url: &str, home: &Path, file: &Path, run_dir: &Path, ids: &s
     cmd
 }
 
-fn json(path: &Path) -> Value {
+pub(crate) fn json(path: &Path) -> Value {
     let text = std::fs::read_to_string(path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     serde_json::from_str(&text).unwrap()
 }
 
-fn location_entry<'a>(top: &'a Value, id: &str) -> &'a Value {
+pub(crate) fn location_entry<'a>(top: &'a Value, id: &str) -> &'a Value {
     top["locations"]
         .as_array()
         .unwrap()
@@ -158,7 +158,7 @@ fn explicit_ids_send_to_those_only_and_an_unknown_one_stops_everything_first() {
 }
 
 /// Spends `n` requests of the location's daily budget (as another integration would).
-fn spend(sandbox: &Sandbox, n: u64) {
+pub(crate) fn spend(sandbox: &Sandbox, n: u64) {
     let url = format!(
         "{}/locations/{DEFAULT_LOCATION_ID}/customFields",
         sandbox.base_url()

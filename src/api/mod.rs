@@ -11,6 +11,7 @@ pub mod estimate;
 pub mod guard;
 pub mod limit_headers;
 pub mod limiter;
+pub mod location_choice;
 pub mod models;
 mod oauth;
 pub mod oauth_http;

@@ -189,13 +189,7 @@ fn login_command(ctx: &Context, args: &LoginArgs) -> anyhow::Result<RunEnd> {
             args.credentials.as_deref(),
         ))?,
         wait: std::time::Duration::from_secs(args.wait.max(1)),
-        timeout: std::time::Duration::from_secs(
-            settings
-                .timeout
-                .value
-                .unwrap_or(crate::config::DEFAULT_TIMEOUT_SECS)
-                .max(1),
-        ),
+        timeout: settings.request_timeout(),
     };
     let stdin = std::io::stdin();
     let mut stdin = stdin.lock();

@@ -8,16 +8,40 @@ use clap::{Args, ValueEnum};
 
 use super::plan::{client_config, sandbox_state};
 use super::{ApiArgs, Context, RunEnd};
+use crate::api::location_choice::Choice;
 use crate::export::{
-    parse_user_date, ExportConfig, OutputFormat, Query, Since, Source, StateChoice,
+    parse_user_date, ExportConfig, ManyConfig, ManyOutput, OutputFormat, Query, Since, Source,
+    StateChoice,
 };
 
 /// `export` options.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ExportArgs {
-    /// The file to write; replaced atomically when the export is complete.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub out: PathBuf,
+    /// The file to write; replaced atomically when the export is complete. With --locations:
+    /// one file for every location, a first column `location_id`, written only when every
+    /// location is complete.
+    #[arg(
+        long,
+        short = 'o',
+        value_name = "FILE",
+        required_unless_present = "out_dir"
+    )]
+    pub out: Option<PathBuf>,
+    /// With --locations: one file per location in this folder, `<location_id>.<ext>` (the
+    /// extension from --format, csv by default), each written when its location is complete.
+    #[arg(
+        long,
+        value_name = "DIR",
+        conflicts_with = "out",
+        requires = "locations"
+    )]
+    pub out_dir: Option<PathBuf>,
+    /// Export several locations in one run: ids separated by commas, or `all` (every location
+    /// the agency's app is installed in; needs the agency's app and company token). Each
+    /// location has its own limits and state file; the exit code is the worst of the
+    /// locations'.
+    #[arg(long, value_name = "ID,ID,…|all")]
+    pub locations: Option<String>,
     /// csv, xlsx or jsonl [default: from the extension of --out].
     #[arg(long, value_enum)]
     pub format: Option<FormatArg>,
@@ -58,7 +82,7 @@ pub struct ExportArgs {
     #[arg(long, value_name = "FILE")]
     pub summary: Option<PathBuf>,
     /// The state file holding the --since watermark [default: per location in the user's data
-    /// folder; none with --sandbox].
+    /// folder; none with --sandbox]. Not with --locations (each location keeps its own).
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
     /// How far below the watermark `--since last` looks again (search indexes changes a few
@@ -97,16 +121,27 @@ pub enum FormatArg {
 /// a failed `--summary`; a resumable stop (another run holds the target, the daily budget,
 /// the API unreachable) is exit 75 with the reason on stderr.
 pub(crate) fn run(ctx: &Context, args: &ExportArgs) -> anyhow::Result<RunEnd> {
-    let config = match export_config(ctx, args) {
-        Ok(config) => config,
-        Err(err) => {
-            if let Some(path) = &args.summary {
-                let _ =
-                    crate::export::write_failed_summary(path, &args.out, &super::describe(&err));
-            }
-            return Err(err);
+    let failed = |err: anyhow::Error| {
+        if let Some(path) = &args.summary {
+            let out = args.out.as_ref().or(args.out_dir.as_ref());
+            let out = out.cloned().unwrap_or_default();
+            let _ = crate::export::write_failed_summary(path, &out, &super::describe(&err));
         }
+        err
     };
+    if args.locations.is_some() {
+        let config = many_config(ctx, args).map_err(failed)?;
+        return match crate::export::run_many(config) {
+            Ok(end) => Ok(end),
+            // Another export holds the combined file: nothing was read, run again later.
+            Err(err) if err.is_resumable() => {
+                eprintln!("error: {err}");
+                Ok(RunEnd::Resumable)
+            }
+            Err(err) => Err(failed(err.into())),
+        };
+    }
+    let config = export_config(ctx, args).map_err(failed)?;
     match crate::export::run(config) {
         Ok(end) => Ok(end.run_end()),
         Err(err) if err.is_resumable() => {
@@ -117,28 +152,86 @@ pub(crate) fn run(ctx: &Context, args: &ExportArgs) -> anyhow::Result<RunEnd> {
     }
 }
 
+/// An export over many locations (`--locations`): one location's settings with a stand-in
+/// location (each location's replaces it before anything is sent), the choice and the output.
+pub(crate) fn many_config(ctx: &Context, args: &ExportArgs) -> anyhow::Result<ManyConfig> {
+    let Some(list) = &args.locations else {
+        bail!("--locations is needed");
+    };
+    if args.api.location.is_some() {
+        bail!("--location names one location; with --locations, name them all there");
+    }
+    if args.sandbox {
+        bail!(
+            "--locations reads from HighLevel (or a sandbox served apart with `ghl-bulk sandbox \
+             --locations N`); the in-process --sandbox has one location"
+        );
+    }
+    let choice = Choice::parse(list)?;
+    let mut single = args.clone();
+    // Never sent: each location's client gets its own id first.
+    single.api.location = Some("many".into());
+    let output = match (&args.out, &args.out_dir) {
+        (_, Some(dir)) => {
+            if !dir.is_dir() {
+                bail!("--out-dir {}: no such folder", dir.display());
+            }
+            // The per-location file names stand in for --out while checking the rest.
+            single.out = Some(dir.join(format!("many.{}", format_name(args.format))));
+            ManyOutput::PerLocation(dir.clone())
+        }
+        (Some(out), None) => ManyOutput::OneFile(out.clone()),
+        (None, None) => bail!("--out FILE or --out-dir DIR is needed"),
+    };
+    let base = export_config(ctx, &single)?;
+    if let StateChoice::File(path) = &base.state {
+        bail!(
+            "a state file ({}) belongs to one location: with --locations, each location keeps \
+             its own in the data folder; remove --state (or `state` in the settings)",
+            path.display()
+        );
+    }
+    Ok(ManyConfig {
+        base,
+        choice,
+        output,
+    })
+}
+
+/// The extension of `--format` for `--out-dir` files (csv when not given).
+fn format_name(format: Option<FormatArg>) -> &'static str {
+    match format {
+        None | Some(FormatArg::Csv) => "csv",
+        Some(FormatArg::Xlsx) => "xlsx",
+        Some(FormatArg::Jsonl) => "jsonl",
+    }
+}
+
 /// Validates the flags and builds the export's configuration.
 pub(crate) fn export_config(ctx: &Context, args: &ExportArgs) -> anyhow::Result<ExportConfig> {
+    let Some(out) = &args.out else {
+        bail!("--out FILE is needed (or, with --locations, --out-dir DIR)");
+    };
     let format = match args.format {
         Some(FormatArg::Csv) => OutputFormat::Csv,
         Some(FormatArg::Xlsx) => OutputFormat::Xlsx,
         Some(FormatArg::Jsonl) => OutputFormat::Jsonl,
-        None => OutputFormat::from_path(&args.out).ok_or_else(|| {
+        None => OutputFormat::from_path(out).ok_or_else(|| {
             anyhow!(
                 "cannot tell the format of {} from its extension: name it .csv, .xlsx or \
                  .jsonl, or pass --format",
-                args.out.display()
+                out.display()
             )
         })?,
     };
-    if args.out.is_dir() {
-        bail!("--out {} is a folder; name a file", args.out.display());
+    if out.is_dir() {
+        bail!("--out {} is a folder; name a file", out.display());
     }
-    if let Some(folder) = args.out.parent().filter(|p| !p.as_os_str().is_empty()) {
+    if let Some(folder) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
         if !folder.is_dir() {
             bail!(
                 "--out {}: the folder {} does not exist",
-                args.out.display(),
+                out.display(),
                 folder.display()
             );
         }
@@ -185,7 +278,7 @@ pub(crate) fn export_config(ctx: &Context, args: &ExportArgs) -> anyhow::Result<
         Source::Api(Box::new(client_config(&settings)?))
     };
     Ok(ExportConfig {
-        out: args.out.clone(),
+        out: out.clone(),
         format,
         mapping,
         since,
@@ -209,6 +302,8 @@ pub(crate) fn export_config(ctx: &Context, args: &ExportArgs) -> anyhow::Result<
         source,
         concurrency: settings.concurrency.value,
         progress: ctx.log.human_output(),
+        label: None,
+        slot: None,
     })
 }
 

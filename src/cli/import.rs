@@ -50,6 +50,15 @@ pub struct ImportArgs {
     /// of the locations'. `--resume RUN` continues the locations that did not finish.
     #[arg(long, value_name = "IDS|all", conflicts_with_all = ["resume", "plan", "sandbox", "dry_run", "state"])]
     pub locations: Option<String>,
+    /// Import each row into the location its cell in column COL names (an input header; the
+    /// mapping need not map it, and it is sent only if the mapping maps it). Needs the
+    /// agency's app: a row whose cell is empty or names a location the app is not installed
+    /// in is rejected (location_unknown) before anything is sent. Staged and validated once;
+    /// rows are deduped within their location only (one email in two locations is two
+    /// contacts); each location the file names gets its sub-folder (RUN/<location id>/) with
+    /// its own ledger, state and limits, as with --locations.
+    #[arg(long, value_name = "COL", conflicts_with_all = ["locations", "location", "resume", "plan", "sandbox", "dry_run", "state"])]
+    pub location_column: Option<String>,
     /// Send to a sandbox started in this process (HighLevel's limits, a few existing
     /// contacts) instead of HighLevel: no token, no network.
     #[arg(long)]

@@ -31,13 +31,7 @@ pub(crate) fn run(ctx: &Context, args: &LocationsArgs) -> anyhow::Result<RunEnd>
         base_url: base_url(&settings)?,
         oauth: agency_oauth(&settings)?,
         app_id: args.app_id.clone(),
-        timeout: std::time::Duration::from_secs(
-            settings
-                .timeout
-                .value
-                .unwrap_or(crate::config::DEFAULT_TIMEOUT_SECS)
-                .max(1),
-        ),
+        timeout: settings.request_timeout(),
     };
     let list = locations::list(&config)?;
     let text = if args.json {

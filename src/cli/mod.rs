@@ -90,7 +90,7 @@ pub enum Command {
     /// selects. The file is replaced atomically when complete; a lock keeps two runs to the
     /// same file apart. Exit 0, 1 (fatal), 75 (another export to the file is running, daily
     /// budget, API unreachable: run again later) or 130 (Ctrl-C). Token and location as for
-    /// import.
+    /// import; `--locations ID,…|all` exports many (one file, or `--out-dir`), exit the worst.
     Export(Box<ExportArgs>),
     /// Undo an import run from its ledger: delete the contacts it created, remove the tags it
     /// added, delete its notes and tasks, restore the fields it changed (with `import
@@ -267,6 +267,7 @@ pub fn run(cli: Cli, forced_stop: fn() -> !) -> anyhow::Result<RunEnd> {
                 return validate(&run, "import --dry-run", human);
             }
             if args.locations.is_some()
+                || args.location_column.is_some()
                 || args
                     .resume
                     .as_deref()

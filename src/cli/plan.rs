@@ -60,6 +60,7 @@ pub(crate) fn validate_config(
         print_summary: human,
         command: command.to_string(),
         options_json,
+        location_column: None,
     })
 }
 
@@ -197,7 +198,8 @@ pub(crate) fn import_config(
     })
 }
 
-/// An import over many locations (`--locations`, or `--resume` of such a run's top folder):
+/// An import over many locations (`--locations`, `--location-column`, or `--resume` of such a
+/// run's top folder):
 /// the import's settings with a stand-in location (each location's replaces it), the file to
 /// stage and the choice of locations.
 pub(crate) fn multi_config(
@@ -206,19 +208,33 @@ pub(crate) fn multi_config(
 ) -> anyhow::Result<crate::multi::MultiConfig> {
     use crate::multi::{Choice, MultiConfig, MultiStart};
     if args.api.location.is_some() {
-        bail!("--location names one location; with --locations, name them all there");
+        bail!(
+            "--location names one location; with --locations, name them all there (with \
+             --location-column, the file's column names them)"
+        );
     }
     let mut single = args.clone();
     // Never sent: each location's client gets its own id before anything is sent.
     single.api.location = Some("multi".into());
     let import = import_config(ctx, &single)?;
-    let start = match (&import.start, &args.locations) {
-        (crate::import::Start::Resume(top), _) => MultiStart::Resume(top.clone()),
-        (crate::import::Start::New(validate), Some(list)) => MultiStart::New {
+    let start = match (&import.start, &args.locations, &args.location_column) {
+        (crate::import::Start::Resume(top), _, _) => MultiStart::Resume(top.clone()),
+        (crate::import::Start::New(validate), Some(list), None) => MultiStart::New {
             validate: validate.clone(),
             choice: Choice::parse(list)?,
         },
-        _ => bail!("--locations or --resume of a run over many locations is needed"),
+        (crate::import::Start::New(validate), None, Some(column)) => {
+            if column.trim().is_empty() {
+                bail!("--location-column names no column");
+            }
+            MultiStart::New {
+                validate: validate.clone(),
+                choice: Choice::Column(column.clone()),
+            }
+        }
+        _ => bail!(
+            "--locations, --location-column or --resume of a run over many locations is needed"
+        ),
     };
     Ok(MultiConfig { start, import })
 }

@@ -19,6 +19,7 @@ mod show;
 
 use std::fmt;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::api::Secret;
 
@@ -168,6 +169,13 @@ pub struct Settings {
 pub const DEFAULT_DAILY_RESERVE: &str = "1%";
 /// The built-in per-request timeout, seconds.
 pub const DEFAULT_TIMEOUT_SECS: u64 = 30;
+
+impl Settings {
+    /// The per-request timeout: the setting, else the built-in one; never under a second.
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.timeout.value.unwrap_or(DEFAULT_TIMEOUT_SECS).max(1))
+    }
+}
 
 /// The candidates for one setting, in precedence order; the first present wins.
 fn pick<T: Clone>(candidates: [(Option<&T>, Source); 3]) -> Setting<T> {

@@ -14,6 +14,7 @@
 //! stay in the ledger; the caller merges them group by group (`Contact::merge_from`).
 
 mod fold;
+mod partitioned;
 mod union;
 
 use rayon::slice::ParallelSliceMut;
@@ -21,6 +22,7 @@ use rayon::slice::ParallelSliceMut;
 use crate::contact::Contact;
 use crate::mapping::{DedupeKey, SharedPhone};
 pub use fold::folded_name;
+pub use partitioned::Partitioned;
 use union::{Person, UnionFind};
 
 /// The identity-key digests of one row: computed beside normalisation, added in file order.

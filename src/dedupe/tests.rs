@@ -390,3 +390,106 @@ proptest::proptest! {
         }
     }
 }
+
+/// Rows of (partition, email, phone, name, id), resolved one deduper per partition.
+fn resolve_partitioned(policy: SharedPhone, rows: &[(&str, Row<'_>)]) -> Resolution {
+    let keys = [DedupeKey::Email, DedupeKey::Phone];
+    let mut d = Partitioned::new(&keys, policy);
+    for (i, (partition, (email, phone, name, id))) in rows.iter().enumerate() {
+        let folded = name.and_then(|n| folded_name(None, None, Some(n)));
+        let digests = KeyDigests::from_parts(&keys, *id, *email, *phone, folded.as_deref());
+        let partition = (!partition.is_empty()).then_some(*partition);
+        d.add_digests(partition, i as u64 + 1, digests);
+    }
+    d.resolve()
+}
+
+#[test]
+fn equal_keys_in_two_partitions_are_two_people() {
+    let a = Some("ann@x.co");
+    let p = Some("+15550001");
+    let r = resolve_partitioned(
+        SharedPhone::Reject,
+        &[
+            ("L1", (a, None, None, None)),
+            ("L2", (a, None, None, None)),
+            ("L1", (a, None, None, None)),
+            ("L2", (None, p, None, None)),
+            ("L3", (None, p, None, Some("id1"))),
+            ("L2", (None, p, None, None)),
+        ],
+    );
+    assert_eq!(r.groups, vec![vec![1, 3], vec![4, 6]]);
+    assert!(r.conflicts.is_empty(), "{:?}", r.conflicts);
+    // Without partitions, the same rows are one deduper's, as before.
+    let none: Vec<(&str, Row<'_>)> = vec![("", (a, None, None, None)), ("", (a, None, None, None))];
+    assert_eq!(
+        resolve_partitioned(SharedPhone::Reject, &none).groups,
+        vec![vec![1, 2]]
+    );
+}
+
+proptest::proptest! {
+    /// Each partition resolves exactly as a file of its rows alone would (the same groups and
+    /// conflicts, numbered as in the whole file), and nothing spans two partitions.
+    #[test]
+    fn partitions_resolve_as_if_each_were_alone(
+        rows in proptest::collection::vec(
+            (
+                0u8..3,
+                proptest::option::of(0u8..4),
+                proptest::option::of(0u8..3),
+                proptest::option::of(0u8..3),
+                proptest::option::of(0u8..2),
+            ),
+            0..50,
+        ),
+        drop_phone in proptest::bool::ANY,
+    ) {
+        let policy = if drop_phone { SharedPhone::DropPhone } else { SharedPhone::Reject };
+        let text: Vec<(String, [Option<String>; 4])> = rows
+            .iter()
+            .map(|(l, e, p, n, i)| (format!("L{l}"), [
+                e.map(|e| format!("{e}@x.co")),
+                p.map(|p| format!("+1{p}")),
+                n.map(|n| ["Ann", "Bob", "Cy"][n as usize].to_string()),
+                i.map(|i| format!("id{i}")),
+            ]))
+            .collect();
+        let borrowed: Vec<(&str, Row<'_>)> = text
+            .iter()
+            .map(|(l, [e, p, n, i])| {
+                (l.as_str(), (e.as_deref(), p.as_deref(), n.as_deref(), i.as_deref()))
+            })
+            .collect();
+        let all = resolve_partitioned(policy, &borrowed);
+        let partition_of = |row: u64| borrowed[row as usize - 1].0;
+        for group in &all.groups {
+            proptest::prop_assert!(group.iter().all(|&r| partition_of(r) == partition_of(group[0])));
+        }
+        for c in &all.conflicts {
+            proptest::prop_assert_eq!(partition_of(c.row), partition_of(c.holder));
+        }
+        let mut groups: Vec<Vec<u64>> = Vec::new();
+        let mut conflicts: Vec<Conflict> = Vec::new();
+        for partition in ["L0", "L1", "L2"] {
+            // The partition's rows alone, numbered as in the whole file.
+            let numbers: Vec<u64> = (1..=borrowed.len() as u64)
+                .filter(|&n| partition_of(n) == partition)
+                .collect();
+            let alone: Vec<Row<'_>> = numbers.iter().map(|&n| borrowed[n as usize - 1].1).collect();
+            let r = resolve(policy, &alone);
+            let at = |n: u64| numbers[n as usize - 1];
+            groups.extend(r.groups.iter().map(|g| g.iter().map(|&n| at(n)).collect::<Vec<_>>()));
+            conflicts.extend(r.conflicts.iter().map(|c| Conflict {
+                row: at(c.row),
+                holder: at(c.holder),
+                ..*c
+            }));
+        }
+        groups.sort_unstable_by_key(|g| g[0]);
+        conflicts.sort_unstable_by_key(|c| c.row);
+        proptest::prop_assert_eq!(&all.groups, &groups);
+        proptest::prop_assert_eq!(&all.conflicts, &conflicts);
+    }
+}

@@ -4,6 +4,7 @@
 //! Same run folder as an import (ledger.db, summary.json, rejects.csv/xlsx), the same lock,
 //! resume, consent (y/N on a terminal, `--yes` otherwise) and exit codes.
 
+mod finish;
 pub mod run;
 pub mod stage;
 
@@ -11,13 +12,14 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::api::{ApiError, Client, ClientConfig, Estimate};
-use crate::ledger::{Ledger, LedgerError, RowState};
-use crate::mapping::{self, Mapping, MappingError};
+use crate::ledger::{Ledger, LedgerError};
+use crate::mapping::{self, MappingError};
 use crate::pipeline::failure::{self, Stage};
 use crate::run::clock;
 use crate::run::consent::{self, Consent};
 use crate::run::end::{RunEnd, Stop};
 use crate::run::progress::Progress;
+use finish::{rows, write_summary, Finish};
 pub use stage::NewDelete;
 
 /// The ledger's `meta` key that marks the folder of a `delete --dry-run`: it deleted nothing
@@ -173,15 +175,7 @@ fn attempt(
             false
         }
     };
-    let target = crate::ledger::Target {
-        base_url: config
-            .client
-            .base_url
-            .as_str()
-            .trim_end_matches('/')
-            .to_string(),
-        location: config.client.location_id.clone(),
-    };
+    let target = crate::ledger::Target::of_api(&config.client);
     match ledger.target()? {
         Some(recorded) if recorded != target => {
             return Err(refuse(format!(
@@ -198,15 +192,8 @@ fn attempt(
     *stage = Stage::Deliver;
     let mapping = match mapping {
         Some(m) => m,
-        None => {
-            let loaded = mapping::load(Path::new(&record.mapping_path))?;
-            Mapping::compile(
-                &loaded.spec,
-                &record.headers,
-                options["region"].as_str(),
-                &loaded.path,
-            )?
-        }
+        None => mapping::load(Path::new(&record.mapping_path))?
+            .compile(&record.headers, options["region"].as_str())?,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -240,15 +227,6 @@ fn attempt(
     Ok(code)
 }
 
-/// What the end of a delete session writes and prints.
-struct Finish<'a> {
-    dir: &'a Path,
-    client: &'a Client,
-    started: Instant,
-    print: bool,
-    dry_run: bool,
-}
-
 async fn deliver(
     config: &DeleteConfig,
     client: &Client,
@@ -276,7 +254,7 @@ async fn deliver(
         eprintln!(
             "{} {will} deleted; {} match nothing, match several contacts or are invalid \
              (rejects.csv).\n{estimate}",
-            self::contacts(contacts),
+            finish::contacts(contacts),
             rows(refused),
         );
         if config.dry_run || contacts == 0 {
@@ -330,87 +308,4 @@ fn resolved_contacts(ledger: &Ledger) -> Result<Vec<String>, DeleteError> {
         after = last.row;
         ids.extend(rows.into_iter().filter_map(|r| r.contact_id));
     }
-}
-
-fn write_summary(
-    ledger: &Ledger,
-    finish: &Finish<'_>,
-    stop: Option<Stop>,
-) -> Result<RunEnd, DeleteError> {
-    let Finish {
-        dir,
-        client,
-        started,
-        print,
-        dry_run,
-    } = *finish;
-    let states = ledger.state_counts()?;
-    let get = |state: RowState| states.get(state);
-    let left = get(RowState::Pending) + get(RowState::Failed);
-    let end = match &stop {
-        Some(Stop::Interrupted) => RunEnd::Interrupted,
-        Some(Stop::Resumable(_)) => RunEnd::Resumable,
-        _ if get(RowState::Rejected) + get(RowState::Failed) > 0 => RunEnd::Rejects,
-        _ => RunEnd::Ok,
-    };
-    let exit_code = end.code();
-    // A dry run leaves its rows pending on purpose: it is not a run to continue.
-    let resume =
-        (left > 0 && !dry_run).then(|| format!("ghl-bulk delete --resume {}", dir.display()));
-    let deleted = ledger.contacts_in_state(RowState::Deleted)?;
-    let to_delete = ledger.contacts_in_state(RowState::Pending)?
-        + ledger.contacts_in_state(RowState::Failed)?;
-    let summary = serde_json::json!({
-        "command": "delete",
-        "dry_run": dry_run,
-        "contacts_deleted": deleted,
-        "contacts_left": to_delete,
-        "rows_read": states.total(),
-        "outcomes": states,
-        "requests": client.stats().snapshot(),
-        "throttled_ms": client.limiter().throttled().as_millis() as u64,
-        "elapsed_ms": started.elapsed().as_millis() as u64,
-        "stop": match &stop {
-            _ if dry_run => "dry run: nothing deleted".to_string(),
-            None | Some(Stop::Finished) => "finished".to_string(),
-            Some(Stop::Interrupted) => "interrupted".to_string(),
-            Some(Stop::Resumable(why)) => format!("stopped: {why}"),
-        },
-        "exit_code": exit_code,
-        "resume": resume,
-    });
-    crate::run::summary::save(ledger, dir, exit_code, &summary)?;
-    let requests = client.stats().snapshot().total;
-    if print && dry_run {
-        eprintln!(
-            "Dry run: nothing was deleted ({} would be; {} rejected, {}). This run folder \
-             cannot be resumed: run the delete again without --dry-run to delete.",
-            contacts(to_delete),
-            rows(get(RowState::Rejected)),
-            crate::format::counted(requests, "request", "requests"),
-        );
-    } else if print {
-        eprintln!(
-            "Deleted {} ({}); rejected: {}; failed: {}; not yet deleted: {}; {}.",
-            contacts(deleted),
-            rows(get(RowState::Deleted)),
-            rows(get(RowState::Rejected)),
-            rows(get(RowState::Failed)),
-            rows(get(RowState::Pending)),
-            crate::format::counted(requests, "request", "requests"),
-        );
-        if let Some(resume) = &resume {
-            eprintln!("Continue with:\n  {resume}");
-        }
-        eprintln!("Run folder: {}", dir.display());
-    }
-    Ok(end)
-}
-
-fn contacts(n: u64) -> String {
-    crate::format::counted(n, "contact", "contacts")
-}
-
-fn rows(n: u64) -> String {
-    crate::format::counted(n, "row", "rows")
 }

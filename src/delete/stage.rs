@@ -40,12 +40,7 @@ pub fn stage(config: &NewDelete) -> Result<(Ledger, Mapping, u64), DeleteError> 
     let started_at = crate::run::clock::now_rfc3339();
     let source = source::open(&config.input, &config.source)?;
     let headers = source.headers().to_vec();
-    let mut mapping = Mapping::compile(
-        &config.mapping.spec,
-        &headers,
-        config.region.as_deref(),
-        &config.mapping.path,
-    )?;
+    let mut mapping = config.mapping.compile(&headers, config.region.as_deref())?;
     mapping.rules.today = Some(crate::run::clock::today());
     let id_column = id_column(&config.mapping, &headers)?;
     std::fs::create_dir_all(&config.run_dir).map_err(|e| write_err(&config.run_dir, e))?;
@@ -121,15 +116,13 @@ pub fn stage_row(
     defect: Option<(&str, String)>,
 ) -> StagedRow {
     let cells_json = serde_json::to_string(&cells).unwrap_or_default();
-    let reject = |code: &str, field: &str, message: String| StagedRow {
-        row,
-        state: RowState::Rejected,
-        payload_json: None,
-        email: None,
-        phone: None,
-        rejection: Some(Rejection::new("read", code, field, message)),
-        issues_json: None,
-        cells_json: cells_json.clone(),
+    let reject = |code: &str, field: &str, message: String| {
+        StagedRow::rejected(
+            row,
+            Rejection::new("read", code, field, message),
+            None,
+            cells_json.clone(),
+        )
     };
     if let Some((code, message)) = defect {
         return reject(code, "row", message);

@@ -5,19 +5,29 @@
 //! checks the token) → the `dateUpdated` window from the state store's watermark → the
 //! estimate (one small search learns the total; `--dry-run` stops here) → search pages
 //! (fetch.rs) → optionally each contact's notes, tasks, appointments (related.rs) → the writer, on a blocking
-//! thread, into a temporary file (writer.rs, columns.rs) → fsync and rename over the output
-//! (output.rs) → only then the watermark moves (watermark.rs). Stages are joined by bounded
+//! thread, into a temporary file (write_stage.rs, writer.rs, columns.rs) → fsync and rename over the output
+//! (output.rs) → only then the watermark moves (watermark.rs, destination.rs). Stages are joined by bounded
 //! channels, so memory holds a few pages whatever the size of the location.
+//!
+//! `--locations ID,…|all` (many.rs) runs that flow for each location side by side: into one
+//! file with a `location_id` column through a part per location (combine.rs), or a file per
+//! location; one progress board (board.rs) and one summary (many_summary.rs).
 
+mod board;
 mod cells;
 mod columns;
+mod combine;
+mod destination;
 mod digest;
 mod fetch;
+mod many;
+mod many_summary;
 mod output;
 mod related;
 mod run;
 mod summary;
 mod watermark;
+mod write_stage;
 mod writer;
 
 use std::path::PathBuf;
@@ -28,6 +38,7 @@ use serde_json::Value;
 pub use cells::value_text;
 pub use columns::Layout;
 pub use fetch::{Query, PAGE_LIMIT};
+pub use many::{run as run_many, ManyConfig, ManyOutput};
 pub use output::{PendingFile, TargetLock};
 pub use related::Related;
 pub use run::{run, write_failed_summary};
@@ -102,6 +113,10 @@ pub struct ExportConfig {
     pub concurrency: Option<usize>,
     /// Progress bar (on a terminal) and the result line on stderr.
     pub progress: bool,
+    /// The location's id, before the lines it prints, when one run exports many.
+    pub label: Option<String>,
+    /// Its line of the progress board, when one run exports many.
+    pub slot: Option<board::Slot>,
 }
 
 impl ExportConfig {
@@ -198,6 +213,9 @@ pub enum ExportError {
     /// The in-process sandbox failed.
     #[error("the in-process sandbox failed: {0}")]
     Sandbox(String),
+    /// `--locations` could not be resolved (an unknown id, no agency token).
+    #[error(transparent)]
+    Locations(#[from] crate::api::location_choice::ChoiceError),
     /// A broken invariant (a bug).
     #[error("internal error: {0}")]
     Internal(String),

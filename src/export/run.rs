@@ -1,22 +1,25 @@
 //! One export from start to end: lock, client, columns, window, the three stages, commit,
 //! watermark, summary. See the module docs of `export` for the flow.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use tokio::sync::mpsc;
 
 use super::columns::Layout;
+use super::destination::{
+    beside_output, beside_output_of, target_key, Destination, Exported, Mark, PartDone, StateHome,
+};
 use super::output::{PendingFile, TargetLock};
 use super::summary::{self, Report};
 use super::watermark::{Stored, Tracker, Window};
-use super::writer::{OutputFormat, Shape, Sink};
+use super::write_stage::WriterJob;
+use super::writer::Shape;
 use super::{
     fetch, related, Batch, ExportConfig, ExportEnd, ExportError, Since, Source, StateChoice,
 };
 use crate::api::{BaseUrl, Client, ClientConfig, Credentials, Secret};
 use crate::ledger::state::{self, StateStore};
-use crate::run::progress::Progress;
 
 /// Pages (or batches) waiting between two stages: enough to keep the next stage busy, few
 /// enough that memory does not depend on the location's size.
@@ -28,17 +31,7 @@ pub const SANDBOX_CONTACTS: usize = 1_000;
 /// except when the target is locked: the running export owns it then.
 pub fn run(config: ExportConfig) -> Result<ExportEnd, ExportError> {
     let started = Instant::now();
-    let mut report = Report {
-        command: "export",
-        out: config.out.clone(),
-        format: config.format.name().into(),
-        mapping: config.mapping.as_ref().map(|m| m.path.clone()),
-        with_notes: config.with_notes,
-        with_tasks: config.with_tasks,
-        with_appointments: config.with_appointments,
-        started_at: crate::run::clock::now_rfc3339(),
-        ..Report::default()
-    };
+    let mut report = new_report(&config);
     // Held until the summary is written too: the next run to the target owns both files. A
     // dry run writes nothing, so it takes no lock either.
     let _lock = match config.dry_run {
@@ -49,21 +42,12 @@ pub fn run(config: ExportConfig) -> Result<ExportEnd, ExportError> {
         .enable_all()
         .build()
         .map_err(|e| ExportError::Internal(format!("cannot start the runtime: {e}")))
-        .and_then(|runtime| runtime.block_on(export(&config, &mut report)));
-    report.finished_at = crate::run::clock::now_rfc3339();
-    report.elapsed_seconds = started.elapsed().as_secs_f64();
-    report.requests_per_second = report.requests.total as f64 / report.elapsed_seconds.max(1e-9);
-    report.sending_rate = report.requests.sending_rate();
-    let (status, code) = match &result {
-        Ok(ExportEnd::Complete) => ("complete", 0),
-        Ok(ExportEnd::DryRun) => return result,
-        Ok(ExportEnd::Interrupted) => ("interrupted", 130),
-        Err(e) if e.is_resumable() => ("failed", 75),
-        Err(_) => ("failed", 1),
-    };
-    report.status = status.into();
-    report.exit_code = code;
-    report.error = result.as_ref().err().map(|e| e.to_string());
+        .and_then(|runtime| runtime.block_on(export(&config, &mut report, &Destination::Out)))
+        .map(|exported| exported.end);
+    if matches!(result, Ok(ExportEnd::DryRun)) {
+        return result;
+    }
+    finish_report(&mut report, &result, started);
     if config.progress {
         eprintln!("{}", report.line());
     }
@@ -78,6 +62,43 @@ pub fn run(config: ExportConfig) -> Result<ExportEnd, ExportError> {
         }
     }
     result
+}
+
+/// The report of an export starting now.
+pub(super) fn new_report(config: &ExportConfig) -> Report {
+    Report {
+        command: "export",
+        out: config.out.clone(),
+        format: config.format.name().into(),
+        mapping: config.mapping.as_ref().map(|m| m.path.clone()),
+        with_notes: config.with_notes,
+        with_tasks: config.with_tasks,
+        with_appointments: config.with_appointments,
+        started_at: crate::run::clock::now_rfc3339(),
+        ..Report::default()
+    }
+}
+
+/// Fills the report's end: times, rates, status, exit code and error.
+pub(super) fn finish_report(
+    report: &mut Report,
+    result: &Result<ExportEnd, ExportError>,
+    started: Instant,
+) {
+    report.finished_at = crate::run::clock::now_rfc3339();
+    report.elapsed_seconds = started.elapsed().as_secs_f64();
+    report.requests_per_second = report.requests.total as f64 / report.elapsed_seconds.max(1e-9);
+    report.sending_rate = report.requests.sending_rate();
+    let (status, code) = match result {
+        Ok(ExportEnd::Complete) => ("complete", 0),
+        Ok(ExportEnd::DryRun) => ("dry-run", 0),
+        Ok(ExportEnd::Interrupted) => ("interrupted", 130),
+        Err(e) if e.is_resumable() => ("failed", 75),
+        Err(_) => ("failed", 1),
+    };
+    report.status = status.into();
+    report.exit_code = code;
+    report.error = result.as_ref().err().map(|e| e.to_string());
 }
 
 /// Writes `--summary` for an export that could not start (bad flags, an unreadable mapping,
@@ -97,26 +118,12 @@ pub fn write_failed_summary(path: &Path, out: &Path, error: &str) -> Result<(), 
     summary::write(path, &report)
 }
 
-/// Where an export without `--state` keeps its watermark.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum StateHome {
-    /// The location's file in the user's data folder (HighLevel itself).
-    DataFolder,
-    /// `<output>.state.sqlite` beside the output (a loopback sandbox, which outlives one run:
-    /// `--since last` still works against it, and the real state folder stays untouched).
-    BesideOutput,
-    /// None (the in-process sandbox is new at every run: a watermark would mean nothing).
-    None,
-}
-
-/// The state file of an export to `out` against a loopback sandbox.
-pub fn beside_output(out: &Path) -> PathBuf {
-    let mut name = out.file_name().unwrap_or_default().to_os_string();
-    name.push(".state.sqlite");
-    out.with_file_name(name)
-}
-
-async fn export(config: &ExportConfig, report: &mut Report) -> Result<ExportEnd, ExportError> {
+/// Runs one export in the current runtime (the caller holds the target's lock).
+pub(super) async fn export(
+    config: &ExportConfig,
+    report: &mut Report,
+    destination: &Destination,
+) -> Result<Exported, ExportError> {
     let (client_config, sandbox) = match &config.source {
         Source::Api(client) => ((**client).clone(), None),
         Source::Sandbox => {
@@ -137,7 +144,7 @@ async fn export(config: &ExportConfig, report: &mut Report) -> Result<ExportEnd,
         (None, false) => StateHome::DataFolder,
     };
     let client = Client::new(client_config)?;
-    let result = export_with(config, report, &client, kept).await;
+    let result = export_with(config, report, &client, kept, destination).await;
     report.requests = client.stats().snapshot();
     report.throttled_seconds = client.limiter().throttled().as_secs_f64();
     let (max, interval) = client.limiter().limits();
@@ -156,7 +163,13 @@ async fn export_with(
     report: &mut Report,
     client: &Client,
     kept: StateHome,
-) -> Result<ExportEnd, ExportError> {
+    destination: &Destination,
+) -> Result<Exported, ExportError> {
+    let ended = |end| Ok(Exported { end, part: None });
+    let part_of = match destination {
+        Destination::Out => None,
+        Destination::Part { location, .. } => Some(location.as_str()),
+    };
     // The first request: a wrong token or scope stops here, before the output is touched.
     let defs = client.custom_fields().await.map_err(|e| {
         if e.is_fatal() {
@@ -182,17 +195,24 @@ async fn export_with(
         (StateChoice::Default, StateHome::DataFolder) => {
             Some(state::default_path(client.location_id())?)
         }
-        (StateChoice::Default, StateHome::BesideOutput) => Some(beside_output(&config.out)),
+        (StateChoice::Default, StateHome::BesideOutput) => Some(match part_of {
+            None => beside_output(&config.out),
+            Some(location) => beside_output_of(&config.out, location),
+        }),
         (StateChoice::Default, StateHome::None) => None,
     };
     // A dry run reads an existing watermark but creates no state file.
-    let mut store = state_path
+    let store = state_path
         .as_deref()
         .filter(|p| !config.dry_run || p.exists())
         .map(|p| StateStore::open(p, client.location_id()))
         .transpose()?;
     report.state_file = state_path;
-    let target = target_key(config);
+    let mut target = target_key(config);
+    if part_of.is_some() {
+        // A combined file is another target than a file of one location at the same path.
+        target.push_str("|locations");
+    }
     let previous = match &store {
         Some(store) => store.watermark(&target)?.and_then(|t| Stored::parse(&t)),
         None => None,
@@ -235,15 +255,32 @@ async fn export_with(
         let (total, estimate) = fetch::estimate(client, &query, &kinds, concurrency).await?;
         report.search_requests += 1;
         report.estimated_requests = Some(estimate.requests);
-        let text = summary::announce(total, &kinds, &estimate);
+        let mut text = summary::announce(total, &kinds, &estimate);
+        if let Some(label) = &config.label {
+            text = format!("{label}: {text}");
+        }
         if config.dry_run {
             println!("{text}");
-            return Ok(ExportEnd::DryRun);
+            return ended(ExportEnd::DryRun);
         }
         eprintln!("{text}");
     }
 
-    let (pending, file) = PendingFile::create(&super::output::resolved(&config.out))?;
+    let (pending, file, temp) = match destination {
+        Destination::Out => {
+            let (pending, file) = PendingFile::create(&super::output::resolved(&config.out))?;
+            let temp = pending.temp_path().to_path_buf();
+            (Some(pending), file, temp)
+        }
+        Destination::Part { path, .. } => {
+            let file = std::fs::File::create(path).map_err(|source| ExportError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            (None, file, path.clone())
+        }
+    };
+    let headers: Vec<String> = layout.headers().iter().map(|h| h.to_string()).collect();
     let progress = summary::progress(config.progress, !kinds.is_empty());
     let (page_tx, page_rx) = mpsc::channel::<Batch>(CHANNEL_PAGES);
     let (writer_rx, related_stage) = if kinds.is_empty() {
@@ -255,12 +292,14 @@ async fn export_with(
     };
     let job = WriterJob {
         format: config.format,
-        temp: pending.temp_path().to_path_buf(),
+        temp,
+        part: part_of.is_some(),
         layout,
         shape,
         window,
         tracker: Tracker::new(overlap_ms),
         progress: progress.clone(),
+        slot: config.slot.clone(),
     };
     let writer = tokio::task::spawn_blocking(move || job.run(file, writer_rx));
     let fetching = async {
@@ -280,7 +319,7 @@ async fn export_with(
         .map_err(|e| ExportError::Internal(format!("the writer stopped: {e}")));
     progress.finish();
     let pages = match fetched {
-        None => return Ok(ExportEnd::Interrupted),
+        None => return ended(ExportEnd::Interrupted),
         Some(result) => result?,
     };
     let done = written??;
@@ -288,113 +327,26 @@ async fn export_with(
     report.contacts_written = done.written;
     report.duplicates_skipped = done.duplicates;
     report.total_reported = done.total;
-    pending.commit(done.file)?;
-
-    // Only now, with the file complete and in place, does the watermark move.
-    if let Some(store) = &mut store {
-        if let Some(stored) = done.tracker.finish(previous.as_ref()) {
-            store.set_watermark(
-                &target,
-                &stored.to_text(),
-                &crate::run::clock::now_rfc3339(),
-            )?;
-            report.watermark_after = Some(stored.date_updated);
-        }
-    }
-    Ok(ExportEnd::Complete)
-}
-
-/// The writer stage's inputs.
-struct WriterJob {
-    format: OutputFormat,
-    temp: PathBuf,
-    layout: Layout,
-    shape: Shape,
-    window: Window,
-    tracker: Tracker,
-    progress: Progress,
-}
-
-/// What the writer stage hands back.
-struct Written {
-    file: std::fs::File,
-    written: u64,
-    duplicates: u64,
-    total: u64,
-    tracker: Tracker,
-}
-
-impl WriterJob {
-    fn run(
-        mut self,
-        file: std::fs::File,
-        mut rx: mpsc::Receiver<Batch>,
-    ) -> Result<Written, ExportError> {
-        let headers = self.layout.headers();
-        let mut sink = Sink::create(self.format, file, &self.temp, &headers, &self.shape)?;
-        let (mut written, mut duplicates, mut total) = (0u64, 0u64, 0u64);
-        let mut cells = Vec::new();
-        while let Some(batch) = rx.blocking_recv() {
-            total = total.max(batch.total);
-            for (i, contact) in batch.contacts.iter().enumerate() {
-                let id = contact.get("id").and_then(|v| v.as_str()).unwrap_or("");
-                let updated = contact
-                    .get("dateUpdated")
-                    .and_then(|v| v.as_str())
-                    .unwrap_or("");
-                self.tracker.see(id, updated);
-                if self.window.is_duplicate(id, updated) {
-                    duplicates += 1;
-                    continue;
-                }
-                let related = batch.related.as_ref().and_then(|r| r.get(i));
-                if self.format == OutputFormat::Jsonl {
-                    sink.write_json(&self.layout.json_record(contact, related), &self.temp)?;
-                } else {
-                    self.layout.render(contact, related, &mut cells);
-                    sink.write_row(&cells, &self.temp)?;
-                }
-                written += 1;
-            }
-            self.progress.set_length(total.max(written + duplicates));
-            self.progress.set_position(written + duplicates);
-        }
-        let file = sink.finish(&self.temp)?;
-        Ok(Written {
-            file,
-            written,
-            duplicates,
-            total,
-            tracker: self.tracker,
-        })
-    }
-}
-
-/// The state store's key for this export: the output file and the filters that choose the
-/// contacts (another tag or query is another target with its own watermark).
-fn target_key(config: &ExportConfig) -> String {
-    let mut key = format!("export:{}", absolute(&config.out).display());
-    let mut tags = config.query.tags.clone();
-    tags.sort();
-    if !tags.is_empty() {
-        key.push_str(&format!("|tags={}", tags.join(",")));
-    }
-    if let Some(text) = &config.query.text {
-        key.push_str(&format!("|query={text}"));
-    }
-    key
-}
-
-fn absolute(path: &Path) -> PathBuf {
-    let name = path.file_name().map(PathBuf::from).unwrap_or_default();
-    let folder = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
+    let mark = match (store, done.tracker.finish(previous.as_ref())) {
+        (Some(store), Some(stored)) => Some(Mark {
+            store,
+            target,
+            stored,
+        }),
+        _ => None,
     };
-    match folder.canonicalize() {
-        Ok(folder) => folder.join(name),
-        Err(_) => path.to_path_buf(),
+    let Some(pending) = pending else {
+        return Ok(Exported {
+            end: ExportEnd::Complete,
+            part: Some(PartDone { headers, mark }),
+        });
+    };
+    pending.commit(done.file)?;
+    // Only now, with the file complete and in place, does the watermark move.
+    if let Some(mark) = mark {
+        report.watermark_after = Some(mark.set()?);
     }
+    ended(ExportEnd::Complete)
 }
 
 /// Requests in flight (notes; search cursors up to `fetch::MAX_SLICES`): enough to keep the

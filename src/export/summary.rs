@@ -22,6 +22,9 @@ pub struct Report {
     pub exit_code: u8,
     /// The error, when the export failed.
     pub error: Option<String>,
+    /// The location, in an export over many (each location's report is one of the run's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location_id: Option<String>,
     /// The output file.
     pub out: PathBuf,
     /// csv, xlsx or jsonl.

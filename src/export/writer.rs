@@ -128,6 +128,9 @@ pub enum Sink {
     Xlsx(Box<XlsxSink>),
     /// JSONL into the temporary file.
     Jsonl(BufWriter<File>),
+    /// One location's part of a combined file: a JSON array of cells (CSV, XLSX) or a JSON
+    /// record (JSONL) per line, as they will be written; neutralised when combined.
+    Part(BufWriter<File>),
 }
 
 /// The XLSX state.
@@ -191,12 +194,18 @@ impl Sink {
         }
     }
 
+    /// A part of a combined file (no header: the combined file's comes from every part's).
+    pub fn part(file: File) -> Sink {
+        Sink::Part(BufWriter::with_capacity(256 * 1024, file))
+    }
+
     /// Writes one row of cells (CSV, XLSX).
     pub fn write_row(&mut self, cells: &[String], path: &Path) -> Result<(), ExportError> {
         match self {
             Sink::Csv(writer) => write_csv_record(writer, cells.iter().map(String::as_str))
                 .map_err(|e| csv_err(path, e)),
             Sink::Xlsx(sink) => sink.write(cells).map_err(|e| xlsx_err(path, e)),
+            Sink::Part(out) => json_line(out, cells, path),
             Sink::Jsonl(_) => Err(ExportError::Internal(
                 "a spreadsheet row was sent to the JSONL writer".into(),
             )),
@@ -206,13 +215,22 @@ impl Sink {
     /// Writes one JSON record (JSONL).
     pub fn write_json(&mut self, record: &Value, path: &Path) -> Result<(), ExportError> {
         match self {
+            Sink::Jsonl(out) | Sink::Part(out) => json_line(out, record, path),
+            _ => Err(ExportError::Internal(
+                "a JSON record was sent to a spreadsheet writer".into(),
+            )),
+        }
+    }
+
+    /// Writes one record already serialised as a JSON object (JSONL).
+    pub fn write_json_text(&mut self, text: &str, path: &Path) -> Result<(), ExportError> {
+        match self {
             Sink::Jsonl(out) => {
                 let io = |source| ExportError::Io {
                     path: path.to_path_buf(),
                     source,
                 };
-                serde_json::to_writer(&mut *out, record)
-                    .map_err(|e| io(std::io::Error::other(e)))?;
+                out.write_all(text.as_bytes()).map_err(io)?;
                 out.write_all(b"\n").map_err(io)
             }
             _ => Err(ExportError::Internal(
@@ -233,7 +251,7 @@ impl Sink {
                 .map_err(|e| io(std::io::Error::other(e.to_string())))?
                 .into_inner()
                 .map_err(|e| io(std::io::Error::other(e.to_string()))),
-            Sink::Jsonl(out) => out
+            Sink::Jsonl(out) | Sink::Part(out) => out
                 .into_inner()
                 .map_err(|e| io(std::io::Error::other(e.to_string()))),
             Sink::Xlsx(sink) => {
@@ -249,6 +267,20 @@ impl Sink {
             }
         }
     }
+}
+
+/// One JSON value and a line end.
+fn json_line(
+    out: &mut BufWriter<File>,
+    value: &(impl serde::Serialize + ?Sized),
+    path: &Path,
+) -> Result<(), ExportError> {
+    let io = |source| ExportError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    serde_json::to_writer(&mut *out, value).map_err(|e| io(std::io::Error::other(e)))?;
+    out.write_all(b"\n").map_err(io)
 }
 
 impl XlsxSink {

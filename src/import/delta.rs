@@ -82,6 +82,26 @@ pub struct DeltaReport {
     pub remember_ms: u64,
 }
 
+impl DeltaReport {
+    /// The report of a delta that has compared and remembered nothing yet.
+    fn new(state_file: String, scope: StateScope, full: bool, known_before: u64) -> DeltaReport {
+        DeltaReport {
+            state_file,
+            scope,
+            full,
+            known_before,
+            compared: 0,
+            unchanged: 0,
+            changed: 0,
+            followups_only: 0,
+            compare_ms: 0,
+            remembered: 0,
+            followups_remembered: 0,
+            remember_ms: 0,
+        }
+    }
+}
+
 /// An open delta for one run.
 pub struct Delta {
     store: StateStore,
@@ -130,20 +150,7 @@ impl Delta {
             store,
             hasher: PayloadHasher::new(mapping, DELIVERY_CONTEXT),
             task_key: task_key(mapping),
-            report: DeltaReport {
-                state_file: path.display().to_string(),
-                scope,
-                full,
-                known_before,
-                compared: 0,
-                unchanged: 0,
-                changed: 0,
-                followups_only: 0,
-                compare_ms: 0,
-                remembered: 0,
-                followups_remembered: 0,
-                remember_ms: 0,
-            },
+            report: DeltaReport::new(path.display().to_string(), scope, full, known_before),
         })
     }
 

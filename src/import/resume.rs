@@ -17,10 +17,7 @@ pub(super) fn target_of(target: &Target) -> crate::ledger::Target {
             base_url: "sandbox".into(),
             location: ghl_sandbox::DEFAULT_LOCATION_ID.into(),
         },
-        Target::Api(config) => crate::ledger::Target {
-            base_url: config.base_url.as_str().trim_end_matches('/').to_string(),
-            location: config.location_id.clone(),
-        },
+        Target::Api(config) => crate::ledger::Target::of_api(config),
     }
 }
 
@@ -105,7 +102,7 @@ pub(super) fn compiled_mapping(
     }
     let options: serde_json::Value = serde_json::from_str(&record.options_json).unwrap_or_default();
     let region = options["region"].as_str();
-    let mut compiled = Mapping::compile(&loaded.spec, &record.headers, region, &loaded.path)?;
+    let mut compiled = loaded.compile(&record.headers, region)?;
     compiled.rules.today = Some(crate::run::clock::today());
     Ok(compiled)
 }

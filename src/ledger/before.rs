@@ -9,7 +9,7 @@
 
 use rusqlite::{params, OptionalExtension};
 
-use super::{sql, Ledger, LedgerError};
+use super::{Ledger, LedgerError};
 
 /// One row's before-images, as taken just before its contact was written.
 #[derive(Debug, Clone, PartialEq)]
@@ -84,36 +84,27 @@ impl Ledger {
         captures: &[BeforeCapture],
         now: &str,
     ) -> Result<(), LedgerError> {
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
-        {
-            let mut row_stmt = tx
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO before_rows (row, captured_at, sent_json) \
-                     VALUES (?1, ?2, ?3)",
-                )
-                .map_err(|e| sql(&path, e))?;
-            let mut image = tx
-                .prepare_cached(
-                    "INSERT INTO before_images (row, contact_id, date_updated, contact_json) \
-                     VALUES (?1, ?2, ?3, ?4)",
-                )
-                .map_err(|e| sql(&path, e))?;
+        self.in_transaction(|tx| {
+            let mut row_stmt = tx.prepare_cached(
+                "INSERT OR IGNORE INTO before_rows (row, captured_at, sent_json) \
+                 VALUES (?1, ?2, ?3)",
+            )?;
+            let mut image = tx.prepare_cached(
+                "INSERT INTO before_images (row, contact_id, date_updated, contact_json) \
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?;
             for capture in captures {
-                let inserted = row_stmt
-                    .execute(params![capture.row as i64, now, capture.sent_json])
-                    .map_err(|e| sql(&path, e))?;
+                let inserted =
+                    row_stmt.execute(params![capture.row as i64, now, capture.sent_json])?;
                 if inserted == 0 {
                     continue;
                 }
                 for (id, updated, json) in &capture.images {
-                    image
-                        .execute(params![capture.row as i64, id, updated, json])
-                        .map_err(|e| sql(&path, e))?;
+                    image.execute(params![capture.row as i64, id, updated, json])?;
                 }
             }
-        }
-        tx.commit().map_err(|e| sql(&path, e))
+            Ok(())
+        })
     }
 
     /// Records the `dateUpdated` the run's write of a row's contact returned (the last one

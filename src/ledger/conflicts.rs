@@ -3,7 +3,7 @@
 
 use rusqlite::params;
 
-use super::{sql, Ledger, LedgerError};
+use super::{Ledger, LedgerError};
 use crate::contact::Contact;
 
 /// A row dedupe rejects.
@@ -38,34 +38,25 @@ impl Ledger {
         rejected: &[ConflictRejection],
         dropped: &[PhoneDropped],
     ) -> Result<(), LedgerError> {
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
-        {
-            let mut reject = tx
-                .prepare_cached(
-                    "UPDATE rows SET state = 'rejected', stage = 'dedupe', code = ?2, \
-                     field = ?3, message = ?4 WHERE row = ?1 AND state = 'pending'",
-                )
-                .map_err(|e| sql(&path, e))?;
+        self.in_transaction(|tx| {
+            let mut reject = tx.prepare_cached(
+                "UPDATE rows SET state = 'rejected', stage = 'dedupe', code = ?2, \
+                 field = ?3, message = ?4 WHERE row = ?1 AND state = 'pending'",
+            )?;
             for r in rejected {
-                reject
-                    .execute(params![r.row as i64, r.code, r.field, r.message])
-                    .map_err(|e| sql(&path, e))?;
+                reject.execute(params![r.row as i64, r.code, r.field, r.message])?;
             }
-            let mut drop = tx
-                .prepare_cached(
-                    "UPDATE rows SET payload_json = ?2, phone = NULL, issues_json = ?3 \
-                     WHERE row = ?1 AND state = 'pending'",
-                )
-                .map_err(|e| sql(&path, e))?;
+            let mut drop = tx.prepare_cached(
+                "UPDATE rows SET payload_json = ?2, phone = NULL, issues_json = ?3 \
+                 WHERE row = ?1 AND state = 'pending'",
+            )?;
             for d in dropped {
                 // A Contact always serialises.
                 let payload = serde_json::to_string(&d.contact).unwrap_or_default();
-                drop.execute(params![d.row as i64, payload, d.issues_json])
-                    .map_err(|e| sql(&path, e))?;
+                drop.execute(params![d.row as i64, payload, d.issues_json])?;
             }
-        }
-        tx.commit().map_err(|e| sql(&path, e))
+            Ok(())
+        })
     }
 
     /// The stored issues of a row (JSON), if any.

@@ -101,17 +101,12 @@ pub struct Decision {
 impl Ledger {
     /// Records the decisions (replacing any earlier one for the same row), in one transaction.
     pub fn put_decisions(&mut self, decisions: &[Decision]) -> Result<(), LedgerError> {
-        let path = self.path.clone();
-        let err = |e| super::sql(&path, e);
-        let tx = self.conn.transaction().map_err(err)?;
-        {
-            let mut stmt = tx
-                .prepare_cached(
-                    "INSERT OR REPLACE INTO decisions
-                       (row, action, contact_id, others_json, date_updated, changes_json, reason)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                )
-                .map_err(err)?;
+        self.in_transaction(|tx| {
+            let mut stmt = tx.prepare_cached(
+                "INSERT OR REPLACE INTO decisions
+                   (row, action, contact_id, others_json, date_updated, changes_json, reason)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
             for d in decisions {
                 let others = serde_json::to_string(&d.others).unwrap_or_else(|_| "[]".into());
                 let changes = serde_json::to_string(&d.changes).unwrap_or_else(|_| "[]".into());
@@ -123,11 +118,10 @@ impl Ledger {
                     d.date_updated,
                     changes,
                     d.reason,
-                ])
-                .map_err(err)?;
+                ])?;
             }
-        }
-        tx.commit().map_err(err)
+            Ok(())
+        })
     }
 
     /// Every decision, by row.

@@ -142,28 +142,18 @@ impl Ledger {
     /// Marks rows `in_doubt` (and counts the attempt) before their requests are sent, so a crash
     /// at any later instant leaves them to be resolved on resume.
     pub fn mark_in_doubt(&mut self, rows: &[u64], now: &str) -> Result<(), LedgerError> {
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
-        {
-            let mut update = tx
-                .prepare_cached(
-                    "UPDATE rows SET state = 'in_doubt', attempts = attempts + 1, \
-                     updated_at = ?2 WHERE row = ?1",
-                )
-                .map_err(|e| sql(&path, e))?;
-            let mut first = tx
-                .prepare_cached(extras::FIRST_SENT)
-                .map_err(|e| sql(&path, e))?;
+        self.in_transaction(|tx| {
+            let mut update = tx.prepare_cached(
+                "UPDATE rows SET state = 'in_doubt', attempts = attempts + 1, \
+                 updated_at = ?2 WHERE row = ?1",
+            )?;
+            let mut first = tx.prepare_cached(extras::FIRST_SENT)?;
             for row in rows {
-                update
-                    .execute(params![*row as i64, now])
-                    .map_err(|e| sql(&path, e))?;
-                first
-                    .execute(params![*row as i64, now])
-                    .map_err(|e| sql(&path, e))?;
+                update.execute(params![*row as i64, now])?;
+                first.execute(params![*row as i64, now])?;
             }
-        }
-        tx.commit().map_err(|e| sql(&path, e))
+            Ok(())
+        })
     }
 
     /// Writes a batch of results in one transaction.
@@ -172,36 +162,27 @@ impl Ledger {
         results: &[DeliveryResult],
         now: &str,
     ) -> Result<(), LedgerError> {
-        let path = self.path.clone();
         // `created` stays 1 once a run created the contact: a later retry of the row (its tags
         // or notes failed) finds the contact and would otherwise record "not created". The
         // first `tags_before` seen stays too: a retry sees the tags after this run's changes.
-        let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
-        {
-            let mut update = tx
-                .prepare_cached(
-                    "UPDATE rows SET state = ?2, contact_id = COALESCE(?3, contact_id), \
-                     created = CASE WHEN created = 1 THEN 1 ELSE COALESCE(?4, created) END, \
-                     tags_before_json = COALESCE(tags_before_json, ?5), \
-                     tags_added_json = COALESCE(?6, tags_added_json), \
-                     note_ids_json = COALESCE(?7, note_ids_json), last_status = ?8, \
-                     stage = ?9, code = ?10, field = ?11, message = ?12, last_error = ?12, \
-                     updated_at = ?13, task_ids_json = COALESCE(?14, task_ids_json) \
-                     WHERE row = ?1",
-                )
-                .map_err(|e| sql(&path, e))?;
-            let mut extra = tx
-                .prepare_cached(extras::RECORD)
-                .map_err(|e| sql(&path, e))?;
-            let mut clear_warnings = tx
-                .prepare_cached("DELETE FROM delivery_warnings WHERE row = ?1")
-                .map_err(|e| sql(&path, e))?;
-            let mut warn = tx
-                .prepare_cached(
-                    "INSERT INTO delivery_warnings (row, field, code, message) \
-                     VALUES (?1, ?2, ?3, ?4)",
-                )
-                .map_err(|e| sql(&path, e))?;
+        self.in_transaction(|tx| {
+            let mut update = tx.prepare_cached(
+                "UPDATE rows SET state = ?2, contact_id = COALESCE(?3, contact_id), \
+                 created = CASE WHEN created = 1 THEN 1 ELSE COALESCE(?4, created) END, \
+                 tags_before_json = COALESCE(tags_before_json, ?5), \
+                 tags_added_json = COALESCE(?6, tags_added_json), \
+                 note_ids_json = COALESCE(?7, note_ids_json), last_status = ?8, \
+                 stage = ?9, code = ?10, field = ?11, message = ?12, last_error = ?12, \
+                 updated_at = ?13, task_ids_json = COALESCE(?14, task_ids_json) \
+                 WHERE row = ?1",
+            )?;
+            let mut extra = tx.prepare_cached(extras::RECORD)?;
+            let mut clear_warnings =
+                tx.prepare_cached("DELETE FROM delivery_warnings WHERE row = ?1")?;
+            let mut warn = tx.prepare_cached(
+                "INSERT INTO delivery_warnings (row, field, code, message) \
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?;
             for r in results {
                 let json = |v: &Option<Vec<String>>| {
                     v.as_ref()
@@ -220,39 +201,32 @@ impl Ledger {
                     ),
                     None => (None, None, None, None),
                 };
-                update
-                    .execute(params![
-                        r.row as i64,
-                        r.state,
-                        r.contact_id,
-                        r.created,
-                        json(&r.tags_before),
-                        json(&r.tags_added),
-                        notes,
-                        r.last_status,
-                        stage,
-                        code,
-                        field,
-                        message,
-                        now,
-                        tasks,
-                    ])
-                    .map_err(|e| sql(&path, e))?;
+                update.execute(params![
+                    r.row as i64,
+                    r.state,
+                    r.contact_id,
+                    r.created,
+                    json(&r.tags_before),
+                    json(&r.tags_added),
+                    notes,
+                    r.last_status,
+                    stage,
+                    code,
+                    field,
+                    message,
+                    now,
+                    tasks,
+                ])?;
                 if r.tags_removed.is_some() || r.business_id.is_some() {
-                    extra
-                        .execute(params![r.row as i64, json(&r.tags_removed), r.business_id])
-                        .map_err(|e| sql(&path, e))?;
+                    extra.execute(params![r.row as i64, json(&r.tags_removed), r.business_id])?;
                 }
-                clear_warnings
-                    .execute(params![r.row as i64])
-                    .map_err(|e| sql(&path, e))?;
+                clear_warnings.execute(params![r.row as i64])?;
                 for w in &r.warnings {
-                    warn.execute(params![r.row as i64, w.field, w.code, w.message])
-                        .map_err(|e| sql(&path, e))?;
+                    warn.execute(params![r.row as i64, w.field, w.code, w.message])?;
                 }
             }
-        }
-        tx.commit().map_err(|e| sql(&path, e))
+            Ok(())
+        })
     }
 
     /// Every delivered row with its contact id, in row order: (row, state, contact id).

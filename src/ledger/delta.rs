@@ -2,7 +2,7 @@
 //! found unchanged, and keeping track of which delivered rows the state store already
 //! remembers (so that a resume after a crash remembers the rest, and nothing twice).
 
-use super::{sql, Ledger, LedgerError};
+use super::{Ledger, LedgerError};
 use rusqlite::{params, OptionalExtension};
 
 /// A staged row as the delta pass sees it.
@@ -82,25 +82,18 @@ impl Ledger {
         rows: &[(u64, String)],
         now: &str,
     ) -> Result<u64, LedgerError> {
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
-        let mut changed = 0;
-        {
-            let mut update = tx
-                .prepare_cached(
-                    "UPDATE rows SET state = 'unchanged', contact_id = ?2, created = 0, \
-                     stage = NULL, code = NULL, field = NULL, message = NULL, updated_at = ?3 \
-                     WHERE row = ?1 AND state IN ('pending', 'in_doubt', 'failed')",
-                )
-                .map_err(|e| sql(&path, e))?;
+        self.in_transaction(|tx| {
+            let mut update = tx.prepare_cached(
+                "UPDATE rows SET state = 'unchanged', contact_id = ?2, created = 0, \
+                 stage = NULL, code = NULL, field = NULL, message = NULL, updated_at = ?3 \
+                 WHERE row = ?1 AND state IN ('pending', 'in_doubt', 'failed')",
+            )?;
+            let mut changed = 0;
             for (row, contact_id) in rows {
-                changed += update
-                    .execute(params![*row as i64, contact_id, now])
-                    .map_err(|e| sql(&path, e))? as u64;
+                changed += update.execute(params![*row as i64, contact_id, now])? as u64;
             }
-        }
-        tx.commit().map_err(|e| sql(&path, e))?;
-        Ok(changed)
+            Ok(changed)
+        })
     }
 
     /// Asks delivery to read a row's existing notes before creating any (the engine does so for
@@ -126,16 +119,13 @@ impl Ledger {
         if rows.is_empty() {
             return Ok(());
         }
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
-        {
-            let mut stmt = tx.prepare_cached(statement).map_err(|e| sql(&path, e))?;
+        self.in_transaction(|tx| {
+            let mut stmt = tx.prepare_cached(statement)?;
             for row in rows {
-                stmt.execute(params![*row as i64])
-                    .map_err(|e| sql(&path, e))?;
+                stmt.execute(params![*row as i64])?;
             }
-        }
-        tx.commit().map_err(|e| sql(&path, e))
+            Ok(())
+        })
     }
 
     /// A value of the run's `meta` table (the delta records its state file and mode there).
@@ -193,29 +183,11 @@ mod tests {
                 "t",
             )
             .unwrap();
-        let rows: Vec<u64> = ledger
-            .delta_unremembered(0, 10)
-            .unwrap()
-            .iter()
-            .map(|r| r.row)
-            .collect();
-        assert_eq!(rows, [1, 2]);
+        let numbers = |rows: Vec<DeltaRow>| rows.iter().map(|r| r.row).collect::<Vec<u64>>();
+        assert_eq!(numbers(ledger.delta_unremembered(0, 10).unwrap()), [1, 2]);
         ledger.mark_remembered(&[1]).unwrap();
-        let rows: Vec<u64> = ledger
-            .delta_unremembered(0, 10)
-            .unwrap()
-            .iter()
-            .map(|r| r.row)
-            .collect();
-        assert_eq!(rows, [2]);
-
-        let candidates: Vec<u64> = ledger
-            .delta_candidates(0, 10)
-            .unwrap()
-            .iter()
-            .map(|r| r.row)
-            .collect();
-        assert_eq!(candidates, [3, 4, 5]);
+        assert_eq!(numbers(ledger.delta_unremembered(0, 10).unwrap()), [2]);
+        assert_eq!(numbers(ledger.delta_candidates(0, 10).unwrap()), [3, 4, 5]);
         // A final row is never turned into `unchanged`.
         let changed = ledger
             .mark_unchanged(&[(1, "x".into()), (4, "c4".into()), (5, "c5".into())], "t")

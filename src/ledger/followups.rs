@@ -5,7 +5,7 @@
 //! updated, adopted or unchanged; only `created` ones are this run's to undo, and they are also
 //! in `note_ids_json` / `task_ids_json`). Tables of their own (schema version 2, `schema.rs`).
 
-use super::{sql, Ledger, LedgerError};
+use super::{Ledger, LedgerError};
 use rusqlite::params;
 use std::collections::HashMap;
 
@@ -49,16 +49,12 @@ impl Ledger {
         if known.is_empty() && only.is_empty() {
             return Ok(());
         }
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
-        {
-            let mut put = tx
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO followups_known \
-                     (row, key, contact_id, item_id, content_hash, completed) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )
-                .map_err(|e| sql(&path, e))?;
+        self.in_transaction(|tx| {
+            let mut put = tx.prepare_cached(
+                "INSERT OR IGNORE INTO followups_known \
+                 (row, key, contact_id, item_id, content_hash, completed) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
             for (row, r) in known {
                 put.execute(params![
                     *row as i64,
@@ -67,20 +63,16 @@ impl Ledger {
                     r.item_id,
                     r.content_hash,
                     r.completed
-                ])
-                .map_err(|e| sql(&path, e))?;
+                ])?;
             }
-            let mut mark = tx
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO followups_only (row, contact_id) VALUES (?1, ?2)",
-                )
-                .map_err(|e| sql(&path, e))?;
+            let mut mark = tx.prepare_cached(
+                "INSERT OR IGNORE INTO followups_only (row, contact_id) VALUES (?1, ?2)",
+            )?;
             for (row, contact) in only {
-                mark.execute(params![*row as i64, contact])
-                    .map_err(|e| sql(&path, e))?;
+                mark.execute(params![*row as i64, contact])?;
             }
-        }
-        tx.commit().map_err(|e| sql(&path, e))
+            Ok(())
+        })
     }
 
     /// The follow-up context of each of `rows` that has one.
@@ -139,9 +131,7 @@ impl Ledger {
         if done.is_empty() {
             return Ok(());
         }
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
-        {
+        self.in_transaction(|tx| {
             let mut put = tx
                 .prepare_cached(
                     "INSERT INTO followups_done \
@@ -151,8 +141,7 @@ impl Ledger {
                      content_hash = excluded.content_hash, completed = excluded.completed, \
                      action = CASE WHEN action = 'created' THEN 'created' ELSE excluded.action END, \
                      remembered = 0",
-                )
-                .map_err(|e| sql(&path, e))?;
+                )?;
             for (row, r) in done {
                 put.execute(params![
                     *row as i64,
@@ -162,11 +151,10 @@ impl Ledger {
                     r.content_hash,
                     r.completed,
                     r.action
-                ])
-                .map_err(|e| sql(&path, e))?;
+                ])?;
             }
-        }
-        tx.commit().map_err(|e| sql(&path, e))
+            Ok(())
+        })
     }
 
     /// Up to `limit` delivered notes and tasks not yet written to the state store, after row
@@ -187,17 +175,14 @@ impl Ledger {
 
     /// Notes that these rows' follow-ups are now in the state store.
     pub fn mark_followups_remembered(&mut self, rows: &[u64]) -> Result<(), LedgerError> {
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
-        {
-            let mut stmt = tx
-                .prepare_cached("UPDATE followups_done SET remembered = 1 WHERE row = ?1")
-                .map_err(|e| sql(&path, e))?;
+        self.in_transaction(|tx| {
+            let mut stmt =
+                tx.prepare_cached("UPDATE followups_done SET remembered = 1 WHERE row = ?1")?;
             for row in rows {
-                stmt.execute([*row as i64]).map_err(|e| sql(&path, e))?;
+                stmt.execute([*row as i64])?;
             }
-        }
-        tx.commit().map_err(|e| sql(&path, e))
+            Ok(())
+        })
     }
 
     /// Every note and task the run touched, with what it did, in row order (for reports and

@@ -49,6 +49,17 @@ pub struct Target {
     pub location: String,
 }
 
+impl Target {
+    /// The API and location a client sends to, as the ledger records them (the base URL
+    /// without its trailing slash, so that both spellings compare equal).
+    pub fn of_api(client: &crate::api::ClientConfig) -> Target {
+        Target {
+            base_url: client.base_url.as_str().trim_end_matches('/').to_string(),
+            location: client.location_id.clone(),
+        }
+    }
+}
+
 impl Ledger {
     /// Records that the run failed (or was interrupted before its rows were staged): the exit
     /// code goes into the run record too, so that nothing reads the staging's exit code as the

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use rusqlite::{params, Connection};
 
-use super::{sql, LedgerError};
+use super::{in_transaction, sql, LedgerError};
 
 /// One kind of file's migrations.
 pub(super) struct Schema {
@@ -47,15 +47,14 @@ pub(super) fn migrate(
         }
         version = 1;
     }
-    let tx = conn.transaction().map_err(err)?;
-    for batches in schema.migrations.iter().skip(version as usize) {
-        for batch in *batches {
-            tx.execute_batch(batch).map_err(err)?;
+    in_transaction(conn, path, |tx| {
+        for batches in schema.migrations.iter().skip(version as usize) {
+            for batch in *batches {
+                tx.execute_batch(batch)?;
+            }
         }
-    }
-    tx.pragma_update(None, "user_version", schema.latest())
-        .map_err(err)?;
-    tx.commit().map_err(err)
+        tx.pragma_update(None, "user_version", schema.latest())
+    })
 }
 
 /// Refuses a file written by a newer build.

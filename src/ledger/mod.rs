@@ -24,7 +24,9 @@ mod removal;
 mod row_state;
 mod schema;
 mod series;
+mod staging;
 pub mod state;
+mod subset;
 mod undo;
 mod undo_source;
 mod verdicts;
@@ -45,14 +47,16 @@ pub use read_back::{MergedRow, RejectedRow};
 pub use removal::{RemovalRow, Resolution};
 pub use row_state::{RowState, StateCounts, UnknownState};
 pub use series::RequestSession;
+pub use staging::{MergedGroup, StagedRow};
 pub use undo::{UndoContact, UndoLedger, UndoStep, UNDO_LEDGER};
 pub use undo_source::UndoSource;
 pub use verdicts::{Rejection, RowError, Warning};
+pub(crate) use warnings::stored_issues;
 pub use warnings::WarningRecord;
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 
 use crate::contact::Contact;
 
@@ -96,44 +100,6 @@ pub enum LedgerError {
         /// The JSON error.
         source: serde_json::Error,
     },
-}
-
-/// One row as staged.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StagedRow {
-    /// The 1-based data row.
-    pub row: u64,
-    /// `Pending` or `Rejected` (the local pipeline's states; the rest are the delivery's).
-    pub state: RowState,
-    /// The normalised contact as JSON (pending rows).
-    pub payload_json: Option<String>,
-    /// Normalised email (identity key).
-    pub email: Option<String>,
-    /// E.164 phone (identity key).
-    pub phone: Option<String>,
-    /// Why it was refused (rejected rows).
-    pub rejection: Option<Rejection>,
-    /// All issues as JSON, when there are any.
-    pub issues_json: Option<String>,
-    /// The input cells as JSON (every row: the report files repeat the input's columns).
-    pub cells_json: String,
-}
-
-#[cfg(test)]
-impl StagedRow {
-    /// A pending row whose payload is just `email`, with the given input cells (JSON).
-    pub(crate) fn pending_with_email(row: u64, email: String, cells_json: String) -> StagedRow {
-        StagedRow {
-            row,
-            state: RowState::Pending,
-            payload_json: Some(format!(r#"{{"email":"{email}"}}"#)),
-            email: Some(email),
-            phone: None,
-            rejection: None,
-            issues_json: None,
-            cells_json,
-        }
-    }
 }
 
 /// Run metadata written at the start.
@@ -226,6 +192,14 @@ impl Ledger {
         sql(&self.path, source)
     }
 
+    /// Runs `write` in one transaction and commits it; on any error none of it is kept.
+    fn in_transaction<T>(
+        &mut self,
+        write: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
+    ) -> Result<T, LedgerError> {
+        in_transaction(&mut self.conn, &self.path, write)
+    }
+
     /// Every row `query` returns with `params`, each read by `map`.
     fn query_all<T>(
         &self,
@@ -276,102 +250,6 @@ impl Ledger {
         Ok(())
     }
 
-    /// Stages one chunk of rows in one transaction.
-    pub fn stage(&mut self, rows: &[StagedRow]) -> Result<(), LedgerError> {
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
-        {
-            let mut insert = tx
-                .prepare_cached(
-                    "INSERT INTO rows (row, state, payload_json, email, phone, stage, code, \
-                     field, message, issues_json, cells_json) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                )
-                .map_err(|e| sql(&path, e))?;
-            for r in rows {
-                let rejection = r.rejection.as_ref();
-                insert
-                    .execute(params![
-                        r.row as i64,
-                        r.state.as_str(),
-                        r.payload_json,
-                        r.email,
-                        r.phone,
-                        rejection.map(|j| &j.stage),
-                        rejection.map(|j| &j.code),
-                        rejection.map(|j| &j.field),
-                        rejection.map(|j| &j.message),
-                        r.issues_json,
-                        r.cells_json,
-                    ])
-                    .map_err(|e| sql(&path, e))?;
-            }
-        }
-        tx.commit().map_err(|e| sql(&path, e))
-    }
-
-    /// The staged contact of each of these rows (pending rows only), in the order asked, read
-    /// from its payload. Ask in ascending order where possible: neighbouring rows then share
-    /// their B-tree pages.
-    pub fn payloads(&self, rows: &[u64]) -> Result<Vec<(u64, Contact)>, LedgerError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT payload_json FROM rows WHERE row = ?1 AND state = 'pending'")
-            .map_err(|e| self.err(e))?;
-        let mut out = Vec::with_capacity(rows.len());
-        for &row in rows {
-            let payload: Option<Option<String>> = stmt
-                .query_row(params![row as i64], |r| r.get(0))
-                .optional()
-                .map_err(|e| self.err(e))?;
-            if let Some(Some(p)) = payload {
-                out.push((row, self.contact(row, &p)?));
-            }
-        }
-        Ok(out)
-    }
-
-    /// Writes dedupe's result for many groups in one transaction: each group's survivor gets
-    /// the merged payload; the others become `merged` into it. Rows are written in ascending
-    /// order whatever the groups' order, so each B-tree page is visited once per batch.
-    pub fn apply_merges(&mut self, groups: &[MergedGroup]) -> Result<(), LedgerError> {
-        enum Write<'a> {
-            Survivor(&'a str),
-            Merged(u64, &'a str, &'a str),
-        }
-        let mut writes: Vec<(u64, Write<'_>)> = Vec::new();
-        for g in groups {
-            writes.push((g.survivor, Write::Survivor(&g.payload_json)));
-            for (m, key, value) in &g.merged {
-                writes.push((*m, Write::Merged(g.survivor, key, value)));
-            }
-        }
-        writes.sort_unstable_by_key(|(row, _)| *row);
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
-        {
-            let mut survivor = tx
-                .prepare_cached("UPDATE rows SET payload_json = ?2 WHERE row = ?1")
-                .map_err(|e| sql(&path, e))?;
-            let mut merged = tx
-                .prepare_cached(
-                    "UPDATE rows SET state = 'merged', merged_into = ?2, merged_key = ?3, \
-                     merged_value = ?4 WHERE row = ?1",
-                )
-                .map_err(|e| sql(&path, e))?;
-            for (row, write) in writes {
-                match write {
-                    Write::Survivor(payload) => survivor.execute(params![row as i64, payload]),
-                    Write::Merged(into, key, value) => {
-                        merged.execute(params![row as i64, into as i64, key, value])
-                    }
-                }
-                .map_err(|e| sql(&path, e))?;
-            }
-        }
-        tx.commit().map_err(|e| sql(&path, e))
-    }
-
     /// A staged payload read back: the one place a payload is decoded.
     fn contact(&self, row: u64, json: &str) -> Result<Contact, LedgerError> {
         serde_json::from_str(json).map_err(|source| LedgerError::Payload {
@@ -417,18 +295,6 @@ impl Ledger {
     }
 }
 
-/// One dedupe group as written back.
-#[derive(Debug, Clone, PartialEq)]
-pub struct MergedGroup {
-    /// The row delivered for the group (the first in file order).
-    pub survivor: u64,
-    /// Its merged payload, JSON.
-    pub payload_json: String,
-    /// The other rows of the group, each with the key (`email`/`phone`) and value it shares
-    /// with another row of the group.
-    pub merged: Vec<(u64, String, String)>,
-}
-
 /// Prepares `query` (cached), runs it with `params` and collects every row `map` reads.
 fn query_all<T>(
     conn: &Connection,
@@ -440,6 +306,28 @@ fn query_all<T>(
     let mut stmt = conn.prepare_cached(query).map_err(|e| sql(path, e))?;
     let rows = stmt.query_map(params, map).map_err(|e| sql(path, e))?;
     rows.collect::<Result<_, _>>().map_err(|e| sql(path, e))
+}
+
+/// [`Ledger::in_transaction`] on any connection of the ledger's (the undo journal's too).
+fn in_transaction<T>(
+    conn: &mut Connection,
+    path: &Path,
+    write: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
+) -> Result<T, LedgerError> {
+    transaction_with(conn, |e| sql(path, e), write)
+}
+
+/// Runs `write` in one transaction on `conn` and commits it, each SQLite error turned into the
+/// caller's by `error`; on any error the transaction is dropped, so none of it is kept.
+fn transaction_with<T, E>(
+    conn: &mut Connection,
+    error: impl Fn(rusqlite::Error) -> E,
+    write: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
+) -> Result<T, E> {
+    let tx = conn.transaction().map_err(&error)?;
+    let written = write(&tx).map_err(&error)?;
+    tx.commit().map_err(&error)?;
+    Ok(written)
 }
 
 fn sql(path: &Path, source: rusqlite::Error) -> LedgerError {

@@ -5,7 +5,7 @@
 use rusqlite::params;
 
 use super::decisions::read_decision;
-use super::{sql, Decision, Ledger, LedgerError};
+use super::{Decision, Ledger, LedgerError};
 
 /// A row the plan decided, with its input cells.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,24 +68,17 @@ impl Ledger {
     /// `plan`), in one transaction; only rows still waiting for delivery change. Returns how
     /// many did.
     pub fn reject_stale(&mut self, rows: &[(u64, String)]) -> Result<u64, LedgerError> {
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
-        let mut changed = 0;
-        {
-            let mut reject = tx
-                .prepare_cached(
-                    "UPDATE rows SET state = 'rejected', stage = 'plan', code = ?2, \
-                     field = NULL, message = ?3 WHERE row = ?1 AND state = 'pending'",
-                )
-                .map_err(|e| sql(&path, e))?;
+        self.in_transaction(|tx| {
+            let mut reject = tx.prepare_cached(
+                "UPDATE rows SET state = 'rejected', stage = 'plan', code = ?2, \
+                 field = NULL, message = ?3 WHERE row = ?1 AND state = 'pending'",
+            )?;
+            let mut changed = 0;
             for (row, message) in rows {
-                changed += reject
-                    .execute(params![*row as i64, PLAN_STALE, message])
-                    .map_err(|e| sql(&path, e))? as u64;
+                changed += reject.execute(params![*row as i64, PLAN_STALE, message])? as u64;
             }
-        }
-        tx.commit().map_err(|e| sql(&path, e))?;
-        Ok(changed)
+            Ok(changed)
+        })
     }
 }
 

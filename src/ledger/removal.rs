@@ -5,7 +5,7 @@
 
 use rusqlite::params;
 
-use super::{sql, Ledger, LedgerError, RowError, RowState};
+use super::{Ledger, LedgerError, RowError, RowState};
 
 /// A staged row of a delete run.
 #[derive(Debug, Clone, PartialEq)]
@@ -74,32 +74,25 @@ impl Ledger {
         results: &[(u64, Resolution)],
         now: &str,
     ) -> Result<(), LedgerError> {
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
-        {
-            let mut found = tx
-                .prepare_cached(
-                    "UPDATE rows SET contact_id = ?2, state = 'pending', updated_at = ?3 \
-                     WHERE row = ?1",
-                )
-                .map_err(|e| sql(&path, e))?;
-            let mut refused = tx
-                .prepare_cached(
-                    "UPDATE rows SET state = 'rejected', stage = 'resolve', code = ?2, \
-                     field = ?3, message = ?4, updated_at = ?5 WHERE row = ?1",
-                )
-                .map_err(|e| sql(&path, e))?;
+        self.in_transaction(|tx| {
+            let mut found = tx.prepare_cached(
+                "UPDATE rows SET contact_id = ?2, state = 'pending', updated_at = ?3 \
+                 WHERE row = ?1",
+            )?;
+            let mut refused = tx.prepare_cached(
+                "UPDATE rows SET state = 'rejected', stage = 'resolve', code = ?2, \
+                 field = ?3, message = ?4, updated_at = ?5 WHERE row = ?1",
+            )?;
             for (row, resolution) in results {
                 match resolution {
                     Resolution::Contact(id) => found.execute(params![*row as i64, id, now]),
                     Resolution::Refused(e) => {
                         refused.execute(params![*row as i64, e.code, e.field, e.message, now])
                     }
-                }
-                .map_err(|e| sql(&path, e))?;
+                }?;
             }
-        }
-        tx.commit().map_err(|e| sql(&path, e))
+            Ok(())
+        })
     }
 
     /// Records deletions: (row, `None` when deleted or `Some((code, message))` when it failed).
@@ -108,33 +101,26 @@ impl Ledger {
         results: &[(u64, Option<(String, String)>)],
         now: &str,
     ) -> Result<(), LedgerError> {
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
-        {
-            let mut done = tx
-                .prepare_cached(
-                    "UPDATE rows SET state = 'deleted', attempts = attempts + 1, stage = NULL, \
-                     code = NULL, field = NULL, message = NULL, updated_at = ?2 WHERE row = ?1",
-                )
-                .map_err(|e| sql(&path, e))?;
-            let mut failed = tx
-                .prepare_cached(
-                    "UPDATE rows SET state = 'failed', attempts = attempts + 1, stage = 'delete', \
-                     code = ?2, field = 'id', message = ?3, last_error = ?3, updated_at = ?4 \
-                     WHERE row = ?1",
-                )
-                .map_err(|e| sql(&path, e))?;
+        self.in_transaction(|tx| {
+            let mut done = tx.prepare_cached(
+                "UPDATE rows SET state = 'deleted', attempts = attempts + 1, stage = NULL, \
+                 code = NULL, field = NULL, message = NULL, updated_at = ?2 WHERE row = ?1",
+            )?;
+            let mut failed = tx.prepare_cached(
+                "UPDATE rows SET state = 'failed', attempts = attempts + 1, stage = 'delete', \
+                 code = ?2, field = 'id', message = ?3, last_error = ?3, updated_at = ?4 \
+                 WHERE row = ?1",
+            )?;
             for (row, error) in results {
                 match error {
                     None => done.execute(params![*row as i64, now]),
                     Some((code, message)) => {
                         failed.execute(params![*row as i64, code, message, now])
                     }
-                }
-                .map_err(|e| sql(&path, e))?;
+                }?;
             }
-        }
-        tx.commit().map_err(|e| sql(&path, e))
+            Ok(())
+        })
     }
 }
 

@@ -10,7 +10,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 /// The undo's ledger, in the run folder beside `ledger.db`.
 pub const UNDO_LEDGER: &str = "undo.db";
 
-use super::{migrations, schema, sql, LedgerError};
+use super::{in_transaction, migrations, schema, sql, LedgerError};
 
 /// An open `undo.db`.
 pub struct UndoLedger {
@@ -117,38 +117,28 @@ impl UndoLedger {
         steps: &[UndoStep],
         planned_at: &str,
     ) -> Result<(), LedgerError> {
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
-        {
-            let mut contact = tx
-                .prepare_cached(
-                    "INSERT INTO undo_contacts (contact_id, rows_json, created, written_until) \
-                     VALUES (?1, ?2, ?3, ?4)",
-                )
-                .map_err(|e| sql(&path, e))?;
+        in_transaction(&mut self.conn, &self.path, |tx| {
+            let mut contact = tx.prepare_cached(
+                "INSERT INTO undo_contacts (contact_id, rows_json, created, written_until) \
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?;
             for c in contacts {
                 let rows = serde_json::to_string(&c.rows).unwrap_or_default();
-                contact
-                    .execute(params![c.contact_id, rows, c.created, c.written_until])
-                    .map_err(|e| sql(&path, e))?;
+                contact.execute(params![c.contact_id, rows, c.created, c.written_until])?;
             }
-            let mut step = tx
-                .prepare_cached(
-                    "INSERT INTO undo_steps (contact_id, action, target, state, reason) \
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                )
-                .map_err(|e| sql(&path, e))?;
+            let mut step = tx.prepare_cached(
+                "INSERT INTO undo_steps (contact_id, action, target, state, reason) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
             for s in steps {
-                step.execute(params![s.contact_id, s.action, s.target, s.state, s.reason])
-                    .map_err(|e| sql(&path, e))?;
+                step.execute(params![s.contact_id, s.action, s.target, s.state, s.reason])?;
             }
             tx.execute(
                 "INSERT INTO undo_meta (key, value) VALUES ('planned_at', ?1)",
                 params![planned_at],
-            )
-            .map_err(|e| sql(&path, e))?;
-        }
-        tx.commit().map_err(|e| sql(&path, e))
+            )?;
+            Ok(())
+        })
     }
 
     /// Every contact of the stored plan.
@@ -195,31 +185,22 @@ impl UndoLedger {
         verdicts: &[(String, &str, Option<String>)],
         now: &str,
     ) -> Result<(), LedgerError> {
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
-        {
-            let mut verdict = tx
-                .prepare_cached(
-                    "UPDATE undo_contacts SET verdict = ?2, reason = ?3 WHERE contact_id = ?1",
-                )
-                .map_err(|e| sql(&path, e))?;
-            let mut skip = tx
-                .prepare_cached(
-                    "UPDATE undo_steps SET state = 'skipped', reason = ?2, updated_at = ?3 \
-                     WHERE contact_id = ?1 AND state = 'pending'",
-                )
-                .map_err(|e| sql(&path, e))?;
+        in_transaction(&mut self.conn, &self.path, |tx| {
+            let mut verdict = tx.prepare_cached(
+                "UPDATE undo_contacts SET verdict = ?2, reason = ?3 WHERE contact_id = ?1",
+            )?;
+            let mut skip = tx.prepare_cached(
+                "UPDATE undo_steps SET state = 'skipped', reason = ?2, updated_at = ?3 \
+                 WHERE contact_id = ?1 AND state = 'pending'",
+            )?;
             for (id, kind, reason) in verdicts {
-                verdict
-                    .execute(params![id, kind, reason])
-                    .map_err(|e| sql(&path, e))?;
+                verdict.execute(params![id, kind, reason])?;
                 if *kind != "ok" {
-                    skip.execute(params![id, reason, now])
-                        .map_err(|e| sql(&path, e))?;
+                    skip.execute(params![id, reason, now])?;
                 }
             }
-        }
-        tx.commit().map_err(|e| sql(&path, e))
+            Ok(())
+        })
     }
 
     /// Records the results of many steps in one transaction: (step id, state, reason).
@@ -228,45 +209,36 @@ impl UndoLedger {
         results: &[(i64, &str, Option<String>)],
         now: &str,
     ) -> Result<(), LedgerError> {
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
-        {
-            let mut update = tx
-                .prepare_cached(
-                    "UPDATE undo_steps SET state = ?2, reason = ?3, updated_at = ?4 WHERE id = ?1",
-                )
-                .map_err(|e| sql(&path, e))?;
+        in_transaction(&mut self.conn, &self.path, |tx| {
+            let mut update = tx.prepare_cached(
+                "UPDATE undo_steps SET state = ?2, reason = ?3, updated_at = ?4 WHERE id = ?1",
+            )?;
             for (id, state, reason) in results {
-                update
-                    .execute(params![id, state, reason, now])
-                    .map_err(|e| sql(&path, e))?;
+                update.execute(params![id, state, reason, now])?;
             }
-        }
-        tx.commit().map_err(|e| sql(&path, e))
+            Ok(())
+        })
     }
 
     /// On resume: failed steps are tried again, and with `force` the contacts left alone as
     /// changed are checked (and then undone) again.
     pub fn reopen_undo(&mut self, force: bool) -> Result<(), LedgerError> {
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
-        tx.execute(
-            "UPDATE undo_steps SET state = 'pending' WHERE state = 'failed'",
-            [],
-        )
-        .map_err(|e| sql(&path, e))?;
-        // Set again when the work is done.
-        tx.execute("DELETE FROM undo_meta WHERE key = 'finished_at'", [])
-            .map_err(|e| sql(&path, e))?;
-        if force {
-            tx.execute_batch(
-                "UPDATE undo_steps SET state = 'pending', reason = NULL WHERE state = 'skipped' \
-                 AND contact_id IN (SELECT contact_id FROM undo_contacts WHERE verdict = 'changed'); \
-                 UPDATE undo_contacts SET verdict = NULL, reason = NULL WHERE verdict = 'changed';",
-            )
-            .map_err(|e| sql(&path, e))?;
-        }
-        tx.commit().map_err(|e| sql(&path, e))
+        in_transaction(&mut self.conn, &self.path, |tx| {
+            tx.execute(
+                "UPDATE undo_steps SET state = 'pending' WHERE state = 'failed'",
+                [],
+            )?;
+            // Set again when the work is done.
+            tx.execute("DELETE FROM undo_meta WHERE key = 'finished_at'", [])?;
+            if force {
+                tx.execute_batch(
+                    "UPDATE undo_steps SET state = 'pending', reason = NULL WHERE state = 'skipped' \
+                     AND contact_id IN (SELECT contact_id FROM undo_contacts WHERE verdict = 'changed'); \
+                     UPDATE undo_contacts SET verdict = NULL, reason = NULL WHERE verdict = 'changed';",
+                )?;
+            }
+            Ok(())
+        })
     }
 
     /// Steps per (action, state), for the summary.

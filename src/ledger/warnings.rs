@@ -20,22 +20,27 @@ pub struct WarningRecord {
     pub message: String,
 }
 
-/// The parts of a stored `RowIssue` a warning needs.
+/// The parts of a stored `RowIssue` the warnings and the reject files need (its code as
+/// text: a code this build does not know still reads).
 #[derive(Deserialize)]
-struct StoredIssue {
-    field: String,
-    code: String,
-    message: String,
-    blocking: bool,
+pub(crate) struct StoredIssue {
+    pub(crate) field: String,
+    pub(crate) code: String,
+    pub(crate) message: String,
+    pub(crate) blocking: bool,
 }
 
-/// The non-blocking issues in a row's `issues_json`, in their order. Unreadable JSON (never
-/// written by this version) costs the row its warnings, not the report.
-pub(crate) fn validate_warnings(row: u64, issues_json: Option<&str>) -> Vec<WarningRecord> {
-    let stored: Vec<StoredIssue> = issues_json
+/// A row's `issues_json` read back, in order. Unreadable JSON (never written by this version)
+/// costs the row its issues in the reports, not the report.
+pub(crate) fn stored_issues(issues_json: Option<&str>) -> Vec<StoredIssue> {
+    issues_json
         .and_then(|j| serde_json::from_str(j).ok())
-        .unwrap_or_default();
-    stored
+        .unwrap_or_default()
+}
+
+/// The non-blocking issues in a row's `issues_json`, in their order.
+pub(crate) fn validate_warnings(row: u64, issues_json: Option<&str>) -> Vec<WarningRecord> {
+    stored_issues(issues_json)
         .into_iter()
         .filter(|i| !i.blocking)
         .map(|i| WarningRecord {

@@ -59,6 +59,18 @@ pub struct LoadedMapping {
     pub hash: String,
 }
 
+impl LoadedMapping {
+    /// Compiles the mapping against a file's headers; `region` overrides its default region
+    /// (`--region`).
+    pub fn compile(
+        &self,
+        headers: &[String],
+        region: Option<&str>,
+    ) -> Result<Mapping, MappingError> {
+        Mapping::compile(&self.spec, headers, region, &self.path)
+    }
+}
+
 /// Reads and parses a mapping file.
 pub fn load(path: &Path) -> Result<LoadedMapping, MappingError> {
     let text = std::fs::read_to_string(path).map_err(|source| MappingError::Read {

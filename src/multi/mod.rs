@@ -4,19 +4,23 @@
 //! client (limiter, pacer, concurrency), and every location's delivery runs side by side in
 //! one runtime through the import command's own delivery (`import::run_staged`). The top
 //! folder then gets a combined `summary.json` and `report.html` (`summary`); the exit code is
-//! the worst of the locations'.
+//! the worst of the locations'. With `--location-column COL` each row goes to the location its
+//! cell names: staging rejects the rows naming none of the agency's locations and dedupes
+//! within each location, and each sub-folder's ledger holds its location's rows only (`split`).
 
 pub mod board;
+mod split;
 mod summary;
 
 use std::path::{Path, PathBuf};
 
-use crate::api::agency::Agency;
-use crate::api::{AuthError, ClientConfig, Credentials, SharedTokens};
+use crate::api::location_choice::{resolve, usable_id, ChoiceError};
+use crate::api::{AuthError, SharedTokens};
 use crate::import::{ImportConfig, ImportError, Start, Target};
-use crate::pipeline::{self, PipelineError, ValidateConfig};
+use crate::pipeline::{self, LocationColumn, PipelineError, ValidateConfig};
 use crate::run::end::RunEnd;
 
+pub use crate::api::location_choice::Choice;
 pub use summary::{worst, LocationResult};
 
 /// The file in the top run folder that lists its locations (and marks it as a run over many).
@@ -24,50 +28,6 @@ pub const LOCATIONS_FILE: &str = "locations.json";
 
 /// How often the board of every location's progress is printed.
 const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// Which locations `--locations` names.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Choice {
-    /// Every location the agency's app is installed in.
-    All,
-    /// These ids, in this order, each once.
-    Ids(Vec<String>),
-}
-
-impl Choice {
-    /// `all`, or ids separated by commas (blanks and repeats dropped).
-    pub fn parse(text: &str) -> Result<Choice, MultiError> {
-        if text.trim().eq_ignore_ascii_case("all") {
-            return Ok(Choice::All);
-        }
-        let mut ids: Vec<String> = Vec::new();
-        for id in text.split(',').map(str::trim).filter(|id| !id.is_empty()) {
-            if !usable_id(id) {
-                return Err(MultiError::Locations(format!(
-                    "{id:?} is not a location id (letters, digits, '-' and '_' only)"
-                )));
-            }
-            if !ids.iter().any(|known| known == id) {
-                ids.push(id.to_string());
-            }
-        }
-        if ids.is_empty() {
-            return Err(MultiError::Locations(
-                "--locations names no location: give ids separated by commas, or `all`".into(),
-            ));
-        }
-        Ok(Choice::Ids(ids))
-    }
-}
-
-/// A location id names a folder: only characters that cannot leave it (no `/`, no `..`).
-fn usable_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 64
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-}
 
 /// How a run over many locations starts.
 #[derive(Debug, Clone)]
@@ -109,6 +69,21 @@ pub enum MultiError {
     Resume { dir: PathBuf, reason: String },
     #[error("cannot start: {0}")]
     Start(String),
+    #[error("the ledger in {}: {source}", dir.display())]
+    Ledger {
+        dir: PathBuf,
+        source: crate::ledger::LedgerError,
+    },
+}
+
+impl From<ChoiceError> for MultiError {
+    fn from(error: ChoiceError) -> Self {
+        match error {
+            ChoiceError::Locations(text) => MultiError::Locations(text),
+            ChoiceError::Listing(auth) => MultiError::Listing(auth),
+            ChoiceError::Start(text) => MultiError::Start(text),
+        }
+    }
 }
 
 /// Whether `dir` is the top folder of a run over many locations.
@@ -131,12 +106,21 @@ pub fn run(config: MultiConfig) -> Result<RunEnd, MultiError> {
         .build()
         .map_err(|e| MultiError::Start(e.to_string()))?;
     let progress = config.import.progress;
-    let (top, ids, starts) = match &config.start {
+    let (top, ids, starts, unassigned) = match &config.start {
         MultiStart::New { validate, choice } => {
             // Every id is checked before the file is staged: nothing is sent to a location
             // (and no folder made) when one of them is wrong.
             let ids = runtime.block_on(resolve(&client, choice))?;
-            let staged = pipeline::run(validate)?;
+            let mut validate = validate.as_ref().clone();
+            let column = match choice {
+                Choice::Column(header) => Some(LocationColumn {
+                    header: header.clone(),
+                    known: ids.iter().cloned().collect(),
+                }),
+                Choice::All | Choice::Ids(_) => None,
+            };
+            validate.location_column = column.clone();
+            let staged = pipeline::run(&validate)?;
             if validate.print_summary {
                 eprint!("{}", staged.human());
             }
@@ -147,18 +131,43 @@ pub fn run(config: MultiConfig) -> Result<RunEnd, MultiError> {
                 });
             }
             let top = validate.run_dir.clone();
-            write_locations(&top, &ids)?;
-            for id in &ids {
-                copy_ledger(&top, &top.join(id))?;
-            }
+            let (ids, unassigned) = match &column {
+                None => {
+                    write_locations(&top, &ids, 0, None)?;
+                    for id in &ids {
+                        copy_ledger(&top, &top.join(id))?;
+                    }
+                    (ids, 0)
+                }
+                Some(column) => {
+                    // Only the locations the file names get a folder (and a delivery).
+                    let started = std::time::Instant::now();
+                    let split = split::split(&top, column)?;
+                    let named: Vec<String> = split.rows.keys().cloned().collect();
+                    write_locations(&top, &named, split.unassigned, Some(&column.header))?;
+                    for (id, rows) in &split.rows {
+                        split::write_sub(&top, &top.join(id), id, rows)?;
+                    }
+                    tracing::info!(
+                        locations = named.len(),
+                        unassigned = split.unassigned,
+                        elapsed_ms = started.elapsed().as_millis() as u64,
+                        "Gave each location the file names its own ledger."
+                    );
+                    (named, split.unassigned)
+                }
+            };
             let starts: Vec<Option<Start>> = ids
                 .iter()
                 .map(|id| Some(Start::Staged(top.join(id))))
                 .collect();
-            (top, ids, starts)
+            (top, ids, starts, unassigned)
         }
         MultiStart::Resume(top) => {
-            let ids = read_locations(top)?;
+            let (ids, unassigned, column) = read_locations(top)?;
+            if let Some(header) = column {
+                split::rebuild_missing(top, &ids, &header)?;
+            }
             let starts: Vec<Option<Start>> = ids
                 .iter()
                 .map(|id| {
@@ -166,7 +175,7 @@ pub fn run(config: MultiConfig) -> Result<RunEnd, MultiError> {
                     (!summary::finished(&sub)).then_some(Start::Resume(sub))
                 })
                 .collect();
-            (top.clone(), ids, starts)
+            (top.clone(), ids, starts, unassigned)
         }
     };
     // One agency, one token state: the company refresh token rotates on every refresh.
@@ -221,9 +230,9 @@ pub fn run(config: MultiConfig) -> Result<RunEnd, MultiError> {
         };
         results.push(summary::LocationResult::read(&id, &sub, end, error));
     }
-    let end = summary::write(&top, &results)?;
+    let end = summary::write(&top, &results, unassigned)?;
     if progress {
-        eprint!("{}", summary::human(&top, &results, end));
+        eprint!("{}", summary::human(&top, &results, unassigned, end));
     }
     Ok(end)
 }
@@ -235,87 +244,27 @@ fn redacted(error: &ImportError, target: &Target) -> String {
     crate::pipeline::failure::redact(&error.to_string(), &secrets)
 }
 
-/// The ids to deliver to: `all` is the agency's listing; explicit ids are checked against it
-/// when the credentials can list (an agency token). A static token or a location's own
-/// refresh token serves one location only, so it is accepted for one id and refused for more.
-async fn resolve(client: &ClientConfig, choice: &Choice) -> Result<Vec<String>, MultiError> {
-    let oauth = match &client.credentials {
-        Credentials::OAuth(oauth) => Some(oauth.clone()),
-        Credentials::Token(_) => None,
-    };
-    let listed = match oauth {
-        None => None,
-        Some(oauth) => {
-            let agency = Agency::new(client.base_url.clone(), oauth, client.timeout)
-                .map_err(|e| MultiError::Start(e.to_string()))?;
-            match agency.installed_locations(None).await {
-                Ok(list) => Some(list),
-                // A location's refresh token: it serves one location, as a static token does.
-                Err(AuthError::NotAgency) => None,
-                Err(other) => return Err(other.into()),
-            }
-        }
-    };
-    match (choice, listed) {
-        (Choice::All, Some(list)) => {
-            let mut ids: Vec<String> = list.into_iter().map(|l| l.id).collect();
-            ids.sort();
-            ids.dedup();
-            if ids.is_empty() {
-                return Err(MultiError::Locations(
-                    "the agency's app is installed in no location".into(),
-                ));
-            }
-            if let Some(bad) = ids.iter().find(|id| !usable_id(id)) {
-                return Err(MultiError::Locations(format!(
-                    "HighLevel listed a location id that cannot name a folder: {bad:?}"
-                )));
-            }
-            Ok(ids)
-        }
-        (Choice::All, None) => Err(MultiError::Locations(
-            "--locations all needs an agency (company) token: log in with the agency's app \
-             (GHL_CLIENT_ID, GHL_CLIENT_SECRET and a company refresh token)"
-                .into(),
-        )),
-        (Choice::Ids(ids), Some(list)) => {
-            let unknown: Vec<&str> = ids
-                .iter()
-                .filter(|id| !list.iter().any(|l| &l.id == *id))
-                .map(String::as_str)
-                .collect();
-            if unknown.is_empty() {
-                Ok(ids.clone())
-            } else {
-                Err(MultiError::Locations(format!(
-                    "unknown location id(s): {}; the agency's app is installed in: {} \
-                     (nothing was sent)",
-                    unknown.join(", "),
-                    list.iter()
-                        .map(|l| l.id.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )))
-            }
-        }
-        (Choice::Ids(ids), None) if ids.len() == 1 => Ok(ids.clone()),
-        (Choice::Ids(_), None) => Err(MultiError::Locations(
-            "a location's token serves that location only: for several locations, use the \
-             agency's app (GHL_CLIENT_ID, GHL_CLIENT_SECRET and a company refresh token)"
-                .into(),
-        )),
-    }
-}
-
-fn write_locations(top: &Path, ids: &[String]) -> Result<(), MultiError> {
+/// `column`, `unassigned`: with `--location-column`, the column and the rows of the file that
+/// name no location of the run.
+fn write_locations(
+    top: &Path,
+    ids: &[String],
+    unassigned: u64,
+    column: Option<&str>,
+) -> Result<(), MultiError> {
     let path = top.join(LOCATIONS_FILE);
-    let json = serde_json::json!({ "locations": ids });
+    let json = serde_json::json!({
+        "locations": ids,
+        "location_column": column,
+        "unassigned_rows": unassigned,
+    });
     let text = serde_json::to_string_pretty(&json).unwrap_or_default();
     crate::run::atomic::write(&path, format!("{text}\n").as_bytes())
         .map_err(|source| MultiError::Write { path, source })
 }
 
-fn read_locations(top: &Path) -> Result<Vec<String>, MultiError> {
+/// The locations, the rows naming none, and the location column (see `write_locations`).
+fn read_locations(top: &Path) -> Result<(Vec<String>, u64, Option<String>), MultiError> {
     let refuse = |reason: String| MultiError::Resume {
         dir: top.to_path_buf(),
         reason,
@@ -333,13 +282,16 @@ fn read_locations(top: &Path) -> Result<Vec<String>, MultiError> {
                 .collect()
         })
         .unwrap_or_default();
-    if ids.is_empty() || ids.iter().any(|id| !usable_id(id)) {
+    let unassigned = json["unassigned_rows"].as_u64().unwrap_or(0);
+    // A file of rows that all name unknown locations has no location to continue.
+    if (ids.is_empty() && unassigned == 0) || ids.iter().any(|id| !usable_id(id)) {
         return Err(refuse(format!(
             "{} does not list usable location ids",
             path.display()
         )));
     }
-    Ok(ids)
+    let column = json["location_column"].as_str().map(str::to_string);
+    Ok((ids, unassigned, column))
 }
 
 /// The staged ledger, copied into a location's folder. Staging has closed its connection, so
@@ -362,21 +314,4 @@ fn copy_ledger(top: &Path, sub: &Path) -> Result<(), MultiError> {
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn locations_parse_as_all_or_distinct_ids_and_refuse_paths() {
-        assert_eq!(Choice::parse(" ALL ").unwrap(), Choice::All);
-        assert_eq!(
-            Choice::parse("a1, b2,,a1").unwrap(),
-            Choice::Ids(vec!["a1".into(), "b2".into()])
-        );
-        assert!(Choice::parse(" , ").is_err());
-        assert!(Choice::parse("../etc").is_err());
-        assert!(Choice::parse("a/b").is_err());
-    }
 }

@@ -21,6 +21,8 @@ pub struct LocationResult {
     pub outcomes: BTreeMap<String, u64>,
     /// Requests sent to the location (this attempt's, as its summary records them).
     pub requests: u64,
+    /// The file's rows that went to the location (its `rows_read`).
+    pub rows: u64,
     /// Why the location's run failed, when it did.
     pub error: Option<String>,
 }
@@ -44,6 +46,7 @@ impl LocationResult {
             requests: summary["delivery"]["requests"]["total"]
                 .as_u64()
                 .unwrap_or(0),
+            rows: summary["rows_read"].as_u64().unwrap_or(0),
             error,
         }
     }
@@ -73,36 +76,39 @@ pub(super) fn finished(sub: &Path) -> bool {
         && matches!(summary["exit_code"].as_u64(), Some(0 | 3))
 }
 
-/// How bad an end is, for the worst of many: a fatal error is worst, then an interruption,
-/// a stop to resume, a refused plan, rows rejected, and a clean end.
-fn severity(end: RunEnd) -> u8 {
-    match end {
-        RunEnd::Ok => 0,
-        RunEnd::Rejects => 1,
-        RunEnd::PlanRefused => 2,
-        RunEnd::Resumable => 3,
-        RunEnd::Interrupted => 4,
-        RunEnd::Usage => 5,
-        RunEnd::Fatal => 6,
-    }
+pub use crate::run::end::worst;
+
+/// The run's end: the worst of the locations', and rows rejected when some named no location
+/// of the run (`unassigned`, `--location-column`).
+fn end_of(results: &[LocationResult], unassigned: u64) -> RunEnd {
+    let no_location = (unassigned > 0).then_some(RunEnd::Rejects);
+    worst(results.iter().map(|r| r.end).chain(no_location))
 }
 
-/// The worst of the ends (a run with no location ends fatal: it did nothing asked).
-pub fn worst(ends: impl IntoIterator<Item = RunEnd>) -> RunEnd {
-    ends.into_iter()
-        .max_by_key(|end| severity(*end))
-        .unwrap_or(RunEnd::Fatal)
-}
-
-/// Writes the top `summary.json` and `report.html`; returns the run's end (the worst).
-pub(super) fn write(top: &Path, results: &[LocationResult]) -> Result<RunEnd, MultiError> {
-    let end = worst(results.iter().map(|r| r.end));
+/// Every location's outcomes added up, with the rows that named no location as rejected.
+fn totals(results: &[LocationResult], unassigned: u64) -> BTreeMap<String, u64> {
     let mut outcomes: BTreeMap<String, u64> = BTreeMap::new();
     for result in results {
         for (state, n) in &result.outcomes {
             *outcomes.entry(state.clone()).or_default() += n;
         }
     }
+    if unassigned > 0 {
+        *outcomes.entry("rejected".into()).or_default() += unassigned;
+    }
+    outcomes
+}
+
+/// Writes the top `summary.json` and `report.html`; returns the run's end (the worst).
+/// `unassigned`: rows of a `--location-column` file that named no location of the run, rejected
+/// `location_unknown` in the top folder's reject files.
+pub(super) fn write(
+    top: &Path,
+    results: &[LocationResult],
+    unassigned: u64,
+) -> Result<RunEnd, MultiError> {
+    let end = end_of(results, unassigned);
+    let outcomes = totals(results, unassigned);
     let locations: Vec<Value> = results
         .iter()
         .map(|r| {
@@ -119,7 +125,13 @@ pub(super) fn write(top: &Path, results: &[LocationResult]) -> Result<RunEnd, Mu
     let summary = json!({
         "command": "import",
         "locations": locations,
+        "no_location": {
+            "rejected": unassigned,
+            "code": crate::pipeline::LOCATION_UNKNOWN,
+            "rejects": "rejects.csv",
+        },
         "totals": {
+            "rows": results.iter().map(|r| r.rows).sum::<u64>() + unassigned,
             "outcomes": outcomes,
             "requests": results.iter().map(|r| r.requests).sum::<u64>(),
         },
@@ -128,7 +140,7 @@ pub(super) fn write(top: &Path, results: &[LocationResult]) -> Result<RunEnd, Mu
     });
     let text = serde_json::to_string_pretty(&summary).unwrap_or_default();
     save(&top.join("summary.json"), &format!("{text}\n"))?;
-    save(&top.join("report.html"), &html(results, end))?;
+    save(&top.join("report.html"), &html(results, unassigned, end))?;
     Ok(end)
 }
 
@@ -150,7 +162,7 @@ const COLUMNS: [&str; 6] = [
 ];
 
 /// A self-contained page: one row per location, linking to its own report.
-fn html(results: &[LocationResult], end: RunEnd) -> String {
+fn html(results: &[LocationResult], unassigned: u64, end: RunEnd) -> String {
     let mut h = String::from(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <title>ghl-bulk import over many locations</title>\
@@ -185,12 +197,24 @@ fn html(results: &[LocationResult], end: RunEnd) -> String {
             esc(error)
         ));
     }
-    h.push_str("</tbody></table>\n</body></html>\n");
+    h.push_str("</tbody></table>\n");
+    if unassigned > 0 {
+        h.push_str(&format!(
+            "<p>{unassigned} rows named no location of the run and were rejected \
+             (<code>location_unknown</code>): see <a href=\"rejects.csv\">rejects.csv</a>.</p>\n"
+        ));
+    }
+    h.push_str("</body></html>\n");
     h
 }
 
 /// The lines printed at the end: one per location, then the total.
-pub(super) fn human(top: &Path, results: &[LocationResult], end: RunEnd) -> String {
+pub(super) fn human(
+    top: &Path,
+    results: &[LocationResult],
+    unassigned: u64,
+    end: RunEnd,
+) -> String {
     let mut out = String::new();
     let line = |outcomes: &BTreeMap<String, u64>| {
         COLUMNS
@@ -199,11 +223,7 @@ pub(super) fn human(top: &Path, results: &[LocationResult], end: RunEnd) -> Stri
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let mut total: BTreeMap<String, u64> = BTreeMap::new();
     for r in results {
-        for (k, n) in &r.outcomes {
-            *total.entry(k.clone()).or_default() += n;
-        }
         out.push_str(&format!(
             "{}: exit {}; {}; {} requests{}\n",
             r.location_id,
@@ -216,11 +236,17 @@ pub(super) fn human(top: &Path, results: &[LocationResult], end: RunEnd) -> Stri
                 .unwrap_or_default()
         ));
     }
+    if unassigned > 0 {
+        out.push_str(&format!(
+            "No location: {unassigned} rows rejected (location_unknown), listed in {}\n",
+            top.join("rejects.csv").display()
+        ));
+    }
     out.push_str(&format!(
         "All {} locations: exit {}; {}. Run folder: {}\n",
         results.len(),
         end.code(),
-        line(&total),
+        line(&totals(results, unassigned)),
         top.display()
     ));
     if matches!(end, RunEnd::Resumable | RunEnd::Interrupted | RunEnd::Fatal) {
@@ -242,6 +268,7 @@ mod tests {
             end,
             outcomes: BTreeMap::from([("created".to_string(), 2)]),
             requests: 3,
+            rows: 2,
             error: None,
         }
     }
@@ -261,7 +288,7 @@ mod tests {
     fn the_page_escapes_ids_and_errors() {
         let mut bad = result("a<b", RunEnd::Fatal);
         bad.error = Some("<script>x</script>".into());
-        let page = html(&[result("L1", RunEnd::Ok), bad], RunEnd::Fatal);
+        let page = html(&[result("L1", RunEnd::Ok), bad], 0, RunEnd::Fatal);
         assert!(page.contains("href=\"L1/report.html\""));
         assert!(!page.contains("<script>"));
         assert!(page.contains("a&lt;b"));
@@ -273,6 +300,7 @@ mod tests {
         let end = write(
             dir.path(),
             &[result("L1", RunEnd::Ok), result("L2", RunEnd::Resumable)],
+            0,
         )
         .unwrap();
         assert_eq!(end, RunEnd::Resumable);
@@ -283,5 +311,25 @@ mod tests {
         assert_eq!(json["totals"]["requests"], 6);
         assert_eq!(json["locations"][1]["exit_code"], 75);
         assert!(dir.path().join("report.html").is_file());
+    }
+
+    #[test]
+    fn rows_naming_no_location_are_rejected_in_the_totals() {
+        let dir = tempfile::tempdir().unwrap();
+        let end = write(dir.path(), &[result("L1", RunEnd::Ok)], 3).unwrap();
+        assert_eq!(end, RunEnd::Rejects);
+        let text = std::fs::read_to_string(dir.path().join("summary.json")).unwrap();
+        let json: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(json["totals"]["rows"], 5);
+        assert_eq!(json["totals"]["outcomes"]["rejected"], 3);
+        assert_eq!(json["no_location"]["rejected"], 3);
+        assert_eq!(json["exit_code"], 3);
+        let page = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+        assert!(page.contains("location_unknown"));
+        assert_eq!(
+            end_of(&[result("L1", RunEnd::Resumable)], 3),
+            RunEnd::Resumable
+        );
+        assert_eq!(end_of(&[], 0), RunEnd::Fatal);
     }
 }

@@ -11,6 +11,7 @@
 pub mod conflicts;
 mod dedupe_stage;
 pub(crate) mod failure;
+pub mod location_column;
 mod reports;
 mod rows;
 mod stage;
@@ -25,6 +26,7 @@ use crate::run::end::RunEnd;
 use crate::source::{SourceError, SourceOptions};
 use stage::stage_and_report;
 
+pub use location_column::{LocationColumn, LOCATION_UNKNOWN};
 pub use summary::Summary;
 pub use warnings::{WarningExample, WarningGroup, WarningSummary};
 
@@ -51,6 +53,9 @@ pub struct ValidateConfig {
     pub command: String,
     /// The options as JSON, recorded in the ledger.
     pub options_json: String,
+    /// `import --location-column`: the column naming each row's location, and the locations
+    /// it may name (`None` for a file going to one location).
+    pub location_column: Option<LocationColumn>,
 }
 
 /// What stops the pipeline. Bad rows never do: they are outcomes.
@@ -76,6 +81,16 @@ pub enum PipelineError {
     /// A pipeline thread died (a bug): reported rather than hidden.
     #[error("internal error: the {0} thread stopped unexpectedly")]
     Thread(&'static str),
+    /// `--location-column` names no header of the file.
+    #[error(
+        "--location-column \"{column}\" is not a column of the file (its headers are: {headers})"
+    )]
+    NoLocationColumn {
+        /// The column asked for.
+        column: String,
+        /// The file's headers, quoted.
+        headers: String,
+    },
     /// Ctrl-C or SIGTERM while the file was read: nothing was sent.
     #[error("interrupted while the file was read")]
     Interrupted,
@@ -149,6 +164,12 @@ pub(crate) fn write_reports(
     dir: &Path,
 ) -> Result<(), PipelineError> {
     reports::write(ledger, headers, mapping, dir).map(|_| ())
+}
+
+/// Writes warnings.csv again from the ledger into `dir` and returns its summary (a location's
+/// share of a file staged once, `import --location-column`).
+pub fn rewrite_warnings(ledger: &Ledger, dir: &Path) -> Result<WarningSummary, PipelineError> {
+    warnings::Warnings::from_ledger(ledger, dir)
 }
 
 #[cfg(test)]

@@ -7,8 +7,6 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
-
 use crate::ledger::{Ledger, RejectedRow};
 use crate::mapping::Mapping;
 use crate::report::{
@@ -16,15 +14,6 @@ use crate::report::{
 };
 
 use super::{write_err, PipelineError};
-
-/// The parts of a stored `RowIssue` the reports need.
-#[derive(Deserialize)]
-struct StoredIssue {
-    field: String,
-    code: String,
-    message: String,
-    blocking: bool,
-}
 
 /// What the reports wrote, for the summary.
 #[derive(Debug, Clone, Copy, Default)]
@@ -63,11 +52,7 @@ impl Rejects {
         rejected: &RejectedRow,
         mapping: &Mapping,
     ) -> Result<(), PipelineError> {
-        let stored: Vec<StoredIssue> = rejected
-            .issues_json
-            .as_deref()
-            .and_then(|j| serde_json::from_str(j).ok())
-            .unwrap_or_default();
+        let stored = crate::ledger::stored_issues(rejected.issues_json.as_deref());
         // The blocking issue is already the row's _code; the rest follow it in _message.
         let mut skipped_first = false;
         let more: Vec<Issue<'_>> = stored

@@ -9,6 +9,8 @@ use crate::ledger::{Rejection, RowState, StagedRow};
 use crate::mapping::Mapping;
 use crate::source::RawRow;
 
+use super::location_column::{LocatedColumn, LOCATION_UNKNOWN};
+
 /// The stage names written to `_stage` in reject files.
 pub(crate) const STAGE_READ: &str = "read";
 /// Normalise/validate.
@@ -21,21 +23,33 @@ pub(crate) struct Processed {
     pub staged: StagedRow,
     pub codes: Vec<&'static str>,
     pub keys: KeyDigests,
+    /// The location the row goes to (`--location-column`): its dedupe partition.
+    pub location: Option<String>,
     pub rejected_cells: Option<Vec<String>>,
     /// The non-blocking issues of a row that is not rejected, for warnings.csv.
     pub warnings: Vec<RowIssue>,
 }
 
-/// Maps and normalises a chunk; the output has the chunk's order.
-pub(crate) fn process_chunk(mapping: &Mapping, chunk: Vec<RawRow>) -> Vec<Processed> {
+/// Maps and normalises a chunk; the output has the chunk's order. With a location column,
+/// a row naming no location of the run is rejected, and each row carries its location (its
+/// dedupe partition).
+pub(crate) fn process_chunk(
+    mapping: &Mapping,
+    locations: Option<&LocatedColumn<'_>>,
+    chunk: Vec<RawRow>,
+) -> Vec<Processed> {
     chunk
         .into_par_iter()
         .with_min_len(256)
-        .map(|raw| process_row(mapping, raw))
+        .map(|raw| process_row(mapping, locations, raw))
         .collect()
 }
 
-fn process_row(mapping: &Mapping, mut raw: RawRow) -> Processed {
+fn process_row(
+    mapping: &Mapping,
+    locations: Option<&LocatedColumn<'_>>,
+    mut raw: RawRow,
+) -> Processed {
     // A reader warning (`encoding_mixed`) keeps the row: it joins the row's issues below.
     let read_warning = raw.defect.take_if(|d| !d.blocking);
     if let Some(defect) = &raw.defect {
@@ -43,25 +57,34 @@ fn process_row(mapping: &Mapping, mut raw: RawRow) -> Processed {
         return Processed {
             codes: vec![defect.code],
             keys: KeyDigests::default(),
+            location: None,
             rejected_cells: Some(raw.cells),
             warnings: Vec::new(),
-            staged: StagedRow {
-                row: raw.row,
-                state: RowState::Rejected,
-                payload_json: None,
-                email: None,
-                phone: None,
-                rejection: Some(Rejection::new(
-                    STAGE_READ,
-                    defect.code,
-                    "row",
-                    defect.message.clone(),
-                )),
-                issues_json: None,
+            staged: StagedRow::rejected(
+                raw.row,
+                Rejection::new(STAGE_READ, defect.code, "row", defect.message.clone()),
+                None,
                 cells_json,
-            },
+            ),
         };
     }
+    let location = match locations {
+        None => None,
+        Some(column) => match column.location_of(&raw.cells) {
+            Some(id) => Some(id.to_string()),
+            None => {
+                let staged = column.unknown(raw.row, &raw.cells, cells_json(&raw.cells));
+                return Processed {
+                    staged,
+                    codes: vec![LOCATION_UNKNOWN],
+                    keys: KeyDigests::default(),
+                    location: None,
+                    rejected_cells: Some(raw.cells),
+                    warnings: Vec::new(),
+                };
+            }
+        },
+    };
     let draft = mapping.apply(raw.row, &raw.cells);
     let mut normalised = normalise(draft, &mapping.rules);
     if let Some(warning) = read_warning {
@@ -72,21 +95,17 @@ fn process_row(mapping: &Mapping, mut raw: RawRow) -> Processed {
     let mut keys = KeyDigests::default();
     let mut rejected_cells = None;
     let staged = match normalised.rejection() {
-        Some(issue) => StagedRow {
-            row: raw.row,
-            state: RowState::Rejected,
-            payload_json: None,
-            email: None,
-            phone: None,
-            rejection: Some(Rejection::new(
+        Some(issue) => StagedRow::rejected(
+            raw.row,
+            Rejection::new(
                 STAGE_VALIDATE,
                 issue.code.as_str(),
                 issue.field.clone(),
                 issue.message.clone(),
-            )),
+            ),
             issues_json,
-            cells_json: cells_json(&raw.cells),
-        },
+            cells_json(&raw.cells),
+        ),
         None => {
             let contact = normalised.contact;
             keys = KeyDigests::of(&mapping.dedupe_keys, &contact);
@@ -116,6 +135,7 @@ fn process_row(mapping: &Mapping, mut raw: RawRow) -> Processed {
         staged,
         codes,
         keys,
+        location,
         rejected_cells,
         warnings,
     }

@@ -43,12 +43,7 @@ pub(super) fn stage_and_report(config: &ValidateConfig) -> Result<Summary, Pipel
         run_dir = %config.run_dir.display(),
         "Reading the input."
     );
-    let mut mapping = Mapping::compile(
-        &config.mapping.spec,
-        &headers,
-        config.region.as_deref(),
-        &config.mapping.path,
-    )?;
+    let mut mapping = config.mapping.compile(&headers, config.region.as_deref())?;
     if !mapping.has_identity() {
         return Err(MappingError::Invalid {
             path: config.mapping.path.clone(),
@@ -61,6 +56,19 @@ pub(super) fn stage_and_report(config: &ValidateConfig) -> Result<Summary, Pipel
         }
         .into());
     }
+    let locations = match &config.location_column {
+        None => None,
+        Some(column) => {
+            Some(
+                column
+                    .locate(&headers)
+                    .ok_or_else(|| PipelineError::NoLocationColumn {
+                        column: column.header.clone(),
+                        headers: quoted_headers(&headers),
+                    })?,
+            )
+        }
+    };
     // Dates of birth after today are refused; the clock is read here, not in `contact`.
     mapping.rules.today = Some(clock::today());
 
@@ -136,7 +144,9 @@ pub(super) fn stage_and_report(config: &ValidateConfig) -> Result<Summary, Pipel
     };
 
     let mut warnings = warnings::Warnings::create(&config.run_dir)?;
-    let mut deduper = crate::dedupe::Deduper::new(&mapping.dedupe_keys, mapping.shared_phone);
+    // One deduper per location when rows name theirs (`--location-column`): one email in two
+    // locations is two contacts.
+    let mut deduper = crate::dedupe::Partitioned::new(&mapping.dedupe_keys, mapping.shared_phone);
     let mut rows_read = 0u64;
     let mut issues: BTreeMap<String, u64> = BTreeMap::new();
     let mut failure = None;
@@ -153,7 +163,7 @@ pub(super) fn stage_and_report(config: &ValidateConfig) -> Result<Summary, Pipel
                 break;
             }
         };
-        let processed = rows::process_chunk(&mapping, chunk);
+        let processed = rows::process_chunk(&mapping, locations.as_ref(), chunk);
         let mut staged = Vec::with_capacity(processed.len());
         let mut rejected = Vec::new();
         for p in processed {
@@ -165,7 +175,7 @@ pub(super) fn stage_and_report(config: &ValidateConfig) -> Result<Summary, Pipel
                 failure = warnings.add(s.row, &p.warnings).err();
             }
             if s.state == crate::ledger::RowState::Pending {
-                deduper.add_digests(s.row, p.keys);
+                deduper.add_digests(p.location.as_deref(), s.row, p.keys);
             }
             if let (Some(cells), Some(rejection)) = (p.rejected_cells, &s.rejection) {
                 rejected.push(RejectedRow {

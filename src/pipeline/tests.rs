@@ -62,6 +62,7 @@ fn config(dir: &Path) -> ValidateConfig {
         print_summary: false,
         command: "validate".to_string(),
         options_json: "{}".to_string(),
+        location_column: None,
     }
 }
 

@@ -104,23 +104,12 @@ fn after_staging(config: &PlanConfig, run_dir: &Path) -> Result<RunEnd, PlanErro
     let mut ledger = Ledger::open_exclusive(&run_dir.join("ledger.db"))?
         .ok_or_else(|| PlanError::Locked(run_dir.to_path_buf()))?;
     let record = ledger.run_record()?;
-    let loaded = &config.validate.mapping;
-    let mapping = Mapping::compile(
-        &loaded.spec,
-        &record.headers,
-        config.validate.region.as_deref(),
-        &loaded.path,
-    )?;
+    let mapping = config
+        .validate
+        .mapping
+        .compile(&record.headers, config.validate.region.as_deref())?;
     // `import --plan` sends to the location the plan read, and checks it as a resume does.
-    ledger.set_target(&crate::ledger::Target {
-        base_url: config
-            .client
-            .base_url
-            .as_str()
-            .trim_end_matches('/')
-            .to_string(),
-        location: config.client.location_id.clone(),
-    })?;
+    ledger.set_target(&crate::ledger::Target::of_api(&config.client))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

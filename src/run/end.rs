@@ -51,6 +51,27 @@ impl RunEnd {
     }
 }
 
+/// How bad an end is, for the worst of many: a fatal error is worst, then an interruption,
+/// a stop to resume, a refused plan, rows rejected, and a clean end.
+fn severity(end: RunEnd) -> u8 {
+    match end {
+        RunEnd::Ok => 0,
+        RunEnd::Rejects => 1,
+        RunEnd::PlanRefused => 2,
+        RunEnd::Resumable => 3,
+        RunEnd::Interrupted => 4,
+        RunEnd::Usage => 5,
+        RunEnd::Fatal => 6,
+    }
+}
+
+/// The worst of the ends (a run with no location ends fatal: it did nothing asked).
+pub fn worst(ends: impl IntoIterator<Item = RunEnd>) -> RunEnd {
+    ends.into_iter()
+        .max_by_key(|end| severity(*end))
+        .unwrap_or(RunEnd::Fatal)
+}
+
 /// Why a run that sends stopped before its end, or that it got there.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stop {

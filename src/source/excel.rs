@@ -108,7 +108,7 @@ pub(super) fn sniff_zip_format(path: &Path) -> Format {
 
 /// The sheet names of a workbook, in tab order (for messages such as "sheets are: …").
 pub fn sheet_names(path: &Path) -> Result<Vec<String>, SourceError> {
-    match super::detect_format(path)? {
+    match super::format::detect_format(path)? {
         Format::Csv => Err(SourceError::NotAWorkbook {
             path: path.to_owned(),
             extension: path

@@ -14,8 +14,9 @@ use std::path::{Path, PathBuf};
 use calamine::Data;
 
 use super::excel::{is_blank, render_cell};
+use super::row_fit::{clean_header, fit_width};
 use super::zero_pad::{self, ZeroPad};
-use super::{clean_header, fit_width, RawRow, SourceError};
+use super::{RawRow, SourceError};
 
 /// How far right of the header's last column a cell still belongs to the row (and makes it a
 /// `ragged_row` reject when it has a value). Beyond it a cell is ignored with a warning: such

@@ -145,7 +145,8 @@ pub async fn read_and_decide(
     let searchable = identities.iter().filter(|i| i.searchable()).count() as u64;
     let long = identities.len() as u64 - searchable;
 
-    let total = survey::location_total(client).await?;
+    let first = survey::first_page(client).await?;
+    let total = first.total;
     let choice = survey::choose(total, searchable, long);
     let planned = 1 + choice.requests;
     progress(&ViewProgress {
@@ -163,7 +164,7 @@ pub async fn read_and_decide(
                 planned,
             });
         };
-        read::read(client, choice.method, &identities, &on_request).await?
+        read::read(client, choice.method, &identities, first, &on_request).await?
     };
     summary.method = Some(choice.method);
     summary.location_total = total;

@@ -3,12 +3,12 @@
 //! emails or phones, so memory follows the file, not the location) or batched look-ups (many
 //! identities per search request). Either way the result is one [`ServerView`].
 
-use super::survey::{Method, SNAPSHOT_PAGE};
-use crate::api::models::{Contact, SearchRequest};
+use super::survey::{snapshot_page, Method, SNAPSHOT_PAGE};
+use crate::api::models::{Contact, SearchResponse};
 use crate::api::removal::{Identity, SEARCH_BATCH};
 use crate::api::{ApiError, Client};
 use futures_util::stream::{self, StreamExt};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
 /// Look-up searches in flight at once.
@@ -106,15 +106,17 @@ pub enum ReadError {
     Paging(String),
 }
 
-/// Reads the location by `method` for `identities`; `on_request` is told after each request.
+/// Reads the location by `method` for `identities`, the snapshot going on from the survey's
+/// `first` page; `on_request` is told after each request.
 pub async fn read(
     client: &Client,
     method: Method,
     identities: &[Identity],
+    first: SearchResponse,
     on_request: &(dyn Fn(u64) + Sync),
 ) -> Result<ServerView, ReadError> {
     match method {
-        Method::Snapshot => snapshot(client, identities, on_request).await,
+        Method::Snapshot => snapshot(client, identities, first, on_request).await,
         Method::Lookups => lookups(client, identities, on_request).await,
     }
 }
@@ -122,25 +124,15 @@ pub async fn read(
 async fn snapshot(
     client: &Client,
     identities: &[Identity],
+    first: SearchResponse,
     on_request: &(dyn Fn(u64) + Sync),
 ) -> Result<ServerView, ReadError> {
     let wanted: HashSet<&Identity> = identities.iter().collect();
     let mut view = ServerView::default();
-    let mut cursor: Option<Vec<Value>> = None;
     let mut seen: HashSet<Vec<Value>> = HashSet::new();
     let mut requests = 0;
+    let mut page = first;
     loop {
-        let request = SearchRequest {
-            location_id: client.location_id().to_string(),
-            page_limit: SNAPSHOT_PAGE as u32,
-            search_after: cursor.clone(),
-            query: None,
-            filters: vec![],
-            sort: vec![json!({"field": "dateAdded", "direction": "asc"})],
-        };
-        let page = client.search(&request).await?;
-        requests += 1;
-        on_request(requests);
         let full = page.contacts.len() as u64 >= SNAPSHOT_PAGE;
         let next = page
             .contacts
@@ -170,7 +162,9 @@ async fn snapshot(
                 Value::Array(next)
             )));
         }
-        cursor = Some(next);
+        page = client.search(&snapshot_page(client, Some(next))).await?;
+        requests += 1;
+        on_request(requests);
     }
 }
 
@@ -221,6 +215,7 @@ async fn lookups(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn search_contacts_read_as_get_and_index_by_identity() {

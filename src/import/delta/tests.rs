@@ -114,20 +114,7 @@ fn delta_with(entries: &[(&str, &str, &str)]) -> (tempfile::TempDir, Delta) {
         store,
         hasher: hasher(),
         task_key: "task:t".into(),
-        report: DeltaReport {
-            state_file: String::new(),
-            scope: StateScope::Run,
-            full: false,
-            known_before: 0,
-            compared: 0,
-            unchanged: 0,
-            changed: 0,
-            followups_only: 0,
-            compare_ms: 0,
-            remembered: 0,
-            followups_remembered: 0,
-            remember_ms: 0,
-        },
+        report: DeltaReport::new(String::new(), StateScope::Run, false, 0),
     };
     (dir, delta)
 }

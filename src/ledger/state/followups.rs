@@ -4,7 +4,7 @@
 //! nothing for what is unchanged, to update a task in place, and to create only what is new;
 //! without it (a new state file, another machine) delivery reads the contact's lists instead.
 
-use super::{sqlite, StateError, StateStore};
+use super::{StateError, StateStore};
 use rusqlite::{params, Connection};
 use std::collections::HashMap;
 
@@ -110,16 +110,12 @@ impl StateStore {
         if entries.is_empty() {
             return Ok(());
         }
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| sqlite(&path, e))?;
-        {
-            let mut stmt = tx
-                .prepare_cached(
-                    "INSERT OR REPLACE INTO followups \
-                     (contact_id, key, item_id, content_hash, completed, updated_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )
-                .map_err(|e| sqlite(&path, e))?;
+        self.in_transaction(|tx| {
+            let mut stmt = tx.prepare_cached(
+                "INSERT OR REPLACE INTO followups \
+                 (contact_id, key, item_id, content_hash, completed, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
             for e in entries {
                 stmt.execute(params![
                     e.contact_id,
@@ -128,11 +124,10 @@ impl StateStore {
                     e.followup.content_hash,
                     e.followup.completed,
                     now
-                ])
-                .map_err(|e| sqlite(&path, e))?;
+                ])?;
             }
-        }
-        tx.commit().map_err(|e| sqlite(&path, e))
+            Ok(())
+        })
     }
 
     /// Forgets every identity delivered to these contacts and their notes and tasks: they were
@@ -140,37 +135,27 @@ impl StateStore {
     /// call them unchanged. One pass over the store, not one per contact. Returns the
     /// identities forgotten.
     pub fn forget_contacts(&mut self, contact_ids: &[String]) -> Result<u64, StateError> {
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| sqlite(&path, e))?;
-        let forgotten = {
+        self.in_transaction(|tx| {
             tx.execute_batch(
                 "CREATE TEMP TABLE IF NOT EXISTS forget_ids (id TEXT PRIMARY KEY) WITHOUT ROWID;
                  DELETE FROM forget_ids;",
-            )
-            .map_err(|e| sqlite(&path, e))?;
-            let mut insert = tx
-                .prepare_cached("INSERT OR IGNORE INTO forget_ids (id) VALUES (?1)")
-                .map_err(|e| sqlite(&path, e))?;
+            )?;
+            let mut insert =
+                tx.prepare_cached("INSERT OR IGNORE INTO forget_ids (id) VALUES (?1)")?;
             for id in contact_ids {
-                insert.execute([id]).map_err(|e| sqlite(&path, e))?;
+                insert.execute([id])?;
             }
-            let forgotten = tx
-                .execute(
-                    "DELETE FROM delivered WHERE contact_id IN (SELECT id FROM forget_ids)",
-                    [],
-                )
-                .map_err(|e| sqlite(&path, e))?;
+            let forgotten = tx.execute(
+                "DELETE FROM delivered WHERE contact_id IN (SELECT id FROM forget_ids)",
+                [],
+            )?;
             tx.execute(
                 "DELETE FROM followups WHERE contact_id IN (SELECT id FROM forget_ids)",
                 [],
-            )
-            .map_err(|e| sqlite(&path, e))?;
-            tx.execute("DELETE FROM forget_ids", [])
-                .map_err(|e| sqlite(&path, e))?;
-            forgotten as u64
-        };
-        tx.commit().map_err(|e| sqlite(&path, e))?;
-        Ok(forgotten)
+            )?;
+            tx.execute("DELETE FROM forget_ids", [])?;
+            Ok(forgotten as u64)
+        })
     }
 
     /// Forgets everything remembered about contacts' notes and tasks (the contacts were

@@ -4,6 +4,7 @@
 //! made (`followups`: nothing is created twice across runs), and, per export target, the
 //! watermark of the last complete export (`--since last`).
 
+use super::transaction_with;
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::{Path, PathBuf};
 
@@ -265,16 +266,12 @@ impl StateStore {
         entries: &[DeliveredEntry],
         now: &str,
     ) -> Result<(), StateError> {
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| sqlite(&path, e))?;
-        {
-            let mut stmt = tx
-                .prepare_cached(
-                    "INSERT OR REPLACE INTO delivered \
-                     (identity, contact_id, payload_hash, delivered_at, contact_hash) \
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                )
-                .map_err(|e| sqlite(&path, e))?;
+        self.in_transaction(|tx| {
+            let mut stmt = tx.prepare_cached(
+                "INSERT OR REPLACE INTO delivered \
+                 (identity, contact_id, payload_hash, delivered_at, contact_hash) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
             // In key order: each insert lands next to the previous one in the B-tree.
             let mut sorted: Vec<&DeliveredEntry> = entries.iter().collect();
             sorted.sort_unstable_by(|a, b| a.identity.cmp(&b.identity));
@@ -285,11 +282,10 @@ impl StateStore {
                     entry.payload_hash,
                     now,
                     entry.contact_hash
-                ])
-                .map_err(|e| sqlite(&path, e))?;
+                ])?;
             }
-        }
-        tx.commit().map_err(|e| sqlite(&path, e))
+            Ok(())
+        })
     }
 
     /// Forgets identities (their contact was deleted, or the delivery must be redone).
@@ -297,17 +293,23 @@ impl StateStore {
         self.delete_each("DELETE FROM delivered WHERE identity = ?1", identities)
     }
 
+    /// Runs `write` in one transaction and commits it; on any error none of it is kept.
+    fn in_transaction<T>(
+        &mut self,
+        write: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
+    ) -> Result<T, StateError> {
+        transaction_with(&mut self.conn, |e| sqlite(&self.path, e), write)
+    }
+
     /// Runs `delete` (one `?1` parameter) for each key, in one transaction.
     fn delete_each(&mut self, delete: &str, keys: &[String]) -> Result<(), StateError> {
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| sqlite(&path, e))?;
-        {
-            let mut stmt = tx.prepare_cached(delete).map_err(|e| sqlite(&path, e))?;
+        self.in_transaction(|tx| {
+            let mut stmt = tx.prepare_cached(delete)?;
             for key in keys {
-                stmt.execute([key]).map_err(|e| sqlite(&path, e))?;
+                stmt.execute([key])?;
             }
-        }
-        tx.commit().map_err(|e| sqlite(&path, e))
+            Ok(())
+        })
     }
 
     /// The watermark of the last complete export to `target`.

@@ -6,14 +6,16 @@
 //! run gives a page of the same size as a hundred-row one.
 //!
 //! This module owns gathering (`facts`, SQL over the ledger), drawing (`chart`) and the page
-//! (`page`, `sections`); it does not decide when a report is written (validate's and import's
-//! ends call [`write`] and [`write_after_delivery`]).
+//! (`page`, `status`, `sections`, `requests`, `plan_section`); it does not decide when a report
+//! is written (validate's and import's ends call [`write`] and [`write_after_delivery`]).
 
 mod chart;
 mod facts;
 mod page;
 mod plan_section;
+mod requests;
 mod sections;
+mod status;
 pub(crate) mod text;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,162 @@
+//! What the local staging stage writes into the run ledger: each row as staged (in chunks,
+//! one transaction each), dedupe's merges, and the staged contacts read back for delivery.
+
+use rusqlite::{params, OptionalExtension};
+
+use super::{Ledger, LedgerError, Rejection, RowState};
+use crate::contact::Contact;
+
+/// One row as staged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StagedRow {
+    /// The 1-based data row.
+    pub row: u64,
+    /// `Pending` or `Rejected` (the local pipeline's states; the rest are the delivery's).
+    pub state: RowState,
+    /// The normalised contact as JSON (pending rows).
+    pub payload_json: Option<String>,
+    /// Normalised email (identity key).
+    pub email: Option<String>,
+    /// E.164 phone (identity key).
+    pub phone: Option<String>,
+    /// Why it was refused (rejected rows).
+    pub rejection: Option<Rejection>,
+    /// All issues as JSON, when there are any.
+    pub issues_json: Option<String>,
+    /// The input cells as JSON (every row: the report files repeat the input's columns).
+    pub cells_json: String,
+}
+
+impl StagedRow {
+    /// A row refused before staging: no payload and no identity keys, only why and its cells.
+    pub fn rejected(
+        row: u64,
+        rejection: Rejection,
+        issues_json: Option<String>,
+        cells_json: String,
+    ) -> StagedRow {
+        StagedRow {
+            row,
+            state: RowState::Rejected,
+            payload_json: None,
+            email: None,
+            phone: None,
+            rejection: Some(rejection),
+            issues_json,
+            cells_json,
+        }
+    }
+
+    /// A pending row whose payload is just `email`, with the given input cells (JSON).
+    #[cfg(test)]
+    pub(crate) fn pending_with_email(row: u64, email: String, cells_json: String) -> StagedRow {
+        StagedRow {
+            row,
+            state: RowState::Pending,
+            payload_json: Some(format!(r#"{{"email":"{email}"}}"#)),
+            email: Some(email),
+            phone: None,
+            rejection: None,
+            issues_json: None,
+            cells_json,
+        }
+    }
+}
+
+impl Ledger {
+    /// Stages one chunk of rows in one transaction.
+    pub fn stage(&mut self, rows: &[StagedRow]) -> Result<(), LedgerError> {
+        self.in_transaction(|tx| {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO rows (row, state, payload_json, email, phone, stage, code, \
+                 field, message, issues_json, cells_json) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )?;
+            for r in rows {
+                let rejection = r.rejection.as_ref();
+                insert.execute(params![
+                    r.row as i64,
+                    r.state.as_str(),
+                    r.payload_json,
+                    r.email,
+                    r.phone,
+                    rejection.map(|j| &j.stage),
+                    rejection.map(|j| &j.code),
+                    rejection.map(|j| &j.field),
+                    rejection.map(|j| &j.message),
+                    r.issues_json,
+                    r.cells_json,
+                ])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// The staged contact of each of these rows (pending rows only), in the order asked, read
+    /// from its payload. Ask in ascending order where possible: neighbouring rows then share
+    /// their B-tree pages.
+    pub fn payloads(&self, rows: &[u64]) -> Result<Vec<(u64, Contact)>, LedgerError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT payload_json FROM rows WHERE row = ?1 AND state = 'pending'")
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::with_capacity(rows.len());
+        for &row in rows {
+            let payload: Option<Option<String>> = stmt
+                .query_row(params![row as i64], |r| r.get(0))
+                .optional()
+                .map_err(|e| self.err(e))?;
+            if let Some(Some(p)) = payload {
+                out.push((row, self.contact(row, &p)?));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Writes dedupe's result for many groups in one transaction: each group's survivor gets
+    /// the merged payload; the others become `merged` into it. Rows are written in ascending
+    /// order whatever the groups' order, so each B-tree page is visited once per batch.
+    pub fn apply_merges(&mut self, groups: &[MergedGroup]) -> Result<(), LedgerError> {
+        enum Write<'a> {
+            Survivor(&'a str),
+            Merged(u64, &'a str, &'a str),
+        }
+        let mut writes: Vec<(u64, Write<'_>)> = Vec::new();
+        for g in groups {
+            writes.push((g.survivor, Write::Survivor(&g.payload_json)));
+            for (m, key, value) in &g.merged {
+                writes.push((*m, Write::Merged(g.survivor, key, value)));
+            }
+        }
+        writes.sort_unstable_by_key(|(row, _)| *row);
+        self.in_transaction(|tx| {
+            let mut survivor =
+                tx.prepare_cached("UPDATE rows SET payload_json = ?2 WHERE row = ?1")?;
+            let mut merged = tx.prepare_cached(
+                "UPDATE rows SET state = 'merged', merged_into = ?2, merged_key = ?3, \
+                 merged_value = ?4 WHERE row = ?1",
+            )?;
+            for (row, write) in writes {
+                match write {
+                    Write::Survivor(payload) => survivor.execute(params![row as i64, payload]),
+                    Write::Merged(into, key, value) => {
+                        merged.execute(params![row as i64, into as i64, key, value])
+                    }
+                }?;
+            }
+            Ok(())
+        })
+    }
+}
+
+/// One dedupe group as written back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MergedGroup {
+    /// The row delivered for the group (the first in file order).
+    pub survivor: u64,
+    /// Its merged payload, JSON.
+    pub payload_json: String,
+    /// The other rows of the group, each with the key (`email`/`phone`) and value it shares
+    /// with another row of the group.
+    pub merged: Vec<(u64, String, String)>,
+}
