@@ -168,8 +168,7 @@ pub async fn exchange_code(
     user_type: UserType,
     timeout: std::time::Duration,
 ) -> Result<Login, AuthError> {
-    super::guard::install_tls_provider();
-    let http = reqwest::Client::builder()
+    let http = super::guard::http_client_builder()
         .user_agent(concat!("ghl-bulk/", env!("CARGO_PKG_VERSION")))
         .timeout(timeout)
         .redirect(reqwest::redirect::Policy::none())

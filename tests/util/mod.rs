@@ -33,10 +33,11 @@ pub use process::{run, Output, Running};
 pub const MAPPING: &str = "mappings/gen_contacts.toml";
 
 /// A client for a test's own requests. reqwest is built without a TLS crypto provider
-/// (Cargo.toml), so the tool's is installed first, as the tool does before each client.
+/// (Cargo.toml), so it comes from the tool's builder, which installs one first.
 pub fn http() -> reqwest::Client {
-    ghl_bulk::api::guard::install_tls_provider();
-    reqwest::Client::new()
+    ghl_bulk::api::guard::http_client_builder()
+        .build()
+        .expect("a reqwest client")
 }
 
 /// A sandbox served by a runtime of its own, so the test body stays synchronous and can block

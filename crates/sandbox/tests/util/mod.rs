@@ -41,6 +41,7 @@ pub struct Api {
 /// A reqwest client builder. In the workspace's `cargo test`, reqwest is unified with the
 /// tool's `rustls-no-provider` feature: a TLS crypto provider must be installed before a client
 /// is built (the tool installs `ring` too; a provider installed first is kept).
+#[allow(clippy::disallowed_methods)] // the one place this crate's tests make a builder
 pub fn client_builder() -> reqwest::ClientBuilder {
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
