@@ -186,7 +186,7 @@ async fn a_429_is_waited_out_and_resent() {
     config.rate_limit.window = WindowMode::Sliding;
     let sandbox = ghl_sandbox::spawn(config).await.unwrap();
     // Someone else spends the window first.
-    let raw = reqwest::Client::new();
+    let raw = crate::util::http();
     for n in 0..5 {
         raw.post(format!("{}/contacts/upsert", sandbox.base_url()))
             .bearer_auth(DEFAULT_TOKEN)

@@ -173,7 +173,7 @@ fn tls_server(handshakes: Arc<AtomicUsize>) -> (tokio::runtime::Runtime, u16) {
     let cert = CertificateDer::from_pem_slice(include_bytes!("data/tls/self-signed.pem")).unwrap();
     let key = PrivateKeyDer::from_pem_slice(include_bytes!("data/tls/self-signed.key")).unwrap();
     let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::aws_lc_rs::default_provider(),
+        rustls::crypto::ring::default_provider(),
     ))
     .with_safe_default_protocol_versions()
     .unwrap()

@@ -62,7 +62,7 @@ fn start_login(sandbox: &Sandbox, home: &Path, extra: &[&str]) -> (Running, Stri
 /// What the page answers: its 302's Location, not followed.
 fn redirected_to(sandbox: &Sandbox, url: &str) -> String {
     sandbox.block_on(async {
-        let client = reqwest::Client::builder()
+        let client = ghl_bulk::api::guard::http_client_builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();

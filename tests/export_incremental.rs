@@ -252,7 +252,7 @@ fn with_notes_adds_each_contacts_notes() {
         (&ids[17], "Met at expo"),
     ] {
         sandbox.block_on(async {
-            let r = reqwest::Client::new()
+            let r = crate::util::http()
                 .post(format!("{url}/contacts/{id}/notes"))
                 .bearer_auth(ghl_sandbox::DEFAULT_TOKEN)
                 .header("Version", "2021-07-28")

@@ -275,7 +275,7 @@ fn a_locations_own_token_cannot_export_all_or_several() {
 fn spend(sandbox: &Sandbox, n: u64) {
     let url = format!("{}/locations/{FIRST}/customFields", sandbox.base_url());
     sandbox.block_on(async {
-        let http = reqwest::Client::new();
+        let http = crate::util::http();
         for _ in 0..n {
             let status = http
                 .get(&url)

@@ -117,7 +117,7 @@ fn add_notes(sandbox: &Sandbox) {
         (&ids[9], "Met"),
     ] {
         sandbox.block_on(async {
-            let r = reqwest::Client::new()
+            let r = crate::util::http()
                 .post(format!("{url}/contacts/{id}/notes"))
                 .bearer_auth(ghl_sandbox::DEFAULT_TOKEN)
                 .header("Version", "2021-07-28")

@@ -70,7 +70,7 @@ impl Fixture {
     /// The bodies of a contact's notes, read through the API.
     async fn notes(&self, contact_id: &str) -> Vec<String> {
         let url = format!("{}/contacts/{contact_id}/notes", self.sandbox.base_url());
-        let body: serde_json::Value = reqwest::Client::new()
+        let body: serde_json::Value = crate::util::http()
             .get(url)
             .bearer_auth(DEFAULT_TOKEN)
             .header("Version", "2021-07-28")

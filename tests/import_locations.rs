@@ -257,7 +257,7 @@ pub(crate) fn spend(sandbox: &Sandbox, n: u64) {
         sandbox.base_url()
     );
     sandbox.block_on(async {
-        let http = reqwest::Client::new();
+        let http = crate::util::http();
         for _ in 0..n {
             let status = http
                 .get(&url)

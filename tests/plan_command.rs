@@ -290,7 +290,7 @@ fn a_contact_changed_since_the_plan_is_rejected_plan_stale() {
     let base = case.sandbox.base_url();
     let bea = case.bea.clone();
     let status = case.sandbox.block_on(async move {
-        reqwest::Client::new()
+        crate::util::http()
             .put(format!("{base}/contacts/{bea}"))
             .bearer_auth(TOKEN)
             .header("Version", "2021-07-28")

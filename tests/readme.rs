@@ -351,7 +351,14 @@ fn every_command_in_the_readme_runs() {
                     .current_dir(root)
                     .env_clear()
                     .envs(&env);
+                let began = std::time::Instant::now();
                 let out = util::run(cmd, Duration::from_secs(240));
+                // Where the test's time goes (`--nocapture`): most blocks wait on the rate limit.
+                eprintln!(
+                    "README block at line {line}: {} commands, {:.1} s",
+                    commands.len(),
+                    began.elapsed().as_secs_f64()
+                );
                 assert_eq!(
                     out.code,
                     Some(0),

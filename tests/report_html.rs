@@ -68,7 +68,7 @@ fn competitor(base_url: String, stop: Arc<AtomicBool>) -> std::thread::JoinHandl
             .build()
             .expect("a runtime for the competitor");
         runtime.block_on(async move {
-            let http = reqwest::Client::new();
+            let http = crate::util::http();
             // A steady rate, not a wait: the competitor is load on the real-time limiter.
             let mut pace = tokio::time::interval(Duration::from_millis(70));
             pace.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

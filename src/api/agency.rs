@@ -111,7 +111,7 @@ pub struct Agency {
 impl Agency {
     /// An agency from its OAuth app and refresh token; no request is sent yet.
     pub fn new(base: BaseUrl, oauth: OAuthConfig, timeout: Duration) -> Result<Agency, ApiError> {
-        let http = reqwest::Client::builder()
+        let http = super::guard::http_client_builder()
             .user_agent(concat!("ghl-bulk/", env!("CARGO_PKG_VERSION")))
             .timeout(timeout)
             .redirect(reqwest::redirect::Policy::none())

@@ -79,7 +79,7 @@ pub struct Client {
 impl Client {
     /// Builds the client; no request is sent yet.
     pub fn new(config: ClientConfig) -> Result<Self, ApiError> {
-        let http = reqwest::Client::builder()
+        let http = guard::http_client_builder()
             .user_agent(concat!("ghl-bulk/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(10).min(config.timeout))
             .pool_idle_timeout(Duration::from_secs(60))

@@ -90,6 +90,21 @@ pub async fn read_capped(
     Ok(Ok(body))
 }
 
+/// Makes `ring` the process's TLS crypto provider, once (reqwest is built without a provider
+/// of its own, see Cargo.toml). A provider installed before is kept: the call can only fail
+/// that way, and then TLS still has one.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// A reqwest client builder, the provider installed first: a client built without one panics.
+/// clippy.toml refuses `reqwest::Client::new` and `::builder` everywhere else.
+#[allow(clippy::disallowed_methods)]
+pub fn http_client_builder() -> reqwest::ClientBuilder {
+    install_tls_provider();
+    reqwest::Client::builder()
+}
+
 /// The TLS failure behind a transport error, named: an expired certificate, an unknown issuer,
 /// a certificate for another host. `None` for every other transport error.
 pub fn tls_failure(error: &reqwest::Error) -> Option<Refusal> {

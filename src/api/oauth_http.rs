@@ -251,7 +251,7 @@ pub async fn exchange_code(
     user_type: UserType,
     timeout: std::time::Duration,
 ) -> Result<Login, AuthError> {
-    let http = reqwest::Client::builder()
+    let http = super::guard::http_client_builder()
         .user_agent(concat!("ghl-bulk/", env!("CARGO_PKG_VERSION")))
         .timeout(timeout)
         .redirect(reqwest::redirect::Policy::none())

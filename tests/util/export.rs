@@ -54,7 +54,7 @@ impl Sandbox {
     pub fn update(&self, id: &str, body: Value) {
         let url = format!("{}/contacts/{id}", self.base_url());
         self.block_on(async {
-            let response = reqwest::Client::new()
+            let response = crate::util::http()
                 .put(url)
                 .bearer_auth(DEFAULT_TOKEN)
                 .header("Version", "2021-07-28")

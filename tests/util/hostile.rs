@@ -226,7 +226,7 @@ async fn forward(
     seen: &Seen,
     edit: Option<fn(&mut serde_json::Value)>,
 ) -> (u16, Vec<(String, String)>, Vec<u8>) {
-    let client = reqwest::Client::new();
+    let client = crate::util::http();
     let method = reqwest::Method::from_bytes(seen.method.as_bytes()).expect("a method");
     let mut request = client
         .request(method, format!("{upstream}{}", seen.path))

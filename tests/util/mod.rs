@@ -32,6 +32,14 @@ pub use process::{run, Output, Running};
 /// The mapping of the generated files (the benchmark generator's columns).
 pub const MAPPING: &str = "mappings/gen_contacts.toml";
 
+/// A client for a test's own requests. reqwest is built without a TLS crypto provider
+/// (Cargo.toml), so it comes from the tool's builder, which installs one first.
+pub fn http() -> reqwest::Client {
+    ghl_bulk::api::guard::http_client_builder()
+        .build()
+        .expect("a reqwest client")
+}
+
 /// A sandbox served by a runtime of its own, so the test body stays synchronous and can block
 /// on child processes without starving the server.
 pub struct Sandbox {
@@ -112,10 +120,26 @@ impl Sandbox {
         self.runtime
             .block_on(handle.shutdown())
             .expect("the sandbox saves its data on shutdown");
-        let handle = self
-            .runtime
-            .block_on(ghl_sandbox::spawn(self.config.clone()))
-            .expect("the sandbox starts again");
+        // The port is free once the old server is gone, but another test may take it in the
+        // meantime: a sandbox of its own bound to port 0 or a client's local port, both drawn
+        // from the range this one came from (seen once in 16-thread CI). Such a holder lets go
+        // when its test or connection ends, so the bind is polled for a while before failing.
+        let deadline = Instant::now() + Duration::from_secs(120);
+        let handle = loop {
+            match self
+                .runtime
+                .block_on(ghl_sandbox::spawn(self.config.clone()))
+            {
+                Ok(handle) => break handle,
+                Err(ghl_sandbox::Error::Bind { source, .. })
+                    if source.kind() == std::io::ErrorKind::AddrInUse
+                        && Instant::now() < deadline =>
+                {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(err) => panic!("the sandbox starts again: {err:?}"),
+            }
+        };
         self.handle = Some(handle);
     }
 }

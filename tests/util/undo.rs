@@ -95,7 +95,7 @@ pub fn api(sandbox: &Sandbox, method: &str, path: &str, body: Option<Value>) -> 
         .build()
         .expect("a runtime for a test request");
     runtime.block_on(async {
-        let client = reqwest::Client::new();
+        let client = crate::util::http();
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a method");
         let mut request = client
             .request(method, url)

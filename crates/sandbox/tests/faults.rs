@@ -86,7 +86,7 @@ async fn stalled_requests_hang_past_the_client_timeout() {
         1,
     ))
     .await;
-    let client = reqwest::Client::builder()
+    let client = crate::util::client_builder()
         .timeout(Duration::from_millis(300))
         .build()
         .unwrap();

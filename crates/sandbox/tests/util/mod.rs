@@ -38,11 +38,20 @@ pub struct Api {
     pub location: String,
 }
 
+/// A reqwest client builder. In the workspace's `cargo test`, reqwest is unified with the
+/// tool's `rustls-no-provider` feature: a TLS crypto provider must be installed before a client
+/// is built (the tool installs `ring` too; a provider installed first is kept).
+#[allow(clippy::disallowed_methods)] // the one place this crate's tests make a builder
+pub fn client_builder() -> reqwest::ClientBuilder {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+}
+
 /// Starts a sandbox with `config` and a client using the default token and location.
 pub async fn start(config: Config) -> (Handle, Api) {
     let handle = spawn(config).await.expect("sandbox starts");
     let api = Api {
-        client: reqwest::Client::builder()
+        client: client_builder()
             .timeout(Duration::from_secs(20))
             .build()
             .expect("client"),

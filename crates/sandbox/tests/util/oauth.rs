@@ -59,7 +59,7 @@ impl Api {
     /// The same client, but one that shows redirects instead of following them.
     pub fn without_redirects(&self) -> Api {
         Api {
-            client: reqwest::Client::builder()
+            client: super::client_builder()
                 .timeout(Duration::from_secs(20))
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
