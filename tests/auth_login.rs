@@ -176,6 +176,31 @@ fn login_by_paste_as_an_agency_then_status_import_and_logout() {
         "the rotated refresh token is written back into the entry"
     );
 
+    // Regression: a run over many locations with the stored agency login alone (no
+    // location, no token) stopped with "no credentials": it looked for a location's entry.
+    let top = dir.path().join("many");
+    let mut many = ghl_bulk();
+    many.home(home)
+        .no_config()
+        .env("GHL_BASE_URL", sandbox.base_url())
+        .arg("import")
+        .arg(&file)
+        .args([
+            "--mapping",
+            util::MAPPING,
+            "--locations",
+            "all",
+            "--run-dir",
+        ])
+        .arg(&top);
+    let out = run_cli(many);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    assert_eq!(
+        sandbox.handle().contacts(Some(DEFAULT_LOCATION_ID)).len(),
+        expected.rows.len() - expected.merged(),
+        "the agency login reached every location"
+    );
+
     let mut logout = cli(&sandbox, home);
     logout.args(["auth", "logout"]);
     let out = run_cli(logout);

@@ -7,6 +7,10 @@ use anyhow::{anyhow, bail, Context as _};
 use crate::api::{BaseUrl, ClientConfig, Credentials, OAuthConfig, RefreshStore};
 use crate::config::{Settings, Token};
 
+/// The location a run over many locations is configured with until each location's client
+/// gets its own id (never sent): a stored login is then the agency's entry, not a location's.
+pub(super) const MANY_LOCATIONS: &str = "multi";
+
 /// The client configuration from the resolved settings (location, base URL, credentials,
 /// timeout, daily reserve), for every command that talks to HighLevel. A bad value is
 /// reported with where it came from.
@@ -52,7 +56,11 @@ pub(crate) fn client_config(settings: &Settings) -> anyhow::Result<ClientConfig>
                 user_type: None,
             })
         }
-        _ => match super::config::stored_login(settings, Some(&location))? {
+        // A run over many locations has no one location yet: the agency's entry serves it.
+        _ => match super::config::stored_login(
+            settings,
+            (location != MANY_LOCATIONS).then_some(location.as_str()),
+        )? {
             Some(oauth) => Credentials::OAuth(oauth),
             None => bail!(
                 "no credentials: set GHL_TOKEN (a private integration token) or name a token \

@@ -215,7 +215,7 @@ pub(crate) fn multi_config(
     }
     let mut single = args.clone();
     // Never sent: each location's client gets its own id before anything is sent.
-    single.api.location = Some("multi".into());
+    single.api.location = Some(super::client_config::MANY_LOCATIONS.into());
     let import = import_config(ctx, &single)?;
     let start = match (&import.start, &args.locations, &args.location_column) {
         (crate::import::Start::Resume(top), _, _) => MultiStart::Resume(top.clone()),
