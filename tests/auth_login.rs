@@ -200,6 +200,17 @@ fn login_by_paste_as_an_agency_then_status_import_and_logout() {
         expected.rows.len() - expected.merged(),
         "the agency login reached every location"
     );
+    let mut export = ghl_bulk();
+    export
+        .home(home)
+        .no_config()
+        .env("GHL_BASE_URL", sandbox.base_url())
+        .args(["export", "--locations", "all", "--out"])
+        .arg(dir.path().join("all.csv"));
+    let out = run_cli(export);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    let exported = std::fs::read_to_string(dir.path().join("all.csv")).unwrap();
+    assert!(exported.contains(SECOND), "{exported}");
 
     let mut logout = cli(&sandbox, home);
     logout.args(["auth", "logout"]);

@@ -171,7 +171,7 @@ pub(crate) fn many_config(ctx: &Context, args: &ExportArgs) -> anyhow::Result<Ma
     let choice = Choice::parse(list)?;
     let mut single = args.clone();
     // Never sent: each location's client gets its own id first.
-    single.api.location = Some("many".into());
+    single.api.location = Some(super::client_config::MANY_LOCATIONS.into());
     let output = match (&args.out, &args.out_dir) {
         (_, Some(dir)) => {
             if !dir.is_dir() {
