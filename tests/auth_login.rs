@@ -179,10 +179,9 @@ fn login_by_paste_as_an_agency_then_status_import_and_logout() {
     // Regression: a run over many locations with the stored agency login alone (no
     // location, no token) stopped with "no credentials": it looked for a location's entry.
     let top = dir.path().join("many");
-    let mut many = ghl_bulk();
-    many.home(home)
-        .no_config()
-        .env("GHL_BASE_URL", sandbox.base_url())
+    let mut many = cli(&sandbox, home);
+    // The login alone: the secret comes from its entry too.
+    many.env_remove("GHL_CLIENT_SECRET")
         .arg("import")
         .arg(&file)
         .args([
@@ -200,11 +199,9 @@ fn login_by_paste_as_an_agency_then_status_import_and_logout() {
         expected.rows.len() - expected.merged(),
         "the agency login reached every location"
     );
-    let mut export = ghl_bulk();
+    let mut export = cli(&sandbox, home);
     export
-        .home(home)
-        .no_config()
-        .env("GHL_BASE_URL", sandbox.base_url())
+        .env_remove("GHL_CLIENT_SECRET")
         .args(["export", "--locations", "all", "--out"])
         .arg(dir.path().join("all.csv"));
     let out = run_cli(export);

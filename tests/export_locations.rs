@@ -6,6 +6,7 @@
 //! others' files in `--out-dir` kept, exit 75; `--since last` into one file; a held lock (75);
 //! Ctrl-C (130, the previous file and no part left); the progress board's blocks in a log.
 
+use crate::import_locations::spend;
 use crate::util::export::{as_agency, column, read_csv, summary};
 use crate::util::{run, GhlCommand, Sandbox};
 use ghl_sandbox::{CustomFieldDef, LocationConfig, DEFAULT_LOCATION_ID, DEFAULT_TOKEN};
@@ -269,25 +270,6 @@ fn a_locations_own_token_cannot_export_all_or_several() {
         assert!(!out.stderr.contains(DEFAULT_TOKEN), "no secret printed");
     }
     assert!(outputs(dir.path()).is_empty(), "{:?}", outputs(dir.path()));
-}
-
-/// Spends `n` requests of the first location's daily budget (as another integration would).
-fn spend(sandbox: &Sandbox, n: u64) {
-    let url = format!("{}/locations/{FIRST}/customFields", sandbox.base_url());
-    sandbox.block_on(async {
-        let http = crate::util::http();
-        for _ in 0..n {
-            let status = http
-                .get(&url)
-                .bearer_auth(DEFAULT_TOKEN)
-                .header("Version", "2021-07-28")
-                .send()
-                .await
-                .expect("the sandbox answers")
-                .status();
-            assert!(status.is_success(), "{status}");
-        }
-    });
 }
 
 #[test]

@@ -292,15 +292,7 @@ pub async fn exchange_code(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::{HeaderMap, HeaderValue};
-
-    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
-        let mut map = HeaderMap::new();
-        for (name, value) in pairs {
-            map.insert(*name, HeaderValue::from_str(value).unwrap());
-        }
-        map
-    }
+    use crate::api::limit_headers::tests::headers;
 
     #[test]
     fn a_429_waits_what_it_asks_within_bounds() {

@@ -30,7 +30,7 @@ impl PartsDir {
     /// Creates the folder after removing those killed runs left. Call holding the lock.
     pub fn create(out: &Path) -> Result<PartsDir, ExportError> {
         let name = file_name(out);
-        remove_stale(out, &name);
+        super::output::remove_leftovers(out, ".parts");
         let path = folder(out).join(format!(".{name}.{}.parts", std::process::id()));
         std::fs::create_dir_all(&path).map_err(|source| ExportError::Io {
             path: path.clone(),
@@ -55,23 +55,6 @@ fn file_name(out: &Path) -> String {
     out.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "export".into())
-}
-
-fn remove_stale(out: &Path, name: &str) {
-    let prefix = format!(".{name}.");
-    let Ok(entries) = std::fs::read_dir(folder(out)) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let file = entry.file_name().to_string_lossy().into_owned();
-        let pid = file
-            .strip_prefix(&prefix)
-            .and_then(|rest| rest.strip_suffix(".parts"));
-        if pid.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) {
-            tracing::info!(folder = %entry.path().display(), "Removing the parts of an interrupted export.");
-            let _ = std::fs::remove_dir_all(entry.path());
-        }
-    }
 }
 
 /// One location's complete part.

@@ -70,7 +70,7 @@ impl PendingFile {
     /// Creates `.<name>.<pid>.tmp` beside `out` (same folder, so the rename is atomic), after
     /// removing what killed runs left. Call while holding the target's lock.
     pub fn create(out: &Path) -> Result<(PendingFile, File), ExportError> {
-        remove_stale(out);
+        remove_leftovers(out, ".tmp");
         let temp = sibling(out, &format!(".{}", std::process::id()), ".tmp");
         let (pending, file) = AtomicFile::create_as(out, temp.clone(), None)
             .map_err(|source| ExportError::Io { path: temp, source })?;
@@ -121,8 +121,10 @@ fn sibling(out: &Path, middle: &str, suffix: &str) -> PathBuf {
     folder(out).join(format!(".{name}{middle}{suffix}"))
 }
 
-/// Temporary files of earlier runs to the same output that were killed before renaming.
-fn remove_stale(out: &Path) {
+/// What earlier runs to the same output left when they were killed: `.<name>.<pid><suffix>`
+/// beside `out`, a temporary file (`.tmp`) or a folder of parts (`.parts`). Only names whose
+/// middle is a process id are touched.
+pub(super) fn remove_leftovers(out: &Path, suffix: &str) {
     let Some(name) = out.file_name().map(|n| n.to_string_lossy().into_owned()) else {
         return;
     };
@@ -134,10 +136,15 @@ fn remove_stale(out: &Path) {
         let file = entry.file_name().to_string_lossy().into_owned();
         let pid = file
             .strip_prefix(&prefix)
-            .and_then(|rest| rest.strip_suffix(".tmp"));
+            .and_then(|rest| rest.strip_suffix(suffix));
         if pid.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) {
-            tracing::info!(file = %entry.path().display(), "Removing the temporary file of an interrupted export.");
-            let _ = std::fs::remove_file(entry.path());
+            tracing::info!(path = %entry.path().display(), "Removing what an interrupted export left.");
+            let path = entry.path();
+            let _ = if path.is_dir() {
+                std::fs::remove_dir_all(&path)
+            } else {
+                std::fs::remove_file(&path)
+            };
         }
     }
 }
@@ -219,5 +226,22 @@ mod tests {
         assert!(!dir.path().join(".c.csv.999999.tmp").exists());
         assert!(dir.path().join(".c.csv.notes.tmp").exists());
         drop(pending);
+    }
+
+    #[test]
+    fn a_killed_run_s_parts_folder_is_removed_and_others_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("all.csv");
+        let stale = dir.path().join(".all.csv.424242.parts");
+        std::fs::create_dir(&stale).unwrap();
+        std::fs::write(stale.join("A.csv"), "x").unwrap();
+        let kept = dir.path().join(".all.csv.mine.parts");
+        std::fs::create_dir(&kept).unwrap();
+        // A temporary file is not a parts folder, and the other way round.
+        std::fs::write(dir.path().join(".all.csv.7.tmp"), "x").unwrap();
+        remove_leftovers(&out, ".parts");
+        assert!(!stale.exists());
+        assert!(kept.exists());
+        assert!(dir.path().join(".all.csv.7.tmp").exists());
     }
 }
