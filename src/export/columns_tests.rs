@@ -1,6 +1,8 @@
 use super::*;
+use crate::export::related::Related;
 use crate::mapping::{parse, Mapping};
 use serde_json::json;
+use serde_json::Value;
 use std::path::Path;
 
 fn defs() -> Vec<CustomFieldDef> {

@@ -11,6 +11,7 @@ pub struct Fixture {
     pub dir: tempfile::TempDir,
     pub sandbox: Handle,
     runs: usize,
+    _pass: super::gate::Shared,
 }
 
 /// A sandbox without latency that allows bursts of 1,000 requests a second.
@@ -23,12 +24,14 @@ pub fn burst_config() -> Config {
 impl Fixture {
     /// A fresh test folder with `mapping` as mapping.toml, and a sandbox started from `config`.
     pub async fn new(mapping: &str, config: Config) -> Fixture {
+        let pass = super::gate::shared();
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("mapping.toml"), mapping).unwrap();
         Fixture {
             sandbox: ghl_sandbox::spawn(config).await.unwrap(),
             dir,
             runs: 0,
+            _pass: pass,
         }
     }
 

@@ -11,6 +11,7 @@ pub mod cmd;
 pub mod contacts;
 pub mod export;
 pub mod fixture;
+pub mod gate;
 pub mod hostile;
 pub mod hostile_files;
 pub mod modes;
@@ -46,11 +47,13 @@ pub struct Sandbox {
     runtime: tokio::runtime::Runtime,
     handle: Option<ghl_sandbox::Handle>,
     config: Config,
+    _pass: gate::Shared,
 }
 
 impl Sandbox {
     /// Starts a sandbox on 127.0.0.1, port 0.
     pub fn start(config: Config) -> Sandbox {
+        let pass = gate::shared();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -63,6 +66,7 @@ impl Sandbox {
             runtime,
             handle: Some(handle),
             config,
+            _pass: pass,
         }
     }
 

@@ -43,11 +43,13 @@ pub struct Running {
     stderr_seen: Vec<String>,
     stdout: Option<std::thread::JoinHandle<String>>,
     stderr: Option<std::thread::JoinHandle<()>>,
+    _pass: super::gate::Shared,
 }
 
 impl Running {
     /// Takes over a child spawned with piped stdout and stderr.
     pub fn new(mut child: Child) -> Running {
+        let pass = super::gate::shared();
         let mut out = child.stdout.take().expect("stdout is piped");
         let err = child.stderr.take().expect("stderr is piped");
         let stdout = std::thread::spawn(move || {
@@ -70,6 +72,7 @@ impl Running {
             stderr_seen: Vec::new(),
             stdout: Some(stdout),
             stderr: Some(stderr),
+            _pass: pass,
         }
     }
 
