@@ -225,8 +225,14 @@ mod tests {
         );
         // Out of order: the input is read again from its start.
         let mut reader = RowCells::new(&ledger);
-        assert_eq!(reader.cells(6, CELLS_FROM_INPUT).unwrap(), cells("d@x.co", "L4"));
-        assert_eq!(reader.cells(2, CELLS_FROM_INPUT).unwrap(), cells("a@x.co", "L1"));
+        assert_eq!(
+            reader.cells(6, CELLS_FROM_INPUT).unwrap(),
+            cells("d@x.co", "L4")
+        );
+        assert_eq!(
+            reader.cells(2, CELLS_FROM_INPUT).unwrap(),
+            cells("a@x.co", "L1")
+        );
         // A row the input does not have (the blank line) is an error, not the next row's cells.
         let error = reader.cells(3, CELLS_FROM_INPUT).unwrap_err();
         assert!(error.to_string().contains("has no row 3"), "{error}");

@@ -39,8 +39,8 @@ pub use conflicts::{ConflictRejection, PhoneDropped};
 pub use decisions::{Action, Change, Decision, UnknownAction};
 pub use delivery::{DeliveredRow, DeliveryResult, DeliveryRow, RunRecord, SuccessRecord};
 pub use delta::DeltaRow;
-pub use input_cells::CELLS_FROM_INPUT;
 pub use followups::{FollowupContext, FollowupRecord};
+pub use input_cells::CELLS_FROM_INPUT;
 pub use lifecycle::{Failure, ReportsMark, Target};
 pub use overview::{
     Example, Group, Merges, Reason, RunOverview, EXAMPLES, TOP_GROUPS, TOP_REASONS,

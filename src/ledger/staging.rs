@@ -77,9 +77,11 @@ impl Ledger {
                 insert.execute(params![
                     r.row as i64,
                     r.state.as_str(),
-                    r.payload_json
-                        .as_deref()
-                        .map(|p| payload::encode(p, r.email.as_deref(), r.phone.as_deref())),
+                    r.payload_json.as_deref().map(|p| payload::encode(
+                        p,
+                        r.email.as_deref(),
+                        r.phone.as_deref()
+                    )),
                     r.email,
                     r.phone,
                     rejection.map(|j| &j.stage),

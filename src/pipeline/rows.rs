@@ -163,7 +163,6 @@ fn payload_json(contact: &crate::contact::Contact) -> Option<String> {
     String::from_utf8(buf).ok()
 }
 
-
 fn issues_json(issues: &[RowIssue]) -> Option<String> {
     if issues.is_empty() {
         None

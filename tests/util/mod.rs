@@ -295,7 +295,8 @@ pub fn ledger_rows(run_dir: &Path) -> Vec<LedgerRow> {
 /// Every row's staged payload (JSON), in row order, read through the ledger (which stores it
 /// encoded).
 pub fn payloads(run_dir: &Path) -> Vec<(u64, Value)> {
-    let ledger = ghl_bulk::ledger::Ledger::open(&run_dir.join("ledger.db")).expect("the ledger opens");
+    let ledger =
+        ghl_bulk::ledger::Ledger::open(&run_dir.join("ledger.db")).expect("the ledger opens");
     ledger
         .stored_payloads()
         .expect("the payloads read back")
