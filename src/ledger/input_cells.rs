@@ -5,7 +5,7 @@
 //! is checked against the fingerprint staging recorded first, so a moved or changed input is
 //! a clear error naming it, never another row's cells.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
@@ -19,9 +19,17 @@ pub const CELLS_FROM_INPUT: &str = "";
 const SOURCE_OPTIONS: &str = "source_options";
 
 impl Ledger {
-    /// Records how staging read the input, so that the report writers can read it again.
-    pub fn record_source_options(&self, options: &SourceOptions) -> Result<(), LedgerError> {
+    /// Records how staging read the input, so that the report writers can read it again:
+    /// the reader options and the input's absolute path (the run record keeps the path as
+    /// given, which a later process in another folder would not find).
+    pub fn record_source_options(
+        &self,
+        input: &Path,
+        options: &SourceOptions,
+    ) -> Result<(), LedgerError> {
+        let absolute = std::fs::canonicalize(input).unwrap_or_else(|_| input.to_path_buf());
         let value = json!({
+            "path": absolute.to_string_lossy(),
             "encoding": options.encoding,
             "delimiter": options.delimiter,
             "sheet": options.sheet,
@@ -31,7 +39,8 @@ impl Ledger {
         self.set_meta_value(SOURCE_OPTIONS, &value.to_string())
     }
 
-    fn source_options(&self) -> Result<Option<SourceOptions>, LedgerError> {
+    /// The reader options staging recorded, and the input's absolute path when recorded.
+    fn source_options(&self) -> Result<Option<(SourceOptions, Option<PathBuf>)>, LedgerError> {
         let Some(text) = self.meta_value(SOURCE_OPTIONS)? else {
             return Ok(None);
         };
@@ -40,13 +49,14 @@ impl Ledger {
             row: 0,
             source,
         })?;
-        Ok(Some(SourceOptions {
+        let options = SourceOptions {
             encoding: v["encoding"].as_str().map(str::to_string),
             delimiter: v["delimiter"].as_u64().and_then(|d| u8::try_from(d).ok()),
             sheet: v["sheet"].as_str().map(str::to_string),
             header_row: v["header_row"].as_u64().map_or(1, |n| n.max(1) as usize),
             header_row_forced: v["header_row_forced"].as_bool().unwrap_or(false),
-        }))
+        };
+        Ok(Some((options, v["path"].as_str().map(PathBuf::from))))
     }
 }
 
@@ -113,14 +123,17 @@ impl<'a> RowCells<'a> {
     /// Opens the run's input after checking it is the file staging read.
     fn open(&self) -> Result<Input, LedgerError> {
         let record = self.ledger.run_record()?;
-        let path = PathBuf::from(&record.input_path);
+        let Some((options, absolute)) = self.ledger.source_options()? else {
+            return Err(LedgerError::Input {
+                path: PathBuf::from(&record.input_path),
+                reason: "the ledger does not say how the input was read".to_string(),
+            });
+        };
+        let path = absolute.unwrap_or_else(|| PathBuf::from(&record.input_path));
         let input_err = |reason: String| LedgerError::Input {
             path: path.clone(),
             reason,
         };
-        let options = self.ledger.source_options()?.ok_or_else(|| {
-            input_err("the ledger does not say how the input was read".to_string())
-        })?;
         let digest = fingerprint(&path).map_err(|e| {
             input_err(format!(
                 "it cannot be read ({e}); the reports need the input's cells: put the file \
@@ -153,7 +166,7 @@ fn missing_row(path: PathBuf, row: u64) -> LedgerError {
 }
 
 /// The input's blake3 digest, as staging records it.
-fn fingerprint(path: &std::path::Path) -> std::io::Result<String> {
+fn fingerprint(path: &Path) -> std::io::Result<String> {
     let mut hasher = blake3::Hasher::new();
     hasher.update_reader(std::fs::File::open(path)?)?;
     Ok(hasher.finalize().to_hex().to_string())
@@ -186,7 +199,7 @@ mod tests {
         };
         ledger.write_run(&meta, None).unwrap();
         ledger
-            .record_source_options(&SourceOptions::default())
+            .record_source_options(&input, &SourceOptions::default())
             .unwrap();
         let rows: Vec<StagedRow> = [2, 4, 5, 6]
             .into_iter()
