@@ -98,14 +98,9 @@ fn draft_and_validate(file: &Path, dir: &Path) -> Validated {
     let summary: Value =
         serde_json::from_str(&std::fs::read_to_string(run_dir.join("summary.json")).unwrap())
             .unwrap();
-    let db = rusqlite::Connection::open(run_dir.join("ledger.db")).unwrap();
-    let mut statement = db
-        .prepare("SELECT payload_json FROM rows WHERE payload_json IS NOT NULL ORDER BY row")
-        .unwrap();
-    let payloads = statement
-        .query_map([], |r| r.get::<_, String>(0))
-        .unwrap()
-        .map(|json| serde_json::from_str(&json.unwrap()).unwrap())
+    let payloads = crate::util::payloads(&run_dir)
+        .into_iter()
+        .map(|(_, payload)| payload)
         .collect();
     Validated {
         summary,

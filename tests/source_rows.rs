@@ -212,14 +212,10 @@ fn a_mostly_utf8_file_keeps_its_utf8() {
     );
     let s = summary(&run);
     assert_eq!(s["issues"]["encoding_mixed"].as_u64(), Some(1));
-    let db = rusqlite::Connection::open(run.join("ledger.db")).expect("ledger");
-    let cities: Vec<String> = db
-        .prepare("SELECT json_extract(payload_json, '$.city') FROM rows ORDER BY row")
-        .expect("query")
-        .query_map([], |r| r.get(0))
-        .expect("rows")
-        .collect::<Result<_, _>>()
-        .expect("cities");
+    let cities: Vec<String> = crate::util::payloads(&run)
+        .iter()
+        .map(|(_, payload)| payload["city"].as_str().unwrap_or_default().to_string())
+        .collect();
     assert_eq!(cities, ["Café", "Köln", "Zürich"]);
 }
 

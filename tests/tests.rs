@@ -35,6 +35,7 @@ mod import_location_column;
 mod import_locations;
 mod import_secrets;
 mod import_view;
+mod ledger_size;
 mod mapping_cli;
 mod mapping_init;
 mod mapping_parser;

@@ -52,7 +52,8 @@ impl Ledger {
             )?;
             for d in dropped {
                 // A Contact always serialises.
-                let payload = serde_json::to_string(&d.contact).unwrap_or_default();
+                let json = serde_json::to_string(&d.contact).unwrap_or_default();
+                let payload = super::payload::encode(&json, None, None);
                 drop.execute(params![d.row as i64, payload, d.issues_json])?;
             }
             Ok(())

@@ -117,7 +117,8 @@ impl Ledger {
     pub fn deliverable(&self, after: u64, limit: usize) -> Result<Vec<DeliveryRow>, LedgerError> {
         self.query_all(
             "SELECT r.row, r.state, r.payload_json, r.contact_id, r.attempts, r.note_ids_json, \
-             r.task_ids_json, d.first_sent_at, r.created, r.tags_before_json FROM rows r \
+             r.task_ids_json, d.first_sent_at, r.created, r.tags_before_json, r.email, r.phone \
+             FROM rows r \
              LEFT JOIN delivery_rows d ON d.row = r.row \
              WHERE r.row > ?1 AND +r.state IN ('pending', 'in_doubt', 'failed') \
              AND r.payload_json IS NOT NULL ORDER BY r.row LIMIT ?2",
@@ -126,7 +127,7 @@ impl Ledger {
                 Ok(DeliveryRow {
                     row: r.get::<_, i64>(0)? as u64,
                     state: r.get(1)?,
-                    payload_json: r.get(2)?,
+                    payload_json: super::read_payload(r, 2, 10)?.unwrap_or_default(),
                     contact_id: r.get(3)?,
                     attempts: r.get::<_, i64>(4)? as u32,
                     note_ids_json: r.get(5)?,
@@ -306,6 +307,7 @@ impl Ledger {
         mut f: impl FnMut(SuccessRecord) -> Result<(), E>,
     ) -> Result<(), E> {
         // A row's delivery warnings, joined as `_warnings` joins them (see `warnings::joined`).
+        let mut input = super::input_cells::RowCells::new(self);
         self.stream_rows("SELECT r.row, r.cells_json, r.state, \
                  COALESCE(r.contact_id, (SELECT s.contact_id FROM rows s WHERE s.row = r.merged_into)), \
                  r.issues_json, \
@@ -334,7 +336,7 @@ impl Ledger {
             }
             f((
                 row,
-                self.cells(row, &cells_json)?,
+                input.cells(row, &cells_json)?,
                 state,
                 contact_id,
                 warnings,

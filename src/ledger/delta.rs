@@ -29,7 +29,7 @@ impl Ledger {
     /// order: the rows the delta may find unchanged.
     pub fn delta_candidates(&self, after: u64, limit: usize) -> Result<Vec<DeltaRow>, LedgerError> {
         self.delta_rows(
-            "SELECT row, payload_json, contact_id FROM rows \
+            "SELECT row, payload_json, contact_id, email, phone FROM rows \
              WHERE row > ?1 AND +state IN ('pending', 'in_doubt', 'failed') \
              AND payload_json IS NOT NULL ORDER BY row LIMIT ?2",
             after,
@@ -46,7 +46,7 @@ impl Ledger {
         limit: usize,
     ) -> Result<Vec<DeltaRow>, LedgerError> {
         self.delta_rows(
-            "SELECT row, payload_json, contact_id FROM rows \
+            "SELECT row, payload_json, contact_id, email, phone FROM rows \
              WHERE row > ?1 AND +state IN ('created', 'updated') \
              AND payload_json IS NOT NULL AND contact_id IS NOT NULL \
              AND row NOT IN (SELECT row FROM delta_remembered) ORDER BY row LIMIT ?2",
@@ -68,7 +68,7 @@ impl Ledger {
         self.query_all(query, params![after as i64, limit as i64], |r| {
             Ok(DeltaRow {
                 row: r.get::<_, i64>(0)? as u64,
-                payload_json: r.get(1)?,
+                payload_json: super::read_payload(r, 1, 3)?.unwrap_or_default(),
                 contact_id: r.get(2)?,
             })
         })

@@ -1,6 +1,7 @@
-//! The migrations on files written by `main` at `c591eb6`, before the schema was numbered
-//! (`tests/data/ledgers`): opening a copy brings it to this build's version in one step, and
-//! everything the commands read from it reads back. A file from a newer build is refused.
+//! The migrations on files written by `main` at `c591eb6`, before the schema was numbered, and
+//! at `a86a24e`, the last version 3 (`tests/data/ledgers`): opening a copy brings it to this
+//! build's version in one step, and everything the commands read from it reads back. A file
+//! from a newer build is refused.
 
 use std::path::{Path, PathBuf};
 
@@ -90,6 +91,72 @@ fn an_old_import_ledger_is_migrated_on_open_and_reads_back() {
     // Opening again finds nothing to do.
     let again = Ledger::open(&path).unwrap();
     assert_eq!(again.state_counts().unwrap().total(), 90);
+}
+
+/// The records of a CSV report file as main wrote it (its BOM dropped, the cells a report
+/// neutralises against formula injection given back as the input had them).
+fn report_records(path: &Path) -> Vec<Vec<String>> {
+    let text = std::fs::read_to_string(path).unwrap();
+    csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes())
+        .records()
+        .map(|r| {
+            r.unwrap()
+                .iter()
+                .map(|cell| crate::source::unneutralise(cell).to_string())
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn a_version_3_ledger_keeps_its_json_rows_and_reads_back_what_main_wrote() {
+    let (_dir, run) = fixture_copy("import-a86a24e");
+    let path = run.join("ledger.db");
+    assert_eq!(versions(&path), (3, "3".to_string()), "as main wrote it");
+
+    let ledger = Ledger::open_exclusive(&path).unwrap().unwrap();
+    // Its rows hold their cells and JSON payloads: nothing is read from the input (whose
+    // recorded path is relative to another folder) and nothing is rewritten.
+    let success = report_records(&run.join("success.csv"));
+    let mut successes = Vec::new();
+    ledger
+        .each_success(|(row, cells, outcome, contact_id, _)| {
+            successes.push((row, cells, outcome, contact_id));
+            Ok::<_, LedgerError>(())
+        })
+        .unwrap();
+    assert_eq!(successes.len(), success.len());
+    for ((row, cells, outcome, contact_id), line) in successes.iter().zip(&success) {
+        let n = cells.len();
+        assert_eq!(&line[..n], &cells[..], "row {row}");
+        assert_eq!(line[n], row.to_string());
+        assert_eq!(&line[n + 1], outcome);
+        assert_eq!(line[n + 2], contact_id.clone().unwrap_or_default());
+    }
+    let duplicates = report_records(&run.join("duplicates.csv"));
+    let merged = ledger.merged().unwrap();
+    assert_eq!(merged.len(), duplicates.len());
+    for (m, line) in merged.iter().zip(&duplicates) {
+        assert_eq!(line[0], m.row.to_string());
+        assert_eq!(&line[4..], &m.cells[..]);
+    }
+    assert_eq!(
+        ledger.rejected().unwrap().len(),
+        report_records(&run.join("rejects.csv")).len()
+    );
+    // Payloads stored as JSON text read back as JSON text.
+    let sources = ledger.undo_sources().unwrap();
+    assert_eq!(sources.len(), 82);
+    for source in &sources {
+        let payload = source.payload_json.as_deref().unwrap();
+        let contact: serde_json::Value = serde_json::from_str(payload).unwrap();
+        assert!(contact.is_object(), "row {}", source.row);
+    }
+    drop(ledger);
+    assert_eq!(
+        versions(&path),
+        (SCHEMA_VERSION, SCHEMA_VERSION.to_string())
+    );
 }
 
 #[test]

@@ -14,10 +14,12 @@ mod decisions;
 mod delivery;
 mod delta;
 mod followups;
+mod input_cells;
 mod lifecycle;
 pub mod listing;
 mod migrations;
 mod overview;
+mod payload;
 mod plan_rows;
 mod read_back;
 mod removal;
@@ -38,6 +40,7 @@ pub use decisions::{Action, Change, Decision, UnknownAction};
 pub use delivery::{DeliveredRow, DeliveryResult, DeliveryRow, RunRecord, SuccessRecord};
 pub use delta::DeltaRow;
 pub use followups::{FollowupContext, FollowupRecord};
+pub use input_cells::CELLS_FROM_INPUT;
 pub use lifecycle::{Failure, ReportsMark, Target};
 pub use overview::{
     Example, Group, Merges, Reason, RunOverview, EXAMPLES, TOP_GROUPS, TOP_REASONS,
@@ -99,6 +102,15 @@ pub enum LedgerError {
         row: u64,
         /// The JSON error.
         source: serde_json::Error,
+    },
+    /// A row's cells live in the input (the ledger keeps its position), and the input cannot
+    /// give them.
+    #[error("input {path}: {reason}")]
+    Input {
+        /// The input file, as the run recorded it.
+        path: PathBuf,
+        /// Why its cells cannot be read.
+        reason: String,
     },
 }
 
@@ -293,6 +305,37 @@ impl Ledger {
             .map_err(|e| self.err(e))?;
         Ok(())
     }
+}
+
+/// The staged payload (JSON) of a row read by a query that selects `payload_json` as column
+/// `i` and `email, phone` as columns `j` and `j + 1` (an encoded payload refers to the row's
+/// identity columns).
+pub(super) fn read_payload(
+    r: &rusqlite::Row<'_>,
+    i: usize,
+    j: usize,
+) -> rusqlite::Result<Option<String>> {
+    use rusqlite::types::{Type, ValueRef};
+    let stored = match r.get_ref(i)? {
+        ValueRef::Null => return Ok(None),
+        ValueRef::Blob(bytes) | ValueRef::Text(bytes) => bytes,
+        other => {
+            return Err(rusqlite::Error::InvalidColumnType(
+                i,
+                "payload_json".into(),
+                other.data_type(),
+            ))
+        }
+    };
+    let text = |j: usize| {
+        r.get_ref(j)?
+            .as_str_or_null()
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(j, Type::Text, Box::new(e)))
+    };
+    let (email, phone) = (text(j)?, text(j + 1)?);
+    payload::decode(stored, email, phone)
+        .map(Some)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, Type::Blob, Box::new(e)))
 }
 
 /// Prepares `query` (cached), runs it with `params` and collects every row `map` reads.

@@ -121,7 +121,22 @@ impl Ledger {
 
     /// Rejected and failed rows by reason, largest first, the top ones with examples.
     pub fn reject_reasons(&self) -> Result<Vec<Reason>, LedgerError> {
-        rejects(&self.conn).map_err(|e| self.err(e))
+        let (mut reasons, mut from_input) = rejects(&self.conn).map_err(|e| self.err(e))?;
+        // The examples whose cells the ledger keeps by position, read from the input in one
+        // pass in row order. An input that cannot give them costs the examples their cells
+        // (as unreadable stored cells do): the reject files say what is wrong with it.
+        from_input.sort_unstable_by_key(|&(row, _, _)| row);
+        let mut input = super::input_cells::RowCells::new(self);
+        for (row, reason, example) in from_input {
+            match input.cells(row, super::CELLS_FROM_INPUT) {
+                Ok(cells) => reasons[reason].examples[example].cells = cells,
+                Err(e) => {
+                    tracing::warn!(error = %e, "Example rows shown without their cells.");
+                    break;
+                }
+            }
+        }
+        Ok(reasons)
     }
 
     /// Merged rows and their groups.
@@ -149,7 +164,9 @@ impl Ledger {
 
 /// Rejected and failed rows per (state, stage, code, field), largest first, the top ones with
 /// examples. The state index makes each example query read only that state's rows.
-fn rejects(conn: &Connection) -> rusqlite::Result<Vec<Reason>> {
+/// Also returns the examples whose cells are the input's (row, reason, example).
+#[allow(clippy::type_complexity)]
+fn rejects(conn: &Connection) -> rusqlite::Result<(Vec<Reason>, Vec<(u64, usize, usize)>)> {
     let mut stmt = conn.prepare(
         "SELECT state, COALESCE(stage, ''), COALESCE(code, ''), COALESCE(field, ''), COUNT(*) \
          AS n FROM rows WHERE state IN ('rejected', 'failed') GROUP BY 1, 2, 3, 4 \
@@ -172,7 +189,8 @@ fn rejects(conn: &Connection) -> rusqlite::Result<Vec<Reason>> {
          AND COALESCE(stage, '') = ?2 AND COALESCE(code, '') = ?3 AND COALESCE(field, '') = ?4 \
          ORDER BY row LIMIT ?5",
     )?;
-    for reason in reasons.iter_mut().take(TOP_REASONS) {
+    let mut from_input = Vec::new();
+    for (i, reason) in reasons.iter_mut().take(TOP_REASONS).enumerate() {
         let rows = examples.query_map(
             params![
                 reason.state,
@@ -182,17 +200,24 @@ fn rejects(conn: &Connection) -> rusqlite::Result<Vec<Reason>> {
                 EXAMPLES as i64
             ],
             |r| {
-                Ok(Example {
+                let cells = r.get::<_, String>(2)?;
+                let example = Example {
                     row: r.get::<_, i64>(0)? as u64,
                     message: r.get(1)?,
                     // Unreadable cells only cost the example its cells.
-                    cells: serde_json::from_str(&r.get::<_, String>(2)?).unwrap_or_default(),
-                })
+                    cells: serde_json::from_str(&cells).unwrap_or_default(),
+                };
+                Ok((example, cells == super::CELLS_FROM_INPUT))
             },
         )?;
-        reason.examples = rows.collect::<Result<_, _>>()?;
+        for (example, in_input) in rows.collect::<Result<Vec<_>, _>>()? {
+            if in_input {
+                from_input.push((example.row, i, reason.examples.len()));
+            }
+            reason.examples.push(example);
+        }
     }
-    Ok(reasons)
+    Ok((reasons, from_input))
 }
 
 fn merges(conn: &Connection) -> rusqlite::Result<Merges> {

@@ -40,13 +40,14 @@ impl Ledger {
         mut f: impl FnMut(PlannedRow) -> Result<(), E>,
     ) -> Result<(), E> {
         // The decision's columns first, in `read_decision`'s order, then the cells.
+        let mut input = super::input_cells::RowCells::new(self);
         self.stream_rows(
             "SELECT d.row, d.action, d.contact_id, d.others_json, d.date_updated, \
              d.changes_json, d.reason, r.cells_json \
              FROM decisions d JOIN rows r ON r.row = d.row ORDER BY d.row",
             |r| Ok((read_decision(r)?, r.get::<_, String>(7)?)),
             |(decision, cells_json)| {
-                let cells = self.cells(decision.row, &cells_json)?;
+                let cells = input.cells(decision.row, &cells_json)?;
                 f(PlannedRow { cells, decision })
             },
         )

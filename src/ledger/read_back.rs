@@ -2,6 +2,7 @@
 //! rows (duplicates.csv), streamed in row order so that a file whose every row is rejected
 //! does not have to fit in memory.
 
+use super::input_cells::RowCells;
 use super::{Ledger, LedgerError};
 
 /// A rejected row read back for the reject files.
@@ -55,6 +56,7 @@ impl Ledger {
         &self,
         mut f: impl FnMut(RejectedRow) -> Result<(), E>,
     ) -> Result<(), E> {
+        let mut input = RowCells::new(self);
         self.stream_rows(
             "SELECT row, cells_json, stage, code, field, message, issues_json FROM rows \
              WHERE state IN ('rejected', 'failed') ORDER BY row",
@@ -72,7 +74,7 @@ impl Ledger {
             |(row, cells, stage, code, field, message, issues_json)| {
                 f(RejectedRow {
                     row,
-                    cells: self.cells(row, &cells)?,
+                    cells: input.cells(row, &cells)?,
                     stage,
                     code,
                     field,
@@ -99,8 +101,10 @@ impl Ledger {
         &self,
         mut f: impl FnMut(MergedRow) -> Result<(), E>,
     ) -> Result<(), E> {
+        let mut input = RowCells::new(self);
         self.stream_rows(
-            "SELECT row, merged_into, merged_key, merged_value, cells_json FROM rows \
+            "SELECT row, merged_into, merged_key, COALESCE(merged_value, CASE merged_key \
+             WHEN 'email' THEN email WHEN 'phone' THEN phone END), cells_json FROM rows \
              WHERE state = 'merged' ORDER BY row",
             |r| {
                 Ok((
@@ -117,7 +121,7 @@ impl Ledger {
                     merged_into,
                     key,
                     value,
-                    cells: self.cells(row, &cells)?,
+                    cells: input.cells(row, &cells)?,
                 })?;
                 Ok(())
             },

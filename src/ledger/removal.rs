@@ -37,18 +37,18 @@ impl Ledger {
         resolved: bool,
     ) -> Result<Vec<RemovalRow>, LedgerError> {
         let query = if resolved {
-            "SELECT row, payload_json, contact_id FROM rows WHERE row > ?1 \
+            "SELECT row, payload_json, contact_id, email, phone FROM rows WHERE row > ?1 \
              AND +state IN ('pending', 'failed') AND contact_id IS NOT NULL \
              AND payload_json IS NOT NULL ORDER BY row LIMIT ?2"
         } else {
-            "SELECT row, payload_json, contact_id FROM rows WHERE row > ?1 \
+            "SELECT row, payload_json, contact_id, email, phone FROM rows WHERE row > ?1 \
              AND +state IN ('pending', 'failed') AND contact_id IS NULL \
              AND payload_json IS NOT NULL ORDER BY row LIMIT ?2"
         };
         self.query_all(query, params![after as i64, limit as i64], |r| {
             Ok(RemovalRow {
                 row: r.get::<_, i64>(0)? as u64,
-                payload_json: r.get(1)?,
+                payload_json: super::read_payload(r, 1, 3)?.unwrap_or_default(),
                 contact_id: r.get(2)?,
             })
         })

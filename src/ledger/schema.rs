@@ -10,7 +10,7 @@ use super::migrations::Schema;
 
 /// The schema version this build writes (`PRAGMA user_version`, and `meta.schema_version`
 /// where earlier builds recorded it).
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// The run ledger's migrations.
 pub(super) const RUN_LEDGER: Schema = Schema {
@@ -18,6 +18,7 @@ pub(super) const RUN_LEDGER: Schema = Schema {
         &[V1_TABLES, INDEXES, V1_META],
         &[V2_TABLES, V2_META],
         &[V3_DECISIONS, V3_META],
+        &[V4_META],
     ],
     marker_table: "rows",
 };
@@ -215,6 +216,18 @@ CREATE TABLE IF NOT EXISTS decisions (
 );
 ";
 const V3_META: &str = "UPDATE meta SET value = '3' WHERE key = 'schema_version';";
+
+/// Version 4: the compact row. No table changes, but what two columns may hold does, so a
+/// build that knows only version 3 must refuse the file (it would read them wrong):
+/// - `rows.payload_json` may be a BLOB in the encoding of `payload.rs` (keys as one byte, an
+///   email or phone equal to the row's `email`/`phone` column stored only there). JSON text
+///   from before stays as it is and reads back as it is.
+/// - `rows.cells_json` may be `''`: the row's cells are the input's own, read again from the
+///   fingerprinted input by row number with the reader options in `meta.source_options`
+///   (`input_cells.rs`). Rows from before always hold their cells' JSON.
+/// - `rows.merged_value` is NULL where it equals the merged row's own `email` or `phone` (the
+///   one `merged_key` names); readers fall back to that column.
+const V4_META: &str = "UPDATE meta SET value = '4' WHERE key = 'schema_version';";
 
 /// Version 1 of `undo.db`: as the first undo wrote it.
 const UNDO_V1: &str = "

@@ -3,7 +3,7 @@
 
 use rusqlite::{params, OptionalExtension};
 
-use super::{Ledger, LedgerError, Rejection, RowState};
+use super::{payload, read_payload, Ledger, LedgerError, Rejection, RowState};
 use crate::contact::Contact;
 
 /// One row as staged.
@@ -77,7 +77,11 @@ impl Ledger {
                 insert.execute(params![
                     r.row as i64,
                     r.state.as_str(),
-                    r.payload_json,
+                    r.payload_json.as_deref().map(|p| payload::encode(
+                        p,
+                        r.email.as_deref(),
+                        r.phone.as_deref()
+                    )),
                     r.email,
                     r.phone,
                     rejection.map(|j| &j.stage),
@@ -98,12 +102,14 @@ impl Ledger {
     pub fn payloads(&self, rows: &[u64]) -> Result<Vec<(u64, Contact)>, LedgerError> {
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT payload_json FROM rows WHERE row = ?1 AND state = 'pending'")
+            .prepare_cached(
+                "SELECT payload_json, email, phone FROM rows WHERE row = ?1 AND state = 'pending'",
+            )
             .map_err(|e| self.err(e))?;
         let mut out = Vec::with_capacity(rows.len());
         for &row in rows {
             let payload: Option<Option<String>> = stmt
-                .query_row(params![row as i64], |r| r.get(0))
+                .query_row(params![row as i64], |r| read_payload(r, 0, 1))
                 .optional()
                 .map_err(|e| self.err(e))?;
             if let Some(Some(p)) = payload {
@@ -111,6 +117,20 @@ impl Ledger {
             }
         }
         Ok(out)
+    }
+
+    /// Every row's stored payload as JSON, whatever its state, in row order (small runs and
+    /// tests: the commands read the payloads of the rows they work on).
+    pub fn stored_payloads(&self) -> Result<Vec<(u64, String)>, LedgerError> {
+        self.query_all(
+            "SELECT row, payload_json, email, phone FROM rows WHERE payload_json IS NOT NULL \
+             ORDER BY row",
+            [],
+            |r| {
+                let payload = read_payload(r, 1, 2)?.unwrap_or_default();
+                Ok((r.get::<_, i64>(0)? as u64, payload))
+            },
+        )
     }
 
     /// Writes dedupe's result for many groups in one transaction: each group's survivor gets
@@ -130,15 +150,27 @@ impl Ledger {
         }
         writes.sort_unstable_by_key(|(row, _)| *row);
         self.in_transaction(|tx| {
+            // The survivor's payload refers to its own email and phone columns where it
+            // holds the same values, as staged payloads do: it stays about the size it was
+            // (a row that grows splits its page).
+            let mut keys = tx.prepare_cached("SELECT email, phone FROM rows WHERE row = ?1")?;
             let mut survivor =
                 tx.prepare_cached("UPDATE rows SET payload_json = ?2 WHERE row = ?1")?;
+            // The shared value is the merged row's own email or phone (`merged_key`) in every
+            // group dedupe makes: stored only when it is not, read back by `each_merged`.
             let mut merged = tx.prepare_cached(
                 "UPDATE rows SET state = 'merged', merged_into = ?2, merged_key = ?3, \
-                 merged_value = ?4 WHERE row = ?1",
+                 merged_value = CASE WHEN ?3 = 'email' AND email IS ?4 THEN NULL \
+                 WHEN ?3 = 'phone' AND phone IS ?4 THEN NULL ELSE ?4 END WHERE row = ?1",
             )?;
             for (row, write) in writes {
                 match write {
-                    Write::Survivor(payload) => survivor.execute(params![row as i64, payload]),
+                    Write::Survivor(json) => {
+                        let (email, phone): (Option<String>, Option<String>) =
+                            keys.query_row(params![row as i64], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                        let stored = payload::encode(json, email.as_deref(), phone.as_deref());
+                        survivor.execute(params![row as i64, stored])
+                    }
                     Write::Merged(into, key, value) => {
                         merged.execute(params![row as i64, into as i64, key, value])
                     }

@@ -16,11 +16,12 @@ impl Ledger {
     /// million-row ledger is never held).
     pub fn each_row_cells(&self, mut f: impl FnMut(u64, &[String])) -> Result<(), LedgerError> {
         let mut failed = None;
+        let mut input = super::input_cells::RowCells::new(self);
         self.stream_rows(
             "SELECT row, cells_json FROM rows ORDER BY row",
             |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, String>(1)?)),
             |(row, json)| {
-                match self.cells(row, &json) {
+                match input.cells(row, &json) {
                     Ok(cells) => f(row, &cells),
                     Err(e) => failed = failed.take().or(Some(e)),
                 }

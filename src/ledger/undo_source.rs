@@ -35,7 +35,7 @@ impl Ledger {
         self.query_all(
             "SELECT r.row, r.state, r.contact_id, r.created, r.payload_json, \
              r.tags_before_json, r.tags_added_json, d.tags_removed_json, r.note_ids_json, \
-             r.task_ids_json, r.updated_at, w.date_updated FROM rows r \
+             r.task_ids_json, r.updated_at, w.date_updated, r.email, r.phone FROM rows r \
              LEFT JOIN delivery_rows d ON d.row = r.row \
              LEFT JOIN row_writes w ON w.row = r.row \
              WHERE r.contact_id IS NOT NULL \
@@ -47,7 +47,7 @@ impl Ledger {
                     state: r.get(1)?,
                     contact_id: r.get(2)?,
                     created: r.get::<_, Option<bool>>(3)?.unwrap_or(false),
-                    payload_json: r.get(4)?,
+                    payload_json: super::read_payload(r, 4, 12)?,
                     tags_before: r.get(5)?,
                     tags_added: r.get(6)?,
                     tags_removed: r.get(7)?,

@@ -5,11 +5,14 @@ use rayon::prelude::*;
 
 use crate::contact::{normalise, IssueCode, RowIssue};
 use crate::dedupe::KeyDigests;
-use crate::ledger::{Rejection, RowState, StagedRow};
+use crate::ledger::{Rejection, RowState, StagedRow, CELLS_FROM_INPUT};
 use crate::mapping::Mapping;
 use crate::source::RawRow;
 
 use super::location_column::{LocatedColumn, LOCATION_UNKNOWN};
+
+// Every row is staged with `CELLS_FROM_INPUT`: its cells are the reader's own, which the
+// ledger reads again from the input by row number when a report needs them.
 
 /// The stage names written to `_stage` in reject files.
 pub(crate) const STAGE_READ: &str = "read";
@@ -53,7 +56,6 @@ fn process_row(
     // A reader warning (`encoding_mixed`) keeps the row: it joins the row's issues below.
     let read_warning = raw.defect.take_if(|d| !d.blocking);
     if let Some(defect) = &raw.defect {
-        let cells_json = cells_json(&raw.cells);
         return Processed {
             codes: vec![defect.code],
             keys: KeyDigests::default(),
@@ -64,7 +66,7 @@ fn process_row(
                 raw.row,
                 Rejection::new(STAGE_READ, defect.code, "row", defect.message.clone()),
                 None,
-                cells_json,
+                CELLS_FROM_INPUT.to_string(),
             ),
         };
     }
@@ -73,7 +75,7 @@ fn process_row(
         Some(column) => match column.location_of(&raw.cells) {
             Some(id) => Some(id.to_string()),
             None => {
-                let staged = column.unknown(raw.row, &raw.cells, cells_json(&raw.cells));
+                let staged = column.unknown(raw.row, &raw.cells, CELLS_FROM_INPUT.to_string());
                 return Processed {
                     staged,
                     codes: vec![LOCATION_UNKNOWN],
@@ -104,7 +106,7 @@ fn process_row(
                 issue.message.clone(),
             ),
             issues_json,
-            cells_json(&raw.cells),
+            CELLS_FROM_INPUT.to_string(),
         ),
         None => {
             let contact = normalised.contact;
@@ -117,7 +119,7 @@ fn process_row(
                 phone: contact.std.phone,
                 rejection: None,
                 issues_json,
-                cells_json: cells_json(&raw.cells),
+                cells_json: CELLS_FROM_INPUT.to_string(),
             }
         }
     };
@@ -159,16 +161,6 @@ fn payload_json(contact: &crate::contact::Contact) -> Option<String> {
     let mut buf = Vec::with_capacity(384);
     serde_json::to_writer(&mut buf, contact).ok()?;
     String::from_utf8(buf).ok()
-}
-
-fn cells_json(cells: &[String]) -> String {
-    // Quotes and commas add three bytes a cell; escapes are rare.
-    let size = cells.iter().map(|c| c.len() + 3).sum::<usize>() + 2;
-    let mut buf = Vec::with_capacity(size);
-    match serde_json::to_writer(&mut buf, cells) {
-        Ok(()) => String::from_utf8(buf).unwrap_or_else(|_| "[]".to_string()),
-        Err(_) => "[]".to_string(),
-    }
 }
 
 fn issues_json(issues: &[RowIssue]) -> Option<String> {

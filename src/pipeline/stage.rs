@@ -98,6 +98,7 @@ pub(super) fn stage_and_report(config: &ValidateConfig) -> Result<Summary, Pipel
         },
         Some(&serde_json::json!({ "format": format, "dialect": dialect }).to_string()),
     )?;
+    ledger.record_source_options(&config.input, &config.source)?;
 
     let progress = Progress::spinner(
         config.progress,

@@ -296,6 +296,19 @@ pub fn ledger_rows(run_dir: &Path) -> Vec<LedgerRow> {
         .expect("every ledger row reads")
 }
 
+/// Every row's staged payload (JSON), in row order, read through the ledger (which stores it
+/// encoded).
+pub fn payloads(run_dir: &Path) -> Vec<(u64, Value)> {
+    let ledger =
+        ghl_bulk::ledger::Ledger::open(&run_dir.join("ledger.db")).expect("the ledger opens");
+    ledger
+        .stored_payloads()
+        .expect("the payloads read back")
+        .into_iter()
+        .map(|(row, json)| (row, serde_json::from_str(&json).expect("a payload is JSON")))
+        .collect()
+}
+
 /// Rows per state.
 pub fn state_counts(rows: &[LedgerRow]) -> BTreeMap<String, u64> {
     let mut counts = BTreeMap::new();

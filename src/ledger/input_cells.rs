@@ -1,0 +1,268 @@
+//! Where a row's input cells come from when the ledger keeps only its position. A row staged
+//! as the reader gave it stores no copy of its cells (`cells_json = ''`): its position is its
+//! row number, which the same reader with the same options gives the same file the same way.
+//! The report writers read those cells again from the input, streamed in row order; the file
+//! is checked against the fingerprint staging recorded first, so a moved or changed input is
+//! a clear error naming it, never another row's cells.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+
+use super::{Ledger, LedgerError};
+use crate::source::{self, RawRow, Source, SourceOptions};
+
+/// `cells_json` of a row whose cells are the input's own (read them again from the input).
+pub const CELLS_FROM_INPUT: &str = "";
+
+/// The `meta` key holding the reader options staging used (JSON).
+const SOURCE_OPTIONS: &str = "source_options";
+
+impl Ledger {
+    /// Records how staging read the input, so that the report writers can read it again:
+    /// the reader options and the input's absolute path (the run record keeps the path as
+    /// given, which a later process in another folder would not find).
+    pub fn record_source_options(
+        &self,
+        input: &Path,
+        options: &SourceOptions,
+    ) -> Result<(), LedgerError> {
+        let absolute = std::fs::canonicalize(input).unwrap_or_else(|_| input.to_path_buf());
+        let value = json!({
+            "path": absolute.to_string_lossy(),
+            "encoding": options.encoding,
+            "delimiter": options.delimiter,
+            "sheet": options.sheet,
+            "header_row": options.header_row,
+            "header_row_forced": options.header_row_forced,
+        });
+        self.set_meta_value(SOURCE_OPTIONS, &value.to_string())
+    }
+
+    /// The reader options staging recorded, and the input's absolute path when recorded.
+    fn source_options(&self) -> Result<Option<(SourceOptions, Option<PathBuf>)>, LedgerError> {
+        let Some(text) = self.meta_value(SOURCE_OPTIONS)? else {
+            return Ok(None);
+        };
+        let v: Value = serde_json::from_str(&text).map_err(|source| LedgerError::Payload {
+            path: self.path.clone(),
+            row: 0,
+            source,
+        })?;
+        let options = SourceOptions {
+            encoding: v["encoding"].as_str().map(str::to_string),
+            delimiter: v["delimiter"].as_u64().and_then(|d| u8::try_from(d).ok()),
+            sheet: v["sheet"].as_str().map(str::to_string),
+            header_row: v["header_row"].as_u64().map_or(1, |n| n.max(1) as usize),
+            header_row_forced: v["header_row_forced"].as_bool().unwrap_or(false),
+        };
+        Ok(Some((options, v["path"].as_str().map(PathBuf::from))))
+    }
+}
+
+/// The cells of rows read back in one pass: a stored copy is parsed, a row kept by position
+/// is read from the input, opened on the first such row. Ask in ascending row order (every
+/// report does); a row before the last one read starts the input over.
+pub(super) struct RowCells<'a> {
+    ledger: &'a Ledger,
+    input: Option<Input>,
+}
+
+struct Input {
+    path: PathBuf,
+    rows: Source,
+    /// The last row the reader gave and its cells.
+    last: Option<RawRow>,
+}
+
+impl<'a> RowCells<'a> {
+    pub(super) fn new(ledger: &'a Ledger) -> RowCells<'a> {
+        RowCells {
+            ledger,
+            input: None,
+        }
+    }
+
+    /// Row `row`'s cells, from `stored` (its `cells_json`) or the input.
+    pub(super) fn cells(&mut self, row: u64, stored: &str) -> Result<Vec<String>, LedgerError> {
+        if stored != CELLS_FROM_INPUT {
+            return self.ledger.cells(row, stored);
+        }
+        let restart = match &self.input {
+            None => true,
+            Some(input) => input.last.as_ref().is_some_and(|last| last.row > row),
+        };
+        if restart {
+            self.input = Some(self.open()?);
+        }
+        let Some(input) = self.input.as_mut() else {
+            return Err(missing_row(PathBuf::new(), row));
+        };
+        loop {
+            if let Some(last) = &input.last {
+                if last.row == row {
+                    return Ok(last.cells.clone());
+                }
+                if last.row > row {
+                    return Err(missing_row(input.path.clone(), row));
+                }
+            }
+            match input.rows.next() {
+                Some(Ok(raw)) => input.last = Some(raw),
+                Some(Err(e)) => {
+                    return Err(LedgerError::Input {
+                        path: input.path.clone(),
+                        reason: e.to_string(),
+                    })
+                }
+                None => return Err(missing_row(input.path.clone(), row)),
+            }
+        }
+    }
+
+    /// Opens the run's input after checking it is the file staging read.
+    fn open(&self) -> Result<Input, LedgerError> {
+        let record = self.ledger.run_record()?;
+        let Some((options, absolute)) = self.ledger.source_options()? else {
+            return Err(LedgerError::Input {
+                path: PathBuf::from(&record.input_path),
+                reason: "the ledger does not say how the input was read".to_string(),
+            });
+        };
+        let path = absolute.unwrap_or_else(|| PathBuf::from(&record.input_path));
+        let input_err = |reason: String| LedgerError::Input {
+            path: path.clone(),
+            reason,
+        };
+        let digest = fingerprint(&path).map_err(|e| {
+            input_err(format!(
+                "it cannot be read ({e}); the reports need the input's cells: put the file \
+                 back where the run read it"
+            ))
+        })?;
+        if digest != record.input_blake3 {
+            return Err(input_err(
+                "it changed since the run read it (its fingerprint differs); the reports \
+                 need the input's cells: put back the file the run read"
+                    .to_string(),
+            ));
+        }
+        let rows = source::open(&path, &options).map_err(|e| input_err(e.to_string()))?;
+        Ok(Input {
+            path,
+            rows,
+            last: None,
+        })
+    }
+}
+
+/// The input no longer has a row the run staged from it (it cannot happen to a file with the
+/// recorded fingerprint; said plainly rather than handing out another row's cells).
+fn missing_row(path: PathBuf, row: u64) -> LedgerError {
+    LedgerError::Input {
+        path,
+        reason: format!("it has no row {row}, which the run staged"),
+    }
+}
+
+/// The input's blake3 digest, as staging records it.
+fn fingerprint(path: &Path) -> std::io::Result<String> {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update_reader(std::fs::File::open(path)?)?;
+    Ok(hasher.finalize().to_hex().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::{RunMeta, StagedRow};
+
+    const INPUT: &str = "Email,Loc\na@x.co,L1\n\nb@x.co,L2\n\"c@x.co\",\"L\n3\"\nd@x.co,L4\n";
+
+    /// A ledger staged from `INPUT` (rows 2, 4, 5 and 6, as a spreadsheet shows them: the
+    /// blank line is no row, the record whose quoted cell spans two lines is one), every row
+    /// kept by position but row 4, which holds its cells.
+    fn staged(dir: &std::path::Path) -> (PathBuf, Ledger) {
+        let input = dir.join("in.csv");
+        std::fs::write(&input, INPUT).unwrap();
+        let mut ledger = Ledger::create(&dir.join("ledger.db")).unwrap();
+        let meta = RunMeta {
+            tool_version: "t".into(),
+            started_at: "2026-01-01T00:00:00Z".into(),
+            input_path: input.display().to_string(),
+            input_size: INPUT.len() as u64,
+            input_blake3: fingerprint(&input).unwrap(),
+            mapping_path: "m.toml".into(),
+            mapping_blake3: "m".into(),
+            options_json: "{}".into(),
+            headers_json: "[\"Email\",\"Loc\"]".into(),
+        };
+        ledger.write_run(&meta, None).unwrap();
+        ledger
+            .record_source_options(&input, &SourceOptions::default())
+            .unwrap();
+        let rows: Vec<StagedRow> = [2, 4, 5, 6]
+            .into_iter()
+            .map(|row| {
+                let cells = if row == 4 {
+                    r#"["stored","copy"]"#.to_string()
+                } else {
+                    CELLS_FROM_INPUT.to_string()
+                };
+                StagedRow::pending_with_email(row, "e@x.co".into(), cells)
+            })
+            .collect();
+        ledger.stage(&rows).unwrap();
+        (input, ledger)
+    }
+
+    fn all_cells(ledger: &Ledger) -> Result<Vec<(u64, Vec<String>)>, LedgerError> {
+        let mut seen = Vec::new();
+        ledger.each_row_cells(|row, cells| seen.push((row, cells.to_vec())))?;
+        Ok(seen)
+    }
+
+    #[test]
+    fn cells_kept_by_position_are_read_from_the_input_in_row_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_input, ledger) = staged(dir.path());
+        let cells = |a: &str, b: &str| vec![a.to_string(), b.to_string()];
+        assert_eq!(
+            all_cells(&ledger).unwrap(),
+            vec![
+                (2, cells("a@x.co", "L1")),
+                (4, cells("stored", "copy")),
+                (5, cells("c@x.co", "L\n3")),
+                (6, cells("d@x.co", "L4")),
+            ]
+        );
+        // Out of order: the input is read again from its start.
+        let mut reader = RowCells::new(&ledger);
+        assert_eq!(
+            reader.cells(6, CELLS_FROM_INPUT).unwrap(),
+            cells("d@x.co", "L4")
+        );
+        assert_eq!(
+            reader.cells(2, CELLS_FROM_INPUT).unwrap(),
+            cells("a@x.co", "L1")
+        );
+        // A row the input does not have (the blank line) is an error, not the next row's cells.
+        let error = reader.cells(3, CELLS_FROM_INPUT).unwrap_err();
+        assert!(error.to_string().contains("has no row 3"), "{error}");
+    }
+
+    #[test]
+    fn a_changed_or_missing_input_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let (input, ledger) = staged(dir.path());
+        std::fs::write(&input, INPUT.replace("a@x.co", "z@x.co")).unwrap();
+        let error = all_cells(&ledger).unwrap_err().to_string();
+        assert!(error.contains(&input.display().to_string()), "{error}");
+        assert!(error.contains("changed since the run read it"), "{error}");
+
+        std::fs::remove_file(&input).unwrap();
+        let error = all_cells(&ledger).unwrap_err().to_string();
+        assert!(error.contains(&input.display().to_string()), "{error}");
+        assert!(error.contains("put the file back"), "{error}");
+    }
+}
