@@ -139,7 +139,9 @@ fn staging_runs_one_insert_per_row_one_transaction_per_chunk_and_no_index() {
     let (inserts, commits, other) = STATEMENTS.with(|s| s.get());
     // Per 1,000 rows: 1,000 inserts, one transaction (its BEGIN is the one other statement).
     assert_eq!((inserts, commits, other), (3 * chunk, 3, 3));
-    ledger.conn.trace_v2(rusqlite::trace::TraceEventCodes::empty(), None);
+    ledger
+        .conn
+        .trace_v2(rusqlite::trace::TraceEventCodes::empty(), None);
 
     ledger.make_durable().unwrap();
     assert_eq!(indexes(&ledger), vec!["rows_by_state".to_string()]);
