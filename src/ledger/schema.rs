@@ -94,9 +94,9 @@ CREATE TABLE rows (
 /// that `Ledger::create` makes drops them at once ([`DEFERRED_INDEXES`]) and they are built
 /// once every row is staged (`Ledger::build_indexes` on the pipeline's ledger thread, beside
 /// dedupe's resolving; else `make_durable`): measured with callgrind on the benchmark file
-/// (issue 20, docs/BENCHMARKS.md), one sorted build costs a third of keeping `rows_by_state` up
-/// for every insert. Nothing before then asks rows by state. `IF NOT EXISTS`, so running it
-/// again is harmless.
+/// (issue 20, docs/BENCHMARKS.md), one sorted build costs less than half of keeping
+/// `rows_by_state` up for every insert. Nothing before then asks rows by state. `IF NOT
+/// EXISTS`, so running it again is harmless.
 pub(super) const INDEXES: &str = "CREATE INDEX IF NOT EXISTS rows_by_state ON rows (state);";
 
 /// What a new ledger drops right after its migrations: the indexes [`INDEXES`] builds again
