@@ -112,6 +112,8 @@ const ALIASES: &[(&str, &str)] = &[
 ];
 
 struct Index {
+    /// The codes, upper case: most rows give a code, and the table has 247 of them.
+    by_code: HashMap<[u8; 2], &'static str>,
     by_name: HashMap<String, &'static str>,
     ambiguous: HashMap<String, Vec<&'static str>>,
 }
@@ -135,7 +137,15 @@ fn index() -> &'static Index {
         for (alias, code) in ALIASES {
             by_name.insert(name_key(alias), *code);
         }
-        Index { by_name, ambiguous }
+        let by_code = COUNTRIES
+            .iter()
+            .filter_map(|(code, _)| Some((<[u8; 2]>::try_from(code.as_bytes()).ok()?, *code)))
+            .collect();
+        Index {
+            by_code,
+            by_name,
+            ambiguous,
+        }
     })
 }
 
@@ -168,14 +178,13 @@ fn name_key(name: &str) -> String {
 /// Normalises a country to its alpha-2 code, or says why it cannot.
 pub fn normalise_country(raw: &str) -> Result<&'static str, Problem> {
     let trimmed = raw.trim();
-    if trimmed.len() == 2 {
-        let upper = trimmed.to_ascii_uppercase();
-        if let Some((code, _)) = COUNTRIES.iter().find(|(code, _)| *code == upper) {
+    let index = index();
+    if let Ok(two) = <[u8; 2]>::try_from(trimmed.as_bytes()) {
+        if let Some(code) = index.by_code.get(&two.map(|b| b.to_ascii_uppercase())) {
             return Ok(code);
         }
     }
     let key = name_key(trimmed);
-    let index = index();
     if let Some(code) = index.by_name.get(&key) {
         return Ok(code);
     }

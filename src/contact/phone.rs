@@ -28,12 +28,13 @@ pub struct Region(rlibphonenumber::enums::Region);
 impl Region {
     /// The region for an alpha-2 code (any case), if libphonenumber has metadata for it.
     pub fn from_code(code: &str) -> Option<Region> {
-        let code = code.trim().to_ascii_uppercase();
-        if code.len() != 2 {
-            return None;
-        }
+        // Asked once per row (its country): upper-cased in place, no allocation.
+        let upper = <[u8; 2]>::try_from(code.trim().as_bytes())
+            .ok()?
+            .map(|b| b.to_ascii_uppercase());
+        let code = std::str::from_utf8(&upper).ok()?;
         // `from_code` accepts any two letters; only regions with numbering metadata count.
-        rlibphonenumber::enums::Region::from_code(&code)
+        rlibphonenumber::enums::Region::from_code(code)
             .ok()
             .filter(|region| {
                 PHONE_NUMBER_UTIL

@@ -15,14 +15,47 @@ pub(crate) fn collapse_spaces(raw: &str) -> String {
     out
 }
 
+/// [`collapse_spaces`] of an owned value, which is returned as it is when collapsing would
+/// not change it (nearly every cell): no copy (issue 20).
+pub(crate) fn collapsed(raw: String) -> String {
+    if is_collapsed(&raw) {
+        raw
+    } else {
+        collapse_spaces(&raw)
+    }
+}
+
+/// Whether [`collapse_spaces`] leaves `text` as it is: no whitespace but single plain spaces
+/// between other characters.
+fn is_collapsed(text: &str) -> bool {
+    let mut after_space = true;
+    for c in text.chars() {
+        if c == ' ' {
+            if after_space {
+                return false;
+            }
+            after_space = true;
+        } else if c.is_whitespace() {
+            return false;
+        } else {
+            after_space = false;
+        }
+    }
+    !after_space || text.is_empty()
+}
+
 /// Tags: each trimmed (inner whitespace collapsed, surrounding double quotes removed, as
 /// Mailchimp writes `"a","b"`) and lower-cased, as HighLevel stores them; empty ones dropped;
 /// duplicates removed keeping the first.
 pub fn normalise_tags<'a>(raw: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for tag in raw {
-        let tag = collapse_spaces(tag.trim_matches(|c: char| c == '"' || c.is_whitespace()))
-            .to_lowercase();
+        let tag = tag.trim_matches(|c: char| c == '"' || c.is_whitespace());
+        let tag = if is_collapsed(tag) {
+            tag.to_lowercase()
+        } else {
+            collapse_spaces(tag).to_lowercase()
+        };
         if !tag.is_empty() && !out.contains(&tag) {
             out.push(tag);
         }
@@ -80,6 +113,16 @@ pub fn normalise_dnd(raw: &str) -> Result<bool, Problem> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The shortcut never changes an answer: owned or borrowed, the same collapsed text.
+        #[test]
+        fn collapsed_is_collapse_spaces(text in "[ a\t\u{a0}\u{2003}\nb.é]{0,12}") {
+            prop_assert_eq!(is_collapsed(&text), collapse_spaces(&text) == text);
+            prop_assert_eq!(collapsed(text.clone()), collapse_spaces(&text));
+        }
+    }
 
     #[test]
     fn tags() {

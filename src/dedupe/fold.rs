@@ -19,6 +19,15 @@ pub fn folded_name(first: Option<&str>, last: Option<&str>, full: Option<&str>) 
 /// Canonical decomposition with the combining marks dropped (é → e), lower-cased, whitespace
 /// removed.
 fn fold(text: &str) -> String {
+    // Plain ASCII (most names) decomposes to itself and has no marks: the normaliser is
+    // skipped, with the same result (issue 20).
+    if text.is_ascii() {
+        return text
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+    }
     let decomposed = DecomposingNormalizerBorrowed::new_nfd().normalize(text);
     decomposed
         .chars()
@@ -62,5 +71,9 @@ mod tests {
             folded_name(None, None, Some("ann lee"))
         );
         assert_eq!(folded_name(None, Some(" "), Some("")), None);
+        // The ASCII shortcut agrees with the normaliser's path (vertical tab and form feed
+        // are whitespace to both).
+        assert_eq!(fold("  O'Brien-\u{b}Smith\u{c} X"), "o'brien-smithx");
+        assert_eq!(fold("Zoë"), fold("ZOE"));
     }
 }

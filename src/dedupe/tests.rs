@@ -7,6 +7,13 @@ fn both() -> Deduper {
     Deduper::new(&[DedupeKey::Email, DedupeKey::Phone], SharedPhone::Merge)
 }
 
+/// Issue 20: resolving holds two of these per row (each member's own and its set's), so their
+/// size is most of the dedupe index's memory.
+#[test]
+fn a_person_packs_into_48_bytes() {
+    assert!(std::mem::size_of::<union::Person>() <= 48);
+}
+
 #[test]
 fn transitive_groups_survivor_first() {
     let mut d = both();

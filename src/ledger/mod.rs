@@ -168,6 +168,11 @@ impl Ledger {
             )
             .map_err(|e| ledger.err(e))?;
         migrations::migrate(&mut ledger.conn, &schema::RUN_LEDGER, path, true)?;
+        // Built after staging, by `make_durable` (see `schema::INDEXES`).
+        ledger
+            .conn
+            .execute_batch(schema::DEFERRED_INDEXES)
+            .map_err(|e| ledger.err(e))?;
         // Until the run's reports are written, `runs` says so (a kill while they are written
         // must not leave a folder that looks finished).
         ledger.reports_stale()?;
@@ -177,10 +182,13 @@ impl Ledger {
     /// Switches the ledger to WAL, so that from here on a crash at any instant leaves the last
     /// committed transaction (NORMAL sync survives an application crash; only an OS crash may
     /// lose the last commits), and releases the exclusive lock. Called once staging and dedupe
-    /// are complete. Makes sure the indexes exist (a ledger always has them from `create`).
+    /// are complete. Builds the indexes that `create` left out (staging is faster without them).
     pub fn make_durable(&self) -> Result<(), LedgerError> {
         // Back to normal locking: the exclusive lock goes with the index build's transaction,
-        // and WAL then lets `import` and other readers open the file.
+        // and WAL then lets `import` and other readers open the file. The index is built while
+        // the journal is still off: a crash during the build leaves a run whose staging never
+        // finished (no `finish_run`), which a resume refuses and a new run rebuilds from the
+        // file; everything delivery writes comes after the switch to WAL below.
         self.conn
             .execute_batch("PRAGMA locking_mode = NORMAL;")
             .map_err(|e| self.err(e))?;

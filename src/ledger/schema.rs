@@ -91,12 +91,18 @@ CREATE TABLE rows (
 );
 "#;
 
-/// Indexes, created with the tables and kept up while rows are staged: the `state` entries of
-/// consecutive rows append at the end of their state's range, which costs the staging thread
-/// less than re-reading the whole ledger for a bulk build afterwards (and that thread runs
-/// beside normalisation, where a build afterwards ran alone). `IF NOT EXISTS`, so running it
-/// again is harmless.
+/// Indexes. Version 1 creates them with the tables (a migration never changes), but a ledger
+/// that `Ledger::create` makes drops them at once ([`DEFERRED_INDEXES`]) and they are built
+/// once every row is staged (`Ledger::build_indexes` on the pipeline's ledger thread, beside
+/// dedupe's resolving; else `make_durable`): measured with callgrind on the benchmark file
+/// (issue 20, docs/BENCHMARKS.md), one sorted build costs less than half of keeping
+/// `rows_by_state` up for every insert. Nothing before then asks rows by state. `IF NOT
+/// EXISTS`, so running it again is harmless.
 pub(super) const INDEXES: &str = "CREATE INDEX IF NOT EXISTS rows_by_state ON rows (state);";
+
+/// What a new ledger drops right after its migrations: the indexes [`INDEXES`] builds again
+/// once the rows are staged.
+pub(super) const DEFERRED_INDEXES: &str = "DROP INDEX IF EXISTS rows_by_state;";
 
 /// Version 2: the tables earlier builds created on first use.
 const V2_TABLES: &str = "

@@ -96,6 +96,14 @@ impl Ledger {
         })
     }
 
+    /// Builds the indexes a new ledger leaves out while it is staged (`schema::INDEXES`), once
+    /// every row is in: the staging thread calls it while dedupe resolves its groups.
+    pub fn build_indexes(&self) -> Result<(), LedgerError> {
+        self.conn
+            .execute_batch(super::schema::INDEXES)
+            .map_err(|e| self.err(e))
+    }
+
     /// The staged contact of each of these rows (pending rows only), in the order asked, read
     /// from its payload. Ask in ascending order where possible: neighbouring rows then share
     /// their B-tree pages.

@@ -77,3 +77,73 @@ fn stage_merge_and_read_back() {
         .unwrap();
     assert_eq!(version, SCHEMA_VERSION.to_string());
 }
+
+thread_local! {
+    /// Statements SQLite began on this thread: (INSERT INTO rows, COMMIT, any other).
+    static STATEMENTS: std::cell::Cell<(u64, u64, u64)> = const { std::cell::Cell::new((0, 0, 0)) };
+}
+
+fn count_statement(event: rusqlite::trace::TraceEvent<'_>) {
+    if let rusqlite::trace::TraceEvent::Stmt(_, sql) = event {
+        STATEMENTS.with(|s| {
+            let (mut inserts, mut commits, mut other) = s.get();
+            let sql = sql.trim_start();
+            if sql.starts_with("INSERT INTO rows ") {
+                inserts += 1;
+            } else if sql.starts_with("COMMIT") {
+                commits += 1;
+            } else {
+                other += 1;
+            }
+            s.set((inserts, commits, other));
+        });
+    }
+}
+
+/// Issue 20: what staging costs SQLite, counted by SQLite itself (its statement trace): one
+/// INSERT per row, one transaction per chunk and nothing else per row; and no index is kept up
+/// while staging (the state index is built once, by `make_durable`).
+#[test]
+fn staging_runs_one_insert_per_row_one_transaction_per_chunk_and_no_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ledger = Ledger::create(&dir.path().join("ledger.db")).unwrap();
+    let indexes = |ledger: &Ledger| -> Vec<String> {
+        let mut stmt = ledger
+            .conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'rows'")
+            .unwrap();
+        let names = stmt.query_map([], |r| r.get(0)).unwrap();
+        names.map(Result::unwrap).collect()
+    };
+    assert_eq!(indexes(&ledger), Vec::<String>::new());
+
+    ledger.conn.trace_v2(
+        rusqlite::trace::TraceEventCodes::SQLITE_TRACE_STMT,
+        Some(count_statement),
+    );
+    STATEMENTS.with(|s| s.set((0, 0, 0)));
+    let chunk = 1000u64;
+    for start in [0, chunk, 2 * chunk] {
+        let rows: Vec<StagedRow> = (start + 2..start + 2 + chunk)
+            .map(|row| {
+                let state = if row % 10 == 0 {
+                    RowState::Rejected
+                } else {
+                    RowState::Pending
+                };
+                staged(row, state, &format!("p{row}@x.co"))
+            })
+            .collect();
+        ledger.stage(&rows).unwrap();
+    }
+    let (inserts, commits, other) = STATEMENTS.with(|s| s.get());
+    // Per 1,000 rows: 1,000 inserts, one transaction (its BEGIN is the one other statement).
+    assert_eq!((inserts, commits, other), (3 * chunk, 3, 3));
+    ledger
+        .conn
+        .trace_v2(rusqlite::trace::TraceEventCodes::empty(), None);
+
+    ledger.make_durable().unwrap();
+    assert_eq!(indexes(&ledger), vec!["rows_by_state".to_string()]);
+    assert_eq!(ledger.state_counts().unwrap().total(), 3 * chunk);
+}

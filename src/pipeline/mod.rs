@@ -2,7 +2,8 @@
 //! normalise/validate → stage in the ledger → dedupe → reports. No network. A reader thread
 //! sends chunks of rows over a bounded channel (back-pressure: reading never runs more than a
 //! few chunks ahead); rayon normalises each chunk in order; a writer thread stages chunks into
-//! the ledger, one transaction each, and a rejects thread writes the rejected rows to
+//! the ledger, one transaction each (then builds the state index while dedupe resolves its
+//! groups from the digests), and a rejects thread writes the rejected rows to
 //! rejects.csv/xlsx as they are staged (the same rows and code as the rewrite from the ledger
 //! after delivery), so that it finishes while dedupe runs. Dedupe keeps only 128-bit key
 //! digests in memory and merges payloads from the ledger afterwards; duplicates.csv and the

@@ -132,7 +132,13 @@ pub(super) fn stage_and_report(config: &ValidateConfig) -> Result<Summary, Pipel
         source.dialect()
     });
     let (stage_tx, stage_rx) = sync_channel::<Vec<StagedRow>>(CHANNEL_DEPTH);
-    let writer = thread::spawn(move || stage_all(ledger, stage_rx));
+    // Set once every row was sent to the ledger thread: it then builds the state index (see
+    // `stage_all`); a run that stopped early leaves it to `make_durable`, if it gets there.
+    let staged_whole = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let staged_whole = Arc::clone(&staged_whole);
+        thread::spawn(move || stage_all(ledger, stage_rx, &staged_whole))
+    };
     let (reject_tx, reject_rx) = sync_channel::<Vec<RejectedRow>>(CHANNEL_DEPTH);
     // Set when the loop gives up: the reject files are then left unfinished (their temporary
     // files removed), not put in place as if the file had been read whole.
@@ -205,8 +211,13 @@ pub(super) fn stage_and_report(config: &ValidateConfig) -> Result<Summary, Pipel
         }
     }
     abandon.store(failure.is_some(), Ordering::SeqCst);
+    let whole = failure.is_none() && !stopped;
+    staged_whole.store(whole, Ordering::SeqCst);
     drop(stage_tx);
     drop(reject_tx);
+    // Dedupe needs only its digests: it resolves the groups while the ledger thread stages the
+    // last chunks and builds the state index (issue 20: that build, on its own, was serial).
+    let resolution = whole.then(|| deduper.resolve());
     let staged = writer.join().map_err(|_| PipelineError::Thread("ledger"))?;
     let dialect = reader.join().map_err(|_| PipelineError::Thread("reader"))?;
     let mut ledger = match (failure, staged) {
@@ -229,7 +240,10 @@ pub(super) fn stage_and_report(config: &ValidateConfig) -> Result<Summary, Pipel
     let read_done = started.elapsed();
 
     // The reject files are finished on their thread meanwhile (they do not depend on dedupe).
-    let resolution = deduper.resolve();
+    let Some(resolution) = resolution else {
+        // Not reached: a run that stopped early returned above.
+        return Err(PipelineError::Thread("dedupe"));
+    };
     let conflicts = conflicts::apply(&mut ledger, &resolution.conflicts, mapping.shared_phone)?;
     for (code, n) in [
         (conflicts::PHONE_SHARED, conflicts.phone_shared),
@@ -327,9 +341,19 @@ fn write_rejects(
     rejects.finish()
 }
 
-fn stage_all(mut ledger: Ledger, rx: Receiver<Vec<StagedRow>>) -> Result<Ledger, LedgerError> {
+/// The ledger thread: one transaction per chunk, then, once the whole file is staged, the
+/// state index in one sorted build (cheaper than keeping it up row by row; it runs here, beside
+/// dedupe's resolving on the main thread, instead of alone after it).
+fn stage_all(
+    mut ledger: Ledger,
+    rx: Receiver<Vec<StagedRow>>,
+    staged_whole: &AtomicBool,
+) -> Result<Ledger, LedgerError> {
     for chunk in rx {
         ledger.stage(&chunk)?;
+    }
+    if staged_whole.load(Ordering::SeqCst) {
+        ledger.build_indexes()?;
     }
     Ok(ledger)
 }
