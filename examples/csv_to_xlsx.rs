@@ -56,7 +56,10 @@ fn main() -> anyhow::Result<()> {
     strays.sort_unstable();
     for (row, col) in strays {
         if row <= rows {
-            bail!("a stray cell must be below the data (row {} or later)", rows + 2);
+            bail!(
+                "a stray cell must be below the data (row {} or later)",
+                rows + 2
+            );
         }
         sheet.write_string(row, col, "stray")?;
     }
@@ -103,6 +106,9 @@ fn parse_a1(reference: &str) -> Option<(u32, u16)> {
         col = col * 26 + u32::from(b.to_ascii_uppercase().checked_sub(b'A')?) + 1;
     }
     let row: u32 = digits.parse().ok()?;
-    let (row, col) = (row.checked_sub(1)?, u16::try_from(col.checked_sub(1)?).ok()?);
+    let (row, col) = (
+        row.checked_sub(1)?,
+        u16::try_from(col.checked_sub(1)?).ok()?,
+    );
     (row <= LAST_ROW && col <= LAST_COL).then_some((row, col))
 }

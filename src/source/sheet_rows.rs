@@ -225,14 +225,19 @@ impl RowAssembler {
     fn render(&mut self, row: u32, width: usize) -> RawRow {
         let zero_pad = &self.zero_pad;
         let mut rendered = Vec::with_capacity(width.max(self.cells.len()));
-        rendered.extend(self.cells.drain(..).zip(self.first_col..).map(|(cell, col)| {
-            let padded = match (zero_pad.width(row, col), &cell) {
-                (Some(width), Data::Float(f)) => zero_pad::pad(*f, width),
-                (Some(width), Data::Int(i)) => zero_pad::pad(*i as f64, width),
-                _ => None,
-            };
-            padded.unwrap_or_else(|| render_owned(cell))
-        }));
+        rendered.extend(
+            self.cells
+                .drain(..)
+                .zip(self.first_col..)
+                .map(|(cell, col)| {
+                    let padded = match (zero_pad.width(row, col), &cell) {
+                        (Some(width), Data::Float(f)) => zero_pad::pad(*f, width),
+                        (Some(width), Data::Int(i)) => zero_pad::pad(*i as f64, width),
+                        _ => None,
+                    };
+                    padded.unwrap_or_else(|| render_owned(cell))
+                }),
+        );
         let defect = fit_width(&mut rendered, width);
         RawRow {
             row: u64::from(row) + 1,

@@ -74,9 +74,7 @@ pub(super) fn read_sheet(
     let mut work = match &mut workbook {
         Sheets::Xlsx(book) => {
             let origin = match book.worksheet_cells_reader(&sheet) {
-                Ok(mut cells) => {
-                    data_origin(non_empty_cells!(cells, xlsx(path), handed), damaged)?
-                }
+                Ok(mut cells) => data_origin(non_empty_cells!(cells, xlsx(path), handed), damaged)?,
                 Err(XlsxError::NotAWorksheet(_)) => None,
                 Err(e) => return Err(xlsx(path)(e)),
             };
@@ -86,14 +84,22 @@ pub(super) fn read_sheet(
                 Err(XlsxError::NotAWorksheet(_)) => return Err(feed.empty()),
                 Err(e) => return Err(xlsx(path)(e)),
             };
-            feed.run(origin, non_empty_cells!(cells, xlsx(path), handed), zero_pad)?
+            feed.run(
+                origin,
+                non_empty_cells!(cells, xlsx(path), handed),
+                zero_pad,
+            )?
         }
         Sheets::Xlsb(book) => {
             let mut cells = book.worksheet_cells_reader(&sheet).map_err(xlsb(path))?;
             let origin = data_origin(non_empty_cells!(cells, xlsb(path), handed), damaged)?;
             drop(cells);
             let mut cells = book.worksheet_cells_reader(&sheet).map_err(xlsb(path))?;
-            feed.run(origin, non_empty_cells!(cells, xlsb(path), handed), no_zero_pad)?
+            feed.run(
+                origin,
+                non_empty_cells!(cells, xlsb(path), handed),
+                no_zero_pad,
+            )?
         }
         other => {
             let range = other
@@ -271,5 +277,82 @@ impl Feed<'_> {
             let _ = self.sender.send(Message::Rows(batch));
         }
         Ok(assembler.work())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+    use std::sync::mpsc::sync_channel;
+
+    use rust_xlsxwriter::Workbook;
+
+    use super::*;
+    use crate::source::sheet_rows::LAST_ROW;
+    use crate::source::RawRow;
+
+    const LAST_COL: u16 = 16_383;
+
+    /// A header and three data rows, then `strays` (cells holding "stray").
+    fn workbook(dir: &Path, name: &str, strays: &[(u32, u16)]) -> PathBuf {
+        let path = dir.join(name);
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet();
+        let mut write = |row: u32, col: u16, text: &str| {
+            sheet
+                .write_string(row, col, text)
+                .expect("a cell in the grid");
+        };
+        write(0, 0, "Email");
+        write(0, 1, "Name");
+        for row in 1..=3 {
+            write(row, 0, &format!("p{row}@example.com"));
+            write(row, 1, "Ann");
+        }
+        for &(row, col) in strays {
+            write(row, col, "stray");
+        }
+        book.save(&path).expect("save the workbook");
+        path
+    }
+
+    fn read(path: &Path) -> (Work, Vec<RawRow>) {
+        let (sender, receiver) = sync_channel(64);
+        let work = read_sheet(path, Format::Xlsx, &SourceOptions::default(), &sender);
+        drop(sender);
+        let rows = receiver
+            .into_iter()
+            .flat_map(|message| match message {
+                Message::Rows(rows) => rows,
+                _ => Vec::new(),
+            })
+            .collect();
+        (work.expect("the sheet reads"), rows)
+    }
+
+    /// Issue 20.3: a cell at XFD1048576 and one at A1048576 cost a cell each, and a row for
+    /// the one under the header; no count grows with how far down or right they are (a reader
+    /// that walked the gap, or sized a row by the far column, would show it here).
+    #[test]
+    fn far_stray_cells_cost_a_cell_each_not_their_extent() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (plain, plain_rows) = read(&workbook(dir.path(), "plain.xlsx", &[]));
+        let strays = [(LAST_ROW, 0), (LAST_ROW, LAST_COL)];
+        let (far, far_rows) = read(&workbook(dir.path(), "far.xlsx", &strays));
+
+        // The data's first look stops at the first cell in column A; the main pass reads the
+        // 8 cells of the data, then the two strays.
+        assert_eq!(plain.cells, 1 + 8, "{plain:?}");
+        assert_eq!(far.cells, plain.cells + 2, "{far:?}");
+        assert_eq!(far.rows, plain.rows + 1, "{far:?}");
+        assert_eq!(far.widest_row, 2, "{far:?}");
+        assert_eq!(far.widest_row, plain.widest_row);
+
+        assert_eq!(far_rows[..3], plain_rows[..]);
+        let last = far_rows
+            .last()
+            .expect("the stray under the header is a row");
+        assert_eq!((last.row, &last.cells[..]), (1_048_576, &["stray", ""][..]));
+        assert_eq!(last.defect, None);
     }
 }
