@@ -13,7 +13,7 @@
 //! default, constant memory, writes inline strings). `--stray` adds a cell holding `stray`
 //! at each given A1 reference past the data (a stray click far away).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context};
@@ -74,7 +74,7 @@ fn main() -> anyhow::Result<()> {
 }
 
 /// Copies every record (the header included) as text cells; returns the last row written.
-fn copy_rows(input: &PathBuf, sheet: &mut Worksheet) -> anyhow::Result<u32> {
+fn copy_rows(input: &Path, sheet: &mut Worksheet) -> anyhow::Result<u32> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
