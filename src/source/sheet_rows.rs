@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use calamine::Data;
 
-use super::excel::{is_blank, render_cell};
+use super::excel::{is_blank, render_cell, render_owned};
 use super::row_fit::{clean_header, fit_width};
 use super::zero_pad::{self, ZeroPad};
 use super::{RawRow, SourceError};
@@ -28,6 +28,18 @@ const LAST_COL: u32 = 16_383;
 
 /// One non-empty cell: 0-based sheet row and column, and its value.
 pub(super) type SheetCell = (u32, u32, Data);
+
+/// What reading a sheet cost, counted so that a test can show a far cell costs what any cell
+/// costs: its extent (how far right, how far down) must not show in any of these.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Work {
+    /// Cells the workbook reader handed over, empty ones included, over every pass.
+    pub cells: u64,
+    /// Rows assembled (a sheet row with at least one cell), the header and blank rows included.
+    pub rows: u64,
+    /// The most cells a row's buffer held at once.
+    pub widest_row: usize,
+}
 
 /// Where the data starts, found by a first look at the cells: the row of the first non-empty
 /// cell and the leftmost column holding a non-empty cell (0 ends the look early, so for a
@@ -74,6 +86,9 @@ pub(super) struct RowAssembler {
     pub ignored: u64,
     pub farthest: (u32, u32),
     zero_pad: ZeroPad,
+    /// Rows assembled and the widest row buffer (`Work`'s).
+    pub rows: u64,
+    pub widest_row: usize,
 }
 
 impl RowAssembler {
@@ -95,12 +110,24 @@ impl RowAssembler {
             ignored: 0,
             farthest: (0, 0),
             zero_pad: ZeroPad::default(),
+            rows: 0,
+            widest_row: 0,
         }
     }
 
     /// The 0-based sheet column of the header's first cell.
     pub(super) fn first_col(&self) -> u32 {
         self.first_col
+    }
+
+    /// The rows assembled so far and the widest row buffer (the cells are counted by the
+    /// caller, which sees every one).
+    pub(super) fn work(&self) -> Work {
+        Work {
+            cells: 0,
+            rows: self.rows,
+            widest_row: self.widest_row,
+        }
     }
 
     pub(super) fn set_zero_pad(&mut self, zero_pad: ZeroPad) {
@@ -146,6 +173,7 @@ impl RowAssembler {
         let at = at as usize;
         if self.cells.len() <= at {
             self.cells.resize(at + 1, Data::Empty);
+            self.widest_row = self.widest_row.max(self.cells.len());
         }
         self.cells[at] = value;
         Ok(completed)
@@ -165,11 +193,15 @@ impl RowAssembler {
         let Some(row) = self.current.take() else {
             return Ok(None);
         };
-        let cells = std::mem::take(&mut self.cells);
+        self.rows += 1;
         match self.width {
-            None if row < self.header_row => Ok(None),
+            None if row < self.header_row => {
+                self.cells.clear();
+                Ok(None)
+            }
             None if row == self.header_row => {
-                let names = header_names(&cells);
+                let names = header_names(&self.cells);
+                self.cells.clear();
                 if names.is_empty() {
                     return Err(self.blank_header());
                 }
@@ -179,27 +211,33 @@ impl RowAssembler {
             }
             None => Err(self.blank_header()),
             Some(width) => {
-                if cells.iter().all(is_blank) {
+                if self.cells.iter().all(is_blank) {
+                    self.cells.clear();
                     return Ok(None);
                 }
-                Ok(Some(Completed::Row(self.render(row, cells, width))))
+                Ok(Some(Completed::Row(self.render(row, width))))
             }
         }
     }
 
-    fn render(&self, row: u32, cells: Vec<Data>, width: usize) -> RawRow {
-        let mut rendered: Vec<String> = cells
-            .iter()
-            .zip(self.first_col..)
-            .map(|(cell, col)| {
-                let padded = match (self.zero_pad.width(row, col), cell) {
-                    (Some(width), Data::Float(f)) => zero_pad::pad(*f, width),
-                    (Some(width), Data::Int(i)) => zero_pad::pad(*i as f64, width),
-                    _ => None,
-                };
-                padded.unwrap_or_else(|| render_cell(cell))
-            })
-            .collect();
+    /// The current row's cells as text, moved out of the row buffer (which is kept for the
+    /// next row: one buffer for the sheet, one `String` per cell).
+    fn render(&mut self, row: u32, width: usize) -> RawRow {
+        let zero_pad = &self.zero_pad;
+        let mut rendered = Vec::with_capacity(width.max(self.cells.len()));
+        rendered.extend(
+            self.cells
+                .drain(..)
+                .zip(self.first_col..)
+                .map(|(cell, col)| {
+                    let padded = match (zero_pad.width(row, col), &cell) {
+                        (Some(width), Data::Float(f)) => zero_pad::pad(*f, width),
+                        (Some(width), Data::Int(i)) => zero_pad::pad(*i as f64, width),
+                        _ => None,
+                    };
+                    padded.unwrap_or_else(|| render_owned(cell))
+                }),
+        );
         let defect = fit_width(&mut rendered, width);
         RawRow {
             row: u64::from(row) + 1,

@@ -11,7 +11,7 @@ use calamine::{Data, DataRef, Reader, Sheets, XlsbError, XlsxError};
 
 use super::excel::{choose_sheet, open_as, workbook_error, Message, Workbook};
 use super::reject_file::is_reject_sheet;
-use super::sheet_rows::{a1, data_origin, Completed, RowAssembler, SheetCell, FAR_COLUMNS};
+use super::sheet_rows::{a1, data_origin, Completed, RowAssembler, SheetCell, Work, FAR_COLUMNS};
 use super::zero_pad::ZeroPad;
 use super::REJECTS_SHEET;
 use super::{Format, SourceError, SourceOptions};
@@ -20,27 +20,32 @@ use super::{Format, SourceError, SourceOptions};
 const BATCH_ROWS: usize = 512;
 
 /// A closure giving the next non-empty cell of a calamine cell reader (whose type calamine
-/// does not export, hence a macro rather than a function).
+/// does not export, hence a macro rather than a function), counting every cell it is handed
+/// in `$count`.
 macro_rules! non_empty_cells {
-    ($cells:expr, $error:expr) => {
+    ($cells:expr, $error:expr, $count:expr) => {
         || loop {
             match $cells.next_cell().map_err($error)? {
                 None => return Ok(None),
-                Some(cell) if matches!(cell.get_value(), DataRef::Empty) => continue,
-                Some(cell) => return Ok(Some(owned(cell))),
+                Some(cell) => {
+                    $count += 1;
+                    if !matches!(cell.get_value(), DataRef::Empty) {
+                        return Ok(Some(owned(cell)));
+                    }
+                }
             }
         }
     };
 }
 
 /// Read the chosen sheet to its end, sending the header then the rows. `Ok` when done or when
-/// the receiver has gone away (the rows are no longer wanted).
+/// the receiver has gone away (the rows are no longer wanted), with what the read cost.
 pub(super) fn read_sheet(
     path: &Path,
     format: Format,
     options: &SourceOptions,
     sender: &SyncSender<Message>,
-) -> Result<(), SourceError> {
+) -> Result<Work, SourceError> {
     let mut workbook = open_as(path, format)?;
     let sheet = choose_sheet(&workbook, options.sheet.as_deref(), path)?;
     let damaged = |detail| SourceError::Corrupt {
@@ -65,10 +70,11 @@ pub(super) fn read_sheet(
         reject_file,
         sender,
     };
-    match &mut workbook {
+    let mut handed = 0u64;
+    let mut work = match &mut workbook {
         Sheets::Xlsx(book) => {
             let origin = match book.worksheet_cells_reader(&sheet) {
-                Ok(mut cells) => data_origin(non_empty_cells!(cells, xlsx(path)), damaged)?,
+                Ok(mut cells) => data_origin(non_empty_cells!(cells, xlsx(path), handed), damaged)?,
                 Err(XlsxError::NotAWorksheet(_)) => None,
                 Err(e) => return Err(xlsx(path)(e)),
             };
@@ -78,14 +84,22 @@ pub(super) fn read_sheet(
                 Err(XlsxError::NotAWorksheet(_)) => return Err(feed.empty()),
                 Err(e) => return Err(xlsx(path)(e)),
             };
-            feed.run(origin, non_empty_cells!(cells, xlsx(path)), zero_pad)
+            feed.run(
+                origin,
+                non_empty_cells!(cells, xlsx(path), handed),
+                zero_pad,
+            )?
         }
         Sheets::Xlsb(book) => {
             let mut cells = book.worksheet_cells_reader(&sheet).map_err(xlsb(path))?;
-            let origin = data_origin(non_empty_cells!(cells, xlsb(path)), damaged)?;
+            let origin = data_origin(non_empty_cells!(cells, xlsb(path), handed), damaged)?;
             drop(cells);
             let mut cells = book.worksheet_cells_reader(&sheet).map_err(xlsb(path))?;
-            feed.run(origin, non_empty_cells!(cells, xlsb(path)), no_zero_pad)
+            feed.run(
+                origin,
+                non_empty_cells!(cells, xlsb(path), handed),
+                no_zero_pad,
+            )?
         }
         other => {
             let range = other
@@ -95,11 +109,14 @@ pub(super) fn read_sheet(
             let (top, left) = origin.unwrap_or_default();
             let mut used = range
                 .used_cells()
+                .inspect(|_| handed += 1)
                 .filter(|(_, _, value)| !matches!(value, Data::Empty))
                 .map(|(row, col, value)| (top + row as u32, left + col as u32, value.clone()));
-            feed.run(origin, || Ok(used.next()), no_zero_pad)
+            feed.run(origin, || Ok(used.next()), no_zero_pad)?
         }
-    }
+    };
+    work.cells = handed;
+    Ok(work)
 }
 
 /// The text cells of the sheet's row 1, `None` when row 1 is empty: enough to tell one of our
@@ -164,9 +181,15 @@ fn xlsb(path: &Path) -> impl Fn(XlsbError) -> SourceError + '_ {
     move |e| workbook_error(path)(calamine::Error::Xlsb(e))
 }
 
+/// The cell as an owned value: text is copied once (calamine's cell keeps its own).
 fn owned(cell: calamine::Cell<DataRef<'_>>) -> SheetCell {
     let (row, col) = cell.get_position();
-    (row, col, Data::from(cell.get_value().clone()))
+    let value = match cell.get_value() {
+        DataRef::String(s) => Data::String(s.clone()),
+        DataRef::SharedString(s) => Data::String((*s).to_owned()),
+        other => Data::from(other.clone()),
+    };
+    (row, col, value)
 }
 
 /// Where the rows go.
@@ -193,7 +216,7 @@ impl Feed<'_> {
         origin: Option<(u32, u32)>,
         mut next: impl FnMut() -> Result<Option<SheetCell>, SourceError>,
         zero_pad: impl FnOnce(u32, usize) -> ZeroPad,
-    ) -> Result<(), SourceError> {
+    ) -> Result<Work, SourceError> {
         let Some(origin) = origin else {
             return Err(self.empty());
         };
@@ -219,7 +242,7 @@ impl Feed<'_> {
                         reject_file: self.reject_file,
                     };
                     if self.sender.send(message).is_err() {
-                        return Ok(());
+                        return Ok(assembler.work());
                     }
                 }
                 Some(Completed::Row(row)) => {
@@ -227,7 +250,7 @@ impl Feed<'_> {
                     if batch.len() == BATCH_ROWS {
                         let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
                         if self.sender.send(Message::Rows(full)).is_err() {
-                            return Ok(());
+                            return Ok(assembler.work());
                         }
                     }
                 }
@@ -253,6 +276,84 @@ impl Feed<'_> {
         if !batch.is_empty() {
             let _ = self.sender.send(Message::Rows(batch));
         }
-        Ok(())
+        Ok(assembler.work())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+    use std::sync::mpsc::sync_channel;
+
+    use rust_xlsxwriter::Workbook;
+
+    use super::*;
+    use crate::source::sheet_rows::LAST_ROW;
+    use crate::source::RawRow;
+
+    const LAST_COL: u16 = 16_383;
+
+    /// A header and three data rows, then `strays` (cells holding "stray").
+    fn workbook(dir: &Path, name: &str, strays: &[(u32, u16)]) -> PathBuf {
+        let path = dir.join(name);
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet();
+        let mut write = |row: u32, col: u16, text: &str| {
+            sheet
+                .write_string(row, col, text)
+                .expect("a cell in the grid");
+        };
+        write(0, 0, "Email");
+        write(0, 1, "Name");
+        for row in 1..=3 {
+            write(row, 0, &format!("p{row}@example.com"));
+            write(row, 1, "Ann");
+        }
+        for &(row, col) in strays {
+            write(row, col, "stray");
+        }
+        book.save(&path).expect("save the workbook");
+        path
+    }
+
+    fn read(path: &Path) -> (Work, Vec<RawRow>) {
+        let (sender, receiver) = sync_channel(64);
+        let work = read_sheet(path, Format::Xlsx, &SourceOptions::default(), &sender);
+        drop(sender);
+        let rows = receiver
+            .into_iter()
+            .flat_map(|message| match message {
+                Message::Rows(rows) => rows,
+                _ => Vec::new(),
+            })
+            .collect();
+        (work.expect("the sheet reads"), rows)
+    }
+
+    /// Issue 20.3: a cell at XFD1048576 and one at A1048576 cost a cell each, and a row for
+    /// the one under the header; no count grows with how far down or right they are (a reader
+    /// that walked the gap, or sized a row by the far column, would show it here).
+    #[test]
+    fn far_stray_cells_cost_a_cell_each_not_their_extent() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (plain, plain_rows) = read(&workbook(dir.path(), "plain.xlsx", &[]));
+        let strays = [(LAST_ROW, 0), (LAST_ROW, LAST_COL)];
+        let (far, far_rows) = read(&workbook(dir.path(), "far.xlsx", &strays));
+
+        // The data's first look stops at the first cell in column A; the main pass reads the
+        // 8 cells of the data, then the two strays.
+        assert_eq!(plain.cells, 1 + 8, "{plain:?}");
+        assert_eq!(far.cells, plain.cells + 2, "{far:?}");
+        assert_eq!(far.rows, plain.rows + 1, "{far:?}");
+        assert_eq!(far.widest_row, 2, "{far:?}");
+        assert_eq!(far.widest_row, plain.widest_row);
+
+        assert_eq!(far_rows[..3], plain_rows[..]);
+        let last = far_rows
+            .last()
+            .expect("the stray under the header is a row");
+        assert_eq!(last.row, 1_048_576);
+        assert_eq!(last.cells, ["stray", ""]);
+        assert_eq!(last.defect, None);
     }
 }
