@@ -12,7 +12,7 @@ use crate::pipeline::failure::Stage;
 use crate::run::end::RunEnd;
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 pub(super) async fn deliver(
@@ -98,7 +98,7 @@ pub(super) async fn deliver(
     // From the first request that can change a contact, the reports describe an older state.
     ledger.reports_stale()?;
     attempt.stage = Stage::Deliver;
-    let ledger = Mutex::new(ledger);
+    let ledger = Arc::new(Mutex::new(ledger));
     let (cancel_tx, cancel) = tokio::sync::watch::channel(false);
     let interrupts = tokio::spawn(crate::run::signals::graceful(
         cancel_tx,
@@ -138,11 +138,11 @@ pub(super) async fn deliver(
     interrupts.abort();
     let Some(outcome) = outcome else {
         progress.finish(None, &client);
-        let ledger = ledger.into_inner().map_err(|_| DeliveryError::Poisoned)?;
+        let ledger = unshare(ledger)?;
         return aborted(&run_dir, ledger, &mut delta);
     };
     progress.finish(outcome.as_ref().ok().map(|(_, counts)| counts), &client);
-    let mut ledger = ledger.into_inner().map_err(|_| DeliveryError::Poisoned)?;
+    let mut ledger = unshare(ledger)?;
     // Whatever ended the engine (finished, stopped, or an error such as a revoked token), the
     // rows it delivered are remembered: the next run must not send them again.
     let remembered = delta.remember(&mut ledger);
@@ -227,4 +227,12 @@ async fn view(
         })?;
     engine.on_conflict = summary.on_conflict;
     Ok(Some(summary))
+}
+
+/// The ledger back from the engine, which has ended (its writer thread joined) by now.
+fn unshare(ledger: Arc<Mutex<Ledger>>) -> Result<Ledger, DeliveryError> {
+    Arc::try_unwrap(ledger)
+        .map_err(|_| DeliveryError::Poisoned)?
+        .into_inner()
+        .map_err(|_| DeliveryError::Poisoned)
 }

@@ -35,7 +35,9 @@ mod warnings;
 pub use before::{BeforeCapture, BeforeImage};
 pub use conflicts::{ConflictRejection, PhoneDropped};
 pub use decisions::{Action, Change, Decision, UnknownAction};
-pub use delivery::{DeliveredRow, DeliveryResult, DeliveryRow, RunRecord, SuccessRecord};
+pub use delivery::{
+    ContactSeen, DeliveredRow, DeliveryBatch, DeliveryResult, DeliveryRow, RunRecord, SuccessRecord,
+};
 pub use delta::DeltaRow;
 pub use followups::{FollowupContext, FollowupRecord};
 pub use lifecycle::{Failure, ReportsMark, Target};
