@@ -8,7 +8,7 @@
 //! doubt, and whatever follows a row's contact waits for the batch that records it.
 
 use crate::ledger::{DeliveryBatch, Ledger, LedgerError};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use tokio::sync::watch;
@@ -62,7 +62,11 @@ impl Writer {
         self.last += 1;
         let sequence = self.last;
         // A full queue blocks (the writer is behind): off the runtime's worker for that time.
-        let sent = tokio::task::block_in_place(|| queue.send((sequence, batch)));
+        let sent = match queue.try_send((sequence, batch)) {
+            Ok(()) => Ok(()),
+            Err(TrySendError::Full(item)) => tokio::task::block_in_place(|| queue.send(item)),
+            Err(TrySendError::Disconnected(item)) => Err(std::sync::mpsc::SendError(item)),
+        };
         if sent.is_err() {
             // The writer stopped after a failed commit; `Committed::Failed` says so to every
             // gate, and `finish` returns its error.
