@@ -63,11 +63,13 @@ impl Writer {
         let sequence = self.last;
         // A full queue blocks (the writer is behind): off the runtime's worker for that time.
         let sent = match queue.try_send((sequence, batch)) {
-            Ok(()) => Ok(()),
-            Err(TrySendError::Full(item)) => tokio::task::block_in_place(|| queue.send(item)),
-            Err(TrySendError::Disconnected(item)) => Err(std::sync::mpsc::SendError(item)),
+            Ok(()) => true,
+            Err(TrySendError::Full(item)) => {
+                tokio::task::block_in_place(|| queue.send(item).is_ok())
+            }
+            Err(TrySendError::Disconnected(_)) => false,
         };
-        if sent.is_err() {
+        if !sent {
             // The writer stopped after a failed commit; `Committed::Failed` says so to every
             // gate, and `finish` returns its error.
             self.queue = None;
