@@ -12,7 +12,7 @@ use ghl_bulk::source::{self, SourceOptions};
 use ghl_sandbox::{Config, CustomFieldDef, FaultConfig, DEFAULT_LOCATION_ID, DEFAULT_TOKEN};
 use serde_json::json;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 const SAMPLE: &str = "samples/contacts.xlsx";
@@ -106,7 +106,7 @@ async fn deliver(
     let client = Client::new(client_config).unwrap();
     let defs = client.custom_fields().await.unwrap();
     let resolver = CustomFieldResolver::new(&mapping().custom_refs, &defs).unwrap();
-    let ledger = Mutex::new(Ledger::open(&ledger_path).unwrap());
+    let ledger = Arc::new(Mutex::new(Ledger::open(&ledger_path).unwrap()));
     let (_cancel_tx, cancel) = tokio::sync::watch::channel(false);
     let engine_config = EngineConfig {
         concurrency: 8,

@@ -17,6 +17,7 @@ mod cli_logging;
 mod cli_runs;
 mod cli_wording;
 mod delete_file;
+mod delivery_batching;
 mod delivery_engine;
 mod delivery_in_doubt;
 mod delivery_modes;

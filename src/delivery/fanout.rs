@@ -4,7 +4,7 @@
 //! contact that spoils it is alone (the endpoints' size cap is undocumented, HighLevel #315).
 
 use super::batches::{BatchKey, Member, Ready};
-use super::engine::{with_ledger, BatchReply, Done, Engine, Job};
+use super::engine::{BatchReply, Done, Engine, Job};
 use super::followup_keys::DEFAULT_TASK_RULE;
 use super::followups::{self, FollowupJob, FollowupsDone};
 use super::honest;
@@ -12,7 +12,7 @@ use super::resolve::{Resolved, Via};
 use super::DeliveryError;
 use crate::api::models::UpdateRequest;
 use crate::api::{ApiError, Client, TagChange};
-use crate::ledger::{RowState, Warning};
+use crate::ledger::{ContactSeen, RowState, Warning};
 use crate::run::dispatch::{halving_may_help, verdict, Verdict};
 
 impl<'a> Engine<'a> {
@@ -157,12 +157,14 @@ impl<'a> Engine<'a> {
         // the row: whatever happens next (a stop, a crash) an undo knows what they were, and a
         // resume goes straight on to what follows instead of sending the row again.
         if via != Via::Known {
-            let ledger = self.ledger;
-            with_ledger(ledger, |l| {
-                l.record_contact_seen(row, &contact.id, created, &tags_before)?;
-                // What the run's own write left: an undo tells later changes by it.
-                l.record_write_date(row, contact.date_updated.as_deref())
-            })?;
+            // Handed to the writer with the next batch, which whatever follows waits for.
+            self.pending.seen.push(ContactSeen {
+                row,
+                contact_id: contact.id.clone(),
+                created,
+                tags_before: tags_before.clone(),
+                date_updated: contact.date_updated.clone(),
+            });
         }
         state.waiting += keys.len();
         if !state.plan.notes.is_empty() || state.plan.task.is_some() {

@@ -11,29 +11,23 @@ use super::DeliveryError;
 use crate::ledger::DeliveryResult;
 use chrono::{DateTime, Utc};
 
-/// Rows about to send their first request: marked in doubt in the ledger (one transaction)
-/// before any of their requests can leave, and only then, so that a row left `in_doubt` by a
-/// stop was really sent, and its first send time bounds what it may have created.
-pub(super) fn start_rows<'a>(
-    engine: &mut Engine<'a>,
-    mut rows: Vec<Row>,
-) -> Result<Vec<Job<'a>>, DeliveryError> {
+/// Rows about to send their first request, each job held back until batch `gate` (the one
+/// marking them in doubt, `engine::mark_started`) is committed, and only then sent: a row left
+/// `in_doubt` by a stop may have been sent, one never marked was not, and the first send time
+/// bounds what it may have created.
+pub(super) fn start_rows<'a>(engine: &mut Engine<'a>, rows: Vec<Row>, gate: u64) -> Vec<Job<'a>> {
     if rows.is_empty() {
-        return Ok(Vec::new());
+        return Vec::new();
     }
     let now = crate::run::clock::now();
-    let stamp = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let numbers: Vec<u64> = rows.iter().map(|r| r.plan.row).collect();
-    with_ledger(engine.ledger, |l| l.mark_in_doubt(&numbers, &stamp))?;
-    Ok(rows
-        .drain(..)
+    rows.into_iter()
         .map(|mut row| {
             if !row.history.sent_before {
                 row.history.first_sent = now;
             }
-            engine.resolve(row)
+            engine.resolve(row, gate)
         })
-        .collect())
+        .collect()
 }
 
 /// The next rows from the ledger that still need delivery, and whether there were any.

@@ -3,7 +3,7 @@
 //! written, `engine` runs plans through the one client (limiter, retries): `resolve` makes each
 //! row's contact exist, `batches` and `fanout` group the bulk calls that follow, `followups`
 //! creates notes and tasks once across runs, `decided` carries out the server view's verdicts (`followup_keys` says what they are known by),
-//! `rows` keeps the books, and `honest` compares what came back
+//! `rows` keeps the books, `writer` commits them from its own thread, and `honest` compares what came back
 //! with what was sent.
 
 pub(crate) mod batches;
@@ -21,6 +21,7 @@ pub mod mode;
 pub mod plan;
 mod resolve;
 mod rows;
+mod writer;
 
 pub use custom_fields::{CustomFieldResolver, UnknownCustomField};
 pub use engine::{EngineConfig, EngineCounts, StopReason};
@@ -44,6 +45,9 @@ pub enum DeliveryError {
     /// A resume asked for another delivery mode than the run started with.
     #[error("this run delivers in mode {recorded}; it cannot continue in mode {asked}")]
     ModeChanged { recorded: String, asked: String },
+    /// The ledger writer's thread could not be started.
+    #[error("the ledger writer could not start: {0}")]
+    Writer(std::io::Error),
     /// Another part of the run panicked while holding the ledger.
     #[error("internal error: the ledger lock was poisoned")]
     Poisoned,

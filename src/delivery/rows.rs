@@ -2,7 +2,7 @@
 //! shape, and the ways it ends (done, failed, refused, or left in doubt for a resume). Results
 //! reach the ledger in batches.
 
-use super::engine::{with_ledger, Engine, StopReason};
+use super::engine::{Engine, StopReason};
 use super::plan::RowPlan;
 use super::resolve::{History, KnownContact};
 use super::DeliveryError;
@@ -134,22 +134,20 @@ impl Engine<'_> {
         }
     }
 
-    pub(super) fn write(&mut self) -> Result<(), DeliveryError> {
+    /// Moves the finished rows' results (and their notes and tasks) into the pending batch.
+    pub(super) fn write(&mut self) {
         if self.finished.is_empty() {
-            return Ok(());
+            return;
         }
         let results = std::mem::take(&mut self.finished);
-        let now = crate::run::clock::now_rfc3339();
-        // Follow-ups first: a crash between the two leaves the rows in doubt with their notes
-        // and tasks recorded, so the resume updates them instead of looking for them.
-        let followups: Vec<(u64, crate::ledger::FollowupRecord)> = results
-            .iter()
-            .flat_map(|r| r.followups.iter().map(move |f| (r.row, f.clone())))
-            .collect();
-        with_ledger(self.ledger, |l| {
-            l.record_followups_done(&followups)?;
-            l.record_delivery(&results, &now)
-        })?;
-        Ok(())
+        // Follow-ups before results in the batch: a crash between the two cannot happen (one
+        // transaction), and the order matches what the resume expects of older ledgers.
+        self.pending.followups.extend(
+            results
+                .iter()
+                .flat_map(|r| r.followups.iter().map(move |f| (r.row, f.clone()))),
+        );
+        self.pending.results_at = crate::run::clock::now_rfc3339();
+        self.pending.results.extend(results);
     }
 }

@@ -5,14 +5,16 @@
 use super::connect::{all_refused, classify_first, concurrency_for, connect, learn_limits};
 use super::resume::{aborted, target_of};
 use super::{delta, estimate, finish, plan_run, progress, Attempt, ImportConfig, ImportError};
-use crate::delivery::{engine, CustomFieldResolver, DeliveryError, EngineConfig, EngineCounts};
+use crate::delivery::{
+    engine, CustomFieldResolver, DeliveryError, EngineConfig, EngineCounts, StopReason,
+};
 use crate::ledger::Ledger;
 use crate::mapping::Mapping;
 use crate::pipeline::failure::Stage;
 use crate::run::end::RunEnd;
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 pub(super) async fn deliver(
@@ -98,7 +100,7 @@ pub(super) async fn deliver(
     // From the first request that can change a contact, the reports describe an older state.
     ledger.reports_stale()?;
     attempt.stage = Stage::Deliver;
-    let ledger = Mutex::new(ledger);
+    let ledger = Arc::new(Mutex::new(ledger));
     let (cancel_tx, cancel) = tokio::sync::watch::channel(false);
     let interrupts = tokio::spawn(crate::run::signals::graceful(
         cancel_tx,
@@ -118,31 +120,53 @@ pub(super) async fn deliver(
     }
     // A second Ctrl-C or SIGTERM drops the requests in flight: each row's state was committed
     // before its request went out, so a resume sorts out what they did.
-    let on_progress = |counts: &EngineCounts| {
-        progress.update(counts, &client);
-        if let Some(slot) = &config.board {
-            progress.report(slot, counts, &client);
-        }
+    // The engine runs as a task of its own: on the runtime's workers, beside the HTTP
+    // connections it drives, instead of on the thread that waits for the import (every answer
+    // would otherwise wake this thread from a worker).
+    let client = Arc::new(client);
+    let progress = Arc::new(progress);
+    let mut engine_task = {
+        let (ledger, client, progress) = (
+            Arc::clone(&ledger),
+            Arc::clone(&client),
+            Arc::clone(&progress),
+        );
+        let board = config.board.clone();
+        tokio::spawn(async move {
+            let on_progress = |counts: &EngineCounts| {
+                progress.update(counts, &client);
+                if let Some(slot) = &board {
+                    progress.report(slot, counts, &client);
+                }
+            };
+            engine::run(
+                &ledger,
+                &client,
+                &resolver,
+                &engine_config,
+                cancel,
+                &on_progress,
+            )
+            .await
+        })
     };
     let outcome = tokio::select! {
-        outcome = engine::run(
-            &ledger,
-            &client,
-            &resolver,
-            &engine_config,
-            cancel,
-            &on_progress,
-        ) => Some(outcome),
+        outcome = &mut engine_task => Some(joined(outcome)),
         () = crate::run::signals::wait_for(2) => None,
     };
+    if outcome.is_none() {
+        // Dropped where it waits: its ledger writer commits what it was handed, then lets go.
+        engine_task.abort();
+        let _ = engine_task.await;
+    }
     interrupts.abort();
     let Some(outcome) = outcome else {
         progress.finish(None, &client);
-        let ledger = ledger.into_inner().map_err(|_| DeliveryError::Poisoned)?;
+        let ledger = unshare(ledger)?;
         return aborted(&run_dir, ledger, &mut delta);
     };
     progress.finish(outcome.as_ref().ok().map(|(_, counts)| counts), &client);
-    let mut ledger = ledger.into_inner().map_err(|_| DeliveryError::Poisoned)?;
+    let mut ledger = unshare(ledger)?;
     // Whatever ended the engine (finished, stopped, or an error such as a revoked token), the
     // rows it delivered are remembered: the next run must not send them again.
     let remembered = delta.remember(&mut ledger);
@@ -227,4 +251,24 @@ async fn view(
         })?;
     engine.on_conflict = summary.on_conflict;
     Ok(Some(summary))
+}
+
+/// The ledger back from the engine, which has ended (its writer thread joined) by now.
+fn unshare(ledger: Arc<Mutex<Ledger>>) -> Result<Ledger, DeliveryError> {
+    Arc::try_unwrap(ledger)
+        .map_err(|_| DeliveryError::Poisoned)?
+        .into_inner()
+        .map_err(|_| DeliveryError::Poisoned)
+}
+
+/// The engine task's outcome; its panic goes on as this thread's.
+fn joined(
+    outcome: Result<Result<(StopReason, EngineCounts), DeliveryError>, tokio::task::JoinError>,
+) -> Result<(StopReason, EngineCounts), DeliveryError> {
+    match outcome {
+        Ok(outcome) => outcome,
+        Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+        // Only an abort cancels the task, and the import aborts it only once it gave up on it.
+        Err(_) => Err(DeliveryError::Poisoned),
+    }
 }

@@ -11,6 +11,21 @@ use rusqlite::{params, OptionalExtension};
 
 use super::{Ledger, LedgerError};
 
+/// Records a write's `dateUpdated` (see [`Ledger::record_write_date`]) on `conn`, inside
+/// whatever transaction the caller holds.
+pub(super) fn write_date_in(
+    conn: &rusqlite::Connection,
+    row: u64,
+    date_updated: Option<&str>,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO row_writes (row, date_updated) VALUES (?1, ?2) \
+         ON CONFLICT (row) DO UPDATE SET date_updated = excluded.date_updated",
+    )?
+    .execute(params![row as i64, date_updated])
+    .map(|_| ())
+}
+
 /// One row's before-images, as taken just before its contact was written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BeforeCapture {
@@ -114,14 +129,7 @@ impl Ledger {
         row: u64,
         date_updated: Option<&str>,
     ) -> Result<(), LedgerError> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO row_writes (row, date_updated) VALUES (?1, ?2) \
-                 ON CONFLICT (row) DO UPDATE SET date_updated = excluded.date_updated",
-            )
-            .and_then(|mut stmt| stmt.execute(params![row as i64, date_updated]))
-            .map(|_| ())
-            .map_err(|e| self.err(e))
+        write_date_in(&self.conn, row, date_updated).map_err(|e| self.err(e))
     }
 
     /// The `dateUpdated` the run's write of the row's contact returned, if recorded.

@@ -3,8 +3,10 @@
 //! notes created, warnings), one transaction per batch. `extras` keeps what the delivery modes
 //! add (first send time, tags removed, business, the run's mode).
 
+mod batch;
 mod extras;
 
+pub use batch::{ContactSeen, DeliveryBatch};
 pub use extras::DeliveredRow;
 
 use rusqlite::{params, Connection};
@@ -143,18 +145,7 @@ impl Ledger {
     /// Marks rows `in_doubt` (and counts the attempt) before their requests are sent, so a crash
     /// at any later instant leaves them to be resolved on resume.
     pub fn mark_in_doubt(&mut self, rows: &[u64], now: &str) -> Result<(), LedgerError> {
-        self.in_transaction(|tx| {
-            let mut update = tx.prepare_cached(
-                "UPDATE rows SET state = 'in_doubt', attempts = attempts + 1, \
-                 updated_at = ?2 WHERE row = ?1",
-            )?;
-            let mut first = tx.prepare_cached(extras::FIRST_SENT)?;
-            for row in rows {
-                update.execute(params![*row as i64, now])?;
-                first.execute(params![*row as i64, now])?;
-            }
-            Ok(())
-        })
+        self.in_transaction(|tx| mark_in_doubt_in(tx, rows, now))
     }
 
     /// Writes a batch of results in one transaction.
@@ -163,71 +154,7 @@ impl Ledger {
         results: &[DeliveryResult],
         now: &str,
     ) -> Result<(), LedgerError> {
-        // `created` stays 1 once a run created the contact: a later retry of the row (its tags
-        // or notes failed) finds the contact and would otherwise record "not created". The
-        // first `tags_before` seen stays too: a retry sees the tags after this run's changes.
-        self.in_transaction(|tx| {
-            let mut update = tx.prepare_cached(
-                "UPDATE rows SET state = ?2, contact_id = COALESCE(?3, contact_id), \
-                 created = CASE WHEN created = 1 THEN 1 ELSE COALESCE(?4, created) END, \
-                 tags_before_json = COALESCE(tags_before_json, ?5), \
-                 tags_added_json = COALESCE(?6, tags_added_json), \
-                 note_ids_json = COALESCE(?7, note_ids_json), last_status = ?8, \
-                 stage = ?9, code = ?10, field = ?11, message = ?12, last_error = ?12, \
-                 updated_at = ?13, task_ids_json = COALESCE(?14, task_ids_json) \
-                 WHERE row = ?1",
-            )?;
-            let mut extra = tx.prepare_cached(extras::RECORD)?;
-            let mut clear_warnings =
-                tx.prepare_cached("DELETE FROM delivery_warnings WHERE row = ?1")?;
-            let mut warn = tx.prepare_cached(
-                "INSERT INTO delivery_warnings (row, field, code, message) \
-                 VALUES (?1, ?2, ?3, ?4)",
-            )?;
-            for r in results {
-                let json = |v: &Option<Vec<String>>| {
-                    v.as_ref()
-                        .map(|tags| serde_json::to_string(tags).unwrap_or_default())
-                };
-                let notes = (!r.note_ids.is_empty())
-                    .then(|| serde_json::to_string(&r.note_ids).unwrap_or_default());
-                let tasks = (!r.task_ids.is_empty())
-                    .then(|| serde_json::to_string(&r.task_ids).unwrap_or_default());
-                let (stage, code, field, message) = match &r.error {
-                    Some(e) => (
-                        Some("deliver"),
-                        Some(e.code.as_str()),
-                        Some(e.field.as_str()),
-                        Some(e.message.as_str()),
-                    ),
-                    None => (None, None, None, None),
-                };
-                update.execute(params![
-                    r.row as i64,
-                    r.state,
-                    r.contact_id,
-                    r.created,
-                    json(&r.tags_before),
-                    json(&r.tags_added),
-                    notes,
-                    r.last_status,
-                    stage,
-                    code,
-                    field,
-                    message,
-                    now,
-                    tasks,
-                ])?;
-                if r.tags_removed.is_some() || r.business_id.is_some() {
-                    extra.execute(params![r.row as i64, json(&r.tags_removed), r.business_id])?;
-                }
-                clear_warnings.execute(params![r.row as i64])?;
-                for w in &r.warnings {
-                    warn.execute(params![r.row as i64, w.field, w.code, w.message])?;
-                }
-            }
-            Ok(())
-        })
+        self.in_transaction(|tx| record_delivery_in(tx, results, now))
     }
 
     /// Every delivered row with its contact id, in row order: (row, state, contact id).
@@ -244,6 +171,94 @@ impl Ledger {
     pub fn warning_counts(&self) -> Result<Vec<(String, u64)>, LedgerError> {
         self.counts("SELECT code, COUNT(*) FROM delivery_warnings GROUP BY code ORDER BY code")
     }
+}
+
+/// Marks rows `in_doubt` and counts the attempt, inside the caller's transaction.
+pub(super) fn mark_in_doubt_in(
+    tx: &rusqlite::Connection,
+    rows: &[u64],
+    now: &str,
+) -> rusqlite::Result<()> {
+    let mut update = tx.prepare_cached(
+        "UPDATE rows SET state = 'in_doubt', attempts = attempts + 1, \
+             updated_at = ?2 WHERE row = ?1",
+    )?;
+    let mut first = tx.prepare_cached(extras::FIRST_SENT)?;
+    for row in rows {
+        update.execute(params![*row as i64, now])?;
+        first.execute(params![*row as i64, now])?;
+    }
+    Ok(())
+}
+
+/// Writes results inside the caller's transaction.
+pub(super) fn record_delivery_in(
+    tx: &rusqlite::Connection,
+    results: &[DeliveryResult],
+    now: &str,
+) -> rusqlite::Result<()> {
+    // `created` stays 1 once a run created the contact: a later retry of the row (its tags
+    // or notes failed) finds the contact and would otherwise record "not created". The
+    // first `tags_before` seen stays too: a retry sees the tags after this run's changes.
+    let mut update = tx.prepare_cached(
+        "UPDATE rows SET state = ?2, contact_id = COALESCE(?3, contact_id), \
+             created = CASE WHEN created = 1 THEN 1 ELSE COALESCE(?4, created) END, \
+             tags_before_json = COALESCE(tags_before_json, ?5), \
+             tags_added_json = COALESCE(?6, tags_added_json), \
+             note_ids_json = COALESCE(?7, note_ids_json), last_status = ?8, \
+             stage = ?9, code = ?10, field = ?11, message = ?12, last_error = ?12, \
+             updated_at = ?13, task_ids_json = COALESCE(?14, task_ids_json) \
+             WHERE row = ?1",
+    )?;
+    let mut extra = tx.prepare_cached(extras::RECORD)?;
+    let mut clear_warnings = tx.prepare_cached("DELETE FROM delivery_warnings WHERE row = ?1")?;
+    let mut warn = tx.prepare_cached(
+        "INSERT INTO delivery_warnings (row, field, code, message) \
+             VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for r in results {
+        let json = |v: &Option<Vec<String>>| {
+            v.as_ref()
+                .map(|tags| serde_json::to_string(tags).unwrap_or_default())
+        };
+        let notes = (!r.note_ids.is_empty())
+            .then(|| serde_json::to_string(&r.note_ids).unwrap_or_default());
+        let tasks = (!r.task_ids.is_empty())
+            .then(|| serde_json::to_string(&r.task_ids).unwrap_or_default());
+        let (stage, code, field, message) = match &r.error {
+            Some(e) => (
+                Some("deliver"),
+                Some(e.code.as_str()),
+                Some(e.field.as_str()),
+                Some(e.message.as_str()),
+            ),
+            None => (None, None, None, None),
+        };
+        update.execute(params![
+            r.row as i64,
+            r.state,
+            r.contact_id,
+            r.created,
+            json(&r.tags_before),
+            json(&r.tags_added),
+            notes,
+            r.last_status,
+            stage,
+            code,
+            field,
+            message,
+            now,
+            tasks,
+        ])?;
+        if r.tags_removed.is_some() || r.business_id.is_some() {
+            extra.execute(params![r.row as i64, json(&r.tags_removed), r.business_id])?;
+        }
+        clear_warnings.execute(params![r.row as i64])?;
+        for w in &r.warnings {
+            warn.execute(params![r.row as i64, w.field, w.code, w.message])?;
+        }
+    }
+    Ok(())
 }
 
 /// What the ledger recorded about the run, for a resume.

@@ -131,30 +131,7 @@ impl Ledger {
         if done.is_empty() {
             return Ok(());
         }
-        self.in_transaction(|tx| {
-            let mut put = tx
-                .prepare_cached(
-                    "INSERT INTO followups_done \
-                     (row, key, contact_id, item_id, content_hash, completed, action) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (row, key) DO UPDATE SET \
-                     contact_id = excluded.contact_id, item_id = excluded.item_id, \
-                     content_hash = excluded.content_hash, completed = excluded.completed, \
-                     action = CASE WHEN action = 'created' THEN 'created' ELSE excluded.action END, \
-                     remembered = 0",
-                )?;
-            for (row, r) in done {
-                put.execute(params![
-                    *row as i64,
-                    r.key,
-                    r.contact_id,
-                    r.item_id,
-                    r.content_hash,
-                    r.completed,
-                    r.action
-                ])?;
-            }
-            Ok(())
-        })
+        self.in_transaction(|tx| record_followups_in(tx, done))
     }
 
     /// Up to `limit` delivered notes and tasks not yet written to the state store, after row
@@ -216,6 +193,34 @@ fn read_record_from(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Fol
         completed: r.get(first + 4)?,
         action: r.get(first + 5)?,
     })
+}
+
+/// Records what delivery did with rows' notes and tasks, inside the caller's transaction.
+pub(super) fn record_followups_in(
+    tx: &rusqlite::Connection,
+    done: &[(u64, FollowupRecord)],
+) -> rusqlite::Result<()> {
+    let mut put = tx.prepare_cached(
+        "INSERT INTO followups_done \
+                 (row, key, contact_id, item_id, content_hash, completed, action) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (row, key) DO UPDATE SET \
+                 contact_id = excluded.contact_id, item_id = excluded.item_id, \
+                 content_hash = excluded.content_hash, completed = excluded.completed, \
+                 action = CASE WHEN action = 'created' THEN 'created' ELSE excluded.action END, \
+                 remembered = 0",
+    )?;
+    for (row, r) in done {
+        put.execute(params![
+            *row as i64,
+            r.key,
+            r.contact_id,
+            r.item_id,
+            r.content_hash,
+            r.completed,
+            r.action
+        ])?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

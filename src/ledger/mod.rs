@@ -37,7 +37,9 @@ mod warnings;
 pub use before::{BeforeCapture, BeforeImage};
 pub use conflicts::{ConflictRejection, PhoneDropped};
 pub use decisions::{Action, Change, Decision, UnknownAction};
-pub use delivery::{DeliveredRow, DeliveryResult, DeliveryRow, RunRecord, SuccessRecord};
+pub use delivery::{
+    ContactSeen, DeliveredRow, DeliveryBatch, DeliveryResult, DeliveryRow, RunRecord, SuccessRecord,
+};
 pub use delta::DeltaRow;
 pub use followups::{FollowupContext, FollowupRecord};
 pub use input_cells::CELLS_FROM_INPUT;

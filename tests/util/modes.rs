@@ -12,7 +12,7 @@ use ghl_bulk::ledger::{DeliveredRow, Ledger};
 use ghl_sandbox::{Config, FaultConfig, Handle, DEFAULT_LOCATION_ID, DEFAULT_TOKEN};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// First name, email and `;`-separated tags.
@@ -75,7 +75,7 @@ pub async fn deliver(
     mode: Mode,
 ) -> Result<(StopReason, EngineCounts, RequestCounts), DeliveryError> {
     let client = client(sandbox);
-    let ledger = Mutex::new(Ledger::open(ledger).unwrap());
+    let ledger = Arc::new(Mutex::new(Ledger::open(ledger).unwrap()));
     let (_cancel_tx, cancel) = tokio::sync::watch::channel(false);
     let config = EngineConfig {
         concurrency: 8,

@@ -16,6 +16,25 @@ pub(super) const RECORD: &str = "INSERT INTO delivery_rows (row, tags_removed_js
      tags_removed_json = COALESCE(excluded.tags_removed_json, tags_removed_json), \
      business_id = COALESCE(excluded.business_id, business_id)";
 
+/// Records a row's contact (see [`Ledger::record_contact_seen`]) on `conn`, inside whatever
+/// transaction the caller holds.
+pub(super) fn contact_seen_in(
+    conn: &rusqlite::Connection,
+    row: u64,
+    contact_id: &str,
+    created: bool,
+    tags_before: &[String],
+) -> rusqlite::Result<()> {
+    let tags = serde_json::to_string(tags_before).unwrap_or_default();
+    conn.prepare_cached(
+        "UPDATE rows SET contact_id = ?2, \
+         created = CASE WHEN created = 1 THEN 1 ELSE ?3 END, \
+         tags_before_json = COALESCE(tags_before_json, ?4) WHERE row = ?1",
+    )?
+    .execute(params![row as i64, contact_id, created, tags])
+    .map(|_| ())
+}
+
 /// A delivered (or refused) row with everything delivery recorded about it.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeliveredRow {
@@ -66,16 +85,7 @@ impl Ledger {
         created: bool,
         tags_before: &[String],
     ) -> Result<(), LedgerError> {
-        let tags = serde_json::to_string(tags_before).unwrap_or_default();
-        self.conn
-            .prepare_cached(
-                "UPDATE rows SET contact_id = ?2, \
-                 created = CASE WHEN created = 1 THEN 1 ELSE ?3 END, \
-                 tags_before_json = COALESCE(tags_before_json, ?4) WHERE row = ?1",
-            )
-            .and_then(|mut stmt| stmt.execute(params![row as i64, contact_id, created, tags]))
-            .map(|_| ())
-            .map_err(|e| self.err(e))
+        contact_seen_in(&self.conn, row, contact_id, created, tags_before).map_err(|e| self.err(e))
     }
 
     /// The delivery mode recorded by the run's first delivery, if it got that far.

@@ -1,0 +1,70 @@
+//! The delivery's ledger writes held to a budget: commits per 1,000 rows delivered, counted by
+//! the ledger connection's commit hook while the engine delivers a generated file to the
+//! sandbox. Before batching, every row cost three commits or more (marked in doubt as its slot
+//! freed, its contact and its write date each in their own); a row's requests still wait for
+//! the commits they depend on (`delivery_in_doubt`, `import_kill_resume` hold that).
+
+use crate::util::{self, modes, FileSpec};
+use ghl_bulk::delivery::{engine, CustomFieldResolver, EngineConfig, StopReason};
+use ghl_bulk::ledger::Ledger;
+use std::path::Path;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Commits per 1,000 rows at most: rows start in groups of a quarter of the pool (8 of 32, so
+/// 125 batches marking them in doubt), results go in batches of 64 (16), and the writer merges
+/// batches that wait for it.
+const COMMITS_PER_1000_ROWS: u64 = 200;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delivery_commits_the_ledger_in_batches_not_per_row() {
+    let spec = FileSpec {
+        rows: 1_000,
+        seed: 20,
+        invalid: false,
+    };
+    let (dir, file, expected) = util::workspace(&spec);
+    let run_dir = dir.path().join("run");
+    let staged = util::validate(&file, Path::new(util::MAPPING), &run_dir, &[]);
+    assert!(staged.status.success(), "{staged:?}");
+
+    let mut config = util::fast_config(20, (0, 0));
+    config.rate_limit.burst = Some((10_000, Duration::from_secs(1)));
+    let sandbox = ghl_sandbox::spawn(config).await.unwrap();
+    let client = modes::client(&sandbox);
+    let ledger = Ledger::open(&run_dir.join("ledger.db")).unwrap();
+    let commits = ledger.count_commits().unwrap();
+    let ledger = Arc::new(Mutex::new(ledger));
+    let (_cancel_tx, cancel) = tokio::sync::watch::channel(false);
+    let engine_config = EngineConfig {
+        concurrency: 32,
+        tag_flush_after: Duration::from_millis(300),
+        ..EngineConfig::default()
+    };
+    let resolver = CustomFieldResolver::default();
+    let (stop, counts) = engine::run(&ledger, &client, &resolver, &engine_config, cancel, &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(stop, StopReason::Finished);
+    assert_eq!(counts.failed, 0, "{counts:?}");
+    let delivered = counts.done();
+    assert_eq!(delivered, expected.groups.len() as u64, "{counts:?}");
+    assert_eq!(
+        sandbox
+            .contacts(Some(ghl_sandbox::DEFAULT_LOCATION_ID))
+            .len() as u64,
+        delivered,
+        "one contact per delivered row"
+    );
+
+    let commits = commits.load(Ordering::Relaxed);
+    let per_1000 = commits * 1_000 / delivered;
+    assert!(
+        per_1000 <= COMMITS_PER_1000_ROWS,
+        "{commits} commits for {delivered} rows: {per_1000} per 1,000 rows"
+    );
+    // Every row's outcome is in the ledger when the engine returns.
+    let undelivered = ledger.lock().unwrap().undelivered().unwrap();
+    assert_eq!(undelivered, 0);
+}
