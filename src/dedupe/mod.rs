@@ -322,4 +322,6 @@ fn key_digest(kind: u8, value: &str) -> u128 {
 #[cfg(test)]
 mod independence_tests;
 #[cfg(test)]
+mod shared_phone_tests;
+#[cfg(test)]
 mod tests;
