@@ -2,24 +2,28 @@
 //! suite runs many tests at once (`RUST_TEST_THREADS` in `.cargo/config.toml`: they mostly wait
 //! on sandboxes and child processes), and on a busy 2-core machine a test that paces requests
 //! against a server's window is starved by its neighbours: its requests reach the server late
-//! and bunched, and a window the client respected looks overrun. Such a test asks to run
-//! [`alone`]; the harness's sandboxes and child processes hold a [`shared`] pass while they
-//! live. Passes are always granted while no test runs alone (a test may hold several, e.g. two
-//! sandboxes, without deadlock), so a test waiting to run alone waits until no pass is held,
-//! at worst until the others have finished.
+//! and bunched, and a window the client respected looks overrun (or one it should fill never
+//! fills). Such a test asks to run [`alone`]; the harness's sandboxes and child processes hold
+//! a [`shared`] pass while they live (the test running alone gets passes for its own). Passes
+//! are always granted while no test runs alone (a test may hold several, e.g. two sandboxes,
+//! without deadlock), so a test waiting to run alone waits until no pass is held, at worst
+//! until the others have finished.
 
 use std::sync::{Condvar, Mutex, PoisonError};
+use std::thread::{self, ThreadId};
 
 struct State {
     shared: usize,
-    alone: bool,
+    /// The thread of the test running alone: its own sandboxes and child processes still get
+    /// their passes.
+    alone: Option<ThreadId>,
     /// Tests waiting to run alone (what the gate's own test watches for).
     waiting: usize,
 }
 
 static STATE: Mutex<State> = Mutex::new(State {
     shared: 0,
-    alone: false,
+    alone: None,
     waiting: 0,
 });
 static CHANGED: Condvar = Condvar::new();
@@ -30,10 +34,11 @@ pub struct Shared(());
 /// Held by a test that must not share the machine with the harness's other work.
 pub struct Alone(());
 
-/// A pass to run beside the others (waits while a test runs alone).
+/// A pass to run beside the others (waits while another test runs alone).
 pub fn shared() -> Shared {
+    let me = thread::current().id();
     let mut state = STATE.lock().unwrap_or_else(PoisonError::into_inner);
-    while state.alone {
+    while state.alone.is_some_and(|holder| holder != me) {
         state = CHANGED.wait(state).unwrap_or_else(PoisonError::into_inner);
     }
     state.shared += 1;
@@ -45,11 +50,11 @@ pub fn shared() -> Shared {
 pub fn alone() -> Alone {
     let mut state = STATE.lock().unwrap_or_else(PoisonError::into_inner);
     state.waiting += 1;
-    while state.alone || state.shared > 0 {
+    while state.alone.is_some() || state.shared > 0 {
         state = CHANGED.wait(state).unwrap_or_else(PoisonError::into_inner);
     }
     state.waiting -= 1;
-    state.alone = true;
+    state.alone = Some(thread::current().id());
     Alone(())
 }
 
@@ -64,7 +69,7 @@ impl Drop for Shared {
 impl Drop for Alone {
     fn drop(&mut self) {
         let mut state = STATE.lock().unwrap_or_else(PoisonError::into_inner);
-        state.alone = false;
+        state.alone = None;
         CHANGED.notify_all();
     }
 }
