@@ -143,6 +143,9 @@ fn sigterm_stops_an_export_with_130_an_interrupted_summary_and_no_temporary_file
 
 #[test]
 fn sigterm_while_a_file_is_validated_exits_130_and_the_folder_says_interrupted() {
+    // The signal must land while the file is read: starved by busy neighbours, this thread
+    // saw the ledger appear only after the child had read everything (`util::gate`).
+    let _alone = util::gate::alone();
     let spec = FileSpec {
         rows: 150_000,
         seed: 9,

@@ -79,6 +79,10 @@ pub struct Limiter {
     state: Mutex<State>,
 }
 
+/// The most a stale answer's daily remaining can exceed a newer one's: the requests in flight
+/// between them (bounded far below this); a larger rise is the budget reset for a new day.
+const STALE_RISE: u64 = 1_000;
+
 impl Limiter {
     /// A limiter at the documented defaults until the first response says otherwise.
     pub fn new(reserve: DailyReserve) -> Self {
@@ -193,7 +197,14 @@ impl Limiter {
             state.daily_limit = Some(limit);
         }
         if let Some(remaining) = headers.daily_remaining {
-            state.daily_remaining = Some(remaining);
+            state.daily_remaining = Some(match state.daily_remaining {
+                // Answers arrive out of order: one sent earlier, read later, reports more left
+                // than a newer one already did. Within a day the budget only falls, so a rise
+                // is stale unless it is a new day's budget (far more than the requests that can
+                // be in flight at once).
+                Some(known) if remaining > known && remaining - known <= STALE_RISE => known,
+                _ => remaining,
+            });
         }
     }
 

@@ -210,6 +210,11 @@ pub(super) fn stage_and_report(config: &ValidateConfig) -> Result<Summary, Pipel
             break;
         }
     }
+    // A stop asked for while the last chunk was processed: still a stop (the reject files are
+    // abandoned, nothing claims the whole file was read).
+    if failure.is_none() && !stopped && crate::run::signals::requested() {
+        failure = Some(PipelineError::Interrupted);
+    }
     abandon.store(failure.is_some(), Ordering::SeqCst);
     let whole = failure.is_none() && !stopped;
     staged_whole.store(whole, Ordering::SeqCst);

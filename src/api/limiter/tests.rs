@@ -81,6 +81,25 @@ async fn stops_at_the_daily_reserve() {
     assert!(limiter.daily_exhausted().is_some());
 }
 
+/// Found by `import_exits::daily_budget_stop_then_resume…` (95 requests against a bound of 94):
+/// an answer read after a newer one must not raise the remaining budget it reported.
+#[tokio::test(start_paused = true)]
+async fn a_stale_answer_does_not_raise_the_daily_budget_but_a_new_day_does() {
+    let limiter = Limiter::new(DailyReserve::Requests(10));
+    let report = |remaining| RateLimitHeaders {
+        daily_limit: Some(100),
+        daily_remaining: Some(remaining),
+        ..RateLimitHeaders::default()
+    };
+    limiter.observe(&report(10), false);
+    limiter.observe(&report(12), false);
+    assert_eq!(limiter.daily(), Some((10, 100)));
+    assert!(limiter.acquire().await.is_err(), "the reserve is reached");
+    limiter.observe(&report(200_000), false);
+    assert_eq!(limiter.daily(), Some((200_000, 100)));
+    assert!(limiter.acquire().await.is_ok(), "a new day's budget");
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_full_window_widens_the_spread_and_holds_one_send_interval() {
     let limiter = Limiter::with_limits(50, Duration::from_secs(1), DailyReserve::Fraction(0.01));
