@@ -38,18 +38,17 @@ async fn create_returns_201_with_contact_and_normalises_fields() {
     assert_eq!(got.body["contact"]["name"], "Ada Lovelace");
     // The spec's typed custom-field variants require `id`; the description allows `key` instead
     // (ghl-api.md §2.10), so this body is sent unchecked.
-    let r = api.raw("PUT", &format!("/contacts/{id}"), Some(json!({"customFields": [{"key": "contact.memo", "field_value": "hi"}, {"key": "lead_score", "field_value": null}]})), &[]).await;
+    let r = api.unchecked("PUT", &format!("/contacts/{id}"), json!({"customFields": [{"key": "contact.memo", "field_value": "hi"}, {"key": "lead_score", "field_value": null}]})).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(
         r.body["contact"]["customFields"],
         json!([{"id": "CfColour000000000002", "value": "Red"}, {"id": "CfMemo00000000000004", "value": "hi"}])
     );
     let r = api
-        .raw(
+        .unchecked(
             "PUT",
             &format!("/contacts/{id}"),
-            Some(json!({"customFields": [{"id": "NoSuchField000000000", "field_value": "x"}]})),
-            &[],
+            json!({"customFields": [{"id": "NoSuchField000000000", "field_value": "x"}]}),
         )
         .await;
     assert_eq!(r.status, 422);
@@ -227,11 +226,10 @@ async fn strict_dtos_reject_unknown_properties_per_endpoint() {
     let (_h, api) = start(unlimited()).await;
     let (_, id) = api.upsert(json!({"email": "s@x.io"})).await;
     let r = api
-        .raw(
+        .unchecked(
             "PUT",
             &format!("/contacts/{id}"),
-            Some(json!({"gender": "male", "locationId": api.location, "firstName": "S"})),
-            &[],
+            json!({"gender": "male", "locationId": api.location, "firstName": "S"}),
         )
         .await;
     assert_eq!(r.status, 422);
@@ -239,17 +237,22 @@ async fn strict_dtos_reject_unknown_properties_per_endpoint() {
     assert!(msgs.contains(&json!("property gender should not exist")));
     assert!(msgs.contains(&json!("property locationId should not exist")));
     assert_eq!(r.body["error"], "Unprocessable Entity");
-    let r = api.raw("POST", "/contacts/", Some(json!({"locationId": api.location, "email": "t@x.io", "additionalEmails": ["a@x.io"]})), &[]).await;
+    let r = api
+        .unchecked(
+            "POST",
+            "/contacts/",
+            json!({"locationId": api.location, "email": "t@x.io", "additionalEmails": ["a@x.io"]}),
+        )
+        .await;
     assert_eq!(
         r.body["message"],
         json!(["property additionalEmails should not exist"])
     );
     let r = api
-        .raw(
+        .unchecked(
             "POST",
             "/contacts/",
-            Some(json!({"locationId": api.location, "name": "Only Name"})),
-            &[],
+            json!({"locationId": api.location, "name": "Only Name"}),
         )
         .await;
     assert_eq!(
@@ -259,7 +262,7 @@ async fn strict_dtos_reject_unknown_properties_per_endpoint() {
             json!("Contacts without email, phone, firstName and lastName are not allowed.")
         )
     );
-    let r = api.raw("POST", "/contacts/", Some(json!({"locationId": api.location, "email": "x@y.io", "dateOfBirth": "31/12/1990", "country": "XX", "phone": "abc"})), &[]).await;
+    let r = api.unchecked("POST", "/contacts/", json!({"locationId": api.location, "email": "x@y.io", "dateOfBirth": "31/12/1990", "country": "XX", "phone": "abc"})).await;
     assert_eq!(r.status, 422);
     assert_eq!(r.body["message"].as_array().unwrap().len(), 3, "{}", r.body);
     assert_eq!(api.stored().await.len(), 1, "nothing stored on 422");
@@ -348,11 +351,10 @@ async fn bulk_tags_give_per_contact_results_and_honour_the_cap() {
         "contact does not belong to location"
     );
     let r = api
-        .raw(
+        .unchecked(
             "POST",
             "/contacts/bulk/tags/update/add",
-            Some(json!({"locationId": api.location, "contacts": [a, a, a, a], "tags": ["x"]})),
-            &[],
+            json!({"locationId": api.location, "contacts": [a, a, a, a], "tags": ["x"]}),
         )
         .await;
     assert_eq!(
@@ -363,11 +365,10 @@ async fn bulk_tags_give_per_contact_results_and_honour_the_cap() {
         )
     );
     let r = api
-        .raw(
+        .unchecked(
             "POST",
             "/contacts/bulk/tags/update/toggle",
-            Some(json!({"locationId": api.location, "contacts": [a], "tags": ["x"]})),
-            &[],
+            json!({"locationId": api.location, "contacts": [a], "tags": ["x"]}),
         )
         .await;
     assert_eq!(r.status, 422);
@@ -432,11 +433,10 @@ async fn notes_tasks_business_and_custom_fields() {
         .await;
     assert_eq!(r.body["notes"].as_array().unwrap().len(), 1);
     let r = api
-        .raw(
+        .unchecked(
             "POST",
             &format!("/contacts/{id}/notes"),
-            Some(json!({"title": "no body"})),
-            &[],
+            json!({"title": "no body"}),
         )
         .await;
     assert_eq!(r.status, 422);

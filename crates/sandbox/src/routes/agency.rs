@@ -3,31 +3,26 @@
 //! `GET /oauth/installedLocations` lists the locations the app is installed in. Every location
 //! of the sandbox belongs to its one agency and has the app installed.
 
+use super::call::Call;
 use super::oauth::USER_ID;
-use super::{ApiResult, Ctx};
+use super::Ctx;
 use crate::error::ApiError;
 use crate::grants::{self, Holder};
 use crate::server::AppState;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::Extension;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::sync::Arc;
 
 /// Most locations one `installedLocations` page holds. HighLevel documents only the default
 /// (20); a larger `limit` is cut to this, so a client must page by `count` rather than trust
 /// one large page.
 const MAX_PAGE: usize = 100;
 
-pub(super) async fn location_token(
-    State(st): State<Arc<AppState>>,
-    Extension(ctx): Extension<Ctx>,
-    body: Bytes,
-) -> Response {
-    let r = (|| -> ApiResult {
+pub(super) async fn location_token(call: Call, body: Bytes) -> Response {
+    call.answer(|st, ctx| {
         let form: HashMap<String, String> = serde_urlencoded::from_bytes(&body).map_err(|_| {
             ApiError::BadRequest("Body must be application/x-www-form-urlencoded".into())
         })?;
@@ -73,16 +68,14 @@ pub(super) async fn location_token(
                 "appId": app_id(&st),
             }),
         ))
-    })();
-    ctx.reply(r)
+    })
 }
 
 pub(super) async fn installed_locations(
-    State(st): State<Arc<AppState>>,
-    Extension(ctx): Extension<Ctx>,
+    call: Call,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let r = (|| -> ApiResult {
+    call.answer(|st, ctx| {
         let page = Page::parse(&q)?;
         check_company(&st, &ctx, &page.company)?;
         if page.app != app_id(&st) {
@@ -119,8 +112,7 @@ pub(super) async fn installed_locations(
                 "installToFutureLocations": true,
             }),
         ))
-    })();
-    ctx.reply(r)
+    })
 }
 
 /// 400 unless `company` is the agency token's own and the sandbox's agency (whose are all the

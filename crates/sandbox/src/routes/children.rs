@@ -3,19 +3,18 @@
 //! unknown, or belongs to another contact, is a 400 like an unknown contact (the spec lists no
 //! 404; the wording is ours). Creating and updating differ by DTO and stay with each kind.
 
+use super::call::Call;
 use super::{ApiResult, Ctx};
 use crate::error::ApiError;
 use crate::normalise;
 use crate::ops;
 use crate::server::AppState;
 use crate::store::Location;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::Extension;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::sync::Arc;
 
 /// A record kept per contact (a note, a task).
 pub(super) trait Child: Sized + Send + Sync + 'static {
@@ -90,12 +89,8 @@ pub(super) fn modify<C: Child>(
     Ok((StatusCode::OK, json!({ (C::ONE): record.json() })))
 }
 
-pub(super) async fn list<C: Child>(
-    State(st): State<Arc<AppState>>,
-    Extension(ctx): Extension<Ctx>,
-    Path(id): Path<String>,
-) -> Response {
-    let r = (|| -> ApiResult {
+pub(super) async fn list<C: Child>(call: Call, Path(id): Path<String>) -> Response {
+    call.answer(|st, ctx| {
         let store = st.read();
         ops::owned(&store, &ctx.location, &id)?;
         let records = store
@@ -104,16 +99,14 @@ pub(super) async fn list<C: Child>(
             .and_then(|l| C::of(l).get(&id));
         let list: Vec<Value> = records.into_iter().flatten().map(C::json).collect();
         Ok((StatusCode::OK, json!({ (C::MANY): list })))
-    })();
-    ctx.reply(r)
+    })
 }
 
 pub(super) async fn get<C: Child>(
-    State(st): State<Arc<AppState>>,
-    Extension(ctx): Extension<Ctx>,
+    call: Call,
     Path((contact, id)): Path<(String, String)>,
 ) -> Response {
-    let r = (|| -> ApiResult {
+    call.answer(|st, ctx| {
         let store = st.read();
         ops::owned(&store, &ctx.location, &contact)?;
         let record = store
@@ -123,16 +116,14 @@ pub(super) async fn get<C: Child>(
             .and_then(|all| all.iter().find(|c| c.id() == id))
             .ok_or_else(|| not_found::<C>(&id))?;
         Ok((StatusCode::OK, json!({ (C::ONE): record.json() })))
-    })();
-    ctx.reply(r)
+    })
 }
 
 pub(super) async fn delete<C: Child>(
-    State(st): State<Arc<AppState>>,
-    Extension(ctx): Extension<Ctx>,
+    call: Call,
     Path((contact, id)): Path<(String, String)>,
 ) -> Response {
-    let r = (|| -> ApiResult {
+    call.answer(|st, ctx| {
         let mut store = st.write();
         let loc = ctx.contact_location_mut(&mut store, &contact)?;
         find_mut::<C>(loc, &contact, &id)?;
@@ -144,6 +135,5 @@ pub(super) async fn delete<C: Child>(
             }
         }
         Ok((StatusCode::OK, json!({ "succeded": true })))
-    })();
-    ctx.reply(r)
+    })
 }

@@ -2,18 +2,15 @@
 //! and `UpdateNoteDTO` whitelists. The list (oldest first), get and delete are
 //! [`super::children`]'s.
 
+use super::call::Call;
 use super::children::{insert, modify, Child};
-use super::{ApiResult, Ctx};
 use crate::dto::Dto;
-use crate::server::AppState;
 use crate::store::{Location, Note};
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::Response;
-use axum::Extension;
 use serde_json::Value;
 use std::collections::HashMap;
-use std::sync::Arc;
 
 const FIELDS: &[&str] = &["userId", "body", "title", "color", "pinned"];
 
@@ -39,13 +36,8 @@ impl Child for Note {
     }
 }
 
-pub(super) async fn create(
-    State(st): State<Arc<AppState>>,
-    Extension(ctx): Extension<Ctx>,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Response {
-    let r = (|| -> ApiResult {
+pub(super) async fn create(call: Call, Path(id): Path<String>, body: Bytes) -> Response {
+    call.answer(|st, ctx| {
         let mut dto = Dto::new(&body, FIELDS)?;
         let text = dto.required_string("body");
         let user_id = dto.string("userId", false).as_set().cloned();
@@ -64,19 +56,17 @@ pub(super) async fn create(
             date_updated: now,
             contact_id: id.clone(),
         })
-    })();
-    ctx.reply(r)
+    })
 }
 
 /// `PUT`: every field optional; a field sent replaces the stored one (no nulls: the DTO has
 /// none nullable).
 pub(super) async fn update(
-    State(st): State<Arc<AppState>>,
-    Extension(ctx): Extension<Ctx>,
+    call: Call,
     Path((contact, id)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
-    let r = (|| -> ApiResult {
+    call.answer(|st, ctx| {
         let mut dto = Dto::new(&body, FIELDS)?;
         let text = dto.string("body", false).as_set().cloned();
         let user_id = dto.string("userId", false).as_set().cloned();
@@ -101,6 +91,5 @@ pub(super) async fn update(
                 note.pinned = p;
             }
         })
-    })();
-    ctx.reply(r)
+    })
 }
