@@ -30,11 +30,7 @@ fn token() -> Credentials {
 }
 
 fn small_file() -> (tempfile::TempDir, std::path::PathBuf) {
-    let (dir, file, _) = workspace(&FileSpec {
-        rows: 6,
-        seed: 19,
-        invalid: false,
-    });
+    let (dir, file, _) = workspace(&FileSpec::clean(6, 19));
     (dir, file)
 }
 
@@ -315,11 +311,7 @@ fn absurd_rate_limit_headers_are_clamped_and_told() {
 #[test]
 fn the_last_progress_line_adds_up() {
     let sandbox = Sandbox::start(fast_config(21, (0, 2)));
-    let (dir, file, _) = workspace(&FileSpec {
-        rows: 60,
-        seed: 21,
-        invalid: false,
-    });
+    let (dir, file, _) = workspace(&FileSpec::clean(60, 21));
     let run_dir = dir.path().join("run");
     let out = run(
         import(&sandbox.base_url(), DEFAULT_TOKEN, &file, &run_dir),

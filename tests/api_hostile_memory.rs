@@ -48,11 +48,7 @@ fn runs_against_endless_answers_stay_under_200_mb() {
         );
         return;
     }
-    let (dir, file, _) = workspace(&FileSpec {
-        rows: 50,
-        seed: 2,
-        invalid: false,
-    });
+    let (dir, file, _) = workspace(&FileSpec::clean(50, 2));
     // A 200 announcing 2 GB (import), then a chunked body without end (export).
     let announced = Hostile::start(|_| Answer::Endless {
         length: Some(2 << 30),

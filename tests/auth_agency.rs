@@ -115,11 +115,7 @@ fn locations_with_a_location_refresh_token_says_an_agency_token_is_needed() {
 #[test]
 fn an_import_with_a_company_refresh_token_lands_in_the_chosen_location_only() {
     let sandbox = Sandbox::start(two_locations());
-    let (dir, file, expected) = util::workspace(&FileSpec {
-        rows: 30,
-        seed: 16,
-        invalid: false,
-    });
+    let (dir, file, expected) = util::workspace(&FileSpec::clean(30, 16));
     let refresh = company_refresh_file(dir.path());
     let run_dir = dir.path().join("run");
     let mut cmd = as_agency(&sandbox.base_url(), dir.path(), &refresh);

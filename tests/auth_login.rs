@@ -94,11 +94,7 @@ fn run_cli(mut cmd: Command) -> Output {
 #[test]
 fn login_by_paste_as_an_agency_then_status_import_and_logout() {
     let sandbox = two_locations();
-    let (dir, file, expected) = util::workspace(&FileSpec {
-        rows: 20,
-        seed: 17,
-        invalid: false,
-    });
+    let (dir, file, expected) = util::workspace(&FileSpec::clean(20, 17));
     let home = dir.path();
     let (mut login, url) = start_login(&sandbox, home, &["--paste", "--user-type", "company"]);
     assert!(
@@ -220,11 +216,7 @@ fn login_by_paste_as_an_agency_then_status_import_and_logout() {
 #[test]
 fn login_with_the_test_as_the_browser_then_an_import_uses_it() {
     let sandbox = two_locations();
-    let (dir, file, _) = util::workspace(&FileSpec {
-        rows: 10,
-        seed: 18,
-        invalid: false,
-    });
+    let (dir, file, _) = util::workspace(&FileSpec::clean(10, 18));
     let home = dir.path();
     let (login, url) = start_login(&sandbox, home, &["--no-open", "--redirect-port", "0"]);
     let callback = redirected_to(&sandbox, &url);

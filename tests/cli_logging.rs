@@ -14,11 +14,7 @@ use std::time::Duration;
 const LIMIT: Duration = Duration::from_secs(60);
 
 fn clean_file() -> (tempfile::TempDir, std::path::PathBuf) {
-    let (dir, file, _) = workspace(&FileSpec {
-        rows: 40,
-        seed: 81,
-        invalid: false,
-    });
+    let (dir, file, _) = workspace(&FileSpec::clean(40, 81));
     (dir, file)
 }
 

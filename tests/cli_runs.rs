@@ -30,11 +30,7 @@ fn by_name<'a>(list: &'a [serde_json::Value], name: &str) -> &'a serde_json::Val
 
 #[test]
 fn lists_finished_resumable_validate_damaged_and_empty_folders() {
-    let (tmp, file, _) = workspace(&FileSpec {
-        rows: 60,
-        seed: 71,
-        invalid: true,
-    });
+    let (tmp, file, _) = workspace(&FileSpec::with_invalid(60, 71));
     let runs = tmp.path().join("runs");
 
     // Finished, with rejected rows (exit 3).
@@ -226,11 +222,7 @@ fn lists_finished_resumable_validate_damaged_and_empty_folders() {
 
 #[test]
 fn a_running_import_is_listed_as_running_and_finishes_undisturbed() {
-    let (tmp, file, expected) = workspace(&FileSpec {
-        rows: 150,
-        seed: 72,
-        invalid: false,
-    });
+    let (tmp, file, expected) = workspace(&FileSpec::clean(150, 72));
     let runs = tmp.path().join("runs");
     let sandbox = Sandbox::start(fast_config(5, (30, 60)));
     let run_dir = runs.join("20261101T120000Z-slow");

@@ -51,11 +51,7 @@ fn sigterm_stops_gracefully_with_130_and_resume_finishes() {
 }
 
 fn stop_once_then_resume(signal: libc::c_int) {
-    let spec = FileSpec {
-        rows: 200,
-        seed: 31,
-        invalid: true,
-    };
+    let spec = FileSpec::with_invalid(200, 31);
     let (dir, file, expected) = workspace(&spec);
     let sandbox = Sandbox::start(fast_config(8, (20, 60)));
     let (seeded, stranger) = seed_existing(&sandbox, &expected, 8);
@@ -118,11 +114,7 @@ fn stop_once_then_resume(signal: libc::c_int) {
 
 #[test]
 fn ctrl_c_twice_aborts_at_once_and_resume_finishes_without_duplicates() {
-    let spec = FileSpec {
-        rows: 80,
-        seed: 32,
-        invalid: true,
-    };
+    let spec = FileSpec::with_invalid(80, 32);
     let (dir, file, expected) = workspace(&spec);
     // Slow answers, so that requests are still in flight when the second Ctrl-C comes.
     let sandbox = Sandbox::start(fast_config(9, (300, 500)));
@@ -173,11 +165,7 @@ fn import_over_two_days() -> Finished {
     const RESERVE: u64 = 10;
     const CONCURRENCY: u64 = 4;
     // About 125 requests (one upsert per contact, a few bulk tag calls): more than a day.
-    let spec = FileSpec {
-        rows: 150,
-        seed: 33,
-        invalid: false,
-    };
+    let spec = FileSpec::clean(150, 33);
     let (dir, file, expected) = workspace(&spec);
     let mut config = fast_config(10, (2, 10));
     // Less than the file needs (one upsert per contact plus a tag call per tag set), more
@@ -242,15 +230,7 @@ fn import_over_two_days() -> Finished {
     cmd.arg("--quiet").args(&flags);
     let done = run(cmd, LIMIT);
     assert_eq!(done.code, Some(0), "{}", done.describe());
-    Finished {
-        rows: ledger_rows(&run_dir),
-        summary: summary(&run_dir),
-        sandbox,
-        expected,
-        seeded,
-        stranger,
-        _dir: dir,
-    }
+    Finished::read(&run_dir, sandbox, expected, (seeded, stranger), dir)
 }
 
 #[test]

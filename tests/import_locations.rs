@@ -71,11 +71,7 @@ pub(crate) fn location_entry<'a>(top: &'a Value, id: &str) -> &'a Value {
 }
 
 fn small_file() -> (tempfile::TempDir, PathBuf, usize) {
-    let (dir, file, expected) = util::workspace(&FileSpec {
-        rows: 24,
-        seed: 61,
-        invalid: false,
-    });
+    let (dir, file, expected) = util::workspace(&FileSpec::clean(24, 61));
     let delivered = expected.rows.len() - expected.merged();
     (dir, file, delivered)
 }
