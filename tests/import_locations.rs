@@ -5,11 +5,8 @@
 //! daily budget (75) while the others finish, then `--resume TOP` finishing it the next day;
 //! the progress board's blocks in a log (and none with `--quiet`).
 
-use crate::util::{self, ghl_bulk, run, FileSpec, GhlCommand, Sandbox};
-use ghl_sandbox::{
-    LocationConfig, DEFAULT_AGENCY_CLIENT_ID, DEFAULT_AGENCY_CLIENT_SECRET,
-    DEFAULT_AGENCY_REFRESH_TOKEN, DEFAULT_LOCATION_ID, DEFAULT_TOKEN,
-};
+use crate::util::{self, run, FileSpec, Sandbox};
+use ghl_sandbox::{LocationConfig, DEFAULT_LOCATION_ID, DEFAULT_TOKEN};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -29,21 +26,9 @@ pub(crate) fn three_locations() -> ghl_sandbox::Config {
     config
 }
 
-/// `ghl-bulk` as the agency (its OAuth app and company refresh token), no location set.
+/// [`util::as_agency`], its refresh token in a file in `home`.
 pub(crate) fn as_agency(base_url: &str, home: &Path) -> Command {
-    let refresh = home.join("agency-refresh-token");
-    // Written once: each refresh rotates it, and the client writes the new one back.
-    if !refresh.exists() {
-        std::fs::write(&refresh, DEFAULT_AGENCY_REFRESH_TOKEN).unwrap();
-    }
-    let mut cmd = ghl_bulk();
-    cmd.home(home)
-        .no_config()
-        .env("GHL_BASE_URL", base_url)
-        .env("GHL_CLIENT_ID", DEFAULT_AGENCY_CLIENT_ID)
-        .env("GHL_CLIENT_SECRET", DEFAULT_AGENCY_CLIENT_SECRET)
-        .env("GHL_REFRESH_TOKEN_FILE", &refresh);
-    cmd
+    util::as_agency(base_url, home, &util::agency_refresh_file(home))
 }
 
 fn import_into(base_url: &str, home: &Path, file: &Path, run_dir: &Path, ids: &str) -> Command {

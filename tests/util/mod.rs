@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-pub use cmd::{ghl_bulk, GhlCommand};
+pub use cmd::{agency_refresh_file, as_agency, ghl_bulk, GhlCommand};
 pub use contacts::{Expected, FileSpec};
 pub use process::{run, Output, Running};
 
