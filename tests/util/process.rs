@@ -23,6 +23,30 @@ impl Output {
             self.code, self.stdout, self.stderr
         )
     }
+
+    /// Asserts that stderr holds `text`; a failure shows the whole run.
+    #[track_caller]
+    pub fn assert_stderr_has(&self, text: &str) {
+        assert!(self.stderr.contains(text), "{}", self.describe());
+    }
+
+    /// Asserts that stderr does not hold `text`; a failure shows the whole run.
+    #[track_caller]
+    pub fn assert_stderr_lacks(&self, text: &str) {
+        assert!(!self.stderr.contains(text), "{}", self.describe());
+    }
+
+    /// Asserts that stdout holds `text`; a failure shows the whole run.
+    #[track_caller]
+    pub fn assert_stdout_has(&self, text: &str) {
+        assert!(self.stdout.contains(text), "{}", self.describe());
+    }
+
+    /// Asserts that stdout does not hold `text`; a failure shows the whole run.
+    #[track_caller]
+    pub fn assert_stdout_lacks(&self, text: &str) {
+        assert!(!self.stdout.contains(text), "{}", self.describe());
+    }
 }
 
 /// Runs a command to its end within `limit`, capturing both streams.
