@@ -63,7 +63,7 @@ fn runs_against_endless_answers_stay_under_200_mb() {
         LIMIT,
     );
     assert_eq!(out.code, Some(1), "{}", out.describe());
-    assert!(out.stderr.contains("larger than"), "{}", out.describe());
+    out.assert_stderr_has("larger than");
 
     let chunked = Hostile::start(|_| Answer::Endless { length: None });
     let mut export = ghl_bulk();
@@ -75,7 +75,7 @@ fn runs_against_endless_answers_stay_under_200_mb() {
         .arg(dir.path().join("out.csv"));
     let out = run(export, LIMIT);
     assert_eq!(out.code, Some(1), "{}", out.describe());
-    assert!(out.stderr.contains("larger than"), "{}", out.describe());
+    out.assert_stderr_has("larger than");
 
     let peak = children_peak_rss();
     assert!(peak > 0);

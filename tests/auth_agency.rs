@@ -87,11 +87,7 @@ fn locations_with_a_location_refresh_token_says_an_agency_token_is_needed() {
         .args(["locations", "--app-id", ghl_sandbox::DEFAULT_APP_ID]);
     let out = run(cmd, Duration::from_secs(60));
     assert_eq!(out.code, Some(1), "{}", out.describe());
-    assert!(
-        out.stderr.contains("agency (company) token"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_has("agency (company) token");
 }
 
 #[test]
@@ -238,11 +234,7 @@ fn a_listing_that_never_ends_is_stopped_at_the_bound() {
     cmd.arg("locations");
     let out = run(cmd, Duration::from_secs(120));
     assert_eq!(out.code, Some(1), "{}", out.describe());
-    assert!(
-        out.stderr.contains("stopped at 10000"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_has("stopped at 10000");
     let pages = api
         .seen()
         .iter()

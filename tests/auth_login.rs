@@ -124,13 +124,9 @@ fn login_by_paste_as_an_agency_then_status_import_and_logout() {
     status.args(["auth", "status"]);
     let out = run_cli(status);
     assert_eq!(out.code, Some(0), "{}", out.describe());
-    assert!(
-        out.stdout.contains("company:SandboxCompany000001"),
-        "{}",
-        out.describe()
-    );
-    assert!(out.stdout.contains(SECOND), "{}", out.describe());
-    assert!(out.stdout.contains("oauth.write"), "{}", out.describe());
+    out.assert_stdout_has("company:SandboxCompany000001");
+    out.assert_stdout_has(SECOND);
+    out.assert_stdout_has("oauth.write");
     let mut status_json = cli(&sandbox, home);
     status_json.args(["auth", "status", "--json"]);
     let json_out = run_cli(status_json);
@@ -258,11 +254,7 @@ fn a_foreign_state_is_refused_and_no_token_is_asked_for() {
     get(&sandbox, &forged);
     let out = login.finish(Duration::from_secs(60));
     assert_eq!(out.code, Some(1), "{}", out.describe());
-    assert!(
-        out.stderr.contains("state does not match"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_has("state does not match");
     assert!(!credentials(home).exists());
     let token_calls = sandbox.stats().by_route.get("POST /oauth/token").cloned();
     assert_eq!(token_calls, None, "no code was exchanged");

@@ -7,9 +7,7 @@
 
 use crate::util;
 use crate::util::ghl_bulk;
-use crate::util::{
-    fast_config, import, run, summary, wait_until, workspace, FileSpec, Running, Sandbox,
-};
+use crate::util::{fast_config, import, run, summary, workspace, FileSpec, Running, Sandbox};
 use ghl_sandbox::DEFAULT_TOKEN;
 use std::path::Path;
 use std::time::Duration;
@@ -215,7 +213,7 @@ fn lists_finished_resumable_validate_damaged_and_empty_folders() {
     // A folder that does not exist is an error with a hint, not a panic.
     let out = ghl(&["runs"], &tmp.path().join("nowhere"));
     assert_eq!(out.code, Some(1), "{}", out.describe());
-    assert!(out.stderr.contains("does not exist"), "{}", out.describe());
+    out.assert_stderr_has("does not exist");
     let out = ghl(&["runs", "show", "missing"], &runs);
     assert_eq!(out.code, Some(1), "{}", out.describe());
 }
@@ -229,8 +227,7 @@ fn a_running_import_is_listed_as_running_and_finishes_undisturbed() {
     let mut cmd = import(&sandbox.base_url(), DEFAULT_TOKEN, &file, &run_dir);
     cmd.args(["--quiet", "--concurrency", "2"]);
     let mut child = Running::spawn(cmd);
-    wait_until("the delivery to start", LIMIT, || {
-        assert!(child.alive(), "the import ended too soon");
+    child.wait_until("the delivery to start", LIMIT, || {
         sandbox.contacts().len() >= 5
     });
     // Several listings while it runs: each sees it running, none gets in its way.

@@ -230,12 +230,7 @@ fn an_unknown_id_is_refused_and_nothing_is_written() {
         args.extend(output);
         let out = export(&sandbox, dir.path(), &args);
         assert_eq!(out.code, Some(1), "{}", out.describe());
-        assert!(
-            out.stderr
-                .contains("unknown location id(s): NoSuchLocation000009"),
-            "{}",
-            out.describe()
-        );
+        out.assert_stderr_has("unknown location id(s): NoSuchLocation000009");
     }
     assert_eq!(outputs(dir.path()), ["d"]);
     assert_eq!(std::fs::read_dir(dir.path().join("d")).unwrap().count(), 0);
@@ -266,7 +261,7 @@ fn a_locations_own_token_cannot_export_all_or_several() {
             .args(["export", "--locations", list, "--out", "x.csv"]);
         let out = run(cmd, LIMIT);
         assert_eq!(out.code, Some(1), "{}", out.describe());
-        assert!(out.stderr.contains(says), "{}", out.describe());
+        out.assert_stderr_has(says);
         assert!(!out.stderr.contains(DEFAULT_TOKEN), "no secret printed");
     }
     assert!(outputs(dir.path()).is_empty(), "{:?}", outputs(dir.path()));
@@ -310,7 +305,7 @@ fn a_location_out_of_its_budget_leaves_no_combined_file_and_the_others_files_in_
         .map(|l| l["status"].as_str().unwrap())
         .collect();
     assert_eq!(states, ["failed", "discarded", "discarded"], "{s:#}");
-    assert!(out.stderr.contains("Nothing written"), "{}", out.describe());
+    out.assert_stderr_has("Nothing written");
 
     std::fs::create_dir(dir.path().join("d")).unwrap();
     let out = export(
@@ -355,11 +350,7 @@ fn the_combined_file_reads_only_what_changed_in_each_location_and_honours_its_lo
     lock.try_lock().unwrap();
     let out = export(&sandbox, dir.path(), &args);
     assert_eq!(out.code, Some(75), "{}", out.describe());
-    assert!(
-        out.stderr.contains("another export to"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_has("another export to");
     assert_eq!(std::fs::read(dir.path().join("all.csv")).unwrap(), before);
 }
 

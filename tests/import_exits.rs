@@ -6,8 +6,7 @@
 
 use crate::util::checks::{check_finished, check_outcomes, check_stopped, seed_existing, Finished};
 use crate::util::{
-    fast_config, import, ledger_rows, resume, run, summary, wait_until, workspace, FileSpec,
-    Running, Sandbox,
+    fast_config, import, ledger_rows, resume, run, summary, workspace, FileSpec, Running, Sandbox,
 };
 use ghl_sandbox::DEFAULT_TOKEN;
 use std::collections::{BTreeMap, BTreeSet};
@@ -62,23 +61,13 @@ fn stop_once_then_resume(signal: libc::c_int) {
     cmd.args(["--quiet", "--concurrency", "4"]);
     let mut child = Running::spawn(cmd);
     let target = expected.groups.len() / 5;
-    wait_until("a fifth of the contacts", LIMIT, || {
-        assert!(
-            child.alive(),
-            "the import ended before it could be interrupted"
-        );
+    child.wait_until("a fifth of the contacts", LIMIT, || {
         sandbox.contacts().len() - before >= target
     });
     child.signal(signal);
     let stopped = child.finish(LIMIT);
     assert_eq!(stopped.code, Some(130), "{}", stopped.describe());
-    assert!(
-        stopped
-            .stderr
-            .contains("Stopping after the requests in flight"),
-        "{}",
-        stopped.describe()
-    );
+    stopped.assert_stderr_has("Stopping after the requests in flight");
     let rows = check_stopped(
         &run_dir,
         &sandbox,
@@ -125,11 +114,7 @@ fn ctrl_c_twice_aborts_at_once_and_resume_finishes_without_duplicates() {
     let mut cmd = import(&sandbox.base_url(), DEFAULT_TOKEN, &file, &run_dir);
     cmd.args(["--quiet", "--concurrency", "8"]);
     let mut child = Running::spawn(cmd);
-    wait_until("the first contacts", LIMIT, || {
-        assert!(
-            child.alive(),
-            "the import ended before it could be interrupted"
-        );
+    child.wait_until("the first contacts", LIMIT, || {
         sandbox.contacts().len() > before
     });
     child.interrupt();
@@ -140,11 +125,7 @@ fn ctrl_c_twice_aborts_at_once_and_resume_finishes_without_duplicates() {
     child.interrupt();
     let aborted = child.finish(LIMIT);
     assert_eq!(aborted.code, Some(130), "{}", aborted.describe());
-    assert!(
-        aborted.stderr.contains("Aborted."),
-        "{}",
-        aborted.describe()
-    );
+    aborted.assert_stderr_has("Aborted.");
     assert!(
         !run_dir.join("success.csv").exists(),
         "an abort writes no reports: it stops at once"
@@ -188,7 +169,7 @@ fn import_over_two_days() -> Finished {
     let stopped = run(cmd, LIMIT);
     assert_eq!(stopped.code, Some(75), "{}", stopped.describe());
     let command = format!("ghl-bulk import --resume {}", run_dir.display());
-    assert!(stopped.stderr.contains(&command), "{}", stopped.describe());
+    stopped.assert_stderr_has(&command);
     let s = check_resumable_summary(&run_dir, 75, "stopped: daily request budget reached");
     let stats = sandbox.stats();
     assert_eq!(

@@ -169,16 +169,8 @@ fn each_row_goes_to_its_location_deduped_within_it() {
     );
     assert_eq!(out.code, Some(3), "{}", out.describe());
     check_delivered(&sandbox, &top);
-    assert!(
-        out.stderr.contains("No location: 2 rows rejected"),
-        "{}",
-        out.describe()
-    );
-    assert!(
-        out.stderr.contains("All 3 locations: exit 3"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_has("No location: 2 rows rejected");
+    out.assert_stderr_has("All 3 locations: exit 3");
     let page = std::fs::read_to_string(top.join("report.html")).unwrap();
     assert!(page.contains(&format!("href=\"{THIRD}/report.html\"")));
 }
@@ -201,7 +193,7 @@ fn a_location_token_is_refused_before_the_file_is_read() {
         .arg(&top);
     let out = run(cmd, LIMIT);
     assert_eq!(out.code, Some(1), "{}", out.describe());
-    assert!(out.stderr.contains("needs an agency"), "{}", out.describe());
+    out.assert_stderr_has("needs an agency");
     assert!(!top.exists(), "nothing staged");
     assert!(sandbox.handle().contacts(Some(FIRST)).is_empty());
 
@@ -214,11 +206,7 @@ fn a_location_token_is_refused_before_the_file_is_read() {
         .args(["--location-column", "Branch", "--locations", "all"]);
     let out = run(cmd, LIMIT);
     assert_eq!(out.code, Some(2), "{}", out.describe());
-    assert!(
-        out.stderr.contains("cannot be used with"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_has("cannot be used with");
 }
 
 #[test]

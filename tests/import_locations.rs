@@ -97,11 +97,7 @@ fn all_locations_get_the_file_each_in_its_own_sub_folder() {
     );
     let page = std::fs::read_to_string(top.join("report.html")).unwrap();
     assert!(page.contains(&format!("href=\"{SECOND}/report.html\"")));
-    assert!(
-        out.stderr.contains("All 3 locations: exit 0"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_has("All 3 locations: exit 0");
 }
 
 /// The agency's own calls (the listing, the token refresh, a location token per location)
@@ -136,11 +132,7 @@ fn the_agency_calls_wait_out_a_full_company_window() {
         "the company's window was never full: the test proves nothing ({:?})",
         stats.by_route
     );
-    assert!(
-        out.stderr.contains("rate-limited an OAuth request"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_has("rate-limited an OAuth request");
 }
 
 /// Not on a terminal, the board is a block of lines: every location's, then the total. The
@@ -196,7 +188,7 @@ fn the_board_prints_every_location_and_the_total_in_a_block() {
     cmd.arg("--quiet").env("GHL_BULK_BOARD_EVERY_MS", "20");
     let out = run(cmd, LIMIT);
     assert_eq!(out.code, Some(0), "{}", out.describe());
-    assert!(!out.stderr.contains("Delivering to"), "{}", out.describe());
+    out.assert_stderr_lacks("Delivering to");
 }
 
 #[test]
@@ -209,12 +201,7 @@ fn explicit_ids_send_to_those_only_and_an_unknown_one_stops_everything_first() {
     let cmd = import_into(&sandbox.base_url(), dir.path(), &file, &refused, &ids);
     let out = run(cmd, LIMIT);
     assert_eq!(out.code, Some(1), "{}", out.describe());
-    assert!(
-        out.stderr
-            .contains("unknown location id(s): NoSuchLocation000009"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_has("unknown location id(s): NoSuchLocation000009");
     assert!(!refused.exists(), "nothing staged");
     for id in [DEFAULT_LOCATION_ID, SECOND, THIRD] {
         assert!(sandbox.handle().contacts(Some(id)).is_empty(), "{id}");
@@ -287,7 +274,7 @@ fn a_location_out_of_its_daily_budget_stops_alone_and_a_resume_finishes_it() {
         "the first location stopped short"
     );
     let again = format!("ghl-bulk import --resume {}", top.display());
-    assert!(out.stderr.contains(&again), "{}", out.describe());
+    out.assert_stderr_has(&again);
     let finished_second = std::fs::read(top.join(SECOND).join("summary.json")).unwrap();
 
     // The next day: a fresh budget (the restarted sandbox keeps its contacts and grants).

@@ -92,7 +92,7 @@ fn no_token_in_the_run_folder_or_output_through_faults_a_stop_a_resume_and_a_ref
     cmd.args(["--concurrency", "4", "--daily-reserve", "5"]);
     let first = run(cmd, LIMIT);
     assert_eq!(first.code, Some(75), "{}", first.describe());
-    assert!(first.stderr.contains("--resume"), "{}", first.describe());
+    first.assert_stderr_has("--resume");
 
     // Resumed on the following "days" (the sandbox restarted: a fresh daily budget) until done.
     let mut outputs = vec![first];

@@ -41,12 +41,6 @@ impl Output {
     pub fn assert_stdout_has(&self, text: &str) {
         assert!(self.stdout.contains(text), "{}", self.describe());
     }
-
-    /// Asserts that stdout does not hold `text`; a failure shows the whole run.
-    #[track_caller]
-    pub fn assert_stdout_lacks(&self, text: &str) {
-        assert!(!self.stdout.contains(text), "{}", self.describe());
-    }
 }
 
 /// Runs a command to its end within `limit`, capturing both streams.
@@ -150,6 +144,15 @@ impl Running {
     /// True while the process has not exited.
     pub fn alive(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Waits within `limit` until `ready` holds (see [`super::wait_until`]); fails the test if
+    /// the process ends first.
+    pub fn wait_until(&mut self, what: &str, limit: Duration, mut ready: impl FnMut() -> bool) {
+        super::wait_until(what, limit, || {
+            assert!(self.alive(), "the process ended before {what}");
+            ready()
+        });
     }
 
     /// SIGKILL, then collect what it wrote; fails the test if the process had exited by
