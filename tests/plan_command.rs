@@ -117,24 +117,7 @@ fn stderr(out: &std::process::Output) -> String {
 
 /// plan.csv's rows as maps from header to cell (BOM stripped).
 fn plan_rows(run_dir: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
-    let mut reader = csv::Reader::from_path(run_dir.join("plan.csv")).expect("plan.csv");
-    let headers: Vec<String> = reader
-        .headers()
-        .expect("a header")
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').to_string())
-        .collect();
-    reader
-        .records()
-        .map(|r| {
-            let r = r.expect("a record");
-            headers
-                .iter()
-                .cloned()
-                .zip(r.iter().map(str::to_string))
-                .collect()
-        })
-        .collect()
+    util::csv_file::maps(&run_dir.join("plan.csv"))
 }
 
 /// The number after `label` in `text` (`Estimate: 5 requests` → 5).

@@ -94,21 +94,8 @@ impl Sandbox {
 /// A CSV the export wrote: its header and rows (the BOM removed).
 pub fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let bytes = std::fs::read(path).expect("csv exists");
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").expect("BOM");
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_reader(bytes);
-    let headers = reader
-        .headers()
-        .expect("header")
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let rows = reader
-        .records()
-        .map(|r| r.expect("record").iter().map(str::to_string).collect())
-        .collect();
-    (headers, rows)
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "BOM");
+    super::csv_file::table(path)
 }
 
 /// The values of one column.

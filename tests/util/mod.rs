@@ -9,6 +9,7 @@
 pub mod checks;
 pub mod cmd;
 pub mod contacts;
+pub mod csv_file;
 pub mod export;
 pub mod fixture;
 pub mod gate;
