@@ -41,7 +41,7 @@ pub(super) async fn location_token(call: Call, body: Bytes) -> Response {
         }
         let field = |k: &str| form.get(k).cloned().unwrap_or_default();
         let (company, location) = (field("companyId"), field("locationId"));
-        check_company(&st, &ctx, &company)?;
+        check_company(st, ctx, &company)?;
         let mut store = st.write();
         if !store.locations.contains_key(&location) {
             // HighLevel's text is unknown; a 400 naming the location is the documented status.
@@ -65,7 +65,7 @@ pub(super) async fn location_token(call: Call, body: Bytes) -> Response {
                 "scope": ctx.scopes.join(" "),
                 "locationId": location,
                 "userId": USER_ID,
-                "appId": app_id(&st),
+                "appId": app_id(st),
             }),
         ))
     })
@@ -77,8 +77,8 @@ pub(super) async fn installed_locations(
 ) -> Response {
     call.answer(|st, ctx| {
         let page = Page::parse(&q)?;
-        check_company(&st, &ctx, &page.company)?;
-        if page.app != app_id(&st) {
+        check_company(st, ctx, &page.company)?;
+        if page.app != app_id(st) {
             return Err(ApiError::BadRequest(format!(
                 "App {} is not installed in company {}",
                 page.app, page.company

@@ -37,6 +37,15 @@ pub(super) trait Child: Sized + Send + Sync + 'static {
     fn touch(&mut self, now: i64);
 }
 
+/// A `PUT`'s rule for one field: a value sent replaces the stored one, a field left out keeps
+/// it. (An optional field is `put(&mut x.field, sent.map(Some))`: none of these DTOs take a
+/// null, so a field cannot be cleared.)
+pub(super) fn put<T>(stored: &mut T, sent: Option<T>) {
+    if let Some(value) = sent {
+        *stored = value;
+    }
+}
+
 fn not_found<C: Child>(id: &str) -> ApiError {
     ApiError::BadRequest(format!("{} with id {id} not found", C::NAME))
 }

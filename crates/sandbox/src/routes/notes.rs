@@ -3,7 +3,7 @@
 //! [`super::children`]'s.
 
 use super::call::Call;
-use super::children::{insert, modify, Child};
+use super::children::{insert, modify, put, Child};
 use crate::dto::Dto;
 use crate::store::{Location, Note};
 use axum::body::Bytes;
@@ -45,7 +45,7 @@ pub(super) async fn create(call: Call, Path(id): Path<String>, body: Bytes) -> R
         let color = dto.string("color", false).as_set().cloned();
         let pinned = dto.bool("pinned").unwrap_or(false);
         dto.finish()?;
-        insert(&st, &ctx, id.clone(), |new_id, now| Note {
+        insert(st, ctx, id.clone(), |new_id, now| Note {
             id: new_id,
             body: text.unwrap_or_default(),
             user_id,
@@ -74,22 +74,12 @@ pub(super) async fn update(
         let color = dto.string("color", false).as_set().cloned();
         let pinned = dto.bool("pinned");
         dto.finish()?;
-        modify(&st, &ctx, &contact, &id, |note: &mut Note| {
-            if let Some(t) = text {
-                note.body = t;
-            }
-            if user_id.is_some() {
-                note.user_id = user_id;
-            }
-            if title.is_some() {
-                note.title = title;
-            }
-            if color.is_some() {
-                note.color = color;
-            }
-            if let Some(p) = pinned {
-                note.pinned = p;
-            }
+        modify(st, ctx, &contact, &id, |note: &mut Note| {
+            put(&mut note.body, text);
+            put(&mut note.user_id, user_id.map(Some));
+            put(&mut note.title, title.map(Some));
+            put(&mut note.color, color.map(Some));
+            put(&mut note.pinned, pinned);
         })
     })
 }

@@ -3,7 +3,7 @@
 //! `UpdateTaskStatusParams` whitelists. The list, get and delete are [`super::children`]'s.
 
 use super::call::Call;
-use super::children::{insert, modify, Child};
+use super::children::{insert, modify, put, Child};
 use crate::dto::Dto;
 use crate::normalise;
 use crate::store::{Location, Task};
@@ -61,7 +61,7 @@ pub(super) async fn create(call: Call, Path(id): Path<String>, body: Bytes) -> R
         let text = dto.string("body", false).as_set().cloned();
         let assigned_to = dto.string("assignedTo", false).as_set().cloned();
         dto.finish()?;
-        insert(&st, &ctx, id.clone(), |new_id, now| Task {
+        insert(st, ctx, id.clone(), |new_id, now| Task {
             id: new_id,
             title: title.unwrap_or_default(),
             body: text,
@@ -92,22 +92,12 @@ pub(super) async fn update(
         let text = dto.string("body", false).as_set().cloned();
         let assigned_to = dto.string("assignedTo", false).as_set().cloned();
         dto.finish()?;
-        modify(&st, &ctx, &contact, &id, |task: &mut Task| {
-            if let Some(t) = title {
-                task.title = t;
-            }
-            if let Some(d) = due {
-                task.due_date = d;
-            }
-            if let Some(c) = completed {
-                task.completed = c;
-            }
-            if text.is_some() {
-                task.body = text;
-            }
-            if assigned_to.is_some() {
-                task.assigned_to = assigned_to;
-            }
+        modify(st, ctx, &contact, &id, |task: &mut Task| {
+            put(&mut task.title, title);
+            put(&mut task.due_date, due);
+            put(&mut task.completed, completed);
+            put(&mut task.body, text.map(Some));
+            put(&mut task.assigned_to, assigned_to.map(Some));
         })
     })
 }
@@ -122,7 +112,7 @@ pub(super) async fn completed(
         let mut dto = Dto::new(&body, &["completed"])?;
         let completed = dto.required_bool("completed");
         dto.finish()?;
-        modify(&st, &ctx, &contact, &id, |task: &mut Task| {
+        modify(st, ctx, &contact, &id, |task: &mut Task| {
             task.completed = completed.unwrap_or(task.completed);
         })
     })
