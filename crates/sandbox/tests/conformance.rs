@@ -6,6 +6,7 @@
 //! `UNREACHABLE` with the reason.
 
 use crate::util;
+use crate::util::oauth::Check;
 use crate::util::spec::{Spec, CHECKED};
 use crate::util::{start, unlimited, Api};
 use ghl_sandbox::TokenConfig;
@@ -322,23 +323,10 @@ async fn every_route_and_documented_status_matches_the_spec() {
             .status,
         403
     );
+    // Only the answers are checked against the spec here, as before: the forms go unchecked.
     let post_form = |form: Vec<(&'static str, &'static str)>| {
         let api = api.clone();
-        async move {
-            let r = api
-                .client
-                .post(format!("{}/oauth/token", api.base))
-                .form(&form)
-                .send()
-                .await
-                .unwrap();
-            let status = r.status().as_u16();
-            let body: serde_json::Value = r.json().await.unwrap();
-            Spec::get()
-                .check_response("POST", "/oauth/token", status, &body)
-                .unwrap();
-            status
-        }
+        async move { api.form("/oauth/token", &form, Check::Skip).await.status }
     };
     let good = vec![
         ("client_id", ghl_sandbox::DEFAULT_CLIENT_ID),

@@ -1,7 +1,7 @@
 //! Contact writes and reads over loopback: duplicates, upsert matching, tags, normalisation,
 //! strict DTOs, notes, tasks, bulk routes, custom fields.
 
-use crate::util;
+use crate::util::oauth::Check;
 use crate::util::{eventually, next_millisecond, start, unlimited};
 use ghl_sandbox::{Config, LocationConfig, MatchField, TokenConfig};
 use serde_json::json;
@@ -560,43 +560,18 @@ async fn auth_version_scope_and_location() {
 #[tokio::test]
 async fn oauth_refresh_rotates_and_minted_token_works() {
     let (_h, api) = start(unlimited()).await;
-    let form = |rt: &str| {
-        vec![
-            ("client_id", ghl_sandbox::DEFAULT_CLIENT_ID.to_string()),
-            (
-                "client_secret",
-                ghl_sandbox::DEFAULT_CLIENT_SECRET.to_string(),
-            ),
-            ("grant_type", "refresh_token".to_string()),
-            ("refresh_token", rt.to_string()),
-            ("user_type", "Location".to_string()),
-        ]
-    };
-    let spec = util::spec::Spec::get();
     let post = |rt: String| {
         let api = api.clone();
         async move {
-            let fields = form(&rt);
-            let as_json = serde_json::Value::Object(
-                fields
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), json!(v)))
-                    .collect(),
-            );
-            spec.check_request("POST", "/oauth/token", &as_json)
-                .unwrap();
-            let r = api
-                .client
-                .post(format!("{}/oauth/token", api.base))
-                .form(&fields)
-                .send()
-                .await
-                .unwrap();
-            let status = r.status().as_u16();
-            let body: serde_json::Value = r.json().await.unwrap();
-            spec.check_response("POST", "/oauth/token", status, &body)
-                .unwrap();
-            (status, body)
+            let form = [
+                ("client_id", ghl_sandbox::DEFAULT_CLIENT_ID),
+                ("client_secret", ghl_sandbox::DEFAULT_CLIENT_SECRET),
+                ("grant_type", "refresh_token"),
+                ("refresh_token", rt.as_str()),
+                ("user_type", "Location"),
+            ];
+            let r = api.form("/oauth/token", &form, Check::Request).await;
+            (r.status, r.body)
         }
     };
     let (status, body) = post(ghl_sandbox::DEFAULT_REFRESH_TOKEN.into()).await;
@@ -671,14 +646,7 @@ async fn minted_access_tokens_expire_after_the_ttl() {
         ("grant_type", "refresh_token"),
         ("refresh_token", ghl_sandbox::DEFAULT_REFRESH_TOKEN),
     ];
-    let r = api
-        .client
-        .post(format!("{}/oauth/token", api.base))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    let body: serde_json::Value = r.json().await.unwrap();
+    let body = api.form("/oauth/token", &form, Check::Request).await.body;
     assert_eq!(body["expires_in"], 1, "whole seconds");
     let minted = api.with_token(body["access_token"].as_str().unwrap());
     let path = "/contacts/AAAAAAAAAAAAAAAAAAAA";
