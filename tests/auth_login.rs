@@ -91,6 +91,28 @@ fn run_cli(mut cmd: Command) -> Output {
     )
 }
 
+/// `import FILE` into `location` with neither a token nor a client id: only the login stored in
+/// `home` can serve it.
+fn import_with_the_login(
+    sandbox: &Sandbox,
+    home: &Path,
+    location: &str,
+    file: &Path,
+    run_dir: &Path,
+) -> Output {
+    let mut import = ghl_bulk();
+    import
+        .home(home)
+        .no_config()
+        .env("GHL_BASE_URL", sandbox.base_url())
+        .env("GHL_LOCATION_ID", location)
+        .arg("import")
+        .arg(file)
+        .args(["--mapping", util::MAPPING, "--run-dir"])
+        .arg(run_dir);
+    run_cli(import)
+}
+
 #[test]
 fn login_by_paste_as_an_agency_then_status_import_and_logout() {
     let sandbox = two_locations();
@@ -141,17 +163,7 @@ fn login_by_paste_as_an_agency_then_status_import_and_logout() {
 
     // No GHL_TOKEN, no client id: the import finds the agency login and mints a location token.
     let run_dir = dir.path().join("run");
-    let mut import = ghl_bulk();
-    import
-        .home(home)
-        .no_config()
-        .env("GHL_BASE_URL", sandbox.base_url())
-        .env("GHL_LOCATION_ID", SECOND)
-        .arg("import")
-        .arg(&file)
-        .args(["--mapping", util::MAPPING, "--run-dir"])
-        .arg(&run_dir);
-    let out = run_cli(import);
+    let out = import_with_the_login(&sandbox, home, SECOND, &file, &run_dir);
     assert_eq!(out.code, Some(0), "{}", out.describe());
     assert_eq!(
         sandbox.handle().contacts(Some(SECOND)).len(),
@@ -227,17 +239,7 @@ fn login_with_the_test_as_the_browser_then_an_import_uses_it() {
     );
 
     let run_dir = dir.path().join("run");
-    let mut import = ghl_bulk();
-    import
-        .home(home)
-        .no_config()
-        .env("GHL_BASE_URL", sandbox.base_url())
-        .env("GHL_LOCATION_ID", DEFAULT_LOCATION_ID)
-        .arg("import")
-        .arg(&file)
-        .args(["--mapping", util::MAPPING, "--run-dir"])
-        .arg(&run_dir);
-    let out = run_cli(import);
+    let out = import_with_the_login(&sandbox, home, DEFAULT_LOCATION_ID, &file, &run_dir);
     assert_eq!(out.code, Some(0), "{}", out.describe());
     assert!(!sandbox.contacts().is_empty());
 }

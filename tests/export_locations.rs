@@ -8,11 +8,10 @@
 
 use crate::import_locations::spend;
 use crate::util::export::{as_agency, column, read_csv, summary};
-use crate::util::{run, GhlCommand, Sandbox};
+use crate::util::{run, GhlCommand, Running, Sandbox};
 use ghl_sandbox::{CustomFieldDef, LocationConfig, DEFAULT_LOCATION_ID, DEFAULT_TOKEN};
 use serde_json::{json, Value};
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 const FIRST: &str = DEFAULT_LOCATION_ID;
@@ -366,7 +365,7 @@ fn ctrl_c_stops_every_location_and_leaves_the_previous_file_and_no_part() {
     let mut cmd = as_agency(&sandbox.base_url(), dir.path());
     cmd.args(["export", "-q", "--locations", "all", "--out", "all.csv"])
         .args(["--summary", "s.json"]);
-    let mut child = cmd.spawn().unwrap();
+    let mut child = Running::spawn(cmd);
     let parts = |dir: &Path| {
         std::fs::read_dir(dir)
             .unwrap()
@@ -374,13 +373,9 @@ fn ctrl_c_stops_every_location_and_leaves_the_previous_file_and_no_part() {
             .any(|e| e.file_name().to_string_lossy().ends_with(".parts"))
     };
     crate::util::wait_until("the parts folder", LIMIT, || parts(dir.path()));
-    let sent = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(sent.success());
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(130));
+    child.interrupt();
+    let out = child.finish(LIMIT);
+    assert_eq!(out.code, Some(130), "{}", out.describe());
     assert_eq!(
         std::fs::read_to_string(dir.path().join("all.csv")).unwrap(),
         "previous night"
