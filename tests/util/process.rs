@@ -43,6 +43,19 @@ impl Output {
     }
 }
 
+/// The stderr of a command run with `Command::output()`, as text.
+pub fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Asserts that a command run with `Command::output()` said `text` on stderr; a failure shows
+/// its stderr.
+#[track_caller]
+pub fn assert_stderr_has(out: &std::process::Output, text: &str) {
+    let said = stderr(out);
+    assert!(said.contains(text), "{said}");
+}
+
 /// Runs a command to its end within `limit`, capturing both streams.
 pub fn run(mut cmd: Command, limit: Duration) -> Output {
     let child = cmd
