@@ -194,18 +194,11 @@ async fn a_minted_location_token_opens_its_own_location_only() {
     let second = api.with_token(r.body["access_token"].as_str().unwrap());
     let search = |loc: &str| json!({"locationId": loc, "pageLimit": 10});
     assert_eq!(
-        second
-            .call("POST", "/contacts/search", Some(search(SECOND)))
-            .await
-            .status,
+        second.post("/contacts/search", search(SECOND)).await.status,
         200
     );
     let other = second
-        .call(
-            "POST",
-            "/contacts/search",
-            Some(search(DEFAULT_LOCATION_ID)),
-        )
+        .post("/contacts/search", search(DEFAULT_LOCATION_ID))
         .await;
     assert_eq!(other.status, 403, "{}", other.body);
     let r = location_token(&company, "AnotherCompany000001", SECOND).await;
