@@ -139,11 +139,13 @@ fn sigterm_stops_an_export_with_130_an_interrupted_summary_and_no_temporary_file
 
 #[test]
 fn sigterm_while_a_file_is_validated_exits_130_and_the_folder_says_interrupted() {
+    let spec = FileSpec::with_invalid(150_000, 9);
+    // Written before the gate: the file takes seconds to write, and while a test waits for the
+    // gate or holds it, no other test may start a sandbox or a child process.
+    let (dir, file, _) = workspace(&spec);
     // The signal must land while the file is read: starved by busy neighbours, this thread
     // saw the ledger appear only after the child had read everything (`util::gate`).
     let _alone = util::gate::alone();
-    let spec = FileSpec::with_invalid(150_000, 9);
-    let (dir, file, _) = workspace(&spec);
     let run_dir = dir.path().join("run");
     let mut cmd = ghl(Path::new(env!("CARGO_MANIFEST_DIR")));
     cmd.arg("validate")

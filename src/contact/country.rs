@@ -109,6 +109,17 @@ const ALIASES: &[(&str, &str)] = &[
     ("tanzania united republic of", "TZ"),
     ("bolivia plurinational state of", "BO"),
     ("venezuela bolivarian republic of", "VE"),
+    // Long forms and older names in lists such as Python Faker's and UN/ISO variants.
+    ("slovak republic", "SK"),
+    ("kyrgyz republic", "KG"),
+    ("pitcairn islands", "PN"),
+    ("united states virgin islands", "VI"),
+    ("east timor", "TL"),
+    ("federated states of micronesia", "FM"),
+    ("kingdom of the netherlands", "NL"),
+    ("peoples republic of china", "CN"),
+    ("republic of ireland", "IE"),
+    ("svalbard and jan mayen islands", "SJ"),
 ];
 
 struct Index {
@@ -175,6 +186,35 @@ fn name_key(name: &str) -> String {
     out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// A name the index lacks only for a qualifier: a leading "The" ("The Gambia") or a trailing
+/// parenthesis ("Slovakia (Slovak Republic)", "Bouvet Island (Bouvetoya)"). The name before the
+/// parenthesis must be known and unambiguous, and the parenthesis must not name another
+/// country: "Georgia (USA)" is refused rather than read as the country Georgia.
+fn without_qualifier(trimmed: &str, index: &Index) -> Option<&'static str> {
+    let by_name = |name: &str| index.by_name.get(&name_key(name)).copied();
+    if let Some(rest) = trimmed
+        .get(..4)
+        .filter(|head| head.eq_ignore_ascii_case("the "))
+        .and_then(|_| trimmed.get(4..))
+    {
+        return by_name(rest);
+    }
+    let (name, qualifier) = trimmed.strip_suffix(')')?.rsplit_once('(')?;
+    let code = by_name(name)?;
+    let qualifier = qualifier.trim();
+    let names_another = <[u8; 2]>::try_from(qualifier.as_bytes())
+        .ok()
+        .and_then(|two| {
+            index
+                .by_code
+                .get(&two.map(|b| b.to_ascii_uppercase()))
+                .copied()
+        })
+        .or_else(|| by_name(qualifier))
+        .is_some_and(|other| other != code);
+    (!names_another).then_some(code)
+}
+
 /// Normalises a country to its alpha-2 code, or says why it cannot.
 pub fn normalise_country(raw: &str) -> Result<&'static str, Problem> {
     let trimmed = raw.trim();
@@ -186,6 +226,9 @@ pub fn normalise_country(raw: &str) -> Result<&'static str, Problem> {
     }
     let key = name_key(trimmed);
     if let Some(code) = index.by_name.get(&key) {
+        return Ok(code);
+    }
+    if let Some(code) = without_qualifier(trimmed, index) {
         return Ok(code);
     }
     if let Some(codes) = index.ambiguous.get(&key) {
@@ -245,6 +288,40 @@ mod tests {
             ("Guinea-Bissau", "GW"),
         ] {
             assert_eq!(normalise_country(input).unwrap(), want, "{input}");
+        }
+    }
+
+    /// Names from a list we did not write (Python Faker's `countries`, which a
+    /// `customers-100.csv` in the wild was generated from).
+    #[test]
+    fn long_forms_and_qualified_names() {
+        for (input, want) in [
+            ("Slovakia (Slovak Republic)", "SK"),
+            ("Kyrgyz Republic", "KG"),
+            ("Pitcairn Islands", "PN"),
+            ("United States Virgin Islands", "VI"),
+            ("East Timor", "TL"),
+            ("The Gambia", "GM"),
+            ("the Bahamas", "BS"),
+            ("Antarctica (the territory South of 60 deg S)", "AQ"),
+            ("Bouvet Island (Bouvetoya)", "BV"),
+            ("British Indian Ocean Territory (Chagos Archipelago)", "IO"),
+            ("Svalbard & Jan Mayen Islands", "SJ"),
+            ("Congo (Kinshasa)", "CD"),
+            ("Virgin Islands (U.S.)", "VI"),
+            ("Germany (DE)", "DE"),
+        ] {
+            assert_eq!(normalise_country(input).ok(), Some(want), "{input}");
+        }
+        // A parenthesis naming another country, or an unknown or ambiguous name before it.
+        for input in [
+            "Georgia (USA)",
+            "Georgia (US)",
+            "Atlantis (Lost)",
+            "Korea (North)",
+            "The",
+        ] {
+            assert!(normalise_country(input).is_err(), "{input}");
         }
     }
 

@@ -102,6 +102,34 @@ fn hubspot_takes_both_phone_numbers() {
     );
 }
 
+/// The headers of datablist's `customers-100.csv`, a sample found in many public repositories
+/// (a file we did not write): numbered phone columns with no "Value" or "Number" after them.
+#[test]
+fn numbered_phone_columns() {
+    let t = compiles(&[
+        "Index",
+        "Customer Id",
+        "First Name",
+        "Last Name",
+        "Phone 1",
+        "Phone 2",
+        "Email",
+    ]);
+    assert!(
+        t.contains("phone = { first_of = [\"Phone 1\", \"Phone 2\"] }"),
+        "{t}"
+    );
+    let t = compiles(&["Email 1", "Email 2", "Mobile Number", "Telephone Number"]);
+    assert!(
+        t.contains("email = { first_of = [\"Email 1\", \"Email 2\"] }"),
+        "{t}"
+    );
+    assert!(
+        t.contains("phone = { first_of = [\"Mobile Number\", \"Telephone Number\"] }"),
+        "{t}"
+    );
+}
+
 #[test]
 fn pipedrive_and_zoho_headers() {
     let t = compiles(&[
