@@ -30,11 +30,7 @@ fn token() -> Credentials {
 }
 
 fn small_file() -> (tempfile::TempDir, std::path::PathBuf) {
-    let (dir, file, _) = workspace(&FileSpec {
-        rows: 6,
-        seed: 19,
-        invalid: false,
-    });
+    let (dir, file, _) = workspace(&FileSpec::clean(6, 19));
     (dir, file)
 }
 
@@ -58,7 +54,7 @@ fn an_api_redirect_is_fatal_and_its_target_sees_nothing() {
         LIMIT,
     );
     assert_eq!(out.code, Some(1), "{}", out.describe());
-    assert!(out.stderr.contains("HTTP 307"), "{}", out.describe());
+    out.assert_stderr_has("HTTP 307");
     let host = format!("127.0.0.1:{}", target.port());
     assert!(
         out.stderr.contains(&host),
@@ -161,8 +157,8 @@ fn a_tls_failure_is_named_and_final() {
         LIMIT,
     );
     assert_eq!(out.code, Some(1), "{}", out.describe());
-    assert!(out.stderr.contains("TLS failure"), "{}", out.describe());
-    assert!(out.stderr.contains("unknown issuer"), "{}", out.describe());
+    out.assert_stderr_has("TLS failure");
+    out.assert_stderr_has("unknown issuer");
 }
 
 /// A TLS server presenting tests/data/tls/self-signed.pem; counts handshakes attempted.
@@ -296,12 +292,7 @@ fn absurd_rate_limit_headers_are_clamped_and_told() {
         LIMIT,
     );
     assert_eq!(out.code, Some(0), "{}", out.describe());
-    assert!(
-        out.stderr
-            .contains("held back for 4 s: HighLevel answered 429"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_has("held back for 4 s: HighLevel answered 429");
     assert_eq!(
         out.stderr.matches("x-ratelimit-daily-remaining").count(),
         1,
@@ -315,11 +306,7 @@ fn absurd_rate_limit_headers_are_clamped_and_told() {
 #[test]
 fn the_last_progress_line_adds_up() {
     let sandbox = Sandbox::start(fast_config(21, (0, 2)));
-    let (dir, file, _) = workspace(&FileSpec {
-        rows: 60,
-        seed: 21,
-        invalid: false,
-    });
+    let (dir, file, _) = workspace(&FileSpec::clean(60, 21));
     let run_dir = dir.path().join("run");
     let out = run(
         import(&sandbox.base_url(), DEFAULT_TOKEN, &file, &run_dir),
@@ -390,11 +377,7 @@ fn a_full_snapshot_page_without_a_cursor_stops_the_import_before_any_write() {
         .arg(&run_dir);
     let out = run(cmd, LIMIT);
     assert_eq!(out.code, Some(1), "{}", out.describe());
-    assert!(
-        out.stderr.contains("without a searchAfter cursor"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_has("without a searchAfter cursor");
     let writes: Vec<String> = api
         .seen()
         .iter()

@@ -48,11 +48,7 @@ fn runs_against_endless_answers_stay_under_200_mb() {
         );
         return;
     }
-    let (dir, file, _) = workspace(&FileSpec {
-        rows: 50,
-        seed: 2,
-        invalid: false,
-    });
+    let (dir, file, _) = workspace(&FileSpec::clean(50, 2));
     // A 200 announcing 2 GB (import), then a chunked body without end (export).
     let announced = Hostile::start(|_| Answer::Endless {
         length: Some(2 << 30),
@@ -67,7 +63,7 @@ fn runs_against_endless_answers_stay_under_200_mb() {
         LIMIT,
     );
     assert_eq!(out.code, Some(1), "{}", out.describe());
-    assert!(out.stderr.contains("larger than"), "{}", out.describe());
+    out.assert_stderr_has("larger than");
 
     let chunked = Hostile::start(|_| Answer::Endless { length: None });
     let mut export = ghl_bulk();
@@ -79,7 +75,7 @@ fn runs_against_endless_answers_stay_under_200_mb() {
         .arg(dir.path().join("out.csv"));
     let out = run(export, LIMIT);
     assert_eq!(out.code, Some(1), "{}", out.describe());
-    assert!(out.stderr.contains("larger than"), "{}", out.describe());
+    out.assert_stderr_has("larger than");
 
     let peak = children_peak_rss();
     assert!(peak > 0);

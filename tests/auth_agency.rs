@@ -3,7 +3,9 @@
 //! token minted for it, the contacts landing there only, the rotated company refresh token
 //! written back), and a 401 on a minted location token (minted again, once).
 
-use crate::util::{self, ghl_bulk, run, FileSpec, GhlCommand, Sandbox};
+use crate::util::{
+    self, agency_refresh_file, as_agency, ghl_bulk, run, FileSpec, GhlCommand, Sandbox,
+};
 use ghl_bulk::api::{
     BaseUrl, Client, ClientConfig, Credentials, OAuthConfig, RefreshStore, Secret,
 };
@@ -12,8 +14,7 @@ use ghl_sandbox::{
     DEFAULT_AGENCY_REFRESH_TOKEN, DEFAULT_LOCATION_ID,
 };
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::time::Duration;
 
 /// The second location (20 characters, like HighLevel's ids).
@@ -28,25 +29,6 @@ fn two_locations() -> ghl_sandbox::Config {
     config
 }
 
-/// A refresh-token file holding the agency's company refresh token, as a scheduled job keeps it.
-fn company_refresh_file(dir: &Path) -> PathBuf {
-    let file = dir.join("agency-refresh-token");
-    std::fs::write(&file, DEFAULT_AGENCY_REFRESH_TOKEN).unwrap();
-    file
-}
-
-/// `ghl-bulk` with the agency's OAuth app and no GHL_TOKEN.
-fn as_agency(base_url: &str, home: &Path, refresh_file: &Path) -> Command {
-    let mut cmd = ghl_bulk();
-    cmd.home(home)
-        .no_config()
-        .env("GHL_BASE_URL", base_url)
-        .env("GHL_CLIENT_ID", DEFAULT_AGENCY_CLIENT_ID)
-        .env("GHL_CLIENT_SECRET", DEFAULT_AGENCY_CLIENT_SECRET)
-        .env("GHL_REFRESH_TOKEN_FILE", refresh_file);
-    cmd
-}
-
 fn stored_token(file: &Path) -> String {
     std::fs::read_to_string(file).unwrap().trim().to_string()
 }
@@ -55,7 +37,7 @@ fn stored_token(file: &Path) -> String {
 fn locations_lists_the_agencys_locations_as_text_and_json() {
     let sandbox = Sandbox::start(two_locations());
     let dir = tempfile::tempdir().unwrap();
-    let refresh = company_refresh_file(dir.path());
+    let refresh = agency_refresh_file(dir.path());
 
     let mut cmd = as_agency(&sandbox.base_url(), dir.path(), &refresh);
     cmd.arg("locations");
@@ -105,22 +87,14 @@ fn locations_with_a_location_refresh_token_says_an_agency_token_is_needed() {
         .args(["locations", "--app-id", ghl_sandbox::DEFAULT_APP_ID]);
     let out = run(cmd, Duration::from_secs(60));
     assert_eq!(out.code, Some(1), "{}", out.describe());
-    assert!(
-        out.stderr.contains("agency (company) token"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_has("agency (company) token");
 }
 
 #[test]
 fn an_import_with_a_company_refresh_token_lands_in_the_chosen_location_only() {
     let sandbox = Sandbox::start(two_locations());
-    let (dir, file, expected) = util::workspace(&FileSpec {
-        rows: 30,
-        seed: 16,
-        invalid: false,
-    });
-    let refresh = company_refresh_file(dir.path());
+    let (dir, file, expected) = util::workspace(&FileSpec::clean(30, 16));
+    let refresh = agency_refresh_file(dir.path());
     let run_dir = dir.path().join("run");
     let mut cmd = as_agency(&sandbox.base_url(), dir.path(), &refresh);
     cmd.env("GHL_LOCATION_ID", SECOND)
@@ -155,7 +129,7 @@ async fn a_refused_location_token_is_minted_again() {
     let config = two_locations();
     let sandbox = ghl_sandbox::spawn(config.clone()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let refresh = company_refresh_file(dir.path());
+    let refresh = agency_refresh_file(dir.path());
     let base = BaseUrl::parse(&sandbox.base_url()).unwrap();
     let oauth = OAuthConfig {
         client_id: DEFAULT_AGENCY_CLIENT_ID.into(),
@@ -255,16 +229,12 @@ fn a_listing_that_never_ends_is_stopped_at_the_bound() {
         }
     });
     let dir = tempfile::tempdir().unwrap();
-    let refresh = company_refresh_file(dir.path());
+    let refresh = agency_refresh_file(dir.path());
     let mut cmd = as_agency(&api.base_url(), dir.path(), &refresh);
     cmd.arg("locations");
     let out = run(cmd, Duration::from_secs(120));
     assert_eq!(out.code, Some(1), "{}", out.describe());
-    assert!(
-        out.stderr.contains("stopped at 10000"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_has("stopped at 10000");
     let pages = api
         .seen()
         .iter()

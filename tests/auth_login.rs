@@ -91,14 +91,32 @@ fn run_cli(mut cmd: Command) -> Output {
     )
 }
 
+/// `import FILE` into `location` with neither a token nor a client id: only the login stored in
+/// `home` can serve it.
+fn import_with_the_login(
+    sandbox: &Sandbox,
+    home: &Path,
+    location: &str,
+    file: &Path,
+    run_dir: &Path,
+) -> Output {
+    let mut import = ghl_bulk();
+    import
+        .home(home)
+        .no_config()
+        .env("GHL_BASE_URL", sandbox.base_url())
+        .env("GHL_LOCATION_ID", location)
+        .arg("import")
+        .arg(file)
+        .args(["--mapping", util::MAPPING, "--run-dir"])
+        .arg(run_dir);
+    run_cli(import)
+}
+
 #[test]
 fn login_by_paste_as_an_agency_then_status_import_and_logout() {
     let sandbox = two_locations();
-    let (dir, file, expected) = util::workspace(&FileSpec {
-        rows: 20,
-        seed: 17,
-        invalid: false,
-    });
+    let (dir, file, expected) = util::workspace(&FileSpec::clean(20, 17));
     let home = dir.path();
     let (mut login, url) = start_login(&sandbox, home, &["--paste", "--user-type", "company"]);
     assert!(
@@ -128,13 +146,9 @@ fn login_by_paste_as_an_agency_then_status_import_and_logout() {
     status.args(["auth", "status"]);
     let out = run_cli(status);
     assert_eq!(out.code, Some(0), "{}", out.describe());
-    assert!(
-        out.stdout.contains("company:SandboxCompany000001"),
-        "{}",
-        out.describe()
-    );
-    assert!(out.stdout.contains(SECOND), "{}", out.describe());
-    assert!(out.stdout.contains("oauth.write"), "{}", out.describe());
+    out.assert_stdout_has("company:SandboxCompany000001");
+    out.assert_stdout_has(SECOND);
+    out.assert_stdout_has("oauth.write");
     let mut status_json = cli(&sandbox, home);
     status_json.args(["auth", "status", "--json"]);
     let json_out = run_cli(status_json);
@@ -149,17 +163,7 @@ fn login_by_paste_as_an_agency_then_status_import_and_logout() {
 
     // No GHL_TOKEN, no client id: the import finds the agency login and mints a location token.
     let run_dir = dir.path().join("run");
-    let mut import = ghl_bulk();
-    import
-        .home(home)
-        .no_config()
-        .env("GHL_BASE_URL", sandbox.base_url())
-        .env("GHL_LOCATION_ID", SECOND)
-        .arg("import")
-        .arg(&file)
-        .args(["--mapping", util::MAPPING, "--run-dir"])
-        .arg(&run_dir);
-    let out = run_cli(import);
+    let out = import_with_the_login(&sandbox, home, SECOND, &file, &run_dir);
     assert_eq!(out.code, Some(0), "{}", out.describe());
     assert_eq!(
         sandbox.handle().contacts(Some(SECOND)).len(),
@@ -220,11 +224,7 @@ fn login_by_paste_as_an_agency_then_status_import_and_logout() {
 #[test]
 fn login_with_the_test_as_the_browser_then_an_import_uses_it() {
     let sandbox = two_locations();
-    let (dir, file, _) = util::workspace(&FileSpec {
-        rows: 10,
-        seed: 18,
-        invalid: false,
-    });
+    let (dir, file, _) = util::workspace(&FileSpec::clean(10, 18));
     let home = dir.path();
     let (login, url) = start_login(&sandbox, home, &["--no-open", "--redirect-port", "0"]);
     let callback = redirected_to(&sandbox, &url);
@@ -239,17 +239,7 @@ fn login_with_the_test_as_the_browser_then_an_import_uses_it() {
     );
 
     let run_dir = dir.path().join("run");
-    let mut import = ghl_bulk();
-    import
-        .home(home)
-        .no_config()
-        .env("GHL_BASE_URL", sandbox.base_url())
-        .env("GHL_LOCATION_ID", DEFAULT_LOCATION_ID)
-        .arg("import")
-        .arg(&file)
-        .args(["--mapping", util::MAPPING, "--run-dir"])
-        .arg(&run_dir);
-    let out = run_cli(import);
+    let out = import_with_the_login(&sandbox, home, DEFAULT_LOCATION_ID, &file, &run_dir);
     assert_eq!(out.code, Some(0), "{}", out.describe());
     assert!(!sandbox.contacts().is_empty());
 }
@@ -266,11 +256,7 @@ fn a_foreign_state_is_refused_and_no_token_is_asked_for() {
     get(&sandbox, &forged);
     let out = login.finish(Duration::from_secs(60));
     assert_eq!(out.code, Some(1), "{}", out.describe());
-    assert!(
-        out.stderr.contains("state does not match"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_has("state does not match");
     assert!(!credentials(home).exists());
     let token_calls = sandbox.stats().by_route.get("POST /oauth/token").cloned();
     assert_eq!(token_calls, None, "no code was exchanged");

@@ -172,19 +172,14 @@ fn the_file_is_found_in_the_user_folder_or_named_and_broken_ones_are_refused() {
     // An explicit file that does not exist.
     let out = go(ghl(cwd, &["--config", "missing.toml", "config", "show"]));
     assert_eq!(out.code, Some(1), "{}", out.describe());
-    assert!(
-        out.stderr
-            .contains("config file missing.toml does not exist"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_has("config file missing.toml does not exist");
     assert!(out.stdout.is_empty());
 
     // An unknown key: the file, its line and column, and the keys that exist.
     std::fs::write(cwd.join("bad.toml"), "location = \"x\"\n\nconcurency = 4\n").unwrap();
     let out = go(ghl(cwd, &["config", "show", "--config", "bad.toml"]));
     assert_eq!(out.code, Some(1), "{}", out.describe());
-    assert!(out.stderr.contains("bad.toml:3:1: "), "{}", out.describe());
+    out.assert_stderr_has("bad.toml:3:1: ");
     for key in [
         "`location`",
         "`base_url`",
@@ -198,20 +193,15 @@ fn the_file_is_found_in_the_user_folder_or_named_and_broken_ones_are_refused() {
     std::fs::write(cwd.join("broken.toml"), "location = \"x\nconcurrency = 4\n").unwrap();
     let out = go(ghl(cwd, &["config", "show", "--config", "broken.toml"]));
     assert_eq!(out.code, Some(1), "{}", out.describe());
-    assert!(out.stderr.contains("broken.toml:1:"), "{}", out.describe());
+    out.assert_stderr_has("broken.toml:1:");
 
     // A token written into the file is refused, and not echoed.
     std::fs::write(cwd.join("leak.toml"), "token = \"pit-LEAKED-9999\"\n").unwrap();
     let out = go(ghl(cwd, &["config", "show", "--config", "leak.toml"]));
     assert_eq!(out.code, Some(1), "{}", out.describe());
-    assert!(
-        out.stderr
-            .contains("`token` must not be written in a config file"),
-        "{}",
-        out.describe()
-    );
-    assert!(out.stderr.contains("token_file"), "{}", out.describe());
-    assert!(!out.stderr.contains("LEAKED"), "{}", out.describe());
+    out.assert_stderr_has("`token` must not be written in a config file");
+    out.assert_stderr_has("token_file");
+    out.assert_stderr_lacks("LEAKED");
 }
 
 #[test]
@@ -266,12 +256,12 @@ fn a_config_file_alone_drives_an_import_and_flags_still_win() {
     // A flag beats the file: a wrong location on the command line is refused by the API.
     let out = import_leads(cwd, &[], "run2", &["--location", "nope"]);
     assert_eq!(out.code, Some(1), "{}", out.describe());
-    assert!(out.stderr.contains("nope"), "{}", out.describe());
+    out.assert_stderr_has("nope");
 
     // Without the file there is nothing to connect with.
     let out = import_leads(cwd, &["--no-config"], "run3", &[]);
     assert_eq!(out.code, Some(1), "{}", out.describe());
-    assert!(out.stderr.contains("no location"), "{}", out.describe());
+    out.assert_stderr_has("no location");
 }
 
 /// Regression: a config file's `state` (the real location's memory) was applied to `--sandbox`

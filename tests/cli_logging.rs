@@ -14,11 +14,7 @@ use std::time::Duration;
 const LIMIT: Duration = Duration::from_secs(60);
 
 fn clean_file() -> (tempfile::TempDir, std::path::PathBuf) {
-    let (dir, file, _) = workspace(&FileSpec {
-        rows: 40,
-        seed: 81,
-        invalid: false,
-    });
+    let (dir, file, _) = workspace(&FileSpec::clean(40, 81));
     (dir, file)
 }
 
@@ -108,8 +104,8 @@ fn verbose_text_rust_log_and_fatal_errors_as_json() {
     cmd.arg("-vv").env_remove("RUST_LOG");
     let out = run(cmd, LIMIT);
     assert_eq!(out.code, Some(0), "{}", out.describe());
-    assert!(out.stderr.contains(" INFO "), "{}", out.describe());
-    assert!(out.stderr.contains("Import ended."), "{}", out.describe());
+    out.assert_stderr_has(" INFO ");
+    out.assert_stderr_has("Import ended.");
     assert!(out.stdout.is_empty(), "{}", out.describe());
 
     // Without flags RUST_LOG decides.
@@ -122,7 +118,7 @@ fn verbose_text_rust_log_and_fatal_errors_as_json() {
     cmd.env("RUST_LOG", "ghl_bulk=info");
     let out = run(cmd, LIMIT);
     assert_eq!(out.code, Some(0), "{}", out.describe());
-    assert!(out.stderr.contains(" INFO "), "{}", out.describe());
+    out.assert_stderr_has(" INFO ");
 
     // Without either: no log lines, only the human summary.
     let mut cmd = import(
@@ -133,8 +129,8 @@ fn verbose_text_rust_log_and_fatal_errors_as_json() {
     );
     cmd.env_remove("RUST_LOG");
     let out = run(cmd, LIMIT);
-    assert!(!out.stderr.contains(" INFO "), "{}", out.describe());
-    assert!(out.stderr.contains("Run outcomes:"), "{}", out.describe());
+    out.assert_stderr_lacks(" INFO ");
+    out.assert_stderr_has("Run outcomes:");
 
     // A fatal error under JSON logs is one JSON event.
     let mut cmd = import(

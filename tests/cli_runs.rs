@@ -7,9 +7,7 @@
 
 use crate::util;
 use crate::util::ghl_bulk;
-use crate::util::{
-    fast_config, import, run, summary, wait_until, workspace, FileSpec, Running, Sandbox,
-};
+use crate::util::{fast_config, import, run, summary, workspace, FileSpec, Running, Sandbox};
 use ghl_sandbox::DEFAULT_TOKEN;
 use std::path::Path;
 use std::time::Duration;
@@ -30,11 +28,7 @@ fn by_name<'a>(list: &'a [serde_json::Value], name: &str) -> &'a serde_json::Val
 
 #[test]
 fn lists_finished_resumable_validate_damaged_and_empty_folders() {
-    let (tmp, file, _) = workspace(&FileSpec {
-        rows: 60,
-        seed: 71,
-        invalid: true,
-    });
+    let (tmp, file, _) = workspace(&FileSpec::with_invalid(60, 71));
     let runs = tmp.path().join("runs");
 
     // Finished, with rejected rows (exit 3).
@@ -219,26 +213,21 @@ fn lists_finished_resumable_validate_damaged_and_empty_folders() {
     // A folder that does not exist is an error with a hint, not a panic.
     let out = ghl(&["runs"], &tmp.path().join("nowhere"));
     assert_eq!(out.code, Some(1), "{}", out.describe());
-    assert!(out.stderr.contains("does not exist"), "{}", out.describe());
+    out.assert_stderr_has("does not exist");
     let out = ghl(&["runs", "show", "missing"], &runs);
     assert_eq!(out.code, Some(1), "{}", out.describe());
 }
 
 #[test]
 fn a_running_import_is_listed_as_running_and_finishes_undisturbed() {
-    let (tmp, file, expected) = workspace(&FileSpec {
-        rows: 150,
-        seed: 72,
-        invalid: false,
-    });
+    let (tmp, file, expected) = workspace(&FileSpec::clean(150, 72));
     let runs = tmp.path().join("runs");
     let sandbox = Sandbox::start(fast_config(5, (30, 60)));
     let run_dir = runs.join("20261101T120000Z-slow");
     let mut cmd = import(&sandbox.base_url(), DEFAULT_TOKEN, &file, &run_dir);
     cmd.args(["--quiet", "--concurrency", "2"]);
     let mut child = Running::spawn(cmd);
-    wait_until("the delivery to start", LIMIT, || {
-        assert!(child.alive(), "the import ended too soon");
+    child.wait_until("the delivery to start", LIMIT, || {
         sandbox.contacts().len() >= 5
     });
     // Several listings while it runs: each sees it running, none gets in its way.

@@ -3,8 +3,8 @@
 //! out; a missing file is reported once; `--log-format json -v validate` ends with an event;
 //! a command's help keeps the global options apart from its own.
 
-use crate::util::run;
 use crate::util::{ghl_bulk, GhlCommand};
+use crate::util::{run, Output};
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
@@ -17,6 +17,16 @@ fn ghl(home: &Path, args: &[&str]) -> Command {
     let mut cmd = ghl_bulk();
     cmd.args(args).home(home);
     cmd
+}
+
+/// `validate` of the quick-start sample (samples/contacts.xlsx) into `run_dir`, after the
+/// global `flags`.
+fn validate_the_sample(home: &Path, flags: &[&str], run_dir: &Path) -> Output {
+    let mut cmd = ghl(home, flags);
+    cmd.args(["validate", "samples/contacts.xlsx"])
+        .args(["--mapping", "mappings/example.toml", "--run-dir"])
+        .arg(run_dir);
+    run(cmd, LIMIT)
 }
 
 #[test]
@@ -52,18 +62,7 @@ fn a_dry_run_with_a_refused_base_url_says_why() {
 #[test]
 fn the_issues_line_counts_the_codes_it_leaves_out_and_json_logs_end_with_an_event() {
     let home = tempfile::tempdir().unwrap();
-    let mut cmd = ghl(
-        home.path(),
-        &[
-            "validate",
-            "samples/contacts.xlsx",
-            "--mapping",
-            "mappings/example.toml",
-            "--run-dir",
-        ],
-    );
-    cmd.arg(home.path().join("text"));
-    let out = run(cmd, LIMIT);
+    let out = validate_the_sample(home.path(), &[], &home.path().join("text"));
     assert_eq!(out.code, Some(3), "{}", out.describe());
     let issues = out
         .stderr
@@ -76,21 +75,8 @@ fn the_issues_line_counts_the_codes_it_leaves_out_and_json_logs_end_with_an_even
         "{issues}"
     );
 
-    let mut cmd = ghl(
-        home.path(),
-        &[
-            "-v",
-            "--log-format",
-            "json",
-            "validate",
-            "samples/contacts.xlsx",
-            "--mapping",
-            "mappings/example.toml",
-            "--run-dir",
-        ],
-    );
-    cmd.arg(home.path().join("json"));
-    let out = run(cmd, LIMIT);
+    let json_logs = ["-v", "--log-format", "json"];
+    let out = validate_the_sample(home.path(), &json_logs, &home.path().join("json"));
     assert_eq!(out.code, Some(3), "{}", out.describe());
     let last: serde_json::Value = out
         .stderr

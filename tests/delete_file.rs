@@ -198,11 +198,7 @@ fn a_dry_run_deletes_nothing_and_cannot_be_resumed() {
         LIMIT,
     );
     assert_eq!(out.code, Some(0), "{}", out.describe());
-    assert!(
-        out.stderr.contains("4 contacts would be deleted"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_has("4 contacts would be deleted");
     assert!(
         !out.stderr.contains("Continue with") && out.stderr.contains("cannot be resumed"),
         "{}",
@@ -222,7 +218,7 @@ fn a_dry_run_deletes_nothing_and_cannot_be_resumed() {
         .arg(&dry);
     let out = run(resume, LIMIT);
     assert_eq!(out.code, Some(1), "{}", out.describe());
-    assert!(out.stderr.contains("dry run"), "{}", out.describe());
+    out.assert_stderr_has("dry run");
     assert_eq!(
         ids(&sandbox).len(),
         6,

@@ -19,11 +19,7 @@ const COMMITS_PER_1000_ROWS: u64 = 200;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delivery_commits_the_ledger_in_batches_not_per_row() {
-    let spec = FileSpec {
-        rows: 1_000,
-        seed: 20,
-        invalid: false,
-    };
+    let spec = FileSpec::clean(1_000, 20);
     let (dir, file, expected) = util::workspace(&spec);
     let run_dir = dir.path().join("run");
     let staged = util::validate(&file, Path::new(util::MAPPING), &run_dir, &[]);

@@ -4,7 +4,7 @@
 //! on: a second run on the same target exits 75, a killed run leaves the old file as it was.
 
 use crate::util::export::{column, read_csv, summary};
-use crate::util::{wait_until, Sandbox};
+use crate::util::{wait_until, Running, Sandbox};
 use calamine::{Data, Reader, Xlsx};
 use ghl_bulk::report::unneutralise;
 use std::collections::BTreeSet;
@@ -196,33 +196,26 @@ fn ctrl_c_exits_130_and_leaves_the_previous_file() {
     let sandbox = Sandbox::slow(5_000, Duration::from_millis(150));
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("c.jsonl"), "previous night\n").unwrap();
-    let mut child = sandbox
-        .command(
-            dir.path(),
-            &[
-                "export",
-                "-q",
-                "--state",
-                "state.sqlite",
-                "--out",
-                "c.jsonl",
-                "--summary",
-                "s.json",
-            ],
-        )
-        .spawn()
-        .unwrap();
+    let mut child = Running::spawn(sandbox.command(
+        dir.path(),
+        &[
+            "export",
+            "-q",
+            "--state",
+            "state.sqlite",
+            "--out",
+            "c.jsonl",
+            "--summary",
+            "s.json",
+        ],
+    ));
     wait_until("the temporary file", Duration::from_secs(20), || {
         !temp_files(dir.path()).is_empty()
     });
     wait_for_pages(&sandbox, 2);
-    let sent = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(sent.success());
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(130));
+    child.interrupt();
+    let out = child.finish(Duration::from_secs(60));
+    assert_eq!(out.code, Some(130), "{}", out.describe());
     assert_eq!(
         std::fs::read_to_string(dir.path().join("c.jsonl")).unwrap(),
         "previous night\n"

@@ -8,11 +8,10 @@
 
 use crate::import_locations::spend;
 use crate::util::export::{as_agency, column, read_csv, summary};
-use crate::util::{run, GhlCommand, Sandbox};
+use crate::util::{run, GhlCommand, Running, Sandbox};
 use ghl_sandbox::{CustomFieldDef, LocationConfig, DEFAULT_LOCATION_ID, DEFAULT_TOKEN};
 use serde_json::{json, Value};
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 const FIRST: &str = DEFAULT_LOCATION_ID;
@@ -230,12 +229,7 @@ fn an_unknown_id_is_refused_and_nothing_is_written() {
         args.extend(output);
         let out = export(&sandbox, dir.path(), &args);
         assert_eq!(out.code, Some(1), "{}", out.describe());
-        assert!(
-            out.stderr
-                .contains("unknown location id(s): NoSuchLocation000009"),
-            "{}",
-            out.describe()
-        );
+        out.assert_stderr_has("unknown location id(s): NoSuchLocation000009");
     }
     assert_eq!(outputs(dir.path()), ["d"]);
     assert_eq!(std::fs::read_dir(dir.path().join("d")).unwrap().count(), 0);
@@ -266,7 +260,7 @@ fn a_locations_own_token_cannot_export_all_or_several() {
             .args(["export", "--locations", list, "--out", "x.csv"]);
         let out = run(cmd, LIMIT);
         assert_eq!(out.code, Some(1), "{}", out.describe());
-        assert!(out.stderr.contains(says), "{}", out.describe());
+        out.assert_stderr_has(says);
         assert!(!out.stderr.contains(DEFAULT_TOKEN), "no secret printed");
     }
     assert!(outputs(dir.path()).is_empty(), "{:?}", outputs(dir.path()));
@@ -310,7 +304,7 @@ fn a_location_out_of_its_budget_leaves_no_combined_file_and_the_others_files_in_
         .map(|l| l["status"].as_str().unwrap())
         .collect();
     assert_eq!(states, ["failed", "discarded", "discarded"], "{s:#}");
-    assert!(out.stderr.contains("Nothing written"), "{}", out.describe());
+    out.assert_stderr_has("Nothing written");
 
     std::fs::create_dir(dir.path().join("d")).unwrap();
     let out = export(
@@ -355,11 +349,7 @@ fn the_combined_file_reads_only_what_changed_in_each_location_and_honours_its_lo
     lock.try_lock().unwrap();
     let out = export(&sandbox, dir.path(), &args);
     assert_eq!(out.code, Some(75), "{}", out.describe());
-    assert!(
-        out.stderr.contains("another export to"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_has("another export to");
     assert_eq!(std::fs::read(dir.path().join("all.csv")).unwrap(), before);
 }
 
@@ -375,7 +365,7 @@ fn ctrl_c_stops_every_location_and_leaves_the_previous_file_and_no_part() {
     let mut cmd = as_agency(&sandbox.base_url(), dir.path());
     cmd.args(["export", "-q", "--locations", "all", "--out", "all.csv"])
         .args(["--summary", "s.json"]);
-    let mut child = cmd.spawn().unwrap();
+    let mut child = Running::spawn(cmd);
     let parts = |dir: &Path| {
         std::fs::read_dir(dir)
             .unwrap()
@@ -383,13 +373,9 @@ fn ctrl_c_stops_every_location_and_leaves_the_previous_file_and_no_part() {
             .any(|e| e.file_name().to_string_lossy().ends_with(".parts"))
     };
     crate::util::wait_until("the parts folder", LIMIT, || parts(dir.path()));
-    let sent = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(sent.success());
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(130));
+    child.interrupt();
+    let out = child.finish(LIMIT);
+    assert_eq!(out.code, Some(130), "{}", out.describe());
     assert_eq!(
         std::fs::read_to_string(dir.path().join("all.csv")).unwrap(),
         "previous night"

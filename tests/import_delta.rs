@@ -4,7 +4,7 @@
 //! remembers exactly the rows it delivered.
 
 use crate::util::fixture::{burst_config, Fixture};
-use crate::util::summary;
+use crate::util::{assert_stderr_has, stderr, summary};
 use ghl_bulk::ledger::state::StateStore;
 use ghl_bulk::ledger::Ledger;
 use ghl_sandbox::{DEFAULT_LOCATION_ID, DEFAULT_TOKEN};
@@ -122,10 +122,6 @@ fn code(output: &Output) -> Option<i32> {
     output.status.code()
 }
 
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
 const ROWS: usize = 300;
 const UPSERT: &str = "POST /contacts/upsert";
 
@@ -157,11 +153,7 @@ async fn a_second_import_sends_nothing_and_a_changed_row_is_sent_alone() {
         f.path("state.sqlite").display().to_string()
     );
     assert_eq!(s["exit_code"], 0);
-    assert!(
-        stderr(&out).contains("300 rows unchanged"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_has(&out, "300 rows unchanged");
     // success.csv names each row's contact, the one the first run delivered it to.
     let again = success(&second);
     assert_eq!(again.len(), ROWS);

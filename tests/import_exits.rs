@@ -6,8 +6,7 @@
 
 use crate::util::checks::{check_finished, check_outcomes, check_stopped, seed_existing, Finished};
 use crate::util::{
-    fast_config, import, ledger_rows, resume, run, summary, wait_until, workspace, FileSpec,
-    Running, Sandbox,
+    fast_config, import, ledger_rows, resume, run, summary, workspace, FileSpec, Running, Sandbox,
 };
 use ghl_sandbox::DEFAULT_TOKEN;
 use std::collections::{BTreeMap, BTreeSet};
@@ -51,11 +50,7 @@ fn sigterm_stops_gracefully_with_130_and_resume_finishes() {
 }
 
 fn stop_once_then_resume(signal: libc::c_int) {
-    let spec = FileSpec {
-        rows: 200,
-        seed: 31,
-        invalid: true,
-    };
+    let spec = FileSpec::with_invalid(200, 31);
     let (dir, file, expected) = workspace(&spec);
     let sandbox = Sandbox::start(fast_config(8, (20, 60)));
     let (seeded, stranger) = seed_existing(&sandbox, &expected, 8);
@@ -66,23 +61,13 @@ fn stop_once_then_resume(signal: libc::c_int) {
     cmd.args(["--quiet", "--concurrency", "4"]);
     let mut child = Running::spawn(cmd);
     let target = expected.groups.len() / 5;
-    wait_until("a fifth of the contacts", LIMIT, || {
-        assert!(
-            child.alive(),
-            "the import ended before it could be interrupted"
-        );
+    child.wait_until("a fifth of the contacts", LIMIT, || {
         sandbox.contacts().len() - before >= target
     });
     child.signal(signal);
     let stopped = child.finish(LIMIT);
     assert_eq!(stopped.code, Some(130), "{}", stopped.describe());
-    assert!(
-        stopped
-            .stderr
-            .contains("Stopping after the requests in flight"),
-        "{}",
-        stopped.describe()
-    );
+    stopped.assert_stderr_has("Stopping after the requests in flight");
     let rows = check_stopped(
         &run_dir,
         &sandbox,
@@ -118,11 +103,7 @@ fn stop_once_then_resume(signal: libc::c_int) {
 
 #[test]
 fn ctrl_c_twice_aborts_at_once_and_resume_finishes_without_duplicates() {
-    let spec = FileSpec {
-        rows: 80,
-        seed: 32,
-        invalid: true,
-    };
+    let spec = FileSpec::with_invalid(80, 32);
     let (dir, file, expected) = workspace(&spec);
     // Slow answers, so that requests are still in flight when the second Ctrl-C comes.
     let sandbox = Sandbox::start(fast_config(9, (300, 500)));
@@ -133,11 +114,7 @@ fn ctrl_c_twice_aborts_at_once_and_resume_finishes_without_duplicates() {
     let mut cmd = import(&sandbox.base_url(), DEFAULT_TOKEN, &file, &run_dir);
     cmd.args(["--quiet", "--concurrency", "8"]);
     let mut child = Running::spawn(cmd);
-    wait_until("the first contacts", LIMIT, || {
-        assert!(
-            child.alive(),
-            "the import ended before it could be interrupted"
-        );
+    child.wait_until("the first contacts", LIMIT, || {
         sandbox.contacts().len() > before
     });
     child.interrupt();
@@ -148,11 +125,7 @@ fn ctrl_c_twice_aborts_at_once_and_resume_finishes_without_duplicates() {
     child.interrupt();
     let aborted = child.finish(LIMIT);
     assert_eq!(aborted.code, Some(130), "{}", aborted.describe());
-    assert!(
-        aborted.stderr.contains("Aborted."),
-        "{}",
-        aborted.describe()
-    );
+    aborted.assert_stderr_has("Aborted.");
     assert!(
         !run_dir.join("success.csv").exists(),
         "an abort writes no reports: it stops at once"
@@ -173,11 +146,7 @@ fn import_over_two_days() -> Finished {
     const RESERVE: u64 = 10;
     const CONCURRENCY: u64 = 4;
     // About 125 requests (one upsert per contact, a few bulk tag calls): more than a day.
-    let spec = FileSpec {
-        rows: 150,
-        seed: 33,
-        invalid: false,
-    };
+    let spec = FileSpec::clean(150, 33);
     let (dir, file, expected) = workspace(&spec);
     let mut config = fast_config(10, (2, 10));
     // Less than the file needs (one upsert per contact plus a tag call per tag set), more
@@ -200,7 +169,7 @@ fn import_over_two_days() -> Finished {
     let stopped = run(cmd, LIMIT);
     assert_eq!(stopped.code, Some(75), "{}", stopped.describe());
     let command = format!("ghl-bulk import --resume {}", run_dir.display());
-    assert!(stopped.stderr.contains(&command), "{}", stopped.describe());
+    stopped.assert_stderr_has(&command);
     let s = check_resumable_summary(&run_dir, 75, "stopped: daily request budget reached");
     let stats = sandbox.stats();
     assert_eq!(
@@ -242,15 +211,7 @@ fn import_over_two_days() -> Finished {
     cmd.arg("--quiet").args(&flags);
     let done = run(cmd, LIMIT);
     assert_eq!(done.code, Some(0), "{}", done.describe());
-    Finished {
-        rows: ledger_rows(&run_dir),
-        summary: summary(&run_dir),
-        sandbox,
-        expected,
-        seeded,
-        stranger,
-        _dir: dir,
-    }
+    Finished::read(&run_dir, sandbox, expected, (seeded, stranger), dir)
 }
 
 #[test]

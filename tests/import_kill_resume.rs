@@ -9,8 +9,7 @@ use crate::util::checks::{
     check_finished, check_stopped, misreported_creations, seed_existing, Finished,
 };
 use crate::util::{
-    fast_config, import, ledger_rows, resume, run, state_counts, summary, wait_until, workspace,
-    FileSpec, Running, Sandbox,
+    fast_config, import, resume, run, state_counts, workspace, FileSpec, Running, Sandbox,
 };
 use ghl_sandbox::DEFAULT_TOKEN;
 use std::collections::BTreeMap;
@@ -26,11 +25,7 @@ fn delivered(sandbox: &Sandbox, before: usize) -> usize {
 /// Imports a file, killing the importer when about 10 %, 50 % and 90 % of the new contacts
 /// exist, resuming after each kill, and lets the last resume finish.
 fn kill_three_times_and_resume() -> Finished {
-    let spec = FileSpec {
-        rows: 400,
-        seed: 21,
-        invalid: true,
-    };
+    let spec = FileSpec::with_invalid(400, 21);
     let (dir, file, expected) = util::workspace(&spec);
     // Latency so that a run lasts a couple of seconds and many requests are in flight when
     // the kill comes.
@@ -45,16 +40,10 @@ fn kill_three_times_and_resume() -> Finished {
     let mut child = Running::spawn(cmd);
     for percent in [10, 50, 90] {
         let target = new_contacts * percent / 100;
-        wait_until(
+        child.wait_until(
             &format!("{percent} % of the contacts ({target})"),
             LIMIT,
-            || {
-                assert!(
-                    child.alive(),
-                    "the import ended before {percent} % of the contacts existed"
-                );
-                delivered(&sandbox, before) >= target
-            },
+            || delivered(&sandbox, before) >= target,
         );
         child.kill();
         let rows = check_stopped(&run_dir, &sandbox, &expected, None);
@@ -69,15 +58,7 @@ fn kill_three_times_and_resume() -> Finished {
     }
     let last = child.finish(LIMIT);
     assert_eq!(last.code, Some(3), "planted rejects: {}", last.describe());
-    Finished {
-        rows: ledger_rows(&run_dir),
-        summary: summary(&run_dir),
-        sandbox,
-        expected,
-        seeded,
-        stranger,
-        _dir: dir,
-    }
+    Finished::read(&run_dir, sandbox, expected, (seeded, stranger), dir)
 }
 
 #[test]
@@ -92,11 +73,7 @@ fn sigkill_then_resume_reports_contacts_the_killed_attempt_created_as_created() 
 
 #[test]
 fn sigkill_while_staging_is_refused_on_resume_and_a_new_run_finishes() {
-    let spec = FileSpec {
-        rows: 1500,
-        seed: 5,
-        invalid: true,
-    };
+    let spec = FileSpec::with_invalid(1500, 5);
     let (dir, file, expected) = workspace(&spec);
     let mut config = fast_config(4, (0, 1));
     config.rate_limit.burst = Some((5000, Duration::from_secs(1)));
@@ -107,10 +84,7 @@ fn sigkill_while_staging_is_refused_on_resume_and_a_new_run_finishes() {
     let mut cmd = import(&sandbox.base_url(), DEFAULT_TOKEN, &file, &run_dir);
     cmd.arg("--quiet");
     let mut child = Running::spawn(cmd);
-    wait_until("the ledger file", LIMIT, || {
-        assert!(child.alive(), "the import ended before the ledger appeared");
-        ledger.exists()
-    });
+    child.wait_until("the ledger file", LIMIT, || ledger.exists());
     child.kill();
     assert_eq!(
         sandbox.stats().total_requests,
@@ -155,13 +129,7 @@ fn resume_of_a_ledger_killed_before_its_tables_existed_says_to_start_a_new_run()
     cmd.arg("--quiet");
     let refused = run(cmd, LIMIT);
     assert_eq!(refused.code, Some(1), "{}", refused.describe());
-    assert!(
-        refused
-            .stderr
-            .contains("sent nothing: start a new run instead"),
-        "{}",
-        refused.describe()
-    );
+    refused.assert_stderr_has("sent nothing: start a new run instead");
     assert_eq!(sandbox.stats().total_requests, 0, "nothing was sent");
 }
 
@@ -170,22 +138,14 @@ fn resume_of_a_ledger_killed_before_its_tables_existed_says_to_start_a_new_run()
 /// rows the first created were reported `updated`.
 #[test]
 fn a_resume_while_the_run_is_still_going_is_refused_with_75() {
-    let spec = FileSpec {
-        rows: 120,
-        seed: 51,
-        invalid: true,
-    };
+    let spec = FileSpec::with_invalid(120, 51);
     let (dir, file, expected) = workspace(&spec);
     let sandbox = Sandbox::start(fast_config(3, (50, 80)));
     let run_dir = dir.path().join("run");
     let mut cmd = import(&sandbox.base_url(), DEFAULT_TOKEN, &file, &run_dir);
     cmd.args(["--quiet", "--concurrency", "4"]);
     let mut child = Running::spawn(cmd);
-    wait_until("the first contacts", LIMIT, || {
-        assert!(
-            child.alive(),
-            "the import ended before the second process started"
-        );
+    child.wait_until("the first contacts", LIMIT, || {
         !sandbox.contacts().is_empty()
     });
     let mut cmd = resume(&sandbox.base_url(), DEFAULT_TOKEN, &run_dir);
@@ -196,11 +156,7 @@ fn a_resume_while_the_run_is_still_going_is_refused_with_75() {
         "the first run was still going: the check means something"
     );
     assert_eq!(second.code, Some(75), "{}", second.describe());
-    assert!(
-        second.stderr.contains("Another ghl-bulk process"),
-        "{}",
-        second.describe()
-    );
+    second.assert_stderr_has("Another ghl-bulk process");
 
     let first = child.finish(LIMIT);
     assert_eq!(first.code, Some(3), "planted rejects: {}", first.describe());

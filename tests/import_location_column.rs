@@ -9,7 +9,7 @@
 use crate::import_locations::{
     as_agency, json, location_entry, spend, three_locations, LIMIT, SECOND, THIRD,
 };
-use crate::util::{ghl_bulk, run, GhlCommand, Sandbox};
+use crate::util::{ghl_bulk, run, GhlCommand, Output, Sandbox};
 use ghl_sandbox::{DEFAULT_LOCATION_ID, DEFAULT_TOKEN};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -50,6 +50,18 @@ fn workspace() -> (tempfile::TempDir, PathBuf, PathBuf) {
     )
     .unwrap();
     (dir, file, mapping)
+}
+
+/// [`workspace`] imported by its location column into `run/`: the work dir, that top run
+/// folder and how the run ended.
+fn import_workspace(sandbox: &Sandbox) -> (tempfile::TempDir, PathBuf, Output) {
+    let (dir, _file, mapping) = workspace();
+    let top = dir.path().join("run");
+    let out = run(
+        import_by_column(&sandbox.base_url(), dir.path(), &mapping, &top),
+        LIMIT,
+    );
+    (dir, top, out)
 }
 
 fn import_by_column(base_url: &str, dir: &Path, mapping: &Path, top: &Path) -> Command {
@@ -161,24 +173,11 @@ fn check_delivered(sandbox: &Sandbox, top: &Path) {
 #[test]
 fn each_row_goes_to_its_location_deduped_within_it() {
     let sandbox = Sandbox::start(three_locations());
-    let (dir, _file, mapping) = workspace();
-    let top = dir.path().join("run");
-    let out = run(
-        import_by_column(&sandbox.base_url(), dir.path(), &mapping, &top),
-        LIMIT,
-    );
+    let (_dir, top, out) = import_workspace(&sandbox);
     assert_eq!(out.code, Some(3), "{}", out.describe());
     check_delivered(&sandbox, &top);
-    assert!(
-        out.stderr.contains("No location: 2 rows rejected"),
-        "{}",
-        out.describe()
-    );
-    assert!(
-        out.stderr.contains("All 3 locations: exit 3"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_has("No location: 2 rows rejected");
+    out.assert_stderr_has("All 3 locations: exit 3");
     let page = std::fs::read_to_string(top.join("report.html")).unwrap();
     assert!(page.contains(&format!("href=\"{THIRD}/report.html\"")));
 }
@@ -201,7 +200,7 @@ fn a_location_token_is_refused_before_the_file_is_read() {
         .arg(&top);
     let out = run(cmd, LIMIT);
     assert_eq!(out.code, Some(1), "{}", out.describe());
-    assert!(out.stderr.contains("needs an agency"), "{}", out.describe());
+    out.assert_stderr_has("needs an agency");
     assert!(!top.exists(), "nothing staged");
     assert!(sandbox.handle().contacts(Some(FIRST)).is_empty());
 
@@ -214,11 +213,7 @@ fn a_location_token_is_refused_before_the_file_is_read() {
         .args(["--location-column", "Branch", "--locations", "all"]);
     let out = run(cmd, LIMIT);
     assert_eq!(out.code, Some(2), "{}", out.describe());
-    assert!(
-        out.stderr.contains("cannot be used with"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_has("cannot be used with");
 }
 
 #[test]
@@ -264,12 +259,7 @@ fn a_location_out_of_its_budget_stops_alone_and_a_resume_finishes_it() {
 #[test]
 fn a_resume_writes_again_a_location_folder_a_crash_left_without_its_ledger() {
     let sandbox = Sandbox::start(three_locations());
-    let (dir, _file, mapping) = workspace();
-    let top = dir.path().join("run");
-    let out = run(
-        import_by_column(&sandbox.base_url(), dir.path(), &mapping, &top),
-        LIMIT,
-    );
+    let (dir, top, out) = import_workspace(&sandbox);
     assert_eq!(out.code, Some(3), "{}", out.describe());
     // As if the run had stopped after listing its locations, before the third's folder.
     std::fs::remove_dir_all(top.join(THIRD)).unwrap();

@@ -5,11 +5,8 @@
 //! daily budget (75) while the others finish, then `--resume TOP` finishing it the next day;
 //! the progress board's blocks in a log (and none with `--quiet`).
 
-use crate::util::{self, ghl_bulk, run, FileSpec, GhlCommand, Sandbox};
-use ghl_sandbox::{
-    LocationConfig, DEFAULT_AGENCY_CLIENT_ID, DEFAULT_AGENCY_CLIENT_SECRET,
-    DEFAULT_AGENCY_REFRESH_TOKEN, DEFAULT_LOCATION_ID, DEFAULT_TOKEN,
-};
+use crate::util::{self, run, FileSpec, Sandbox};
+use ghl_sandbox::{LocationConfig, DEFAULT_LOCATION_ID, DEFAULT_TOKEN};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -29,21 +26,9 @@ pub(crate) fn three_locations() -> ghl_sandbox::Config {
     config
 }
 
-/// `ghl-bulk` as the agency (its OAuth app and company refresh token), no location set.
+/// [`util::as_agency`], its refresh token in a file in `home`.
 pub(crate) fn as_agency(base_url: &str, home: &Path) -> Command {
-    let refresh = home.join("agency-refresh-token");
-    // Written once: each refresh rotates it, and the client writes the new one back.
-    if !refresh.exists() {
-        std::fs::write(&refresh, DEFAULT_AGENCY_REFRESH_TOKEN).unwrap();
-    }
-    let mut cmd = ghl_bulk();
-    cmd.home(home)
-        .no_config()
-        .env("GHL_BASE_URL", base_url)
-        .env("GHL_CLIENT_ID", DEFAULT_AGENCY_CLIENT_ID)
-        .env("GHL_CLIENT_SECRET", DEFAULT_AGENCY_CLIENT_SECRET)
-        .env("GHL_REFRESH_TOKEN_FILE", &refresh);
-    cmd
+    util::as_agency(base_url, home, &util::agency_refresh_file(home))
 }
 
 fn import_into(base_url: &str, home: &Path, file: &Path, run_dir: &Path, ids: &str) -> Command {
@@ -71,11 +56,7 @@ pub(crate) fn location_entry<'a>(top: &'a Value, id: &str) -> &'a Value {
 }
 
 fn small_file() -> (tempfile::TempDir, PathBuf, usize) {
-    let (dir, file, expected) = util::workspace(&FileSpec {
-        rows: 24,
-        seed: 61,
-        invalid: false,
-    });
+    let (dir, file, expected) = util::workspace(&FileSpec::clean(24, 61));
     let delivered = expected.rows.len() - expected.merged();
     (dir, file, delivered)
 }
@@ -116,11 +97,7 @@ fn all_locations_get_the_file_each_in_its_own_sub_folder() {
     );
     let page = std::fs::read_to_string(top.join("report.html")).unwrap();
     assert!(page.contains(&format!("href=\"{SECOND}/report.html\"")));
-    assert!(
-        out.stderr.contains("All 3 locations: exit 0"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_has("All 3 locations: exit 0");
 }
 
 /// The agency's own calls (the listing, the token refresh, a location token per location)
@@ -155,11 +132,7 @@ fn the_agency_calls_wait_out_a_full_company_window() {
         "the company's window was never full: the test proves nothing ({:?})",
         stats.by_route
     );
-    assert!(
-        out.stderr.contains("rate-limited an OAuth request"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_has("rate-limited an OAuth request");
 }
 
 /// Not on a terminal, the board is a block of lines: every location's, then the total. The
@@ -215,7 +188,7 @@ fn the_board_prints_every_location_and_the_total_in_a_block() {
     cmd.arg("--quiet").env("GHL_BULK_BOARD_EVERY_MS", "20");
     let out = run(cmd, LIMIT);
     assert_eq!(out.code, Some(0), "{}", out.describe());
-    assert!(!out.stderr.contains("Delivering to"), "{}", out.describe());
+    out.assert_stderr_lacks("Delivering to");
 }
 
 #[test]
@@ -228,12 +201,7 @@ fn explicit_ids_send_to_those_only_and_an_unknown_one_stops_everything_first() {
     let cmd = import_into(&sandbox.base_url(), dir.path(), &file, &refused, &ids);
     let out = run(cmd, LIMIT);
     assert_eq!(out.code, Some(1), "{}", out.describe());
-    assert!(
-        out.stderr
-            .contains("unknown location id(s): NoSuchLocation000009"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_has("unknown location id(s): NoSuchLocation000009");
     assert!(!refused.exists(), "nothing staged");
     for id in [DEFAULT_LOCATION_ID, SECOND, THIRD] {
         assert!(sandbox.handle().contacts(Some(id)).is_empty(), "{id}");
@@ -306,7 +274,7 @@ fn a_location_out_of_its_daily_budget_stops_alone_and_a_resume_finishes_it() {
         "the first location stopped short"
     );
     let again = format!("ghl-bulk import --resume {}", top.display());
-    assert!(out.stderr.contains(&again), "{}", out.describe());
+    out.assert_stderr_has(&again);
     let finished_second = std::fs::read(top.join(SECOND).join("summary.json")).unwrap();
 
     // The next day: a fresh budget (the restarted sandbox keeps its contacts and grants).

@@ -57,11 +57,7 @@ fn traced(mut cmd: Command) -> Command {
 
 #[test]
 fn no_token_in_the_run_folder_or_output_through_faults_a_stop_a_resume_and_a_refusal() {
-    let spec = FileSpec {
-        rows: 120,
-        seed: 41,
-        invalid: true,
-    };
+    let spec = FileSpec::with_invalid(120, 41);
     let (dir, file, expected) = workspace(&spec);
     let mut config = with_token(fast_config(12, (1, 5)), TOKEN);
     config.faults.fault_rate = 0.1;
@@ -96,7 +92,7 @@ fn no_token_in_the_run_folder_or_output_through_faults_a_stop_a_resume_and_a_ref
     cmd.args(["--concurrency", "4", "--daily-reserve", "5"]);
     let first = run(cmd, LIMIT);
     assert_eq!(first.code, Some(75), "{}", first.describe());
-    assert!(first.stderr.contains("--resume"), "{}", first.describe());
+    first.assert_stderr_has("--resume");
 
     // Resumed on the following "days" (the sandbox restarted: a fresh daily budget) until done.
     let mut outputs = vec![first];
@@ -126,11 +122,7 @@ fn no_token_in_the_run_folder_or_output_through_faults_a_stop_a_resume_and_a_ref
 
 #[test]
 fn no_oauth_secret_or_token_in_the_run_folder_or_output() {
-    let spec = FileSpec {
-        rows: 40,
-        seed: 42,
-        invalid: true,
-    };
+    let spec = FileSpec::with_invalid(40, 42);
     let (dir, file, _expected) = workspace(&spec);
     let mut config = fast_config(13, (1, 5));
     config.tokens.clear();

@@ -47,6 +47,13 @@ fn sandbox() -> Sandbox {
     sandbox_with_lag(Duration::ZERO)
 }
 
+/// A sandbox holding one contact, and that contact's id.
+fn sandbox_holding(contact: Value) -> (Sandbox, String) {
+    let sandbox = sandbox();
+    let id = sandbox.insert(contact);
+    (sandbox, id)
+}
+
 fn owen(sandbox: &Sandbox) -> String {
     sandbox.insert(json!({
         "firstName": "Owen", "lastName": "Kowalczyk", "email": "owen.kowalczyk@example.pl",
@@ -65,6 +72,24 @@ fn contact(sandbox: &Sandbox, id: &str) -> Value {
 }
 
 /// Writes `rows` under the header, and the mapping; returns the input's path.
+/// The issue's case before the import: Owen in the location, Anna's file (her phone is his) in a
+/// work dir; Owen's id is returned.
+fn owen_and_annas_file() -> (Sandbox, String, tempfile::TempDir) {
+    let sandbox = sandbox();
+    let owen_id = owen(&sandbox);
+    let dir = tempfile::tempdir().unwrap();
+    files(dir.path(), ANNA);
+    (sandbox, owen_id, dir)
+}
+
+/// Writes `rows` and the mapping into a new work dir and imports them into run/.
+fn import_rows(sandbox: &Sandbox, rows: &str, extra: &[&str]) -> (tempfile::TempDir, Output) {
+    let dir = tempfile::tempdir().unwrap();
+    files(dir.path(), rows);
+    let out = import(sandbox, dir.path(), "run", extra);
+    (dir, out)
+}
+
 fn files(dir: &Path, rows: &str) -> (std::path::PathBuf, std::path::PathBuf) {
     let input = dir.join("in.csv");
     let mapping = dir.join("map.toml");
@@ -112,11 +137,8 @@ fn writes(sandbox: &Sandbox) -> u64 {
 /// default rejects the row, naming Owen, and Owen stays byte for byte as he was.
 #[test]
 fn a_new_person_with_an_existing_phone_is_rejected_and_the_contact_untouched() {
-    let sandbox = sandbox();
-    let owen_id = owen(&sandbox);
+    let (sandbox, owen_id, dir) = owen_and_annas_file();
     let before = contact(&sandbox, &owen_id);
-    let dir = tempfile::tempdir().unwrap();
-    files(dir.path(), ANNA);
     let out = import(&sandbox, dir.path(), "run", &[]);
     assert_eq!(out.code, Some(3), "{}", out.describe());
     assert_eq!(contact(&sandbox, &owen_id), before, "Owen was written");
@@ -132,10 +154,7 @@ fn a_new_person_with_an_existing_phone_is_rejected_and_the_contact_untouched() {
 /// `--on-conflict update` is HighLevel's own behaviour: Owen takes Anna's values.
 #[test]
 fn on_conflict_update_lets_highlevel_overwrite_the_contact() {
-    let sandbox = sandbox();
-    let owen_id = owen(&sandbox);
-    let dir = tempfile::tempdir().unwrap();
-    files(dir.path(), ANNA);
+    let (sandbox, owen_id, dir) = owen_and_annas_file();
     let out = import(&sandbox, dir.path(), "run", &["--on-conflict", "update"]);
     assert_eq!(out.code, Some(0), "{}", out.describe());
     let now = contact(&sandbox, &owen_id);
@@ -146,11 +165,8 @@ fn on_conflict_update_lets_highlevel_overwrite_the_contact() {
 /// `--on-conflict skip` leaves the row and Owen alone; the row is counted and listed.
 #[test]
 fn on_conflict_skip_leaves_the_row_alone_and_lists_it() {
-    let sandbox = sandbox();
-    let owen_id = owen(&sandbox);
+    let (sandbox, owen_id, dir) = owen_and_annas_file();
     let before = contact(&sandbox, &owen_id);
-    let dir = tempfile::tempdir().unwrap();
-    files(dir.path(), ANNA);
     let out = import(&sandbox, dir.path(), "run", &["--on-conflict", "skip"]);
     assert_eq!(out.code, Some(0), "{}", out.describe());
     assert_eq!(contact(&sandbox, &owen_id), before);
@@ -168,10 +184,7 @@ fn on_conflict_skip_leaves_the_row_alone_and_lists_it() {
 /// overwrites Owen; no search but the probe that learns the limits.
 #[test]
 fn blind_sends_each_row_as_before() {
-    let sandbox = sandbox();
-    let owen_id = owen(&sandbox);
-    let dir = tempfile::tempdir().unwrap();
-    files(dir.path(), ANNA);
+    let (sandbox, owen_id, dir) = owen_and_annas_file();
     let out = import(&sandbox, dir.path(), "run", &["--blind"]);
     assert_eq!(out.code, Some(0), "{}", out.describe());
     assert_eq!(contact(&sandbox, &owen_id)["firstName"], "Anna");
@@ -183,14 +196,13 @@ fn blind_sends_each_row_as_before() {
 #[test]
 fn new_rows_are_created_with_their_tags_in_one_request_each() {
     let sandbox = sandbox();
-    let dir = tempfile::tempdir().unwrap();
-    files(
-        dir.path(),
+    let (dir, out) = import_rows(
+        &sandbox,
         "Ada,One,ada@example.de,+49 30 5550001,Berlin,expo;vip\n\
          Ben,Two,ben@example.de,+49 30 5550002,Bonn,expo\n\
          Cem,Three,cem@example.de,,Köln,\n",
+        &[],
     );
-    let out = import(&sandbox, dir.path(), "run", &[]);
     assert_eq!(out.code, Some(0), "{}", out.describe());
     assert_eq!(
         sent(&sandbox, "POST /contacts/"),
@@ -220,18 +232,16 @@ fn new_rows_are_created_with_their_tags_in_one_request_each() {
 /// A contact that already holds the row's values costs no write; the row ends unchanged.
 #[test]
 fn unchanged_rows_send_no_write() {
-    let sandbox = sandbox();
-    let id = sandbox.insert(json!({
+    let (sandbox, id) = sandbox_holding(json!({
         "firstName": "Ada", "lastName": "One", "email": "Ada@Example.de",
         "phone": "+49305550001", "city": "Berlin", "tags": ["expo", "other"],
     }));
     let before = contact(&sandbox, &id);
-    let dir = tempfile::tempdir().unwrap();
-    files(
-        dir.path(),
+    let (dir, out) = import_rows(
+        &sandbox,
         "Ada,One,ada@example.de,+49 30 5550001,Berlin,expo\n",
+        &[],
     );
-    let out = import(&sandbox, dir.path(), "run", &[]);
     assert_eq!(out.code, Some(0), "{}", out.describe());
     assert_eq!(writes(&sandbox), 0, "{:?}", sandbox.stats().by_route);
     assert_eq!(contact(&sandbox, &id), before);
@@ -243,17 +253,15 @@ fn unchanged_rows_send_no_write() {
 /// keeps its spelling); tags are only added, the contact's own kept.
 #[test]
 fn changed_rows_send_only_what_differs_and_keep_existing_tags() {
-    let sandbox = sandbox();
-    let id = sandbox.insert(json!({
+    let (sandbox, id) = sandbox_holding(json!({
         "firstName": "Ada", "lastName": "One", "email": "Ada@Example.de",
         "phone": "+49305550001", "city": "Bonn", "tags": ["customer"],
     }));
-    let dir = tempfile::tempdir().unwrap();
-    files(
-        dir.path(),
+    let (dir, out) = import_rows(
+        &sandbox,
         "Ada,One,ada@example.de,+49 30 5550001,Berlin,expo\n",
+        &[],
     );
-    let out = import(&sandbox, dir.path(), "run", &[]);
     assert_eq!(out.code, Some(0), "{}", out.describe());
     let now = contact(&sandbox, &id);
     assert_eq!(now["city"], "Berlin");
@@ -284,12 +292,11 @@ fn a_create_answered_duplicate_updates_the_contact_search_did_not_show() {
     let id = sandbox.insert(json!({
         "firstName": "Ada", "lastName": "One", "email": "ada@example.de", "city": "Bonn",
     }));
-    let dir = tempfile::tempdir().unwrap();
-    files(
-        dir.path(),
+    let (dir, out) = import_rows(
+        &sandbox,
         "Ada,One,ada@example.de,+49 30 5550001,Berlin,expo\n",
+        &[],
     );
-    let out = import(&sandbox, dir.path(), "run", &[]);
     assert_eq!(out.code, Some(0), "{}", out.describe());
     assert_eq!(sandbox.contacts().len(), 1);
     let now = contact(&sandbox, &id);
@@ -310,9 +317,7 @@ fn a_create_meeting_someone_else_is_still_a_conflict() {
         "phone": "+49301234567",
     }));
     let before = contact(&sandbox, &id);
-    let dir = tempfile::tempdir().unwrap();
-    files(dir.path(), ANNA);
-    let out = import(&sandbox, dir.path(), "run", &[]);
+    let (dir, out) = import_rows(&sandbox, ANNA, &[]);
     assert_eq!(out.code, Some(3), "{}", out.describe());
     assert_eq!(contact(&sandbox, &id), before);
     let rejects = std::fs::read_to_string(dir.path().join("run/rejects.csv")).unwrap();
@@ -323,19 +328,17 @@ fn a_create_meeting_someone_else_is_still_a_conflict() {
 /// updated contact's fields back without `--undoable`.
 #[test]
 fn undo_of_a_planned_import_restores_updated_contacts() {
-    let sandbox = sandbox();
-    let id = sandbox.insert(json!({
+    let (sandbox, id) = sandbox_holding(json!({
         "firstName": "Ada", "lastName": "One", "email": "ada@example.de",
         "phone": "+49305550001", "city": "Bonn", "tags": ["customer"],
         "dateAdded": "2025-01-01T00:00:00.000Z", "dateUpdated": "2025-06-01T00:00:00.000Z",
     }));
-    let dir = tempfile::tempdir().unwrap();
-    files(
-        dir.path(),
+    let (dir, out) = import_rows(
+        &sandbox,
         "Ada,Two,ada@example.de,+49 30 5550001,Berlin,expo\n\
          Ben,Two,ben@example.de,+49 30 5550002,Bonn,expo\n",
+        &[],
     );
-    let out = import(&sandbox, dir.path(), "run", &[]);
     assert_eq!(out.code, Some(0), "{}", out.describe());
     assert_eq!(contact(&sandbox, &id)["city"], "Berlin");
     let out = run(undo(&sandbox, &dir.path().join("run"), &["--yes"]), LIMIT);
@@ -382,10 +385,7 @@ fn the_estimate_says_how_the_location_was_read() {
 /// `--dry-run` sends the survey alone and says how the import would read the location.
 #[test]
 fn a_dry_run_says_how_the_location_would_be_read() {
-    let sandbox = sandbox();
-    owen(&sandbox);
-    let dir = tempfile::tempdir().unwrap();
-    files(dir.path(), ANNA);
+    let (sandbox, _, dir) = owen_and_annas_file();
     let out = import(&sandbox, dir.path(), "run", &["--dry-run"]);
     assert_eq!(out.code, Some(0), "{}", out.describe());
     assert_eq!(sandbox.stats().total_requests, 1, "the survey only");

@@ -23,11 +23,7 @@ fn one(conn: &Connection, sql: &str) -> f64 {
 
 #[test]
 fn a_validated_ledger_stays_under_its_bytes_per_row_and_its_reports_hold_the_cells() {
-    let spec = FileSpec {
-        rows: 5_000,
-        seed: 20,
-        invalid: true,
-    };
+    let spec = FileSpec::with_invalid(5_000, 20);
     let (dir, file, expected) = util::workspace(&spec);
     let run = dir.path().join("run");
     let mapping = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(util::MAPPING);

@@ -3,7 +3,7 @@
 //! that says where (line and column) or what (did you mean). The drafts of real CRM exports
 //! (header row, phones, tags) are checked in `mapping_init.rs`.
 
-use crate::util::ghl_bulk;
+use crate::util::{assert_stderr_has, ghl_bulk, stderr};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -17,10 +17,6 @@ fn ghl(args: &[&std::ffi::OsStr]) -> Output {
 
 fn os<S: AsRef<std::ffi::OsStr> + ?Sized>(s: &S) -> &std::ffi::OsStr {
     s.as_ref()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 #[test]
@@ -100,7 +96,7 @@ fn init_writes_stdout_region_and_refuses_to_overwrite() {
     ];
     let out = ghl(&init);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("--force"), "{}", stderr(&out));
+    assert_stderr_has(&out, "--force");
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep me");
     let out = ghl(&[&init[..], &[os("--force")]].concat());
     assert!(out.status.success());
@@ -175,7 +171,7 @@ fn import_without_credentials_says_what_is_missing_and_sends_nothing() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("GHL_LOCATION_ID"), "{}", stderr(&out));
+    assert_stderr_has(&out, "GHL_LOCATION_ID");
 
     let run_dir = tmp.path().join("dry");
     let out = ghl(&[
@@ -213,9 +209,5 @@ fn a_run_folder_is_never_reused() {
         run_dir.as_os_str(),
     ]);
     assert_eq!(again.status.code(), Some(1));
-    assert!(
-        stderr(&again).contains("exists already"),
-        "{}",
-        stderr(&again)
-    );
+    assert_stderr_has(&again, "exists already");
 }

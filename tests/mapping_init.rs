@@ -3,7 +3,7 @@
 //! tags right, and validates its sample with no row rejected for want of an identity. A file
 //! or a mapping with no email or phone at all is one clear error, not a run of rejects.
 
-use crate::util::ghl_bulk;
+use crate::util::{assert_stderr_has, ghl_bulk, stderr};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -19,10 +19,6 @@ fn ghl<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
 
 fn os<S: AsRef<std::ffi::OsStr> + ?Sized>(s: &S) -> &std::ffi::OsStr {
     s.as_ref()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// `mapping init FILE --out DIR/NAME.toml`: the mapping's text and the console's stderr.
@@ -276,11 +272,7 @@ fn init_refuses_a_file_without_identity() {
         out_file.as_os_str(),
     ]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("no email or phone column found"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_has(&out, "no email or phone column found");
     assert!(
         !out_file.exists(),
         "a mapping that rejects every row was written"

@@ -2,8 +2,9 @@
 //! folder; summary.json, rejects.csv and duplicates.csv are read back and checked against each
 //! other, and rejects.csv fed back with the same mapping re-reads exactly the rejected rows.
 
+use crate::util::csv_file;
 use crate::util::{summary, validate};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::Value;
 
@@ -30,22 +31,6 @@ const SAMPLES: &[(&str, &str)] = &[
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Data records of a CSV report (header excluded), as the csv crate reads them.
-fn records(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
-    let mut reader = csv::Reader::from_path(path).expect("report exists");
-    let headers = reader
-        .headers()
-        .expect("header")
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').to_string())
-        .collect();
-    let rows = reader
-        .records()
-        .map(|r| r.expect("record").iter().map(str::to_string).collect())
-        .collect();
-    (headers, rows)
 }
 
 fn count(v: &Value, outcome: &str) -> u64 {
@@ -86,13 +71,13 @@ fn every_sample_accounts_for_every_row() {
             "{sample}: {stderr}"
         );
 
-        let (headers, rejects) = records(&run_dir.join("rejects.csv"));
+        let (headers, rejects) = csv_file::table(&run_dir.join("rejects.csv"));
         assert_eq!(rejects.len() as u64, rejected, "{sample}: rejects.csv rows");
         assert_eq!(
             &headers[headers.len() - 5..],
             ["_row", "_stage", "_code", "_field", "_message"]
         );
-        let (_, dups) = records(&run_dir.join("duplicates.csv"));
+        let (_, dups) = csv_file::table(&run_dir.join("duplicates.csv"));
         assert_eq!(dups.len() as u64, merged, "{sample}: duplicates.csv rows");
         for dup in &dups {
             let (row, into): (u64, u64) = (dup[0].parse().unwrap(), dup[1].parse().unwrap());
@@ -148,8 +133,8 @@ fn rejects_fed_back_reread_exactly_the_rejected_rows() {
             "{sample}: still rejected, unfixed"
         );
         // Same input cells, same reasons: the `_` columns were ignored, not read as data.
-        let (h1, r1) = records(&first.join("rejects.csv"));
-        let (h2, r2) = records(&second.join("rejects.csv"));
+        let (h1, r1) = csv_file::table(&first.join("rejects.csv"));
+        let (h2, r2) = csv_file::table(&second.join("rejects.csv"));
         assert_eq!(h1, h2, "{sample}: columns");
         let strip = |rows: &[Vec<String>]| -> Vec<(Vec<String>, String)> {
             rows.iter()
@@ -181,7 +166,7 @@ fn validate_contacts_xlsx() -> (tempfile::TempDir, PathBuf) {
 #[test]
 fn planted_defects_of_contacts_xlsx() {
     let (_tmp, run_dir) = validate_contacts_xlsx();
-    let (_, rejects) = records(&run_dir.join("rejects.csv"));
+    let (_, rejects) = csv_file::table(&run_dir.join("rejects.csv"));
     let by_row = |row: &str| {
         rejects
             .iter()
@@ -200,7 +185,7 @@ fn planted_defects_of_contacts_xlsx() {
     ] {
         assert_eq!(by_row(row).as_deref(), Some(code), "row {row}");
     }
-    let (_, dups) = records(&run_dir.join("duplicates.csv"));
+    let (_, dups) = csv_file::table(&run_dir.join("duplicates.csv"));
     let merged: Vec<(String, String)> = dups.iter().map(|d| (d[0].clone(), d[1].clone())).collect();
     for pair in [("45", "3"), ("52", "3")] {
         assert!(

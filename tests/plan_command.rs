@@ -4,7 +4,7 @@
 //! sent) a changed file, a changed mapping or a second run, and rejects `plan_stale` a row
 //! whose contact changed since the plan read it.
 
-use crate::util::{self, ghl_bulk, GhlCommand, Sandbox};
+use crate::util::{self, assert_stderr_has, ghl_bulk, stderr, GhlCommand, Sandbox};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -111,30 +111,9 @@ impl Case {
     }
 }
 
-fn stderr(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
 /// plan.csv's rows as maps from header to cell (BOM stripped).
 fn plan_rows(run_dir: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
-    let mut reader = csv::Reader::from_path(run_dir.join("plan.csv")).expect("plan.csv");
-    let headers: Vec<String> = reader
-        .headers()
-        .expect("a header")
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').to_string())
-        .collect();
-    reader
-        .records()
-        .map(|r| {
-            let r = r.expect("a record");
-            headers
-                .iter()
-                .cloned()
-                .zip(r.iter().map(str::to_string))
-                .collect()
-        })
-        .collect()
+    util::csv_file::maps(&run_dir.join("plan.csv"))
 }
 
 /// The number after `label` in `text` (`Estimate: 5 requests` → 5).
@@ -221,11 +200,7 @@ fn plan_reads_only_and_import_plan_carries_it_out() {
     let sent_before = case.total();
     let again = case.carry_out(&run_dir);
     assert_eq!(again.status.code(), Some(4), "{}", stderr(&again));
-    assert!(
-        stderr(&again).contains("carried out already"),
-        "{}",
-        stderr(&again)
-    );
+    assert_stderr_has(&again, "carried out already");
     assert_eq!(case.total(), sent_before, "a refused plan sends nothing");
 }
 
@@ -242,11 +217,7 @@ fn import_plan_refuses_a_changed_file_or_mapping() {
     let sent = case.total();
     let out = case.carry_out(&run_dir);
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("changed since the plan"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_has(&out, "changed since the plan");
     assert_eq!(case.total(), sent, "nothing sent");
 
     std::fs::write(case.path("people.csv"), FILE).expect("the file as planned");
@@ -259,7 +230,7 @@ fn import_plan_refuses_a_changed_file_or_mapping() {
     .expect("the mapping changes");
     let out = case.carry_out(&run_dir);
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
-    assert!(stderr(&out).contains("mapping"), "{}", stderr(&out));
+    assert_stderr_has(&out, "mapping");
 
     // A run folder that holds no plan (a validate run) is not carried out either.
     let validated = case.path("runs/validated");
@@ -273,11 +244,7 @@ fn import_plan_refuses_a_changed_file_or_mapping() {
     let sent = case.total();
     let out = case.carry_out(&validated);
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("holds no finished plan"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_has(&out, "holds no finished plan");
     assert_eq!(case.total(), sent, "nothing sent");
 }
 
@@ -361,15 +328,10 @@ fn import_plan_runs_as_printed_when_plan_was_given_flags() {
         .expect("the binary runs");
     // Anna's conflict is a reject (3); the rest was carried out against the recorded target.
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("1 created, 1 updated"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_has(&out, "1 created, 1 updated");
     // The dateUpdated check is said with its cost: the estimate printed after it leaves it out.
-    assert!(
-        stderr(&out).contains("against HighLevel (1 search): 0 changed since the plan"),
-        "{}",
-        stderr(&out)
+    assert_stderr_has(
+        &out,
+        "against HighLevel (1 search): 0 changed since the plan",
     );
 }

@@ -46,11 +46,7 @@ fn temporary_files(dir: &Path) -> Vec<String> {
 
 #[test]
 fn a_refused_token_is_recorded_as_a_failure_and_the_same_folder_takes_the_rerun() {
-    let spec = FileSpec {
-        rows: 40,
-        seed: 5,
-        invalid: false,
-    };
+    let spec = FileSpec::clean(40, 5);
     let (dir, file, _) = workspace(&spec);
     let sandbox = Sandbox::start(fast_config(5, (0, 1)));
     let run_dir = dir.path().join("run");
@@ -143,11 +139,7 @@ fn sigterm_stops_an_export_with_130_an_interrupted_summary_and_no_temporary_file
 
 #[test]
 fn sigterm_while_a_file_is_validated_exits_130_and_the_folder_says_interrupted() {
-    let spec = FileSpec {
-        rows: 150_000,
-        seed: 9,
-        invalid: true,
-    };
+    let spec = FileSpec::with_invalid(150_000, 9);
     // Written before the gate: the file takes seconds to write, and while a test waits for the
     // gate or holds it, no other test may start a sandbox or a child process.
     let (dir, file, _) = workspace(&spec);
@@ -185,11 +177,7 @@ fn sigterm_while_a_file_is_validated_exits_130_and_the_folder_says_interrupted()
 
 #[test]
 fn reports_cut_short_by_a_kill_show_as_incomplete_and_a_resume_rewrites_them() {
-    let spec = FileSpec {
-        rows: 30,
-        seed: 11,
-        invalid: false,
-    };
+    let spec = FileSpec::clean(30, 11);
     let (dir, file, _) = workspace(&spec);
     let sandbox = Sandbox::start(fast_config(11, (0, 1)));
     let run_dir = dir.path().join("run");
@@ -234,11 +222,7 @@ fn reports_cut_short_by_a_kill_show_as_incomplete_and_a_resume_rewrites_them() {
 
 #[test]
 fn a_resume_against_another_base_url_or_location_is_refused_naming_both() {
-    let spec = FileSpec {
-        rows: 400,
-        seed: 13,
-        invalid: false,
-    };
+    let spec = FileSpec::clean(400, 13);
     let (dir, file, _) = workspace(&spec);
     let sandbox = Sandbox::start(fast_config(13, (20, 40)));
     let other = Sandbox::start(fast_config(14, (0, 1)));

@@ -63,11 +63,7 @@ fn a_stray_cell_at_xfd1048576_costs_nothing_and_is_named_in_a_warning() {
     let (dir, path, _) = generated("stray_cell_xfd1048576.xlsx");
     let out = validate_bounded(dir.path(), &path, false);
     assert_eq!(out.code, Some(0), "{}", out.describe());
-    assert!(
-        out.stderr.contains("ignored (the farthest at XFD1048576)"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_has("ignored (the farthest at XFD1048576)");
     let summary = std::fs::read_to_string(dir.path().join("run/summary.json")).expect("summary");
     assert!(
         summary.contains("\"rows_read\": 1") || summary.contains("\"rows_read\":1"),

@@ -3,10 +3,10 @@
 //! that are spreadsheet rows when notes span lines (13.4), a mostly UTF-8 file with one
 //! windows-1252 row (19.5), and inputs that are no files, or wider than Excel (19.10).
 
-use crate::util::{ghl_bulk, run};
+use crate::util::{assert_stderr_has, ghl_bulk, run, stderr};
 use crate::util::{summary, validate};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::Duration;
 
 /// The records of a CSV report, header first, BOM stripped.
@@ -40,10 +40,6 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, bytes).expect("write the input");
     path
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// The trade-show sample under two title lines and a blank one, as a badge scanner writes it,
@@ -112,11 +108,7 @@ fn reject_files_go_back_in_with_a_header_row_mapping() {
         &["--header-row", "50"],
     );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("fewer than 50 records"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_has(&out, "fewer than 50 records");
     // And it overrides the mapping for the input itself.
     let plain_mapping = std::fs::read_to_string(&mapping)
         .expect("mapping")
@@ -205,11 +197,7 @@ fn a_mostly_utf8_file_keeps_its_utf8() {
     let run = tmp.path().join("run");
     let out = validate(&input, &mapping, &run, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("UTF-8 for 2 rows, windows-1252 for 1 not valid UTF-8"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_has(&out, "UTF-8 for 2 rows, windows-1252 for 1 not valid UTF-8");
     let s = summary(&run);
     assert_eq!(s["issues"]["encoding_mixed"].as_u64(), Some(1));
     let cities: Vec<String> = crate::util::payloads(&run)
@@ -277,11 +265,7 @@ fn inputs_wider_than_excel_still_get_their_reject_files() {
     let run = tmp.path().join("run");
     let out = validate(&input, &mapping, &run, &[]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("more columns than Excel"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_has(&out, "more columns than Excel");
     let csv = records(&run.join("rejects.csv"));
     assert_eq!(csv[0].len(), width + 1 + 5, "rejects.csv has every column");
     use calamine::{open_workbook, Reader, Xlsx};

@@ -56,19 +56,15 @@ fn an_undoable_import_is_undone_to_the_state_before_it() {
     let sent = requests(&sandbox);
     let out = run(undo(&sandbox, &run_dir, &[]), LIMIT);
     assert_eq!(out.code, Some(2), "{}", out.describe());
-    assert!(out.stderr.contains("--yes"), "{}", out.describe());
+    out.assert_stderr_has("--yes");
     assert_eq!(requests(&sandbox), sent);
     assert!(!run_dir.join("undo.db").exists());
 
     // --dry-run changes nothing.
     let out = run(undo(&sandbox, &run_dir, &["--dry-run"]), LIMIT);
     assert_eq!(out.code, Some(0), "{}", out.describe());
-    assert!(out.stderr.contains("Estimate:"), "{}", out.describe());
-    assert!(
-        out.stderr.contains("delete 6 contacts"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_has("Estimate:");
+    out.assert_stderr_has("delete 6 contacts");
     assert_eq!(state(&sandbox), imported);
 
     let out = run(undo(&sandbox, &run_dir, &["--yes"]), LIMIT);
@@ -93,13 +89,13 @@ fn an_undoable_import_is_undone_to_the_state_before_it() {
     let sent = requests(&sandbox);
     let out = run(undo(&sandbox, &run_dir, &["--yes"]), LIMIT);
     assert_eq!(out.code, Some(0), "{}", out.describe());
-    assert!(out.stderr.contains("undone already"), "{}", out.describe());
+    out.assert_stderr_has("undone already");
     assert_eq!(requests(&sandbox), sent, "a finished undo sends nothing");
     let mut resume = util::undo::ghl(&sandbox);
     resume.args(["import", "--resume"]).arg(&run_dir);
     let out = run(resume, LIMIT);
     assert_eq!(out.code, Some(1), "{}", out.describe());
-    assert!(out.stderr.contains("undo"), "{}", out.describe());
+    out.assert_stderr_has("undo");
     assert_eq!(requests(&sandbox), sent);
 }
 

@@ -2,7 +2,7 @@
 //! location ends exactly as it was before the import, and the finished undo sends nothing more.
 
 use crate::util::undo::{assert_same_state, import, requests, seed, state, undo, write_import};
-use crate::util::{fast_config, run, wait_until, Running, Sandbox};
+use crate::util::{fast_config, run, Running, Sandbox};
 use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(90);
@@ -35,8 +35,7 @@ fn an_undo_killed_midway_resumes_to_the_state_before_the_import() {
         &["--yes", "--quiet", "--concurrency", "4"],
     );
     let mut child = Running::spawn(cmd);
-    wait_until("a third of the created contacts deleted", LIMIT, || {
-        assert!(child.alive(), "the undo ended before the kill");
+    child.wait_until("a third of the created contacts deleted", LIMIT, || {
         sandbox.contacts().len() <= 120 - 27
     });
     child.kill();
@@ -49,7 +48,7 @@ fn an_undo_killed_midway_resumes_to_the_state_before_the_import() {
     // Without --resume the started undo is not begun again.
     let out = run(undo(&sandbox, &run_dir, &["--yes"]), LIMIT);
     assert_eq!(out.code, Some(1), "{}", out.describe());
-    assert!(out.stderr.contains("--resume"), "{}", out.describe());
+    out.assert_stderr_has("--resume");
 
     let out = run(undo(&sandbox, &run_dir, &["--yes", "--resume"]), LIMIT);
     assert_eq!(out.code, Some(0), "{}", out.describe());

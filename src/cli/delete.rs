@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::bail;
 use clap::Args;
 
-use super::{plan, ApiArgs, Context, RunArgs, RunEnd};
+use super::{plan, ApiArgs, Context, RunArgs, RunEnd, SourceArgs};
 
 /// `delete` options.
 #[derive(Debug, Args)]
@@ -67,10 +67,12 @@ pub fn run(ctx: &Context, args: &DeleteArgs) -> anyhow::Result<RunEnd> {
             let run = RunArgs {
                 file: file.clone(),
                 mapping: mapping.clone(),
-                sheet: args.sheet.clone(),
-                header_row: args.header_row,
-                region: args.region.clone(),
-                run_dir: args.run_dir.clone(),
+                source: SourceArgs {
+                    sheet: args.sheet.clone(),
+                    header_row: args.header_row,
+                    region: args.region.clone(),
+                    run_dir: args.run_dir.clone(),
+                },
             };
             let validated = plan::validate_config(&run, "delete", ctx.log.human_output())?;
             DeleteStart::New(Box::new(NewDelete {

@@ -14,19 +14,9 @@ pub struct ImportArgs {
     /// The mapping file (TOML); `ghl-bulk mapping init <FILE>` drafts one.
     #[arg(long, short = 'm', required_unless_present_any = ["resume", "plan"])]
     pub mapping: Option<PathBuf>,
-    /// Worksheet to read (name, or 1-based index); overrides the mapping's [source] sheet.
-    #[arg(long)]
-    pub sheet: Option<String>,
-    /// 1-based row holding the headers; overrides the mapping's [source] header_row, and
-    /// holds for a reject file too (otherwise read from row 1).
-    #[arg(long, value_name = "N")]
-    pub header_row: Option<u32>,
-    /// Phone region for numbers without +country; overrides the mapping's default_region.
-    #[arg(long)]
-    pub region: Option<String>,
-    /// The run folder [default: runs/<UTC timestamp>-<input stem>].
-    #[arg(long)]
-    pub run_dir: Option<PathBuf>,
+    /// Where the rows are read and the run kept.
+    #[command(flatten)]
+    pub source: super::SourceArgs,
     /// Do everything up to the first write and stop: stage the file, compare it with the
     /// state file, send one read-only request that learns the API's limits, and print the
     /// estimate (requests, and their time at that limit). Without a token and location it

@@ -136,6 +136,15 @@ pub struct RunArgs {
     /// The mapping file (TOML); `ghl-bulk mapping init <FILE>` drafts one.
     #[arg(long, short = 'm')]
     pub mapping: PathBuf,
+    /// Where the rows are read and the run kept.
+    #[command(flatten)]
+    pub source: SourceArgs,
+}
+
+/// How the input is read (sheet, header row, phone region) and where the run folder goes:
+/// the same options, said the same way, for `validate`, `plan` and `import`.
+#[derive(Debug, Clone, Args)]
+pub struct SourceArgs {
     /// Worksheet to read (name, or 1-based index); overrides the mapping's [source] sheet.
     #[arg(long)]
     pub sheet: Option<String>,

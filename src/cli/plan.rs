@@ -21,14 +21,14 @@ pub(crate) fn validate_config(
     human: bool,
 ) -> anyhow::Result<ValidateConfig> {
     let loaded = mapping::load(&args.mapping)?;
-    if let Some(region) = &args.region {
+    if let Some(region) = &args.source.region {
         check_region(region)?;
     }
     let mut source = source_options(&loaded.spec.source, &args.mapping)?;
-    if args.sheet.is_some() {
-        source.sheet = args.sheet.clone();
+    if args.source.sheet.is_some() {
+        source.sheet = args.source.sheet.clone();
     }
-    match args.header_row {
+    match args.source.header_row {
         Some(0) => bail!("--header-row is 1-based; 0 is not a row"),
         Some(row) => {
             source.header_row = row as usize;
@@ -36,7 +36,7 @@ pub(crate) fn validate_config(
         }
         None => {}
     }
-    let run_dir = match &args.run_dir {
+    let run_dir = match &args.source.run_dir {
         Some(dir) => dir.clone(),
         None => default_run_dir(&args.file),
     };
@@ -44,9 +44,9 @@ pub(crate) fn validate_config(
         "command": command,
         "file": args.file.display().to_string(),
         "mapping": args.mapping.display().to_string(),
-        "sheet": args.sheet,
-        "header_row": args.header_row,
-        "region": args.region,
+        "sheet": args.source.sheet,
+        "header_row": args.source.header_row,
+        "region": args.source.region,
         "run_dir": run_dir.display().to_string(),
     })
     .to_string();
@@ -54,7 +54,7 @@ pub(crate) fn validate_config(
         input: args.file.clone(),
         mapping: loaded,
         source,
-        region: args.region.clone(),
+        region: args.source.region.clone(),
         run_dir,
         progress: human,
         print_summary: human,
@@ -122,10 +122,7 @@ pub(crate) fn run_args(args: &ImportArgs) -> anyhow::Result<RunArgs> {
     Ok(RunArgs {
         file: file.clone(),
         mapping: mapping.clone(),
-        sheet: args.sheet.clone(),
-        header_row: args.header_row,
-        region: args.region.clone(),
-        run_dir: args.run_dir.clone(),
+        source: args.source.clone(),
     })
 }
 

@@ -333,6 +333,26 @@ pub struct Finished {
 }
 
 impl Finished {
+    /// The run in `run_dir` as it ended (its ledger rows and summary), kept with what the test
+    /// set up: the sandbox, the file's truth, what `seed_existing` seeded and the work dir.
+    pub fn read(
+        run_dir: &Path,
+        sandbox: Sandbox,
+        expected: Expected,
+        (seeded, stranger): (BTreeMap<usize, String>, String),
+        dir: tempfile::TempDir,
+    ) -> Finished {
+        Finished {
+            rows: ledger_rows(run_dir),
+            summary: summary(run_dir),
+            sandbox,
+            expected,
+            seeded,
+            stranger,
+            _dir: dir,
+        }
+    }
+
     /// `check_outcomes` and `check_sandbox`, the stranger included.
     pub fn check(&self) {
         check_outcomes(&self.summary, &self.rows, &self.expected);

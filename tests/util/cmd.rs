@@ -2,8 +2,11 @@
 //! [`ghl_bulk`], then adds what it needs (the sandbox's API settings, a home folder of its own,
 //! no config file) with the [`GhlCommand`] methods.
 
-use ghl_sandbox::DEFAULT_LOCATION_ID;
-use std::path::Path;
+use ghl_sandbox::{
+    DEFAULT_AGENCY_CLIENT_ID, DEFAULT_AGENCY_CLIENT_SECRET, DEFAULT_AGENCY_REFRESH_TOKEN,
+    DEFAULT_LOCATION_ID,
+};
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// The binary under test (also for tests that run it through a shell or a symlink).
@@ -23,6 +26,30 @@ pub fn ghl_bulk() -> Command {
         }
     }
     cmd
+}
+
+/// [`ghl_bulk`] as the sandbox agency's OAuth app (its client id and secret, and the company
+/// refresh token in `refresh_file`, which each refresh rotates), no location set, in a `home`
+/// of its own with no config file.
+pub fn as_agency(base_url: &str, home: &Path, refresh_file: &Path) -> Command {
+    let mut cmd = ghl_bulk();
+    cmd.home(home)
+        .no_config()
+        .env("GHL_BASE_URL", base_url)
+        .env("GHL_CLIENT_ID", DEFAULT_AGENCY_CLIENT_ID)
+        .env("GHL_CLIENT_SECRET", DEFAULT_AGENCY_CLIENT_SECRET)
+        .env("GHL_REFRESH_TOKEN_FILE", refresh_file);
+    cmd
+}
+
+/// `dir/agency-refresh-token`, holding the agency's company refresh token as a scheduled job
+/// keeps it. Written only if absent: the client writes each rotated token back to it.
+pub fn agency_refresh_file(dir: &Path) -> PathBuf {
+    let file = dir.join("agency-refresh-token");
+    if !file.exists() {
+        std::fs::write(&file, DEFAULT_AGENCY_REFRESH_TOKEN).expect("the token file is written");
+    }
+    file
 }
 
 /// What tests add to a [`ghl_bulk`] command.

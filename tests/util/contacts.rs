@@ -18,6 +18,26 @@ pub struct FileSpec {
     pub invalid: bool,
 }
 
+impl FileSpec {
+    /// `rows` valid rows drawn from `seed`.
+    pub fn clean(rows: usize, seed: u64) -> FileSpec {
+        FileSpec {
+            rows,
+            seed,
+            invalid: false,
+        }
+    }
+
+    /// `rows` rows drawn from `seed`, some of them planted invalid.
+    pub fn with_invalid(rows: usize, seed: u64) -> FileSpec {
+        FileSpec {
+            rows,
+            seed,
+            invalid: true,
+        }
+    }
+}
+
 /// One data row's truth.
 #[derive(Debug, Clone)]
 pub struct RowTruth {

@@ -94,21 +94,8 @@ impl Sandbox {
 /// A CSV the export wrote: its header and rows (the BOM removed).
 pub fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let bytes = std::fs::read(path).expect("csv exists");
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").expect("BOM");
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_reader(bytes);
-    let headers = reader
-        .headers()
-        .expect("header")
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let rows = reader
-        .records()
-        .map(|r| r.expect("record").iter().map(str::to_string).collect())
-        .collect();
-    (headers, rows)
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "BOM");
+    super::csv_file::table(path)
 }
 
 /// The values of one column.
@@ -125,23 +112,9 @@ pub fn summary(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).expect("summary exists")).expect("json")
 }
 
-/// `ghl-bulk` as the agency (its OAuth app and company refresh token, written to a file in
-/// `home` once: each refresh rotates it), no location set: for `--locations`.
+/// [`super::as_agency`] run from `home`, its refresh token in a file there: for `--locations`.
 pub fn as_agency(base_url: &str, home: &Path) -> Command {
-    use ghl_sandbox::{
-        DEFAULT_AGENCY_CLIENT_ID, DEFAULT_AGENCY_CLIENT_SECRET, DEFAULT_AGENCY_REFRESH_TOKEN,
-    };
-    let refresh = home.join("agency-refresh-token");
-    if !refresh.exists() {
-        std::fs::write(&refresh, DEFAULT_AGENCY_REFRESH_TOKEN).expect("token file written");
-    }
-    let mut cmd = ghl_bulk();
-    cmd.current_dir(home)
-        .home(home)
-        .no_config()
-        .env("GHL_BASE_URL", base_url)
-        .env("GHL_CLIENT_ID", DEFAULT_AGENCY_CLIENT_ID)
-        .env("GHL_CLIENT_SECRET", DEFAULT_AGENCY_CLIENT_SECRET)
-        .env("GHL_REFRESH_TOKEN_FILE", &refresh);
+    let mut cmd = super::as_agency(base_url, home, &super::agency_refresh_file(home));
+    cmd.current_dir(home);
     cmd
 }

@@ -9,6 +9,7 @@
 pub mod checks;
 pub mod cmd;
 pub mod contacts;
+pub mod csv_file;
 pub mod export;
 pub mod fixture;
 pub mod gate;
@@ -26,9 +27,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-pub use cmd::{ghl_bulk, GhlCommand};
+pub use cmd::{agency_refresh_file, as_agency, ghl_bulk, GhlCommand};
 pub use contacts::{Expected, FileSpec};
-pub use process::{run, Output, Running};
+pub use process::{assert_stderr_has, run, stderr, Output, Running};
 
 /// The mapping of the generated files (the benchmark generator's columns).
 pub const MAPPING: &str = "mappings/gen_contacts.toml";

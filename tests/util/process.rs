@@ -23,6 +23,37 @@ impl Output {
             self.code, self.stdout, self.stderr
         )
     }
+
+    /// Asserts that stderr holds `text`; a failure shows the whole run.
+    #[track_caller]
+    pub fn assert_stderr_has(&self, text: &str) {
+        assert!(self.stderr.contains(text), "{}", self.describe());
+    }
+
+    /// Asserts that stderr does not hold `text`; a failure shows the whole run.
+    #[track_caller]
+    pub fn assert_stderr_lacks(&self, text: &str) {
+        assert!(!self.stderr.contains(text), "{}", self.describe());
+    }
+
+    /// Asserts that stdout holds `text`; a failure shows the whole run.
+    #[track_caller]
+    pub fn assert_stdout_has(&self, text: &str) {
+        assert!(self.stdout.contains(text), "{}", self.describe());
+    }
+}
+
+/// The stderr of a command run with `Command::output()`, as text.
+pub fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Asserts that a command run with `Command::output()` said `text` on stderr; a failure shows
+/// its stderr.
+#[track_caller]
+pub fn assert_stderr_has(out: &std::process::Output, text: &str) {
+    let said = stderr(out);
+    assert!(said.contains(text), "{said}");
 }
 
 /// Runs a command to its end within `limit`, capturing both streams.
@@ -126,6 +157,15 @@ impl Running {
     /// True while the process has not exited.
     pub fn alive(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Waits within `limit` until `ready` holds (see [`super::wait_until`]); fails the test if
+    /// the process ends first.
+    pub fn wait_until(&mut self, what: &str, limit: Duration, mut ready: impl FnMut() -> bool) {
+        super::wait_until(what, limit, || {
+            assert!(self.alive(), "the process ended before {what}");
+            ready()
+        });
     }
 
     /// SIGKILL, then collect what it wrote; fails the test if the process had exited by

@@ -203,20 +203,7 @@ pub fn undo(sandbox: &Sandbox, run_dir: &Path, extra: &[&str]) -> Command {
 
 /// The lines of `undo-report.csv` as maps of column → value.
 pub fn undo_report(run_dir: &Path) -> Vec<BTreeMap<String, String>> {
-    let mut reader =
-        csv::Reader::from_path(run_dir.join("undo-report.csv")).expect("undo-report.csv");
-    let headers = reader.headers().expect("headers").clone();
-    reader
-        .records()
-        .map(|r| {
-            let r = r.expect("a record");
-            headers
-                .iter()
-                .zip(r.iter())
-                .map(|(h, v)| (h.to_string(), v.to_string()))
-                .collect()
-        })
-        .collect()
+    super::csv_file::maps(&run_dir.join("undo-report.csv"))
 }
 
 /// Total requests the sandbox has answered.

@@ -40,6 +40,13 @@ async fn refresh_company(api: &Api, refresh: &str, user_type: &str) -> crate::ut
     .await
 }
 
+/// `POST /oauth/locationToken` minting a token for `location` of `company`, the form checked.
+async fn location_token(api: &Api, company: &str, location: &str) -> crate::util::Reply {
+    let form = [("companyId", company), ("locationId", location)];
+    api.form("/oauth/locationToken", &form, Check::Request)
+        .await
+}
+
 /// A client holding a fresh company token (from the agency's refresh token).
 async fn agency(api: &Api) -> Api {
     let r = refresh_company(api, DEFAULT_AGENCY_REFRESH_TOKEN, "Company").await;
@@ -51,23 +58,9 @@ async fn agency(api: &Api) -> Api {
 /// `GET /oauth/installedLocations`. The conformance test calls it, so its coverage counts them.
 pub async fn every_documented_agency_status(api: &Api) {
     let company = agency(api).await;
-    let mint =
-        |location: &'static str| [("companyId", DEFAULT_COMPANY_ID), ("locationId", location)];
-    let r = company
-        .form(
-            "/oauth/locationToken",
-            &mint(DEFAULT_LOCATION_ID),
-            Check::Request,
-        )
-        .await;
+    let r = location_token(&company, DEFAULT_COMPANY_ID, DEFAULT_LOCATION_ID).await;
     assert_eq!(r.status, 200, "{}", r.body);
-    let r = company
-        .form(
-            "/oauth/locationToken",
-            &mint("NoSuchLocation000000"),
-            Check::Request,
-        )
-        .await;
+    let r = location_token(&company, DEFAULT_COMPANY_ID, "NoSuchLocation000000").await;
     assert_eq!(r.status, 400, "{}", r.body);
     let r = company
         .form(
@@ -80,13 +73,7 @@ pub async fn every_documented_agency_status(api: &Api) {
         (r.status, &r.body["message"][0]),
         (422, &json!("locationId should not be empty"))
     );
-    let r = api
-        .form(
-            "/oauth/locationToken",
-            &mint(DEFAULT_LOCATION_ID),
-            Check::Request,
-        )
-        .await;
+    let r = location_token(api, DEFAULT_COMPANY_ID, DEFAULT_LOCATION_ID).await;
     assert_eq!(
         (r.status, &r.body["message"]),
         (401, &json!(SCOPE_401)),
@@ -198,13 +185,7 @@ async fn agency_refresh_tokens_rotate_and_keep_their_user_type() {
 async fn a_minted_location_token_opens_its_own_location_only() {
     let (h, api) = start(two_locations(unlimited())).await;
     let company = agency(&api).await;
-    let r = company
-        .form(
-            "/oauth/locationToken",
-            &[("companyId", DEFAULT_COMPANY_ID), ("locationId", SECOND)],
-            Check::Request,
-        )
-        .await;
+    let r = location_token(&company, DEFAULT_COMPANY_ID, SECOND).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["locationId"], SECOND);
     assert_eq!(r.body["expires_in"], 86399);
@@ -213,30 +194,14 @@ async fn a_minted_location_token_opens_its_own_location_only() {
     let second = api.with_token(r.body["access_token"].as_str().unwrap());
     let search = |loc: &str| json!({"locationId": loc, "pageLimit": 10});
     assert_eq!(
-        second
-            .call("POST", "/contacts/search", Some(search(SECOND)))
-            .await
-            .status,
+        second.post("/contacts/search", search(SECOND)).await.status,
         200
     );
     let other = second
-        .call(
-            "POST",
-            "/contacts/search",
-            Some(search(DEFAULT_LOCATION_ID)),
-        )
+        .post("/contacts/search", search(DEFAULT_LOCATION_ID))
         .await;
     assert_eq!(other.status, 403, "{}", other.body);
-    let r = company
-        .form(
-            "/oauth/locationToken",
-            &[
-                ("companyId", "AnotherCompany000001"),
-                ("locationId", SECOND),
-            ],
-            Check::Request,
-        )
-        .await;
+    let r = location_token(&company, "AnotherCompany000001", SECOND).await;
     assert_eq!(r.status, 400, "another agency's company: {}", r.body);
     // A token of another agency reaches none of this agency's locations, even naming its own.
     h.add_token(TokenConfig::company(
@@ -244,16 +209,7 @@ async fn a_minted_location_token_opens_its_own_location_only() {
         "AnotherCompany000001",
     ));
     let other = api.with_token("pit-other-agency");
-    let r = other
-        .form(
-            "/oauth/locationToken",
-            &[
-                ("companyId", "AnotherCompany000001"),
-                ("locationId", SECOND),
-            ],
-            Check::Request,
-        )
-        .await;
+    let r = location_token(&other, "AnotherCompany000001", SECOND).await;
     assert_eq!(r.status, 400, "{}", r.body);
 }
 

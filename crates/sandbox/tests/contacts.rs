@@ -1,7 +1,7 @@
 //! Contact writes and reads over loopback: duplicates, upsert matching, tags, normalisation,
 //! strict DTOs, notes, tasks, bulk routes, custom fields.
 
-use crate::util;
+use crate::util::oauth::Check;
 use crate::util::{eventually, next_millisecond, start, unlimited};
 use ghl_sandbox::{Config, LocationConfig, MatchField, TokenConfig};
 use serde_json::json;
@@ -10,11 +10,11 @@ use serde_json::json;
 async fn create_returns_201_with_contact_and_normalises_fields() {
     let (_h, api) = start(unlimited()).await;
     let r = api
-        .call("POST", "/contacts/", Some(json!({
+        .post("/contacts/", json!({
             "locationId": api.location, "firstName": "Ada", "lastName": "Lovelace", "email": "Ada@Example.com",
             "phone": "+1 (888) 555-0100", "tags": ["VIP", "Lead", "vip"], "dateOfBirth": "12/10/1815", "country": "gb",
             "customFields": [{"id": "CfLeadScore000000001", "field_value": "42"}, {"id": "CfColour000000000002", "field_value": "Red"}]
-        })))
+        }))
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
     let c = &r.body["contact"];
@@ -32,24 +32,23 @@ async fn create_returns_201_with_contact_and_normalises_fields() {
         json!([{"id": "CfLeadScore000000001", "value": 42.0}, {"id": "CfColour000000000002", "value": "Red"}])
     );
     assert!(c["dateAdded"].as_str().unwrap().ends_with('Z') && c["dateAdded"] == c["dateUpdated"]);
-    let got = api.call("GET", &format!("/contacts/{id}"), None).await;
+    let got = api.get(&format!("/contacts/{id}")).await;
     assert_eq!(got.status, 200);
     assert_eq!(got.body["contact"]["dateOfBirth"], "1815-12-10");
     assert_eq!(got.body["contact"]["name"], "Ada Lovelace");
     // The spec's typed custom-field variants require `id`; the description allows `key` instead
     // (ghl-api.md §2.10), so this body is sent unchecked.
-    let r = api.raw("PUT", &format!("/contacts/{id}"), Some(json!({"customFields": [{"key": "contact.memo", "field_value": "hi"}, {"key": "lead_score", "field_value": null}]})), &[]).await;
+    let r = api.unchecked("PUT", &format!("/contacts/{id}"), json!({"customFields": [{"key": "contact.memo", "field_value": "hi"}, {"key": "lead_score", "field_value": null}]})).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(
         r.body["contact"]["customFields"],
         json!([{"id": "CfColour000000000002", "value": "Red"}, {"id": "CfMemo00000000000004", "value": "hi"}])
     );
     let r = api
-        .raw(
+        .unchecked(
             "PUT",
             &format!("/contacts/{id}"),
-            Some(json!({"customFields": [{"id": "NoSuchField000000000", "field_value": "x"}]})),
-            &[],
+            json!({"customFields": [{"id": "NoSuchField000000000", "field_value": "x"}]}),
         )
         .await;
     assert_eq!(r.status, 422);
@@ -71,13 +70,12 @@ async fn phone_without_plus_uses_the_contact_country_then_the_location_country()
 #[tokio::test]
 async fn duplicate_create_returns_400_with_meta() {
     let (_h, api) = start(unlimited()).await;
-    let first = api.call("POST", "/contacts/", Some(json!({"locationId": api.location, "firstName": "Grace", "lastName": "Hopper", "email": "grace@navy.mil"}))).await;
+    let first = api.post("/contacts/", json!({"locationId": api.location, "firstName": "Grace", "lastName": "Hopper", "email": "grace@navy.mil"})).await;
     let id = first.body["contact"]["id"].clone();
     let dup = api
-        .call(
-            "POST",
+        .post(
             "/contacts/",
-            Some(json!({"locationId": api.location, "firstName": "G", "email": "GRACE@navy.mil"})),
+            json!({"locationId": api.location, "firstName": "G", "email": "GRACE@navy.mil"}),
         )
         .await;
     assert_eq!(dup.status, 400);
@@ -90,20 +88,16 @@ async fn duplicate_create_returns_400_with_meta() {
         json!({"contactId": id, "contactName": "Grace Hopper", "matchingField": "email"})
     );
     let by_phone = api
-        .call(
-            "POST",
+        .post(
             "/contacts/",
-            Some(json!({"locationId": api.location, "phone": "+1 202 555 0143"})),
+            json!({"locationId": api.location, "phone": "+1 202 555 0143"}),
         )
         .await;
     assert_eq!(by_phone.status, 201);
     let dup = api
-        .call(
-            "POST",
+        .post(
             "/contacts/",
-            Some(
-                json!({"locationId": api.location, "email": "other@x.io", "phone": "+12025550143"}),
-            ),
+            json!({"locationId": api.location, "email": "other@x.io", "phone": "+12025550143"}),
         )
         .await;
     assert_eq!(dup.body["meta"]["matchingField"], "phone");
@@ -117,10 +111,9 @@ async fn duplicates_allowed_location_creates_again() {
     let (_h, api) = start(cfg).await;
     for _ in 0..2 {
         let r = api
-            .call(
-                "POST",
+            .post(
                 "/contacts/",
-                Some(json!({"locationId": api.location, "email": "same@x.io"})),
+                json!({"locationId": api.location, "email": "same@x.io"}),
             )
             .await;
         assert_eq!(r.status, 201);
@@ -194,10 +187,9 @@ async fn upsert_updates_first_priority_match_and_ignores_conflicting_second_fiel
 async fn upsert_needs_email_or_phone_and_drops_gender_on_existing() {
     let (_h, api) = start(unlimited()).await;
     let r = api
-        .call(
-            "POST",
+        .post(
             "/contacts/upsert",
-            Some(json!({"locationId": api.location, "firstName": "No"})),
+            json!({"locationId": api.location, "firstName": "No"}),
         )
         .await;
     assert_eq!(r.status, 400);
@@ -227,11 +219,10 @@ async fn strict_dtos_reject_unknown_properties_per_endpoint() {
     let (_h, api) = start(unlimited()).await;
     let (_, id) = api.upsert(json!({"email": "s@x.io"})).await;
     let r = api
-        .raw(
+        .unchecked(
             "PUT",
             &format!("/contacts/{id}"),
-            Some(json!({"gender": "male", "locationId": api.location, "firstName": "S"})),
-            &[],
+            json!({"gender": "male", "locationId": api.location, "firstName": "S"}),
         )
         .await;
     assert_eq!(r.status, 422);
@@ -239,17 +230,22 @@ async fn strict_dtos_reject_unknown_properties_per_endpoint() {
     assert!(msgs.contains(&json!("property gender should not exist")));
     assert!(msgs.contains(&json!("property locationId should not exist")));
     assert_eq!(r.body["error"], "Unprocessable Entity");
-    let r = api.raw("POST", "/contacts/", Some(json!({"locationId": api.location, "email": "t@x.io", "additionalEmails": ["a@x.io"]})), &[]).await;
+    let r = api
+        .unchecked(
+            "POST",
+            "/contacts/",
+            json!({"locationId": api.location, "email": "t@x.io", "additionalEmails": ["a@x.io"]}),
+        )
+        .await;
     assert_eq!(
         r.body["message"],
         json!(["property additionalEmails should not exist"])
     );
     let r = api
-        .raw(
+        .unchecked(
             "POST",
             "/contacts/",
-            Some(json!({"locationId": api.location, "name": "Only Name"})),
-            &[],
+            json!({"locationId": api.location, "name": "Only Name"}),
         )
         .await;
     assert_eq!(
@@ -259,7 +255,7 @@ async fn strict_dtos_reject_unknown_properties_per_endpoint() {
             json!("Contacts without email, phone, firstName and lastName are not allowed.")
         )
     );
-    let r = api.raw("POST", "/contacts/", Some(json!({"locationId": api.location, "email": "x@y.io", "dateOfBirth": "31/12/1990", "country": "XX", "phone": "abc"})), &[]).await;
+    let r = api.unchecked("POST", "/contacts/", json!({"locationId": api.location, "email": "x@y.io", "dateOfBirth": "31/12/1990", "country": "XX", "phone": "abc"})).await;
     assert_eq!(r.status, 422);
     assert_eq!(r.body["message"].as_array().unwrap().len(), 3, "{}", r.body);
     assert_eq!(api.stored().await.len(), 1, "nothing stored on 422");
@@ -271,13 +267,12 @@ async fn update_replaces_tags_and_maintains_dates_and_delete_answers_succeded() 
     let (_, id) = api
         .upsert(json!({"email": "u@x.io", "tags": ["one", "two"]}))
         .await;
-    let before = api.call("GET", &format!("/contacts/{id}"), None).await.body["contact"].clone();
+    let before = api.get(&format!("/contacts/{id}")).await.body["contact"].clone();
     next_millisecond().await;
     let r = api
-        .call(
-            "PUT",
+        .put(
             &format!("/contacts/{id}"),
-            Some(json!({"tags": ["Three"], "city": "Paris", "source": null})),
+            json!({"tags": ["Three"], "city": "Paris", "source": null}),
         )
         .await;
     assert_eq!(r.status, 200);
@@ -285,9 +280,9 @@ async fn update_replaces_tags_and_maintains_dates_and_delete_answers_succeded() 
     assert_eq!(r.body["contact"]["tags"], json!(["three"]));
     assert_eq!(r.body["contact"]["dateAdded"], before["dateAdded"]);
     assert!(r.body["contact"]["dateUpdated"].as_str() > before["dateUpdated"].as_str());
-    let d = api.call("DELETE", &format!("/contacts/{id}"), None).await;
+    let d = api.delete(&format!("/contacts/{id}")).await;
     assert_eq!((d.status, d.body.clone()), (200, json!({"succeded": true})));
-    let g = api.call("GET", &format!("/contacts/{id}"), None).await;
+    let g = api.get(&format!("/contacts/{id}")).await;
     assert_eq!(g.status, 400);
     assert_eq!(g.body["message"], format!("Contact with id {id} not found"));
 }
@@ -299,10 +294,9 @@ async fn per_contact_tags_add_201_remove_200() {
         .upsert(json!({"email": "t@x.io", "tags": ["keep"]}))
         .await;
     let r = api
-        .call(
-            "POST",
+        .post(
             &format!("/contacts/{id}/tags"),
-            Some(json!({"tags": ["New", "keep"]})),
+            json!({"tags": ["New", "keep"]}),
         )
         .await;
     assert_eq!(
@@ -328,11 +322,9 @@ async fn bulk_tags_give_per_contact_results_and_honour_the_cap() {
         .upsert(json!({"email": "a@x.io", "tags": ["old"]}))
         .await;
     let (_, gone) = api.upsert(json!({"email": "gone@x.io"})).await;
-    api.call("DELETE", &format!("/contacts/{gone}"), None).await;
+    api.delete(&format!("/contacts/{gone}")).await;
     let body = json!({"locationId": api.location, "contacts": [a, gone, "short"], "tags": ["Hot"]});
-    let r = api
-        .call("POST", "/contacts/bulk/tags/update/add", Some(body))
-        .await;
+    let r = api.post("/contacts/bulk/tags/update/add", body).await;
     assert_eq!(r.status, 201);
     assert_eq!(r.body["succeded"], false);
     assert_eq!(r.body["errorCount"], 2);
@@ -341,18 +333,17 @@ async fn bulk_tags_give_per_contact_results_and_honour_the_cap() {
     assert_eq!(res[0]["oldTags"], json!(["old"]));
     assert_eq!(res[1]["message"], "contact is deleted");
     assert_eq!(res[2]["message"], "contact id is not a valid firebase id");
-    let r = api.call("POST", "/contacts/bulk/tags/update/remove", Some(json!({"locationId": api.location, "contacts": [a, "AAAAAAAAAAAAAAAAAAAA"], "tags": [], "removeAllTags": true}))).await;
+    let r = api.post("/contacts/bulk/tags/update/remove", json!({"locationId": api.location, "contacts": [a, "AAAAAAAAAAAAAAAAAAAA"], "tags": [], "removeAllTags": true})).await;
     assert_eq!(r.body["responses"][0]["tagsRemoved"], json!(["old", "hot"]));
     assert_eq!(
         r.body["responses"][1]["message"],
         "contact does not belong to location"
     );
     let r = api
-        .raw(
+        .unchecked(
             "POST",
             "/contacts/bulk/tags/update/add",
-            Some(json!({"locationId": api.location, "contacts": [a, a, a, a], "tags": ["x"]})),
-            &[],
+            json!({"locationId": api.location, "contacts": [a, a, a, a], "tags": ["x"]}),
         )
         .await;
     assert_eq!(
@@ -363,11 +354,10 @@ async fn bulk_tags_give_per_contact_results_and_honour_the_cap() {
         )
     );
     let r = api
-        .raw(
+        .unchecked(
             "POST",
             "/contacts/bulk/tags/update/toggle",
-            Some(json!({"locationId": api.location, "contacts": [a], "tags": ["x"]})),
-            &[],
+            json!({"locationId": api.location, "contacts": [a], "tags": ["x"]}),
         )
         .await;
     assert_eq!(r.status, 422);
@@ -381,35 +371,25 @@ async fn duplicate_lookup_returns_contact_or_null() {
         .await;
     let loc = api.location.clone();
     let r = api
-        .call(
-            "GET",
-            &format!("/contacts/search/duplicate?locationId={loc}&number=%2B14155550177"),
-            None,
-        )
+        .get(&format!(
+            "/contacts/search/duplicate?locationId={loc}&number=%2B14155550177"
+        ))
         .await;
     assert_eq!(r.body["contact"]["id"], id.as_str());
     let r = api
-        .call(
-            "GET",
-            &format!("/contacts/search/duplicate?locationId={loc}&email=D%40X.io"),
-            None,
-        )
+        .get(&format!(
+            "/contacts/search/duplicate?locationId={loc}&email=D%40X.io"
+        ))
         .await;
     assert_eq!(r.body["contact"]["id"], id.as_str());
     let r = api
-        .call(
-            "GET",
-            &format!("/contacts/search/duplicate?locationId={loc}&email=none%40x.io"),
-            None,
-        )
+        .get(&format!(
+            "/contacts/search/duplicate?locationId={loc}&email=none%40x.io"
+        ))
         .await;
     assert_eq!((r.status, r.body.clone()), (200, json!({"contact": null})));
     let r = api
-        .call(
-            "GET",
-            &format!("/contacts/search/duplicate?locationId={loc}"),
-            None,
-        )
+        .get(&format!("/contacts/search/duplicate?locationId={loc}"))
         .await;
     assert_eq!(r.status, 400);
 }
@@ -419,38 +399,36 @@ async fn notes_tasks_business_and_custom_fields() {
     let (h, api) = start(unlimited()).await;
     let (_, id) = api.upsert(json!({"email": "n@x.io"})).await;
     let r = api
-        .call(
-            "POST",
+        .post(
             &format!("/contacts/{id}/notes"),
-            Some(json!({"body": "Called", "pinned": true})),
+            json!({"body": "Called", "pinned": true}),
         )
         .await;
     assert_eq!(r.status, 201);
     assert_eq!(r.body["note"]["contactId"], id.as_str());
-    let r = api
-        .call("GET", &format!("/contacts/{id}/notes"), None)
-        .await;
+    let r = api.get(&format!("/contacts/{id}/notes")).await;
     assert_eq!(r.body["notes"].as_array().unwrap().len(), 1);
     let r = api
-        .raw(
+        .unchecked(
             "POST",
             &format!("/contacts/{id}/notes"),
-            Some(json!({"title": "no body"})),
-            &[],
+            json!({"title": "no body"}),
         )
         .await;
     assert_eq!(r.status, 422);
-    let r = api.call("POST", &format!("/contacts/{id}/tasks"), Some(json!({"title": "Call back", "dueDate": "2020-10-25T11:00:00Z", "completed": false}))).await;
-    assert_eq!(r.status, 201);
     let r = api
-        .call("GET", &format!("/contacts/{id}/tasks"), None)
+        .post(
+            &format!("/contacts/{id}/tasks"),
+            json!({"title": "Call back", "dueDate": "2020-10-25T11:00:00Z", "completed": false}),
+        )
         .await;
+    assert_eq!(r.status, 201);
+    let r = api.get(&format!("/contacts/{id}/tasks")).await;
     assert_eq!(r.body["tasks"][0]["title"], "Call back");
     let r = api
-        .call(
-            "POST",
+        .post(
             "/contacts/bulk/business",
-            Some(json!({"locationId": api.location, "ids": [id, "unknown"], "businessId": "Biz1"})),
+            json!({"locationId": api.location, "ids": [id, "unknown"], "businessId": "Biz1"}),
         )
         .await;
     assert_eq!(
@@ -473,11 +451,10 @@ async fn notes_tasks_business_and_custom_fields() {
     )
     .unwrap();
     let r = api
-        .call(
-            "GET",
-            &format!("/locations/{}/customFields?model=contact", api.location),
-            None,
-        )
+        .get(&format!(
+            "/locations/{}/customFields?model=contact",
+            api.location
+        ))
         .await;
     assert_eq!(r.status, 200);
     assert_eq!(r.body["customFields"].as_array().unwrap().len(), 5);
@@ -516,13 +493,12 @@ async fn auth_version_scope_and_location() {
         (401, json!("Invalid JWT"))
     );
     let ro = api.with_token("read-only");
-    assert_eq!(ro.call("GET", &path, None).await.status, 200);
+    assert_eq!(ro.get(&path).await.status, 200);
     // Scope is checked before location: a write to another location is 401, not 403.
     let r = ro
-        .call(
-            "POST",
+        .post(
             "/contacts/upsert",
-            Some(json!({"locationId": "OtherLocation0000002", "email": "z@x.io"})),
+            json!({"locationId": "OtherLocation0000002", "email": "z@x.io"}),
         )
         .await;
     assert_eq!(
@@ -530,10 +506,9 @@ async fn auth_version_scope_and_location() {
         (401, json!("The token is not authorized for this scope."))
     );
     let r = api
-        .call(
-            "POST",
+        .post(
             "/contacts/upsert",
-            Some(json!({"locationId": "OtherLocation0000002", "email": "z@x.io"})),
+            json!({"locationId": "OtherLocation0000002", "email": "z@x.io"}),
         )
         .await;
     assert_eq!(
@@ -543,60 +518,32 @@ async fn auth_version_scope_and_location() {
             json!("The token does not have access to this location.")
         )
     );
-    let r = api.with_token("other-loc").call("GET", &path, None).await;
+    let r = api.with_token("other-loc").get(&path).await;
     assert_eq!(r.status, 403);
     let r = api
-        .call("GET", "/locations/OtherLocation0000002/customFields", None)
+        .get("/locations/OtherLocation0000002/customFields")
         .await;
     assert_eq!(r.status, 403);
     // A token added at run time works at once.
     h.add_token(TokenConfig::new("late", ghl_sandbox::DEFAULT_LOCATION_ID));
-    assert_eq!(
-        api.with_token("late").call("GET", &path, None).await.status,
-        200
-    );
+    assert_eq!(api.with_token("late").get(&path).await.status, 200);
 }
 
 #[tokio::test]
 async fn oauth_refresh_rotates_and_minted_token_works() {
     let (_h, api) = start(unlimited()).await;
-    let form = |rt: &str| {
-        vec![
-            ("client_id", ghl_sandbox::DEFAULT_CLIENT_ID.to_string()),
-            (
-                "client_secret",
-                ghl_sandbox::DEFAULT_CLIENT_SECRET.to_string(),
-            ),
-            ("grant_type", "refresh_token".to_string()),
-            ("refresh_token", rt.to_string()),
-            ("user_type", "Location".to_string()),
-        ]
-    };
-    let spec = util::spec::Spec::get();
     let post = |rt: String| {
         let api = api.clone();
         async move {
-            let fields = form(&rt);
-            let as_json = serde_json::Value::Object(
-                fields
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), json!(v)))
-                    .collect(),
-            );
-            spec.check_request("POST", "/oauth/token", &as_json)
-                .unwrap();
-            let r = api
-                .client
-                .post(format!("{}/oauth/token", api.base))
-                .form(&fields)
-                .send()
-                .await
-                .unwrap();
-            let status = r.status().as_u16();
-            let body: serde_json::Value = r.json().await.unwrap();
-            spec.check_response("POST", "/oauth/token", status, &body)
-                .unwrap();
-            (status, body)
+            let form = [
+                ("client_id", ghl_sandbox::DEFAULT_CLIENT_ID),
+                ("client_secret", ghl_sandbox::DEFAULT_CLIENT_SECRET),
+                ("grant_type", "refresh_token"),
+                ("refresh_token", rt.as_str()),
+                ("user_type", "Location"),
+            ];
+            let r = api.form("/oauth/token", &form, Check::Request).await;
+            (r.status, r.body)
         }
     };
     let (status, body) = post(ghl_sandbox::DEFAULT_REFRESH_TOKEN.into()).await;
@@ -612,10 +559,9 @@ async fn oauth_refresh_rotates_and_minted_token_works() {
     assert_eq!(status, 200, "the rotated one works");
     let r = api
         .with_token(&access)
-        .call(
-            "POST",
+        .post(
             "/contacts/upsert",
-            Some(json!({"locationId": api.location, "email": "o@x.io"})),
+            json!({"locationId": api.location, "email": "o@x.io"}),
         )
         .await;
     assert_eq!(r.status, 200);
@@ -652,12 +598,7 @@ async fn programmatic_setup_through_the_handle() {
     let all = h.contacts(None);
     assert_eq!(all.len(), 2);
     assert_eq!(all[0]["dateAdded"], "2020-01-02T03:04:05.678Z");
-    assert_eq!(
-        api.call("GET", "/contacts/FixedId0000000000001", None)
-            .await
-            .status,
-        200
-    );
+    assert_eq!(api.get("/contacts/FixedId0000000000001").await.status, 200);
 }
 
 #[tokio::test]
@@ -671,19 +612,12 @@ async fn minted_access_tokens_expire_after_the_ttl() {
         ("grant_type", "refresh_token"),
         ("refresh_token", ghl_sandbox::DEFAULT_REFRESH_TOKEN),
     ];
-    let r = api
-        .client
-        .post(format!("{}/oauth/token", api.base))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    let body: serde_json::Value = r.json().await.unwrap();
+    let body = api.form("/oauth/token", &form, Check::Request).await.body;
     assert_eq!(body["expires_in"], 1, "whole seconds");
     let minted = api.with_token(body["access_token"].as_str().unwrap());
     let path = "/contacts/AAAAAAAAAAAAAAAAAAAA";
     assert_eq!(
-        minted.call("GET", path, None).await.status,
+        minted.get(path).await.status,
         400,
         "valid token, unknown contact"
     );
@@ -698,7 +632,7 @@ async fn minted_access_tokens_expire_after_the_ttl() {
         },
     )
     .await;
-    let r = minted.call("GET", path, None).await;
+    let r = minted.get(path).await;
     assert_eq!(
         (r.status, r.body["message"].clone()),
         (401, json!("Invalid JWT"))

@@ -38,12 +38,7 @@ async fn cut_after_commit_leaves_the_contact_stored_and_the_client_gets_no_answe
     assert_eq!(stored[0]["email"], "cut@x.io");
     // Reads are never cut.
     let id = stored[0]["id"].as_str().unwrap().to_string();
-    assert_eq!(
-        api.call("GET", &format!("/contacts/{id}"), None)
-            .await
-            .status,
-        200
-    );
+    assert_eq!(api.get(&format!("/contacts/{id}")).await.status, 200);
     assert_eq!(h.stats().faults.cut_after_commit, 1);
 }
 
@@ -60,10 +55,9 @@ async fn injected_5xx_do_not_handle_the_request() {
     let mut codes = std::collections::BTreeSet::new();
     for i in 0..30 {
         let r = api
-            .call(
-                "POST",
+            .post(
                 "/contacts/upsert",
-                Some(json!({"locationId": api.location, "email": format!("f{i}@x.io")})),
+                json!({"locationId": api.location, "email": format!("f{i}@x.io")}),
             )
             .await;
         assert!([500, 502, 503].contains(&r.status), "{}", r.status);
@@ -114,9 +108,7 @@ async fn latency_is_within_the_range() {
     .await;
     for _ in 0..5 {
         let t = Instant::now();
-        let r = api
-            .call("GET", "/contacts/AAAAAAAAAAAAAAAAAAAA", None)
-            .await;
+        let r = api.get("/contacts/AAAAAAAAAAAAAAAAAAAA").await;
         assert_eq!(r.status, 400);
         let e = t.elapsed();
         assert!(
@@ -140,10 +132,9 @@ async fn the_same_seed_gives_the_same_faults_to_a_sequential_client() {
         let mut codes = Vec::new();
         for i in 0..40 {
             let r = api
-                .call(
-                    "POST",
+                .post(
                     "/contacts/upsert",
-                    Some(json!({"locationId": api.location, "email": format!("s{i}@x.io")})),
+                    json!({"locationId": api.location, "email": format!("s{i}@x.io")}),
                 )
                 .await;
             codes.push(r.status);

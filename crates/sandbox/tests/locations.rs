@@ -29,9 +29,7 @@ async fn each_location_has_its_own_data_limits_and_tokens() {
     );
     assert_eq!(h.contacts(Some(SECOND)).len(), 1);
     assert_eq!(h.contacts(Some(DEFAULT_LOCATION_ID)).len(), 1);
-    let r = first
-        .call("GET", &format!("/contacts/{id_second}"), None)
-        .await;
+    let r = first.get(&format!("/contacts/{id_second}")).await;
     assert_eq!(
         r.status, 403,
         "a token opens its own location only: {}",
@@ -40,11 +38,9 @@ async fn each_location_has_its_own_data_limits_and_tokens() {
     // Its third request spends the first location's 3 and its fourth is refused, while the
     // second location has spent 1 of its own 3.
     let other = format!("/contacts/{id_second}");
-    assert_eq!(first.call("GET", &other, None).await.status, 403);
-    assert_eq!(first.call("GET", &other, None).await.status, 429);
-    let r = second
-        .call("GET", &format!("/contacts/{id_second}"), None)
-        .await;
+    assert_eq!(first.get(&other).await.status, 403);
+    assert_eq!(first.get(&other).await.status, 429);
+    let r = second.get(&format!("/contacts/{id_second}")).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.header("x-ratelimit-remaining"), Some(1));
 }

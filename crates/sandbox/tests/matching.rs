@@ -20,7 +20,7 @@ async fn create(api: &Api, fields: Value) -> crate::util::Reply {
     if let (Some(b), Some(f)) = (body.as_object_mut(), fields.as_object()) {
         b.extend(f.clone());
     }
-    api.call("POST", "/contacts/", Some(body)).await
+    api.post("/contacts/", body).await
 }
 
 async fn stored(api: &Api, id: &str) -> Value {
@@ -52,11 +52,10 @@ async fn email_and_phone_on_two_contacts_update_the_first_in_the_match_order() {
         let (_h, api) = with_order(&order, false).await;
         let (by_email, by_phone) = two_contacts(&api).await;
         let r = api
-            .call(
-                "POST",
+            .post(
                 "/contacts/upsert",
-                Some(json!({"locationId": api.location, "email": "ADA@x.io",
-                            "phone": "(415) 555-0100", "lastName": "Both"})),
+                json!({"locationId": api.location, "email": "ADA@x.io",
+                            "phone": "(415) 555-0100", "lastName": "Both"}),
             )
             .await;
         assert_eq!(r.status, 200);

@@ -19,12 +19,8 @@ async fn data_file_keeps_contacts_notes_and_indexes_across_a_restart() {
     let (_, id) = api
         .upsert(json!({"email": "keep@x.io", "tags": ["Kept"]}))
         .await;
-    api.call(
-        "POST",
-        &format!("/contacts/{id}/notes"),
-        Some(json!({"body": "note"})),
-    )
-    .await;
+    api.post(&format!("/contacts/{id}/notes"), json!({"body": "note"}))
+        .await;
     h.shutdown().await.unwrap();
     assert!(data.exists());
 
@@ -33,9 +29,7 @@ async fn data_file_keeps_contacts_notes_and_indexes_across_a_restart() {
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0]["id"], id.as_str());
     assert_eq!(stored[0]["tags"], json!(["kept"]));
-    let r = api
-        .call("GET", &format!("/contacts/{id}/notes"), None)
-        .await;
+    let r = api.get(&format!("/contacts/{id}/notes")).await;
     assert_eq!(r.body["notes"].as_array().unwrap().len(), 1);
     // Indexes are rebuilt: an upsert of the same email updates instead of creating.
     let (new, again) = api.upsert(json!({"email": "KEEP@x.io"})).await;

@@ -34,7 +34,7 @@ async fn burst(api: &Api, n: usize) -> Vec<Reply> {
     let tasks: Vec<_> = (0..n)
         .map(|_| {
             let api = api.clone();
-            tokio::spawn(async move { api.call("GET", path, None).await })
+            tokio::spawn(async move { api.get(path).await })
         })
         .collect();
     let mut out = Vec::new();

@@ -43,18 +43,13 @@ async fn notes_and_tasks_belong_to_their_contact_and_go_with_it() {
     let (_, a) = api.upsert(json!({"email": "a@x.io"})).await;
     let (_, b) = api.upsert(json!({"email": "b2@x.io"})).await;
     let r = api
-        .call(
-            "POST",
-            &format!("/contacts/{a}/notes"),
-            Some(json!({"body": "n"})),
-        )
+        .post(&format!("/contacts/{a}/notes"), json!({"body": "n"}))
         .await;
     let note = r.body["note"]["id"].as_str().unwrap().to_string();
     let r = api
-        .call(
-            "POST",
+        .post(
             &format!("/contacts/{a}/tasks"),
-            Some(json!({"title": "t", "dueDate": "2030-01-01T10:00:00Z", "completed": false})),
+            json!({"title": "t", "dueDate": "2030-01-01T10:00:00Z", "completed": false}),
         )
         .await;
     let task = r.body["task"]["id"].as_str().unwrap().to_string();
@@ -64,24 +59,21 @@ async fn notes_and_tasks_belong_to_their_contact_and_go_with_it() {
         format!("/contacts/{b}/notes/{note}"),
         format!("/contacts/{b}/tasks/{task}"),
     ] {
-        let r = api.call("GET", &path, None).await;
+        let r = api.get(&path).await;
         assert_eq!(r.status, 400, "{path}");
         assert!(r.body["message"].as_str().unwrap().contains("not found"));
-        assert_eq!(api.call("DELETE", &path, None).await.status, 400);
+        assert_eq!(api.delete(&path).await.status, 400);
     }
     // Read-only tokens read, and are refused writes before anything else.
     let ro = api.with_token("read-only");
     assert_eq!(
-        ro.call("GET", &format!("/contacts/{a}/tasks/{task}"), None)
-            .await
-            .status,
+        ro.get(&format!("/contacts/{a}/tasks/{task}")).await.status,
         200
     );
     let r = ro
-        .call(
-            "PUT",
+        .put(
             &format!("/contacts/{a}/tasks/{task}/completed"),
-            Some(json!({"completed": true})),
+            json!({"completed": true}),
         )
         .await;
     assert_eq!(
@@ -94,10 +86,9 @@ async fn notes_and_tasks_belong_to_their_contact_and_go_with_it() {
     let task_before = contact_entry(&before, &a).unwrap()["tasks"][0].clone();
     next_millisecond().await;
     let r = api
-        .call(
-            "PUT",
+        .put(
             &format!("/contacts/{a}/tasks/{task}/completed"),
-            Some(json!({"completed": true})),
+            json!({"completed": true}),
         )
         .await;
     assert_eq!(r.body["task"]["completed"], true);
@@ -114,12 +105,7 @@ async fn notes_and_tasks_belong_to_their_contact_and_go_with_it() {
 
     // Deleting contacts takes their notes, tasks and appointments; ids are not reused.
     for id in [a.as_str(), "Booked00000000000001"] {
-        assert_eq!(
-            api.call("DELETE", &format!("/contacts/{id}"), None)
-                .await
-                .status,
-            200
-        );
+        assert_eq!(api.delete(&format!("/contacts/{id}")).await.status, 200);
     }
     let gone = snapshot(&api).await;
     assert!(contact_entry(&gone, &a).is_none());
@@ -128,9 +114,7 @@ async fn notes_and_tasks_belong_to_their_contact_and_go_with_it() {
         1
     );
     assert_eq!(h.snapshot(Some(DEFAULT_LOCATION_ID)), gone);
-    let r = api
-        .call("GET", &format!("/contacts/{a}/notes/{note}"), None)
-        .await;
+    let r = api.get(&format!("/contacts/{a}/notes/{note}")).await;
     assert_eq!(r.status, 400);
 
     // The counters name the new routes like the others.
@@ -168,13 +152,9 @@ async fn generated_tasks_and_appointments_are_served_and_survive_a_restart() {
         .take(5)
     {
         let id = c["contact"]["id"].as_str().unwrap();
-        let r = api
-            .call("GET", &format!("/contacts/{id}/appointments"), None)
-            .await;
+        let r = api.get(&format!("/contacts/{id}/appointments")).await;
         assert_eq!(r.body["events"], c["appointments"]);
-        let r = api
-            .call("GET", &format!("/contacts/{id}/tasks"), None)
-            .await;
+        let r = api.get(&format!("/contacts/{id}/tasks")).await;
         let ids = |v: &Value| -> Vec<Value> {
             v.as_array()
                 .unwrap()

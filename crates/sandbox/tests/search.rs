@@ -12,7 +12,7 @@ async fn search(api: &Api, body: Value) -> util::Reply {
     if let (Some(m), Some(extra)) = (b.as_object_mut(), body.as_object()) {
         m.extend(extra.clone());
     }
-    api.call("POST", "/contacts/search", Some(b)).await
+    api.post("/contacts/search", b).await
 }
 
 fn ids(r: &util::Reply) -> Vec<String> {
@@ -223,9 +223,7 @@ async fn index_lag_hides_new_contacts_for_a_while() {
     let r = search(&api, json!({"pageLimit": 10})).await;
     assert_eq!(r.body["total"], 0, "not indexed yet");
     assert_eq!(
-        api.call("GET", &format!("/contacts/{id}"), None)
-            .await
-            .status,
+        api.get(&format!("/contacts/{id}")).await.status,
         200,
         "GET by id sees it at once"
     );

@@ -3,31 +3,26 @@
 //! `GET /oauth/installedLocations` lists the locations the app is installed in. Every location
 //! of the sandbox belongs to its one agency and has the app installed.
 
+use super::call::Call;
 use super::oauth::USER_ID;
-use super::{ApiResult, Ctx};
+use super::Ctx;
 use crate::error::ApiError;
 use crate::grants::{self, Holder};
 use crate::server::AppState;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::Extension;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::sync::Arc;
 
 /// Most locations one `installedLocations` page holds. HighLevel documents only the default
 /// (20); a larger `limit` is cut to this, so a client must page by `count` rather than trust
 /// one large page.
 const MAX_PAGE: usize = 100;
 
-pub(super) async fn location_token(
-    State(st): State<Arc<AppState>>,
-    Extension(ctx): Extension<Ctx>,
-    body: Bytes,
-) -> Response {
-    let r = (|| -> ApiResult {
+pub(super) async fn location_token(call: Call, body: Bytes) -> Response {
+    call.answer(|st, ctx| {
         let form: HashMap<String, String> = serde_urlencoded::from_bytes(&body).map_err(|_| {
             ApiError::BadRequest("Body must be application/x-www-form-urlencoded".into())
         })?;
@@ -46,7 +41,7 @@ pub(super) async fn location_token(
         }
         let field = |k: &str| form.get(k).cloned().unwrap_or_default();
         let (company, location) = (field("companyId"), field("locationId"));
-        check_company(&st, &ctx, &company)?;
+        check_company(st, ctx, &company)?;
         let mut store = st.write();
         if !store.locations.contains_key(&location) {
             // HighLevel's text is unknown; a 400 naming the location is the documented status.
@@ -70,22 +65,20 @@ pub(super) async fn location_token(
                 "scope": ctx.scopes.join(" "),
                 "locationId": location,
                 "userId": USER_ID,
-                "appId": app_id(&st),
+                "appId": app_id(st),
             }),
         ))
-    })();
-    ctx.reply(r)
+    })
 }
 
 pub(super) async fn installed_locations(
-    State(st): State<Arc<AppState>>,
-    Extension(ctx): Extension<Ctx>,
+    call: Call,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let r = (|| -> ApiResult {
+    call.answer(|st, ctx| {
         let page = Page::parse(&q)?;
-        check_company(&st, &ctx, &page.company)?;
-        if page.app != app_id(&st) {
+        check_company(st, ctx, &page.company)?;
+        if page.app != app_id(st) {
             return Err(ApiError::BadRequest(format!(
                 "App {} is not installed in company {}",
                 page.app, page.company
@@ -119,8 +112,7 @@ pub(super) async fn installed_locations(
                 "installToFutureLocations": true,
             }),
         ))
-    })();
-    ctx.reply(r)
+    })
 }
 
 /// 400 unless `company` is the agency token's own and the sandbox's agency (whose are all the

@@ -2,23 +2,16 @@
 //! ordered by start time. Read-only here as in the contacts API: appointments come from the
 //! fixture or `--generate`.
 
-use super::{ApiResult, Ctx};
+use super::call::Call;
 use crate::ops;
 use crate::records::Appointment;
-use crate::server::AppState;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::Extension;
 use serde_json::{json, Value};
-use std::sync::Arc;
 
-pub(super) async fn list(
-    State(st): State<Arc<AppState>>,
-    Extension(ctx): Extension<Ctx>,
-    Path(id): Path<String>,
-) -> Response {
-    let r = (|| -> ApiResult {
+pub(super) async fn list(call: Call, Path(id): Path<String>) -> Response {
+    call.answer(|st, ctx| {
         let store = st.read();
         ops::owned(&store, &ctx.location, &id)?;
         let events: Vec<Value> = store
@@ -30,6 +23,5 @@ pub(super) async fn list(
             .map(Appointment::json)
             .collect();
         Ok((StatusCode::OK, json!({ "events": events })))
-    })();
-    ctx.reply(r)
+    })
 }

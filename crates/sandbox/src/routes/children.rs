@@ -3,19 +3,18 @@
 //! unknown, or belongs to another contact, is a 400 like an unknown contact (the spec lists no
 //! 404; the wording is ours). Creating and updating differ by DTO and stay with each kind.
 
+use super::call::Call;
 use super::{ApiResult, Ctx};
 use crate::error::ApiError;
 use crate::normalise;
 use crate::ops;
 use crate::server::AppState;
 use crate::store::Location;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::Extension;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::sync::Arc;
 
 /// A record kept per contact (a note, a task).
 pub(super) trait Child: Sized + Send + Sync + 'static {
@@ -36,6 +35,15 @@ pub(super) trait Child: Sized + Send + Sync + 'static {
     fn of_mut(loc: &mut Location) -> &mut HashMap<String, Vec<Self>>;
     /// Stamps the record's update time (epoch ms).
     fn touch(&mut self, now: i64);
+}
+
+/// A `PUT`'s rule for one field: a value sent replaces the stored one, a field left out keeps
+/// it. (An optional field is `put(&mut x.field, sent.map(Some))`: none of these DTOs take a
+/// null, so a field cannot be cleared.)
+pub(super) fn put<T>(stored: &mut T, sent: Option<T>) {
+    if let Some(value) = sent {
+        *stored = value;
+    }
 }
 
 fn not_found<C: Child>(id: &str) -> ApiError {
@@ -90,12 +98,8 @@ pub(super) fn modify<C: Child>(
     Ok((StatusCode::OK, json!({ (C::ONE): record.json() })))
 }
 
-pub(super) async fn list<C: Child>(
-    State(st): State<Arc<AppState>>,
-    Extension(ctx): Extension<Ctx>,
-    Path(id): Path<String>,
-) -> Response {
-    let r = (|| -> ApiResult {
+pub(super) async fn list<C: Child>(call: Call, Path(id): Path<String>) -> Response {
+    call.answer(|st, ctx| {
         let store = st.read();
         ops::owned(&store, &ctx.location, &id)?;
         let records = store
@@ -104,16 +108,14 @@ pub(super) async fn list<C: Child>(
             .and_then(|l| C::of(l).get(&id));
         let list: Vec<Value> = records.into_iter().flatten().map(C::json).collect();
         Ok((StatusCode::OK, json!({ (C::MANY): list })))
-    })();
-    ctx.reply(r)
+    })
 }
 
 pub(super) async fn get<C: Child>(
-    State(st): State<Arc<AppState>>,
-    Extension(ctx): Extension<Ctx>,
+    call: Call,
     Path((contact, id)): Path<(String, String)>,
 ) -> Response {
-    let r = (|| -> ApiResult {
+    call.answer(|st, ctx| {
         let store = st.read();
         ops::owned(&store, &ctx.location, &contact)?;
         let record = store
@@ -123,16 +125,14 @@ pub(super) async fn get<C: Child>(
             .and_then(|all| all.iter().find(|c| c.id() == id))
             .ok_or_else(|| not_found::<C>(&id))?;
         Ok((StatusCode::OK, json!({ (C::ONE): record.json() })))
-    })();
-    ctx.reply(r)
+    })
 }
 
 pub(super) async fn delete<C: Child>(
-    State(st): State<Arc<AppState>>,
-    Extension(ctx): Extension<Ctx>,
+    call: Call,
     Path((contact, id)): Path<(String, String)>,
 ) -> Response {
-    let r = (|| -> ApiResult {
+    call.answer(|st, ctx| {
         let mut store = st.write();
         let loc = ctx.contact_location_mut(&mut store, &contact)?;
         find_mut::<C>(loc, &contact, &id)?;
@@ -144,6 +144,5 @@ pub(super) async fn delete<C: Child>(
             }
         }
         Ok((StatusCode::OK, json!({ "succeded": true })))
-    })();
-    ctx.reply(r)
+    })
 }

@@ -2,106 +2,73 @@
 //! (`{contact}`), update (`{succeded, contact}` — the spec's spelling), delete (`{succeded}`),
 //! the duplicate lookup (`{contact|null}`) and `bulk/business`.
 
-use super::{ApiResult, Ctx};
+use super::call::Call;
 use crate::config::MatchField;
 use crate::dto::{parse_object, Dto};
 use crate::error::ApiError;
 use crate::normalise;
 use crate::ops;
-use crate::server::AppState;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::Extension;
 use serde_json::json;
 use std::collections::HashMap;
-use std::sync::Arc;
 
-pub(super) async fn create(
-    State(st): State<Arc<AppState>>,
-    Extension(ctx): Extension<Ctx>,
-    body: Bytes,
-) -> Response {
-    let r = (|| -> ApiResult {
+pub(super) async fn create(call: Call, body: Bytes) -> Response {
+    call.answer(|st, ctx| {
         let body = parse_object(&body)?;
         let c = ops::create(&mut st.write(), &ctx.location, body)?;
         Ok((StatusCode::CREATED, json!({ "contact": c.create_json() })))
-    })();
-    ctx.reply(r)
+    })
 }
 
-pub(super) async fn upsert(
-    State(st): State<Arc<AppState>>,
-    Extension(ctx): Extension<Ctx>,
-    body: Bytes,
-) -> Response {
-    let r = (|| -> ApiResult {
+pub(super) async fn upsert(call: Call, body: Bytes) -> Response {
+    call.answer(|st, ctx| {
         let body = parse_object(&body)?;
         let (new, c) = ops::upsert(&mut st.write(), &ctx.location, body)?;
         Ok((
             StatusCode::OK,
             json!({ "new": new, "contact": c.get_json(), "traceId": ctx.trace_id }),
         ))
-    })();
-    ctx.reply(r)
+    })
 }
 
-pub(super) async fn get(
-    State(st): State<Arc<AppState>>,
-    Extension(ctx): Extension<Ctx>,
-    Path(id): Path<String>,
-) -> Response {
-    let r = (|| -> ApiResult {
+pub(super) async fn get(call: Call, Path(id): Path<String>) -> Response {
+    call.answer(|st, ctx| {
         let store = st.read();
         let c = ops::owned(&store, &ctx.location, &id)?;
         Ok((StatusCode::OK, json!({ "contact": c.get_json() })))
-    })();
-    ctx.reply(r)
+    })
 }
 
-pub(super) async fn update(
-    State(st): State<Arc<AppState>>,
-    Extension(ctx): Extension<Ctx>,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Response {
-    let r = (|| -> ApiResult {
+pub(super) async fn update(call: Call, Path(id): Path<String>, body: Bytes) -> Response {
+    call.answer(|st, ctx| {
         let body = parse_object(&body)?;
         let c = ops::update(&mut st.write(), &ctx.location, &id, body)?;
         Ok((
             StatusCode::OK,
             json!({ "succeded": true, "contact": c.get_json() }),
         ))
-    })();
-    ctx.reply(r)
+    })
 }
 
-pub(super) async fn delete(
-    State(st): State<Arc<AppState>>,
-    Extension(ctx): Extension<Ctx>,
-    Path(id): Path<String>,
-) -> Response {
-    let r = (|| -> ApiResult {
+pub(super) async fn delete(call: Call, Path(id): Path<String>) -> Response {
+    call.answer(|st, ctx| {
         let mut store = st.write();
         ops::owned(&store, &ctx.location, &id)?;
         if let Some(loc) = store.locations.get_mut(&ctx.location) {
             loc.remove(&id);
         }
         Ok((StatusCode::OK, json!({ "succeded": true })))
-    })();
-    ctx.reply(r)
+    })
 }
 
 /// `GET /contacts/search/duplicate?locationId=&email=&number=`. With duplicates disallowed the
 /// location's match order decides; with duplicates allowed email is tried first, then phone
 /// (spec description).
-pub(super) async fn duplicate(
-    State(st): State<Arc<AppState>>,
-    Extension(ctx): Extension<Ctx>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let r = (|| -> ApiResult {
+pub(super) async fn duplicate(call: Call, Query(q): Query<HashMap<String, String>>) -> Response {
+    call.answer(|st, ctx| {
         let Some(location) = q.get("locationId").filter(|l| !l.is_empty()) else {
             return Err(ApiError::Unprocessable(vec![
                 "locationId should not be empty".into(),
@@ -137,18 +104,13 @@ pub(super) async fn duplicate(
             StatusCode::OK,
             json!({ "contact": found.map(|c| c.get_json()) }),
         ))
-    })();
-    ctx.reply(r)
+    })
 }
 
 /// `POST /contacts/bulk/business` `{locationId, ids[], businessId|null}` → `{success, ids}` with
 /// the ids that were found and changed.
-pub(super) async fn bulk_business(
-    State(st): State<Arc<AppState>>,
-    Extension(ctx): Extension<Ctx>,
-    body: Bytes,
-) -> Response {
-    let r = (|| -> ApiResult {
+pub(super) async fn bulk_business(call: Call, body: Bytes) -> Response {
+    call.answer(|st, ctx| {
         let mut dto = Dto::new(&body, &["locationId", "ids", "businessId"])?;
         let location = dto.required_string("locationId");
         let ids = dto.string_array("ids", true).unwrap_or_default();
@@ -180,6 +142,5 @@ pub(super) async fn bulk_business(
             })
             .collect();
         Ok((StatusCode::OK, json!({ "success": true, "ids": changed })))
-    })();
-    ctx.reply(r)
+    })
 }

@@ -1,24 +1,20 @@
 //! `GET /locations/{locationId}/customFields?model=contact|opportunity|all`: the location's
 //! custom field definitions (no paging, as the real route).
 
-use super::{ApiResult, Ctx};
+use super::call::Call;
 use crate::error::ApiError;
-use crate::server::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::Extension;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::sync::Arc;
 
 pub(super) async fn custom_fields(
-    State(st): State<Arc<AppState>>,
-    Extension(ctx): Extension<Ctx>,
+    call: Call,
     Path(location): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let r = (|| -> ApiResult {
+    call.answer(|st, ctx| {
         let model = q.get("model").map(String::as_str).unwrap_or("all");
         if !matches!(model, "contact" | "opportunity" | "all") {
             return Err(ApiError::Unprocessable(vec![
@@ -45,6 +41,5 @@ pub(super) async fn custom_fields(
             })
             .collect();
         Ok((StatusCode::OK, json!({ "customFields": fields })))
-    })();
-    ctx.reply(r)
+    })
 }

@@ -20,6 +20,7 @@ mod admin;
 mod agency;
 mod appointments;
 mod authorize;
+mod call;
 mod children;
 mod contacts;
 mod locations;

@@ -2,18 +2,15 @@
 //! and `UpdateNoteDTO` whitelists. The list (oldest first), get and delete are
 //! [`super::children`]'s.
 
-use super::children::{insert, modify, Child};
-use super::{ApiResult, Ctx};
+use super::call::Call;
+use super::children::{insert, modify, put, Child};
 use crate::dto::Dto;
-use crate::server::AppState;
 use crate::store::{Location, Note};
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::Response;
-use axum::Extension;
 use serde_json::Value;
 use std::collections::HashMap;
-use std::sync::Arc;
 
 const FIELDS: &[&str] = &["userId", "body", "title", "color", "pinned"];
 
@@ -39,13 +36,8 @@ impl Child for Note {
     }
 }
 
-pub(super) async fn create(
-    State(st): State<Arc<AppState>>,
-    Extension(ctx): Extension<Ctx>,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Response {
-    let r = (|| -> ApiResult {
+pub(super) async fn create(call: Call, Path(id): Path<String>, body: Bytes) -> Response {
+    call.answer(|st, ctx| {
         let mut dto = Dto::new(&body, FIELDS)?;
         let text = dto.required_string("body");
         let user_id = dto.string("userId", false).as_set().cloned();
@@ -53,7 +45,7 @@ pub(super) async fn create(
         let color = dto.string("color", false).as_set().cloned();
         let pinned = dto.bool("pinned").unwrap_or(false);
         dto.finish()?;
-        insert(&st, &ctx, id.clone(), |new_id, now| Note {
+        insert(st, ctx, id.clone(), |new_id, now| Note {
             id: new_id,
             body: text.unwrap_or_default(),
             user_id,
@@ -64,19 +56,17 @@ pub(super) async fn create(
             date_updated: now,
             contact_id: id.clone(),
         })
-    })();
-    ctx.reply(r)
+    })
 }
 
 /// `PUT`: every field optional; a field sent replaces the stored one (no nulls: the DTO has
 /// none nullable).
 pub(super) async fn update(
-    State(st): State<Arc<AppState>>,
-    Extension(ctx): Extension<Ctx>,
+    call: Call,
     Path((contact, id)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
-    let r = (|| -> ApiResult {
+    call.answer(|st, ctx| {
         let mut dto = Dto::new(&body, FIELDS)?;
         let text = dto.string("body", false).as_set().cloned();
         let user_id = dto.string("userId", false).as_set().cloned();
@@ -84,23 +74,12 @@ pub(super) async fn update(
         let color = dto.string("color", false).as_set().cloned();
         let pinned = dto.bool("pinned");
         dto.finish()?;
-        modify(&st, &ctx, &contact, &id, |note: &mut Note| {
-            if let Some(t) = text {
-                note.body = t;
-            }
-            if user_id.is_some() {
-                note.user_id = user_id;
-            }
-            if title.is_some() {
-                note.title = title;
-            }
-            if color.is_some() {
-                note.color = color;
-            }
-            if let Some(p) = pinned {
-                note.pinned = p;
-            }
+        modify(st, ctx, &contact, &id, |note: &mut Note| {
+            put(&mut note.body, text);
+            put(&mut note.user_id, user_id.map(Some));
+            put(&mut note.title, title.map(Some));
+            put(&mut note.color, color.map(Some));
+            put(&mut note.pinned, pinned);
         })
-    })();
-    ctx.reply(r)
+    })
 }

@@ -231,6 +231,34 @@ fn exchange_code(
     }
 }
 
+/// A new access token for `holder` and a new refresh token: the answer's fields every grant
+/// shares, and the refresh token (for the caller to record with what it grants).
+fn new_tokens(
+    st: &AppState,
+    store: &mut Store,
+    holder: Holder<'_>,
+    scopes: &[String],
+) -> (String, Value) {
+    let access = grants::mint_access(store, holder, scopes, st.access_token_ttl);
+    let refresh = grants::new_refresh(store);
+    let answer = json!({
+        "access_token": access,
+        "token_type": "Bearer",
+        "expires_in": st.access_token_ttl.as_secs(),
+        "refresh_token": refresh,
+        "scope": scopes.join(" "),
+    });
+    (refresh, answer)
+}
+
+/// `answer` with the fields of `more` added after its own.
+fn with_fields(mut answer: Value, more: Value) -> Value {
+    if let (Some(answer), Value::Object(more)) = (answer.as_object_mut(), more) {
+        answer.extend(more);
+    }
+    answer
+}
+
 /// A location access token and its next refresh token.
 fn location_grant(
     st: &AppState,
@@ -239,34 +267,24 @@ fn location_grant(
     location_id: &str,
     scopes: &[String],
 ) -> Value {
-    let access = grants::mint_access(
-        store,
-        Holder::Location(location_id),
-        scopes,
-        st.access_token_ttl,
-    );
-    let refresh = grants::new_refresh(store);
+    let (refresh, answer) = new_tokens(st, store, Holder::Location(location_id), scopes);
     store.refresh_tokens.insert(
         refresh.clone(),
         RefreshTokenConfig {
-            refresh_token: Secret(refresh.clone()),
+            refresh_token: Secret(refresh),
             client_id: client_id.into(),
             location_id: location_id.into(),
             scopes: scopes.to_vec(),
         },
     );
-    json!({
-        "access_token": access,
-        "token_type": "Bearer",
-        "expires_in": st.access_token_ttl.as_secs(),
-        "refresh_token": refresh,
-        "scope": scopes.join(" "),
+    let more = json!({
         "userType": "Location",
         "locationId": location_id,
         "companyId": company_of(st),
         "userId": USER_ID,
         "isBulkInstallation": false,
-    })
+    });
+    with_fields(answer, more)
 }
 
 /// A company (agency) access token and its next refresh token. Every location is approved.
@@ -277,15 +295,9 @@ fn company_grant(
     company_id: &str,
     scopes: &[String],
 ) -> Value {
-    let access = grants::mint_access(
-        store,
-        Holder::Company(company_id),
-        scopes,
-        st.access_token_ttl,
-    );
-    let refresh = grants::new_refresh(store);
+    let (refresh, answer) = new_tokens(st, store, Holder::Company(company_id), scopes);
     store.company_refresh_tokens.insert(
-        refresh.clone(),
+        refresh,
         CompanyGrant {
             client_id: client_id.into(),
             company_id: company_id.into(),
@@ -294,12 +306,7 @@ fn company_grant(
     );
     let mut approved: Vec<&String> = store.locations.keys().collect();
     approved.sort();
-    json!({
-        "access_token": access,
-        "token_type": "Bearer",
-        "expires_in": st.access_token_ttl.as_secs(),
-        "refresh_token": refresh,
-        "scope": scopes.join(" "),
+    let more = json!({
         "userType": "Company",
         "companyId": company_id,
         "approvedLocations": approved,
@@ -307,7 +314,8 @@ fn company_grant(
         "isBulkInstallation": true,
         "installToFutureLocations": true,
         "approveAllLocations": true,
-    })
+    });
+    with_fields(answer, more)
 }
 
 /// The company every location belongs to (the agency's, or a fixed id without one).

@@ -9,29 +9,22 @@
 //! is what the Elasticsearch `max_result_window` error behind such caps surfaces as, and it keeps
 //! 422 for DTO shape errors. `total` counts every match (not capped).
 
+use super::call::Call;
 use super::{ApiResult, Ctx};
 use crate::dto::Dto;
 use crate::error::ApiError;
 use crate::query::{self, Key};
 use crate::server::AppState;
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::Extension;
 use serde_json::{json, Value};
-use std::sync::Arc;
 
 /// Most records reachable with `page` paging.
 const PAGE_WINDOW: u64 = 10_000;
 
-pub(super) async fn search(
-    State(st): State<Arc<AppState>>,
-    Extension(ctx): Extension<Ctx>,
-    body: Bytes,
-) -> Response {
-    let r = run(&st, &ctx, &body);
-    ctx.reply(r)
+pub(super) async fn search(call: Call, body: Bytes) -> Response {
+    call.answer(|st, ctx| run(st, ctx, &body))
 }
 
 fn run(st: &AppState, ctx: &Ctx, body: &[u8]) -> ApiResult {

@@ -2,19 +2,18 @@
 //! full resulting tag set, which the spec leaves open) and the bulk
 //! `POST /contacts/bulk/tags/update/{add|remove}` with one result per contact id.
 
-use super::{ApiResult, Ctx};
+use super::call::Call;
+use super::Ctx;
 use crate::dto::Dto;
 use crate::error::ApiError;
 use crate::normalise;
 use crate::ops;
 use crate::server::AppState;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::Extension;
 use serde_json::{json, Value};
-use std::sync::Arc;
 
 fn read_tags(body: &[u8]) -> Result<Vec<String>, ApiError> {
     let mut dto = Dto::new(body, &["tags"])?;
@@ -60,25 +59,16 @@ fn change(
     Ok(result)
 }
 
-pub(super) async fn add(
-    State(st): State<Arc<AppState>>,
-    Extension(ctx): Extension<Ctx>,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Response {
-    let r =
-        change(&st, &ctx, &id, &body, true).map(|t| (StatusCode::CREATED, json!({ "tags": t })));
-    ctx.reply(r)
+pub(super) async fn add(call: Call, Path(id): Path<String>, body: Bytes) -> Response {
+    call.answer(|st, ctx| {
+        change(st, ctx, &id, &body, true).map(|t| (StatusCode::CREATED, json!({ "tags": t })))
+    })
 }
 
-pub(super) async fn remove(
-    State(st): State<Arc<AppState>>,
-    Extension(ctx): Extension<Ctx>,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Response {
-    let r = change(&st, &ctx, &id, &body, false).map(|t| (StatusCode::OK, json!({ "tags": t })));
-    ctx.reply(r)
+pub(super) async fn remove(call: Call, Path(id): Path<String>, body: Bytes) -> Response {
+    call.answer(|st, ctx| {
+        change(st, ctx, &id, &body, false).map(|t| (StatusCode::OK, json!({ "tags": t })))
+    })
 }
 
 fn is_firebase_id(id: &str) -> bool {
@@ -87,13 +77,8 @@ fn is_firebase_id(id: &str) -> bool {
 
 /// The bulk route. The largest accepted batch is `bulk_tags_max` (the real cap is undocumented,
 /// I#315); a larger batch is a 422 in class-validator's `ArrayMaxSize` wording.
-pub(super) async fn bulk(
-    State(st): State<Arc<AppState>>,
-    Extension(ctx): Extension<Ctx>,
-    Path(kind): Path<String>,
-    body: Bytes,
-) -> Response {
-    let r = (|| -> ApiResult {
+pub(super) async fn bulk(call: Call, Path(kind): Path<String>, body: Bytes) -> Response {
+    call.answer(|st, ctx| {
         let add = match kind.as_str() {
             "add" => true,
             "remove" => false,
@@ -176,6 +161,5 @@ pub(super) async fn bulk(
             StatusCode::CREATED,
             json!({ "succeded": error_count == 0, "errorCount": error_count, "responses": responses }),
         ))
-    })();
-    ctx.reply(r)
+    })
 }

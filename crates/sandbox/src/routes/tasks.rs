@@ -2,19 +2,16 @@
 //! `{completed}`, with the spec's `CreateTaskParams`, `UpdateTaskBody` and
 //! `UpdateTaskStatusParams` whitelists. The list, get and delete are [`super::children`]'s.
 
-use super::children::{insert, modify, Child};
-use super::{ApiResult, Ctx};
+use super::call::Call;
+use super::children::{insert, modify, put, Child};
 use crate::dto::Dto;
 use crate::normalise;
-use crate::server::AppState;
 use crate::store::{Location, Task};
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::Response;
-use axum::Extension;
 use serde_json::Value;
 use std::collections::HashMap;
-use std::sync::Arc;
 
 const FIELDS: &[&str] = &["title", "body", "dueDate", "completed", "assignedTo"];
 
@@ -55,13 +52,8 @@ fn due_date(dto: &mut Dto, required: bool) -> Option<String> {
     due
 }
 
-pub(super) async fn create(
-    State(st): State<Arc<AppState>>,
-    Extension(ctx): Extension<Ctx>,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Response {
-    let r = (|| -> ApiResult {
+pub(super) async fn create(call: Call, Path(id): Path<String>, body: Bytes) -> Response {
+    call.answer(|st, ctx| {
         let mut dto = Dto::new(&body, FIELDS)?;
         let title = dto.required_string("title");
         let due = due_date(&mut dto, true);
@@ -69,7 +61,7 @@ pub(super) async fn create(
         let text = dto.string("body", false).as_set().cloned();
         let assigned_to = dto.string("assignedTo", false).as_set().cloned();
         dto.finish()?;
-        insert(&st, &ctx, id.clone(), |new_id, now| Task {
+        insert(st, ctx, id.clone(), |new_id, now| Task {
             id: new_id,
             title: title.unwrap_or_default(),
             body: text,
@@ -80,18 +72,16 @@ pub(super) async fn create(
             date_added: now,
             date_updated: now,
         })
-    })();
-    ctx.reply(r)
+    })
 }
 
 /// `PUT`: every field optional; a field sent replaces the stored one.
 pub(super) async fn update(
-    State(st): State<Arc<AppState>>,
-    Extension(ctx): Extension<Ctx>,
+    call: Call,
     Path((contact, id)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
-    let r = (|| -> ApiResult {
+    call.answer(|st, ctx| {
         let mut dto = Dto::new(&body, FIELDS)?;
         let title = dto.string("title", false).as_set().cloned();
         if title.as_deref() == Some("") {
@@ -102,41 +92,28 @@ pub(super) async fn update(
         let text = dto.string("body", false).as_set().cloned();
         let assigned_to = dto.string("assignedTo", false).as_set().cloned();
         dto.finish()?;
-        modify(&st, &ctx, &contact, &id, |task: &mut Task| {
-            if let Some(t) = title {
-                task.title = t;
-            }
-            if let Some(d) = due {
-                task.due_date = d;
-            }
-            if let Some(c) = completed {
-                task.completed = c;
-            }
-            if text.is_some() {
-                task.body = text;
-            }
-            if assigned_to.is_some() {
-                task.assigned_to = assigned_to;
-            }
+        modify(st, ctx, &contact, &id, |task: &mut Task| {
+            put(&mut task.title, title);
+            put(&mut task.due_date, due);
+            put(&mut task.completed, completed);
+            put(&mut task.body, text.map(Some));
+            put(&mut task.assigned_to, assigned_to.map(Some));
         })
-    })();
-    ctx.reply(r)
+    })
 }
 
 /// `PUT …/completed` `{completed: bool}` (required).
 pub(super) async fn completed(
-    State(st): State<Arc<AppState>>,
-    Extension(ctx): Extension<Ctx>,
+    call: Call,
     Path((contact, id)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
-    let r = (|| -> ApiResult {
+    call.answer(|st, ctx| {
         let mut dto = Dto::new(&body, &["completed"])?;
         let completed = dto.required_bool("completed");
         dto.finish()?;
-        modify(&st, &ctx, &contact, &id, |task: &mut Task| {
+        modify(st, ctx, &contact, &id, |task: &mut Task| {
             task.completed = completed.unwrap_or(task.completed);
         })
-    })();
-    ctx.reply(r)
+    })
 }

@@ -107,6 +107,32 @@ impl Api {
         r
     }
 
+    /// `GET path` (see [`Api::call`]).
+    pub async fn get(&self, path: &str) -> Reply {
+        self.call("GET", path, None).await
+    }
+
+    /// `POST path` with a spec-valid `body` (see [`Api::call`]).
+    pub async fn post(&self, path: &str, body: Value) -> Reply {
+        self.call("POST", path, Some(body)).await
+    }
+
+    /// `PUT path` with a spec-valid `body` (see [`Api::call`]).
+    pub async fn put(&self, path: &str, body: Value) -> Reply {
+        self.call("PUT", path, Some(body)).await
+    }
+
+    /// `DELETE path` (see [`Api::call`]).
+    pub async fn delete(&self, path: &str) -> Reply {
+        self.call("DELETE", path, None).await
+    }
+
+    /// Sends a body the spec may refuse (an invalid request on purpose), with no extra headers;
+    /// checks the answer.
+    pub async fn unchecked(&self, method: &str, path: &str, body: Value) -> Reply {
+        self.raw(method, path, Some(body), &[]).await
+    }
+
     /// Sends without any check; transport errors are returned.
     pub async fn send(
         &self,
