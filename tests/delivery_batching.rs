@@ -1,6 +1,7 @@
 //! The delivery's ledger writes held to a budget: commits per 1,000 rows delivered, counted by
 //! the ledger connection's commit hook while the engine delivers a generated file to the
-//! sandbox. Before batching, every row cost three commits or more (marked in doubt as its slot
+//! sandbox; and its requests to theirs: one `Authorization` header built for the whole run,
+//! connections opened once per slot of the pool and then kept (the sandbox counts them). Before batching, every row cost three commits or more (marked in doubt as its slot
 //! freed, its contact and its write date each in their own); a row's requests still wait for
 //! the commits they depend on (`delivery_in_doubt`, `import_kill_resume` hold that).
 
@@ -63,6 +64,16 @@ async fn delivery_commits_the_ledger_in_batches_not_per_row() {
     assert!(
         per_1000 <= COMMITS_PER_1000_ROWS,
         "{commits} commits for {delivered} rows: {per_1000} per 1,000 rows"
+    );
+    // The header is built once per token, not per request.
+    assert_eq!(client.bearer_builds(), 1, "Authorization values built");
+    // Each slot of the pool holds its connection alive: a reconnect per request would be
+    // about one connection per row.
+    let connections = sandbox.connections_accepted();
+    assert!(
+        (1..=engine_config.concurrency as u64).contains(&connections),
+        "{connections} connections for {delivered} rows and a pool of {}",
+        engine_config.concurrency
     );
     // Every row's outcome is in the ledger when the engine returns.
     let undelivered = ledger.lock().unwrap().undelivered().unwrap();
