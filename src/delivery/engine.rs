@@ -60,7 +60,7 @@ const RESULTS_PER_BATCH: usize = 64;
 
 /// New rows start when this share of the pool is free (or nothing is in flight): one ledger
 /// transaction marks them all in doubt, instead of one per row as answers trickle in.
-const START_SHARE: usize = 4;
+const START_SHARE: usize = 2;
 
 /// Rows started together at most: the pool refills in steps of this many.
 const START_CHUNK_MAX: usize = 16;
