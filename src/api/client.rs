@@ -213,7 +213,8 @@ impl Client {
                     (transport_attempt(&err), None)
                 }
             };
-            self.stats.record(call.endpoint, &attempt_label(attempt), retry);
+            self.stats
+                .record(call.endpoint, &attempt_label(attempt), retry);
             match classify(attempt, call.idempotency) {
                 Action::Done => {
                     let (status, bytes) = response.ok_or(ApiError::Build(

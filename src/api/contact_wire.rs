@@ -165,7 +165,10 @@ mod tests {
             json!({"id": "c7", "dnd": "yes"}),
         ] {
             let (wire, flat) = both(answer.clone());
-            assert!(wire.is_err() && flat.is_err(), "{answer}: {wire:?} / {flat:?}");
+            assert!(
+                wire.is_err() && flat.is_err(),
+                "{answer}: {wire:?} / {flat:?}"
+            );
         }
     }
 }

@@ -66,7 +66,11 @@ impl UpdateRequest {
 /// A contact as GET, create, update and upsert return it (only what the tool reads). Read
 /// through [`super::contact_wire`], in one pass; written with the standard fields inline.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", default, from = "super::contact_wire::ContactWire")]
+#[serde(
+    rename_all = "camelCase",
+    default,
+    from = "super::contact_wire::ContactWire"
+)]
 pub struct Contact {
     pub id: String,
     pub location_id: Option<String>,

@@ -142,9 +142,9 @@ impl Pacer {
         // then a tick, or the rate would be two sends per tick whatever the limit (1,800/s at
         // 10,000 / 1 s, issue 20). Real limits (100 / 10 s) space sends far wider than a tick.
         let catch_up = period.max(TIMER_TICK);
-        let base = self
-            .next_at
-            .map_or(now, |next| next.max(now.checked_sub(catch_up).unwrap_or(now)));
+        let base = self.next_at.map_or(now, |next| {
+            next.max(now.checked_sub(catch_up).unwrap_or(now))
+        });
         self.next_at = Some(base + period);
         self.sent.push_back(now);
         let span = self.span();
