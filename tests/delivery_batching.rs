@@ -69,10 +69,12 @@ async fn delivery_commits_the_ledger_in_batches_not_per_row() {
     // The header is built once per token, not per request.
     assert_eq!(client.bearer_builds(), 1, "Authorization values built");
     // Each slot of the pool holds its connection alive: a reconnect per request would be
-    // about one connection per row.
+    // about one connection per row. A few more than the slots may open: hyper starts a
+    // connection for a request that finds none idle, and keeps it when one came free first
+    // (33 seen for 32 slots).
     let connections = sandbox.connections_accepted();
     assert!(
-        (1..=engine_config.concurrency as u64).contains(&connections),
+        (1..=2 * engine_config.concurrency as u64).contains(&connections),
         "{connections} connections for {delivered} rows and a pool of {}",
         engine_config.concurrency
     );

@@ -191,23 +191,6 @@ pub(super) fn mark_in_doubt_in(
     Ok(())
 }
 
-/// Undoes [`mark_in_doubt_in`] for rows that had no attempt before it and were not sent: back
-/// to `pending` with no attempt and no first send time. A row that is no longer `in_doubt`
-/// (it got a result meanwhile) is left alone.
-pub(super) fn unmark_in_doubt_in(tx: &rusqlite::Connection, rows: &[u64]) -> rusqlite::Result<()> {
-    let mut update = tx.prepare_cached(
-        "UPDATE rows SET state = 'pending', attempts = 0 \
-             WHERE row = ?1 AND state = 'in_doubt' AND attempts = 1",
-    )?;
-    let mut first = tx.prepare_cached(extras::FORGET_FIRST_SENT)?;
-    for row in rows {
-        if update.execute(params![*row as i64])? == 1 {
-            first.execute(params![*row as i64])?;
-        }
-    }
-    Ok(())
-}
-
 /// Writes results inside the caller's transaction.
 pub(super) fn record_delivery_in(
     tx: &rusqlite::Connection,

@@ -11,7 +11,8 @@ use super::super::before::write_date_in;
 use super::super::followups::record_followups_in;
 use super::super::{FollowupRecord, Ledger, LedgerError};
 use super::extras::contact_seen_in;
-use super::{mark_in_doubt_in, record_delivery_in, unmark_in_doubt_in, DeliveryResult};
+use super::{extras, mark_in_doubt_in, record_delivery_in, DeliveryResult};
+use rusqlite::params;
 
 /// A row's contact as soon as its first request answered (see [`Ledger::record_contact_seen`])
 /// with the `dateUpdated` of the run's own write (see [`Ledger::record_write_date`]).
@@ -105,6 +106,23 @@ impl Ledger {
             .map_err(|e| self.err(e))?;
         Ok(commits)
     }
+}
+
+/// Undoes `mark_in_doubt_in` for rows that had no attempt before it and were not sent: back
+/// to `pending` with no attempt and no first send time. A row that is no longer `in_doubt`
+/// (it got a result meanwhile) is left alone.
+fn unmark_in_doubt_in(tx: &rusqlite::Connection, rows: &[u64]) -> rusqlite::Result<()> {
+    let mut update = tx.prepare_cached(
+        "UPDATE rows SET state = 'pending', attempts = 0 \
+             WHERE row = ?1 AND state = 'in_doubt' AND attempts = 1",
+    )?;
+    let mut first = tx.prepare_cached(extras::FORGET_FIRST_SENT)?;
+    for row in rows {
+        if update.execute(params![*row as i64])? == 1 {
+            first.execute(params![*row as i64])?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
