@@ -11,10 +11,13 @@ use super::retry::{classify, Action, Attempt, Idempotency, RetryConfig, RetryPol
 use super::secret::Secret;
 use super::stats::RequestStats;
 use super::ApiError;
+use bytes::Bytes;
+use reqwest::header::{HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// The API version every contacts call names (the only value the 2021-07-28 spec allows).
@@ -74,7 +77,15 @@ pub struct Client {
     limiter: Arc<Limiter>,
     retry: RetryPolicy,
     stats: RequestStats,
+    /// The `Authorization` value of the last token seen: built once per token, not per
+    /// request (a `format!` and a header validation each time otherwise).
+    bearer: Mutex<Option<(Secret, HeaderValue)>>,
+    /// How many `Authorization` values were built: what a test holds the cache to.
+    bearer_builds: AtomicU64,
 }
+
+/// `Version`, spelled as HTTP/1.1 sends it either way (header names are case-insensitive).
+static VERSION_HEADER: HeaderName = HeaderName::from_static("version");
 
 impl Client {
     /// Builds the client; no request is sent yet.
@@ -100,7 +111,28 @@ impl Client {
             limiter: Arc::new(Limiter::new(config.daily_reserve)),
             retry: RetryPolicy::new(config.retry, config.seed),
             stats: RequestStats::default(),
+            bearer: Mutex::new(None),
+            bearer_builds: AtomicU64::new(0),
         })
+    }
+
+    /// How many `Authorization` header values this client has built (one per token).
+    pub fn bearer_builds(&self) -> u64 {
+        self.bearer_builds.load(Ordering::Relaxed)
+    }
+
+    /// The header value for `token`, from the cache when the token is the one it holds.
+    fn bearer_header(&self, token: &Secret) -> HeaderValue {
+        let mut cached = self.bearer.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((known, value)) = cached.as_ref() {
+            if known == token {
+                return value.clone();
+            }
+        }
+        self.bearer_builds.fetch_add(1, Ordering::Relaxed);
+        let value = bearer(token);
+        *cached = Some((token.clone(), value.clone()));
+        value
     }
 
     /// The location every call is for.
@@ -126,6 +158,8 @@ impl Client {
     /// Sends a call until it succeeds, fails for good, or its outcome becomes unknown.
     pub(crate) async fn send<T: DeserializeOwned>(&self, call: Call<'_>) -> Result<T, ApiError> {
         let url = self.base.join(&call.path);
+        // Built once per call: each attempt shares the bytes instead of copying them.
+        let body = call.body.map(Bytes::from);
         let mut attempts = 0u32;
         let mut throttled = 0u32;
         let mut reauthenticated = false;
@@ -137,16 +171,16 @@ impl Client {
             let mut request = self
                 .http
                 .request(call.method.clone(), url.clone())
-                .header(reqwest::header::AUTHORIZATION, bearer(&token))
-                .header("Version", API_VERSION)
-                .header(reqwest::header::ACCEPT, "application/json")
+                .header(AUTHORIZATION, self.bearer_header(&token))
+                .header(&VERSION_HEADER, HeaderValue::from_static(API_VERSION))
+                .header(ACCEPT, HeaderValue::from_static("application/json"))
                 .timeout(self.timeout);
             if !call.query.is_empty() {
                 request = request.query(call.query);
             }
-            if let Some(body) = &call.body {
+            if let Some(body) = &body {
                 request = request
-                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
                     .body(body.clone());
             }
             let retry = attempts + throttled > 1;
@@ -155,7 +189,7 @@ impl Client {
                     let status = response.status();
                     if let Some(refusal) = guard::refuse_redirect(&response) {
                         self.stats
-                            .record(call.endpoint, &status.as_u16().to_string(), retry);
+                            .record(call.endpoint, &status_label(status), retry);
                         return Err(refused(call.endpoint, refusal));
                     }
                     let headers = RateLimitHeaders::parse(response.headers());
@@ -165,7 +199,7 @@ impl Client {
                         Ok(Ok(bytes)) => (Attempt::Status(status), Some((status, bytes))),
                         Ok(Err(refusal)) => {
                             self.stats
-                                .record(call.endpoint, &status.as_u16().to_string(), retry);
+                                .record(call.endpoint, &status_label(status), retry);
                             return Err(refused(call.endpoint, refusal));
                         }
                         Err(err) => (transport_attempt(&err), None),
@@ -218,7 +252,7 @@ impl Client {
                         return Err(ApiError::Exhausted {
                             endpoint: call.endpoint,
                             attempts,
-                            last: attempt_label(attempt),
+                            last: attempt_label(attempt).into_owned(),
                         });
                     }
                     let delay = self.retry.backoff(attempts);
@@ -234,7 +268,7 @@ impl Client {
                 Action::InDoubt => {
                     return Err(ApiError::InDoubt {
                         endpoint: call.endpoint,
-                        last: attempt_label(attempt),
+                        last: attempt_label(attempt).into_owned(),
                     })
                 }
             }
@@ -276,9 +310,9 @@ fn refused(endpoint: &'static str, refusal: guard::Refusal) -> ApiError {
     ApiError::Refused { endpoint, refusal }
 }
 
-fn bearer(token: &Secret) -> reqwest::header::HeaderValue {
-    let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {}", token.expose()))
-        .unwrap_or_else(|_| reqwest::header::HeaderValue::from_static("Bearer invalid"));
+fn bearer(token: &Secret) -> HeaderValue {
+    let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+        .unwrap_or_else(|_| HeaderValue::from_static("Bearer invalid"));
     // Marks the header so HTTP tooling (and reqwest's Debug) never shows it.
     value.set_sensitive(true);
     value
@@ -294,11 +328,21 @@ fn transport_attempt(err: &reqwest::Error) -> Attempt {
     }
 }
 
-fn attempt_label(attempt: Attempt) -> String {
+fn attempt_label(attempt: Attempt) -> std::borrow::Cow<'static, str> {
     match attempt {
-        Attempt::Status(status) => status.as_u16().to_string(),
+        Attempt::Status(status) => status_label(status),
         Attempt::ConnectFailed => "connect".into(),
         Attempt::TimedOut => "timeout".into(),
         Attempt::Broken => "broken".into(),
+    }
+}
+
+/// A status as the counters label it (its three digits); the two every write gets back
+/// without an allocation.
+fn status_label(status: StatusCode) -> std::borrow::Cow<'static, str> {
+    match status.as_u16() {
+        200 => "200".into(),
+        201 => "201".into(),
+        code => code.to_string().into(),
     }
 }

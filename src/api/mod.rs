@@ -5,6 +5,7 @@ pub mod agency;
 mod calls;
 // Tasks in place (update, complete): apart from `calls` so that the lifecycle grows here.
 mod client;
+mod contact_wire;
 pub mod credentials_file;
 pub mod endpoint;
 pub mod estimate;

@@ -63,9 +63,14 @@ impl UpdateRequest {
     }
 }
 
-/// A contact as GET, create, update and upsert return it (only what the tool reads).
+/// A contact as GET, create, update and upsert return it (only what the tool reads). Read
+/// through [`super::contact_wire`], in one pass; written with the standard fields inline.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(
+    rename_all = "camelCase",
+    default,
+    from = "super::contact_wire::ContactWire"
+)]
 pub struct Contact {
     pub id: String,
     pub location_id: Option<String>,

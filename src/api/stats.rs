@@ -167,6 +167,16 @@ impl RequestStats {
         if retry {
             counts.retries += 1;
         }
+        // Looked up before inserting: the keys are allocated once per endpoint and outcome,
+        // not once per request.
+        if let Some(count) = counts
+            .by_endpoint
+            .get_mut(endpoint)
+            .and_then(|outcomes| outcomes.get_mut(outcome))
+        {
+            *count += 1;
+            return;
+        }
         *counts
             .by_endpoint
             .entry(endpoint.to_string())

@@ -60,10 +60,16 @@ const RESULTS_PER_BATCH: usize = 64;
 
 /// New rows start when this share of the pool is free (or nothing is in flight): one ledger
 /// transaction marks them all in doubt, instead of one per row as answers trickle in.
-const START_SHARE: usize = 4;
+const START_SHARE: usize = 2;
 
 /// Rows started together at most: the pool refills in steps of this many.
 const START_CHUNK_MAX: usize = 16;
+
+/// Rows marked in doubt at most in one commit: those starting, and the next ones waiting
+/// (never sent before) marked ahead, so that most starts need no commit of their own. A row
+/// marked ahead that the run stops before sending is marked back (`unmarked`); one a crash
+/// leaves marked is looked up before it is sent again, as any row in doubt.
+const MARK_AT_ONCE: usize = 64;
 
 /// Delivers every deliverable row of the ledger, or stops early (see [`StopReason`]).
 pub async fn run(
@@ -100,6 +106,9 @@ pub async fn run(
         reported: VecDeque::new(),
     };
     let mut queue: VecDeque<Row> = VecDeque::new();
+    // The first `ahead` rows of `queue` are marked in doubt already, in batch `ahead_gate`.
+    let mut ahead = 0usize;
+    let mut ahead_gate = 0u64;
     let mut after = 0u64;
     let mut drained = false;
     let mut pool: Dispatch<'_, Done> = Dispatch::new(config.concurrency, cancel);
@@ -135,10 +144,27 @@ pub async fn run(
                 starting.push(row);
             }
         }
-        mark_started(&mut engine, &starting);
+        // Rows leave `queue` from its front: the first of them may be marked already.
+        let premarked = ahead.min(starting.len());
+        ahead -= premarked;
+        let marking = starting.len() > premarked;
+        if marking {
+            // `ahead` is 0 here: the rows after these in `queue` are not marked yet.
+            let next = queue
+                .iter()
+                .take_while(|row| !row.history.sent_before)
+                .take(MARK_AT_ONCE.saturating_sub(starting.len() - premarked))
+                .map(|row| row.plan.row);
+            let rows: Vec<u64> = starting[premarked..]
+                .iter()
+                .map(|row| row.plan.row)
+                .chain(next)
+                .collect();
+            ahead = rows.len() - (starting.len() - premarked);
+            mark_started(&mut engine, rows);
+        }
         // The jobs from `ready` may follow contacts seen since the last batch.
-        let must_write =
-            !starting.is_empty() || (!jobs.is_empty() && !engine.pending.seen.is_empty());
+        let must_write = marking || (!jobs.is_empty() && !engine.pending.seen.is_empty());
         let results_due = engine.finished.len() >= RESULTS_PER_BATCH
             || last_write.elapsed() >= Duration::from_millis(500);
         if results_due {
@@ -154,7 +180,11 @@ pub async fn run(
             let job = engine.gated(gate, job);
             pool.push(job);
         }
-        for job in start_rows(&mut engine, starting, gate) {
+        if marking {
+            ahead_gate = gate;
+        }
+        let start_gate = if marking { gate } else { ahead_gate };
+        for job in start_rows(&mut engine, starting, start_gate) {
             pool.push(job);
         }
         // Bulk groups wait for the last contact (fewest requests), unless the valve opens.
@@ -189,6 +219,8 @@ pub async fn run(
         engine.report_committed(on_progress);
     }
     engine.stage_results();
+    // Marked ahead, never sent: the run stopped before their turn.
+    engine.pending.unmarked = queue.iter().take(ahead).map(|row| row.plan.row).collect();
     engine.submit();
     let flushed = engine.writer.flushed().await;
     engine.writer.finish()?;
@@ -200,16 +232,14 @@ pub async fn run(
     Ok((engine.stop.unwrap_or(StopReason::Finished), engine.counts))
 }
 
-/// Rows about to start: marked in doubt in the batch their first requests wait for.
-fn mark_started(engine: &mut Engine<'_>, starting: &[Row]) {
-    if starting.is_empty() {
+/// Rows about to start (and the next few): marked in doubt in the batch their first requests
+/// wait for.
+fn mark_started(engine: &mut Engine<'_>, rows: Vec<u64>) {
+    if rows.is_empty() {
         return;
     }
     let stamp = crate::run::clock::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    engine
-        .pending
-        .in_doubt
-        .extend(starting.iter().map(|r| r.plan.row));
+    engine.pending.in_doubt.extend(rows);
     engine.pending.in_doubt_at = stamp;
 }
 

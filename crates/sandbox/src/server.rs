@@ -40,6 +40,8 @@ pub(crate) struct AppState {
     pub default_location: Option<String>,
     /// Authorization codes waiting for `POST /oauth/token`.
     pub codes: Codes,
+    /// TCP connections accepted so far: what a client's connection reuse is held to.
+    pub connections: AtomicU64,
 }
 
 impl AppState {
@@ -114,6 +116,11 @@ impl Handle {
     /// The counters, as `/_sandbox/stats` serves them.
     pub fn stats(&self) -> Stats {
         self.state.stats()
+    }
+
+    /// TCP connections accepted since the start.
+    pub fn connections_accepted(&self) -> u64 {
+        self.state.connections.load(Ordering::Relaxed)
     }
 
     /// Every stored contact (of one location, or all), as `/_sandbox/contacts` serves them.
@@ -339,6 +346,7 @@ pub async fn spawn(config: Config) -> Result<Handle, Error> {
         agency: config.agency.clone(),
         default_location: config.locations.first().map(|l| l.id.clone()),
         codes: Codes::default(),
+        connections: AtomicU64::new(0),
     });
     let app = routes::router(
         state.clone(),
@@ -354,7 +362,7 @@ pub async fn spawn(config: Config) -> Result<Handle, Error> {
             shutdown_rx.clone(),
         ));
     }
-    let server = tokio::spawn(accept_loop(listener, app, shutdown_rx));
+    let server = tokio::spawn(accept_loop(listener, app, state.clone(), shutdown_rx));
     Ok(Handle {
         addr,
         state,
@@ -367,6 +375,7 @@ pub async fn spawn(config: Config) -> Result<Handle, Error> {
 async fn accept_loop(
     listener: tokio::net::TcpListener,
     app: axum::Router,
+    state: Arc<AppState>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     loop {
@@ -381,6 +390,7 @@ async fn accept_loop(
             },
             _ = shutdown.changed() => break,
         };
+        state.connections.fetch_add(1, Ordering::Relaxed);
         let _ = stream.set_nodelay(true);
         let app = app.clone();
         let mut shutdown = shutdown.clone();

@@ -11,7 +11,8 @@ use super::super::before::write_date_in;
 use super::super::followups::record_followups_in;
 use super::super::{FollowupRecord, Ledger, LedgerError};
 use super::extras::contact_seen_in;
-use super::{mark_in_doubt_in, record_delivery_in, DeliveryResult};
+use super::{extras, mark_in_doubt_in, record_delivery_in, DeliveryResult};
+use rusqlite::params;
 
 /// A row's contact as soon as its first request answered (see [`Ledger::record_contact_seen`])
 /// with the `dateUpdated` of the run's own write (see [`Ledger::record_write_date`]).
@@ -31,6 +32,9 @@ pub struct DeliveryBatch {
     pub in_doubt: Vec<u64>,
     /// When they were marked (RFC 3339, milliseconds).
     pub in_doubt_at: String,
+    /// Rows marked in doubt ahead of their start (never sent before) that the run stopped
+    /// without sending: back to `pending`, as if never marked.
+    pub unmarked: Vec<u64>,
     /// Contacts seen: whatever follows for these rows waits for the commit.
     pub seen: Vec<ContactSeen>,
     /// Notes and tasks done, before the results that list them.
@@ -44,6 +48,7 @@ pub struct DeliveryBatch {
 impl DeliveryBatch {
     pub fn is_empty(&self) -> bool {
         self.in_doubt.is_empty()
+            && self.unmarked.is_empty()
             && self.seen.is_empty()
             && self.followups.is_empty()
             && self.results.is_empty()
@@ -51,7 +56,7 @@ impl DeliveryBatch {
 
     /// Rows this batch writes something for (marks, contacts, results).
     pub fn rows(&self) -> usize {
-        self.in_doubt.len() + self.seen.len() + self.results.len()
+        self.in_doubt.len() + self.unmarked.len() + self.seen.len() + self.results.len()
     }
 }
 
@@ -73,6 +78,9 @@ impl Ledger {
                     )?;
                     // What the run's own write left: an undo tells later changes by it.
                     write_date_in(tx, seen.row, seen.date_updated.as_deref())?;
+                }
+                if !batch.unmarked.is_empty() {
+                    unmark_in_doubt_in(tx, &batch.unmarked)?;
                 }
                 // Follow-ups first: the resume of a row in doubt finds its notes and tasks.
                 record_followups_in(tx, &batch.followups)?;
@@ -98,6 +106,23 @@ impl Ledger {
             .map_err(|e| self.err(e))?;
         Ok(commits)
     }
+}
+
+/// Undoes `mark_in_doubt_in` for rows that had no attempt before it and were not sent: back
+/// to `pending` with no attempt and no first send time. A row that is no longer `in_doubt`
+/// (it got a result meanwhile) is left alone.
+fn unmark_in_doubt_in(tx: &rusqlite::Connection, rows: &[u64]) -> rusqlite::Result<()> {
+    let mut update = tx.prepare_cached(
+        "UPDATE rows SET state = 'pending', attempts = 0 \
+             WHERE row = ?1 AND state = 'in_doubt' AND attempts = 1",
+    )?;
+    let mut first = tx.prepare_cached(extras::FORGET_FIRST_SENT)?;
+    for row in rows {
+        if update.execute(params![*row as i64])? == 1 {
+            first.execute(params![*row as i64])?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -152,5 +177,54 @@ mod tests {
         ledger.record_write_date(1, Some("t")).unwrap();
         ledger.record_contact_seen(1, "c1", true, &[]).unwrap();
         assert_eq!(commits.load(Ordering::Relaxed), 3);
+    }
+
+    #[test]
+    fn rows_marked_ahead_and_never_sent_are_marked_back_to_pending() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ledger = Ledger::create(&dir.path().join("ledger.db")).unwrap();
+        let rows: Vec<crate::ledger::StagedRow> = (1..=4)
+            .map(|row| crate::ledger::StagedRow {
+                row,
+                state: RowState::Pending,
+                payload_json: Some(format!(r#"{{"email":"r{row}@x.co"}}"#)),
+                email: Some(format!("r{row}@x.co")),
+                phone: None,
+                rejection: None,
+                issues_json: None,
+                cells_json: "[]".into(),
+            })
+            .collect();
+        ledger.stage(&rows).unwrap();
+        ledger.make_durable().unwrap();
+        let at = "2026-12-07T18:00:00.000Z".to_string();
+        // Rows 1-4 marked; 1 gets its result; 2 was marked by an earlier run too.
+        ledger.mark_in_doubt(&[2], &at).unwrap();
+        let marked = DeliveryBatch {
+            in_doubt: vec![1, 2, 3, 4],
+            in_doubt_at: at.clone(),
+            ..DeliveryBatch::default()
+        };
+        let done = DeliveryBatch {
+            results: vec![DeliveryResult {
+                row: 1,
+                state: RowState::Created,
+                ..DeliveryResult::default()
+            }],
+            results_at: at.clone(),
+            unmarked: vec![1, 2, 3],
+            ..DeliveryBatch::default()
+        };
+        ledger.record_batches(&[marked, done]).unwrap();
+        let left = ledger.deliverable(0, 10).unwrap();
+        let state = |row: u64| {
+            left.iter()
+                .find(|r| r.row == row)
+                .map(|r| (r.state, r.attempts, r.first_sent_at.is_some()))
+        };
+        assert_eq!(state(1), None, "delivered: not marked back");
+        assert_eq!(state(2), Some((RowState::InDoubt, 2, true)), "sent before");
+        assert_eq!(state(3), Some((RowState::Pending, 0, false)));
+        assert_eq!(state(4), Some((RowState::InDoubt, 1, true)), "not unmarked");
     }
 }

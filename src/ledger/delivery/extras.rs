@@ -10,6 +10,9 @@ use super::super::{Ledger, LedgerError, RowState};
 pub(super) const FIRST_SENT: &str =
     "INSERT OR IGNORE INTO delivery_rows (row, first_sent_at) VALUES (?1, ?2)";
 
+/// Forgets the first send time of a row marked but never sent (its only delivery record then).
+pub(super) const FORGET_FIRST_SENT: &str = "DELETE FROM delivery_rows WHERE row = ?1";
+
 /// Adds to what an earlier attempt recorded, never erasing it with nothing.
 pub(super) const RECORD: &str = "INSERT INTO delivery_rows (row, tags_removed_json, business_id) \
      VALUES (?1, ?2, ?3) ON CONFLICT (row) DO UPDATE SET \
