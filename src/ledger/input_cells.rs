@@ -6,6 +6,8 @@
 //! a clear error naming it, never another row's cells.
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::SystemTime;
 
 use serde_json::{json, Value};
 
@@ -192,7 +194,11 @@ impl<'a> RowCells<'a> {
             path: path.clone(),
             reason,
         };
-        let digest = fingerprint(&path).map_err(|e| {
+        let digest = match digest_read_whole(&path) {
+            Some(digest) => Ok(digest),
+            None => fingerprint(&path),
+        };
+        let digest = digest.map_err(|e| {
             input_err(format!(
                 "it cannot be read ({e}); the reports need the input's cells: put the file \
                  back where the run read it"
@@ -224,6 +230,73 @@ impl Drop for RowCells<'_> {
             );
         }
     }
+}
+
+/// The input this process last read whole while staging, and its digest: the reports that
+/// follow in the same process need not hash the file again to know it is the one the run
+/// read (issue 20: one pass of blake3 over the input per report writer, three in all). Only
+/// the pipeline sets it, after its reader saw the file hold still from open to end.
+static READ_WHOLE: Mutex<Option<(PathBuf, Stamp, String)>> = Mutex::new(None);
+
+/// What the file looks like from outside: a write changes its length, its modification time
+/// or (a file put in its place) its inode and change time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Stamp {
+    len: u64,
+    modified: Option<SystemTime>,
+    /// Inode and change time (seconds, nanoseconds), on Unix.
+    unix: Option<(u64, i64, i64)>,
+}
+
+impl Stamp {
+    fn of(path: &Path) -> std::io::Result<Stamp> {
+        let metadata = std::fs::metadata(path)?;
+        #[cfg(unix)]
+        let unix = {
+            use std::os::unix::fs::MetadataExt;
+            Some((metadata.ino(), metadata.ctime(), metadata.ctime_nsec()))
+        };
+        #[cfg(not(unix))]
+        let unix = None;
+        Ok(Stamp {
+            len: metadata.len(),
+            modified: metadata.modified().ok(),
+            unix,
+        })
+    }
+}
+
+/// How the input looked before staging hashed it ([`remember_read_whole`] checks it still does).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputStamp(Option<Stamp>);
+
+/// The input's stamp, taken before its fingerprint.
+pub fn input_stamp(input: &Path) -> InputStamp {
+    InputStamp(Stamp::of(input).ok())
+}
+
+/// Records that staging read `input` whole and that its digest is `blake3`, when the file
+/// still looks as it did before it was hashed (`before`); else records nothing, and the
+/// reports hash it again.
+pub fn remember_read_whole(input: &Path, before: &InputStamp, blake3: &str) {
+    let path = std::fs::canonicalize(input).unwrap_or_else(|_| input.to_path_buf());
+    let (Ok(now), Some(before)) = (Stamp::of(&path), before.0.as_ref()) else {
+        return;
+    };
+    if now != *before {
+        return;
+    }
+    if let Ok(mut slot) = READ_WHOLE.lock() {
+        *slot = Some((path, now, blake3.to_string()));
+    }
+}
+
+/// The digest staging recorded for `path` in this process, when the file still looks the same.
+fn digest_read_whole(path: &Path) -> Option<String> {
+    let stamp = Stamp::of(path).ok()?;
+    let slot = READ_WHOLE.lock().ok()?;
+    let (seen_path, seen_stamp, digest) = slot.as_ref()?;
+    (seen_path == path && *seen_stamp == stamp).then(|| digest.clone())
 }
 
 /// The input no longer has a row the run staged from it (it cannot happen to a file with the
@@ -366,6 +439,37 @@ mod tests {
             .cells(9, &cells_from_input(Some(INPUT.len() as u64)))
             .unwrap_err();
         assert!(error.to_string().contains("has no row 9"), "{error}");
+    }
+
+    #[test]
+    fn a_digest_remembered_from_staging_never_hides_a_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let (input, ledger) = staged(dir.path());
+        let record = ledger.run_record().unwrap();
+        // Remembered while the file looks as it did: the reports take it.
+        let stamp = input_stamp(&input);
+        remember_read_whole(&input, &stamp, &record.input_blake3);
+        let canonical = std::fs::canonicalize(&input).unwrap();
+        assert_eq!(
+            digest_read_whole(&canonical),
+            Some(record.input_blake3.clone())
+        );
+        assert_eq!(all_cells(&ledger).unwrap().len(), 4);
+        // Then changed: the stamp differs, the file is hashed again and refused.
+        std::fs::write(&input, INPUT.replace("a@x.co", "zz@x.co")).unwrap();
+        assert_eq!(digest_read_whole(&canonical), None);
+        let error = all_cells(&ledger).unwrap_err().to_string();
+        assert!(error.contains("changed since the run read it"), "{error}");
+        // A file that changed between its stamp and the end of the read is not remembered.
+        let other = dir.path().join("other.csv");
+        std::fs::write(&other, "a").unwrap();
+        let before = input_stamp(&other);
+        std::fs::write(&other, "ab").unwrap();
+        remember_read_whole(&other, &before, "digest");
+        assert_eq!(
+            digest_read_whole(&std::fs::canonicalize(&other).unwrap()),
+            None
+        );
     }
 
     #[test]

@@ -42,7 +42,10 @@ pub use delivery::{
 };
 pub use delta::DeltaRow;
 pub use followups::{FollowupContext, FollowupRecord};
-pub use input_cells::{cells_from_input, cells_in_input, CELLS_FROM_INPUT};
+pub use input_cells::{
+    cells_from_input, cells_in_input, input_stamp, remember_read_whole, InputStamp,
+    CELLS_FROM_INPUT,
+};
 pub use lifecycle::{Failure, ReportsMark, Target};
 pub use overview::{
     Example, Group, Merges, Reason, RunOverview, EXAMPLES, TOP_GROUPS, TOP_REASONS,
