@@ -70,6 +70,9 @@ use crate::contact::Contact;
 
 pub use schema::SCHEMA_VERSION;
 
+/// The staging connection's page cache (`PRAGMA cache_size`: negative is KiB): 32 MiB.
+const STAGING_CACHE: i32 = -32768;
+
 /// Why the ledger failed. Any of these is fatal: without its ledger a run cannot account for
 /// its rows.
 #[derive(Debug, thiserror::Error)]
@@ -167,10 +170,10 @@ impl Ledger {
         // transaction skips taking and dropping the file lock and probing for a journal.
         ledger
             .conn
-            .execute_batch(
+            .execute_batch(&format!(
                 "PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = OFF; \
-                 PRAGMA synchronous = OFF; PRAGMA cache_size = -32768;",
-            )
+                     PRAGMA synchronous = OFF; PRAGMA cache_size = {STAGING_CACHE};"
+            ))
             .map_err(|e| ledger.err(e))?;
         migrations::migrate(&mut ledger.conn, &schema::RUN_LEDGER, path, true)?;
         // Built after staging, by `make_durable` (see `schema::INDEXES`).
