@@ -2,15 +2,18 @@
 //! so that a merge can be refused when it would make two people one.
 
 /// What a set of rows says about the person: the contact id it names, whether any member has
-/// an email, and the names of the members that have one. Packed into 48 bytes (two digests and
-/// a flag byte) rather than 80 as `Option`s and an enum: a million-row file keeps two of these
-/// per row while it resolves (issue 20, memory beyond the dedupe index).
+/// an email, and the names of the members that have one. Packed into 24 bytes (two 64-bit
+/// halves of the digests and a flag byte) rather than 80 as `Option`s and an enum: a
+/// million-row file keeps two of these per row while it resolves (issue 20, memory). These
+/// are only ever compared for equality between the members of groups that already share a key,
+/// so 64 bits suffice: two different names or ids agree by chance at 2^-64 per comparison
+/// (the keys that find the groups keep their 128 bits).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Person {
-    /// The contact id's digest when `HAS_ID` is set, else 0.
-    id: u128,
-    /// The one name's digest when `ONE_NAME` is set, else 0.
-    name: u128,
+    /// The contact id's digest (its low half) when `HAS_ID` is set, else 0.
+    id: u64,
+    /// The one name's digest (its low half) when `ONE_NAME` is set, else 0.
+    name: u64,
     flags: u8,
 }
 
@@ -25,7 +28,7 @@ enum Names {
     /// No member has an email.
     None,
     /// Every member with an email has this name.
-    One(u128),
+    One(u64),
     /// Members with emails disagree, or one has no name: this set agrees with nobody.
     Never,
 }
@@ -35,13 +38,13 @@ impl Person {
     pub(super) fn of(id: Option<u128>, has_email: bool, name: Option<u128>) -> Person {
         let names = match (has_email, name) {
             (false, _) => Names::None,
-            (true, Some(name)) => Names::One(name),
+            (true, Some(name)) => Names::One(name as u64),
             (true, None) => Names::Never,
         };
-        Person::pack(id, has_email, names)
+        Person::pack(id.map(|id| id as u64), has_email, names)
     }
 
-    fn pack(id: Option<u128>, has_email: bool, names: Names) -> Person {
+    fn pack(id: Option<u64>, has_email: bool, names: Names) -> Person {
         let mut flags = if has_email { HAS_EMAIL } else { 0 };
         if id.is_some() {
             flags |= HAS_ID;
@@ -64,7 +67,7 @@ impl Person {
         }
     }
 
-    fn id(&self) -> Option<u128> {
+    fn id(&self) -> Option<u64> {
         (self.flags & HAS_ID != 0).then_some(self.id)
     }
 

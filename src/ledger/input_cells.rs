@@ -6,14 +6,41 @@
 //! a clear error naming it, never another row's cells.
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::SystemTime;
 
 use serde_json::{json, Value};
 
 use super::{Ledger, LedgerError};
 use crate::source::{self, RawRow, Source, SourceOptions};
 
-/// `cells_json` of a row whose cells are the input's own (read them again from the input).
+/// `cells_json` of a row whose cells are the input's own (read them again from the input,
+/// streamed up to its row number).
 pub const CELLS_FROM_INPUT: &str = "";
+
+/// Starts the `cells_json` of a row whose cells are the input's own and that the reader can
+/// read again from where it starts: `@` and the row's file offset in decimal (schema version
+/// 5). A stored copy of cells is a JSON array, so it never starts with it.
+const AT_OFFSET: char = '@';
+
+/// What `cells_json` holds for a row staged as the reader gave it: its file offset when the
+/// reader has one for it (a CSV), else [`CELLS_FROM_INPUT`].
+pub fn cells_from_input(offset: Option<u64>) -> String {
+    match offset {
+        Some(offset) => format!("{AT_OFFSET}{offset}"),
+        None => CELLS_FROM_INPUT.to_string(),
+    }
+}
+
+/// Whether a row's `cells_json` says its cells are the input's own (by row number or offset).
+pub fn cells_in_input(stored: &str) -> bool {
+    stored == CELLS_FROM_INPUT || stored_offset(stored).is_some()
+}
+
+/// The file offset a `cells_json` of [`cells_from_input`] holds.
+fn stored_offset(stored: &str) -> Option<u64> {
+    stored.strip_prefix(AT_OFFSET)?.parse().ok()
+}
 
 /// The `meta` key holding the reader options staging used (JSON).
 const SOURCE_OPTIONS: &str = "source_options";
@@ -66,6 +93,10 @@ impl Ledger {
 pub(super) struct RowCells<'a> {
     ledger: &'a Ledger,
     input: Option<Input>,
+    /// Rows read at their offset, and rows the input was streamed through (tests count them:
+    /// a report of a few rows must not cost a pass over the file).
+    offsets_read: u64,
+    rows_streamed: u64,
 }
 
 struct Input {
@@ -80,11 +111,17 @@ impl<'a> RowCells<'a> {
         RowCells {
             ledger,
             input: None,
+            offsets_read: 0,
+            rows_streamed: 0,
         }
     }
 
-    /// Row `row`'s cells, from `stored` (its `cells_json`) or the input.
+    /// Row `row`'s cells, from `stored` (its `cells_json`) or the input: read at the row's
+    /// offset when the ledger has it, else streamed up to the row.
     pub(super) fn cells(&mut self, row: u64, stored: &str) -> Result<Vec<String>, LedgerError> {
+        if let Some(offset) = stored_offset(stored) {
+            return self.cells_at(row, offset);
+        }
         if stored != CELLS_FROM_INPUT {
             return self.ledger.cells(row, stored);
         }
@@ -108,7 +145,10 @@ impl<'a> RowCells<'a> {
                 }
             }
             match input.rows.next() {
-                Some(Ok(raw)) => input.last = Some(raw),
+                Some(Ok(raw)) => {
+                    self.rows_streamed += 1;
+                    input.last = Some(raw);
+                }
                 Some(Err(e)) => {
                     return Err(LedgerError::Input {
                         path: input.path.clone(),
@@ -117,6 +157,26 @@ impl<'a> RowCells<'a> {
                 }
                 None => return Err(missing_row(input.path.clone(), row)),
             }
+        }
+    }
+
+    /// Row `row`'s cells, read at its file offset (by a reader of its own: the stream's place
+    /// is kept).
+    fn cells_at(&mut self, row: u64, offset: u64) -> Result<Vec<String>, LedgerError> {
+        if self.input.is_none() {
+            self.input = Some(self.open()?);
+        }
+        let Some(input) = self.input.as_mut() else {
+            return Err(missing_row(PathBuf::new(), row));
+        };
+        self.offsets_read += 1;
+        match input.rows.cells_at(offset) {
+            Ok(Some(cells)) => Ok(cells),
+            Ok(None) => Err(missing_row(input.path.clone(), row)),
+            Err(e) => Err(LedgerError::Input {
+                path: input.path.clone(),
+                reason: e.to_string(),
+            }),
         }
     }
 
@@ -134,7 +194,11 @@ impl<'a> RowCells<'a> {
             path: path.clone(),
             reason,
         };
-        let digest = fingerprint(&path).map_err(|e| {
+        let digest = match digest_read_whole(&path) {
+            Some(digest) => Ok(digest),
+            None => fingerprint(&path),
+        };
+        let digest = digest.map_err(|e| {
             input_err(format!(
                 "it cannot be read ({e}); the reports need the input's cells: put the file \
                  back where the run read it"
@@ -154,6 +218,85 @@ impl<'a> RowCells<'a> {
             last: None,
         })
     }
+}
+
+impl Drop for RowCells<'_> {
+    fn drop(&mut self) {
+        if self.input.is_some() {
+            tracing::debug!(
+                offsets_read = self.offsets_read,
+                rows_streamed = self.rows_streamed,
+                "Cells read again from the input."
+            );
+        }
+    }
+}
+
+/// The input this process last read whole while staging, and its digest: the reports that
+/// follow in the same process need not hash the file again to know it is the one the run
+/// read (issue 20: one pass of blake3 over the input per report writer, three in all). Only
+/// the pipeline sets it, after its reader saw the file hold still from open to end.
+static READ_WHOLE: Mutex<Option<(PathBuf, Stamp, String)>> = Mutex::new(None);
+
+/// What the file looks like from outside: a write changes its length, its modification time
+/// or (a file put in its place) its inode and change time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Stamp {
+    len: u64,
+    modified: Option<SystemTime>,
+    /// Inode and change time (seconds, nanoseconds), on Unix.
+    unix: Option<(u64, i64, i64)>,
+}
+
+impl Stamp {
+    fn of(path: &Path) -> std::io::Result<Stamp> {
+        let metadata = std::fs::metadata(path)?;
+        #[cfg(unix)]
+        let unix = {
+            use std::os::unix::fs::MetadataExt;
+            Some((metadata.ino(), metadata.ctime(), metadata.ctime_nsec()))
+        };
+        #[cfg(not(unix))]
+        let unix = None;
+        Ok(Stamp {
+            len: metadata.len(),
+            modified: metadata.modified().ok(),
+            unix,
+        })
+    }
+}
+
+/// How the input looked before staging hashed it ([`remember_read_whole`] checks it still does).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputStamp(Option<Stamp>);
+
+/// The input's stamp, taken before its fingerprint.
+pub fn input_stamp(input: &Path) -> InputStamp {
+    InputStamp(Stamp::of(input).ok())
+}
+
+/// Records that staging read `input` whole and that its digest is `blake3`, when the file
+/// still looks as it did before it was hashed (`before`); else records nothing, and the
+/// reports hash it again.
+pub fn remember_read_whole(input: &Path, before: &InputStamp, blake3: &str) {
+    let path = std::fs::canonicalize(input).unwrap_or_else(|_| input.to_path_buf());
+    let (Ok(now), Some(before)) = (Stamp::of(&path), before.0.as_ref()) else {
+        return;
+    };
+    if now != *before {
+        return;
+    }
+    if let Ok(mut slot) = READ_WHOLE.lock() {
+        *slot = Some((path, now, blake3.to_string()));
+    }
+}
+
+/// The digest staging recorded for `path` in this process, when the file still looks the same.
+fn digest_read_whole(path: &Path) -> Option<String> {
+    let stamp = Stamp::of(path).ok()?;
+    let slot = READ_WHOLE.lock().ok()?;
+    let (seen_path, seen_stamp, digest) = slot.as_ref()?;
+    (seen_path == path && *seen_stamp == stamp).then(|| digest.clone())
 }
 
 /// The input no longer has a row the run staged from it (it cannot happen to a file with the
@@ -249,6 +392,84 @@ mod tests {
         // A row the input does not have (the blank line) is an error, not the next row's cells.
         let error = reader.cells(3, CELLS_FROM_INPUT).unwrap_err();
         assert!(error.to_string().contains("has no row 3"), "{error}");
+    }
+
+    #[test]
+    fn cells_kept_by_offset_are_read_there_without_streaming_the_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let (input, mut ledger) = staged(dir.path());
+        // The same rows staged again with their offsets, as the pipeline stages a CSV's.
+        let offsets: Vec<(u64, Option<u64>)> = source::open(&input, &SourceOptions::default())
+            .unwrap()
+            .map(|r| r.map(|r| (r.row, r.offset)).unwrap())
+            .collect();
+        ledger
+            .conn
+            .execute("DELETE FROM rows WHERE row <> 4", [])
+            .unwrap();
+        let rows: Vec<StagedRow> = offsets
+            .iter()
+            .filter(|(row, _)| *row != 4)
+            .map(|&(row, offset)| {
+                StagedRow::pending_with_email(row, "e@x.co".into(), cells_from_input(offset))
+            })
+            .collect();
+        assert!(rows.iter().all(|r| r.cells_json.starts_with('@')));
+        ledger.stage(&rows).unwrap();
+        let cells = |a: &str, b: &str| vec![a.to_string(), b.to_string()];
+        assert_eq!(
+            all_cells(&ledger).unwrap(),
+            vec![
+                (2, cells("a@x.co", "L1")),
+                (4, cells("stored", "copy")),
+                (5, cells("c@x.co", "L\n3")),
+                (6, cells("d@x.co", "L4")),
+            ]
+        );
+        // Out of order, and the count of rows each way: none streamed.
+        let mut reader = RowCells::new(&ledger);
+        for (row, offset) in offsets.iter().rev().filter(|(row, _)| *row != 4) {
+            let stored = cells_from_input(*offset);
+            assert!(cells_in_input(&stored));
+            assert_eq!(reader.cells(*row, &stored).unwrap().len(), 2);
+        }
+        assert_eq!((reader.offsets_read, reader.rows_streamed), (3, 0));
+        // Past the end of the file: an error, never another row's cells.
+        let error = reader
+            .cells(9, &cells_from_input(Some(INPUT.len() as u64)))
+            .unwrap_err();
+        assert!(error.to_string().contains("has no row 9"), "{error}");
+    }
+
+    #[test]
+    fn a_digest_remembered_from_staging_never_hides_a_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let (input, ledger) = staged(dir.path());
+        let record = ledger.run_record().unwrap();
+        // Remembered while the file looks as it did: the reports take it.
+        let stamp = input_stamp(&input);
+        remember_read_whole(&input, &stamp, &record.input_blake3);
+        let canonical = std::fs::canonicalize(&input).unwrap();
+        assert_eq!(
+            digest_read_whole(&canonical),
+            Some(record.input_blake3.clone())
+        );
+        assert_eq!(all_cells(&ledger).unwrap().len(), 4);
+        // Then changed: the stamp differs, the file is hashed again and refused.
+        std::fs::write(&input, INPUT.replace("a@x.co", "zz@x.co")).unwrap();
+        assert_eq!(digest_read_whole(&canonical), None);
+        let error = all_cells(&ledger).unwrap_err().to_string();
+        assert!(error.contains("changed since the run read it"), "{error}");
+        // A file that changed between its stamp and the end of the read is not remembered.
+        let other = dir.path().join("other.csv");
+        std::fs::write(&other, "a").unwrap();
+        let before = input_stamp(&other);
+        std::fs::write(&other, "ab").unwrap();
+        remember_read_whole(&other, &before, "digest");
+        assert_eq!(
+            digest_read_whole(&std::fs::canonicalize(&other).unwrap()),
+            None
+        );
     }
 
     #[test]

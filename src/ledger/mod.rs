@@ -42,7 +42,10 @@ pub use delivery::{
 };
 pub use delta::DeltaRow;
 pub use followups::{FollowupContext, FollowupRecord};
-pub use input_cells::CELLS_FROM_INPUT;
+pub use input_cells::{
+    cells_from_input, cells_in_input, input_stamp, remember_read_whole, InputStamp,
+    CELLS_FROM_INPUT,
+};
 pub use lifecycle::{Failure, ReportsMark, Target};
 pub use overview::{
     Example, Group, Merges, Reason, RunOverview, EXAMPLES, TOP_GROUPS, TOP_REASONS,
@@ -66,6 +69,9 @@ use rusqlite::{params, Connection};
 use crate::contact::Contact;
 
 pub use schema::SCHEMA_VERSION;
+
+/// The staging connection's page cache (`PRAGMA cache_size`: negative is KiB): 32 MiB.
+const STAGING_CACHE: i32 = -32768;
 
 /// Why the ledger failed. Any of these is fatal: without its ledger a run cannot account for
 /// its rows.
@@ -164,10 +170,10 @@ impl Ledger {
         // transaction skips taking and dropping the file lock and probing for a journal.
         ledger
             .conn
-            .execute_batch(
+            .execute_batch(&format!(
                 "PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = OFF; \
-                 PRAGMA synchronous = OFF; PRAGMA cache_size = -32768;",
-            )
+                     PRAGMA synchronous = OFF; PRAGMA cache_size = {STAGING_CACHE};"
+            ))
             .map_err(|e| ledger.err(e))?;
         migrations::migrate(&mut ledger.conn, &schema::RUN_LEDGER, path, true)?;
         // Built after staging, by `make_durable` (see `schema::INDEXES`).

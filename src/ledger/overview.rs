@@ -125,10 +125,10 @@ impl Ledger {
         // The examples whose cells the ledger keeps by position, read from the input in one
         // pass in row order. An input that cannot give them costs the examples their cells
         // (as unreadable stored cells do): the reject files say what is wrong with it.
-        from_input.sort_unstable_by_key(|&(row, _, _)| row);
+        from_input.sort_unstable_by_key(|(row, _, _, _)| *row);
         let mut input = super::input_cells::RowCells::new(self);
-        for (row, reason, example) in from_input {
-            match input.cells(row, super::CELLS_FROM_INPUT) {
+        for (row, reason, example, stored) in from_input {
+            match input.cells(row, &stored) {
                 Ok(cells) => reasons[reason].examples[example].cells = cells,
                 Err(e) => {
                     tracing::warn!(error = %e, "Example rows shown without their cells.");
@@ -164,9 +164,9 @@ impl Ledger {
 
 /// Rejected and failed rows per (state, stage, code, field), largest first, the top ones with
 /// examples. The state index makes each example query read only that state's rows.
-/// Also returns the examples whose cells are the input's (row, reason, example).
+/// Also returns the examples whose cells are the input's (row, reason, example, stored cells).
 #[allow(clippy::type_complexity)]
-fn rejects(conn: &Connection) -> rusqlite::Result<(Vec<Reason>, Vec<(u64, usize, usize)>)> {
+fn rejects(conn: &Connection) -> rusqlite::Result<(Vec<Reason>, Vec<(u64, usize, usize, String)>)> {
     let mut stmt = conn.prepare(
         "SELECT state, COALESCE(stage, ''), COALESCE(code, ''), COALESCE(field, ''), COUNT(*) \
          AS n FROM rows WHERE state IN ('rejected', 'failed') GROUP BY 1, 2, 3, 4 \
@@ -207,12 +207,15 @@ fn rejects(conn: &Connection) -> rusqlite::Result<(Vec<Reason>, Vec<(u64, usize,
                     // Unreadable cells only cost the example its cells.
                     cells: serde_json::from_str(&cells).unwrap_or_default(),
                 };
-                Ok((example, cells == super::CELLS_FROM_INPUT))
+                Ok((
+                    example,
+                    super::input_cells::cells_in_input(&cells).then_some(cells),
+                ))
             },
         )?;
         for (example, in_input) in rows.collect::<Result<Vec<_>, _>>()? {
-            if in_input {
-                from_input.push((example.row, i, reason.examples.len()));
+            if let Some(stored) = in_input {
+                from_input.push((example.row, i, reason.examples.len(), stored));
             }
             reason.examples.push(example);
         }

@@ -10,7 +10,7 @@ use super::migrations::Schema;
 
 /// The schema version this build writes (`PRAGMA user_version`, and `meta.schema_version`
 /// where earlier builds recorded it).
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// The run ledger's migrations.
 pub(super) const RUN_LEDGER: Schema = Schema {
@@ -19,6 +19,7 @@ pub(super) const RUN_LEDGER: Schema = Schema {
         &[V2_TABLES, V2_META],
         &[V3_DECISIONS, V3_META],
         &[V4_META],
+        &[V5_META],
     ],
     marker_table: "rows",
 };
@@ -234,6 +235,12 @@ const V3_META: &str = "UPDATE meta SET value = '3' WHERE key = 'schema_version';
 /// - `rows.merged_value` is NULL where it equals the merged row's own `email` or `phone` (the
 ///   one `merged_key` names); readers fall back to that column.
 const V4_META: &str = "UPDATE meta SET value = '4' WHERE key = 'schema_version';";
+
+/// Version 5: no table changes; `rows.cells_json` may be `@` and a decimal file offset: the
+/// row's cells are the input's own, read again from where the row starts in the file (a CSV
+/// that is not transcoded), after the same fingerprint check as `''`. A build that knows only
+/// version 4 would take it for a stored copy of cells and must refuse the file.
+const V5_META: &str = "UPDATE meta SET value = '5' WHERE key = 'schema_version';";
 
 /// Version 1 of `undo.db`: as the first undo wrote it.
 const UNDO_V1: &str = "

@@ -147,3 +147,26 @@ fn staging_runs_one_insert_per_row_one_transaction_per_chunk_and_no_index() {
     assert_eq!(indexes(&ledger), vec!["rows_by_state".to_string()]);
     assert_eq!(ledger.state_counts().unwrap().total(), 3 * chunk);
 }
+
+/// The index build sorts through a temporary file with a small cache (memory, issue 20), and
+/// leaves the connection as staging had it for dedupe's merges.
+#[test]
+fn the_index_build_gives_back_the_staging_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ledger = Ledger::create(&dir.path().join("ledger.db")).unwrap();
+    let rows: Vec<StagedRow> = (2..200)
+        .map(|row| staged(row, RowState::Pending, &format!("p{row}@x.co")))
+        .collect();
+    ledger.stage(&rows).unwrap();
+    let pragma = |name: &str| -> i64 {
+        ledger
+            .conn
+            .query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(pragma("cache_size"), i64::from(super::STAGING_CACHE));
+    ledger.build_indexes().unwrap();
+    assert_eq!(pragma("cache_size"), i64::from(super::STAGING_CACHE));
+    assert_eq!(pragma("temp_store"), 0);
+    assert_eq!(ledger.state_counts().unwrap().total(), 198);
+}

@@ -5,14 +5,15 @@ use rayon::prelude::*;
 
 use crate::contact::{normalise, IssueCode, RowIssue};
 use crate::dedupe::KeyDigests;
-use crate::ledger::{Rejection, RowState, StagedRow, CELLS_FROM_INPUT};
+use crate::ledger::{cells_from_input, Rejection, RowState, StagedRow};
 use crate::mapping::Mapping;
 use crate::source::RawRow;
 
 use super::location_column::{LocatedColumn, LOCATION_UNKNOWN};
 
-// Every row is staged with `CELLS_FROM_INPUT`: its cells are the reader's own, which the
-// ledger reads again from the input by row number when a report needs them.
+// Every row is staged with `cells_from_input`: its cells are the reader's own, which the
+// ledger reads again from the input (at the row's offset in a CSV, else by row number) when a
+// report needs them.
 
 /// The stage names written to `_stage` in reject files.
 pub(crate) const STAGE_READ: &str = "read";
@@ -55,6 +56,7 @@ fn process_row(
 ) -> Processed {
     // A reader warning (`encoding_mixed`) keeps the row: it joins the row's issues below.
     let read_warning = raw.defect.take_if(|d| !d.blocking);
+    let cells_json = cells_from_input(raw.offset);
     if let Some(defect) = &raw.defect {
         return Processed {
             codes: vec![defect.code],
@@ -66,7 +68,7 @@ fn process_row(
                 raw.row,
                 Rejection::new(STAGE_READ, defect.code, "row", defect.message.clone()),
                 None,
-                CELLS_FROM_INPUT.to_string(),
+                cells_json,
             ),
         };
     }
@@ -75,7 +77,7 @@ fn process_row(
         Some(column) => match column.location_of(&raw.cells) {
             Some(id) => Some(id.to_string()),
             None => {
-                let staged = column.unknown(raw.row, &raw.cells, CELLS_FROM_INPUT.to_string());
+                let staged = column.unknown(raw.row, &raw.cells, cells_json);
                 return Processed {
                     staged,
                     codes: vec![LOCATION_UNKNOWN],
@@ -106,7 +108,7 @@ fn process_row(
                 issue.message.clone(),
             ),
             issues_json,
-            CELLS_FROM_INPUT.to_string(),
+            cells_json,
         ),
         None => {
             let contact = normalised.contact;
@@ -119,7 +121,7 @@ fn process_row(
                 phone: contact.std.phone,
                 rejection: None,
                 issues_json,
-                cells_json: CELLS_FROM_INPUT.to_string(),
+                cells_json,
             }
         }
     };

@@ -29,6 +29,7 @@ pub(super) fn stage_and_report(config: &ValidateConfig) -> Result<Summary, Pipel
     let started_at = clock::now_rfc3339();
     // Before the fingerprint thread opens it: a named pipe would hang that thread.
     source::check_input(&config.input)?;
+    let stamp = crate::ledger::input_stamp(&config.input);
     let input = config.input.clone();
     let fingerprint = thread::spawn(move || fingerprint(&input));
 
@@ -243,6 +244,9 @@ pub(super) fn stage_and_report(config: &ValidateConfig) -> Result<Summary, Pipel
     }
     progress.finish();
     let read_done = started.elapsed();
+    // Read whole, and it looks as before it was hashed: the reports below take its digest as
+    // read instead of hashing it again.
+    crate::ledger::remember_read_whole(&config.input, &stamp, &input_blake3);
 
     // The reject files are finished on their thread meanwhile (they do not depend on dedupe).
     let Some(resolution) = resolution else {

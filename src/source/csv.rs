@@ -7,6 +7,7 @@
 //! cells span several lines takes one row, so its text line is not its row.
 
 mod defects;
+mod seek;
 
 use std::borrow::Cow;
 use std::fs::File;
@@ -55,6 +56,9 @@ pub(super) struct CsvRows {
     /// The last data row's number (rows only ever increase: the ledger keys on them).
     last_row: u64,
     done: bool,
+    /// Reads a record again by its offset; `None` for a transcoded file, whose parser offsets
+    /// are not the file's.
+    seeker: Option<seek::Seeker>,
 }
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> SourceError + '_ {
@@ -155,6 +159,14 @@ pub(super) fn open(
         record_row: 0,
         last_row: 0,
         done: false,
+        seeker: (decode != FieldDecode::Transcoded).then(|| {
+            seek::Seeker::new(seek::Dialect {
+                path: path.to_owned(),
+                delimiter,
+                decode,
+                line_ends,
+            })
+        }),
     };
     let headers = rows.read_headers(options.header_row)?;
     Ok((rows, headers))
@@ -250,6 +262,13 @@ impl CsvRows {
             // keys rows by number, so numbers only ever go up.
             let row = self.record_row.max(self.last_row + 1);
             self.last_row = row;
+            // Where the parser stood before the record (blank lines before it included, which
+            // a reader started there skips again), in the file: the BOM is before byte 0.
+            let offset = self
+                .seeker
+                .as_ref()
+                .and_then(|_| self.record.position())
+                .map(|p| self.bom_len + p.byte());
             let mut cells = Vec::with_capacity(width.max(self.record.len()));
             let text = self.decoder.decode(&self.record, &mut cells);
             self.decoder.count(&text);
@@ -257,7 +276,26 @@ impl CsvRows {
             let ragged = fit_width(&mut cells, width);
             let encoding = self.encoding_defect(&text);
             let defect = combine([quote, ragged, encoding]);
-            return Some(Ok(RawRow { row, cells, defect }));
+            return Some(Ok(RawRow {
+                row,
+                cells,
+                defect,
+                offset,
+            }));
+        }
+    }
+
+    /// The cells of the data record at file offset `offset` (a row's [`RawRow::offset`]), read
+    /// again as this reader read them; `None` when the file cannot be read by offset or has
+    /// no record there.
+    pub(super) fn cells_at(
+        &mut self,
+        offset: u64,
+        width: usize,
+    ) -> Result<Option<Vec<String>>, SourceError> {
+        match &mut self.seeker {
+            Some(seeker) => seeker.cells_at(offset, width),
+            None => Ok(None),
         }
     }
 

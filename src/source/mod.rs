@@ -90,6 +90,9 @@ pub struct RawRow {
     pub cells: Vec<String>,
     /// Set when the row could not be read cleanly; `cells` then hold what could be read.
     pub defect: Option<RowDefect>,
+    /// Where the row starts in the file, when the reader can read it again from there
+    /// ([`Source::cells_at`]): a CSV that is not transcoded. `None` for workbooks.
+    pub offset: Option<u64>,
 }
 
 /// Why a row could not be read cleanly. Codes are stable (they end up in `rejects.csv`):
@@ -183,6 +186,18 @@ impl Source {
         match &self.rows {
             Rows::Csv(rows) => rows.dialect(),
             Rows::Excel(_) => self.dialect.clone(),
+        }
+    }
+
+    /// The cells of the row that starts at file offset `offset` (its [`RawRow::offset`]), read
+    /// again exactly as the rows are read: the report files need a few rows' cells, which
+    /// costs those rows instead of a pass over the file. `None` when this file cannot be read
+    /// by offset (a workbook, a transcoded CSV) or holds no row there.
+    pub fn cells_at(&mut self, offset: u64) -> Result<Option<Vec<String>>, SourceError> {
+        let width = self.headers.len();
+        match &mut self.rows {
+            Rows::Csv(rows) => rows.cells_at(offset, width),
+            Rows::Excel(_) => Ok(None),
         }
     }
 

@@ -243,6 +243,7 @@ impl RowAssembler {
             row: u64::from(row) + 1,
             cells: rendered,
             defect,
+            offset: None,
         }
     }
 

@@ -78,6 +78,7 @@ mod tests {
             row: 0,
             cells: strings(cells),
             defect: None,
+            offset: None,
         }
     }
 
