@@ -303,10 +303,12 @@ fn human(d: &DeliverySummary, states: &StateCounts, dir: &Path) -> String {
 }
 
 fn human_delta(d: &super::DeltaReport) -> String {
+    // The delta runs before the server view: "skipped none" is all it can say. Saying "every
+    // row was sent" read wrong beside a run whose view then found 81 of 82 rows unchanged.
     let what = if d.full {
-        "--full: every row was sent".to_string()
+        "--full: the state file was not consulted, no row skipped".to_string()
     } else if d.known_before == 0 {
-        "the state file was empty (a first run), every row was sent".to_string()
+        "the state file was empty (a first run), no row skipped".to_string()
     } else {
         format!(
             "{} rows unchanged since they were last delivered (no request), {} changed",
@@ -330,6 +332,34 @@ fn round2(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A second import against a location that already held the rows: the delta (first run of
+    /// this state file) skipped none, and the server view then found 81 of 82 unchanged. The
+    /// line said "every row was sent".
+    #[test]
+    fn the_delta_line_claims_no_sending_it_did_not_do() {
+        let report = |full: bool, known_before: u64| super::super::DeltaReport {
+            state_file: "state.sqlite".into(),
+            scope: super::super::delta::StateScope::Location,
+            full,
+            known_before,
+            compared: 0,
+            unchanged: 0,
+            changed: 0,
+            followups_only: 0,
+            compare_ms: 0,
+            remembered: 1,
+            followups_remembered: 0,
+            remember_ms: 0,
+        };
+        for line in [
+            human_delta(&report(false, 0)),
+            human_delta(&report(true, 5)),
+        ] {
+            assert!(!line.contains("sent"), "{line}");
+            assert!(line.contains("no row skipped"), "{line}");
+        }
+    }
 
     /// Issue 13 item 11: after Ctrl-C the outcomes left out the rows not sent yet (they did
     /// not add up), counts had no thousands separator, one request read "1 requests", and a
