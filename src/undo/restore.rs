@@ -24,6 +24,13 @@ const TEXT_FIELDS: &[(&str, &[&str])] = &[
     ("assignedTo", &["assignedTo"]),
 ];
 
+/// Fields `UpdateContactDto` types as a string without `nullable` (apps/contacts.json): one that
+/// was empty before the run cannot be cleared with `null`, and a body holding `null` for it is
+/// refused whole (the sandbox, as the spec says: "postalCode must be a string"), taking every
+/// other field of the restore with it. Whether HighLevel clears a field sent as "" is not
+/// documented, so it is not sent: the field is listed as not restorable.
+const NOT_NULLABLE: &[&str] = &["postalCode", "country"];
+
 /// What restoring one contact takes.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Restore {
@@ -60,11 +67,20 @@ pub fn restore(image: &Value, sent: &[Value]) -> Restore {
             (Some(v), Some(b)) => v == b,
             _ => false,
         };
-        if !values.iter().all(same) {
-            out.body.insert(
-                field.to_string(),
-                before.map(Value::String).unwrap_or(Value::Null),
-            );
+        if values.iter().all(same) {
+            continue;
+        }
+        match before {
+            Some(before) => {
+                out.body.insert(field.to_string(), Value::String(before));
+            }
+            None if NOT_NULLABLE.contains(field) => out.unrestorable.push(format!(
+                "{field}: it was empty before the run, and HighLevel's update endpoint cannot \
+                 clear it (no null for this field)"
+            )),
+            None => {
+                out.body.insert(field.to_string(), Value::Null);
+            }
         }
     }
     let dob = written("dateOfBirth");
@@ -177,6 +193,31 @@ mod tests {
             })
         );
         assert!(r.unrestorable.is_empty(), "companyName was not changed");
+    }
+
+    /// Tried by hand: undoing an import that updated three contacts with no postal code or
+    /// country before sent `"postalCode": null, "country": null`, which UpdateContactDto does
+    /// not allow; the sandbox refused each body whole and none of the 12 other fields came back.
+    #[test]
+    fn a_field_the_update_dto_cannot_null_is_listed_not_sent_as_null() {
+        let image = json!({"id": "c1", "firstName": "Ann", "postalCode": "", "country": null});
+        let sent = vec![json!({
+            "firstName": "Anna", "postalCode": "94103", "country": "US", "city": "Springfield",
+        })];
+        let r = restore(&image, &sent);
+        assert_eq!(
+            Value::Object(r.body),
+            json!({"firstName": "Ann", "city": null})
+        );
+        assert_eq!(r.unrestorable.len(), 2, "{:?}", r.unrestorable);
+        assert!(r.unrestorable[0].starts_with("postalCode:"));
+        assert!(r.unrestorable[1].starts_with("country:"));
+        // A value before the run is put back as usual.
+        let back = restore(
+            &json!({"postalCode": "10001"}),
+            &[json!({"postalCode": "94103"})],
+        );
+        assert_eq!(Value::Object(back.body), json!({"postalCode": "10001"}));
     }
 
     #[test]
