@@ -84,7 +84,12 @@ pub struct DeltaReport {
 
 impl DeltaReport {
     /// The report of a delta that has compared and remembered nothing yet.
-    fn new(state_file: String, scope: StateScope, full: bool, known_before: u64) -> DeltaReport {
+    pub(super) fn new(
+        state_file: String,
+        scope: StateScope,
+        full: bool,
+        known_before: u64,
+    ) -> DeltaReport {
         DeltaReport {
             state_file,
             scope,

@@ -339,18 +339,13 @@ mod tests {
     #[test]
     fn the_delta_line_claims_no_sending_it_did_not_do() {
         let report = |full: bool, known_before: u64| super::super::DeltaReport {
-            state_file: "state.sqlite".into(),
-            scope: super::super::delta::StateScope::Location,
-            full,
-            known_before,
-            compared: 0,
-            unchanged: 0,
-            changed: 0,
-            followups_only: 0,
-            compare_ms: 0,
             remembered: 1,
-            followups_remembered: 0,
-            remember_ms: 0,
+            ..super::super::DeltaReport::new(
+                "state.sqlite".into(),
+                super::super::delta::StateScope::Location,
+                full,
+                known_before,
+            )
         };
         for line in [
             human_delta(&report(false, 0)),
