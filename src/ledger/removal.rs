@@ -134,7 +134,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut ledger = Ledger::create(&dir.path().join("ledger.db")).unwrap();
         let staged: Vec<StagedRow> = (1..=3)
-            .map(|row| StagedRow::pending_with_email(row, format!("p{row}@example.com"), "[]".into()))
+            .map(|row| {
+                StagedRow::pending_with_email(row, format!("p{row}@example.com"), "[]".into())
+            })
             .collect();
         ledger.stage(&staged).unwrap();
         ledger.make_durable().unwrap();

@@ -185,7 +185,11 @@ mod tests {
         let mut ledger = Ledger::create(&dir.path().join("ledger.db")).unwrap();
         let rows: Vec<crate::ledger::StagedRow> = (1..=4)
             .map(|row| {
-                crate::ledger::StagedRow::pending_with_email(row, format!("r{row}@x.co"), "[]".into())
+                crate::ledger::StagedRow::pending_with_email(
+                    row,
+                    format!("r{row}@x.co"),
+                    "[]".into(),
+                )
             })
             .collect();
         ledger.stage(&rows).unwrap();
