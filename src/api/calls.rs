@@ -35,14 +35,13 @@ impl Client {
             fields,
         };
         let response: UpsertResponse = self
-            .send(Call {
-                endpoint: "POST /contacts/upsert",
-                method: Method::POST,
-                path: "/contacts/upsert".into(),
-                query: &[],
-                body: Some(Self::json(&body)?),
+            .send(Call::json(
+                "POST /contacts/upsert",
+                Method::POST,
+                "/contacts/upsert".into(),
+                &body,
                 idempotency,
-            })
+            )?)
             .await?;
         usable_id("POST /contacts/upsert", &response.contact.id)?;
         Ok(response)
@@ -55,14 +54,13 @@ impl Client {
             fields,
         };
         let envelope: ContactEnvelope = self
-            .send(Call {
-                endpoint: "POST /contacts/",
-                method: Method::POST,
-                path: "/contacts/".into(),
-                query: &[],
-                body: Some(Self::json(&body)?),
-                idempotency: Unsafe,
-            })
+            .send(Call::json(
+                "POST /contacts/",
+                Method::POST,
+                "/contacts/".into(),
+                &body,
+                Unsafe,
+            )?)
             .await?;
         usable_id("POST /contacts/", &envelope.contact.id)?;
         Ok(envelope.contact)
@@ -71,14 +69,11 @@ impl Client {
     /// `GET /contacts/{id}`.
     pub async fn get_contact(&self, id: &str) -> Result<Contact, ApiError> {
         let envelope: ContactEnvelope = self
-            .send(Call {
-                endpoint: "GET /contacts/{id}",
-                method: Method::GET,
-                path: format!("/contacts/{id}"),
-                query: &[],
-                body: None,
-                idempotency: Safe,
-            })
+            .send(Call::bare(
+                "GET /contacts/{id}",
+                Method::GET,
+                format!("/contacts/{id}"),
+            ))
             .await?;
         usable_id("GET /contacts/{id}", &envelope.contact.id)?;
         Ok(envelope.contact)
@@ -90,14 +85,13 @@ impl Client {
         id: &str,
         fields: &ContactFields,
     ) -> Result<UpdateResponse, ApiError> {
-        self.send(Call {
-            endpoint: "PUT /contacts/{id}",
-            method: Method::PUT,
-            path: format!("/contacts/{id}"),
-            query: &[],
-            body: Some(Self::json(&UpdateRequest::from_fields(fields))?),
-            idempotency: Safe,
-        })
+        self.send(Call::json(
+            "PUT /contacts/{id}",
+            Method::PUT,
+            format!("/contacts/{id}"),
+            &UpdateRequest::from_fields(fields),
+            Safe,
+        )?)
         .await
     }
 
@@ -116,12 +110,12 @@ impl Client {
         }
         let response: DuplicateResponse = self
             .send(Call {
-                endpoint: "GET /contacts/search/duplicate",
-                method: Method::GET,
-                path: "/contacts/search/duplicate".into(),
                 query: &query,
-                body: None,
-                idempotency: Safe,
+                ..Call::bare(
+                    "GET /contacts/search/duplicate",
+                    Method::GET,
+                    "/contacts/search/duplicate".into(),
+                )
             })
             .await?;
         Ok(response.contact)
@@ -149,28 +143,26 @@ impl Client {
             tags,
             location_id: self.location_id(),
         };
-        self.send(Call {
+        self.send(Call::json(
             endpoint,
-            method: Method::POST,
-            path: path.into(),
-            query: &[],
-            body: Some(Self::json(&body)?),
-            idempotency: Safe,
-        })
+            Method::POST,
+            path.into(),
+            &body,
+            Safe,
+        )?)
         .await
     }
 
     /// `POST /contacts/{id}/notes`: not idempotent.
     pub async fn create_note(&self, contact_id: &str, body: &str) -> Result<Note, ApiError> {
         let envelope: NoteEnvelope = self
-            .send(Call {
-                endpoint: "POST /contacts/{id}/notes",
-                method: Method::POST,
-                path: format!("/contacts/{contact_id}/notes"),
-                query: &[],
-                body: Some(Self::json(&NoteRequest { body })?),
-                idempotency: Unsafe,
-            })
+            .send(Call::json(
+                "POST /contacts/{id}/notes",
+                Method::POST,
+                format!("/contacts/{contact_id}/notes"),
+                &NoteRequest { body },
+                Unsafe,
+            )?)
             .await?;
         Ok(envelope.note)
     }
@@ -178,14 +170,11 @@ impl Client {
     /// `GET /contacts/{id}/notes`: the contact's notes (to avoid creating one twice on resume).
     pub async fn list_notes(&self, contact_id: &str) -> Result<Vec<Note>, ApiError> {
         let response: NotesResponse = self
-            .send(Call {
-                endpoint: "GET /contacts/{id}/notes",
-                method: Method::GET,
-                path: format!("/contacts/{contact_id}/notes"),
-                query: &[],
-                body: None,
-                idempotency: Safe,
-            })
+            .send(Call::bare(
+                "GET /contacts/{id}/notes",
+                Method::GET,
+                format!("/contacts/{contact_id}/notes"),
+            ))
             .await?;
         Ok(response.notes)
     }
@@ -197,14 +186,13 @@ impl Client {
         task: &TaskRequest<'_>,
     ) -> Result<Task, ApiError> {
         let envelope: TaskEnvelope = self
-            .send(Call {
-                endpoint: "POST /contacts/{id}/tasks",
-                method: Method::POST,
-                path: format!("/contacts/{contact_id}/tasks"),
-                query: &[],
-                body: Some(Self::json(task)?),
-                idempotency: Unsafe,
-            })
+            .send(Call::json(
+                "POST /contacts/{id}/tasks",
+                Method::POST,
+                format!("/contacts/{contact_id}/tasks"),
+                task,
+                Unsafe,
+            )?)
             .await?;
         Ok(envelope.task)
     }
@@ -212,14 +200,11 @@ impl Client {
     /// `GET /contacts/{id}/tasks`: the contact's tasks (to avoid creating one twice).
     pub async fn list_tasks(&self, contact_id: &str) -> Result<Vec<Task>, ApiError> {
         let response: TasksResponse = self
-            .send(Call {
-                endpoint: "GET /contacts/{id}/tasks",
-                method: Method::GET,
-                path: format!("/contacts/{contact_id}/tasks"),
-                query: &[],
-                body: None,
-                idempotency: Safe,
-            })
+            .send(Call::bare(
+                "GET /contacts/{id}/tasks",
+                Method::GET,
+                format!("/contacts/{contact_id}/tasks"),
+            ))
             .await?;
         Ok(response.tasks)
     }
@@ -235,14 +220,13 @@ impl Client {
             ids: contact_ids,
             business_id,
         };
-        self.send(Call {
-            endpoint: "POST /contacts/bulk/business",
-            method: Method::POST,
-            path: "/contacts/bulk/business".into(),
-            query: &[],
-            body: Some(Self::json(&body)?),
-            idempotency: Safe,
-        })
+        self.send(Call::json(
+            "POST /contacts/bulk/business",
+            Method::POST,
+            "/contacts/bulk/business".into(),
+            &body,
+            Safe,
+        )?)
         .await
     }
 
@@ -250,12 +234,12 @@ impl Client {
     pub async fn custom_fields(&self) -> Result<Vec<CustomFieldDef>, ApiError> {
         let response: CustomFieldsResponse = self
             .send(Call {
-                endpoint: "GET /locations/{id}/customFields",
-                method: Method::GET,
-                path: format!("/locations/{}/customFields", self.location_id()),
                 query: &[("model", "contact")],
-                body: None,
-                idempotency: Safe,
+                ..Call::bare(
+                    "GET /locations/{id}/customFields",
+                    Method::GET,
+                    format!("/locations/{}/customFields", self.location_id()),
+                )
             })
             .await?;
         Ok(response.custom_fields)
@@ -263,14 +247,13 @@ impl Client {
 
     /// `POST /contacts/search`: one page.
     pub async fn search(&self, request: &SearchRequest) -> Result<SearchResponse, ApiError> {
-        self.send(Call {
-            endpoint: "POST /contacts/search",
-            method: Method::POST,
-            path: "/contacts/search".into(),
-            query: &[],
-            body: Some(Self::json(request)?),
-            idempotency: Safe,
-        })
+        self.send(Call::json(
+            "POST /contacts/search",
+            Method::POST,
+            "/contacts/search".into(),
+            request,
+            Safe,
+        )?)
         .await
     }
 }

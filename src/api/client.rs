@@ -67,6 +67,36 @@ pub(crate) struct Call<'a> {
     pub idempotency: Idempotency,
 }
 
+impl<'a> Call<'a> {
+    /// A call with neither query nor body (`GET`, `DELETE`). Safe to resend: reading twice
+    /// changes nothing, and a second delete finds nothing, which callers read as done.
+    pub(crate) fn bare(endpoint: &'static str, method: Method, path: String) -> Self {
+        Call {
+            endpoint,
+            method,
+            path,
+            query: &[],
+            body: None,
+            idempotency: Idempotency::Safe,
+        }
+    }
+
+    /// A call sending `body` as JSON, with no query.
+    pub(crate) fn json<B: Serialize>(
+        endpoint: &'static str,
+        method: Method,
+        path: String,
+        body: &B,
+        idempotency: Idempotency,
+    ) -> Result<Self, ApiError> {
+        Ok(Call {
+            body: Some(Client::json(body)?),
+            idempotency,
+            ..Call::bare(endpoint, method, path)
+        })
+    }
+}
+
 /// A client for one location. Cheap to share behind an `Arc`.
 pub struct Client {
     http: reqwest::Client,

@@ -8,7 +8,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::client::{Call, Client};
-use super::retry::Idempotency::Safe;
 use super::ApiError;
 
 /// One kind of record listed per contact.
@@ -96,14 +95,11 @@ impl Client {
         contact_id: &str,
     ) -> Result<Vec<Value>, ApiError> {
         let mut answer: serde_json::Map<String, Value> = self
-            .send(Call {
-                endpoint: kind.endpoint(),
-                method: Method::GET,
-                path: format!("/contacts/{contact_id}/{}", kind.name()),
-                query: &[],
-                body: None,
-                idempotency: Safe,
-            })
+            .send(Call::bare(
+                kind.endpoint(),
+                Method::GET,
+                format!("/contacts/{contact_id}/{}", kind.name()),
+            ))
             .await?;
         match answer.remove(kind.answer_key()) {
             None | Some(Value::Null) => Ok(Vec::new()),

@@ -88,54 +88,44 @@ impl Client {
     /// `DELETE /contacts/{id}`. Safe to resend: a second delete finds nothing, which the
     /// caller reads as done ([`is_not_found`]).
     pub async fn delete_contact(&self, id: &str) -> Result<Deleted, ApiError> {
-        self.send(Call {
-            endpoint: "DELETE /contacts/{id}",
-            method: Method::DELETE,
-            path: format!("/contacts/{id}"),
-            query: &[],
-            body: None,
-            idempotency: Safe,
-        })
+        self.send(Call::bare(
+            "DELETE /contacts/{id}",
+            Method::DELETE,
+            format!("/contacts/{id}"),
+        ))
         .await
     }
 
     /// `DELETE /contacts/{id}/notes/{noteId}`.
     pub async fn delete_note(&self, contact_id: &str, note_id: &str) -> Result<Deleted, ApiError> {
-        self.send(Call {
-            endpoint: "DELETE /contacts/{id}/notes/{noteId}",
-            method: Method::DELETE,
-            path: format!("/contacts/{contact_id}/notes/{note_id}"),
-            query: &[],
-            body: None,
-            idempotency: Safe,
-        })
+        self.send(Call::bare(
+            "DELETE /contacts/{id}/notes/{noteId}",
+            Method::DELETE,
+            format!("/contacts/{contact_id}/notes/{note_id}"),
+        ))
         .await
     }
 
     /// `DELETE /contacts/{id}/tasks/{taskId}`.
     pub async fn delete_task(&self, contact_id: &str, task_id: &str) -> Result<Deleted, ApiError> {
-        self.send(Call {
-            endpoint: "DELETE /contacts/{id}/tasks/{taskId}",
-            method: Method::DELETE,
-            path: format!("/contacts/{contact_id}/tasks/{task_id}"),
-            query: &[],
-            body: None,
-            idempotency: Safe,
-        })
+        self.send(Call::bare(
+            "DELETE /contacts/{id}/tasks/{taskId}",
+            Method::DELETE,
+            format!("/contacts/{contact_id}/tasks/{task_id}"),
+        ))
         .await
     }
 
     /// `PUT /contacts/{id}` with a body built by the caller (an undo restores fields to what
     /// they were, `null` included, which `ContactFields` cannot say).
     pub async fn update_contact_raw(&self, id: &str, body: &Value) -> Result<Value, ApiError> {
-        self.send(Call {
-            endpoint: "PUT /contacts/{id}",
-            method: Method::PUT,
-            path: format!("/contacts/{id}"),
-            query: &[],
-            body: Some(Self::json(body)?),
-            idempotency: Safe,
-        })
+        self.send(Call::json(
+            "PUT /contacts/{id}",
+            Method::PUT,
+            format!("/contacts/{id}"),
+            body,
+            Safe,
+        )?)
         .await
     }
 

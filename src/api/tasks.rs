@@ -42,14 +42,13 @@ impl Client {
         update: &TaskUpdate<'_>,
     ) -> Result<Task, ApiError> {
         let envelope: TaskEnvelope = self
-            .send(Call {
-                endpoint: "PUT /contacts/{id}/tasks/{taskId}",
-                method: Method::PUT,
-                path: format!("/contacts/{contact_id}/tasks/{task_id}"),
-                query: &[],
-                body: Some(Self::json(update)?),
-                idempotency: Safe,
-            })
+            .send(Call::json(
+                "PUT /contacts/{id}/tasks/{taskId}",
+                Method::PUT,
+                format!("/contacts/{contact_id}/tasks/{task_id}"),
+                update,
+                Safe,
+            )?)
             .await?;
         Ok(envelope.task)
     }
@@ -62,14 +61,13 @@ impl Client {
         completed: bool,
     ) -> Result<Task, ApiError> {
         let envelope: TaskEnvelope = self
-            .send(Call {
-                endpoint: "PUT /contacts/{id}/tasks/{taskId}/completed",
-                method: Method::PUT,
-                path: format!("/contacts/{contact_id}/tasks/{task_id}/completed"),
-                query: &[],
-                body: Some(Self::json(&CompletedBody { completed })?),
-                idempotency: Safe,
-            })
+            .send(Call::json(
+                "PUT /contacts/{id}/tasks/{taskId}/completed",
+                Method::PUT,
+                format!("/contacts/{contact_id}/tasks/{task_id}/completed"),
+                &CompletedBody { completed },
+                Safe,
+            )?)
             .await?;
         Ok(envelope.task)
     }

@@ -102,24 +102,23 @@ mod tests {
     use super::*;
     use crate::contact::StdFields;
 
+    fn std(email: &str, phone: &str, date_of_birth: &str) -> StdFields {
+        StdFields {
+            email: Some(email.into()),
+            phone: Some(phone.into()),
+            date_of_birth: Some(date_of_birth.into()),
+            ..StdFields::default()
+        }
+    }
+
     #[test]
     fn a_phone_the_server_ignored_is_a_warning() {
         let sent = ContactFields {
-            std: StdFields {
-                email: Some("a@example.com".into()),
-                phone: Some("+14155550100".into()),
-                date_of_birth: Some("1990-09-25".into()),
-                ..StdFields::default()
-            },
+            std: std("a@example.com", "+14155550100", "1990-09-25"),
             ..ContactFields::default()
         };
         let got = Contact {
-            std: StdFields {
-                email: Some("A@example.com".into()),
-                phone: Some("+14155550199".into()),
-                date_of_birth: Some("1990-09-25T00:00:00.000Z".into()),
-                ..StdFields::default()
-            },
+            std: std("A@example.com", "+14155550199", "1990-09-25T00:00:00.000Z"),
             ..Contact::default()
         };
         let warnings = compare(&sent, &got);

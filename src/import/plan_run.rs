@@ -14,7 +14,6 @@ use super::{ImportError, Target};
 use crate::api::removal::Identity;
 use crate::api::Client;
 use crate::ledger::{Ledger, RunRecord};
-use crate::pipeline;
 
 /// Checks that the folder's plan can be carried out as it was written, to the location it
 /// read, then records that it is being carried out (a second `import --plan` is refused;
@@ -50,19 +49,9 @@ pub(super) fn take(
     }
     let loaded = crate::mapping::load(Path::new(&record.mapping_path))
         .map_err(|e| refuse(format!("cannot read the mapping: {e}")))?;
-    if loaded.hash != record.mapping_blake3 {
-        return Err(refuse(format!(
-            "the mapping {} changed since the plan was written; run `ghl-bulk plan` again",
-            record.mapping_path
-        )));
-    }
-    let (_, digest) = pipeline::fingerprint(Path::new(&record.input_path))
-        .map_err(|e| refuse(format!("cannot read the input {}: {e}", record.input_path)))?;
-    if digest != record.input_blake3 {
-        return Err(refuse(format!(
-            "the input {} changed since the plan was written; run `ghl-bulk plan` again",
-            record.input_path
-        )));
+    let since = "since the plan was written; run `ghl-bulk plan` again";
+    if let Some(reason) = super::resume::changed_since(record, &loaded.hash, since) {
+        return Err(refuse(reason));
     }
     ledger.mark_plan_carried_out(&crate::run::clock::now_rfc3339())?;
     Ok(())

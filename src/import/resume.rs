@@ -85,19 +85,9 @@ pub(super) fn compiled_mapping(
                     .into(),
             ));
         }
-        if loaded.hash != record.mapping_blake3 {
-            return Err(refuse(format!(
-                "the mapping {} changed since the run started; start a new run instead",
-                record.mapping_path
-            )));
-        }
-        let (_, digest) = pipeline::fingerprint(Path::new(&record.input_path))
-            .map_err(|e| refuse(format!("cannot read the input {}: {e}", record.input_path)))?;
-        if digest != record.input_blake3 {
-            return Err(refuse(format!(
-                "the input {} changed since the run started; start a new run instead",
-                record.input_path
-            )));
+        let since = "since the run started; start a new run instead";
+        if let Some(reason) = changed_since(record, &loaded.hash, since) {
+            return Err(refuse(reason));
         }
     }
     let options: serde_json::Value = serde_json::from_str(&record.options_json).unwrap_or_default();
@@ -105,6 +95,29 @@ pub(super) fn compiled_mapping(
     let mut compiled = loaded.compile(&record.headers, region)?;
     compiled.rules.today = Some(crate::run::clock::today());
     Ok(compiled)
+}
+
+/// Why a run cannot be carried on as recorded: its mapping (now hashing to `mapping_hash`) or
+/// its input file changed `since` it was recorded (the phrase also says what to do instead),
+/// or the input cannot be read. `None` when both are as they were.
+pub(super) fn changed_since(
+    record: &crate::ledger::RunRecord,
+    mapping_hash: &str,
+    since: &str,
+) -> Option<String> {
+    if mapping_hash != record.mapping_blake3 {
+        return Some(format!(
+            "the mapping {} changed {since}",
+            record.mapping_path
+        ));
+    }
+    match pipeline::fingerprint(Path::new(&record.input_path)) {
+        Err(e) => Some(format!("cannot read the input {}: {e}", record.input_path)),
+        Ok((_, digest)) if digest != record.input_blake3 => {
+            Some(format!("the input {} changed {since}", record.input_path))
+        }
+        Ok(_) => None,
+    }
 }
 
 /// An undo of the run was started (`undo.db` in its folder): resuming the import would write

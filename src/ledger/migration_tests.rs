@@ -25,6 +25,12 @@ pub(crate) fn fixture_copy(name: &str) -> (tempfile::TempDir, PathBuf) {
     (dir, run)
 }
 
+/// Asserts that the (closed) file is at the current schema version, by both of its records.
+#[track_caller]
+fn assert_at_current_version(path: &Path) {
+    assert_eq!(versions(path), (SCHEMA_VERSION, SCHEMA_VERSION.to_string()));
+}
+
 fn versions(path: &Path) -> (u32, String) {
     let conn = Connection::open(path).unwrap();
     let user: u32 = conn
@@ -83,10 +89,7 @@ fn an_old_import_ledger_is_migrated_on_open_and_reads_back() {
     assert_eq!(ledger.merge_overview().unwrap().rows, 2);
     assert_eq!(ledger.rows_with_delivery_warnings().unwrap(), 1);
     drop(ledger);
-    assert_eq!(
-        versions(&path),
-        (SCHEMA_VERSION, SCHEMA_VERSION.to_string())
-    );
+    assert_at_current_version(&path);
 
     // Opening again finds nothing to do.
     let again = Ledger::open(&path).unwrap();
@@ -153,10 +156,7 @@ fn a_version_3_ledger_keeps_its_json_rows_and_reads_back_what_main_wrote() {
         assert!(contact.is_object(), "row {}", source.row);
     }
     drop(ledger);
-    assert_eq!(
-        versions(&path),
-        (SCHEMA_VERSION, SCHEMA_VERSION.to_string())
-    );
+    assert_at_current_version(&path);
 }
 
 #[test]
@@ -184,10 +184,7 @@ fn an_old_validate_ledger_gets_the_delivery_tables_and_reads_back() {
     assert_eq!(ledger.undelivered().unwrap(), 33);
     assert_eq!(ledger.deliverable(0, 100).unwrap().len(), 33);
     drop(ledger);
-    assert_eq!(
-        versions(&path),
-        (SCHEMA_VERSION, SCHEMA_VERSION.to_string())
-    );
+    assert_at_current_version(&path);
 }
 
 #[test]
@@ -230,10 +227,7 @@ fn a_new_ledger_is_at_the_latest_version() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ledger.db");
     drop(Ledger::create(&path).unwrap());
-    assert_eq!(
-        versions(&path),
-        (SCHEMA_VERSION, SCHEMA_VERSION.to_string())
-    );
+    assert_at_current_version(&path);
     let undo = dir.path().join("undo.db");
     drop(UndoLedger::open(&undo).unwrap());
     let conn = Connection::open(&undo).unwrap();

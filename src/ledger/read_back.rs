@@ -42,12 +42,7 @@ pub struct MergedRow {
 impl Ledger {
     /// Rejected rows in row order, all in memory (small runs, tests); reports use `each_rejected`.
     pub fn rejected(&self) -> Result<Vec<RejectedRow>, LedgerError> {
-        let mut out = Vec::new();
-        self.each_rejected(|r| {
-            out.push(r);
-            Ok::<_, LedgerError>(())
-        })?;
-        Ok(out)
+        gather(|f| self.each_rejected(f))
     }
 
     /// Calls `f` on each rejected row in row order, streaming: a file whose every row is
@@ -88,12 +83,7 @@ impl Ledger {
 
     /// Merged rows in row order, all in memory (small runs, tests); reports use `each_merged`.
     pub fn merged(&self) -> Result<Vec<MergedRow>, LedgerError> {
-        let mut out = Vec::new();
-        self.each_merged(|r| {
-            out.push(r);
-            Ok::<_, LedgerError>(())
-        })?;
-        Ok(out)
+        gather(|f| self.each_merged(f))
     }
 
     /// Calls `f` on each merged row in row order, streaming, for duplicates.csv.
@@ -127,4 +117,16 @@ impl Ledger {
             },
         )
     }
+}
+
+/// Everything a streaming reader (`each_rejected`, `each_merged`) hands out, in memory.
+fn gather<T>(
+    each: impl FnOnce(&mut dyn FnMut(T) -> Result<(), LedgerError>) -> Result<(), LedgerError>,
+) -> Result<Vec<T>, LedgerError> {
+    let mut out = Vec::new();
+    each(&mut |row| {
+        out.push(row);
+        Ok(())
+    })?;
+    Ok(out)
 }

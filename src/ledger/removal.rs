@@ -127,22 +127,15 @@ impl Ledger {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ledger::{RowState, StagedRow};
+    use crate::ledger::StagedRow;
 
     #[test]
     fn rows_move_from_staged_to_resolved_to_deleted() {
         let dir = tempfile::tempdir().unwrap();
         let mut ledger = Ledger::create(&dir.path().join("ledger.db")).unwrap();
         let staged: Vec<StagedRow> = (1..=3)
-            .map(|row| StagedRow {
-                row,
-                state: RowState::Pending,
-                payload_json: Some(format!(r#"{{"email":"p{row}@example.com"}}"#)),
-                email: Some(format!("p{row}@example.com")),
-                phone: None,
-                rejection: None,
-                issues_json: None,
-                cells_json: "[]".into(),
+            .map(|row| {
+                StagedRow::pending_with_email(row, format!("p{row}@example.com"), "[]".into())
             })
             .collect();
         ledger.stage(&staged).unwrap();

@@ -89,24 +89,60 @@ impl CsvOut {
     }
 }
 
-/// `rejects.csv`: the input columns unchanged, then `_row,_stage,_code,_field,_message`.
-pub struct RejectsCsv {
+/// Where a report file puts its own columns beside the input's.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Own {
+    First,
+    Last,
+}
+
+/// A report file that repeats the input's columns (those `kept`) beside its own: the shape
+/// `rejects.csv`, `duplicates.csv` and `success.csv` share.
+struct InputCsv {
     out: CsvOut,
     kept: Kept,
+    own: Own,
 }
+
+impl InputCsv {
+    /// Create the file and write its header: the kept input headers and `columns`.
+    fn create(
+        path: &Path,
+        headers: &[String],
+        kept: Kept,
+        columns: &[&str],
+        own: Own,
+    ) -> Result<InputCsv, ReportError> {
+        let input = kept.cells(headers);
+        let header: Vec<&str> = match own {
+            Own::First => columns.iter().copied().chain(input).collect(),
+            Own::Last => input.chain(columns.iter().copied()).collect(),
+        };
+        Ok(InputCsv {
+            out: CsvOut::create(path, header)?,
+            kept,
+            own,
+        })
+    }
+
+    /// Write one line: the row's kept input `cells` and its `added` values.
+    fn write(&mut self, cells: &[String], added: &[&str]) -> Result<(), ReportError> {
+        let input = self.kept.cells(cells);
+        match self.own {
+            Own::First => self.out.write(added.iter().copied().chain(input)),
+            Own::Last => self.out.write(input.chain(added.iter().copied())),
+        }
+    }
+}
+
+/// `rejects.csv`: the input columns unchanged, then `_row,_stage,_code,_field,_message`.
+pub struct RejectsCsv(InputCsv);
 
 impl RejectsCsv {
     /// Create the file and write its header from the input headers.
     pub fn create(path: &Path, headers: &[String]) -> Result<RejectsCsv, ReportError> {
         let kept = Kept::for_rejects(headers);
-        let header = kept
-            .cells(headers)
-            .chain(REJECT_COLUMNS)
-            .collect::<Vec<_>>();
-        Ok(RejectsCsv {
-            out: CsvOut::create(path, header)?,
-            kept,
-        })
+        InputCsv::create(path, headers, kept, &REJECT_COLUMNS, Own::Last).map(RejectsCsv)
     }
 
     /// Write one rejected row (one line, whatever the number of issues).
@@ -120,12 +156,12 @@ impl RejectsCsv {
             reject.field.unwrap_or(""),
             message.as_str(),
         ];
-        self.out.write(self.kept.cells(reject.cells).chain(added))
+        self.0.write(reject.cells, &added)
     }
 
     /// Flush and fsync the file.
     pub fn finish(self) -> Result<(), ReportError> {
-        self.out.finish()
+        self.0.out.finish()
     }
 }
 
@@ -145,23 +181,13 @@ pub struct DuplicateRow<'a> {
 }
 
 /// `duplicates.csv`: `_row,_merged_into_row,_key,_value`, then the input columns.
-pub struct DuplicatesCsv {
-    out: CsvOut,
-    kept: Kept,
-}
+pub struct DuplicatesCsv(InputCsv);
 
 impl DuplicatesCsv {
     /// Create the file and write its header from the input headers.
     pub fn create(path: &Path, headers: &[String]) -> Result<DuplicatesCsv, ReportError> {
         let kept = Kept::new(headers);
-        let header = DUPLICATE_COLUMNS
-            .into_iter()
-            .chain(kept.cells(headers))
-            .collect::<Vec<_>>();
-        Ok(DuplicatesCsv {
-            out: CsvOut::create(path, header)?,
-            kept,
-        })
+        InputCsv::create(path, headers, kept, &DUPLICATE_COLUMNS, Own::First).map(DuplicatesCsv)
     }
 
     /// Write one merged row.
@@ -169,13 +195,12 @@ impl DuplicatesCsv {
         let row = duplicate.row.to_string();
         let into = duplicate.merged_into_row.to_string();
         let added = [row.as_str(), into.as_str(), duplicate.key, duplicate.value];
-        self.out
-            .write(added.into_iter().chain(self.kept.cells(duplicate.cells)))
+        self.0.write(duplicate.cells, &added)
     }
 
     /// Flush and fsync the file.
     pub fn finish(self) -> Result<(), ReportError> {
-        self.out.finish()
+        self.0.out.finish()
     }
 }
 
@@ -195,23 +220,13 @@ pub struct SuccessRow<'a> {
 }
 
 /// `success.csv`: the input columns, then `_row,_outcome,_contact_id,_warnings`.
-pub struct SuccessCsv {
-    out: CsvOut,
-    kept: Kept,
-}
+pub struct SuccessCsv(InputCsv);
 
 impl SuccessCsv {
     /// Create the file and write its header from the input headers.
     pub fn create(path: &Path, headers: &[String]) -> Result<SuccessCsv, ReportError> {
         let kept = Kept::new(headers);
-        let header = kept
-            .cells(headers)
-            .chain(SUCCESS_COLUMNS)
-            .collect::<Vec<_>>();
-        Ok(SuccessCsv {
-            out: CsvOut::create(path, header)?,
-            kept,
-        })
+        InputCsv::create(path, headers, kept, &SUCCESS_COLUMNS, Own::Last).map(SuccessCsv)
     }
 
     /// Write one delivered row.
@@ -223,12 +238,12 @@ impl SuccessCsv {
             success.contact_id.unwrap_or(""),
             success.warnings,
         ];
-        self.out.write(self.kept.cells(success.cells).chain(added))
+        self.0.write(success.cells, &added)
     }
 
     /// Flush and fsync the file.
     pub fn finish(self) -> Result<(), ReportError> {
-        self.out.finish()
+        self.0.out.finish()
     }
 }
 

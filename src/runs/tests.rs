@@ -81,14 +81,23 @@ fn decides_as_resume_would() {
     let left = counts(3, 1, 0);
     let failed = counts(0, 0, 2);
     let state = |f: Facts<'_>| decide(&f).0;
-    assert_eq!(
-        state(facts("import", Some(0), Some("finished"), &clean)),
-        RunState::Finished
-    );
-    assert_eq!(
-        state(facts("import", Some(3), Some("finished"), &failed)),
-        RunState::Finished
-    );
+    // (command, exit code, how it stopped, row counts) and the state a resume would see.
+    #[rustfmt::skip]
+    let cases = [
+        ("import", Some(0), Some("finished"), &clean, RunState::Finished),
+        ("import", Some(3), Some("finished"), &failed, RunState::Finished),
+        ("import", Some(130), Some("interrupted"), &failed, RunState::Resumable),
+        // A crash mid-delivery: the ledger still holds the local pipeline's exit code and summary.
+        ("import", Some(0), None, &left, RunState::Resumable),
+        ("import", Some(1), None, &clean, RunState::Failed),
+        // validate leaves its valid rows pending: that is its end, not a stop.
+        ("validate", Some(3), None, &left, RunState::Finished),
+        ("import --dry-run", Some(1), None, &left, RunState::Failed),
+    ];
+    for (command, exit, stop, rows, want) in cases {
+        let got = state(facts(command, exit, stop, rows));
+        assert_eq!(got, want, "{command}, exit {exit:?}, {stop:?}");
+    }
     assert!(decide(&facts("import", Some(3), Some("finished"), &failed))
         .1
         .is_some_and(|note| note.contains("2 failed rows")));
@@ -100,28 +109,6 @@ fn decides_as_resume_would() {
     ));
     assert_eq!(budget.0, RunState::Resumable);
     assert_eq!(budget.1.as_deref(), Some("stopped: daily budget"));
-    assert_eq!(
-        state(facts("import", Some(130), Some("interrupted"), &failed)),
-        RunState::Resumable
-    );
-    // A crash mid-delivery: the ledger still holds the local pipeline's exit code and summary.
-    assert_eq!(
-        state(facts("import", Some(0), None, &left)),
-        RunState::Resumable
-    );
-    assert_eq!(
-        state(facts("import", Some(1), None, &clean)),
-        RunState::Failed
-    );
-    // validate leaves its valid rows pending: that is its end, not a stop.
-    assert_eq!(
-        state(facts("validate", Some(3), None, &left)),
-        RunState::Finished
-    );
-    assert_eq!(
-        state(facts("import --dry-run", Some(1), None, &left)),
-        RunState::Failed
-    );
     let mut unstaged = facts("import", None, None, &left);
     unstaged.staged = false;
     assert_eq!(state(unstaged), RunState::Failed);

@@ -223,22 +223,15 @@ pub async fn survey_only(
     Ok(Some(survey::choose(total, searchable, long)))
 }
 
+/// A row's email or phone to look a contact up by: none when empty (it matches no contact).
+fn match_key(value: &Option<String>) -> Option<&str> {
+    value.as_deref().filter(|k| !k.is_empty())
+}
+
 /// One row's decision, and the before-images of the contacts it would write.
 fn decide_row(plan: &RowPlan, view: &read::ServerView) -> (Decision, Option<BeforeCapture>) {
-    let by_email = plan
-        .fields
-        .std
-        .email
-        .as_deref()
-        .filter(|e| !e.is_empty())
-        .and_then(|e| view.by_email(e));
-    let by_phone = plan
-        .fields
-        .std
-        .phone
-        .as_deref()
-        .filter(|p| !p.is_empty())
-        .and_then(|p| view.by_phone(p));
+    let by_email = match_key(&plan.fields.std.email).and_then(|e| view.by_email(e));
+    let by_phone = match_key(&plan.fields.std.phone).and_then(|p| view.by_phone(p));
     let decision = decide::decide(plan, by_email.map(|c| &c.0), by_phone.map(|c| &c.0));
     let capture = match decision.action {
         Action::Update | Action::Conflict => {

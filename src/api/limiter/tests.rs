@@ -65,14 +65,19 @@ async fn a_429_holds_every_sender_for_a_whole_interval() {
     assert!(Instant::now() - at >= Duration::from_secs(10));
 }
 
+/// An answer reporting only the daily budget: `remaining` of `limit` requests.
+fn daily(limit: u64, remaining: u64) -> RateLimitHeaders {
+    RateLimitHeaders {
+        daily_limit: Some(limit),
+        daily_remaining: Some(remaining),
+        ..RateLimitHeaders::default()
+    }
+}
+
 #[tokio::test(start_paused = true)]
 async fn stops_at_the_daily_reserve() {
     let limiter = Limiter::new(DailyReserve::Fraction(0.01));
-    let report = |remaining| RateLimitHeaders {
-        daily_limit: Some(200_000),
-        daily_remaining: Some(remaining),
-        ..RateLimitHeaders::default()
-    };
+    let report = |remaining| daily(200_000, remaining);
     limiter.observe(&report(2_001), false);
     assert!(limiter.acquire().await.is_ok());
     limiter.observe(&report(2_000), false);
@@ -86,11 +91,7 @@ async fn stops_at_the_daily_reserve() {
 #[tokio::test(start_paused = true)]
 async fn a_stale_answer_does_not_raise_the_daily_budget_but_a_new_day_does() {
     let limiter = Limiter::new(DailyReserve::Requests(10));
-    let report = |remaining| RateLimitHeaders {
-        daily_limit: Some(100),
-        daily_remaining: Some(remaining),
-        ..RateLimitHeaders::default()
-    };
+    let report = |remaining| daily(100, remaining);
     limiter.observe(&report(10), false);
     limiter.observe(&report(12), false);
     assert_eq!(limiter.daily(), Some((10, 100)));

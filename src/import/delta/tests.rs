@@ -206,26 +206,22 @@ fn a_resume_keeps_the_state_file_the_run_started_with() {
     let first = Delta::open(&options, &remote("Loc"), dir.path(), &ledger, &m).unwrap();
     assert_eq!(first.report().scope, StateScope::Location);
     drop(first);
+    let resume_at = |location| {
+        Delta::open(
+            &DeltaOptions::default(),
+            &remote(location),
+            dir.path(),
+            &ledger,
+            &m,
+        )
+    };
     // Resumed without --state or --full: the same file, still full, never the default one.
-    let resumed = Delta::open(
-        &DeltaOptions::default(),
-        &remote("Loc"),
-        dir.path(),
-        &ledger,
-        &m,
-    )
-    .unwrap();
+    let resumed = resume_at("Loc").unwrap();
     assert_eq!(resumed.report().state_file, chosen.display().to_string());
     assert!(resumed.report().full);
     drop(resumed);
     // The location still guards the file.
-    let other = Delta::open(
-        &DeltaOptions::default(),
-        &remote("Other"),
-        dir.path(),
-        &ledger,
-        &m,
-    );
+    let other = resume_at("Other");
     assert!(matches!(
         other,
         Err(ImportError::State(

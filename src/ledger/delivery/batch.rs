@@ -184,15 +184,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut ledger = Ledger::create(&dir.path().join("ledger.db")).unwrap();
         let rows: Vec<crate::ledger::StagedRow> = (1..=4)
-            .map(|row| crate::ledger::StagedRow {
-                row,
-                state: RowState::Pending,
-                payload_json: Some(format!(r#"{{"email":"r{row}@x.co"}}"#)),
-                email: Some(format!("r{row}@x.co")),
-                phone: None,
-                rejection: None,
-                issues_json: None,
-                cells_json: "[]".into(),
+            .map(|row| {
+                crate::ledger::StagedRow::pending_with_email(
+                    row,
+                    format!("r{row}@x.co"),
+                    "[]".into(),
+                )
             })
             .collect();
         ledger.stage(&rows).unwrap();
