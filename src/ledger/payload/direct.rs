@@ -77,6 +77,39 @@ impl Members<'_> {
     }
 }
 
+/// The place of `key` in [`KEYS`], as one `match` (a linear search of the list was 185
+/// instructions per member, a quarter of the encoding).
+fn key_index(key: &[u8]) -> Option<u8> {
+    Some(match key {
+        b"id" => 0,
+        b"firstName" => 1,
+        b"lastName" => 2,
+        b"name" => 3,
+        b"email" => 4,
+        b"phone" => 5,
+        b"gender" => 6,
+        b"address1" => 7,
+        b"city" => 8,
+        b"state" => 9,
+        b"postalCode" => 10,
+        b"website" => 11,
+        b"timezone" => 12,
+        b"dnd" => 13,
+        b"source" => 14,
+        b"dateOfBirth" => 15,
+        b"country" => 16,
+        b"companyName" => 17,
+        b"assignedTo" => 18,
+        b"customFields" => 19,
+        b"tags" => 20,
+        b"notes" => 21,
+        b"tagsRemove" => 22,
+        b"task" => 23,
+        b"businessId" => 24,
+        _ => return None,
+    })
+}
+
 fn not_an_object() -> io::Error {
     io::Error::other("the payload is not a JSON object")
 }
@@ -218,11 +251,11 @@ impl Formatter for Layout<'_, '_> {
         }
         m.in_key = false;
         let key = &m.out[m.text..];
-        match KEYS.iter().position(|k| k.as_bytes() == key) {
+        match key_index(key) {
             Some(i) => {
-                m.key = Some(KEYS[i]);
+                m.key = Some(KEYS[i as usize]);
                 m.out.truncate(m.member);
-                m.out.push(i as u8);
+                m.out.push(i);
             }
             None => {
                 m.key = None;
@@ -276,7 +309,8 @@ impl Formatter for Layout<'_, '_> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{decode, encode, encode_serialize};
+    use super::super::{decode, encode, encode_serialize, KEYS};
+    use super::key_index;
     use crate::contact::{Contact, CustomValue, TaskPayload};
     use proptest::prelude::*;
 
@@ -314,6 +348,15 @@ mod tests {
         });
         c.id = (n % 3 == 0).then(|| "abc".into());
         c
+    }
+
+    #[test]
+    fn every_key_is_found_at_its_place() {
+        for (i, key) in KEYS.iter().enumerate() {
+            assert_eq!(key_index(key.as_bytes()), Some(i as u8), "{key}");
+        }
+        assert_eq!(key_index(b"Email"), None);
+        assert_eq!(key_index(b""), None);
     }
 
     #[test]
