@@ -265,7 +265,7 @@ mod tests {
                 c.std.email = (n % 4 != 1).then(|| format!("p{n}@example.org"));
                 c.std.phone = (n % 3 != 2).then(|| format!("+1615{n:07}"));
                 c.std.city = Some("c".repeat(n as usize * 5));
-                c.std.dnd = (n % 5 == 0).then_some(true);
+                c.std.dnd = (n.is_multiple_of(5)).then_some(true);
                 c.tags = (0..n % 3).map(|t| format!("tag {t}")).collect();
                 c.custom_fields = vec![CustomValue {
                     index: 1,

@@ -331,7 +331,7 @@ mod tests {
         c.std.phone = Some(format!("+1615200{n:04}"));
         c.std.address1 =
             Some("9313 Highland Ave, a long line that takes more than sixty-four bytes".into());
-        c.std.dnd = Some(n % 2 == 0);
+        c.std.dnd = Some(n.is_multiple_of(2));
         c.std.company_name = Some("x".repeat(n * 40));
         c.custom_fields = vec![CustomValue {
             index: n,
@@ -346,7 +346,7 @@ mod tests {
             completed: false,
             assigned_to: Some("u1".into()),
         });
-        c.id = (n % 3 == 0).then(|| "abc".into());
+        c.id = (n.is_multiple_of(3)).then(|| "abc".into());
         c
     }
 
