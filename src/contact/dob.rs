@@ -118,13 +118,19 @@ impl From<&str> for Refusal {
 /// Kenya and Malaysia (day and month first both common), and the year-first countries, whose
 /// rare year-last dates follow no one rule. Day first: everywhere else.
 pub fn country_date_order(code: &str) -> Option<DateOrder> {
-    match code.trim().to_ascii_uppercase().as_str() {
-        "US" | "AS" | "GU" | "MP" | "PR" | "VI" | "UM" | "FM" | "MH" | "PW" | "BZ" => {
+    // Upper-cased in place: this runs for every row with a country (issue 20: an allocation
+    // per row). Only a two-letter code can be one of the lists below.
+    let upper = match code.trim().as_bytes() {
+        [] => return None,
+        [a, b] => [a.to_ascii_uppercase(), b.to_ascii_uppercase()],
+        _ => return Some(DateOrder::DayFirst),
+    };
+    match &upper {
+        b"US" | b"AS" | b"GU" | b"MP" | b"PR" | b"VI" | b"UM" | b"FM" | b"MH" | b"PW" | b"BZ" => {
             Some(DateOrder::MonthFirst)
         }
-        "CA" | "PH" | "SA" | "GH" | "KE" | "MY" | "CN" | "JP" | "KR" | "KP" | "TW" | "HU"
-        | "MN" | "LT" | "BT" | "IR" => None,
-        "" => None,
+        b"CA" | b"PH" | b"SA" | b"GH" | b"KE" | b"MY" | b"CN" | b"JP" | b"KR" | b"KP" | b"TW"
+        | b"HU" | b"MN" | b"LT" | b"BT" | b"IR" => None,
         _ => Some(DateOrder::DayFirst),
     }
 }
@@ -234,6 +240,26 @@ mod tests {
 
     fn mdy(s: &str) -> Result<String, Problem> {
         normalise_dob(s, DateOrder::MonthFirst)
+    }
+
+    #[test]
+    fn a_country_s_date_order_ignores_case_and_spaces() {
+        use DateOrder::{DayFirst, MonthFirst};
+        for (code, order) in [
+            ("US", Some(MonthFirst)),
+            (" us ", Some(MonthFirst)),
+            ("bZ", Some(MonthFirst)),
+            ("ca", None),
+            ("Ir", None),
+            ("", None),
+            ("  ", None),
+            ("FR", Some(DayFirst)),
+            ("USA", Some(DayFirst)),
+            ("U", Some(DayFirst)),
+            ("é", Some(DayFirst)),
+        ] {
+            assert_eq!(country_date_order(code), order, "{code:?}");
+        }
     }
 
     #[test]

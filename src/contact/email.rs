@@ -57,11 +57,11 @@ fn check(email: &str) -> Result<(), &'static str> {
     if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
         return Err("a misplaced dot before the @");
     }
-    let labels: Vec<&str> = domain.split('.').collect();
-    if labels.len() < 2 {
+    // Walked without collecting the labels: this runs for every row (issue 20).
+    if !domain.contains('.') {
         return Err("the domain has no dot");
     }
-    for label in &labels {
+    for label in domain.split('.') {
         if label.is_empty() {
             return Err("an empty part in the domain");
         }
@@ -75,8 +75,9 @@ fn check(email: &str) -> Result<(), &'static str> {
             return Err("a space or forbidden character in the domain");
         }
     }
-    if labels
-        .last()
+    if domain
+        .rsplit('.')
+        .next()
         .is_some_and(|tld| tld.chars().all(|c| c.is_ascii_digit()))
     {
         return Err("the domain ends in a number");

@@ -55,7 +55,7 @@ pub use read_back::{MergedRow, RejectedRow};
 pub use removal::{RemovalRow, Resolution};
 pub use row_state::{RowState, StateCounts, UnknownState};
 pub use series::RequestSession;
-pub use staging::{MergedGroup, StagedRow};
+pub use staging::{MergedGroup, StagedRow, StoredPayload};
 pub use undo::{UndoContact, UndoLedger, UndoStep, UNDO_LEDGER};
 pub use undo_source::UndoSource;
 pub use verdicts::{Rejection, RowError, Warning};

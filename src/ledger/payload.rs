@@ -10,6 +10,8 @@
 //! without its quotes), then (not for the column references) a varint `len << 1 | string`
 //! and `len` bytes: a string's JSON text without its quotes, any other value's JSON text.
 
+mod direct;
+
 /// First byte of an encoded payload: a JSON text never starts with it.
 const FORMAT: u8 = 0x01;
 /// `"email":"<the row's email column>"`.
@@ -63,6 +65,19 @@ pub enum PayloadError {
 /// The storage form of `json` for a row whose identity columns are `email` and `phone`.
 pub fn encode(json: &str, email: Option<&str>, phone: Option<&str>) -> Vec<u8> {
     encode_members(json.as_bytes(), email, phone).unwrap_or_else(|| json.as_bytes().to_vec())
+}
+
+/// [`encode`] of `value`'s JSON text, made without that text (straight from the value, see
+/// [`direct`]); `None` when `value` does not serialise.
+pub fn encode_serialize<T: serde::Serialize + ?Sized>(
+    value: &T,
+    email: Option<&str>,
+    phone: Option<&str>,
+) -> Option<Vec<u8>> {
+    match direct::encode_value(value, email, phone) {
+        Some(stored) => Some(stored),
+        None => Some(encode(&serde_json::to_string(value).ok()?, email, phone)),
+    }
 }
 
 fn encode_members(json: &[u8], email: Option<&str>, phone: Option<&str>) -> Option<Vec<u8>> {

@@ -63,25 +63,57 @@ impl StagedRow {
     }
 }
 
+/// A pending row's payload in its stored form, made where the contact is (on the normalising
+/// workers, in parallel) so that the ledger thread only binds it: the bytes `stage` makes of
+/// the contact's JSON text (issue 20).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredPayload(Vec<u8>);
+
+impl StoredPayload {
+    /// `contact`'s stored form for a row whose identity columns are `email` and `phone`.
+    pub fn of(contact: &Contact, email: Option<&str>, phone: Option<&str>) -> Option<Self> {
+        payload::encode_serialize(contact, email, phone).map(StoredPayload)
+    }
+}
+
 impl Ledger {
     /// Stages one chunk of rows in one transaction.
     pub fn stage(&mut self, rows: &[StagedRow]) -> Result<(), LedgerError> {
+        self.insert_rows(rows.iter().map(|r| (r, None)))
+    }
+
+    /// [`Ledger::stage`] for rows whose payloads the caller already put in their stored form
+    /// (`None`: the row's `payload_json`, if any, is encoded here as by `stage`).
+    pub fn stage_stored(
+        &mut self,
+        rows: &[(StagedRow, Option<StoredPayload>)],
+    ) -> Result<(), LedgerError> {
+        self.insert_rows(rows.iter().map(|(r, p)| (r, p.as_ref())))
+    }
+
+    fn insert_rows<'r>(
+        &mut self,
+        rows: impl Iterator<Item = (&'r StagedRow, Option<&'r StoredPayload>)>,
+    ) -> Result<(), LedgerError> {
         self.in_transaction(|tx| {
             let mut insert = tx.prepare_cached(
                 "INSERT INTO rows (row, state, payload_json, email, phone, stage, code, \
                  field, message, issues_json, cells_json) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?;
-            for r in rows {
+            for (r, stored) in rows {
                 let rejection = r.rejection.as_ref();
+                let encoded = match stored {
+                    Some(_) => None,
+                    None => r
+                        .payload_json
+                        .as_deref()
+                        .map(|p| payload::encode(p, r.email.as_deref(), r.phone.as_deref())),
+                };
                 insert.execute(params![
                     r.row as i64,
                     r.state.as_str(),
-                    r.payload_json.as_deref().map(|p| payload::encode(
-                        p,
-                        r.email.as_deref(),
-                        r.phone.as_deref()
-                    )),
+                    stored.map(|s| s.0.as_slice()).or(encoded.as_deref()),
                     r.email,
                     r.phone,
                     rejection.map(|j| &j.stage),
@@ -208,4 +240,77 @@ pub struct MergedGroup {
     /// The other rows of the group, each with the key (`email`/`phone`) and value it shares
     /// with another row of the group.
     pub merged: Vec<(u64, String, String)>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contact::CustomValue;
+
+    fn stored_blobs(ledger: &Ledger) -> Vec<Option<Vec<u8>>> {
+        let mut stmt = ledger
+            .conn
+            .prepare("SELECT payload_json FROM rows ORDER BY row")
+            .unwrap();
+        let rows = stmt.query_map([], |r| r.get(0)).unwrap();
+        rows.map(Result::unwrap).collect()
+    }
+
+    #[test]
+    fn payloads_stored_from_the_contact_are_the_bytes_staged_from_its_json() {
+        let contacts: Vec<Contact> = (0..40u64)
+            .map(|n| {
+                let mut c = Contact::default();
+                c.std.first_name = Some(format!("Zoë \"{n}\"\t"));
+                c.std.email = (n % 4 != 1).then(|| format!("p{n}@example.org"));
+                c.std.phone = (n % 3 != 2).then(|| format!("+1615{n:07}"));
+                c.std.city = Some("c".repeat(n as usize * 5));
+                c.std.dnd = (n.is_multiple_of(5)).then_some(true);
+                c.tags = (0..n % 3).map(|t| format!("tag {t}")).collect();
+                c.custom_fields = vec![CustomValue {
+                    index: 1,
+                    value: "x".into(),
+                }];
+                c
+            })
+            .collect();
+        let staged = |n: usize, c: &Contact, json: bool| StagedRow {
+            row: n as u64 + 2,
+            state: RowState::Pending,
+            payload_json: json.then(|| serde_json::to_string(c).unwrap()),
+            // A row whose phone column is not the payload's (as after a conflict).
+            email: c.std.email.clone(),
+            phone: c.std.phone.clone().filter(|_| n % 7 != 3),
+            rejection: None,
+            issues_json: None,
+            cells_json: String::new(),
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let mut by_json = Ledger::create(&dir.path().join("a.db")).unwrap();
+        let mut by_contact = Ledger::create(&dir.path().join("b.db")).unwrap();
+        let rows: Vec<StagedRow> = contacts
+            .iter()
+            .enumerate()
+            .map(|(n, c)| staged(n, c, true))
+            .collect();
+        by_json.stage(&rows).unwrap();
+        let rows: Vec<(StagedRow, Option<StoredPayload>)> = contacts
+            .iter()
+            .enumerate()
+            .map(|(n, c)| {
+                let r = staged(n, c, false);
+                let stored = StoredPayload::of(c, r.email.as_deref(), r.phone.as_deref());
+                (r, stored)
+            })
+            .collect();
+        by_contact.stage_stored(&rows).unwrap();
+        let expected = stored_blobs(&by_json);
+        assert_eq!(expected.len(), 40);
+        assert!(expected.iter().all(Option::is_some));
+        assert_eq!(stored_blobs(&by_contact), expected);
+        assert_eq!(
+            by_contact.stored_payloads().unwrap(),
+            by_json.stored_payloads().unwrap()
+        );
+    }
 }

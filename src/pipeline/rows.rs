@@ -5,7 +5,7 @@ use rayon::prelude::*;
 
 use crate::contact::{normalise, IssueCode, RowIssue};
 use crate::dedupe::KeyDigests;
-use crate::ledger::{cells_from_input, Rejection, RowState, StagedRow};
+use crate::ledger::{cells_from_input, Rejection, RowState, StagedRow, StoredPayload};
 use crate::mapping::Mapping;
 use crate::source::RawRow;
 
@@ -25,6 +25,9 @@ pub(crate) const STAGE_VALIDATE: &str = "validate";
 /// and, for a rejected row, its input cells for the reject files.
 pub(crate) struct Processed {
     pub staged: StagedRow,
+    /// A pending row's payload, already in its stored form (`staged.payload_json` is `None`):
+    /// encoded here, on the workers, straight from the contact.
+    pub stored: Option<StoredPayload>,
     pub codes: Vec<&'static str>,
     pub keys: KeyDigests,
     /// The location the row goes to (`--location-column`): its dedupe partition.
@@ -59,6 +62,7 @@ fn process_row(
     let cells_json = cells_from_input(raw.offset);
     if let Some(defect) = &raw.defect {
         return Processed {
+            stored: None,
             codes: vec![defect.code],
             keys: KeyDigests::default(),
             location: None,
@@ -80,6 +84,7 @@ fn process_row(
                 let staged = column.unknown(raw.row, &raw.cells, cells_json);
                 return Processed {
                     staged,
+                    stored: None,
                     codes: vec![LOCATION_UNKNOWN],
                     keys: KeyDigests::default(),
                     location: None,
@@ -98,6 +103,7 @@ fn process_row(
     let issues_json = issues_json(&normalised.issues);
     let mut keys = KeyDigests::default();
     let mut rejected_cells = None;
+    let mut stored = None;
     let staged = match normalised.rejection() {
         Some(issue) => StagedRow::rejected(
             raw.row,
@@ -113,10 +119,12 @@ fn process_row(
         None => {
             let contact = normalised.contact;
             keys = KeyDigests::of(&mapping.dedupe_keys, &contact);
+            let (email, phone) = (contact.std.email.as_deref(), contact.std.phone.as_deref());
+            stored = StoredPayload::of(&contact, email, phone);
             StagedRow {
                 row: raw.row,
                 state: RowState::Pending,
-                payload_json: payload_json(&contact),
+                payload_json: None,
                 email: contact.std.email,
                 phone: contact.std.phone,
                 rejection: None,
@@ -137,6 +145,7 @@ fn process_row(
     };
     Processed {
         staged,
+        stored,
         codes,
         keys,
         location,
@@ -154,15 +163,6 @@ fn read_issue(defect: crate::source::RowDefect) -> RowIssue {
         message: defect.message,
         blocking: false,
     }
-}
-
-/// The payload, into a buffer sized for a typical contact up front: growing one from empty
-/// reallocates it half a dozen times per row. A Contact of strings, bools and vectors always
-/// serialises.
-fn payload_json(contact: &crate::contact::Contact) -> Option<String> {
-    let mut buf = Vec::with_capacity(384);
-    serde_json::to_writer(&mut buf, contact).ok()?;
-    String::from_utf8(buf).ok()
 }
 
 fn issues_json(issues: &[RowIssue]) -> Option<String> {

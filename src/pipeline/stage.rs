@@ -12,7 +12,7 @@ use super::{
     conflicts, dedupe_stage, fingerprint, quoted_headers, reports, rows, summary, warnings,
     write_err, PipelineError, Summary, ValidateConfig,
 };
-use crate::ledger::{Ledger, LedgerError, RejectedRow, RunMeta, StagedRow};
+use crate::ledger::{Ledger, LedgerError, RejectedRow, RunMeta, StagedRow, StoredPayload};
 use crate::mapping::{Mapping, MappingError};
 use crate::run::clock;
 use crate::run::progress::Progress;
@@ -132,7 +132,8 @@ pub(super) fn stage_and_report(config: &ValidateConfig) -> Result<Summary, Pipel
         }
         source.dialect()
     });
-    let (stage_tx, stage_rx) = sync_channel::<Vec<StagedRow>>(CHANNEL_DEPTH);
+    let (stage_tx, stage_rx) =
+        sync_channel::<Vec<(StagedRow, Option<StoredPayload>)>>(CHANNEL_DEPTH);
     // Set once every row was sent to the ledger thread: it then builds the state index (see
     // `stage_all`); a run that stopped early leaves it to `make_durable`, if it gets there.
     let staged_whole = Arc::new(AtomicBool::new(false));
@@ -196,7 +197,7 @@ pub(super) fn stage_and_report(config: &ValidateConfig) -> Result<Summary, Pipel
                     issues_json: s.issues_json.clone(),
                 });
             }
-            staged.push(s);
+            staged.push((s, p.stored));
         }
         if failure.is_some() {
             break;
@@ -355,11 +356,11 @@ fn write_rejects(
 /// dedupe's resolving on the main thread, instead of alone after it).
 fn stage_all(
     mut ledger: Ledger,
-    rx: Receiver<Vec<StagedRow>>,
+    rx: Receiver<Vec<(StagedRow, Option<StoredPayload>)>>,
     staged_whole: &AtomicBool,
 ) -> Result<Ledger, LedgerError> {
     for chunk in rx {
-        ledger.stage(&chunk)?;
+        ledger.stage_stored(&chunk)?;
     }
     if staged_whole.load(Ordering::SeqCst) {
         ledger.build_indexes()?;
