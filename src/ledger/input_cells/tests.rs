@@ -53,15 +53,7 @@ fn cells_kept_by_position_are_read_from_the_input_in_row_order() {
     let dir = tempfile::tempdir().unwrap();
     let (_input, ledger) = staged(dir.path());
     let cells = |a: &str, b: &str| vec![a.to_string(), b.to_string()];
-    assert_eq!(
-        all_cells(&ledger).unwrap(),
-        vec![
-            (2, cells("a@x.co", "L1")),
-            (4, cells("stored", "copy")),
-            (5, cells("c@x.co", "L\n3")),
-            (6, cells("d@x.co", "L4")),
-        ]
-    );
+    assert_eq!(all_cells(&ledger).unwrap(), every_row_s_cells());
     // Out of order: the input is read again from its start.
     let mut reader = RowCells::new(&ledger);
     assert_eq!(
@@ -99,16 +91,7 @@ fn cells_kept_by_offset_are_read_there_without_streaming_the_input() {
         .collect();
     assert!(rows.iter().all(|r| r.cells_json.starts_with('@')));
     ledger.stage(&rows).unwrap();
-    let cells = |a: &str, b: &str| vec![a.to_string(), b.to_string()];
-    assert_eq!(
-        all_cells(&ledger).unwrap(),
-        vec![
-            (2, cells("a@x.co", "L1")),
-            (4, cells("stored", "copy")),
-            (5, cells("c@x.co", "L\n3")),
-            (6, cells("d@x.co", "L4")),
-        ]
-    );
+    assert_eq!(all_cells(&ledger).unwrap(), every_row_s_cells());
     // Out of order, and the count of rows each way: none streamed.
     let mut reader = RowCells::new(&ledger);
     for (row, offset) in offsets.iter().rev().filter(|(row, _)| *row != 4) {
@@ -168,4 +151,15 @@ fn a_changed_or_missing_input_is_an_error_naming_it() {
     let error = all_cells(&ledger).unwrap_err().to_string();
     assert!(error.contains(&input.display().to_string()), "{error}");
     assert!(error.contains("put the file back"), "{error}");
+}
+
+/// What `staged` holds, row by row: read from the input, and row 4's stored copy.
+fn every_row_s_cells() -> Vec<(u64, Vec<String>)> {
+    let cells = |a: &str, b: &str| vec![a.to_string(), b.to_string()];
+    vec![
+        (2, cells("a@x.co", "L1")),
+        (4, cells("stored", "copy")),
+        (5, cells("c@x.co", "L\n3")),
+        (6, cells("d@x.co", "L4")),
+    ]
 }

@@ -3,6 +3,7 @@
 use super::super::{decode, encode, encode_serialize, KEYS};
 use super::key_index;
 use crate::contact::{Contact, CustomValue, TaskPayload};
+use crate::ledger::payload::tests::json_value;
 use proptest::prelude::*;
 
 /// Today's encoding: the JSON text, then `encode`'s re-scan of it.
@@ -80,23 +81,6 @@ fn what_is_not_an_object_is_stored_as_its_text() {
             via_text(&v, None, None)
         );
     }
-}
-
-fn json_value() -> impl Strategy<Value = serde_json::Value> {
-    let leaf = prop_oneof![
-        Just(serde_json::Value::Null),
-        any::<bool>().prop_map(serde_json::Value::from),
-        any::<i64>().prop_map(serde_json::Value::from),
-        any::<f64>().prop_map(serde_json::Value::from),
-        ".{0,80}".prop_map(serde_json::Value::from),
-    ];
-    leaf.prop_recursive(3, 24, 4, |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::from),
-            prop::collection::btree_map(".{0,6}", inner, 0..4)
-                .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
-        ]
-    })
 }
 
 proptest! {
