@@ -41,11 +41,9 @@ const MONTHS: [&str; 12] = [
 /// Whether a cell is an exporter's way of writing "no date" (Outlook writes `0/0/00`), to be
 /// read as empty rather than as a bad date.
 pub(crate) fn is_empty_marker(raw: &str) -> bool {
-    let digits_only: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
-    !digits_only.is_empty()
-        && digits_only
-            .chars()
-            .all(|c| c == '0' || c == '/' || c == '-' || c == '.')
+    // Asked of every date of birth: walked, not collected (issue 20).
+    let mut marks = raw.chars().filter(|c| !c.is_whitespace()).peekable();
+    marks.peek().is_some() && marks.all(|c| c == '0' || c == '/' || c == '-' || c == '.')
 }
 
 /// Normalises a date of birth under a known day/month order (the mapping's `date_order`), or
@@ -240,6 +238,23 @@ mod tests {
 
     fn mdy(s: &str) -> Result<String, Problem> {
         normalise_dob(s, DateOrder::MonthFirst)
+    }
+
+    proptest::proptest! {
+        /// The walk says what the collected copy it replaced said.
+        #[test]
+        fn empty_markers_as_before(raw in "[0/.\\- \t1a\u{a0}]{0,8}") {
+            let collected: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+            let before = !collected.is_empty()
+                && collected.chars().all(|c| c == '0' || c == '/' || c == '-' || c == '.');
+            proptest::prop_assert_eq!(is_empty_marker(&raw), before, "{:?}", raw);
+        }
+    }
+
+    #[test]
+    fn empty_markers() {
+        assert!(is_empty_marker("0/0/00") && is_empty_marker(" 00-00 "));
+        assert!(!is_empty_marker("") && !is_empty_marker("  ") && !is_empty_marker("0/1/00"));
     }
 
     #[test]

@@ -44,6 +44,11 @@ impl Region {
             .map(Region)
     }
 
+    /// libphonenumber's own region.
+    pub(super) fn inner(self) -> rlibphonenumber::enums::Region {
+        self.0
+    }
+
     /// The alpha-2 code.
     pub fn code(&self) -> String {
         self.0.as_region_str().as_str().to_string()
@@ -63,9 +68,13 @@ pub struct ParsedPhone {
 
 /// Parses a phone without judging it. `Err` holds the parser's reason.
 pub fn parse_phone(raw: &str, region: Option<Region>) -> Result<ParsedPhone, String> {
-    let number = PHONE_NUMBER_UTIL
-        .parse(raw.trim(), region.map(|r| r.0))
-        .map_err(|e| e.to_string())?;
+    let raw = raw.trim();
+    let number = match super::phone_shortcut::parse(raw, region) {
+        Some(number) => number,
+        None => PHONE_NUMBER_UTIL
+            .parse(raw, region.map(|r| r.0))
+            .map_err(|e| e.to_string())?,
+    };
     Ok(ParsedPhone {
         e164: number.format_as(PhoneNumberFormat::E164).to_string(),
         valid: is_valid(&number),
