@@ -69,14 +69,21 @@ pub struct ParsedPhone {
 /// Parses a phone without judging it. `Err` holds the parser's reason.
 pub fn parse_phone(raw: &str, region: Option<Region>) -> Result<ParsedPhone, String> {
     let raw = raw.trim();
-    let number = match super::phone_shortcut::parse(raw, region) {
-        Some(number) => number,
-        None => PHONE_NUMBER_UTIL
-            .parse(raw, region.map(|r| r.0))
-            .map_err(|e| e.to_string())?,
+    let (number, e164) = match super::phone_shortcut::parse(raw, region) {
+        Some(number) => {
+            let e164 = super::phone_shortcut::e164(&number);
+            (number, e164)
+        }
+        None => {
+            let number = PHONE_NUMBER_UTIL
+                .parse(raw, region.map(|r| r.0))
+                .map_err(|e| e.to_string())?;
+            let e164 = number.format_as(PhoneNumberFormat::E164).to_string();
+            (number, e164)
+        }
     };
     Ok(ParsedPhone {
-        e164: number.format_as(PhoneNumberFormat::E164).to_string(),
+        e164,
         valid: is_valid(&number),
         extension: number.extension.clone().filter(|e| !e.is_empty()),
     })

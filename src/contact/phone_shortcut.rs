@@ -62,6 +62,26 @@ pub(super) fn parse(raw: &str, region: Option<Region>) -> Option<PhoneNumber> {
     })
 }
 
+/// The E.164 form of a number [`parse`] gave (`+1` and its ten national digits), as
+/// libphonenumber's formatter writes it, without the formatter.
+pub(super) fn e164(number: &PhoneNumber) -> String {
+    let mut out = String::with_capacity(12);
+    out.push_str("+1");
+    let mut buf = [0u8; 20];
+    let mut n = number.national_number;
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(buf[at..].iter().map(|&b| char::from(b)));
+    out
+}
+
 /// The ten national digits as a number, when `bytes` has `layout` and the first of them is
 /// 2–9. A layout's `N`s are its last ten digits plus, for some, none before them (the `1`s
 /// before are literal).
@@ -85,7 +105,7 @@ fn national_digits(layout: &[u8], bytes: &[u8]) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
-    use rlibphonenumber::PHONE_NUMBER_UTIL;
+    use rlibphonenumber::{PhoneNumberFormat, PHONE_NUMBER_UTIL};
 
     use super::*;
 
@@ -163,6 +183,8 @@ mod tests {
             let fast = parse(&raw, region);
             if let Some(fast) = &fast {
                 prop_assert_eq!(Some(fast.clone()), full(&raw, region), "{} {:?}", raw, region);
+                let formatted = fast.format_as(PhoneNumberFormat::E164).to_string();
+                prop_assert_eq!(e164(fast), formatted);
             }
             let first = raw.bytes().position(|b| b.is_ascii_digit()).unwrap_or(0);
             let skip = usize::from(layout.starts_with(b"+1") || layout.starts_with(b"1"));
