@@ -281,8 +281,7 @@ fn cell(cells: &[String], index: usize) -> &str {
 }
 
 impl Rule {
-    /// The rule's value for a row: borrowed from the cell, the value map or the rule itself
-    /// unless a join or a case transform rewrites it.
+    /// The rule's value for a row: borrowed unless a join or a case transform rewrites it.
     pub(super) fn value<'a>(&'a self, cells: &'a [String]) -> Option<Cow<'a, str>> {
         let raw: Cow<'a, str> = match &self.origin {
             Origin::Column(i) => Cow::Borrowed(cell(cells, *i).trim()),
