@@ -41,11 +41,9 @@ const MONTHS: [&str; 12] = [
 /// Whether a cell is an exporter's way of writing "no date" (Outlook writes `0/0/00`), to be
 /// read as empty rather than as a bad date.
 pub(crate) fn is_empty_marker(raw: &str) -> bool {
-    let digits_only: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
-    !digits_only.is_empty()
-        && digits_only
-            .chars()
-            .all(|c| c == '0' || c == '/' || c == '-' || c == '.')
+    // Asked of every date of birth: walked, not collected (issue 20).
+    let mut marks = raw.chars().filter(|c| !c.is_whitespace()).peekable();
+    marks.peek().is_some() && marks.all(|c| c == '0' || c == '/' || c == '-' || c == '.')
 }
 
 /// Normalises a date of birth under a known day/month order (the mapping's `date_order`), or
@@ -85,7 +83,23 @@ pub fn normalise_dob_for(
             ),
         ),
     })?;
-    Ok(format!("{y:04}-{m:02}-{d:02}"))
+    Ok(iso_date(y, m, d))
+}
+
+/// `format!("{y:04}-{m:02}-{d:02}")`, written digit by digit for the dates a file holds (the
+/// formatter was a fifth of this module's instructions).
+fn iso_date(y: i64, m: u32, d: u32) -> String {
+    let (Ok(year @ 0..=9999), true, true) = (u32::try_from(y), m < 100, d < 100) else {
+        return format!("{y:04}-{m:02}-{d:02}");
+    };
+    let digit = |n: u32| char::from(b'0' + (n % 10) as u8);
+    let mut out = String::with_capacity(10);
+    out.extend([year / 1000, year / 100, year / 10, year].map(digit));
+    out.push('-');
+    out.extend([m / 10, m].map(digit));
+    out.push('-');
+    out.extend([d / 10, d].map(digit));
+    out
 }
 
 /// What settles the day/month order for one row.
@@ -154,8 +168,11 @@ fn parse(s: &str, order: Settled) -> Result<Ymd, Refusal> {
     if s.chars().any(|c| c.is_ascii_alphabetic()) {
         return Ok(month_name(s)?);
     }
-    let parts: Vec<&str> = s.split(['-', '/', '.', '_']).collect();
-    let [a, b, c] = parts.as_slice() else {
+    // Three parts, and not a fourth (taken one by one: no `Vec` per date).
+    let mut parts = s.split(['-', '/', '.', '_']);
+    let (Some(a), Some(b), Some(c), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return Err("expected three parts like 1990-09-25 or 09/25/1990".into());
     };
     let dotted = s.contains('.');
@@ -240,6 +257,29 @@ mod tests {
 
     fn mdy(s: &str) -> Result<String, Problem> {
         normalise_dob(s, DateOrder::MonthFirst)
+    }
+
+    proptest::proptest! {
+        /// The walk says what the collected copy it replaced said.
+        #[test]
+        fn empty_markers_as_before(raw in "[0/.\\- \t1a\u{a0}]{0,8}") {
+            let collected: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+            let before = !collected.is_empty()
+                && collected.chars().all(|c| c == '0' || c == '/' || c == '-' || c == '.');
+            proptest::prop_assert_eq!(is_empty_marker(&raw), before, "{:?}", raw);
+        }
+
+        /// Digit by digit as the formatter writes it, inside the range and past it.
+        #[test]
+        fn iso_dates_as_the_formatter_writes_them(y in -20i64..10_020, m in 0u32..120, d in 0u32..120) {
+            proptest::prop_assert_eq!(iso_date(y, m, d), format!("{y:04}-{m:02}-{d:02}"));
+        }
+    }
+
+    #[test]
+    fn empty_markers() {
+        assert!(is_empty_marker("0/0/00") && is_empty_marker(" 00-00 "));
+        assert!(!is_empty_marker("") && !is_empty_marker("  ") && !is_empty_marker("0/1/00"));
     }
 
     #[test]

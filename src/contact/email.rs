@@ -50,7 +50,7 @@ fn check(email: &str) -> Result<(), &'static str> {
     }
     if local
         .chars()
-        .any(|c| c.is_whitespace() || c.is_control() || "()<>[]\\,;:\"".contains(c))
+        .any(|c| c.is_whitespace() || c.is_control() || is_forbidden_in_local_part(c))
     {
         return Err("a space or forbidden character before the @");
     }
@@ -85,9 +85,29 @@ fn check(email: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// One of `()<>[]\,;:"` (a `match`: a search of that string per character cost more than the
+/// rest of the check, issue 20).
+fn is_forbidden_in_local_part(c: char) -> bool {
+    matches!(
+        c,
+        '(' | ')' | '<' | '>' | '[' | ']' | '\\' | ',' | ';' | ':' | '"'
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn forbidden_characters_are_those_of_the_list() {
+        for c in (0..0x3000).filter_map(char::from_u32) {
+            assert_eq!(
+                is_forbidden_in_local_part(c),
+                "()<>[]\\,;:\"".contains(c),
+                "{c:?}"
+            );
+        }
+    }
 
     #[test]
     fn accepts_and_normalises() {

@@ -16,7 +16,8 @@ fn is_zero_width(c: char) -> bool {
 /// An email or phone without zero-width or BOM characters: they are never part of one, and a
 /// stray one makes a valid address look invalid (or two equal addresses differ).
 pub(crate) fn strip_zero_width(raw: &str) -> Cow<'_, str> {
-    if !raw.chars().any(is_zero_width) {
+    // Every zero-width character is outside ASCII, and most cells are ASCII: one fast scan.
+    if raw.is_ascii() || !raw.chars().any(is_zero_width) {
         return Cow::Borrowed(raw);
     }
     Cow::Owned(raw.chars().filter(|c| !is_zero_width(*c)).collect())
@@ -26,7 +27,7 @@ pub(crate) fn strip_zero_width(raw: &str) -> Cow<'_, str> {
 /// between two non-ASCII characters: Persian and Indic names and emoji sequences use them
 /// there on purpose, while next to Latin letters, spaces or the ends they are debris.
 pub(crate) fn strip_zero_width_in_name(raw: &str) -> Cow<'_, str> {
-    if !raw.chars().any(is_zero_width) {
+    if raw.is_ascii() || !raw.chars().any(is_zero_width) {
         return Cow::Borrowed(raw);
     }
     let chars: Vec<char> = raw.chars().collect();
@@ -58,7 +59,10 @@ fn is_stray_control(c: char) -> bool {
 /// sent. Returns the cleaned value and, when something was removed, a `control_characters`
 /// warning that names them by code point.
 pub(crate) fn strip_controls(raw: &str) -> (Cow<'_, str>, Option<Problem>) {
-    if !raw.chars().any(is_stray_control) {
+    // Asked of every value of every row (issue 20): printable ASCII, tab, LF and CR are the
+    // common case and hold no control character; anything else is looked at by character.
+    let printable = |b: u8| (b' '..=b'~').contains(&b) || matches!(b, b'\t' | b'\n' | b'\r');
+    if raw.bytes().all(printable) || !raw.chars().any(is_stray_control) {
         return (Cow::Borrowed(raw), None);
     }
     let mut found: Vec<char> = raw.chars().filter(|c| is_stray_control(*c)).collect();
@@ -132,6 +136,26 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    proptest! {
+        /// The ASCII shortcuts answer as the character walks: borrowed exactly when nothing
+        /// is found.
+        #[test]
+        fn the_ascii_shortcuts_change_no_answer(
+            raw in "[ -~\t\n\r\u{0}\u{1b}\u{7f}\u{85}\u{9f}\u{200b}\u{200d}\u{feff}é]{0,10}",
+        ) {
+            let controls = raw.chars().any(is_stray_control);
+            let (cleaned, problem) = strip_controls(&raw);
+            prop_assert_eq!(matches!(cleaned, Cow::Borrowed(_)), !controls);
+            prop_assert_eq!(problem.is_some(), controls);
+            let expected: String = raw.chars().filter(|c| !is_stray_control(*c)).collect();
+            prop_assert_eq!(cleaned.as_ref(), expected.as_str());
+            let zero_width = raw.chars().any(is_zero_width);
+            prop_assert_eq!(matches!(strip_zero_width(&raw), Cow::Borrowed(_)), !zero_width);
+            let in_name = strip_zero_width_in_name(&raw);
+            prop_assert_eq!(matches!(in_name, Cow::Borrowed(_)), !zero_width);
+        }
+    }
 
     #[test]
     fn zero_width_is_stripped_from_identities() {

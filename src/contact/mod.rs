@@ -14,6 +14,7 @@ mod invisible;
 mod issue;
 mod model;
 mod phone;
+mod phone_shortcut;
 mod postal;
 mod text;
 mod timezone;
@@ -99,7 +100,7 @@ impl Normalised {
 }
 
 /// Normalises and validates one draft under the mapping's rules.
-pub fn normalise(draft: Draft, rules: &Rules) -> Normalised {
+pub fn normalise(draft: Draft<'_>, rules: &Rules) -> Normalised {
     let mut issues = draft.issues;
     let mut contact = Contact::default();
     let mut fields = draft.fields;
@@ -167,7 +168,7 @@ pub fn normalise(draft: Draft, rules: &Rules) -> Normalised {
                 Err(p) => Err(p),
             },
             StdField::Gender => Ok(text::collapse_spaces(&raw).to_lowercase()),
-            _ => Ok(text::collapsed(raw)),
+            _ => Ok(text::collapsed(raw).into_owned()),
         };
         match result {
             Ok(v) if v.is_empty() => {}
@@ -197,12 +198,12 @@ pub fn normalise(draft: Draft, rules: &Rules) -> Normalised {
             value: value.to_string(),
         });
     }
-    let tags: Vec<String> = draft
+    let tags: Vec<Cow<'_, str>> = draft
         .tags
         .iter()
-        .map(|t| without_controls("tags", t, &mut issues).into_owned())
+        .map(|t| without_controls("tags", t, &mut issues))
         .collect();
-    contact.tags = normalise_tags(tags.iter().map(String::as_str));
+    contact.tags = normalise_tags(tags.iter().map(|t| &**t));
     contact.notes = draft
         .notes
         .into_iter()
@@ -214,7 +215,7 @@ pub fn normalise(draft: Draft, rules: &Rules) -> Normalised {
         .filter(|n| !n.is_empty())
         .collect();
     // Delivery's extras, already checked by the mapping; a tag both added and removed is added.
-    contact.tags_remove = normalise_tags(draft.tags_remove.iter().map(String::as_str));
+    contact.tags_remove = normalise_tags(draft.tags_remove.iter().map(|t| &**t));
     contact.tags_remove.retain(|t| !contact.tags.contains(t));
     contact.task = draft.task;
     contact.business_id = draft.business_id;
@@ -251,14 +252,14 @@ pub fn normalise(draft: Draft, rules: &Rules) -> Normalised {
 
 /// A standard field's raw value with control characters removed (a warning names them) and,
 /// for identities and names, zero-width and BOM characters stripped (issue 21.5).
-fn clean_field(field: StdField, raw: String, issues: &mut Vec<RowIssue>) -> String {
+fn clean_field<'a>(field: StdField, raw: Cow<'a, str>, issues: &mut Vec<RowIssue>) -> Cow<'a, str> {
     // A clean value (nearly every one) is moved through, not copied: a copy per field was
     // eleven allocations per row for nothing (issue 20).
     let changed = match without_controls(field.name(), &raw, issues) {
         Cow::Owned(cleaned) => Some(cleaned),
         Cow::Borrowed(_) => None,
     };
-    let cleaned = changed.unwrap_or(raw);
+    let cleaned = changed.map_or(raw, Cow::Owned);
     let stripped = match field {
         StdField::Email | StdField::Phone => invisible::strip_zero_width(&cleaned),
         StdField::FirstName | StdField::LastName | StdField::Name | StdField::CompanyName => {
@@ -270,7 +271,7 @@ fn clean_field(field: StdField, raw: String, issues: &mut Vec<RowIssue>) -> Stri
         Cow::Owned(stripped) => Some(stripped),
         Cow::Borrowed(_) => None,
     };
-    changed.unwrap_or(cleaned)
+    changed.map_or(cleaned, Cow::Owned)
 }
 
 /// `raw` without control characters; a `control_characters` warning on `field` when it had

@@ -2,35 +2,39 @@
 //! ledger. The normalised contact serialises to the shape of HighLevel's `UpsertContactDto`
 //! (camelCase, absent fields left out), plus `notes`, which delivery sends separately.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 use super::fields::{StdFields, FIELD_COUNT};
 use super::issue::RowIssue;
 
-/// What a mapping makes of one row, before normalisation: raw text per field.
+/// What a mapping makes of one row, before normalisation: raw text per field, borrowed from
+/// the row's cells (or the mapping) wherever the mapping did not rewrite it: a copy per cell
+/// was a third of `validate`'s allocations (issue 20).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Draft {
+pub struct Draft<'a> {
     /// The 1-based data row this draft came from.
     pub row: u64,
     /// Raw value per standard field, indexed by `StdField as usize`; empty cells are `None`.
-    pub fields: [Option<String>; FIELD_COUNT],
+    pub fields: [Option<Cow<'a, str>>; FIELD_COUNT],
     /// Raw custom field values: (index into the mapping's custom fields, value).
-    pub custom: Vec<(usize, String)>,
+    pub custom: Vec<(usize, Cow<'a, str>)>,
     /// Tag pieces, already split on the mapping's delimiter, constant tags included.
-    pub tags: Vec<String>,
+    pub tags: Vec<Cow<'a, str>>,
     /// Note texts from the note column(s).
     pub notes: Vec<String>,
     /// Problems the mapping itself found (a reader defect, a value missing from a value map,
     /// a task's due date that is not a date).
     pub issues: Vec<RowIssue>,
     /// Tags to take off the contact (`[tags_remove]`), split like `tags`.
-    pub tags_remove: Vec<String>,
+    pub tags_remove: Vec<Cow<'a, str>>,
     /// The task to create (`[tasks]`), its due date already in the API's form.
     pub task: Option<TaskPayload>,
     /// The business to attach the contact to (`business_id`).
     pub business_id: Option<String>,
     /// The HighLevel contact id the row names (`[fields] id`), raw.
-    pub contact_id: Option<String>,
+    pub contact_id: Option<Cow<'a, str>>,
 }
 
 /// A task a row asks for (`POST /contacts/{id}/tasks` after the contact exists).

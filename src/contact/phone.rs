@@ -44,6 +44,11 @@ impl Region {
             .map(Region)
     }
 
+    /// libphonenumber's own region.
+    pub(super) fn inner(self) -> rlibphonenumber::enums::Region {
+        self.0
+    }
+
     /// The alpha-2 code.
     pub fn code(&self) -> String {
         self.0.as_region_str().as_str().to_string()
@@ -63,11 +68,22 @@ pub struct ParsedPhone {
 
 /// Parses a phone without judging it. `Err` holds the parser's reason.
 pub fn parse_phone(raw: &str, region: Option<Region>) -> Result<ParsedPhone, String> {
-    let number = PHONE_NUMBER_UTIL
-        .parse(raw.trim(), region.map(|r| r.0))
-        .map_err(|e| e.to_string())?;
+    let raw = raw.trim();
+    let (number, e164) = match super::phone_shortcut::parse(raw, region) {
+        Some(number) => {
+            let e164 = super::phone_shortcut::e164(&number);
+            (number, e164)
+        }
+        None => {
+            let number = PHONE_NUMBER_UTIL
+                .parse(raw, region.map(|r| r.0))
+                .map_err(|e| e.to_string())?;
+            let e164 = number.format_as(PhoneNumberFormat::E164).to_string();
+            (number, e164)
+        }
+    };
     Ok(ParsedPhone {
-        e164: number.format_as(PhoneNumberFormat::E164).to_string(),
+        e164,
         valid: is_valid(&number),
         extension: number.extension.clone().filter(|e| !e.is_empty()),
     })

@@ -5,10 +5,10 @@ use proptest::prelude::*;
 
 use super::*;
 
-fn draft(pairs: &[(StdField, &str)]) -> Draft {
+fn draft(pairs: &[(StdField, &str)]) -> Draft<'static> {
     let mut d = Draft::default();
     for (f, v) in pairs {
-        d.fields[*f as usize] = Some(v.to_string());
+        d.fields[*f as usize] = Some(v.to_string().into());
     }
     d
 }

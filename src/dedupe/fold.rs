@@ -8,32 +8,51 @@ use icu_normalizer::DecomposingNormalizerBorrowed;
 /// "Ann|Marie Lee" stay apart), or the folded full name when the row has neither part. `None`
 /// when the row has no name at all: a nameless row agrees with nobody.
 pub fn folded_name(first: Option<&str>, last: Option<&str>, full: Option<&str>) -> Option<String> {
-    let (first, last) = (fold(first.unwrap_or("")), fold(last.unwrap_or("")));
-    if !first.is_empty() || !last.is_empty() {
-        return Some(format!("{first}\u{1f}{last}"));
+    // Folded into one string (asked for every row: a string per part and a `format!` were
+    // three allocations, issue 20).
+    let (first, last) = (first.unwrap_or(""), last.unwrap_or(""));
+    let mut out = String::with_capacity(first.len() + last.len() + 1);
+    fold_into(first, &mut out);
+    let first_end = out.len();
+    out.push('\u{1f}');
+    fold_into(last, &mut out);
+    if first_end > 0 || out.len() > first_end + 1 {
+        return Some(out);
     }
-    let full = fold(full.unwrap_or(""));
-    (!full.is_empty()).then(|| format!("\u{1f}{full}"))
+    out.clear();
+    out.push('\u{1f}');
+    fold_into(full.unwrap_or(""), &mut out);
+    (out.len() > 1).then_some(out)
 }
 
-/// Canonical decomposition with the combining marks dropped (é → e), lower-cased, whitespace
-/// removed.
+/// [`fold_into`] a new string.
+#[cfg(test)]
 fn fold(text: &str) -> String {
+    let mut out = String::new();
+    fold_into(text, &mut out);
+    out
+}
+
+/// Appends `text` to `out` folded: canonical decomposition with the combining marks dropped
+/// (é → e), lower-cased, whitespace removed.
+fn fold_into(text: &str, out: &mut String) {
     // Plain ASCII (most names) decomposes to itself and has no marks: the normaliser is
     // skipped, with the same result (issue 20).
     if text.is_ascii() {
-        return text
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .map(|c| c.to_ascii_lowercase())
-            .collect();
+        out.extend(
+            text.chars()
+                .filter(|c| !c.is_whitespace())
+                .map(|c| c.to_ascii_lowercase()),
+        );
+        return;
     }
     let decomposed = DecomposingNormalizerBorrowed::new_nfd().normalize(text);
-    decomposed
-        .chars()
-        .filter(|c| !c.is_whitespace() && !is_combining_mark(*c))
-        .flat_map(char::to_lowercase)
-        .collect()
+    out.extend(
+        decomposed
+            .chars()
+            .filter(|c| !c.is_whitespace() && !is_combining_mark(*c))
+            .flat_map(char::to_lowercase),
+    );
 }
 
 /// The combining diacritical mark blocks (what NFD splits accents into).
@@ -75,5 +94,27 @@ mod tests {
         // are whitespace to both).
         assert_eq!(fold("  O'Brien-\u{b}Smith\u{c} X"), "o'brien-smithx");
         assert_eq!(fold("Zoë"), fold("ZOE"));
+    }
+
+    proptest::proptest! {
+        /// One string written in place: what the parts folded apart and joined gave.
+        #[test]
+        fn folded_as_the_parts_joined(
+            first in proptest::option::of("[ aZé\u{301}\t]{0,4}"),
+            last in proptest::option::of("[ bÖ\u{301}]{0,4}"),
+            full in proptest::option::of("[ cÉ]{0,4}"),
+        ) {
+            let (f, l) = (fold(first.as_deref().unwrap_or("")), fold(last.as_deref().unwrap_or("")));
+            let joined = if !f.is_empty() || !l.is_empty() {
+                Some(format!("{f}\u{1f}{l}"))
+            } else {
+                let full = fold(full.as_deref().unwrap_or(""));
+                (!full.is_empty()).then(|| format!("\u{1f}{full}"))
+            };
+            proptest::prop_assert_eq!(
+                folded_name(first.as_deref(), last.as_deref(), full.as_deref()),
+                joined
+            );
+        }
     }
 }

@@ -131,10 +131,7 @@ fn a_mapping_read_in_reverse_maps_back_to_the_same_values() {
     assert_eq!(field(StdField::Dnd).as_deref(), Some("true"));
     assert_eq!(field(StdField::FirstName).as_deref(), Some("Ann"));
     assert_eq!(field(StdField::LastName).as_deref(), Some("van der Berg"));
-    assert_eq!(
-        draft.custom,
-        [(0, "42".to_string()), (1, "Golf, Chess".into())]
-    );
+    assert_eq!(draft.custom, [(0, "42".into()), (1, "Golf, Chess".into())]);
     let tags: Vec<&str> = draft.tags.iter().map(|t| t.trim()).collect();
     assert_eq!(tags, ["vip", "expo", ""]);
     assert_eq!(

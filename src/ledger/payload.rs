@@ -11,6 +11,7 @@
 //! and `len` bytes: a string's JSON text without its quotes, any other value's JSON text.
 
 mod direct;
+mod plain;
 
 /// First byte of an encoded payload: a JSON text never starts with it.
 const FORMAT: u8 = 0x01;
@@ -65,6 +66,16 @@ pub enum PayloadError {
 /// The storage form of `json` for a row whose identity columns are `email` and `phone`.
 pub fn encode(json: &str, email: Option<&str>, phone: Option<&str>) -> Vec<u8> {
     encode_members(json.as_bytes(), email, phone).unwrap_or_else(|| json.as_bytes().to_vec())
+}
+
+/// [`encode_serialize`] of a contact: written field by field when it is plain (see [`plain`]),
+/// else through serde.
+pub fn encode_contact(
+    contact: &crate::contact::Contact,
+    email: Option<&str>,
+    phone: Option<&str>,
+) -> Option<Vec<u8>> {
+    plain::encode_contact(contact, email, phone).or_else(|| encode_serialize(contact, email, phone))
 }
 
 /// [`encode`] of `value`'s JSON text, made without that text (straight from the value, see

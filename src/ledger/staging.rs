@@ -72,7 +72,7 @@ pub struct StoredPayload(Vec<u8>);
 impl StoredPayload {
     /// `contact`'s stored form for a row whose identity columns are `email` and `phone`.
     pub fn of(contact: &Contact, email: Option<&str>, phone: Option<&str>) -> Option<Self> {
-        payload::encode_serialize(contact, email, phone).map(StoredPayload)
+        payload::encode_contact(contact, email, phone).map(StoredPayload)
     }
 }
 

@@ -1,6 +1,7 @@
 //! A mapping compiled against one file's headers: column names resolved to indices, value maps
 //! folded, policies laid out per field. `Mapping::apply` turns a row's cells into a `Draft`.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -176,7 +177,7 @@ impl Mapping {
     }
 
     /// Maps one row's cells (missing trailing cells read as empty) to a draft contact.
-    pub fn apply(&self, row: u64, cells: &[String]) -> Draft {
+    pub fn apply<'a>(&'a self, row: u64, cells: &'a [String]) -> Draft<'a> {
         let mut draft = Draft {
             row,
             ..Draft::default()
@@ -190,7 +191,7 @@ impl Mapping {
             for (field, part) in [(StdField::FirstName, first), (StdField::LastName, last)] {
                 let slot = &mut draft.fields[field as usize];
                 if slot.is_none() && !part.is_empty() {
-                    *slot = Some(part);
+                    *slot = Some(Cow::Owned(part));
                 }
             }
         }
@@ -280,25 +281,27 @@ fn cell(cells: &[String], index: usize) -> &str {
 }
 
 impl Rule {
-    pub(super) fn value(&self, cells: &[String]) -> Option<String> {
-        let raw = match &self.origin {
-            Origin::Column(i) => cell(cells, *i).trim().to_string(),
-            Origin::Join(cols, sep) => cols
-                .iter()
-                .map(|c| cell(cells, *c).trim())
-                .filter(|v| !v.is_empty())
-                .collect::<Vec<_>>()
-                .join(sep),
-            Origin::FirstOf(cols) => cols
-                .iter()
-                .map(|c| cell(cells, *c).trim())
-                .find(|v| !v.is_empty())
-                .unwrap_or("")
-                .to_string(),
-            Origin::Constant(v) => v.clone(),
+    /// The rule's value for a row: borrowed unless a join or a case transform rewrites it.
+    pub(super) fn value<'a>(&'a self, cells: &'a [String]) -> Option<Cow<'a, str>> {
+        let raw: Cow<'a, str> = match &self.origin {
+            Origin::Column(i) => Cow::Borrowed(cell(cells, *i).trim()),
+            Origin::Join(cols, sep) => Cow::Owned(
+                cols.iter()
+                    .map(|c| cell(cells, *c).trim())
+                    .filter(|v| !v.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(sep),
+            ),
+            Origin::FirstOf(cols) => Cow::Borrowed(
+                cols.iter()
+                    .map(|c| cell(cells, *c).trim())
+                    .find(|v| !v.is_empty())
+                    .unwrap_or(""),
+            ),
+            Origin::Constant(v) => Cow::Borrowed(v.as_str()),
         };
         let raw = if raw.is_empty() {
-            self.default.clone()?
+            Cow::Borrowed(self.default.as_deref()?)
         } else {
             raw
         };
@@ -308,15 +311,16 @@ impl Rule {
             .then(|| self.map.get(&raw.trim().to_lowercase()))
             .flatten();
         let mut v = match mapped {
-            Some(mapped) => mapped.clone(),
+            Some(mapped) => Cow::Borrowed(mapped.as_str()),
             None => raw,
         };
         for t in &self.transforms {
-            v = match t {
-                Transform::Trim => v.trim().to_string(),
-                Transform::Lower => v.to_lowercase(),
-                Transform::Upper => v.to_uppercase(),
-                Transform::Title => title_case(&v),
+            v = match (t, v) {
+                (Transform::Trim, Cow::Borrowed(b)) => Cow::Borrowed(b.trim()),
+                (Transform::Trim, Cow::Owned(o)) => Cow::Owned(o.trim().to_string()),
+                (Transform::Lower, v) => Cow::Owned(v.to_lowercase()),
+                (Transform::Upper, v) => Cow::Owned(v.to_uppercase()),
+                (Transform::Title, v) => Cow::Owned(title_case(&v)),
             };
         }
         (!v.trim().is_empty()).then_some(v)

@@ -2,6 +2,8 @@
 //! row's task (`[tasks]`: title, body, due date normalised here to the instant the API wants,
 //! completed, assignee; and the rule's identity across runs) and its business (`business_id`). Compiled against the headers like the fields, applied per row.
 
+use std::borrow::Cow;
+
 use super::compile::{rule, Rule};
 use super::headers::Headers;
 use super::spec::{FieldTable, MappingSpec, OnInvalid, TagsSpec, TasksSpec};
@@ -53,21 +55,21 @@ impl TagRule {
     /// each double-quoted (Mailchimp's `"Tag, with comma","Other"`) is read as a quoted list
     /// whatever the delimiter, so a comma inside a tag never splits it: in HighLevel a tag can
     /// start an automation, and a wrong one would start the wrong one.
-    pub(super) fn apply(&self, cells: &[String], out: &mut Vec<String>) {
+    pub(super) fn apply<'a>(&'a self, cells: &'a [String], out: &mut Vec<Cow<'a, str>>) {
         let kept =
             |t: &str| self.ignored.is_empty() || !self.ignored.contains(&t.trim().to_lowercase());
         for &col in &self.columns {
             let text = cell(cells, col);
             match quoted_list(text) {
-                Some(items) => out.extend(items.into_iter().filter(|t| kept(t))),
+                Some(items) => out.extend(items.into_iter().filter(|t| kept(t)).map(Cow::Owned)),
                 None => out.extend(
                     text.split(self.delimiter.as_str())
                         .filter(|t| kept(t))
-                        .map(str::to_string),
+                        .map(Cow::Borrowed),
                 ),
             }
         }
-        out.extend(self.constant.iter().cloned());
+        out.extend(self.constant.iter().map(|t| Cow::Borrowed(t.as_str())));
     }
 }
 
@@ -150,9 +152,18 @@ impl Extras {
     }
 
     /// Fills the draft's tags to remove, task and business; a bad due date is an issue.
-    pub(super) fn apply(&self, cells: &[String], order: DateOrder, draft: &mut Draft) {
+    pub(super) fn apply<'a>(
+        &'a self,
+        cells: &'a [String],
+        order: DateOrder,
+        draft: &mut Draft<'a>,
+    ) {
         self.tags_remove.apply(cells, &mut draft.tags_remove);
-        draft.business_id = self.business.as_ref().and_then(|r| r.value(cells));
+        draft.business_id = self
+            .business
+            .as_ref()
+            .and_then(|r| r.value(cells))
+            .map(Cow::into_owned);
         let Some(task) = &self.task else { return };
         let Some(title) = task.title.value(cells) else {
             return;
@@ -319,9 +330,10 @@ mod tests {
             ..TagsSpec::default()
         };
         let rule = TagRule::compile(Some(&spec), "[tags]", &headers).unwrap();
+        let cells = [cell.to_string()];
         let mut out = Vec::new();
-        rule.apply(&[cell.to_string()], &mut out);
-        out
+        rule.apply(&cells, &mut out);
+        out.into_iter().map(Cow::into_owned).collect()
     }
 
     #[test]

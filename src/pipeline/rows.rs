@@ -33,6 +33,9 @@ pub(crate) struct Processed {
     /// The location the row goes to (`--location-column`): its dedupe partition.
     pub location: Option<String>,
     pub rejected_cells: Option<Vec<String>>,
+    /// A row that is not rejected: its cells, done with, for the reader to decode a later
+    /// row into (see `source::Source::reuse`).
+    pub spare_cells: Option<Vec<String>>,
     /// The non-blocking issues of a row that is not rejected, for warnings.csv.
     pub warnings: Vec<RowIssue>,
 }
@@ -67,6 +70,7 @@ fn process_row(
             keys: KeyDigests::default(),
             location: None,
             rejected_cells: Some(raw.cells),
+            spare_cells: None,
             warnings: Vec::new(),
             staged: StagedRow::rejected(
                 raw.row,
@@ -89,6 +93,7 @@ fn process_row(
                     keys: KeyDigests::default(),
                     location: None,
                     rejected_cells: Some(raw.cells),
+                    spare_cells: None,
                     warnings: Vec::new(),
                 };
             }
@@ -133,10 +138,12 @@ fn process_row(
             }
         }
     };
+    let mut spare_cells = None;
     let warnings = if staged.state == RowState::Rejected {
         rejected_cells = Some(raw.cells);
         Vec::new()
     } else {
+        spare_cells = Some(raw.cells);
         normalised
             .issues
             .into_iter()
@@ -150,6 +157,7 @@ fn process_row(
         keys,
         location,
         rejected_cells,
+        spare_cells,
         warnings,
     }
 }

@@ -106,11 +106,20 @@ pub(super) fn stage_and_report(config: &ValidateConfig) -> Result<Summary, Pipel
         "{spinner} {human_pos} rows read ({per_sec})",
     );
     let (chunk_tx, chunk_rx) = sync_channel::<Result<Vec<RawRow>, SourceError>>(CHANNEL_DEPTH);
+    // Rows' cells going back to the reader once mapped, to be decoded into again (issue 20:
+    // a string per cell was a fifth of the run's allocations, each freed on another thread).
+    let (spare_tx, spare_rx) = sync_channel::<Vec<Vec<String>>>(CHANNEL_DEPTH);
     // Returns the dialect as it stands once every row is read (a CSV's counts the rows read
     // with the encoding fallback).
     let reader = thread::spawn(move || {
         let mut chunk = Vec::with_capacity(CHUNK_ROWS);
-        for item in source.by_ref() {
+        loop {
+            if chunk.is_empty() {
+                for cells in spare_rx.try_iter().flatten() {
+                    source.reuse(cells);
+                }
+            }
+            let Some(item) = source.next() else { break };
             match item {
                 Ok(row) => {
                     chunk.push(row);
@@ -175,7 +184,9 @@ pub(super) fn stage_and_report(config: &ValidateConfig) -> Result<Summary, Pipel
         let processed = rows::process_chunk(&mapping, locations.as_ref(), chunk);
         let mut staged = Vec::with_capacity(processed.len());
         let mut rejected = Vec::new();
-        for p in processed {
+        let mut spare = Vec::with_capacity(processed.len());
+        for mut p in processed {
+            spare.extend(p.spare_cells.take());
             for code in p.codes {
                 *issues.entry(code.to_string()).or_default() += 1;
             }
@@ -204,6 +215,8 @@ pub(super) fn stage_and_report(config: &ValidateConfig) -> Result<Summary, Pipel
         }
         rows_read += staged.len() as u64;
         progress.set_position(rows_read);
+        // Dropped here when the reader has enough already (or has finished).
+        let _ = spare_tx.try_send(spare);
         // A closed channel means that thread failed; its error is collected below.
         if stage_tx.send(staged).is_err()
             || (!rejected.is_empty() && reject_tx.send(rejected).is_err())

@@ -30,6 +30,9 @@ use defects::combine;
 /// Bigger than csv's 8 KiB default: fewer read calls on multi-megabyte files.
 const BUFFER_CAPACITY: usize = 256 * 1024;
 
+/// Rows' cells [`CsvRows::reuse`] keeps: about two of the pipeline's chunks.
+const SPARE_ROWS: usize = 16_384;
+
 /// The data rows of an open CSV file.
 pub(super) struct CsvRows {
     path: PathBuf,
@@ -59,6 +62,9 @@ pub(super) struct CsvRows {
     /// Reads a record again by its offset; `None` for a transcoded file, whose parser offsets
     /// are not the file's.
     seeker: Option<seek::Seeker>,
+    /// Rows' cells handed back once used ([`CsvRows::reuse`]): the next rows are decoded into
+    /// their strings.
+    spare: Vec<Vec<String>>,
 }
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> SourceError + '_ {
@@ -159,6 +165,7 @@ pub(super) fn open(
         record_row: 0,
         last_row: 0,
         done: false,
+        spare: Vec::new(),
         seeker: (decode != FieldDecode::Transcoded).then(|| {
             seek::Seeker::new(seek::Dialect {
                 path: path.to_owned(),
@@ -269,7 +276,10 @@ impl CsvRows {
                 .as_ref()
                 .and_then(|_| self.record.position())
                 .map(|p| self.bom_len + p.byte());
-            let mut cells = Vec::with_capacity(width.max(self.record.len()));
+            let mut cells = self
+                .spare
+                .pop()
+                .unwrap_or_else(|| Vec::with_capacity(width.max(self.record.len())));
             let text = self.decoder.decode(&self.record, &mut cells);
             self.decoder.count(&text);
             let quote = self.unbalanced_quote(&cells, width, row);
@@ -282,6 +292,14 @@ impl CsvRows {
                 defect,
                 offset,
             }));
+        }
+    }
+
+    /// Takes back a row's cells, to decode a later row into their strings (at most
+    /// [`SPARE_ROWS`] rows' worth are kept).
+    pub(super) fn reuse(&mut self, cells: Vec<String>) {
+        if self.spare.len() < SPARE_ROWS {
+            self.spare.push(cells);
         }
     }
 

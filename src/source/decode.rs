@@ -71,43 +71,45 @@ impl Decoder {
         }
     }
 
-    /// Decode every field of `record` into `cells`.
+    /// Decode every field of `record` into `cells`, reusing the strings it already holds (a
+    /// row's cells handed back by the pipeline: no allocation per cell, issue 20); it ends
+    /// with exactly one cell per field.
     pub(super) fn decode(&mut self, record: &ByteRecord, cells: &mut Vec<String>) -> RecordText {
         let mut found = RecordText::default();
+        cells.truncate(record.len());
         for (i, field) in record.iter().enumerate() {
-            let cell = match self.mode {
+            match self.mode {
                 FieldDecode::Utf8 => match std::str::from_utf8(field) {
-                    Ok(s) => s.to_owned(),
+                    Ok(s) => put(cells, i, s),
                     Err(_) => {
                         found.bad_field.get_or_insert(i);
-                        String::from_utf8_lossy(field).into_owned()
+                        put(cells, i, &String::from_utf8_lossy(field));
                     }
                 },
                 FieldDecode::Utf8OrFallback { .. } => match std::str::from_utf8(field) {
                     Ok(s) => {
                         found.utf8_text |= !s.is_ascii();
-                        s.to_owned()
+                        put(cells, i, s);
                     }
                     Err(_) => {
                         found.fallback_field.get_or_insert(i);
                         let text = WINDOWS_1252.decode_without_bom_handling(field).0;
                         found.fallback_controls |=
                             text.chars().any(|c| ('\u{80}'..='\u{9f}').contains(&c));
-                        text.into_owned()
+                        put(cells, i, &text);
                     }
                 },
                 FieldDecode::SingleByte(encoding) => {
-                    encoding.decode_without_bom_handling(field).0.into_owned()
+                    put(cells, i, &encoding.decode_without_bom_handling(field).0);
                 }
                 FieldDecode::Transcoded => {
-                    let s = String::from_utf8_lossy(field).into_owned();
+                    let s = String::from_utf8_lossy(field);
                     if s.contains('\u{fffd}') {
                         found.bad_field.get_or_insert(i);
                     }
-                    s
+                    put(cells, i, &s);
                 }
-            };
-            cells.push(cell);
+            }
         }
         self.utf8_seen |= found.utf8_text;
         self.fallback_seen |= found.fallback_field.is_some();
@@ -159,6 +161,18 @@ impl Decoder {
     }
 }
 
+/// Cell `i` becomes `text`: the string already there is overwritten in place (`cells` holds at
+/// least `i` cells, those of the fields before).
+fn put(cells: &mut Vec<String>, i: usize, text: &str) {
+    match cells.get_mut(i) {
+        Some(cell) => {
+            cell.clear();
+            cell.push_str(text);
+        }
+        None => cells.push(text.to_owned()),
+    }
+}
+
 /// Whether the file, from byte `from` on, holds a line of non-ASCII text that is valid UTF-8.
 /// A file that cannot be read again counts as mixed: a warning too many is the safer error.
 pub(super) fn utf8_text_ahead(path: &Path, from: u64) -> bool {
@@ -189,6 +203,22 @@ mod tests {
         let mut cells = Vec::new();
         let text = decoder.decode(&record, &mut cells);
         (cells, text)
+    }
+
+    #[test]
+    fn cells_handed_back_are_overwritten_whole() {
+        let mut decoder = Decoder::new(FieldDecode::Utf8OrFallback { declared: false });
+        let mut cells = vec![
+            "a long old value".to_owned(),
+            "x".to_owned(),
+            "y".to_owned(),
+        ];
+        let record = ByteRecord::from(vec![&b"Caf\xc3\xa9"[..], b"K\xf6ln"]);
+        decoder.decode(&record, &mut cells);
+        assert_eq!(cells, ["Café", "Köln"]);
+        let record = ByteRecord::from(vec![&b"1"[..], b"", b"3", b"4"]);
+        decoder.decode(&record, &mut cells);
+        assert_eq!(cells, ["1", "", "3", "4"]);
     }
 
     #[test]

@@ -201,6 +201,14 @@ impl Source {
         }
     }
 
+    /// Hands back a row's cells once they are no longer needed: a CSV decodes later rows into
+    /// their strings instead of allocating new ones (issue 20). Optional; workbooks drop them.
+    pub fn reuse(&mut self, cells: Vec<String>) {
+        if let Rows::Csv(rows) = &mut self.rows {
+            rows.reuse(cells);
+        }
+    }
+
     /// The file's length in bytes when it was opened (a fingerprint of another length was
     /// taken of another version of it).
     pub fn len_at_open(&self) -> u64 {

@@ -96,7 +96,7 @@ fn applies_every_kind_of_rule() {
     assert_eq!(f(StdField::Address1).as_deref(), Some("12 High St"));
     assert_eq!(f(StdField::Source).as_deref(), Some("expo 2026"));
     assert_eq!(f(StdField::PostalCode).as_deref(), Some("SW1A 1AA"));
-    assert_eq!(d.custom, vec![(0, "golf".to_string())]);
+    assert_eq!(d.custom, vec![(0, "golf".into())]);
     assert_eq!(
         m.custom_refs,
         vec![CustomRef::Key("contact.interests".into())]
@@ -114,7 +114,8 @@ fn applies_every_kind_of_rule() {
 #[test]
 fn defaults_and_short_rows() {
     let m = compile(FULL).unwrap();
-    let d = m.apply(1, &cells(&["Cher"]));
+    let row = cells(&["Cher"]);
+    let d = m.apply(1, &row);
     assert_eq!(d.fields[StdField::Dnd as usize].as_deref(), Some("false"));
     assert_eq!(
         d.fields[StdField::FirstName as usize].as_deref(),
