@@ -6,6 +6,8 @@
 //! from the ledger once dedupe is done. Either way each row goes through [`Rejects::write`].
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Receiver;
 
 use crate::ledger::{Ledger, RejectedRow};
 use crate::mapping::Mapping;
@@ -14,6 +16,41 @@ use crate::report::{
 };
 
 use super::{write_err, PipelineError};
+
+/// A stop after the file was read: the reject files' thread drops its files unfinished if it has
+/// not put them in place yet, and removes them if it has (dedupe's own rejections would be
+/// missing from them), so no file claims a check that did not end.
+pub(super) fn stopped_after_read(
+    run_dir: &Path,
+    abandon: &AtomicBool,
+    rejects: std::thread::JoinHandle<Result<Written, PipelineError>>,
+) -> PipelineError {
+    abandon.store(true, Ordering::SeqCst);
+    let _ = rejects.join();
+    for name in ["rejects.csv", "rejects.xlsx"] {
+        let _ = std::fs::remove_file(run_dir.join(name));
+    }
+    PipelineError::Interrupted
+}
+
+/// The reject files' thread: rows arrive in row order, a chunk at a time.
+pub(super) fn write_rejects(
+    mut rejects: Rejects,
+    mapping: &Mapping,
+    rx: Receiver<Vec<RejectedRow>>,
+    abandon: &AtomicBool,
+) -> Result<Written, PipelineError> {
+    for chunk in rx {
+        for row in &chunk {
+            rejects.write(row, mapping)?;
+        }
+    }
+    if abandon.load(Ordering::SeqCst) {
+        // Dropped unfinished: the temporary files go, nothing claims the whole file was read.
+        return Ok(Written::default());
+    }
+    rejects.finish()
+}
 
 /// What the reports wrote, for the summary.
 #[derive(Debug, Clone, Copy, Default)]

@@ -13,7 +13,7 @@ use super::{
     write_err, PipelineError, StopPoint, Summary, ValidateConfig,
 };
 use crate::ledger::{Ledger, LedgerError, RejectedRow, RunMeta, StagedRow, StoredPayload};
-use crate::mapping::{Mapping, MappingError};
+use crate::mapping::MappingError;
 use crate::run::clock;
 use crate::run::progress::Progress;
 use crate::source::{self, RawRow, SourceError};
@@ -158,7 +158,7 @@ pub(super) fn stage_and_report(config: &ValidateConfig) -> Result<Summary, Pipel
         let rejects = reports::Rejects::create(&config.run_dir, &headers)?;
         let mapping = mapping.clone();
         let abandon = Arc::clone(&abandon);
-        thread::spawn(move || write_rejects(rejects, &mapping, reject_rx, &abandon))
+        thread::spawn(move || reports::write_rejects(rejects, &mapping, reject_rx, &abandon))
     };
 
     let mut warnings = warnings::Warnings::create(&config.run_dir)?;
@@ -269,7 +269,7 @@ pub(super) fn stage_and_report(config: &ValidateConfig) -> Result<Summary, Pipel
     };
     // From here the file is read whole, but a stop still ends the run as a stop (each step
     // below takes about a second per million rows, so it is looked at between them).
-    let stop_checking = |rejects| stopped_after_read(config, &abandon, rejects);
+    let stop_checking = |rejects| reports::stopped_after_read(&config.run_dir, &abandon, rejects);
     if (config.stop)(StopPoint::Checking) {
         return Err(stop_checking(rejects));
     }
@@ -360,41 +360,6 @@ pub(super) fn stage_and_report(config: &ValidateConfig) -> Result<Summary, Pipel
     // Last: until this mark `runs` says the reports are incomplete.
     ledger.reports_written(&clock::now_rfc3339())?;
     Ok(summary)
-}
-
-/// A stop after the file was read: the reject files' thread drops its files unfinished if it has
-/// not put them in place yet, and removes them if it has (dedupe's own rejections would be
-/// missing from them), so no file claims a check that did not end.
-fn stopped_after_read(
-    config: &ValidateConfig,
-    abandon: &AtomicBool,
-    rejects: thread::JoinHandle<Result<reports::Written, PipelineError>>,
-) -> PipelineError {
-    abandon.store(true, Ordering::SeqCst);
-    let _ = rejects.join();
-    for name in ["rejects.csv", "rejects.xlsx"] {
-        let _ = std::fs::remove_file(config.run_dir.join(name));
-    }
-    PipelineError::Interrupted
-}
-
-/// The reject files' thread: rows arrive in row order, a chunk at a time.
-fn write_rejects(
-    mut rejects: reports::Rejects,
-    mapping: &Mapping,
-    rx: Receiver<Vec<RejectedRow>>,
-    abandon: &AtomicBool,
-) -> Result<reports::Written, PipelineError> {
-    for chunk in rx {
-        for row in &chunk {
-            rejects.write(row, mapping)?;
-        }
-    }
-    if abandon.load(Ordering::SeqCst) {
-        // Dropped unfinished: the temporary files go, nothing claims the whole file was read.
-        return Ok(reports::Written::default());
-    }
-    rejects.finish()
 }
 
 /// The ledger thread: one transaction per chunk, then, once the whole file is staged, the
