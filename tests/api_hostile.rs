@@ -313,11 +313,7 @@ fn the_last_progress_line_adds_up() {
         LIMIT,
     );
     assert_eq!(out.code, Some(0), "{}", out.describe());
-    let line = out
-        .stderr
-        .lines()
-        .find(|l| l.starts_with("Delivered: "))
-        .unwrap_or_else(|| panic!("no last progress line: {}", out.describe()));
+    let line = out.stderr_line("Delivered: ");
     let summary = util::summary(&run_dir);
     let requests = summary["delivery"]["requests"]["total"].as_u64().unwrap();
     let staged = summary["estimate"]["rows"].as_u64().unwrap();

@@ -171,10 +171,7 @@ fn import_sends_the_cleaned_values_and_success_csv_carries_the_warnings() {
     let success = read(&run_dir.join("success.csv"));
     let mut lines = success.trim_start_matches('\u{FEFF}').lines();
     assert!(lines.next().unwrap().ends_with(",_warnings"));
-    let bob_line = success
-        .lines()
-        .find(|l| l.starts_with("bob@example.com"))
-        .unwrap();
+    let bob_line = crate::util::line_starting(&success, "bob@example.com");
     assert!(bob_line.contains("dob_ambiguous: "), "{bob_line}");
     let warnings = read(&run_dir.join("warnings.csv"));
     assert!(warnings.contains("dob_ambiguous"), "{warnings}");

@@ -10,7 +10,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 /// The undo's ledger, in the run folder beside `ledger.db`.
 pub const UNDO_LEDGER: &str = "undo.db";
 
-use super::{in_transaction, migrations, schema, sql, LedgerError};
+use super::{in_transaction, migrations, query_all, schema, sql, LedgerError};
 
 /// An open `undo.db`.
 pub struct UndoLedger {
@@ -75,16 +75,6 @@ impl UndoLedger {
         sql(&self.path, source)
     }
 
-    /// Every row `query` returns with `params`, each read by `map`.
-    fn query_all<T>(
-        &self,
-        query: &str,
-        params: impl rusqlite::Params,
-        map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-    ) -> Result<Vec<T>, LedgerError> {
-        super::query_all(&self.conn, &self.path, query, params, map)
-    }
-
     /// A value of the undo's metadata (`planned_at`, `finished_at`, `summary_json`, …).
     pub fn undo_meta(&self, key: &str) -> Result<Option<String>, LedgerError> {
         self.conn
@@ -143,7 +133,9 @@ impl UndoLedger {
 
     /// Every contact of the stored plan.
     pub fn undo_contacts(&self) -> Result<Vec<UndoContact>, LedgerError> {
-        self.query_all(
+        query_all(
+            &self.conn,
+            &self.path,
             "SELECT contact_id, rows_json, created, written_until, verdict FROM undo_contacts \
              ORDER BY contact_id",
             [],
@@ -162,7 +154,9 @@ impl UndoLedger {
 
     /// Every step of the stored plan, in plan order.
     pub fn undo_steps(&self) -> Result<Vec<UndoStep>, LedgerError> {
-        self.query_all(
+        query_all(
+            &self.conn,
+            &self.path,
             "SELECT id, contact_id, action, target, state, reason FROM undo_steps ORDER BY id",
             [],
             |r| {
@@ -243,7 +237,9 @@ impl UndoLedger {
 
     /// Steps per (action, state), for the summary.
     pub fn undo_counts(&self) -> Result<Vec<(String, u64)>, LedgerError> {
-        self.query_all(
+        query_all(
+            &self.conn,
+            &self.path,
             "SELECT action || ':' || state, COUNT(*) FROM undo_steps GROUP BY action, state \
              ORDER BY action, state",
             [],

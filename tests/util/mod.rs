@@ -34,6 +34,23 @@ pub use process::{assert_stderr_has, run, stderr, Output, Running};
 /// The mapping of the generated files (the benchmark generator's columns).
 pub const MAPPING: &str = "mappings/gen_contacts.toml";
 
+/// A two-thread tokio runtime for a server the tests run beside the binary (`what` names it
+/// if it cannot be built).
+pub fn runtime(what: &str) -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("a tokio runtime for {what}: {e}"))
+}
+
+/// The first line of `text` starting with `prefix`; a text without one fails, showing it.
+#[track_caller]
+pub fn line_starting<'a>(text: &'a str, prefix: &str) -> &'a str {
+    let found = text.lines().find(|l| l.starts_with(prefix));
+    found.unwrap_or_else(|| panic!("no line {prefix:?} in:\n{text}"))
+}
+
 /// A client for a test's own requests. reqwest is built without a TLS crypto provider
 /// (Cargo.toml), so it comes from the tool's builder, which installs one first.
 pub fn http() -> reqwest::Client {
@@ -55,11 +72,7 @@ impl Sandbox {
     /// Starts a sandbox on 127.0.0.1, port 0.
     pub fn start(config: Config) -> Sandbox {
         let pass = gate::shared();
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("a tokio runtime for the sandbox");
+        let runtime = runtime("the sandbox");
         let handle = runtime
             .block_on(ghl_sandbox::spawn(config.clone()))
             .expect("the sandbox starts");
