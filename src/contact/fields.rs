@@ -98,9 +98,30 @@ impl StdField {
         }
     }
 
-    /// The field whose DTO name is `name`.
+    /// The field whose DTO name is `name`. A `match` rather than a search of [`StdField::ALL`]:
+    /// every member of every contact HighLevel answers with goes through it (`api::contact_wire`).
     pub fn from_name(name: &str) -> Option<StdField> {
-        StdField::ALL.into_iter().find(|f| f.name() == name)
+        Some(match name {
+            "firstName" => StdField::FirstName,
+            "lastName" => StdField::LastName,
+            "name" => StdField::Name,
+            "email" => StdField::Email,
+            "phone" => StdField::Phone,
+            "gender" => StdField::Gender,
+            "address1" => StdField::Address1,
+            "city" => StdField::City,
+            "state" => StdField::State,
+            "postalCode" => StdField::PostalCode,
+            "website" => StdField::Website,
+            "timezone" => StdField::Timezone,
+            "dnd" => StdField::Dnd,
+            "source" => StdField::Source,
+            "dateOfBirth" => StdField::DateOfBirth,
+            "country" => StdField::Country,
+            "companyName" => StdField::CompanyName,
+            "assignedTo" => StdField::AssignedTo,
+            _ => return None,
+        })
     }
 }
 
