@@ -10,7 +10,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 /// The undo's ledger, in the run folder beside `ledger.db`.
 pub const UNDO_LEDGER: &str = "undo.db";
 
-use super::{in_transaction, migrations, query_all, schema, sql, LedgerError};
+use super::{in_transaction, query_all, schema, sql, LedgerError};
 
 /// An open `undo.db`.
 pub struct UndoLedger {
@@ -55,11 +55,9 @@ impl UndoLedger {
     /// Opens `undo.db`, creating it (with its tables) when there is none yet.
     pub fn open(path: &Path) -> Result<UndoLedger, LedgerError> {
         let mut conn = Connection::open(path).map_err(|e| sql(path, e))?;
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
-            .map_err(|e| sql(path, e))?;
         // Every version-1 table is `IF NOT EXISTS`: a new file and one from before the
         // numbering take the same first migration.
-        migrations::migrate(&mut conn, &schema::UNDO_LEDGER, path, true)?;
+        super::wal_and_migrate(&mut conn, path, &schema::UNDO_LEDGER, true)?;
         Ok(UndoLedger {
             conn,
             path: path.to_path_buf(),
