@@ -6,7 +6,7 @@
 use crate::util::{assert_stderr_has, ghl_bulk, run, stderr};
 use crate::util::{summary, validate};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 use std::time::Duration;
 
 /// The records of a CSV report, header first, BOM stripped.
@@ -40,6 +40,15 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, bytes).expect("write the input");
     path
+}
+
+/// Validates `input` into `dir/run` with the mapping `toml`, written to `dir/<mapping>`: the
+/// run folder and the command's output.
+fn validate_with(dir: &Path, input: &Path, mapping: &str, toml: &[u8]) -> (PathBuf, Output) {
+    let mapping = write(dir, mapping, toml);
+    let run = dir.join("run");
+    let out = validate(input, &mapping, &run, &[]);
+    (run, out)
 }
 
 /// The trade-show sample under two title lines and a blank one, as a badge scanner writes it,
@@ -152,14 +161,13 @@ fn row_numbers_are_spreadsheet_rows_when_notes_span_lines() {
         "notes.csv",
         &writer.into_inner().expect("csv bytes"),
     );
-    let mapping = write(
+    let (run, out) = validate_with(
         tmp.path(),
+        &input,
         "notes.toml",
         b"version = 1\n[fields]\nemail = \"Email\"\nfirstName = \"First Name\"\n\
           [notes]\ncolumns = [\"Notes\"]\n",
     );
-    let run = tmp.path().join("run");
-    let out = validate(&input, &mapping, &run, &[]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert_eq!(column(&run.join("rejects.csv"), "_row"), ["12"]);
     assert_eq!(column(&run.join("duplicates.csv"), "_row"), ["9"]);
@@ -189,13 +197,12 @@ fn a_mostly_utf8_file_keeps_its_utf8() {
         b"Email,First Name,City\nann@example.com,Ann,Caf\xc3\xa9\n\
           bob@example.com,Bob,K\xf6ln\ncid@example.com,Cid,Z\xc3\xbcrich\n",
     );
-    let mapping = write(
+    let (run, out) = validate_with(
         tmp.path(),
+        &input,
         "mixed.toml",
         b"version = 1\n[fields]\nemail = \"Email\"\nfirstName = \"First Name\"\ncity = \"City\"\n",
     );
-    let run = tmp.path().join("run");
-    let out = validate(&input, &mapping, &run, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_stderr_has(&out, "UTF-8 for 2 rows, windows-1252 for 1 not valid UTF-8");
     let s = summary(&run);
@@ -257,13 +264,12 @@ fn inputs_wider_than_excel_still_get_their_reject_files() {
     }
     text.push('\n');
     let input = write(tmp.path(), "wide.csv", text.as_bytes());
-    let mapping = write(
+    let (run, out) = validate_with(
         tmp.path(),
+        &input,
         "m.toml",
         b"version = 1\n[fields]\nemail = \"Email\"\n",
     );
-    let run = tmp.path().join("run");
-    let out = validate(&input, &mapping, &run, &[]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert_stderr_has(&out, "more columns than Excel");
     let csv = records(&run.join("rejects.csv"));
