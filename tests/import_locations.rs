@@ -225,6 +225,15 @@ fn explicit_ids_send_to_those_only_and_an_unknown_one_stops_everything_first() {
     assert!(!top.join(DEFAULT_LOCATION_ID).exists());
 }
 
+/// [`three_locations`] with `daily` requests a day each, its state kept in
+/// `dir/sandbox.json` so that a restart (the next day) keeps what was imported.
+pub(crate) fn kept_with_daily_budget(dir: &Path, daily: u64) -> Sandbox {
+    let mut config = three_locations();
+    config.rate_limit.daily = Some(daily);
+    config.data_file = Some(dir.join("sandbox.json"));
+    Sandbox::start(config)
+}
+
 /// Spends `n` requests of the location's daily budget (as another integration would).
 pub(crate) fn spend(sandbox: &Sandbox, n: u64) {
     let url = format!(
@@ -251,10 +260,7 @@ pub(crate) fn spend(sandbox: &Sandbox, n: u64) {
 fn a_location_out_of_its_daily_budget_stops_alone_and_a_resume_finishes_it() {
     const DAILY: u64 = 300;
     let (dir, file, delivered) = small_file();
-    let mut config = three_locations();
-    config.rate_limit.daily = Some(DAILY);
-    config.data_file = Some(dir.path().join("sandbox.json"));
-    let mut sandbox = Sandbox::start(config);
+    let mut sandbox = kept_with_daily_budget(dir.path(), DAILY);
     // The first location has a few requests left today; the others their whole budget.
     spend(&sandbox, DAILY - 6);
 
