@@ -53,28 +53,16 @@ impl Client {
             location_id: self.location_id(),
             fields,
         };
-        let envelope: ContactEnvelope = self
-            .send(Call::json(
-                "POST /contacts/",
-                Method::POST,
-                "/contacts/".into(),
-                &body,
-                Unsafe,
-            )?)
-            .await?;
+        let path = "/contacts/".to_string();
+        let envelope: ContactEnvelope = self.post_once("POST /contacts/", path, &body).await?;
         usable_id("POST /contacts/", &envelope.contact.id)?;
         Ok(envelope.contact)
     }
 
     /// `GET /contacts/{id}`.
     pub async fn get_contact(&self, id: &str) -> Result<Contact, ApiError> {
-        let envelope: ContactEnvelope = self
-            .send(Call::bare(
-                "GET /contacts/{id}",
-                Method::GET,
-                format!("/contacts/{id}"),
-            ))
-            .await?;
+        let path = format!("/contacts/{id}");
+        let envelope: ContactEnvelope = self.get_json("GET /contacts/{id}", path).await?;
         usable_id("GET /contacts/{id}", &envelope.contact.id)?;
         Ok(envelope.contact)
     }
@@ -85,14 +73,9 @@ impl Client {
         id: &str,
         fields: &ContactFields,
     ) -> Result<UpdateResponse, ApiError> {
-        self.send(Call::json(
-            "PUT /contacts/{id}",
-            Method::PUT,
-            format!("/contacts/{id}"),
-            &UpdateRequest::from_fields(fields),
-            Safe,
-        )?)
-        .await
+        let body = UpdateRequest::from_fields(fields);
+        self.put_json("PUT /contacts/{id}", format!("/contacts/{id}"), &body)
+            .await
     }
 
     /// `GET /contacts/search/duplicate`: the contact HighLevel would match, if any.
@@ -155,27 +138,18 @@ impl Client {
 
     /// `POST /contacts/{id}/notes`: not idempotent.
     pub async fn create_note(&self, contact_id: &str, body: &str) -> Result<Note, ApiError> {
+        let path = format!("/contacts/{contact_id}/notes");
+        let note = NoteRequest { body };
         let envelope: NoteEnvelope = self
-            .send(Call::json(
-                "POST /contacts/{id}/notes",
-                Method::POST,
-                format!("/contacts/{contact_id}/notes"),
-                &NoteRequest { body },
-                Unsafe,
-            )?)
+            .post_once("POST /contacts/{id}/notes", path, &note)
             .await?;
         Ok(envelope.note)
     }
 
     /// `GET /contacts/{id}/notes`: the contact's notes (to avoid creating one twice on resume).
     pub async fn list_notes(&self, contact_id: &str) -> Result<Vec<Note>, ApiError> {
-        let response: NotesResponse = self
-            .send(Call::bare(
-                "GET /contacts/{id}/notes",
-                Method::GET,
-                format!("/contacts/{contact_id}/notes"),
-            ))
-            .await?;
+        let path = format!("/contacts/{contact_id}/notes");
+        let response: NotesResponse = self.get_json("GET /contacts/{id}/notes", path).await?;
         Ok(response.notes)
     }
 
@@ -185,27 +159,17 @@ impl Client {
         contact_id: &str,
         task: &TaskRequest<'_>,
     ) -> Result<Task, ApiError> {
+        let path = format!("/contacts/{contact_id}/tasks");
         let envelope: TaskEnvelope = self
-            .send(Call::json(
-                "POST /contacts/{id}/tasks",
-                Method::POST,
-                format!("/contacts/{contact_id}/tasks"),
-                task,
-                Unsafe,
-            )?)
+            .post_once("POST /contacts/{id}/tasks", path, task)
             .await?;
         Ok(envelope.task)
     }
 
     /// `GET /contacts/{id}/tasks`: the contact's tasks (to avoid creating one twice).
     pub async fn list_tasks(&self, contact_id: &str) -> Result<Vec<Task>, ApiError> {
-        let response: TasksResponse = self
-            .send(Call::bare(
-                "GET /contacts/{id}/tasks",
-                Method::GET,
-                format!("/contacts/{contact_id}/tasks"),
-            ))
-            .await?;
+        let path = format!("/contacts/{contact_id}/tasks");
+        let response: TasksResponse = self.get_json("GET /contacts/{id}/tasks", path).await?;
         Ok(response.tasks)
     }
 
@@ -280,5 +244,40 @@ fn usable_id(endpoint: &'static str, id: &str) -> Result<(), ApiError> {
             endpoint,
             id: id.chars().take(40).collect(),
         })
+    }
+}
+
+impl Client {
+    /// `GET path`, counted under `endpoint`: no query, no body, safe to resend.
+    pub(super) async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        endpoint: &'static str,
+        path: String,
+    ) -> Result<T, ApiError> {
+        self.send(Call::bare(endpoint, Method::GET, path)).await
+    }
+
+    /// `PUT path` with `body`, counted under `endpoint`: it sets a state, so sending it twice
+    /// leaves the record as once, and a lost answer may be resent.
+    pub(super) async fn put_json<T: serde::de::DeserializeOwned>(
+        &self,
+        endpoint: &'static str,
+        path: String,
+        body: &impl serde::Serialize,
+    ) -> Result<T, ApiError> {
+        self.send(Call::json(endpoint, Method::PUT, path, body, Safe)?)
+            .await
+    }
+
+    /// `POST path` with `body`, counted under `endpoint`: it creates something, so an answer
+    /// lost on the way is never resent blind.
+    async fn post_once<T: serde::de::DeserializeOwned>(
+        &self,
+        endpoint: &'static str,
+        path: String,
+        body: &impl serde::Serialize,
+    ) -> Result<T, ApiError> {
+        self.send(Call::json(endpoint, Method::POST, path, body, Unsafe)?)
+            .await
     }
 }
