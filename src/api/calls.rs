@@ -54,7 +54,9 @@ impl Client {
             fields,
         };
         let path = "/contacts/".to_string();
-        let envelope: ContactEnvelope = self.post_once("POST /contacts/", path, &body).await?;
+        let envelope: ContactEnvelope = self
+            .send_with(Effect::Creates, "POST /contacts/", path, &body)
+            .await?;
         usable_id("POST /contacts/", &envelope.contact.id)?;
         Ok(envelope.contact)
     }
@@ -74,8 +76,13 @@ impl Client {
         fields: &ContactFields,
     ) -> Result<UpdateResponse, ApiError> {
         let body = UpdateRequest::from_fields(fields);
-        self.put_json("PUT /contacts/{id}", format!("/contacts/{id}"), &body)
-            .await
+        self.send_with(
+            Effect::Sets,
+            "PUT /contacts/{id}",
+            format!("/contacts/{id}"),
+            &body,
+        )
+        .await
     }
 
     /// `GET /contacts/search/duplicate`: the contact HighLevel would match, if any.
@@ -141,7 +148,7 @@ impl Client {
         let path = format!("/contacts/{contact_id}/notes");
         let note = NoteRequest { body };
         let envelope: NoteEnvelope = self
-            .post_once("POST /contacts/{id}/notes", path, &note)
+            .send_with(Effect::Creates, "POST /contacts/{id}/notes", path, &note)
             .await?;
         Ok(envelope.note)
     }
@@ -161,7 +168,7 @@ impl Client {
     ) -> Result<Task, ApiError> {
         let path = format!("/contacts/{contact_id}/tasks");
         let envelope: TaskEnvelope = self
-            .post_once("POST /contacts/{id}/tasks", path, task)
+            .send_with(Effect::Creates, "POST /contacts/{id}/tasks", path, task)
             .await?;
         Ok(envelope.task)
     }
@@ -257,27 +264,28 @@ impl Client {
         self.send(Call::bare(endpoint, Method::GET, path)).await
     }
 
-    /// `PUT path` with `body`, counted under `endpoint`: it sets a state, so sending it twice
-    /// leaves the record as once, and a lost answer may be resent.
-    pub(super) async fn put_json<T: serde::de::DeserializeOwned>(
+    /// `body` to `path`, counted under `endpoint`, by what it does: a call that creates is a
+    /// `POST` never resent blind (a lost answer may mean it was made), one that sets a state is
+    /// a `PUT` that may be resent (sending it twice leaves the record as once).
+    pub(super) async fn send_with<T: serde::de::DeserializeOwned>(
         &self,
+        effect: Effect,
         endpoint: &'static str,
         path: String,
         body: &impl serde::Serialize,
     ) -> Result<T, ApiError> {
-        self.send(Call::json(endpoint, Method::PUT, path, body, Safe)?)
+        let (method, idempotency) = match effect {
+            Effect::Creates => (Method::POST, Unsafe),
+            Effect::Sets => (Method::PUT, Safe),
+        };
+        self.send(Call::json(endpoint, method, path, body, idempotency)?)
             .await
     }
+}
 
-    /// `POST path` with `body`, counted under `endpoint`: it creates something, so an answer
-    /// lost on the way is never resent blind.
-    async fn post_once<T: serde::de::DeserializeOwned>(
-        &self,
-        endpoint: &'static str,
-        path: String,
-        body: &impl serde::Serialize,
-    ) -> Result<T, ApiError> {
-        self.send(Call::json(endpoint, Method::POST, path, body, Unsafe)?)
-            .await
-    }
+/// What a call with a body does to the location; see [`Client::send_with`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Effect {
+    Creates,
+    Sets,
 }

@@ -7,6 +7,7 @@
 //! `eq` is not, so the group is the safer reading. How many filters a group may hold is not
 //! documented either; 100 keeps each body small.
 
+use super::calls::Effect;
 use super::client::{Call, Client};
 use super::models::{SearchRequest, SearchResponse};
 use super::ApiError;
@@ -113,8 +114,13 @@ impl Client {
     /// `PUT /contacts/{id}` with a body built by the caller (an undo restores fields to what
     /// they were, `null` included, which `ContactFields` cannot say).
     pub async fn update_contact_raw(&self, id: &str, body: &Value) -> Result<Value, ApiError> {
-        self.put_json("PUT /contacts/{id}", format!("/contacts/{id}"), body)
-            .await
+        self.send_with(
+            Effect::Sets,
+            "PUT /contacts/{id}",
+            format!("/contacts/{id}"),
+            body,
+        )
+        .await
     }
 
     /// Every contact matching any of `identities` (at most [`SEARCH_BATCH`]), as search

@@ -2,6 +2,7 @@
 //! place and marking it done or open. Both are `PUT`s that set a state, so a lost answer may be
 //! resent: sending the same values twice leaves the task as once.
 
+use super::calls::Effect;
 use super::client::Client;
 use super::models::{Task, TaskEnvelope};
 use super::ApiError;
@@ -41,7 +42,12 @@ impl Client {
     ) -> Result<Task, ApiError> {
         let path = format!("/contacts/{contact_id}/tasks/{task_id}");
         let envelope: TaskEnvelope = self
-            .put_json("PUT /contacts/{id}/tasks/{taskId}", path, update)
+            .send_with(
+                Effect::Sets,
+                "PUT /contacts/{id}/tasks/{taskId}",
+                path,
+                update,
+            )
             .await?;
         Ok(envelope.task)
     }
@@ -56,7 +62,12 @@ impl Client {
         let path = format!("/contacts/{contact_id}/tasks/{task_id}/completed");
         let body = CompletedBody { completed };
         let envelope: TaskEnvelope = self
-            .put_json("PUT /contacts/{id}/tasks/{taskId}/completed", path, &body)
+            .send_with(
+                Effect::Sets,
+                "PUT /contacts/{id}/tasks/{taskId}/completed",
+                path,
+                &body,
+            )
             .await?;
         Ok(envelope.task)
     }
