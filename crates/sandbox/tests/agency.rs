@@ -105,7 +105,7 @@ pub async fn every_documented_agency_status(api: &Api) {
         (r.status, &r.body["message"][0]),
         (422, &json!("appId should not be empty"))
     );
-    let r = installed_locations(&api, &list, Check::Request).await;
+    let r = installed_locations(api, &list, Check::Request).await;
     assert_eq!(
         (r.status, &r.body["message"]),
         (401, &json!(SCOPE_401)),
