@@ -146,12 +146,7 @@ impl Client {
             };
             let page: SearchResponse = self.search(&request).await?;
             let full = page.contacts.len() >= PAGE as usize;
-            let cursor = page
-                .contacts
-                .last()
-                .and_then(|c| c.get("searchAfter"))
-                .and_then(Value::as_array)
-                .cloned();
+            let cursor = page.next_cursor();
             found.extend(page.contacts);
             match cursor {
                 Some(cursor) if full => search_after = Some(cursor),
