@@ -174,6 +174,7 @@ fn stage_sample(scratch: &Path) -> Result<Vec<Value>, SeedError> {
         command: "validate".into(),
         options_json: json!({"command": "validate"}).to_string(),
         location_column: None,
+        stop: crate::pipeline::stop_requested,
     })?;
     let ledger = Ledger::open(&run_dir.join("ledger.db"))?;
     Ok(Seed::existing_from(&ledger)?)

@@ -61,6 +61,7 @@ pub(crate) fn validate_config(
         command: command.to_string(),
         options_json,
         location_column: None,
+        stop: crate::pipeline::stop_requested,
     })
 }
 

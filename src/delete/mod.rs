@@ -115,7 +115,7 @@ pub fn run(config: DeleteConfig) -> Result<RunEnd, DeleteError> {
         failure::record(dir, stage, &text, if interrupted { 130 } else { 1 });
     }
     if interrupted {
-        eprintln!("Interrupted while the file was read; nothing was deleted.");
+        eprintln!("Interrupted while the file was read and checked; nothing was deleted.");
         return Ok(RunEnd::Interrupted);
     }
     result

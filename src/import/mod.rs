@@ -156,7 +156,7 @@ fn settle(
     match result {
         // Recorded by the pipeline, which owns the folder while it stages.
         Err(ImportError::Pipeline(PipelineError::Interrupted)) => {
-            eprintln!("Interrupted while the file was read; nothing was sent.");
+            eprintln!("Interrupted while the file was read and checked; nothing was sent.");
             Ok(RunEnd::Interrupted)
         }
         // Its own exit code: a scheduler running `plan` then `import --plan` learns the plan

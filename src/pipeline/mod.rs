@@ -57,6 +57,25 @@ pub struct ValidateConfig {
     /// `import --location-column`: the column naming each row's location, and the locations
     /// it may name (`None` for a file going to one location).
     pub location_column: Option<LocationColumn>,
+    /// Whether to stop at this point: [`stop_requested`] (Ctrl-C or SIGTERM) for the commands;
+    /// a test injects its own, since the process-wide count is shared by every test.
+    pub stop: fn(StopPoint) -> bool,
+}
+
+/// Where the pipeline looks whether it should stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopPoint {
+    /// Between two chunks of rows, and after the last one.
+    Reading,
+    /// After the whole file was read: before dedupe's merges, before the reports, before the
+    /// summary. A stop here is a stop too (exit 130, the folder says `interrupted`), not a run
+    /// that carries on to an ordinary end.
+    Checking,
+}
+
+/// The commands' stop check: a Ctrl-C or a SIGTERM was received.
+pub fn stop_requested(_: StopPoint) -> bool {
+    crate::run::signals::requested()
 }
 
 /// What stops the pipeline. Bad rows never do: they are outcomes.
@@ -92,8 +111,8 @@ pub enum PipelineError {
         /// The file's headers, quoted.
         headers: String,
     },
-    /// Ctrl-C or SIGTERM while the file was read: nothing was sent.
-    #[error("interrupted while the file was read")]
+    /// Ctrl-C or SIGTERM while the file was read and checked: nothing was sent.
+    #[error("interrupted while the file was read and checked")]
     Interrupted,
 }
 

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use super::{
     conflicts, dedupe_stage, fingerprint, quoted_headers, reports, rows, summary, warnings,
-    write_err, PipelineError, Summary, ValidateConfig,
+    write_err, PipelineError, StopPoint, Summary, ValidateConfig,
 };
 use crate::ledger::{Ledger, LedgerError, RejectedRow, RunMeta, StagedRow, StoredPayload};
 use crate::mapping::{Mapping, MappingError};
@@ -161,7 +161,7 @@ pub(super) fn stage_and_report(config: &ValidateConfig) -> Result<Summary, Pipel
     let mut failure = None;
     let mut stopped = false;
     for chunk in chunk_rx {
-        if crate::run::signals::requested() {
+        if (config.stop)(StopPoint::Reading) {
             failure = Some(PipelineError::Interrupted);
             break;
         }
@@ -214,7 +214,7 @@ pub(super) fn stage_and_report(config: &ValidateConfig) -> Result<Summary, Pipel
     }
     // A stop asked for while the last chunk was processed: still a stop (the reject files are
     // abandoned, nothing claims the whole file was read).
-    if failure.is_none() && !stopped && crate::run::signals::requested() {
+    if failure.is_none() && !stopped && (config.stop)(StopPoint::Reading) {
         failure = Some(PipelineError::Interrupted);
     }
     abandon.store(failure.is_some(), Ordering::SeqCst);
@@ -254,6 +254,12 @@ pub(super) fn stage_and_report(config: &ValidateConfig) -> Result<Summary, Pipel
         // Not reached: a run that stopped early returned above.
         return Err(PipelineError::Thread("dedupe"));
     };
+    // From here the file is read whole, but a stop still ends the run as a stop (each step
+    // below takes about a second per million rows, so it is looked at between them).
+    let stop_checking = |rejects| stopped_after_read(config, &abandon, rejects);
+    if (config.stop)(StopPoint::Checking) {
+        return Err(stop_checking(rejects));
+    }
     let conflicts = conflicts::apply(&mut ledger, &resolution.conflicts, mapping.shared_phone)?;
     for (code, n) in [
         (conflicts::PHONE_SHARED, conflicts.phone_shared),
@@ -263,8 +269,14 @@ pub(super) fn stage_and_report(config: &ValidateConfig) -> Result<Summary, Pipel
             *issues.entry(code.to_string()).or_default() += n;
         }
     }
+    if (config.stop)(StopPoint::Checking) {
+        return Err(stop_checking(rejects));
+    }
     let groups = dedupe_stage::merge_groups(&mut ledger, resolution.groups, &mapping.dedupe_keys)?;
     let dedupe_done = started.elapsed();
+    if (config.stop)(StopPoint::Checking) {
+        return Err(stop_checking(rejects));
+    }
     ledger.make_durable()?;
     let durable_done = started.elapsed();
 
@@ -282,6 +294,11 @@ pub(super) fn stage_and_report(config: &ValidateConfig) -> Result<Summary, Pipel
         reports::write_duplicates(&ledger, &headers, &config.run_dir)?;
     }
     let reports_done = started.elapsed();
+    if (config.stop)(StopPoint::Checking) {
+        // The reject files are in place and whole: only the summary is not written, and the
+        // folder says the run was interrupted.
+        return Err(PipelineError::Interrupted);
+    }
 
     let summary = Summary::build(summary::Inputs {
         command: config.command.clone(),
@@ -330,6 +347,22 @@ pub(super) fn stage_and_report(config: &ValidateConfig) -> Result<Summary, Pipel
     // Last: until this mark `runs` says the reports are incomplete.
     ledger.reports_written(&clock::now_rfc3339())?;
     Ok(summary)
+}
+
+/// A stop after the file was read: the reject files' thread drops its files unfinished if it has
+/// not put them in place yet, and removes them if it has (dedupe's own rejections would be
+/// missing from them), so no file claims a check that did not end.
+fn stopped_after_read(
+    config: &ValidateConfig,
+    abandon: &AtomicBool,
+    rejects: thread::JoinHandle<Result<reports::Written, PipelineError>>,
+) -> PipelineError {
+    abandon.store(true, Ordering::SeqCst);
+    let _ = rejects.join();
+    for name in ["rejects.csv", "rejects.xlsx"] {
+        let _ = std::fs::remove_file(config.run_dir.join(name));
+    }
+    PipelineError::Interrupted
 }
 
 /// The reject files' thread: rows arrive in row order, a chunk at a time.

@@ -63,6 +63,7 @@ fn config(dir: &Path) -> ValidateConfig {
         command: "validate".to_string(),
         options_json: "{}".to_string(),
         location_column: None,
+        stop: crate::pipeline::stop_requested,
     }
 }
 
@@ -103,4 +104,66 @@ fn reject_files_written_while_staging_equal_the_ledger_rewrite() {
     let rejected = ledger.rejected().unwrap().len();
     assert!(rejected >= 20, "only {rejected} rejected rows");
     assert_eq!(staged.len(), rejected + 1);
+}
+
+thread_local! {
+    /// For `a_stop_after_the_file_is_read_is_still_a_stop`: the checking stop point to stop at
+    /// (1 = the first), and how many were passed. The pipeline asks on the caller's thread.
+    static STOP_AT: std::cell::Cell<(usize, usize)> = const { std::cell::Cell::new((0, 0)) };
+}
+
+fn stop_at_nth_check(point: StopPoint) -> bool {
+    if point != StopPoint::Checking {
+        return false;
+    }
+    STOP_AT.with(|cell| {
+        let (at, passed) = cell.get();
+        cell.set((at, passed + 1));
+        passed + 1 >= at
+    })
+}
+
+#[test]
+fn a_stop_after_the_file_is_read_is_still_a_stop() {
+    for at in 1..=5 {
+        STOP_AT.with(|cell| cell.set((at, 0)));
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = config(dir.path());
+        config.stop = stop_at_nth_check;
+        let result = run(&config);
+        let files: Vec<String> = std::fs::read_dir(&config.run_dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| !name.starts_with("ledger.db"))
+            .collect();
+        if at == 5 {
+            // Four points: a fifth is never reached, and the run ends as usual.
+            assert!(result.is_ok(), "{result:?}");
+            continue;
+        }
+        let err = result.expect_err("a stop after the file was read stops the run");
+        assert!(matches!(err, PipelineError::Interrupted), "at {at}: {err}");
+        assert_eq!(err.exit_code(), 130);
+        let summary: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(config.run_dir.join("summary.json")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(summary["status"], "interrupted", "at {at}: {summary:#}");
+        assert_eq!(summary["exit_code"], 130, "at {at}");
+        // Reject files only once they are whole (the last point is after the reports), and
+        // never a temporary file left behind.
+        let mut expected = vec!["report.html", "summary.json"];
+        if at == 4 {
+            expected.extend([
+                "duplicates.csv",
+                "rejects.csv",
+                "rejects.xlsx",
+                "warnings.csv",
+            ]);
+        }
+        let mut files = files;
+        files.sort();
+        expected.sort_unstable();
+        assert_eq!(files, expected, "at {at}");
+    }
 }

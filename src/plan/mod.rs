@@ -73,7 +73,7 @@ pub enum PlanError {
 pub fn run(config: PlanConfig) -> Result<RunEnd, PlanError> {
     let summary = match pipeline::run(&config.validate) {
         Err(PipelineError::Interrupted) => {
-            eprintln!("Interrupted while the file was read; nothing was sent.");
+            eprintln!("Interrupted while the file was read and checked; nothing was sent.");
             return Ok(RunEnd::Interrupted);
         }
         other => other?,

@@ -10,7 +10,7 @@ use crate::run::end::RunEnd;
 pub fn run(config: &ValidateConfig) -> Result<RunEnd, PipelineError> {
     let summary = match pipeline::run(config) {
         Err(PipelineError::Interrupted) => {
-            eprintln!("Interrupted while the file was read: the run folder says so.");
+            eprintln!("Interrupted while the file was read and checked: the run folder says so.");
             return Ok(RunEnd::Interrupted);
         }
         other => other?,
