@@ -19,7 +19,7 @@ pub mod modes;
 mod process;
 pub mod undo;
 
-use ghl_sandbox::{Config, LocationConfig, TokenConfig, DEFAULT_LOCATION_ID};
+use ghl_sandbox::{Config, LocationConfig, TokenConfig, DEFAULT_LOCATION_ID, DEFAULT_TOKEN};
 use rusqlite::{Connection, OpenFlags};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -209,6 +209,11 @@ pub fn import(base_url: &str, token: &str, file: &Path, run_dir: &Path) -> Comma
         .args(["--mapping", MAPPING, "--run-dir"])
         .arg(run_dir);
     cmd
+}
+
+/// Runs [`import`] with the default sandbox token, for at most `limit`.
+pub fn import_run(base_url: &str, file: &Path, run_dir: &Path, limit: Duration) -> Output {
+    run(import(base_url, DEFAULT_TOKEN, file, run_dir), limit)
 }
 
 /// `ghl-bulk import --resume RUN_DIR` against `base_url`.
