@@ -7,9 +7,11 @@
 
 use crate::util;
 use crate::util::ghl_bulk;
-use crate::util::{fast_config, import, run, summary, workspace, FileSpec, Running, Sandbox};
+use crate::util::{
+    fast_config, import, run, summary, workspace, Expected, FileSpec, Running, Sandbox,
+};
 use ghl_sandbox::DEFAULT_TOKEN;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(60);
@@ -26,10 +28,16 @@ fn by_name<'a>(list: &'a [serde_json::Value], name: &str) -> &'a serde_json::Val
         .unwrap_or_else(|| panic!("{name} is not listed: {list:#?}"))
 }
 
+/// [`workspace`] for `spec`, and the `runs` folder in it that `ghl-bulk runs --dir` lists.
+fn with_runs_folder(spec: &FileSpec) -> (tempfile::TempDir, PathBuf, Expected, PathBuf) {
+    let (tmp, file, expected) = workspace(spec);
+    let runs = tmp.path().join("runs");
+    (tmp, file, expected, runs)
+}
+
 #[test]
 fn lists_finished_resumable_validate_damaged_and_empty_folders() {
-    let (tmp, file, _) = workspace(&FileSpec::with_invalid(60, 71));
-    let runs = tmp.path().join("runs");
+    let (tmp, file, _, runs) = with_runs_folder(&FileSpec::with_invalid(60, 71));
 
     // Finished, with rejected rows (exit 3).
     let sandbox = Sandbox::start(fast_config(3, (1, 3)));
@@ -201,8 +209,7 @@ fn lists_finished_resumable_validate_damaged_and_empty_folders() {
 
 #[test]
 fn a_running_import_is_listed_as_running_and_finishes_undisturbed() {
-    let (tmp, file, expected) = workspace(&FileSpec::clean(150, 72));
-    let runs = tmp.path().join("runs");
+    let (_tmp, file, expected, runs) = with_runs_folder(&FileSpec::clean(150, 72));
     let sandbox = Sandbox::start(fast_config(5, (30, 60)));
     let run_dir = runs.join("20261101T120000Z-slow");
     let mut cmd = import(&sandbox.base_url(), DEFAULT_TOKEN, &file, &run_dir);
