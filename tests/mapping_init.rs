@@ -3,7 +3,7 @@
 //! tags right, and validates its sample with no row rejected for want of an identity. A file
 //! or a mapping with no email or phone at all is one clear error, not a run of rejects.
 
-use crate::util::{self, assert_stderr_has, ghl_bulk, stderr};
+use crate::util::{self, assert_stderr_has, file_in, ghl_bulk, stderr};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -108,9 +108,7 @@ fn draft_and_validate(file: &Path, dir: &Path) -> Validated {
 /// [`draft_and_validate`] on a file `name` holding `text`, in a folder of its own.
 fn draft_and_validate_text(name: &str, text: &str) -> Validated {
     let tmp = tempfile::tempdir().unwrap();
-    let file = tmp.path().join(name);
-    std::fs::write(&file, text).unwrap();
-    draft_and_validate(&file, tmp.path())
+    draft_and_validate(&file_in(tmp.path(), name, text), tmp.path())
 }
 
 fn sample(name: &str) -> PathBuf {
@@ -277,12 +275,11 @@ fn init_refuses_a_file_without_identity() {
 #[test]
 fn a_mapping_without_identity_is_one_fatal_error() {
     let tmp = tempfile::tempdir().unwrap();
-    let mapping = tmp.path().join("m.toml");
-    std::fs::write(
-        &mapping,
+    let mapping = file_in(
+        tmp.path(),
+        "m.toml",
         "version = 1\n[fields]\nfirstName = \"First Name\"\ncompanyName = \"Company\"\n",
-    )
-    .unwrap();
+    );
     for command in ["validate", "import"] {
         let run_dir = tmp.path().join(command);
         let mut args: Vec<std::ffi::OsString> = vec![

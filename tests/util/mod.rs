@@ -44,6 +44,14 @@ pub fn runtime(what: &str) -> tokio::runtime::Runtime {
         .unwrap_or_else(|e| panic!("a tokio runtime for {what}: {e}"))
 }
 
+/// Writes `contents` to `dir/name`: the path.
+pub fn file_in(dir: &Path, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, contents)
+        .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+    path
+}
+
 /// The first line of `text` starting with `prefix`; a text without one fails, showing it.
 #[track_caller]
 pub fn line_starting<'a>(text: &'a str, prefix: &str) -> &'a str {
