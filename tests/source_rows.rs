@@ -153,7 +153,7 @@ fn row_numbers_are_spreadsheet_rows_when_notes_span_lines() {
     let input = file_in(
         tmp.path(),
         "notes.csv",
-        &writer.into_inner().expect("csv bytes"),
+        writer.into_inner().expect("csv bytes"),
     );
     let (run, out) = validate_with(
         tmp.path(),
