@@ -208,18 +208,25 @@ async fn a_429_is_waited_out_and_resent() {
     sandbox.shutdown().await.unwrap();
 }
 
-#[tokio::test]
-async fn transient_faults_are_retried_and_creates_in_doubt_are_not() {
+/// An unthrottled sandbox injecting `faults`, seeded (42) so that a rate gives the same faults
+/// each run.
+async fn with_faults(faults: FaultConfig) -> ghl_sandbox::Handle {
     let config = Config {
         rate_limit: RateLimitConfig::off(),
         seed: 42,
-        faults: FaultConfig {
-            fault_rate: 0.3,
-            ..FaultConfig::default()
-        },
+        faults,
         ..Config::default()
     };
-    let sandbox = ghl_sandbox::spawn(config).await.unwrap();
+    ghl_sandbox::spawn(config).await.unwrap()
+}
+
+#[tokio::test]
+async fn transient_faults_are_retried_and_creates_in_doubt_are_not() {
+    let sandbox = with_faults(FaultConfig {
+        fault_rate: 0.3,
+        ..FaultConfig::default()
+    })
+    .await;
     let client = client_for(&sandbox, token());
     for n in 0..20 {
         client.upsert(&person(100 + n)).await.unwrap();
@@ -228,15 +235,12 @@ async fn transient_faults_are_retried_and_creates_in_doubt_are_not() {
     assert!(counts.retries > 0, "a 30 % fault rate must cause retries");
     sandbox.shutdown().await.unwrap();
 
-    let config = Config {
-        rate_limit: RateLimitConfig::off(),
-        faults: FaultConfig {
-            cut_after_commit: 1.0,
-            ..FaultConfig::default()
-        },
-        ..Config::default()
-    };
-    let sandbox = ghl_sandbox::spawn(config).await.unwrap();
+    // Every write is cut after its commit: the seed does not matter here.
+    let sandbox = with_faults(FaultConfig {
+        cut_after_commit: 1.0,
+        ..FaultConfig::default()
+    })
+    .await;
     let client = client_for(&sandbox, token());
     let err = client.create(&person(200)).await.unwrap_err();
     assert!(matches!(err, ApiError::InDoubt { .. }), "{err}");

@@ -7,7 +7,9 @@
 
 use crate::util;
 use crate::util::hostile::{Answer, Hostile, Seen};
-use crate::util::{fast_config, import, ledger_rows, resume, run, workspace, FileSpec, Sandbox};
+use crate::util::{
+    fast_config, import_run, ledger_rows, resume, run, workspace, FileSpec, Sandbox,
+};
 use ghl_bulk::api::guard::Refusal;
 use ghl_bulk::api::{ApiError, AuthError, BaseUrl, Client, ClientConfig, Credentials};
 use ghl_bulk::api::{OAuthConfig, Secret};
@@ -49,10 +51,7 @@ fn an_api_redirect_is_fatal_and_its_target_sees_nothing() {
     let api = Hostile::start(move |_| Answer::status(307, &[("location", &location)], ""));
     let (dir, file) = small_file();
     let run_dir = dir.path().join("run");
-    let out = run(
-        import(&api.base_url(), DEFAULT_TOKEN, &file, &run_dir),
-        LIMIT,
-    );
+    let out = import_run(&api.base_url(), &file, &run_dir, LIMIT);
     assert_eq!(out.code, Some(1), "{}", out.describe());
     out.assert_stderr_has("HTTP 307");
     let host = format!("127.0.0.1:{}", target.port());
@@ -152,10 +151,7 @@ fn a_tls_failure_is_named_and_final() {
     assert_eq!(handshakes.load(Ordering::SeqCst), 1, "no retry");
 
     let (dir, file) = small_file();
-    let out = run(
-        import(&base, DEFAULT_TOKEN, &file, &dir.path().join("run")),
-        LIMIT,
-    );
+    let out = import_run(&base, &file, &dir.path().join("run"), LIMIT);
     assert_eq!(out.code, Some(1), "{}", out.describe());
     out.assert_stderr_has("TLS failure");
     out.assert_stderr_has("unknown issuer");
@@ -222,10 +218,7 @@ fn a_success_without_a_contact_id_is_not_recorded() {
     });
     let (dir, file) = small_file();
     let run_dir = dir.path().join("run");
-    let out = run(
-        import(&api.base_url(), DEFAULT_TOKEN, &file, &run_dir),
-        LIMIT,
-    );
+    let out = import_run(&api.base_url(), &file, &run_dir, LIMIT);
     assert_eq!(out.code, Some(3), "{}", out.describe());
     let rows = ledger_rows(&run_dir);
     for row in rows.iter().filter(|r| r.merged_into.is_none()) {
@@ -282,15 +275,7 @@ fn absurd_rate_limit_headers_are_clamped_and_told() {
         }
     });
     let (dir, file) = small_file();
-    let out = run(
-        import(
-            &api.base_url(),
-            DEFAULT_TOKEN,
-            &file,
-            &dir.path().join("run"),
-        ),
-        LIMIT,
-    );
+    let out = import_run(&api.base_url(), &file, &dir.path().join("run"), LIMIT);
     assert_eq!(out.code, Some(0), "{}", out.describe());
     out.assert_stderr_has("held back for 4 s: HighLevel answered 429");
     assert_eq!(
@@ -308,16 +293,9 @@ fn the_last_progress_line_adds_up() {
     let sandbox = Sandbox::start(fast_config(21, (0, 2)));
     let (dir, file, _) = workspace(&FileSpec::clean(60, 21));
     let run_dir = dir.path().join("run");
-    let out = run(
-        import(&sandbox.base_url(), DEFAULT_TOKEN, &file, &run_dir),
-        LIMIT,
-    );
+    let out = import_run(&sandbox.base_url(), &file, &run_dir, LIMIT);
     assert_eq!(out.code, Some(0), "{}", out.describe());
-    let line = out
-        .stderr
-        .lines()
-        .find(|l| l.starts_with("Delivered: "))
-        .unwrap_or_else(|| panic!("no last progress line: {}", out.describe()));
+    let line = out.stderr_line("Delivered: ");
     let summary = util::summary(&run_dir);
     let requests = summary["delivery"]["requests"]["total"].as_u64().unwrap();
     let staged = summary["estimate"]["rows"].as_u64().unwrap();

@@ -7,7 +7,7 @@
 #![cfg(unix)]
 
 use crate::util::hostile::{Answer, Hostile};
-use crate::util::{ghl_bulk, import, run, workspace, FileSpec, GhlCommand};
+use crate::util::{ghl_bulk, import_run, run, workspace, FileSpec, GhlCommand};
 use ghl_sandbox::DEFAULT_TOKEN;
 use std::time::Duration;
 
@@ -53,15 +53,7 @@ fn runs_against_endless_answers_stay_under_200_mb() {
     let announced = Hostile::start(|_| Answer::Endless {
         length: Some(2 << 30),
     });
-    let out = run(
-        import(
-            &announced.base_url(),
-            DEFAULT_TOKEN,
-            &file,
-            &dir.path().join("run"),
-        ),
-        LIMIT,
-    );
+    let out = import_run(&announced.base_url(), &file, &dir.path().join("run"), LIMIT);
     assert_eq!(out.code, Some(1), "{}", out.describe());
     out.assert_stderr_has("larger than");
 

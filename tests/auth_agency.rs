@@ -4,7 +4,7 @@
 //! written back), and a 401 on a minted location token (minted again, once).
 
 use crate::util::{
-    self, agency_refresh_file, as_agency, ghl_bulk, run, FileSpec, GhlCommand, Sandbox,
+    self, agency_refresh_file, as_agency, ghl_bulk, run, FileSpec, GhlCommand, Output, Sandbox,
 };
 use ghl_bulk::api::{
     BaseUrl, Client, ClientConfig, Credentials, OAuthConfig, RefreshStore, Secret,
@@ -29,6 +29,14 @@ fn two_locations() -> ghl_sandbox::Config {
     config
 }
 
+/// `ghl-bulk locations EXTRA…` as the agency, run from `dir` with its refresh-token file; at
+/// most `limit_s` seconds.
+fn locations(base_url: &str, dir: &Path, refresh: &Path, extra: &[&str], limit_s: u64) -> Output {
+    let mut cmd = as_agency(base_url, dir, refresh);
+    cmd.arg("locations").args(extra);
+    run(cmd, Duration::from_secs(limit_s))
+}
+
 fn stored_token(file: &Path) -> String {
     std::fs::read_to_string(file).unwrap().trim().to_string()
 }
@@ -39,9 +47,7 @@ fn locations_lists_the_agencys_locations_as_text_and_json() {
     let dir = tempfile::tempdir().unwrap();
     let refresh = agency_refresh_file(dir.path());
 
-    let mut cmd = as_agency(&sandbox.base_url(), dir.path(), &refresh);
-    cmd.arg("locations");
-    let out = run(cmd, Duration::from_secs(60));
+    let out = locations(&sandbox.base_url(), dir.path(), &refresh, &[], 60);
     assert_eq!(out.code, Some(0), "{}", out.describe());
     let lines: Vec<&str> = out.stdout.lines().collect();
     assert_eq!(lines.len(), 2, "{}", out.describe());
@@ -55,9 +61,7 @@ fn locations_lists_the_agencys_locations_as_text_and_json() {
     assert!(!out.stdout.contains(&rotated) && !out.stderr.contains(&rotated));
 
     // The second run refreshes with the rotated token (the first one is spent).
-    let mut cmd = as_agency(&sandbox.base_url(), dir.path(), &refresh);
-    cmd.args(["locations", "--json"]);
-    let out = run(cmd, Duration::from_secs(60));
+    let out = locations(&sandbox.base_url(), dir.path(), &refresh, &["--json"], 60);
     assert_eq!(out.code, Some(0), "{}", out.describe());
     let json: Value = serde_json::from_str(&out.stdout).expect("JSON on stdout");
     let ids: Vec<&str> = json
@@ -230,9 +234,7 @@ fn a_listing_that_never_ends_is_stopped_at_the_bound() {
     });
     let dir = tempfile::tempdir().unwrap();
     let refresh = agency_refresh_file(dir.path());
-    let mut cmd = as_agency(&api.base_url(), dir.path(), &refresh);
-    cmd.arg("locations");
-    let out = run(cmd, Duration::from_secs(120));
+    let out = locations(&api.base_url(), dir.path(), &refresh, &[], 120);
     assert_eq!(out.code, Some(1), "{}", out.describe());
     out.assert_stderr_has("stopped at 10000");
     let pages = api

@@ -48,24 +48,25 @@ fn import_leads(cwd: &Path, global: &[&str], run_dir: &str, extra: &[&str]) -> O
     go(ghl(cwd, &args))
 }
 
+/// A fresh working folder holding `ghl-bulk.toml` with `config`.
+fn folder_with_config(config: &str) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("ghl-bulk.toml"), config).unwrap();
+    tmp
+}
+
 /// The `config show` line of a key.
 fn line<'a>(out: &'a Output, key: &str) -> &'a str {
-    out.stdout
-        .lines()
-        .find(|l| l.starts_with(&format!("{key} ")))
-        .unwrap_or_else(|| panic!("no {key} line:\n{}", out.stdout))
+    crate::util::line_starting(&out.stdout, &format!("{key} "))
 }
 
 #[test]
 fn show_reports_each_setting_with_its_source_and_masks_secrets() {
-    let tmp = tempfile::tempdir().unwrap();
-    let cwd = tmp.path();
-    std::fs::write(
-        cwd.join("ghl-bulk.toml"),
+    let tmp = folder_with_config(
         "location = \"file-location\"\nconcurrency = 6\ndaily_reserve = 2000\n\
          state = \"state/loc.sqlite\"\nclient_id = \"file-app\"\n",
-    )
-    .unwrap();
+    );
+    let cwd = tmp.path();
     let token = "pit-0123456789-abcdef-XYZZY";
     let mut cmd = ghl(cwd, &["config", "show", "--concurrency", "3"]);
     cmd.env("GHL_LOCATION_ID", "env-location")
@@ -84,29 +85,28 @@ fn show_reports_each_setting_with_its_source_and_masks_secrets() {
         "{s}"
     );
     assert!(s.contains("# Config file: ./ghl-bulk.toml"), "{s}");
-    // Settings: the file beats the environment, the flag beats the file.
-    assert!(line(&out, "location").contains("\"file-location\""), "{s}");
-    assert!(
-        line(&out, "location").ends_with("# file ./ghl-bulk.toml"),
-        "{s}"
-    );
-    assert!(
-        line(&out, "concurrency").ends_with("# flag --concurrency"),
-        "{s}"
-    );
-    assert!(line(&out, "concurrency").contains("= 3 "), "{s}");
-    assert!(
-        line(&out, "base_url").ends_with("# env GHL_BASE_URL"),
-        "{s}"
-    );
-    assert!(line(&out, "daily_reserve").contains("\"2000\""), "{s}");
-    assert!(line(&out, "state").contains("./state/loc.sqlite"), "{s}");
-    assert!(line(&out, "timeout").ends_with("# default"), "{s}");
-    // Credentials: the environment beats the file.
-    assert!(line(&out, "client_id").contains("\"env-app\""), "{s}");
-    assert!(line(&out, "token").contains("*** (set)"), "{s}");
-    assert!(line(&out, "token").ends_with("# env GHL_TOKEN"), "{s}");
-    assert!(line(&out, "client_secret").contains("*** (set)"), "{s}");
+    // Settings: the file beats the environment, the flag beats the file; credentials: the
+    // environment beats the file. Each line ends with where its value came from.
+    for (key, value) in [
+        ("location", "\"file-location\""),
+        ("concurrency", "= 3 "),
+        ("daily_reserve", "\"2000\""),
+        ("state", "./state/loc.sqlite"),
+        ("client_id", "\"env-app\""),
+        ("token", "*** (set)"),
+        ("client_secret", "*** (set)"),
+    ] {
+        assert!(line(&out, key).contains(value), "{key}: {s}");
+    }
+    for (key, source) in [
+        ("location", "# file ./ghl-bulk.toml"),
+        ("concurrency", "# flag --concurrency"),
+        ("base_url", "# env GHL_BASE_URL"),
+        ("timeout", "# default"),
+        ("token", "# env GHL_TOKEN"),
+    ] {
+        assert!(line(&out, key).ends_with(source), "{key}: {s}");
+    }
     for leak in [token, "XYZZY", "abcdef", "client-secret-VALUE", "VALUE"] {
         assert!(!s.contains(leak), "{leak} leaked:\n{s}");
     }
@@ -116,25 +116,17 @@ fn show_reports_each_setting_with_its_source_and_masks_secrets() {
     cmd.env("GHL_LOCATION_ID", "env-location");
     let out = go(cmd);
     assert_eq!(out.code, Some(0), "{}", out.describe());
-    assert!(
-        out.stdout.contains("# Config file: none (--no-config)"),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        line(&out, "location").ends_with("# env GHL_LOCATION_ID"),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        line(&out, "token").ends_with("# not set anywhere"),
-        "{}",
-        out.stdout
-    );
+    let s = &out.stdout;
+    assert!(s.contains("# Config file: none (--no-config)"), "{s}");
+    for (key, source) in [
+        ("location", "# env GHL_LOCATION_ID"),
+        ("token", "# not set anywhere"),
+    ] {
+        assert!(line(&out, key).ends_with(source), "{key}: {s}");
+    }
     assert!(
         line(&out, "state").contains("/data/ghl-bulk/state/env-location.sqlite"),
-        "{}",
-        out.stdout
+        "{s}"
     );
 }
 
@@ -268,13 +260,9 @@ fn a_config_file_alone_drives_an_import_and_flags_still_win() {
 /// runs too, whose location differs, and the state file refused them.
 #[test]
 fn a_sandbox_run_ignores_the_config_files_state() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp =
+        folder_with_config("location = \"ve9EPM428h8vShlRW1KT\"\nstate = \"state/real.sqlite\"\n");
     let cwd = tmp.path();
-    std::fs::write(
-        cwd.join("ghl-bulk.toml"),
-        "location = \"ve9EPM428h8vShlRW1KT\"\nstate = \"state/real.sqlite\"\n",
-    )
-    .unwrap();
     // The real location's state file exists, as after a real import.
     std::fs::create_dir_all(cwd.join("state")).unwrap();
     ghl_bulk::ledger::state::StateStore::open(

@@ -9,6 +9,8 @@ use crate::util;
 use crate::util::{fast_config, import, run, workspace, FileSpec, Sandbox};
 use crate::util::{ghl_bulk, GhlCommand};
 use ghl_sandbox::DEFAULT_TOKEN;
+use std::path::Path;
+use std::process::Command;
 use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(60);
@@ -18,16 +20,16 @@ fn clean_file() -> (tempfile::TempDir, std::path::PathBuf) {
     (dir, file)
 }
 
+/// `import FILE` into `run_dir` against `sandbox`, with its token.
+fn import_to(sandbox: &Sandbox, file: &Path, run_dir: &Path) -> Command {
+    import(&sandbox.base_url(), DEFAULT_TOKEN, file, run_dir)
+}
+
 #[test]
 fn json_logs_are_json_lines_on_stderr_only() {
     let (dir, file) = clean_file();
     let sandbox = Sandbox::start(fast_config(11, (1, 3)));
-    let mut cmd = import(
-        &sandbox.base_url(),
-        DEFAULT_TOKEN,
-        &file,
-        &dir.path().join("run"),
-    );
+    let mut cmd = import_to(&sandbox, &file, &dir.path().join("run"));
     cmd.args(["--log-format", "json", "-v"]);
     let out = run(cmd, LIMIT);
     assert_eq!(out.code, Some(0), "{}", out.describe());
@@ -77,7 +79,7 @@ fn quiet_is_silent_for_a_clean_run_before_or_after_the_subcommand() {
                 .arg(&run_dir);
             cmd
         } else {
-            let mut cmd = import(&sandbox.base_url(), DEFAULT_TOKEN, &file, &run_dir);
+            let mut cmd = import_to(&sandbox, &file, &run_dir);
             cmd.arg("-q");
             cmd
         };
@@ -95,12 +97,7 @@ fn quiet_is_silent_for_a_clean_run_before_or_after_the_subcommand() {
 fn verbose_text_rust_log_and_fatal_errors_as_json() {
     let (dir, file) = clean_file();
     let sandbox = Sandbox::start(fast_config(13, (1, 3)));
-    let mut cmd = import(
-        &sandbox.base_url(),
-        DEFAULT_TOKEN,
-        &file,
-        &dir.path().join("a"),
-    );
+    let mut cmd = import_to(&sandbox, &file, &dir.path().join("a"));
     cmd.arg("-vv").env_remove("RUST_LOG");
     let out = run(cmd, LIMIT);
     assert_eq!(out.code, Some(0), "{}", out.describe());
@@ -109,36 +106,21 @@ fn verbose_text_rust_log_and_fatal_errors_as_json() {
     assert!(out.stdout.is_empty(), "{}", out.describe());
 
     // Without flags RUST_LOG decides.
-    let mut cmd = import(
-        &sandbox.base_url(),
-        DEFAULT_TOKEN,
-        &file,
-        &dir.path().join("b"),
-    );
+    let mut cmd = import_to(&sandbox, &file, &dir.path().join("b"));
     cmd.env("RUST_LOG", "ghl_bulk=info");
     let out = run(cmd, LIMIT);
     assert_eq!(out.code, Some(0), "{}", out.describe());
     out.assert_stderr_has(" INFO ");
 
     // Without either: no log lines, only the human summary.
-    let mut cmd = import(
-        &sandbox.base_url(),
-        DEFAULT_TOKEN,
-        &file,
-        &dir.path().join("c"),
-    );
+    let mut cmd = import_to(&sandbox, &file, &dir.path().join("c"));
     cmd.env_remove("RUST_LOG");
     let out = run(cmd, LIMIT);
     out.assert_stderr_lacks(" INFO ");
     out.assert_stderr_has("Run outcomes:");
 
     // A fatal error under JSON logs is one JSON event.
-    let mut cmd = import(
-        &sandbox.base_url(),
-        DEFAULT_TOKEN,
-        &file,
-        &dir.path().join("d"),
-    );
+    let mut cmd = import_to(&sandbox, &file, &dir.path().join("d"));
     cmd.args(["--log-format", "json", "--daily-reserve", "lots"]);
     let out = run(cmd, LIMIT);
     assert_eq!(out.code, Some(1), "{}", out.describe());

@@ -7,9 +7,11 @@
 
 use crate::util;
 use crate::util::ghl_bulk;
-use crate::util::{fast_config, import, run, summary, workspace, FileSpec, Running, Sandbox};
+use crate::util::{
+    fast_config, import, run, summary, workspace, Expected, FileSpec, Running, Sandbox,
+};
 use ghl_sandbox::DEFAULT_TOKEN;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(60);
@@ -26,10 +28,16 @@ fn by_name<'a>(list: &'a [serde_json::Value], name: &str) -> &'a serde_json::Val
         .unwrap_or_else(|| panic!("{name} is not listed: {list:#?}"))
 }
 
+/// [`workspace`] for `spec`, and the `runs` folder in it that `ghl-bulk runs --dir` lists.
+fn with_runs_folder(spec: &FileSpec) -> (tempfile::TempDir, PathBuf, Expected, PathBuf) {
+    let (tmp, file, expected) = workspace(spec);
+    let runs = tmp.path().join("runs");
+    (tmp, file, expected, runs)
+}
+
 #[test]
 fn lists_finished_resumable_validate_damaged_and_empty_folders() {
-    let (tmp, file, _) = workspace(&FileSpec::with_invalid(60, 71));
-    let runs = tmp.path().join("runs");
+    let (tmp, file, _, runs) = with_runs_folder(&FileSpec::with_invalid(60, 71));
 
     // Finished, with rejected rows (exit 3).
     let sandbox = Sandbox::start(fast_config(3, (1, 3)));
@@ -98,16 +106,6 @@ fn lists_finished_resumable_validate_damaged_and_empty_folders() {
         out.stdout
     );
     let line = |name: &str| *lines.iter().find(|l| l.starts_with(name)).unwrap();
-    assert!(
-        line("20261101T100000Z-checked").contains(" validate "),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        line("20261101T100000Z-checked").ends_with("finished"),
-        "{}",
-        out.stdout
-    );
     // Issue 13 item 11: validate's valid rows have a column (right-aligned under VALID);
     // an import leaves it empty.
     let valid_end = lines[0].find(" VALID ").expect("a VALID column") + " VALID".len();
@@ -133,31 +131,22 @@ fn lists_finished_resumable_validate_damaged_and_empty_folders() {
         "{}",
         out.stdout
     );
-    assert!(
-        line("20261101T090000Z-budget").contains("resumable ("),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        line("20261101T080000Z-done").ends_with("finished"),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        line("20261101T080000Z-done").contains("contacts.csv"),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        line("20261101T070000Z-damaged").ends_with("damaged"),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        line("20261101T060000Z-empty").ends_with("no ledger"),
-        "{}",
-        out.stdout
-    );
+    // Each run's line: its command, input and state.
+    for (run, holds) in [
+        ("20261101T100000Z-checked", " validate "),
+        ("20261101T090000Z-budget", "resumable ("),
+        ("20261101T080000Z-done", "contacts.csv"),
+    ] {
+        assert!(line(run).contains(holds), "{run}:\n{}", out.stdout);
+    }
+    for (run, state) in [
+        ("20261101T100000Z-checked", "finished"),
+        ("20261101T080000Z-done", "finished"),
+        ("20261101T070000Z-damaged", "damaged"),
+        ("20261101T060000Z-empty", "no ledger"),
+    ] {
+        assert!(line(run).ends_with(state), "{run}:\n{}", out.stdout);
+    }
 
     // The JSON agrees with the run's own summary.
     let out = ghl(&["runs", "--json"], &runs);
@@ -220,8 +209,7 @@ fn lists_finished_resumable_validate_damaged_and_empty_folders() {
 
 #[test]
 fn a_running_import_is_listed_as_running_and_finishes_undisturbed() {
-    let (tmp, file, expected) = workspace(&FileSpec::clean(150, 72));
-    let runs = tmp.path().join("runs");
+    let (_tmp, file, expected, runs) = with_runs_folder(&FileSpec::clean(150, 72));
     let sandbox = Sandbox::start(fast_config(5, (30, 60)));
     let run_dir = runs.join("20261101T120000Z-slow");
     let mut cmd = import(&sandbox.base_url(), DEFAULT_TOKEN, &file, &run_dir);

@@ -64,11 +64,7 @@ fn the_issues_line_counts_the_codes_it_leaves_out_and_json_logs_end_with_an_even
     let home = tempfile::tempdir().unwrap();
     let out = validate_the_sample(home.path(), &[], &home.path().join("text"));
     assert_eq!(out.code, Some(3), "{}", out.describe());
-    let issues = out
-        .stderr
-        .lines()
-        .find(|l| l.starts_with("Issues found:"))
-        .unwrap_or_else(|| panic!("{}", out.describe()));
+    let issues = out.stderr_line("Issues found:");
     // The sample has eight issue codes (phone_shared among them): five named, three counted.
     assert!(
         issues.ends_with("and 3 more codes (summary.json, report.html)."),

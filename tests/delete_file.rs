@@ -5,11 +5,11 @@
 //! delete; without a terminal it needs `--yes`.
 
 use crate::util;
-use crate::util::undo::{email, ghl, phone, requests};
-use crate::util::{fast_config, run, Sandbox};
+use crate::util::undo::{email, ghl, phone, requests, with_file};
+use crate::util::{fast_config, run, Output, Sandbox};
 use serde_json::json;
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(60);
@@ -24,22 +24,34 @@ email = \"Email\"
 phone = \"Phone\"
 ";
 
+/// Writes `delete.csv` holding `csv` and `delete.toml` holding [`MAPPING`] into `dir`.
+fn delete_files(dir: &Path, csv: &str) -> (PathBuf, PathBuf) {
+    let file = dir.join("delete.csv");
+    std::fs::write(&file, csv).unwrap();
+    let mapping = dir.join("delete.toml");
+    std::fs::write(&mapping, MAPPING).unwrap();
+    (file, mapping)
+}
+
+/// Runs `delete FILE --mapping MAPPING --run-dir RUN_DIR EXTRA…` against `sandbox`.
 fn delete(
     sandbox: &Sandbox,
     file: &Path,
     mapping: &Path,
     run_dir: &Path,
     extra: &[&str],
-) -> std::process::Command {
+) -> Output {
+    let mut cmd = with_file(sandbox, &["delete"], file, mapping, run_dir);
+    cmd.args(extra);
+    run(cmd, LIMIT)
+}
+
+/// Runs `delete --yes --quiet --resume RUN_DIR` against `sandbox`.
+fn resume(sandbox: &Sandbox, run_dir: &Path) -> Output {
     let mut cmd = ghl(sandbox);
-    cmd.arg("delete")
-        .arg(file)
-        .arg("--mapping")
-        .arg(mapping)
-        .arg("--run-dir")
-        .arg(run_dir)
-        .args(extra);
-    cmd
+    cmd.args(["delete", "--yes", "--quiet", "--resume"])
+        .arg(run_dir);
+    run(cmd, LIMIT)
 }
 
 fn ids(sandbox: &Sandbox) -> BTreeSet<String> {
@@ -81,22 +93,16 @@ fn a_file_of_ids_emails_and_phones_deletes_exactly_the_matched_contacts() {
             _ => text.push_str(&format!(",,{}\n", phone(9_000 + i))),
         }
     }
-    let file = dir.path().join("delete.csv");
-    std::fs::write(&file, text).unwrap();
-    let mapping = dir.path().join("delete.toml");
-    std::fs::write(&mapping, MAPPING).unwrap();
+    let (file, mapping) = delete_files(dir.path(), &text);
     let run_dir = dir.path().join("run");
 
     // No terminal and no --yes: refused before anything is read or sent.
     let sent = requests(&sandbox);
-    let out = run(delete(&sandbox, &file, &mapping, &run_dir, &[]), LIMIT);
+    let out = delete(&sandbox, &file, &mapping, &run_dir, &[]);
     assert_eq!(out.code, Some(2), "{}", out.describe());
     assert_eq!(requests(&sandbox), sent);
 
-    let out = run(
-        delete(&sandbox, &file, &mapping, &run_dir, &["--yes", "--quiet"]),
-        LIMIT,
-    );
+    let out = delete(&sandbox, &file, &mapping, &run_dir, &["--yes", "--quiet"]);
     assert_eq!(
         out.code,
         Some(3),
@@ -130,11 +136,7 @@ fn a_file_of_ids_emails_and_phones_deletes_exactly_the_matched_contacts() {
 
     // Resuming the finished run deletes nothing more.
     let sent = requests(&sandbox);
-    let mut resume = ghl(&sandbox);
-    resume
-        .args(["delete", "--yes", "--quiet", "--resume"])
-        .arg(&run_dir);
-    let out = run(resume, LIMIT);
+    let out = resume(&sandbox, &run_dir);
     assert_eq!(out.code, Some(3), "{}", out.describe());
     assert_eq!(
         requests(&sandbox),
@@ -149,19 +151,10 @@ fn a_row_naming_two_contacts_is_ambiguous_and_deletes_nothing() {
     let a = sandbox.insert(json!({"email": email(1), "phone": phone(1)}));
     let b = sandbox.insert(json!({"email": email(2), "phone": phone(2)}));
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("delete.csv");
-    std::fs::write(
-        &file,
-        format!("Contact Id,Email,Phone\n,{},{}\n", email(1), phone(2)),
-    )
-    .unwrap();
-    let mapping = dir.path().join("delete.toml");
-    std::fs::write(&mapping, MAPPING).unwrap();
+    let text = format!("Contact Id,Email,Phone\n,{},{}\n", email(1), phone(2));
+    let (file, mapping) = delete_files(dir.path(), &text);
     let run_dir = dir.path().join("run");
-    let out = run(
-        delete(&sandbox, &file, &mapping, &run_dir, &["--yes"]),
-        LIMIT,
-    );
+    let out = delete(&sandbox, &file, &mapping, &run_dir, &["--yes"]);
     assert_eq!(out.code, Some(3), "{}", out.describe());
     assert_eq!(ids(&sandbox), [a.clone(), b.clone()].into_iter().collect());
     let rejects = std::fs::read_to_string(run_dir.join("rejects.csv")).unwrap();
@@ -187,16 +180,10 @@ fn a_dry_run_deletes_nothing_and_cannot_be_resumed() {
     }
     // The first contact again, by email: 5 rows, 4 contacts.
     text.push_str(&format!(",{},\n", email(0)));
-    let file = dir.path().join("delete.csv");
-    std::fs::write(&file, text).unwrap();
-    let mapping = dir.path().join("delete.toml");
-    std::fs::write(&mapping, MAPPING).unwrap();
+    let (file, mapping) = delete_files(dir.path(), &text);
     let dry = dir.path().join("runs/dry");
 
-    let out = run(
-        delete(&sandbox, &file, &mapping, &dry, &["--dry-run"]),
-        LIMIT,
-    );
+    let out = delete(&sandbox, &file, &mapping, &dry, &["--dry-run"]);
     assert_eq!(out.code, Some(0), "{}", out.describe());
     out.assert_stderr_has("4 contacts would be deleted");
     assert!(
@@ -212,11 +199,7 @@ fn a_dry_run_deletes_nothing_and_cannot_be_resumed() {
     assert!(report.contains("Dry run: nothing was deleted"), "{report}");
     assert!(!report.contains("--resume"));
 
-    let mut resume = ghl(&sandbox);
-    resume
-        .args(["delete", "--yes", "--quiet", "--resume"])
-        .arg(&dry);
-    let out = run(resume, LIMIT);
+    let out = resume(&sandbox, &dry);
     assert_eq!(out.code, Some(1), "{}", out.describe());
     out.assert_stderr_has("dry run");
     assert_eq!(
@@ -226,7 +209,7 @@ fn a_dry_run_deletes_nothing_and_cannot_be_resumed() {
     );
 
     let real = dir.path().join("runs/real");
-    let out = run(delete(&sandbox, &file, &mapping, &real, &["--yes"]), LIMIT);
+    let out = delete(&sandbox, &file, &mapping, &real, &["--yes"]);
     assert_eq!(out.code, Some(0), "{}", out.describe());
     assert!(
         out.stderr.contains("4 contacts will be deleted")

@@ -5,9 +5,11 @@
 //! freed, its contact and its write date each in their own); a row's requests still wait for
 //! the commits they depend on (`delivery_in_doubt`, `import_kill_resume` hold that).
 
-use crate::util::{self, modes, FileSpec};
+use crate::util::{self, modes, Expected, FileSpec};
+use ghl_bulk::api::Client;
 use ghl_bulk::delivery::{engine, CustomFieldResolver, EngineConfig, StopReason};
 use ghl_bulk::ledger::Ledger;
+use ghl_sandbox::Handle;
 use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
@@ -19,27 +21,55 @@ use std::time::Duration;
 /// quarter of the pool at a time, took about 140 (session 9's budget was 200).
 const COMMITS_PER_1000_ROWS: u64 = 60;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn delivery_commits_the_ledger_in_batches_not_per_row() {
-    let spec = FileSpec::clean(1_000, 20);
-    let (dir, file, expected) = util::workspace(&spec);
-    let run_dir = dir.path().join("run");
-    let staged = util::validate(&file, Path::new(util::MAPPING), &run_dir, &[]);
-    assert!(staged.status.success(), "{staged:?}");
+/// A generated file of clean rows, staged by `validate`, and a sandbox that takes 10,000
+/// requests a second, with a client for it.
+struct Staged {
+    expected: Expected,
+    sandbox: Handle,
+    client: Client,
+    /// The run's ledger, staged and not yet delivered.
+    ledger: Ledger,
+    /// The work folder, removed when the test ends.
+    _dir: tempfile::TempDir,
+}
 
-    let mut config = util::fast_config(20, (0, 0));
-    config.rate_limit.burst = Some((10_000, Duration::from_secs(1)));
-    let sandbox = ghl_sandbox::spawn(config).await.unwrap();
-    let client = modes::client(&sandbox);
-    let ledger = Ledger::open(&run_dir.join("ledger.db")).unwrap();
-    let commits = ledger.count_commits().unwrap();
-    let ledger = Arc::new(Mutex::new(ledger));
-    let (_cancel_tx, cancel) = tokio::sync::watch::channel(false);
-    let engine_config = EngineConfig {
-        concurrency: 32,
+impl Staged {
+    /// `rows` rows drawn from `seed` (which also seeds the sandbox).
+    async fn new(rows: usize, seed: u64) -> Staged {
+        let (dir, file, expected) = util::workspace(&FileSpec::clean(rows, seed));
+        let run_dir = dir.path().join("run");
+        let staged = util::validate(&file, Path::new(util::MAPPING), &run_dir, &[]);
+        assert!(staged.status.success(), "{staged:?}");
+        let mut config = util::fast_config(seed, (0, 0));
+        config.rate_limit.burst = Some((10_000, Duration::from_secs(1)));
+        let sandbox = ghl_sandbox::spawn(config).await.unwrap();
+        Staged {
+            expected,
+            client: modes::client(&sandbox),
+            sandbox,
+            ledger: Ledger::open(&run_dir.join("ledger.db")).unwrap(),
+            _dir: dir,
+        }
+    }
+}
+
+/// The engine with `concurrency` requests in flight, tags sent after 300 ms at most.
+fn engine_config(concurrency: usize) -> EngineConfig {
+    EngineConfig {
+        concurrency,
         tag_flush_after: Duration::from_millis(300),
         ..EngineConfig::default()
-    };
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delivery_commits_the_ledger_in_batches_not_per_row() {
+    let staged = Staged::new(1_000, 20).await;
+    let (sandbox, client, expected) = (staged.sandbox, staged.client, staged.expected);
+    let commits = staged.ledger.count_commits().unwrap();
+    let ledger = Arc::new(Mutex::new(staged.ledger));
+    let (_cancel_tx, cancel) = tokio::sync::watch::channel(false);
+    let engine_config = engine_config(32);
     let resolver = CustomFieldResolver::default();
     let (stop, counts) = engine::run(&ledger, &client, &resolver, &engine_config, cancel, &|_| {})
         .await
@@ -84,29 +114,11 @@ async fn delivery_commits_the_ledger_in_batches_not_per_row() {
 /// nothing is left in doubt at all), and a resume sends them as fresh rows, without a lookup.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stopped_run_leaves_no_row_marked_ahead_in_doubt() {
-    let spec = FileSpec {
-        rows: 600,
-        seed: 22,
-        invalid: false,
-    };
-    let (dir, file, expected) = util::workspace(&spec);
-    let run_dir = dir.path().join("run");
-    let staged = util::validate(&file, Path::new(util::MAPPING), &run_dir, &[]);
-    assert!(staged.status.success(), "{staged:?}");
-
-    let mut config = util::fast_config(22, (0, 0));
-    config.rate_limit.burst = Some((10_000, Duration::from_secs(1)));
-    let sandbox = ghl_sandbox::spawn(config).await.unwrap();
-    let client = modes::client(&sandbox);
-    let ledger = Arc::new(Mutex::new(
-        Ledger::open(&run_dir.join("ledger.db")).unwrap(),
-    ));
+    let staged = Staged::new(600, 22).await;
+    let (sandbox, client, expected) = (staged.sandbox, staged.client, staged.expected);
+    let ledger = Arc::new(Mutex::new(staged.ledger));
     let (cancel_tx, cancel) = tokio::sync::watch::channel(false);
-    let engine_config = EngineConfig {
-        concurrency: 16,
-        tag_flush_after: Duration::from_millis(300),
-        ..EngineConfig::default()
-    };
+    let engine_config = engine_config(16);
     let resolver = CustomFieldResolver::default();
     // Stopped once a tenth of the rows are done, as Ctrl-C would.
     let stop_at = expected.groups.len() as u64 / 10;

@@ -116,10 +116,7 @@ fn a_second_run_on_the_same_target_exits_75_while_the_first_runs() {
     let sandbox = Sandbox::slow(5_000, Duration::from_millis(150));
     let dir = tempfile::tempdir().unwrap();
     let mut first = sandbox
-        .command(
-            dir.path(),
-            &["export", "-q", "--state", "state.sqlite", "--out", "c.csv"],
-        )
+        .export_command(dir.path(), &["-q", "--out", "c.csv"])
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -159,10 +156,7 @@ fn a_killed_export_leaves_the_previous_file_intact() {
     let before = std::fs::read(dir.path().join("c.xlsx")).unwrap();
 
     let mut child = sandbox
-        .command(
-            dir.path(),
-            &["export", "-q", "--state", "state.sqlite", "--out", "c.xlsx"],
-        )
+        .export_command(dir.path(), &["-q", "--out", "c.xlsx"])
         .spawn()
         .unwrap();
     // Mid-run: the temporary file exists and pages are being fetched.

@@ -245,23 +245,12 @@ fn with_notes_adds_each_contacts_notes() {
     let sandbox = Sandbox::fast(40);
     let dir = tempfile::tempdir().unwrap();
     let ids: Vec<String> = sandbox.ids().into_iter().collect();
-    let url = sandbox.base_url();
     for (id, body) in [
         (&ids[3], "Called, no answer"),
         (&ids[3], "=HYPERLINK(\"x\")"),
         (&ids[17], "Met at expo"),
     ] {
-        sandbox.block_on(async {
-            let r = crate::util::http()
-                .post(format!("{url}/contacts/{id}/notes"))
-                .bearer_auth(ghl_sandbox::DEFAULT_TOKEN)
-                .header("Version", "2021-07-28")
-                .json(&json!({"body": body}))
-                .send()
-                .await
-                .unwrap();
-            assert!(r.status().is_success(), "{}", r.status());
-        });
+        sandbox.add_note(id, json!({"body": body}));
     }
     let (code, stderr) = sandbox.export(
         dir.path(),
@@ -297,10 +286,7 @@ fn a_refused_token_is_fatal_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("c.csv"), "old\n").unwrap();
     let output = sandbox
-        .command(
-            dir.path(),
-            &["export", "-q", "--state", "state.sqlite", "--out", "c.csv"],
-        )
+        .export_command(dir.path(), &["-q", "--out", "c.csv"])
         .env("GHL_TOKEN", "pit-wrong")
         .output()
         .unwrap();

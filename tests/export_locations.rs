@@ -6,7 +6,7 @@
 //! others' files in `--out-dir` kept, exit 75; `--since last` into one file; a held lock (75);
 //! Ctrl-C (130, the previous file and no part left); the progress board's blocks in a log.
 
-use crate::import_locations::spend;
+use crate::import_locations::{board_blocks, spend};
 use crate::util::export::{as_agency, column, read_csv, summary};
 use crate::util::{run, GhlCommand, Running, Sandbox};
 use ghl_sandbox::{CustomFieldDef, LocationConfig, DEFAULT_LOCATION_ID, DEFAULT_TOKEN};
@@ -63,23 +63,48 @@ fn export(sandbox: &Sandbox, dir: &Path, args: &[&str]) -> crate::util::Output {
     run(cmd, LIMIT)
 }
 
-/// The files a run left in `dir`, hidden ones included, but not the agency's token file,
-/// the summaries and the state files.
-fn outputs(dir: &Path) -> Vec<String> {
+/// `export --locations all --out FILE EXTRA…`: every location into one file.
+fn export_all(sandbox: &Sandbox, dir: &Path, file: &str, extra: &[&str]) -> crate::util::Output {
+    let args = ["--locations", "all", "--out", file];
+    export(sandbox, dir, &[&args[..], extra].concat())
+}
+
+/// The string `key` of each entry of the summary's `locations`, in order.
+fn each_location<'a>(summary: &'a Value, key: &str) -> Vec<&'a str> {
+    let entries = summary["locations"].as_array().unwrap();
+    entries.iter().map(|l| l[key].as_str().unwrap()).collect()
+}
+
+/// A working folder holding an empty folder `d` for `--out-dir d`.
+fn with_out_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("d")).unwrap();
+    dir
+}
+
+/// The names of the entries in `dir`, sorted.
+fn names_in(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| {
-            n != "agency-refresh-token"
-                && n != "data"
-                && n != "config"
-                && !n.ends_with(".json")
-                && !n.ends_with(".state.sqlite")
-                && !n.ends_with(".lock")
-        })
         .collect();
     names.sort();
+    names
+}
+
+/// The files a run left in `dir`, hidden ones included, but not the agency's token file,
+/// the summaries and the state files.
+fn outputs(dir: &Path) -> Vec<String> {
+    let mut names = names_in(dir);
+    names.retain(|n| {
+        n != "agency-refresh-token"
+            && n != "data"
+            && n != "config"
+            && !n.ends_with(".json")
+            && !n.ends_with(".state.sqlite")
+            && !n.ends_with(".lock")
+    });
     names
 }
 
@@ -87,18 +112,7 @@ fn outputs(dir: &Path) -> Vec<String> {
 fn all_locations_into_one_file_each_row_with_its_location() {
     let sandbox = Sandbox::start(three_locations());
     let dir = tempfile::tempdir().unwrap();
-    let out = export(
-        &sandbox,
-        dir.path(),
-        &[
-            "--locations",
-            "all",
-            "--out",
-            "all.csv",
-            "--summary",
-            "s.json",
-        ],
-    );
+    let out = export_all(&sandbox, dir.path(), "all.csv", &["--summary", "s.json"]);
     assert_eq!(out.code, Some(0), "{}", out.describe());
     let (headers, rows) = read_csv(&dir.path().join("all.csv"));
     assert_eq!(headers[0], "location_id");
@@ -133,11 +147,7 @@ fn all_locations_into_one_file_each_row_with_its_location() {
     assert_eq!(outputs(dir.path()), ["all.csv"], "no part left behind");
 
     // JSONL: each record carries its location; XLSX: the same first column.
-    let out = export(
-        &sandbox,
-        dir.path(),
-        &["--locations", "all", "--out", "all.jsonl"],
-    );
+    let out = export_all(&sandbox, dir.path(), "all.jsonl", &[]);
     assert_eq!(out.code, Some(0), "{}", out.describe());
     let text = std::fs::read_to_string(dir.path().join("all.jsonl")).unwrap();
     assert!(
@@ -153,11 +163,7 @@ fn all_locations_into_one_file_each_row_with_its_location() {
         .map(|r| r["location_id"].as_str().unwrap())
         .collect();
     assert_eq!(ids, expected);
-    let out = export(
-        &sandbox,
-        dir.path(),
-        &["--locations", "all", "--out", "all.xlsx"],
-    );
+    let out = export_all(&sandbox, dir.path(), "all.xlsx", &[]);
     assert_eq!(out.code, Some(0), "{}", out.describe());
     use calamine::Reader;
     let mut book: calamine::Xlsx<_> = calamine::open_workbook(dir.path().join("all.xlsx")).unwrap();
@@ -170,8 +176,7 @@ fn all_locations_into_one_file_each_row_with_its_location() {
 #[test]
 fn out_dir_writes_a_file_per_location_and_each_keeps_its_own_state() {
     let sandbox = Sandbox::start(three_locations());
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("d")).unwrap();
+    let dir = with_out_dir();
     let ids = format!("{THIRD},{SECOND}");
     let args = [
         "--locations",
@@ -192,12 +197,7 @@ fn out_dir_writes_a_file_per_location_and_each_keeps_its_own_state() {
     }
     assert!(!dir.path().join("d").join(format!("{FIRST}.csv")).exists());
     let s = summary(&dir.path().join("s.json"));
-    let listed: Vec<&str> = s["locations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["location_id"].as_str().unwrap())
-        .collect();
+    let listed = each_location(&s, "location_id");
     assert_eq!(listed, [THIRD, SECOND], "in the order given");
 
     // The next night: one new contact in the second location; each location reads only what
@@ -221,8 +221,7 @@ fn out_dir_writes_a_file_per_location_and_each_keeps_its_own_state() {
 #[test]
 fn an_unknown_id_is_refused_and_nothing_is_written() {
     let sandbox = Sandbox::start(three_locations());
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("d")).unwrap();
+    let dir = with_out_dir();
     let ids = format!("{SECOND},NoSuchLocation000009");
     for output in [["--out", "x.csv"], ["--out-dir", "d"]] {
         let mut args = vec!["--locations", ids.as_str()];
@@ -276,18 +275,7 @@ fn a_location_out_of_its_budget_leaves_no_combined_file_and_the_others_files_in_
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("all.csv"), "yesterday").unwrap();
 
-    let out = export(
-        &sandbox,
-        dir.path(),
-        &[
-            "--locations",
-            "all",
-            "--out",
-            "all.csv",
-            "--summary",
-            "s.json",
-        ],
-    );
+    let out = export_all(&sandbox, dir.path(), "all.csv", &["--summary", "s.json"]);
     assert_eq!(out.code, Some(75), "{}", out.describe());
     assert_eq!(
         std::fs::read_to_string(dir.path().join("all.csv")).unwrap(),
@@ -297,12 +285,7 @@ fn a_location_out_of_its_budget_leaves_no_combined_file_and_the_others_files_in_
     assert_eq!(outputs(dir.path()), ["all.csv"], "no part left behind");
     let s = summary(&dir.path().join("s.json"));
     assert_eq!(s["exit_code"], 75, "{s:#}");
-    let states: Vec<&str> = s["locations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["status"].as_str().unwrap())
-        .collect();
+    let states = each_location(&s, "status");
     assert_eq!(states, ["failed", "discarded", "discarded"], "{s:#}");
     out.assert_stderr_has("Nothing written");
 
@@ -313,13 +296,8 @@ fn a_location_out_of_its_budget_leaves_no_combined_file_and_the_others_files_in_
         &["--locations", "all", "--out-dir", "d"],
     );
     assert_eq!(out.code, Some(75), "{}", out.describe());
-    let mut files: Vec<String> = std::fs::read_dir(dir.path().join("d"))
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".csv"))
-        .collect();
-    files.sort();
+    let mut files = names_in(&dir.path().join("d"));
+    files.retain(|n| n.ends_with(".csv"));
     assert_eq!(files, [format!("{SECOND}.csv"), format!("{THIRD}.csv")]);
 }
 
@@ -327,8 +305,8 @@ fn a_location_out_of_its_budget_leaves_no_combined_file_and_the_others_files_in_
 fn the_combined_file_reads_only_what_changed_in_each_location_and_honours_its_lock() {
     let sandbox = Sandbox::start(three_locations());
     let dir = tempfile::tempdir().unwrap();
-    let args = ["--locations", "all", "--out", "all.csv", "--since", "last"];
-    let out = export(&sandbox, dir.path(), &args);
+    let since_last = ["--since", "last"];
+    let out = export_all(&sandbox, dir.path(), "all.csv", &since_last);
     assert_eq!(out.code, Some(0), "{}", out.describe());
     let (_, rows) = read_csv(&dir.path().join("all.csv"));
     assert_eq!(rows.len(), 12);
@@ -337,7 +315,7 @@ fn the_combined_file_reads_only_what_changed_in_each_location_and_honours_its_lo
         .handle()
         .insert_contact(THIRD, contact(THIRD, 77))
         .unwrap();
-    let out = export(&sandbox, dir.path(), &args);
+    let out = export_all(&sandbox, dir.path(), "all.csv", &since_last);
     assert_eq!(out.code, Some(0), "{}", out.describe());
     let (headers, rows) = read_csv(&dir.path().join("all.csv"));
     assert_eq!(column(&headers, &rows, "location_id"), [THIRD]);
@@ -347,7 +325,7 @@ fn the_combined_file_reads_only_what_changed_in_each_location_and_honours_its_lo
     let before = std::fs::read(dir.path().join("all.csv")).unwrap();
     let lock = std::fs::File::create(dir.path().join(".all.csv.lock")).unwrap();
     lock.try_lock().unwrap();
-    let out = export(&sandbox, dir.path(), &args);
+    let out = export_all(&sandbox, dir.path(), "all.csv", &since_last);
     assert_eq!(out.code, Some(75), "{}", out.describe());
     out.assert_stderr_has("another export to");
     assert_eq!(std::fs::read(dir.path().join("all.csv")).unwrap(), before);
@@ -395,26 +373,12 @@ fn the_board_prints_every_location_and_the_total_in_a_block() {
     let mut config = three_locations();
     config.faults.latency = Some((Duration::from_millis(40), Duration::from_millis(60)));
     let sandbox = Sandbox::start(config);
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("d")).unwrap();
+    let dir = with_out_dir();
     let mut cmd = as_agency(&sandbox.base_url(), dir.path());
     cmd.args(["export", "--locations", "all", "--out-dir", "d"])
         .env("GHL_BULK_BOARD_EVERY_MS", "20");
     let out = run(cmd, LIMIT);
     assert_eq!(out.code, Some(0), "{}", out.describe());
-    let lines: Vec<&str> = out.stderr.lines().collect();
-    let totals: Vec<usize> = (0..lines.len())
-        .filter(|&i| lines[i].starts_with("Exporting 3 locations: "))
-        .collect();
-    assert!(!totals.is_empty(), "no board: {}", out.describe());
-    for &end in &totals {
-        let block = &lines[end.saturating_sub(3)..=end];
-        for (line, (id, _)) in block.iter().zip(SIZES) {
-            assert!(line.starts_with(&format!("  {id}  ")), "{block:#?}");
-            assert!(
-                line.contains(" contacts, ") && line.ends_with(" req/s"),
-                "{line}"
-            );
-        }
-    }
+    let ids = SIZES.map(|(id, _)| id);
+    board_blocks(&out, "Exporting 3 locations: ", &ids, " contacts, ");
 }

@@ -110,23 +110,12 @@ fn expected_next_appointment(events: &[Value], now: i64) -> String {
 
 fn add_notes(sandbox: &Sandbox) {
     let ids: Vec<String> = sandbox.ids().into_iter().collect();
-    let url = sandbox.base_url();
     for (id, body) in [
         (&ids[2], "Called"),
         (&ids[2], "Sent the quote"),
         (&ids[9], "Met"),
     ] {
-        sandbox.block_on(async {
-            let r = crate::util::http()
-                .post(format!("{url}/contacts/{id}/notes"))
-                .bearer_auth(ghl_sandbox::DEFAULT_TOKEN)
-                .header("Version", "2021-07-28")
-                .json(&json!({"body": body, "title": "t"}))
-                .send()
-                .await
-                .unwrap();
-            assert!(r.status().is_success(), "{}", r.status());
-        });
+        sandbox.add_note(id, json!({"body": body, "title": "t"}));
     }
 }
 
@@ -251,12 +240,9 @@ fn the_estimate_comes_first_and_a_dry_run_prints_only_it() {
     let sandbox = Sandbox::fast(CONTACTS);
     let dir = tempfile::tempdir().unwrap();
     let output = sandbox
-        .command(
+        .export_command(
             dir.path(),
             &[
-                "export",
-                "--state",
-                "state.sqlite",
                 "--out",
                 "d.csv",
                 "--with-tasks",
@@ -292,17 +278,7 @@ fn the_estimate_comes_first_and_a_dry_run_prints_only_it() {
 
     // Without --dry-run and --quiet the estimate goes to stderr before the work.
     let output = sandbox
-        .command(
-            dir.path(),
-            &[
-                "export",
-                "--state",
-                "state.sqlite",
-                "--out",
-                "e.csv",
-                "--with-tasks",
-            ],
-        )
+        .export_command(dir.path(), &["--out", "e.csv", "--with-tasks"])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(0));

@@ -50,10 +50,7 @@ fn text(bytes: &[u8]) -> String {
 
 /// The request count of the `Estimate: N requests` line.
 fn announced(output: &str) -> u64 {
-    let line = output
-        .lines()
-        .find(|l| l.starts_with("Estimate: "))
-        .unwrap_or_else(|| panic!("no estimate in: {output}"));
+    let line = crate::util::line_starting(output, "Estimate: ");
     line["Estimate: ".len()..]
         .split(' ')
         .next()

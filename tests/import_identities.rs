@@ -31,6 +31,13 @@ fn ghl(sandbox: &Sandbox, dir: &Path, args: &[&str]) -> Output {
     run(cmd, LIMIT)
 }
 
+/// Runs `args` in `dir`, which must succeed, and reads the file `name` it wrote there.
+fn written_by(sandbox: &Sandbox, dir: &Path, args: &[&str], name: &str) -> String {
+    let out = ghl(sandbox, dir, args);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    std::fs::read_to_string(dir.join(name)).unwrap()
+}
+
 /// Runs `ghl-bulk import INPUT --mapping MAPPING --run-dir RUN_DIR` against the sandbox, in
 /// `dir`.
 fn import(sandbox: &Sandbox, dir: &Path, input: &str, mapping: &str, run_dir: &str) -> Output {
@@ -58,13 +65,8 @@ fn issue_21_1_colleagues_behind_one_switchboard_stay_three_people() {
     let sandbox = sandbox();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("expo.csv"), SWITCHBOARD).unwrap();
-    let init = ghl(
-        &sandbox,
-        dir.path(),
-        &["mapping", "init", "expo.csv", "--out", "expo.toml"],
-    );
-    assert_eq!(init.code, Some(0), "{}", init.stderr);
-    let mapping = std::fs::read_to_string(dir.path().join("expo.toml")).unwrap();
+    let init = ["mapping", "init", "expo.csv", "--out", "expo.toml"];
+    let mapping = written_by(&sandbox, dir.path(), &init, "expo.toml");
     assert!(mapping.contains("shared_phone = \"reject\""), "{mapping}");
 
     let out = import(&sandbox, dir.path(), "expo.csv", "expo.toml", "run1");
@@ -129,13 +131,8 @@ fn issue_21_2_export_edit_import_updates_the_contact_by_id() {
          [tags]\ncolumns = [\"Tags\"]\n",
     )
     .unwrap();
-    let out = ghl(
-        &sandbox,
-        dir.path(),
-        &["export", "--mapping", "m.toml", "--out", "contacts.csv"],
-    );
-    assert_eq!(out.code, Some(0), "{}", out.stderr);
-    let exported = std::fs::read_to_string(dir.path().join("contacts.csv")).unwrap();
+    let export = ["export", "--mapping", "m.toml", "--out", "contacts.csv"];
+    let exported = written_by(&sandbox, dir.path(), &export, "contacts.csv");
     assert!(exported.contains(&ann), "{exported}");
     // The edit: Ann's new email and a phone; a tag added to Bob.
     let edited = exported

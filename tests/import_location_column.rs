@@ -7,7 +7,8 @@
 //! writes again a location folder a crash left without its ledger.
 
 use crate::import_locations::{
-    as_agency, json, location_entry, spend, three_locations, LIMIT, SECOND, THIRD,
+    as_agency, json, kept_with_daily_budget, location_entry, spend, three_locations, LIMIT, SECOND,
+    THIRD,
 };
 use crate::util::{ghl_bulk, run, GhlCommand, Output, Sandbox};
 use ghl_sandbox::{DEFAULT_LOCATION_ID, DEFAULT_TOKEN};
@@ -220,10 +221,7 @@ fn a_location_token_is_refused_before_the_file_is_read() {
 fn a_location_out_of_its_budget_stops_alone_and_a_resume_finishes_it() {
     const DAILY: u64 = 300;
     let (dir, _file, mapping) = workspace();
-    let mut config = three_locations();
-    config.rate_limit.daily = Some(DAILY);
-    config.data_file = Some(dir.path().join("sandbox.json"));
-    let mut sandbox = Sandbox::start(config);
+    let mut sandbox = kept_with_daily_budget(dir.path(), DAILY);
     // The first location has a few requests left today; the others their whole budget.
     spend(&sandbox, DAILY - 3);
     let top = dir.path().join("run");

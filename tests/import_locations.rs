@@ -135,59 +135,63 @@ fn the_agency_calls_wait_out_a_full_company_window() {
     out.assert_stderr_has("rate-limited an OAuth request");
 }
 
+/// The blocks of a multi-location board on stderr (not a terminal): each a line per location
+/// of `ids`, in order (`  <id>  …<per_location>… req/s`), then the total line starting with
+/// `total`. At least one block is printed.
+pub fn board_blocks<'a>(
+    out: &'a util::Output,
+    total: &str,
+    ids: &[&str],
+    per_location: &str,
+) -> Vec<Vec<&'a str>> {
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    let blocks: Vec<Vec<&str>> = (0..lines.len())
+        .filter(|&i| lines[i].starts_with(total))
+        .map(|end| lines[end.saturating_sub(ids.len())..=end].to_vec())
+        .collect();
+    assert!(!blocks.is_empty(), "no board: {}", out.describe());
+    for block in &blocks {
+        for (line, id) in block.iter().zip(ids) {
+            assert!(line.starts_with(&format!("  {id}  ")), "{block:#?}");
+            assert!(
+                line.contains(per_location) && line.ends_with(" req/s"),
+                "{line}"
+            );
+        }
+    }
+    blocks
+}
+
+/// Imports `file` (then `extra`) into every location of a new sandbox whose requests answer in
+/// 40 ms or more, with the board's period shortened to 20 ms; the run succeeds.
+fn import_with_board(home: &Path, file: &Path, run_dir: &Path, extra: &[&str]) -> util::Output {
+    let mut config = three_locations();
+    config.faults.latency = Some((Duration::from_millis(40), Duration::from_millis(60)));
+    let sandbox = Sandbox::start(config);
+    let mut cmd = import_into(&sandbox.base_url(), home, file, run_dir, "all");
+    cmd.args(extra).env("GHL_BULK_BOARD_EVERY_MS", "20");
+    let out = run(cmd, LIMIT);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    out
+}
+
 /// Not on a terminal, the board is a block of lines: every location's, then the total. The
 /// block's period is shortened through the test knob (the run lasts well over 20 ms: each
 /// location's requests answer in 40 ms or more, one after another for its token, its fields
 /// and its first upserts); `--quiet` prints no block.
 #[test]
 fn the_board_prints_every_location_and_the_total_in_a_block() {
-    let mut config = three_locations();
-    config.faults.latency = Some((Duration::from_millis(40), Duration::from_millis(60)));
-    let sandbox = Sandbox::start(config);
     let (dir, file, _) = small_file();
     let ids = [DEFAULT_LOCATION_ID, SECOND, THIRD];
-    let mut cmd = import_into(
-        &sandbox.base_url(),
-        dir.path(),
-        &file,
-        &dir.path().join("run"),
-        "all",
-    );
-    cmd.env("GHL_BULK_BOARD_EVERY_MS", "20");
-    let out = run(cmd, LIMIT);
-    assert_eq!(out.code, Some(0), "{}", out.describe());
-    let lines: Vec<&str> = out.stderr.lines().collect();
-    let totals: Vec<usize> = (0..lines.len())
-        .filter(|&i| lines[i].starts_with("Delivering to 3 locations: "))
-        .collect();
-    assert!(!totals.is_empty(), "no board: {}", out.describe());
-    for &end in &totals {
-        let block = &lines[end.saturating_sub(3)..=end];
-        for (line, id) in block.iter().zip(ids) {
-            assert!(line.starts_with(&format!("  {id}  ")), "{block:#?}");
-            assert!(
-                line.contains(" rows, ") && line.ends_with(" req/s"),
-                "{line}"
-            );
-        }
+    let out = import_with_board(dir.path(), &file, &dir.path().join("run"), &[]);
+    for block in board_blocks(&out, "Delivering to 3 locations: ", &ids, " rows, ") {
         assert!(block[3].contains(" requests, "), "{}", block[3]);
     }
 
-    let mut config = three_locations();
-    config.faults.latency = Some((Duration::from_millis(40), Duration::from_millis(60)));
-    let sandbox = Sandbox::start(config);
     // A home of its own: the first run rotated the agency's refresh token in the other.
     let home = tempfile::tempdir().unwrap();
-    let mut cmd = import_into(
-        &sandbox.base_url(),
-        home.path(),
-        &file,
-        &dir.path().join("quiet"),
-        "all",
-    );
-    cmd.arg("--quiet").env("GHL_BULK_BOARD_EVERY_MS", "20");
-    let out = run(cmd, LIMIT);
-    assert_eq!(out.code, Some(0), "{}", out.describe());
+    let quiet = dir.path().join("quiet");
+    let out = import_with_board(home.path(), &file, &quiet, &["--quiet"]);
     out.assert_stderr_lacks("Delivering to");
 }
 
@@ -221,6 +225,15 @@ fn explicit_ids_send_to_those_only_and_an_unknown_one_stops_everything_first() {
     assert!(!top.join(DEFAULT_LOCATION_ID).exists());
 }
 
+/// [`three_locations`] with `daily` requests a day each, its state kept in
+/// `dir/sandbox.json` so that a restart (the next day) keeps what was imported.
+pub(crate) fn kept_with_daily_budget(dir: &Path, daily: u64) -> Sandbox {
+    let mut config = three_locations();
+    config.rate_limit.daily = Some(daily);
+    config.data_file = Some(dir.join("sandbox.json"));
+    Sandbox::start(config)
+}
+
 /// Spends `n` requests of the location's daily budget (as another integration would).
 pub(crate) fn spend(sandbox: &Sandbox, n: u64) {
     let url = format!(
@@ -247,10 +260,7 @@ pub(crate) fn spend(sandbox: &Sandbox, n: u64) {
 fn a_location_out_of_its_daily_budget_stops_alone_and_a_resume_finishes_it() {
     const DAILY: u64 = 300;
     let (dir, file, delivered) = small_file();
-    let mut config = three_locations();
-    config.rate_limit.daily = Some(DAILY);
-    config.data_file = Some(dir.path().join("sandbox.json"));
-    let mut sandbox = Sandbox::start(config);
+    let mut sandbox = kept_with_daily_budget(dir.path(), DAILY);
     // The first location has a few requests left today; the others their whole budget.
     spend(&sandbox, DAILY - 6);
 

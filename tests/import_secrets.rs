@@ -140,37 +140,26 @@ fn no_oauth_secret_or_token_in_the_run_folder_or_output() {
     // Outside the run folder, where a user keeps it.
     let token_file = dir.path().join("refresh-token");
     std::fs::write(&token_file, format!("{REFRESH_TOKEN}\n")).expect("token file written");
-    let oauth = |cmd: Command, secret: &str| {
-        let mut cmd = traced(cmd);
+    // `import` into `run_dir` as the OAuth app with `secret`, its refresh token in the file.
+    let import_as_app = |run_dir: &Path, secret: &str| {
+        let mut cmd = traced(import(&sandbox.base_url(), "", &file, run_dir));
         cmd.env_remove("GHL_TOKEN")
             .env("GHL_CLIENT_ID", CLIENT_ID)
             .env("GHL_CLIENT_SECRET", secret)
             .env("GHL_REFRESH_TOKEN_FILE", &token_file)
             .arg("--quiet");
-        cmd
+        run(cmd, LIMIT)
     };
 
     // A wrong client secret: refused, and neither secret printed.
     let wrong_secret = "canary-wrong-secret-77c1d0e9b8a6";
     let refused_dir = dir.path().join("refused");
-    let refused = run(
-        oauth(
-            import(&sandbox.base_url(), "", &file, &refused_dir),
-            wrong_secret,
-        ),
-        LIMIT,
-    );
+    let refused = import_as_app(&refused_dir, wrong_secret);
     assert_eq!(refused.code, Some(1), "{}", refused.describe());
     assert_absent(&[wrong_secret, REFRESH_TOKEN], &refused_dir, &[&refused]);
 
     let run_dir = dir.path().join("run");
-    let done = run(
-        oauth(
-            import(&sandbox.base_url(), "", &file, &run_dir),
-            CLIENT_SECRET,
-        ),
-        LIMIT,
-    );
+    let done = import_as_app(&run_dir, CLIENT_SECRET);
     assert_eq!(done.code, Some(3), "planted rejects: {}", done.describe());
     let rotated = std::fs::read_to_string(&token_file).expect("the token file is still there");
     let rotated = rotated.trim();

@@ -3,7 +3,7 @@
 //! tags right, and validates its sample with no row rejected for want of an identity. A file
 //! or a mapping with no email or phone at all is one clear error, not a run of rejects.
 
-use crate::util::{assert_stderr_has, ghl_bulk, stderr};
+use crate::util::{self, assert_stderr_has, file_in, ghl_bulk, stderr};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -105,6 +105,12 @@ fn draft_and_validate(file: &Path, dir: &Path) -> Validated {
     }
 }
 
+/// [`draft_and_validate`] on a file `name` holding `text`, in a folder of its own.
+fn draft_and_validate_text(name: &str, text: &str) -> Validated {
+    let tmp = tempfile::tempdir().unwrap();
+    draft_and_validate(&file_in(tmp.path(), name, text), tmp.path())
+}
+
 fn sample(name: &str) -> PathBuf {
     root().join("samples").join(name)
 }
@@ -166,9 +172,7 @@ fn the_header_row_is_found_below_title_rows() {
             3,
         ),
     ] {
-        let file = tmp.path().join(name);
-        std::fs::write(&file, format!("{above}{body}")).unwrap();
-        let v = draft_and_validate(&file, tmp.path());
+        let v = draft_and_validate_text(name, &format!("{above}{body}"));
         assert!(
             v.mapping.contains(&format!("header_row = {row}")),
             "{name}\n{}",
@@ -196,16 +200,12 @@ fn google_system_groups_are_not_tags() {
 #[test]
 fn quoted_tag_lists_keep_their_commas() {
     // Issue 21.4: Mailchimp's TAGS cell `"Tag, with comma","Other"` became three tags.
-    let tmp = tempfile::tempdir().unwrap();
-    let file = tmp.path().join("audience.csv");
-    std::fs::write(
-        &file,
+    let v = draft_and_validate_text(
+        "audience.csv",
         "Email Address,First Name,Address,CC,TAGS\n\
          a@example.com,Ann,2711 Cedar Ln  Denver  CO  80202  US,US,\"\"\"Tag, with comma\"\",\"\"Other\"\"\"\n\
          b@example.com,Bo,,US,\"\"\"Customer\"\"\"\n",
-    )
-    .unwrap();
-    let v = draft_and_validate(&file, tmp.path());
+    );
     assert_eq!(
         v.payloads[0]["tags"],
         serde_json::json!(["tag, with comma", "other"])
@@ -223,15 +223,11 @@ fn quoted_tag_lists_keep_their_commas() {
 
 #[test]
 fn our_own_export_maps_custom_fields_back() {
-    let tmp = tempfile::tempdir().unwrap();
-    let file = tmp.path().join("export.csv");
-    std::fs::write(
-        &file,
+    let v = draft_and_validate_text(
+        "export.csv",
         "First Name,Email,Phone,Tags,Membership Level (contact.membership_level)\n\
          Ann,ann@example.com,+16175550128,\"vip, expo\",Gold\n",
-    )
-    .unwrap();
-    let v = draft_and_validate(&file, tmp.path());
+    );
     assert!(
         v.mapping
             .contains("key = \"contact.membership_level\"\ncolumn = \"Membership Level (contact.membership_level)\""),
@@ -247,10 +243,7 @@ fn init_names_unmapped_columns_and_creates_the_out_folder() {
     let dir = tmp.path().join("new").join("mappings");
     let (text, err) = init(&sample("hubspot_export.csv"), &dir);
     assert!(text.contains("version = 1"));
-    let line = err
-        .lines()
-        .find(|l| l.starts_with("Not mapped, though they hold data:"))
-        .unwrap_or_else(|| panic!("{err}"));
+    let line = util::line_starting(&err, "Not mapped, though they hold data:");
     assert!(line.contains("\"Job Title\""), "{line}");
     assert!(line.contains("\"Lead Status\""), "{line}");
     assert!(!line.contains("\"Email\""), "{line}");
@@ -282,12 +275,11 @@ fn init_refuses_a_file_without_identity() {
 #[test]
 fn a_mapping_without_identity_is_one_fatal_error() {
     let tmp = tempfile::tempdir().unwrap();
-    let mapping = tmp.path().join("m.toml");
-    std::fs::write(
-        &mapping,
+    let mapping = file_in(
+        tmp.path(),
+        "m.toml",
         "version = 1\n[fields]\nfirstName = \"First Name\"\ncompanyName = \"Company\"\n",
-    )
-    .unwrap();
+    );
     for command in ["validate", "import"] {
         let run_dir = tmp.path().join(command);
         let mut args: Vec<std::ffi::OsString> = vec![

@@ -270,10 +270,7 @@ fn a_contact_changed_since_the_plan_is_rejected_plan_stale() {
     let out = case.carry_out(&run_dir);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let rejects = std::fs::read_to_string(run_dir.join("rejects.csv")).expect("rejects.csv");
-    let line = rejects
-        .lines()
-        .find(|l| l.starts_with("bea@example.de"))
-        .unwrap_or_else(|| panic!("Bea is rejected: {rejects}"));
+    let line = util::line_starting(&rejects, "bea@example.de");
     assert!(line.contains("plan_stale"), "{line}");
     assert!(line.contains("run `ghl-bulk plan` again"), "{line}");
     let bea = case

@@ -62,17 +62,22 @@ const MORE: [Issue<'static>; 1] = [Issue {
     column: Some(1),
 }];
 
+/// Hands `write` one rejected row per line of `rows`, numbered from 2; the second has a
+/// second issue.
+fn write_rejects(rows: &[Vec<String>], mut write: impl FnMut(&RejectRow<'_>)) {
+    for (i, cells) in rows.iter().enumerate() {
+        let more: &[Issue] = if i == 1 { &MORE } else { &[] };
+        write(&reject(i as u64 + 2, cells, more));
+    }
+}
+
 #[test]
 fn rejects_csv_reads_back_with_the_input_cells() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("rejects.csv");
     let mut out = RejectsCsv::create(&path, &headers()).expect("create");
     let rows = rows();
-    for (i, cells) in rows.iter().enumerate() {
-        let more: &[Issue] = if i == 1 { &MORE } else { &[] };
-        out.write(&reject(i as u64 + 2, cells, more))
-            .expect("write");
-    }
+    write_rejects(&rows, |reject| out.write(reject).expect("write"));
     out.finish().expect("finish");
 
     let bytes = std::fs::read(&path).expect("read back");
@@ -198,11 +203,7 @@ fn rejects_xlsx_has_the_cells_notes_and_formatting() {
     let path = dir.path().join("rejects.xlsx");
     let mut out = RejectsXlsx::create(&path, &headers()).expect("create");
     let rows = rows();
-    for (i, cells) in rows.iter().enumerate() {
-        let more: &[Issue] = if i == 1 { &MORE } else { &[] };
-        out.write(&reject(i as u64 + 2, cells, more))
-            .expect("write");
-    }
+    write_rejects(&rows, |reject| out.write(reject).expect("write"));
     let outcome = out.finish().expect("finish");
     assert_eq!((outcome.rows_written, outcome.rows_omitted), (3, 0));
 

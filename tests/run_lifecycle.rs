@@ -13,7 +13,7 @@ use crate::util::{
 };
 use crate::util::{ghl_bulk, GhlCommand};
 use ghl_sandbox::DEFAULT_TOKEN;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
@@ -44,12 +44,18 @@ fn temporary_files(dir: &Path) -> Vec<String> {
         .collect()
 }
 
+/// `rows` clean rows drawn from `seed` in a fresh folder, a sandbox (from the same seed)
+/// that answers at once, and the run folder beside the file.
+fn clean_run(rows: usize, seed: u64) -> (tempfile::TempDir, PathBuf, Sandbox, PathBuf) {
+    let (dir, file, _) = workspace(&FileSpec::clean(rows, seed));
+    let sandbox = Sandbox::start(fast_config(seed, (0, 1)));
+    let run_dir = dir.path().join("run");
+    (dir, file, sandbox, run_dir)
+}
+
 #[test]
 fn a_refused_token_is_recorded_as_a_failure_and_the_same_folder_takes_the_rerun() {
-    let spec = FileSpec::clean(40, 5);
-    let (dir, file, _) = workspace(&spec);
-    let sandbox = Sandbox::start(fast_config(5, (0, 1)));
-    let run_dir = dir.path().join("run");
+    let (_dir, file, sandbox, run_dir) = clean_run(40, 5);
     let wrong = "pit-wrong-token-1234567890";
 
     let failed = run(import(&sandbox.base_url(), wrong, &file, &run_dir), LIMIT);
@@ -177,10 +183,7 @@ fn sigterm_while_a_file_is_validated_exits_130_and_the_folder_says_interrupted()
 
 #[test]
 fn reports_cut_short_by_a_kill_show_as_incomplete_and_a_resume_rewrites_them() {
-    let spec = FileSpec::clean(30, 11);
-    let (dir, file, _) = workspace(&spec);
-    let sandbox = Sandbox::start(fast_config(11, (0, 1)));
-    let run_dir = dir.path().join("run");
+    let (_dir, file, sandbox, run_dir) = clean_run(30, 11);
     let done = run(
         import(&sandbox.base_url(), DEFAULT_TOKEN, &file, &run_dir),
         LIMIT,

@@ -16,12 +16,19 @@ impl Drop for Running {
     }
 }
 
-/// One HTTP/1.1 request over a plain socket (the root package has no HTTP client dependency).
+/// One HTTP/1.1 request with a JSON body over a plain socket (the root package has no HTTP
+/// client dependency).
 fn request(addr: &str, head: &str, body: &str) -> String {
+    send(addr, head, "application/json", body)
+}
+
+/// `head` (`METHOD PATH HTTP/1.1`) and `body` of type `content_type` over a plain socket; the
+/// whole answer.
+fn send(addr: &str, head: &str, content_type: &str, body: &str) -> String {
     let mut s = TcpStream::connect(addr).expect("connect");
     s.set_read_timeout(Some(Duration::from_secs(10)))
         .expect("timeout");
-    let msg = format!("{head}\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+    let msg = format!("{head}\r\nHost: {addr}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
     s.write_all(msg.as_bytes()).expect("write");
     let mut out = String::new();
     s.read_to_string(&mut out).expect("read");
@@ -279,12 +286,6 @@ fn many_locations_and_the_agency_are_on_the_first_line_and_answer() {
 
 /// A form-encoded POST over a plain socket.
 fn form_post(addr: &str, path: &str, form: &str) -> String {
-    let mut s = TcpStream::connect(addr).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("timeout");
-    let msg = format!("POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{form}", form.len());
-    s.write_all(msg.as_bytes()).expect("write");
-    let mut out = String::new();
-    s.read_to_string(&mut out).expect("read");
-    out
+    let head = format!("POST {path} HTTP/1.1");
+    send(addr, &head, "application/x-www-form-urlencoded", form)
 }

@@ -4,9 +4,9 @@
 //! windows-1252 row (19.5), and inputs that are no files, or wider than Excel (19.10).
 
 use crate::util::{assert_stderr_has, ghl_bulk, run, stderr};
-use crate::util::{summary, validate};
+use crate::util::{file_in, summary, validate};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 use std::time::Duration;
 
 /// The records of a CSV report, header first, BOM stripped.
@@ -36,10 +36,13 @@ fn column(path: &Path, column: &str) -> Vec<String> {
     all[1..].iter().map(|r| r[at].clone()).collect()
 }
 
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).expect("write the input");
-    path
+/// Validates `input` into `dir/run` with the mapping `toml`, written to `dir/<mapping>`: the
+/// run folder and the command's output.
+fn validate_with(dir: &Path, input: &Path, mapping: &str, toml: &[u8]) -> (PathBuf, Output) {
+    let mapping = file_in(dir, mapping, toml);
+    let run = dir.join("run");
+    let out = validate(input, &mapping, &run, &[]);
+    (run, out)
 }
 
 /// The trade-show sample under two title lines and a blank one, as a badge scanner writes it,
@@ -49,7 +52,7 @@ fn tradeshow_with_title_rows(dir: &Path) -> (PathBuf, PathBuf) {
     let sample = std::fs::read(root.join("samples/tradeshow_leads.csv")).expect("sample");
     let mut bytes = b"Expo 2024 badge export\nExported 2024-09-20\n\n".to_vec();
     bytes.extend(sample);
-    let input = write(dir, "tradeshow.csv", &bytes);
+    let input = file_in(dir, "tradeshow.csv", &bytes);
     let mapping = std::fs::read_to_string(root.join("mappings/tradeshow_leads.toml"))
         .expect("mapping")
         .replacen(
@@ -58,7 +61,7 @@ fn tradeshow_with_title_rows(dir: &Path) -> (PathBuf, PathBuf) {
             1,
         );
     assert!(mapping.contains("header_row = 3"));
-    (input, write(dir, "tradeshow.toml", mapping.as_bytes()))
+    (input, file_in(dir, "tradeshow.toml", mapping.as_bytes()))
 }
 
 /// Issue 13.3: `validate rejects.xlsx --mapping M` with `header_row` in M failed with "no
@@ -113,7 +116,7 @@ fn reject_files_go_back_in_with_a_header_row_mapping() {
     let plain_mapping = std::fs::read_to_string(&mapping)
         .expect("mapping")
         .replace("header_row = 3", "header_row = 1");
-    let plain_mapping = write(tmp.path(), "plain.toml", plain_mapping.as_bytes());
+    let plain_mapping = file_in(tmp.path(), "plain.toml", plain_mapping.as_bytes());
     let by_flag = tmp.path().join("by-flag");
     let out = validate(&input, &plain_mapping, &by_flag, &["--header-row", "3"]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
@@ -147,19 +150,18 @@ fn row_numbers_are_spreadsheet_rows_when_notes_span_lines() {
             .write_record([email.as_str(), &format!("P{row}"), notes])
             .expect("row");
     }
-    let input = write(
+    let input = file_in(
         tmp.path(),
         "notes.csv",
-        &writer.into_inner().expect("csv bytes"),
+        writer.into_inner().expect("csv bytes"),
     );
-    let mapping = write(
+    let (run, out) = validate_with(
         tmp.path(),
+        &input,
         "notes.toml",
         b"version = 1\n[fields]\nemail = \"Email\"\nfirstName = \"First Name\"\n\
           [notes]\ncolumns = [\"Notes\"]\n",
     );
-    let run = tmp.path().join("run");
-    let out = validate(&input, &mapping, &run, &[]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert_eq!(column(&run.join("rejects.csv"), "_row"), ["12"]);
     assert_eq!(column(&run.join("duplicates.csv"), "_row"), ["9"]);
@@ -183,19 +185,18 @@ fn row_numbers_are_spreadsheet_rows_when_notes_span_lines() {
 #[test]
 fn a_mostly_utf8_file_keeps_its_utf8() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let input = write(
+    let input = file_in(
         tmp.path(),
         "mixed.csv",
         b"Email,First Name,City\nann@example.com,Ann,Caf\xc3\xa9\n\
           bob@example.com,Bob,K\xf6ln\ncid@example.com,Cid,Z\xc3\xbcrich\n",
     );
-    let mapping = write(
+    let (run, out) = validate_with(
         tmp.path(),
+        &input,
         "mixed.toml",
         b"version = 1\n[fields]\nemail = \"Email\"\nfirstName = \"First Name\"\ncity = \"City\"\n",
     );
-    let run = tmp.path().join("run");
-    let out = validate(&input, &mapping, &run, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_stderr_has(&out, "UTF-8 for 2 rows, windows-1252 for 1 not valid UTF-8");
     let s = summary(&run);
@@ -216,7 +217,7 @@ fn folders_and_named_pipes_are_refused_at_once() {
     let fifo = tmp.path().join("pipe.csv");
     let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
     assert!(made.success());
-    let mapping = write(
+    let mapping = file_in(
         tmp.path(),
         "m.toml",
         b"version = 1\n[fields]\nemail = \"Email\"\n",
@@ -256,14 +257,13 @@ fn inputs_wider_than_excel_still_get_their_reject_files() {
         text.push_str(&format!(",{cell}").repeat(width));
     }
     text.push('\n');
-    let input = write(tmp.path(), "wide.csv", text.as_bytes());
-    let mapping = write(
+    let input = file_in(tmp.path(), "wide.csv", text.as_bytes());
+    let (run, out) = validate_with(
         tmp.path(),
+        &input,
         "m.toml",
         b"version = 1\n[fields]\nemail = \"Email\"\n",
     );
-    let run = tmp.path().join("run");
-    let out = validate(&input, &mapping, &run, &[]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert_stderr_has(&out, "more columns than Excel");
     let csv = records(&run.join("rejects.csv"));

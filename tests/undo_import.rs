@@ -10,7 +10,9 @@ use crate::util::undo::{
     assert_same_state, import, requests, seed, state, undo, undo_report, write_import,
 };
 use crate::util::{fast_config, run, wait_until, Sandbox};
+use std::path::PathBuf;
 use std::time::Duration;
+use tempfile::TempDir;
 
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -26,20 +28,26 @@ fn first_name(sandbox: &Sandbox, id: &str) -> String {
         .to_string()
 }
 
+/// [`write_import`]'s file (`existing` rows updating seeded contacts, `new` creating others),
+/// imported with `--undoable` in a fresh folder: the folder and the run folder.
+fn undoable_import(sandbox: &Sandbox, existing: usize, new: usize) -> (TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let (file, mapping) = write_import(dir.path(), existing, new);
+    let run_dir = dir.path().join("run");
+    let out = run(
+        import(sandbox, &file, &mapping, &run_dir, &["--undoable"]),
+        LIMIT,
+    );
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    (dir, run_dir)
+}
+
 #[test]
 fn an_undoable_import_is_undone_to_the_state_before_it() {
     let sandbox = Sandbox::start(fast_config(41, (1, 4)));
     let ids = seed(&sandbox, 8);
     let before = state(&sandbox);
-    let dir = tempfile::tempdir().unwrap();
-    let (file, mapping) = write_import(dir.path(), 8, 6);
-    let run_dir = dir.path().join("run");
-
-    let out = run(
-        import(&sandbox, &file, &mapping, &run_dir, &["--undoable"]),
-        LIMIT,
-    );
-    assert_eq!(out.code, Some(0), "{}", out.describe());
+    let (_dir, run_dir) = undoable_import(&sandbox, 8, 6);
     let imported = state(&sandbox);
     assert_eq!(imported.len(), 14, "six contacts created");
     assert_eq!(first_name(&sandbox, &ids[0]), "New0");
@@ -142,14 +150,7 @@ fn without_before_images_updated_contacts_are_listed_and_keep_their_fields() {
 fn a_contact_changed_since_the_run_is_left_alone_unless_forced() {
     let sandbox = Sandbox::start(fast_config(43, (1, 4)));
     let ids = seed(&sandbox, 3);
-    let dir = tempfile::tempdir().unwrap();
-    let (file, mapping) = write_import(dir.path(), 3, 0);
-    let run_dir = dir.path().join("run");
-    let out = run(
-        import(&sandbox, &file, &mapping, &run_dir, &["--undoable"]),
-        LIMIT,
-    );
-    assert_eq!(out.code, Some(0), "{}", out.describe());
+    let (_dir, run_dir) = undoable_import(&sandbox, 3, 0);
     // Someone edits a contact after the run (past the second the run's last write fell in).
     let run_ended = unix_second();
     wait_until("the next second", Duration::from_secs(5), || {

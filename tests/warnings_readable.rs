@@ -7,7 +7,7 @@
 #![cfg(unix)]
 
 use crate::util::GhlCommand;
-use crate::util::{fast_config, run, summary, with_token, Output, Sandbox};
+use crate::util::{fast_config, file_in, run, summary, with_token, Output, Sandbox};
 use ghl_sandbox::DEFAULT_TOKEN;
 use std::path::Path;
 use std::process::Command;
@@ -35,11 +35,10 @@ fn write_input(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
                bob@example.com,Bob,,07/03/1985,\n\
                cy@example.com,C\u{0}y,US,,2108\n\
                dee@exa\u{A0}mple.com,Dee,,,\n";
-    let input = dir.join("people.csv");
-    std::fs::write(&input, csv).unwrap();
-    let mapping = dir.join("people.toml");
-    std::fs::write(&mapping, MAPPING).unwrap();
-    (input, mapping)
+    (
+        file_in(dir, "people.csv", csv),
+        file_in(dir, "people.toml", MAPPING),
+    )
 }
 
 fn ghl_bulk() -> Command {
@@ -171,10 +170,7 @@ fn import_sends_the_cleaned_values_and_success_csv_carries_the_warnings() {
     let success = read(&run_dir.join("success.csv"));
     let mut lines = success.trim_start_matches('\u{FEFF}').lines();
     assert!(lines.next().unwrap().ends_with(",_warnings"));
-    let bob_line = success
-        .lines()
-        .find(|l| l.starts_with("bob@example.com"))
-        .unwrap();
+    let bob_line = crate::util::line_starting(&success, "bob@example.com");
     assert!(bob_line.contains("dob_ambiguous: "), "{bob_line}");
     let warnings = read(&run_dir.join("warnings.csv"));
     assert!(warnings.contains("dob_ambiguous"), "{warnings}");
@@ -186,22 +182,20 @@ fn import_sends_the_cleaned_values_and_success_csv_carries_the_warnings() {
 #[test]
 fn a_row_rejected_by_dedupe_is_not_listed_among_the_warnings() {
     let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("switchboard.csv");
-    std::fs::write(
-        &input,
+    let input = file_in(
+        dir.path(),
+        "switchboard.csv",
         "Email,First,Phone,Birthday\n\
          alice@acme-corp.com,Alice,+1 303 555 0100,\n\
          bob@acme-corp.com,Bob,+1 303 555 0100,31/31/1990\n",
-    )
-    .unwrap();
-    let mapping = dir.path().join("switchboard.toml");
-    std::fs::write(
-        &mapping,
+    );
+    let mapping = file_in(
+        dir.path(),
+        "switchboard.toml",
         "version = 1\ndefault_region = \"US\"\n\n[fields]\nemail = \"Email\"\n\
          firstName = \"First\"\nphone = \"Phone\"\ndateOfBirth = \"Birthday\"\n\n\
          [dedupe]\nkeys = [\"email\", \"phone\"]\n",
-    )
-    .unwrap();
+    );
     let run_dir = dir.path().join("run");
     run_to_rejects(ghl_bulk(), "validate", &input, &mapping, &run_dir);
     assert!(read(&run_dir.join("rejects.csv")).contains("phone_shared"));

@@ -53,14 +53,9 @@ impl Client {
             location_id: self.location_id(),
             fields,
         };
+        let path = "/contacts/".to_string();
         let envelope: ContactEnvelope = self
-            .send(Call::json(
-                "POST /contacts/",
-                Method::POST,
-                "/contacts/".into(),
-                &body,
-                Unsafe,
-            )?)
+            .send_with(Effect::Creates, "POST /contacts/", path, &body)
             .await?;
         usable_id("POST /contacts/", &envelope.contact.id)?;
         Ok(envelope.contact)
@@ -68,13 +63,8 @@ impl Client {
 
     /// `GET /contacts/{id}`.
     pub async fn get_contact(&self, id: &str) -> Result<Contact, ApiError> {
-        let envelope: ContactEnvelope = self
-            .send(Call::bare(
-                "GET /contacts/{id}",
-                Method::GET,
-                format!("/contacts/{id}"),
-            ))
-            .await?;
+        let path = format!("/contacts/{id}");
+        let envelope: ContactEnvelope = self.get_json("GET /contacts/{id}", path).await?;
         usable_id("GET /contacts/{id}", &envelope.contact.id)?;
         Ok(envelope.contact)
     }
@@ -85,13 +75,13 @@ impl Client {
         id: &str,
         fields: &ContactFields,
     ) -> Result<UpdateResponse, ApiError> {
-        self.send(Call::json(
+        let body = UpdateRequest::from_fields(fields);
+        self.send_with(
+            Effect::Sets,
             "PUT /contacts/{id}",
-            Method::PUT,
             format!("/contacts/{id}"),
-            &UpdateRequest::from_fields(fields),
-            Safe,
-        )?)
+            &body,
+        )
         .await
     }
 
@@ -155,27 +145,18 @@ impl Client {
 
     /// `POST /contacts/{id}/notes`: not idempotent.
     pub async fn create_note(&self, contact_id: &str, body: &str) -> Result<Note, ApiError> {
+        let path = format!("/contacts/{contact_id}/notes");
+        let note = NoteRequest { body };
         let envelope: NoteEnvelope = self
-            .send(Call::json(
-                "POST /contacts/{id}/notes",
-                Method::POST,
-                format!("/contacts/{contact_id}/notes"),
-                &NoteRequest { body },
-                Unsafe,
-            )?)
+            .send_with(Effect::Creates, "POST /contacts/{id}/notes", path, &note)
             .await?;
         Ok(envelope.note)
     }
 
     /// `GET /contacts/{id}/notes`: the contact's notes (to avoid creating one twice on resume).
     pub async fn list_notes(&self, contact_id: &str) -> Result<Vec<Note>, ApiError> {
-        let response: NotesResponse = self
-            .send(Call::bare(
-                "GET /contacts/{id}/notes",
-                Method::GET,
-                format!("/contacts/{contact_id}/notes"),
-            ))
-            .await?;
+        let path = format!("/contacts/{contact_id}/notes");
+        let response: NotesResponse = self.get_json("GET /contacts/{id}/notes", path).await?;
         Ok(response.notes)
     }
 
@@ -185,27 +166,17 @@ impl Client {
         contact_id: &str,
         task: &TaskRequest<'_>,
     ) -> Result<Task, ApiError> {
+        let path = format!("/contacts/{contact_id}/tasks");
         let envelope: TaskEnvelope = self
-            .send(Call::json(
-                "POST /contacts/{id}/tasks",
-                Method::POST,
-                format!("/contacts/{contact_id}/tasks"),
-                task,
-                Unsafe,
-            )?)
+            .send_with(Effect::Creates, "POST /contacts/{id}/tasks", path, task)
             .await?;
         Ok(envelope.task)
     }
 
     /// `GET /contacts/{id}/tasks`: the contact's tasks (to avoid creating one twice).
     pub async fn list_tasks(&self, contact_id: &str) -> Result<Vec<Task>, ApiError> {
-        let response: TasksResponse = self
-            .send(Call::bare(
-                "GET /contacts/{id}/tasks",
-                Method::GET,
-                format!("/contacts/{contact_id}/tasks"),
-            ))
-            .await?;
+        let path = format!("/contacts/{contact_id}/tasks");
+        let response: TasksResponse = self.get_json("GET /contacts/{id}/tasks", path).await?;
         Ok(response.tasks)
     }
 
@@ -281,4 +252,40 @@ fn usable_id(endpoint: &'static str, id: &str) -> Result<(), ApiError> {
             id: id.chars().take(40).collect(),
         })
     }
+}
+
+impl Client {
+    /// `GET path`, counted under `endpoint`: no query, no body, safe to resend.
+    pub(super) async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        endpoint: &'static str,
+        path: String,
+    ) -> Result<T, ApiError> {
+        self.send(Call::bare(endpoint, Method::GET, path)).await
+    }
+
+    /// `body` to `path`, counted under `endpoint`, by what it does: a call that creates is a
+    /// `POST` never resent blind (a lost answer may mean it was made), one that sets a state is
+    /// a `PUT` that may be resent (sending it twice leaves the record as once).
+    pub(super) async fn send_with<T: serde::de::DeserializeOwned>(
+        &self,
+        effect: Effect,
+        endpoint: &'static str,
+        path: String,
+        body: &impl serde::Serialize,
+    ) -> Result<T, ApiError> {
+        let (method, idempotency) = match effect {
+            Effect::Creates => (Method::POST, Unsafe),
+            Effect::Sets => (Method::PUT, Safe),
+        };
+        self.send(Call::json(endpoint, method, path, body, idempotency)?)
+            .await
+    }
+}
+
+/// What a call with a body does to the location; see [`Client::send_with`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Effect {
+    Creates,
+    Sets,
 }

@@ -292,6 +292,14 @@ pub struct SearchResponse {
     pub total: u64,
 }
 
+impl SearchResponse {
+    /// The last contact's `searchAfter`: the cursor that asks for the page after this one.
+    pub fn next_cursor(&self) -> Option<Vec<Value>> {
+        let last = self.contacts.last()?;
+        last.get("searchAfter").and_then(Value::as_array).cloned()
+    }
+}
+
 /// The error bodies HighLevel returns (NestJS style): `message` is a string on 400/401 and an
 /// array on 422; `meta` carries the existing contact on a duplicate create.
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -7,9 +7,9 @@
 //! `eq` is not, so the group is the safer reading. How many filters a group may hold is not
 //! documented either; 100 keeps each body small.
 
+use super::calls::Effect;
 use super::client::{Call, Client};
 use super::models::{SearchRequest, SearchResponse};
-use super::retry::Idempotency::Safe;
 use super::ApiError;
 use reqwest::Method;
 use serde::Deserialize;
@@ -88,44 +88,38 @@ impl Client {
     /// `DELETE /contacts/{id}`. Safe to resend: a second delete finds nothing, which the
     /// caller reads as done ([`is_not_found`]).
     pub async fn delete_contact(&self, id: &str) -> Result<Deleted, ApiError> {
-        self.send(Call::bare(
-            "DELETE /contacts/{id}",
-            Method::DELETE,
-            format!("/contacts/{id}"),
-        ))
-        .await
+        let path = format!("/contacts/{id}");
+        self.send_delete("DELETE /contacts/{id}", path).await
     }
 
     /// `DELETE /contacts/{id}/notes/{noteId}`.
     pub async fn delete_note(&self, contact_id: &str, note_id: &str) -> Result<Deleted, ApiError> {
-        self.send(Call::bare(
-            "DELETE /contacts/{id}/notes/{noteId}",
-            Method::DELETE,
-            format!("/contacts/{contact_id}/notes/{note_id}"),
-        ))
-        .await
+        let path = format!("/contacts/{contact_id}/notes/{note_id}");
+        self.send_delete("DELETE /contacts/{id}/notes/{noteId}", path)
+            .await
     }
 
     /// `DELETE /contacts/{id}/tasks/{taskId}`.
     pub async fn delete_task(&self, contact_id: &str, task_id: &str) -> Result<Deleted, ApiError> {
-        self.send(Call::bare(
-            "DELETE /contacts/{id}/tasks/{taskId}",
-            Method::DELETE,
-            format!("/contacts/{contact_id}/tasks/{task_id}"),
-        ))
-        .await
+        let path = format!("/contacts/{contact_id}/tasks/{task_id}");
+        self.send_delete("DELETE /contacts/{id}/tasks/{taskId}", path)
+            .await
+    }
+
+    /// `DELETE path`, counted under `endpoint`; with neither query nor body, so safe to resend.
+    async fn send_delete(&self, endpoint: &'static str, path: String) -> Result<Deleted, ApiError> {
+        self.send(Call::bare(endpoint, Method::DELETE, path)).await
     }
 
     /// `PUT /contacts/{id}` with a body built by the caller (an undo restores fields to what
     /// they were, `null` included, which `ContactFields` cannot say).
     pub async fn update_contact_raw(&self, id: &str, body: &Value) -> Result<Value, ApiError> {
-        self.send(Call::json(
+        self.send_with(
+            Effect::Sets,
             "PUT /contacts/{id}",
-            Method::PUT,
             format!("/contacts/{id}"),
             body,
-            Safe,
-        )?)
+        )
         .await
     }
 
@@ -152,12 +146,7 @@ impl Client {
             };
             let page: SearchResponse = self.search(&request).await?;
             let full = page.contacts.len() >= PAGE as usize;
-            let cursor = page
-                .contacts
-                .last()
-                .and_then(|c| c.get("searchAfter"))
-                .and_then(Value::as_array)
-                .cloned();
+            let cursor = page.next_cursor();
             found.extend(page.contacts);
             match cursor {
                 Some(cursor) if full => search_after = Some(cursor),

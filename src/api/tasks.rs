@@ -2,11 +2,10 @@
 //! place and marking it done or open. Both are `PUT`s that set a state, so a lost answer may be
 //! resent: sending the same values twice leaves the task as once.
 
-use super::client::{Call, Client};
+use super::calls::Effect;
+use super::client::Client;
 use super::models::{Task, TaskEnvelope};
-use super::retry::Idempotency::Safe;
 use super::ApiError;
-use reqwest::Method;
 use serde::Serialize;
 
 /// `PUT /contacts/{id}/tasks/{taskId}` (`UpdateTaskBody`, every field optional). `completed`
@@ -41,14 +40,14 @@ impl Client {
         task_id: &str,
         update: &TaskUpdate<'_>,
     ) -> Result<Task, ApiError> {
+        let path = format!("/contacts/{contact_id}/tasks/{task_id}");
         let envelope: TaskEnvelope = self
-            .send(Call::json(
+            .send_with(
+                Effect::Sets,
                 "PUT /contacts/{id}/tasks/{taskId}",
-                Method::PUT,
-                format!("/contacts/{contact_id}/tasks/{task_id}"),
+                path,
                 update,
-                Safe,
-            )?)
+            )
             .await?;
         Ok(envelope.task)
     }
@@ -60,14 +59,15 @@ impl Client {
         task_id: &str,
         completed: bool,
     ) -> Result<Task, ApiError> {
+        let path = format!("/contacts/{contact_id}/tasks/{task_id}/completed");
+        let body = CompletedBody { completed };
         let envelope: TaskEnvelope = self
-            .send(Call::json(
+            .send_with(
+                Effect::Sets,
                 "PUT /contacts/{id}/tasks/{taskId}/completed",
-                Method::PUT,
-                format!("/contacts/{contact_id}/tasks/{task_id}/completed"),
-                &CompletedBody { completed },
-                Safe,
-            )?)
+                path,
+                &body,
+            )
             .await?;
         Ok(envelope.task)
     }

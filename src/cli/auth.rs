@@ -171,7 +171,7 @@ fn login_command(ctx: &Context, args: &LoginArgs) -> anyhow::Result<RunEnd> {
         bail!("--authorize-url must be https (or http to loopback)");
     }
     let config = LoginConfig {
-        base_url: super::locations::base_url(&settings)?,
+        base_url: super::client_config::base_url(&settings)?,
         authorize_url,
         client_id,
         client_secret,

@@ -15,13 +15,7 @@ pub(super) const MANY_LOCATIONS: &str = "multi";
 /// timeout, daily reserve), for every command that talks to HighLevel. A bad value is
 /// reported with where it came from.
 pub(crate) fn client_config(settings: &Settings) -> anyhow::Result<ClientConfig> {
-    let base_url = settings
-        .base_url
-        .value
-        .as_deref()
-        .unwrap_or(crate::api::DEFAULT_BASE_URL);
-    let base_url = BaseUrl::parse(base_url)
-        .with_context(|| format!("base_url (from {})", settings.base_url.source))?;
+    let base_url = base_url(settings)?;
     let Some(location) = settings
         .location
         .value
@@ -41,21 +35,9 @@ pub(crate) fn client_config(settings: &Settings) -> anyhow::Result<ClientConfig>
         Some(Token::File(path)) => Some(super::config::read_token_file(path)?),
         None => None,
     };
-    let credentials = match (
-        token,
-        &settings.client_id.value,
-        &settings.client_secret.value,
-        &settings.refresh_token_file.value,
-    ) {
-        (Some(token), _, _, _) => Credentials::Token(token),
-        (None, Some(client_id), Some(client_secret), Some(file)) => {
-            Credentials::OAuth(OAuthConfig {
-                client_id: client_id.clone(),
-                client_secret: client_secret.clone(),
-                refresh: RefreshStore::File(file.clone()),
-                user_type: None,
-            })
-        }
+    let credentials = match (token, oauth_app(settings)) {
+        (Some(token), _) => Credentials::Token(token),
+        (None, Some(app)) => Credentials::OAuth(app),
         // A run over many locations has no one location yet: the agency's entry serves it.
         _ => match super::config::stored_login(
             settings,
@@ -78,6 +60,34 @@ pub(crate) fn client_config(settings: &Settings) -> anyhow::Result<ClientConfig>
     client.timeout = std::time::Duration::from_secs(timeout.max(1));
     client.daily_reserve = daily_reserve;
     Ok(client)
+}
+
+/// Where HighLevel is: the setting, or the real API.
+pub(super) fn base_url(settings: &Settings) -> anyhow::Result<BaseUrl> {
+    let text = settings
+        .base_url
+        .value
+        .as_deref()
+        .unwrap_or(crate::api::DEFAULT_BASE_URL);
+    BaseUrl::parse(text).with_context(|| format!("base_url (from {})", settings.base_url.source))
+}
+
+/// The OAuth app the settings name, when they give all three of its client id, secret and
+/// refresh-token file.
+pub(super) fn oauth_app(settings: &Settings) -> Option<OAuthConfig> {
+    match (
+        &settings.client_id.value,
+        &settings.client_secret.value,
+        &settings.refresh_token_file.value,
+    ) {
+        (Some(client_id), Some(client_secret), Some(file)) => Some(OAuthConfig {
+            client_id: client_id.clone(),
+            client_secret: client_secret.clone(),
+            refresh: RefreshStore::File(file.clone()),
+            user_type: None,
+        }),
+        _ => None,
+    }
 }
 
 pub(super) fn parse_reserve(text: &str) -> anyhow::Result<crate::api::DailyReserve> {

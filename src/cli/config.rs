@@ -94,6 +94,19 @@ pub(crate) fn command_settings(
     Ok(settings)
 }
 
+/// The settings of `delete` and `undo`, which work from a finished run (no state file of
+/// their own), and their requests in flight: 8 unless a flag or the config file says.
+pub(super) fn rerun_settings(
+    ctx: &Context,
+    api: &ApiArgs,
+    concurrency: Option<usize>,
+    daily_reserve: Option<&str>,
+) -> anyhow::Result<(Settings, usize)> {
+    let settings = command_settings(ctx, api, concurrency, daily_reserve, None)?;
+    let concurrency = settings.concurrency.value.unwrap_or(8);
+    Ok((settings, concurrency))
+}
+
 /// The settings a command runs with: its flags over the file and the environment.
 pub(crate) fn settings(ctx: &Context, flags: &Layer) -> anyhow::Result<Settings> {
     let path = config::file::locate(&ctx.config)?;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use anyhow::bail;
 use clap::Args;
 
+use super::config::rerun_settings;
 use super::{plan, ApiArgs, Context, RunArgs, RunEnd, SourceArgs};
 
 /// `delete` options.
@@ -53,14 +54,8 @@ pub struct DeleteArgs {
 /// Runs `delete`.
 pub fn run(ctx: &Context, args: &DeleteArgs) -> anyhow::Result<RunEnd> {
     use crate::delete::{DeleteConfig, DeleteError, DeleteStart, NewDelete};
-    let settings = super::config::command_settings(
-        ctx,
-        &args.api,
-        args.concurrency,
-        args.daily_reserve.as_deref(),
-        None,
-    )?;
-    let concurrency = settings.concurrency.value.unwrap_or(8);
+    let reserve = args.daily_reserve.as_deref();
+    let (settings, concurrency) = rerun_settings(ctx, &args.api, args.concurrency, reserve)?;
     let start = match (&args.resume, &args.file, &args.mapping) {
         (Some(dir), _, _) => DeleteStart::Resume(dir.clone()),
         (None, Some(file), Some(mapping)) => {

@@ -1,11 +1,11 @@
 //! `ghl-bulk locations`: the flags, where the agency's credentials come from, and the output.
 
-use anyhow::{bail, Context as _};
+use anyhow::bail;
 use clap::Args;
 
 use super::completions::write_stdout;
 use super::{ApiArgs, Context, RunEnd};
-use crate::api::{BaseUrl, OAuthConfig, RefreshStore};
+use crate::api::OAuthConfig;
 use crate::config::Settings;
 use crate::locations::{self, LocationsConfig};
 
@@ -28,7 +28,7 @@ pub struct LocationsArgs {
 pub(crate) fn run(ctx: &Context, args: &LocationsArgs) -> anyhow::Result<RunEnd> {
     let settings = super::config::command_settings(ctx, &args.api, None, None, None)?;
     let config = LocationsConfig {
-        base_url: base_url(&settings)?,
+        base_url: super::client_config::base_url(&settings)?,
         oauth: agency_oauth(&settings)?,
         app_id: args.app_id.clone(),
         timeout: settings.request_timeout(),
@@ -43,35 +43,17 @@ pub(crate) fn run(ctx: &Context, args: &LocationsArgs) -> anyhow::Result<RunEnd>
     Ok(RunEnd::Ok)
 }
 
-pub(super) fn base_url(settings: &Settings) -> anyhow::Result<BaseUrl> {
-    let text = settings
-        .base_url
-        .value
-        .as_deref()
-        .unwrap_or(crate::api::DEFAULT_BASE_URL);
-    BaseUrl::parse(text).with_context(|| format!("base_url (from {})", settings.base_url.source))
-}
-
 /// The agency's OAuth app and refresh token from the settings.
 fn agency_oauth(settings: &Settings) -> anyhow::Result<OAuthConfig> {
-    match (
-        &settings.client_id.value,
-        &settings.client_secret.value,
-        &settings.refresh_token_file.value,
-    ) {
-        (Some(client_id), Some(client_secret), Some(file)) => Ok(OAuthConfig {
-            client_id: client_id.clone(),
-            client_secret: client_secret.clone(),
-            refresh: RefreshStore::File(file.clone()),
-            user_type: None,
-        }),
-        _ => match super::config::stored_login(settings, None)? {
-            Some(oauth) => Ok(oauth),
-            None => bail!(
-                "no agency credentials: log in with `ghl-bulk auth login --user-type company`, \
-                 or set GHL_CLIENT_ID, GHL_CLIENT_SECRET and GHL_REFRESH_TOKEN_FILE (a company \
-                 refresh token)"
-            ),
-        },
+    if let Some(app) = super::client_config::oauth_app(settings) {
+        return Ok(app);
+    }
+    match super::config::stored_login(settings, None)? {
+        Some(oauth) => Ok(oauth),
+        None => bail!(
+            "no agency credentials: log in with `ghl-bulk auth login --user-type company`, \
+             or set GHL_CLIENT_ID, GHL_CLIENT_SECRET and GHL_REFRESH_TOKEN_FILE (a company \
+             refresh token)"
+        ),
     }
 }

@@ -101,23 +101,31 @@ mod tests {
 
     #[test]
     fn flags_choose_our_level_and_keep_libraries_quiet() {
-        assert_eq!(options(false, 0, LogFormat::Text).directives(), None);
-        assert_eq!(
-            options(true, 0, LogFormat::Text).directives().as_deref(),
-            Some("error")
-        );
-        assert_eq!(
-            options(false, 1, LogFormat::Text).directives().as_deref(),
-            Some("warn,ghl_bulk=info,ghl_sandbox=info")
-        );
-        assert_eq!(
-            options(false, 2, LogFormat::Json).directives().as_deref(),
-            Some("warn,ghl_bulk=debug,ghl_sandbox=debug")
-        );
-        assert_eq!(
-            options(false, 5, LogFormat::Text).directives().as_deref(),
-            Some("info,ghl_bulk=trace,ghl_sandbox=trace")
-        );
+        for (quiet, verbose, format, directives) in [
+            (false, 0, LogFormat::Text, None),
+            (true, 0, LogFormat::Text, Some("error")),
+            (
+                false,
+                1,
+                LogFormat::Text,
+                Some("warn,ghl_bulk=info,ghl_sandbox=info"),
+            ),
+            (
+                false,
+                2,
+                LogFormat::Json,
+                Some("warn,ghl_bulk=debug,ghl_sandbox=debug"),
+            ),
+            (
+                false,
+                5,
+                LogFormat::Text,
+                Some("info,ghl_bulk=trace,ghl_sandbox=trace"),
+            ),
+        ] {
+            let asked = options(quiet, verbose, format);
+            assert_eq!(asked.directives().as_deref(), directives, "{asked:?}");
+        }
     }
 
     #[test]

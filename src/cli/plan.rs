@@ -327,9 +327,7 @@ pub(super) fn has_target(ctx: &Context, args: &ImportArgs) -> anyhow::Result<boo
         .as_deref()
         .is_some_and(|l| !l.trim().is_empty());
     let credentials = settings.token.value.is_some()
-        || (settings.client_id.value.is_some()
-            && settings.client_secret.value.is_some()
-            && settings.refresh_token_file.value.is_some())
+        || super::client_config::oauth_app(&settings).is_some()
         || (located
             && super::config::stored_login(&settings, settings.location.value.as_deref())?
                 .is_some());

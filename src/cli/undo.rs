@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use anyhow::bail;
 use clap::Args;
 
+use super::config::rerun_settings;
 use super::{ApiArgs, Context, RunEnd};
 
 /// `undo` options.
@@ -44,14 +45,8 @@ pub fn run(ctx: &Context, args: &UndoArgs) -> anyhow::Result<RunEnd> {
     if args.tag_batch == 0 {
         bail!("--tag-batch must be at least 1");
     }
-    let settings = super::config::command_settings(
-        ctx,
-        &args.api,
-        args.concurrency,
-        args.daily_reserve.as_deref(),
-        None,
-    )?;
-    let concurrency = settings.concurrency.value.unwrap_or(8);
+    let reserve = args.daily_reserve.as_deref();
+    let (settings, concurrency) = rerun_settings(ctx, &args.api, args.concurrency, reserve)?;
     let config = crate::undo::UndoConfig {
         run_dir: args.run_dir.clone(),
         client: super::client_config::client_config(&settings)?,

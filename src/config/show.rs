@@ -94,48 +94,33 @@ pub fn render(settings: &Settings, notes: &ShowNotes) -> String {
         &settings.timeout.source,
         NOT_SET,
     );
-    let token = match &settings.token.value {
-        None => NOT_SET.to_string(),
-        Some(Token::Value(_)) => "*** (set)".to_string(),
-        Some(Token::File(file)) if file.is_file() => {
-            format!("*** (read from {})", file.display())
-        }
-        Some(Token::File(file)) => format!("(cannot be read: {} is not a file)", file.display()),
-    };
-    rows.push((
-        "token",
-        token,
-        source_text(&settings.token.source, settings.token.value.is_some()),
-    ));
-    rows.push((
-        "client_id",
-        text(&settings.client_id).unwrap_or_else(|| NOT_SET.into()),
-        source_text(
-            &settings.client_id.source,
-            settings.client_id.value.is_some(),
-        ),
-    ));
-    rows.push((
+    // Credentials: whether one is set and where from, never any part of it.
+    let token = settings.token.value.as_ref().map(|token| match token {
+        Token::Value(_) => "*** (set)".to_string(),
+        Token::File(file) if file.is_file() => format!("*** (read from {})", file.display()),
+        Token::File(file) => format!("(cannot be read: {} is not a file)", file.display()),
+    });
+    plain("token", token, &settings.token.source, NOT_SET);
+    let client_id = text(&settings.client_id);
+    plain("client_id", client_id, &settings.client_id.source, NOT_SET);
+    let secret = settings
+        .client_secret
+        .value
+        .as_ref()
+        .map(|_| "*** (set)".to_string());
+    plain(
         "client_secret",
-        if settings.client_secret.value.is_some() {
-            "*** (set)"
-        } else {
-            NOT_SET
-        }
-        .into(),
-        source_text(
-            &settings.client_secret.source,
-            settings.client_secret.value.is_some(),
-        ),
-    ));
-    rows.push((
+        secret,
+        &settings.client_secret.source,
+        NOT_SET,
+    );
+    let refresh_file = path(&settings.refresh_token_file);
+    plain(
         "refresh_token_file",
-        path(&settings.refresh_token_file).unwrap_or_else(|| NOT_SET.into()),
-        source_text(
-            &settings.refresh_token_file.source,
-            settings.refresh_token_file.value.is_some(),
-        ),
-    ));
+        refresh_file,
+        &settings.refresh_token_file.source,
+        NOT_SET,
+    );
     let key_width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
     let value_width = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0);
     for (key, value, source) in rows {

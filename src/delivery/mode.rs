@@ -92,12 +92,6 @@ impl OnConflict {
     }
 }
 
-impl fmt::Display for OnConflict {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 impl FromStr for OnConflict {
     type Err = UnknownMode;
     fn from_str(s: &str) -> Result<OnConflict, UnknownMode> {

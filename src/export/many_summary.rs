@@ -89,13 +89,7 @@ pub(super) fn human(many: &ManyReport) -> String {
 }
 
 pub(super) fn write_summary(path: &Path, many: &ManyReport) -> Result<(), ExportError> {
-    let io = |source| ExportError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut json = serde_json::to_vec_pretty(many).map_err(|e| io(std::io::Error::other(e)))?;
-    json.push(b'\n');
-    crate::run::atomic::write(path, &json).map_err(io)
+    super::summary::write_json(path, many)
 }
 
 #[cfg(test)]

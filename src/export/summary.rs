@@ -110,11 +110,17 @@ impl Report {
 /// Writes `--summary` atomically (temporary file, fsync, rename), so a monitor never reads
 /// half a file.
 pub fn write(path: &Path, report: &Report) -> Result<(), ExportError> {
+    write_json(path, report)
+}
+
+/// `value` as pretty JSON and a newline, written atomically: a summary file, of one location's
+/// export or of many.
+pub(super) fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<(), ExportError> {
     let io = |source| ExportError::Io {
         path: path.to_path_buf(),
         source,
     };
-    let mut json = serde_json::to_vec_pretty(report).map_err(|e| io(std::io::Error::other(e)))?;
+    let mut json = serde_json::to_vec_pretty(value).map_err(|e| io(std::io::Error::other(e)))?;
     json.push(b'\n');
     crate::run::atomic::write(path, &json).map_err(io)
 }

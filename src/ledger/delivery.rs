@@ -12,7 +12,7 @@ pub use extras::DeliveredRow;
 use rusqlite::{params, Connection};
 use std::path::Path;
 
-use super::{migrations, schema, sql, Ledger, LedgerError, RowError, RowState, Warning};
+use super::{schema, sql, Ledger, LedgerError, RowError, RowState, Warning};
 
 /// A row waiting for delivery (pending, failed earlier, or in doubt after a stop).
 #[derive(Debug, Clone, PartialEq)]
@@ -64,9 +64,7 @@ impl Ledger {
     /// Opens an existing ledger (resume, reports).
     pub fn open(path: &Path) -> Result<Ledger, LedgerError> {
         let mut conn = Connection::open(path).map_err(|e| sql(path, e))?;
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
-            .map_err(|e| sql(path, e))?;
-        migrations::migrate(&mut conn, &schema::RUN_LEDGER, path, false)?;
+        super::wal_and_migrate(&mut conn, path, &schema::RUN_LEDGER, false)?;
         Ok(Ledger {
             conn,
             path: path.to_path_buf(),
@@ -102,9 +100,7 @@ impl Ledger {
             }
             Err(e) => return Err(sql(path, e)),
         }
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
-            .map_err(|e| sql(path, e))?;
-        migrations::migrate(&mut conn, &schema::RUN_LEDGER, path, false)?;
+        super::wal_and_migrate(&mut conn, path, &schema::RUN_LEDGER, false)?;
         Ok(Some(Ledger {
             conn,
             path: path.to_path_buf(),

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
+use super::read_back::gather;
 use super::*;
 
 /// A temporary copy of one fixture run folder (`import-c591eb6` or `validate-c591eb6`): the
@@ -77,14 +78,8 @@ fn an_old_import_ledger_is_migrated_on_open_and_reads_back() {
     assert_eq!(ledger.rejected().unwrap().len(), 6);
     assert_eq!(ledger.merged().unwrap().len(), 2);
     assert!(ledger.undoable().unwrap());
-    let mut successes = 0;
-    ledger
-        .each_success(|_| {
-            successes += 1;
-            Ok::<_, LedgerError>(())
-        })
-        .unwrap();
-    assert_eq!(successes, 84, "82 delivered and 2 merged");
+    let successes = gather(|f| ledger.each_success(f)).unwrap();
+    assert_eq!(successes.len(), 84, "82 delivered and 2 merged");
     assert_eq!(ledger.reject_reasons().unwrap().len(), 4);
     assert_eq!(ledger.merge_overview().unwrap().rows, 2);
     assert_eq!(ledger.rows_with_delivery_warnings().unwrap(), 1);
@@ -173,14 +168,8 @@ fn an_old_validate_ledger_gets_the_delivery_tables_and_reads_back() {
     assert!(ledger.delivered().unwrap().is_empty());
     assert!(ledger.request_sessions().unwrap().is_empty());
     assert!(ledger.delivery_warning_reasons().unwrap().is_empty());
-    let mut warnings = 0;
-    ledger
-        .each_warning(|_| {
-            warnings += 1;
-            Ok::<_, LedgerError>(())
-        })
-        .unwrap();
-    assert_eq!(warnings, 0);
+    let warnings = gather(|f| ledger.each_warning(f)).unwrap();
+    assert!(warnings.is_empty(), "{} warnings", warnings.len());
     assert_eq!(ledger.undelivered().unwrap(), 33);
     assert_eq!(ledger.deliverable(0, 100).unwrap().len(), 33);
     drop(ledger);

@@ -389,6 +389,20 @@ fn transaction_with<T, E>(
     Ok(written)
 }
 
+/// Puts an opened ledger file (the run's or the undo's) in WAL mode, so readers go beside the
+/// one writer and fsyncs wait for checkpoints, and brings its tables to `schema`'s last
+/// version ([`migrations::migrate`], `fresh` as there).
+fn wal_and_migrate(
+    conn: &mut Connection,
+    path: &Path,
+    schema: &migrations::Schema,
+    fresh: bool,
+) -> Result<(), LedgerError> {
+    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+        .map_err(|e| sql(path, e))?;
+    migrations::migrate(conn, schema, path, fresh)
+}
+
 fn sql(path: &Path, source: rusqlite::Error) -> LedgerError {
     LedgerError::Sqlite {
         path: path.to_path_buf(),

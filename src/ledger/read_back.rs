@@ -119,8 +119,8 @@ impl Ledger {
     }
 }
 
-/// Everything a streaming reader (`each_rejected`, `each_merged`) hands out, in memory.
-fn gather<T>(
+/// Everything a streaming reader (`each_rejected`, `each_merged`, …) hands out, in memory.
+pub(super) fn gather<T>(
     each: impl FnOnce(&mut dyn FnMut(T) -> Result<(), LedgerError>) -> Result<(), LedgerError>,
 ) -> Result<Vec<T>, LedgerError> {
     let mut out = Vec::new();

@@ -2,7 +2,6 @@
 //! `as_str` is exactly the text stored in the `state` / `action` columns (a ledger on disk
 //! keeps that text; a change to it is a migration).
 
-use std::fmt;
 use std::str::FromStr;
 
 /// Where a row of a run stands (the `rows.state` column). Declared in the order of the stored
@@ -58,12 +57,6 @@ impl RowState {
             RowState::Failed => "failed",
             RowState::Deleted => "deleted",
         }
-    }
-}
-
-impl fmt::Display for RowState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

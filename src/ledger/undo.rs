@@ -10,7 +10,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 /// The undo's ledger, in the run folder beside `ledger.db`.
 pub const UNDO_LEDGER: &str = "undo.db";
 
-use super::{in_transaction, migrations, schema, sql, LedgerError};
+use super::{in_transaction, query_all, schema, sql, LedgerError};
 
 /// An open `undo.db`.
 pub struct UndoLedger {
@@ -55,11 +55,9 @@ impl UndoLedger {
     /// Opens `undo.db`, creating it (with its tables) when there is none yet.
     pub fn open(path: &Path) -> Result<UndoLedger, LedgerError> {
         let mut conn = Connection::open(path).map_err(|e| sql(path, e))?;
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
-            .map_err(|e| sql(path, e))?;
         // Every version-1 table is `IF NOT EXISTS`: a new file and one from before the
         // numbering take the same first migration.
-        migrations::migrate(&mut conn, &schema::UNDO_LEDGER, path, true)?;
+        super::wal_and_migrate(&mut conn, path, &schema::UNDO_LEDGER, true)?;
         Ok(UndoLedger {
             conn,
             path: path.to_path_buf(),
@@ -73,16 +71,6 @@ impl UndoLedger {
 
     fn err(&self, source: rusqlite::Error) -> LedgerError {
         sql(&self.path, source)
-    }
-
-    /// Every row `query` returns with `params`, each read by `map`.
-    fn query_all<T>(
-        &self,
-        query: &str,
-        params: impl rusqlite::Params,
-        map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-    ) -> Result<Vec<T>, LedgerError> {
-        super::query_all(&self.conn, &self.path, query, params, map)
     }
 
     /// A value of the undo's metadata (`planned_at`, `finished_at`, `summary_json`, …).
@@ -143,7 +131,9 @@ impl UndoLedger {
 
     /// Every contact of the stored plan.
     pub fn undo_contacts(&self) -> Result<Vec<UndoContact>, LedgerError> {
-        self.query_all(
+        query_all(
+            &self.conn,
+            &self.path,
             "SELECT contact_id, rows_json, created, written_until, verdict FROM undo_contacts \
              ORDER BY contact_id",
             [],
@@ -162,7 +152,9 @@ impl UndoLedger {
 
     /// Every step of the stored plan, in plan order.
     pub fn undo_steps(&self) -> Result<Vec<UndoStep>, LedgerError> {
-        self.query_all(
+        query_all(
+            &self.conn,
+            &self.path,
             "SELECT id, contact_id, action, target, state, reason FROM undo_steps ORDER BY id",
             [],
             |r| {
@@ -243,7 +235,9 @@ impl UndoLedger {
 
     /// Steps per (action, state), for the summary.
     pub fn undo_counts(&self) -> Result<Vec<(String, u64)>, LedgerError> {
-        self.query_all(
+        query_all(
+            &self.conn,
+            &self.path,
             "SELECT action || ':' || state, COUNT(*) FROM undo_steps GROUP BY action, state \
              ORDER BY action, state",
             [],

@@ -147,16 +147,7 @@ impl RejectsCsv {
 
     /// Write one rejected row (one line, whatever the number of issues).
     pub fn write(&mut self, reject: &RejectRow<'_>) -> Result<(), ReportError> {
-        let row = reject.row.to_string();
-        let message = reject.joined_message();
-        let added = [
-            row.as_str(),
-            reject.stage,
-            reject.code,
-            reject.field.unwrap_or(""),
-            message.as_str(),
-        ];
-        self.0.write(reject.cells, &added)
+        reject.with_own_cells(|own| self.0.write(reject.cells, own))
     }
 
     /// Flush and fsync the file.

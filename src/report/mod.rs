@@ -88,6 +88,15 @@ impl<'a> RejectRow<'a> {
         }
     }
 
+    /// Hands `write` the row's own cells, `_row,_stage,_code,_field,_message` as in
+    /// [`REJECT_COLUMNS`] (rejects.csv and rejects.xlsx say them alike).
+    pub fn with_own_cells<T>(&self, write: impl FnOnce(&[&str]) -> T) -> T {
+        let row = self.row.to_string();
+        let message = self.joined_message();
+        let field = self.field.unwrap_or("");
+        write(&[row.as_str(), self.stage, self.code, field, message.as_str()])
+    }
+
     /// `_message`: the first message, then `" | <code>: <message>"` for each further issue.
     pub fn joined_message(&self) -> String {
         let mut out = self.message.to_owned();

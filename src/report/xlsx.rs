@@ -112,19 +112,10 @@ impl RejectsXlsx {
             }
         }
 
-        let row_text = reject.row.to_string();
-        let message = reject.joined_message();
-        let added = [
-            row_text.as_str(),
-            reject.stage,
-            reject.code,
-            reject.field.unwrap_or(""),
-            message.as_str(),
-        ];
-        self.table
-            .write_cells(sheet_row, reject.cells, &added, |col| {
-                notes.contains_key(&col)
-            })?;
+        reject.with_own_cells(|own| {
+            let noted = |col: usize| notes.contains_key(&col);
+            self.table.write_cells(sheet_row, reject.cells, own, noted)
+        })?;
         let room = self.max_notes.saturating_sub(self.notes);
         self.table.outcome.notes_omitted += notes.len().saturating_sub(room) as u64;
         self.notes += notes.len().min(room);

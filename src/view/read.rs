@@ -134,12 +134,7 @@ async fn snapshot(
     let mut page = first;
     loop {
         let full = page.contacts.len() as u64 >= SNAPSHOT_PAGE;
-        let next = page
-            .contacts
-            .last()
-            .and_then(|c| c.get("searchAfter"))
-            .and_then(Value::as_array)
-            .cloned();
+        let next = page.next_cursor();
         for contact in page.contacts {
             if carries_any(&contact, &wanted) {
                 view.add(contact);

@@ -52,10 +52,20 @@ impl Sandbox {
 
     /// `PUT /contacts/{id}` through the API, as another user of the location would.
     pub fn update(&self, id: &str, body: Value) {
-        let url = format!("{}/contacts/{id}", self.base_url());
+        self.send(reqwest::Method::PUT, &format!("contacts/{id}"), body);
+    }
+
+    /// `POST /contacts/{id}/notes` through the API: a note on contact `id`.
+    pub fn add_note(&self, id: &str, body: Value) {
+        self.send(reqwest::Method::POST, &format!("contacts/{id}/notes"), body);
+    }
+
+    /// Sends `body` to `path` with the default token; the answer must be a success.
+    fn send(&self, method: reqwest::Method, path: &str, body: Value) {
+        let url = format!("{}/{path}", self.base_url());
         self.block_on(async {
             let response = crate::util::http()
-                .put(url)
+                .request(method, url)
                 .bearer_auth(DEFAULT_TOKEN)
                 .header("Version", "2021-07-28")
                 .json(&body)
@@ -78,12 +88,20 @@ impl Sandbox {
         cmd
     }
 
+    /// `export --state dir/state.sqlite ARGS…` in `dir`, as [`Sandbox::command`].
+    pub fn export_command(&self, dir: &Path, args: &[&str]) -> Command {
+        let head = ["export", "--state", "state.sqlite"];
+        self.command(dir, &[&head[..], args].concat())
+    }
+
     /// Runs `export` with `--state dir/state.sqlite` and `-q`; returns the exit code and
     /// stderr.
     pub fn export(&self, dir: &Path, args: &[&str]) -> (i32, String) {
-        let mut all = vec!["export", "-q", "--state", "state.sqlite"];
-        all.extend_from_slice(args);
-        let output = self.command(dir, &all).output().expect("ghl-bulk runs");
+        let quiet = [&["-q"][..], args].concat();
+        let output = self
+            .export_command(dir, &quiet)
+            .output()
+            .expect("ghl-bulk runs");
         (
             output.status.code().unwrap_or(-1),
             String::from_utf8_lossy(&output.stderr).into_owned(),

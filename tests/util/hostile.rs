@@ -62,11 +62,7 @@ pub struct Hostile {
 impl Hostile {
     /// Starts a server that answers every request with `rule`.
     pub fn start(rule: impl Fn(&Seen) -> Answer + Send + Sync + 'static) -> Hostile {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("a runtime for the hostile server");
+        let runtime = super::runtime("the hostile server");
         let listener = runtime
             .block_on(TcpListener::bind("127.0.0.1:0"))
             .expect("a port on loopback");

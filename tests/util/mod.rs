@@ -19,7 +19,7 @@ pub mod modes;
 mod process;
 pub mod undo;
 
-use ghl_sandbox::{Config, LocationConfig, TokenConfig, DEFAULT_LOCATION_ID};
+use ghl_sandbox::{Config, LocationConfig, TokenConfig, DEFAULT_LOCATION_ID, DEFAULT_TOKEN};
 use rusqlite::{Connection, OpenFlags};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -33,6 +33,31 @@ pub use process::{assert_stderr_has, run, stderr, Output, Running};
 
 /// The mapping of the generated files (the benchmark generator's columns).
 pub const MAPPING: &str = "mappings/gen_contacts.toml";
+
+/// A two-thread tokio runtime for a server the tests run beside the binary (`what` names it
+/// if it cannot be built).
+pub fn runtime(what: &str) -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("a tokio runtime for {what}: {e}"))
+}
+
+/// Writes `contents` to `dir/name`: the path.
+pub fn file_in(dir: &Path, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, contents)
+        .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+    path
+}
+
+/// The first line of `text` starting with `prefix`; a text without one fails, showing it.
+#[track_caller]
+pub fn line_starting<'a>(text: &'a str, prefix: &str) -> &'a str {
+    let found = text.lines().find(|l| l.starts_with(prefix));
+    found.unwrap_or_else(|| panic!("no line {prefix:?} in:\n{text}"))
+}
 
 /// A client for a test's own requests. reqwest is built without a TLS crypto provider
 /// (Cargo.toml), so it comes from the tool's builder, which installs one first.
@@ -55,11 +80,7 @@ impl Sandbox {
     /// Starts a sandbox on 127.0.0.1, port 0.
     pub fn start(config: Config) -> Sandbox {
         let pass = gate::shared();
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("a tokio runtime for the sandbox");
+        let runtime = runtime("the sandbox");
         let handle = runtime
             .block_on(ghl_sandbox::spawn(config.clone()))
             .expect("the sandbox starts");
@@ -196,6 +217,11 @@ pub fn import(base_url: &str, token: &str, file: &Path, run_dir: &Path) -> Comma
         .args(["--mapping", MAPPING, "--run-dir"])
         .arg(run_dir);
     cmd
+}
+
+/// Runs [`import`] with the default sandbox token, for at most `limit`.
+pub fn import_run(base_url: &str, file: &Path, run_dir: &Path, limit: Duration) -> Output {
+    run(import(base_url, DEFAULT_TOKEN, file, run_dir), limit)
 }
 
 /// `ghl-bulk import --resume RUN_DIR` against `base_url`.

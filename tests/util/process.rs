@@ -36,6 +36,12 @@ impl Output {
         assert!(!self.stderr.contains(text), "{}", self.describe());
     }
 
+    /// The first stderr line starting with `prefix`; a run without one fails, showing stderr.
+    #[track_caller]
+    pub fn stderr_line(&self, prefix: &str) -> &str {
+        super::line_starting(&self.stderr, prefix)
+    }
+
     /// Asserts that stdout holds `text`; a failure shows the whole run.
     #[track_caller]
     pub fn assert_stdout_has(&self, text: &str) {

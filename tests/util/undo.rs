@@ -181,16 +181,26 @@ pub fn import(
     run_dir: &Path,
     extra: &[&str],
 ) -> Command {
+    let mut cmd = with_file(sandbox, &["import", "--blind"], file, mapping, run_dir);
+    cmd.arg("--quiet").args(extra);
+    cmd
+}
+
+/// `ghl-bulk COMMAND… FILE --mapping MAPPING --run-dir RUN_DIR` against the sandbox.
+pub fn with_file(
+    sandbox: &Sandbox,
+    command: &[&str],
+    file: &Path,
+    mapping: &Path,
+    run_dir: &Path,
+) -> Command {
     let mut cmd = ghl(sandbox);
-    cmd.arg("import")
-        .arg("--blind")
+    cmd.args(command)
         .arg(file)
         .arg("--mapping")
         .arg(mapping)
         .arg("--run-dir")
-        .arg(run_dir)
-        .arg("--quiet")
-        .args(extra);
+        .arg(run_dir);
     cmd
 }
 

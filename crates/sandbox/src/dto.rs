@@ -6,6 +6,7 @@
 
 use crate::error::ApiError;
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 
 /// A field that may be absent, explicitly null, or set.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -72,6 +73,35 @@ pub(crate) fn parse_object(body: &[u8]) -> Result<Map<String, Value>, ApiError> 
     }
 }
 
+/// `property X should not exist` for each key not in `allowed`.
+fn unknown<'k>(keys: impl Iterator<Item = &'k String>, allowed: &[&str]) -> Vec<String> {
+    keys.filter(|k| !allowed.contains(&k.as_str()))
+        .map(|k| format!("property {k} should not exist"))
+        .collect()
+}
+
+/// A form-encoded body (`POST /oauth/token`, `/oauth/locationToken`), as a map.
+pub(crate) fn parse_form(body: &[u8]) -> Result<HashMap<String, String>, ApiError> {
+    serde_urlencoded::from_bytes(body)
+        .map_err(|_| ApiError::BadRequest("Body must be application/x-www-form-urlencoded".into()))
+}
+
+/// The messages a form or a query string earns, as for a JSON body: each key not in
+/// `allowed`, then each of `required` that is missing or empty (`X should not be empty`).
+pub(crate) fn string_map_errors(
+    map: &HashMap<String, String>,
+    allowed: &[&str],
+    required: &[&str],
+) -> Vec<String> {
+    let mut errors = unknown(map.keys(), allowed);
+    for k in required {
+        if map.get(*k).is_none_or(|v| v.is_empty()) {
+            errors.push(format!("{k} should not be empty"));
+        }
+    }
+    errors
+}
+
 impl Dto {
     /// Starts validation of `body` against the whitelist `allowed`.
     pub(crate) fn new(body: &[u8], allowed: &[&str]) -> Result<Dto, ApiError> {
@@ -80,11 +110,7 @@ impl Dto {
 
     /// Starts validation of an already parsed object.
     pub(crate) fn from_map(obj: Map<String, Value>, allowed: &[&str]) -> Dto {
-        let errors = obj
-            .keys()
-            .filter(|k| !allowed.contains(&k.as_str()))
-            .map(|k| format!("property {k} should not exist"))
-            .collect();
+        let errors = unknown(obj.keys(), allowed);
         Dto { obj, errors }
     }
 

@@ -38,13 +38,7 @@ pub(crate) fn records(store: &mut Store, location: &str, seed: u64) {
     let Some(loc) = store.locations.get_mut(location) else {
         return;
     };
-    let mut ids: Vec<(i64, String)> = loc
-        .contacts
-        .values()
-        .map(|c| (c.date_added, c.id.clone()))
-        .collect();
-    ids.sort();
-    for (added, contact) in ids {
+    for (added, contact) in loc.by_age() {
         if rng.u8(..100) < WITH_TASKS {
             let tasks = (0..rng.usize(1..=2))
                 .map(|_| {

@@ -68,17 +68,23 @@ impl Location {
         }
     }
 
-    /// Rebuilds the indexes (after loading a snapshot).
-    pub(crate) fn reindex(&mut self) {
-        self.by_email.clear();
-        self.by_phone.clear();
+    /// Every contact's `(dateAdded, id)`, oldest first (ties by id): the order the indexes and
+    /// generated records are built in, whatever the map's.
+    pub(crate) fn by_age(&self) -> Vec<(i64, String)> {
         let mut all: Vec<(i64, String)> = self
             .contacts
             .values()
             .map(|c| (c.date_added, c.id.clone()))
             .collect();
         all.sort();
-        for (_, id) in all {
+        all
+    }
+
+    /// Rebuilds the indexes (after loading a snapshot).
+    pub(crate) fn reindex(&mut self) {
+        self.by_email.clear();
+        self.by_phone.clear();
+        for (_, id) in self.by_age() {
             if let Some(c) = self.contacts.get(&id) {
                 let (e, p) = keys(c);
                 index_add(&mut self.by_email, e, &id);

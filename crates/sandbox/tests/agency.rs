@@ -4,7 +4,7 @@
 //! Every OAuth request is checked against oauth.json before it goes, every answer after.
 
 use crate::util::oauth::Check;
-use crate::util::{start, unlimited, Api};
+use crate::util::{start, unlimited, Api, Reply};
 use ghl_sandbox::{
     Config, LocationConfig, TokenConfig, DEFAULT_AGENCY_CLIENT_ID, DEFAULT_AGENCY_CLIENT_SECRET,
     DEFAULT_AGENCY_REFRESH_TOKEN, DEFAULT_APP_ID, DEFAULT_COMPANY_ID, DEFAULT_LOCATION_ID,
@@ -47,6 +47,13 @@ async fn location_token(api: &Api, company: &str, location: &str) -> crate::util
         .await
 }
 
+/// `GET /oauth/installedLocations` with `query`, checked against the spec unless `check` says
+/// the query is meant to break it.
+pub(crate) async fn installed_locations(api: &Api, query: &[(&str, &str)], check: Check) -> Reply {
+    api.get_query("/oauth/installedLocations", query, check)
+        .await
+}
+
 /// A client holding a fresh company token (from the agency's refresh token).
 async fn agency(api: &Api) -> Api {
     let r = refresh_company(api, DEFAULT_AGENCY_REFRESH_TOKEN, "Company").await;
@@ -81,35 +88,24 @@ pub async fn every_documented_agency_status(api: &Api) {
     );
 
     let list = [("companyId", DEFAULT_COMPANY_ID), ("appId", DEFAULT_APP_ID)];
-    let r = company
-        .get_query("/oauth/installedLocations", &list, Check::Request)
-        .await;
+    let r = installed_locations(&company, &list, Check::Request).await;
     assert_eq!(r.status, 200, "{}", r.body);
-    let r = company
-        .get_query(
-            "/oauth/installedLocations",
-            &[
-                ("companyId", DEFAULT_COMPANY_ID),
-                ("appId", "000000000000000000000000"),
-            ],
-            Check::Request,
-        )
-        .await;
+    let r = installed_locations(
+        &company,
+        &[
+            ("companyId", DEFAULT_COMPANY_ID),
+            ("appId", "000000000000000000000000"),
+        ],
+        Check::Request,
+    )
+    .await;
     assert_eq!(r.status, 400, "another app: {}", r.body);
-    let r = company
-        .get_query(
-            "/oauth/installedLocations",
-            &[("companyId", DEFAULT_COMPANY_ID)],
-            Check::Skip,
-        )
-        .await;
+    let r = installed_locations(&company, &[("companyId", DEFAULT_COMPANY_ID)], Check::Skip).await;
     assert_eq!(
         (r.status, &r.body["message"][0]),
         (422, &json!("appId should not be empty"))
     );
-    let r = api
-        .get_query("/oauth/installedLocations", &list, Check::Request)
-        .await;
+    let r = installed_locations(api, &list, Check::Request).await;
     assert_eq!(
         (r.status, &r.body["message"]),
         (401, &json!(SCOPE_401)),
@@ -139,13 +135,12 @@ async fn company_tokens_are_refused_on_location_routes_whatever_their_scopes() {
         );
     }
     // The token itself is good, and has every contacts scope: it is its kind that is refused.
-    let r = company
-        .get_query(
-            "/oauth/installedLocations",
-            &[("companyId", DEFAULT_COMPANY_ID), ("appId", DEFAULT_APP_ID)],
-            Check::Request,
-        )
-        .await;
+    let r = installed_locations(
+        &company,
+        &[("companyId", DEFAULT_COMPANY_ID), ("appId", DEFAULT_APP_ID)],
+        Check::Request,
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.body);
 }
 

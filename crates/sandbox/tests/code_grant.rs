@@ -2,7 +2,7 @@
 //! redirects at once with a code, which `POST /oauth/token` exchanges for a location or an
 //! agency token (issue 16 item 4). Token requests and answers are checked against oauth.json.
 
-use crate::agency::{two_locations, SECOND};
+use crate::agency::{installed_locations, two_locations, SECOND};
 use crate::util::oauth::Check;
 use crate::util::{start, unlimited};
 use ghl_sandbox::{
@@ -96,13 +96,12 @@ async fn the_code_grant_runs_end_to_end_through_chooselocation() {
         r.body
     );
     let company = api.with_token(r.body["access_token"].as_str().unwrap());
-    let listed = company
-        .get_query(
-            "/oauth/installedLocations",
-            &[("companyId", DEFAULT_COMPANY_ID), ("appId", DEFAULT_APP_ID)],
-            Check::Request,
-        )
-        .await;
+    let listed = installed_locations(
+        &company,
+        &[("companyId", DEFAULT_COMPANY_ID), ("appId", DEFAULT_APP_ID)],
+        Check::Request,
+    )
+    .await;
     assert_eq!(listed.body["count"], 2, "{}", listed.body);
     let next = r.body["refresh_token"].as_str().unwrap();
     let refreshed = api

@@ -8,7 +8,7 @@
 use crate::util;
 use crate::util::oauth::Check;
 use crate::util::spec::{Spec, CHECKED};
-use crate::util::{start, unlimited, Api};
+use crate::util::{each, start, unlimited, Api};
 use ghl_sandbox::TokenConfig;
 use serde_json::{json, Value};
 
@@ -270,12 +270,7 @@ async fn every_route_and_documented_status_matches_the_spec() {
     util::related::by_id(&api, &id, missing).await;
     let r = api.get(&format!("/contacts/{booked}/appointments")).await;
     assert_eq!(r.status, 200);
-    let starts: Vec<&str> = r.body["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["startTime"].as_str().unwrap())
-        .collect();
+    let starts = each(&r.body["events"], "startTime");
     assert_eq!(starts, ["2026-03-01 09:00:00", "2026-05-04 15:00:00"]);
     let cf = format!("/locations/{loc}/customFields");
     expect_statuses(

@@ -31,6 +31,12 @@ async fn stored(api: &Api, id: &str) -> Value {
         .unwrap_or_else(|| panic!("{id} is stored"))
 }
 
+/// Email before phone, and phone before email.
+const BOTH_ORDERS: [[MatchField; 2]; 2] = [
+    [MatchField::Email, MatchField::Phone],
+    [MatchField::Phone, MatchField::Email],
+];
+
 /// The two contacts a two-field request can hit: one by email, one by phone.
 async fn two_contacts(api: &Api) -> (String, String) {
     let (_, by_email) = api
@@ -45,10 +51,7 @@ async fn two_contacts(api: &Api) -> (String, String) {
 
 #[tokio::test]
 async fn email_and_phone_on_two_contacts_update_the_first_in_the_match_order() {
-    for order in [
-        [MatchField::Email, MatchField::Phone],
-        [MatchField::Phone, MatchField::Email],
-    ] {
+    for order in BOTH_ORDERS {
         let (_h, api) = with_order(&order, false).await;
         let (by_email, by_phone) = two_contacts(&api).await;
         let r = api
@@ -137,10 +140,7 @@ async fn a_field_outside_the_match_order_does_not_match() {
 
 #[tokio::test]
 async fn create_on_a_duplicate_is_a_400_naming_the_first_match_in_the_order() {
-    for order in [
-        [MatchField::Email, MatchField::Phone],
-        [MatchField::Phone, MatchField::Email],
-    ] {
+    for order in BOTH_ORDERS {
         let (_h, api) = with_order(&order, false).await;
         let (by_email, by_phone) = two_contacts(&api).await;
         let r = create(

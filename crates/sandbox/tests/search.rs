@@ -3,7 +3,7 @@
 //! past them.
 
 use crate::util;
-use crate::util::{eventually, start, unlimited, Api};
+use crate::util::{each, eventually, start, unlimited, Api};
 use serde_json::{json, Value};
 use std::collections::HashSet;
 
@@ -67,12 +67,7 @@ async fn filters_sorts_and_validation() {
     let r = search(&api, json!({"pageLimit": 10})).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.body["total"], 4);
-    let names: Vec<&str> = r.body["contacts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["firstName"].as_str().unwrap())
-        .collect();
+    let names = each(&r.body["contacts"], "firstName");
     assert_eq!(
         names,
         ["Ann", "Bob", "Cy", "Dee"],
@@ -124,12 +119,7 @@ async fn filters_sorts_and_validation() {
     assert_eq!(r.body["contacts"][0]["firstName"], "Dee");
     let next = r.body["contacts"][1]["searchAfter"].clone();
     let r2 = search(&api, json!({"pageLimit": 2, "sort": [{"field": "firstNameLowerCase", "direction": "desc"}], "searchAfter": next})).await;
-    let names: Vec<&str> = r2.body["contacts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["firstName"].as_str().unwrap())
-        .collect();
+    let names = each(&r2.body["contacts"], "firstName");
     assert_eq!(names, ["Bob", "Ann"]);
 
     for (body, status) in [

@@ -15,15 +15,21 @@ fn busiest_window(times: &[Duration], interval: Duration) -> usize {
     best
 }
 
-#[tokio::test(start_paused = true)]
-async fn never_exceeds_the_limit_in_any_window_and_stays_near_it() {
-    let limiter = Limiter::with_limits(100, Duration::from_secs(2), DailyReserve::Fraction(0.01));
+/// When each of `n` back-to-back acquisitions went through, counted from the first call.
+async fn acquire_times(limiter: &Limiter, n: usize) -> Vec<Duration> {
     let start = Instant::now();
-    let mut times = Vec::new();
-    for _ in 0..1_000 {
+    let mut times = Vec::with_capacity(n);
+    for _ in 0..n {
         limiter.acquire().await.unwrap();
         times.push(Instant::now() - start);
     }
+    times
+}
+
+#[tokio::test(start_paused = true)]
+async fn never_exceeds_the_limit_in_any_window_and_stays_near_it() {
+    let limiter = Limiter::with_limits(100, Duration::from_secs(2), DailyReserve::Fraction(0.01));
+    let times = acquire_times(&limiter, 1_000).await;
     assert!(busiest_window(&times, Duration::from_secs(2)) <= 100);
     let elapsed = times.last().unwrap().as_secs_f64();
     let rate = 999.0 / elapsed;
@@ -46,12 +52,7 @@ async fn follows_the_limits_the_headers_report() {
         false,
     );
     assert_eq!(limiter.limits(), (25, Duration::from_secs(10)));
-    let start = Instant::now();
-    let mut times = Vec::new();
-    for _ in 0..60 {
-        limiter.acquire().await.unwrap();
-        times.push(Instant::now() - start);
-    }
+    let times = acquire_times(&limiter, 60).await;
     assert!(busiest_window(&times, Duration::from_secs(10)) <= 25);
 }
 

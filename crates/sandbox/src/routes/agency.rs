@@ -6,6 +6,7 @@
 use super::call::Call;
 use super::oauth::USER_ID;
 use super::Ctx;
+use crate::dto;
 use crate::error::ApiError;
 use crate::grants::{self, Holder};
 use crate::server::AppState;
@@ -23,19 +24,9 @@ const MAX_PAGE: usize = 100;
 
 pub(super) async fn location_token(call: Call, body: Bytes) -> Response {
     call.answer(|st, ctx| {
-        let form: HashMap<String, String> = serde_urlencoded::from_bytes(&body).map_err(|_| {
-            ApiError::BadRequest("Body must be application/x-www-form-urlencoded".into())
-        })?;
-        let mut errors: Vec<String> = form
-            .keys()
-            .filter(|k| !matches!(k.as_str(), "companyId" | "locationId"))
-            .map(|k| format!("property {k} should not exist"))
-            .collect();
-        for k in ["companyId", "locationId"] {
-            if form.get(k).is_none_or(|v| v.is_empty()) {
-                errors.push(format!("{k} should not be empty"));
-            }
-        }
+        let form = dto::parse_form(&body)?;
+        let fields = ["companyId", "locationId"];
+        let errors = dto::string_map_errors(&form, &fields, &fields);
         if !errors.is_empty() {
             return Err(ApiError::Unprocessable(errors));
         }
@@ -170,16 +161,7 @@ impl Page {
             "planId",
             "locationId",
         ];
-        let mut errors: Vec<String> = q
-            .keys()
-            .filter(|k| !KNOWN.contains(&k.as_str()))
-            .map(|k| format!("property {k} should not exist"))
-            .collect();
-        for k in ["companyId", "appId"] {
-            if q.get(k).is_none_or(|v| v.is_empty()) {
-                errors.push(format!("{k} should not be empty"));
-            }
-        }
+        let mut errors = dto::string_map_errors(q, KNOWN, &["companyId", "appId"]);
         let mut number = |k: &str, default: usize| match q.get(k) {
             None => default,
             Some(v) => v.parse().unwrap_or_else(|_| {

@@ -9,7 +9,7 @@ use crate::error::ApiError;
 use crate::normalise;
 use crate::ops;
 use crate::server::AppState;
-use crate::store::Location;
+use crate::store::{Location, Store};
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -98,15 +98,27 @@ pub(super) fn modify<C: Child>(
     Ok((StatusCode::OK, json!({ (C::ONE): record.json() })))
 }
 
+/// The records of `contact` (a contact of the token's location; none yet is none).
+fn records_of<'s, C: Child>(
+    store: &'s Store,
+    ctx: &Ctx,
+    contact: &str,
+) -> Result<&'s [C], ApiError> {
+    ops::owned(store, &ctx.location, contact)?;
+    let records = store
+        .locations
+        .get(&ctx.location)
+        .and_then(|l| C::of(l).get(contact));
+    Ok(records.map(Vec::as_slice).unwrap_or_default())
+}
+
 pub(super) async fn list<C: Child>(call: Call, Path(id): Path<String>) -> Response {
     call.answer(|st, ctx| {
         let store = st.read();
-        ops::owned(&store, &ctx.location, &id)?;
-        let records = store
-            .locations
-            .get(&ctx.location)
-            .and_then(|l| C::of(l).get(&id));
-        let list: Vec<Value> = records.into_iter().flatten().map(C::json).collect();
+        let list: Vec<Value> = records_of::<C>(&store, ctx, &id)?
+            .iter()
+            .map(C::json)
+            .collect();
         Ok((StatusCode::OK, json!({ (C::MANY): list })))
     })
 }
@@ -117,12 +129,9 @@ pub(super) async fn get<C: Child>(
 ) -> Response {
     call.answer(|st, ctx| {
         let store = st.read();
-        ops::owned(&store, &ctx.location, &contact)?;
-        let record = store
-            .locations
-            .get(&ctx.location)
-            .and_then(|l| C::of(l).get(&contact))
-            .and_then(|all| all.iter().find(|c| c.id() == id))
+        let record = records_of::<C>(&store, ctx, &contact)?
+            .iter()
+            .find(|c| c.id() == id)
             .ok_or_else(|| not_found::<C>(&id))?;
         Ok((StatusCode::OK, json!({ (C::ONE): record.json() })))
     })

@@ -7,6 +7,7 @@
 
 use crate::accounts::CompanyGrant;
 use crate::config::{RefreshTokenConfig, Secret};
+use crate::dto;
 use crate::error::ApiError;
 use crate::grants::{self, Holder};
 use crate::server::AppState;
@@ -50,9 +51,7 @@ impl UserType {
 
 /// Parses the form and applies the DTO rules of `GetAccessCodebodyDto` (422 on a breach).
 fn parse(body: &[u8]) -> Result<HashMap<String, String>, ApiError> {
-    let form: HashMap<String, String> = serde_urlencoded::from_bytes(body).map_err(|_| {
-        ApiError::BadRequest("Body must be application/x-www-form-urlencoded".into())
-    })?;
+    let form = dto::parse_form(body)?;
     let allowed = [
         "client_id",
         "client_secret",
@@ -62,16 +61,8 @@ fn parse(body: &[u8]) -> Result<HashMap<String, String>, ApiError> {
         "user_type",
         "redirect_uri",
     ];
-    let mut errors: Vec<String> = form
-        .keys()
-        .filter(|k| !allowed.contains(&k.as_str()))
-        .map(|k| format!("property {k} should not exist"))
-        .collect();
-    for k in ["client_id", "client_secret", "grant_type"] {
-        if form.get(k).is_none_or(|v| v.is_empty()) {
-            errors.push(format!("{k} should not be empty"));
-        }
-    }
+    let required = ["client_id", "client_secret", "grant_type"];
+    let mut errors = dto::string_map_errors(&form, &allowed, &required);
     let grant = form.get("grant_type").map(String::as_str).unwrap_or("");
     if !grant.is_empty()
         && !matches!(

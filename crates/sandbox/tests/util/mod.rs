@@ -195,25 +195,30 @@ impl Api {
 
     /// `/_sandbox/contacts` of the default location.
     pub async fn stored(&self) -> Vec<Value> {
-        let r = self
-            .client
-            .get(format!("{}/_sandbox/contacts", self.base))
-            .send()
-            .await
-            .expect("admin");
-        r.json().await.expect("json")
+        self.admin("contacts").await
     }
 
     /// `/_sandbox/stats`.
     pub async fn stats(&self) -> ghl_sandbox::Stats {
+        self.admin("stats").await
+    }
+
+    /// `GET /_sandbox/{what}`, read as JSON.
+    async fn admin<T: serde::de::DeserializeOwned>(&self, what: &str) -> T {
         let r = self
             .client
-            .get(format!("{}/_sandbox/stats", self.base))
+            .get(format!("{}/_sandbox/{what}", self.base))
             .send()
             .await
             .expect("admin");
         r.json().await.expect("json")
     }
+}
+
+/// The string `key` of each object in the array `list` (a response's `contacts`, `events`…).
+pub fn each<'a>(list: &'a Value, key: &str) -> Vec<&'a str> {
+    let items = list.as_array().expect("an array");
+    items.iter().map(|o| o[key].as_str().unwrap()).collect()
 }
 
 /// Polls `check` every 10 ms until it holds; panics naming `what` after `limit`.
