@@ -26,6 +26,7 @@ mod removal;
 mod row_state;
 mod schema;
 mod series;
+mod sqlite;
 mod staging;
 pub mod state;
 mod subset;
@@ -67,6 +68,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{params, Connection};
 
 use crate::contact::Contact;
+use sqlite::{in_transaction, query_all, sql, transaction_with, wal_and_migrate};
 
 pub use schema::SCHEMA_VERSION;
 
@@ -352,62 +354,6 @@ pub(super) fn read_payload(
     payload::decode(stored, email, phone)
         .map(Some)
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, Type::Blob, Box::new(e)))
-}
-
-/// Prepares `query` (cached), runs it with `params` and collects every row `map` reads.
-fn query_all<T>(
-    conn: &Connection,
-    path: &Path,
-    query: &str,
-    params: impl rusqlite::Params,
-    map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-) -> Result<Vec<T>, LedgerError> {
-    let mut stmt = conn.prepare_cached(query).map_err(|e| sql(path, e))?;
-    let rows = stmt.query_map(params, map).map_err(|e| sql(path, e))?;
-    rows.collect::<Result<_, _>>().map_err(|e| sql(path, e))
-}
-
-/// [`Ledger::in_transaction`] on any connection of the ledger's (the undo journal's too).
-fn in_transaction<T>(
-    conn: &mut Connection,
-    path: &Path,
-    write: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
-) -> Result<T, LedgerError> {
-    transaction_with(conn, |e| sql(path, e), write)
-}
-
-/// Runs `write` in one transaction on `conn` and commits it, each SQLite error turned into the
-/// caller's by `error`; on any error the transaction is dropped, so none of it is kept.
-fn transaction_with<T, E>(
-    conn: &mut Connection,
-    error: impl Fn(rusqlite::Error) -> E,
-    write: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
-) -> Result<T, E> {
-    let tx = conn.transaction().map_err(&error)?;
-    let written = write(&tx).map_err(&error)?;
-    tx.commit().map_err(&error)?;
-    Ok(written)
-}
-
-/// Puts an opened ledger file (the run's or the undo's) in WAL mode, so readers go beside the
-/// one writer and fsyncs wait for checkpoints, and brings its tables to `schema`'s last
-/// version ([`migrations::migrate`], `fresh` as there).
-fn wal_and_migrate(
-    conn: &mut Connection,
-    path: &Path,
-    schema: &migrations::Schema,
-    fresh: bool,
-) -> Result<(), LedgerError> {
-    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
-        .map_err(|e| sql(path, e))?;
-    migrations::migrate(conn, schema, path, fresh)
-}
-
-fn sql(path: &Path, source: rusqlite::Error) -> LedgerError {
-    LedgerError::Sqlite {
-        path: path.to_path_buf(),
-        source,
-    }
 }
 
 #[cfg(test)]
