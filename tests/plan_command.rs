@@ -109,6 +109,31 @@ impl Case {
     fn total(&self) -> u64 {
         self.sandbox.stats().total_requests
     }
+
+    /// The sandbox's contact `id` as it is now.
+    fn contact(&self, id: &str) -> Value {
+        let all = self.sandbox.contacts();
+        let found = all.into_iter().find(|c| c["id"] == id);
+        found.unwrap_or_else(|| panic!("contact {id} is still there"))
+    }
+
+    /// The run folder `name`, holding a plan of the file as it is now (exit 0).
+    fn planned(&self, name: &str) -> PathBuf {
+        let run_dir = self.path(name);
+        let out = self.plan(&run_dir);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        run_dir
+    }
+
+    /// Carrying out `run_dir` is refused (exit 4) with a message holding `says`, and sends
+    /// nothing.
+    fn refused(&self, run_dir: &Path, says: &str) {
+        let sent = self.total();
+        let out = self.carry_out(run_dir);
+        assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+        assert_stderr_has(&out, says);
+        assert_eq!(self.total(), sent, "a refused plan sends nothing");
+    }
 }
 
 /// plan.csv's rows as maps from header to cell (BOM stripped).
@@ -181,12 +206,7 @@ fn plan_reads_only_and_import_plan_carries_it_out() {
         "Anna's conflict is rejected: {carried}"
     );
     assert_eq!(case.total() - sent_before, announced, "{carried}");
-    let owen = case
-        .sandbox
-        .contacts()
-        .into_iter()
-        .find(|c| c["id"] == case.owen.as_str())
-        .expect("Owen is still there");
+    let owen = case.contact(&case.owen);
     assert_eq!(owen["firstName"], "Owen", "Owen is untouched");
     let emails: Vec<Value> = case
         .sandbox
@@ -197,40 +217,28 @@ fn plan_reads_only_and_import_plan_carries_it_out() {
     assert!(emails.contains(&json!("dan@example.de")));
 
     // Once only.
-    let sent_before = case.total();
-    let again = case.carry_out(&run_dir);
-    assert_eq!(again.status.code(), Some(4), "{}", stderr(&again));
-    assert_stderr_has(&again, "carried out already");
-    assert_eq!(case.total(), sent_before, "a refused plan sends nothing");
+    case.refused(&run_dir, "carried out already");
 }
 
 #[test]
 fn import_plan_refuses_a_changed_file_or_mapping() {
     let case = Case::new();
-    let run_dir = case.path("runs/file");
-    assert_eq!(case.plan(&run_dir).status.code(), Some(0));
+    let run_dir = case.planned("runs/file");
     std::fs::write(
         case.path("people.csv"),
         format!("{FILE}eve@example.de,,Eve,E,E\n"),
     )
     .expect("the file changes");
-    let sent = case.total();
-    let out = case.carry_out(&run_dir);
-    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
-    assert_stderr_has(&out, "changed since the plan");
-    assert_eq!(case.total(), sent, "nothing sent");
+    case.refused(&run_dir, "changed since the plan");
 
     std::fs::write(case.path("people.csv"), FILE).expect("the file as planned");
-    let run_dir = case.path("runs/mapping");
-    assert_eq!(case.plan(&run_dir).status.code(), Some(0));
+    let run_dir = case.planned("runs/mapping");
     std::fs::write(
         case.path("people.toml"),
         MAPPING.replace("companyName = \"Company\"\n", ""),
     )
     .expect("the mapping changes");
-    let out = case.carry_out(&run_dir);
-    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
-    assert_stderr_has(&out, "mapping");
+    case.refused(&run_dir, "mapping");
 
     // A run folder that holds no plan (a validate run) is not carried out either.
     let validated = case.path("runs/validated");
@@ -241,18 +249,13 @@ fn import_plan_refuses_a_changed_file_or_mapping() {
         &[],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let sent = case.total();
-    let out = case.carry_out(&validated);
-    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
-    assert_stderr_has(&out, "holds no finished plan");
-    assert_eq!(case.total(), sent, "nothing sent");
+    case.refused(&validated, "holds no finished plan");
 }
 
 #[test]
 fn a_contact_changed_since_the_plan_is_rejected_plan_stale() {
     let case = Case::new();
-    let run_dir = case.path("runs/stale");
-    assert_eq!(case.plan(&run_dir).status.code(), Some(0));
+    let run_dir = case.planned("runs/stale");
     // Someone edits Bea in HighLevel between the plan and carrying it out.
     let base = case.sandbox.base_url();
     let bea = case.bea.clone();
@@ -273,12 +276,7 @@ fn a_contact_changed_since_the_plan_is_rejected_plan_stale() {
     let line = util::line_starting(&rejects, "bea@example.de");
     assert!(line.contains("plan_stale"), "{line}");
     assert!(line.contains("run `ghl-bulk plan` again"), "{line}");
-    let bea = case
-        .sandbox
-        .contacts()
-        .into_iter()
-        .find(|c| c["id"] == case.bea.as_str())
-        .expect("Bea");
+    let bea = case.contact(&case.bea);
     assert_eq!(bea["companyName"], "A", "the stale row was not sent");
 }
 

@@ -14,6 +14,21 @@ fn write(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> PathBuf {
     path
 }
 
+/// Writes `bytes` to a file `name` in a temp dir and reads it with the default options.
+fn read_file(name: &str, bytes: &[u8]) -> (Vec<String>, String, Vec<RawRow>) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    read_all(&write(&dir, name, bytes), &SourceOptions::default())
+}
+
+/// `header`, then the `n` lines `line` makes of 0, 1, 2, …
+fn numbered(header: &str, n: usize, line: impl Fn(usize) -> String) -> Vec<u8> {
+    let mut bytes = header.as_bytes().to_vec();
+    for i in 0..n {
+        bytes.extend(line(i).as_bytes());
+    }
+    bytes
+}
+
 fn read_all(path: &std::path::Path, options: &SourceOptions) -> (Vec<String>, String, Vec<RawRow>) {
     let source = source::open(path, options).unwrap_or_else(|e| panic!("open: {e}"));
     let headers = source.headers().to_vec();
@@ -27,14 +42,12 @@ fn read_all(path: &std::path::Path, options: &SourceOptions) -> (Vec<String>, St
 
 #[test]
 fn utf8_bom_semicolon_with_quoted_newlines_and_row_numbers() {
-    let dir = tempfile::tempdir().expect("tempdir");
     let text = "\u{feff} Email ;Name;;Notes\r\n\
                 a@x.com;José;x;\"two\r\nlines\"\r\n\
                 \r\n\
                 ;;;\r\n\
                 b@x.com;Zoë ;y;plain\r\n";
-    let path = write(&dir, "in.csv", text.as_bytes());
-    let (headers, dialect, rows) = read_all(&path, &SourceOptions::default());
+    let (headers, dialect, rows) = read_file("in.csv", text.as_bytes());
     assert_eq!(headers, ["Email", "Name", "Column 3", "Notes"]);
     assert_eq!(dialect, "UTF-8 with BOM, ';'-separated");
     assert_eq!(rows.len(), 2, "blank and all-empty lines are not data rows");
@@ -47,9 +60,7 @@ fn utf8_bom_semicolon_with_quoted_newlines_and_row_numbers() {
 
 #[test]
 fn ragged_and_short_rows() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = write(&dir, "r.csv", b"a,b,c\n1,2\n1,2,3,4,5\n1,2,3,\n");
-    let (_, _, rows) = read_all(&path, &SourceOptions::default());
+    let (_, _, rows) = read_file("r.csv", b"a,b,c\n1,2\n1,2,3,4,5\n1,2,3,\n");
     assert_eq!(rows[0].cells, ["1", "2", ""]);
     assert!(rows[0].defect.is_none());
     let defect = rows[1].defect.as_ref().expect("ragged row has a defect");
@@ -68,9 +79,7 @@ fn ragged_and_short_rows() {
 
 #[test]
 fn windows_1252_fallback() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = write(&dir, "w.csv", b"name\tcity\nJos\xe9\tK\xf6ln\nA\tB\n");
-    let (headers, dialect, rows) = read_all(&path, &SourceOptions::default());
+    let (headers, dialect, rows) = read_file("w.csv", b"name\tcity\nJos\xe9\tK\xf6ln\nA\tB\n");
     assert_eq!(headers, ["name", "city"]);
     assert_eq!(dialect, "windows-1252 (not valid UTF-8), tab-separated");
     assert_eq!(rows[0].cells, ["José", "Köln"]);
@@ -78,13 +87,11 @@ fn windows_1252_fallback() {
 
 #[test]
 fn utf16le_with_bom_streams_and_counts_lines() {
-    let dir = tempfile::tempdir().expect("tempdir");
     let text = "email|name\nx@y.z|\"Ann\nMarie\"\nq@r.s|Łukasz\n";
     let mut bytes = vec![0xFF, 0xFE];
     text.encode_utf16()
         .for_each(|u| bytes.extend(u.to_le_bytes()));
-    let path = write(&dir, "u.txt", &bytes);
-    let (headers, dialect, rows) = read_all(&path, &SourceOptions::default());
+    let (headers, dialect, rows) = read_file("u.txt", &bytes);
     assert_eq!(headers, ["email", "name"]);
     assert_eq!(dialect, "UTF-16LE with BOM, '|'-separated");
     assert_eq!(rows[1].cells, ["q@r.s", "Łukasz"]);
@@ -95,15 +102,12 @@ fn utf16le_with_bom_streams_and_counts_lines() {
 /// an ASCII file is both, so the row is not "mixed".
 #[test]
 fn invalid_utf8_after_the_sniffed_sample_falls_back_for_that_row() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut bytes = b"email,name\n".to_vec();
-    for i in 0..5000 {
-        bytes.extend(format!("user{i}@example.com,Name {i}\n").as_bytes());
-    }
+    let mut bytes = numbered("email,name\n", 5000, |i| {
+        format!("user{i}@example.com,Name {i}\n")
+    });
     assert!(bytes.len() > 64 * 1024);
     bytes.extend(b"late@example.com,Ren\xe9e\n");
-    let path = write(&dir, "late.csv", &bytes);
-    let (_, dialect, rows) = read_all(&path, &SourceOptions::default());
+    let (_, dialect, rows) = read_file("late.csv", &bytes);
     assert_eq!(dialect, "UTF-8, ','-separated");
     let last = rows.last().expect("rows");
     assert_eq!(last.row, 5002);
@@ -129,13 +133,10 @@ fn forced_options_and_header_row() {
 
 #[test]
 fn unclosed_quote_is_flagged_not_silently_swallowed() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = write(
-        &dir,
+    let (_, _, rows) = read_file(
         "q.csv",
         b"email,name,city\na@x.com,\"Ann,Paris\nb@x.com,Bob,Lyon\nc@x.com,Cy,Nice\n",
     );
-    let (_, _, rows) = read_all(&path, &SourceOptions::default());
     assert_eq!(rows.len(), 1);
     assert_eq!(
         rows[0].defect.as_ref().map(|d| d.code),
@@ -165,8 +166,7 @@ fn empty_file_and_bad_options_are_errors() {
 #[test]
 fn unknown_extension_text_is_csv() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = write(&dir, "contacts.export", b"a,b\n1,2\n");
-    let (headers, _, rows) = read_all(&path, &SourceOptions::default());
+    let (headers, _, rows) = read_file("contacts.export", b"a,b\n1,2\n");
     assert_eq!((headers.len(), rows.len()), (2, 1));
     let path = write(&dir, "fake.xlsx", b"a,b\n1,2\n");
     let err = source::open(&path, &SourceOptions::default()).expect_err("text named .xlsx");
@@ -252,9 +252,7 @@ proptest! {
                 line += 1;
             }
         }
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = write(&dir, "lines.csv", text.as_bytes());
-        let (_, _, read) = read_all(&path, &SourceOptions::default());
+        let (_, _, read) = read_file("lines.csv", text.as_bytes());
         let got: Vec<u64> = read.iter().map(|r| r.row).collect();
         prop_assert_eq!(got, expected, "{:?}", text);
     }
@@ -262,13 +260,10 @@ proptest! {
 
 #[test]
 fn classic_mac_line_ends_count_lines() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = write(
-        &dir,
+    let (_, dialect, rows) = read_file(
         "mac.csv",
         b"email,notes\ra@x.com,\"two\rlines\"\r\rb@x.com,x\r",
     );
-    let (_, dialect, rows) = read_all(&path, &SourceOptions::default());
     assert_eq!(dialect, "UTF-8, ','-separated, CR line ends");
     assert_eq!(rows.iter().map(|r| r.row).collect::<Vec<_>>(), [2, 4]);
     assert_eq!(rows[0].cells[1], "two\nlines");
@@ -276,15 +271,13 @@ fn classic_mac_line_ends_count_lines() {
 
 #[test]
 fn unpaired_utf16_surrogate_marks_the_row() {
-    let dir = tempfile::tempdir().expect("tempdir");
     let mut bytes = vec![0xFF, 0xFE];
     "email\nok@x.com\nbad@x.com"
         .encode_utf16()
         .for_each(|u| bytes.extend(u.to_le_bytes()));
     bytes.extend(0xD800u16.to_le_bytes());
     bytes.extend(u16::from(b'\n').to_le_bytes());
-    let path = write(&dir, "s.txt", &bytes);
-    let (_, _, rows) = read_all(&path, &SourceOptions::default());
+    let (_, _, rows) = read_file("s.txt", &bytes);
     assert!(rows[0].defect.is_none());
     assert_eq!(rows[1].cells[0], "bad@x.com\u{fffd}");
     assert_eq!(
@@ -344,10 +337,7 @@ fn bytes_in_neither_encoding_reject_the_row() {
 #[test]
 fn a_windows_1252_file_has_no_mixed_rows() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut bytes = b"email,city\n".to_vec();
-    for i in 0..5000 {
-        bytes.extend(format!("u{i}@x.com,plain\n").as_bytes());
-    }
+    let mut bytes = numbered("email,city\n", 5000, |i| format!("u{i}@x.com,plain\n"));
     // The first non-ASCII row comes after the sniffed sample; later rows are windows-1252 too.
     bytes.extend(b"ann@x.com,K\xf6ln\nbob@x.com,M\xfcnchen\n");
     let path = write(&dir, "w.csv", &bytes);
@@ -362,10 +352,9 @@ fn a_windows_1252_file_has_no_mixed_rows() {
 #[test]
 fn a_file_that_grows_while_read_is_an_error() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut bytes = b"email,name\n".to_vec();
-    for i in 0..40_000 {
-        bytes.extend(format!("user{i}@example.com,Name {i}\n").as_bytes());
-    }
+    let bytes = numbered("email,name\n", 40_000, |i| {
+        format!("user{i}@example.com,Name {i}\n")
+    });
     let path = write(&dir, "grows.csv", &bytes);
     let mut source =
         source::open(&path, &SourceOptions::default()).unwrap_or_else(|e| panic!("open: {e}"));

@@ -247,10 +247,7 @@ impl Client {
                 .record(call.endpoint, &attempt_label(attempt), retry);
             match classify(attempt, call.idempotency) {
                 Action::Done => {
-                    let (status, bytes) = response.ok_or(ApiError::Build(
-                        "a response was classified done without a body".into(),
-                    ))?;
-                    return self.finish(call.endpoint, status, &bytes);
+                    return self.finish(call.endpoint, response, "a response was classified done");
                 }
                 Action::Throttled => {
                     throttled += 1;
@@ -272,10 +269,7 @@ impl Client {
                         .await?;
                 }
                 Action::Reauthenticate => {
-                    let (status, bytes) = response.ok_or(ApiError::Build(
-                        "a 401 was classified without a body".into(),
-                    ))?;
-                    return self.finish(call.endpoint, status, &bytes);
+                    return self.finish(call.endpoint, response, "a 401 was classified");
                 }
                 Action::Backoff => {
                     if attempts >= self.retry.config().max_attempts || !self.retry.try_spend() {
@@ -305,22 +299,27 @@ impl Client {
         }
     }
 
+    /// The call's result from the response `classify` settled on (a success, or an error that
+    /// no retry mends); `settled` says how, for the error should that response, against the
+    /// rules, have no body.
     fn finish<T: DeserializeOwned>(
         &self,
         endpoint: &'static str,
-        status: StatusCode,
-        bytes: &[u8],
+        response: Option<(StatusCode, Vec<u8>)>,
+        settled: &str,
     ) -> Result<T, ApiError> {
+        let (status, bytes) =
+            response.ok_or_else(|| ApiError::Build(format!("{settled} without a body")))?;
         if status.is_success() {
             self.retry.refund();
-            return serde_json::from_slice(bytes).map_err(|err| ApiError::Decode {
+            return serde_json::from_slice(&bytes).map_err(|err| ApiError::Decode {
                 endpoint,
                 detail: err.to_string(),
             });
         }
-        let body = serde_json::from_slice::<ErrorBody>(bytes).unwrap_or_else(|_| ErrorBody {
+        let body = serde_json::from_slice::<ErrorBody>(&bytes).unwrap_or_else(|_| ErrorBody {
             message: serde_json::Value::String(
-                String::from_utf8_lossy(bytes).chars().take(300).collect(),
+                String::from_utf8_lossy(&bytes).chars().take(300).collect(),
             ),
             ..ErrorBody::default()
         });

@@ -152,6 +152,11 @@ mod tests {
         Region::from_code("us")
     }
 
+    /// The E.164 form of a number `region` must accept.
+    fn e164(raw: &str, region: Option<Region>) -> String {
+        normalise_phone(raw, region).unwrap().0
+    }
+
     #[test]
     fn quick_validity_agrees_with_the_full_check() {
         // Shared country codes (NANP, +44, +7, +61, +262, +590), a non-geographic code, valid,
@@ -217,34 +222,20 @@ mod tests {
 
     #[test]
     fn national_and_international_forms() {
+        assert_eq!(e164("(415) 555-2671", us()), "+14155552671");
+        assert_eq!(e164("+44 20 7946 0958", us()), "+442079460958");
         assert_eq!(
-            normalise_phone("(415) 555-2671", us()).unwrap().0,
-            "+14155552671"
-        );
-        assert_eq!(
-            normalise_phone("+44 20 7946 0958", us()).unwrap().0,
+            e164("020 7946 0958", Region::from_code("GB")),
             "+442079460958"
         );
-        assert_eq!(
-            normalise_phone("020 7946 0958", Region::from_code("GB"))
-                .unwrap()
-                .0,
-            "+442079460958"
-        );
-        assert_eq!(
-            normalise_phone("+14155552671", None).unwrap().0,
-            "+14155552671"
-        );
+        assert_eq!(e164("+14155552671", None), "+14155552671");
     }
 
     #[test]
     fn vanity_letters_and_extensions() {
-        assert_eq!(
-            normalise_phone("1-800-FLOWERS", us()).unwrap().0,
-            "+18003569377"
-        );
-        let (e164, warning) = normalise_phone("415-555-2671 ext. 204", us()).unwrap();
-        assert_eq!(e164, "+14155552671");
+        assert_eq!(e164("1-800-FLOWERS", us()), "+18003569377");
+        let (number, warning) = normalise_phone("415-555-2671 ext. 204", us()).unwrap();
+        assert_eq!(number, "+14155552671");
         let warning = warning.unwrap();
         assert_eq!(warning.code, IssueCode::PhoneExtensionDropped);
         assert!(warning.message.contains("204"));
@@ -264,29 +255,14 @@ mod tests {
     fn international_numbers_keep_their_own_national_rules() {
         // Regressions for the `phonenumber` crate, which stripped the default region's national
         // prefix (see module docs).
-        assert_eq!(
-            normalise_phone("+44 121 234 5678", us()).unwrap().0,
-            "+441212345678"
-        );
-        assert_eq!(
-            normalise_phone("+49 1512 3456789", us()).unwrap().0,
-            "+4915123456789"
-        );
-        assert_eq!(
-            normalise_phone("+44 (0) 1212345678", us()).unwrap().0,
-            "+441212345678"
-        );
+        assert_eq!(e164("+44 121 234 5678", us()), "+441212345678");
+        assert_eq!(e164("+49 1512 3456789", us()), "+4915123456789");
+        assert_eq!(e164("+44 (0) 1212345678", us()), "+441212345678");
         let de = Region::from_code("DE");
-        assert_eq!(
-            normalise_phone("0039 0212345678", de).unwrap().0,
-            "+390212345678"
-        );
-        assert_eq!(
-            normalise_phone("011 44 121 234 5678", us()).unwrap().0,
-            "+441212345678"
-        );
-        let (e164, ext) = normalise_phone("+1 201-555-0123;ext=89", us()).unwrap();
-        assert_eq!(e164, "+12015550123");
+        assert_eq!(e164("0039 0212345678", de), "+390212345678");
+        assert_eq!(e164("011 44 121 234 5678", us()), "+441212345678");
+        let (number, ext) = normalise_phone("+1 201-555-0123;ext=89", us()).unwrap();
+        assert_eq!(number, "+12015550123");
         assert!(ext.unwrap().message.contains("89"));
     }
 

@@ -134,27 +134,12 @@ impl Ledger {
 
     /// The `dateUpdated` the run's write of the row's contact returned, if recorded.
     pub fn write_date(&self, row: u64) -> Result<Option<String>, LedgerError> {
-        self.conn
-            .query_row(
-                "SELECT date_updated FROM row_writes WHERE row = ?1",
-                params![row as i64],
-                |r| r.get::<_, Option<String>>(0),
-            )
-            .optional()
-            .map(Option::flatten)
-            .map_err(|e| self.err(e))
+        self.row_text("SELECT date_updated FROM row_writes WHERE row = ?1", row)
     }
 
     /// The fields a row sent, when its before-images were taken.
     pub fn sent_fields(&self, row: u64) -> Result<Option<String>, LedgerError> {
-        self.conn
-            .query_row(
-                "SELECT sent_json FROM before_rows WHERE row = ?1",
-                params![row as i64],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(|e| self.err(e))
+        self.row_text("SELECT sent_json FROM before_rows WHERE row = ?1", row)
     }
 
     /// A contact's earliest before-image, if any row of the run took one.

@@ -62,15 +62,6 @@ impl Ledger {
 
     /// The stored issues of a row (JSON), if any.
     pub fn issues_json(&self, row: u64) -> Result<Option<String>, LedgerError> {
-        use rusqlite::OptionalExtension;
-        self.conn
-            .query_row(
-                "SELECT issues_json FROM rows WHERE row = ?1",
-                params![row as i64],
-                |r| r.get::<_, Option<String>>(0),
-            )
-            .optional()
-            .map(Option::flatten)
-            .map_err(|e| self.err(e))
+        self.row_text("SELECT issues_json FROM rows WHERE row = ?1", row)
     }
 }

@@ -240,6 +240,19 @@ impl Ledger {
         query_all(&self.conn, &self.path, query, params, map)
     }
 
+    /// The text column that `query` reads from data row `row` (its `?1`): `None` when the row
+    /// is not there or the column is NULL.
+    fn row_text(&self, query: &str, row: u64) -> Result<Option<String>, LedgerError> {
+        use rusqlite::OptionalExtension;
+        self.conn
+            .query_row(query, params![row as i64], |r| {
+                r.get::<_, Option<String>>(0)
+            })
+            .optional()
+            .map(Option::flatten)
+            .map_err(|e| self.err(e))
+    }
+
     /// Hands every row `query` returns, read by `map`, to `f` as it comes (the reports stream
     /// a million-row ledger without holding it).
     fn stream_rows<T, E: From<LedgerError>>(

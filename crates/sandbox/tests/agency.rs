@@ -4,7 +4,7 @@
 //! Every OAuth request is checked against oauth.json before it goes, every answer after.
 
 use crate::util::oauth::Check;
-use crate::util::{start, unlimited, Api, Reply};
+use crate::util::{persistent, start, unlimited, Api, Reply};
 use ghl_sandbox::{
     Config, LocationConfig, TokenConfig, DEFAULT_AGENCY_CLIENT_ID, DEFAULT_AGENCY_CLIENT_SECRET,
     DEFAULT_AGENCY_REFRESH_TOKEN, DEFAULT_APP_ID, DEFAULT_COMPANY_ID, DEFAULT_LOCATION_ID,
@@ -332,10 +332,7 @@ fn the_oauth_validators_reject_what_breaks_oauth_json() {
 async fn agency_refresh_tokens_stay_rotated_across_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("sandbox.json");
-    let cfg = || Config {
-        data_file: Some(data.clone()),
-        ..unlimited()
-    };
+    let cfg = || persistent(&data);
     let (h, api) = start(cfg()).await;
     let r = refresh_company(&api, DEFAULT_AGENCY_REFRESH_TOKEN, "Company").await;
     assert_eq!(r.status, 200, "{}", r.body);

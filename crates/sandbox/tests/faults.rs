@@ -1,29 +1,32 @@
 //! Fault injection over loopback: cut-after-commit, injected 5xx, stalls past the client
 //! timeout, latency, and reproducibility from the seed.
 
-use crate::util::{start, unlimited};
-use ghl_sandbox::{Config, FaultConfig};
+use crate::util::{start, unlimited, Api, Reply};
+use ghl_sandbox::{Config, FaultConfig, Handle};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
-fn with_faults(f: FaultConfig, seed: u64) -> Config {
-    Config {
-        faults: f,
+/// A sandbox without limits, on `seed`, whose faults are the defaults as `set` changes them.
+async fn start_faulty(seed: u64, set: impl FnOnce(&mut FaultConfig)) -> (Handle, Api) {
+    let mut faults = FaultConfig::default();
+    set(&mut faults);
+    start(Config {
+        faults,
         seed,
         ..unlimited()
-    }
+    })
+    .await
+}
+
+/// An upsert of a contact with only an email (answered as the faults decide).
+async fn upsert_email(api: &Api, email: String) -> Reply {
+    let body = json!({"locationId": api.location, "email": email});
+    api.post("/contacts/upsert", body).await
 }
 
 #[tokio::test]
 async fn cut_after_commit_leaves_the_contact_stored_and_the_client_gets_no_answer() {
-    let (h, api) = start(with_faults(
-        FaultConfig {
-            cut_after_commit: 1.0,
-            ..FaultConfig::default()
-        },
-        1,
-    ))
-    .await;
+    let (h, api) = start_faulty(1, |f| f.cut_after_commit = 1.0).await;
     let body = json!({"locationId": api.location, "email": "cut@x.io", "firstName": "Cut"});
     let err = api
         .send("POST", "/contacts/upsert", Some(body), &[])
@@ -44,22 +47,10 @@ async fn cut_after_commit_leaves_the_contact_stored_and_the_client_gets_no_answe
 
 #[tokio::test]
 async fn injected_5xx_do_not_handle_the_request() {
-    let (h, api) = start(with_faults(
-        FaultConfig {
-            fault_rate: 1.0,
-            ..FaultConfig::default()
-        },
-        3,
-    ))
-    .await;
+    let (h, api) = start_faulty(3, |f| f.fault_rate = 1.0).await;
     let mut codes = std::collections::BTreeSet::new();
     for i in 0..30 {
-        let r = api
-            .post(
-                "/contacts/upsert",
-                json!({"locationId": api.location, "email": format!("f{i}@x.io")}),
-            )
-            .await;
+        let r = upsert_email(&api, format!("f{i}@x.io")).await;
         assert!([500, 502, 503].contains(&r.status), "{}", r.status);
         assert_eq!(r.body["statusCode"], r.status);
         codes.insert(r.status);
@@ -71,14 +62,10 @@ async fn injected_5xx_do_not_handle_the_request() {
 
 #[tokio::test]
 async fn stalled_requests_hang_past_the_client_timeout() {
-    let (_h, api) = start(with_faults(
-        FaultConfig {
-            stall_rate: 1.0,
-            stall_for: Duration::from_secs(30),
-            ..FaultConfig::default()
-        },
-        1,
-    ))
+    let (_h, api) = start_faulty(1, |f| {
+        f.stall_rate = 1.0;
+        f.stall_for = Duration::from_secs(30);
+    })
     .await;
     let client = crate::util::client_builder()
         .timeout(Duration::from_millis(300))
@@ -98,13 +85,9 @@ async fn stalled_requests_hang_past_the_client_timeout() {
 
 #[tokio::test]
 async fn latency_is_within_the_range() {
-    let (_h, api) = start(with_faults(
-        FaultConfig {
-            latency: Some((Duration::from_millis(40), Duration::from_millis(80))),
-            ..FaultConfig::default()
-        },
-        1,
-    ))
+    let (_h, api) = start_faulty(1, |f| {
+        f.latency = Some((Duration::from_millis(40), Duration::from_millis(80)))
+    })
     .await;
     for _ in 0..5 {
         let t = Instant::now();
@@ -121,22 +104,10 @@ async fn latency_is_within_the_range() {
 #[tokio::test]
 async fn the_same_seed_gives_the_same_faults_to_a_sequential_client() {
     async fn run(seed: u64) -> (Vec<u16>, Vec<String>) {
-        let cfg = with_faults(
-            FaultConfig {
-                fault_rate: 0.3,
-                ..FaultConfig::default()
-            },
-            seed,
-        );
-        let (_h, api) = start(cfg).await;
+        let (_h, api) = start_faulty(seed, |f| f.fault_rate = 0.3).await;
         let mut codes = Vec::new();
         for i in 0..40 {
-            let r = api
-                .post(
-                    "/contacts/upsert",
-                    json!({"locationId": api.location, "email": format!("s{i}@x.io")}),
-                )
-                .await;
+            let r = upsert_email(&api, format!("s{i}@x.io")).await;
             codes.push(r.status);
         }
         let mut ids: Vec<String> = api

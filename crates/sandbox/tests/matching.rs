@@ -31,6 +31,13 @@ async fn stored(api: &Api, id: &str) -> Value {
         .unwrap_or_else(|| panic!("{id} is stored"))
 }
 
+/// Upserts `body`, which must update a contact already there: that contact's id.
+async fn matched(api: &Api, body: Value) -> String {
+    let (new, id) = api.upsert(body.clone()).await;
+    assert!(!new, "{body} matches an existing contact");
+    id
+}
+
 /// Email before phone, and phone before email.
 const BOTH_ORDERS: [[MatchField; 2]; 2] = [
     [MatchField::Email, MatchField::Phone],
@@ -87,25 +94,20 @@ async fn phone_only_and_email_only_upserts_find_the_contact_holding_both() {
     let (_, id) = api
         .upsert(json!({"email": "kim@x.io", "phone": "+14155550111"}))
         .await;
-    let (new, by_phone) = api
-        .upsert(json!({"phone": "415-555-0111", "firstName": "Kim"}))
-        .await;
-    assert!(!new);
+    let by_phone = matched(&api, json!({"phone": "415-555-0111", "firstName": "Kim"})).await;
     assert_eq!(
         by_phone, id,
         "the secondary field matches when the primary is absent"
     );
-    let (new, by_email) = api
-        .upsert(json!({"email": "Kim@X.io", "lastName": "Lee"}))
-        .await;
-    assert!(!new);
+    let by_email = matched(&api, json!({"email": "Kim@X.io", "lastName": "Lee"})).await;
     assert_eq!(by_email, id, "emails match case-insensitively");
     // A primary that finds nothing leaves the match to the secondary, which then gets the
     // new email written.
-    let (new, via_phone) = api
-        .upsert(json!({"email": "kim.lee@x.io", "phone": "+14155550111"}))
-        .await;
-    assert!(!new);
+    let via_phone = matched(
+        &api,
+        json!({"email": "kim.lee@x.io", "phone": "+14155550111"}),
+    )
+    .await;
     assert_eq!(via_phone, id);
     let c = stored(&api, &id).await;
     assert_eq!(
@@ -189,10 +191,7 @@ async fn create_new_if_duplicate_allowed_only_where_duplicates_are_allowed() {
         r.status, 201,
         "create never refuses where duplicates are allowed"
     );
-    let (new, updated) = api
-        .upsert(json!({"email": "dup@x.io", "firstName": "Old"}))
-        .await;
-    assert!(!new);
+    let updated = matched(&api, json!({"email": "dup@x.io", "firstName": "Old"})).await;
     assert_eq!(
         updated, first,
         "without the flag the oldest match is updated"

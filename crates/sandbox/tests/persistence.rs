@@ -1,7 +1,7 @@
 //! State across restarts (`--data`), fixtures, and `--generate` at benchmark sizes.
 
 use crate::util;
-use crate::util::{eventually, start, unlimited};
+use crate::util::{eventually, persistent, start, unlimited};
 use ghl_sandbox::{Config, Fixture};
 use serde_json::json;
 use std::time::Duration;
@@ -11,9 +11,8 @@ async fn data_file_keeps_contacts_notes_and_indexes_across_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("sandbox.json");
     let cfg = || Config {
-        data_file: Some(data.clone()),
         flush_interval: Duration::from_millis(100),
-        ..unlimited()
+        ..persistent(&data)
     };
     let (h, api) = start(cfg()).await;
     let (_, id) = api

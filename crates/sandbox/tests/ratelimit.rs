@@ -4,8 +4,8 @@
 //! reads tokio's clock, so the tests that place bursts in time pause it and move it themselves
 //! (a burst then takes no time at all, and no test waits for a window to pass).
 
-use crate::util::{hold_clock, start, Api, Reply};
-use ghl_sandbox::{Config, RateLimitConfig, WindowMode};
+use crate::util::{hold_clock, start, Api, ClockHold, Reply};
+use ghl_sandbox::{Config, Handle, RateLimitConfig, WindowMode};
 use std::time::Duration;
 use tokio::time::{advance, Instant};
 
@@ -17,16 +17,27 @@ const HEADERS: [&str; 5] = [
     "x-ratelimit-daily-remaining",
 ];
 
-fn limited(max: u32, interval: Duration, window: WindowMode, retry_after: bool) -> Config {
-    Config {
-        rate_limit: RateLimitConfig {
-            burst: Some((max, interval)),
-            daily: Some(200_000),
-            window,
-            retry_after,
-        },
+/// A sandbox allowing `max` requests an `interval`, on a paused clock held still (the tests
+/// move it themselves).
+async fn start_limited(
+    max: u32,
+    interval: Duration,
+    window: WindowMode,
+    retry_after: bool,
+) -> (ClockHold, Handle, Api) {
+    let clock = hold_clock();
+    let rate_limit = RateLimitConfig {
+        burst: Some((max, interval)),
+        daily: Some(200_000),
+        window,
+        retry_after,
+    };
+    let (handle, api) = start(Config {
+        rate_limit,
         ..Config::default()
-    }
+    })
+    .await;
+    (clock, handle, api)
 }
 
 async fn burst(api: &Api, n: usize) -> Vec<Reply> {
@@ -71,14 +82,8 @@ fn check_headers(replies: &[Reply], max: u64, interval_ms: u64, retry_after: boo
 
 #[tokio::test(start_paused = true)]
 async fn fixed_window_burst_of_300_admits_exactly_the_limit() {
-    let _clock = hold_clock();
-    let (h, api) = start(limited(
-        100,
-        Duration::from_secs(2),
-        WindowMode::Fixed,
-        false,
-    ))
-    .await;
+    let (_clock, h, api) =
+        start_limited(100, Duration::from_secs(2), WindowMode::Fixed, false).await;
     // Windows are aligned to sandbox start: begin just inside the second window so the whole
     // burst (well under a second on loopback) stays in one window.
     let started = Instant::now();
@@ -118,14 +123,8 @@ async fn fixed_window_burst_of_300_admits_exactly_the_limit() {
 
 #[tokio::test(start_paused = true)]
 async fn sliding_window_burst_of_300_never_exceeds_the_limit_in_any_interval() {
-    let _clock = hold_clock();
-    let (h, api) = start(limited(
-        50,
-        Duration::from_millis(500),
-        WindowMode::Sliding,
-        true,
-    ))
-    .await;
+    let (_clock, h, api) =
+        start_limited(50, Duration::from_millis(500), WindowMode::Sliding, true).await;
     let mut all = Vec::new();
     let t0 = Instant::now();
     // Three bursts of 100 spread over ~1.2 s: windows slide over them.
@@ -158,14 +157,8 @@ async fn sliding_window_burst_of_300_never_exceeds_the_limit_in_any_interval() {
 
 #[tokio::test(start_paused = true)]
 async fn max_in_window_sees_a_burst_across_a_fixed_boundary() {
-    let _clock = hold_clock();
-    let (h, api) = start(limited(
-        40,
-        Duration::from_secs(1),
-        WindowMode::Fixed,
-        false,
-    ))
-    .await;
+    let (_clock, h, api) =
+        start_limited(40, Duration::from_secs(1), WindowMode::Fixed, false).await;
     let t0 = Instant::now();
     advance(Duration::from_millis(850).saturating_sub(t0.elapsed())).await;
     let a = burst(&api, 40).await;

@@ -4,7 +4,7 @@
 //! `/_sandbox/snapshot` view.
 
 use crate::util;
-use crate::util::{next_millisecond, start, unlimited};
+use crate::util::{next_millisecond, persistent, start, unlimited};
 use ghl_sandbox::{Config, TokenConfig, DEFAULT_LOCATION_ID};
 use serde_json::{json, Value};
 
@@ -136,8 +136,7 @@ async fn generated_tasks_and_appointments_are_served_and_survive_a_restart() {
     let cfg = || Config {
         generate: 200,
         seed: 11,
-        data_file: Some(data.clone()),
-        ..unlimited()
+        ..persistent(&data)
     };
     let (h, api) = start(cfg()).await;
     let snap = snapshot(&api).await;

@@ -70,6 +70,15 @@ pub fn unlimited() -> Config {
     }
 }
 
+/// [`unlimited`], keeping its state in `data` (`--data`) so that a sandbox started again
+/// from it finds what the last one left.
+pub fn persistent(data: &std::path::Path) -> Config {
+    Config {
+        data_file: Some(data.to_path_buf()),
+        ..unlimited()
+    }
+}
+
 impl Api {
     /// The same client with another token.
     pub fn with_token(&self, token: &str) -> Api {
