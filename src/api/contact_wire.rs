@@ -43,6 +43,24 @@ enum Key {
     Unknown,
 }
 
+impl Key {
+    /// A bit of its own and the member's name, for a member the tool reads.
+    fn known(&self) -> Option<(u32, &'static str)> {
+        let (bit, name) = match self {
+            Key::Id => (0, "id"),
+            Key::LocationId => (1, "locationId"),
+            Key::Tags => (2, "tags"),
+            Key::CustomFields => (3, "customFields"),
+            Key::DateAdded => (4, "dateAdded"),
+            Key::DateUpdated => (5, "dateUpdated"),
+            Key::BusinessId => (6, "businessId"),
+            Key::Std(field) => (7 + *field as u32, field.name()),
+            Key::Unknown => return None,
+        };
+        Some((1 << bit, name))
+    }
+}
+
 impl<'de> Deserialize<'de> for Key {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_identifier(KeyVisitor)
@@ -83,7 +101,16 @@ impl<'de> Visitor<'de> for ContactVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Contact, A::Error> {
         let mut contact = Contact::default();
+        let mut seen = 0u32;
         while let Some(key) = map.next_key::<Key>()? {
+            // A member given twice (two emails for one contact) is refused, as serde's derived
+            // readers refuse it, rather than one of them kept on a guess.
+            if let Some((bit, name)) = key.known() {
+                if seen & bit != 0 {
+                    return Err(de::Error::duplicate_field(name));
+                }
+                seen |= bit;
+            }
             match key {
                 Key::Id => contact.id = map.next_value()?,
                 Key::LocationId => contact.location_id = map.next_value()?,
@@ -197,6 +224,22 @@ mod tests {
             assert_eq!(wire, flat, "{answer}");
             assert!(wire.is_ok(), "{answer}");
         }
+    }
+
+    #[test]
+    fn a_member_given_twice_is_refused() {
+        for answer in [
+            r#"{"id": "c1", "email": "a@example.com", "email": "b@example.com"}"#,
+            r#"{"id": "c1", "id": "c2"}"#,
+            r#"{"id": "c1", "assignedTo": "u1", "tags": [], "assignedTo": "u2"}"#,
+        ] {
+            let wire = serde_json::from_str::<Contact>(answer);
+            let error = wire.expect_err(answer).to_string();
+            assert!(error.contains("duplicate field"), "{answer}: {error}");
+        }
+        // Unknown members are skipped however often they come.
+        let answer = r#"{"id": "c1", "type": "lead", "type": "customer"}"#;
+        assert_eq!(serde_json::from_str::<Contact>(answer).unwrap().id, "c1");
     }
 
     #[test]
