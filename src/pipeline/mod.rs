@@ -67,8 +67,8 @@ pub struct ValidateConfig {
 pub enum StopPoint {
     /// Between two chunks of rows, and after the last one.
     Reading,
-    /// After the whole file was read: before dedupe's merges, before the reports, before the
-    /// summary. A stop here is a stop too (exit 130, the folder says `interrupted`), not a run
+    /// After the whole file was read: before the conflicts are applied, before dedupe's
+    /// merges, before the reports, before the summary. A stop here is a stop too (exit 130, the folder says `interrupted`), not a run
     /// that carries on to an ordinary end.
     Checking,
 }

@@ -57,7 +57,7 @@ pub(super) fn encode_contact(
         };
         match column {
             Some(byte) => out.push(byte),
-            None => string_member(&mut out, key, value)?,
+            None => text_member(&mut out, key, value),
         }
     }
     if !contact.tags.is_empty() {
@@ -85,16 +85,17 @@ pub(super) fn encode_contact(
     Some(out)
 }
 
-/// A string member: its key byte, then its text as JSON writes it without the quotes (the
-/// text itself, as it is plain).
+/// A string member, `None` unless its text is plain.
 fn string_member(out: &mut Vec<u8>, key: u8, value: &str) -> Option<()> {
-    if !plain(value) {
-        return None;
-    }
+    plain(value).then(|| text_member(out, key, value))
+}
+
+/// A member whose text is known to be plain: its key byte, then its text as JSON writes it
+/// without the quotes (the text itself).
+fn text_member(out: &mut Vec<u8>, key: u8, value: &str) {
     out.push(key);
     put_varint(out, (value.len() as u64) << 1 | 1);
     out.extend_from_slice(value.as_bytes());
-    Some(())
 }
 
 /// Whether JSON writes `text` as it is: serde_json escapes only `"`, `\` and the bytes below
