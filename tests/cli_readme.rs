@@ -352,7 +352,7 @@ fn every_command_in_the_readme_runs() {
                     .env_clear()
                     .envs(&env);
                 let began = std::time::Instant::now();
-                let out = util::run(cmd, Duration::from_secs(240));
+                let out = util::run_beside_alone(cmd, Duration::from_secs(240));
                 // Where the test's time goes (`--nocapture`): most blocks wait on the rate limit.
                 eprintln!(
                     "README block at line {line}: {} commands, {:.1} s",

@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 
 pub use cmd::{agency_refresh_file, as_agency, ghl_bulk, GhlCommand};
 pub use contacts::{Expected, FileSpec};
-pub use process::{assert_stderr_has, run, stderr, Output, Running};
+pub use process::{assert_stderr_has, run, run_beside_alone, stderr, Output, Running};
 
 /// The mapping of the generated files (the benchmark generator's columns).
 pub const MAPPING: &str = "mappings/gen_contacts.toml";
