@@ -170,7 +170,7 @@ async fn a_refused_location_token_is_minted_again() {
     let mut agency = AgencyConfig::sandbox();
     agency.refresh_token = ghl_sandbox::Secret(stored_token(&refresh));
     again.agency = Some(agency);
-    let sandbox = ghl_sandbox::spawn(again).await.unwrap();
+    let sandbox = util::spawn_again(again).await;
 
     client
         .custom_fields()

@@ -146,27 +146,28 @@ impl Sandbox {
         self.runtime
             .block_on(handle.shutdown())
             .expect("the sandbox saves its data on shutdown");
-        // The port is free once the old server is gone, but another test may take it in the
-        // meantime: a sandbox of its own bound to port 0 or a client's local port, both drawn
-        // from the range this one came from (seen once in 16-thread CI). Such a holder lets go
-        // when its test or connection ends, so the bind is polled for a while before failing.
-        let deadline = Instant::now() + Duration::from_secs(120);
-        let handle = loop {
-            match self
-                .runtime
-                .block_on(ghl_sandbox::spawn(self.config.clone()))
-            {
-                Ok(handle) => break handle,
-                Err(ghl_sandbox::Error::Bind { source, .. })
-                    if source.kind() == std::io::ErrorKind::AddrInUse
-                        && Instant::now() < deadline =>
-                {
-                    std::thread::sleep(Duration::from_millis(20));
-                }
-                Err(err) => panic!("the sandbox starts again: {err:?}"),
-            }
-        };
+        let handle = self.runtime.block_on(spawn_again(self.config.clone()));
         self.handle = Some(handle);
+    }
+}
+
+/// Starts a sandbox again on the address of one just shut down (`config.listen`). The port is
+/// free once the old server is gone, but another test may take it in the meantime: a sandbox
+/// of its own bound to port 0 or a client's local port, both drawn from the range this one
+/// came from (seen in 16-thread CI, here and in `auth_agency`). Such a holder lets go when its
+/// test or connection ends, so the bind is polled for a while before failing.
+pub async fn spawn_again(config: Config) -> ghl_sandbox::Handle {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        match ghl_sandbox::spawn(config.clone()).await {
+            Ok(handle) => return handle,
+            Err(ghl_sandbox::Error::Bind { source, .. })
+                if source.kind() == std::io::ErrorKind::AddrInUse && Instant::now() < deadline =>
+            {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Err(err) => panic!("the sandbox starts again: {err:?}"),
+        }
     }
 }
 
