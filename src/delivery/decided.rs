@@ -42,17 +42,24 @@ impl Decided {
     }
 }
 
-/// The decisions of `rows`, with the contact each update was decided against.
+/// The decisions of `rows`, with the contact each update was decided against:
+/// one statement for the rows' decisions, one more per update for its contact. Delivery reads
+/// no decision's changes, so none are decoded.
 pub(super) fn load(
     ledger: &Mutex<Ledger>,
     rows: &[u64],
 ) -> Result<HashMap<u64, Decided>, DeliveryError> {
+    let (Some(&first), Some(&last)) = (rows.iter().min(), rows.iter().max()) else {
+        return Ok(HashMap::new());
+    };
+    let wanted: std::collections::HashSet<u64> = rows.iter().copied().collect();
     with_ledger(ledger, |l| {
         let mut out = HashMap::new();
-        for &row in rows {
-            let Some(decision) = l.decision(row)? else {
+        for decision in l.decisions_between(first, last, |_| false)? {
+            if !wanted.contains(&decision.row) {
                 continue;
-            };
+            }
+            let row = decision.row;
             let contact = match (&decision.action, &decision.contact_id) {
                 (Action::Update, Some(id)) => l
                     .before_image(id)?
