@@ -12,10 +12,10 @@ use super::by_id::Refusal;
 use super::engine::with_ledger;
 use super::plan::RowPlan;
 use super::resolve::{self, Failure, History, KnownContact, Resolved, Via};
-use super::{DeliveryError, Mode, OnConflict, OnDuplicate};
+use super::{Mode, OnConflict, OnDuplicate};
 use crate::api::models::{Contact, ContactFields};
 use crate::api::{ApiError, Client};
-use crate::ledger::{Action, BeforeCapture, Decision, Ledger};
+use crate::ledger::{Action, BeforeCapture, Decision, Ledger, LedgerError};
 use crate::view::decide;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -42,27 +42,29 @@ impl Decided {
     }
 }
 
-/// The decisions of `rows`, with the contact each update was decided against.
-pub(super) fn load(
-    ledger: &Mutex<Ledger>,
-    rows: &[u64],
-) -> Result<HashMap<u64, Decided>, DeliveryError> {
-    with_ledger(ledger, |l| {
-        let mut out = HashMap::new();
-        for &row in rows {
-            let Some(decision) = l.decision(row)? else {
-                continue;
-            };
-            let contact = match (&decision.action, &decision.contact_id) {
-                (Action::Update, Some(id)) => l
-                    .before_image(id)?
-                    .and_then(|image| crate::view::read::typed_json(&image.contact_json)),
-                _ => None,
-            };
-            out.insert(row, Decided { decision, contact });
+/// The decisions of `rows`, with the contact each update was decided against:
+/// one statement for the rows' decisions, one more per update for its contact. Delivery reads
+/// no decision's changes, so none are decoded.
+pub(super) fn load(l: &Ledger, rows: &[u64]) -> Result<HashMap<u64, Decided>, LedgerError> {
+    let mut out = HashMap::new();
+    let (Some(&first), Some(&last)) = (rows.iter().min(), rows.iter().max()) else {
+        return Ok(out);
+    };
+    let wanted: std::collections::HashSet<u64> = rows.iter().copied().collect();
+    for decision in l.decisions_between(first, last, |_| false)? {
+        if !wanted.contains(&decision.row) {
+            continue;
         }
-        Ok(out)
-    })
+        let row = decision.row;
+        let contact = match (&decision.action, &decision.contact_id) {
+            (Action::Update, Some(id)) => l
+                .before_image(id)?
+                .and_then(|image| crate::view::read::typed_json(&image.contact_json)),
+            _ => None,
+        };
+        out.insert(row, Decided { decision, contact });
+    }
+    Ok(out)
 }
 
 /// What a row's delivery ends as, short of what follows the contact (tags, notes, task).

@@ -37,14 +37,19 @@ pub(super) fn read_rows(
     custom: &CustomFieldResolver,
 ) -> Result<(Vec<Row>, bool), DeliveryError> {
     let read_ahead = engine.config.read_ahead.max(1);
-    let batch = with_ledger(engine.ledger, |l| l.deliverable(*after, read_ahead))?;
+    // One turn of the ledger's lock (and of `block_in_place`) for the page: the writer
+    // thread commits between two pages, not between the page's three reads.
+    let (batch, mut contexts, mut decided) = with_ledger(engine.ledger, |l| {
+        let batch = l.deliverable(*after, read_ahead)?;
+        let numbers: Vec<u64> = batch.iter().map(|r| r.row).collect();
+        let contexts = l.followup_context(&numbers)?;
+        let decided = super::decided::load(l, &numbers)?;
+        Ok((batch, contexts, decided))
+    })?;
     let Some(last) = batch.last() else {
         return Ok((Vec::new(), false));
     };
     *after = last.row;
-    let numbers: Vec<u64> = batch.iter().map(|r| r.row).collect();
-    let mut contexts = with_ledger(engine.ledger, |l| l.followup_context(&numbers))?;
-    let mut decided = super::decided::load(engine.ledger, &numbers)?;
     // Replaced when the row starts, unless an earlier attempt sent it.
     let now = crate::run::clock::now();
     let mut out = Vec::with_capacity(batch.len());

@@ -75,48 +75,43 @@ impl Ledger {
         })
     }
 
-    /// The follow-up context of each of `rows` that has one.
+    /// The follow-up context of each of `rows` that has one: two statements for all of them
+    /// (over the span from the least to the greatest row; rows outside `rows` are skipped), where
+    /// a statement per row was the delivery's largest SQLite cost after its commits (issue 20).
     pub fn followup_context(
         &self,
         rows: &[u64],
     ) -> Result<HashMap<u64, FollowupContext>, LedgerError> {
         let mut out: HashMap<u64, FollowupContext> = HashMap::new();
-        let mut only = self
-            .conn
-            .prepare_cached("SELECT contact_id FROM followups_only WHERE row = ?1")
-            .map_err(|e| self.err(e))?;
+        let (Some(&first), Some(&last)) = (rows.iter().min(), rows.iter().max()) else {
+            return Ok(out);
+        };
+        let wanted: std::collections::HashSet<u64> = rows.iter().copied().collect();
+        let (first, last) = (first as i64, last as i64);
+        let only = self.query_all(
+            "SELECT row, contact_id FROM followups_only WHERE row BETWEEN ?1 AND ?2",
+            params![first, last],
+            |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, String>(1)?)),
+        )?;
+        for (row, contact) in only {
+            if wanted.contains(&row) {
+                out.entry(row).or_default().only = Some(contact);
+            }
+        }
         // Done first: what an earlier attempt of this run did wins over the store's memory.
-        let mut records = self
-            .conn
-            .prepare_cached(
-                "SELECT key, contact_id, item_id, content_hash, completed, action \
-                 FROM followups_done WHERE row = ?1 \
-                 UNION ALL SELECT key, contact_id, item_id, content_hash, completed, 'known' \
-                 FROM followups_known WHERE row = ?1",
-            )
-            .map_err(|e| self.err(e))?;
-        for &row in rows {
-            let contact: Option<String> = only
-                .query_row([row as i64], |r| r.get(0))
-                .map(Some)
-                .or_else(|e| match e {
-                    rusqlite::Error::QueryReturnedNoRows => Ok(None),
-                    e => Err(e),
-                })
-                .map_err(|e| self.err(e))?;
-            let known = records
-                .query_map([row as i64], read_record)
-                .map_err(|e| self.err(e))?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| self.err(e))?;
-            if contact.is_some() || !known.is_empty() {
-                out.insert(
-                    row,
-                    FollowupContext {
-                        only: contact,
-                        known,
-                    },
-                );
+        // Each row's records in the order its own look-up gave them: done, then known, each
+        // by key (the primary key's order).
+        let records = self.query_all(
+            "SELECT row, key, contact_id, item_id, content_hash, completed, action, 0 \
+             FROM followups_done WHERE row BETWEEN ?1 AND ?2 \
+             UNION ALL SELECT row, key, contact_id, item_id, content_hash, completed, 'known', 1 \
+             FROM followups_known WHERE row BETWEEN ?1 AND ?2 ORDER BY 1, 8, 2",
+            params![first, last],
+            read_numbered_record,
+        )?;
+        for (row, record) in records {
+            if wanted.contains(&row) {
+                out.entry(row).or_default().known.push(record);
             }
         }
         Ok(out)
@@ -172,10 +167,6 @@ impl Ledger {
             read_numbered_record,
         )
     }
-}
-
-fn read_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<FollowupRecord> {
-    read_record_from(r, 0)
 }
 
 /// `(row, record)` from `SELECT row, key, contact_id, item_id, content_hash, completed, action`.
@@ -236,6 +227,38 @@ mod tests {
             completed: false,
             action: action.into(),
         }
+    }
+
+    #[test]
+    fn the_context_of_a_page_holds_only_its_rows_each_done_first_then_known_by_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ledger = Ledger::create(&dir.path().join("ledger.db")).unwrap();
+        ledger
+            .record_followups_known(
+                &[
+                    (2, record("task:b", "t2", "known")),
+                    (2, record("note:a", "n2", "known")),
+                    (3, record("note:z", "n3", "known")),
+                    (4, record("note:y", "n4", "known")),
+                ],
+                &[(3, "c3".to_string()), (4, "c4".to_string())],
+            )
+            .unwrap();
+        ledger
+            .record_followups_done(&[
+                (2, record("task:c", "t9", "created")),
+                (2, record("note:b", "n9", "adopted")),
+            ])
+            .unwrap();
+        // Row 3 lies between the rows asked for: it is not theirs.
+        let context = ledger.followup_context(&[4, 2]).unwrap();
+        assert_eq!(context.len(), 2, "{context:?}");
+        let keys: Vec<&str> = context[&2].known.iter().map(|r| r.key.as_str()).collect();
+        assert_eq!(keys, ["note:b", "task:c", "note:a", "task:b"]);
+        assert_eq!(context[&2].only, None);
+        assert_eq!(context[&4].only.as_deref(), Some("c4"));
+        assert_eq!(context[&4].known.len(), 1);
+        assert!(ledger.followup_context(&[]).unwrap().is_empty());
     }
 
     #[test]

@@ -26,7 +26,7 @@
 
 use super::row_share::{decided_count, row_count, RowCount, Shape};
 use crate::delivery::{Mode, OnConflict};
-use crate::ledger::{Decision, Ledger, LedgerError};
+use crate::ledger::{Action, Decision, Ledger, LedgerError};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -113,13 +113,15 @@ pub fn count(ledger: &Ledger, settings: &Settings<'_>) -> Result<Breakdown, Ledg
         after = last.row;
         let numbers: Vec<u64> = page.iter().map(|r| r.row).collect();
         let contexts = ledger.followup_context(&numbers)?;
-        // A page's decisions at a time: a million of them would not fit in memory.
-        let mut decisions: HashMap<u64, Decision> = HashMap::new();
-        for &row in &numbers {
-            if let Some(d) = ledger.decision(row)? {
-                decisions.insert(row, d);
-            }
-        }
+        // A page's decisions at a time (a million of them would not fit in memory), in one
+        // statement; only an update's or an unchanged row's changes are read (`decided_count`).
+        let first = page.first().map_or(0, |r| r.row);
+        let wanted = |a: Action| matches!(a, Action::Update | Action::Unchanged);
+        let decisions: HashMap<u64, Decision> = ledger
+            .decisions_between(first, after, wanted)?
+            .into_iter()
+            .map(|d| (d.row, d))
+            .collect();
         let counts: Vec<RowCount> = page
             .par_iter()
             .map(|r| {
