@@ -15,6 +15,7 @@ mod issue;
 mod model;
 mod phone;
 mod phone_shortcut;
+mod phone_us_valid;
 mod postal;
 mod text;
 mod timezone;
