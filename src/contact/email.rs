@@ -103,9 +103,9 @@ fn plainly_valid(email: &[u8]) -> bool {
     let (local, domain) = (&email[..at], &email[at + 1..]);
     let local_ok = !local.is_empty()
         && local.len() <= 64
-        && local.iter().all(|&b| {
-            (b'!'..=b'~').contains(&b) && !is_forbidden_in_local_part(char::from(b))
-        })
+        && local
+            .iter()
+            .all(|&b| (b'!'..=b'~').contains(&b) && !is_forbidden_in_local_part(char::from(b)))
         && local.first() != Some(&b'.')
         && local.last() != Some(&b'.')
         && !local.windows(2).any(|w| w == b"..");
@@ -118,7 +118,9 @@ fn plainly_valid(email: &[u8]) -> bool {
             && label.len() <= 63
             && label.first() != Some(&b'-')
             && label.last() != Some(&b'-')
-            && label.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-')
+            && label
+                .iter()
+                .all(|&b| b.is_ascii_alphanumeric() || b == b'-')
     });
     let top_level = domain.rsplit(|&b| b == b'.').next().unwrap_or_default();
     labels_ok && !top_level.iter().all(u8::is_ascii_digit)

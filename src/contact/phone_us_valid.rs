@@ -108,11 +108,17 @@ mod tests {
         }
         // Most area codes, each with the exchange's first digit 2–9.
         assert!(valid_starts > 2_000, "{valid_starts}");
-        assert!(!surely_valid(&number(9_836_000_000)), "983 takes 2-5, 7-9 only");
+        assert!(
+            !surely_valid(&number(9_836_000_000)),
+            "983 takes 2-5, 7-9 only"
+        );
         assert!(surely_valid(&number(9_835_000_000)));
         assert!(surely_valid(&number(6_152_000_000)));
         assert!(!surely_valid(&number(6_151_000_000)), "exchange starting 1");
-        assert!(!surely_valid(&number(8_005_550_199)), "toll free: not in the table");
+        assert!(
+            !surely_valid(&number(8_005_550_199)),
+            "toll free: not in the table"
+        );
     }
 
     proptest! {

@@ -297,7 +297,14 @@ mod tests {
             ..StagedRow::pending_with_email(4, "b@x.co".into(), "@30".into())
         };
         ledger.stage(&[pending, rejected, odd]).unwrap();
-        type Stored = (i64, String, String, Option<String>, Option<String>, Option<String>);
+        type Stored = (
+            i64,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        );
         let mut stmt = ledger
             .conn
             .prepare(
@@ -307,7 +314,14 @@ mod tests {
             .unwrap();
         let rows: Vec<Stored> = stmt
             .query_map([], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
             })
             .unwrap()
             .map(Result::unwrap)
@@ -316,9 +330,30 @@ mod tests {
         assert_eq!(
             rows,
             vec![
-                (2, text("pending"), text("text"), None, Some(text("[]")), Some(text("@10"))),
-                (3, text("rejected"), text("text"), Some(text("email_invalid")), None, Some(text("@20"))),
-                (4, text("pending"), text("text"), Some(text("email_invalid")), None, Some(text("@30"))),
+                (
+                    2,
+                    text("pending"),
+                    text("text"),
+                    None,
+                    Some(text("[]")),
+                    Some(text("@10"))
+                ),
+                (
+                    3,
+                    text("rejected"),
+                    text("text"),
+                    Some(text("email_invalid")),
+                    None,
+                    Some(text("@20"))
+                ),
+                (
+                    4,
+                    text("pending"),
+                    text("text"),
+                    Some(text("email_invalid")),
+                    None,
+                    Some(text("@30"))
+                ),
             ]
         );
         assert_eq!(RowState::Pending.as_str(), "pending");
