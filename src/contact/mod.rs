@@ -13,6 +13,7 @@ mod fields;
 mod invisible;
 mod issue;
 mod model;
+mod model_de;
 mod phone;
 mod phone_shortcut;
 mod phone_us_valid;
