@@ -68,9 +68,10 @@ pub struct CustomValue {
     pub value: String,
 }
 
-/// A normalised contact, as staged in the ledger (JSON) and merged by dedupe.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+/// A normalised contact, as staged in the ledger (JSON) and merged by dedupe. Read back by
+/// `model_de`'s `Deserialize` (one pass, no flatten buffer).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Contact {
     /// The HighLevel contact id the row names (`[fields] id`): the row updates that contact
     /// (`PUT /contacts/{id}`). Not part of the DTO.

@@ -69,22 +69,23 @@ pub struct ParsedPhone {
 /// Parses a phone without judging it. `Err` holds the parser's reason.
 pub fn parse_phone(raw: &str, region: Option<Region>) -> Result<ParsedPhone, String> {
     let raw = raw.trim();
-    let (number, e164) = match super::phone_shortcut::parse(raw, region) {
+    let (number, e164, surely_valid) = match super::phone_shortcut::parse(raw, region) {
         Some(number) => {
             let e164 = super::phone_shortcut::e164(&number);
-            (number, e164)
+            let surely_valid = super::phone_us_valid::surely_valid(&number);
+            (number, e164, surely_valid)
         }
         None => {
             let number = PHONE_NUMBER_UTIL
                 .parse(raw, region.map(|r| r.0))
                 .map_err(|e| e.to_string())?;
             let e164 = number.format_as(PhoneNumberFormat::E164).to_string();
-            (number, e164)
+            (number, e164, false)
         }
     };
     Ok(ParsedPhone {
         e164,
-        valid: is_valid(&number),
+        valid: surely_valid || is_valid(&number),
         extension: number.extension.clone().filter(|e| !e.is_empty()),
     })
 }

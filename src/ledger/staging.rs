@@ -96,13 +96,19 @@ impl Ledger {
         rows: impl Iterator<Item = (&'r StagedRow, Option<&'r StoredPayload>)>,
     ) -> Result<(), LedgerError> {
         self.in_transaction(|tx| {
+            // Two statements, so that a pending row (most of a file) binds neither its state
+            // nor the four NULLs of a rejection: the row stored is the same either way (issue
+            // 20: every bound text is copied by SQLite).
+            let mut insert_pending = tx.prepare_cached(
+                "INSERT INTO rows (row, state, payload_json, email, phone, issues_json, \
+                 cells_json) VALUES (?1, 'pending', ?2, ?3, ?4, ?5, ?6)",
+            )?;
             let mut insert = tx.prepare_cached(
                 "INSERT INTO rows (row, state, payload_json, email, phone, stage, code, \
                  field, message, issues_json, cells_json) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?;
             for (r, stored) in rows {
-                let rejection = r.rejection.as_ref();
                 let encoded = match stored {
                     Some(_) => None,
                     None => r
@@ -110,10 +116,23 @@ impl Ledger {
                         .as_deref()
                         .map(|p| payload::encode(p, r.email.as_deref(), r.phone.as_deref())),
                 };
+                let payload = stored.map(|s| s.0.as_slice()).or(encoded.as_deref());
+                let rejection = r.rejection.as_ref();
+                if r.state == RowState::Pending && rejection.is_none() {
+                    insert_pending.execute(params![
+                        r.row as i64,
+                        payload,
+                        r.email,
+                        r.phone,
+                        r.issues_json,
+                        r.cells_json,
+                    ])?;
+                    continue;
+                }
                 insert.execute(params![
                     r.row as i64,
                     r.state.as_str(),
-                    stored.map(|s| s.0.as_slice()).or(encoded.as_deref()),
+                    payload,
                     r.email,
                     r.phone,
                     rejection.map(|j| &j.stage),
@@ -254,6 +273,90 @@ mod tests {
             .unwrap();
         let rows = stmt.query_map([], |r| r.get(0)).unwrap();
         rows.map(Result::unwrap).collect()
+    }
+
+    /// A pending row goes through its own statement (its state a literal, no rejection
+    /// bound): it stores what the general statement stores for it.
+    #[test]
+    fn pending_and_rejected_rows_store_every_column_as_given() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ledger = Ledger::create(&dir.path().join("a.db")).unwrap();
+        let pending = StagedRow {
+            issues_json: Some("[]".into()),
+            ..StagedRow::pending_with_email(2, "a@x.co".into(), "@10".into())
+        };
+        let rejected = StagedRow::rejected(
+            3,
+            Rejection::new("validate", "email_invalid", "email", "no @".to_string()),
+            None,
+            "@20".into(),
+        );
+        // A pending row carrying a rejection (none does) takes the general statement.
+        let odd = StagedRow {
+            rejection: rejected.rejection.clone(),
+            ..StagedRow::pending_with_email(4, "b@x.co".into(), "@30".into())
+        };
+        ledger.stage(&[pending, rejected, odd]).unwrap();
+        type Stored = (
+            i64,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        );
+        let mut stmt = ledger
+            .conn
+            .prepare(
+                "SELECT row, state, typeof(state), code, issues_json, cells_json FROM rows \
+                 ORDER BY row",
+            )
+            .unwrap();
+        let rows: Vec<Stored> = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let text = |s: &str| s.to_string();
+        assert_eq!(
+            rows,
+            vec![
+                (
+                    2,
+                    text("pending"),
+                    text("text"),
+                    None,
+                    Some(text("[]")),
+                    Some(text("@10"))
+                ),
+                (
+                    3,
+                    text("rejected"),
+                    text("text"),
+                    Some(text("email_invalid")),
+                    None,
+                    Some(text("@20"))
+                ),
+                (
+                    4,
+                    text("pending"),
+                    text("text"),
+                    Some(text("email_invalid")),
+                    None,
+                    Some(text("@30"))
+                ),
+            ]
+        );
+        assert_eq!(RowState::Pending.as_str(), "pending");
     }
 
     #[test]
