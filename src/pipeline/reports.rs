@@ -13,6 +13,7 @@ use crate::ledger::{Ledger, RejectedRow};
 use crate::mapping::Mapping;
 use crate::report::{
     DuplicateRow, DuplicatesCsv, Issue, RejectRow, RejectsCsv, RejectsXlsx, ReportError,
+    XlsxOutcome,
 };
 
 use super::{write_err, PipelineError};
@@ -55,8 +56,8 @@ pub(super) fn write_rejects(
 /// What the reports wrote, for the summary.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Written {
-    /// Rejected rows left out of rejects.xlsx (past Excel's row limit).
-    pub xlsx_rows_omitted: u64,
+    /// What rejects.xlsx holds and left out (past Excel's limits).
+    pub xlsx: XlsxOutcome,
 }
 
 /// rejects.csv and rejects.xlsx, open; rows must come in row order.
@@ -135,9 +136,7 @@ impl Rejects {
         } = self;
         csv.finish().map_err(|e| write_err(&csv_path, e))?;
         let outcome = xlsx.finish().map_err(|e| write_err(&xlsx_path, e))?;
-        Ok(Written {
-            xlsx_rows_omitted: outcome.rows_omitted,
-        })
+        Ok(Written { xlsx: outcome })
     }
 }
 

@@ -307,6 +307,12 @@ pub(super) fn stage_and_report(config: &ValidateConfig) -> Result<Summary, Pipel
         reports::write_duplicates(&ledger, &headers, &config.run_dir)?;
     }
     let reports_done = started.elapsed();
+    // The reject files are final and kept, even by a stop from here on: now is the time to say
+    // what the workbook left out (said by its thread, it came before a stop removed the file,
+    // and twice when dedupe's rejections wrote it again).
+    written
+        .xlsx
+        .warn_left_out(&config.run_dir.join("rejects.xlsx"));
     if (config.stop)(StopPoint::Checking) {
         // The reject files are in place and whole: only the summary is not written, and the
         // folder says the run was interrupted.
@@ -327,7 +333,7 @@ pub(super) fn stage_and_report(config: &ValidateConfig) -> Result<Summary, Pipel
         dedupe_groups: groups,
         conflicts,
         config_shared_phone: mapping.shared_phone,
-        xlsx_rows_omitted: written.xlsx_rows_omitted,
+        xlsx_rows_omitted: written.xlsx.rows_omitted,
         issues,
         warnings,
         durations: [

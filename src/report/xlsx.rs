@@ -49,7 +49,7 @@ const RED: u32 = 0xFFC7CE;
 pub(super) const GREY: u32 = 0xE7E6E6;
 
 /// What was written to the workbook.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct XlsxOutcome {
     /// Rejected rows written as sheet rows.
     pub rows_written: u64,
@@ -59,6 +59,31 @@ pub struct XlsxOutcome {
     pub notes_omitted: u64,
     /// Input columns left out because the sheet has no room for them (in rejects.csv only).
     pub columns_omitted: u64,
+}
+
+impl XlsxOutcome {
+    /// Says on stderr what the workbook at `path` left out. Told by whoever keeps the file,
+    /// once it is final: a stop after the file was read removes the reject files, and dedupe's
+    /// rejections write them a second time.
+    pub fn warn_left_out(&self, path: &Path) {
+        if self.rows_omitted > 0 || self.notes_omitted > 0 {
+            tracing::warn!(
+                path = %path.display(),
+                rows_omitted = self.rows_omitted,
+                notes_omitted = self.notes_omitted,
+                "Reject workbook hit an Excel limit; rejects.csv has every row."
+            );
+        }
+        if self.columns_omitted > 0 && self.rows_written > 0 {
+            tracing::warn!(
+                path = %path.display(),
+                columns_omitted = self.columns_omitted,
+                "The input has more columns than Excel's {MAX_COLUMNS}: the reject workbook \
+                 leaves out its last {}; rejects.csv has every column.",
+                self.columns_omitted
+            );
+        }
+    }
 }
 
 /// `rejects.xlsx`, written row by row.
@@ -133,23 +158,6 @@ impl RejectsXlsx {
     pub fn finish(self) -> Result<XlsxOutcome, ReportError> {
         let outcome = self.table.outcome;
         let columns_cut = self.table.columns_cut();
-        if outcome.rows_omitted > 0 || outcome.notes_omitted > 0 {
-            tracing::warn!(
-                path = %self.table.path().display(),
-                rows_omitted = outcome.rows_omitted,
-                notes_omitted = outcome.notes_omitted,
-                "Reject workbook hit an Excel limit; rejects.csv has every row."
-            );
-        }
-        if columns_cut {
-            tracing::warn!(
-                path = %self.table.path().display(),
-                columns_omitted = outcome.columns_omitted,
-                "The input has more columns than Excel's {MAX_COLUMNS}: the reject workbook \
-                 leaves out its last {}; rejects.csv has every column.",
-                outcome.columns_omitted
-            );
-        }
         let not_shown = (outcome.rows_omitted > 0 || outcome.notes_omitted > 0 || columns_cut)
             .then(|| {
                 let mut text = format!(
@@ -220,7 +228,14 @@ mod tests {
             };
             out.write(&reject).unwrap_or_else(|e| panic!("{e}"));
         }
-        let outcome = out.finish().unwrap_or_else(|e| panic!("{e}"));
+        // Saving says nothing: whoever keeps the file tells what it left out, once (a stop
+        // after the file was read removes it; a rewrite must not say it twice).
+        let (outcome, said) = logged(|| out.finish().unwrap_or_else(|e| panic!("{e}")));
+        assert_eq!(said, "", "finish logs nothing");
+        let ((), said) = logged(|| outcome.warn_left_out(&path));
+        assert_eq!(said.matches("hit an Excel limit").count(), 1, "{said}");
+        let ((), said) = logged(|| XlsxOutcome::default().warn_left_out(&path));
+        assert_eq!(said, "", "nothing left out, nothing said");
         assert_eq!(
             outcome,
             XlsxOutcome {
@@ -244,6 +259,36 @@ mod tests {
             .map(ToString::to_string)
             .unwrap_or_default();
         assert!(text.starts_with("2 rejected rows did not fit"), "{text}");
+    }
+
+    /// What `f` logs through `tracing` on this thread, as text.
+    fn logged<T>(f: impl FnOnce() -> T) -> (T, String) {
+        use std::sync::{Arc, Mutex, PoisonError};
+        #[derive(Clone, Default)]
+        struct Lines(Arc<Mutex<Vec<u8>>>);
+        impl std::io::Write for Lines {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                let mut lines = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+                lines.extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let lines = Lines::default();
+        let sink = lines.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(move || sink.clone())
+            .finish();
+        let value = tracing::subscriber::with_default(subscriber, f);
+        let bytes = lines
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        (value, String::from_utf8_lossy(&bytes).into_owned())
     }
 
     #[test]
