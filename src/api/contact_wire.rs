@@ -1,17 +1,15 @@
 //! A contact read from an answer in one pass, straight into [`Contact`]. `#[serde(flatten)]` of
 //! the standard fields made serde buffer each answer into its generic `Content` tree first and
 //! read it twice (8 % of delivery's CPU); this visits the answer's members once and sends each
-//! standard field to its slot through [`StdField::from_name`] and [`StdFields::text_mut`], so
-//! the 18 fields stay listed only in `contact/fields.rs`. It reads what the flattened model
+//! standard field to its slot through `contact::members` (shared with the reader of staged
+//! payloads), so the 18 fields stay listed only in `contact/fields.rs`. It reads what the flattened model
 //! read, as leniently: unknown fields ignored, every field optional, a `gender` or
 //! `dateOfBirth` that is not a string read as not set; like it, only a JSON object is a contact.
 
 use super::models::{Contact, CustomFieldOutput};
-use crate::contact::{StdField, StdFields};
-use serde::de::{self, IgnoredAny, MapAccess, Visitor};
+use crate::contact::{read_members, FromMembers, OwnMembers, StdFields};
+use serde::de::MapAccess;
 use serde::{Deserialize, Deserializer};
-use serde_json::Value;
-use std::fmt;
 
 /// A contact as GET, create, update and upsert return it, every field inline.
 pub(super) struct ContactWire(Contact);
@@ -24,139 +22,61 @@ impl From<ContactWire> for Contact {
 
 impl<'de> Deserialize<'de> for ContactWire {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer
-            .deserialize_map(ContactVisitor)
-            .map(ContactWire)
+        read_members(deserializer).map(ContactWire)
     }
 }
 
-/// A member's key, read without allocating.
-enum Key {
+/// The members of an answer's contact besides the standard fields.
+#[derive(Clone, Copy, PartialEq)]
+pub(crate) enum Own {
     Id,
     LocationId,
-    Std(StdField),
     Tags,
     CustomFields,
     DateAdded,
     DateUpdated,
     BusinessId,
-    Unknown,
 }
 
-impl Key {
-    /// A bit of its own and the member's name, for a member the tool reads.
-    fn known(&self) -> Option<(u32, &'static str)> {
-        let (bit, name) = match self {
-            Key::Id => (0, "id"),
-            Key::LocationId => (1, "locationId"),
-            Key::Tags => (2, "tags"),
-            Key::CustomFields => (3, "customFields"),
-            Key::DateAdded => (4, "dateAdded"),
-            Key::DateUpdated => (5, "dateUpdated"),
-            Key::BusinessId => (6, "businessId"),
-            Key::Std(field) => (7 + *field as u32, field.name()),
-            Key::Unknown => return None,
-        };
-        Some((1 << bit, name))
-    }
+impl OwnMembers for Own {
+    const NAMES: &'static [(Own, &'static str)] = &[
+        (Own::Id, "id"),
+        (Own::LocationId, "locationId"),
+        (Own::Tags, "tags"),
+        (Own::CustomFields, "customFields"),
+        (Own::DateAdded, "dateAdded"),
+        (Own::DateUpdated, "dateUpdated"),
+        (Own::BusinessId, "businessId"),
+    ];
 }
 
-impl<'de> Deserialize<'de> for Key {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_identifier(KeyVisitor)
-    }
-}
+impl FromMembers for Contact {
+    type Own = Own;
+    const EXPECTING: &'static str = "a contact object";
 
-struct KeyVisitor;
-
-impl Visitor<'_> for KeyVisitor {
-    type Value = Key;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a contact field name")
-    }
-
-    fn visit_str<E: de::Error>(self, key: &str) -> Result<Key, E> {
-        Ok(match key {
-            "id" => Key::Id,
-            "locationId" => Key::LocationId,
-            "tags" => Key::Tags,
-            "customFields" => Key::CustomFields,
-            "dateAdded" => Key::DateAdded,
-            "dateUpdated" => Key::DateUpdated,
-            "businessId" => Key::BusinessId,
-            other => StdField::from_name(other).map_or(Key::Unknown, Key::Std),
-        })
-    }
-}
-
-struct ContactVisitor;
-
-impl<'de> Visitor<'de> for ContactVisitor {
-    type Value = Contact;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a contact object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Contact, A::Error> {
-        let mut contact = Contact::default();
-        let mut seen = 0u32;
-        while let Some(key) = map.next_key::<Key>()? {
-            // A member given twice (two emails for one contact) is refused, as serde's derived
-            // readers refuse it, rather than one of them kept on a guess.
-            if let Some((bit, name)) = key.known() {
-                if seen & bit != 0 {
-                    return Err(de::Error::duplicate_field(name));
-                }
-                seen |= bit;
-            }
-            match key {
-                Key::Id => contact.id = map.next_value()?,
-                Key::LocationId => contact.location_id = map.next_value()?,
-                Key::Tags => contact.tags = map.next_value()?,
-                Key::CustomFields => {
-                    contact.custom_fields = map.next_value::<Vec<CustomFieldOutput>>()?
-                }
-                Key::DateAdded => contact.date_added = map.next_value()?,
-                Key::DateUpdated => contact.date_updated = map.next_value()?,
-                Key::BusinessId => contact.business_id = map.next_value()?,
-                Key::Std(StdField::Dnd) => contact.std.dnd = map.next_value()?,
-                Key::Std(field) => read_text(&mut contact.std, field, &mut map)?,
-                Key::Unknown => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
+    fn read_own<'de, A: MapAccess<'de>>(&mut self, own: Own, map: &mut A) -> Result<(), A::Error> {
+        match own {
+            Own::Id => self.id = map.next_value()?,
+            Own::LocationId => self.location_id = map.next_value()?,
+            Own::Tags => self.tags = map.next_value()?,
+            Own::CustomFields => self.custom_fields = map.next_value::<Vec<CustomFieldOutput>>()?,
+            Own::DateAdded => self.date_added = map.next_value()?,
+            Own::DateUpdated => self.date_updated = map.next_value()?,
+            Own::BusinessId => self.business_id = map.next_value()?,
         }
-        Ok(contact)
+        Ok(())
     }
-}
 
-/// A text field's value into its slot; `gender` and `dateOfBirth` leniently, as `StdFields`
-/// reads them (a response's `dateOfBirth` can be a number or an object).
-fn read_text<'de, A: MapAccess<'de>>(
-    std: &mut StdFields,
-    field: StdField,
-    map: &mut A,
-) -> Result<(), A::Error> {
-    let value = if matches!(field, StdField::Gender | StdField::DateOfBirth) {
-        match map.next_value::<Value>()? {
-            Value::String(text) => Some(text),
-            _ => None,
-        }
-    } else {
-        map.next_value::<Option<String>>()?
-    };
-    if let Some(slot) = std.text_mut(field) {
-        *slot = value;
+    fn std_mut(&mut self) -> &mut StdFields {
+        &mut self.std
     }
-    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::contact::StdFields;
+    use serde_json::{json, Value};
 
     /// The answer as the flattened model read it, for comparison.
     #[derive(Deserialize)]

@@ -1,5 +1,5 @@
 //! `Contact`'s `Deserialize`, in one pass over the payload's members: each key goes straight to
-//! its slot (the standard fields through `StdField::from_name` and `StdFields::text_mut`).
+//! its slot (through `contact::members`, shared with the reader of API answers).
 //! The derived one, with `StdFields` flattened, first buffered every member it did not know
 //! as a generic value, then read `StdFields` from that buffer: issue 20 measured it at about
 //! half of reading a staged payload back (dedupe's merge reads every group member's).
@@ -10,23 +10,21 @@
 //! are skipped, and a member given twice is an error. The tests compare both on generated
 //! payloads with nulls, unknown members, wrong types and repeated members.
 
-use std::fmt;
+use serde::de::{Deserialize, Deserializer, MapAccess};
 
-use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
-use serde_json::Value;
-
-use super::fields::{StdField, FIELD_COUNT};
+use super::fields::StdFields;
+use super::members::{read_members, FromMembers, OwnMembers};
 use super::model::Contact;
 
 impl<'de> Deserialize<'de> for Contact {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Contact, D::Error> {
-        deserializer.deserialize_map(ContactVisitor)
+        read_members(deserializer)
     }
 }
 
-/// A member of a stored contact.
-#[derive(Clone, Copy)]
-enum Key {
+/// The members of a stored contact besides the standard fields.
+#[derive(Clone, Copy, PartialEq)]
+pub(crate) enum Own {
     Id,
     CustomFields,
     Tags,
@@ -34,109 +32,39 @@ enum Key {
     TagsRemove,
     Task,
     BusinessId,
-    Std(StdField),
-    Other,
 }
 
-/// The `Key`s that are not standard fields, with their names, in `seen`'s order.
-const OWN: [(Key, &str); 7] = [
-    (Key::Id, "id"),
-    (Key::CustomFields, "customFields"),
-    (Key::Tags, "tags"),
-    (Key::Notes, "notes"),
-    (Key::TagsRemove, "tagsRemove"),
-    (Key::Task, "task"),
-    (Key::BusinessId, "businessId"),
-];
+impl OwnMembers for Own {
+    const NAMES: &'static [(Own, &'static str)] = &[
+        (Own::Id, "id"),
+        (Own::CustomFields, "customFields"),
+        (Own::Tags, "tags"),
+        (Own::Notes, "notes"),
+        (Own::TagsRemove, "tagsRemove"),
+        (Own::Task, "task"),
+        (Own::BusinessId, "businessId"),
+    ];
+}
 
-impl Key {
-    /// Its place in the visitor's `seen` (standard fields after the `OWN` ones), and its name.
-    fn slot(self) -> Option<(usize, &'static str)> {
-        match self {
-            Key::Std(field) => Some((OWN.len() + field as usize, field.name())),
-            Key::Other => None,
-            own => OWN
-                .iter()
-                .position(|(k, _)| std::mem::discriminant(k) == std::mem::discriminant(&own))
-                .map(|at| (at, OWN[at].1)),
+impl FromMembers for Contact {
+    type Own = Own;
+    const EXPECTING: &'static str = "struct Contact";
+
+    fn read_own<'de, A: MapAccess<'de>>(&mut self, own: Own, map: &mut A) -> Result<(), A::Error> {
+        match own {
+            Own::Id => self.id = map.next_value()?,
+            Own::CustomFields => self.custom_fields = map.next_value()?,
+            Own::Tags => self.tags = map.next_value()?,
+            Own::Notes => self.notes = map.next_value()?,
+            Own::TagsRemove => self.tags_remove = map.next_value()?,
+            Own::Task => self.task = map.next_value()?,
+            Own::BusinessId => self.business_id = map.next_value()?,
         }
-    }
-}
-
-impl<'de> Deserialize<'de> for Key {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Key, D::Error> {
-        deserializer.deserialize_identifier(KeyVisitor)
-    }
-}
-
-struct KeyVisitor;
-
-impl Visitor<'_> for KeyVisitor {
-    type Value = Key;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a contact member name")
+        Ok(())
     }
 
-    fn visit_str<E: de::Error>(self, name: &str) -> Result<Key, E> {
-        Ok(OWN
-            .iter()
-            .find(|(_, own)| *own == name)
-            .map(|(key, _)| *key)
-            .or_else(|| StdField::from_name(name).map(Key::Std))
-            .unwrap_or(Key::Other))
-    }
-}
-
-struct ContactVisitor;
-
-impl<'de> Visitor<'de> for ContactVisitor {
-    type Value = Contact;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("struct Contact")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Contact, A::Error> {
-        let mut contact = Contact::default();
-        let mut seen = [false; OWN.len() + FIELD_COUNT];
-        while let Some(key) = map.next_key::<Key>()? {
-            if let Some((at, name)) = key.slot() {
-                if std::mem::replace(&mut seen[at], true) {
-                    return Err(de::Error::duplicate_field(name));
-                }
-            }
-            match key {
-                Key::Id => contact.id = map.next_value()?,
-                Key::CustomFields => contact.custom_fields = map.next_value()?,
-                Key::Tags => contact.tags = map.next_value()?,
-                Key::Notes => contact.notes = map.next_value()?,
-                Key::TagsRemove => contact.tags_remove = map.next_value()?,
-                Key::Task => contact.task = map.next_value()?,
-                Key::BusinessId => contact.business_id = map.next_value()?,
-                Key::Std(StdField::Dnd) => contact.std.dnd = map.next_value()?,
-                Key::Std(field @ (StdField::Gender | StdField::DateOfBirth)) => {
-                    // A string as itself; `null`, a number, an object, … as not set.
-                    let text = match map.next_value::<Value>()? {
-                        Value::String(text) => Some(text),
-                        _ => None,
-                    };
-                    if let Some(slot) = contact.std.text_mut(field) {
-                        *slot = text;
-                    }
-                }
-                Key::Std(field) => match contact.std.text_mut(field) {
-                    Some(slot) => *slot = map.next_value()?,
-                    None => {
-                        map.next_value::<IgnoredAny>()?;
-                    }
-                },
-                Key::Other => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        Ok(contact)
+    fn std_mut(&mut self) -> &mut StdFields {
+        &mut self.std
     }
 }
 
@@ -145,7 +73,7 @@ mod tests {
     use proptest::prelude::*;
     use serde::Deserialize;
 
-    use super::super::fields::StdFields;
+    use super::super::fields::{StdField, StdFields, FIELD_COUNT};
     use super::super::model::{CustomValue, TaskPayload};
     use super::*;
 
@@ -271,7 +199,7 @@ mod tests {
             prop_assert_eq!(ours.as_ref(), Some(&c));
             prop_assert_eq!(ours, derived);
             // Append members: known ones (repeated, or set for the first time) and unknown.
-            let names: Vec<&str> = OWN
+            let names: Vec<&str> = Own::NAMES
                 .iter()
                 .map(|(_, n)| *n)
                 .chain(StdField::ALL.iter().map(|f| f.name()))
