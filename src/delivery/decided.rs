@@ -47,14 +47,7 @@ impl Decided {
 /// no decision's changes, so none are decoded.
 pub(super) fn load(l: &Ledger, rows: &[u64]) -> Result<HashMap<u64, Decided>, LedgerError> {
     let mut out = HashMap::new();
-    let (Some(&first), Some(&last)) = (rows.iter().min(), rows.iter().max()) else {
-        return Ok(out);
-    };
-    let wanted: std::collections::HashSet<u64> = rows.iter().copied().collect();
-    for decision in l.decisions_between(first, last, |_| false)? {
-        if !wanted.contains(&decision.row) {
-            continue;
-        }
+    for decision in l.decisions_of(rows, |_| false)? {
         let row = decision.row;
         let contact = match (&decision.action, &decision.contact_id) {
             (Action::Update, Some(id)) => l

@@ -167,6 +167,22 @@ impl Ledger {
         )
     }
 
+    /// The decisions of `rows` (any order), in row order: one statement over their span, the
+    /// rows inside it that were not asked for left out. `changes` as for
+    /// [`decisions_between`](Self::decisions_between).
+    pub fn decisions_of(
+        &self,
+        rows: &[u64],
+        changes: impl Fn(Action) -> bool,
+    ) -> Result<Vec<Decision>, LedgerError> {
+        let Some(span) = RowSpan::of(rows) else {
+            return Ok(Vec::new());
+        };
+        let mut decisions = self.decisions_between(span.first, span.last, changes)?;
+        decisions.retain(|d| span.holds(d.row));
+        Ok(decisions)
+    }
+
     /// The rows that have a decision (their numbers only).
     pub fn decided_rows(&self) -> Result<std::collections::HashSet<u64>, LedgerError> {
         let rows = self.query_all("SELECT row FROM decisions", [], |r| r.get::<_, i64>(0))?;
@@ -254,6 +270,30 @@ fn read_decision_with(
         changes,
         reason: r.get(6)?,
     })
+}
+
+/// A set of row numbers read by the span from the least to the greatest in one statement:
+/// what lies inside it and was not asked for is left out (a page of rows to deliver is most
+/// of its span).
+pub(super) struct RowSpan {
+    pub first: u64,
+    pub last: u64,
+    rows: std::collections::HashSet<u64>,
+}
+
+impl RowSpan {
+    /// `None` for no rows.
+    pub fn of(rows: &[u64]) -> Option<RowSpan> {
+        Some(RowSpan {
+            first: *rows.iter().min()?,
+            last: *rows.iter().max()?,
+            rows: rows.iter().copied().collect(),
+        })
+    }
+
+    pub fn holds(&self, row: u64) -> bool {
+        self.rows.contains(&row)
+    }
 }
 
 #[cfg(test)]

@@ -83,18 +83,17 @@ impl Ledger {
         rows: &[u64],
     ) -> Result<HashMap<u64, FollowupContext>, LedgerError> {
         let mut out: HashMap<u64, FollowupContext> = HashMap::new();
-        let (Some(&first), Some(&last)) = (rows.iter().min(), rows.iter().max()) else {
+        let Some(span) = super::decisions::RowSpan::of(rows) else {
             return Ok(out);
         };
-        let wanted: std::collections::HashSet<u64> = rows.iter().copied().collect();
-        let (first, last) = (first as i64, last as i64);
+        let (first, last) = (span.first as i64, span.last as i64);
         let only = self.query_all(
             "SELECT row, contact_id FROM followups_only WHERE row BETWEEN ?1 AND ?2",
             params![first, last],
             |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, String>(1)?)),
         )?;
         for (row, contact) in only {
-            if wanted.contains(&row) {
+            if span.holds(row) {
                 out.entry(row).or_default().only = Some(contact);
             }
         }
@@ -110,7 +109,7 @@ impl Ledger {
             read_numbered_record,
         )?;
         for (row, record) in records {
-            if wanted.contains(&row) {
+            if span.holds(row) {
                 out.entry(row).or_default().known.push(record);
             }
         }

@@ -48,6 +48,15 @@ fn decisions_between_reads_the_span_and_decodes_only_the_changes_asked_for() {
     );
     assert_eq!(updates_only[2], update);
     assert!(ledger.decisions_between(6, 8, |_| true).unwrap().is_empty());
+    // By the rows asked for: row 3 lies inside the span of 9 and 2 but was not asked for.
+    let of: Vec<u64> = ledger
+        .decisions_of(&[9, 2, 5], |_| true)
+        .unwrap()
+        .iter()
+        .map(|d| d.row)
+        .collect();
+    assert_eq!(of, [2, 5, 9]);
+    assert!(ledger.decisions_of(&[], |_| true).unwrap().is_empty());
 }
 
 thread_local! {
