@@ -108,12 +108,13 @@ fn staging_runs_one_insert_per_row_one_transaction_per_chunk_and_no_index() {
     let dir = tempfile::tempdir().unwrap();
     let mut ledger = Ledger::create(&dir.path().join("ledger.db")).unwrap();
     let indexes = |ledger: &Ledger| -> Vec<String> {
-        let mut stmt = ledger
-            .conn
-            .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'rows'")
-            .unwrap();
-        let names = stmt.query_map([], |r| r.get(0)).unwrap();
-        names.map(Result::unwrap).collect()
+        ledger
+            .query_all(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'rows'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
     };
     assert_eq!(indexes(&ledger), Vec::<String>::new());
 

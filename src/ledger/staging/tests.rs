@@ -4,12 +4,11 @@ use super::*;
 use crate::contact::CustomValue;
 
 fn stored_blobs(ledger: &Ledger) -> Vec<Option<Vec<u8>>> {
-    let mut stmt = ledger
-        .conn
-        .prepare("SELECT payload_json FROM rows ORDER BY row")
-        .unwrap();
-    let rows = stmt.query_map([], |r| r.get(0)).unwrap();
-    rows.map(Result::unwrap).collect()
+    ledger
+        .query_all("SELECT payload_json FROM rows ORDER BY row", [], |r| {
+            r.get(0)
+        })
+        .unwrap()
 }
 
 /// A pending row goes through its own statement (its state a literal, no rejection
